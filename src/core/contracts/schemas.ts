@@ -1,0 +1,205 @@
+/**
+ * Zod schemas for everything machine-readable that an agent or the disk can hand us:
+ * the architect's contracts, QC verdicts, builder outcomes, training pairs and run state.
+ * Parsing with these is the first line of defence; `validator.ts` adds the cross-file rules.
+ */
+import { z } from 'zod';
+
+/** Lowercase letters, digits and single dashes; starts with a letter; at most 40 characters. */
+export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+export const MODULE_NAME_MAX = 40;
+
+export const ModelTierSchema = z.enum(['opus', 'sonnet', 'haiku']);
+export type ModelTier = z.infer<typeof ModelTierSchema>;
+
+export const ModuleSpecSchema = z.object({
+  name: z.string(),
+  description: z.string().min(1),
+  depends_on: z.array(z.string()).default([]),
+  interface: z.string(),
+  builder_model: ModelTierSchema.default('sonnet'),
+  estimated_complexity: z.enum(['high', 'medium', 'low']).default('medium'),
+});
+export type ModuleSpec = z.infer<typeof ModuleSpecSchema>;
+
+export const ModulesManifestSchema = z.object({
+  project: z.string().min(1),
+  modules: z.array(ModuleSpecSchema).min(1),
+  build_order: z.array(z.string()),
+  assembly_order: z.array(z.string()),
+});
+export type ModulesManifest = z.infer<typeof ModulesManifestSchema>;
+
+export const LockLevelSchema = z.enum(['unlocked', 'locked', 'critical']);
+export type LockLevel = z.infer<typeof LockLevelSchema>;
+
+export const LockEntrySchema = z.object({
+  locked_by: z.string().min(1),
+  lock_level: LockLevelSchema,
+  affects: z.array(z.string()).default([]),
+  assertion: z.string().min(1),
+  locked_at: z.string().min(1),
+  /** Marks a security decision; those must be `critical` (seed 000, architect rule 3). */
+  category: z.string().optional(),
+});
+export type LockEntry = z.infer<typeof LockEntrySchema>;
+
+export const LocksSchema = z.object({
+  decisions: z.record(z.string(), LockEntrySchema),
+  interfaces: z.record(z.string(), LockEntrySchema).default({}),
+});
+export type Locks = z.infer<typeof LocksSchema>;
+
+export const SeveritySchema = z.enum(['CRITICAL', 'MAJOR', 'MINOR']);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+export const FindingSchema = z.object({
+  severity: SeveritySchema,
+  file: z.string().max(500).default(''),
+  line: z.number().int().nonnegative().nullable().default(null),
+  text: z.string().min(1).max(4000),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const VerdictSchema = z.enum(['PASS', 'FAIL-MAJOR', 'FAIL-CRITICAL']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const QcVerdictSchema = z.object({
+  verdict: VerdictSchema,
+  summary: z.string().min(1).max(4000),
+  tests_run: z.boolean().default(false),
+  tests_passed: z.boolean().default(false),
+  findings: z.array(FindingSchema).max(200).default([]),
+});
+export type QcVerdict = z.infer<typeof QcVerdictSchema>;
+
+export const BuilderOutcomeSchema = z.object({
+  status: z.enum(['done', 'blocked']),
+  summary: z.string().min(1).max(2000),
+  /** Only for `blocked`: a short slug naming the contract problem, used in the conflict file name. */
+  conflict_issue: z.string().max(60).optional(),
+  conflict_details: z.string().max(20000).optional(),
+});
+export type BuilderOutcome = z.infer<typeof BuilderOutcomeSchema>;
+
+export const TaxonomySchema = z.enum([
+  'factual_recall',
+  'procedural',
+  'state_status',
+  'architectural_rationale',
+  'interface_contract',
+  'cross_module',
+  'troubleshooting',
+]);
+
+export const TrainingPairSchema = z.object({
+  messages: z
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string().min(1) }))
+    .length(3),
+  metadata: z.object({
+    taxonomy: TaxonomySchema,
+    source_refs: z.array(z.string()).default([]),
+    modules_referenced: z.array(z.string()).default([]),
+  }),
+});
+export type TrainingPair = z.infer<typeof TrainingPairSchema>;
+
+export const UsageSchema = z.object({
+  input: z.number().nonnegative().default(0),
+  output: z.number().nonnegative().default(0),
+  cacheRead: z.number().nonnegative().default(0),
+  cacheWrite: z.number().nonnegative().default(0),
+  calls: z.number().nonnegative().default(0),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const StageStatusSchema = z.enum(['pending', 'running', 'waiting', 'done', 'failed', 'skipped']);
+export type StageStatus = z.infer<typeof StageStatusSchema>;
+
+export const ModuleStatusSchema = z.enum([
+  'pending',
+  'building',
+  'qc',
+  'fixing',
+  'passed',
+  'failed',
+  'blocked',
+  'cancelled',
+  'merged',
+]);
+export type ModuleStatus = z.infer<typeof ModuleStatusSchema>;
+
+export const GateDecisionSchema = z.object({
+  gate: z.string(),
+  decision: z.enum(['approve', 'changes', 'reject']),
+  feedback: z.string().optional(),
+  by: z.string(),
+  at: z.string(),
+});
+export type GateDecision = z.infer<typeof GateDecisionSchema>;
+
+export const StageStateSchema = z.object({
+  id: z.string(),
+  status: StageStatusSchema,
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+  usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  detail: z.string().optional(),
+});
+export type StageState = z.infer<typeof StageStateSchema>;
+
+export const ModuleStateSchema = z.object({
+  name: z.string(),
+  status: ModuleStatusSchema,
+  tier: ModelTierSchema,
+  branch: z.string(),
+  worktree: z.string().optional(),
+  verdict: VerdictSchema.optional(),
+  fixCycles: z.number().int().nonnegative().default(0),
+  qcAttempts: z.number().int().nonnegative().default(0),
+  firstQcVerdict: VerdictSchema.optional(),
+  builtCommit: z.string().optional(),
+  mergeCommit: z.string().optional(),
+  usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  detail: z.string().optional(),
+});
+export type ModuleState = z.infer<typeof ModuleStateSchema>;
+
+export const RunStatusSchema = z.enum(['running', 'awaiting-approval', 'succeeded', 'halted', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const RunStateSchema = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  runDir: z.string(),
+  repoRoot: z.string(),
+  description: z.string(),
+  mode: z.enum(['build', 'audit']).default('build'),
+  offline: z.boolean().default(false),
+  baseBranch: z.string(),
+  baseCommit: z.string(),
+  integrationBranch: z.string(),
+  status: RunStatusSchema,
+  haltReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  stages: z.array(StageStateSchema),
+  modules: z.array(ModuleStateSchema).default([]),
+  gates: z.array(GateDecisionSchema).default([]),
+  waitingGate: z.string().optional(),
+  usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  merges: z
+    .array(
+      z.object({
+        module: z.string(),
+        branch: z.string(),
+        commit: z.string().optional(),
+        merge: z.enum(['clean', 'auto-resolved', 'conflict']),
+        tests: z.enum(['pass', 'fail', 'not-run']),
+        status: z.enum(['MERGED', 'FAILED', 'SKIPPED']),
+      }),
+    )
+    .default([]),
+});
+export type RunState = z.infer<typeof RunStateSchema>;

@@ -1,0 +1,56 @@
+/**
+ * The engine's event stream. Tree views, the CLI renderer and the journal all subscribe the same
+ * way, through an emitter shaped like `vscode.Event` (listener in, disposable out), so the engine
+ * never needs to know who is watching.
+ */
+import type { GateDecision, ModuleStatus, QcVerdict, RunStatus, StageStatus, Usage } from './contracts/schemas';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export type Event<T> = (listener: (e: T) => void) => Disposable;
+
+export class Emitter<T> {
+  private listeners = new Set<(e: T) => void>();
+
+  readonly event: Event<T> = (listener) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+
+  fire(e: T): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(e);
+      } catch {
+        // A broken subscriber (a UI view, say) must never break the pipeline that feeds it.
+      }
+    }
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+export type PipelineEvent =
+  | { type: 'run-started'; runId: string; runDir: string; offline: boolean; description: string }
+  | { type: 'run-ended'; runId: string; status: RunStatus; reason?: string }
+  | { type: 'stage-started'; stage: string }
+  | { type: 'stage-ended'; stage: string; status: StageStatus; detail?: string }
+  | { type: 'gate-waiting'; gate: string; summary: string }
+  | { type: 'gate-decided'; decision: GateDecision }
+  | { type: 'module-status'; module: string; status: ModuleStatus; detail?: string }
+  | { type: 'module-verdict'; module: string; verdict: QcVerdict; attempt: number; reportPath: string }
+  | { type: 'worktree-added'; module: string; path: string; branch: string }
+  | { type: 'worktree-removed'; module: string; path: string }
+  | { type: 'merge'; module: string; result: 'clean' | 'auto-resolved' | 'conflict'; tests: 'pass' | 'fail' | 'not-run' }
+  | { type: 'agent-started'; agentId: string; role: string; module?: string; model: string }
+  | { type: 'agent-ended'; agentId: string; role: string; module?: string; ok: boolean; summary?: string }
+  | { type: 'agent-usage'; agentId: string; role: string; module?: string; stage: string; usage: Usage }
+  | { type: 'agent-retry'; agentId: string; attempt: number; reason: string; delayMs: number }
+  | { type: 'tool-call'; agentId: string; tool: string; input: string }
+  | { type: 'tool-result'; agentId: string; tool: string; isError: boolean; output: string }
+  | { type: 'containment'; agentId: string; module?: string; detail: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
