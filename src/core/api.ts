@@ -1,0 +1,81 @@
+/**
+ * The engine's public surface, shared by the CLI and the VS Code adapter. Everything a front end
+ * needs goes through here: start or resume a run, watch its events, answer its gates, read state.
+ */
+import type { PipelineConfig } from './config';
+import type { RunState, RunStatus } from './contracts/schemas';
+import type { Event, PipelineEvent } from './events';
+
+export type GateId = 'blueprint' | 'ship';
+
+export interface GateRequest {
+  gate: GateId;
+  runId: string;
+  /** One line, e.g. "Blueprint ready: 2 modules, 2 ADRs, 2 locked decisions". */
+  title: string;
+  /** A few lines of detail for a prompt or a tooltip. */
+  summary: string;
+  counts?: { modules: number; adrs: number; lockedDecisions: number };
+  /** A file worth opening before deciding (architecture.md for the blueprint gate). */
+  openPath?: string;
+}
+
+export type GateAnswer =
+  | { decision: 'approve' }
+  | { decision: 'changes'; feedback: string }
+  | { decision: 'reject'; reason?: string }
+  /** Nobody can answer now (no TTY, window closing): the run stops as awaiting-approval and can be resumed. */
+  | { decision: 'later' };
+
+export type GateHandler = (request: GateRequest, signal: AbortSignal) => Promise<GateAnswer>;
+
+export interface StartRunOptions {
+  repoRoot: string;
+  description: string;
+  /** Use the built-in scripted model (no API key needed). */
+  offline: boolean;
+  config?: Partial<PipelineConfig>;
+  /** Overrides ANTHROPIC_API_KEY from the environment (the extension passes its SecretStorage key). */
+  apiKey?: string;
+  gate: GateHandler;
+  /** Who answers gates, recorded with each decision ("cli", "vscode", "--yes"). */
+  approver?: string;
+}
+
+export interface ResumeRunOptions {
+  repoRoot: string;
+  runId: string;
+  offline?: boolean;
+  config?: Partial<PipelineConfig>;
+  apiKey?: string;
+  gate: GateHandler;
+  approver?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  reason?: string;
+  modules: { name: string; status: string; verdict?: string; fixCycles: number }[];
+  merges: number;
+  retries: number;
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
+  wallMs: number;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  state: RunState;
+  summary: RunSummary;
+}
+
+export interface RunHandle {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly onEvent: Event<PipelineEvent>;
+  /** Snapshot of the persisted state (as last written). */
+  state(): RunState;
+  /** Cancels every agent in flight and stops the run; the repository is left consistent. */
+  cancel(reason?: string): void;
+  readonly done: Promise<RunResult>;
+}
