@@ -1,0 +1,176 @@
+/**
+ * The tools each role gets, built on the SDK's agent toolset (file tools confined to the worktree,
+ * symlink-aware, read-only roots refused) plus our own narrower write policy and zod-typed tools
+ * for structured results. Every call and result is reported to the journal through `observe`.
+ */
+import * as path from 'node:path';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import { betaAgentToolset20260401, resolvePath, type AgentToolContext } from '@anthropic-ai/sdk/tools/agent-toolset/node';
+import { BuilderOutcomeSchema, QcVerdictSchema, type BuilderOutcome, type QcVerdict } from '../contracts/schemas';
+import { validateModuleName } from '../contracts/names';
+
+export type ToolName = 'bash' | 'read' | 'write' | 'edit' | 'glob' | 'grep';
+
+export interface ToolObserver {
+  call(tool: string, input: unknown): void;
+  result(tool: string, isError: boolean, output: string): void;
+}
+
+export interface FileToolPolicy {
+  workdir: string;
+  readOnlyRoots: string[];
+  /**
+   * Where write/edit may land, as paths relative to the workdir: a folder ends with '/', anything
+   * else is an exact file; `*` in the last segment matches within it. Undefined = anywhere allowed
+   * by the SDK's own confinement.
+   */
+  writable?: string[];
+  env: Record<string, string>;
+  bashTimeoutMs: number;
+}
+
+/** The SDK toolset, restricted to `names`, with write policy, bash timeout cap and observation. */
+export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, observe: ToolObserver): BetaRunnableTool[] {
+  const ctx: AgentToolContext = { workdir: policy.workdir, readOnlyRoots: policy.readOnlyRoots, env: policy.env };
+  const wanted = new Set<string>(names);
+  return betaAgentToolset20260401(ctx)
+    .filter((t) => wanted.has(t.name))
+    .map((t) => {
+      let tool = t;
+      if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable);
+      if (t.name === 'bash') tool = withBashTimeoutCap(t, policy.bashTimeoutMs);
+      return observed(tool, observe);
+    });
+}
+
+function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable: string[]): BetaRunnableTool {
+  return {
+    ...tool,
+    run: async (input: { file_path?: unknown }, context) => {
+      const requested = typeof input?.file_path === 'string' ? input.file_path : '';
+      // Canonical (symlinks resolved) target inside the worktree; throws a ToolError when outside.
+      const abs = await resolvePath(ctx, requested);
+      const root = await resolvePath(ctx, '.');
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (!isWritable(rel, writable)) {
+        throw new ToolError(
+          `${tool.name}: ${requested} is outside the paths this agent may change (${writable.join(', ')}); the write was refused`,
+        );
+      }
+      return tool.run(input, context);
+    },
+  };
+}
+
+export function isWritable(rel: string, writable: readonly string[]): boolean {
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+  return writable.some((w) => {
+    if (w.endsWith('/')) return rel.startsWith(w);
+    if (w.includes('*')) {
+      const [dir, pattern] = [w.slice(0, w.lastIndexOf('/') + 1), w.slice(w.lastIndexOf('/') + 1)];
+      if (!rel.startsWith(dir) || rel.slice(dir.length).includes('/')) return false;
+      const re = new RegExp('^' + pattern.split('*').map(escapeRe).join('[^/]*') + '$');
+      return re.test(rel.slice(dir.length));
+    }
+    return rel === w;
+  });
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function withBashTimeoutCap(tool: BetaRunnableTool, capMs: number): BetaRunnableTool {
+  return {
+    ...tool,
+    run: (input: { timeout_ms?: number }, context) => {
+      const timeout = Math.min(typeof input?.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : capMs, capMs);
+      return tool.run({ ...input, timeout_ms: timeout }, context);
+    },
+  };
+}
+
+function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRunnableTool {
+  return {
+    ...tool,
+    parse: (content: unknown) => {
+      try {
+        return tool.parse ? tool.parse(content) : content;
+      } catch (e) {
+        observe.call(tool.name, content);
+        observe.result(tool.name, true, `invalid input: ${(e as Error).message}`);
+        throw e;
+      }
+    },
+    run: async (input: unknown, context) => {
+      observe.call(tool.name, input);
+      try {
+        const out = await tool.run(input, context);
+        observe.result(tool.name, false, typeof out === 'string' ? out : JSON.stringify(out));
+        return out;
+      } catch (e) {
+        observe.result(tool.name, true, e instanceof ToolError ? JSON.stringify(e.content) : String((e as Error)?.message ?? e));
+        throw e;
+      }
+    },
+  };
+}
+
+/** A slot the engine reads after the agent ends: what the agent reported through its result tool. */
+export interface ResultSlot<T> {
+  value?: T;
+}
+
+export function reportOutcomeTool(slot: ResultSlot<BuilderOutcome>, observe: ToolObserver): BetaRunnableTool {
+  return observed(
+    betaZodTool({
+      name: 'report_outcome',
+      description:
+        'Report how your build ended: status "done" when the module is implemented, tested and committed; ' +
+        '"blocked" when the contract cannot be honoured (give conflict_issue, a short lowercase slug, and conflict_details).',
+      inputSchema: BuilderOutcomeSchema,
+      run: (outcome) => {
+        if (outcome.status === 'blocked') {
+          const why = outcome.conflict_issue ? validateModuleName(outcome.conflict_issue) : 'conflict_issue is required when blocked';
+          if (why) throw new ToolError(`report_outcome: conflict_issue ${why}`);
+        }
+        slot.value = outcome;
+        return `recorded: ${outcome.status}`;
+      },
+    }),
+    observe,
+  );
+}
+
+export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObserver): BetaRunnableTool {
+  return observed(
+    betaZodTool({
+      name: 'submit_verdict',
+      description:
+        'Submit your QC verdict once: PASS, FAIL-MAJOR or FAIL-CRITICAL, a short summary, whether tests ran and passed, ' +
+        'and every finding with severity, file, line and text.',
+      inputSchema: QcVerdictSchema,
+      run: (verdict) => {
+        const worst = verdict.findings.some((f) => f.severity === 'CRITICAL')
+          ? 'FAIL-CRITICAL'
+          : verdict.findings.some((f) => f.severity === 'MAJOR')
+            ? 'FAIL-MAJOR'
+            : 'PASS';
+        // A verdict milder than its own findings is self-contradictory; ask for a consistent one.
+        const rank = { PASS: 0, 'FAIL-MAJOR': 1, 'FAIL-CRITICAL': 2 } as const;
+        if (rank[verdict.verdict] < rank[worst]) {
+          throw new ToolError(`submit_verdict: verdict ${verdict.verdict} contradicts a ${worst.replace('FAIL-', '')} finding; resubmit`);
+        }
+        slot.value = verdict;
+        return `recorded: ${verdict.verdict}`;
+      },
+    }),
+    observe,
+  );
+}
+
+export function toolNames(tools: readonly BetaRunnableTool[]): string {
+  return tools.map((t) => t.name).join(', ');
+}

@@ -1,0 +1,72 @@
+/**
+ * The persisted run: state.json (atomic) plus the journal. The orchestrator mutates `state` through
+ * `update()`, which stamps and saves it, so every step that matters is on disk before the next starts.
+ */
+import * as fs from 'node:fs';
+import { RunStateSchema, type ModuleState, type RunState, type StageState } from '../contracts/schemas';
+import { Emitter, type PipelineEvent } from '../events';
+import { Journal } from './journal';
+import { writeFileAtomic, type RunPaths } from './runDir';
+
+export class RunStore {
+  private readonly emitter = new Emitter<PipelineEvent>();
+  readonly onEvent = this.emitter.event;
+  private readonly journal: Journal;
+
+  constructor(
+    readonly paths: RunPaths,
+    public state: RunState,
+    secrets: readonly string[] = [],
+  ) {
+    this.journal = new Journal(paths.journal, secrets);
+  }
+
+  static load(paths: RunPaths, secrets: readonly string[] = []): RunStore {
+    return new RunStore(paths, readState(paths.state), secrets);
+  }
+
+  emit(event: PipelineEvent): void {
+    this.journal.append(event);
+    this.emitter.fire(event);
+  }
+
+  update(mutate: (s: RunState) => void): void {
+    mutate(this.state);
+    this.save();
+  }
+
+  save(): void {
+    this.state.updatedAt = new Date().toISOString();
+    writeFileAtomic(this.paths.state, JSON.stringify(this.state, null, 2) + '\n');
+  }
+
+  stage(id: string): StageState {
+    const s = this.state.stages.find((x) => x.id === id);
+    if (!s) throw new Error(`unknown stage ${id}`);
+    return s;
+  }
+
+  module(name: string): ModuleState {
+    const m = this.state.modules.find((x) => x.name === name);
+    if (!m) throw new Error(`unknown module ${name}`);
+    return m;
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+export function readState(file: string): RunState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read run state ${file}: ${(e as Error).message}`);
+  }
+  const parsed = RunStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`run state ${file} is invalid: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+  }
+  return parsed.data;
+}
