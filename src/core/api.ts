@@ -5,6 +5,7 @@
 import type { PipelineConfig } from './config';
 import type { RunState, RunStatus } from './contracts/schemas';
 import type { Event, PipelineEvent } from './events';
+import type { ScriptedModelOptions } from '../scripted/types';
 
 export type GateId = 'blueprint' | 'ship';
 
@@ -40,6 +41,10 @@ export interface StartRunOptions {
   gate: GateHandler;
   /** Who answers gates, recorded with each decision ("cli", "vscode", "--yes"). */
   approver?: string;
+  /** Offline only: what the built-in scripted model plays (scenario, project, latency, faults). */
+  scriptedModel?: ScriptedModelOptions;
+  /** Talk to this Messages API endpoint instead of the default (an already running scripted model, a proxy). */
+  baseURL?: string;
 }
 
 export interface ResumeRunOptions {
@@ -50,6 +55,8 @@ export interface ResumeRunOptions {
   apiKey?: string;
   gate: GateHandler;
   approver?: string;
+  scriptedModel?: ScriptedModelOptions;
+  baseURL?: string;
 }
 
 export interface RunSummary {

@@ -159,6 +159,8 @@ export const ModuleStateSchema = z.object({
   fixCycles: z.number().int().nonnegative().default(0),
   qcAttempts: z.number().int().nonnegative().default(0),
   firstQcVerdict: VerdictSchema.optional(),
+  /** Where the module branch started: the scaffold commit plus merges of its dependencies. */
+  baseCommit: z.string().optional(),
   builtCommit: z.string().optional(),
   mergeCommit: z.string().optional(),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
@@ -180,6 +182,8 @@ export const RunStateSchema = z.object({
   baseBranch: z.string(),
   baseCommit: z.string(),
   integrationBranch: z.string(),
+  contractsCommit: z.string().optional(),
+  scaffoldCommit: z.string().optional(),
   status: RunStatusSchema,
   haltReason: z.string().optional(),
   createdAt: z.string(),

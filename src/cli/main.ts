@@ -1,0 +1,218 @@
+/**
+ * `build-pipeline`: the headless front end of the engine. Exit codes: 0 success, 1 halted or
+ * cancelled, 2 usage error, 3 awaiting approval.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args';
+import { eventLine, summaryText } from './render';
+import { cliGate } from './gate';
+import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
+import { detectMode } from '../core/mode';
+import { formatProblems, validateContracts } from '../core/contracts/validator';
+import type { RunHandle, RunResult } from '../core/api';
+import { startScriptedModel } from '../scripted';
+import { SCENARIOS, type Scenario } from '../scripted/types';
+import { sampleDescription } from '../scripted';
+
+const USAGE = `Usage:
+  build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
+  build-pipeline resume RUN_ID [--cwd DIR] [--yes] [--offline]
+  build-pipeline status [RUN_ID] [--cwd DIR] [--json]
+  build-pipeline validate [--cwd DIR]
+  build-pipeline scripted-model [--port N] [--latency-ms L] [--scenario NAME]
+  build-pipeline demo [--dir DIR]
+
+Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
+Exit codes: 0 success, 1 halted or cancelled, 2 usage error, 3 awaiting approval.`;
+
+const FLAGS = {
+  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool',
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, FLAGS);
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  if (args.flags.has('help') || !args.command) {
+    console.log(USAGE);
+    return args.command || args.flags.has('help') ? 0 : 2;
+  }
+  try {
+    switch (args.command) {
+      case 'start':
+        return await cmdStart(args);
+      case 'resume':
+        return await cmdResume(args);
+      case 'status':
+        return await cmdStatus(args);
+      case 'validate':
+        return await cmdValidate(args);
+      case 'scripted-model':
+        return await cmdScriptedModel(args);
+      case 'demo':
+        return await cmdDemo(args);
+      default:
+        return usage(`unknown command ${args.command}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) return usage(e.message);
+    console.error(`build-pipeline: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+function usage(message: string): number {
+  console.error(`build-pipeline: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+function cwdOf(args: ParsedArgs): string {
+  return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
+}
+
+function offlineOf(args: ParsedArgs): boolean {
+  return args.flags.has('offline') || !process.env.ANTHROPIC_API_KEY;
+}
+
+async function cmdStart(args: ParsedArgs): Promise<number> {
+  const description = args.positionals.join(' ').trim();
+  if (!description) throw new UsageError('start needs a description');
+  const mode = detectMode(description);
+  if (mode === 'audit') {
+    console.error('This reads as an audit request (audit/review/scan/analyze/check). Audit mode is not available yet; describe what to build instead.');
+    return 2;
+  }
+  if (mode === 'unclear') console.log('(No build or audit verb in the description: treating it as a build.)');
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
+  const handle = await startRun({ repoRoot: cwdOf(args), description, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, cwdOf(args));
+}
+
+async function cmdResume(args: ParsedArgs): Promise<number> {
+  const runId = args.positionals[0];
+  if (!runId) throw new UsageError('resume needs a RUN_ID (see `build-pipeline status`)');
+  const previous = (await listRuns(cwdOf(args))).find((r) => r.runId === runId);
+  const offline = args.flags.has('offline') || (previous?.offline ?? false) || !process.env.ANTHROPIC_API_KEY;
+  const handle = await resumeRun({ repoRoot: cwdOf(args), runId, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, cwdOf(args));
+}
+
+async function follow(handle: RunHandle, cwd: string): Promise<number> {
+  handle.onEvent((e) => {
+    const line = eventLine(e);
+    if (line) console.log(line);
+  });
+  const onSigint = () => {
+    console.log('\nCancelling: stopping every agent in flight…');
+    handle.cancel('cancelled by the user (SIGINT)');
+  };
+  process.once('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await handle.done;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  console.log(summaryText(result.summary));
+  if (result.status === 'succeeded') {
+    console.log(`Integration branch: ${result.state.integrationBranch}`);
+    return 0;
+  }
+  if (result.status === 'awaiting-approval') {
+    console.log(`\nAwaiting approval (${result.state.waitingGate ?? 'gate'}). Approve with:\n  build-pipeline resume ${result.state.runId} --cwd ${JSON.stringify(cwd)} --yes\nor run it on a terminal to answer interactively.`);
+    return 3;
+  }
+  return 1;
+}
+
+async function cmdStatus(args: ParsedArgs): Promise<number> {
+  const runs = await listRuns(cwdOf(args));
+  const runId = args.positionals[0];
+  const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
+  if (!run) {
+    console.error(runId ? `no run ${runId}` : 'no runs in this repository');
+    return 1;
+  }
+  if (args.flags.has('json')) {
+    const out = {
+      runId: run.runId,
+      runDir: run.runDir,
+      status: run.status,
+      haltReason: run.haltReason,
+      integrationBranch: run.integrationBranch,
+      waitingGate: run.waitingGate,
+      stages: run.stages.map((s) => ({ id: s.id, status: s.status, detail: s.detail, usage: s.usage })),
+      modules: run.modules.map((m) => ({ name: m.name, status: m.status, branch: m.branch, verdict: m.verdict, fixCycles: m.fixCycles, usage: m.usage })),
+      merges: run.merges,
+      usage: run.usage,
+    };
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  console.log(`Run ${run.runId} (${run.status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`);
+  for (const s of run.stages) console.log(`  stage ${s.id.padEnd(10)} ${s.status}${s.detail ? ` — ${s.detail.split('\n')[0]}` : ''}`);
+  console.log(summaryText(summarize(run, Date.parse(run.updatedAt) - Date.parse(run.createdAt), 0)));
+  return 0;
+}
+
+async function cmdValidate(args: ParsedArgs): Promise<number> {
+  const dir = path.join(cwdOf(args), '.orchestration', 'contracts');
+  const result = await validateContracts(dir);
+  if (result.ok) {
+    console.log(`${dir}: valid (${result.manifest?.modules.length ?? 0} modules, ${result.adrs.length} ADRs)`);
+    return 0;
+  }
+  console.log(`${dir}: ${result.problems.length} problem(s)\n${formatProblems(result.problems)}`);
+  return 1;
+}
+
+async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
+  const scenario = strFlag(args, 'scenario');
+  if (scenario && !(SCENARIOS as readonly string[]).includes(scenario)) throw new UsageError(`unknown scenario ${scenario} (${SCENARIOS.join(', ')})`);
+  const handle = await startScriptedModel({ port: intFlag(args, 'port') ?? 0, latencyMs: intFlag(args, 'latency-ms') ?? 0, scenario: scenario as Scenario | undefined });
+  console.log(handle.url);
+  console.error(`scripted model listening on ${handle.url} (Ctrl-C to stop); point ANTHROPIC_BASE_URL at it`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await handle.close();
+  return 0;
+}
+
+/** `npm run demo`: the sample project in a fresh repository, offline, gates approved. */
+async function cmdDemo(args: ParsedArgs): Promise<number> {
+  const dir = strFlag(args, 'dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-demo-'));
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(path.join(dir, '.git'))) {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(dir, 'README.md'), '# Demo project\n\nBuilt by Build Pipeline in offline demo mode.\n');
+    git('add', 'README.md');
+    git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'initial commit');
+  }
+  console.log(`Demo repository: ${dir}`);
+  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, gate: cliGate(true), approver: '--yes' });
+  const code = await follow(handle, dir);
+  if (code === 0) {
+    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);
+  }
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

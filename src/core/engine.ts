@@ -1,0 +1,191 @@
+/**
+ * Starting and resuming runs: the one entry point the CLI and the VS Code extension share.
+ * It prepares the run directory, the integration branch and worktree, the model client (the real
+ * API, or the built-in scripted model offline) and then walks the stage list.
+ */
+import * as fs from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
+import { loadConfig, type PipelineConfig } from './config';
+import type { RunState } from './contracts/schemas';
+import { TierLimiter } from './limiter';
+import { runStages, STAGES } from './pipeline';
+import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
+import { runsRootFor } from './run/runs';
+import { RunStore } from './run/store';
+import { loadContracts, type LoadedContracts } from './stages/contracts';
+import type { PipelineContext } from './stages/context';
+import { createWorktree, integrationBranch, openRepo } from './git';
+import { emptyUsage } from './usage';
+import { startScriptedModel } from '../scripted';
+import type { ScriptedModelHandle } from '../scripted/types';
+
+export { listRuns, findUnfinishedRun } from './run/runs';
+
+export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  const runId = newRunId();
+  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
+  createRunDir(paths);
+  const now = new Date().toISOString();
+  const state: RunState = {
+    version: 1,
+    runId,
+    runDir: paths.runDir,
+    repoRoot: repo.root,
+    description: opts.description,
+    mode: 'build',
+    offline: opts.offline,
+    baseBranch: repo.branch ?? '(detached)',
+    baseCommit: repo.head,
+    integrationBranch: integrationBranch(runId),
+    status: 'running',
+    createdAt: now,
+    updatedAt: now,
+    stages: STAGES.map((s) => ({ id: s.id, status: 'pending', attempts: 0, usage: emptyUsage() })),
+    modules: [],
+    gates: [],
+    usage: emptyUsage(),
+    merges: [],
+  };
+  const store = new RunStore(paths, state, secretsOf(opts.apiKey));
+  store.save();
+  // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
+  await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
+  return launch(store, config, opts);
+}
+
+export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), opts.runId);
+  if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
+  const store = RunStore.load(paths, secretsOf(opts.apiKey));
+  if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
+  if (!fs.existsSync(paths.integrationWorktree)) {
+    throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
+  }
+  store.update((s) => {
+    s.status = 'running';
+    s.haltReason = undefined;
+  });
+  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline });
+}
+
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
+}
+
+async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions): Promise<RunHandle> {
+  const controller = new AbortController();
+  let scripted: ScriptedModelHandle | undefined;
+  let baseURL = opts.baseURL;
+  const offline = opts.offline ?? false;
+  if (offline && !baseURL) {
+    scripted = await startScriptedModel(opts.scriptedModel ?? {});
+    baseURL = scripted.url;
+  }
+  const client = new Anthropic({
+    apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
+    ...(baseURL ? { baseURL } : {}),
+    maxRetries: config.sdkMaxRetries,
+  });
+  const limiter = new TierLimiter(config.waveLimits);
+  let contracts: LoadedContracts | undefined;
+  const started = Date.now();
+  let retries = 0;
+  store.onEvent((e) => {
+    if (e.type === 'agent-retry') retries++;
+    if (e.type === 'agent-usage') {
+      store.state.usage.input += e.usage.input;
+      store.state.usage.output += e.usage.output;
+      store.state.usage.cacheRead += e.usage.cacheRead;
+      store.state.usage.cacheWrite += e.usage.cacheWrite;
+      store.state.usage.calls += e.usage.calls;
+    }
+  });
+
+  const ctx: PipelineContext = {
+    store,
+    config,
+    client,
+    limiter,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    repoRoot: store.state.repoRoot,
+    gate: opts.gate,
+    approver: opts.approver ?? 'user',
+    contracts: () => {
+      if (!contracts) throw new Error('contracts are not loaded yet');
+      return contracts;
+    },
+    runtime: () => ({
+      client,
+      limiter,
+      emit: (e) => store.emit(e),
+      signal: controller.signal,
+      turnRetries: config.turnRetries,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+    }),
+    modelFor: (tier) => config.tierModels[tier],
+  };
+  // The contracts are loaded from the integration worktree once the architect has written them
+  // (and again after a gate sends the architect back), and on resume before any later stage runs.
+  const stages = STAGES.map((stage) => ({
+    ...stage,
+    run: async (c: PipelineContext, feedback?: string) => {
+      if (stage.id !== 'architect' && !contracts) contracts = await loadContracts(store.paths.integrationWorktree);
+      const r = await stage.run(c, feedback);
+      if (stage.id === 'architect' && r.status === 'done') contracts = await loadContracts(store.paths.integrationWorktree);
+      return r;
+    },
+  }));
+
+  const done = (async (): Promise<RunResult> => {
+    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
+    try {
+      if (store.state.stages.find((s) => s.id === 'architect')?.status === 'waiting') {
+        contracts = await loadContracts(store.paths.integrationWorktree);
+      }
+      const outcome = await runStages(ctx, stages);
+      store.update((s) => {
+        s.status = outcome.status;
+        s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? `awaiting approval at the ${outcome.gate} gate` : outcome.reason;
+      });
+    } catch (e) {
+      store.update((s) => {
+        s.status = controller.signal.aborted ? 'cancelled' : 'halted';
+        s.haltReason = (e as Error).message;
+      });
+    } finally {
+      await scripted?.close();
+    }
+    store.emit({ type: 'run-ended', runId: store.state.runId, status: store.state.status, reason: store.state.haltReason });
+    return { status: store.state.status, state: store.state, summary: summarize(store.state, Date.now() - started, retries) };
+  })();
+
+  return {
+    runId: store.state.runId,
+    runDir: store.paths.runDir,
+    onEvent: store.onEvent,
+    state: () => store.state,
+    cancel: (reason = 'cancelled by the user') => controller.abort(reason),
+    done,
+  };
+}
+
+export function summarize(state: RunState, wallMs: number, retries: number): RunSummary {
+  return {
+    runId: state.runId,
+    status: state.status,
+    reason: state.haltReason,
+    modules: state.modules.map((m) => ({ name: m.name, status: m.status, verdict: m.verdict, fixCycles: m.fixCycles })),
+    merges: state.merges.filter((m) => m.status === 'MERGED').length,
+    retries,
+    tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
+    wallMs,
+  };
+}
+
+export type { RunPaths };

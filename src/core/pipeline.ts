@@ -1,0 +1,103 @@
+/**
+ * The stage list is data: each entry runs, may be followed by a human gate, and reports done,
+ * halted or awaiting approval. Stages 1b (bootstrap), 5 (harden), 6 (ship) and 7 (curate) slot into
+ * STAGES without touching the runner.
+ */
+import type { GateAnswer } from './api';
+import { architectStage } from './stages/architect';
+import { scaffoldStage } from './stages/scaffold';
+import { buildStage } from './stages/build';
+import { assembleStage } from './stages/assemble';
+import type { PipelineContext, Stage, StageResult } from './stages/context';
+import { AgentError } from './agents/runAgent';
+
+export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage];
+
+export type PipelineOutcome =
+  | { status: 'succeeded' }
+  | { status: 'halted'; reason: string }
+  | { status: 'cancelled'; reason: string }
+  | { status: 'awaiting-approval'; gate: string };
+
+export async function runStages(ctx: PipelineContext, stages: readonly Stage[] = STAGES): Promise<PipelineOutcome> {
+  for (const stage of stages) {
+    const st = ctx.store.stage(stage.id);
+    if (st.status === 'done' || st.status === 'skipped') continue;
+    // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
+    let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage);
+    for (;;) {
+      if (result.status !== 'done') break;
+      if (!stage.gateAfter) break;
+      const answer = await askGate(ctx, stage);
+      if (answer.decision === 'approve') break;
+      if (answer.decision === 'later') {
+        setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate`);
+        return { status: 'awaiting-approval', gate: stage.gateAfter.id };
+      }
+      if (answer.decision === 'reject') {
+        result = { status: 'halted', reason: `rejected at the ${stage.gateAfter.id} gate${answer.reason ? `: ${answer.reason}` : ''}` };
+        break;
+      }
+      result = await runStage(ctx, stage, answer.feedback);
+    }
+    if (result.status === 'halted') {
+      setStage(ctx, stage.id, 'failed', result.reason);
+      if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
+      return { status: 'halted', reason: `${stage.title}: ${result.reason}` };
+    }
+    if (result.status === 'awaiting-approval') return { status: 'awaiting-approval', gate: result.gate };
+    setStage(ctx, stage.id, 'done', result.detail);
+  }
+  return { status: 'succeeded' };
+}
+
+async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string): Promise<StageResult> {
+  ctx.store.update((s) => {
+    const st = s.stages.find((x) => x.id === stage.id)!;
+    st.status = 'running';
+    st.startedAt ??= new Date().toISOString();
+    st.endedAt = undefined;
+    st.attempts++;
+  });
+  ctx.store.emit({ type: 'stage-started', stage: stage.id });
+  try {
+    return await stage.run(ctx, feedback);
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') };
+    return { status: 'halted', reason: (e as Error).message };
+  }
+}
+
+async function askGate(ctx: PipelineContext, stage: Stage): Promise<GateAnswer> {
+  const gate = stage.gateAfter!;
+  const d = gate.describe(ctx);
+  setStage(ctx, stage.id, 'waiting', d.title);
+  ctx.store.update((s) => (s.waitingGate = gate.id));
+  ctx.store.emit({ type: 'gate-waiting', gate: gate.id, summary: d.title });
+  const answer = await ctx.gate({ gate: gate.id, runId: ctx.store.state.runId, ...d }, ctx.signal);
+  if (answer.decision !== 'later') {
+    const decision = {
+      gate: gate.id,
+      decision: answer.decision,
+      feedback: answer.decision === 'changes' ? answer.feedback : answer.decision === 'reject' ? answer.reason : undefined,
+      by: ctx.approver,
+      at: new Date().toISOString(),
+    };
+    ctx.store.update((s) => {
+      s.gates.push(decision);
+      s.waitingGate = undefined;
+    });
+    ctx.store.emit({ type: 'gate-decided', decision });
+  }
+  return answer;
+}
+
+function setStage(ctx: PipelineContext, id: string, status: 'done' | 'failed' | 'waiting', detail?: string): void {
+  ctx.store.update((s) => {
+    const st = s.stages.find((x) => x.id === id)!;
+    st.status = status;
+    st.detail = detail;
+    if (status !== 'waiting') st.endedAt = new Date().toISOString();
+  });
+  ctx.store.emit({ type: 'stage-ended', stage: id, status, detail });
+}

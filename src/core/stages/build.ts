@@ -1,0 +1,142 @@
+/**
+ * Stage 3, build, with per-module QC (M6, M7). Every module runs through its own small pipeline as
+ * soon as its dependencies have passed QC: worktree → builder → engine commit → QC → (fix cycle)*.
+ * Concurrency is bounded by the wave limiter inside each agent call, so a QC agent starts the moment
+ * its builder is done and never waits for a whole wave. FAIL-CRITICAL aborts the run's signal, which
+ * stops every agent in flight.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleSpec, ModuleStatus, QcVerdict } from '../contracts/schemas';
+import { AgentError } from '../agents/runAgent';
+import { addUsage } from '../usage';
+import { removeWorktree } from '../git';
+import { prepareModuleWorktree } from './moduleWorktree';
+import { runBuilder } from './builder';
+import { runQc } from './qc';
+import { findingsForBuilder, writeQcReport } from './qcReport';
+import type { PipelineContext, Stage, StageResult } from './context';
+
+export const buildStage: Stage = { id: 'build', title: 'Build', run: runBuild };
+
+const TERMINAL: ModuleStatus[] = ['passed', 'merged', 'failed', 'blocked', 'cancelled'];
+
+async function runBuild(ctx: PipelineContext): Promise<StageResult> {
+  const manifest = ctx.contracts().manifest;
+  // A resumed run rebuilds what did not pass; passed modules keep their branches and are not redone.
+  ctx.store.update((s) => {
+    for (const m of s.modules) if (!['passed', 'merged'].includes(m.status)) m.status = 'pending';
+  });
+  const outcome = new Map<string, Promise<ModuleStatus>>();
+  const byName = new Map(manifest.modules.map((m) => [m.name, m]));
+  const statusOf = (name: string): Promise<ModuleStatus> => {
+    let p = outcome.get(name);
+    if (!p) {
+      const spec = byName.get(name)!;
+      p = (async () => {
+        const deps = await Promise.all(spec.depends_on.map(statusOf));
+        const failedDep = spec.depends_on.find((_, i) => !['passed', 'merged'].includes(deps[i]!));
+        if (failedDep) return settle(ctx, name, 'cancelled', `dependency ${failedDep} did not pass`);
+        if (ctx.signal.aborted) return settle(ctx, name, 'cancelled', 'run stopped');
+        return buildModule(ctx, spec);
+      })();
+      outcome.set(name, p);
+    }
+    return p;
+  };
+  const results = await Promise.all(manifest.build_order.map(async (n) => [n, await statusOf(n)] as const));
+
+  if (ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'run stopped') };
+  const notPassed = results.filter(([, s]) => !['passed', 'merged'].includes(s));
+  if (notPassed.length > 0) {
+    const lines = notPassed.map(([n, s]) => `${n}: ${s}${ctx.store.module(n).detail ? ` (${ctx.store.module(n).detail})` : ''}`);
+    return { status: 'halted', reason: `not every module passed QC:\n${lines.join('\n')}` };
+  }
+  return { status: 'done', detail: `${results.length} modules passed QC` };
+}
+
+function settle(ctx: PipelineContext, module: string, status: ModuleStatus, detail?: string): ModuleStatus {
+  ctx.store.update((s) => {
+    const m = s.modules.find((x) => x.name === module)!;
+    m.status = status;
+    m.detail = detail;
+  });
+  ctx.store.emit({ type: 'module-status', module, status, detail });
+  return status;
+}
+
+async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<ModuleStatus> {
+  const name = spec.name;
+  const state = () => ctx.store.module(name);
+  if (TERMINAL.includes(state().status) && ['passed', 'merged'].includes(state().status)) return state().status;
+  let wt: string | undefined;
+  try {
+    wt = await prepareModuleWorktree(ctx, spec);
+    let findings: string | undefined;
+    for (let cycle = state().fixCycles; ; cycle++) {
+      settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
+      const built = await runBuilder(ctx, spec, wt, cycle, findings);
+      addModuleUsage(ctx, name, built.usage);
+      if (built.outcome?.status === 'blocked') {
+        return settle(ctx, name, 'blocked', `contract conflict: ${built.outcome.summary} (${built.conflictReport ?? 'no report file'})`);
+      }
+      if (!built.outcome) return settle(ctx, name, 'failed', 'the builder ended without reporting an outcome');
+
+      settle(ctx, name, 'qc');
+      const attempt = state().qcAttempts + 1;
+      const qc = await runQc(ctx, spec, wt, attempt, built.outOfScope);
+      addModuleUsage(ctx, name, qc.usage);
+      if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
+      const verdict: QcVerdict = qc.verdict;
+      const reportPath = writeQcReport(ctx.store.paths.qc, name, verdict, attempt, built.outOfScope);
+      ctx.store.update((s) => {
+        const m = s.modules.find((x) => x.name === name)!;
+        m.qcAttempts = attempt;
+        m.verdict = verdict.verdict;
+        m.firstQcVerdict ??= verdict.verdict;
+        m.builtCommit = built.commit;
+      });
+      ctx.store.emit({ type: 'module-verdict', module: name, verdict, attempt, reportPath });
+
+      if (verdict.verdict === 'PASS') return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+      if (verdict.verdict === 'FAIL-CRITICAL') {
+        settle(ctx, name, 'failed', `FAIL-CRITICAL: ${verdict.summary.slice(0, 200)}`);
+        ctx.abort(`FAIL-CRITICAL in module ${name}: ${verdict.summary}`);
+        return 'failed';
+      }
+      if (cycle >= ctx.config.fixCycles) {
+        return settle(ctx, name, 'failed', `still FAIL-MAJOR after ${cycle} fix cycles`);
+      }
+      findings = findingsForBuilder(verdict);
+      ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.fixCycles = cycle + 1));
+    }
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return settle(ctx, name, 'cancelled', 'run stopped');
+    return settle(ctx, name, 'failed', (e as Error).message.slice(0, 500));
+  } finally {
+    if (wt) await releaseWorktree(ctx, name, wt);
+  }
+}
+
+function addModuleUsage(ctx: PipelineContext, module: string, usage: Parameters<typeof addUsage>[1]): void {
+  ctx.store.update((s) => {
+    addUsage(s.modules.find((x) => x.name === module)!.usage, usage);
+    addUsage(s.stages.find((x) => x.id === 'build')!.usage, usage);
+  });
+}
+
+/**
+ * A passed module's worktree is removed (its branch keeps every commit); a failed or blocked one is
+ * kept so the user can look at it. Either way the workspace folder goes away.
+ */
+async function releaseWorktree(ctx: PipelineContext, module: string, wt: string): Promise<void> {
+  ctx.store.emit({ type: 'worktree-removed', module, path: wt });
+  if (ctx.store.module(module).status !== 'passed') return;
+  try {
+    await removeWorktree(ctx.repoRoot, wt, { force: true });
+    ctx.store.update((s) => (s.modules.find((x) => x.name === module)!.worktree = undefined));
+  } catch (e) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove worktree ${wt}: ${(e as Error).message}` });
+  }
+  if (fs.existsSync(wt)) ctx.store.emit({ type: 'log', level: 'warn', message: `worktree ${path.basename(wt)} left on disk` });
+}

@@ -1,0 +1,53 @@
+/**
+ * What every stage gets: the run's store (state + events), configuration, model client, wave
+ * limiter, abort signal and gate handler. Stages are plain objects in a list (see pipeline.ts), so
+ * the later stages (1b bootstrap, 5 harden, 6 ship, 7 curate) slot in without touching the others.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { GateHandler, GateId } from '../api';
+import type { PipelineConfig } from '../config';
+import type { ModelTier } from '../contracts/schemas';
+import type { TierLimiter } from '../limiter';
+import type { RunStore } from '../run/store';
+import type { AgentRuntime } from '../agents/runAgent';
+import type { LoadedContracts } from './contracts';
+
+export interface PipelineContext {
+  store: RunStore;
+  config: PipelineConfig;
+  client: Anthropic;
+  limiter: TierLimiter;
+  /** Aborted on cancel or FAIL-CRITICAL: every agent in flight stops. */
+  signal: AbortSignal;
+  /** Stops the whole run (FAIL-CRITICAL, user cancel). */
+  abort(reason: string): void;
+  repoRoot: string;
+  gate: GateHandler;
+  approver: string;
+  /** Contracts as committed on the integration branch; loaded after the architect stage. */
+  contracts(): LoadedContracts;
+  runtime(): AgentRuntime;
+  modelFor(tier: ModelTier): string;
+}
+
+export type StageResult =
+  | { status: 'done'; detail?: string }
+  | { status: 'halted'; reason: string }
+  | { status: 'awaiting-approval'; gate: GateId };
+
+export interface Stage {
+  id: string;
+  title: string;
+  run(ctx: PipelineContext, feedback?: string): Promise<StageResult>;
+  /** A human gate after the stage: approve continues, changes reruns the stage with feedback. */
+  gateAfter?: {
+    id: GateId;
+    describe(ctx: PipelineContext): { title: string; summary: string; counts?: { modules: number; adrs: number; lockedDecisions: number }; openPath?: string };
+  };
+}
+
+export const ENGINE_AUTHOR = { name: 'build-pipeline', email: 'engine@build-pipeline.invalid' };
+
+export function agentAuthor(agentName: string): { name: string; email: string } {
+  return { name: agentName, email: `${agentName}@agents.build-pipeline.invalid` };
+}

@@ -1,0 +1,44 @@
+/**
+ * A module's worktree: branch `orchestration/<run>/<module>` from the scaffold commit, with the
+ * branches of its direct dependencies merged in (they have passed QC by then), so the builder can
+ * run its tests against the real code it depends on. Resuming reuses the branch and its commits.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleSpec } from '../contracts/schemas';
+import { assertSafeModuleName } from '../contracts/names';
+import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeNoFf, abortMerge } from '../git';
+import type { PipelineContext } from './context';
+import { ENGINE_AUTHOR } from './context';
+
+export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSpec): Promise<string> {
+  assertSafeModuleName(spec.name);
+  const state = ctx.store.module(spec.name);
+  const wt = path.join(ctx.store.paths.worktrees, spec.name);
+  const scaffold = ctx.store.state.scaffoldCommit;
+  if (!scaffold) throw new Error('no scaffold commit recorded; the scaffold stage has not completed');
+
+  if (fs.existsSync(path.join(wt, '.git'))) {
+    // Resumed: the worktree and whatever the builder left in it are still there.
+  } else if (await branchExists(ctx.repoRoot, state.branch)) {
+    await addWorktreeForBranch(ctx.repoRoot, wt, state.branch);
+  } else {
+    await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
+    for (const dep of spec.depends_on) {
+      const depBranch = ctx.store.module(dep).branch;
+      const merged = await mergeNoFf(wt, depBranch, `build(${spec.name}): bring in dependency ${dep}`, ENGINE_AUTHOR);
+      if (merged.status !== 'clean') {
+        await abortMerge(wt);
+        throw new Error(`could not bring dependency ${dep} into ${spec.name}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
+      }
+    }
+  }
+  const base = state.baseCommit ?? (await headCommit(wt));
+  ctx.store.update((s) => {
+    const m = s.modules.find((x) => x.name === spec.name)!;
+    m.worktree = wt;
+    m.baseCommit = base;
+  });
+  ctx.store.emit({ type: 'worktree-added', module: spec.name, path: wt, branch: state.branch });
+  return wt;
+}
