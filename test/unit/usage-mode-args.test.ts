@@ -1,0 +1,80 @@
+import * as assert from 'node:assert/strict';
+import { addUsage, emptyUsage, fromApiUsage, totalTokens } from '../../src/core/usage';
+import { detectMode } from '../../src/core/mode';
+import { parseArgs, UsageError } from '../../src/cli/args';
+import { isWritable } from '../../src/core/agents/tools';
+import { agentShellEnv } from '../../src/core/agents/env';
+import { redact } from '../../src/core/run/journal';
+
+describe('usage accounting', () => {
+  it('maps API usage (with null cache fields) and sums it', () => {
+    const a = fromApiUsage({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: null, cache_creation_input_tokens: 100 });
+    assert.deepEqual(a, { input: 10, output: 5, cacheRead: 0, cacheWrite: 100, calls: 1 });
+    const total = emptyUsage();
+    addUsage(total, a);
+    addUsage(total, fromApiUsage({ input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 100 }));
+    assert.deepEqual(total, { input: 11, output: 7, cacheRead: 100, cacheWrite: 100, calls: 2 });
+    assert.equal(totalTokens(total), 218);
+  });
+});
+
+describe('mode detection', () => {
+  it('sends audit words to audit and build words to build', () => {
+    assert.equal(detectMode('Audit the payment service for injection bugs'), 'audit');
+    assert.equal(detectMode('please review and check the API'), 'audit');
+    assert.equal(detectMode('Build a CLI tool with a greeter module'), 'build');
+    assert.equal(detectMode('implement a rate limiter'), 'build');
+    assert.equal(detectMode('add a new feature for exports'), 'build');
+  });
+  it('lets the first verb decide when both appear, and says unclear when neither does', () => {
+    assert.equal(detectMode('Build a tool that scans logs'), 'build');
+    assert.equal(detectMode('Analyze what we built last week'), 'audit');
+    assert.equal(detectMode('A CLI tool with a greeter module and a formatter module.'), 'unclear');
+  });
+});
+
+describe('CLI argument parsing', () => {
+  const spec = { cwd: 'value', yes: 'bool' } as const;
+  it('parses commands, positionals and flags', () => {
+    const a = parseArgs(['start', 'a b', '--cwd', '/x', '--yes'], spec);
+    assert.equal(a.command, 'start');
+    assert.deepEqual(a.positionals, ['a b']);
+    assert.equal(a.flags.get('cwd'), '/x');
+    assert.equal(a.flags.get('yes'), true);
+    assert.equal(parseArgs(['status', '--cwd=/y'], spec).flags.get('cwd'), '/y');
+  });
+  it('rejects unknown flags and missing values', () => {
+    assert.throws(() => parseArgs(['start', '--nope'], spec), UsageError);
+    assert.throws(() => parseArgs(['start', '--cwd'], spec), UsageError);
+    assert.throws(() => parseArgs(['start', '--yes=1'], spec), UsageError);
+  });
+});
+
+describe('builder write policy', () => {
+  const w = ['src/greeter/', '.orchestration/brains/greeter-builder.md', '.orchestration/conflicts/greeter-*.md'];
+  it('allows the module folder, its brain file and its own conflict reports', () => {
+    assert.ok(isWritable('src/greeter/index.js', w));
+    assert.ok(isWritable('src/greeter/deep/x.js', w));
+    assert.ok(isWritable('.orchestration/brains/greeter-builder.md', w));
+    assert.ok(isWritable('.orchestration/conflicts/greeter-needs-async.md', w));
+  });
+  it('refuses everything else, including look-alikes', () => {
+    for (const p of ['src/formatter/index.js', 'src/greeter', 'src/greeterx/a.js', 'package.json', '../outside.txt', '', '.orchestration/contracts/modules.json', '.orchestration/conflicts/formatter-x.md', '.orchestration/conflicts/greeter-x/y.md', '/etc/passwd']) {
+      assert.equal(isWritable(p, w), false, p);
+    }
+  });
+});
+
+describe('agent environment and journal redaction', () => {
+  it('strips credentials from the agent shell environment and sets an agent git identity', () => {
+    const env = agentShellEnv('builder-greeter', { PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant-secret', ANTHROPIC_BASE_URL: 'http://x', GITHUB_TOKEN: 't', MY_SECRET: 's', HOME: '/root' });
+    assert.equal(env.PATH, '/bin');
+    assert.equal(env.HOME, '/root');
+    for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GITHUB_TOKEN', 'MY_SECRET']) assert.equal(env[k], undefined, k);
+    assert.equal(env.GIT_AUTHOR_NAME, 'builder-greeter');
+  });
+  it('redacts the known key and key-shaped strings', () => {
+    assert.equal(redact('key=my-very-secret-value here', ['my-very-secret-value']), 'key=[redacted] here');
+    assert.equal(redact('token sk-ant-api03-abcdefghijkl', []), 'token [redacted]');
+  });
+});
