@@ -15,6 +15,7 @@ import { prepareModuleWorktree } from './moduleWorktree';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
 import { findingsForBuilder, writeQcReport } from './qcReport';
+import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
 
 export const buildStage: Stage = { id: 'build', title: 'Build', run: runBuild };
@@ -27,24 +28,19 @@ async function runBuild(ctx: PipelineContext): Promise<StageResult> {
   ctx.store.update((s) => {
     for (const m of s.modules) if (!['passed', 'merged'].includes(m.status)) m.status = 'pending';
   });
-  const outcome = new Map<string, Promise<ModuleStatus>>();
+  const nodes = manifest.build_order.map((n) => ({ name: n, dependsOn: manifest.modules.find((m) => m.name === n)!.depends_on }));
   const byName = new Map(manifest.modules.map((m) => [m.name, m]));
-  const statusOf = (name: string): Promise<ModuleStatus> => {
-    let p = outcome.get(name);
-    if (!p) {
-      const spec = byName.get(name)!;
-      p = (async () => {
-        const deps = await Promise.all(spec.depends_on.map(statusOf));
-        const failedDep = spec.depends_on.find((_, i) => !['passed', 'merged'].includes(deps[i]!));
-        if (failedDep) return settle(ctx, name, 'cancelled', `dependency ${failedDep} did not pass`);
-        if (ctx.signal.aborted) return settle(ctx, name, 'cancelled', 'run stopped');
-        return buildModule(ctx, spec);
-      })();
-      outcome.set(name, p);
-    }
-    return p;
-  };
-  const results = await Promise.all(manifest.build_order.map(async (n) => [n, await statusOf(n)] as const));
+  const outcomes = await runDag(
+    nodes,
+    async (node) => {
+      const status = await buildModule(ctx, byName.get(node.name)!);
+      return { result: status, ok: status === 'passed' || status === 'merged' };
+    },
+    { signal: ctx.signal },
+  );
+  const results = [...outcomes].map(([name, o]): readonly [string, ModuleStatus] =>
+    o.kind === 'ran' ? [name, o.result] : [name, settle(ctx, name, 'cancelled', o.reason)],
+  );
 
   if (ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'run stopped') };
   const notPassed = results.filter(([, s]) => !['passed', 'merged'].includes(s));
