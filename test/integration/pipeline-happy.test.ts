@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { makeRepo, runPipeline, snapshotUserTree, read, type TestRepo, type RunOutcome } from './harness';
+
+describe('pipeline, happy path (sample project, scripted model, real SDK and git)', function () {
+  this.timeout(180_000);
+  let repo: TestRepo;
+  let run: RunOutcome;
+  let before: ReturnType<typeof snapshotUserTree>;
+
+  before(async () => {
+    repo = makeRepo();
+    before = snapshotUserTree(repo);
+    run = await runPipeline(repo);
+  });
+  after(() => repo?.cleanup());
+
+  it('succeeds with every module passed and merged', () => {
+    assert.equal(run.result.status, 'succeeded', run.result.state.haltReason);
+    assert.deepEqual(
+      run.result.state.modules.map((m) => [m.name, m.status, m.verdict]),
+      [
+        ['formatter', 'merged', 'PASS'],
+        ['greeter', 'merged', 'PASS'],
+      ],
+    );
+    assert.deepEqual(run.result.state.stages.map((s) => [s.id, s.status]), [
+      ['architect', 'done'],
+      ['scaffold', 'done'],
+      ['build', 'done'],
+      ['assemble', 'done'],
+    ]);
+  });
+
+  it('leaves the user working tree, index, HEAD and branch byte-for-byte untouched', () => {
+    assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
+  it('builds the branch graph: integration from the user HEAD, one --no-ff merge per module in assembly order', () => {
+    const s = run.result.state;
+    const integration = s.integrationBranch;
+    assert.match(integration, /^orchestration\/\d{8}-\d{6}-[0-9a-f]{8}\/integration$/);
+    assert.equal(repo.git('merge-base', '--is-ancestor', s.baseCommit, integration), '');
+    const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', `${s.baseCommit}..${integration}`).split('\n').reverse();
+    assert.deepEqual(merges, ['integrate: merge formatter module', 'integrate: merge greeter module']);
+    for (const m of s.modules) {
+      assert.equal(m.branch, integration.replace(/integration$/, m.name));
+      // Every module branch is fully contained in the integration branch.
+      assert.equal(repo.git('merge-base', '--is-ancestor', m.branch, integration), '');
+    }
+    // The contracts commit and the scaffold commit are on the integration branch's first-parent line.
+    const firstParent = repo.git('log', '--first-parent', '--format=%H', integration).split('\n');
+    assert.ok(firstParent.includes(s.contractsCommit!));
+    assert.ok(firstParent.includes(s.scaffoldCommit!));
+  });
+
+  it('builders committed as themselves, and only inside their module folders', () => {
+    const s = run.result.state;
+    for (const m of s.modules) {
+      const authors = repo.git('log', '--format=%an', `${m.baseCommit}..${m.branch}`, '--no-merges').split('\n');
+      assert.ok(authors.every((a) => a === `builder-${m.name}`), authors.join(','));
+      const files = repo.git('diff', '--name-only', `${m.baseCommit}..${m.branch}`).split('\n');
+      for (const f of files) assert.ok(f.startsWith(`src/${m.name}/`) || f.startsWith('.orchestration/brains/') || f.startsWith('.orchestration/training/'), f);
+    }
+  });
+
+  it('writes QC reports, the run state, the journal and the assembly report into the run directory', () => {
+    const dir = run.result.state.runDir;
+    for (const m of ['formatter', 'greeter']) {
+      const report = read(path.join(dir, 'qc', `${m}-build-qc.md`));
+      assert.match(report, new RegExp(`^# QC Report: ${m}\\n## Verdict: PASS`));
+      assert.match(report, /<!-- DONE -->/);
+    }
+    const state = JSON.parse(read(path.join(dir, 'state.json')));
+    assert.equal(state.status, 'succeeded');
+    const journal = read(path.join(dir, 'journal.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(journal.some((e) => e.type === 'tool-call' && e.tool === 'write'));
+    assert.ok(journal.some((e) => e.type === 'tool-result' && e.tool === 'submit_verdict'));
+    assert.match(read(path.join(dir, 'builds', 'assembly-report.md')), /\| greeter \| .* \| clean \| pass \| MERGED \|/);
+    assert.ok(!path.relative(repo.root, dir).split(path.sep).some((p) => p !== '.git' && p === '..'), 'run dir inside the repo .git');
+  });
+
+  it('the integration branch holds working code whose tests pass', () => {
+    const wt = fs.mkdtempSync(path.join(repo.root, '..', 'bp-check-'));
+    try {
+      repo.git('worktree', 'add', '-q', '--detach', wt, run.result.state.integrationBranch);
+      const out = execFileSync('node', ['--test'], { cwd: wt, encoding: 'utf8' });
+      assert.match(out, /# fail 0/);
+      assert.match(out, /# pass [1-9]/);
+      assert.ok(fs.existsSync(path.join(wt, '.orchestration/contracts/architecture.md')));
+    } finally {
+      repo.git('worktree', 'remove', '--force', wt);
+    }
+  });
+
+  it('accounts tokens per agent, module, stage and run, including cache reads from the shared prefix', () => {
+    const s = run.result.state;
+    assert.ok(s.usage.input > 0 && s.usage.output > 0 && s.usage.calls > 0);
+    for (const m of s.modules) assert.ok(m.usage.calls > 0, m.name);
+    const stageCalls = s.stages.reduce((n, st) => n + st.usage.calls, 0);
+    assert.equal(stageCalls, s.usage.calls);
+    assert.ok(s.usage.cacheRead > 0, 'later turns read the cached prefix');
+    const perAgent = run.events.filter((e) => e.type === 'agent-usage');
+    assert.equal(perAgent.length, s.usage.calls);
+  });
+
+  it('removes the passed modules\' worktrees and keeps no stray worktree or merge state', () => {
+    const list = repo.git('worktree', 'list', '--porcelain');
+    const worktrees = list.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
+    assert.deepEqual(worktrees.map((w) => path.basename(w)).sort(), [path.basename(repo.root), 'integration'].sort());
+    const integrationWt = worktrees.find((w) => w.endsWith('integration'))!;
+    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: integrationWt, encoding: 'utf8' }).trim(), '');
+    assert.ok(!fs.existsSync(path.join(repo.root, '.git', 'worktrees', 'integration', 'MERGE_HEAD')));
+  });
+});
