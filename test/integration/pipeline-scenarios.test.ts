@@ -1,0 +1,158 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { makeRepo, runPipeline, snapshotUserTree, read, scriptedGate, type TestRepo } from './harness';
+import { readJournal } from '../../src/core/run/journal';
+
+function engineBranches(repo: TestRepo): string[] {
+  return repo.git('branch', '--list', '--format=%(refname:short)').split('\n').filter((b) => b.startsWith('orchestration/'));
+}
+
+function assertNoMergeInProgress(repo: TestRepo): void {
+  const gitDir = path.join(repo.root, '.git', 'worktrees');
+  if (!fs.existsSync(gitDir)) return;
+  for (const wt of fs.readdirSync(gitDir)) assert.ok(!fs.existsSync(path.join(gitDir, wt, 'MERGE_HEAD')), `merge in progress in ${wt}`);
+}
+
+describe('pipeline, unhappy paths (scripted scenarios)', function () {
+  this.timeout(180_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('QC FAIL-MAJOR sends the findings back for a fix cycle, then PASS', async () => {
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'qc-major-then-pass' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.firstQcVerdict, 'FAIL-MAJOR');
+    assert.equal(greeter.verdict, 'PASS');
+    assert.equal(greeter.fixCycles, 1);
+    const verdicts = events.filter((e) => e.type === 'module-verdict' && e.module === 'greeter').map((e) => (e.type === 'module-verdict' ? e.verdict.verdict : ''));
+    assert.deepEqual(verdicts, ['FAIL-MAJOR', 'PASS']);
+    const qcDir = path.join(result.state.runDir, 'qc');
+    assert.match(read(path.join(qcDir, 'greeter-build-qc.attempt-1.md')), /## Verdict: FAIL-MAJOR/);
+    assert.match(read(path.join(qcDir, 'greeter-build-qc.md')), /## Verdict: PASS/);
+    // The fix-cycle builder saw the findings in its prompt.
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.ok(journal.some((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-1'));
+  });
+
+  it('QC FAIL-CRITICAL halts the pipeline, cancels what is in flight and leaves the repository consistent', async () => {
+    const before = snapshotUserTree(repo);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'qc-critical', target: 'formatter' } });
+    assert.equal(result.status, 'cancelled');
+    assert.match(result.state.haltReason ?? '', /FAIL-CRITICAL in module formatter/);
+    const formatter = result.state.modules.find((m) => m.name === 'formatter')!;
+    assert.equal(formatter.verdict, 'FAIL-CRITICAL');
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.status, 'cancelled');
+    assert.equal(result.state.stages.find((s) => s.id === 'assemble')!.status, 'pending');
+    assert.match(read(path.join(result.state.runDir, 'qc', 'formatter-build-qc.md')), /## Verdict: FAIL-CRITICAL/);
+    assertNoMergeInProgress(repo);
+    // No half-made worktree: every registered worktree exists and every worktree folder is registered.
+    const registered = repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
+    for (const w of registered) assert.ok(fs.existsSync(w), w);
+    const wtDir = path.join(result.state.runDir, 'worktrees');
+    for (const d of fs.readdirSync(wtDir)) assert.ok(registered.includes(path.join(wtDir, d)), `unregistered folder ${d}`);
+    assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
+  it('a builder writing outside its folder is refused, told so, and nothing appears outside', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'outside-write' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    const refused = journal.filter((e) => e.type === 'tool-result' && e.isError && e.agentId.startsWith('builder-greeter'));
+    assert.ok(refused.length >= 3, `refusals seen: ${refused.length}`);
+    assert.ok(refused.some((e) => e.type === 'tool-result' && /outside/.test(e.output)));
+    assert.ok(refused.some((e) => e.type === 'tool-result' && /read-only/.test(e.output)));
+    assert.ok(refused.some((e) => e.type === 'tool-result' && /may change/.test(e.output)));
+    // Nothing outside the worktree, nothing in the contracts, nothing in the other module's folder.
+    const worktrees = path.join(result.state.runDir, 'worktrees');
+    assert.ok(!fs.existsSync(path.join(worktrees, 'outside.txt')));
+    assert.ok(!fs.existsSync(path.join(result.state.runDir, 'outside.txt')));
+    const integration = result.state.integrationBranch;
+    const contractsAtEnd = repo.git('diff', '--name-only', `${result.state.contractsCommit}..${integration}`, '--', '.orchestration/contracts');
+    assert.equal(contractsAtEnd, '');
+    const files = repo.git('ls-tree', '-r', '--name-only', integration).split('\n');
+    assert.ok(!files.some((f) => f.endsWith('hack.js')), 'no file planted in another module');
+  });
+
+  it('an invalid modules.json is fed back and repaired on the second round', async () => {
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'invalid-contracts' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    const warn = events.find((e) => e.type === 'log' && e.level === 'warn' && /contracts invalid/.test(e.message));
+    assert.ok(warn && warn.type === 'log' && /Greeter Module/.test(warn.message) && /cycle/i.test(warn.message), JSON.stringify(warn));
+  });
+
+  it('hostile module names are never repaired: bounded rounds, then a clear failure and no branch or folder made from them', async () => {
+    const before = snapshotUserTree(repo);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'hostile-names' } });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /still invalid after 3 rounds/);
+    assert.match(result.state.haltReason ?? '', /\.\.\/\.\.\/etc|rm -rf/);
+    assert.deepEqual(engineBranches(repo), [result.state.integrationBranch]);
+    assert.deepEqual(fs.readdirSync(path.join(result.state.runDir, 'worktrees')), ['integration']);
+    assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
+  it('a contract conflict pauses only that module and writes the conflict report', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' } });
+    assert.equal(result.status, 'halted');
+    const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m]));
+    assert.equal(byName.formatter!.status, 'passed');
+    assert.equal(byName.greeter!.status, 'blocked');
+    const conflicts = fs.readdirSync(path.join(result.state.runDir, 'conflicts'));
+    assert.equal(conflicts.length, 1);
+    assert.match(conflicts[0]!, /^greeter-[a-z0-9-]+\.md$/);
+    assert.ok(read(path.join(result.state.runDir, 'conflicts', conflicts[0]!)).length > 20);
+    assert.match(result.state.haltReason ?? '', /greeter: blocked/);
+  });
+
+  it('a non-trivial merge conflict stops assembly with a report on disk and no dangling merge', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'merge-conflict' } });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /merge conflict in greeter/);
+    const report = read(path.join(result.state.runDir, 'conflicts', 'assembly-greeter.md'));
+    assert.match(report, /src\/registry\.js/);
+    assertNoMergeInProgress(repo);
+    const wt = path.join(result.state.runDir, 'worktrees', 'integration');
+    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: wt, encoding: 'utf8' }).trim(), '');
+    const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch);
+    assert.equal(merges, 'integrate: merge formatter module');
+    // The QC report for the module flagged the out-of-scope change the builder made through bash.
+    assert.match(read(path.join(result.state.runDir, 'qc', 'greeter-build-qc.md')), /src\/registry\.js/);
+  });
+
+  it('a trivial import-order conflict is resolved automatically and recorded', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'trivial-conflict' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    const greeterMerge = result.state.merges.find((m) => m.module === 'greeter')!;
+    assert.equal(greeterMerge.merge, 'auto-resolved');
+    assert.match(read(path.join(result.state.runDir, 'conflicts', 'assembly-greeter.md')), /resolved automatically/i);
+    const index = repo.git('show', `${result.state.integrationBranch}:src/index.js`);
+    assert.match(index, /require\('\.\/formatter'\)/);
+    assert.match(index, /require\('\.\/greeter'\)/);
+    assert.doesNotMatch(index, /<<<<<<<|>>>>>>>/);
+  });
+
+  it('a QC verdict that breaks the schema is refused and resubmitted', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'bad-verdict' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.ok(journal.some((e) => e.type === 'tool-result' && e.tool === 'submit_verdict' && e.isError));
+  });
+
+  it('blueprint gate: request changes reruns the architect with the feedback; reject halts', async () => {
+    const gate = scriptedGate([{ decision: 'changes', feedback: 'Please name the style option "tone".' }, { decision: 'reject', reason: 'not today' }]);
+    const { result } = await runPipeline(repo, { gate });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /rejected at the blueprint gate: not today/);
+    assert.equal(gate.requests.length, 2);
+    assert.match(gate.requests[0]!.title, /^Blueprint ready: 2 modules, \d+ ADRs, \d+ locked decisions$/);
+    assert.equal(result.state.stages.find((s) => s.id === 'architect')!.attempts, 2);
+    assert.deepEqual(result.state.gates.map((g) => g.decision), ['changes', 'reject']);
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.ok(journal.filter((e) => e.type === 'agent-started' && e.role === 'architect').length === 2);
+  });
+});
