@@ -1,0 +1,267 @@
+/**
+ * Wires the extension together: output channel, gates, status bar, worktree folders, the run
+ * controller, the three tree views, the panels, the diff content provider and the command table.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunState } from '../core/contracts/schemas';
+import { ApiKeyStore } from './apiKey';
+import { registerCommands, type CommandTable } from './commands';
+import { GIT_SCHEME, GitContentProvider } from './diff/gitContentProvider';
+import { reviewModuleDiff } from './diff/moduleDiff';
+import type { EngineApi } from './engineBinding';
+import { GatePrompter } from './gates';
+import { repoRoot } from './git/gitCli';
+import { Disposable } from './lifecycle';
+import { integrationWorktree } from './models/contractsReader';
+import type { LocksTreeNode } from './models/locksModel';
+import { qcReportPath, type ModuleNode } from './models/modulesModel';
+import { adrBadges, qcBadges } from './models/reportBadges';
+import { MarkdownPanels } from './panels/markdownPanel';
+import { RunController } from './runController';
+import { RunLauncher } from './runLauncher';
+import { AUDIT_NOT_AVAILABLE, askDescription, askModelAccess, askMode } from './startFlow';
+import { RunStatusBar } from './statusBar';
+import { lockItem } from './views/lockItems';
+import { ModelTreeProvider } from './views/modelTreeProvider';
+import { moduleItem } from './views/moduleItems';
+import { stageItem } from './views/stageItems';
+import { WorktreeFolders } from './worktreeFolders';
+
+const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
+
+export class BuildPipeline extends Disposable {
+  private readonly log = this._register(vscode.window.createOutputChannel('Build Pipeline', { log: true }));
+  private readonly gates = this._register(new GatePrompter());
+  private readonly keys: ApiKeyStore;
+  private readonly folders: WorktreeFolders;
+  private readonly controller: RunController;
+  private readonly launcher: RunLauncher;
+  private readonly panels: MarkdownPanels;
+  private readonly views: vscode.TreeView<unknown>[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly engine: EngineApi,
+  ) {
+    super();
+    this.keys = new ApiKeyStore(context.secrets);
+    this.folders = this._register(new WorktreeFolders(context.workspaceState, () => this.setting('openWorktreesAsFolders', true)));
+    const statusBar = this._register(new RunStatusBar());
+    this.controller = this._register(new RunController(this.log, this.gates, statusBar, this.folders));
+    this.launcher = new RunLauncher(engine, this.controller, this.gates, this.log);
+    this.panels = this._register(new MarkdownPanels(context.extensionUri));
+    this.registerViews();
+    this._register(vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider()));
+    for (const d of registerCommands(this.commandTable(), this.log)) this._register(d);
+    this._register(this.controller.modules.onDidChange(() => this.refreshOpenReports()));
+  }
+
+  /** After activation: tidy folders a crash left behind, show the last run, offer to resume an unfinished one. */
+  async restore(): Promise<void> {
+    this.folders.removeLeftovers();
+    const repo = await this.repo(false);
+    if (!repo) return;
+    const runs = await this.engine.listRuns(repo).catch(() => [] as RunState[]);
+    const latest = newest(runs);
+    if (latest) this.controller.show(latest);
+    const unfinished = await this.engine.findUnfinishedRun(repo).catch(() => undefined);
+    if (!unfinished || this.controller.active) return;
+    const RESUME = 'Resume';
+    const choice = await vscode.window.showInformationMessage(
+      `Build Pipeline: run ${unfinished.runId} ("${clip(unfinished.description)}") did not finish (${unfinished.status}). Resume it?`,
+      RESUME,
+      'Not Now',
+    );
+    if (choice === RESUME) await this.resume(unfinished);
+  }
+
+  private registerViews(): void {
+    const c = this.controller;
+    const stages = this._register(new ModelTreeProvider(c.stages, (n) => stageItem(n)));
+    const modules = this._register(new ModelTreeProvider<ModuleNode>(c.modules, moduleItem));
+    const locks = this._register(
+      new ModelTreeProvider<LocksTreeNode>(c.locks, lockItem, (n) => (n.kind === 'lock-group' ? n.children : [])),
+    );
+    for (const [id, provider] of [
+      ['buildPipeline.stages', stages],
+      ['buildPipeline.modules', modules],
+      ['buildPipeline.locks', locks],
+    ] as const) {
+      const view = this._register(vscode.window.createTreeView<unknown>(id, { treeDataProvider: provider as vscode.TreeDataProvider<unknown> }));
+      this.views.push(view);
+    }
+    this._register(c.onDidChange(() => this.describeViews()));
+    this.describeViews();
+  }
+
+  /** The view descriptions say when a run is the offline demo, so nobody mistakes it for real output. */
+  private describeViews(): void {
+    const state = this.controller.runState;
+    const label = state ? `${state.offline ? 'demo (scripted model) · ' : ''}${state.status}` : undefined;
+    for (const v of this.views) v.description = label;
+  }
+
+  private commandTable(): CommandTable {
+    return {
+      'buildPipeline.start': () => this.start(),
+      'buildPipeline.resume': () => this.resume(),
+      'buildPipeline.cancel': () => this.launcher.cancel(),
+      'buildPipeline.audit': () => void vscode.window.showWarningMessage(`Build Pipeline: ${AUDIT_NOT_AVAILABLE}`),
+      'buildPipeline.approveGate': () => this.approveGate(),
+      'buildPipeline.openQcReport': (arg) => this.openQcReport(arg as ModuleNode | undefined),
+      'buildPipeline.openAdr': (arg) => this.openAdr(arg as LocksTreeNode | undefined),
+      'buildPipeline.reviewModuleDiff': (arg) => this.reviewDiff(arg as ModuleNode | undefined),
+      'buildPipeline.setApiKey': () => this.keys.prompt(),
+      'buildPipeline.showLog': () => this.log.show(),
+    };
+  }
+
+  private async start(): Promise<void> {
+    if (this.controller.active) {
+      void vscode.window.showInformationMessage('Build Pipeline: a run is already active in this window.');
+      return;
+    }
+    const repo = await this.repo(true);
+    if (!repo) return;
+    const description = await askDescription();
+    if (!description) return;
+    const mode = await askMode(description);
+    if (mode === 'audit') {
+      void vscode.window.showWarningMessage(`Build Pipeline: ${AUDIT_NOT_AVAILABLE}`);
+      return;
+    }
+    if (mode !== 'build') return;
+    const access = await askModelAccess(this.keys, this.setting('offlineDemo', false));
+    if (!access) return;
+    this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
+    await this.launcher.start(repo, description, access);
+  }
+
+  private async resume(run?: RunState): Promise<void> {
+    if (this.controller.active) {
+      void vscode.window.showInformationMessage('Build Pipeline: a run is already active in this window.');
+      return;
+    }
+    const repo = await this.repo(true);
+    if (!repo) return;
+    const target = run ?? (await this.pickRun(repo));
+    if (!target) return;
+    const access = target.offline ? { offline: true } : await askModelAccess(this.keys, this.setting('offlineDemo', false));
+    if (!access) return;
+    await this.launcher.resume(repo, target.runId, access);
+  }
+
+  private async pickRun(repo: string): Promise<RunState | undefined> {
+    const runs = (await this.engine.listRuns(repo)).filter((r) => RESUMABLE.has(r.status));
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage('Build Pipeline: no unfinished run in this repository.');
+      return undefined;
+    }
+    if (runs.length === 1) return runs[0];
+    const pick = await vscode.window.showQuickPick(
+      runs
+        .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+        .map((r) => ({ label: clip(r.description), description: `${r.status}${r.offline ? ' · demo' : ''}`, detail: r.runId, run: r })),
+      { title: 'Build Pipeline: resume which run?' },
+    );
+    return pick?.run;
+  }
+
+  private async approveGate(): Promise<void> {
+    if (this.gates.waiting) return this.gates.decideFromCommand();
+    const state = this.controller.runState;
+    if (state?.status === 'awaiting-approval' && !this.controller.active) {
+      // The gate was left open when the window closed: resuming asks it again.
+      return this.resume(state);
+    }
+    void vscode.window.showInformationMessage('Build Pipeline: no gate is waiting for a decision.');
+  }
+
+  private async openQcReport(node?: ModuleNode): Promise<void> {
+    const state = this.requireRun();
+    const withReports = this.controller.modules.roots().filter((m) => m.reportPath);
+    const target = node ?? (await pick(withReports, (m) => m.name, 'Open the QC report of which module?'));
+    if (!target) return;
+    const file = target.reportPath ?? qcReportPath(state.runDir, target.name);
+    const roots = [target.worktree, path.join(state.runDir, 'worktrees', target.name), integrationWorktree(state.runDir), state.repoRoot];
+    this.panels.show({
+      kind: 'qc',
+      title: `QC: ${target.name}`,
+      file,
+      badges: (md) => qcBadges(md, target.verdict),
+      linkRoots: roots.filter((r): r is string => !!r),
+    });
+  }
+
+  private refreshOpenReports(): void {
+    for (const m of this.controller.modules.roots()) if (m.reportPath) this.panels.refresh(m.reportPath);
+  }
+
+  private async openAdr(node?: LocksTreeNode): Promise<void> {
+    const state = this.requireRun();
+    const adr =
+      node?.kind === 'adr' ? node.adr : node?.kind === 'lock' ? node.adr : await pick(this.controller.locks.adrs(), (a) => `${a.number} ${a.title}`, 'Open which ADR?');
+    if (!adr) return;
+    const level = node?.kind === 'lock' ? node.level : undefined;
+    this.panels.show({
+      kind: 'adr',
+      title: `ADR ${adr.number}: ${adr.title}`,
+      file: adr.file,
+      badges: (md) => adrBadges(md, level),
+      linkRoots: [integrationWorktree(state.runDir), state.repoRoot],
+    });
+  }
+
+  private async reviewDiff(node?: ModuleNode): Promise<void> {
+    const state = this.requireRun();
+    const target = node ?? (await pick(this.controller.modules.roots().filter((m) => m.branch), (m) => m.name, 'Review the diff of which module?'));
+    if (!target) return;
+    const fresh = this.controller.runState ?? state;
+    await reviewModuleDiff(fresh.repoRoot, fresh, target.name);
+  }
+
+  private requireRun(): RunState {
+    const state = this.controller.runState;
+    if (!state) throw new Error('no run yet in this repository: start one first.');
+    return state;
+  }
+
+  /** The git repository of the first workspace folder (the one VS Code never lets us replace). */
+  private async repo(complain: boolean): Promise<string | undefined> {
+    const first = vscode.workspace.workspaceFolders?.[0];
+    const root = first?.uri.scheme === 'file' ? await repoRoot(first.uri.fsPath) : undefined;
+    if (!root && complain) {
+      void vscode.window.showErrorMessage('Build Pipeline needs a git repository open as the first workspace folder.');
+    }
+    return root;
+  }
+
+  private setting<T>(key: string, fallback: T): T {
+    return vscode.workspace.getConfiguration('buildPipeline').get<T>(key, fallback);
+  }
+
+  override dispose(): void {
+    // A window closing cannot answer a gate: the engine records the run as awaiting approval.
+    this.gates.answerLater();
+    super.dispose();
+  }
+}
+
+function newest(runs: readonly RunState[]): RunState | undefined {
+  return [...runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+}
+
+function clip(s: string, max = 60): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+async function pick<T>(items: readonly T[], label: (t: T) => string, title: string): Promise<T | undefined> {
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('Build Pipeline: nothing to open yet.');
+    return undefined;
+  }
+  if (items.length === 1) return items[0];
+  const chosen = await vscode.window.showQuickPick(items.map((item) => ({ label: label(item), item })), { title });
+  return chosen?.item;
+}

@@ -1,0 +1,21 @@
+/**
+ * Entry point of the VS Code extension. Activation stays cheap: it wires views and commands and,
+ * in the background, looks for a run to show or resume. The engine does the work; this layer only
+ * adapts it to VS Code (ENGINEERING.md, "Shape of the code").
+ */
+import type * as vscode from 'vscode';
+import { BuildPipeline } from './buildPipeline';
+import { loadEngine } from './engineBinding';
+
+let app: BuildPipeline | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  app = new BuildPipeline(context, loadEngine());
+  context.subscriptions.push(app);
+  void app.restore().catch((e: unknown) => console.error('[build-pipeline] restore failed', e));
+}
+
+export function deactivate(): void {
+  app?.dispose();
+  app = undefined;
+}

@@ -1,0 +1,48 @@
+/**
+ * Small formatters shared by the tree items, the status bar and the log. No vscode import: unit-tested.
+ */
+import type { Usage } from '../../core/contracts/schemas';
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatTokens(n: number): string {
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
+  if (n >= 1000) return `${(n / 1000).toFixed(1)}k`;
+  return String(n);
+}
+
+export function formatUsd(usd: number): string {
+  if (usd <= 0) return '$0.00';
+  if (usd < 0.01) return '<$0.01';
+  return `$${usd.toFixed(2)}`;
+}
+
+export function usageTokens(u: Usage): number {
+  return u.input + u.output + u.cacheRead + u.cacheWrite;
+}
+
+export function emptyUsage(): Usage {
+  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
+}
+
+export function addInto(into: Usage, delta: Usage): void {
+  into.input += delta.input;
+  into.output += delta.output;
+  into.cacheRead += delta.cacheRead;
+  into.cacheWrite += delta.cacheWrite;
+  into.calls += delta.calls;
+}
+
+/** "Architect", "assemble" → "Assemble", "build-qc" → "Build qc". */
+export function titleCase(id: string): string {
+  const words = id.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,167 @@
+/**
+ * Webview panels for QC reports and ADRs (SPEC U3). Model-written markdown is untrusted: it is
+ * rendered with raw HTML disabled and sanitized (models/markdownRender.ts), and the page has a strict
+ * CSP with a fresh nonce, scripts off except media/panel.js, and `localResourceRoots` = media/ only.
+ * File links ask the host (typed messages, after a ready handshake) to open a file in the editor;
+ * the host opens it only if it lies inside one of the roots the panel was given.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { renderMarkdown } from '../models/markdownRender';
+import { renderBadges, type Badge } from '../models/reportBadges';
+import { parseWebviewMessage, type HostToWebview } from '../models/webviewProtocol';
+import { renderPage } from '../models/webviewPage';
+import { Disposable } from '../lifecycle';
+
+export interface MarkdownPanelInput {
+  kind: 'qc' | 'adr';
+  title: string;
+  file: string;
+  badges(markdown: string): Badge[];
+  /** Folders relative file links resolve against, in order; links outside them are refused. */
+  linkRoots: string[];
+}
+
+const VIEW_TYPE = { qc: 'buildPipeline.qcReport', adr: 'buildPipeline.adr' } as const;
+
+export class MarkdownPanels extends Disposable {
+  private readonly open = new Map<string, MarkdownPanel>();
+
+  constructor(private readonly extensionUri: vscode.Uri) {
+    super();
+  }
+
+  show(input: MarkdownPanelInput): void {
+    const existing = this.open.get(input.file);
+    if (existing) {
+      existing.update(input);
+      existing.reveal();
+      return;
+    }
+    const panel = new MarkdownPanel(this.extensionUri, input, () => this.open.delete(input.file));
+    this.open.set(input.file, panel);
+  }
+
+  /** Re-reads a panel's file if one is open for it (a QC report rewritten after a fix cycle). */
+  refresh(file: string): void {
+    this.open.get(file)?.reload();
+  }
+
+  override dispose(): void {
+    for (const p of [...this.open.values()]) p.dispose();
+    super.dispose();
+  }
+}
+
+class MarkdownPanel extends Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private ready = false;
+  private input: MarkdownPanelInput;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    input: MarkdownPanelInput,
+    onClosed: () => void,
+  ) {
+    super();
+    this.input = input;
+    const media = vscode.Uri.joinPath(extensionUri, 'media');
+    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE[input.kind], input.title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableForms: false,
+      localResourceRoots: [media],
+      retainContextWhenHidden: false,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(media, 'build-pipeline.svg');
+    this._register(this.panel.onDidDispose(() => {
+      onClosed();
+      this.dispose();
+    }));
+    this._register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
+    this._register(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.ready = false; }));
+    this.panel.webview.html = this.page();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  update(input: MarkdownPanelInput): void {
+    this.input = input;
+    this.reload();
+  }
+
+  reload(): void {
+    const { badgesHtml, bodyHtml } = this.content();
+    if (this.ready) {
+      const msg: HostToWebview = { type: 'content', badgesHtml, bodyHtml };
+      void this.panel.webview.postMessage(msg);
+    } else {
+      this.panel.webview.html = this.page();
+    }
+  }
+
+  private content(): { badgesHtml: string; bodyHtml: string } {
+    let markdown: string;
+    try {
+      markdown = fs.readFileSync(this.input.file, 'utf8');
+    } catch (e) {
+      markdown = `*Cannot read \`${this.input.file}\`: ${(e as Error).message}*`;
+    }
+    return { badgesHtml: renderBadges(this.input.badges(markdown)), bodyHtml: renderMarkdown(markdown) };
+  }
+
+  private page(): string {
+    const webview = this.panel.webview;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const { badgesHtml, bodyHtml } = this.content();
+    return renderPage({
+      title: this.input.title,
+      kind: this.input.kind,
+      badgesHtml,
+      bodyHtml,
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    });
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) return;
+    if (msg.type === 'ready') {
+      this.ready = true;
+      return;
+    }
+    const target = resolveInside(msg.path, this.input.linkRoots);
+    if (!target) {
+      void vscode.window.showWarningMessage(`Build Pipeline: ${msg.path} is not a file inside this run's worktrees.`);
+      return;
+    }
+    const line = Math.max(0, (msg.line ?? 1) - 1);
+    await vscode.window.showTextDocument(vscode.Uri.file(target), {
+      selection: new vscode.Range(line, 0, line, 0),
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: true,
+    });
+  }
+}
+
+/** The first existing file the link names under one of the roots; never a path outside them. */
+export function resolveInside(link: string, roots: readonly string[]): string | undefined {
+  for (const root of roots) {
+    const base = path.resolve(root);
+    const candidate = path.resolve(base, link.replace(/^\/+/, ''));
+    if (candidate !== base && !candidate.startsWith(base + path.sep)) continue;
+    try {
+      const real = fs.realpathSync(candidate);
+      const realBase = fs.realpathSync(base);
+      if ((real === realBase || real.startsWith(realBase + path.sep)) && fs.statSync(real).isFile()) return real;
+    } catch {
+      // not in this root
+    }
+  }
+  return undefined;
+}

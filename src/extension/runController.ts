@@ -1,0 +1,145 @@
+/**
+ * Holds the current run (a RunHandle from the engine, or the last run's state read from disk) and fans
+ * its events out to the tree models, the log, the status bar and the worktree folders. It sets the
+ * context keys the menus hang off. No pipeline logic: every decision is the engine's.
+ */
+import * as vscode from 'vscode';
+import type { RunHandle, RunResult } from '../core/api';
+import type { RunState } from '../core/contracts/schemas';
+import { Emitter, type PipelineEvent } from '../core/events';
+import { CostTracker } from './models/costTracker';
+import { describeEvent } from './models/eventText';
+import { LocksModel } from './models/locksModel';
+import { ModulesModel } from './models/modulesModel';
+import { StagesModel } from './models/stagesModel';
+import { Disposable } from './lifecycle';
+import type { GatePrompter } from './gates';
+import type { RunStatusBar } from './statusBar';
+import type { WorktreeFolders } from './worktreeFolders';
+
+/** Events after which the contracts on disk may have changed. */
+const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'run-ended']);
+
+export class RunController extends Disposable {
+  readonly stages = new StagesModel();
+  readonly modules = new ModulesModel();
+  readonly locks = new LocksModel();
+  private costs = new CostTracker();
+  private handle: RunHandle | undefined;
+  private handleSubscription: { dispose(): void } | undefined;
+  private shown: RunState | undefined;
+  private currentStage: string | undefined;
+  private readonly changed = this._register(new Emitter<void>());
+  /** Fires when the run, its stage, its cost or its gate changed (for views' descriptions and the status bar). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly gates: GatePrompter,
+    private readonly statusBar: RunStatusBar,
+    private readonly folders: WorktreeFolders,
+  ) {
+    super();
+    this._register(gates.onDidChange(() => this.refreshContext()));
+    this._register({ dispose: () => this.handleSubscription?.dispose() });
+    void this.refreshContext();
+  }
+
+  get active(): RunHandle | undefined {
+    return this.handle;
+  }
+
+  /** The run on screen: the active one's state, or the last one shown from disk. */
+  get runState(): RunState | undefined {
+    return this.handle?.state() ?? this.shown;
+  }
+
+  get isDemo(): boolean {
+    return this.runState?.offline ?? false;
+  }
+
+  get costUsd(): number {
+    return this.costs.totalUsd;
+  }
+
+  /** Shows a run that is not running in this window (the last one, or one the user picked). */
+  show(state: RunState): void {
+    if (this.handle) return;
+    this.shown = state;
+    this.loadState(state);
+  }
+
+  attach(handle: RunHandle): Promise<RunResult> {
+    this.handleSubscription?.dispose();
+    this.handle = handle;
+    this.shown = undefined;
+    this.currentStage = undefined;
+    const state = handle.state();
+    this.loadState(state);
+    this.log.info(`Attached to run ${handle.runId}${state.offline ? ' (offline demo, scripted model)' : ''} in ${handle.runDir}`);
+    this.handleSubscription = handle.onEvent((e) => this.onEvent(e));
+    return handle.done.then(
+      (result) => {
+        this.detach(handle, result.state);
+        return result;
+      },
+      (err: unknown) => {
+        this.detach(handle, undefined);
+        throw err;
+      },
+    );
+  }
+
+  private detach(handle: RunHandle, finalState: RunState | undefined): void {
+    if (this.handle !== handle) return;
+    this.handleSubscription?.dispose();
+    this.handleSubscription = undefined;
+    this.handle = undefined;
+    this.shown = finalState ?? handle.state();
+    this.locks.reload(handle.runDir);
+    void this.refreshContext();
+  }
+
+  private loadState(state: RunState): void {
+    this.costs = new CostTracker();
+    this.costs.seed(state.usage);
+    this.stages.loadState(state);
+    this.modules.loadState(state);
+    this.locks.reload(state.runDir);
+    void this.refreshContext();
+  }
+
+  private onEvent(e: PipelineEvent): void {
+    const cost = this.costs.observe(e);
+    this.stages.apply(e, cost);
+    this.modules.apply(e, cost);
+    const line = describeEvent(e);
+    this.log[line.level](line.text);
+    if (e.type === 'stage-started') this.currentStage = e.stage;
+    if (e.type === 'worktree-added' && e.module !== 'integration') this.folders.add(e.path, e.module);
+    if (e.type === 'worktree-removed') this.folders.remove(e.path);
+    if (CONTRACT_EVENTS.has(e.type) && this.handle) this.locks.reload(this.handle.runDir);
+    if (e.type === 'agent-usage' || e.type === 'stage-started' || e.type === 'gate-waiting' || e.type === 'run-ended') {
+      void this.refreshContext();
+    }
+  }
+
+  private async refreshContext(): Promise<void> {
+    const state = this.runState;
+    const gate = this.gates.waiting?.gate ?? this.stages.waitingGate?.gate;
+    this.statusBar.update({
+      active: !!this.handle,
+      offline: state?.offline ?? false,
+      stage: this.currentStage,
+      costUsd: this.costs.totalUsd,
+      gate: this.gates.waiting ? gate : undefined,
+    });
+    this.changed.fire();
+    await Promise.all([
+      vscode.commands.executeCommand('setContext', 'buildPipeline.runActive', !!this.handle),
+      vscode.commands.executeCommand('setContext', 'buildPipeline.gateWaiting', !!this.gates.waiting),
+      vscode.commands.executeCommand('setContext', 'buildPipeline.hasRun', !!state),
+      vscode.commands.executeCommand('setContext', 'buildPipeline.demo', state?.offline ?? false),
+    ]);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Starts or resumes a run through the engine and follows it in the background: a cancellable
+ * progress notification with the stage and live cost, and a closing message with the outcome.
+ */
+import * as vscode from 'vscode';
+import type { RunHandle, RunResult } from '../core/api';
+import type { EngineApi } from './engineBinding';
+import type { GatePrompter } from './gates';
+import type { RunController } from './runController';
+import { formatUsd, titleCase } from './models/format';
+import { settingsToConfig } from './models/settingsToConfig';
+import type { ModelAccess } from './startFlow';
+
+export class RunLauncher {
+  constructor(
+    private readonly engine: EngineApi,
+    private readonly controller: RunController,
+    private readonly gates: GatePrompter,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async start(repoRoot: string, description: string, access: ModelAccess): Promise<void> {
+    const handle = await this.engine.startRun({
+      repoRoot,
+      description,
+      offline: access.offline,
+      apiKey: access.apiKey,
+      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      gate: this.gates.handler,
+      approver: 'vscode',
+    });
+    this.follow(handle, access.offline);
+  }
+
+  async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {
+    const handle = await this.engine.resumeRun({
+      repoRoot,
+      runId,
+      offline: access.offline,
+      apiKey: access.apiKey,
+      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      gate: this.gates.handler,
+      approver: 'vscode',
+    });
+    this.follow(handle, access.offline);
+  }
+
+  cancel(): void {
+    const handle = this.controller.active;
+    if (!handle) {
+      void vscode.window.showInformationMessage('Build Pipeline: no run is active in this window.');
+      return;
+    }
+    this.log.warn(`Cancelling run ${handle.runId} (requested in VS Code)`);
+    handle.cancel('cancelled from VS Code');
+  }
+
+  private follow(handle: RunHandle, offline: boolean): void {
+    const done = this.controller.attach(handle);
+    const demo = offline ? ' (demo, scripted model)' : '';
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Build Pipeline${demo}`, cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => handle.cancel('cancelled from VS Code'));
+        let last = '';
+        const report = () => {
+          const stage = handle.state().stages.find((s) => s.status === 'running' || s.status === 'waiting');
+          const gate = this.gates.waiting ? `waiting at the ${this.gates.waiting.gate} gate` : '';
+          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ≈${formatUsd(this.controller.costUsd)}`;
+          if (message !== last) progress.report({ message: (last = message) });
+        };
+        const sub = this.controller.onDidChange(report);
+        report();
+        return done.then(
+          () => sub.dispose(),
+          () => sub.dispose(),
+        );
+      },
+    );
+    done.then(
+      (result) => this.announce(result),
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        this.log.error(`Run ${handle.runId} failed: ${message}`);
+        void vscode.window.showErrorMessage(`Build Pipeline run failed: ${message}`, 'Show Log').then((c) => c && this.log.show());
+      },
+    );
+  }
+
+  private announce(result: RunResult): void {
+    const s = result.summary;
+    const merged = s.modules.filter((m) => m.status === 'merged').length;
+    const cost = `≈${formatUsd(this.controller.costUsd)}`;
+    switch (result.status) {
+      case 'succeeded':
+        void vscode.window.showInformationMessage(`Build Pipeline finished: ${merged}/${s.modules.length} modules merged, ${s.merges} merges, ${cost}.`);
+        return;
+      case 'awaiting-approval':
+        void vscode.window.showInformationMessage(`Build Pipeline paused at a gate (run ${s.runId}). Use "Build Pipeline: Resume" to continue.`);
+        return;
+      case 'cancelled':
+        void vscode.window.showWarningMessage(`Build Pipeline run cancelled${s.reason ? `: ${s.reason}` : ''}. It can be resumed.`);
+        return;
+      default:
+        void vscode.window
+          .showErrorMessage(`Build Pipeline ${result.status}${s.reason ? `: ${s.reason}` : ''}`, 'Show Log')
+          .then((c) => c && this.log.show());
+    }
+  }
+}

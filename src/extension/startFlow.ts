@@ -1,0 +1,60 @@
+/**
+ * The questions before a run starts: the description, the mode (build or audit, asked when the words
+ * do not say), and how to reach a model (the stored API key, or the offline demo).
+ */
+import * as vscode from 'vscode';
+import { detectMode } from './models/modeDetection';
+import type { ApiKeyStore } from './apiKey';
+
+export const AUDIT_NOT_AVAILABLE =
+  'Audit mode (the read-only audit fan-out) is not implemented by the engine yet. Only build runs can be started for now.';
+
+export async function askDescription(): Promise<string | undefined> {
+  const description = await vscode.window.showInputBox({
+    title: 'Build Pipeline: Start',
+    prompt: 'Describe what to build. The architect turns this into contracts you approve before anything is built.',
+    placeHolder: 'e.g. Build a CLI that converts CSV files to JSON with schema validation',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim().length < 8 ? 'Describe the project in a sentence or more.' : undefined),
+  });
+  return description?.trim() || undefined;
+}
+
+/** 'build', 'audit', or undefined when the user dismissed the question. */
+export async function askMode(description: string): Promise<'build' | 'audit' | undefined> {
+  const detected = detectMode(description);
+  if (detected !== 'unclear') return detected;
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: '$(tools) Build', mode: 'build' as const, detail: 'Architect, scaffold, parallel builders, QC, assembly.' },
+      { label: '$(search) Audit', mode: 'audit' as const, detail: 'Read-only review of the existing code (not available yet).' },
+    ],
+    { title: 'Build Pipeline: build something, or audit what is there?', placeHolder: description, ignoreFocusOut: true },
+  );
+  return pick?.mode;
+}
+
+export interface ModelAccess {
+  offline: boolean;
+  apiKey?: string;
+}
+
+/** The stored key; without one (or with the offline setting on) the scripted model, after asking. */
+export async function askModelAccess(keys: ApiKeyStore, offlineSetting: boolean): Promise<ModelAccess | undefined> {
+  if (offlineSetting) return { offline: true };
+  const apiKey = await keys.get();
+  if (apiKey) return { offline: false, apiKey };
+  const DEMO = 'Run Offline Demo';
+  const SET = 'Set API Key';
+  const choice = await vscode.window.showWarningMessage(
+    'No Claude API key is stored. Set one, or run the offline demo (a built-in scripted model builds a small sample project).',
+    DEMO,
+    SET,
+  );
+  if (choice === DEMO) return { offline: true };
+  if (choice === SET && (await keys.prompt())) {
+    const stored = await keys.get();
+    return stored ? { offline: false, apiKey: stored } : undefined;
+  }
+  return undefined;
+}

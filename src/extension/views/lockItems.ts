@@ -1,0 +1,54 @@
+/** Tree items of the Locks view: groups, then decisions and interfaces with lock level and who locked them, then ADRs. */
+import * as vscode from 'vscode';
+import type { LockLevel } from '../../core/contracts/schemas';
+import type { LocksTreeNode } from '../models/locksModel';
+
+const GROUP_LABEL = { decisions: 'Decisions', interfaces: 'Interfaces', adrs: 'ADRs' } as const;
+const LEVEL_ICON: Record<LockLevel, [string, string?]> = {
+  critical: ['shield', 'charts.red'],
+  locked: ['lock', 'charts.yellow'],
+  unlocked: ['unlock'],
+};
+
+export function lockItem(node: LocksTreeNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'lock-group': {
+      const item = new vscode.TreeItem(GROUP_LABEL[node.group], vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `group:${node.group}`;
+      item.description = String(node.children.length);
+      item.contextValue = 'lock-group';
+      return item;
+    }
+    case 'lock': {
+      const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.None);
+      item.id = `lock:${node.group}:${node.key}`;
+      const [name, color] = LEVEL_ICON[node.level];
+      item.iconPath = new vscode.ThemeIcon(name, color ? new vscode.ThemeColor(color) : undefined);
+      item.description = `${node.level} · by ${node.entry.locked_by}`;
+      const e = node.entry;
+      item.tooltip = new vscode.MarkdownString(
+        [
+          `**${node.key}** — ${node.level}${e.category ? ` (${e.category})` : ''}`,
+          e.assertion,
+          `Locked by ${e.locked_by} at ${e.locked_at}`,
+          e.affects.length ? `Affects: ${e.affects.join(', ')}` : '',
+          node.adr ? `ADR: ${node.adr.number}-${node.adr.topic}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n\n'),
+      );
+      item.contextValue = ['lock', `lock-${node.level}`, node.adr ? 'has-adr' : ''].filter(Boolean).join(' ');
+      if (node.adr) item.command = { command: 'buildPipeline.openAdr', title: 'Open ADR', arguments: [node] };
+      return item;
+    }
+    case 'adr': {
+      const item = new vscode.TreeItem(`${node.adr.number} ${node.adr.title}`, vscode.TreeItemCollapsibleState.None);
+      item.id = `adr:${node.adr.file}`;
+      item.iconPath = new vscode.ThemeIcon('book');
+      item.tooltip = node.adr.file;
+      item.contextValue = 'adr has-adr';
+      item.command = { command: 'buildPipeline.openAdr', title: 'Open ADR', arguments: [node] };
+      return item;
+    }
+  }
+}

@@ -1,0 +1,185 @@
+// Tree models of the VS Code views, fed by a state snapshot and a sequence of engine events.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunState, Usage } from '../../src/core/contracts/schemas';
+import type { PipelineEvent } from '../../src/core/events';
+import type { ModelChange } from '../../src/extension/models/changes';
+import { CostTracker } from '../../src/extension/models/costTracker';
+import { describeEvent } from '../../src/extension/models/eventText';
+import { LocksModel } from '../../src/extension/models/locksModel';
+import { detectMode } from '../../src/extension/models/modeDetection';
+import { ModulesModel } from '../../src/extension/models/modulesModel';
+import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
+import { StagesModel } from '../../src/extension/models/stagesModel';
+
+const usage = (input: number, output: number): Usage => ({ input, output, cacheRead: 0, cacheWrite: 0, calls: 1 });
+
+function baseState(runDir: string): RunState {
+  const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
+  return {
+    version: 1,
+    runId: '20261121-120000-abcdef01',
+    runDir,
+    repoRoot: '/repo',
+    description: 'Build a todo CLI',
+    mode: 'build',
+    offline: true,
+    baseBranch: 'main',
+    baseCommit: 'abc',
+    integrationBranch: 'orchestration/20261121-120000-abcdef01/integration',
+    status: 'running',
+    createdAt: '2026-11-21T12:00:00Z',
+    updatedAt: '2026-11-21T12:00:00Z',
+    stages: ['architect', 'scaffold', 'build', 'assemble'].map((id) => ({ id, status: 'pending' as const, attempts: 0, usage: { ...zero } })),
+    modules: [],
+    gates: [],
+    usage: { ...zero },
+    merges: [],
+  };
+}
+
+const verdict = (v: 'PASS' | 'FAIL-MAJOR') => ({ verdict: v, summary: 's', tests_run: true, tests_passed: v === 'PASS', findings: [] });
+
+describe('extension tree models', () => {
+  it('Stages: running, usage, waiting gate and its decision, refreshing only the changed stage', () => {
+    const m = new StagesModel();
+    m.loadState(baseState('/runs/r'));
+    const changes: ModelChange<unknown>[] = [];
+    m.onDidChange((c) => changes.push(c));
+    const costs = new CostTracker();
+    const feed = (e: PipelineEvent, now: number) => m.apply(e, costs.observe(e), now);
+
+    feed({ type: 'stage-started', stage: 'architect' }, 1000);
+    assert.equal(changes.at(-1)?.kind, 'nodes', 'a known stage refreshes alone');
+    feed({ type: 'agent-started', agentId: 'a1', role: 'architect', model: 'claude-opus-5-5', }, 1100);
+    feed({ type: 'agent-usage', agentId: 'a1', role: 'architect', stage: 'architect', usage: usage(1_000_000, 0) }, 1200);
+    const architect = m.roots().find((n) => n.kind === 'stage' && n.id === 'architect');
+    assert.ok(architect && architect.kind === 'stage');
+    assert.equal(architect.status, 'running');
+    assert.equal(architect.usage.input, 1_000_000);
+    assert.equal(architect.costUsd, 5, 'opus input priced per million tokens');
+    assert.equal(costs.totalUsd, 5);
+
+    feed({ type: 'gate-waiting', gate: 'blueprint', summary: 'Blueprint ready: 2 modules, 2 ADRs, 1 locked decisions' }, 2000);
+    assert.equal(changes.at(-1)?.kind, 'structure');
+    const [first] = m.roots();
+    assert.equal(first?.kind, 'gate', 'the waiting gate is shown first');
+    assert.equal(architect.gate, 'blueprint', 'and the running stage is marked as waiting');
+
+    feed({ type: 'gate-decided', decision: { gate: 'blueprint', decision: 'approve', by: 'vscode', at: 'now' } }, 2500);
+    feed({ type: 'stage-ended', stage: 'architect', status: 'done' }, 3000);
+    assert.equal(m.waitingGate, undefined);
+    assert.equal(architect.gate, undefined);
+    assert.equal(architect.status, 'done');
+    assert.equal(architect.endedAt! - architect.startedAt!, 2000);
+
+    feed({ type: 'stage-started', stage: 'harden' }, 4000);
+    assert.equal(changes.at(-1)?.kind, 'structure', 'a stage the snapshot did not list is added');
+    assert.equal(m.roots().length, 5);
+  });
+
+  it('Modules: status, worktree, verdict, fix cycles, merge', () => {
+    const m = new ModulesModel();
+    m.loadState(baseState('/runs/r'));
+    const events: PipelineEvent[] = [
+      { type: 'module-status', module: 'parser', status: 'building' },
+      { type: 'worktree-added', module: 'parser', path: '/runs/r/worktrees/parser', branch: 'orchestration/x/parser' },
+      { type: 'worktree-added', module: 'integration', path: '/runs/r/worktrees/integration', branch: 'orchestration/x/integration' },
+      { type: 'module-status', module: 'parser', status: 'qc' },
+      { type: 'module-verdict', module: 'parser', verdict: verdict('FAIL-MAJOR'), attempt: 1, reportPath: '/runs/r/qc/parser-build-qc.md' },
+      { type: 'module-status', module: 'parser', status: 'fixing' },
+      { type: 'module-status', module: 'parser', status: 'qc' },
+      { type: 'module-verdict', module: 'parser', verdict: verdict('PASS'), attempt: 2, reportPath: '/runs/r/qc/parser-build-qc.md' },
+      { type: 'module-status', module: 'parser', status: 'passed' },
+      { type: 'worktree-removed', module: 'parser', path: '/runs/r/worktrees/parser' },
+      { type: 'merge', module: 'parser', result: 'clean', tests: 'pass' },
+      { type: 'module-status', module: 'parser', status: 'merged' },
+    ];
+    for (const e of events) m.apply(e);
+    assert.deepEqual(m.roots().map((n) => n.name), ['parser'], 'the integration worktree is not a module');
+    const parser = m.get('parser')!;
+    assert.equal(parser.status, 'merged');
+    assert.equal(parser.branch, 'orchestration/x/parser');
+    assert.equal(parser.verdict, 'PASS');
+    assert.equal(parser.qcAttempts, 2);
+    assert.equal(parser.fixCycles, 1);
+    assert.equal(parser.worktree, undefined);
+    assert.equal(parser.reportPath, '/runs/r/qc/parser-build-qc.md');
+    assert.deepEqual(parser.merge, { result: 'clean', tests: 'pass' });
+  });
+
+  it('Modules: a module named only by a later event gets the run branch name', () => {
+    const m = new ModulesModel();
+    m.apply({ type: 'run-started', runId: 'R1', runDir: '/runs/R1', offline: false, description: 'd' });
+    m.apply({ type: 'module-status', module: 'store', status: 'building' });
+    assert.equal(m.get('store')?.branch, 'orchestration/R1/store');
+  });
+
+  it('Locks: decisions and interfaces by level, ADRs linked to decisions, invalid files read as empty', () => {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-locks-'));
+    const contracts = path.join(runDir, 'worktrees', 'integration', '.orchestration', 'contracts');
+    fs.mkdirSync(path.join(contracts, 'decisions'), { recursive: true });
+    const m = new LocksModel();
+    m.reload(runDir);
+    assert.equal(m.roots().length, 0);
+    assert.equal(m.problem, 'no locks.json yet');
+    const entry = (level: string) => ({ locked_by: 'architect', lock_level: level, affects: ['api'], assertion: 'x', locked_at: '2026-11-21' });
+    fs.writeFileSync(
+      path.join(contracts, 'locks.json'),
+      JSON.stringify({ decisions: { 'storage-format': entry('locked'), 'auth-tokens': entry('critical'), naming: entry('unlocked') }, interfaces: { api: entry('locked') } }),
+    );
+    fs.writeFileSync(path.join(contracts, 'decisions', '001-storage-format.md'), '# Storage format: JSON lines\n\nStatus: Accepted\n');
+    fs.writeFileSync(path.join(contracts, 'decisions', 'notes.txt'), 'not an ADR');
+    m.reload(runDir);
+    const [decisions, interfaces, adrs] = m.roots();
+    assert.equal(decisions?.group, 'decisions');
+    assert.deepEqual(decisions?.children.map((c) => (c.kind === 'lock' ? `${c.key}:${c.level}` : '')), ['auth-tokens:critical', 'storage-format:locked', 'naming:unlocked']);
+    const storage = decisions?.children[1];
+    assert.ok(storage?.kind === 'lock' && storage.adr?.title === 'Storage format: JSON lines');
+    assert.equal(interfaces?.children.length, 1);
+    assert.equal(adrs?.children.length, 1);
+    assert.deepEqual(m.counts(), { decisions: 3, interfaces: 1, locked: 3, adrs: 1 });
+    fs.writeFileSync(path.join(contracts, 'locks.json'), '{"decisions": {"x": {"lock_level": "maybe"}}}');
+    m.reload(runDir);
+    assert.equal(m.problem, 'locks.json does not match the schema');
+    fs.rmSync(runDir, { recursive: true, force: true });
+  });
+});
+
+describe('extension helpers', () => {
+  it('mode detection: audit words, build words, unclear', () => {
+    assert.equal(detectMode('Audit the auth module for injection'), 'audit');
+    assert.equal(detectMode('Review and scan the repository'), 'audit');
+    assert.equal(detectMode('Build a CSV to JSON converter'), 'build');
+    assert.equal(detectMode('implement an address book'), 'build');
+    assert.equal(detectMode('a todo app'), 'unclear');
+    assert.equal(detectMode('check the build'), 'unclear', 'both kinds of words: ask');
+    assert.equal(detectMode('my address book with a checkout page'), 'unclear', 'whole words only');
+  });
+
+  it('settings map onto the engine config', () => {
+    const values: Record<string, unknown> = {
+      'models.opus': 'o', 'models.sonnet': 's', 'models.haiku': 'h',
+      'roleTiers.builder': 'haiku', 'roleTiers.qc': 'bogus',
+      'waveLimits.opus': 2, 'waveLimits.sonnet': 0,
+      budgetUsd: 0, moduleTestCommand: '  npm test -- {module}  ',
+    };
+    const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
+    assert.deepEqual(config.tierModels, { opus: 'o', sonnet: 's', haiku: 'h' });
+    assert.deepEqual(config.roleTiers, { architect: 'opus', scaffold: 'opus', qc: 'sonnet', builder: 'haiku' });
+    assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 8, haiku: 12 });
+    assert.equal(config.budgetUsd, undefined, '0 means no budget');
+    assert.equal(config.moduleTestCommand, 'npm test -- {module}');
+  });
+
+  it('events read as human words in the log', () => {
+    assert.deepEqual(describeEvent({ type: 'stage-ended', stage: 'architect', status: 'failed', detail: 'bad' }), {
+      level: 'error',
+      text: 'Architect stage failed: bad',
+    });
+    assert.equal(describeEvent({ type: 'tool-call', agentId: 'b1', tool: 'write', input: 'x' }).level, 'trace');
+    assert.match(describeEvent({ type: 'merge', module: 'm', result: 'conflict', tests: 'not-run' }).text, /conflict/);
+  });
+});
