@@ -1,0 +1,167 @@
+/**
+ * Merging module branches into the integration worktree (SPEC M8): `--no-ff` so every module is
+ * one merge commit on the integration branch's first-parent line, conflicts parsed into hunks for
+ * the report, trivial hunks resolved by the rules in conflicts.ts, everything else aborted.
+ * All of it runs only in engine worktrees.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { assertValidEngineBranch } from './branches';
+import { ENGINE_IDENTITY, identityConfig, type GitIdentity } from './commits';
+import { parseConflictedText, resolveConflictedText, type ConflictHunk, type HunkResolution, type NonTrivialHunk } from './conflicts';
+import { GitError } from './errors';
+import { assertEngineWorktree, mergeInProgress, resolveCommit } from './repo';
+import { failure, git, runGit, splitNul } from './run';
+
+export interface ConflictFile {
+  path: string;
+  hunks: ConflictHunk[];
+  /** Why there are no hunks to show: binary file, deleted on one side, unparseable markers. */
+  note?: string;
+}
+
+export type MergeResult =
+  | { status: 'clean'; commit: string }
+  /** The branch was already merged (e.g. resuming after a crash): nothing was done. */
+  | { status: 'upToDate'; commit: string }
+  | { status: 'conflict'; files: ConflictFile[] };
+
+/** Conflicted files larger than this are reported without hunks instead of being parsed. */
+const CONFLICT_FILE_MAX_BYTES = 2 * 1024 * 1024;
+
+async function unmergedPaths(worktree: string): Promise<string[]> {
+  return splitNul(await git(worktree, ['diff', '--name-only', '--diff-filter=U', '-z']));
+}
+
+/** Which index stages exist for each unmerged path: 1 base, 2 ours, 3 theirs. */
+async function unmergedStages(worktree: string): Promise<Map<string, Set<number>>> {
+  const stages = new Map<string, Set<number>>();
+  for (const entry of splitNul(await git(worktree, ['ls-files', '--unmerged', '-z']))) {
+    // "<mode> <object> <stage>\t<path>"
+    const tab = entry.indexOf('\t');
+    const stage = Number(entry.slice(0, tab).split(' ')[2]);
+    const file = entry.slice(tab + 1);
+    const set = stages.get(file) ?? new Set<number>();
+    set.add(stage);
+    stages.set(file, set);
+  }
+  return stages;
+}
+
+async function readConflictFile(worktree: string, file: string, stages: ReadonlySet<number> | undefined): Promise<ConflictFile> {
+  if (stages && (!stages.has(2) || !stages.has(3))) {
+    return { path: file, hunks: [], note: stages.has(2) ? 'deleted on the merged branch, changed here' : 'deleted here, changed on the merged branch' };
+  }
+  let bytes: Buffer;
+  try {
+    const stat = await fs.lstat(path.join(worktree, file));
+    if (!stat.isFile()) return { path: file, hunks: [], note: 'not a regular file' };
+    if (stat.size > CONFLICT_FILE_MAX_BYTES) return { path: file, hunks: [], note: `larger than ${CONFLICT_FILE_MAX_BYTES} bytes` };
+    bytes = await fs.readFile(path.join(worktree, file));
+  } catch {
+    return { path: file, hunks: [], note: 'missing from the worktree' };
+  }
+  if (bytes.includes(0)) return { path: file, hunks: [], note: 'binary file' };
+  const parsed = parseConflictedText(bytes.toString('utf8'));
+  if (!parsed.ok) return { path: file, hunks: [], note: `unparseable conflict markers: ${parsed.error}` };
+  if (parsed.hunks.length === 0) return { path: file, hunks: [], note: 'no conflict markers (conflict on mode, type or rename)' };
+  return { path: file, hunks: parsed.hunks };
+}
+
+/** The conflicted files of an in-progress merge, with their hunks. */
+export async function readConflicts(worktree: string): Promise<ConflictFile[]> {
+  const stages = await unmergedStages(worktree);
+  const files: ConflictFile[] = [];
+  for (const file of await unmergedPaths(worktree)) files.push(await readConflictFile(worktree, file, stages.get(file)));
+  return files;
+}
+
+/**
+ * `git merge --no-ff --no-edit -m message <branch>` in an engine worktree. On conflict the merge is
+ * left in progress for the caller to resolve (resolveTrivialConflicts + commitMerge) or abort.
+ */
+export async function mergeNoFf(
+  worktree: string,
+  branch: string,
+  message: string,
+  identity: GitIdentity = ENGINE_IDENTITY,
+): Promise<MergeResult> {
+  const root = await assertEngineWorktree(worktree);
+  await assertValidEngineBranch(branch);
+  if (await mergeInProgress(root)) throw new GitError('mergeConflict', `a merge is already in progress in ${root}; commit or abort it first`);
+  const dirty = await runGit(root, ['diff', '--quiet', 'HEAD', '--']);
+  if (dirty.exitCode !== 0) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
+  const ref = `refs/heads/${branch}`;
+  if ((await resolveCommit(root, ref)) === null) throw new GitError('unknown', `branch ${branch} does not exist`);
+  const before = (await git(root, ['rev-parse', 'HEAD'])).trim();
+  const args = ['merge', '--no-ff', '--no-edit', '-m', message, ref];
+  const run = await runGit(root, args, { config: identityConfig(identity) });
+  const after = (await git(root, ['rev-parse', 'HEAD'])).trim();
+  if (run.exitCode === 0) return after === before ? { status: 'upToDate', commit: after } : { status: 'clean', commit: after };
+  if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', files: await readConflicts(root) };
+  // Failed without conflicts (e.g. untracked files in the way): make sure nothing is left half-done.
+  if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
+  throw failure(args, run);
+}
+
+/** Abandons an in-progress merge, restoring the worktree to its pre-merge commit. No-op if none. */
+export async function abortMerge(worktree: string): Promise<void> {
+  const root = await assertEngineWorktree(worktree);
+  if (await mergeInProgress(root)) await git(root, ['merge', '--abort']);
+}
+
+/** Concludes an in-progress merge whose conflicts have all been resolved and staged. */
+export async function commitMerge(worktree: string, identity: GitIdentity = ENGINE_IDENTITY): Promise<string> {
+  const root = await assertEngineWorktree(worktree);
+  if (!(await mergeInProgress(root))) throw new GitError('unknown', `no merge is in progress in ${root}`);
+  const left = await unmergedPaths(root);
+  if (left.length > 0) throw new GitError('mergeConflict', `unresolved conflicts remain: ${left.join(', ')}`);
+  await git(root, ['commit', '--quiet', '--no-edit'], { config: identityConfig(identity) });
+  return (await git(root, ['rev-parse', 'HEAD'])).trim();
+}
+
+export interface ResolvedFile {
+  path: string;
+  hunks: HunkResolution[];
+}
+
+export type TrivialResolutionResult =
+  /** Every conflict was trivial; the resolutions are written and staged (not yet committed). */
+  | { status: 'resolved'; files: ResolvedFile[] }
+  /** At least one hunk needs judgement; nothing was written. The caller aborts the merge. */
+  | { status: 'nonTrivial'; files: { path: string; hunks: NonTrivialHunk[] }[] };
+
+/**
+ * Applies the trivial-conflict rules to every conflicted file. All or nothing: files are written
+ * and staged only when every hunk of every file is trivial, so a half-resolved merge never exists.
+ */
+export async function resolveTrivialConflicts(worktree: string, files: readonly ConflictFile[]): Promise<TrivialResolutionResult> {
+  const root = await assertEngineWorktree(worktree);
+  const stillUnmerged = new Set(await unmergedPaths(root));
+  const planned: { path: string; text: string; hunks: HunkResolution[] }[] = [];
+  const refused: { path: string; hunks: NonTrivialHunk[] }[] = [];
+  for (const file of files) {
+    if (!stillUnmerged.has(file.path)) {
+      refused.push({ path: file.path, hunks: [{ startLine: 0, reason: 'not an unmerged path of the current merge' }] });
+      continue;
+    }
+    if (file.hunks.length === 0) {
+      refused.push({ path: file.path, hunks: [{ startLine: 0, reason: file.note ?? 'no conflict hunks to resolve' }] });
+      continue;
+    }
+    // Re-read rather than trusting `files`: the resolution must apply to what is on disk now.
+    const fresh = await readConflictFile(root, file.path, undefined);
+    const text = fresh.hunks.length > 0 ? await fs.readFile(path.join(root, file.path), 'utf8') : null;
+    const resolution = text === null ? null : resolveConflictedText(text);
+    if (resolution === null) refused.push({ path: file.path, hunks: [{ startLine: 0, reason: fresh.note ?? 'cannot read conflict' }] });
+    else if (!resolution.ok) refused.push({ path: file.path, hunks: resolution.nonTrivial });
+    else planned.push({ path: file.path, text: resolution.text, hunks: resolution.resolved });
+  }
+  if (refused.length > 0 || planned.length === 0) {
+    return { status: 'nonTrivial', files: refused.length > 0 ? refused : [{ path: '.', hunks: [{ startLine: 0, reason: 'no files to resolve' }] }] };
+  }
+  // writeFile keeps the existing file's mode, so an executable script stays executable.
+  for (const file of planned) await fs.writeFile(path.join(root, file.path), file.text);
+  await git(root, ['--literal-pathspecs', 'add', '--', ...planned.map((f) => f.path)]);
+  return { status: 'resolved', files: planned.map(({ path: p, hunks }) => ({ path: p, hunks })) };
+}

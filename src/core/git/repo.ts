@@ -1,0 +1,75 @@
+/**
+ * Finding the repository and telling the user's checkout apart from the engine's worktrees.
+ * The engine mutates only linked worktrees on `orchestration/` branches (SPEC X5); every
+ * mutating function in this folder calls `assertEngineWorktree` first.
+ */
+import { promises as fs } from 'node:fs';
+import { ENGINE_BRANCH_PREFIX } from './branches';
+import { GitError } from './errors';
+import { git, runGit } from './run';
+
+export interface RepoInfo {
+  /** Top level of the worktree `dir` is in (the user's checkout when called on it). */
+  root: string;
+  /** Short name of the checked-out branch; null when HEAD is detached. */
+  branch: string | null;
+  detached: boolean;
+  head: string;
+}
+
+/** The commit a revision names, or null when it names none (never treats it as an option). */
+export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {
+  if (revision.startsWith('-')) return null;
+  const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]);
+  return run.exitCode === 0 ? run.stdout.trim() : null;
+}
+
+export async function currentBranch(cwd: string): Promise<string | null> {
+  const run = await runGit(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return run.exitCode === 0 ? run.stdout.trim() : null;
+}
+
+async function topLevel(dir: string): Promise<string> {
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel']);
+  if (run.exitCode !== 0) throw new GitError('notARepo', `${dir} is not inside a git working tree`);
+  return run.stdout.trim();
+}
+
+export async function openRepo(dir: string): Promise<RepoInfo> {
+  const root = await topLevel(dir);
+  const head = await resolveCommit(root, 'HEAD');
+  if (head === null) throw new GitError('noCommits', `the repository at ${root} has no commits yet; commit something first`);
+  const branch = await currentBranch(root);
+  return { root, branch, detached: branch === null, head };
+}
+
+/** True when `dir` is in the repository's main worktree (the user's checkout), not a linked one. */
+export async function isMainWorktree(dir: string): Promise<boolean> {
+  const out = await git(dir, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']);
+  const [gitDir, commonDir] = out.trim().split('\n');
+  return gitDir === commonDir;
+}
+
+/**
+ * Refuses unless `dir` is the root of a linked worktree with an `orchestration/` branch checked
+ * out: the only kind of tree the engine creates and therefore the only kind it may change.
+ * Returns the worktree root.
+ */
+export async function assertEngineWorktree(dir: string): Promise<string> {
+  const root = await topLevel(dir);
+  const realDir = await fs.realpath(dir).catch(() => dir);
+  if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
+  if (await isMainWorktree(root)) {
+    throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
+  }
+  const branch = await currentBranch(root);
+  if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
+    throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
+  }
+  return root;
+}
+
+/** Whether a merge has been started and not yet committed or aborted in this worktree. */
+export async function mergeInProgress(worktree: string): Promise<boolean> {
+  return (await runGit(worktree, ['rev-parse', '--verify', '--quiet', 'MERGE_HEAD'])).exitCode === 0;
+}

@@ -1,0 +1,396 @@
+/**
+ * The git layer against real repositories in temp directories: worktrees per module, commits,
+ * --no-ff merges into an integration worktree, real and trivial conflicts, failure cleanup, and
+ * throughout, a dirty user checkout that must come out byte-identical.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { branchExists, deleteEngineBranch, integrationBranch, moduleBranch } from '../../src/core/git/branches';
+import { changedPathsSince, commitAll, diffRange, resetHard } from '../../src/core/git/commits';
+import { GitError, type GitErrorReason } from '../../src/core/git/errors';
+import { abortMerge, commitMerge, mergeNoFf, resolveTrivialConflicts } from '../../src/core/git/merge';
+import { openRepo } from '../../src/core/git/repo';
+import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from '../../src/core/git/userTree';
+import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
+
+const RUN = '20250101-120000-deadbeef';
+const BUILDER = { name: 'Builder Bot', email: 'builder@example.invalid' };
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Plain git for setting up and inspecting fixtures, independent of the code under test. */
+function sh(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'User',
+      GIT_AUTHOR_EMAIL: 'user@example.invalid',
+      GIT_COMMITTER_NAME: 'User',
+      GIT_COMMITTER_EMAIL: 'user@example.invalid',
+    },
+  });
+}
+
+function write(root: string, rel: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), content);
+}
+
+function read(root: string, rel: string): string {
+  return fs.readFileSync(path.join(root, rel), 'utf8');
+}
+
+function initRepo(): string {
+  const repo = tempDir('bp-git-repo-');
+  sh(repo, 'init', '--quiet', '--initial-branch=main');
+  write(repo, 'README.md', '# demo\n');
+  write(repo, 'src/shared/config.ts', 'export const name = "demo";\nexport const port = 8080;\nexport const debug = false;\n');
+  write(repo, 'src/shared/index.ts', "import { name } from './config';\n\nexport { name };\n");
+  write(repo, 'src/db/old.ts', 'export const table = "items";\n');
+  sh(repo, 'add', '.');
+  sh(repo, 'commit', '--quiet', '-m', 'initial');
+  return repo;
+}
+
+async function expectGitError(promise: Promise<unknown>, reason: GitErrorReason): Promise<GitError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(GitError.is(error, reason), `expected GitError ${reason}, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected GitError ${reason}, but the call succeeded`);
+}
+
+after(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('git layer (real repositories)', () => {
+  let repo: string;
+  let runDir: string;
+  let userSnapshot: UserTreeSnapshot;
+  let integration: string;
+  const dirtyReadme = '# demo\nwork in progress by the user\n';
+  const untrackedNotes = 'my private notes\n';
+
+  before(async () => {
+    repo = initRepo();
+    runDir = tempDir('bp-git-run-');
+    // The user is mid-edit: a modified file, a staged change, and an untracked file.
+    write(repo, 'README.md', dirtyReadme);
+    write(repo, 'src/shared/config.ts', 'export const name = "demo";\nexport const port = 9090;\nexport const debug = false;\n');
+    sh(repo, 'add', 'src/shared/config.ts');
+    write(repo, 'notes.txt', untrackedNotes);
+    userSnapshot = await snapshotUserTree(repo);
+  });
+
+  describe('openRepo', () => {
+    it('finds root, branch and HEAD from a subdirectory', async () => {
+      const info = await openRepo(path.join(repo, 'src', 'shared'));
+      assert.equal(info.root, repo);
+      assert.equal(info.branch, 'main');
+      assert.equal(info.detached, false);
+      assert.equal(info.head, sh(repo, 'rev-parse', 'HEAD').trim());
+    });
+
+    it('reports a detached HEAD', async () => {
+      const other = initRepo();
+      sh(other, 'checkout', '--quiet', '--detach');
+      const info = await openRepo(other);
+      assert.equal(info.branch, null);
+      assert.equal(info.detached, true);
+    });
+
+    it("fails with 'noCommits' on an empty repository", async () => {
+      const empty = tempDir('bp-git-empty-');
+      sh(empty, 'init', '--quiet');
+      await expectGitError(openRepo(empty), 'noCommits');
+    });
+
+    it("fails with 'notARepo' outside a repository and on a missing directory", async () => {
+      await expectGitError(openRepo(tempDir('bp-git-plain-')), 'notARepo');
+      await expectGitError(openRepo(path.join(os.tmpdir(), 'bp-does-not-exist-7f3a')), 'notARepo');
+    });
+  });
+
+  describe('branch names', () => {
+    it('builds integration and module branches', () => {
+      assert.equal(integrationBranch(RUN), `orchestration/${RUN}/integration`);
+      assert.equal(moduleBranch(RUN, 'api'), `orchestration/${RUN}/api`);
+    });
+
+    it('refuses bad run ids and hostile module names', () => {
+      for (const runId of ['2025-01-01', '20250101-120000-DEADBEEF', '20250101-120000-deadbee', `../${RUN}`, '']) {
+        assert.throws(() => integrationBranch(runId), (e: unknown) => GitError.is(e, 'invalidName'), runId);
+      }
+      for (const name of ['../x', 'a b', 'x.lock', '-rf', 'a~1', 'integration', 'a@{b']) {
+        assert.throws(() => moduleBranch(RUN, name), (e: unknown) => GitError.is(e, 'invalidName'), name);
+      }
+    });
+  });
+
+  describe('worktrees, commits and merges', () => {
+    let api: string;
+    let db: string;
+    let base: string;
+
+    before(async () => {
+      base = (await openRepo(repo)).head;
+      integration = (await createWorktree(repo, path.join(runDir, 'integration'), integrationBranch(RUN), base)).path;
+      api = (await createWorktree(repo, path.join(runDir, 'api'), moduleBranch(RUN, 'api'), integrationBranch(RUN))).path;
+      db = (await createWorktree(repo, path.join(runDir, 'db'), moduleBranch(RUN, 'db'), integrationBranch(RUN))).path;
+    });
+
+    it('creates worktrees on new branches from the start point', async () => {
+      const listed = await listWorktrees(repo);
+      assert.equal(listed[0]?.path, repo);
+      assert.equal(listed[0]?.isMain, true);
+      const byBranch = new Map(listed.map((w) => [w.branch, w]));
+      assert.equal(byBranch.get(moduleBranch(RUN, 'api'))?.path, api);
+      assert.equal(byBranch.get(moduleBranch(RUN, 'db'))?.head, base);
+      assert.equal(read(api, 'README.md'), '# demo\n', 'a worktree starts from the commit, not the user’s dirty files');
+    });
+
+    it('commits only the given paths, with the given author, even when other changes exist', async () => {
+      write(api, 'src/api/index.ts', 'export const api = 1;\n');
+      write(api, 'README.md', 'builder scribbled here\n');
+      write(api, 'stray.txt', 'outside the module\n');
+      const commit = await commitAll(api, 'api: first cut', BUILDER, ['src/api']);
+      assert.ok(commit);
+      assert.equal(sh(api, 'show', '--name-only', '--format=', commit).trim(), 'src/api/index.ts');
+      assert.equal(sh(api, 'log', '-1', '--format=%an <%ae>|%cn').trim(), 'Builder Bot <builder@example.invalid>|Builder Bot');
+    });
+
+    it('detects writes outside the module folder: committed, modified and untracked', async () => {
+      const changed = await changedPathsSince(api, base);
+      assert.deepEqual(changed, ['README.md', 'src/api/index.ts', 'stray.txt']);
+    });
+
+    it('resetHard discards uncommitted and untracked work in an engine worktree', async () => {
+      const head = sh(api, 'rev-parse', 'HEAD').trim();
+      await resetHard(api, head);
+      assert.deepEqual(await changedPathsSince(api, base), ['src/api/index.ts']);
+      assert.equal(fs.existsSync(path.join(api, 'stray.txt')), false);
+    });
+
+    it('returns null when there is nothing to commit', async () => {
+      assert.equal(await commitAll(api, 'nothing', BUILDER), null);
+      assert.equal(await commitAll(api, 'nothing', BUILDER, ['src/never-written']), null);
+    });
+
+    it('refuses to commit in the main worktree or on a non-engine branch, and refuses unsafe paths', async () => {
+      await expectGitError(commitAll(repo, 'never', BUILDER), 'notEngineWorktree');
+      const feature = path.join(runDir, 'feature');
+      sh(repo, 'worktree', 'add', '--quiet', '-b', 'feature/x', feature, base);
+      await expectGitError(commitAll(feature, 'never', BUILDER), 'notEngineWorktree');
+      sh(repo, 'worktree', 'remove', feature);
+      sh(repo, 'branch', '-D', 'feature/x');
+      await expectGitError(commitAll(api, 'never', BUILDER, ['../outside']), 'invalidName');
+      await expectGitError(commitAll(api, 'never', { name: 'x\n', email: 'a@b' }), 'invalidName');
+    });
+
+    it('lists a module branch’s changes with renames for review', async () => {
+      fs.rmSync(path.join(db, 'src/db/old.ts'));
+      write(db, 'src/db/new.ts', 'export const table = "items";\n');
+      write(db, 'src/db/schema.ts', 'export const schema = {};\n');
+      assert.ok(await commitAll(db, 'db: schema', BUILDER, ['src/db']));
+      const changes = await diffRange(repo, integrationBranch(RUN), moduleBranch(RUN, 'db'));
+      assert.deepEqual(changes, [
+        { status: 'R', oldPath: 'src/db/old.ts', path: 'src/db/new.ts' },
+        { status: 'A', path: 'src/db/schema.ts' },
+      ]);
+    });
+
+    it('merges module branches --no-ff in order, one merge commit each on the first-parent line', async () => {
+      const first = await mergeNoFf(integration, moduleBranch(RUN, 'api'), 'Merge module api');
+      const second = await mergeNoFf(integration, moduleBranch(RUN, 'db'), 'Merge module db');
+      assert.equal(first.status, 'clean');
+      assert.equal(second.status, 'clean');
+      const merges = sh(integration, 'log', '--merges', '--first-parent', '--format=%s', integrationBranch(RUN)).trim().split('\n');
+      assert.deepEqual(merges, ['Merge module db', 'Merge module api']);
+      const parents = sh(integration, 'log', '-1', '--format=%P').trim().split(' ');
+      assert.equal(parents.length, 2);
+      assert.equal(parents[1], sh(repo, 'rev-parse', moduleBranch(RUN, 'db')).trim());
+      assert.equal(sh(integration, 'log', '-1', '--format=%an').trim(), 'Build Pipeline');
+    });
+
+    it("reports 'upToDate' when a branch is merged again (resume after a crash)", async () => {
+      const head = sh(integration, 'rev-parse', 'HEAD').trim();
+      assert.deepEqual(await mergeNoFf(integration, moduleBranch(RUN, 'api'), 'again'), { status: 'upToDate', commit: head });
+    });
+
+    it('refuses to merge into the main worktree', async () => {
+      await expectGitError(mergeNoFf(repo, moduleBranch(RUN, 'api'), 'never'), 'notEngineWorktree');
+    });
+  });
+
+  describe('conflicts', () => {
+    async function twoModules(a: string, b: string, edit: (wt: string, side: 'a' | 'b') => void): Promise<void> {
+      const start = sh(integration, 'rev-parse', 'HEAD').trim();
+      for (const [name, side] of [
+        [a, 'a'],
+        [b, 'b'],
+      ] as const) {
+        const wt = (await createWorktree(repo, path.join(runDir, name), moduleBranch(RUN, name), start)).path;
+        edit(wt, side);
+        assert.ok(await commitAll(wt, `${name}: change`, BUILDER));
+      }
+      assert.equal((await mergeNoFf(integration, moduleBranch(RUN, a), `Merge module ${a}`)).status, 'clean');
+    }
+
+    it('reports a real conflict with ours/base/theirs hunks, and aborting leaves the worktree clean', async () => {
+      await twoModules('ui', 'cfg', (wt, side) => {
+        write(wt, 'src/shared/config.ts', `export const name = "demo";\nexport const port = ${side === 'a' ? 3000 : 4000};\nexport const debug = false;\n`);
+      });
+      const before = sh(integration, 'rev-parse', 'HEAD').trim();
+      const result = await mergeNoFf(integration, moduleBranch(RUN, 'cfg'), 'Merge module cfg');
+      assert.equal(result.status, 'conflict');
+      assert.deepEqual(result.status === 'conflict' ? result.files : [], [
+        {
+          path: 'src/shared/config.ts',
+          hunks: [
+            {
+              startLine: 2,
+              ours: 'export const port = 3000;\n',
+              base: 'export const port = 8080;\n',
+              theirs: 'export const port = 4000;\n',
+            },
+          ],
+        },
+      ]);
+      const attempt = await resolveTrivialConflicts(integration, result.status === 'conflict' ? result.files : []);
+      assert.equal(attempt.status, 'nonTrivial');
+      assert.match(read(integration, 'src/shared/config.ts'), /<<<<<<< /, 'nothing is written when a hunk is not trivial');
+      await abortMerge(integration);
+      assert.equal(fs.existsSync(path.join(sh(integration, 'rev-parse', '--git-dir').trim(), 'MERGE_HEAD')), false);
+      assert.equal(sh(integration, 'status', '--porcelain').trim(), '');
+      assert.equal(sh(integration, 'rev-parse', 'HEAD').trim(), before);
+    });
+
+    it('auto-resolves an import-order conflict and commits the merge', async () => {
+      await twoModules('alpha', 'beta', (wt, side) => {
+        const extra = side === 'a' ? "import { alpha } from '../alpha';\n" : "import { beta } from '../beta';\n";
+        write(wt, 'src/shared/index.ts', `import { name } from './config';\n${extra}\nexport { name };\n`);
+      });
+      const before = sh(integration, 'rev-parse', 'HEAD').trim();
+      const result = await mergeNoFf(integration, moduleBranch(RUN, 'beta'), 'Merge module beta');
+      assert.equal(result.status, 'conflict');
+      const resolution = await resolveTrivialConflicts(integration, result.status === 'conflict' ? result.files : []);
+      assert.deepEqual(resolution, {
+        status: 'resolved',
+        files: [{ path: 'src/shared/index.ts', hunks: [{ startLine: 2, rule: 'import-order' }] }],
+      });
+      const commit = await commitMerge(integration);
+      assert.equal(
+        read(integration, 'src/shared/index.ts'),
+        "import { name } from './config';\nimport { alpha } from '../alpha';\nimport { beta } from '../beta';\n\nexport { name };\n",
+      );
+      assert.deepEqual(sh(integration, 'log', '-1', '--format=%P', commit).trim().split(' '), [before, sh(repo, 'rev-parse', moduleBranch(RUN, 'beta')).trim()]);
+      assert.equal(sh(integration, 'status', '--porcelain').trim(), '');
+    });
+  });
+
+  describe('worktree creation failures', () => {
+    it('leaves no branch behind when the path already exists as a file, and keeps the file', async () => {
+      const blocker = path.join(runDir, 'blocker');
+      fs.writeFileSync(blocker, 'not yours\n');
+      const branch = moduleBranch(RUN, 'blocked');
+      await expectGitError(createWorktree(repo, blocker, branch, 'main'), 'worktreeExists');
+      assert.equal(await branchExists(repo, branch), false);
+      assert.equal(fs.readFileSync(blocker, 'utf8'), 'not yours\n');
+    });
+
+    it('undoes branch, directory and registration when git fails after creating them (failing hook)', async () => {
+      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
+      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const target = path.join(runDir, 'nested', 'hooked');
+      const branch = moduleBranch(RUN, 'hooked');
+      try {
+        await expectGitError(createWorktree(repo, target, branch, 'main'), 'unknown');
+      } finally {
+        fs.rmSync(hook);
+      }
+      assert.equal(await branchExists(repo, branch), false);
+      assert.equal(fs.existsSync(path.join(runDir, 'nested')), false);
+      assert.ok(!(await listWorktrees(repo)).some((w) => w.branch === branch));
+    });
+
+    it("refuses an existing branch with 'branchExists' and leaves it alone", async () => {
+      const branch = moduleBranch(RUN, 'api');
+      const tip = sh(repo, 'rev-parse', branch).trim();
+      await expectGitError(createWorktree(repo, path.join(runDir, 'api-again'), branch, 'main'), 'branchExists');
+      assert.equal(sh(repo, 'rev-parse', branch).trim(), tip);
+      assert.equal(fs.existsSync(path.join(runDir, 'api-again')), false);
+    });
+
+    it('refuses branches outside orchestration/', async () => {
+      await expectGitError(createWorktree(repo, path.join(runDir, 'x'), 'main2', 'main'), 'invalidName');
+      await expectGitError(createWorktree(repo, path.join(runDir, 'x'), 'orchestration/a..b', 'main'), 'invalidName');
+    });
+  });
+
+  describe('removing worktrees', () => {
+    it("keeps a dirty worktree unless forced, then removes it and keeps the branch", async () => {
+      const branch = moduleBranch(RUN, 'scratch');
+      const wt = (await createWorktree(repo, path.join(runDir, 'scratch'), branch, 'main')).path;
+      write(wt, 'wip.txt', 'unsaved\n');
+      await expectGitError(removeWorktree(repo, wt), 'dirtyTree');
+      assert.ok(fs.existsSync(wt));
+      await removeWorktree(repo, wt, { force: true });
+      assert.equal(fs.existsSync(wt), false);
+      assert.ok(!(await listWorktrees(repo)).some((w) => w.path === wt));
+      assert.equal(await branchExists(repo, branch), true);
+      await deleteEngineBranch(repo, branch);
+      assert.equal(await branchExists(repo, branch), false);
+    });
+
+    it('creates and removes several worktrees in parallel (builders start together)', async () => {
+      const names = ['p1', 'p2', 'p3', 'p4'];
+      const created = await Promise.all(names.map((n) => createWorktree(repo, path.join(runDir, n), moduleBranch(RUN, n), 'main')));
+      assert.deepEqual(created.map((c) => c.branch), names.map((n) => moduleBranch(RUN, n)));
+      await Promise.all(created.map((c) => removeWorktree(repo, c.path)));
+      const left = (await listWorktrees(repo)).map((w) => w.branch);
+      assert.ok(names.every((n) => !left.includes(moduleBranch(RUN, n))));
+    });
+
+    it('never removes the main worktree or deletes a non-engine branch', async () => {
+      await expectGitError(removeWorktree(repo, repo, { force: true }), 'notEngineWorktree');
+      await expectGitError(deleteEngineBranch(repo, 'main'), 'invalidName');
+      assert.equal(await branchExists(repo, 'main'), true);
+    });
+  });
+
+  describe("the user's tree", () => {
+    it('notices when the user tree does change (the check can fail)', async () => {
+      const other = initRepo();
+      write(other, 'README.md', 'dirty\n');
+      const before = await snapshotUserTree(other);
+      write(other, 'README.md', 'dirty, edited again\n');
+      await expectGitError(Promise.resolve().then(async () => assertUserTreeUnchanged(before, await snapshotUserTree(other))), 'userTreeChanged');
+      sh(other, 'add', 'README.md');
+      const staged = await snapshotUserTree(other);
+      write(other, 'README.md', 'dirty, edited again\n');
+      sh(other, 'reset', '--quiet');
+      assert.notEqual((await snapshotUserTree(other)).indexTreeHash, staged.indexTreeHash);
+    });
+
+    it('is byte-identical after everything above', async () => {
+      assertUserTreeUnchanged(userSnapshot, await snapshotUserTree(repo));
+      assert.equal(read(repo, 'README.md'), dirtyReadme);
+      assert.equal(read(repo, 'notes.txt'), untrackedNotes);
+      assert.equal(sh(repo, 'diff', '--cached', '--name-only').trim(), 'src/shared/config.ts');
+      assert.equal(sh(repo, 'rev-parse', '--abbrev-ref', 'HEAD').trim(), 'main');
+    });
+  });
+});
