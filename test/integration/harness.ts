@@ -65,7 +65,7 @@ export function scriptedGate(answers: GateAnswer[]): GateHandler & { requests: G
   const handler = (async (req: GateRequest) => {
     requests.push(req);
     return answers.shift() ?? { decision: 'approve' };
-  }) as GateHandler & { requests: GateRequest[] };
+  }) as unknown as GateHandler & { requests: GateRequest[] };
   handler.requests = requests;
   return handler;
 }

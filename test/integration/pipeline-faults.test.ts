@@ -29,7 +29,7 @@ describe('pipeline under API faults (rate limits, 5xx, overload bursts, cut stre
     const { result, events } = await runPipeline(faulty, {
       scenario: { faultSchedule: [...schedule], faultRates: { cut: 0.05, '529': 0.05, '500': 0.03 }, seed: 7 },
     });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.equal(codeTree(faulty, result.state.integrationBranch), codeTree(clean, reference.result.state.integrationBranch));
     const retries = events.filter((e) => e.type === 'agent-retry');
     assert.ok(retries.length >= 3, `engine-level retries: ${retries.length}`);

@@ -8,17 +8,17 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
   this.timeout(180_000);
   let repo: TestRepo;
   let run: RunOutcome;
-  let before: ReturnType<typeof snapshotUserTree>;
+  let userBefore: ReturnType<typeof snapshotUserTree>;
 
   before(async () => {
     repo = makeRepo();
-    before = snapshotUserTree(repo);
+    userBefore = snapshotUserTree(repo);
     run = await runPipeline(repo);
   });
   after(() => repo?.cleanup());
 
   it('succeeds with every module passed and merged', () => {
-    assert.equal(run.result.status, 'succeeded', run.result.state.haltReason);
+    assert.equal(run.result.status, 'succeeded', run.result.state.haltReason ?? '');
     assert.deepEqual(
       run.result.state.modules.map((m) => [m.name, m.status, m.verdict]),
       [
@@ -35,7 +35,7 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
   });
 
   it('leaves the user working tree, index, HEAD and branch byte-for-byte untouched', () => {
-    assert.deepEqual(snapshotUserTree(repo), before);
+    assert.deepEqual(snapshotUserTree(repo), userBefore);
   });
 
   it('builds the branch graph: integration from the user HEAD, one --no-ff merge per module in assembly order', () => {

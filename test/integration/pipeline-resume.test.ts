@@ -18,7 +18,7 @@ describe('pipeline gates, resume and cancellation', function () {
 
     const gate = scriptedGate([{ decision: 'approve' }]);
     const second = await resumePipeline(repo, first.result.state.runId, gate);
-    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
     assert.equal(gate.requests.length, 1);
     const journal = readJournal(path.join(second.result.state.runDir, 'journal.jsonl'));
     assert.equal(journal.filter((e) => e.type === 'agent-started' && e.role === 'architect').length, 1);
@@ -55,7 +55,7 @@ describe('pipeline gates, resume and cancellation', function () {
     assert.deepEqual(snapshotUserTree(repo), before);
 
     const resumed = await resumePipeline(repo, result.state.runId);
-    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
     const rebuiltFormatter = resumed.events.filter((e) => e.type === 'agent-started' && e.module === 'formatter');
     assert.equal(rebuiltFormatter.length, 0, 'formatter passed before the cancel and is not rebuilt');
     assert.deepEqual(snapshotUserTree(repo), before);

@@ -23,7 +23,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
 
   it('QC FAIL-MAJOR sends the findings back for a fix cycle, then PASS', async () => {
     const { result, events } = await runPipeline(repo, { scenario: { scenario: 'qc-major-then-pass' } });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
     assert.equal(greeter.firstQcVerdict, 'FAIL-MAJOR');
     assert.equal(greeter.verdict, 'PASS');
@@ -60,7 +60,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
 
   it('a builder writing outside its folder is refused, told so, and nothing appears outside', async () => {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'outside-write' } });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     const refused = journal.filter((e) => e.type === 'tool-result' && e.isError && e.agentId.startsWith('builder-greeter'));
     assert.ok(refused.length >= 3, `refusals seen: ${refused.length}`);
@@ -80,7 +80,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
 
   it('an invalid modules.json is fed back and repaired on the second round', async () => {
     const { result, events } = await runPipeline(repo, { scenario: { scenario: 'invalid-contracts' } });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const warn = events.find((e) => e.type === 'log' && e.level === 'warn' && /contracts invalid/.test(e.message));
     assert.ok(warn && warn.type === 'log' && /Greeter Module/.test(warn.message) && /cycle/i.test(warn.message), JSON.stringify(warn));
   });
@@ -126,7 +126,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
 
   it('a trivial import-order conflict is resolved automatically and recorded', async () => {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'trivial-conflict' } });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const greeterMerge = result.state.merges.find((m) => m.module === 'greeter')!;
     assert.equal(greeterMerge.merge, 'auto-resolved');
     assert.match(read(path.join(result.state.runDir, 'conflicts', 'assembly-greeter.md')), /resolved automatically/i);
@@ -138,7 +138,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
 
   it('a QC verdict that breaks the schema is refused and resubmitted', async () => {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'bad-verdict' } });
-    assert.equal(result.status, 'succeeded', result.state.haltReason);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     assert.ok(journal.some((e) => e.type === 'tool-result' && e.tool === 'submit_verdict' && e.isError));
   });

@@ -30,14 +30,16 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
     let mergeKind: 'clean' | 'auto-resolved' = 'clean';
     if (merged.status === 'conflict') {
       const resolution = await resolveTrivialConflicts(wt, merged.files);
-      if (resolution.unresolved.length > 0) {
-        const report = writeConflictReport(ctx, name, mod.branch, merged.files, resolution.unresolved.map((f) => f.path));
+      if (resolution.status === 'nonTrivial') {
+        const unresolved = resolution.files.map((f) => `${f.path} (${f.hunks.map((h) => h.reason).join('; ')})`);
+        const report = writeConflictReport(ctx, name, mod.branch, merged.files, unresolved);
         await abortMerge(wt);
         recordMerge(ctx, name, 'conflict', 'not-run', 'FAILED');
-        return halt(ctx, `merge conflict in ${name} (${resolution.unresolved.map((f) => f.path).join(', ')}); details in ${report}`);
+        return halt(ctx, `merge conflict in ${name} (${resolution.files.map((f) => f.path).join(', ')}); details in ${report}`);
       }
-      await commitMerge(wt, `${message} (trivial conflicts resolved automatically)`, ENGINE_AUTHOR);
-      writeConflictReport(ctx, name, mod.branch, merged.files, [], resolution.resolved);
+      await commitMerge(wt, ENGINE_AUTHOR);
+      const resolved = resolution.files.map((f) => `${f.path}: ${f.hunks.map((h) => `line ${h.startLine} ${h.rule}`).join(', ')}`);
+      writeConflictReport(ctx, name, mod.branch, merged.files, [], resolved);
       mergeKind = 'auto-resolved';
     }
 
@@ -99,7 +101,7 @@ function writeConflictReport(
   const parts = [
     `# Assembly conflict: ${module}`,
     `Merging \`${branch}\` into \`${ctx.store.state.integrationBranch}\`.`,
-    unresolved.length ? `Not resolvable automatically: ${unresolved.map((p) => `\`${p}\``).join(', ')}. The merge was aborted.` : 'Every conflict was trivial and was resolved automatically.',
+    unresolved.length ? `Not resolvable automatically:\n${unresolved.map((p) => `- ${p}`).join('\n')}\n\nThe merge was aborted; the integration branch is as it was before it.` : 'Every conflict was trivial and was resolved automatically.',
     resolved.length ? `Resolved automatically:\n${resolved.map((r) => `- ${r}`).join('\n')}` : '',
     ...files.map((f) => `## ${f.path}\n${f.hunks.map((h, i) => `### Hunk ${i + 1}\nOurs (integration):\n\`\`\`\n${h.ours}\n\`\`\`\nTheirs (${module}):\n\`\`\`\n${h.theirs}\n\`\`\``).join('\n')}`),
     '<!-- DONE -->',

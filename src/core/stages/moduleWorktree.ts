@@ -27,7 +27,7 @@ export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSp
     for (const dep of spec.depends_on) {
       const depBranch = ctx.store.module(dep).branch;
       const merged = await mergeNoFf(wt, depBranch, `build(${spec.name}): bring in dependency ${dep}`, ENGINE_AUTHOR);
-      if (merged.status !== 'clean') {
+      if (merged.status === 'conflict') {
         await abortMerge(wt);
         throw new Error(`could not bring dependency ${dep} into ${spec.name}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
       }

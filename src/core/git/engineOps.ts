@@ -1,0 +1,57 @@
+/**
+ * Small git operations the stages need on top of the building blocks: reading HEAD, listing tracked
+ * files, re-attaching a worktree to an existing branch on resume, and undoing what an agent's shell
+ * did where it must not (contracts, or anything at all for a read-only QC agent).
+ */
+import * as path from 'node:path';
+import { assertEngineWorktree } from './repo';
+import { git, splitNul } from './run';
+import { changedPathsSince, resetHard } from './commits';
+import { GitError } from './errors';
+import { assertValidEngineBranch, branchExists } from './branches';
+import { serializedPerRepo } from './run';
+
+export async function headCommit(worktree: string): Promise<string> {
+  return (await git(worktree, ['rev-parse', 'HEAD'])).trim();
+}
+
+export async function listTrackedFiles(worktree: string): Promise<string[]> {
+  return splitNul(await git(worktree, ['ls-files', '-z']));
+}
+
+/** The repository's shared .git folder (the same for the main worktree and every linked one). */
+export async function gitCommonDir(repoRoot: string): Promise<string> {
+  const dir = (await git(repoRoot, ['rev-parse', '--git-common-dir'])).trim();
+  return path.resolve(repoRoot, dir);
+}
+
+/** Checks out an existing engine branch into a new worktree (resume after the worktree was removed). */
+export async function addWorktreeForBranch(repoRoot: string, worktreePath: string, branch: string): Promise<void> {
+  await assertValidEngineBranch(branch);
+  if (!(await branchExists(repoRoot, branch))) throw new GitError('unknown', `branch ${branch} does not exist`);
+  await serializedPerRepo(repoRoot, async () => {
+    await git(repoRoot, ['worktree', 'prune']);
+    await git(repoRoot, ['worktree', 'add', '--quiet', worktreePath, branch]);
+  });
+}
+
+/**
+ * Puts `paths` back as they are at HEAD (tracked changes reverted, untracked files removed) and
+ * returns what had been changed there.
+ */
+export async function restorePaths(worktree: string, paths: readonly string[]): Promise<string[]> {
+  const root = await assertEngineWorktree(worktree);
+  const status = splitNul(await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]));
+  const touched = status.filter((l) => l.length > 3).map((l) => l.slice(3));
+  if (touched.length === 0) return [];
+  await git(root, ['checkout', 'HEAD', '--', ...paths]).catch(() => '');
+  await git(root, ['clean', '-fdq', '--', ...paths]);
+  return touched;
+}
+
+/** Returns the worktree to `commit` exactly (dropping commits and files made since) and lists what changed. */
+export async function discardUncommitted(worktree: string, commit: string): Promise<string[]> {
+  const changed = await changedPathsSince(worktree, commit);
+  if (changed.length > 0 || (await headCommit(worktree)) !== commit) await resetHard(worktree, commit);
+  return changed;
+}
