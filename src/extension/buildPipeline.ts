@@ -27,6 +27,7 @@ import { ModelTreeProvider } from './views/modelTreeProvider';
 import { moduleItem } from './views/moduleItems';
 import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
+import { needsMultiRoot, switchToMultiRoot, takePendingStart } from './workspacePrep';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
 
@@ -62,6 +63,7 @@ export class BuildPipeline extends Disposable {
     this.folders.removeLeftovers();
     const repo = await this.repo(false);
     if (!repo) return;
+    if (await this.startParked(repo)) return;
     const runs = await this.engine.listRuns(repo).catch(() => [] as RunState[]);
     const latest = newest(runs);
     if (latest) this.controller.show(latest);
@@ -134,8 +136,25 @@ export class BuildPipeline extends Disposable {
     if (mode !== 'build') return;
     const access = await askModelAccess(this.keys, this.setting('offlineDemo', false));
     if (!access) return;
+    if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
+      // May restart this extension host; if it does, restore() starts the parked run.
+      this.log.info('Switching to a multi-root workspace before the run, so builder worktrees can be shown as folders');
+      await switchToMultiRoot(this.context.globalState, { repo, description, offline: access.offline });
+    }
     this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
     await this.launcher.start(repo, description, access);
+  }
+
+  /** A start parked before the switch to a multi-root workspace restarted the extension host. */
+  private async startParked(repo: string): Promise<boolean> {
+    const parked = await takePendingStart(this.context.globalState, repo);
+    if (!parked) return false;
+    const key = parked.offline ? undefined : await this.keys.get();
+    const access = parked.offline || !key ? await askModelAccess(this.keys, parked.offline) : { offline: false, apiKey: key };
+    if (!access) return true;
+    this.log.info(`Starting the parked build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
+    await this.launcher.start(repo, parked.description, access);
+    return true;
   }
 
   private async resume(run?: RunState): Promise<void> {

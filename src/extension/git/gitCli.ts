@@ -70,3 +70,9 @@ export async function changedFiles(repo: string, base: string, head: string): Pr
   }
   return files;
 }
+
+/** The repository's common git directory (shared by all its worktrees), absolute. */
+export async function gitCommonDir(repo: string): Promise<string> {
+  const out = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  return out;
+}

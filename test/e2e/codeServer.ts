@@ -1,0 +1,134 @@
+/**
+ * Starts and stops a code-server (VS Code 1.139 in a browser) for the e2e tests: fresh user-data and
+ * extensions folders per run, the packaged .vsix installed into it, user settings written up front,
+ * bound to 127.0.0.1 on a free port, stopped by killing its whole process group.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface CodeServerOptions {
+  bin: string;
+  vsix: string;
+  settings: Record<string, unknown>;
+  /** Where code-server's own log goes. */
+  logFile: string;
+}
+
+export class CodeServer {
+  private constructor(
+    readonly url: string,
+    readonly userDataDir: string,
+    readonly extensionsDir: string,
+    private readonly proc: ChildProcess,
+    private readonly home: string,
+  ) {}
+
+  static async start(opts: CodeServerOptions): Promise<CodeServer> {
+    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-e2e-cs-')));
+    const userDataDir = path.join(home, 'user-data');
+    const extensionsDir = path.join(home, 'extensions');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.mkdirSync(extensionsDir, { recursive: true });
+    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(opts.settings, null, 2));
+    const configFile = path.join(home, 'config.yaml');
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    const common = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+    await run(opts.bin, [...common, '--install-extension', opts.vsix]);
+    const port = await freePort();
+    const log = fs.openSync(opts.logFile, 'a');
+    const proc = spawn(
+      opts.bin,
+      [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
+      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, HOME: home } },
+    );
+    const server = new CodeServer(`http://127.0.0.1:${port}`, userDataDir, extensionsDir, proc, home);
+    await server.waitHealthy(90_000);
+    return server;
+  }
+
+  /** The extension as code-server unpacked it, e.g. `build-pipeline.build-pipeline-0.1.0`. */
+  installedExtensions(): string[] {
+    return fs.readdirSync(this.extensionsDir).filter((n) => !n.startsWith('.') && n !== 'extensions.json');
+  }
+
+  /** The untitled multi-root workspace files VS Code wrote, with their folder paths. */
+  workspaceFolderPaths(): string[] {
+    const dir = path.join(this.userDataDir, 'Workspaces');
+    if (!fs.existsSync(dir)) return [];
+    const paths: string[] = [];
+    for (const id of fs.readdirSync(dir)) {
+      try {
+        const ws = JSON.parse(fs.readFileSync(path.join(dir, id, 'workspace.json'), 'utf8')) as { folders?: { path?: string; uri?: string }[] };
+        for (const f of ws.folders ?? []) paths.push(f.path ?? f.uri ?? '');
+      } catch {
+        // being written
+      }
+    }
+    return paths;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.pid) {
+      const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+      try {
+        process.kill(-this.proc.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-this.proc.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private async waitHealthy(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) throw new Error(`code-server exited with ${this.proc.exitCode} before it was ready`);
+      if (await ok(`${this.url}/healthz`)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`code-server not healthy after ${timeoutMs} ms`);
+  }
+}
+
+function run(bin: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')}: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function ok(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(2000, () => req.destroy());
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,48 @@
+/** Shared by the e2e suites: paths from run-e2e.sh, a throwaway git repository, the settings to start with. */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const E2E = {
+  codeServer: mustEnv('BP_CODE_SERVER'),
+  vsix: mustEnv('BP_VSIX'),
+  artifacts: mustEnv('BP_E2E_ARTIFACTS'),
+};
+
+function mustEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the e2e tests through test/e2e/run-e2e.sh (npm run test:e2e)`);
+  return v;
+}
+
+export interface E2eRepo {
+  root: string;
+  git(...args: string[]): string;
+  cleanup(): void;
+}
+
+export function makeRepo(): E2eRepo {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-e2e-repo-')));
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@x.invalid', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@x.invalid' };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', env }).trim();
+  git('init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(root, 'README.md'), '# e2e project\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  return { root, git, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+export const SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'git.enabled': false,
+  'chat.disableAIFeatures': true,
+  'buildPipeline.offlineDemo': true,
+};
