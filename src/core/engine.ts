@@ -120,6 +120,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       if (!contracts) throw new Error('contracts are not loaded yet');
       return contracts;
     },
+    reloadContracts: async () => (contracts = await loadContracts(store.paths.integrationWorktree)),
     runtime: () => ({
       client,
       limiter,
@@ -130,25 +131,14 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
     }),
     modelFor: (tier) => config.tierModels[tier],
   };
-  // The contracts are loaded from the integration worktree once the architect has written them
-  // (and again after a gate sends the architect back), and on resume before any later stage runs.
-  const stages = STAGES.map((stage) => ({
-    ...stage,
-    run: async (c: PipelineContext, feedback?: string) => {
-      if (stage.id !== 'architect' && !contracts) contracts = await loadContracts(store.paths.integrationWorktree);
-      const r = await stage.run(c, feedback);
-      if (stage.id === 'architect' && r.status === 'done') contracts = await loadContracts(store.paths.integrationWorktree);
-      return r;
-    },
-  }));
-
   const done = (async (): Promise<RunResult> => {
     store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
     try {
-      if (store.state.stages.find((s) => s.id === 'architect')?.status === 'waiting') {
-        contracts = await loadContracts(store.paths.integrationWorktree);
+      // Resuming past the architect: the later stages read the committed contracts.
+      if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
+        await ctx.reloadContracts();
       }
-      const outcome = await runStages(ctx, stages);
+      const outcome = await runStages(ctx, STAGES);
       store.update((s) => {
         s.status = outcome.status;
         s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? `awaiting approval at the ${outcome.gate} gate` : outcome.reason;

@@ -86,7 +86,7 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     const wt = fs.mkdtempSync(path.join(repo.root, '..', 'bp-check-'));
     try {
       repo.git('worktree', 'add', '-q', '--detach', wt, run.result.state.integrationBranch);
-      const out = execFileSync('node', ['--test'], { cwd: wt, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['--test', '--test-reporter=tap'], { cwd: wt, encoding: 'utf8' });
       assert.match(out, /# fail 0/);
       assert.match(out, /# pass [1-9]/);
       assert.ok(fs.existsSync(path.join(wt, '.orchestration/contracts/architecture.md')));

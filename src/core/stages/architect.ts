@@ -107,7 +107,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   }
 
   const commit = await commitAll(wt, `contracts: blueprint for "${firstLine(ctx.store.state.description).slice(0, 60)}"`, ENGINE_AUTHOR, [CONTRACTS_REL]);
-  const contracts = ctx.contracts();
+  const contracts = await ctx.reloadContracts();
   ctx.store.update((s) => {
     if (commit) s.contractsCommit = commit;
     s.modules = contracts.manifest.modules.map((m) => ({

@@ -26,6 +26,8 @@ export interface PipelineContext {
   approver: string;
   /** Contracts as committed on the integration branch; loaded after the architect stage. */
   contracts(): LoadedContracts;
+  /** Reads and validates the contracts from the integration worktree again (after the architect wrote them). */
+  reloadContracts(): Promise<LoadedContracts>;
   runtime(): AgentRuntime;
   modelFor(tier: ModelTier): string;
 }
