@@ -66,7 +66,10 @@ function nodeTest(cwd: string, ...args: string[]): { status: number | null; outp
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
-/** Refuses writes outside `writable` (relative prefixes), the way the engine's write policy does. */
+/**
+ * Refuses writes outside `writable` (relative prefixes), the way the engine's write policy does.
+ * Paths outside the worktree and in the read-only contracts are left to the SDK's own refusals.
+ */
 function confineWrites(tools: BetaRunnableTool[], root: string, writable: string[]): BetaRunnableTool[] {
   return tools.map((tool) =>
     tool.name !== 'write' && tool.name !== 'edit'
@@ -75,7 +78,7 @@ function confineWrites(tools: BetaRunnableTool[], root: string, writable: string
           ...tool,
           run: async (input: { file_path?: string }, context) => {
             const rel = path.relative(root, path.resolve(root, input.file_path ?? ''));
-            if (!rel.startsWith('..') && !writable.some((w) => rel.startsWith(w))) {
+            if (!rel.startsWith('..') && !rel.startsWith(CONTRACTS) && !writable.some((w) => rel.startsWith(w))) {
               throw new ToolError(`${tool.name}: ${input.file_path} is outside the paths this agent may change`);
             }
             return tool.run(input, context);
@@ -116,7 +119,11 @@ function qcTools(root: string, slot: { value?: QcVerdict }): BetaRunnableTool[] 
   ];
 }
 
+/** Every toolset made by a test; their persistent bash shells are closed after each test. */
+const openTools: BetaRunnableTool[] = [];
+
 async function runAgent(client: Anthropic, tools: BetaRunnableTool[], messages: BetaMessageParam[], maxIterations?: number): Promise<AgentRun> {
+  openTools.push(...tools);
   const runner = client.beta.messages.toolRunner({
     model: 'claude-sonnet-5-5',
     max_tokens: 16_000,
@@ -173,6 +180,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   afterEach(async () => {
     await model?.close();
     model = undefined;
+    for (const t of openTools.splice(0)) await t.close?.();
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -324,7 +332,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
     assert.match(resultText(firstTurn[0]!), /outside the session's working directory/);
     assert.match(resultText(firstTurn[1]!), /read-only/);
     assert.match(resultText(firstTurn[2]!), /may change/);
-    const narration = run.messages[2];
+    const narration = run.messages[3];
     assert.ok(narration?.role === 'assistant' && JSON.stringify(narration.content).includes('refused'), 'the next turn acknowledges the refusals');
     assert.equal(outcome?.status, 'done');
     assert.ok(!fs.existsSync(path.join(path.dirname(root), 'outside.txt')));

@@ -1,0 +1,146 @@
+/**
+ * The scripted model as a loopback HTTP server speaking the Messages API, so the real SDK (retries,
+ * SSE parsing, typed errors, tool runner) is what the engine's tests and the offline demo exercise.
+ * Routes: POST /v1/messages (JSON or SSE) and POST /v1/messages/count_tokens; anything else is the
+ * API's 404. Each request is answered from its own content only (the model is stateless); the only
+ * state here is the prompt cache, the fault plan and the statistics.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sendApiError } from './api-errors';
+import type { MessagesRequest, ScriptedReply, WireMessageReply } from './api-types';
+import { readConversation } from './conversation';
+import { FaultPlanner } from './faults';
+import { scriptedTurn } from './policy';
+import { estimateTokens, PromptCache, promptSegments } from './prompt-cache';
+import { sendCutReply, sendJsonReply, sendStreamReply } from './reply-writer';
+import { BodyError, checkMessagesRequest, parseJsonBody, readBody } from './request-body';
+import { SCENARIOS, type ScriptedModelHandle, type ScriptedModelOptions } from './types';
+import { ScriptedStats } from './stats';
+
+const HOST = '127.0.0.1';
+const DEFAULT_MIN_CACHE_TOKENS = 1024;
+const DEFAULT_CACHE_TTL_MS = 5 * 60 * 1000;
+
+function checkOptions(opts: ScriptedModelOptions): void {
+  if (opts.scenario !== undefined && !SCENARIOS.includes(opts.scenario)) throw new RangeError(`unknown scenario ${JSON.stringify(opts.scenario)}`);
+  if (opts.latencyMs !== undefined && !(opts.latencyMs >= 0)) throw new RangeError('latencyMs must be >= 0');
+  if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) throw new RangeError('port must be 0..65535');
+}
+
+function messageId(req: MessagesRequest): string {
+  return 'msg_' + createHash('sha256').update(JSON.stringify(req.messages)).digest('base64url').slice(0, 24);
+}
+
+export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promise<ScriptedModelHandle> {
+  checkOptions(opts);
+  const faults = new FaultPlanner(opts.faultSchedule, opts.faultRates, opts.seed ?? 1);
+  const cache = new PromptCache(opts.minCacheTokens ?? DEFAULT_MIN_CACHE_TOKENS, opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
+  const stats = new ScriptedStats();
+  const pendingDelays = new Set<NodeJS.Timeout>();
+  const retryAfter = String(opts.retryAfterSeconds ?? 0);
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const t = setTimeout(() => {
+        pendingDelays.delete(t);
+        resolve();
+      }, ms);
+      pendingDelays.add(t);
+    });
+
+  async function messages(req: MessagesRequest, res: http.ServerResponse, requestId: string): Promise<void> {
+    const c = readConversation(req);
+    stats.request(c.card.role);
+    await delay(opts.latencyMs ?? 0);
+    const fault = faults.next();
+    if (fault !== 'ok') stats.fault(fault);
+    if (fault === '429') return sendApiError(res, requestId, 'rate_limit_error', 'Number of requests has exceeded your rate limit (scripted fault).', { 'retry-after': retryAfter });
+    if (fault === '500') return sendApiError(res, requestId, 'api_error', 'Internal server error (scripted fault).');
+    if (fault === '529') return sendApiError(res, requestId, 'overloaded_error', 'Overloaded (scripted fault).', { 'retry-after': retryAfter });
+
+    let reply: ScriptedReply;
+    try {
+      reply = scriptedTurn({ c, scenario: opts.scenario ?? 'happy', target: opts.target, project: opts.project, maxTokens: req.max_tokens });
+    } catch (e) {
+      // A bug in the script, not an API condition: say so, and tell the SDK not to retry it.
+      return sendApiError(res, requestId, 'api_error', `scripted model failed: ${(e as Error).stack ?? String(e)}`, { 'x-should-retry': 'false' });
+    }
+    const usage = cache.account(req);
+    const message: WireMessageReply = {
+      id: messageId(req),
+      type: 'message',
+      role: 'assistant',
+      model: req.model,
+      content: reply.blocks,
+      stop_reason: reply.stopReason,
+      stop_sequence: null,
+      usage: {
+        input_tokens: usage.inputTokens,
+        output_tokens: estimateTokens(JSON.stringify(reply.blocks).length),
+        cache_creation_input_tokens: usage.cacheWriteTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+        cache_creation: { ephemeral_5m_input_tokens: usage.cacheWriteTokens, ephemeral_1h_input_tokens: 0 },
+        service_tier: 'standard',
+      },
+    };
+    if (fault === 'cut') return sendCutReply(res, requestId, message, req.stream);
+    stats.served(message.usage);
+    if (req.stream) sendStreamReply(res, requestId, message);
+    else sendJsonReply(res, requestId, message);
+  }
+
+  async function route(httpReq: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = 'req_scripted_' + randomBytes(12).toString('hex');
+    const path = new URL(httpReq.url ?? '/', `http://${HOST}`).pathname.replace(/\/+$/, '');
+    const known = path === '/v1/messages' || path === '/v1/messages/count_tokens';
+    if (!known || httpReq.method !== 'POST') {
+      httpReq.resume();
+      return sendApiError(res, requestId, 'not_found_error', `Not found: ${httpReq.method ?? ''} ${path || '/'}`);
+    }
+    try {
+      const body = parseJsonBody(await readBody(httpReq));
+      if (path === '/v1/messages/count_tokens') {
+        const req = checkMessagesRequest(body, false);
+        const chars = promptSegments(req).reduce((n, s) => n + s.text.length, 0);
+        const payload = JSON.stringify({ input_tokens: estimateTokens(chars) });
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+        return void res.end(payload);
+      }
+      await messages(checkMessagesRequest(body), res, requestId);
+    } catch (e) {
+      if (e instanceof BodyError) return sendApiError(res, requestId, e.type, e.message);
+      throw e;
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendApiError(res, 'req_scripted_error', 'api_error', `scripted model failed: ${String(e)}`, { 'x-should-retry': 'false' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${HOST}:${port}`,
+    port,
+    stats: () => stats.snapshot(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of pendingDelays) clearTimeout(t);
+        pendingDelays.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The scripted model's "mind": picks the role from the task card and asks that role for its next
+ * turn. A request without a recognisable task card gets a plain answer instead of an error, as a
+ * model would give one.
+ */
+import type { ScriptedReply } from './api-types';
+import { finish } from './reply';
+import { architectTurn } from './roles/architect';
+import { builderTurn } from './roles/builder';
+import type { RoleContext } from './roles/context';
+import { qcTurn } from './roles/qc';
+import { scaffoldTurn } from './roles/scaffold';
+
+export function scriptedTurn(ctx: RoleContext): ScriptedReply {
+  switch (ctx.c.card.role) {
+    case 'architect':
+      return architectTurn(ctx);
+    case 'scaffold':
+      return scaffoldTurn(ctx);
+    case 'builder':
+      return builderTurn(ctx);
+    case 'qc':
+      return qcTurn(ctx);
+    case 'unknown':
+      return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
+  }
+}

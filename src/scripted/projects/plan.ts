@@ -1,0 +1,147 @@
+/**
+ * The projects the scripted model knows how to design and build: the two-module sample from seed
+ * 000's dry run (greeter + formatter) and synthetic graphs of N modules (chain, diamond, wide) used to
+ * load the scheduler, the wave limits and assembly ordering. A plan is also rebuilt from a
+ * modules.json the agent read, so builders and QC follow the contracts actually on disk.
+ */
+import type { ProjectChoice, SyntheticShape } from '../types';
+
+export type ModuleKind = 'formatter' | 'greeter' | 'combiner';
+export type Tier = 'opus' | 'sonnet' | 'haiku';
+
+export interface ModulePlan {
+  name: string;
+  description: string;
+  dependsOn: string[];
+  builderModel: Tier;
+  complexity: 'high' | 'medium' | 'low';
+  kind: ModuleKind;
+  /** 1-based position in the manifest: the combiner's salt. */
+  salt: number;
+}
+
+export interface ProjectPlan {
+  kind: 'sample' | 'synthetic';
+  name: string;
+  description: string;
+  shape?: SyntheticShape;
+  modules: ModulePlan[];
+  buildOrder: string[];
+}
+
+export const sampleDescription = 'A CLI tool with a greeter module and a formatter module.';
+
+export function syntheticDescription(modules: number, shape: SyntheticShape): string {
+  return `Synthetic project: ${modules} modules, ${shape} dependencies.`;
+}
+
+const MAX_SYNTHETIC_MODULES = 500;
+const DESCRIPTION_PATTERN = /synthetic\D*(\d+)\s*modules?\D*(chain|diamond|wide)/i;
+/** The project name the architect gives a synthetic project, as it comes back in later task cards. */
+const NAME_PATTERN = /synthetic-(\d+)-(chain|diamond|wide)/i;
+
+export function samplePlan(): ProjectPlan {
+  return {
+    kind: 'sample',
+    name: 'greeter-cli',
+    description: sampleDescription,
+    modules: [
+      {
+        name: 'formatter',
+        description: 'Renders a line of text in a named style (plain, upper, banner); rejects unknown styles.',
+        dependsOn: [],
+        builderModel: 'sonnet',
+        complexity: 'low',
+        kind: 'formatter',
+        salt: 1,
+      },
+      {
+        name: 'greeter',
+        description: 'Builds a validated greeting for a name and renders it through the formatter.',
+        dependsOn: ['formatter'],
+        builderModel: 'sonnet',
+        complexity: 'low',
+        kind: 'greeter',
+        salt: 2,
+      },
+    ],
+    buildOrder: ['formatter', 'greeter'],
+  };
+}
+
+function moduleName(index: number, count: number): string {
+  return `mod-${String(index).padStart(Math.max(2, String(count).length), '0')}`;
+}
+
+/** Layers of module indexes: one root, middle layers about sqrt(n) wide, one sink. */
+export function diamondLayers(n: number): number[][] {
+  if (n <= 2) return Array.from({ length: n }, (_, i) => [i + 1]);
+  const width = Math.max(1, Math.round(Math.sqrt(n)));
+  const layers: number[][] = [[1]];
+  for (let start = 2; start <= n - 1; start += width) {
+    layers.push(Array.from({ length: Math.min(width, n - start) }, (_, i) => start + i));
+  }
+  layers.push([n]);
+  return layers;
+}
+
+function syntheticDeps(index: number, n: number, shape: SyntheticShape): number[] {
+  if (index === 1) return [];
+  if (shape === 'chain') return [index - 1];
+  if (shape === 'wide') return [1];
+  const layers = diamondLayers(n);
+  const at = layers.findIndex((layer) => layer.includes(index));
+  return layers[at - 1] ?? [];
+}
+
+/** Wide graphs mix tiers (ADR-004): the shared root is the hard part, every third leaf is simple enough for haiku. */
+function syntheticTier(index: number, shape: SyntheticShape): { builderModel: Tier; complexity: ModulePlan['complexity'] } {
+  if (shape !== 'wide') return { builderModel: 'sonnet', complexity: 'medium' };
+  if (index === 1) return { builderModel: 'opus', complexity: 'high' };
+  return index % 3 === 0 ? { builderModel: 'haiku', complexity: 'low' } : { builderModel: 'sonnet', complexity: 'medium' };
+}
+
+export function syntheticPlan(count: number, shape: SyntheticShape): ProjectPlan {
+  const n = Math.min(Math.max(1, Math.floor(count)), MAX_SYNTHETIC_MODULES);
+  const modules: ModulePlan[] = [];
+  for (let i = 1; i <= n; i++) {
+    const deps = syntheticDeps(i, n, shape).map((d) => moduleName(d, n));
+    modules.push({
+      name: moduleName(i, n),
+      description: `Synthetic module ${i} of ${n} (${shape}): combines the values of ${deps.length ? deps.join(', ') : 'no other module (root)'}.`,
+      dependsOn: deps,
+      ...syntheticTier(i, shape),
+      kind: 'combiner',
+      salt: i,
+    });
+  }
+  return {
+    kind: 'synthetic',
+    name: `synthetic-${n}-${shape}`,
+    description: syntheticDescription(n, shape),
+    shape,
+    modules,
+    buildOrder: modules.map((m) => m.name),
+  };
+}
+
+export function planFromChoice(choice: ProjectChoice): ProjectPlan {
+  return choice.kind === 'sample' ? samplePlan() : syntheticPlan(choice.modules, choice.shape);
+}
+
+/** The project a description (or a project name from a task card) asks for; anything else is the sample. */
+export function detectProject(text: string, override?: ProjectChoice): ProjectPlan {
+  if (override) return planFromChoice(override);
+  const m = DESCRIPTION_PATTERN.exec(text) ?? NAME_PATTERN.exec(text);
+  if (m) return syntheticPlan(Number.parseInt(m[1]!, 10), m[2]!.toLowerCase() as SyntheticShape);
+  return samplePlan();
+}
+
+export function findModule(plan: ProjectPlan, name: string | undefined): ModulePlan | undefined {
+  return plan.modules.find((m) => m.name === name);
+}
+
+/** The module a scenario acts on: the option if set, else the last module of the build order. */
+export function scenarioTarget(plan: ProjectPlan, option: string | undefined): string | undefined {
+  return option ?? plan.buildOrder.at(-1);
+}

@@ -1,0 +1,73 @@
+/**
+ * The project skeleton the scripted scaffold agent writes (M5): manifest, shared JSDoc types, one
+ * stub per module and a README. No test files: `node --test` with none finds nothing and exits 0
+ * (checked on Node 20 and 24), so the integration test command is green from the first commit.
+ */
+import { MODULUS } from './combiner-math';
+import { stubSource } from './module-code';
+import type { ProjectPlan } from './plan';
+
+function packageName(name: string): string {
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '');
+  return cleaned.slice(0, 200) || 'project';
+}
+
+function sharedTypes(plan: ProjectPlan): string {
+  const typedefs =
+    plan.kind === 'sample'
+      ? [
+          "/** @typedef {'plain' | 'upper' | 'banner'} Style One of formatter.STYLES. */",
+          '/** @typedef {{ style?: Style }} GreetOptions Options of greeter.greet; style defaults to plain. */',
+        ]
+      : [`/** @typedef {number} ModuleValue A safe integer in [0, ${MODULUS}), returned by value() and combine(). */`];
+  return [
+    "'use strict';",
+    '/**',
+    ' * Types shared across module boundaries (.orchestration/contracts/interfaces/shared-types.md).',
+    " * JSDoc only: CommonJS has no type exports; modules refer to them as import('../shared/types').X.",
+    ' */',
+    '',
+    ...typedefs,
+    '',
+    'module.exports = {};',
+    '',
+  ].join('\n');
+}
+
+function readme(plan: ProjectPlan): string {
+  return [
+    `# ${plan.name}`,
+    '',
+    plan.description,
+    '',
+    '## Modules',
+    ...plan.buildOrder.map((name) => {
+      const mod = plan.modules.find((m) => m.name === name);
+      return `- \`src/${name}/\`: ${mod?.description ?? ''}`;
+    }),
+    '',
+    '## Development',
+    '- Contracts: `.orchestration/contracts/` (read-only for builders).',
+    '- Tests: `npm test` (runs `node --test`; each module keeps its tests in `src/<module>/index.test.js`).',
+    '',
+  ].join('\n');
+}
+
+/** Relative path → content, for the whole skeleton. */
+export function scaffoldFiles(plan: ProjectPlan): Map<string, string> {
+  const files = new Map<string, string>();
+  const pkg = {
+    name: packageName(plan.name),
+    version: '0.1.0',
+    private: true,
+    description: plan.description,
+    license: 'UNLICENSED',
+    engines: { node: '>=22' },
+    scripts: { test: 'node --test' },
+  };
+  files.set('package.json', JSON.stringify(pkg, null, 2) + '\n');
+  files.set('src/shared/types.js', sharedTypes(plan));
+  for (const mod of plan.modules) files.set(`src/${mod.name}/index.js`, stubSource(mod));
+  files.set('README.md', readme(plan));
+  return files;
+}

@@ -1,0 +1,108 @@
+/**
+ * What a scripted builder does differently under a scenario: writes it has no right to make
+ * (outside-write), a contract it cannot honour (contract-conflict), and files every builder touches
+ * so that assembly meets real merge conflicts (merge-conflict, trivial-conflict). The shared files
+ * go through bash on purpose: bash is not path-confined, so only the merge can catch them.
+ */
+import type { ModulePlan } from '../projects/plan';
+import { call, shellQuote, type PlannedCall } from '../reply';
+import type { RoleContext } from './context';
+import type { BuilderSetup } from './builder-setup';
+
+export const OUTSIDE_PATH = '../outside.txt';
+
+/** Three writes that must each be refused: outside the worktree, into the contracts, into another module. */
+export function outsideWrites(ctx: RoleContext, s: BuilderSetup): PlannedCall[] {
+  const other = s.cardPlan.modules.find((m) => m.name !== s.module)?.name ?? 'other';
+  return [
+    call('write', { file_path: OUTSIDE_PATH, content: `notes from the ${s.module} builder\n` }),
+    call('write', { file_path: s.manifestPath, content: '{"project":"rewritten by a builder","modules":[]}\n' }),
+    call('write', { file_path: `src/${other}/hack.js`, content: `module.exports = 'patched by ${s.module}';\n` }),
+  ];
+}
+
+export interface ContractConflict {
+  slug: string;
+  sentence: string;
+  report: string;
+}
+
+export function contractConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
+  const [slug, cannot, why, proposal] =
+    mod.kind === 'greeter'
+      ? [
+          'name-length-units',
+          'the limit "name must be at most 100 characters"',
+          'JavaScript measures `length` in UTF-16 code units, so a 60-letter name in a script outside the Basic Multilingual Plane is rejected as longer than 100 while the contract speaks of characters',
+          'state the limit as 100 Unicode code points (`Array.from(name).length`) and keep the message',
+        ]
+      : mod.kind === 'formatter'
+        ? [
+            'banner-width-units',
+            'the banner row "as wide as the middle line"',
+            'a width in UTF-16 code units misaligns the frame for emoji and East Asian wide characters, so the documented output cannot be both exact and aligned',
+            'define the width as the number of code points of the middle line',
+          ]
+        : [
+            'modulus-collisions',
+            'the combination modulo 1000003',
+            'with many wide dependencies distinct graphs collide often enough that a wrong assembly order can go unnoticed, which defeats the purpose stated in ADR-003',
+            'use the modulus 2147483647 (2^31 - 1), still exact in double arithmetic for these sizes',
+          ];
+  const sentence = `${mod.name} cannot honour ${cannot} as written.`;
+  const report = [
+    `# Contract conflict: ${mod.name} — ${slug}`,
+    '',
+    `## What cannot be honoured`,
+    `The interface \`${s.interfacePath}\` requires ${cannot}.`,
+    '',
+    '## Why',
+    `${why.charAt(0).toUpperCase()}${why.slice(1)}.`,
+    '',
+    '## Proposed change',
+    `${proposal.charAt(0).toUpperCase()}${proposal.slice(1)}; no other module's interface changes.`,
+    '',
+    '## Status',
+    'Builder stopped without implementing the module; waiting for the master and the human.',
+    '',
+  ].join('\n');
+  return { slug, sentence, report };
+}
+
+export function conflictPath(ctx: RoleContext, s: BuilderSetup, slug: string): string {
+  const fromCard = ctx.c.card.conflictFile;
+  if (fromCard) return fromCard.replace(/[{<]issue[}>]/g, slug);
+  return `.orchestration/conflicts/${s.module}-${slug}.md`;
+}
+
+/** A heredoc body can hold anything but its own terminator line. */
+const EOF = 'BP_SCRIPTED_EOF';
+
+function heredoc(target: string, content: string, append = false): string {
+  return `cat ${append ? '>>' : '>'} ${target} <<'${EOF}'\n${content.replace(/\n$/, '')}\n${EOF}`;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+}
+
+/** Extra files this builder writes through bash, and the paths it then has to stage. */
+export function sharedFileCommand(ctx: RoleContext, s: BuilderSetup): { command: string; path: string } | undefined {
+  if (ctx.scenario === 'merge-conflict') {
+    const content = [
+      "'use strict';",
+      `// Module registry, maintained by the ${s.module} builder.`,
+      `module.exports = { owner: '${s.module}', modules: ['${s.module}'], entry: require('./${s.module}') };`,
+    ].join('\n');
+    return { command: heredoc('src/registry.js', content), path: 'src/registry.js' };
+  }
+  if (ctx.scenario === 'trivial-conflict') {
+    return { command: heredoc('src/index.js', `const ${camel(s.module)} = require('./${s.module}');`), path: 'src/index.js' };
+  }
+  return undefined;
+}
+
+export function appendCommand(target: string, lines: string[]): string {
+  const dir = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '.';
+  return `mkdir -p ${shellQuote(dir)} && ${heredoc(shellQuote(target), lines.join('\n'), true)}`;
+}

@@ -1,0 +1,44 @@
+/**
+ * Reading `node --test` output the way a model skims it: the counts at the end (spec reporter
+ * "ℹ pass 3" or TAP "# pass 3", depending on Node version and terminal) and the first failure.
+ */
+
+export interface TestCounts {
+  tests?: number;
+  pass?: number;
+  fail?: number;
+  skipped?: number;
+}
+
+function count(output: string, label: string): number | undefined {
+  const m = new RegExp(`^\\s*(?:ℹ|#)\\s*${label}\\s+(\\d+)\\s*$`, 'm').exec(output);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function testCounts(output: string): TestCounts {
+  return { tests: count(output, 'tests'), pass: count(output, 'pass'), fail: count(output, 'fail'), skipped: count(output, 'skipped') };
+}
+
+/** E.g. "6 passed, 0 failed, 1 skipped"; the raw tail when the output has no counts. */
+export function testSummary(output: string): string {
+  const c = testCounts(output);
+  if (c.pass === undefined && c.fail === undefined) return `finished (${output.trim().split('\n').at(-1)?.slice(0, 120) ?? 'no output'})`;
+  return `${c.pass ?? 0} passed, ${c.fail ?? 0} failed, ${c.skipped ?? 0} skipped`;
+}
+
+/** The first line that names a failure, for a one-line explanation. */
+export function firstFailureLine(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim());
+  const hit =
+    lines.find((l) => /^(✖|not ok)\b/.test(l) && !/^✖ failing tests/.test(l)) ??
+    lines.find((l) => /Error|assert/i.test(l)) ??
+    lines.find(Boolean);
+  return (hit ?? 'no output').slice(0, 300);
+}
+
+/** Line of the first stack frame in `file` (e.g. index.test.js), for a finding's location. */
+export function failureLineIn(output: string, file: string): number | null {
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${escaped}:(\\d+)(?::\\d+)?`).exec(output);
+  return m ? Number(m[1]) : null;
+}

@@ -1,0 +1,33 @@
+/**
+ * Counters the scripted model keeps for the tests and benchmarks that drive it: how many requests
+ * each role made, which faults were injected, and the tokens it reported as served.
+ */
+import type { WireUsage } from './api-types';
+import type { AgentRole, InjectedFault, ScriptedModelStats } from './types';
+
+export class ScriptedStats {
+  private requests = 0;
+  private readonly byRole: Record<AgentRole, number> = { architect: 0, scaffold: 0, builder: 0, qc: 0, unknown: 0 };
+  private readonly faults: Record<InjectedFault, number> = { '429': 0, '500': 0, '529': 0, cut: 0 };
+  private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+  request(role: AgentRole): void {
+    this.requests++;
+    this.byRole[role]++;
+  }
+
+  fault(kind: InjectedFault): void {
+    this.faults[kind]++;
+  }
+
+  served(usage: WireUsage): void {
+    this.tokens.input += usage.input_tokens;
+    this.tokens.output += usage.output_tokens;
+    this.tokens.cacheRead += usage.cache_read_input_tokens;
+    this.tokens.cacheWrite += usage.cache_creation_input_tokens;
+  }
+
+  snapshot(): ScriptedModelStats {
+    return { requests: this.requests, byRole: { ...this.byRole }, faults: { ...this.faults }, tokens: { ...this.tokens } };
+  }
+}
