@@ -139,7 +139,7 @@ export class BuildPipeline extends Disposable {
     if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
       // May restart this extension host; if it does, restore() starts the parked run.
       this.log.info('Switching to a multi-root workspace before the run, so builder worktrees can be shown as folders');
-      await switchToMultiRoot(this.context.globalState, { repo, description, offline: access.offline });
+      await switchToMultiRoot({ repo, description, offline: access.offline });
     }
     this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
     await this.launcher.start(repo, description, access);
@@ -147,7 +147,7 @@ export class BuildPipeline extends Disposable {
 
   /** A start parked before the switch to a multi-root workspace restarted the extension host. */
   private async startParked(repo: string): Promise<boolean> {
-    const parked = await takePendingStart(this.context.globalState, repo);
+    const parked = await takePendingStart(repo);
     if (!parked) return false;
     const key = parked.offline ? undefined : await this.keys.get();
     const access = parked.offline || !key ? await askModelAccess(this.keys, parked.offline) : { offline: false, apiKey: key };

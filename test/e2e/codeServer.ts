@@ -14,7 +14,7 @@ export interface CodeServerOptions {
   bin: string;
   vsix: string;
   settings: Record<string, unknown>;
-  /** Where code-server's own log goes. */
+  /** Where code-server's own log goes; VS Code's logs (extension hosts, output channels) are copied beside it on stop. */
   logFile: string;
 }
 
@@ -25,6 +25,7 @@ export class CodeServer {
     readonly extensionsDir: string,
     private readonly proc: ChildProcess,
     private readonly home: string,
+    private readonly logsCopy: string,
   ) {}
 
   static async start(opts: CodeServerOptions): Promise<CodeServer> {
@@ -45,7 +46,7 @@ export class CodeServer {
       [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
       { detached: true, stdio: ['ignore', log, log], env: { ...process.env, HOME: home } },
     );
-    const server = new CodeServer(`http://127.0.0.1:${port}`, userDataDir, extensionsDir, proc, home);
+    const server = new CodeServer(`http://127.0.0.1:${port}`, userDataDir, extensionsDir, proc, home, opts.logFile.replace(/\.log$/, '') + '-logs');
     await server.waitHealthy(90_000);
     return server;
   }
@@ -55,15 +56,13 @@ export class CodeServer {
     return fs.readdirSync(this.extensionsDir).filter((n) => !n.startsWith('.') && n !== 'extensions.json');
   }
 
-  /** The untitled multi-root workspace files VS Code wrote, with their folder paths. */
+  /** Folder paths of the untitled multi-root workspace files VS Code wrote under the user-data folder (User/Workspaces/Untitled-N.code-workspace). */
   workspaceFolderPaths(): string[] {
-    const dir = path.join(this.userDataDir, 'Workspaces');
-    if (!fs.existsSync(dir)) return [];
     const paths: string[] = [];
-    for (const id of fs.readdirSync(dir)) {
+    for (const file of findFiles(this.userDataDir, /(^workspace\.json|\.code-workspace)$/, 5)) {
       try {
-        const ws = JSON.parse(fs.readFileSync(path.join(dir, id, 'workspace.json'), 'utf8')) as { folders?: { path?: string; uri?: string }[] };
-        for (const f of ws.folders ?? []) paths.push(f.path ?? f.uri ?? '');
+        const ws = JSON.parse(fs.readFileSync(file, 'utf8')) as { folders?: { path?: string; uri?: string }[] };
+        for (const f of ws.folders ?? []) paths.push((f.path ?? f.uri ?? '').replace(/^[a-z-]+:\/\/[^/]*/, ''));
       } catch {
         // being written
       }
@@ -88,6 +87,11 @@ export class CodeServer {
       }, 5000);
       await exited;
       clearTimeout(timer);
+    }
+    try {
+      fs.cpSync(path.join(this.userDataDir, 'logs'), this.logsCopy, { recursive: true });
+    } catch {
+      // no logs written
     }
     fs.rmSync(this.home, { recursive: true, force: true });
   }
@@ -130,5 +134,20 @@ function freePort(): Promise<number> {
       const addr = srv.address();
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
+  });
+}
+
+function findFiles(dir: string, name: RegExp, depth: number): string[] {
+  if (depth < 0) return [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return findFiles(p, name, depth - 1);
+    return name.test(e.name) ? [p] : [];
   });
 }

@@ -1,0 +1,144 @@
+// The whole pipeline through the VS Code UI, on the offline demo (the scripted model): Start from the
+// palette, approve the blueprint in its notification, watch the trees fill and the builders'
+// worktrees come and go as workspace folders, open a QC report (with a hostile payload appended)
+// and an ADR, review a module's diff, and check the branches the run left.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CodeServer } from './codeServer';
+import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
+import { Workbench } from './workbench';
+
+const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
+const HOSTILE = [
+  '',
+  '## Appended by the e2e test',
+  '<script>window.pwned = "script"</script>',
+  '<img src=x onerror="window.pwned = \'img\'">',
+  '[click me](javascript:window.pwned=1)',
+  '',
+].join('\n');
+
+describe('e2e: a full offline-demo run driven through the UI', function () {
+  this.timeout(600_000);
+  let server: CodeServer;
+  let repo: E2eRepo;
+  let wb: Workbench;
+  let headBefore: string;
+  const seenFolders = new Set<string>();
+  let poll: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    repo = makeRepo();
+    headBefore = repo.git('rev-parse', 'HEAD');
+    server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-pipeline.log') });
+    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'pipeline'));
+    poll = setInterval(() => server.workspaceFolderPaths().forEach((p) => seenFolders.add(p)), 100);
+  });
+
+  after(async () => {
+    clearInterval(poll);
+    if (wb) await wb.screenshot('final').catch(() => undefined);
+    await wb?.close();
+    await server?.stop();
+    repo?.cleanup();
+  });
+
+  const runDir = () => {
+    const runs = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+    const ids = fs.readdirSync(runs).filter((n) => fs.existsSync(path.join(runs, n, 'state.json')));
+    assert.equal(ids.length, 1, `expected one run, found ${ids.join(', ')}`);
+    return path.join(runs, ids[0]!);
+  };
+
+  it('starts from the palette and stops at the blueprint gate with a notification', async () => {
+    await wb.showBuildPipeline();
+    await wb.runCommand('Build Pipeline: Start');
+    await wb.answerInput(DESCRIPTION);
+    await wb.screenshot('description-entered');
+    // The window may reload here (single folder → multi-root workspace, before the run starts).
+    await wb.toast(/Blueprint ready/).waitFor({ timeout: 180_000 });
+    await wb.showBuildPipeline();
+    await wb.waitForTreeRow('Stages', /waiting for you/);
+    await wb.screenshot('blueprint-gate');
+  });
+
+  it('shows the locked decisions and ADRs before approval', async () => {
+    await wb.waitForTreeRow('Locks', /Decisions/);
+    const rows = await wb.treeRows('Locks');
+    assert.ok(rows.some((r) => /locked|critical/.test(r)), rows.join('\n'));
+  });
+
+  it('approving in the notification lets the run build, QC and assemble', async () => {
+    await wb.clickNotification(/Blueprint ready/, 'Approve');
+    await wb.waitForTreeRow('Modules', /formatter/, 120_000);
+    await wb.screenshot('building');
+    // Approve any later gate the engine asks for, until the run announces its end.
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline) {
+      if (await wb.toast(/Build Pipeline finished/).isVisible().catch(() => false)) break;
+      const failed = wb.toast(/Build Pipeline (halted|run failed|cancelled)/);
+      if (await failed.isVisible().catch(() => false)) assert.fail(await failed.innerText());
+      const gate = wb.page.locator('.notification-toast', { hasText: /ready/i }).filter({ has: wb.page.locator('.monaco-button', { hasText: 'Approve' }) });
+      if (await gate.count()) await gate.first().locator('.monaco-button', { hasText: 'Approve' }).first().click().catch(() => undefined);
+      await wb.page.waitForTimeout(500);
+    }
+    await wb.toast(/Build Pipeline finished/).waitFor({ timeout: 5_000 });
+    await wb.screenshot('finished');
+    const modules = await wb.treeRows('Modules');
+    assert.ok(modules.filter((r) => /merged/.test(r)).length >= 2, modules.join('\n'));
+  });
+
+  it("showed each builder's worktree as a workspace folder while it worked, and removed it after", () => {
+    const worktrees = [...seenFolders].filter((p) => /\/worktrees\/(formatter|greeter)$/.test(p));
+    assert.ok(worktrees.length >= 2, `worktree folders seen: ${[...seenFolders].join(', ') || 'none'}`);
+    const now = server.workspaceFolderPaths();
+    assert.ok(!now.some((p) => /\/worktrees\/(formatter|greeter)$/.test(p)), `still open: ${now.join(', ')}`);
+    assert.equal(now[0], repo.root, 'the repository stays the first folder');
+  });
+
+  it('opens a QC report panel; a hostile payload in the report does not run', async () => {
+    const report = path.join(runDir(), 'qc', 'formatter-build-qc.md');
+    assert.ok(fs.existsSync(report), report);
+    fs.appendFileSync(report, HOSTILE);
+    await wb.showBuildPipeline();
+    await (await wb.waitForTreeRow('Modules', /formatter/)).click();
+    const frame = await wb.webviewFrame('qc');
+    const text = await frame.locator('#content').innerText();
+    assert.match(text, /formatter/i);
+    assert.match(text, /<script>window.pwned/, 'the script tag is shown as text');
+    assert.equal(await frame.locator('#content script, #content img, #content [onerror]').count(), 0);
+    assert.equal(await frame.evaluate('typeof window.pwned'), 'undefined');
+    assert.match(await frame.locator('#badges').innerText(), /PASS/);
+    await wb.screenshot('qc-report');
+  });
+
+  it('opens an ADR panel from the Locks view', async () => {
+    await wb.showBuildPipeline();
+    const adrGroup = await wb.waitForTreeRow('Locks', /ADRs/);
+    assert.ok(adrGroup);
+    const adrRow = wb.pane('Locks').locator('.monaco-list-row', { hasText: /^\s*0*\d+ / }).first();
+    await adrRow.click();
+    const frame = await wb.webviewFrame('adr');
+    assert.ok((await frame.locator('#content').innerText()).length > 20);
+    await wb.screenshot('adr');
+  });
+
+  it("reviews a module's diff in the multi-file diff editor", async () => {
+    await wb.runCommand('Build Pipeline: Review Module Diff');
+    await wb.pickQuickItem('greeter');
+    await wb.page.locator('.tab', { hasText: /greeter/ }).first().waitFor({ timeout: 30_000 });
+    await wb.page.waitForTimeout(1500);
+    await wb.screenshot('module-diff');
+  });
+
+  it('left the integration and module branches, and the user branch untouched', () => {
+    const branches = repo.git('branch', '--list', '--format=%(refname:short)').split('\n');
+    const run = path.basename(runDir());
+    for (const b of ['integration', 'formatter', 'greeter']) assert.ok(branches.includes(`orchestration/${run}/${b}`), branches.join(', '));
+    assert.equal(repo.git('rev-parse', 'main'), headBefore);
+    const merges = repo.git('log', '--merges', '--format=%s', `orchestration/${run}/integration`);
+    assert.match(merges, /formatter/);
+    assert.match(merges, /greeter/);
+  });
+});
