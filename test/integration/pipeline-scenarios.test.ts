@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { makeRepo, runPipeline, snapshotUserTree, read, scriptedGate, type TestRepo } from './harness';
 import { readJournal } from '../../src/core/run/journal';
+import { syntheticDescription } from '../../src/scripted';
 
 function engineBranches(repo: TestRepo): string[] {
   return repo.git('branch', '--list', '--format=%(refname:short)').split('\n').filter((b) => b.startsWith('orchestration/'));
@@ -109,30 +110,34 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.match(result.state.haltReason ?? '', /greeter: blocked/);
   });
 
+  // Siblings in the DAG (mod-02 and mod-03 both depend only on mod-01) do not contain each other's
+  // branches, so their clashing edits of a shared file meet for the first time at assembly.
+  const siblings = syntheticDescription(3, 'wide');
+
   it('a non-trivial merge conflict stops assembly with a report on disk and no dangling merge', async () => {
-    const { result } = await runPipeline(repo, { scenario: { scenario: 'merge-conflict' } });
+    const { result } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'merge-conflict' } });
     assert.equal(result.status, 'halted');
-    assert.match(result.state.haltReason ?? '', /merge conflict in greeter/);
-    const report = read(path.join(result.state.runDir, 'conflicts', 'assembly-greeter.md'));
+    assert.match(result.state.haltReason ?? '', /merge conflict in mod-03/);
+    const report = read(path.join(result.state.runDir, 'conflicts', 'assembly-mod-03.md'));
     assert.match(report, /src\/registry\.js/);
     assertNoMergeInProgress(repo);
     const wt = path.join(result.state.runDir, 'worktrees', 'integration');
     assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: wt, encoding: 'utf8' }).trim(), '');
-    const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch);
-    assert.equal(merges, 'integrate: merge formatter module');
+    const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch).split('\n').reverse();
+    assert.deepEqual(merges, ['integrate: merge mod-01 module', 'integrate: merge mod-02 module']);
     // The QC report for the module flagged the out-of-scope change the builder made through bash.
-    assert.match(read(path.join(result.state.runDir, 'qc', 'greeter-build-qc.md')), /src\/registry\.js/);
+    assert.match(read(path.join(result.state.runDir, 'qc', 'mod-03-build-qc.md')), /src\/registry\.js/);
   });
 
   it('a trivial import-order conflict is resolved automatically and recorded', async () => {
-    const { result } = await runPipeline(repo, { scenario: { scenario: 'trivial-conflict' } });
+    const { result } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'trivial-conflict' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
-    const greeterMerge = result.state.merges.find((m) => m.module === 'greeter')!;
-    assert.equal(greeterMerge.merge, 'auto-resolved');
-    assert.match(read(path.join(result.state.runDir, 'conflicts', 'assembly-greeter.md')), /resolved automatically/i);
+    const merge = result.state.merges.find((m) => m.module === 'mod-03')!;
+    assert.equal(merge.merge, 'auto-resolved');
+    assert.match(read(path.join(result.state.runDir, 'conflicts', 'assembly-mod-03.md')), /resolved automatically/i);
     const index = repo.git('show', `${result.state.integrationBranch}:src/index.js`);
-    assert.match(index, /require\('\.\/formatter'\)/);
-    assert.match(index, /require\('\.\/greeter'\)/);
+    assert.match(index, /require\('\.\/mod-02'\)/);
+    assert.match(index, /require\('\.\/mod-03'\)/);
     assert.doesNotMatch(index, /<<<<<<<|>>>>>>>/);
   });
 

@@ -141,6 +141,9 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
   } catch (e) {
     rt.emit({ type: 'agent-ended', agentId: req.agentId, role: req.role, module: req.module, ok: false, summary: (e as Error).message });
     throw e;
+  } finally {
+    // The bash tool keeps a shell per agent; the Messages tool runner never closes it, so we do.
+    await Promise.allSettled(req.tools.map((t) => t.close?.()));
   }
 }
 

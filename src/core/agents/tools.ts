@@ -39,13 +39,13 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
     .filter((t) => wanted.has(t.name))
     .map((t) => {
       let tool = t;
-      if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable);
+      if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
       if (t.name === 'bash') tool = withBashTimeoutCap(t, policy.bashTimeoutMs);
       return observed(tool, observe);
     });
 }
 
-function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable: string[]): BetaRunnableTool {
+function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable: string[], readOnlyRoots: string[]): BetaRunnableTool {
   return {
     ...tool,
     run: async (input: { file_path?: unknown }, context) => {
@@ -54,6 +54,13 @@ function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable
       const abs = await resolvePath(ctx, requested);
       const root = await resolvePath(ctx, '.');
       const rel = path.relative(root, abs).split(path.sep).join('/');
+      // Name the stronger reason first: a read-only root (the contracts) says more than "not yours".
+      for (const ro of readOnlyRoots) {
+        const roRel = path.relative(root, await resolvePath(ctx, ro).catch(() => ro)).split(path.sep).join('/');
+        if (rel === roRel || rel.startsWith(`${roRel}/`)) {
+          throw new ToolError(`${tool.name}: ${requested} is inside read-only directory ${roRel}; contracts cannot be changed by this agent`);
+        }
+      }
       if (!isWritable(rel, writable)) {
         throw new ToolError(
           `${tool.name}: ${requested} is outside the paths this agent may change (${writable.join(', ')}); the write was refused`,
