@@ -49,7 +49,7 @@ describe('pipeline under API faults (rate limits, 5xx, overload bursts, cut stre
         config: { turnRetries: 2, sdkMaxRetries: 1 },
       });
       assert.equal(result.status, 'halted');
-      assert.match(result.state.haltReason ?? '', /Architect: architect-0: model call failed: 529/);
+      assert.match(result.state.haltReason ?? '', /Architect: architect-1: model call failed: 529 .*overloaded_error/);
     } finally {
       repo.cleanup();
     }

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeRepo, resumePipeline, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
+import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
+import { startRun } from '../../src/core/engine';
+import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
 
 describe('pipeline gates, resume and cancellation', function () {
@@ -26,33 +28,28 @@ describe('pipeline gates, resume and cancellation', function () {
 
   it('cancel stops every agent, leaves no half-made worktree, and resume finishes without redoing passed modules', async () => {
     const before = snapshotUserTree(repo);
-    let cancel: () => void = () => {};
-    const cancelled = runPipeline(repo, {
-      scenario: { latencyMs: 30 },
-      onStart: (c) => (cancel = c),
+    const handle = await startRun({
+      repoRoot: repo.root,
+      description: sampleDescription,
+      offline: true,
+      scriptedModel: { latencyMs: 30 },
+      gate: approveAll,
+      config: FAST_CONFIG,
     });
-    // Cancel once formatter has passed QC and greeter is being built.
-    const { result } = await (async () => {
-      const r = cancelled;
-      const poll = setInterval(() => {
-        const dirs = fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline', 'runs'));
-        const state = JSON.parse(fs.readFileSync(path.join(repo.root, '.git', 'build-pipeline', 'runs', dirs[0]!, 'state.json'), 'utf8'));
-        const greeter = state.modules?.find((m: { name: string }) => m.name === 'greeter');
-        if (greeter && ['building', 'qc'].includes(greeter.status)) {
-          clearInterval(poll);
-          cancel();
-        }
-      }, 20);
-      try {
-        return await r;
-      } finally {
-        clearInterval(poll);
-      }
-    })();
+    // Cancel while greeter's builder is at work, after formatter has passed QC.
+    handle.onEvent((e) => {
+      if (e.type === 'agent-usage' && e.module === 'greeter' && e.role === 'builder') handle.cancel('test cancel');
+    });
+    const result = await handle.done;
     assert.equal(result.status, 'cancelled');
-    const formatter = result.state.modules.find((m) => m.name === 'formatter')!;
-    assert.equal(formatter.status, 'passed');
+    assert.equal(result.state.haltReason, 'test cancel');
+    const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m.status]));
+    assert.deepEqual(byName, { formatter: 'passed', greeter: 'cancelled' });
     assert.deepEqual(snapshotUserTree(repo), before);
+    const registered = repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
+    for (const d of fs.readdirSync(path.join(result.state.runDir, 'worktrees'))) {
+      assert.ok(registered.includes(path.join(result.state.runDir, 'worktrees', d)), `half-made worktree ${d}`);
+    }
 
     const resumed = await resumePipeline(repo, result.state.runId);
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');

@@ -140,7 +140,7 @@ async function runAgent(client: Anthropic, tools: BetaRunnableTool[], messages: 
   const toolResults: AgentRun['toolResults'] = [];
   for (const m of history) {
     if (typeof m.content === 'string') continue;
-    for (const b of m.content) {
+    for (const b of m.content ?? []) {
       if (b.type === 'tool_use') uses.set(b.id, { name: b.name, input: b.input as Record<string, unknown> });
       if (b.type === 'tool_result') toolResults.push({ ...b, tool: uses.get(b.tool_use_id)?.name ?? '?', input: uses.get(b.tool_use_id)?.input ?? {} });
     }
@@ -167,8 +167,8 @@ function builderTask(project: string, module: string, extra: Record<string, stri
   return [{ role: 'user', content: `${text}\n\nImplement the module.${findings ? `\n<qc-findings>\n${findings}\n</qc-findings>` : ''}` }];
 }
 
-function qcTask(project: string, module: string): BetaMessageParam[] {
-  return [{ role: 'user', content: `${card({ role: 'qc', project, module, module_dir: `src/${module}`, test_command: `node --test src/${module}/*.test.js`, attempt: 1 })}\n\nGrade the module.` }];
+function qcTask(project: string, module: string, testCommand = `node --test src/${module}/*.test.js`): BetaMessageParam[] {
+  return [{ role: 'user', content: `${card({ role: 'qc', project, module, module_dir: `src/${module}`, test_command: testCommand, attempt: 1 })}\n\nGrade the module.` }];
 }
 
 // ---- tests -----------------------------------------------------------------------------------
@@ -200,9 +200,9 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
     return { run, outcome: slot.value };
   }
 
-  async function grade(c: Anthropic, root: string, project: string, module: string): Promise<{ run: AgentRun; verdict?: QcVerdict }> {
+  async function grade(c: Anthropic, root: string, project: string, module: string, testCommand?: string): Promise<{ run: AgentRun; verdict?: QcVerdict }> {
     const slot: { value?: QcVerdict } = {};
-    const run = await runAgent(c, qcTools(root, slot), qcTask(project, module));
+    const run = await runAgent(c, qcTools(root, slot), qcTask(project, module, testCommand));
     return { run, verdict: slot.value };
   }
 
@@ -421,15 +421,39 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
     assert.match(run.finalText, /^BLOCKED\./);
   });
 
+  it('a test command that names the folder (Node runs its index.js, not the tests) is noticed by builder and QC', async () => {
+    const c = await client();
+    const root = track(projectRepo(samplePlan()));
+    const slot: { value?: BuilderOutcome } = {};
+    const run = await runAgent(c, builderTools(root, 'formatter', slot), builderTask('greeter-cli', 'formatter', { test_command: 'node --test src/formatter' }));
+    const commands = run.toolResults.filter((r) => r.tool === 'bash').map((r) => String(r.input['command']));
+    assert.deepEqual(commands.slice(0, 2), ['node --test src/formatter', 'node --test src/formatter/*.test.js']);
+    assert.equal(slot.value?.status, 'done');
+    assert.match(slot.value!.summary, /6 passed, 0 failed/);
+    const { verdict } = await grade(c, root, 'greeter-cli', 'formatter', 'node --test src/formatter');
+    assert.equal(verdict?.verdict, 'PASS');
+    assert.ok(verdict!.tests_run && verdict!.tests_passed);
+    assert.ok(verdict!.findings.some((f) => f.severity === 'MINOR' && /runs src\/formatter\/index\.js as the test file/.test(f.text)));
+  });
+
+  it('trivial-conflict: each builder adds its own require line to src/index.js and keeps the others', async () => {
+    const c = await client({ scenario: 'trivial-conflict' });
+    const root = track(projectRepo(samplePlan()));
+    for (const module of ['formatter', 'greeter']) assert.equal((await build(c, root, 'greeter-cli', module)).outcome?.status, 'done');
+    assert.equal(fs.readFileSync(path.join(root, 'src/index.js'), 'utf8'), "const formatter = require('./formatter');\nconst greeter = require('./greeter');\n");
+    assert.equal(git(root, 'status', '--porcelain'), '');
+  });
+
   it('is stateless: an agent cut off mid-way and resumed from its history finishes the same work', async () => {
     const c = await client();
     const root = track(projectRepo(samplePlan()));
     const slot: { value?: BuilderOutcome } = {};
     const tools = builderTools(root, 'formatter', slot);
     const partial = await runAgent(c, tools, builderTask('greeter-cli', 'formatter'), 3);
-    assert.equal(slot.value, undefined);
+    const reported = () => slot.value;
+    assert.equal(reported(), undefined);
     const resumed = await runAgent(c, tools, partial.messages);
-    assert.equal(slot.value?.status, 'done', resumed.finalText);
+    assert.equal(reported()?.status, 'done', resumed.finalText);
     assert.equal(nodeTest(root, 'src/formatter/index.test.js').status, 0);
   });
 });
