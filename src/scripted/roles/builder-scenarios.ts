@@ -97,7 +97,10 @@ export function sharedFileCommand(ctx: RoleContext, s: BuilderSetup): { command:
     return { command: heredoc('src/registry.js', content), path: 'src/registry.js' };
   }
   if (ctx.scenario === 'trivial-conflict') {
-    return { command: heredoc('src/index.js', `const ${camel(s.module)} = require('./${s.module}');`), path: 'src/index.js' };
+    // Adds its own line, keeping any a dependency's branch already put there: independent modules
+    // then collide with one import line each (trivial), a dependant simply extends the file.
+    const line = shellQuote(`const ${camel(s.module)} = require('./${s.module}');`);
+    return { command: `grep -qxF ${line} src/index.js 2>/dev/null || printf '%s\\n' ${line} >> src/index.js`, path: 'src/index.js' };
   }
   return undefined;
 }

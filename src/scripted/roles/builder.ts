@@ -15,7 +15,7 @@ import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './bu
 import { conflictTurn } from './builder-conflict';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
-import { firstFailureLine, testSummary } from './test-output';
+import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
 
 const IDENTITY = "-c user.name='Scripted Builder' -c user.email=builder@scripted.invalid";
 
@@ -123,11 +123,17 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return writeCode(ctx, s, { plan, mod, variant: firstVariant(ctx, s) }, calls, says, s.fixCycle > 0);
   }
 
-  const runs = bashCalls(calls, (cmd) => cmd === s.testCommand);
+  const direct = `node --test ${shellQuote(s.moduleDir)}/*.test.js`;
+  const runs = bashCalls(calls, (cmd) => cmd === s.testCommand || cmd === direct);
   const lastRun = runs.at(-1);
   const codeAt = Math.max(sourceWrite.messageIndex, testWrite.messageIndex);
   if (hasBash && (!lastRun || lastRun.messageIndex < codeAt)) {
     return act(c, 'Running the module tests.', [call('bash', { command: s.testCommand, timeout_ms: 120_000 })]);
+  }
+  const titles = testTitles(String(testWrite.input['content'] ?? ''));
+  if (lastRun && succeeded(lastRun) && lastRun.input['command'] !== direct && !showsTests(lastRun.result!.text, titles)) {
+    const says = `\`${s.testCommand}\` passed without running any of my tests (Node runs the folder's index.js as the test file), so I run the test file directly.`;
+    return act(c, says, [call('bash', { command: direct, timeout_ms: 120_000 })]);
   }
   if (lastRun?.result?.isError) {
     const failures = runs.filter((r) => r.result?.isError).length;
@@ -145,7 +151,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return act(c, `Writing ${shared.path} failed; trying again.`, [call('bash', { command: shared.command })]);
   }
 
-  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: s.testCommand, testSummary: tests, addressed: s.findings };
+  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings };
   const brainTried = calls.some((x) => x.name === 'write' && normPath(x.input['file_path']) === normPath(s.brainPath));
   const training = appendCommand(s.trainingPath, trainingPairs(facts));
   const trainingTried = bashCalls(calls, (cmd) => cmd === training).length > 0;

@@ -25,6 +25,8 @@ export interface QcEvidence {
   tests?: { ok: boolean; text: string };
   testRun?: { ok: boolean; output: string; command: string };
   secretGrep?: { ok: boolean; text: string };
+  /** The configured test command when it passed without running the module's tests. */
+  vacuousCommand?: string;
   /** Paths the engine says the builder changed outside its module folder. */
   outOfScope: string[];
   /** The module as the model knows it, used only where the contract could not be read. */
@@ -137,6 +139,14 @@ export function reviewModule(e: QcEvidence): QcReview {
     findings.push(...secretFindings(e, code), ...contractFindings(e, code));
   }
   findings.push(...testFindings(e));
+  if (e.vacuousCommand) {
+    findings.push({
+      severity: 'MINOR',
+      file: e.testPath,
+      line: null,
+      text: `the configured test command \`${e.vacuousCommand}\` runs ${e.moduleDir}/index.js as the test file (Node 22+ treats a folder argument as a module), so none of the module's tests run through it; graded with \`${e.testRun?.command ?? ''}\` instead`,
+    });
+  }
   for (const p of e.outOfScope) {
     findings.push({
       severity: 'MINOR',

@@ -9,6 +9,7 @@ import { detectProject, findModule, scenarioTarget } from '../projects/plan';
 import { act, call, finish, shellQuote } from '../reply';
 import { isSafeModuleName, readResult, workCalls, type RoleContext } from './context';
 import { reviewModule, SECRET_PATTERN, type QcEvidence } from './qc-review';
+import { showsTests, testTitles } from './test-output';
 
 const MAX_SUBMISSIONS = 3;
 
@@ -40,6 +41,7 @@ export function qcTurn(ctx: RoleContext): ScriptedReply {
     return act(c, `Reviewing ${module}: reading its contract, code and tests.`, [paths.interfacePath, paths.sourcePath, paths.testPath].map((p) => call('read', { file_path: p })));
   }
 
+  const direct = `node --test ${shellQuote(moduleDir)}/*.test.js`;
   const run = lastOf(calls, 'bash', (i) => i['command'] === testCommand);
   const grep = lastOf(calls, 'grep', (i) => i['pattern'] === SECRET_PATTERN);
   const checks = [
@@ -48,14 +50,24 @@ export function qcTurn(ctx: RoleContext): ScriptedReply {
   ];
   if (checks.length > 0) return act(c, 'Running the tests and searching the module for hardcoded credentials.', checks);
 
+  // A green run that shows none of the module's tests proves nothing: run the test file itself.
+  const tests = readResult(calls, paths.testPath);
+  const vacuous = run?.result && !run.result.isError && testCommand !== direct && !showsTests(run.result.text, testTitles(tests?.ok ? tests.text : ''));
+  const directRun = lastOf(calls, 'bash', (i) => i['command'] === direct);
+  if (vacuous && !directRun) {
+    return act(c, `\`${testCommand}\` passed without running any test of ${module}; running the test file directly.`, [call('bash', { command: direct, timeout_ms: 120_000 })]);
+  }
+  const graded = vacuous && directRun?.result ? { call: directRun, command: direct } : run?.result ? { call: run, command: testCommand } : undefined;
+
   const plan = detectProject(c.card.project, ctx.project);
   const evidence: QcEvidence = {
     ...paths,
     moduleDir,
     interfaceDoc: readResult(calls, paths.interfacePath),
     source,
-    tests: readResult(calls, paths.testPath),
-    testRun: run?.result ? { ok: !run.result.isError, output: run.result.text, command: testCommand } : undefined,
+    tests,
+    testRun: graded ? { ok: !graded.call.result!.isError, output: graded.call.result!.text, command: graded.command } : undefined,
+    vacuousCommand: vacuous ? testCommand : undefined,
     secretGrep: grep?.result ? { ok: !grep.result.isError, text: grep.result.text } : undefined,
     outOfScope: outOfScopePaths(c.userTexts[0]?.text ?? ''),
     fallback: findModule(plan, module) ?? { name: module, description: module, dependsOn: [], builderModel: 'sonnet', complexity: 'medium', kind: 'combiner', salt: 1 },

@@ -42,3 +42,16 @@ export function failureLineIn(output: string, file: string): number | null {
   const m = new RegExp(`${escaped}:(\\d+)(?::\\d+)?`).exec(output);
   return m ? Number(m[1]) : null;
 }
+
+/** Titles of the `test('…', …)` calls in a node:test file. */
+export function testTitles(source: string): string[] {
+  return [...source.matchAll(/\btest\(\s*'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]!.replace(/\\'/g, "'"));
+}
+
+/**
+ * Whether a run's output shows any of the file's tests. `node --test <folder>` on Node 22+ runs the
+ * folder's index.js as the test file, so it "passes" without running a single test of the module.
+ */
+export function showsTests(output: string, titles: string[]): boolean {
+  return titles.length === 0 || titles.some((t) => output.includes(t));
+}
