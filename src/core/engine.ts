@@ -132,6 +132,8 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
     modelFor: (tier) => config.tierModels[tier],
   };
   const done = (async (): Promise<RunResult> => {
+    // Let the caller subscribe to the handle's events before the first one fires.
+    await new Promise((resolve) => setImmediate(resolve));
     store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
     try {
       // Resuming past the architect: the later stages read the committed contracts.

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { makeRepo, snapshotUserTree, type TestRepo } from './harness';
+import { makeRepo, projectRoot, snapshotUserTree, type TestRepo } from './harness';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+const CLI = path.join(projectRoot(), 'dist', 'cli.js');
 
 function env(): NodeJS.ProcessEnv {
   const e = { ...process.env };

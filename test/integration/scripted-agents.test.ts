@@ -241,6 +241,25 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
     assert.ok(manifest.modules.every((m) => m.builder_model === 'sonnet'));
   });
 
+  it('architect (synthetic 40 wide): contracts too big for one reply span more turns and still validate', async () => {
+    const c = await client();
+    const root = track(tempDir());
+    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(syntheticDescription(40, 'wide')));
+    const validation = await validateContracts(path.join(root, CONTRACTS));
+    assert.ok(validation.ok, formatProblems(validation.problems));
+    assert.ok(run.messages.filter((m) => m.role === 'assistant').length > 3);
+    assert.equal(run.finalText, 'Done. 40 modules, 4 ADRs, 3 locked decisions.');
+  });
+
+  it('an agent run rides through 429 and 529 replies (the SDK retries them)', async () => {
+    const c = await client({ faultSchedule: ['529', 'ok', '429', 'ok'], retryAfterSeconds: 0.01 });
+    const root = track(tempDir());
+    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(sampleDescription));
+    assert.equal(run.finalText, 'Done. 2 modules, 2 ADRs, 2 locked decisions.');
+    assert.deepEqual(model!.stats().faults, { '429': 1, '500': 0, '529': 1, cut: 0 });
+    assert.equal(model!.stats().byRole.architect, 5);
+  });
+
   it('architect (invalid-contracts): bad first round, repaired when validation problems come back', async () => {
     const c = await client({ scenario: 'invalid-contracts' });
     const root = track(tempDir());
