@@ -7,4 +7,4 @@ src="$1"; shift || true
 out="$here/out/one/$(basename "${src%.ts}").js"
 mkdir -p "$(dirname "$out")"
 npx esbuild "$src" --bundle --platform=node --format=cjs --target=node22 --sourcemap --outfile="$out" --external:mocha --external:vscode --log-level=warning
-npx mocha --timeout 120000 "$out" "$@"
+npx mocha --no-config --timeout 120000 "$out" "$@"

@@ -13,6 +13,7 @@ import { runStages, STAGES } from './pipeline';
 import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
 import { runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
+import { acquireRunLock } from './run/lock';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
@@ -20,7 +21,7 @@ import { emptyUsage } from './usage';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
 
-export { listRuns, findUnfinishedRun } from './run/runs';
+export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
@@ -78,12 +79,18 @@ function secretsOf(apiKey?: string): string[] {
 }
 
 async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions): Promise<RunHandle> {
+  const releaseLock = acquireRunLock(store.paths.runDir);
   const controller = new AbortController();
   let scripted: ScriptedModelHandle | undefined;
   let baseURL = opts.baseURL;
   const offline = opts.offline ?? false;
   if (offline && !baseURL) {
-    scripted = await startScriptedModel(opts.scriptedModel ?? {});
+    try {
+      scripted = await startScriptedModel(opts.scriptedModel ?? {});
+    } catch (e) {
+      releaseLock();
+      throw e;
+    }
     baseURL = scripted.url;
   }
   const client = new Anthropic({
@@ -152,6 +159,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       });
     } finally {
       await scripted?.close();
+      releaseLock();
     }
     store.emit({ type: 'run-ended', runId: store.state.runId, status: store.state.status, reason: store.state.haltReason });
     return { status: store.state.status, state: store.state, summary: summarize(store.state, Date.now() - started, retries) };

@@ -5,6 +5,7 @@ import type { RunState } from '../contracts/schemas';
 import { gitCommonDir } from '../git';
 import { isRunId, runPaths } from './runDir';
 import { readState } from './store';
+import { runLockOwner } from './lock';
 
 export async function runsRootFor(repoRoot: string, configured?: string): Promise<string> {
   if (configured) return path.resolve(repoRoot, configured);
@@ -24,6 +25,11 @@ export async function listRuns(repoRoot: string, configuredRunsDir?: string): Pr
     }
   }
   return out;
+}
+
+/** Whether some live process is driving the run right now (its lock is held). */
+export function isRunActive(run: RunState): boolean {
+  return runLockOwner(run.runDir) !== undefined;
 }
 
 export async function findUnfinishedRun(repoRoot: string, configuredRunsDir?: string): Promise<RunState | undefined> {
