@@ -152,6 +152,7 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
       modules: run.modules.map((m) => ({ name: m.name, status: m.status, branch: m.branch, verdict: m.verdict, fixCycles: m.fixCycles, usage: m.usage })),
       merges: run.merges,
       usage: run.usage,
+      agentUsage: run.agentUsage,
     };
     console.log(JSON.stringify(out, null, 2));
     return 0;

@@ -17,7 +17,7 @@ import { acquireRunLock } from './run/lock';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
-import { emptyUsage } from './usage';
+import { addUsage, emptyUsage } from './usage';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
 
@@ -48,6 +48,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     modules: [],
     gates: [],
     usage: emptyUsage(),
+    agentUsage: {},
     merges: [],
   };
   const store = new RunStore(paths, state, secretsOf(opts.apiKey));
@@ -105,11 +106,9 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
   store.onEvent((e) => {
     if (e.type === 'agent-retry') retries++;
     if (e.type === 'agent-usage') {
-      store.state.usage.input += e.usage.input;
-      store.state.usage.output += e.usage.output;
-      store.state.usage.cacheRead += e.usage.cacheRead;
-      store.state.usage.cacheWrite += e.usage.cacheWrite;
-      store.state.usage.calls += e.usage.calls;
+      // Saved with the next state update; stage and module totals are added by the stages themselves.
+      addUsage(store.state.usage, e.usage);
+      addUsage((store.state.agentUsage[e.agentId] ??= emptyUsage()), e.usage);
     }
   });
 

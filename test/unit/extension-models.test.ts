@@ -37,6 +37,7 @@ function baseState(runDir: string): RunState {
     gates: [],
     usage: { ...zero },
     merges: [],
+    agentUsage: {},
   };
 }
 
