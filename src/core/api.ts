@@ -30,11 +30,9 @@ export type GateAnswer =
 
 export type GateHandler = (request: GateRequest, signal: AbortSignal) => Promise<GateAnswer>;
 
-export interface StartRunOptions {
+/** What starting and resuming have in common: where, how to reach the model, who answers gates. */
+export interface RunOptionsBase {
   repoRoot: string;
-  description: string;
-  /** Use the built-in scripted model (no API key needed). */
-  offline: boolean;
   config?: Partial<PipelineConfig>;
   /** Overrides ANTHROPIC_API_KEY from the environment (the extension passes its SecretStorage key). */
   apiKey?: string;
@@ -47,16 +45,16 @@ export interface StartRunOptions {
   baseURL?: string;
 }
 
-export interface ResumeRunOptions {
-  repoRoot: string;
+export interface StartRunOptions extends RunOptionsBase {
+  description: string;
+  /** Use the built-in scripted model (no API key needed). */
+  offline: boolean;
+}
+
+export interface ResumeRunOptions extends RunOptionsBase {
   runId: string;
+  /** Defaults to how the run was started. */
   offline?: boolean;
-  config?: Partial<PipelineConfig>;
-  apiKey?: string;
-  gate: GateHandler;
-  approver?: string;
-  scriptedModel?: ScriptedModelOptions;
-  baseURL?: string;
 }
 
 export interface RunSummary {

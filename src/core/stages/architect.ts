@@ -6,12 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
-import { runAgent } from '../agents/runAgent';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, toolNames, type ToolObserver } from '../agents/tools';
+import { fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
-import { loadTemplate, renderPrompt } from '../prompts';
-import { commitAll, listTrackedFiles } from '../git';
+import { runRoleAgent } from './roleAgent';
+import { commitAll, discardUncommitted, headCommit, listTrackedFiles, moduleBranch } from '../git';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
@@ -61,34 +60,15 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     },
     observe,
   );
-  const prompt = renderPrompt(loadTemplate('architect'), {
-    contracts_dir: CONTRACTS_REL,
-    tools: toolNames(tools),
+  const vars = {
     project_line: firstLine(ctx.store.state.description),
     project_description: ctx.store.state.description,
     existing_codebase: await codebaseSummary(wt),
     feedback: feedback ? `\n<human-feedback>\n${feedback}\n</human-feedback>\nRevise the existing contracts accordingly.` : '',
-  });
-
-  const tier = ctx.config.roleTiers.architect;
+  };
   let history: BetaMessageParam[] | undefined;
   for (let round = 0; ; round++) {
-    const result = await runAgent(
-      {
-        agentId,
-        role: 'architect',
-        stage: 'architect',
-        tier,
-        model: ctx.modelFor(tier),
-        system: [prompt.system],
-        task: prompt.task,
-        history,
-        tools,
-        maxTurns: ctx.config.maxAgentTurns,
-        maxTokens: ctx.config.maxTokens,
-      },
-      ctx.runtime(),
-    );
+    const result = await runRoleAgent(ctx, { agentId, role: 'architect', stage: 'architect', tier: ctx.config.roleTiers.architect, tools, vars, history });
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'architect')!.usage, result.usage));
     const validation = await validateContracts(path.join(wt, CONTRACTS_REL));
     if (validation.ok) break;
@@ -107,6 +87,9 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   }
 
   const commit = await commitAll(wt, `contracts: blueprint for "${firstLine(ctx.store.state.description).slice(0, 60)}"`, ENGINE_AUTHOR, [CONTRACTS_REL]);
+  // Files the architect's shell left outside the contracts are not part of the blueprint.
+  const stray = await discardUncommitted(wt, await headCommit(wt));
+  if (stray.length) ctx.store.emit({ type: 'containment', agentId, detail: `architect changed files outside the contracts (discarded): ${stray.join(', ')}` });
   const contracts = await ctx.reloadContracts();
   ctx.store.update((s) => {
     if (commit) s.contractsCommit = commit;
@@ -114,7 +97,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
       name: m.name,
       status: 'pending',
       tier: ctx.config.roleTiers.builder ?? m.builder_model,
-      branch: `${s.integrationBranch.replace(/\/integration$/, '')}/${m.name}`,
+      branch: moduleBranch(s.runId, m.name),
       fixCycles: 0,
       qcAttempts: 0,
       usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 },

@@ -8,10 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
-import { runAgent } from '../agents/runAgent';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, isWritable, reportOutcomeTool, toolNames, type ResultSlot } from '../agents/tools';
-import { loadTemplate, renderPrompt } from '../prompts';
+import { fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { moduleVars, runRoleAgent } from './roleAgent';
 import { changedPathsSince, commitAll, headCommit } from '../git';
 import { CONTRACTS_REL, lockFlagsFor, moduleDir } from './contracts';
 import { toolObserver } from './architect';
@@ -61,44 +60,29 @@ export async function runBuilder(
     reportOutcomeTool(slot, observe),
   ];
   const contracts = ctx.contracts();
-  const prompt = renderPrompt(loadTemplate('builder'), {
-    contracts_dir: CONTRACTS_REL,
-    tools: toolNames(tools),
-    contracts_bundle: contracts.bundle,
-    project_name: contracts.manifest.project,
-    module_name: name,
-    module_dir: moduleDir(name),
-    module_description: spec.description,
-    module_dependencies: spec.depends_on.length ? spec.depends_on.join(', ') : 'none',
-    fix_cycle: cycle,
-    test_command: moduleTestCommand(ctx, name),
-    brain_file: `.orchestration/brains/${name}-builder.md`,
-    training_file: `.orchestration/training/${name}-session-pairs.jsonl`,
-    conflict_file: `.orchestration/conflicts/${name}-<issue>.md`,
-    lock_flags: lockFlagsFor(contracts.locks, name),
-    fix_section: findings
-      ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, commit, and report again.\n<qc-findings>\n${findings}\n</qc-findings>`
-      : '',
-  });
-  const tier = ctx.store.module(name).tier;
-  const result = await runAgent(
-    {
-      agentId,
-      role: 'builder',
-      module: name,
-      stage: 'build',
-      tier,
-      model: ctx.modelFor(tier),
-      system: [prompt.system],
-      task: prompt.task,
-      tools,
-      maxTurns: ctx.config.maxAgentTurns,
-      maxTokens: ctx.config.maxTokens,
-      isComplete: () => slot.value !== undefined,
-      nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
+  const result = await runRoleAgent(ctx, {
+    agentId,
+    role: 'builder',
+    stage: 'build',
+    module: name,
+    tier: ctx.store.module(name).tier,
+    tools,
+    vars: {
+      ...moduleVars(ctx, name),
+      module_description: spec.description,
+      module_dependencies: spec.depends_on.length ? spec.depends_on.join(', ') : 'none',
+      fix_cycle: cycle,
+      brain_file: `.orchestration/brains/${name}-builder.md`,
+      training_file: `.orchestration/training/${name}-session-pairs.jsonl`,
+      conflict_file: `.orchestration/conflicts/${name}-<issue>.md`,
+      lock_flags: lockFlagsFor(contracts.locks, name),
+      fix_section: findings
+        ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, commit, and report again.\n<qc-findings>\n${findings}\n</qc-findings>`
+        : '',
     },
-    ctx.runtime(),
-  );
+    isComplete: () => slot.value !== undefined,
+    nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
+  });
 
   const base = ctx.store.module(name).baseCommit!;
   const changed = await changedPathsSince(wt, base);
@@ -111,10 +95,6 @@ export async function runBuilder(
   if (inScope.length) await commitAll(wt, `build(${name}): commit work the builder left uncommitted`, agentAuthor(`builder-${name}`), inScope);
   const conflictReport = slot.value?.status === 'blocked' ? copyConflictReport(ctx, wt, name, slot.value) : undefined;
   return { outcome: slot.value, usage: result.usage, commit: await headCommit(wt), outOfScope, conflictReport };
-}
-
-export function moduleTestCommand(ctx: PipelineContext, module: string): string {
-  return ctx.config.moduleTestCommand.replaceAll('{module_dir}', moduleDir(module)).replaceAll('{module}', module);
 }
 
 /** The conflict report goes to the run's conflicts/ folder; the builder's own file if it wrote one. */

@@ -5,10 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runAgent } from '../agents/runAgent';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, toolNames } from '../agents/tools';
-import { loadTemplate, renderPrompt } from '../prompts';
+import { fileTools } from '../agents/tools';
+import { runRoleAgent } from './roleAgent';
 import { commitAll, restorePaths, headCommit } from '../git';
 import { runCommand } from '../shell';
 import { addUsage } from '../usage';
@@ -36,31 +35,20 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       },
       toolObserver(ctx, agentId),
     );
-    const prompt = renderPrompt(loadTemplate('scaffold'), {
-      contracts_dir: CONTRACTS_REL,
-      tools: toolNames(tools),
-      contracts_bundle: contracts.bundle,
-      project_name: contracts.manifest.project,
-      test_command: ctx.config.integrationTestCommand,
-      module_list: contracts.manifest.modules.map((m) => m.name).join(', '),
-      feedback,
-    });
-    const tier = ctx.config.roleTiers.scaffold;
-    const result = await runAgent(
-      {
-        agentId,
-        role: 'scaffold',
-        stage: 'scaffold',
-        tier,
-        model: ctx.modelFor(tier),
-        system: [prompt.system],
-        task: prompt.task,
-        tools,
-        maxTurns: ctx.config.maxAgentTurns,
-        maxTokens: ctx.config.maxTokens,
+    const result = await runRoleAgent(ctx, {
+      agentId,
+      role: 'scaffold',
+      stage: 'scaffold',
+      tier: ctx.config.roleTiers.scaffold,
+      tools,
+      vars: {
+        contracts_bundle: contracts.bundle,
+        project_name: contracts.manifest.project,
+        test_command: ctx.config.integrationTestCommand,
+        module_list: contracts.manifest.modules.map((m) => m.name).join(', '),
+        feedback,
       },
-      ctx.runtime(),
-    );
+    });
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'scaffold')!.usage, result.usage));
 
     // bash is not path-confined: whatever it did to the contracts is undone before anything is committed.

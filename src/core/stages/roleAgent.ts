@@ -1,0 +1,63 @@
+/**
+ * Spawning an agent for a role, the same way for every stage: render the role's prompt (system
+ * section = role prompt + contracts, the cached prefix; task section = the task card), pick the
+ * model of the tier, apply the run's limits, and run it.
+ */
+import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import type { ModelTier } from '../contracts/schemas';
+import { runAgent, type AgentResult } from '../agents/runAgent';
+import { toolNames } from '../agents/tools';
+import { loadTemplate, renderPrompt } from '../prompts';
+import { CONTRACTS_REL, moduleDir } from './contracts';
+import { moduleTestCommand } from './moduleTestCommand';
+import type { PipelineContext } from './context';
+
+export interface RoleAgentSpec {
+  agentId: string;
+  role: 'architect' | 'scaffold' | 'builder' | 'qc';
+  stage: string;
+  tier: ModelTier;
+  module?: string;
+  /** The role's own placeholders; `contracts_dir` and `tools` are filled in here. */
+  vars: Record<string, string | number>;
+  tools: BetaRunnableTool[];
+  history?: BetaMessageParam[];
+  isComplete?: () => boolean;
+  nudge?: string;
+}
+
+export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
+  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(spec.tools), ...spec.vars });
+  return runAgent(
+    {
+      agentId: spec.agentId,
+      role: spec.role,
+      module: spec.module,
+      stage: spec.stage,
+      tier: spec.tier,
+      model: ctx.modelFor(spec.tier),
+      system: [prompt.system],
+      task: prompt.task,
+      history: spec.history,
+      tools: spec.tools,
+      maxTurns: ctx.config.maxAgentTurns,
+      maxTokens: ctx.config.maxTokens,
+      isComplete: spec.isComplete,
+      nudge: spec.nudge,
+    },
+    ctx.runtime(),
+  );
+}
+
+/** The placeholders every module-level role (builder, QC) shares. */
+export function moduleVars(ctx: PipelineContext, module: string): Record<string, string> {
+  const contracts = ctx.contracts();
+  return {
+    contracts_bundle: contracts.bundle,
+    project_name: contracts.manifest.project,
+    module_name: module,
+    module_dir: moduleDir(module),
+    test_command: moduleTestCommand(ctx, module),
+  };
+}
