@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import { addUsage, emptyUsage, fromApiUsage, totalTokens } from '../../src/core/usage';
 import { detectMode } from '../../src/core/mode';
 import { parseArgs, UsageError } from '../../src/cli/args';
-import { isWritable } from '../../src/core/agents/tools';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileTools, isWritable, ROLE_TOOLS } from '../../src/core/agents/tools';
 import { agentShellEnv } from '../../src/core/agents/env';
 import { redact } from '../../src/core/run/journal';
 
@@ -76,5 +79,28 @@ describe('agent environment and journal redaction', () => {
   it('redacts the known key and key-shaped strings', () => {
     assert.equal(redact('key=my-very-secret-value here', ['my-very-secret-value']), 'key=[redacted] here');
     assert.equal(redact('token sk-ant-api03-abcdefghijkl', []), 'token [redacted]');
+  });
+});
+
+describe('role tool sets', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-tools-'));
+  const observe = { call: () => {}, result: () => {} };
+  const names = (role: keyof typeof ROLE_TOOLS) =>
+    fileTools(ROLE_TOOLS[role], { workdir: dir, readOnlyRoots: [], env: {}, bashTimeoutMs: 1000 }, observe).map((t) => t.name).sort();
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('gives QC no way to write and the architect no edit tool, as the seeds say', () => {
+    assert.deepEqual(names('qc'), ['bash', 'glob', 'grep', 'read']);
+    assert.deepEqual(names('architect'), ['bash', 'glob', 'grep', 'read', 'write']);
+    assert.deepEqual(names('builder'), ['bash', 'edit', 'glob', 'grep', 'read', 'write']);
+  });
+
+  it('caps a bash timeout the model asks for at the configured limit', async () => {
+    const [bash] = fileTools(['bash'], { workdir: dir, readOnlyRoots: [], env: { PATH: process.env.PATH ?? '' }, bashTimeoutMs: 300 }, observe);
+    const started = Date.now();
+    await assert.rejects(async () => bash!.run({ command: 'sleep 5', timeout_ms: 60_000 }), /timed out after 300ms/);
+    assert.ok(Date.now() - started < 4000);
+    await bash!.close?.();
   });
 });

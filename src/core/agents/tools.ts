@@ -13,6 +13,17 @@ import { validateModuleName } from '../contracts/names';
 
 export type ToolName = 'bash' | 'read' | 'write' | 'edit' | 'glob' | 'grep';
 
+/**
+ * The file and shell tools each role gets, as the seeds allow them: the architect has no edit tool,
+ * QC can only read and run (no write, no edit). Result tools (report_outcome, submit_verdict) come on top.
+ */
+export const ROLE_TOOLS = {
+  architect: ['bash', 'read', 'write', 'glob', 'grep'],
+  scaffold: ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+  builder: ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+  qc: ['bash', 'read', 'glob', 'grep'],
+} as const satisfies Record<string, readonly ToolName[]>;
+
 export interface ToolObserver {
   call(tool: string, input: unknown): void;
   result(tool: string, isError: boolean, output: string): void;

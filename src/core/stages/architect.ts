@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, type ToolObserver } from '../agents/tools';
+import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
 import { commitAll, discardUncommitted, headCommit, listTrackedFiles, moduleBranch } from '../git';
@@ -50,7 +50,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   const agentId = `architect-${attempt}`;
   const observe = toolObserver(ctx, agentId);
   const tools = fileTools(
-    ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+    ROLE_TOOLS.architect,
     {
       workdir: wt,
       readOnlyRoots: [],

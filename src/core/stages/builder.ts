@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { changedPathsSince, commitAll, headCommit } from '../git';
 import { CONTRACTS_REL, lockFlagsFor, moduleDir } from './contracts';
@@ -47,7 +47,7 @@ export async function runBuilder(
   const writable = builderWritablePaths(name);
   const tools = [
     ...fileTools(
-      ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+      ROLE_TOOLS.builder,
       {
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],

@@ -5,7 +5,7 @@
  */
 import type { ModuleSpec, QcVerdict, Usage } from '../contracts/schemas';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { discardUncommitted, headCommit } from '../git';
 import { toolObserver } from './architect';
@@ -23,7 +23,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
   const observe = toolObserver(ctx, agentId);
   const tools = [
     ...fileTools(
-      ['bash', 'read', 'glob', 'grep'],
+      ROLE_TOOLS.qc,
       { workdir: wt, readOnlyRoots: [wt], env: agentShellEnv(`qc-${name}`), bashTimeoutMs: ctx.config.bashTimeoutMs },
       observe,
     ),

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
-import { fileTools } from '../agents/tools';
+import { ROLE_TOOLS, fileTools } from '../agents/tools';
 import { runRoleAgent } from './roleAgent';
 import { commitAll, restorePaths, headCommit } from '../git';
 import { runCommand } from '../shell';
@@ -26,7 +26,7 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   for (let round = 0; round < SCAFFOLD_ROUNDS; round++) {
     const agentId = `scaffold-${round}`;
     const tools = fileTools(
-      ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+      ROLE_TOOLS.scaffold,
       {
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
