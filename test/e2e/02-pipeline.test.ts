@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer } from './codeServer';
+import { CodeServer, workspaceFileFolders } from './codeServer';
 import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
 import { Workbench } from './workbench';
 
@@ -33,7 +33,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     headBefore = repo.git('rev-parse', 'HEAD');
     server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-pipeline.log') });
     wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'pipeline'));
-    poll = setInterval(() => server.workspaceFolderPaths().forEach((p) => seenFolders.add(p)), 100);
+    poll = setInterval(() => workspaceFileFolders(workspaceFile()).forEach((p) => seenFolders.add(p)), 100);
   });
 
   after(async () => {
@@ -43,6 +43,9 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     await server?.stop();
     repo?.cleanup();
   });
+
+  /** The workspace the extension switches the window to before the run. */
+  const workspaceFile = () => path.join(repo.root, '.git', 'build-pipeline', `${path.basename(repo.root)}.code-workspace`);
 
   const runDir = () => {
     const runs = path.join(repo.root, '.git', 'build-pipeline', 'runs');
@@ -56,8 +59,11 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     await wb.runCommand('Build Pipeline: Start');
     await wb.answerInput(DESCRIPTION);
     await wb.screenshot('description-entered');
-    // The window may reload here (single folder → multi-root workspace, before the run starts).
-    await wb.toast(/Blueprint ready/).waitFor({ timeout: 180_000 });
+    // The window reloads here: single folder → multi-root workspace, before the run starts.
+    await wb.toast(/Blueprint ready/).waitFor({ timeout: 90_000 }).catch(async (e: unknown) => {
+      console.log('DBG url', wb.page.url(), 'title', await wb.page.title(), 'pending', fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline')));
+      throw e;
+    });
     await wb.showBuildPipeline();
     await wb.waitForTreeRow('Stages', /waiting for you/);
     await wb.screenshot('blueprint-gate');
@@ -92,7 +98,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   it("showed each builder's worktree as a workspace folder while it worked, and removed it after", () => {
     const worktrees = [...seenFolders].filter((p) => /\/worktrees\/(formatter|greeter)$/.test(p));
     assert.ok(worktrees.length >= 2, `worktree folders seen: ${[...seenFolders].join(', ') || 'none'}`);
-    const now = server.workspaceFolderPaths();
+    const now = workspaceFileFolders(workspaceFile());
     assert.ok(!now.some((p) => /\/worktrees\/(formatter|greeter)$/.test(p)), `still open: ${now.join(', ')}`);
     assert.equal(now[0], repo.root, 'the repository stays the first folder');
   });

@@ -56,20 +56,6 @@ export class CodeServer {
     return fs.readdirSync(this.extensionsDir).filter((n) => !n.startsWith('.') && n !== 'extensions.json');
   }
 
-  /** Folder paths of the untitled multi-root workspace files VS Code wrote under the user-data folder (User/Workspaces/Untitled-N.code-workspace). */
-  workspaceFolderPaths(): string[] {
-    const paths: string[] = [];
-    for (const file of findFiles(this.userDataDir, /(^workspace\.json|\.code-workspace)$/, 5)) {
-      try {
-        const ws = JSON.parse(fs.readFileSync(file, 'utf8')) as { folders?: { path?: string; uri?: string }[] };
-        for (const f of ws.folders ?? []) paths.push((f.path ?? f.uri ?? '').replace(/^[a-z-]+:\/\/[^/]*/, ''));
-      } catch {
-        // being written
-      }
-    }
-    return paths;
-  }
-
   async stop(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.pid) {
       const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
@@ -137,17 +123,16 @@ function freePort(): Promise<number> {
   });
 }
 
-function findFiles(dir: string, name: RegExp, depth: number): string[] {
-  if (depth < 0) return [];
-  let entries: fs.Dirent[];
+
+/** Folder paths listed in a .code-workspace file (relative ones resolved against the file; URIs reduced to their path). */
+export function workspaceFileFolders(file: string): string[] {
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    const ws = JSON.parse(fs.readFileSync(file, 'utf8')) as { folders?: { path?: string; uri?: string }[] };
+    return (ws.folders ?? []).map((f) => {
+      if (f.uri) return f.uri.replace(/^[a-z-]+:\/\/[^/]*/, '');
+      return path.resolve(path.dirname(file), f.path ?? '');
+    });
   } catch {
-    return [];
+    return []; // not there yet, or being written
   }
-  return entries.flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return findFiles(p, name, depth - 1);
-    return name.test(e.name) ? [p] : [];
-  });
 }

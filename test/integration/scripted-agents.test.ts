@@ -10,12 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
-import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { BetaMessageParam, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta';
-import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
-import { BuilderOutcomeSchema, QcVerdictSchema, TrainingPairSchema, type BuilderOutcome, type QcVerdict } from '../../src/core/contracts/schemas';
+import { TrainingPairSchema, type BuilderOutcome, type QcVerdict } from '../../src/core/contracts/schemas';
+import { fileTools, reportOutcomeTool, ROLE_TOOLS, submitVerdictTool, type FileToolPolicy, type ResultSlot, type ToolName } from '../../src/core/agents/tools';
+import { agentShellEnv } from '../../src/core/agents/env';
+import { builderWritablePaths } from '../../src/core/stages/builder';
 import { validateContracts, formatProblems } from '../../src/core/contracts/validator';
 import { sampleDescription, startScriptedModel, syntheticDescription, type ScriptedModelHandle, type ScriptedModelOptions } from '../../src/scripted';
 import { contractSet } from '../../src/scripted/projects/contracts';
@@ -66,57 +66,22 @@ function nodeTest(cwd: string, ...args: string[]): { status: number | null; outp
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
-/**
- * Refuses writes outside `writable` (relative prefixes), the way the engine's write policy does.
- * Paths outside the worktree and in the read-only contracts are left to the SDK's own refusals.
- */
-function confineWrites(tools: BetaRunnableTool[], root: string, writable: string[]): BetaRunnableTool[] {
-  return tools.map((tool) =>
-    tool.name !== 'write' && tool.name !== 'edit'
-      ? tool
-      : {
-          ...tool,
-          run: async (input: { file_path?: string }, context) => {
-            const rel = path.relative(root, path.resolve(root, input.file_path ?? ''));
-            if (!rel.startsWith('..') && !rel.startsWith(CONTRACTS) && !writable.some((w) => rel.startsWith(w))) {
-              throw new ToolError(`${tool.name}: ${input.file_path} is outside the paths this agent may change`);
-            }
-            return tool.run(input, context);
-          },
-        },
-  );
+const quiet = { call: () => {}, result: () => {} };
+
+/** The engine's own tools (SDK toolset plus write policy, serialized writes and bash cap), as a stage would build them. */
+function engineTools(root: string, names: readonly ToolName[] = ROLE_TOOLS.builder, extra: Partial<FileToolPolicy> = {}): BetaRunnableTool[] {
+  return fileTools(names, { workdir: root, readOnlyRoots: [], env: agentShellEnv('test-agent'), bashTimeoutMs: 60_000, ...extra }, quiet);
 }
 
-function builderTools(root: string, module: string, slot: { value?: BuilderOutcome }): BetaRunnableTool[] {
-  const files = betaAgentToolset20260401({ workdir: root, readOnlyRoots: [path.join(root, CONTRACTS)] });
+function builderTools(root: string, module: string, slot: ResultSlot<BuilderOutcome>): BetaRunnableTool[] {
   return [
-    ...confineWrites(files, root, [`src/${module}/`, '.orchestration/brains/', '.orchestration/training/', '.orchestration/conflicts/']),
-    betaZodTool({
-      name: 'report_outcome',
-      description: 'Report how the build ended.',
-      inputSchema: BuilderOutcomeSchema,
-      run: (outcome) => {
-        slot.value = outcome;
-        return `recorded: ${outcome.status}`;
-      },
-    }),
+    ...engineTools(root, ROLE_TOOLS.builder, { readOnlyRoots: [path.join(root, CONTRACTS)], writable: builderWritablePaths(module) }),
+    reportOutcomeTool(slot, quiet),
   ];
 }
 
-function qcTools(root: string, slot: { value?: QcVerdict }): BetaRunnableTool[] {
-  const files = betaAgentToolset20260401({ workdir: root, readOnlyRoots: [root] }).filter((t) => t.name !== 'write' && t.name !== 'edit');
-  return [
-    ...files,
-    betaZodTool({
-      name: 'submit_verdict',
-      description: 'Submit the QC verdict.',
-      inputSchema: QcVerdictSchema,
-      run: (verdict) => {
-        slot.value = verdict;
-        return `recorded: ${verdict.verdict}`;
-      },
-    }),
-  ];
+function qcTools(root: string, slot: ResultSlot<QcVerdict>): BetaRunnableTool[] {
+  return [...engineTools(root, ROLE_TOOLS.qc, { readOnlyRoots: [root] }), submitVerdictTool(slot, quiet)];
 }
 
 /** Every toolset made by a test; their persistent bash shells are closed after each test. */
@@ -209,7 +174,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('architect (sample): writes contracts the engine validator accepts, in two write turns', async () => {
     const c = await client();
     const root = track(tempDir());
-    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(sampleDescription));
+    const run = await runAgent(c, engineTools(root), architectTask(sampleDescription));
     const dir = path.join(root, CONTRACTS);
     const validation = await validateContracts(dir);
     assert.ok(validation.ok, formatProblems(validation.problems));
@@ -228,7 +193,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('architect (synthetic 8 diamond): one root, sqrt-wide layers depending on the whole previous layer, one sink', async () => {
     const c = await client();
     const root = track(tempDir());
-    await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(syntheticDescription(8, 'diamond')));
+    await runAgent(c, engineTools(root), architectTask(syntheticDescription(8, 'diamond')));
     const validation = await validateContracts(path.join(root, CONTRACTS));
     assert.ok(validation.ok, formatProblems(validation.problems));
     const manifest = JSON.parse(fs.readFileSync(path.join(root, CONTRACTS, 'modules.json'), 'utf8')) as { modules: Array<{ name: string; depends_on: string[]; builder_model: string }> };
@@ -244,7 +209,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('architect (synthetic 40 wide): contracts too big for one reply span more turns and still validate', async () => {
     const c = await client();
     const root = track(tempDir());
-    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(syntheticDescription(40, 'wide')));
+    const run = await runAgent(c, engineTools(root), architectTask(syntheticDescription(40, 'wide')));
     const validation = await validateContracts(path.join(root, CONTRACTS));
     assert.ok(validation.ok, formatProblems(validation.problems));
     assert.ok(run.messages.filter((m) => m.role === 'assistant').length > 3);
@@ -254,7 +219,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('an agent run rides through 429 and 529 replies (the SDK retries them)', async () => {
     const c = await client({ faultSchedule: ['529', 'ok', '429', 'ok'], retryAfterSeconds: 0.01 });
     const root = track(tempDir());
-    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root }), architectTask(sampleDescription));
+    const run = await runAgent(c, engineTools(root), architectTask(sampleDescription));
     assert.equal(run.finalText, 'Done. 2 modules, 2 ADRs, 2 locked decisions.');
     assert.deepEqual(model!.stats().faults, { '429': 1, '500': 0, '529': 1, cut: 0 });
     assert.equal(model!.stats().byRole.architect, 5);
@@ -263,7 +228,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('architect (invalid-contracts): bad first round, repaired when validation problems come back', async () => {
     const c = await client({ scenario: 'invalid-contracts' });
     const root = track(tempDir());
-    const tools = betaAgentToolset20260401({ workdir: root });
+    const tools = engineTools(root);
     const first = await runAgent(c, tools, architectTask(sampleDescription));
     const dir = path.join(root, CONTRACTS);
     const bad = await validateContracts(dir);
@@ -279,7 +244,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
   it('architect (hostile-names): never repairs the names', async () => {
     const c = await client({ scenario: 'hostile-names' });
     const root = track(tempDir());
-    const tools = betaAgentToolset20260401({ workdir: root });
+    const tools = engineTools(root);
     let messages = architectTask(sampleDescription);
     for (let round = 0; round < 2; round++) {
       const run = await runAgent(c, tools, messages);
@@ -295,7 +260,7 @@ describe('scripted agents (real SDK tool runner, real agent toolset)', function 
     const c = await client();
     const root = track(tempDir());
     writeFiles(root, contractSet(samplePlan()).files, CONTRACTS);
-    const run = await runAgent(c, betaAgentToolset20260401({ workdir: root, readOnlyRoots: [path.join(root, CONTRACTS)] }), [
+    const run = await runAgent(c, engineTools(root, ROLE_TOOLS.builder, { readOnlyRoots: [path.join(root, CONTRACTS)] }), [
       { role: 'user', content: card({ role: 'scaffold', project: 'greeter-cli', contracts_dir: CONTRACTS, test_command: 'node --test' }) },
     ]);
     assert.equal(run.finalText, 'Done. Scaffolded 2 modules.');

@@ -96,6 +96,16 @@ describe('role tool sets', () => {
     assert.deepEqual(names('builder'), ['bash', 'edit', 'glob', 'grep', 'read', 'write']);
   });
 
+  it('lets the writes of one turn land together in folders that do not exist yet (no ENOENT race)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const tools = fileTools(ROLE_TOOLS.builder, { workdir: dir, readOnlyRoots: [], env: {}, bashTimeoutMs: 1000 }, observe);
+      const write = tools.find((t) => t.name === 'write')!;
+      const files = Array.from({ length: 12 }, (_, i) => `r${round}/deep/${i % 3}/f${i}.txt`);
+      await Promise.all(files.map((f) => write.run({ file_path: f, content: f })));
+      for (const f of files) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), f);
+    }
+  });
+
   it('caps a bash timeout the model asks for at the configured limit', async () => {
     const [bash] = fileTools(['bash'], { workdir: dir, readOnlyRoots: [], env: { PATH: process.env.PATH ?? '' }, bashTimeoutMs: 300 }, observe);
     const started = Date.now();

@@ -46,14 +46,37 @@ export interface FileToolPolicy {
 export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, observe: ToolObserver): BetaRunnableTool[] {
   const ctx: AgentToolContext = { workdir: policy.workdir, readOnlyRoots: policy.readOnlyRoots, env: policy.env };
   const wanted = new Set<string>(names);
+  const writes = serialQueue();
   return betaAgentToolset20260401(ctx)
     .filter((t) => wanted.has(t.name))
     .map((t) => {
       let tool = t;
       if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
+      if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
       if (t.name === 'bash') tool = withBashTimeoutCap(t, policy.bashTimeoutMs);
       return observed(tool, observe);
     });
+}
+
+/**
+ * The tool runner starts a turn's tool calls together. Two writes into a folder that does not exist
+ * yet then race inside the SDK's path check (one sees the folder vanish between realpath and lstat
+ * and fails with ENOENT), and two edits of one file can lose an update; so one agent's writes and
+ * edits run one after another, in the order the model wrote them.
+ */
+type SerialQueue = <T>(work: () => Promise<T>) => Promise<T>;
+
+function serialQueue(): SerialQueue {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const next = tail.then(work, work);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+function serialized(tool: BetaRunnableTool, queue: SerialQueue): BetaRunnableTool {
+  return { ...tool, run: (input, context) => queue(async () => tool.run(input, context)) };
 }
 
 function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable: string[], readOnlyRoots: string[]): BetaRunnableTool {
