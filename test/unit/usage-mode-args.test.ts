@@ -97,10 +97,11 @@ describe('role tool sets', () => {
   });
 
   it('lets the writes of one turn land together in folders that do not exist yet (no ENOENT race)', async () => {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 30; round++) {
       const tools = fileTools(ROLE_TOOLS.builder, { workdir: dir, readOnlyRoots: [], env: {}, bashTimeoutMs: 1000 }, observe);
       const write = tools.find((t) => t.name === 'write')!;
-      const files = Array.from({ length: 12 }, (_, i) => `r${round}/deep/${i % 3}/f${i}.txt`);
+      // Like an architect's first turn: files at several depths under folders none of which exist yet.
+      const files = Array.from({ length: 24 }, (_, i) => [`r${round}/a.md`, `r${round}/i/${i}.md`, `r${round}/i/d/${i}.md`][i % 3]!);
       await Promise.all(files.map((f) => write.run({ file_path: f, content: f })));
       for (const f of files) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), f);
     }
