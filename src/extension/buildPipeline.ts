@@ -61,7 +61,8 @@ export class BuildPipeline extends Disposable {
   /** After activation: tidy folders a crash left behind, show the last run, offer to resume an unfinished one. */
   async restore(): Promise<void> {
     this.folders.removeLeftovers();
-    const repo = await this.repo(false);
+    const repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive());
+    this.log.info(`Activated in ${repo ?? 'a window without a git repository as its first folder'} (${vscode.workspace.workspaceFolders?.length ?? 0} folder(s))`);
     if (!repo) return;
     if (await this.startParked(repo)) return;
     const runs = await this.engine.listRuns(repo).catch(() => [] as RunState[]);
@@ -76,6 +77,23 @@ export class BuildPipeline extends Disposable {
       'Not Now',
     );
     if (choice === RESUME) await this.resume(unfinished);
+  }
+
+  /**
+   * Right after the switch to a multi-root workspace, the restarted extension host can be activated
+   * before the workspace's folders are known (seen in code-server): wait for them, briefly.
+   */
+  private repoOnceFoldersArrive(timeoutMs = 20_000): Promise<string | undefined> {
+    if (vscode.workspace.workspaceFolders?.length) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.repo(false).then(done));
+      const done = (repo: string | undefined) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(repo);
+      };
+    });
   }
 
   private registerViews(): void {
@@ -126,7 +144,7 @@ export class BuildPipeline extends Disposable {
     }
     const repo = await this.repo(true);
     if (!repo) return;
-    const description = await askDescription();
+    let description = await askDescription();
     if (!description) return;
     const mode = await askMode(description);
     if (mode === 'audit') {
@@ -139,7 +157,9 @@ export class BuildPipeline extends Disposable {
     if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
       // May restart this extension host; if it does, restore() starts the parked run.
       this.log.info('Switching to a multi-root workspace before the run, so builder worktrees can be shown as folders');
-      await switchToMultiRoot({ repo, description, offline: access.offline });
+      const stillOurs = await switchToMultiRoot({ repo, description, offline: access.offline });
+      if (!stillOurs) return; // the restarted extension host took the start over
+      description = stillOurs.description;
     }
     this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
     await this.launcher.start(repo, description, access);

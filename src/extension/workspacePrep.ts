@@ -2,11 +2,13 @@
  * Builder worktrees appear as workspace folders (SPEC U5), but in a single-folder window the first
  * added folder turns the window into a multi-root workspace, and VS Code restarts the extension host
  * for that (the browser workbench reloads the page). A pipeline running in the host would be killed
- * mid-build. So the switch happens before the run starts: the start request is parked in a file
- * beside the runs (`<git dir>/build-pipeline/pending-start.json`, written synchronously: memento
- * writes can be lost in a page reload), the runs folder is appended as the second folder, and the
- * restarted extension picks the request up and starts the run. If VS Code switches without a
- * restart, the run starts at once.
+ * mid-build. So the switch happens before the run starts, and deliberately: a workspace file is
+ * written beside the runs (`<git dir>/build-pipeline/<repo>.code-workspace`: the repository first,
+ * the runs folder second), the start request is parked in a file next to it, and the window opens
+ * that workspace. The restarted extension picks the request up and starts the run.
+ * Not `updateWorkspaceFolders` on the single-folder window: that creates an untitled workspace, and
+ * code-server was seen to reload into it before its file was written, leaving an empty window.
+ * A saved workspace also spares the user the "save untitled workspace?" question on close.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,31 +29,36 @@ export function needsMultiRoot(enabled: boolean): boolean {
   return enabled && vscode.workspace.workspaceFile === undefined && (vscode.workspace.workspaceFolders?.length ?? 0) === 1;
 }
 
-/** How long to wait after the switch before trusting that no restart is coming. */
-const RESTART_GRACE_MS = 2000;
+/**
+ * How long the old extension host waits after the switch before it concludes that no restart is
+ * coming and starts the run itself. The old host can outlive the page reload by seconds, so this is
+ * long; whoever takes the parked start first (an atomic rename) is the one that starts the run.
+ */
+const RESTART_GRACE_MS = 30_000;
 
 /**
- * Parks the start and appends the runs folder. Returns only if this extension host survived the
- * switch (or the switch failed); then the parked start is dropped and the caller starts the run.
+ * Parks the start and reopens the window on a workspace of the repository plus the runs folder.
+ * Resolves with the start to run now if this extension host is still the one in charge afterwards;
+ * with undefined if the restarted host took it over.
  */
-export async function switchToMultiRoot(pending: Omit<PendingStart, 'at'>): Promise<void> {
+export async function switchToMultiRoot(pending: Omit<PendingStart, 'at'>): Promise<PendingStart | undefined> {
   const file = await pendingFile(pending.repo);
-  const runsRoot = path.join(path.dirname(file), 'runs');
+  const dir = path.dirname(file);
+  const runsRoot = path.join(dir, 'runs');
   fs.mkdirSync(runsRoot, { recursive: true });
+  const workspaceFile = path.join(dir, `${path.basename(pending.repo)}.code-workspace`);
+  const workspace = {
+    folders: [
+      { path: pending.repo, name: path.basename(pending.repo) },
+      { path: runsRoot, name: '⚙ Build Pipeline runs' },
+    ],
+    settings: {},
+  };
+  fs.writeFileSync(workspaceFile, JSON.stringify(workspace, null, 2) + '\n');
   fs.writeFileSync(file, JSON.stringify({ ...pending, at: Date.now() } satisfies PendingStart), { mode: 0o600 });
-  const at = vscode.workspace.workspaceFolders?.length ?? 1;
-  const changed = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => finish(false), 10_000);
-    const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => finish(true));
-    function finish(ok: boolean) {
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(ok);
-    }
-    if (!vscode.workspace.updateWorkspaceFolders(at, 0, { uri: vscode.Uri.file(runsRoot), name: '⚙ Build Pipeline runs' })) finish(false);
-  });
-  if (await changed) await new Promise((r) => setTimeout(r, RESTART_GRACE_MS));
-  fs.rmSync(file, { force: true });
+  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(workspaceFile), { forceReuseWindow: true });
+  await new Promise((r) => setTimeout(r, RESTART_GRACE_MS));
+  return takePendingStart(pending.repo);
 }
 
 async function pendingFile(repo: string): Promise<string> {
@@ -61,14 +68,21 @@ async function pendingFile(repo: string): Promise<string> {
 /** The start parked before a restart, if it is for this repository and recent; it is consumed. */
 export async function takePendingStart(repo: string): Promise<PendingStart | undefined> {
   const file = await pendingFile(repo).catch(() => undefined);
-  if (!file || !fs.existsSync(file)) return undefined;
+  if (!file) return undefined;
+  // Rename first: of two extension hosts racing for the parked start, exactly one gets it.
+  const taken = `${file}.${process.pid}.taken`;
+  try {
+    fs.renameSync(file, taken);
+  } catch {
+    return undefined;
+  }
   let pending: Partial<PendingStart> | undefined;
   try {
-    pending = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<PendingStart>;
+    pending = JSON.parse(fs.readFileSync(taken, 'utf8')) as Partial<PendingStart>;
   } catch {
     pending = undefined;
   }
-  fs.rmSync(file, { force: true });
+  fs.rmSync(taken, { force: true });
   if (!pending || pending.repo !== repo || typeof pending.description !== 'string' || typeof pending.at !== 'number') return undefined;
   if (Date.now() - pending.at > PENDING_MAX_AGE_MS) return undefined;
   return { repo, description: pending.description, offline: pending.offline === true, at: pending.at };

@@ -61,7 +61,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     await wb.screenshot('description-entered');
     // The window reloads here: single folder → multi-root workspace, before the run starts.
     await wb.toast(/Blueprint ready/).waitFor({ timeout: 90_000 }).catch(async (e: unknown) => {
-      console.log('DBG url', wb.page.url(), 'title', await wb.page.title(), 'pending', fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline')));
+      console.log('no blueprint gate; page', wb.page.url(), 'title', await wb.page.title(), 'build-pipeline dir', fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline')));
       throw e;
     });
     await wb.showBuildPipeline();
