@@ -75,10 +75,13 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  async pickQuickItem(label: string | RegExp): Promise<void> {
-    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
-    await row.waitFor({ timeout: 15_000 });
-    await row.click();
+  /** Filters the open quick pick by typing, then accepts the first match with Enter (clicks can land mid-animation). */
+  async pickQuickItem(label: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(label);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
   }
 
   toast(message: string | RegExp): Locator {
