@@ -1,6 +1,10 @@
 // Rendering model-written markdown for the QC report and ADR panels: nothing executable survives,
 // file links become "open in editor" links, and the page carries a strict CSP with a nonce.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveInside } from '../../src/extension/models/linkTarget';
 import { parseFileLink, renderMarkdown } from '../../src/extension/models/markdownRender';
 import { adrBadges, qcBadges, renderBadges } from '../../src/extension/models/reportBadges';
 import { isSafeHref, sanitizeHtml } from '../../src/extension/models/sanitize';
@@ -121,5 +125,28 @@ describe('extension webview rendering', () => {
     assert.deepEqual(parseFileLink('src/a.ts#L12'), { path: 'src/a.ts', line: 12 });
     assert.deepEqual(parseFileLink('src/my%20file.ts'), { path: 'src/my file.ts' });
     assert.equal(parseFileLink('https://x'), undefined);
+  });
+});
+
+describe('extension webview file links', () => {
+  it('open only existing files inside the given roots', () => {
+    const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-links-')));
+    const root = path.join(base, 'worktree');
+    fs.mkdirSync(path.join(root, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'src', 'a.ts'), 'x');
+    fs.writeFileSync(path.join(base, 'secret.txt'), 'outside');
+    fs.symlinkSync(path.join(base, 'secret.txt'), path.join(root, 'src', 'link.txt'));
+    try {
+      assert.equal(resolveInside('src/a.ts', [root]), path.join(root, 'src', 'a.ts'));
+      assert.equal(resolveInside('/src/a.ts', [root]), path.join(root, 'src', 'a.ts'), 'a leading slash is relative to the root');
+      assert.equal(resolveInside('../secret.txt', [root]), undefined, 'no climbing out');
+      assert.equal(resolveInside('src/../../secret.txt', [root]), undefined);
+      assert.equal(resolveInside('src/link.txt', [root]), undefined, 'no symlink out of the root');
+      assert.equal(resolveInside('src', [root]), undefined, 'folders are not opened');
+      assert.equal(resolveInside('src/missing.ts', [root]), undefined);
+      assert.equal(resolveInside('secret.txt', [path.join(base, 'nope'), base]), path.join(base, 'secret.txt'), 'later roots are tried');
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

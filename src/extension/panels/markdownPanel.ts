@@ -6,12 +6,12 @@
  * the host opens it only if it lies inside one of the roots the panel was given.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderMarkdown } from '../models/markdownRender';
 import { renderBadges, type Badge } from '../models/reportBadges';
 import { parseWebviewMessage, type HostToWebview } from '../models/webviewProtocol';
 import { renderPage } from '../models/webviewPage';
+import { resolveInside } from '../models/linkTarget';
 import { Disposable } from '../lifecycle';
 
 export interface MarkdownPanelInput {
@@ -147,21 +147,4 @@ class MarkdownPanel extends Disposable {
       preview: true,
     });
   }
-}
-
-/** The first existing file the link names under one of the roots; never a path outside them. */
-export function resolveInside(link: string, roots: readonly string[]): string | undefined {
-  for (const root of roots) {
-    const base = path.resolve(root);
-    const candidate = path.resolve(base, link.replace(/^\/+/, ''));
-    if (candidate !== base && !candidate.startsWith(base + path.sep)) continue;
-    try {
-      const real = fs.realpathSync(candidate);
-      const realBase = fs.realpathSync(base);
-      if ((real === realBase || real.startsWith(realBase + path.sep)) && fs.statSync(real).isFile()) return real;
-    } catch {
-      // not in this root
-    }
-  }
-  return undefined;
 }
