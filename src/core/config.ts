@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
   maxTokens: z.number().int().min(256).default(16_000),
   maxAgentTurns: z.number().int().min(1).default(60),
   bashTimeoutMs: z.number().int().min(1000).default(120_000),
+  /** Dollars (estimated from tokens, see pricing.ts) after which the run stops, resumable with a higher budget; 0 = none. */
+  budgetUsd: z.number().min(0).default(0),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });

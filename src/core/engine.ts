@@ -18,6 +18,7 @@ import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
+import { estimateUsd } from './pricing';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
 
@@ -49,6 +50,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     gates: [],
     usage: emptyUsage(),
     agentUsage: {},
+    costUsd: 0,
     merges: [],
   };
   const store = new RunStore(paths, state, secretsOf(opts.apiKey));
@@ -103,12 +105,22 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
   let contracts: LoadedContracts | undefined;
   const started = Date.now();
   let retries = 0;
+  let budgetReached: string | undefined;
+  const agentModels = new Map<string, string>();
   store.onEvent((e) => {
     if (e.type === 'agent-retry') retries++;
+    if (e.type === 'agent-started') agentModels.set(e.agentId, e.model);
     if (e.type === 'agent-usage') {
       // Saved with the next state update; stage and module totals are added by the stages themselves.
       addUsage(store.state.usage, e.usage);
       addUsage((store.state.agentUsage[e.agentId] ??= emptyUsage()), e.usage);
+      store.state.costUsd += estimateUsd(e.usage, agentModels.get(e.agentId));
+      if (config.budgetUsd > 0 && store.state.costUsd >= config.budgetUsd && !controller.signal.aborted) {
+        budgetReached =
+          `budget of $${config.budgetUsd.toFixed(2)} reached ($${store.state.costUsd.toFixed(4)} spent, estimated); ` +
+          'raise budgetUsd and resume to continue';
+        controller.abort(budgetReached);
+      }
     }
   });
 
@@ -146,7 +158,9 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
         await ctx.reloadContracts();
       }
-      const outcome = await runStages(ctx, STAGES);
+      const stopped = await runStages(ctx, STAGES);
+      // Stopped by the budget: halted (resumable), not cancelled by anyone.
+      const outcome = budgetReached && stopped.status === 'cancelled' ? { status: 'halted' as const, reason: budgetReached } : stopped;
       store.update((s) => {
         s.status = outcome.status;
         s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? `awaiting approval at the ${outcome.gate} gate` : outcome.reason;

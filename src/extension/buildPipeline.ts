@@ -58,6 +58,11 @@ export class BuildPipeline extends Disposable {
     this._register(this.controller.modules.onDidChange(() => this.refreshOpenReports()));
   }
 
+  logActivationTiming(loadMs: number | undefined, activateMs: number): void {
+    const load = loadMs === undefined ? 'unknown' : `${loadMs.toFixed(1)} ms`;
+    this.log.info(`activation timing: bundle load ${load}, activate() ${activateMs.toFixed(1)} ms`);
+  }
+
   /** After activation: tidy folders a crash left behind, show the last run, offer to resume an unfinished one. */
   async restore(): Promise<void> {
     this.folders.removeLeftovers();

@@ -5,8 +5,19 @@
  */
 import type { ResumeRunOptions, RunHandle, StartRunOptions } from '../core/api';
 import type { RunState } from '../core/contracts/schemas';
-import { resumeRun, startRun } from '../core/engine';
 import { findUnfinishedRun, listRuns } from '../core/run/runs';
+
+type EngineModule = typeof import('../core/engine');
+let engineModule: EngineModule | undefined;
+
+/**
+ * The engine bundle (dist/engine.js: the SDK, the agent toolset, the scripted model) is loaded on the
+ * first start or resume, not at activation. Listing runs needs only the light run-directory code.
+ */
+function engine(): EngineModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (engineModule ??= require('./engine.js') as EngineModule);
+}
 
 export interface EngineApi {
   startRun(opts: StartRunOptions): Promise<RunHandle>;
@@ -16,5 +27,10 @@ export interface EngineApi {
 }
 
 export function loadEngine(): EngineApi {
-  return { startRun, resumeRun, listRuns, findUnfinishedRun };
+  return {
+    startRun: (opts) => engine().startRun(opts),
+    resumeRun: (opts) => engine().resumeRun(opts),
+    listRuns,
+    findUnfinishedRun,
+  };
 }

@@ -1,6 +1,7 @@
 // Smoke: the packaged extension installs into a real VS Code (code-server), activates, shows its
 // activity-bar container with the three views, and puts its commands in the palette.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CodeServer } from './codeServer';
 import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
@@ -49,6 +50,21 @@ describe('e2e smoke: packaged extension in code-server', function () {
     for (const t of ['Approve Gate', 'Cancel', 'Open QC Report', 'Open ADR', 'Review Module Diff']) {
       assert.ok(!titles.includes(t), `"Build Pipeline: ${t}" shown with no run: ${titles.join(' | ')}`);
     }
+  });
+
+  it('reports its activation time and bundle size (figures for the README)', async () => {
+    let line: string | undefined;
+    for (let i = 0; i < 60 && !line; i++) {
+      line = server.extensionLog()?.split('\n').find((l) => l.includes('activation timing:'));
+      if (!line) await new Promise((r) => setTimeout(r, 500));
+    }
+    const m = /bundle load ([\d.]+) ms, activate\(\) ([\d.]+) ms/.exec(line ?? '');
+    assert.ok(m, `no activation timing in the extension log: ${line}`);
+    const bundleBytes = fs.statSync(path.join(E2E.root, 'dist', 'extension.js')).size;
+    const vsixBytes = fs.statSync(E2E.vsix).size;
+    const metrics = { bundleLoadMs: Number(m![1]), activateMs: Number(m![2]), bundleBytes, vsixBytes };
+    fs.writeFileSync(path.join(E2E.artifacts, 'metrics.json'), JSON.stringify(metrics, null, 2));
+    console.log(`      activation: bundle load ${metrics.bundleLoadMs} ms, activate() ${metrics.activateMs} ms; dist/extension.js ${(bundleBytes / 1e6).toFixed(2)} MB; .vsix ${(vsixBytes / 1e6).toFixed(2)} MB`);
   });
 
   it('activates: Audit answers that audit mode is not implemented yet', async () => {

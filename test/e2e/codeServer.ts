@@ -28,6 +28,21 @@ export class CodeServer {
     private readonly logsCopy: string,
   ) {}
 
+  /** The extension's own output-channel log ("Build Pipeline.log") of the newest extension host, if written yet. */
+  extensionLog(): string | undefined {
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === 'Build Pipeline.log') found.push(p);
+      }
+    };
+    walk(path.join(this.userDataDir, 'logs'));
+    const newest = found.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+    return newest ? fs.readFileSync(newest, 'utf8') : undefined;
+  }
+
   static async start(opts: CodeServerOptions): Promise<CodeServer> {
     const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-e2e-cs-')));
     const userDataDir = path.join(home, 'user-data');

@@ -8,6 +8,8 @@ export const E2E = {
   codeServer: mustEnv('BP_CODE_SERVER'),
   vsix: mustEnv('BP_VSIX'),
   artifacts: mustEnv('BP_E2E_ARTIFACTS'),
+  /** The checkout under test (run-e2e.sh runs from it). */
+  root: process.cwd(),
 };
 
 function mustEnv(name: string): string {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
-import { startRun } from '../../src/core/engine';
+import { resumeRun, startRun } from '../../src/core/engine';
 import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
 
@@ -56,5 +56,25 @@ describe('pipeline gates, resume and cancellation', function () {
     const rebuiltFormatter = resumed.events.filter((e) => e.type === 'agent-started' && e.module === 'formatter');
     assert.equal(rebuiltFormatter.length, 0, 'formatter passed before the cancel and is not rebuilt');
     assert.deepEqual(snapshotUserTree(repo), before);
+  });
+});
+
+describe('budget', function () {
+  this.timeout(180_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('stops the run when the estimated cost reaches the budget, and a resume with a higher budget finishes it', async () => {
+    const first = await runPipeline(repo, { config: { budgetUsd: 0.02 } });
+    assert.equal(first.result.status, 'halted');
+    assert.match(first.result.state.haltReason ?? '', /budget of \$0\.02 reached/);
+    assert.ok(first.result.state.costUsd >= 0.02);
+    const spent = first.result.state.costUsd;
+
+    const handle = await resumeRun({ repoRoot: repo.root, runId: first.result.state.runId, offline: true, gate: approveAll, config: { ...FAST_CONFIG, budgetUsd: 100 } });
+    const second = await handle.done;
+    assert.equal(second.status, 'succeeded', second.state.haltReason ?? '');
+    assert.ok(second.state.costUsd > spent, 'spending carries across the resume');
   });
 });

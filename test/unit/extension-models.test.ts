@@ -38,6 +38,7 @@ function baseState(runDir: string): RunState {
     usage: { ...zero },
     merges: [],
     agentUsage: {},
+    costUsd: 0,
   };
 }
 

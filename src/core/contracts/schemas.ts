@@ -193,6 +193,8 @@ export const RunStateSchema = z.object({
   gates: z.array(GateDecisionSchema).default([]),
   waitingGate: z.string().optional(),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  /** Estimated dollars spent so far (all attempts, across resumes). */
+  costUsd: z.number().nonnegative().default(0),
   /** Tokens per agent (`architect-1`, `builder-greeter-0`, `qc-greeter-1`, ...). */
   agentUsage: z.record(z.string(), UsageSchema).default({}),
   merges: z

@@ -4,7 +4,7 @@
  */
 import type { Usage } from '../../core/contracts/schemas';
 import type { PipelineEvent } from '../../core/events';
-import { estimateUsd } from './pricing';
+import { estimateUsd } from '../../core/pricing';
 
 export class CostTracker {
   private readonly models = new Map<string, string>();

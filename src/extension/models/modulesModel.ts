@@ -7,7 +7,7 @@ import type { ModelTier, ModuleStatus, RunState, Usage, Verdict } from '../../co
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { nodesChanged, structure, type ModelChange } from './changes';
 import { addInto, emptyUsage } from './format';
-import { estimateUsd } from './pricing';
+import { estimateUsd } from '../../core/pricing';
 
 export interface ModuleNode {
   readonly kind: 'module';

@@ -5,7 +5,7 @@
 import type { RunState, RunStatus, StageStatus, Usage } from '../../core/contracts/schemas';
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { nodesChanged, structure, type ModelChange } from './changes';
-import { estimateUsd } from './pricing';
+import { estimateUsd } from '../../core/pricing';
 import { addInto, emptyUsage } from './format';
 
 export interface StageNode {

@@ -1,10 +1,10 @@
 /**
  * Dollar estimate of token usage for the live cost in the status bar and the trees.
- * The engine owns budgets; this only prices what the events report, per model tier named in the
+ * Used for the engine's budget (X2) and the extension's live cost. Prices by the model tier named in the
  * model id (USD per million tokens; cache reads at 10% and cache writes at 125% of input, as the
  * API bills them). Unknown models price as sonnet: an estimate, shown with "≈".
  */
-import type { Usage } from '../../core/contracts/schemas';
+import type { Usage } from './contracts/schemas';
 
 interface Rate {
   input: number;
