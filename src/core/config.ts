@@ -39,8 +39,8 @@ export const ConfigSchema = z.object({
       haiku: z.number().int().min(1).max(64).default(12),
     })
     .default({ opus: 4, sonnet: 8, haiku: 12 }),
-  /** Command the builder and QC agents run for one module; `{module}` and `{module_dir}` are substituted. (A bare folder would make Node run the folder's index.js, not its tests.) */
-  moduleTestCommand: z.string().default('node --test "{module_dir}/**/*.test.js"'),
+  /** Command the builder and QC agents run for one module; `{module}` and `{module_dir}` are substituted. (A bare folder would make Node run the folder's index.js, not its tests; the shell expands the glob, so it works on Node 20 as well, whose --test takes no globs.) */
+  moduleTestCommand: z.string().default('node --test {module_dir}/*.test.js'),
   /** Command run on the integration branch after every merge. */
   integrationTestCommand: z.string().default('node --test'),
   testTimeoutMs: z.number().int().min(1000).default(300_000),

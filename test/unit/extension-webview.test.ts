@@ -150,3 +150,11 @@ describe('extension webview file links', () => {
     }
   });
 });
+
+describe('markdown rendering of agent files', () => {
+  it('drops the DONE sentinel line instead of showing it as text', () => {
+    const html = renderMarkdown('## Recommendation\nPASS — proceed to assembly\n<!-- DONE -->\n');
+    assert.doesNotMatch(html, /DONE/);
+    assert.match(html, /proceed to assembly/);
+  });
+});

@@ -74,6 +74,9 @@ function markSeverities(html: string): string {
     .join('');
 }
 
+/** The `<!-- DONE -->` sentinel closes agent-written files for machines; readers need not see it. */
+const DONE_SENTINEL = /^[ \t]*<!-- DONE -->[ \t]*$/gm;
+
 export function renderMarkdown(markdown: string): string {
-  return markSeverities(sanitizeHtml(md.render(markdown)));
+  return markSeverities(sanitizeHtml(md.render(markdown.replace(DONE_SENTINEL, ''))));
 }
