@@ -11,9 +11,9 @@ import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
 import { runStages, STAGES } from './pipeline';
 import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
-import { runsRootFor } from './run/runs';
+import { isRunActive, listRuns, runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
-import { acquireRunLock } from './run/lock';
+import { acquireRunLock, RunLockedError, runLockOwner } from './run/lock';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
@@ -27,6 +27,9 @@ export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
+  // One active run per repository: two runs would race for the same CPU, budget and user attention.
+  const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
+  if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
   const runId = newRunId();
   const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
   createRunDir(paths);

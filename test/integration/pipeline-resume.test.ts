@@ -59,6 +59,25 @@ describe('pipeline gates, resume and cancellation', function () {
   });
 });
 
+describe('one active run per repository', function () {
+  this.timeout(60_000);
+  it('refuses a second start while a run is being driven, and allows it once that run stopped', async () => {
+    const repo = makeRepo();
+    try {
+      const first = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
+      await assert.rejects(
+        startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: approveAll, config: FAST_CONFIG }),
+        (e: Error) => e.name === 'RunLockedError' && new RegExp(`run ${first.runId} is already being driven by process ${process.pid}`).test(e.message),
+      );
+      assert.equal((await first.done).status, 'awaiting-approval');
+      const second = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
+      assert.equal((await second.done).status, 'awaiting-approval');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
 describe('budget', function () {
   this.timeout(180_000);
   let repo: TestRepo;
