@@ -7,4 +7,17 @@ source scripts/ensure-node.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-npm test
+log="$(mktemp)"
+set +e
+npm test 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for whoever reads the end of the log: the mocha suites' counts added up.
+counts="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
+passed="$(printf '%s\n' "$counts" | grep -Eo '^ *[0-9]+ passing' | awk '{s+=$1} END {print s+0}')"
+failed="$(printf '%s\n' "$counts" | grep -Eo '^ *[0-9]+ failing' | awk '{s+=$1} END {print s+0}')"
+rm -f "$log"
+# A failure outside the suites (build, type-check, lint, e2e setup) counts as one, so the line never reads green.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"
