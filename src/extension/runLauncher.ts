@@ -3,7 +3,7 @@
  * progress notification with the stage and live cost, and a closing message with the outcome.
  */
 import * as vscode from 'vscode';
-import type { RunHandle, RunResult } from '../core/api';
+import type { RunHandle, RunOptionsBase, RunResult } from '../core/api';
 import type { EngineApi } from './engineBinding';
 import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
@@ -20,29 +20,24 @@ export class RunLauncher {
   ) {}
 
   async start(repoRoot: string, description: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.startRun({
-      repoRoot,
-      description,
-      offline: access.offline,
-      apiKey: access.apiKey,
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
-      gate: this.gates.handler,
-      approver: 'vscode',
-    });
+    const handle = await this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline });
     this.follow(handle, access.offline);
   }
 
   async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.resumeRun({
+    const handle = await this.engine.resumeRun({ ...this.runOptions(repoRoot, access), runId, offline: access.offline });
+    this.follow(handle, access.offline);
+  }
+
+  /** What starting and resuming share: the settings as engine config, the key, the gate handler. */
+  private runOptions(repoRoot: string, access: ModelAccess): RunOptionsBase {
+    return {
       repoRoot,
-      runId,
-      offline: access.offline,
       apiKey: access.apiKey,
       config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
       gate: this.gates.handler,
       approver: 'vscode',
-    });
-    this.follow(handle, access.offline);
+    };
   }
 
   cancel(): void {

@@ -3,7 +3,8 @@
  * (visible when the user raises the channel's log level), everything else to info/warn/error.
  */
 import type { PipelineEvent } from '../../core/events';
-import { formatDuration, formatTokens, titleCase, usageTokens } from './format';
+import { formatDuration, formatTokens, titleCase } from './format';
+import { totalTokens } from '../../core/usage';
 
 export type LogLevel = 'trace' | 'info' | 'warn' | 'error';
 
@@ -66,7 +67,7 @@ export function describeEvent(e: PipelineEvent): LogLine {
     case 'agent-ended':
       return { level: e.ok ? 'info' : 'warn', text: `${who(e.role, e.module)} ${e.ok ? 'finished' : 'stopped'}${e.summary ? `: ${clip(e.summary)}` : ''}` };
     case 'agent-usage':
-      return { level: 'trace', text: `${who(e.role, e.module)} used ${formatTokens(usageTokens(e.usage))} tokens in ${e.stage}` };
+      return { level: 'trace', text: `${who(e.role, e.module)} used ${formatTokens(totalTokens(e.usage))} tokens in ${e.stage}` };
     case 'agent-retry':
       return { level: 'warn', text: `Agent ${e.agentId} retry ${e.attempt} in ${formatDuration(e.delayMs)}: ${clip(e.reason)}` };
     case 'tool-call':

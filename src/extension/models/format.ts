@@ -1,7 +1,6 @@
 /**
  * Small formatters shared by the tree items, the status bar and the log. No vscode import: unit-tested.
  */
-import type { Usage } from '../../core/contracts/schemas';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '';
@@ -23,22 +22,6 @@ export function formatUsd(usd: number): string {
   if (usd <= 0) return '$0.00';
   if (usd < 0.01) return '<$0.01';
   return `$${usd.toFixed(2)}`;
-}
-
-export function usageTokens(u: Usage): number {
-  return u.input + u.output + u.cacheRead + u.cacheWrite;
-}
-
-export function emptyUsage(): Usage {
-  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
-}
-
-export function addInto(into: Usage, delta: Usage): void {
-  into.input += delta.input;
-  into.output += delta.output;
-  into.cacheRead += delta.cacheRead;
-  into.cacheWrite += delta.cacheWrite;
-  into.calls += delta.calls;
 }
 
 /** "Architect", "assemble" → "Assemble", "build-qc" → "Build qc". */

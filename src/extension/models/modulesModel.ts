@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ModelTier, ModuleStatus, RunState, Usage, Verdict } from '../../core/contracts/schemas';
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { nodesChanged, structure, type ModelChange } from './changes';
-import { addInto, emptyUsage } from './format';
+import { addUsage, emptyUsage } from '../../core/usage';
 import { estimateUsd } from '../../core/pricing';
 
 export interface ModuleNode {
@@ -114,7 +114,7 @@ export class ModulesModel {
       case 'agent-usage': {
         if (!e.module) return;
         const { node, added } = this.module(e.module);
-        addInto(node.usage, e.usage);
+        addUsage(node.usage, e.usage);
         node.costUsd += costUsd;
         return this.fire(added, node);
       }

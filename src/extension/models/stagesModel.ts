@@ -6,7 +6,7 @@ import type { RunState, RunStatus, StageStatus, Usage } from '../../core/contrac
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { nodesChanged, structure, type ModelChange } from './changes';
 import { estimateUsd } from '../../core/pricing';
-import { addInto, emptyUsage } from './format';
+import { addUsage, emptyUsage } from '../../core/usage';
 
 export interface StageNode {
   readonly kind: 'stage';
@@ -88,7 +88,7 @@ export class StagesModel {
       }
       case 'agent-usage': {
         const { node, added } = this.stage(e.stage);
-        addInto(node.usage, e.usage);
+        addUsage(node.usage, e.usage);
         node.costUsd += costUsd;
         return this.fire(added, node);
       }

@@ -1,7 +1,8 @@
 /** Tree items of the Modules view: status icon, verdict and fix cycles in the description, branch and worktree in the tooltip. */
 import * as vscode from 'vscode';
 import type { ModuleStatus } from '../../core/contracts/schemas';
-import { formatTokens, formatUsd, usageTokens } from '../models/format';
+import { formatTokens, formatUsd } from '../models/format';
+import { totalTokens } from '../../core/usage';
 import type { ModuleNode } from '../models/modulesModel';
 
 const STATUS_ICON: Record<ModuleStatus, [string, string?]> = {
@@ -25,7 +26,7 @@ export function moduleItem(node: ModuleNode): vscode.TreeItem {
   if (node.verdict) parts.push(`QC ${node.verdict}`);
   if (node.fixCycles > 0) parts.push(`${node.fixCycles} fix cycle${node.fixCycles > 1 ? 's' : ''}`);
   if (node.worktree) parts.push('worktree open');
-  const tokens = usageTokens(node.usage);
+  const tokens = totalTokens(node.usage);
   if (tokens > 0) parts.push(`≈${formatUsd(node.costUsd)}`);
   item.description = parts.join(' · ');
   const lines = [

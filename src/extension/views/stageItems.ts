@@ -1,7 +1,8 @@
 /** Tree items of the Stages view: icon by status, duration and cost in the description, a tooltip with tokens. */
 import * as vscode from 'vscode';
 import type { StageStatus } from '../../core/contracts/schemas';
-import { formatDuration, formatTokens, formatUsd, titleCase, usageTokens } from '../models/format';
+import { formatDuration, formatTokens, formatUsd, titleCase } from '../models/format';
+import { totalTokens } from '../../core/usage';
 import type { StagesNode } from '../models/stagesModel';
 
 const STATUS_ICON: Record<StageStatus, [string, string?]> = {
@@ -36,7 +37,7 @@ export function stageItem(node: StagesNode, now = Date.now()): vscode.TreeItem {
   if (node.gate) parts.push('waiting for approval');
   else if (node.status !== 'pending') parts.push(node.status);
   if (node.startedAt) parts.push(formatDuration((node.endedAt ?? now) - node.startedAt));
-  const tokens = usageTokens(node.usage);
+  const tokens = totalTokens(node.usage);
   if (tokens > 0) parts.push(`${formatTokens(tokens)} tok`, `≈${formatUsd(node.costUsd)}`);
   item.description = parts.join(' · ');
   const u = node.usage;
