@@ -37,8 +37,8 @@ export function summaryText(s: RunSummary): string {
     `Run ${s.runId}: ${s.status}${s.reason ? ` — ${s.reason}` : ''}`,
     'Modules:',
     ...s.modules.map((m) => `  ${m.name.padEnd(24)} ${m.status.padEnd(10)} QC ${m.verdict ?? '-'}${m.fixCycles ? `, ${m.fixCycles} fix cycle(s)` : ''}`),
-    `Merges: ${s.merges}   Retries: ${s.retries}`,
-    `Tokens: ${s.tokens.input} in, ${s.tokens.output} out, ${s.tokens.cacheRead} cache read, ${s.tokens.cacheWrite} cache write`,
+    `Merges: ${s.merges}   Retries: ${s.retries}   First-attempt QC pass rate: ${s.firstAttemptPassRate === null ? 'n/a' : `${Math.round(s.firstAttemptPassRate * 100)}%`}`,
+    `Tokens: ${s.tokens.input} in, ${s.tokens.output} out, ${s.tokens.cacheRead} cache read, ${s.tokens.cacheWrite} cache write (≈ $${s.costUsd.toFixed(2)})`,
     `Wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
   ];
   return lines.join('\n');

@@ -65,6 +65,10 @@ export interface RunSummary {
   merges: number;
   retries: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
+  /** Estimated from the tokens (src/core/pricing.ts). */
+  costUsd: number;
+  /** Share of graded modules whose first QC verdict was PASS (null before any was graded). */
+  firstAttemptPassRate: number | null;
   wallMs: number;
 }
 

@@ -13,6 +13,7 @@ import { runStages, STAGES } from './pipeline';
 import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
 import { isRunActive, listRuns, runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
+import { buildRunReport, writeRunReport } from './run/report';
 import { acquireRunLock, RunLockedError, runLockOwner } from './run/lock';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
@@ -177,6 +178,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       await scripted?.close();
       releaseLock();
     }
+    writeRunReport(store.state);
     store.emit({ type: 'run-ended', runId: store.state.runId, status: store.state.status, reason: store.state.haltReason });
     return { status: store.state.status, state: store.state, summary: summarize(store.state, Date.now() - started, retries) };
   })();
@@ -200,6 +202,8 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     merges: state.merges.filter((m) => m.status === 'MERGED').length,
     retries,
     tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
+    costUsd: state.costUsd,
+    firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
   };
 }

@@ -34,6 +34,13 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     const qcDir = path.join(result.state.runDir, 'qc');
     assert.match(read(path.join(qcDir, 'greeter-build-qc.attempt-1.md')), /## Verdict: FAIL-MAJOR/);
     assert.match(read(path.join(qcDir, 'greeter-build-qc.md')), /## Verdict: PASS/);
+    // The run report counts the first attempts: formatter passed at once, greeter did not.
+    const report = JSON.parse(read(path.join(result.state.runDir, 'report.json')));
+    assert.equal(report.firstAttemptPassRate, 0.5);
+    assert.equal(report.fixCyclesUsed, 1);
+    assert.equal(report.merged, 2);
+    assert.equal(result.summary.firstAttemptPassRate, 0.5);
+    assert.match(read(path.join(result.state.runDir, 'report.md')), /first-attempt QC pass rate \| 50% \(1\/2\)/);
     // The fix-cycle builder saw the findings in its prompt.
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     assert.ok(journal.some((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-1'));
