@@ -14,8 +14,9 @@ status=${PIPESTATUS[0]}
 set -e
 # One closing line for whoever reads the end of the log: the mocha suites' counts added up.
 counts="$(sed 's/\x1b\[[0-9;]*m//g' "$log")"
-passed="$(printf '%s\n' "$counts" | grep -Eo '^ *[0-9]+ passing' | awk '{s+=$1} END {print s+0}')"
-failed="$(printf '%s\n' "$counts" | grep -Eo '^ *[0-9]+ failing' | awk '{s+=$1} END {print s+0}')"
+# awk, not grep: a suite with no failing line must not end the script (pipefail + set -e).
+passed="$(printf '%s\n' "$counts" | awk '/^ *[0-9]+ passing/ {s+=$1} END {print s+0}')"
+failed="$(printf '%s\n' "$counts" | awk '/^ *[0-9]+ failing/ {s+=$1} END {print s+0}')"
 rm -f "$log"
 # A failure outside the suites (build, type-check, lint, e2e setup) counts as one, so the line never reads green.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
