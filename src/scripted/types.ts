@@ -16,6 +16,7 @@ export const SCENARIOS = [
   'merge-conflict',
   'trivial-conflict',
   'bad-verdict',
+  'integration-red',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

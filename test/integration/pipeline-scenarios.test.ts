@@ -148,6 +148,25 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.doesNotMatch(index, /<<<<<<<|>>>>>>>/);
   });
 
+  it('red integration tests after a merge roll it back and send the module to its builder, then the merge is retried', async () => {
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'integration-red', target: 'greeter' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.status, 'merged');
+    assert.equal(greeter.fixCycles, 1);
+    const merges = events.filter((e) => e.type === 'merge' && e.module === 'greeter').map((e) => (e.type === 'merge' ? e.tests : ''));
+    assert.deepEqual(merges, ['fail', 'pass']);
+    // The failure report is on disk, the rolled-back merge left no trace, and exactly one merge per module landed.
+    assert.match(read(path.join(result.state.runDir, 'qc', 'integration-greeter-qc.md')), /wiring/);
+    const landed = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch).split('\n').reverse();
+    assert.deepEqual(landed, ['integrate: merge formatter module', 'integrate: merge greeter module']);
+    // The fix-cycle builder got the integration failure as its findings.
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.ok(journal.some((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-1'));
+    const wiring = repo.git('show', `${result.state.integrationBranch}:src/greeter/wiring/wiring.test.js`);
+    assert.match(wiring, /Object\.keys\(mod\)\.length > 0/);
+  });
+
   it('a QC verdict that breaks the schema is refused and resubmitted', async () => {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'bad-verdict' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');

@@ -12,6 +12,7 @@ import { abortMerge, commitMerge, headCommit, mergeNoFf, resetHard, resolveTrivi
 import { writeFileAtomic } from '../run/runDir';
 import { runCommand } from '../shell';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
+import { developModule } from './build';
 
 export const assembleStage: Stage = { id: 'assemble', title: 'Assemble', run: runAssemble };
 
@@ -24,36 +25,50 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
     if (mod.status === 'merged') continue;
     if (mod.status !== 'passed') return halt(ctx, `module ${name} is ${mod.status}, not passed; assembly stops before it`);
 
-    const before = await headCommit(wt);
-    const message = `integrate: merge ${name} module`;
-    const merged = await mergeNoFf(wt, mod.branch, message, ENGINE_AUTHOR);
-    let mergeKind: 'clean' | 'auto-resolved' = 'clean';
-    if (merged.status === 'conflict') {
-      const resolution = await resolveTrivialConflicts(wt, merged.files);
-      if (resolution.status === 'nonTrivial') {
-        const unresolved = resolution.files.map((f) => `${f.path} (${f.hunks.map((h) => h.reason).join('; ')})`);
-        const report = writeConflictReport(ctx, name, mod.branch, merged.files, unresolved);
-        await abortMerge(wt);
-        recordMerge(ctx, name, 'conflict', 'not-run', 'FAILED');
-        return halt(ctx, `merge conflict in ${name} (${resolution.files.map((f) => f.path).join(', ')}); details in ${report}`);
+    // A merge whose tests go red is rolled back and the module goes back to its builder with the
+    // failure (while it has fix cycles left); after it passes QC again the merge is retried.
+    for (;;) {
+      const before = await headCommit(wt);
+      const message = `integrate: merge ${name} module`;
+      const merged = await mergeNoFf(wt, mod.branch, message, ENGINE_AUTHOR);
+      let mergeKind: 'clean' | 'auto-resolved' = 'clean';
+      if (merged.status === 'conflict') {
+        const resolution = await resolveTrivialConflicts(wt, merged.files);
+        if (resolution.status === 'nonTrivial') {
+          const unresolved = resolution.files.map((f) => `${f.path} (${f.hunks.map((h) => h.reason).join('; ')})`);
+          const report = writeConflictReport(ctx, name, mod.branch, merged.files, unresolved);
+          await abortMerge(wt);
+          recordMerge(ctx, name, 'conflict', 'not-run', 'FAILED');
+          return halt(ctx, `merge conflict in ${name} (${resolution.files.map((f) => f.path).join(', ')}); details in ${report}`);
+        }
+        await commitMerge(wt, ENGINE_AUTHOR);
+        const resolved = resolution.files.map((f) => `${f.path}: ${f.hunks.map((h) => `line ${h.startLine} ${h.rule}`).join(', ')}`);
+        writeConflictReport(ctx, name, mod.branch, merged.files, [], resolved);
+        mergeKind = 'auto-resolved';
       }
-      await commitMerge(wt, ENGINE_AUTHOR);
-      const resolved = resolution.files.map((f) => `${f.path}: ${f.hunks.map((h) => `line ${h.startLine} ${h.rule}`).join(', ')}`);
-      writeConflictReport(ctx, name, mod.branch, merged.files, [], resolved);
-      mergeKind = 'auto-resolved';
-    }
 
-    const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
-    if (tests.exitCode !== 0) {
+      const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+      if (tests.exitCode === 0) {
+        recordMerge(ctx, name, mergeKind, 'pass', 'MERGED', await headCommit(wt));
+        break;
+      }
       const report = path.join(ctx.store.paths.qc, `integration-${name}-qc.md`);
+      const outcome = tests.timedOut ? 'timed out' : `exited with ${tests.exitCode}`;
       writeFileAtomic(
         report,
         `# Integration test failure: ${name}\n\nAfter merging \`${mod.branch}\` the integration tests (\`${ctx.config.integrationTestCommand}\`) ` +
-          `${tests.timedOut ? 'timed out' : `exited with ${tests.exitCode}`}. The merge was rolled back.\n\n\`\`\`\n${tests.output.slice(-20000)}\n\`\`\`\n<!-- DONE -->\n`,
+          `${outcome}. The merge was rolled back.\n\n\`\`\`\n${tests.output.slice(-20000)}\n\`\`\`\n<!-- DONE -->\n`,
       );
       await resetHard(wt, before);
       recordMerge(ctx, name, mergeKind, 'fail', 'FAILED');
-      return halt(ctx, `integration tests failed after merging ${name}; the merge was rolled back; details in ${report}`);
+      if (ctx.store.module(name).fixCycles >= ctx.config.fixCycles || ctx.signal.aborted) {
+        return halt(ctx, `integration tests failed after merging ${name}; the merge was rolled back; details in ${report}`);
+      }
+      ctx.store.emit({ type: 'log', level: 'warn', message: `integration tests failed after merging ${name}; sending it back to its builder` });
+      ctx.store.update((s) => s.modules.find((x) => x.name === name)!.fixCycles++);
+      const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
+      const status = await developModule(ctx, spec, integrationFindings(ctx, name, outcome, tests.output));
+      if (status !== 'passed') return halt(ctx, `${name} was sent back after breaking the integration tests and is now ${status}; details in ${report}`);
     }
     const commit = await headCommit(wt);
     ctx.store.update((s) => {
@@ -61,11 +76,23 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
       m.status = 'merged';
       m.mergeCommit = commit;
     });
-    recordMerge(ctx, name, mergeKind, 'pass', 'MERGED', commit);
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged' });
   }
   writeAssemblyReport(ctx);
   return { status: 'done', detail: `${order.length} modules merged` };
+}
+
+/** The integration failure as a MAJOR finding, in the shape the builder's fix cycle expects. */
+function integrationFindings(ctx: PipelineContext, module: string, outcome: string, output: string): string {
+  const finding = {
+    severity: 'MAJOR',
+    file: '',
+    line: null,
+    text:
+      `After ${module} was merged into the integration branch, the project's tests (\`${ctx.config.integrationTestCommand}\`) ${outcome}; ` +
+      `the merge was rolled back. Fix the module so the whole suite passes. Output (end):\n${output.slice(-3000)}`,
+  };
+  return JSON.stringify([finding], null, 2);
 }
 
 function halt(ctx: PipelineContext, reason: string): StageResult {

@@ -20,8 +20,6 @@ import type { PipelineContext, Stage, StageResult } from './context';
 
 export const buildStage: Stage = { id: 'build', title: 'Build', run: runBuild };
 
-const TERMINAL: ModuleStatus[] = ['passed', 'merged', 'failed', 'blocked', 'cancelled'];
-
 async function runBuild(ctx: PipelineContext): Promise<StageResult> {
   const manifest = ctx.contracts().manifest;
   // A resumed run rebuilds what did not pass; passed modules keep their branches and are not redone.
@@ -62,13 +60,22 @@ function settle(ctx: PipelineContext, module: string, status: ModuleStatus, deta
 }
 
 async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<ModuleStatus> {
+  const status = ctx.store.module(spec.name).status;
+  if (status === 'passed' || status === 'merged') return status;
+  return developModule(ctx, spec, undefined);
+}
+
+/**
+ * Builder → QC → (fix cycle with the findings)* until PASS, a failure, or the fix cycles run out.
+ * `findings` starts a fix cycle right away: assembly uses that to send a module back after its merge
+ * broke the integration tests.
+ */
+export async function developModule(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
   const name = spec.name;
   const state = () => ctx.store.module(name);
-  if (TERMINAL.includes(state().status) && ['passed', 'merged'].includes(state().status)) return state().status;
   let wt: string | undefined;
   try {
     wt = await prepareModuleWorktree(ctx, spec);
-    let findings: string | undefined;
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings);

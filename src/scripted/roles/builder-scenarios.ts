@@ -109,3 +109,26 @@ export function appendCommand(target: string, lines: string[]): string {
   const dir = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '.';
   return `mkdir -p ${shellQuote(dir)} && ${heredoc(shellQuote(target), lines.join('\n'), true)}`;
 }
+
+/**
+ * integration-red: the target's first build also leaves a wiring test one folder down, where the
+ * module's own test command (`<module_dir>/*.test.js`) does not look but the project-wide `node --test`
+ * does. It fails, so the module passes its builder's and QC's runs and breaks the integration tests
+ * after its merge; in the fix cycle (the engine sends the failure back) the builder corrects it.
+ */
+export function wiringTest(ctx: RoleContext, s: BuilderSetup): PlannedCall | undefined {
+  if (ctx.scenario !== 'integration-red' || !s.isTarget) return undefined;
+  const expected = s.fixCycle === 0 ? "'function'" + ' === typeof mod.notExported' : "Object.keys(mod).length > 0";
+  const content = [
+    "'use strict';",
+    "const test = require('node:test');",
+    "const assert = require('node:assert/strict');",
+    "const mod = require('..');",
+    '',
+    `test('${s.module} exposes its public API to the rest of the project', () => {`,
+    `  assert.ok(${expected}, 'the module entry does not expose what the project expects');`,
+    '});',
+    '',
+  ].join('\n');
+  return call('write', { file_path: `${s.moduleDir}/wiring/wiring.test.js`, content });
+}

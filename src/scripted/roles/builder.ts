@@ -10,7 +10,7 @@ import { brainFile, trainingPairs } from '../projects/builder-notes';
 import { CORRECT, moduleSource, moduleTests, type CodeVariant } from '../projects/module-code';
 import type { ModulePlan, ProjectPlan } from '../projects/plan';
 import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../reply';
-import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand } from './builder-scenarios';
+import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
@@ -71,6 +71,8 @@ function writeCode(
   if (edit) planned.push(call('edit', { file_path: s.sourcePath, ...edit }));
   else planned.push(call('write', { file_path: s.sourcePath, content: source }));
   planned.push(call('write', { file_path: s.testPath, content: moduleTests(mod, plan, v) }));
+  const wiring = wiringTest(ctx, s);
+  if (wiring) planned.push(wiring);
   const shared = sharedFileCommand(ctx, s);
   if (shared && bashCalls(calls, (cmd) => cmd === shared.command).length === 0) planned.push(call('bash', { command: shared.command }));
   return act(ctx.c, says, planned);
