@@ -13,7 +13,7 @@ import type { EngineApi } from './engineBinding';
 import { GatePrompter } from './gates';
 import { repoRoot } from './git/gitCli';
 import { Disposable } from './lifecycle';
-import { integrationWorktree } from './models/contractsReader';
+import { integrationWorktreeOf } from '../core/run/runDir';
 import type { LocksTreeNode } from './models/locksModel';
 import { qcReportPath, type ModuleNode } from './models/modulesModel';
 import { adrBadges, qcBadges } from './models/reportBadges';
@@ -228,7 +228,7 @@ export class BuildPipeline extends Disposable {
     const target = node ?? (await pick(withReports, (m) => m.name, 'Open the QC report of which module?'));
     if (!target) return;
     const file = target.reportPath ?? qcReportPath(state.runDir, target.name);
-    const roots = [target.worktree, path.join(state.runDir, 'worktrees', target.name), integrationWorktree(state.runDir), state.repoRoot];
+    const roots = [target.worktree, path.join(state.runDir, 'worktrees', target.name), integrationWorktreeOf(state.runDir), state.repoRoot];
     this.panels.show({
       kind: 'qc',
       title: `QC: ${target.name}`,
@@ -253,7 +253,7 @@ export class BuildPipeline extends Disposable {
       title: `ADR ${adr.number}: ${adr.title}`,
       file: adr.file,
       badges: (md) => adrBadges(md, level),
-      linkRoots: [integrationWorktree(state.runDir), state.repoRoot],
+      linkRoots: [integrationWorktreeOf(state.runDir), state.repoRoot],
     });
   }
 

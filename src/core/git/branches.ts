@@ -8,14 +8,12 @@ import * as os from 'node:os';
 import { assertSafeModuleName, quoteUntrusted, UnsafeNameError } from '../contracts/names';
 import { GitError } from './errors';
 import { failure, runGit, serializedPerRepo } from './run';
+import { isRunId } from '../run/runDir';
 
 /** Every branch the engine creates lives under this prefix; it never deletes anything outside it. */
 export const ENGINE_BRANCH_PREFIX = 'orchestration/';
-/** `YYYYMMDD-HHMMSS-<8 hex>`: sortable by time, unique by the random part (SPEC M16). */
-export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
-
 export function runIdProblem(runId: unknown): string | null {
-  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) {
+  if (typeof runId !== 'string' || !isRunId(runId)) {
     return `run id ${quoteUntrusted(runId)} is not of the form YYYYMMDD-HHMMSS-<8 hex digits>`;
   }
   return null;

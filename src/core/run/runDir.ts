@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** `YYYYMMDD-HHMMSS-<8 hex>`: sortable by time, unique by the random part (SPEC M16). */
 export const RUN_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 export const RUN_SUBDIRS = ['qc', 'conflicts', 'builds', 'workers', 'synthesis', 'worktrees'] as const;
 
@@ -34,6 +35,11 @@ export interface RunPaths {
   integrationWorktree: string;
 }
 
+/** The integration branch's worktree inside a run directory (where the contracts are committed). */
+export function integrationWorktreeOf(runDir: string): string {
+  return path.join(runDir, 'worktrees', 'integration');
+}
+
 export function runPaths(runsRoot: string, runId: string): RunPaths {
   if (!isRunId(runId)) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
   const runDir = path.join(runsRoot, runId);
@@ -45,7 +51,7 @@ export function runPaths(runsRoot: string, runId: string): RunPaths {
     conflicts: path.join(runDir, 'conflicts'),
     builds: path.join(runDir, 'builds'),
     worktrees: path.join(runDir, 'worktrees'),
-    integrationWorktree: path.join(runDir, 'worktrees', 'integration'),
+    integrationWorktree: integrationWorktreeOf(runDir),
   };
 }
 

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocksSchema, type Locks } from '../../core/contracts/schemas';
+import { integrationWorktreeOf } from '../../core/run/runDir';
+import { CONTRACTS_REL } from '../../core/stages/contracts';
 
 export interface AdrFile {
   /** Absolute path of the markdown file. */
@@ -17,12 +19,8 @@ export interface AdrFile {
   title: string;
 }
 
-export function integrationWorktree(runDir: string): string {
-  return path.join(runDir, 'worktrees', 'integration');
-}
-
 export function contractsDir(runDir: string): string {
-  return path.join(integrationWorktree(runDir), '.orchestration', 'contracts');
+  return path.join(integrationWorktreeOf(runDir), CONTRACTS_REL);
 }
 
 export type LocksRead = { ok: true; locks: Locks } | { ok: false; problem: string };
