@@ -22,6 +22,7 @@ import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
+import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
@@ -31,8 +32,11 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
   const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
   if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  // Before anything is created: where the sandbox cannot start, the run does not start.
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
   const runId = newRunId();
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
+  const paths = runPaths(runsRoot, runId);
   createRunDir(paths);
   const now = new Date().toISOString();
   const state: RunState = {
@@ -43,6 +47,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     description: opts.description,
     mode: 'build',
     offline: opts.offline,
+    shellsSandboxed: sandbox.enabled,
     baseBranch: repo.branch ?? '(detached)',
     baseCommit: repo.head,
     integrationBranch: integrationBranch(runId),
@@ -60,33 +65,45 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   const store = new RunStore(paths, state, secretsOf(opts.apiKey));
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
-  await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
-  return launch(store, config, opts);
+  await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
+  return launch(store, config, opts, sandbox);
 }
 
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), opts.runId);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const paths = runPaths(runsRoot, opts.runId);
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
   const store = RunStore.load(paths, secretsOf(opts.apiKey));
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
   if (!fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
+    s.shellsSandboxed = sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline });
+  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline }, sandbox);
 }
 
 function secretsOf(apiKey?: string): string[] {
   return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
-async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions): Promise<RunHandle> {
-  const releaseLock = acquireRunLock(store.paths.runDir);
+async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, sandbox: RunSandbox): Promise<RunHandle> {
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireRunLock(store.paths.runDir);
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
   const controller = new AbortController();
   let scripted: ScriptedModelHandle | undefined;
   let baseURL = opts.baseURL;
@@ -96,6 +113,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       scripted = await startScriptedModel(opts.scriptedModel ?? {});
     } catch (e) {
       releaseLock();
+      await sandbox.close();
       throw e;
     }
     baseURL = scripted.url;
@@ -152,11 +170,12 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       retryBaseDelayMs: config.retryBaseDelayMs,
     }),
     modelFor: (tier) => config.tierModels[tier],
+    sandbox,
   };
   const done = (async (): Promise<RunResult> => {
     // Let the caller subscribe to the handle's events before the first one fires.
     await new Promise((resolve) => setImmediate(resolve));
-    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
+    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description, shellsSandboxed: sandbox.enabled });
     try {
       // Resuming past the architect: the later stages read the committed contracts.
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
@@ -176,6 +195,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       });
     } finally {
       await scripted?.close();
+      await sandbox.close();
       releaseLock();
     }
     writeRunReport(store.state);
@@ -205,6 +225,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     costUsd: state.costUsd,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
+    shellsSandboxed: state.shellsSandboxed !== false,
   };
 }
 

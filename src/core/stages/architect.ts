@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
@@ -55,8 +55,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
       workdir: wt,
       readOnlyRoots: [],
       writable: [`${CONTRACTS_REL}/`],
-      env: agentShellEnv('architect'),
-      bashTimeoutMs: ctx.config.bashTimeoutMs,
+      ...roleShell(ctx, wt, 'architect', 'writes-worktree'),
     },
     observe,
   );

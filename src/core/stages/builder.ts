@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { changedPathsSince, commitAll, headCommit } from '../git';
@@ -52,8 +52,7 @@ export async function runBuilder(
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
         writable,
-        env: agentShellEnv(`builder-${name}`),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
+        ...roleShell(ctx, wt, `builder-${name}`, 'writes-worktree'),
       },
       observe,
     ),

@@ -11,6 +11,7 @@ import type { TierLimiter } from '../limiter';
 import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
+import type { RunSandbox } from '../sandbox/runSandbox';
 
 export interface PipelineContext {
   store: RunStore;
@@ -29,6 +30,8 @@ export interface PipelineContext {
   /** Reads and validates the contracts from the integration worktree again (after the architect wrote them). */
   reloadContracts(): Promise<LoadedContracts>;
   runtime(): AgentRuntime;
+  /** Where every shell of the run is confined (src/core/sandbox); UNSANDBOXED only by the user's choice. */
+  sandbox: RunSandbox;
   modelFor(tier: ModelTier): string;
 }
 

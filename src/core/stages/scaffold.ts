@@ -10,6 +10,7 @@ import { ROLE_TOOLS, fileTools } from '../agents/tools';
 import { runRoleAgent } from './roleAgent';
 import { commitAll, restorePaths, headCommit } from '../git';
 import { runCommand } from '../shell';
+import { roleShell } from '../sandbox/stageShell';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { toolObserver } from './architect';
@@ -30,8 +31,7 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       {
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
-        env: agentShellEnv('scaffold'),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
+        ...roleShell(ctx, wt, 'scaffold', 'writes-worktree'),
       },
       toolObserver(ctx, agentId),
     );
@@ -79,7 +79,7 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
   if (!fs.existsSync(path.join(wt, 'src/shared')) || fs.readdirSync(path.join(wt, 'src/shared')).length === 0) {
     problems.push('shared types folder src/shared/ is missing or empty');
   }
-  const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+  const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (tests.exitCode !== 0) {
     problems.push(`the test command \`${ctx.config.integrationTestCommand}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }
