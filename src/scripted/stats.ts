@@ -11,9 +11,12 @@ export class ScriptedStats {
   private readonly faults: Record<InjectedFault, number> = { '429': 0, '500': 0, '529': 0, cut: 0 };
   private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
-  request(role: AgentRole): void {
+  private readonly toolsSeen: Record<AgentRole, Set<string>> = { architect: new Set(), scaffold: new Set(), builder: new Set(), qc: new Set(), unknown: new Set() };
+
+  request(role: AgentRole, tools: Iterable<string> = []): void {
     this.requests++;
     this.byRole[role]++;
+    for (const t of tools) this.toolsSeen[role].add(t);
   }
 
   fault(kind: InjectedFault): void {
@@ -28,6 +31,7 @@ export class ScriptedStats {
   }
 
   snapshot(): ScriptedModelStats {
-    return { requests: this.requests, byRole: { ...this.byRole }, faults: { ...this.faults }, tokens: { ...this.tokens } };
+    const toolsSeen = Object.fromEntries(Object.entries(this.toolsSeen).map(([r, s]) => [r, [...s].sort()])) as Record<AgentRole, string[]>;
+    return { requests: this.requests, byRole: { ...this.byRole }, faults: { ...this.faults }, tokens: { ...this.tokens }, toolsSeen };
   }
 }

@@ -17,6 +17,8 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  'sandbox-escape',
+  'mcp-tools',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -49,6 +51,17 @@ export interface ScriptedModelOptions {
   cacheTtlMs?: number;
   /** Value of the `retry-after` header (seconds, fractions allowed) on 429 and 529 replies. Default 0. */
   retryAfterSeconds?: number;
+  /** sandbox-escape: what the target builder's shell tries to reach (see roles/sandbox-probes.ts). */
+  probe?: SandboxProbe;
+}
+
+export interface SandboxProbe {
+  /** An absolute path outside every worktree the shell tries to write. */
+  outsidePath: string;
+  /** A loopback TCP port it tries to connect to. */
+  port: number;
+  /** A process outside its tree it tries to signal. */
+  pid: number;
 }
 
 export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'unknown';
@@ -67,6 +80,8 @@ export interface ScriptedModelStats {
   faults: Record<InjectedFault, number>;
   /** Usage reported on the replies that were delivered in full (or started, for cut streams). */
   tokens: TokenTotals;
+  /** Every tool name each role was offered, across its requests (what an agent could see). */
+  toolsSeen: Record<AgentRole, string[]>;
 }
 
 export interface ScriptedModelHandle {

@@ -14,11 +14,14 @@ export interface SandboxedBashOptions {
   start: () => Promise<SandboxedShell>;
   /** One line: what this shell may write and reach, appended to refusals. */
   describe: string;
+  /** Read-denied paths: a failure naming one of them was the sandbox's doing (they read as missing). */
+  hidden: readonly string[];
   defaultTimeoutMs: number;
 }
 
-export function sandboxNote(output: string, describe: string): string {
-  return REFUSAL.test(output) ? `${output}\n[sandbox] ${describe}` : output;
+export function sandboxNote(output: string, describe: string, hidden: readonly string[] = []): string {
+  const refused = REFUSAL.test(output) || hidden.some((p) => output.includes(p));
+  return refused ? `${output}\n[sandbox] ${describe}` : output;
 }
 
 export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool {
@@ -51,7 +54,7 @@ export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBash
       drop();
       throw new ToolError(`bash: ${(e as Error)?.message ?? String(e)}`);
     }
-    if (result.exitCode !== 0) throw new ToolError(sandboxNote(result.output || `exit ${result.exitCode}`, opts.describe));
+    if (result.exitCode !== 0) throw new ToolError(sandboxNote(result.output || `exit ${result.exitCode}`, opts.describe, opts.hidden));
     return result.output;
   };
   return {

@@ -95,6 +95,7 @@ class ConfinedRun implements RunSandbox {
     return sandboxedBashTool(sdkBash, {
       start: async () => SandboxedShell.start(this.lease, await this.policy(spec), spec.env),
       describe: this.describe(spec),
+      hidden: this.denyRead,
       defaultTimeoutMs: spec.timeoutMs,
     });
   }

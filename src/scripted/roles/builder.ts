@@ -13,6 +13,7 @@ import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../rep
 import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
+import { escapeTurn, mcpTurn } from './sandbox-probes';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
 import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
@@ -102,6 +103,9 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   if (ctx.scenario === 'outside-write' && s.isTarget && s.fixCycle === 0 && !calls.some((x) => normPath(x.input['file_path']) === OUTSIDE_PATH)) {
     return act(c, 'First a note beside the repository, a refreshed manifest, and a helper patched into the neighbouring module.', outsideWrites(ctx, s));
   }
+
+  const surroundings = escapeTurn(ctx, s, calls) ?? mcpTurn(ctx, s, calls);
+  if (surroundings) return surroundings;
 
   const iface = readResult(calls, s.interfacePath);
   if (iface === undefined) {
