@@ -23,6 +23,8 @@ import { estimateUsd } from './pricing';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
 import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
+import { openRunMcp } from './mcp/runMcp';
+import { mcpSecrets } from './mcp/config';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
@@ -62,7 +64,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     costUsd: 0,
     merges: [],
   };
-  const store = new RunStore(paths, state, secretsOf(opts.apiKey));
+  const store = new RunStore(paths, state, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
   await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head).catch(async (e) => {
@@ -78,7 +80,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
   const paths = runPaths(runsRoot, opts.runId);
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
-  const store = RunStore.load(paths, secretsOf(opts.apiKey));
+  const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
   if (!fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
@@ -124,6 +126,11 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
     maxRetries: config.sdkMaxRetries,
   });
   const limiter = new TierLimiter(config.waveLimits);
+  const mcp = openRunMcp(config.mcpServers, config.mcpAccess, {
+    sandbox,
+    cwd: store.paths.integrationWorktree,
+    warn: (message) => store.emit({ type: 'log', level: 'warn', message }),
+  });
   let contracts: LoadedContracts | undefined;
   const started = Date.now();
   let retries = 0;
@@ -171,6 +178,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
     }),
     modelFor: (tier) => config.tierModels[tier],
     sandbox,
+    mcp,
   };
   const done = (async (): Promise<RunResult> => {
     // Let the caller subscribe to the handle's events before the first one fires.
@@ -195,6 +203,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       });
     } finally {
       await scripted?.close();
+      await mcp.close();
       await sandbox.close();
       releaseLock();
     }

@@ -53,9 +53,11 @@ export class SandboxedShell {
   #closed = false;
   #waiting: { sentinel: string; resolve: () => void } | null = null;
 
+  #ended = false;
+
   private constructor(
     proc: ChildProcessWithoutNullStreams,
-    private readonly onClose: () => void,
+    private readonly cleanup: () => void,
   ) {
     this.#proc = proc;
     proc.stdout.setEncoding('utf8');
@@ -64,7 +66,7 @@ export class SandboxedShell {
     proc.stderr.on('data', (d: string) => this.#append(d));
     proc.once('close', () => {
       this.#closed = true;
-      this.onClose();
+      this.#end();
       const w = this.#waiting;
       this.#waiting = null;
       w?.resolve();
@@ -83,6 +85,13 @@ export class SandboxedShell {
       wrapped.done();
       fs.rmSync(policy.tmpDir, { recursive: true, force: true });
     });
+  }
+
+  /** Once, whichever comes first: the shell exiting or the tool closing it. */
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.cleanup();
   }
 
   get closed(): boolean {
@@ -153,5 +162,6 @@ export class SandboxedShell {
       this.#proc.kill('SIGKILL');
     }
     this.#proc.unref();
+    this.#end();
   }
 }

@@ -49,16 +49,19 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   const attempt = ctx.store.stage('architect').attempts;
   const agentId = `architect-${attempt}`;
   const observe = toolObserver(ctx, agentId);
-  const tools = fileTools(
-    ROLE_TOOLS.architect,
-    {
-      workdir: wt,
-      readOnlyRoots: [],
-      writable: [`${CONTRACTS_REL}/`],
-      ...roleShell(ctx, wt, 'architect', 'writes-worktree'),
-    },
-    observe,
-  );
+  const tools = [
+    ...fileTools(
+      ROLE_TOOLS.architect,
+      {
+        workdir: wt,
+        readOnlyRoots: [],
+        writable: [`${CONTRACTS_REL}/`],
+        ...roleShell(ctx, wt, 'architect', 'writes-worktree'),
+      },
+      observe,
+    ),
+    ...(await ctx.mcp.toolsFor('architect', observe)),
+  ];
   const vars = {
     project_line: firstLine(ctx.store.state.description),
     project_description: ctx.store.state.description,

@@ -57,6 +57,7 @@ export async function runBuilder(
       observe,
     ),
     reportOutcomeTool(slot, observe),
+    ...(await ctx.mcp.toolsFor('builder', observe)),
   ];
   const contracts = ctx.contracts();
   const result = await runRoleAgent(ctx, {

@@ -12,6 +12,7 @@ import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
 import type { RunSandbox } from '../sandbox/runSandbox';
+import type { RunMcp } from '../mcp/runMcp';
 
 export interface PipelineContext {
   store: RunStore;
@@ -32,6 +33,8 @@ export interface PipelineContext {
   runtime(): AgentRuntime;
   /** Where every shell of the run is confined (src/core/sandbox); UNSANDBOXED only by the user's choice. */
   sandbox: RunSandbox;
+  /** The run's MCP servers; `toolsFor(role)` gives a role the tools `mcpAccess` allows it. */
+  mcp: RunMcp;
   modelFor(tier: ModelTier): string;
 }
 

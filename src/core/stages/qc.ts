@@ -28,6 +28,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
       observe,
     ),
     submitVerdictTool(slot, observe),
+    ...(await ctx.mcp.toolsFor('qc', observe)),
   ];
   const before = await headCommit(wt);
   const result = await runRoleAgent(ctx, {

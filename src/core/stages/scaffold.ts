@@ -26,15 +26,19 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   let feedback = '';
   for (let round = 0; round < SCAFFOLD_ROUNDS; round++) {
     const agentId = `scaffold-${round}`;
-    const tools = fileTools(
-      ROLE_TOOLS.scaffold,
-      {
-        workdir: wt,
-        readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
-        ...roleShell(ctx, wt, 'scaffold', 'writes-worktree'),
-      },
-      toolObserver(ctx, agentId),
-    );
+    const observe = toolObserver(ctx, agentId);
+    const tools = [
+      ...fileTools(
+        ROLE_TOOLS.scaffold,
+        {
+          workdir: wt,
+          readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
+          ...roleShell(ctx, wt, 'scaffold', 'writes-worktree'),
+        },
+        observe,
+      ),
+      ...(await ctx.mcp.toolsFor('scaffold', observe)),
+    ];
     const result = await runRoleAgent(ctx, {
       agentId,
       role: 'scaffold',
