@@ -74,6 +74,30 @@ export function defaultConfig(): PipelineConfig {
   return ConfigSchema.parse({});
 }
 
+/**
+ * The file's keys, overridden by the caller's (CLI flags, VS Code settings). Two keys combine instead:
+ * the sandbox's allow-list is the union of both (`enabled` is the caller's when it says), and MCP
+ * servers and access entries from both are kept (the caller's win on the same name).
+ */
+function mergeLayers(fromFile: unknown, overrides: Partial<PipelineConfig>): unknown {
+  const file = (fromFile && typeof fromFile === 'object' ? fromFile : {}) as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...file, ...overrides };
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const fileSandbox = obj(file.sandbox);
+  if (fileSandbox && overrides.sandbox) {
+    const list = (v: unknown) => (Array.isArray(v) ? v : []);
+    merged.sandbox = {
+      ...fileSandbox,
+      ...overrides.sandbox,
+      allowedDomains: [...new Set([...list(fileSandbox.allowedDomains), ...overrides.sandbox.allowedDomains])],
+    };
+  }
+  for (const key of ['mcpServers', 'mcpAccess'] as const) {
+    if (obj(file[key]) && overrides[key]) merged[key] = { ...obj(file[key]), ...overrides[key] };
+  }
+  return merged;
+}
+
 /** Reads `.build-pipeline.json` from the repository root, if present, and validates it. */
 export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> = {}): PipelineConfig {
   const file = path.join(repoRoot, CONFIG_FILE);
@@ -85,7 +109,7 @@ export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> 
       throw new Error(`${CONFIG_FILE}: not valid JSON (${(e as Error).message})`);
     }
   }
-  const parsed = ConfigSchema.safeParse({ ...(fromFile as object), ...overrides });
+  const parsed = ConfigSchema.safeParse(mergeLayers(fromFile, overrides));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${CONFIG_FILE} is invalid:\n  ${problems.join('\n  ')}`);

@@ -9,6 +9,7 @@ import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
 import { formatUsd, titleCase } from './models/format';
 import { settingsToConfig } from './models/settingsToConfig';
+import { readWorkspaceMcp } from '../core/mcp/workspaceConfig';
 import type { ModelAccess } from './startFlow';
 
 export class RunLauncher {
@@ -31,10 +32,18 @@ export class RunLauncher {
 
   /** What starting and resuming share: the settings as engine config, the key, the gate handler. */
   private runOptions(repoRoot: string, access: ModelAccess): RunOptionsBase {
+    const settings = vscode.workspace.getConfiguration('buildPipeline');
+    const config = settingsToConfig(settings);
+    // The workspace's MCP servers only when the user allowed it (a machine-scoped setting).
+    if (settings.get<boolean>('mcp.useWorkspaceServers') === true) {
+      const workspace = readWorkspaceMcp(repoRoot);
+      for (const why of workspace.skipped) this.log.warn(`MCP server from .vscode/mcp.json left out: ${why}`);
+      if (Object.keys(workspace.servers).length) config.mcpServers = workspace.servers;
+    }
     return {
       repoRoot,
       apiKey: access.apiKey,
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      config,
       gate: this.gates.handler,
       approver: 'vscode',
     };

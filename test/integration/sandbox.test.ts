@@ -13,7 +13,7 @@ import { readJournal } from '../../src/core/run/journal';
 import { startRun } from '../../src/core/engine';
 import { probeCommands } from '../../src/scripted/roles/sandbox-probes';
 import { summaryText, UNSANDBOXED_LINE } from '../../src/cli/render';
-import { approveAll, FAST_CONFIG, makeRepo, runPipeline, snapshotUserTree, type TestRepo } from './harness';
+import { approveAll, FAST_CONFIG, makeRepo, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
 
 function listTree(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
@@ -61,9 +61,12 @@ describe('shell sandbox (real sandbox runtime)', function () {
     const probe = { outsidePath: path.join(outside, 'escaped.txt'), port, pid: victim.pid! };
     const before = snapshotUserTree(repo);
     const homeBefore = listTree(home);
-    const { result } = await runPipeline(repo, { scenario: { scenario: 'sandbox-escape', target: 'greeter', probe } });
+    const gate = scriptedGate([{ decision: 'approve' }]);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'sandbox-escape', target: 'greeter', probe }, gate });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.equal(result.summary.shellsSandboxed, true);
+    // The blueprint gate says, in one line, that the shells have no network unless allow-listed.
+    assert.match(gate.requests[0]!.summary.split('\n').at(-1)!, /^Shell network is off .*package registry must have it allow-listed\.$/);
 
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     const commands = probeCommands(probe);

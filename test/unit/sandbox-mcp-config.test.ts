@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigSchema } from '../../src/core/config';
+import { ConfigSchema, loadConfig } from '../../src/core/config';
+import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
+import { readWorkspaceMcp } from '../../src/core/mcp/workspaceConfig';
 import { checkSandbox } from '../../src/core/sandbox/availability';
 import { credentialPaths, envFilesIn } from '../../src/core/sandbox/policy';
 import { sandboxNote } from '../../src/core/sandbox/bashTool';
@@ -110,5 +112,57 @@ describe('MCP configuration and access', () => {
     assert.equal(qualifiedToolName('db', 'query'), 'mcp__db__query');
     assert.equal(qualifiedToolName('db', 'bad.name'), undefined);
     assert.equal(qualifiedToolName('db', 'x'.repeat(130)), undefined);
+  });
+});
+
+describe('sandbox and MCP settings from two places', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-cfg-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the allow-list is the union of .build-pipeline.json and the settings; the settings decide `enabled`; MCP entries of both are kept', () => {
+    fs.writeFileSync(
+      path.join(dir, '.build-pipeline.json'),
+      JSON.stringify({ sandbox: { enabled: false, allowedDomains: ['registry.npmjs.org'] }, mcpServers: { a: { command: 'a' } }, mcpAccess: { builder: { a: '*' } } }),
+    );
+    const cfg = loadConfig(dir, { sandbox: { enabled: true, allowedDomains: ['*.pypi.org', 'registry.npmjs.org'] }, mcpServers: { b: { url: 'https://b.example/mcp', headers: {} } } });
+    assert.deepEqual(cfg.sandbox, { enabled: true, allowedDomains: ['registry.npmjs.org', '*.pypi.org'] });
+    assert.deepEqual(Object.keys(cfg.mcpServers).sort(), ['a', 'b']);
+    assert.deepEqual(cfg.mcpAccess, { builder: { a: '*' } });
+  });
+
+  it('VS Code settings map to the sandbox and MCP access config', () => {
+    const values: Record<string, unknown> = { 'sandbox.enabled': false, 'sandbox.allowedDomains': [' registry.npmjs.org ', 3, ''], 'mcp.access': { builder: { docs: '*' } } };
+    const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
+    assert.deepEqual(config.sandbox, { enabled: false, allowedDomains: ['registry.npmjs.org'] });
+    assert.deepEqual(config.mcpAccess, { builder: { docs: '*' } });
+    assert.deepEqual(settingsToConfig({ get: () => undefined }).sandbox, { enabled: true, allowedDomains: [] });
+  });
+
+  it('reads .vscode/mcp.json servers, substituting ${workspaceFolder}, and names what it leaves out', () => {
+    fs.mkdirSync(path.join(dir, '.vscode'));
+    fs.writeFileSync(
+      path.join(dir, '.vscode', 'mcp.json'),
+      [
+        '{',
+        '  // comments are allowed',
+        '  "inputs": [{ "id": "tok", "type": "promptString" }],',
+        '  "servers": {',
+        '    "files": { "type": "stdio", "command": "node", "args": ["${workspaceFolder}/srv.js"], },',
+        '    "remote": { "type": "http", "url": "https://mcp.example/api" },',
+        '    "secret": { "command": "x", "env": { "TOKEN": "${input:tok}" } },',
+        '    "bad name": { "command": "x" },',
+        '    "broken": { "type": "stdio" }',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const ws = readWorkspaceMcp(dir);
+    assert.deepEqual(ws.servers['files'], { type: 'stdio', command: 'node', args: [`${dir}/srv.js`], env: {} });
+    assert.deepEqual(ws.servers['remote'], { type: 'http', url: 'https://mcp.example/api', headers: {} });
+    assert.deepEqual(Object.keys(ws.servers).sort(), ['files', 'remote']);
+    assert.equal(ws.skipped.length, 3);
+    assert.match(ws.skipped.join('\n'), /secret: needs an \$\{input:\.\.\.\}/);
+    assert.deepEqual(readWorkspaceMcp(path.join(dir, 'nowhere')), { servers: {}, skipped: [] });
   });
 });

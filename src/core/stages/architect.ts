@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { roleShell } from '../sandbox/stageShell';
+import { networkNote } from '../sandbox/config';
 import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
@@ -29,7 +30,9 @@ export const architectStage: Stage = {
         title: `Blueprint ready: ${counts.modules} modules, ${counts.adrs} ADRs, ${counts.lockedDecisions} locked decisions`,
         summary: c.manifest.modules
           .map((m) => `${m.name} (${m.builder_model})${m.depends_on.length ? ` ← ${m.depends_on.join(', ')}` : ''}: ${m.description}`)
-          .join('\n'),
+          .join('\n')
+          // One line, the last: what the shells' network allows (the install step needs its registry).
+          .concat(`\n${networkNote(ctx.config.sandbox)}`),
         counts,
         openPath: path.join(c.dir, 'architecture.md'),
       };

@@ -54,6 +54,16 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (moduleTest) config.moduleTestCommand = moduleTest;
   const integrationTest = text(s.get('integrationTestCommand'));
   if (integrationTest) config.integrationTestCommand = integrationTest;
+  // The sandbox settings are machine-scoped (package.json): a repository's .vscode/settings.json cannot turn them off.
+  const domains = s.get<unknown>('sandbox.allowedDomains');
+  config.sandbox = {
+    enabled: s.get<boolean>('sandbox.enabled') !== false,
+    allowedDomains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string' && d.trim() !== '').map((d) => d.trim()) : [],
+  };
+  const mcpAccess = s.get<unknown>('mcp.access');
+  if (mcpAccess && typeof mcpAccess === 'object' && !Array.isArray(mcpAccess) && Object.keys(mcpAccess).length) {
+    config.mcpAccess = mcpAccess as PipelineConfig['mcpAccess'];
+  }
   const budget = s.get<number>('budgetUsd');
   if (typeof budget === 'number' && Number.isFinite(budget) && budget > 0) config.budgetUsd = budget;
   return config;
