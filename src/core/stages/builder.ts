@@ -2,7 +2,7 @@
  * One builder run for one module (first build or a fix cycle). The builder may change only its
  * module folder, its brain file, its training pairs and its own conflict report; contracts are
  * read-only. Whatever it leaves uncommitted inside those paths the engine commits with the agent as
- * author; anything it changed elsewhere (bash is not path-confined) is reported, never committed
+ * author; anything it changed elsewhere (its shell may write anywhere in its worktree) is reported, never committed
  * by the engine.
  */
 import * as fs from 'node:fs';

@@ -42,7 +42,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
       ...moduleVars(ctx, name),
       attempt,
       scope_note: outOfScope.length
-        ? `The engine found changes outside the module folder (bash is not path-confined): ${outOfScope.join(', ')}. Judge whether they break the contract or other modules.`
+        ? `The engine found changes outside the module folder (the shell may write anywhere in the worktree): ${outOfScope.join(', ')}. Judge whether they break the contract or other modules.`
         : 'The engine found no changes outside the module folder.',
     },
     isComplete: () => slot.value !== undefined,
