@@ -5,7 +5,11 @@
  * see it; the server crashing mid-call is a clear tool error and the run goes on.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { openRunMcp } from '../../src/core/mcp/runMcp';
+import { openRunSandbox } from '../../src/core/sandbox/runSandbox';
 import { readJournal } from '../../src/core/run/journal';
 import { startScriptedModel } from '../../src/scripted';
 import { sampleDescription } from '../../src/scripted';
@@ -65,6 +69,38 @@ describe('MCP servers (real MCP client, stdio server in the sandbox)', function 
       assert.ok(!JSON.stringify(journal).includes(TOKEN), 'the token is in the journal');
     } finally {
       await model.close();
+    }
+  });
+});
+
+describe('MCP servers that cannot start', function () {
+  this.timeout(60_000);
+  it('are reported once and their tools left out; the role gets the other servers\' tools', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-mcp-'));
+    const sandbox = await openRunSandbox({ enabled: true, allowedDomains: [] }, { repoRoot: root, runsRoot: root });
+    const warnings: string[] = [];
+    const mcp = openRunMcp(
+      {
+        broken: { command: '/bin/sh', args: ['-c', 'echo "broken server: no database configured" >&2; exit 1'], env: {} },
+        notes: { command: process.execPath, args: [SERVER], env: { NOTES_TOKEN: TOKEN } },
+      },
+      { builder: { broken: '*', notes: ['lookup'] } },
+      { sandbox, cwd: root, warn: (m) => warnings.push(m) },
+    );
+    const observe = { call: () => undefined, result: () => undefined };
+    try {
+      const first = await mcp.toolsFor('builder', observe);
+      const second = await mcp.toolsFor('builder', observe);
+      assert.deepEqual(first.map((t) => t.name), ['mcp__notes__lookup']);
+      assert.deepEqual(second.map((t) => t.name), ['mcp__notes__lookup']);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /MCP server "broken" could not start: .*broken server: no database configured/);
+      const answer = await first[0]!.run({ topic: 'x' }, undefined);
+      assert.match(JSON.stringify(answer), /notes on x/);
+    } finally {
+      await mcp.close();
+      await sandbox.close();
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

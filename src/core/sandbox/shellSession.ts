@@ -64,6 +64,8 @@ export class SandboxedShell {
     proc.stderr.setEncoding('utf8');
     proc.stdout.on('data', (d: string) => this.#append(d));
     proc.stderr.on('data', (d: string) => this.#append(d));
+    // A shell that could not be spawned at all: the next exec says the session is gone.
+    proc.once('error', (e) => this.#append(`\n[bash could not start: ${e.message}]\n`));
     proc.once('close', () => {
       this.#closed = true;
       this.#end();
