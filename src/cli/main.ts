@@ -12,7 +12,7 @@ import { cliGate } from './gate';
 import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
 import { detectMode } from '../core/mode';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
-import type { RunHandle, RunResult } from '../core/api';
+import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
@@ -76,6 +76,9 @@ function cwdOf(args: ParsedArgs): string {
   return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
 }
 
+/** The offline demo's model, injected into the engine: the built-in scripted model, one per run. */
+const offlineModel: OfflineModelStarter = () => startScriptedModel({});
+
 function offlineOf(args: ParsedArgs): boolean {
   return args.flags.has('offline') || !process.env.ANTHROPIC_API_KEY;
 }
@@ -91,7 +94,7 @@ async function cmdStart(args: ParsedArgs): Promise<number> {
   if (mode === 'unclear') console.log('(No build or audit verb in the description: treating it as a build.)');
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
-  const handle = await startRun({ repoRoot: cwdOf(args), description, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  const handle = await startRun({ repoRoot: cwdOf(args), description, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
   return follow(handle, cwdOf(args));
 }
 
@@ -100,7 +103,7 @@ async function cmdResume(args: ParsedArgs): Promise<number> {
   if (!runId) throw new UsageError('resume needs a RUN_ID (see `build-pipeline status`)');
   const previous = (await listRuns(cwdOf(args))).find((r) => r.runId === runId);
   const offline = args.flags.has('offline') || (previous?.offline ?? false) || !process.env.ANTHROPIC_API_KEY;
-  const handle = await resumeRun({ repoRoot: cwdOf(args), runId, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  const handle = await resumeRun({ repoRoot: cwdOf(args), runId, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
   return follow(handle, cwdOf(args));
 }
 
@@ -200,7 +203,7 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
     git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'initial commit');
   }
   console.log(`Demo repository: ${dir}`);
-  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, gate: cliGate(true), approver: '--yes' });
+  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, offlineModel, gate: cliGate(true), approver: '--yes' });
   const code = await follow(handle, dir);
   if (code === 0) {
     console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);
