@@ -2,7 +2,7 @@
  * The engine's public surface, shared by the CLI and the VS Code adapter. Everything a front end
  * needs goes through here: start or resume a run, watch its events, answer its gates, read state.
  */
-import type { PipelineConfig } from './config';
+import type { ConfigOverrides } from './config';
 import type { RunState, RunStatus } from './contracts/schemas';
 import type { Event, PipelineEvent } from './events';
 
@@ -32,7 +32,8 @@ export type GateHandler = (request: GateRequest, signal: AbortSignal) => Promise
 /** What starting and resuming have in common: where, how to reach the model, who answers gates. */
 export interface RunOptionsBase {
   repoRoot: string;
-  config?: Partial<PipelineConfig>;
+  /** Overrides of `.build-pipeline.json`, entry by entry (see ConfigOverrides). */
+  config?: ConfigOverrides;
   /** Overrides ANTHROPIC_API_KEY from the environment (the extension passes its SecretStorage key). */
   apiKey?: string;
   gate: GateHandler;

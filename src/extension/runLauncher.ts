@@ -34,7 +34,8 @@ export class RunLauncher {
     return {
       repoRoot,
       apiKey: access.apiKey,
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      // Scoped to the repository's folder, so folder settings count as set too.
+      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot))),
       gate: this.gates.handler,
       approver: 'vscode',
     };

@@ -18,6 +18,10 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
+  'qc-major-always',
+  // The scaffold never writes the target module's folder: conformance fails in every round.
+  'scaffold-nonconforming',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
