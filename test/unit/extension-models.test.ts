@@ -8,6 +8,7 @@ import type { PipelineEvent } from '../../src/core/events';
 import type { ModelChange } from '../../src/extension/models/changes';
 import { CostTracker } from '../../src/extension/models/costTracker';
 import { describeEvent } from '../../src/extension/models/eventText';
+import { costLabel, costSentence } from '../../src/extension/models/format';
 import { LocksModel } from '../../src/extension/models/locksModel';
 import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
@@ -210,6 +211,13 @@ describe('extension helpers', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('offline, cost labels say the figure is at API prices and nothing was charged', () => {
+    assert.equal(costLabel(0.4213, true), '≈$0.42 at API prices');
+    assert.equal(costLabel(0.4213, false), '≈$0.42');
+    assert.equal(costSentence(0.4213, true), 'estimated cost at API prices: $0.42 (the scripted model charged nothing)');
+    assert.equal(costSentence(0.4213, false), 'estimated cost ≈$0.42');
   });
 
   it('events read as human words in the log', () => {
