@@ -1,11 +1,12 @@
 /**
  * Starting and resuming runs: the one entry point the CLI and the VS Code extension share.
  * It prepares the run directory, the integration branch and worktree, the model client (the real
- * API, or the built-in scripted model offline) and then walks the stage list.
+ * API, or offline the stand-in the caller injects) and then walks the stage list. The engine never
+ * imports the scripted model: it is a test double and a demo, and the front ends provide it.
  */
 import * as fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
+import type { OfflineModel, ResumeRunOptions, RunHandle, RunOptionsBase, RunResult, RunSummary, StartRunOptions } from './api';
 import { loadConfig, type PipelineConfig } from './config';
 import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
@@ -20,12 +21,11 @@ import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
-import { startScriptedModel } from '../scripted';
-import type { ScriptedModelHandle } from '../scripted/types';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
+  assertModelReachable(opts, opts.offline);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
@@ -74,11 +74,22 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
+  const offline = opts.offline ?? store.state.offline;
+  assertModelReachable(opts, offline);
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
   });
-  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline });
+  return launch(store, config, { ...opts, offline });
+}
+
+/** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
+function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
+  if (offline && !opts.offlineModel && !opts.baseURL) {
+    throw new Error(
+      'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
+    );
+  }
 }
 
 function secretsOf(apiKey?: string): string[] {
@@ -88,17 +99,17 @@ function secretsOf(apiKey?: string): string[] {
 async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions): Promise<RunHandle> {
   const releaseLock = acquireRunLock(store.paths.runDir);
   const controller = new AbortController();
-  let scripted: ScriptedModelHandle | undefined;
+  let offlineModel: OfflineModel | undefined;
   let baseURL = opts.baseURL;
   const offline = opts.offline ?? false;
-  if (offline && !baseURL) {
+  if (offline && !baseURL && opts.offlineModel) {
     try {
-      scripted = await startScriptedModel(opts.scriptedModel ?? {});
+      offlineModel = await opts.offlineModel();
     } catch (e) {
       releaseLock();
       throw e;
     }
-    baseURL = scripted.url;
+    baseURL = offlineModel.url;
   }
   const client = new Anthropic({
     apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
@@ -175,7 +186,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
         s.haltReason = (e as Error).message;
       });
     } finally {
-      await scripted?.close();
+      await offlineModel?.close();
       releaseLock();
     }
     writeRunReport(store.state);
@@ -203,6 +214,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     retries,
     tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
     costUsd: state.costUsd,
+    offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
   };
