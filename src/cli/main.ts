@@ -10,6 +10,8 @@ import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args
 import { eventLine, summaryText } from './render';
 import { cliGate } from './gate';
 import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
+import { PreflightError } from '../core/preflight';
+import { cacheShareByRole, costBreakdown } from '../core/run/report';
 import { detectMode } from '../core/mode';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { RunHandle, RunResult } from '../core/api';
@@ -62,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
+    // A refused key or an unavailable model is a setting to change: a usage error, reported before anything was created.
+    if (PreflightError.is(e, 'apiKey') || PreflightError.is(e, 'model')) {
+      console.error(`build-pipeline: ${e.message}`);
+      return 2;
+    }
     console.error(`build-pipeline: ${(e as Error).message}`);
     return 1;
   }
@@ -153,6 +160,9 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
       merges: run.merges,
       usage: run.usage,
       agentUsage: run.agentUsage,
+      costUsd: run.costUsd,
+      cost: costBreakdown(run),
+      cacheShareByRole: cacheShareByRole(run),
     };
     console.log(JSON.stringify(out, null, 2));
     return 0;
