@@ -140,6 +140,10 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   async function route(httpReq: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = 'req_scripted_' + randomBytes(12).toString('hex');
     const path = new URL(httpReq.url ?? '/', `http://${HOST}`).pathname.replace(/\/+$/, '');
+    if (opts.apiKey !== undefined && httpReq.headers['x-api-key'] !== opts.apiKey) {
+      httpReq.resume();
+      return sendApiError(res, requestId, 'authentication_error', 'invalid x-api-key');
+    }
     if (httpReq.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
       httpReq.resume();
       const id = decodeURIComponent(path.slice('/v1/models/'.length));

@@ -17,6 +17,9 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  'huge-read',
+  'endless',
+  'long-history',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -68,6 +71,8 @@ export interface ScriptedModelOptions {
   strict?: boolean;
   /** Models served (GET /v1/models, and the only ids /v1/messages accepts in strict mode). */
   models?: string[];
+  /** When set, requests must carry this key in `x-api-key`; any other gets 401 authentication_error, as the API answers. */
+  apiKey?: string;
   /** Context window of every model, in (estimated) tokens; strict mode refuses longer prompts. Default 200000. */
   contextWindowTokens?: number;
   /** Value of the `retry-after` header (seconds, fractions allowed) on 429 and 529 replies. Default 0. */

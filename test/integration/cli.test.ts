@@ -40,7 +40,10 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.ok(fs.existsSync(json.runDir));
     assert.deepEqual(json.stages.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done']);
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
-    assert.ok(json.usage.input > 0);
+    assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);
+    // Cost per agent, module and stage and the cache share per role are in the stored state.
+    assert.ok(json.costUsd > 0 && json.cost.byStage.build > 0 && json.cost.byModule.greeter > 0 && json.cost.byAgent['architect-1'] > 0, JSON.stringify(json.cost));
+    for (const role of ['architect', 'scaffold', 'builder', 'qc']) assert.ok(json.cacheShareByRole[role] > 0 && json.cacheShareByRole[role] <= 1, `${role}: ${json.cacheShareByRole[role]}`);
 
     const v = cli(['validate', '--cwd', path.join(json.runDir, 'worktrees', 'integration')]);
     assert.equal(v.code, 0, v.out + v.err);

@@ -122,16 +122,25 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
   const toolDefs = req.tools.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => (BETA_CLIENT_TOOL_UNION_KEYS as readonly string[]).includes(k))) as unknown as BetaToolUnion);
   const thinking = thinkingParam(req.thinkingBudget, req.maxTokens);
 
-  /** Clears old tool results when the next request would pass the share of the window (or always, when `force`). */
+  /**
+   * Clears old tool results when the next request would pass the share of the window (or always,
+   * when `force`). It clears down to half that share, keeping as many recent tool turns as fit, so
+   * sweeps (each of which rewrites the cached prefix) come in rare bursts rather than every turn.
+   */
   const bound = (force: boolean): number => {
     const tokens = conversationTokens(system, toolDefs, messages);
-    if (!force && tokens < limits.windowTokens * limits.clearAtShare) return 0;
-    const { messages: smaller, cleared } = clearOldToolResults(messages, force ? 1 : limits.keepRecentToolTurns);
-    if (cleared > 0) {
-      messages = smaller;
-      rt.emit({ type: 'log', level: 'info', message: `${req.agentId}: cleared ${cleared} old tool result(s) to stay within the context window (about ${tokens} tokens before, window ${limits.windowTokens})` });
+    const clearAt = limits.windowTokens * limits.clearAtShare;
+    if (!force && tokens < clearAt) return 0;
+    let best = { messages, cleared: 0 };
+    for (let keep = force ? 1 : limits.keepRecentToolTurns; keep >= 1; keep--) {
+      best = clearOldToolResults(messages, keep);
+      if (conversationTokens(system, toolDefs, best.messages) <= clearAt / 2) break;
     }
-    return cleared;
+    if (best.cleared > 0) {
+      messages = best.messages;
+      rt.emit({ type: 'log', level: 'info', message: `${req.agentId}: cleared ${best.cleared} old tool result(s) to stay within the context window (about ${tokens} tokens before, ${conversationTokens(system, toolDefs, messages)} after, window ${limits.windowTokens})` });
+    }
+    return best.cleared;
   };
 
   try {
