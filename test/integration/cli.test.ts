@@ -80,6 +80,14 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(audit.err, /audit/i);
   });
 
+  it('a model the API does not serve exits 2 before anything is created, naming the setting', () => {
+    fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ tierModels: { opus: 'claude-opus-nope', sonnet: 'claude-sonnet-5-5', haiku: 'claude-haiku-5-5' } }));
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /model "claude-opus-nope" is not available to this API key \(404 from the Models API\); change tierModels\.opus in \.build-pipeline\.json/);
+    assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
+  });
+
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {
     const before = snapshotUserTree(repo);
     const child = spawn(process.execPath, [CLI, 'start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { env: env(), stdio: 'ignore' });

@@ -12,6 +12,7 @@ import { LocksModel } from '../../src/extension/models/locksModel';
 import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
 import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
+import { agentLimitsFor, ConfigSchema } from '../../src/core/config';
 import { StagesModel } from '../../src/extension/models/stagesModel';
 
 const usage = (input: number, output: number): Usage => ({ input, output, cacheRead: 0, cacheWrite: 0, calls: 1 });
@@ -174,6 +175,27 @@ describe('extension helpers', () => {
     assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 8, haiku: 12 });
     assert.equal(config.budgetUsd, undefined, '0 means no budget');
     assert.equal(config.moduleTestCommand, 'npm test -- {module}');
+  });
+
+  it('agent limits and context settings reach the engine config only where the user set them, and validate', () => {
+    const values: Record<string, unknown> = {
+      roleLimits: { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300, bogus: 1 }, qc: {} },
+      tierLimits: { haiku: { maxTokens: 8000 } },
+      maxAgentTurns: 90,
+      toolResultMaxChars: 20_000,
+    };
+    const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
+    assert.deepEqual(config.roleLimits, { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300 } });
+    assert.deepEqual(config.tierLimits, { haiku: { maxTokens: 8000 } });
+    assert.equal(config.maxAgentTurns, 90);
+    assert.equal(config.maxTokens, undefined);
+    assert.equal(config.contextWindowTokens, undefined);
+    const engine = ConfigSchema.parse(config);
+    assert.deepEqual(agentLimitsFor(engine, 'architect', 'opus'), { maxTokens: 64_000, maxTurns: 90, thinkingBudget: 0 });
+    assert.deepEqual(agentLimitsFor(engine, 'qc', 'haiku'), { maxTokens: 8000, maxTurns: 90, thinkingBudget: 0 });
+    const none = settingsToConfig({ get: () => undefined });
+    assert.equal(none.roleLimits, undefined);
+    assert.equal(none.toolResultMaxChars, undefined);
   });
 
   it('events read as human words in the log', () => {

@@ -54,7 +54,42 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (moduleTest) config.moduleTestCommand = moduleTest;
   const integrationTest = text(s.get('integrationTestCommand'));
   if (integrationTest) config.integrationTestCommand = integrationTest;
+  // Agent limits and context bounds: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
+  const roleLimits = limitsByKey(s.get('roleLimits'), ['architect', 'scaffold', 'builder', 'qc']);
+  if (roleLimits) config.roleLimits = roleLimits;
+  const tierLimits = limitsByKey(s.get('tierLimits'), TIERS);
+  if (tierLimits) config.tierLimits = tierLimits;
+  const maxTokens = positiveInt(s.get('maxTokens'));
+  if (maxTokens) config.maxTokens = maxTokens;
+  const maxAgentTurns = positiveInt(s.get('maxAgentTurns'));
+  if (maxAgentTurns) config.maxAgentTurns = maxAgentTurns;
+  const toolResultMaxChars = positiveInt(s.get('toolResultMaxChars'));
+  if (toolResultMaxChars) config.toolResultMaxChars = toolResultMaxChars;
+  const contextWindowTokens = positiveInt(s.get('contextWindowTokens'));
+  if (contextWindowTokens) config.contextWindowTokens = contextWindowTokens;
   const budget = s.get<number>('budgetUsd');
   if (typeof budget === 'number' && Number.isFinite(budget) && budget > 0) config.budgetUsd = budget;
   return config;
+}
+
+type Limits = { maxTokens?: number; maxTurns?: number; thinkingBudget?: number };
+
+/** `{ role: { maxTokens, maxTurns, thinkingBudget } }` from a settings object, keeping only usable numbers; undefined when empty. */
+function limitsByKey<K extends string>(v: unknown, keys: readonly K[]): Partial<Record<K, Limits>> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const out: Partial<Record<K, Limits>> = {};
+  for (const key of keys) {
+    const entry = (v as Record<string, unknown>)[key];
+    if (!entry || typeof entry !== 'object') continue;
+    const e = entry as Record<string, unknown>;
+    const limits: Limits = {};
+    const maxTokens = positiveInt(e['maxTokens']);
+    const maxTurns = positiveInt(e['maxTurns']);
+    const thinking = e['thinkingBudget'];
+    if (maxTokens) limits.maxTokens = maxTokens;
+    if (maxTurns) limits.maxTurns = maxTurns;
+    if (typeof thinking === 'number' && Number.isInteger(thinking) && thinking >= 0) limits.thinkingBudget = thinking;
+    if (Object.keys(limits).length > 0) out[key] = limits;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
