@@ -1,11 +1,12 @@
 /**
  * Starting and resuming runs: the one entry point the CLI and the VS Code extension share.
  * It prepares the run directory, the integration branch and worktree, the model client (the real
- * API, or the built-in scripted model offline) and then walks the stage list.
+ * API, or offline the stand-in the caller injects) and then walks the stage list. The engine never
+ * imports the scripted model: it is a test double and a demo, and the front ends provide it.
  */
 import * as fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
+import type { OfflineModel, ResumeRunOptions, RunHandle, RunOptionsBase, RunResult, RunSummary, StartRunOptions } from './api';
 import { loadConfig, type PipelineConfig } from './config';
 import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
@@ -20,8 +21,7 @@ import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
-import { startScriptedModel } from '../scripted';
-import type { ScriptedModelHandle } from '../scripted/types';
+import { preflight } from './preflight';
 import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
 import { openRunMcp } from './mcp/runMcp';
 import { mcpSecrets } from './mcp/config';
@@ -29,6 +29,7 @@ import { mcpSecrets } from './mcp/config';
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
+  assertModelReachable(opts, opts.offline);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
@@ -37,6 +38,11 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
   // Before anything is created: where the sandbox cannot start, the run does not start.
   const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  // Preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
+  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   const runId = newRunId();
   const paths = runPaths(runsRoot, runId);
   createRunDir(paths);
@@ -61,17 +67,22 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     gates: [],
     usage: emptyUsage(),
     agentUsage: {},
+    agentCostUsd: {},
+    roleUsage: {},
     costUsd: 0,
     merges: [],
   };
   const store = new RunStore(paths, state, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
-  await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head).catch(async (e) => {
+  try {
+    await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
+  } catch (e) {
+    await model.close();
     await sandbox.close();
     throw e;
-  });
-  return launch(store, config, opts, sandbox);
+  }
+  return launch(store, config, opts, model, sandbox);
 }
 
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
@@ -85,46 +96,81 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
+  const offline = opts.offline ?? store.state.offline;
+  assertModelReachable(opts, offline);
   const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  const model = await connectChecked(config, opts, offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
     s.shellsSandboxed = sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline }, sandbox);
+  return launch(store, config, { ...opts, offline }, model, sandbox);
 }
 
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
-}
-
-async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, sandbox: RunSandbox): Promise<RunHandle> {
-  let releaseLock: () => void;
-  try {
-    releaseLock = acquireRunLock(store.paths.runDir);
-  } catch (e) {
-    await sandbox.close();
-    throw e;
+/** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
+function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
+  if (offline && !opts.offlineModel && !opts.baseURL) {
+    throw new Error(
+      'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
+    );
   }
-  const controller = new AbortController();
-  let scripted: ScriptedModelHandle | undefined;
+}
+
+/** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
+interface ModelConnection {
+  client: Anthropic;
+  contextWindows: Record<string, number>;
+  close(): Promise<void>;
+}
+
+async function connectChecked(config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, offline: boolean): Promise<ModelConnection> {
+  let offlineModel: OfflineModel | undefined;
   let baseURL = opts.baseURL;
-  const offline = opts.offline ?? false;
-  if (offline && !baseURL) {
-    try {
-      scripted = await startScriptedModel(opts.scriptedModel ?? {});
-    } catch (e) {
-      releaseLock();
-      await sandbox.close();
-      throw e;
-    }
-    baseURL = scripted.url;
+  if (offline && !baseURL && opts.offlineModel) {
+    offlineModel = await opts.offlineModel();
+    baseURL = offlineModel.url;
   }
   const client = new Anthropic({
     apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
     ...(baseURL ? { baseURL } : {}),
     maxRetries: config.sdkMaxRetries,
   });
+  const close = async () => void (await offlineModel?.close());
+  try {
+    const { contextWindows } = config.skipPreflight ? { contextWindows: {} } : await preflight(client, config);
+    return { client, contextWindows, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
+}
+
+async function launch(
+  store: RunStore,
+  config: PipelineConfig,
+  opts: StartRunOptions | ResumeRunOptions,
+  model: ModelConnection,
+  sandbox: RunSandbox,
+): Promise<RunHandle> {
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireRunLock(store.paths.runDir);
+  } catch (e) {
+    await model.close();
+    await sandbox.close();
+    throw e;
+  }
+  const controller = new AbortController();
+  const offline = opts.offline ?? false;
+  const client = model.client;
   const limiter = new TierLimiter(config.waveLimits);
   const mcp = openRunMcp(config.mcpServers, config.mcpAccess, {
     sandbox,
@@ -143,7 +189,16 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       // Saved with the next state update; stage and module totals are added by the stages themselves.
       addUsage(store.state.usage, e.usage);
       addUsage((store.state.agentUsage[e.agentId] ??= emptyUsage()), e.usage);
-      store.state.costUsd += estimateUsd(e.usage, agentModels.get(e.agentId));
+      addUsage(((store.state.roleUsage ??= {})[e.role] ??= emptyUsage()), e.usage);
+      // Dollars per agent, module and stage live in the run state, so they survive a reload or a resume.
+      const usd = estimateUsd(e.usage, agentModels.get(e.agentId));
+      store.state.costUsd += usd;
+      const agentCost = (store.state.agentCostUsd ??= {});
+      agentCost[e.agentId] = (agentCost[e.agentId] ?? 0) + usd;
+      const mod = e.module ? store.state.modules.find((m) => m.name === e.module) : undefined;
+      if (mod) mod.costUsd = (mod.costUsd ?? 0) + usd;
+      const stage = store.state.stages.find((st) => st.id === e.stage);
+      if (stage) stage.costUsd = (stage.costUsd ?? 0) + usd;
       if (config.budgetUsd > 0 && store.state.costUsd >= config.budgetUsd && !controller.signal.aborted) {
         budgetReached =
           `budget of $${config.budgetUsd.toFixed(2)} reached ($${store.state.costUsd.toFixed(4)} spent, estimated); ` +
@@ -175,6 +230,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       signal: controller.signal,
       turnRetries: config.turnRetries,
       retryBaseDelayMs: config.retryBaseDelayMs,
+      contextWindowOf: (id) => config.contextWindowTokens ?? model.contextWindows[id],
     }),
     modelFor: (tier) => config.tierModels[tier],
     sandbox,
@@ -202,7 +258,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
         s.haltReason = (e as Error).message;
       });
     } finally {
-      await scripted?.close();
+      await model.close();
       await mcp.close();
       await sandbox.close();
       releaseLock();
@@ -232,6 +288,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     retries,
     tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
     costUsd: state.costUsd,
+    offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
     shellsSandboxed: state.shellsSandboxed !== false,

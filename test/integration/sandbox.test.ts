@@ -114,7 +114,8 @@ describe('shell sandbox (real sandbox runtime)', function () {
     process.env.PATH = bin;
     try {
       await assert.rejects(
-        startRun({ repoRoot: repo.root, description: 'a tiny tool', offline: true, gate: approveAll, approver: 'test', config: FAST_CONFIG }),
+        // The model is never asked: the sandbox check comes before the preflight.
+        startRun({ repoRoot: repo.root, description: 'a tiny tool', offline: true, baseURL: 'http://127.0.0.1:9', gate: approveAll, approver: 'test', config: FAST_CONFIG }),
         /the run did not start: the shell sandbox needs bubblewrap \(bwrap\) and socat.*apt-get install bubblewrap socat/,
       );
     } finally {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigSchema, loadConfig } from '../../src/core/config';
-import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
+import { sandboxOverride, settingsToConfig } from '../../src/extension/models/settingsToConfig';
 import { readWorkspaceMcp } from '../../src/core/mcp/workspaceConfig';
 import { checkSandbox } from '../../src/core/sandbox/availability';
 import { credentialPaths, envFilesIn } from '../../src/core/sandbox/policy';
@@ -133,10 +133,15 @@ describe('sandbox and MCP settings from two places', () => {
 
   it('VS Code settings map to the sandbox and MCP access config', () => {
     const values: Record<string, unknown> = { 'sandbox.enabled': false, 'sandbox.allowedDomains': [' registry.npmjs.org ', 3, ''], 'mcp.access': { builder: { docs: '*' } } };
-    const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
+    const config = settingsToConfig({
+      get: <T>(k: string) => values[k] as T | undefined,
+      inspect: <T>(k: string) => (k in values ? { globalValue: values[k] as T } : {}),
+    });
     assert.deepEqual(config.sandbox, { enabled: false, allowedDomains: ['registry.npmjs.org'] });
     assert.deepEqual(config.mcpAccess, { builder: { docs: '*' } });
-    assert.deepEqual(settingsToConfig({ get: () => undefined }).sandbox, { enabled: true, allowedDomains: [] });
+    // Left at its default, the switch still goes along (VS Code always passes sandboxOverride): on.
+    assert.equal(settingsToConfig({ get: () => undefined, inspect: () => ({}) }).sandbox, undefined);
+    assert.deepEqual(sandboxOverride({ get: () => undefined, inspect: () => ({}) }), { enabled: true, allowedDomains: [] });
   });
 
   it('reads .vscode/mcp.json servers, substituting ${workspaceFolder}, and names what it leaves out', () => {

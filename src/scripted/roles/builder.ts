@@ -13,6 +13,7 @@ import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../rep
 import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
+import { misbehaviour } from './builder-misbehave';
 import { escapeTurn, mcpTurn } from './sandbox-probes';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
@@ -119,6 +120,8 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   const { plan, mod } = knownModule(s, calls);
 
   if (ctx.scenario === 'contract-conflict' && s.isTarget) return conflictTurn(ctx, s, mod, calls);
+  const detour = misbehaviour(ctx, s, calls);
+  if (detour) return detour;
 
   const sourceWrite = lastSuccessfulWrite(calls, s.sourcePath);
   const testWrite = lastSuccessfulWrite(calls, s.testPath);
