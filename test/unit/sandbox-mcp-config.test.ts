@@ -58,7 +58,7 @@ describe('sandbox configuration', () => {
     try {
       const r = await checkSandbox({ platform: 'linux', searchPath: empty });
       assert.equal(r.ok, false);
-      assert.match(!r.ok ? r.reason : '', /bubblewrap \(bwrap\) and socat, which is not installed: install it \(Debian\/Ubuntu: `sudo apt-get install bubblewrap socat`/);
+      assert.match(!r.ok ? r.reason : '', /bubblewrap \(bwrap\) and socat, not installed here; to install: Debian\/Ubuntu: `sudo apt-get install bubblewrap socat`/);
       assert.match(!r.ok ? r.reason : '', /sandbox": \{"enabled": false\}/);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
