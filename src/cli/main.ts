@@ -12,6 +12,8 @@ import { eventRenderer, summaryText } from './render';
 import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
 import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
+import { PreflightError } from '../core/preflight';
+import { cacheShareByRole, costBreakdown } from '../core/run/report';
 import { detectMode } from '../core/mode';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
@@ -66,6 +68,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
+    // A refused key or an unavailable model is a setting to change: a usage error, reported before anything was created.
+    if (PreflightError.is(e, 'apiKey') || PreflightError.is(e, 'model')) {
+      console.error(`build-pipeline: ${e.message}`);
+      return 2;
+    }
     console.error(`build-pipeline: ${(e as Error).message}`);
     return 1;
   }
@@ -170,6 +177,9 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
       merges: run.merges,
       usage: run.usage,
       agentUsage: run.agentUsage,
+      costUsd: run.costUsd,
+      cost: costBreakdown(run),
+      cacheShareByRole: cacheShareByRole(run),
     };
     console.log(JSON.stringify(out, null, 2));
     return 0;

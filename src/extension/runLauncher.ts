@@ -20,13 +20,33 @@ export class RunLauncher {
   ) {}
 
   async start(repoRoot: string, description: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline });
-    this.follow(handle, access.offline);
+    const handle = await this.preflighted(this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline }));
+    if (handle) this.follow(handle, access.offline);
   }
 
   async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.resumeRun({ ...this.runOptions(repoRoot, access), runId, offline: access.offline });
-    this.follow(handle, access.offline);
+    const handle = await this.preflighted(this.engine.resumeRun({ ...this.runOptions(repoRoot, access), runId, offline: access.offline }));
+    if (handle) this.follow(handle, access.offline);
+  }
+
+  /**
+   * A refused key or an unavailable model (the engine's preflight, before anything is created) is
+   * shown as an error naming the setting to change, with a button that opens it. Matched by name so
+   * this light bundle does not load the engine's error classes (and the SDK with them).
+   */
+  private async preflighted(started: Promise<RunHandle>): Promise<RunHandle | undefined> {
+    try {
+      return await started;
+    } catch (e) {
+      const err = e as Error & { reason?: string; setting?: { vscode?: string } };
+      if (err?.name !== 'PreflightError' || (err.reason !== 'apiKey' && err.reason !== 'model')) throw e;
+      this.log.error(err.message);
+      const action = err.reason === 'apiKey' ? 'Set API Key' : 'Open Settings';
+      const choice = await vscode.window.showErrorMessage(`Build Pipeline: ${err.message}`, action);
+      if (choice === 'Set API Key') await vscode.commands.executeCommand('buildPipeline.setApiKey');
+      if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', err.setting?.vscode?.split(',')[0]?.trim() ?? 'buildPipeline');
+      return undefined;
+    }
   }
 
   /** What starting and resuming share: the settings as engine config, the key, the gate handler. */

@@ -22,12 +22,27 @@ export const SCENARIOS = [
   'qc-major-always',
   // The scaffold never writes the target module's folder: conformance fails in every round.
   'scaffold-nonconforming',
+  'huge-read',
+  'endless',
+  'long-history',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What happens to one request: served normally, answered with an API error, or cut mid-reply. */
 export type FaultKind = 'ok' | '429' | '500' | '529' | 'cut';
 export type InjectedFault = Exclude<FaultKind, 'ok'>;
+
+/** How a reply can end early (see reply-faults.ts). */
+export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal';
+
+export interface ReplyFault {
+  kind: ReplyFaultKind;
+  /** Only requests of this role (from the task card); any role when absent. */
+  role?: AgentRole;
+  module?: string;
+  /** Assistant messages already in the request: 0 is the agent's first reply. Default 0. */
+  turn?: number;
+}
 
 export type SyntheticShape = 'chain' | 'diamond' | 'wide';
 
@@ -52,6 +67,19 @@ export interface ScriptedModelOptions {
   minCacheTokens?: number;
   /** Lifetime of a cache entry, refreshed on every hit; the API's ephemeral cache lives 5 minutes. */
   cacheTtlMs?: number;
+  /** Replies ending early: cut at max_tokens inside a tool call, pause_turn, refusal. Each is used once. */
+  replyFaults?: ReplyFault[];
+  /**
+   * Strict mode (default on): the real API's request rules are enforced and broken ones answered
+   * with the API's 400/404 errors. Turn off only to probe what a lenient server would let through.
+   */
+  strict?: boolean;
+  /** Models served (GET /v1/models, and the only ids /v1/messages accepts in strict mode). */
+  models?: string[];
+  /** When set, requests must carry this key in `x-api-key`; any other gets 401 authentication_error, as the API answers. */
+  apiKey?: string;
+  /** Context window of every model, in (estimated) tokens; strict mode refuses longer prompts. Default 200000. */
+  contextWindowTokens?: number;
   /** Value of the `retry-after` header (seconds, fractions allowed) on 429 and 529 replies. Default 0. */
   retryAfterSeconds?: number;
   /**
@@ -80,6 +108,17 @@ export interface ScriptedModelStats {
   faults: Record<InjectedFault, number>;
   /** Usage reported on the replies that were delivered in full (or started, for cut streams). */
   tokens: TokenTotals;
+  /** Requests refused by strict mode, with the first refusal's message (for a test's failure output). */
+  rejected: number;
+  firstRejection?: string;
+  /** Reply faults served, by kind. */
+  replyFaults: Record<ReplyFaultKind, number>;
+  /** Longest tool_result text (characters) any request carried: shows whether results are capped. */
+  largestToolResultChars: number;
+  /** Largest request, in estimated tokens: shows whether a conversation stayed within the window. */
+  peakRequestTokens: number;
+  /** Characters of tool results the builder role received over all its requests' newest turns. */
+  toolResultCharsServed: number;
 }
 
 export interface ScriptedModelHandle {

@@ -45,7 +45,10 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.ok(fs.existsSync(json.runDir));
     assert.deepEqual(json.stages.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done']);
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
-    assert.ok(json.usage.input > 0);
+    assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);
+    // Cost per agent, module and stage and the cache share per role are in the stored state.
+    assert.ok(json.costUsd > 0 && json.cost.byStage.build > 0 && json.cost.byModule.greeter > 0 && json.cost.byAgent['architect-1'] > 0, JSON.stringify(json.cost));
+    for (const role of ['architect', 'scaffold', 'builder', 'qc']) assert.ok(json.cacheShareByRole[role] > 0 && json.cacheShareByRole[role] <= 1, `${role}: ${json.cacheShareByRole[role]}`);
 
     const v = cli(['validate', '--cwd', path.join(json.runDir, 'worktrees', 'integration')]);
     assert.equal(v.code, 0, v.out + v.err);
@@ -88,6 +91,14 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(audit.code, 2);
     assert.match(audit.err, /audit/i);
+  });
+
+  it('a model the API does not serve exits 2 before anything is created, naming the setting', () => {
+    fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ tierModels: { opus: 'claude-opus-nope', sonnet: 'claude-sonnet-5-5', haiku: 'claude-haiku-5-5' } }));
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /model "claude-opus-nope" is not available to this API key \(404 from the Models API\); change tierModels\.opus in \.build-pipeline\.json/);
+    assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
   });
 
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {

@@ -100,7 +100,9 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
 
   it('accounts tokens per agent, module, stage and run, including cache reads from the shared prefix', () => {
     const s = run.result.state;
-    assert.ok(s.usage.input > 0 && s.usage.output > 0 && s.usage.calls > 0);
+    // The whole prompt sits under cache breakpoints (shared prefix and the growing conversation), so
+    // uncached input can be 0: what must be there is input in some form.
+    assert.ok(s.usage.input + s.usage.cacheRead + s.usage.cacheWrite > 0 && s.usage.output > 0 && s.usage.calls > 0);
     for (const m of s.modules) assert.ok(m.usage.calls > 0, m.name);
     const stageCalls = s.stages.reduce((n, st) => n + st.usage.calls, 0);
     assert.equal(stageCalls, s.usage.calls);

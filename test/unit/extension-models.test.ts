@@ -13,7 +13,7 @@ import { LocksModel } from '../../src/extension/models/locksModel';
 import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
 import { settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
-import { CONFIG_FILE, defaultConfig, loadConfig } from '../../src/core/config';
+import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig } from '../../src/core/config';
 import { projectRoot } from '../integration/harness';
 
 /** The extension's settings as VS Code reports them: defaults from package.json, `user` set at `level`. */
@@ -218,6 +218,27 @@ describe('extension helpers', () => {
     assert.equal(costLabel(0.4213, false), '≈$0.42');
     assert.equal(costSentence(0.4213, true), 'estimated cost at API prices: $0.42 (the scripted model charged nothing)');
     assert.equal(costSentence(0.4213, false), 'estimated cost ≈$0.42');
+  });
+
+  it('agent limits and context settings reach the engine config only where the user set them, and validate', () => {
+    const values: Record<string, unknown> = {
+      roleLimits: { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300, bogus: 1 }, qc: {} },
+      tierLimits: { haiku: { maxTokens: 8000 } },
+      maxAgentTurns: 90,
+      toolResultMaxChars: 20_000,
+    };
+    const config = settingsToConfig(settingsReader(values));
+    assert.deepEqual(config.roleLimits, { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300 } });
+    assert.deepEqual(config.tierLimits, { haiku: { maxTokens: 8000 } });
+    assert.equal(config.maxAgentTurns, 90);
+    assert.equal(config.maxTokens, undefined);
+    assert.equal(config.contextWindowTokens, undefined);
+    const engine = ConfigSchema.parse(config);
+    assert.deepEqual(agentLimitsFor(engine, 'architect', 'opus'), { maxTokens: 64_000, maxTurns: 90, thinkingBudget: 0 });
+    assert.deepEqual(agentLimitsFor(engine, 'qc', 'haiku'), { maxTokens: 8000, maxTurns: 90, thinkingBudget: 0 });
+    const none = settingsToConfig(settingsReader({}));
+    assert.equal(none.roleLimits, undefined);
+    assert.equal(none.toolResultMaxChars, undefined);
   });
 
   it('events read as human words in the log', () => {

@@ -86,5 +86,40 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   // 0 set on purpose means "no budget" and does override a budget in the file.
   const budget = userValue(s, 'budgetUsd');
   if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
+  // Agent limits and context bounds: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
+  const roleLimits = limitsByKey(userValue(s, 'roleLimits'), ['architect', 'scaffold', 'builder', 'qc']);
+  if (roleLimits) config.roleLimits = roleLimits;
+  const tierLimits = limitsByKey(userValue(s, 'tierLimits'), TIERS);
+  if (tierLimits) config.tierLimits = tierLimits;
+  const maxTokens = positiveInt(userValue(s, 'maxTokens'));
+  if (maxTokens) config.maxTokens = maxTokens;
+  const maxAgentTurns = positiveInt(userValue(s, 'maxAgentTurns'));
+  if (maxAgentTurns) config.maxAgentTurns = maxAgentTurns;
+  const toolResultMaxChars = positiveInt(userValue(s, 'toolResultMaxChars'));
+  if (toolResultMaxChars) config.toolResultMaxChars = toolResultMaxChars;
+  const contextWindowTokens = positiveInt(userValue(s, 'contextWindowTokens'));
+  if (contextWindowTokens) config.contextWindowTokens = contextWindowTokens;
   return config;
+}
+
+type Limits = { maxTokens?: number; maxTurns?: number; thinkingBudget?: number };
+
+/** `{ role: { maxTokens, maxTurns, thinkingBudget } }` from a settings object, keeping only usable numbers; undefined when empty. */
+function limitsByKey<K extends string>(v: unknown, keys: readonly K[]): Partial<Record<K, Limits>> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const out: Partial<Record<K, Limits>> = {};
+  for (const key of keys) {
+    const entry = (v as Record<string, unknown>)[key];
+    if (!entry || typeof entry !== 'object') continue;
+    const e = entry as Record<string, unknown>;
+    const limits: Limits = {};
+    const maxTokens = positiveInt(e['maxTokens']);
+    const maxTurns = positiveInt(e['maxTurns']);
+    const thinking = e['thinkingBudget'];
+    if (maxTokens) limits.maxTokens = maxTokens;
+    if (maxTurns) limits.maxTurns = maxTurns;
+    if (typeof thinking === 'number' && Number.isInteger(thinking) && thinking >= 0) limits.thinkingBudget = thinking;
+    if (Object.keys(limits).length > 0) out[key] = limits;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
