@@ -92,6 +92,16 @@ export const ConfigSchema = z.object({
 });
 export type PipelineConfig = z.infer<typeof ConfigSchema>;
 
+/**
+ * What a front end may override: any setting, and inside the per-tier and per-role tables only the
+ * entries it names (a VS Code setting for the QC tier keeps the file's architect tier).
+ */
+export type ConfigOverrides = Omit<Partial<PipelineConfig>, 'tierModels' | 'roleTiers' | 'waveLimits'> & {
+  tierModels?: Partial<PipelineConfig['tierModels']>;
+  roleTiers?: Partial<PipelineConfig['roleTiers']>;
+  waveLimits?: Partial<PipelineConfig['waveLimits']>;
+};
+
 export const CONFIG_FILE = '.build-pipeline.json';
 
 export function defaultConfig(): PipelineConfig {
@@ -99,7 +109,7 @@ export function defaultConfig(): PipelineConfig {
 }
 
 /** Reads `.build-pipeline.json` from the repository root, if present, and validates it. */
-export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+export function loadConfig(repoRoot: string, overrides: ConfigOverrides = {}): PipelineConfig {
   const file = path.join(repoRoot, CONFIG_FILE);
   let fromFile: unknown = {};
   if (fs.existsSync(file)) {
@@ -109,7 +119,7 @@ export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> 
       throw new Error(`${CONFIG_FILE}: not valid JSON (${(e as Error).message})`);
     }
   }
-  const parsed = ConfigSchema.safeParse({ ...(fromFile as object), ...overrides });
+  const parsed = ConfigSchema.safeParse(mergeOverrides(fromFile, overrides));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${CONFIG_FILE} is invalid:\n  ${problems.join('\n  ')}`);
@@ -127,4 +137,20 @@ export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTi
     maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
     thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
   };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Overrides win entry by entry, one level deep; an override left undefined keeps the file's value. */
+function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown {
+  if (!isPlainObject(fromFile)) return fromFile; // the schema says what is wrong with it
+  const out: Record<string, unknown> = { ...fromFile };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const base = out[key];
+    out[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
+  }
+  return out;
 }

@@ -1,11 +1,12 @@
 /**
  * Starting and resuming runs: the one entry point the CLI and the VS Code extension share.
  * It prepares the run directory, the integration branch and worktree, the model client (the real
- * API, or the built-in scripted model offline) and then walks the stage list.
+ * API, or offline the stand-in the caller injects) and then walks the stage list. The engine never
+ * imports the scripted model: it is a test double and a demo, and the front ends provide it.
  */
 import * as fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
+import type { OfflineModel, ResumeRunOptions, RunHandle, RunOptionsBase, RunResult, RunSummary, StartRunOptions } from './api';
 import { loadConfig, type PipelineConfig } from './config';
 import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
@@ -21,12 +22,11 @@ import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { preflight } from './preflight';
-import { startScriptedModel } from '../scripted';
-import type { ScriptedModelHandle } from '../scripted/types';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
+  assertModelReachable(opts, opts.offline);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
@@ -85,12 +85,26 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
   const offline = opts.offline ?? store.state.offline;
+  assertModelReachable(opts, offline);
   const model = await connectChecked(config, opts, offline);
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
   });
   return launch(store, config, { ...opts, offline }, model);
+}
+
+/** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
+function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
+  if (offline && !opts.offlineModel && !opts.baseURL) {
+    throw new Error(
+      'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
+    );
+  }
+}
+
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
 /** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
@@ -101,18 +115,18 @@ interface ModelConnection {
 }
 
 async function connectChecked(config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, offline: boolean): Promise<ModelConnection> {
-  let scripted: ScriptedModelHandle | undefined;
+  let offlineModel: OfflineModel | undefined;
   let baseURL = opts.baseURL;
-  if (offline && !baseURL) {
-    scripted = await startScriptedModel(opts.scriptedModel ?? {});
-    baseURL = scripted.url;
+  if (offline && !baseURL && opts.offlineModel) {
+    offlineModel = await opts.offlineModel();
+    baseURL = offlineModel.url;
   }
   const client = new Anthropic({
     apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
     ...(baseURL ? { baseURL } : {}),
     maxRetries: config.sdkMaxRetries,
   });
-  const close = async () => void (await scripted?.close());
+  const close = async () => void (await offlineModel?.close());
   try {
     const { contextWindows } = config.skipPreflight ? { contextWindows: {} } : await preflight(client, config);
     return { client, contextWindows, close };
@@ -120,10 +134,6 @@ async function connectChecked(config: PipelineConfig, opts: StartRunOptions | Re
     await close();
     throw e;
   }
-}
-
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
 async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, model: ModelConnection): Promise<RunHandle> {
@@ -245,6 +255,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     retries,
     tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
     costUsd: state.costUsd,
+    offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
   };

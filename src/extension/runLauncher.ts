@@ -7,7 +7,7 @@ import type { RunHandle, RunOptionsBase, RunResult } from '../core/api';
 import type { EngineApi } from './engineBinding';
 import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
-import { formatUsd, titleCase } from './models/format';
+import { costLabel, costSentence, titleCase } from './models/format';
 import { settingsToConfig } from './models/settingsToConfig';
 import type { ModelAccess } from './startFlow';
 
@@ -54,7 +54,8 @@ export class RunLauncher {
     return {
       repoRoot,
       apiKey: access.apiKey,
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      // Scoped to the repository's folder, so folder settings count as set too.
+      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot))),
       gate: this.gates.handler,
       approver: 'vscode',
     };
@@ -81,7 +82,7 @@ export class RunLauncher {
         const report = () => {
           const stage = handle.state().stages.find((s) => s.status === 'running' || s.status === 'waiting');
           const gate = this.gates.waiting ? `waiting at the ${this.gates.waiting.gate} gate` : '';
-          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ≈${formatUsd(this.controller.costUsd)}`;
+          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ${costLabel(this.controller.costUsd, offline)}`;
           if (message !== last) progress.report({ message: (last = message) });
         };
         const sub = this.controller.onDidChange(report);
@@ -93,7 +94,7 @@ export class RunLauncher {
       },
     );
     done.then(
-      (result) => this.announce(result),
+      (result) => this.announce(result, offline),
       (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         this.log.error(`Run ${handle.runId} failed: ${message}`);
@@ -102,10 +103,10 @@ export class RunLauncher {
     );
   }
 
-  private announce(result: RunResult): void {
+  private announce(result: RunResult, offline: boolean): void {
     const s = result.summary;
     const merged = s.modules.filter((m) => m.status === 'merged').length;
-    const cost = `≈${formatUsd(this.controller.costUsd)}`;
+    const cost = costSentence(this.controller.costUsd, offline);
     switch (result.status) {
       case 'succeeded':
         void vscode.window.showInformationMessage(`Build Pipeline finished: ${merged}/${s.modules.length} modules merged, ${s.merges} merges, ${cost}.`);

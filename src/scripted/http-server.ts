@@ -62,6 +62,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     });
 
   async function messages(req: MessagesRequest, res: http.ServerResponse, requestId: string): Promise<void> {
+    opts.onRequest?.(req);
     const c = readConversation(req);
     stats.request(c.card.role);
     measure(req);

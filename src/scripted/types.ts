@@ -3,6 +3,7 @@
  * faults) and the handle a test or the offline demo gets back. The scripted model stands in for the
  * Anthropic API so that no test and no demo ever reaches the real service.
  */
+import type { MessagesRequest } from './api-types';
 
 /** Ways the scripted agents misbehave, each exercising one engine path (see scenarios in README-like docs of index.ts). */
 export const SCENARIOS = [
@@ -20,6 +21,10 @@ export const SCENARIOS = [
   'huge-read',
   'endless',
   'long-history',
+  // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
+  'qc-major-always',
+  // The scaffold never writes the target module's folder: conformance fails in every round.
+  'scaffold-nonconforming',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -77,7 +82,15 @@ export interface ScriptedModelOptions {
   contextWindowTokens?: number;
   /** Value of the `retry-after` header (seconds, fractions allowed) on 429 and 529 replies. Default 0. */
   retryAfterSeconds?: number;
+  /**
+   * Sees every well-formed Messages request as it arrived, before it is answered: lets a test prove
+   * what an agent was told (a fix-cycle builder's findings) from what actually went over the wire.
+   */
+  onRequest?: (request: ReceivedRequest) => void;
 }
+
+/** What `onRequest` is given: the request body as the SDK sent it, after the server's own checks. */
+export type ReceivedRequest = MessagesRequest;
 
 export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'unknown';
 

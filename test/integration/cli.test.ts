@@ -32,6 +32,11 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(r.out, /greeter: QC PASS/);
     assert.match(r.out, /Run \d{8}-\d{6}-[0-9a-f]{8}: succeeded/);
     assert.match(r.out, /Tokens: \d+ in, \d+ out, \d+ cache read, \d+ cache write/);
+    // Offline, the dollar figure says it is what the real API would have charged.
+    assert.match(r.out, /^Estimated cost at API prices: \$\d+\.\d\d \(the scripted model charged nothing\)$/m);
+    // A gate is one line: what it is about, and who decided what.
+    const gateLines = r.out.split('\n').filter((l) => /blueprint|waiting|Blueprint ready/i.test(l));
+    assert.deepEqual(gateLines.map((l) => l.replace(/\d+/g, 'N')), ['⏸ gate blueprint: Blueprint ready: N modules, N ADRs, N locked decisions — approved by --yes']);
 
     const s = cli(['status', '--cwd', repo.root, '--json']);
     assert.equal(s.code, 0, s.err);
@@ -53,6 +58,8 @@ describe('CLI (dist/cli.js as a real process)', function () {
   it('without a TTY and without --yes it stops at the gate with exit 3 and says how to approve; resume --yes finishes', () => {
     const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline']);
     assert.equal(r.code, 3, r.out + r.err);
+    assert.equal(r.out.split('\n').filter((l) => l.includes('gate blueprint')).length, 1, r.out);
+    assert.match(r.out, /^⏸ gate blueprint: Blueprint ready: .* — waiting for approval$/m);
     const m = /build-pipeline resume (\S+) --cwd .* --yes/.exec(r.out);
     assert.ok(m, r.out);
     const again = cli(['resume', m![1]!, '--cwd', repo.root, '--yes']);
@@ -75,6 +82,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(cli(['frobnicate']).code, 2);
     assert.equal(cli(['start', '--cwd', repo.root]).code, 2);
     assert.equal(cli(['start', 'x', '--bogus']).code, 2);
+    // A RUN_ID of the wrong shape and an extra operand are mistakes in the command line itself.
+    for (const args of [['resume', '../../etc', '--cwd', repo.root], ['status', 'nope', '--cwd', repo.root], ['resume', '20260101-120000-0123abcd', 'extra', '--cwd', repo.root], ['validate', 'extra']]) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, /Usage:/);
+    }
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(audit.code, 2);
     assert.match(audit.err, /audit/i);
@@ -125,5 +138,36 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const formatterBuilds = journal.filter((e) => e.type === 'agent-started' && e.agentId?.startsWith('builder-formatter'));
     assert.equal(formatterBuilds.length, 1, 'formatter built once across the crash');
     assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
+  it('errors in the world exit 1 without the usage text: no such folder, no repository, no such run, a run already active', () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(repo.root), 'bp-not-a-repo-'));
+    try {
+      const cases: [string[], RegExp][] = [
+        [['start', 'Build a greeter.', '--cwd', path.join(outside, 'missing'), '--offline'], /no such directory/],
+        [['start', 'Build a greeter.', '--cwd', outside, '--offline'], /is not inside a git working tree/],
+        [['status', '--cwd', outside], /is not inside a git working tree/],
+        [['resume', '20260101-120000-0123abcd', '--cwd', repo.root], /no run 20260101-120000-0123abcd in /],
+        [['status', '20260101-120000-0123abcd', '--cwd', repo.root], /no run 20260101-120000-0123abcd/],
+      ];
+      for (const [args, message] of cases) {
+        const r = cli(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
+        assert.match(r.err, message);
+        assert.doesNotMatch(r.err, /Usage:/);
+      }
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    // A run waiting at its gate, whose lock is held by a live process (this test's): resume and start refuse with 1.
+    const waiting = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline']);
+    assert.equal(waiting.code, 3, waiting.out + waiting.err);
+    const runId = /build-pipeline resume (\S+)/.exec(waiting.out)![1]!;
+    fs.writeFileSync(path.join(repo.root, '.git', 'build-pipeline', 'runs', runId, 'lock'), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+    for (const args of [['resume', runId, '--cwd', repo.root, '--yes'], ['start', 'Build a greeter.', '--cwd', repo.root, '--offline', '--yes']]) {
+      const r = cli(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, new RegExp(`run ${runId} is already being driven by process ${process.pid}`));
+    }
   });
 });
