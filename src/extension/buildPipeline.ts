@@ -123,7 +123,8 @@ export class BuildPipeline extends Disposable {
   /** The view descriptions say when a run is the offline demo, so nobody mistakes it for real output. */
   private describeViews(): void {
     const state = this.controller.runState;
-    const label = state ? `${state.offline ? 'demo (scripted model) · ' : ''}${state.status}` : undefined;
+    // Also when shells ran without the sandbox (the user turned it off): every view says so.
+    const label = state ? `${state.offline ? 'demo (scripted model) · ' : ''}${state.shellsSandboxed === false ? 'shells NOT sandboxed · ' : ''}${state.status}` : undefined;
     for (const v of this.views) v.description = label;
   }
 
