@@ -16,6 +16,7 @@ import type { RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
+import { cmdPlan, PLAN_USAGE } from './planCommands';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -24,6 +25,7 @@ const USAGE = `Usage:
   build-pipeline validate [--cwd DIR]
   build-pipeline scripted-model [--port N] [--latency-ms L] [--scenario NAME]
   build-pipeline demo [--dir DIR]
+${PLAN_USAGE}
 
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
 Exit codes: 0 success, 1 halted or cancelled, 2 usage error, 3 awaiting approval.`;
@@ -57,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdScriptedModel(args);
       case 'demo':
         return await cmdDemo(args);
+      case 'plan':
+        return await cmdPlan(args);
       default:
         return usage(`unknown command ${args.command}`);
     }

@@ -1,0 +1,82 @@
+/**
+ * `build-pipeline plan` and `build-pipeline implement`: phased plans carried out by a team (SPEC T1–T6).
+ * Kept apart from main.ts so the pipeline's commands and these grow independently.
+ */
+import * as path from 'node:path';
+import { strFlag, UsageError, type ParsedArgs } from './args';
+import { loadConfig } from '../core/config';
+import { openRepo } from '../core/git';
+import { createPlan } from '../core/plans/create';
+import { openModelSession } from '../core/plans/session';
+import { formatPlanProblems } from '../core/plans/schema';
+import type { TeamEvent } from '../core/plans/events';
+
+export const PLAN_USAGE = `  build-pipeline plan "<description>" [--cwd DIR] [--offline]
+  build-pipeline implement PLAN_DIR [--cwd DIR] [--yes] [--offline]`;
+
+function cwdOf(args: ParsedArgs): string {
+  return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
+}
+
+function offlineOf(args: ParsedArgs): boolean {
+  return args.flags.has('offline') || !process.env.ANTHROPIC_API_KEY;
+}
+
+/** One line per event worth a person's attention; tool traffic stays in the journal. */
+export function teamEventLine(e: TeamEvent): string | undefined {
+  switch (e.type) {
+    case 'agent-started':
+      return `▶ ${e.agentId} (${e.role})`;
+    case 'agent-ended':
+      return e.ok ? undefined : `✗ ${e.agentId}: ${e.summary ?? 'failed'}`;
+    case 'plan-written':
+      return `plan: ${e.phases} phase(s) in ${e.dir}, ${e.problems} problem(s)`;
+    case 'audit':
+      return `flow audit: ${e.verdict}${e.reasons.length ? `\n  ${e.reasons.join('\n  ')}` : ''}`;
+    case 'phase-status':
+      return `phase ${e.phase}: ${e.status}${e.detail ? ` — ${e.detail}` : ''}`;
+    case 'test-gate':
+      return `  tests ${e.when} phase ${e.phase}: ${e.passed ? 'green' : `red (${e.failures} failing)`}`;
+    case 'task-status':
+      return `  task ${e.phase}/${e.task}: ${e.status}${e.by ? ` (${e.by})` : ''}`;
+    case 'teammate-state':
+      return `  ${e.name} (${e.role}) ${e.state}${e.task ? ` on ${e.task}` : ''}${e.detail ? ` — ${e.detail}` : ''}`;
+    case 'team-message':
+      return e.event === 'sent' ? `  ✉ #${e.seq} ${e.from} → ${e.to}: ${e.text.split('\n')[0]!.slice(0, 100)}` : undefined;
+    case 'review-item':
+      return `  review ${e.phase}: ${e.severity} ${e.file}:${e.line} → ${e.processing}${e.reason ? ` (${e.reason})` : ''}`;
+    case 'gate':
+      return `⏸ ${e.gate}: ${e.decision}${e.detail ? ` — ${e.detail}` : ''}`;
+    case 'log':
+      return e.level === 'info' ? e.message : `${e.level}: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+export async function cmdPlan(args: ParsedArgs): Promise<number> {
+  const description = args.positionals.join(' ').trim();
+  if (!description) throw new UsageError('plan needs a description of the change');
+  const { root } = await openRepo(cwdOf(args));
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: the built-in scripted model plays the planner (demo).');
+  const session = await openModelSession({ config: loadConfig(root), offline });
+  session.onEvent((e) => {
+    const line = teamEventLine(e);
+    if (line) console.log(line);
+  });
+  const onSigint = () => session.cancel('cancelled by the user (SIGINT)');
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await createPlan(session, root, description);
+    if (result.problems.length > 0) {
+      console.log(`The plan in ${result.dir} still has ${result.problems.length} problem(s):\n${formatPlanProblems(result.problems)}`);
+      return 1;
+    }
+    console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${JSON.stringify(path.relative(root, result.dir))} --cwd ${JSON.stringify(root)}`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await session.close();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Dispatch for the roles of phased plans and teams. Their task cards carry `role:` values the
+ * pipeline's roles do not use, so the pipeline's dispatch is left as it was.
+ */
+import type { ScriptedReply } from '../api-types';
+import type { RoleContext } from './context';
+import { plannerTurn } from './planner';
+
+export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
+  switch (ctx.c.card.fields['role']?.toLowerCase()) {
+    case 'planner':
+      return plannerTurn(ctx);
+    default:
+      return undefined;
+  }
+}
