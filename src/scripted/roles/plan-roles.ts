@@ -5,11 +5,14 @@
 import type { ScriptedReply } from '../api-types';
 import type { RoleContext } from './context';
 import { plannerTurn } from './planner';
+import { planAuditorTurn } from './plan-auditor';
 
 export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
   switch (ctx.c.card.fields['role']?.toLowerCase()) {
     case 'planner':
       return plannerTurn(ctx);
+    case 'plan-auditor':
+      return planAuditorTurn(ctx);
     default:
       return undefined;
   }
