@@ -16,7 +16,7 @@ import type { RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
-import { cmdPlan, PLAN_USAGE } from './planCommands';
+import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -61,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdDemo(args);
       case 'plan':
         return await cmdPlan(args);
+      case 'implement':
+        return await cmdImplement(args);
       default:
         return usage(`unknown command ${args.command}`);
     }

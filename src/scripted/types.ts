@@ -17,6 +17,10 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  // Phased plans and teams (src/scripted/roles/teammate.ts, code-reviewer.ts).
+  'review-findings',
+  'review-high',
+  'teammate-dies',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

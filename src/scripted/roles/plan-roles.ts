@@ -6,6 +6,8 @@ import type { ScriptedReply } from '../api-types';
 import type { RoleContext } from './context';
 import { plannerTurn } from './planner';
 import { planAuditorTurn } from './plan-auditor';
+import { teammateTurn } from './teammate';
+import { codeReviewerTurn, reviewJudgeTurn } from './code-reviewer';
 
 export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
   switch (ctx.c.card.fields['role']?.toLowerCase()) {
@@ -13,6 +15,12 @@ export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
       return plannerTurn(ctx);
     case 'plan-auditor':
       return planAuditorTurn(ctx);
+    case 'teammate':
+      return teammateTurn(ctx);
+    case 'code-reviewer':
+      return codeReviewerTurn(ctx);
+    case 'review-judge':
+      return reviewJudgeTurn(ctx);
     default:
       return undefined;
   }
