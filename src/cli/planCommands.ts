@@ -12,6 +12,11 @@ import { openModelSession } from '../core/plans/session';
 import { formatPlanProblems } from '../core/plans/schema';
 import type { TeamEvent } from '../core/plans/events';
 import { startImplement } from '../core/teams/implement';
+import type { OfflineModelStarter } from '../core/api';
+import { startScriptedModel } from '../scripted';
+
+/** Offline, the built-in scripted model plays planner, auditor, reviewers and teammates. */
+const offlineModel: OfflineModelStarter = () => startScriptedModel({});
 
 export const PLAN_USAGE = `  build-pipeline plan "<description>" [--cwd DIR] [--offline]
   build-pipeline implement PLAN_DIR [--cwd DIR] [--yes] [--offline]`;
@@ -62,7 +67,7 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
   const { root } = await openRepo(cwdOf(args));
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: the built-in scripted model plays the planner (demo).');
-  const session = await openModelSession({ config: loadConfig(root), offline });
+  const session = await openModelSession({ config: loadConfig(root), offline, offlineModel });
   session.onEvent((e) => {
     const line = teamEventLine(e);
     if (line) console.log(line);
@@ -94,6 +99,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     repoRoot: root,
     planDir: path.resolve(cwdOf(args), planArg),
     offline,
+    offlineModel,
     gate: async (req, signal) => {
       if (yes) {
         console.log(`⏸ ${req.title} — approved (--yes)`);

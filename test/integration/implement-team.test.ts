@@ -7,6 +7,8 @@ import type { TeamEvent } from '../../src/core/plans/events';
 import { calcPlanFiles } from '../../src/scripted/projects/calc-plan';
 import { calcPlanDescription } from '../../src/scripted/projects/calc-ops';
 import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
+import { startScriptedModel } from '../../src/scripted';
+import type { ScriptedModelOptions } from '../../src/scripted/types';
 import type { TestRepo } from './harness';
 
 export const approve: PlanGate = async () => 'approve';
@@ -20,8 +22,14 @@ export function writeCalcPlan(repo: TestRepo): string {
   return dir;
 }
 
-export async function implement(repo: TestRepo, planDir: string, extra: Partial<ImplementOptions> = {}, onEvent?: (e: TeamEvent, cancel: () => void) => void): Promise<{ result: ImplementResult; events: TeamEvent[] }> {
-  const handle = await startImplement({ repoRoot: repo.root, planDir, offline: true, gate: approve, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000 }, ...extra });
+export async function implement(
+  repo: TestRepo,
+  planDir: string,
+  extra: Partial<ImplementOptions> & { scripted?: ScriptedModelOptions } = {},
+  onEvent?: (e: TeamEvent, cancel: () => void) => void,
+): Promise<{ result: ImplementResult; events: TeamEvent[] }> {
+  const { scripted, ...rest } = extra;
+  const handle = await startImplement({ repoRoot: repo.root, planDir, offline: true, offlineModel: () => startScriptedModel(scripted ?? {}), gate: approve, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000 }, ...rest });
   const events: TeamEvent[] = [];
   handle.onEvent((e) => {
     events.push(e);
@@ -185,7 +193,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const dir = writePlan(path.join(plans(), 'review'), [
       { slug: 'multiply', tasks: [opTask('T1', 'multiply'), { id: 'T2', title: 'Document multiply', files: ['docs/multiply.md'] }] },
     ]);
-    const { result } = await implement(repo, dir, { scriptedModel: { scenario: 'review-findings' } });
+    const { result } = await implement(repo, dir, { scripted: { scenario: 'review-findings' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const p = result.state.phases[0]!;
     assert.equal(p.firstReviewPassed, true, 'no Critical or High in the first review');
@@ -208,7 +216,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
   it('a High finding blocks until fixed: the phase does not pass its first review, the fix runs, the second review passes', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'high'), [{ slug: 'divide', tasks: [opTask('T1', 'divide')] }]);
-    const { result } = await implement(repo, dir, { scriptedModel: { scenario: 'review-high' } });
+    const { result } = await implement(repo, dir, { scripted: { scenario: 'review-high' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const p = result.state.phases[0]!;
     assert.equal(p.firstReviewPassed, false);
@@ -235,7 +243,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
   it('a teammate that dies mid-task: its worktree goes back to its last commit, its task is reassigned, no duplicate is spawned, nothing is lost', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'dies'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
-    const { result, events } = await implement(repo, dir, { scriptedModel: { scenario: 'teammate-dies' } });
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'teammate-dies' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const roster = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string; worktree: string; lastCommit: string; diedReason?: string }[];
     assert.deepEqual(roster.map((t) => [t.name, t.state]), [['builder-1', 'idle'], ['builder-2', 'dead'], ['validator-1', 'idle']]);

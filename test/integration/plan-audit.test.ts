@@ -5,6 +5,7 @@ import { auditFile, readStoredAudit, runFlowAudit } from '../../src/core/plans/a
 import { readPlan } from '../../src/core/plans/parse';
 import { openModelSession, type ModelSession } from '../../src/core/plans/session';
 import { defaultConfig } from '../../src/core/config';
+import { startScriptedModel } from '../../src/scripted';
 import { makeCalcRepo, opTask, writePlan, type PhaseDraft } from './plan-helpers';
 import type { TestRepo } from './harness';
 
@@ -15,7 +16,7 @@ describe('flow audit (T2): deterministic checks, an auditing agent with a bounde
   let agentCalls: number;
   beforeEach(async () => {
     repo = makeCalcRepo();
-    session = await openModelSession({ config: { ...defaultConfig(), retryBaseDelayMs: 5 }, offline: true });
+    session = await openModelSession({ config: { ...defaultConfig(), retryBaseDelayMs: 5 }, offline: true, offlineModel: () => startScriptedModel({}) });
     agentCalls = 0;
     session.onEvent((e) => {
       if (e.type === 'agent-started' && e.role === 'plan-auditor') agentCalls++;

@@ -7,6 +7,7 @@ import { checkPlanFolder, createPlan, slugOf } from '../../src/core/plans/create
 import { openModelSession } from '../../src/core/plans/session';
 import { defaultConfig } from '../../src/core/config';
 import { calcPlanDescription } from '../../src/scripted/projects/calc-ops';
+import { startScriptedModel } from '../../src/scripted';
 import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
 import type { TestRepo } from './harness';
 
@@ -93,7 +94,7 @@ describe('plan folders: format, parser and validator (T1)', function () {
   });
 
   it('the planning agent (scripted model, real SDK) writes a valid 3-phase plan grounded in real files, and nothing else in the tree', async () => {
-    const session = await openModelSession({ config: { ...defaultConfig(), retryBaseDelayMs: 5 }, offline: true });
+    const session = await openModelSession({ config: { ...defaultConfig(), retryBaseDelayMs: 5 }, offline: true, offlineModel: () => startScriptedModel({}) });
     try {
       const result = await createPlan(session, repo.root, calcPlanDescription);
       assert.deepEqual(result.problems, []);

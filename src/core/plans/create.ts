@@ -17,6 +17,7 @@ import { checkPlanFlow, repoFilesAt } from './checks';
 import { readPlan } from './parse';
 import { formatPlanProblems, type Plan, type PlanProblem } from './schema';
 import type { ModelSession } from './session';
+import { agentLimitsFor } from '../config';
 
 export const PLANS_REL = '.orchestration/plans';
 
@@ -84,8 +85,8 @@ export async function createPlan(session: ModelSession, repoRootIn: string, desc
         task: prompt.task,
         history,
         tools,
-        maxTurns: session.config.maxAgentTurns,
-        maxTokens: session.config.maxTokens,
+        // The planner reads code and writes documents, as the architect does: it gets the architect's limits.
+        ...agentLimitsFor(session.config, 'architect', tier),
       },
       session.runtime(),
     );

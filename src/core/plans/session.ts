@@ -13,8 +13,7 @@ import type { AgentRuntime } from '../agents/runAgent';
 import type { ToolObserver } from '../agents/tools';
 import { redact } from '../run/journal';
 import { addUsage, emptyUsage } from '../usage';
-import { startScriptedModel } from '../../scripted';
-import type { ScriptedModelHandle, ScriptedModelOptions } from '../../scripted/types';
+import type { OfflineModel, OfflineModelStarter } from '../api';
 import type { TeamEvent } from './events';
 
 export interface SessionOptions {
@@ -22,7 +21,8 @@ export interface SessionOptions {
   offline: boolean;
   apiKey?: string;
   baseURL?: string;
-  scriptedModel?: ScriptedModelOptions;
+  /** Offline: starts the stand-in Messages API (the CLI injects the built-in scripted model; tests inject it with a scenario). */
+  offlineModel?: OfflineModelStarter;
   /** Where every event is appended as a JSON line (secrets redacted); none = not journaled. */
   journalFile?: string;
 }
@@ -46,10 +46,11 @@ const MAX_FIELD = 4000;
 
 export async function openModelSession(opts: SessionOptions): Promise<ModelSession> {
   const { config } = opts;
-  let scripted: ScriptedModelHandle | undefined;
+  let scripted: OfflineModel | undefined;
   let baseURL = opts.baseURL;
   if (opts.offline && !baseURL) {
-    scripted = await startScriptedModel(opts.scriptedModel ?? {});
+    if (!opts.offlineModel) throw new Error('an offline run needs a model to talk to: pass offlineModel (the CLI starts the built-in scripted model) or baseURL');
+    scripted = await opts.offlineModel();
     baseURL = scripted.url;
   }
   const client = new Anthropic({

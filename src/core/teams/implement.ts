@@ -17,7 +17,7 @@ import { acquireRunLock, runLockOwner, RunLockedError } from '../run/lock';
 import { createRunDir, isRunId, newRunId, runPaths } from '../run/runDir';
 import { runsRootFor } from '../run/runs';
 import { addUsage, emptyUsage } from '../usage';
-import type { ScriptedModelOptions } from '../../scripted/types';
+import type { OfflineModelStarter } from '../api';
 import { AUDIT_MIN_PHASES, runFlowAudit } from '../plans/audit';
 import { BLOCKING_KINDS, phaseOrder } from '../plans/checks';
 import { recordContext } from '../plans/context';
@@ -44,7 +44,7 @@ export interface ImplementOptions {
   gate: PlanGate;
   apiKey?: string;
   baseURL?: string;
-  scriptedModel?: ScriptedModelOptions;
+  offlineModel?: OfflineModelStarter;
   config?: Partial<PipelineConfig>;
   team?: Partial<TeamOptions>;
 }
@@ -91,7 +91,7 @@ function snapshotPlan(plan: Plan, runDir: string): void {
 export async function startImplement(opts: ImplementOptions): Promise<ImplementHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
-  const teamOptions = { ...DEFAULT_TEAM_OPTIONS, ...opts.team };
+  const teamOptions = { ...DEFAULT_TEAM_OPTIONS, stallMs: config.teammateStallMs, ...opts.team };
   const planDir = path.resolve(repo.root, opts.planDir);
   const read = readPlan(planDir);
   const blocking = read.problems.filter((p) => BLOCKING_KINDS.has(p.kind) && p.kind !== 'cycle' && p.kind !== 'missing-phase');
@@ -155,7 +155,7 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
       offline: opts.offline,
       apiKey: opts.apiKey,
       baseURL: opts.baseURL,
-      scriptedModel: opts.scriptedModel,
+      offlineModel: opts.offlineModel,
       journalFile: path.join(store.state.runDir, 'journal.jsonl'),
     });
   } catch (e) {

@@ -18,6 +18,7 @@ import { loadTemplate, renderPrompt } from '../prompts';
 import { diffRange, discardUncommitted, headCommit } from '../git';
 import { git } from '../git/run';
 import { contextBytes } from '../plans/context';
+import { agentLimitsFor } from '../config';
 import type { ModelSession } from '../plans/session';
 import { REVIEW_SEVERITIES, nn, type ReviewItem } from './state';
 
@@ -83,8 +84,8 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
       system: [prompt.system],
       task: prompt.task,
       tools,
-      maxTurns: session.config.maxAgentTurns,
-      maxTokens: session.config.maxTokens,
+      // A read-only reviewer grading work, like QC: QC's limits.
+      ...agentLimitsFor(session.config, 'qc', 'sonnet'),
       isComplete: () => slot.value !== undefined,
       nudge: 'Call submit_review now with your findings (an empty list if there are none).',
     },

@@ -21,6 +21,7 @@ import { loadConversation, saveConversation, type Conversation, type Roster, typ
 import type { TaskList, TeamTask } from './taskList';
 import { teamTools, withMailDelivery } from './teamTools';
 import { nn } from './state';
+import { agentLimitsFor } from '../config';
 
 export interface TeamContext {
   session: ModelSession;
@@ -46,6 +47,8 @@ export interface TeamContext {
 }
 
 export class TeamError extends Error {}
+
+const MAX_DEATHS_PER_ROLE = 3;
 
 const ROLE_TOOLSETS: Record<Teammate['role'], readonly ToolName[]> = {
   builder: ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
@@ -258,8 +261,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
           task: prompt.task,
           history,
           tools,
-          maxTurns: tc.session.config.maxAgentTurns,
-          maxTokens: tc.session.config.maxTokens,
+          ...agentLimitsFor(tc.session.config, 'builder', 'sonnet'),
           isComplete: () => tc.tasks.heldBy(t.name).length === 0,
           nudge: `You still hold ${tc.tasks.heldBy(t.name)[0]?.id ?? 'a task'}. Finish it and call complete_task.`,
         },
@@ -336,6 +338,9 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       const open = tc.tasks.tasks.filter((x) => x.status === 'pending' || x.status === 'claimed');
       const orphaned = (['builder', 'validator'] as const).filter((role) => open.some((x) => x.role === role) && tc.roster.live(role).length === 0);
       if (orphaned.length > 0) {
+        // Replacements are bounded: a team whose members keep dying has a problem a new member will not fix.
+        const exhausted = orphaned.find((role) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead').length >= MAX_DEATHS_PER_ROLE);
+        if (exhausted) throw new TeamError(`${MAX_DEATHS_PER_ROLE} ${exhausted}s of phase ${nn(tc.phase)} died (${tc.roster.teammates.filter((m) => m.state === 'dead').map((m) => `${m.name}: ${m.diedReason ?? ''}`).join('; ')}); not spawning another`);
         for (const role of orphaned) await spawn(tc, tc.roster.nextName(role), role);
         continue;
       }
