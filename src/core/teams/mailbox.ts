@@ -28,7 +28,10 @@ export class Mailbox {
 
   constructor(private readonly file: string) {
     if (!fs.existsSync(file)) return;
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const text = fs.readFileSync(file, 'utf8');
+    // A line cut short by a crash is closed, so the next record starts on a line of its own.
+    if (text.length > 0 && !text.endsWith('\n')) fs.appendFileSync(file, '\n');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         const raw = JSON.parse(line) as { delivered?: number };

@@ -133,7 +133,9 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       store.update(() => (pr.postTests = { passed: post.passed, failures: post.failures }));
       if (post.passed) break;
       if (attempt >= ic.options.maxTestFixes) throw new PhaseFailed(`phase ${nn(phase.number)}: the suite is still red after ${attempt} fix task(s); the phase is not merged`);
-      addWork(tc, { id: `P${attempt + 1}`, kind: 'fix-tests', title: 'Make the test suite green again', details: post.excerpt, files: [], depends_on: [] });
+      // Numbered over the phase's life, so a resumed phase never reuses an id.
+      const n = tc.tasks.tasks.filter((t) => /^P\d+$/.test(t.id)).length + 1;
+      addWork(tc, { id: `P${n}`, kind: 'fix-tests', title: 'Make the test suite green again', details: post.excerpt, files: [], depends_on: [] });
       await runTeam(tc);
     }
     store.update(() => (pr.step = 'merge'));
