@@ -19,7 +19,8 @@ import { formatPlanProblems, type Plan, type PlanProblem } from './schema';
 import type { ModelSession } from './session';
 import { agentLimitsFor } from '../config';
 
-export const PLANS_REL = '.orchestration/plans';
+export { PLANS_REL } from './schema';
+import { PLANS_REL } from './schema';
 
 export function slugOf(description: string): string {
   const words = description

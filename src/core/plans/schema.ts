@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { relativePathProblem } from '../contracts/names';
 
+/** Where `plan` writes plan folders, relative to the repository root. */
+export const PLANS_REL = '.orchestration/plans';
+
 /** The seed's limit ("10-15KB max per phase document"): the upper bound, in bytes. */
 export const MAX_PHASE_BYTES = 15 * 1024;
 /** plan.md is an overview; a plan.md bigger than this is a plan that should be split. */
