@@ -262,6 +262,32 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual([result.report.teammates.spawned, result.report.teammates.dead], [3, 1]);
   });
 
+  it('a long conversation is compacted before the next wake: the task card and notes on finished tasks stay', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'compact'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide', ['T1'])] }]);
+    const { result } = await implement(repo, dir, { team: { compactBytes: 2000 } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const conv = json(teamFile(result, 1, 'builder-1.conversation.json'));
+    const first = conv.messages[0].content as string;
+    assert.match(first, /^<task-card>\nrole: teammate\nname: builder-1/);
+    assert.match(first, /<earlier-work>\nT1 \(Implement multiply with its tests\): Changed src\/ops\/multiply\.js/);
+    assert.ok(!JSON.stringify(conv.messages).includes('claimed T1:'), 'the first task\'s turns were dropped');
+    assert.match(JSON.stringify(conv.messages), /claimed T2:/);
+  });
+
+  it('a teammate that makes no progress for teammateStallMs is dead; replacements are bounded, then the run halts with the reasons', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'stall'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    // Every model reply takes 3 s; a teammate silent for 1 s is dead.
+    const { result } = await implement(repo, dir, { scripted: { latencyMs: 3000 }, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000, teammateStallMs: 1000 } });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason!, /^3 builders of phase 01 died \(builder-1: .*no progress for 1000 ms.*builder-3: /);
+    const roster = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string }[];
+    assert.deepEqual(roster.map((t) => [t.name, t.state]), [['builder-1', 'dead'], ['builder-2', 'dead'], ['builder-3', 'dead']]);
+    const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; releases: number }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['T1', 'pending']]);
+  });
+
   it('kill during a team phase and resume: conversations, claims and inboxes come back; messages arrive in order, once', async () => {
     repo = makeCalcRepo();
     const dir = writeCalcPlan(repo);

@@ -270,6 +270,10 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       addUsage(t.usage, result.usage);
       conv = { ...conv, messages: result.messages, deliveredThrough: delivered.through };
       saveConversation(tc.teamDir, t.name, conv);
+    } catch (e) {
+      // Stopped by the watchdog (not by a cancel of the run): say why it died, not merely "cancelled".
+      if (controller.signal.aborted && !tc.session.signal.aborted) throw new TeamError(String(controller.signal.reason));
+      throw e;
     } finally {
       clearTimeout(timer);
       watch.dispose();
