@@ -129,6 +129,18 @@ export function loadConfig(repoRoot: string, overrides: ConfigOverrides = {}): P
   return parsed.data;
 }
 
+/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
+export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
+  const byRole = config.roleLimits[role] ?? {};
+  const byTier = config.tierLimits[tier] ?? {};
+  const d = ROLE_LIMIT_DEFAULTS[role];
+  return {
+    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
+    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
+    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
+  };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -143,16 +155,4 @@ function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown 
     out[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
   }
   return out;
-}
-
-/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
-export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
-  const byRole = config.roleLimits[role] ?? {};
-  const byTier = config.tierLimits[tier] ?? {};
-  const d = ROLE_LIMIT_DEFAULTS[role];
-  return {
-    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
-    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
-    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
-  };
 }
