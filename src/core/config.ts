@@ -95,6 +95,8 @@ export const ConfigSchema = z.object({
   mcpServers: McpServersSchema.default({}),
   /** Which servers and tools each role gets; none unless listed (audit workers: read-only tools). */
   mcpAccess: McpAccessSchema.default({}),
+  /** Phased plans: a teammate with no model turn or tool call for this long is dead (its tasks are reassigned). */
+  teammateStallMs: z.number().int().min(1000).default(600_000),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });
