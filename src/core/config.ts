@@ -95,6 +95,8 @@ export const ConfigSchema = z.object({
   mcpServers: McpServersSchema.default({}),
   /** Which servers and tools each role gets; none unless listed (audit workers: read-only tools). */
   mcpAccess: McpAccessSchema.default({}),
+  /** Phased plans: a teammate with no model turn or tool call for this long is dead (its tasks are reassigned). */
+  teammateStallMs: z.number().int().min(1000).default(600_000),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });
@@ -135,6 +137,18 @@ export function loadConfig(repoRoot: string, overrides: ConfigOverrides = {}): P
   return parsed.data;
 }
 
+/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
+export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
+  const byRole = config.roleLimits[role] ?? {};
+  const byTier = config.tierLimits[tier] ?? {};
+  const d = ROLE_LIMIT_DEFAULTS[role];
+  return {
+    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
+    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
+    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
+  };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -154,16 +168,4 @@ function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown 
     }
   }
   return out;
-}
-
-/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
-export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
-  const byRole = config.roleLimits[role] ?? {};
-  const byTier = config.tierLimits[tier] ?? {};
-  const d = ROLE_LIMIT_DEFAULTS[role];
-  return {
-    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
-    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
-    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
-  };
 }

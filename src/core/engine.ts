@@ -120,6 +120,10 @@ function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
   }
 }
 
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
+}
+
 /** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
 interface ModelConnection {
   client: Anthropic;
@@ -147,10 +151,6 @@ async function connectChecked(config: PipelineConfig, opts: StartRunOptions | Re
     await close();
     throw e;
   }
-}
-
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
 async function launch(

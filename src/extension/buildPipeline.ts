@@ -27,6 +27,7 @@ import { ModelTreeProvider } from './views/modelTreeProvider';
 import { moduleItem } from './views/moduleItems';
 import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
+import { PlanFeatures } from './plans/planFeatures';
 import { needsMultiRoot, switchToMultiRoot, takePendingStart } from './workspacePrep';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
@@ -55,6 +56,8 @@ export class BuildPipeline extends Disposable {
     this.registerViews();
     this._register(vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider()));
     for (const d of registerCommands(this.commandTable(), this.log)) this._register(d);
+    // Phased plans and teams: their own commands and trees, in their own room (src/extension/plans/).
+    this._register(new PlanFeatures(this.log, this.keys, (complain) => this.repo(complain), () => this.setting('offlineDemo', false)));
     this._register(this.controller.modules.onDidChange(() => this.refreshOpenReports()));
   }
 

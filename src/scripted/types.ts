@@ -27,6 +27,10 @@ export const SCENARIOS = [
   'long-history',
   'sandbox-escape',
   'mcp-tools',
+  // Phased plans and teams (src/scripted/roles/teammate.ts, code-reviewer.ts).
+  'review-findings',
+  'review-high',
+  'teammate-dies',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

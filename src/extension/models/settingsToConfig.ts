@@ -83,9 +83,6 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (moduleTest) config.moduleTestCommand = moduleTest;
   const integrationTest = text(userValue(s, 'integrationTestCommand'));
   if (integrationTest) config.integrationTestCommand = integrationTest;
-  // 0 set on purpose means "no budget" and does override a budget in the file.
-  const budget = userValue(s, 'budgetUsd');
-  if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
   // Agent limits and context bounds: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
   const roleLimits = limitsByKey(userValue(s, 'roleLimits'), ['architect', 'scaffold', 'builder', 'qc']);
   if (roleLimits) config.roleLimits = roleLimits;
@@ -99,6 +96,9 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (toolResultMaxChars) config.toolResultMaxChars = toolResultMaxChars;
   const contextWindowTokens = positiveInt(userValue(s, 'contextWindowTokens'));
   if (contextWindowTokens) config.contextWindowTokens = contextWindowTokens;
+  // 0 set on purpose means "no budget" and does override a budget in the file.
+  const budget = userValue(s, 'budgetUsd');
+  if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
   const enabled = userValue(s, 'sandbox.enabled');
   const domains = userValue(s, 'sandbox.allowedDomains');
   if (typeof enabled === 'boolean' || Array.isArray(domains)) config.sandbox = sandboxOverride(s);
