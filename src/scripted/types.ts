@@ -18,13 +18,13 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
-  'huge-read',
-  'endless',
-  'long-history',
   // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
   'qc-major-always',
   // The scaffold never writes the target module's folder: conformance fails in every round.
   'scaffold-nonconforming',
+  'huge-read',
+  'endless',
+  'long-history',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
