@@ -20,6 +20,7 @@ import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
+import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 
 const USAGE = `Usage:
@@ -237,7 +238,12 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
     git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'initial commit');
   }
   console.log(`Demo repository: ${dir}`);
-  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, offlineModel, gate: cliGate(true), approver: '--yes' });
+  // The demo's shell commands are the scripted model's own, fixed in this repository: where the
+  // sandbox cannot start, the demo still runs (saying so) instead of refusing like a real run.
+  const sandbox = await checkSandbox();
+  if (!sandbox.ok) console.log(`Shells are not sandboxed in this demo: ${sandbox.reason}.`);
+  const config = sandbox.ok ? undefined : { sandbox: { enabled: false, allowedDomains: [] } };
+  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, offlineModel, gate: cliGate(true), approver: '--yes', config });
   const code = await follow(handle, dir);
   if (code === 0) {
     console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);

@@ -35,7 +35,7 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
   const { root } = await openRepo(cwdOf(args));
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: the built-in scripted model plays the planner (demo).');
-  const session = await openModelSession({ config: loadConfig(root), offline, offlineModel });
+  const session = await openModelSession({ config: loadConfig(root), offline, offlineModel, repoRoot: root });
   session.onEvent((e) => {
     const line = teamEventLine(e);
     if (line) console.log(line);

@@ -71,7 +71,9 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     const commit = await bash(b, 'cd .. && cd .. && git add -A && git commit -qm "build(mod): x" && git log --format=%s -1');
     assert.deepEqual(commit, { ok: true, text: 'build(mod): x' });
     assert.equal(git(repo, 'log', '--format=%s', '-1', 'orchestration/r1/mod'), 'build(mod): x');
-    for (const target of [path.join(repo, '.git', 'config'), path.join(wt, '.git'), path.join(repo, 'a.txt'), path.join(root, 'elsewhere.txt')]) {
+    const adminDir = git(wt, 'rev-parse', '--path-format=absolute', '--git-dir');
+    const targets = [path.join(repo, '.git', 'config'), path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(wt, '.git'), path.join(adminDir, 'commondir'), path.join(repo, 'a.txt'), path.join(root, 'elsewhere.txt')];
+    for (const target of targets) {
       const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
       const r = await bash(b, `echo hacked >> '${target}'`);
       assert.equal(r.ok, false, `${target}: ${r.text}`);

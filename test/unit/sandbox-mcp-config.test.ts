@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ConfigSchema, loadConfig } from '../../src/core/config';
 import { sandboxOverride, settingsToConfig } from '../../src/extension/models/settingsToConfig';
 import { readWorkspaceMcp } from '../../src/core/mcp/workspaceConfig';
+import { describeEvent } from '../../src/extension/models/eventText';
 import { checkSandbox } from '../../src/core/sandbox/availability';
 import { credentialPaths, envFilesIn } from '../../src/core/sandbox/policy';
 import { sandboxNote } from '../../src/core/sandbox/bashTool';
@@ -58,7 +59,7 @@ describe('sandbox configuration', () => {
     try {
       const r = await checkSandbox({ platform: 'linux', searchPath: empty });
       assert.equal(r.ok, false);
-      assert.match(!r.ok ? r.reason : '', /bubblewrap \(bwrap\) and socat, which is not installed: install it \(Debian\/Ubuntu: `sudo apt-get install bubblewrap socat`/);
+      assert.match(!r.ok ? r.reason : '', /bubblewrap \(bwrap\) and socat, not installed here; to install: Debian\/Ubuntu: `sudo apt-get install bubblewrap socat`/);
       assert.match(!r.ok ? r.reason : '', /sandbox": \{"enabled": false\}/);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
@@ -169,5 +170,13 @@ describe('sandbox and MCP settings from two places', () => {
     assert.equal(ws.skipped.length, 3);
     assert.match(ws.skipped.join('\n'), /secret: needs an \$\{input:\.\.\.\}/);
     assert.deepEqual(readWorkspaceMcp(path.join(dir, 'nowhere')), { servers: {}, skipped: [] });
+  });
+});
+
+describe('unsandboxed runs in the log', () => {
+  it('the run-started line warns when the shells are not sandboxed, and only then', () => {
+    const base = { type: 'run-started' as const, runId: 'r1', runDir: '/x', offline: false, description: 'a tool' };
+    assert.deepEqual(describeEvent({ ...base, shellsSandboxed: false }), { level: 'warn', text: 'Run r1 started with shells NOT sandboxed (sandbox.enabled is false): "a tool"' });
+    assert.equal(describeEvent({ ...base, shellsSandboxed: true }).level, 'info');
   });
 });

@@ -15,6 +15,7 @@ import { redact } from '../run/journal';
 import { addUsage, emptyUsage } from '../usage';
 import type { OfflineModel, OfflineModelStarter } from '../api';
 import type { TeamEvent } from './events';
+import { openRunSandbox, type RunSandbox } from '../sandbox/runSandbox';
 
 export interface SessionOptions {
   config: PipelineConfig;
@@ -25,6 +26,8 @@ export interface SessionOptions {
   offlineModel?: OfflineModelStarter;
   /** Where every event is appended as a JSON line (secrets redacted); none = not journaled. */
   journalFile?: string;
+  /** The user's repository: its `.env` files are hidden from sandboxed shells. */
+  repoRoot?: string;
 }
 
 export interface ModelSession {
@@ -38,6 +41,8 @@ export interface ModelSession {
   runtime(signal?: AbortSignal): AgentRuntime;
   modelFor(tier: ModelTier): string;
   observer(agentId: string): ToolObserver;
+  /** Where teammates' shells and the test gates run (src/core/sandbox); UNSANDBOXED only by the user's choice. */
+  sandbox: RunSandbox;
   usage: Usage;
   close(): Promise<void>;
 }
@@ -48,9 +53,18 @@ export async function openModelSession(opts: SessionOptions): Promise<ModelSessi
   const { config } = opts;
   let scripted: OfflineModel | undefined;
   let baseURL = opts.baseURL;
-  if (opts.offline && !baseURL) {
-    if (!opts.offlineModel) throw new Error('an offline run needs a model to talk to: pass offlineModel (the CLI starts the built-in scripted model) or baseURL');
-    scripted = await opts.offlineModel();
+  if (opts.offline && !baseURL && !opts.offlineModel) {
+    throw new Error('an offline run needs a model to talk to: pass offlineModel (the CLI starts the built-in scripted model) or baseURL');
+  }
+  // Before the model starts: where the sandbox cannot start, nothing starts (unless the user turned it off).
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: opts.repoRoot });
+  if (opts.offline && !baseURL && opts.offlineModel) {
+    try {
+      scripted = await opts.offlineModel();
+    } catch (e) {
+      await sandbox.close();
+      throw e;
+    }
     baseURL = scripted.url;
   }
   const client = new Anthropic({
@@ -93,10 +107,12 @@ export async function openModelSession(opts: SessionOptions): Promise<ModelSessi
       call: (tool, input) => emit({ type: 'tool-call', agentId, tool, input: JSON.stringify(input) }),
       result: (tool, isError, output) => emit({ type: 'tool-result', agentId, tool, isError, output }),
     }),
+    sandbox,
     usage,
     close: async () => {
       emitter.dispose();
       await scripted?.close();
+      await sandbox.close();
     },
   };
 }

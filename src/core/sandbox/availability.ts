@@ -9,7 +9,7 @@ import { loadSandboxRuntime } from './runtime';
 export type SandboxAvailability = { ok: true } | { ok: false; reason: string };
 
 export const INSTALL_HINT =
-  'install it (Debian/Ubuntu: `sudo apt-get install bubblewrap socat`; Fedora: `sudo dnf install bubblewrap socat`), ' +
+  'to install: Debian/Ubuntu: `sudo apt-get install bubblewrap socat`; Fedora: `sudo dnf install bubblewrap socat`; ' +
   'or turn sandboxing off (`"sandbox": {"enabled": false}` in .build-pipeline.json, or the setting buildPipeline.sandbox.enabled) ' +
   'to run with unsandboxed shells';
 
@@ -38,7 +38,7 @@ export async function checkSandbox(opts: { platform?: NodeJS.Platform; searchPat
     const missing = ['bwrap', 'socat'].filter((bin) => !onPath(bin, searchPath));
     if (missing.length) {
       const what = missing.map((m) => (m === 'bwrap' ? 'bubblewrap (bwrap)' : m)).join(' and ');
-      return { ok: false, reason: `the shell sandbox needs ${what}, which is not installed: ${INSTALL_HINT}` };
+      return { ok: false, reason: `the shell sandbox needs ${what}, not installed here; ${INSTALL_HINT}` };
     }
   }
   let srt;

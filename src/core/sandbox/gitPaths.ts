@@ -33,8 +33,9 @@ export async function gitWritePaths(worktree: string): Promise<GitWritePaths> {
   const deny: string[] = [];
   if (path.resolve(gitDir) !== path.resolve(common)) {
     allow.push(gitDir);
-    // A worktree's own config (extensions.worktreeConfig) could set hooks just like the main one.
-    deny.push(path.join(gitDir, 'config.worktree'));
+    // A worktree's own config (extensions.worktreeConfig) could set hooks just like the main one, and
+    // `commondir` / `gitdir` say where git finds the config: all three stay closed.
+    deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'));
   }
   // The `.git` file inside the worktree names its git dir: pointed elsewhere, the engine's next git
   // command in that worktree would read a config the agent wrote.

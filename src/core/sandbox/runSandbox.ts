@@ -49,9 +49,10 @@ export const UNSANDBOXED: RunSandbox = {
 };
 
 export interface RunSandboxOptions {
-  repoRoot: string;
+  /** The user's repository, whose `.env` files are hidden; none known = only the home's credentials. */
+  repoRoot?: string;
   /** Where the run's directories live; skipped when looking for the user's `.env` files. */
-  runsRoot: string;
+  runsRoot?: string;
   home?: string;
 }
 
@@ -61,7 +62,8 @@ export async function openRunSandbox(cfg: SandboxConfig, opts: RunSandboxOptions
   if (!available.ok) throw new SandboxUnavailableError(available.reason);
   const lease = await acquireSandboxRuntime();
   const home = opts.home ?? homeDir();
-  const denyRead = [...credentialPaths(home), ...envFilesIn(opts.repoRoot, 4, [opts.runsRoot])];
+  const envFiles = opts.repoRoot ? envFilesIn(opts.repoRoot, 4, opts.runsRoot ? [opts.runsRoot] : []) : [];
+  const denyRead = [...credentialPaths(home), ...envFiles];
   return new ConfinedRun(lease, cfg.allowedDomains, denyRead);
 }
 

@@ -99,7 +99,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
     if (tc.tasks.tasks.length === 0) {
       for (const t of phase.header.tasks) addWork(tc, { id: t.id, kind: 'build', title: t.title, details: t.details, files: t.files, depends_on: t.depends_on });
     }
-    const pre = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal);
+    const pre = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
     ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'before', passed: pre.passed, failures: pre.failures });
     store.update((s) => {
       pr.preflight = { passed: pre.passed, failures: pre.failures };
@@ -128,7 +128,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
 
   if (pr.step === 'post-tests') {
     for (let attempt = 0; ; attempt++) {
-      const post = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal);
+      const post = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
       ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'after', passed: post.passed, failures: post.failures });
       store.update(() => (pr.postTests = { passed: post.passed, failures: post.failures }));
       if (post.passed) break;
@@ -148,7 +148,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       await abortMerge(ic.integrationWt);
       throw new PhaseFailed(`phase ${nn(phase.number)} does not merge cleanly into the integration branch (${merged.files.map((f) => f.path).join(', ')})`);
     }
-    const after = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal);
+    const after = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
     ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'merged', passed: after.passed, failures: after.failures });
     if (!after.passed) {
       await resetHard(ic.integrationWt, before);

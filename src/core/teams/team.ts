@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { runAgent } from '../agents/runAgent';
 import { fileTools, toolNames, type ToolName } from '../agents/tools';
-import { agentShellEnv } from '../agents/env';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
 import { addUsage } from '../usage';
@@ -22,6 +21,7 @@ import type { TaskList, TeamTask } from './taskList';
 import { teamTools, withMailDelivery } from './teamTools';
 import { nn } from './state';
 import { agentLimitsFor } from '../config';
+import { roleShell } from '../sandbox/stageShell';
 
 export interface TeamContext {
   session: ModelSession;
@@ -178,7 +178,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     const tools = [
       ...fileTools(
         ROLE_TOOLSETS[t.role],
-        { workdir: t.worktree, readOnlyRoots: t.role === 'validator' ? [t.worktree] : [], env: agentShellEnv(t.name), bashTimeoutMs: tc.session.config.bashTimeoutMs },
+        { workdir: t.worktree, readOnlyRoots: t.role === 'validator' ? [t.worktree] : [], ...roleShell(tc.session, t.worktree, t.name, t.role === 'validator' ? 'read-only' : 'writes-worktree') },
         observe,
       ),
       ...teamTools(

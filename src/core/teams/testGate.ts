@@ -5,6 +5,7 @@
  */
 import { runCommand } from '../shell';
 import { agentShellEnv } from '../agents/env';
+import type { RunSandbox } from '../sandbox/runSandbox';
 
 export interface TestGateResult {
   passed: boolean;
@@ -26,8 +27,9 @@ export function countFailures(output: string, exitCode: number | null): number {
   return exitCode === 0 ? 0 : 1;
 }
 
-export async function runTestGate(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<TestGateResult> {
-  const r = await runCommand(command, cwd, agentShellEnv('test-gate'), timeoutMs, signal);
+/** The command is the project's (model-chosen), so it runs in the session's sandbox like the teammates' shells. */
+export async function runTestGate(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal, sandbox?: RunSandbox): Promise<TestGateResult> {
+  const r = await runCommand(command, cwd, agentShellEnv('test-gate'), timeoutMs, signal, sandbox);
   const failures = r.timedOut ? Math.max(1, countFailures(r.output, 1)) : countFailures(r.output, r.exitCode);
   const passed = r.exitCode === 0 && !r.timedOut && failures === 0;
   const tail = r.output.trim().split('\n').slice(-40).join('\n');

@@ -25,6 +25,9 @@ function clip(s: string, max = 200): string {
 export function describeEvent(e: PipelineEvent): LogLine {
   switch (e.type) {
     case 'run-started':
+      if (e.shellsSandboxed === false) {
+        return { level: 'warn', text: `Run ${e.runId} started${e.offline ? ' (offline demo, scripted model)' : ''} with shells NOT sandboxed (sandbox.enabled is false): "${clip(e.description, 120)}"` };
+      }
       return { level: 'info', text: `Run ${e.runId} started${e.offline ? ' (offline demo, scripted model)' : ''}: "${clip(e.description, 120)}"` };
     case 'run-ended':
       return {

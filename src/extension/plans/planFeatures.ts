@@ -89,7 +89,7 @@ export class PlanFeatures extends Disposable {
     if (!access) return;
     const engine = planEngine();
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Build Pipeline: planning…', cancellable: true }, async (_p, token) => {
-      const session = await engine.openModelSession({ config: loadConfig(root), offline: access.offline, apiKey: access.apiKey, offlineModel: () => engine.startScriptedModel({}) });
+      const session = await engine.openModelSession({ config: loadConfig(root), repoRoot: root, offline: access.offline, apiKey: access.apiKey, offlineModel: () => engine.startScriptedModel({}) });
       const sub = session.onEvent((e) => this.onEvent(teamEventLine(e)));
       token.onCancellationRequested(() => session.cancel('cancelled by the user'));
       try {
