@@ -76,6 +76,12 @@ describe('agent environment and journal redaction', () => {
     for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GITHUB_TOKEN', 'MY_SECRET']) assert.equal(env[k], undefined, k);
     assert.equal(env.GIT_AUTHOR_NAME, 'builder-greeter');
   });
+  it("keeps the user's shell start-up files out of agent shells (BASH_ENV, ENV)", () => {
+    const env = agentShellEnv('qc-greeter', { PATH: '/bin', BASH_ENV: '/root/.bashrc', ENV: '/root/.shrc' });
+    assert.equal(env.BASH_ENV, undefined);
+    assert.equal(env.ENV, undefined);
+    assert.equal(env.PATH, '/bin');
+  });
   it('redacts the known key and key-shaped strings', () => {
     assert.equal(redact('key=my-very-secret-value here', ['my-very-secret-value']), 'key=[redacted] here');
     assert.equal(redact('token sk-ant-api03-abcdefghijkl', []), 'token [redacted]');

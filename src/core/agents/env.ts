@@ -4,6 +4,12 @@
  * agent as author.
  */
 const SECRET_NAME = /^ANTHROPIC_|API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|^AWS_|^GH_|^GITHUB_|^NPM_CONFIG__AUTH/i;
+/**
+ * Start-up files a non-interactive shell would source (bash reads $BASH_ENV, sh reads $ENV): the
+ * user's rc files are not the agent's, and inside the sandbox they fail noisily (pyenv's rehash
+ * cannot write its shims) and pollute every command's output.
+ */
+const SHELL_STARTUP = new Set(['BASH_ENV', 'ENV']);
 
 export function agentShellEnv(
   agentName: string,
@@ -11,7 +17,7 @@ export function agentShellEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) {
-    if (v === undefined || SECRET_NAME.test(k)) continue;
+    if (v === undefined || SECRET_NAME.test(k) || SHELL_STARTUP.has(k)) continue;
     env[k] = v;
   }
   const email = `${agentName}@agents.build-pipeline.invalid`;
