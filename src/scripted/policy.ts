@@ -8,6 +8,7 @@ import { finish } from './reply';
 import { architectTurn } from './roles/architect';
 import { builderTurn } from './roles/builder';
 import type { RoleContext } from './roles/context';
+import { masterTurn } from './roles/master';
 import { qcTurn } from './roles/qc';
 import { scaffoldTurn } from './roles/scaffold';
 
@@ -21,6 +22,8 @@ export function scriptedTurn(ctx: RoleContext): ScriptedReply {
       return builderTurn(ctx);
     case 'qc':
       return qcTurn(ctx);
+    case 'master':
+      return masterTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

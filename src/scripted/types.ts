@@ -51,7 +51,7 @@ export interface ScriptedModelOptions {
   retryAfterSeconds?: number;
 }
 
-export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'unknown';
+export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'unknown';
 
 export interface TokenTotals {
   input: number;
