@@ -7,7 +7,7 @@ import type { RunState, RunStatus } from './contracts/schemas';
 import type { Event, PipelineEvent } from './events';
 import type { ScriptedModelOptions } from '../scripted/types';
 
-export type GateId = 'blueprint' | 'ship';
+export type GateId = 'blueprint' | 'ship' | 'conflict';
 
 export interface GateRequest {
   gate: GateId;

@@ -29,8 +29,10 @@ export const ConfigSchema = z.object({
       scaffold: ModelTierSchema.default('opus'),
       builder: ModelTierSchema.optional(),
       qc: ModelTierSchema.default('sonnet'),
+      /** The master evaluates contract conflicts (M13); seed 000 gives it opus. */
+      master: ModelTierSchema.default('opus'),
     })
-    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet' }),
+    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', master: 'opus' }),
   /** Maximum agents of each tier running at once, across every stage of the run. */
   waveLimits: z
     .object({
@@ -55,6 +57,14 @@ export const ConfigSchema = z.object({
   bashTimeoutMs: z.number().int().min(1000).default(120_000),
   /** Dollars (estimated from tokens, see pricing.ts) after which the run stops, resumable with a higher budget; 0 = none. */
   budgetUsd: z.number().min(0).default(0),
+  /** Memory (M14): L1 brain cap, how many L2 summaries an agent gets at spawn, how many stay in L2 per role after curate. */
+  memory: z
+    .object({
+      brainCapBytes: z.number().int().min(512).max(1_000_000).default(8192),
+      summariesAtSpawn: z.number().int().min(0).max(50).default(8),
+      l2Window: z.number().int().min(1).max(200).default(10),
+    })
+    .default({ brainCapBytes: 8192, summariesAtSpawn: 8, l2Window: 10 }),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });

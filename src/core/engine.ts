@@ -20,6 +20,7 @@ import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
+import { openRunMemory } from './memory/runMemory';
 import { startScriptedModel } from '../scripted';
 import type { ScriptedModelHandle } from '../scripted/types';
 
@@ -130,6 +131,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
 
   const ctx: PipelineContext = {
     store,
+    memory: openRunMemory(store.paths.runDir, store.paths.integrationWorktree),
     config,
     client,
     limiter,

@@ -11,8 +11,13 @@ import type { RoleContext } from './roles/context';
 import { masterTurn } from './roles/master';
 import { qcTurn } from './roles/qc';
 import { scaffoldTurn } from './roles/scaffold';
+import { withSessionSummary } from './roles/memory-habits';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
+  return withSessionSummary(ctx.c, roleTurn(ctx));
+}
+
+function roleTurn(ctx: RoleContext): ScriptedReply {
   switch (ctx.c.card.role) {
     case 'architect':
       return architectTurn(ctx);

@@ -13,6 +13,8 @@ export const SCENARIOS = [
   'invalid-contracts',
   'hostile-names',
   'contract-conflict',
+  /** The same conflict, but the scripted master recommends that the builder adapts. */
+  'contract-conflict-adapt',
   'merge-conflict',
   'trivial-conflict',
   'bad-verdict',

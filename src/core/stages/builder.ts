@@ -61,6 +61,7 @@ export async function runBuilder(
   ];
   const contracts = ctx.contracts();
   const result = await runRoleAgent(ctx, {
+    worktree: wt,
     agentId,
     role: 'builder',
     stage: 'build',

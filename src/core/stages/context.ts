@@ -11,6 +11,7 @@ import type { TierLimiter } from '../limiter';
 import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
+import type { MemoryStore } from '../memory/types';
 
 export interface PipelineContext {
   store: RunStore;
@@ -29,6 +30,8 @@ export interface PipelineContext {
   /** Reads and validates the contracts from the integration worktree again (after the architect wrote them). */
   reloadContracts(): Promise<LoadedContracts>;
   runtime(): AgentRuntime;
+  /** L2/L3 memory of the run (see src/core/memory). */
+  memory: MemoryStore;
   modelFor(tier: ModelTier): string;
 }
 

@@ -12,10 +12,11 @@ import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { moduleTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
+import { memoryForSpawn, memoryRole } from '../memory/spawn';
 
 export interface RoleAgentSpec {
   agentId: string;
-  role: 'architect' | 'scaffold' | 'builder' | 'qc';
+  role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master';
   stage: string;
   tier: ModelTier;
   module?: string;
@@ -25,10 +26,26 @@ export interface RoleAgentSpec {
   history?: BetaMessageParam[];
   isComplete?: () => boolean;
   nudge?: string;
+  /** The agent's working directory, where its brain file is read (default: the integration worktree). */
+  worktree?: string;
 }
 
-export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
-  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(spec.tools), ...spec.vars });
+export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
+  // Memory (M14): brain file and recent summaries in the task, the memory tools, and the rule that
+  // the agent is not done before it has written its summary (and condensed an oversized brain).
+  const memory = await memoryForSpawn({
+    store: ctx.memory,
+    role: memoryRole(spec.role, spec.module),
+    agentId: spec.agentId,
+    runId: ctx.store.state.runId,
+    worktree: spec.worktree ?? ctx.store.paths.integrationWorktree,
+    canWriteBrain: spec.role === 'builder',
+    brainCapBytes: ctx.config.memory.brainCapBytes,
+    summariesAtSpawn: ctx.config.memory.summariesAtSpawn,
+  });
+  ctx.store.emit({ type: 'log', level: 'info', message: `${spec.agentId}: memory at spawn: brain ${memory.injected.brainBytes} bytes${memory.injected.brainCut ? ' (over the cap, cut)' : ''}, ${memory.injected.summaries} summaries` });
+  const tools = [...spec.tools, ...memory.tools];
+  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(tools), ...spec.vars });
   return runAgent(
     {
       agentId: spec.agentId,
@@ -38,13 +55,13 @@ export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise
       tier: spec.tier,
       model: ctx.modelFor(spec.tier),
       system: [prompt.system],
-      task: prompt.task,
+      task: prompt.task + memory.preamble,
       history: spec.history,
-      tools: spec.tools,
+      tools,
       maxTurns: ctx.config.maxAgentTurns,
       maxTokens: ctx.config.maxTokens,
-      isComplete: spec.isComplete,
-      nudge: spec.nudge,
+      isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
+      nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
     },
     ctx.runtime(),
   );

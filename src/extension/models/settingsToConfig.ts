@@ -41,6 +41,7 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     architect: tier(s.get('roleTiers.architect')) ?? 'opus',
     scaffold: tier(s.get('roleTiers.scaffold')) ?? 'opus',
     qc: tier(s.get('roleTiers.qc')) ?? 'sonnet',
+    master: tier(s.get('roleTiers.master')) ?? 'opus',
   };
   const builder = tier(s.get('roleTiers.builder'));
   if (builder) roleTiers.builder = builder;
