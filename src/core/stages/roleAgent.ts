@@ -8,6 +8,7 @@ import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableT
 import type { ModelTier } from '../contracts/schemas';
 import { runAgent, type AgentResult } from '../agents/runAgent';
 import { toolNames } from '../agents/tools';
+import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { moduleTestCommand } from './moduleTestCommand';
@@ -46,6 +47,7 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   ctx.store.emit({ type: 'log', level: 'info', message: `${spec.agentId}: memory at spawn: brain ${memory.injected.brainBytes} bytes${memory.injected.brainCut ? ' (over the cap, cut)' : ''}, ${memory.injected.summaries} summaries` });
   const tools = [...spec.tools, ...memory.tools];
   const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(tools), ...spec.vars });
+  const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   return runAgent(
     {
       agentId: spec.agentId,
@@ -58,8 +60,8 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
       task: prompt.task + memory.preamble,
       history: spec.history,
       tools,
-      maxTurns: ctx.config.maxAgentTurns,
-      maxTokens: ctx.config.maxTokens,
+      ...limits,
+      context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
       isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
       nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
     },
