@@ -183,6 +183,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
   const ctx: PipelineContext = {
     store,
     memory: openRunMemory(store.paths.runDir, store.paths.integrationWorktree),
+    clock: opts.clock,
     config,
     client,
     limiter,

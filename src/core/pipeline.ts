@@ -6,6 +6,8 @@
 import type { GateAnswer } from './api';
 import { architectStage } from './stages/architect';
 import { scaffoldStage } from './stages/scaffold';
+import { bootstrapStage } from './stages/bootstrap';
+import { curateStage } from './stages/curate';
 import { buildStage } from './stages/build';
 import { assembleStage } from './stages/assemble';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
@@ -13,7 +15,7 @@ import { AgentError } from './agents/runAgent';
 import { publishRunMemory } from './memory/runMemory';
 import { ENGINE_AUTHOR } from './stages/context';
 
-export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage];
+export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, curateStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }

@@ -10,6 +10,7 @@ import { builderTurn } from './roles/builder';
 import type { RoleContext } from './roles/context';
 import { masterTurn } from './roles/master';
 import { qcTurn } from './roles/qc';
+import { trainingTurn } from './roles/training';
 import { scaffoldTurn } from './roles/scaffold';
 import { withSessionSummary } from './roles/memory-habits';
 
@@ -29,6 +30,8 @@ function roleTurn(ctx: RoleContext): ScriptedReply {
       return qcTurn(ctx);
     case 'master':
       return masterTurn(ctx);
+    case 'training':
+      return trainingTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

@@ -28,9 +28,11 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     );
     assert.deepEqual(run.result.state.stages.map((s) => [s.id, s.status]), [
       ['architect', 'done'],
+      ['bootstrap', 'done'],
       ['scaffold', 'done'],
       ['build', 'done'],
       ['assemble', 'done'],
+      ['curate', 'done'],
     ]);
   });
 

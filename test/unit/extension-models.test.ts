@@ -225,7 +225,7 @@ describe('extension helpers', () => {
         JSON.stringify({ roleTiers: { architect: 'sonnet', qc: 'haiku' }, waveLimits: { opus: 2, sonnet: 3 }, budgetUsd: 5, integrationTestCommand: 'npm test' }),
       );
       const config = loadConfig(dir, settingsToConfig(settingsReader({ 'roleTiers.qc': 'opus', 'waveLimits.sonnet': 6 })));
-      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus' });
+      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus', master: 'opus', training: 'sonnet' });
       assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 6, haiku: 12 });
       assert.equal(config.budgetUsd, 5);
       assert.equal(config.integrationTestCommand, 'npm test');

@@ -32,6 +32,8 @@ export interface PipelineContext {
   runtime(): AgentRuntime;
   /** L2/L3 memory of the run (see src/core/memory). */
   memory: MemoryStore;
+  /** Injectable clock for time-based curation (pair expiry); default: the system clock. */
+  clock?: () => Date;
   modelFor(tier: ModelTier): string;
 }
 
