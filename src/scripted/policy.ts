@@ -13,8 +13,13 @@ import { qcTurn } from './roles/qc';
 import { trainingTurn } from './roles/training';
 import { scaffoldTurn } from './roles/scaffold';
 import { withSessionSummary } from './roles/memory-habits';
+import { planRoleTurn } from './roles/plan-roles';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
+  // Roles of phased plans and teams (planner, auditor, reviewer, judge, teammates) live in their own files.
+  // Every role records its session summary when the engine offers the memory tool (roles/memory-habits.ts).
+  const planned = planRoleTurn(ctx);
+  if (planned) return withSessionSummary(ctx.c, planned);
   return withSessionSummary(ctx.c, roleTurn(ctx));
 }
 

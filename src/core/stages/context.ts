@@ -12,6 +12,8 @@ import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
 import type { MemoryStore } from '../memory/types';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import type { RunMcp } from '../mcp/runMcp';
 
 export interface PipelineContext {
   store: RunStore;
@@ -34,6 +36,10 @@ export interface PipelineContext {
   memory: MemoryStore;
   /** Injectable clock for time-based curation (pair expiry); default: the system clock. */
   clock?: () => Date;
+  /** Where every shell of the run is confined (src/core/sandbox); UNSANDBOXED only by the user's choice. */
+  sandbox: RunSandbox;
+  /** The run's MCP servers; `toolsFor(role)` gives a role the tools `mcpAccess` allows it. */
+  mcp: RunMcp;
   modelFor(tier: ModelTier): string;
 }
 
