@@ -12,6 +12,7 @@ import { agentShellEnv } from '../agents/env';
 import { fileTools } from '../agents/tools';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
+import { addUsage } from '../usage';
 import { checkPairs, type QualityResult } from '../training/quality';
 import { countByType, fileEntry, missingByType } from '../training/taxonomy';
 import { listRecords } from '../conflicts/resolution';
@@ -63,7 +64,7 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       observe,
     );
     const contracts = ctx.contracts();
-    await runRoleAgent(ctx, {
+    const run = await runRoleAgent(ctx, {
       agentId,
       role: 'training',
       stage: 'bootstrap',
@@ -71,6 +72,7 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       tools,
       vars: { project_name: contracts.manifest.project, output_file: OUTPUT, start_pair_id: '00001', min_pairs: min, repair_section: repairSection },
     });
+    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'bootstrap')!.usage, run.usage));
     const file = path.join(wt, OUTPUT);
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
     result = checkPairs(text, { nouns: projectNouns(ctx), openConflicts: openConflictsOf(ctx) });
