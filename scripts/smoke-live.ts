@@ -16,7 +16,7 @@ export const SMOKE_BUDGET_USD = 1;
 
 /** Every role on the cheapest tier: what is being checked is that the pipeline works on the real API, not the code's quality. */
 export const SMOKE_CONFIG = {
-  roleTiers: { architect: 'haiku', scaffold: 'haiku', builder: 'haiku', qc: 'haiku' },
+  roleTiers: { architect: 'haiku', scaffold: 'haiku', builder: 'haiku', qc: 'haiku', master: 'haiku', training: 'haiku' },
   budgetUsd: SMOKE_BUDGET_USD,
 } as const;
 

@@ -6,7 +6,7 @@ import type { ConfigOverrides } from './config';
 import type { RunState, RunStatus } from './contracts/schemas';
 import type { Event, PipelineEvent } from './events';
 
-export type GateId = 'blueprint' | 'ship';
+export type GateId = 'blueprint' | 'ship' | 'conflict';
 
 export interface GateRequest {
   gate: GateId;
@@ -45,6 +45,8 @@ export interface RunOptionsBase {
    * know the scripted model, so an offline run without this (and without `baseURL`) fails clearly.
    */
   offlineModel?: OfflineModelStarter;
+  /** Clock for Stage 7's expiry of training pairs (tests move it forward); default: the system clock. */
+  clock?: () => Date;
   /** Talk to this Messages API endpoint instead of the default (an already running scripted model, a proxy). */
   baseURL?: string;
 }

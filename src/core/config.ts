@@ -10,7 +10,7 @@ import { ModelTierSchema, type ModelTier } from './contracts/schemas';
 import { SandboxConfigSchema } from './sandbox/config';
 import { McpAccessSchema, McpServersSchema } from './mcp/config';
 
-export const ROLES = ['architect', 'scaffold', 'builder', 'qc'] as const;
+export const ROLES = ['architect', 'scaffold', 'builder', 'qc', 'master', 'training'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Newest model id of each tier in the SDK's `Model` list (resources/messages/messages.d.ts). */
@@ -37,6 +37,10 @@ export const ROLE_LIMIT_DEFAULTS: Record<Role, AgentLimits> = {
   scaffold: { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
   builder: { maxTokens: 16_000, maxTurns: 150, thinkingBudget: 0 },
   qc: { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
+  /** Weighs a contract conflict (M13): reads, thinks, answers once. */
+  master: { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 8_000 },
+  /** Writes many pairs in few, large turns. */
+  training: { maxTokens: 32_000, maxTurns: 40, thinkingBudget: 0 },
 };
 
 export const ConfigSchema = z.object({
@@ -50,8 +54,12 @@ export const ConfigSchema = z.object({
       scaffold: ModelTierSchema.default('opus'),
       builder: ModelTierSchema.optional(),
       qc: ModelTierSchema.default('sonnet'),
+      /** The master evaluates contract conflicts (M13); seed 000 gives it opus. */
+      master: ModelTierSchema.default('opus'),
+      /** The training-data generator of Stages 1b and 7; seed 000 gives it sonnet. */
+      training: ModelTierSchema.default('sonnet'),
     })
-    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet' }),
+    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', master: 'opus', training: 'sonnet' }),
   /** Maximum agents of each tier running at once, across every stage of the run. */
   waveLimits: z
     .object({
@@ -75,7 +83,7 @@ export const ConfigSchema = z.object({
   maxTokens: z.number().int().min(256).optional(),
   maxAgentTurns: z.number().int().min(1).optional(),
   /** Per role: max_tokens, turn limit, thinking budget (0 = off). Wins over `tierLimits`, which wins over the old global keys. */
-  roleLimits: z.object({ architect: AgentLimitsSchema.optional(), scaffold: AgentLimitsSchema.optional(), builder: AgentLimitsSchema.optional(), qc: AgentLimitsSchema.optional() }).default({}),
+  roleLimits: z.object({ architect: AgentLimitsSchema.optional(), scaffold: AgentLimitsSchema.optional(), builder: AgentLimitsSchema.optional(), qc: AgentLimitsSchema.optional(), master: AgentLimitsSchema.optional(), training: AgentLimitsSchema.optional() }).default({}),
   /** Per model tier, for roles without their own `roleLimits` entry. */
   tierLimits: z.object({ opus: AgentLimitsSchema.optional(), sonnet: AgentLimitsSchema.optional(), haiku: AgentLimitsSchema.optional() }).default({}),
   /** Context window in tokens; default: what the Models API reports for each model at preflight, else 200000. */
@@ -89,6 +97,16 @@ export const ConfigSchema = z.object({
   bashTimeoutMs: z.number().int().min(1000).default(120_000),
   /** Dollars (estimated from tokens, see pricing.ts) after which the run stops, resumable with a higher budget; 0 = none. */
   budgetUsd: z.number().min(0).default(0),
+  /** Stage 1b (M4): accepted bootstrap pairs needed to pass (seed 000: "pair count > 50"). */
+  training: z.object({ minPairs: z.number().int().min(1).max(100_000).default(50) }).default({ minPairs: 50 }),
+  /** Memory (M14): L1 brain cap, how many L2 summaries an agent gets at spawn, how many stay in L2 per role after curate. */
+  memory: z
+    .object({
+      brainCapBytes: z.number().int().min(512).max(1_000_000).default(8192),
+      summariesAtSpawn: z.number().int().min(0).max(50).default(8),
+      l2Window: z.number().int().min(1).max(200).default(10),
+    })
+    .default({ brainCapBytes: 8192, summariesAtSpawn: 8, l2Window: 10 }),
   /** Agents' shells and the engine's runs of model-chosen commands: confined by the sandbox runtime (see src/core/sandbox). */
   sandbox: SandboxConfigSchema.default({ enabled: true, allowedDomains: [] }),
   /** MCP servers, in the shape Claude Code and VS Code use (stdio command + args + env, or an HTTP url). */

@@ -21,6 +21,7 @@ import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
+import { openRunMemory } from './memory/runMemory';
 import { preflight } from './preflight';
 import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
 import { openRunMcp } from './mcp/runMcp';
@@ -210,6 +211,8 @@ async function launch(
 
   const ctx: PipelineContext = {
     store,
+    memory: openRunMemory(store.paths.runDir, store.paths.integrationWorktree),
+    clock: opts.clock,
     config,
     client,
     limiter,

@@ -6,12 +6,16 @@
 import type { GateAnswer } from './api';
 import { architectStage } from './stages/architect';
 import { scaffoldStage } from './stages/scaffold';
+import { bootstrapStage } from './stages/bootstrap';
+import { curateStage } from './stages/curate';
 import { buildStage } from './stages/build';
 import { assembleStage } from './stages/assemble';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
+import { publishRunMemory } from './memory/runMemory';
+import { ENGINE_AUTHOR } from './stages/context';
 
-export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage];
+export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, curateStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }
@@ -47,8 +51,18 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
     }
     if (result.status === 'awaiting-approval') return { status: 'awaiting-approval', gate: result.gate };
     setStage(ctx, stage.id, 'done', result.detail);
+    await publishMemory(ctx, stage);
   }
   return { status: 'succeeded' };
+}
+
+/** The run's memory goes onto the integration branch after each finished stage (src/core/memory/runMemory.ts). */
+async function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> {
+  try {
+    await publishRunMemory(ctx.store.paths.runDir, ctx.store.paths.integrationWorktree, ENGINE_AUTHOR, `after ${stage.title}`);
+  } catch (e) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: `memory could not be committed after ${stage.title}: ${(e as Error).message}` });
+  }
 }
 
 async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string): Promise<StageResult> {

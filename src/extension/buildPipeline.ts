@@ -14,7 +14,10 @@ import { GatePrompter } from './gates';
 import { repoRoot } from './git/gitCli';
 import { Disposable } from './lifecycle';
 import { integrationWorktreeOf } from '../core/run/runDir';
-import type { LocksTreeNode } from './models/locksModel';
+import type { LockNode, LocksTreeNode } from './models/locksModel';
+import { contractsDir } from './models/contractsReader';
+import { historyOf } from '../core/locks/audit';
+import { lockHistoryMarkdown } from '../core/locks/history';
 import { qcReportPath, type ModuleNode } from './models/modulesModel';
 import { adrBadges, qcBadges } from './models/reportBadges';
 import { MarkdownPanels } from './panels/markdownPanel';
@@ -140,6 +143,7 @@ export class BuildPipeline extends Disposable {
       'buildPipeline.approveGate': () => this.approveGate(),
       'buildPipeline.openQcReport': (arg) => this.openQcReport(arg as ModuleNode | undefined),
       'buildPipeline.openAdr': (arg) => this.openAdr(arg as LocksTreeNode | undefined),
+      'buildPipeline.openLockHistory': (arg) => this.openLockHistory(arg as LocksTreeNode | undefined),
       'buildPipeline.reviewModuleDiff': (arg) => this.reviewDiff(arg as ModuleNode | undefined),
       'buildPipeline.setApiKey': () => this.keys.prompt(),
       'buildPipeline.showLog': () => this.log.show(),
@@ -266,6 +270,18 @@ export class BuildPipeline extends Disposable {
       badges: (md) => adrBadges(md, level),
       linkRoots: [integrationWorktreeOf(state.runDir), state.repoRoot],
     });
+  }
+
+  /** The lock's audit trail as a read-only markdown document (a text editor: nothing in it runs). */
+  private async openLockHistory(node?: LocksTreeNode): Promise<void> {
+    const state = this.requireRun();
+    const locks = this.controller.locks.roots().flatMap((g) => g.children).filter((c): c is LockNode => c.kind === 'lock');
+    const target = node?.kind === 'lock' ? node : await pick(locks, (l) => `${l.key} (${l.level})`, 'History of which lock?');
+    if (!target) return;
+    const kind = target.group === 'decisions' ? 'decision' : 'interface';
+    const text = lockHistoryMarkdown(kind, target.key, historyOf(contractsDir(state.runDir), kind, target.key));
+    const doc = await vscode.workspace.openTextDocument({ content: text, language: 'markdown' });
+    await vscode.window.showTextDocument(doc, { preview: true });
   }
 
   private async reviewDiff(node?: ModuleNode): Promise<void> {

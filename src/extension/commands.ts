@@ -13,6 +13,7 @@ export const COMMAND_IDS = [
   'buildPipeline.approveGate',
   'buildPipeline.openQcReport',
   'buildPipeline.openAdr',
+  'buildPipeline.openLockHistory',
   'buildPipeline.reviewModuleDiff',
   'buildPipeline.setApiKey',
   /** Internal (not contributed): the status bar item's click. */

@@ -17,6 +17,12 @@ const APPROVE = 'Approve';
 const CHANGES = 'Request Changes';
 const REJECT = 'Reject';
 const OPEN = 'Open Architecture';
+const OPEN_CONFLICT = 'Open Conflict Report';
+
+/** The file button names what it opens: the architecture at the blueprint gate, the builder's report at a conflict gate. */
+function openLabel(request: GateRequest): string {
+  return request.gate === 'conflict' ? OPEN_CONFLICT : OPEN;
+}
 
 export class GatePrompter extends Disposable {
   private pending: PendingGate | undefined;
@@ -65,7 +71,7 @@ export class GatePrompter extends Disposable {
         { label: `$(check) ${APPROVE}`, choice: APPROVE, detail: 'Continue the pipeline.' },
         { label: `$(comment) ${CHANGES}…`, choice: CHANGES, detail: 'Rerun the stage with your feedback.' },
         { label: `$(close) ${REJECT}…`, choice: REJECT, detail: 'Stop the run here.' },
-        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${OPEN}`, choice: OPEN, detail: entry.request.openPath }] : []),
+        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${openLabel(entry.request)}`, choice: OPEN, detail: entry.request.openPath }] : []),
       ],
       { title: entry.request.title, placeHolder: entry.request.summary.split('\n')[0] ?? '', ignoreFocusOut: true },
     );
@@ -73,10 +79,10 @@ export class GatePrompter extends Disposable {
   }
 
   private async notify(entry: PendingGate): Promise<void> {
-    const actions = entry.request.openPath ? [APPROVE, CHANGES, REJECT, OPEN] : [APPROVE, CHANGES, REJECT];
+    const actions = entry.request.openPath ? [APPROVE, CHANGES, REJECT, openLabel(entry.request)] : [APPROVE, CHANGES, REJECT];
     const choice = await vscode.window.showInformationMessage(entry.request.title, { modal: false, detail: entry.request.summary }, ...actions);
     if (this.pending !== entry) return; // answered elsewhere meanwhile
-    if (choice) await this.act(entry, choice);
+    if (choice) await this.act(entry, choice === OPEN_CONFLICT ? OPEN : choice);
   }
 
   private async act(entry: PendingGate, choice: string): Promise<void> {

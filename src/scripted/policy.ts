@@ -8,14 +8,22 @@ import { finish } from './reply';
 import { architectTurn } from './roles/architect';
 import { builderTurn } from './roles/builder';
 import type { RoleContext } from './roles/context';
+import { masterTurn } from './roles/master';
 import { qcTurn } from './roles/qc';
+import { trainingTurn } from './roles/training';
 import { scaffoldTurn } from './roles/scaffold';
+import { withSessionSummary } from './roles/memory-habits';
 import { planRoleTurn } from './roles/plan-roles';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
   // Roles of phased plans and teams (planner, auditor, reviewer, judge, teammates) live in their own files.
+  // Every role records its session summary when the engine offers the memory tool (roles/memory-habits.ts).
   const planned = planRoleTurn(ctx);
-  if (planned) return planned;
+  if (planned) return withSessionSummary(ctx.c, planned);
+  return withSessionSummary(ctx.c, roleTurn(ctx));
+}
+
+function roleTurn(ctx: RoleContext): ScriptedReply {
   switch (ctx.c.card.role) {
     case 'architect':
       return architectTurn(ctx);
@@ -25,6 +33,10 @@ export function scriptedTurn(ctx: RoleContext): ScriptedReply {
       return builderTurn(ctx);
     case 'qc':
       return qcTurn(ctx);
+    case 'master':
+      return masterTurn(ctx);
+    case 'training':
+      return trainingTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

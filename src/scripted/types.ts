@@ -14,6 +14,14 @@ export const SCENARIOS = [
   'invalid-contracts',
   'hostile-names',
   'contract-conflict',
+  /** The same conflict, but the scripted master recommends that the builder adapts. */
+  'contract-conflict-adapt',
+  /** Stage 1b: the training-data agent also writes one pair breaking each quality rule. */
+  'bootstrap-bad-pairs',
+  /** Stage 1b: too few pairs at first (the gate fails), the missing types in the repair round. */
+  'bootstrap-short',
+  /** Stage 1b: too few pairs, and the repair round adds none: the stage fails. */
+  'bootstrap-stuck',
   'merge-conflict',
   'trivial-conflict',
   'bad-verdict',
@@ -109,7 +117,7 @@ export interface SandboxProbe {
 /** What `onRequest` is given: the request body as the SDK sent it, after the server's own checks. */
 export type ReceivedRequest = MessagesRequest;
 
-export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'unknown';
+export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'unknown';
 
 export interface TokenTotals {
   input: number;

@@ -43,7 +43,8 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const json = JSON.parse(s.out);
     assert.match(json.runId, /^\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.ok(fs.existsSync(json.runDir));
-    assert.deepEqual(json.stages.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done']);
+    assert.ok(json.stages.every((x: { status: string }) => x.status === 'done'), JSON.stringify(json.stages));
+    assert.ok(['architect', 'bootstrap', 'scaffold', 'build', 'assemble', 'curate'].every((id) => json.stages.some((x: { id: string }) => x.id === id)));
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
     assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);
     // Cost per agent, module and stage and the cache share per role are in the stored state.

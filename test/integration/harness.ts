@@ -95,7 +95,7 @@ export interface RunOutcome {
 
 export async function runPipeline(
   repo: TestRepo,
-  opts: { scenario?: ScriptedModelOptions; gate?: GateHandler; description?: string; config?: Partial<PipelineConfig>; onStart?: (cancel: () => void) => void } = {},
+  opts: { scenario?: ScriptedModelOptions; gate?: GateHandler; description?: string; config?: Partial<PipelineConfig>; onStart?: (cancel: () => void) => void; onEvent?: (e: PipelineEvent) => void; clock?: () => Date } = {},
 ): Promise<RunOutcome> {
   const handle = await startRun({
     repoRoot: repo.root,
@@ -105,9 +105,11 @@ export async function runPipeline(
     gate: opts.gate ?? approveAll,
     approver: 'test',
     config: { ...FAST_CONFIG, ...opts.config },
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const events: PipelineEvent[] = [];
   handle.onEvent((e) => events.push(e));
+  if (opts.onEvent) handle.onEvent(opts.onEvent);
   opts.onStart?.((() => handle.cancel('test cancel')));
   const result = await handle.done;
   return { result, events };

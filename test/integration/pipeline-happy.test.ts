@@ -28,9 +28,11 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     );
     assert.deepEqual(run.result.state.stages.map((s) => [s.id, s.status]), [
       ['architect', 'done'],
+      ['bootstrap', 'done'],
       ['scaffold', 'done'],
       ['build', 'done'],
       ['assemble', 'done'],
+      ['curate', 'done'],
     ]);
   });
 
@@ -110,7 +112,7 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     const perAgent = run.events.filter((e) => e.type === 'agent-usage');
     assert.equal(perAgent.length, s.usage.calls);
     const agents = Object.keys(s.agentUsage).sort();
-    assert.deepEqual(agents, ['architect-1', 'builder-formatter-0', 'builder-greeter-0', 'qc-formatter-1', 'qc-greeter-1', 'scaffold-0']);
+    assert.deepEqual(agents, ['architect-1', 'builder-formatter-0', 'builder-greeter-0', 'qc-formatter-1', 'qc-greeter-1', 'scaffold-0', 'training-bootstrap-1-0']);
     assert.equal(Object.values(s.agentUsage).reduce((n, u) => n + u.input + u.output + u.cacheRead + u.cacheWrite, 0), s.usage.input + s.usage.output + s.usage.cacheRead + s.usage.cacheWrite);
     // Parallel builders share the cached prefix (role prompt + contracts): the second builder's first call reads it.
     const firstOfGreeter = perAgent.find((e) => e.type === 'agent-usage' && e.agentId === 'builder-greeter-0');

@@ -131,17 +131,19 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.deepEqual(snapshotUserTree(repo), before);
   });
 
-  it('a contract conflict pauses only that module and writes the conflict report', async () => {
-    const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' } });
+  it('a contract conflict pauses only that module and writes the conflict report (resolution rejected at the gate)', async () => {
+    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'reject', reason: 'not now' }]);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate });
     assert.equal(result.status, 'halted');
+    assert.deepEqual(gate.requests.map((r) => r.gate), ['blueprint', 'conflict']);
     const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m]));
     assert.equal(byName.formatter!.status, 'passed');
     assert.equal(byName.greeter!.status, 'blocked');
-    const conflicts = fs.readdirSync(path.join(result.state.runDir, 'conflicts'));
+    const conflicts = fs.readdirSync(path.join(result.state.runDir, 'conflicts')).filter((f) => f.endsWith('.md'));
     assert.equal(conflicts.length, 1);
     assert.match(conflicts[0]!, /^greeter-[a-z0-9-]+\.md$/);
     assert.ok(read(path.join(result.state.runDir, 'conflicts', conflicts[0]!)).length > 20);
-    assert.match(result.state.haltReason ?? '', /greeter: blocked/);
+    assert.match(result.state.haltReason ?? '', /contract conflict greeter-[a-z0-9-]+: the resolution was rejected \(not now\)/);
   });
 
   // Siblings in the DAG (mod-02 and mod-03 both depend only on mod-01) do not contain each other's

@@ -10,6 +10,8 @@ import { CostTracker } from '../../src/extension/models/costTracker';
 import { describeEvent } from '../../src/extension/models/eventText';
 import { costLabel, costSentence } from '../../src/extension/models/format';
 import { LocksModel } from '../../src/extension/models/locksModel';
+import { appendAudit, historyOf } from '../../src/core/locks/audit';
+import { lockHistoryMarkdown } from '../../src/core/locks/history';
 import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
 import { settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
@@ -162,6 +164,26 @@ describe('extension tree models', () => {
     assert.equal(m.problem, 'locks.json does not match the schema');
     fs.rmSync(runDir, { recursive: true, force: true });
   });
+
+  it('Locks: the last applied change from the audit trail is on the node; the history lists every attempt, newest first', () => {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-locks-'));
+    const contracts = path.join(runDir, 'worktrees', 'integration', '.orchestration', 'contracts');
+    fs.mkdirSync(contracts, { recursive: true });
+    const entry = { locked_by: 'architect', lock_level: 'locked', affects: [], assertion: 'x', locked_at: '2026-11-21' };
+    fs.writeFileSync(path.join(contracts, 'locks.json'), JSON.stringify({ decisions: { 'storage-format': entry }, interfaces: {} }));
+    const base = { kind: 'decision' as const, key: 'storage-format', item: 'decision storage-format', level: 'locked' as const };
+    appendAudit(contracts, { ...base, at: '2026-11-22T10:00:00.000Z', who: { role: 'master', name: 'master-1' }, outcome: 'applied', old: 'JSON', new: 'JSON lines', reason: 'conflict store-append' });
+    appendAudit(contracts, { ...base, at: '2026-11-22T11:00:00.000Z', who: { role: 'builder', name: 'builder-store-0' }, outcome: 'refused', new: 'CSV', reason: 'faster', refusal: 'builder agents never modify contracts' });
+    const m = new LocksModel();
+    m.reload(runDir);
+    const node = m.roots()[0]?.children[0];
+    assert.ok(node?.kind === 'lock');
+    assert.equal(node.lastChange?.who.name, 'master-1', 'a refused attempt is not a change');
+    const md = lockHistoryMarkdown('decision', 'storage-format', historyOf(contracts, 'decision', 'storage-format'));
+    assert.ok(md.indexOf('refused') < md.indexOf('applied'), md);
+    assert.match(md, /Refused: builder agents never modify contracts/);
+    fs.rmSync(runDir, { recursive: true, force: true });
+  });
 });
 
 describe('extension helpers', () => {
@@ -203,7 +225,7 @@ describe('extension helpers', () => {
         JSON.stringify({ roleTiers: { architect: 'sonnet', qc: 'haiku' }, waveLimits: { opus: 2, sonnet: 3 }, budgetUsd: 5, integrationTestCommand: 'npm test' }),
       );
       const config = loadConfig(dir, settingsToConfig(settingsReader({ 'roleTiers.qc': 'opus', 'waveLimits.sonnet': 6 })));
-      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus' });
+      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus', master: 'opus', training: 'sonnet' });
       assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 6, haiku: 12 });
       assert.equal(config.budgetUsd, 5);
       assert.equal(config.integrationTestCommand, 'npm test');

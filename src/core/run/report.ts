@@ -3,6 +3,7 @@
  * merges, tokens and estimated dollars (per agent, module and stage too), and the share of input
  * tokens read from the prompt cache per role, kept in the run directory as report.json and report.md.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunState, Usage } from '../contracts/schemas';
 import { writeFileAtomic } from './runDir';
@@ -110,6 +111,9 @@ export function writeRunReport(state: RunState): RunReport {
     '| agent | dollars |',
     '|---|---|',
     ...Object.entries(r.cost.byAgent).map(([id, n]) => `| ${id} | ${usd(n)} |`),
+    '',
+    // Stage 7 (curate) leaves the memory report beside the run report.
+    ...(fs.existsSync(path.join(state.runDir, 'memory-report.md')) ? [fs.readFileSync(path.join(state.runDir, 'memory-report.md'), 'utf8')] : []),
     '<!-- DONE -->',
     '',
   ].join('\n');

@@ -17,10 +17,25 @@ import { runQc } from './qc';
 import { findingsForBuilder, writeQcReport } from './qcReport';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
+import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
+
+/** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
+const CONFLICT_ROUNDS = 3;
 
 export const buildStage: Stage = { id: 'build', title: 'Build', run: runBuild };
 
 async function runBuild(ctx: PipelineContext): Promise<StageResult> {
+  for (let round = 0; ; round++) {
+    // Contract conflicts (M13): evaluated, decided at their gate and applied before the modules run again.
+    const stop = await settleConflicts(ctx);
+    if (stop) return stop;
+    const result = await buildRound(ctx);
+    if (result.status === 'halted' && !ctx.signal.aborted && hasOpenConflicts(ctx) && round < CONFLICT_ROUNDS) continue;
+    return result;
+  }
+}
+
+async function buildRound(ctx: PipelineContext): Promise<StageResult> {
   const manifest = ctx.contracts().manifest;
   // A resumed run rebuilds what did not pass; passed modules keep their branches and are not redone.
   ctx.store.update((s) => {
@@ -78,9 +93,10 @@ export async function developModule(ctx: PipelineContext, spec: ModuleSpec, find
     wt = await prepareModuleWorktree(ctx, spec);
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
-      const built = await runBuilder(ctx, spec, wt, cycle, findings);
+      const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name));
       addModuleUsage(ctx, name, built.usage);
       if (built.outcome?.status === 'blocked') {
+        openConflict(ctx, name, built.outcome, built.conflictReport);
         return settle(ctx, name, 'blocked', `contract conflict: ${built.outcome.summary} (${built.conflictReport ?? 'no report file'})`);
       }
       if (!built.outcome) return settle(ctx, name, 'failed', 'the builder ended without reporting an outcome');

@@ -39,6 +39,8 @@ export async function runBuilder(
   wt: string,
   cycle: number,
   findings: string | undefined,
+  /** A resolved contract conflict this build resumes from (M13, src/core/conflicts). */
+  resolution?: string,
 ): Promise<BuilderRun> {
   const name = spec.name;
   const agentId = `builder-${name}-${cycle}`;
@@ -61,6 +63,7 @@ export async function runBuilder(
   ];
   const contracts = ctx.contracts();
   const result = await runRoleAgent(ctx, {
+    worktree: wt,
     agentId,
     role: 'builder',
     stage: 'build',
@@ -76,9 +79,13 @@ export async function runBuilder(
       training_file: `.orchestration/training/${name}-session-pairs.jsonl`,
       conflict_file: `.orchestration/conflicts/${name}-<issue>.md`,
       lock_flags: lockFlagsFor(contracts.locks, name),
-      fix_section: findings
-        ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, commit, and report again.\n<qc-findings>\n${findings}\n</qc-findings>`
-        : '',
+      fix_section:
+        (findings
+          ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, commit, and report again.\n<qc-findings>\n${findings}\n</qc-findings>`
+          : '') +
+        (resolution
+          ? `\n## Your contract conflict was resolved\nResume the module from this decision; the contracts in your worktree are current, and your brain file has the notice.\n<conflict-resolution>\n${resolution}\n</conflict-resolution>`
+          : ''),
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',

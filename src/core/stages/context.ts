@@ -11,6 +11,7 @@ import type { TierLimiter } from '../limiter';
 import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
+import type { MemoryStore } from '../memory/types';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import type { RunMcp } from '../mcp/runMcp';
 
@@ -31,6 +32,10 @@ export interface PipelineContext {
   /** Reads and validates the contracts from the integration worktree again (after the architect wrote them). */
   reloadContracts(): Promise<LoadedContracts>;
   runtime(): AgentRuntime;
+  /** L2/L3 memory of the run (see src/core/memory). */
+  memory: MemoryStore;
+  /** Injectable clock for time-based curation (pair expiry); default: the system clock. */
+  clock?: () => Date;
   /** Where every shell of the run is confined (src/core/sandbox); UNSANDBOXED only by the user's choice. */
   sandbox: RunSandbox;
   /** The run's MCP servers; `toolsFor(role)` gives a role the tools `mcpAccess` allows it. */

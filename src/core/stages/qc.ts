@@ -32,6 +32,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
   ];
   const before = await headCommit(wt);
   const result = await runRoleAgent(ctx, {
+    worktree: wt,
     agentId,
     role: 'qc',
     stage: 'build',

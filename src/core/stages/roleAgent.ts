@@ -13,10 +13,11 @@ import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { moduleTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
+import { memoryForSpawn, memoryRole } from '../memory/spawn';
 
 export interface RoleAgentSpec {
   agentId: string;
-  role: 'architect' | 'scaffold' | 'builder' | 'qc';
+  role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training';
   stage: string;
   tier: ModelTier;
   module?: string;
@@ -26,12 +27,28 @@ export interface RoleAgentSpec {
   history?: BetaMessageParam[];
   isComplete?: () => boolean;
   nudge?: string;
+  /** The agent's working directory, where its brain file is read (default: the integration worktree). */
+  worktree?: string;
 }
 
-export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
+export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
+  // Memory (M14): brain file and recent summaries in the task, the memory tools, and the rule that
+  // the agent is not done before it has written its summary (and condensed an oversized brain).
+  const memory = await memoryForSpawn({
+    store: ctx.memory,
+    role: memoryRole(spec.role, spec.module),
+    agentId: spec.agentId,
+    runId: ctx.store.state.runId,
+    worktree: spec.worktree ?? ctx.store.paths.integrationWorktree,
+    canWriteBrain: spec.role === 'builder',
+    brainCapBytes: ctx.config.memory.brainCapBytes,
+    summariesAtSpawn: ctx.config.memory.summariesAtSpawn,
+  });
+  ctx.store.emit({ type: 'log', level: 'info', message: `${spec.agentId}: memory at spawn: brain ${memory.injected.brainBytes} bytes${memory.injected.brainCut ? ' (over the cap, cut)' : ''}, ${memory.injected.summaries} summaries` });
+  const tools = [...spec.tools, ...memory.tools];
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
-  const tools = `${toolNames(spec.tools)}. ${limitsNote(spec.tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
-  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools, ...spec.vars });
+  const toolLine = `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
+  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolLine, ...spec.vars });
   return runAgent(
     {
       agentId: spec.agentId,
@@ -41,13 +58,13 @@ export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise
       tier: spec.tier,
       model: ctx.modelFor(spec.tier),
       system: [prompt.system],
-      task: prompt.task,
+      task: prompt.task + memory.preamble,
       history: spec.history,
-      tools: spec.tools,
+      tools,
       ...limits,
       context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
-      isComplete: spec.isComplete,
-      nudge: spec.nudge,
+      isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
+      nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
     },
     ctx.runtime(),
   );

@@ -5,8 +5,10 @@
  */
 import type { LockEntry, LockLevel } from '../../core/contracts/schemas';
 import { Emitter } from '../../core/events';
+import { readAudit, type AuditEntry } from '../../core/locks/audit';
+import { lastChanges } from '../../core/locks/history';
 import { structure, type ModelChange } from './changes';
-import { adrForDecision, listAdrs, readLocks, type AdrFile } from './contractsReader';
+import { adrForDecision, contractsDir, listAdrs, readLocks, type AdrFile } from './contractsReader';
 
 export type LockGroupKind = 'decisions' | 'interfaces' | 'adrs';
 
@@ -23,6 +25,8 @@ export interface LockNode {
   readonly level: LockLevel;
   readonly entry: LockEntry;
   readonly adr?: AdrFile;
+  /** The latest applied change from the audit trail (locks-audit.jsonl), if any. */
+  readonly lastChange?: AuditEntry;
 }
 
 export interface AdrNode {
@@ -61,6 +65,7 @@ export class LocksModel {
     this.adrList = listAdrs(runDir);
     this.problem = read.ok ? undefined : read.problem;
     const locks = read.ok ? read.locks : { decisions: {}, interfaces: {} };
+    const changes = lastChanges(readAudit(contractsDir(runDir)).entries);
     const entries = (group: 'decisions' | 'interfaces', rec: Record<string, LockEntry>): LockNode[] =>
       Object.entries(rec)
         .map(([key, entry]) => ({
@@ -70,6 +75,7 @@ export class LocksModel {
           level: entry.lock_level,
           entry,
           adr: group === 'decisions' ? adrForDecision(key, this.adrList) : undefined,
+          lastChange: changes.get(`${group === 'decisions' ? 'decision' : 'interface'}:${key}`),
         }))
         .sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || a.key.localeCompare(b.key));
     this.groups = [

@@ -71,6 +71,7 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     scaffold: tier(userValue(s, 'roleTiers.scaffold')),
     builder: tier(userValue(s, 'roleTiers.builder')),
     qc: tier(userValue(s, 'roleTiers.qc')),
+    master: tier(userValue(s, 'roleTiers.master')),
   });
   if (roleTiers) config.roleTiers = roleTiers;
   const waveLimits = entries({

@@ -24,7 +24,8 @@ export function lockItem(node: LocksTreeNode): vscode.TreeItem {
       item.id = `lock:${node.group}:${node.key}`;
       const [name, color] = LEVEL_ICON[node.level];
       item.iconPath = new vscode.ThemeIcon(name, color ? new vscode.ThemeColor(color) : undefined);
-      item.description = `${node.level} · by ${node.entry.locked_by}`;
+      const last = node.lastChange;
+      item.description = `${node.level} · by ${node.entry.locked_by}${last ? ` · changed ${last.at.slice(0, 16).replace('T', ' ')} by ${last.who.name}` : ''}`;
       const e = node.entry;
       item.tooltip = new vscode.MarkdownString(
         [
@@ -33,11 +34,12 @@ export function lockItem(node: LocksTreeNode): vscode.TreeItem {
           `Locked by ${e.locked_by} at ${e.locked_at}`,
           e.affects.length ? `Affects: ${e.affects.join(', ')}` : '',
           node.adr ? `ADR: ${node.adr.number}-${node.adr.topic}` : '',
+          last ? `Last change: ${last.at} by ${last.who.name} (${last.who.role}): ${last.reason}` : '',
         ]
           .filter(Boolean)
           .join('\n\n'),
       );
-      item.contextValue = ['lock', `lock-${node.level}`, node.adr ? 'has-adr' : ''].filter(Boolean).join(' ');
+      item.contextValue = ['lock', `lock-${node.level}`, node.adr ? 'has-adr' : '', 'has-history'].filter(Boolean).join(' ');
       if (node.adr) item.command = { command: 'buildPipeline.openAdr', title: 'Open ADR', arguments: [node] };
       return item;
     }

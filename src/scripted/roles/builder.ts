@@ -5,7 +5,7 @@
  * before it, so a refused or failed call is answered, never ignored.
  */
 import type { ScriptedReply } from '../api-types';
-import { normPath, succeeded, type ToolCall } from '../conversation';
+import { allUserText, normPath, succeeded, type ToolCall } from '../conversation';
 import { brainFile, trainingPairs } from '../projects/builder-notes';
 import { CORRECT, moduleSource, moduleTests, type CodeVariant } from '../projects/module-code';
 import type { ModulePlan, ProjectPlan } from '../projects/plan';
@@ -119,7 +119,9 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   }
   const { plan, mod } = knownModule(s, calls);
 
-  if (ctx.scenario === 'contract-conflict' && s.isTarget) return conflictTurn(ctx, s, mod, calls);
+  // Once the conflict is resolved (the decision arrives in the task) the builder resumes normal work.
+  const conflictScenario = ctx.scenario === 'contract-conflict' || ctx.scenario === 'contract-conflict-adapt';
+  if (conflictScenario && s.isTarget && !allUserText(c).includes('<conflict-resolution>')) return conflictTurn(ctx, s, mod, calls);
   const detour = misbehaviour(ctx, s, calls);
   if (detour) return detour;
 

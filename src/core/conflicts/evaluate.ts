@@ -1,0 +1,73 @@
+/**
+ * The master evaluates a contract conflict (M13): a read-only agent (read, glob, grep over the
+ * integration worktree, plus memory_search) that answers through the zod-typed `submit_resolution`
+ * tool. A resolution naming modules or locks that do not exist is refused at the tool, so the
+ * master corrects it within its own session.
+ */
+import * as path from 'node:path';
+import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import type { Usage } from '../contracts/schemas';
+import { agentShellEnv } from '../agents/env';
+import { fileTools, type ResultSlot } from '../agents/tools';
+import { toolObserver } from '../stages/architect';
+import { CONTRACTS_REL } from '../stages/contracts';
+import type { PipelineContext } from '../stages/context';
+import { runRoleAgent } from '../stages/roleAgent';
+import { ResolutionSchema, resolutionProblems, type ConflictRecord, type Resolution } from './resolution';
+
+function submitResolutionTool(ctx: PipelineContext, slot: ResultSlot<Resolution>): BetaRunnableTool {
+  return betaZodTool({
+    name: 'submit_resolution',
+    description:
+      'Submit your resolution of the contract conflict once: flex-contract (with the exact contract changes) or adapt-builder ' +
+      '(with instructions), the affected modules and locks, and the ADR that records it.',
+    inputSchema: ResolutionSchema,
+    run: (resolution) => {
+      const contracts = ctx.contracts();
+      const problems = resolutionProblems(resolution, contracts.manifest, contracts.locks);
+      if (problems.length) throw new ToolError(`submit_resolution: ${problems.join('; ')}; resubmit`);
+      slot.value = resolution;
+      return `recorded: ${resolution.recommendation}`;
+    },
+  }) as unknown as BetaRunnableTool;
+}
+
+export async function evaluateConflict(ctx: PipelineContext, record: ConflictRecord): Promise<{ resolution?: Resolution; usage: Usage }> {
+  const wt = ctx.store.paths.integrationWorktree;
+  const n = record.feedback.length;
+  const agentId = `master-${record.module}-${record.issue}-${n}`;
+  const observe = toolObserver(ctx, agentId);
+  const slot: ResultSlot<Resolution> = {};
+  const tools = [
+    ...fileTools(['read', 'glob', 'grep'], { workdir: wt, readOnlyRoots: [wt], env: agentShellEnv('master'), bashTimeoutMs: ctx.config.bashTimeoutMs }, observe),
+    submitResolutionTool(ctx, slot),
+  ];
+  const contracts = ctx.contracts();
+  const feedback = record.feedback.at(-1);
+  const result = await runRoleAgent(ctx, {
+    agentId,
+    role: 'master',
+    stage: 'build',
+    tier: ctx.config.roleTiers.master,
+    tools,
+    vars: {
+      contracts_bundle: contracts.bundle,
+      project_name: contracts.manifest.project,
+      module_name: record.module,
+      conflict_issue: record.issue,
+      conflict_report: record.report.slice(0, 20_000).replace(/<\/conflict-report>/gi, '<\\/conflict-report>'),
+      feedback_section: feedback
+        ? `\nThe human sent your previous recommendation back with this feedback; take it into account:\n<human-feedback>\n${feedback}\n</human-feedback>`
+        : '',
+    },
+    isComplete: () => slot.value !== undefined,
+    nudge: 'You have not called submit_resolution. Call it now.',
+  });
+  return { resolution: slot.value, usage: result.usage };
+}
+
+export function conflictsContractsDir(ctx: PipelineContext): string {
+  return path.join(ctx.store.paths.integrationWorktree, CONTRACTS_REL);
+}

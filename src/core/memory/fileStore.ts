@@ -1,0 +1,235 @@
+/**
+ * The embedded memory store: plain files a person can read and git can diff, plus a persisted
+ * full-text index. Layout under the root:
+ *   summaries/<role>.jsonl   L2, one summary per line
+ *   archive.jsonl            L3
+ *   index.json               MiniSearch's serialized index (BM25 ranking, prefix and fuzzy match)
+ * The JSONL files are the truth; the index is a cache, rebuilt when it is missing, unreadable or
+ * out of step with them (a crash between the two writes, a hand edit, another version).
+ *
+ * MiniSearch (MIT, no dependencies, runs in Node and the extension host) rather than our own
+ * index: tokenizing, BM25 scoring, prefix/fuzzy terms and a stable serialization are what it is
+ * for and what it is tested for; a few hundred lines of ours would do less.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import MiniSearch from 'minisearch';
+import { writeFileAtomic } from '../run/runDir';
+import { ArchiveRecordSchema, SessionSummarySchema, type ArchiveRecord, type MemoryHit, type MemoryStats, type MemoryStore, type SessionSummary } from './types';
+
+interface IndexedDoc {
+  id: string;
+  layer: 'L2' | 'L3';
+  source: string;
+  text: string;
+  at: string;
+}
+
+const INDEX_VERSION = 1;
+const SEARCH_OPTIONS = { fields: ['text', 'source'], storeFields: ['layer', 'source', 'text', 'at'] };
+
+/** Role names become file names: keep them to a safe alphabet. */
+export function roleFileName(role: string): string {
+  const safe = role.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100);
+  if (!safe) throw new Error(`memory role ${JSON.stringify(role.slice(0, 40))} has no usable name`);
+  return `${safe}.jsonl`;
+}
+
+function readJsonl<T>(file: string, parse: (v: unknown) => T | undefined): T[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v = parse(JSON.parse(line));
+      if (v !== undefined) out.push(v);
+    } catch {
+      // A torn last line (crash mid-append) or a hand edit: skip it, keep the rest.
+    }
+  }
+  return out;
+}
+
+function summaryText(s: SessionSummary): string {
+  return [s.summary, ...s.decisions.map((d) => `Decision: ${d}`), ...s.openQuestions.map((q) => `Open: ${q}`)].join('\n');
+}
+
+export class FileMemoryStore implements MemoryStore {
+  private index: MiniSearch<IndexedDoc> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly root: string) {}
+
+  private get summariesDir(): string {
+    return path.join(this.root, 'summaries');
+  }
+  private get archiveFile(): string {
+    return path.join(this.root, 'archive.jsonl');
+  }
+  private get indexFile(): string {
+    return path.join(this.root, 'index.json');
+  }
+
+  /** Writers run one after another, so a read-modify-write never loses another's line. */
+  private serial<T>(work: () => T | Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private summaries(role?: string): SessionSummary[] {
+    const files = role ? [roleFileName(role)] : fs.existsSync(this.summariesDir) ? fs.readdirSync(this.summariesDir).filter((f) => f.endsWith('.jsonl')).sort() : [];
+    return files.flatMap((f) => readJsonl(path.join(this.summariesDir, f), (v) => SessionSummarySchema.safeParse(v).data));
+  }
+
+  private archived(): ArchiveRecord[] {
+    return readJsonl(this.archiveFile, (v) => ArchiveRecordSchema.safeParse(v).data);
+  }
+
+  private docs(): IndexedDoc[] {
+    // One document per id (the last line wins): a duplicated line must not break the index.
+    const byId = new Map<string, IndexedDoc>();
+    for (const d of this.allDocs()) byId.set(d.id, d);
+    return [...byId.values()];
+  }
+
+  private allDocs(): IndexedDoc[] {
+    return [
+      ...this.summaries().map((s): IndexedDoc => ({ id: `L2:${s.id}`, layer: 'L2', source: `summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s), at: s.at })),
+      ...this.archived().map((r): IndexedDoc => ({ id: `L3:${r.id}`, layer: 'L3', source: r.source, text: r.text, at: r.at })),
+    ];
+  }
+
+  private loadIndex(): MiniSearch<IndexedDoc> {
+    if (this.index) return this.index;
+    const docs = this.docs();
+    try {
+      const saved = JSON.parse(fs.readFileSync(this.indexFile, 'utf8')) as { version?: number; count?: number; index?: unknown };
+      if (saved.version === INDEX_VERSION && saved.count === docs.length && saved.index) {
+        const idx = MiniSearch.loadJSON<IndexedDoc>(JSON.stringify(saved.index), SEARCH_OPTIONS);
+        if (docs.every((d) => idx.has(d.id))) return (this.index = idx);
+      }
+    } catch {
+      // Missing or unreadable: rebuilt below.
+    }
+    const idx = new MiniSearch<IndexedDoc>(SEARCH_OPTIONS);
+    idx.addAll(docs);
+    this.index = idx;
+    this.saveIndex();
+    return idx;
+  }
+
+  private saveIndex(): void {
+    if (!this.index) return;
+    fs.mkdirSync(this.root, { recursive: true });
+    writeFileAtomic(this.indexFile, JSON.stringify({ version: INDEX_VERSION, count: this.index.documentCount, index: this.index.toJSON() }));
+  }
+
+  addSummary(summary: SessionSummary): Promise<void> {
+    return this.serial(() => {
+      const s = SessionSummarySchema.parse(summary);
+      const idx = this.loadIndex();
+      fs.mkdirSync(this.summariesDir, { recursive: true });
+      fs.appendFileSync(path.join(this.summariesDir, roleFileName(s.role)), JSON.stringify(s) + '\n');
+      const id = `L2:${s.id}`;
+      if (idx.has(id)) idx.discard(id);
+      idx.add({ id, layer: 'L2', source: `summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s), at: s.at });
+      this.saveIndex();
+    });
+  }
+
+  async recentSummaries(role: string, limit: number): Promise<SessionSummary[]> {
+    await this.tail;
+    return limit <= 0 ? [] : this.summaries(role).slice(-limit);
+  }
+
+  archive(record: ArchiveRecord): Promise<void> {
+    return this.serial(() => {
+      const r = ArchiveRecordSchema.parse(record);
+      const idx = this.loadIndex();
+      fs.mkdirSync(this.root, { recursive: true });
+      fs.appendFileSync(this.archiveFile, JSON.stringify(r) + '\n');
+      const id = `L3:${r.id}`;
+      if (idx.has(id)) idx.discard(id);
+      idx.add({ id, layer: 'L3', source: r.source, text: r.text, at: r.at });
+      this.saveIndex();
+    });
+  }
+
+  async search(query: string, limit: number): Promise<MemoryHit[]> {
+    await this.tail;
+    const q = query.trim().slice(0, 500);
+    if (!q) return [];
+    const hits = this.loadIndex().search(q, { prefix: true, fuzzy: 0.2, combineWith: 'OR' });
+    return hits.slice(0, Math.max(1, Math.min(limit, 50))).map((h) => ({
+      layer: h['layer'] as 'L2' | 'L3',
+      source: String(h['source']),
+      snippet: snippet(String(h['text']), h.terms),
+      score: Math.round(h.score * 1000) / 1000,
+      at: String(h['at']),
+    }));
+  }
+
+  compress(keep: number): Promise<number> {
+    return this.serial(() => {
+      if (!fs.existsSync(this.summariesDir)) return 0;
+      let moved = 0;
+      const archive: ArchiveRecord[] = [];
+      for (const f of fs.readdirSync(this.summariesDir).filter((x) => x.endsWith('.jsonl')).sort()) {
+        const file = path.join(this.summariesDir, f);
+        const all = readJsonl(file, (v) => SessionSummarySchema.safeParse(v).data);
+        const old = all.slice(0, Math.max(0, all.length - keep));
+        if (old.length === 0) continue;
+        for (const s of old) archive.push({ id: `summary-${s.id}`, kind: 'summary', role: s.role, at: s.at, source: `archived summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s) });
+        // Archive first, then shorten L2: a crash in between leaves a duplicate, never a loss.
+        fs.mkdirSync(this.root, { recursive: true });
+        fs.appendFileSync(this.archiveFile, archive.splice(0).map((r) => JSON.stringify(r) + '\n').join(''));
+        writeFileAtomic(file, all.slice(old.length).map((s) => JSON.stringify(s) + '\n').join(''));
+        moved += old.length;
+      }
+      if (moved > 0) {
+        this.index = undefined;
+        fs.rmSync(this.indexFile, { force: true });
+        this.loadIndex();
+      }
+      return moved;
+    });
+  }
+
+  async stats(): Promise<MemoryStats> {
+    await this.tail;
+    const l2ByRole: Record<string, number> = {};
+    for (const s of this.summaries()) l2ByRole[s.role] = (l2ByRole[s.role] ?? 0) + 1;
+    return { l2: Object.values(l2ByRole).reduce((a, b) => a + b, 0), l3: this.archived().length, l2ByRole, bytes: dirBytes(this.root) };
+  }
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+/** Up to ~300 characters around the first matched term, so the agent sees why it matched. */
+function snippet(text: string, terms: readonly string[]): string {
+  const lower = text.toLowerCase();
+  const at = terms.map((t) => lower.indexOf(t.toLowerCase())).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? 0;
+  const start = Math.max(0, at - 100);
+  const out = text.slice(start, start + 300).replace(/\s+/g, ' ').trim();
+  return (start > 0 ? '…' : '') + out + (start + 300 < text.length ? '…' : '');
+}

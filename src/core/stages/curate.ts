@@ -1,0 +1,148 @@
+/**
+ * Stage 7, Curate (M11), at the end of the run: brings every builder's brain file to the final state
+ * of the run, compresses L2 summaries beyond the window into L3, purges expired training pairs by type
+ * (state 14 d, interface 60 d, architecture 90 d, by the injectable clock), and writes the memory
+ * report (counts per layer, per role, per taxonomy type, bytes) into the run directory, the run
+ * report and the stage's detail in the Stages tree. Every step is idempotent, so a killed curate
+ * simply runs again on resume.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { commitAll } from '../git';
+import { writeFileAtomic } from '../run/runDir';
+import { BRAINS_REL } from '../memory/brain';
+import { TAXONOMY, TrainingPairSchema, type Taxonomy } from '../training/pairs';
+import { purgeExpired, type ExpiryClass } from '../training/expiry';
+import { TRAINING_REL } from './bootstrap';
+import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
+
+export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate };
+
+export interface MemoryReport {
+  at: string;
+  l1: { files: number; bytes: number; byRole: Record<string, number> };
+  l2: { summaries: number; byRole: Record<string, number> };
+  l3: { records: number };
+  l4: { pairs: number; byType: Record<Taxonomy, number>; purged: Record<ExpiryClass, number>; files: Record<string, number> };
+  compressed: number;
+  bytes: number;
+}
+
+function now(ctx: PipelineContext): Date {
+  return ctx.clock ? ctx.clock() : new Date();
+}
+
+async function runCurate(ctx: PipelineContext): Promise<StageResult> {
+  const wt = ctx.store.paths.integrationWorktree;
+  const at = now(ctx);
+  // No agent runs here, so a cancel is honoured between the steps (each of which can simply run again).
+  const stopped = (): StageResult | undefined => (ctx.signal.aborted ? { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') } : undefined);
+  if (stopped()) return stopped()!;
+  finalBrainState(ctx, wt, at);
+  const compressed = await ctx.memory.compress(ctx.config.memory.l2Window);
+  if (stopped()) return stopped()!;
+  const l4 = purgeTraining(wt, at);
+  const stats = await ctx.memory.stats();
+  const l1 = brainStats(wt);
+  const report: MemoryReport = {
+    at: at.toISOString(),
+    l1,
+    l2: { summaries: stats.l2, byRole: stats.l2ByRole },
+    l3: { records: stats.l3 },
+    l4,
+    compressed,
+    bytes: l1.bytes + stats.bytes + dirBytes(path.join(wt, TRAINING_REL)),
+  };
+  writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.md'), memoryReportMarkdown(report));
+  await commitAll(wt, `curate: final brain state, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
+  return { status: 'done', detail: `memory: L1 ${l1.files} brains (${l1.bytes} B), L2 ${stats.l2}, L3 ${stats.l3}, L4 ${l4.pairs} pairs (purged ${l4.purged.state}/${l4.purged.interface}/${l4.purged.architecture}), ${report.bytes} B` };
+}
+
+/** Each builder brain on the integration branch gets the run's outcome for its module, once per run. */
+function finalBrainState(ctx: PipelineContext, wt: string, at: Date): void {
+  for (const m of ctx.store.state.modules) {
+    const file = path.join(wt, BRAINS_REL, `${m.name}-builder.md`);
+    if (!fs.existsSync(file) || !fs.lstatSync(file).isFile()) continue;
+    const marker = `## Final state (run ${ctx.store.state.runId})`;
+    const text = fs.readFileSync(file, 'utf8');
+    if (text.includes(marker)) continue;
+    const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
+    fs.writeFileSync(file, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`);
+  }
+}
+
+function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
+  const dir = path.join(wt, TRAINING_REL);
+  const purged: Record<ExpiryClass, number> = { state: 0, interface: 0, architecture: 0 };
+  const byType = Object.fromEntries(TAXONOMY.map((t) => [t, 0])) as Record<Taxonomy, number>;
+  const files: Record<string, number> = {};
+  let pairs = 0;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+  } catch {
+    return { pairs, byType, purged, files };
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const text = fs.readFileSync(file, 'utf8');
+    const result = purgeExpired(text, at, fs.statSync(file).mtime.toISOString());
+    for (const k of Object.keys(purged) as ExpiryClass[]) purged[k] += result.purged[k];
+    if (Object.values(result.purged).some((n) => n > 0)) {
+      fs.writeFileSync(file, [...result.kept.map((p) => JSON.stringify(p)), ...result.untouched].map((l) => l + '\n').join(''));
+    }
+    files[name] = result.kept.length + result.untouched.length;
+    for (const p of result.kept) byType[p.metadata.taxonomy]++;
+    for (const l of result.untouched) {
+      try {
+        const t = TrainingPairSchema.shape.metadata.shape.taxonomy.safeParse((JSON.parse(l) as { metadata?: { taxonomy?: unknown } }).metadata?.taxonomy);
+        if (t.success) byType[t.data]++;
+      } catch {
+        // not a pair: counted in the file's lines only
+      }
+    }
+    pairs += files[name]!;
+  }
+  return { pairs, byType, purged, files };
+}
+
+function brainStats(wt: string): MemoryReport['l1'] {
+  const dir = path.join(wt, BRAINS_REL);
+  const byRole: Record<string, number> = {};
+  let bytes = 0;
+  try {
+    for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.md'))) {
+      const size = fs.statSync(path.join(dir, n)).size;
+      byRole[n.replace(/\.md$/, '')] = size;
+      bytes += size;
+    }
+  } catch {
+    // no brains yet
+  }
+  return { files: Object.keys(byRole).length, bytes, byRole };
+}
+
+function dirBytes(dir: string): number {
+  try {
+    return fs.readdirSync(dir).reduce((sum, n) => sum + (fs.statSync(path.join(dir, n)).isFile() ? fs.statSync(path.join(dir, n)).size : 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function memoryReportMarkdown(r: MemoryReport): string {
+  return [
+    '## Memory',
+    '',
+    '| layer | count | detail |',
+    '|---|---|---|',
+    `| L1 brain files | ${r.l1.files} | ${r.l1.bytes} bytes |`,
+    `| L2 session summaries | ${r.l2.summaries} | ${Object.entries(r.l2.byRole).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} |`,
+    `| L3 archive | ${r.l3.records} | ${r.compressed} summaries compressed this run |`,
+    `| L4 training pairs | ${r.l4.pairs} | ${TAXONOMY.map((t) => `${t} ${r.l4.byType[t]}`).join(', ')} |`,
+    `| expired pairs purged | ${r.l4.purged.state + r.l4.purged.interface + r.l4.purged.architecture} | state ${r.l4.purged.state}, interface ${r.l4.purged.interface}, architecture ${r.l4.purged.architecture} |`,
+    `| bytes | ${r.bytes} | |`,
+    '',
+  ].join('\n');
+}

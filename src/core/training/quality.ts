@@ -1,0 +1,115 @@
+/**
+ * The seed's quality rules for training pairs, in code (M4, M14). Every line of a pairs file is
+ * checked; a rejected pair is reported with the rule it broke:
+ * - schema         not JSON, or not the chat format with its metadata
+ * - proper-noun    the answer names nothing of this project (a module, an ADR, a decision, a function or endpoint)
+ * - length         the answer is outside 20–800 tokens (estimated at four characters a token)
+ * - see-the-docs   the answer sends the reader elsewhere instead of answering
+ * - markdown       the answer uses markdown (plain text and numbered lists only)
+ * - unresolved-conflict  the pair is about a contract conflict that is not resolved
+ * - near-duplicate the question is nearly the same as an accepted one
+ * - phrasings      a fourth (or later) phrasing of the same fact
+ */
+import { TrainingPairSchema, type TrainingPair } from './pairs';
+
+export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings';
+
+export interface Rejection {
+  line: number;
+  rule: QualityRule;
+  reason: string;
+  pairId?: string;
+}
+
+export interface QualityContext {
+  /** Project-specific proper nouns: module names, ADR ids (ADR-001, 001-topic), decision keys, function and endpoint names. */
+  nouns: readonly string[];
+  /** Unresolved conflicts: pairs about them are refused until they are resolved. */
+  openConflicts: readonly { module: string; issue: string }[];
+  minTokens?: number;
+  maxTokens?: number;
+  maxPhrasings?: number;
+  nearDuplicate?: number;
+}
+
+export interface QualityResult {
+  accepted: TrainingPair[];
+  rejected: Rejection[];
+}
+
+const SEE_DOCS = /\b(see|refer to|check|consult|read) (the )?(docs|documentation|architecture\.md|interface|adr file|contracts?)\b|\bsee [\w./-]+\.md\b/i;
+const MARKDOWN = /(^|\n)\s{0,3}(#{1,6}\s|[-*+]\s|>\s)|\*\*|__|`|\[[^\]]+\]\([^)]+\)|(^|\n)\s*\|.*\|/;
+
+function tokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function words(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let inter = 0;
+  for (const w of a) if (b.has(w)) inter++;
+  const union = a.size + b.size - inter;
+  return union === 0 ? 1 : inter / union;
+}
+
+function normalized(text: string): string {
+  return [...(text.toLowerCase().match(/[a-z0-9]+/g) ?? [])].join(' ');
+}
+
+function mentions(text: string, noun: string): boolean {
+  const escaped = noun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`, 'i').test(text);
+}
+
+/** Checks a JSONL text line by line; line numbers are 1-based. */
+export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
+  const min = q.minTokens ?? 20;
+  const max = q.maxTokens ?? 800;
+  const maxPhrasings = q.maxPhrasings ?? 3;
+  const nearDup = q.nearDuplicate ?? 0.85;
+  const accepted: TrainingPair[] = [];
+  const rejected: Rejection[] = [];
+  const questions: Set<string>[] = [];
+  const facts = new Map<string, number>();
+  const nouns = q.nouns.filter((n) => n.length >= 3);
+  jsonl.split('\n').forEach((raw, i) => {
+    const line = i + 1;
+    if (!raw.trim()) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      rejected.push({ line, rule: 'schema', reason: 'not valid JSON' });
+      return;
+    }
+    const parsed = TrainingPairSchema.safeParse(json);
+    if (!parsed.success) {
+      rejected.push({ line, rule: 'schema', reason: parsed.error.issues.slice(0, 3).map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ') });
+      return;
+    }
+    const pair = parsed.data;
+    const id = pair.metadata.pair_id;
+    const question = pair.messages[1].content;
+    const answer = pair.messages[2].content;
+    const reject = (rule: QualityRule, reason: string) => rejected.push({ line, rule, reason, pairId: id });
+    const open = q.openConflicts.find((c) => [question, answer, ...pair.metadata.source_refs].some((t) => t.includes(c.issue)) || pair.metadata.source_refs.some((r) => r.includes('conflicts/')));
+    if (open) return reject('unresolved-conflict', `it is about conflict ${open.module}-${open.issue}, which is not resolved`);
+    if (SEE_DOCS.test(answer)) return reject('see-the-docs', 'the answer points elsewhere instead of answering');
+    if (MARKDOWN.test(answer)) return reject('markdown', 'the answer uses markdown; plain text and numbered lists only');
+    const t = tokens(answer);
+    if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
+    if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
+    const qWords = words(question);
+    if (questions.some((w) => jaccard(w, qWords) >= nearDup)) return reject('near-duplicate', 'the question is nearly the same as an accepted one');
+    const fact = normalized(answer);
+    const seen = facts.get(fact) ?? 0;
+    if (seen >= maxPhrasings) return reject('phrasings', `already ${seen} phrasings of this fact (at most ${maxPhrasings})`);
+    facts.set(fact, seen + 1);
+    questions.push(qWords);
+    accepted.push(pair);
+  });
+  return { accepted, rejected };
+}

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readJournal } from '../../src/core/run/journal';
+import { FileMemoryStore } from '../../src/core/memory';
+import { listRecords } from '../../src/core/conflicts/resolution';
+import { AuditEntrySchema } from '../../src/core/locks/audit';
+import { makeRepo, resumePipeline, runPipeline, scriptedGate, type TestRepo } from './harness';
+
+function show(repo: TestRepo, ref: string, file: string): string {
+  return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
+}
+
+function agentsStarted(runDir: string, prefix: string): string[] {
+  return readJournal(path.join(runDir, 'journal.jsonl')).flatMap((e) => (e.type === 'agent-started' && e.agentId.startsWith(prefix) ? [e.agentId] : []));
+}
+
+const ISSUE = 'greeter-name-length-units';
+
+describe('contract conflicts (M13), end to end', function () {
+  this.timeout(240_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('flex: the master changes the contract, the human approves, ADR + audit + brain notices, the passed module is re-checked, the paused one resumes', async () => {
+    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'approve' }]);
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(gate.requests.map((r) => r.gate), ['blueprint', 'conflict']);
+    assert.match(gate.requests[1]!.title, /Contract conflict in greeter: the master recommends changing the contract/);
+    assert.match(gate.requests[1]!.summary, /Affected modules: greeter, formatter/);
+    // Only greeter paused: formatter passed before the master was asked.
+    const statuses = events.flatMap((e) => (e.type === 'module-status' ? [`${e.module}:${e.status}`] : []));
+    assert.ok(statuses.indexOf('formatter:passed') < statuses.indexOf('greeter:blocked') || statuses.indexOf('formatter:passed') >= 0);
+    const integration = result.state.integrationBranch;
+    // The contract change went through the lock function: audited as the master with the human's approval.
+    const audit = show(repo, integration, '.orchestration/contracts/locks-audit.jsonl').trim().split('\n').map((l) => AuditEntrySchema.parse(JSON.parse(l)));
+    assert.deepEqual(audit.map((a) => [a.kind, a.key, a.outcome, a.who.role, a.who.approvedBy]), [
+      ['interface', 'greeter', 'applied', 'master', 'test'],
+      ['adr', `003-conflict-${ISSUE}`, 'applied', 'master', 'test'],
+    ]);
+    assert.match(show(repo, integration, '.orchestration/contracts/interfaces/greeter.interface.md'), /## Amendment \(conflict name-length-units\)\nState the limit as 100 Unicode code points/);
+    assert.match(show(repo, integration, `.orchestration/contracts/decisions/003-conflict-${ISSUE}.md`), /^# ADR-003: Resolution of the greeter contract conflict/);
+    // Both builders were told through their brain files: an engine commit on each module branch; the resumed
+    // greeter builder read the notice at spawn (its session summary says so) before rewriting its brain.
+    const greeterBranch = `orchestration/${result.state.runId}/greeter`;
+    assert.match(repo.git('log', '--format=%s', greeterBranch), /memory\(greeter\): contract notice for 003-conflict-greeter-name-length-units/);
+    const greeterSummaries = await new FileMemoryStore(path.join(result.state.runDir, 'memory')).recentSummaries('greeter-builder', 5);
+    assert.match(greeterSummaries.at(-1)!.decisions.join('\n'), /contract notices in my brain file: greeter-name-length-units/);
+    assert.match(show(repo, `orchestration/${result.state.runId}/formatter`, '.orchestration/brains/formatter-builder.md'), /## Contract notice: conflict greeter-name-length-units \(003-/);
+    // formatter, already passed, was graded again against the new contract; greeter resumed with the decision.
+    assert.deepEqual(agentsStarted(result.state.runDir, 'qc-formatter'), ['qc-formatter-1', 'qc-formatter-2']);
+    assert.deepEqual(agentsStarted(result.state.runDir, 'builder-greeter'), ['builder-greeter-0', 'builder-greeter-0']);
+    assert.deepEqual(agentsStarted(result.state.runDir, 'master-'), [`master-greeter-name-length-units-0`]);
+    const [record] = listRecords(path.join(result.state.runDir, 'conflicts'));
+    assert.equal(record?.status, 'consumed');
+    assert.deepEqual(record?.notified, ['greeter', 'formatter']);
+    // The replaced interface text is in the archive (L3), searchable.
+    const hits = await new FileMemoryStore(path.join(result.state.runDir, 'memory')).search('interface greeter superseded', 5);
+    assert.ok(hits.some((h) => h.layer === 'L3' && /superseded interface greeter/.test(h.source)), JSON.stringify(hits));
+    assert.equal(result.state.merges.filter((m) => m.status === 'MERGED').length, 2);
+  });
+
+  it('adapt: the contract stands, the ADR records it, the builder resumes with the decision as input', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict-adapt', target: 'greeter' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const integration = result.state.integrationBranch;
+    assert.doesNotMatch(show(repo, integration, '.orchestration/contracts/interfaces/greeter.interface.md'), /Amendment/);
+    assert.match(show(repo, integration, `.orchestration/contracts/decisions/003-conflict-${ISSUE}.md`), /greeter keeps its contract; its builder adapts/);
+    const greeterBranch = `orchestration/${result.state.runId}/greeter`;
+    assert.match(execFileSync('git', ['log', '-p', '--format=%s', greeterBranch, '--', '.orchestration/brains/greeter-builder.md'], { cwd: repo.root, encoding: 'utf8' }), /\+The contract of greeter stands; its builder adapts\./);
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    const resumed = journal.filter((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-0');
+    assert.equal(resumed.length, 2);
+    // The resumed builder's summary says it saw its blocked predecessor's summary (L2 across the pause).
+    const summaries = await new FileMemoryStore(path.join(result.state.runDir, 'memory')).recentSummaries('greeter-builder', 5);
+    assert.equal(summaries.length, 2);
+    assert.match(summaries[1]!.decisions[0]!, /1 earlier summaries/);
+  });
+
+  it('kill-and-resume at the conflict gate: the run waits (awaiting approval) and resume --yes applies the saved recommendation without asking the master again', async () => {
+    const first = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate: scriptedGate([{ decision: 'approve' }, { decision: 'later' }]) });
+    assert.equal(first.result.status, 'awaiting-approval');
+    assert.equal(first.result.state.waitingGate, 'conflict');
+    const byName = Object.fromEntries(first.result.state.modules.map((m) => [m.name, m.status]));
+    assert.deepEqual(byName, { formatter: 'passed', greeter: 'blocked' });
+    assert.equal(listRecords(path.join(first.result.state.runDir, 'conflicts'))[0]?.status, 'evaluated');
+    const second = await resumePipeline(repo, first.result.state.runId, scriptedGate([{ decision: 'approve' }]), { scenario: 'contract-conflict', target: 'greeter' });
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    assert.equal(agentsStarted(first.result.state.runDir, 'master-').length, 1, 'the master ran once');
+    assert.equal(second.result.state.gates.filter((g) => g.gate === 'conflict').length, 1);
+  });
+
+  it('request changes at the conflict gate: the master reconsiders with the feedback, then the approval applies', async () => {
+    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'changes', feedback: 'name the formatter risk too' }, { decision: 'approve' }]);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(agentsStarted(result.state.runDir, 'master-'), ['master-greeter-name-length-units-0', 'master-greeter-name-length-units-1']);
+    assert.match(gate.requests[2]!.summary, /The human asked: name the formatter risk too/);
+  });
+});

@@ -1,0 +1,95 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { purgeExpired } from '../../src/core/training/expiry';
+import type { PipelineEvent } from '../../src/core/events';
+import { makeRepo, resumePipeline, runPipeline, type TestRepo } from './harness';
+
+const DAY = 86_400_000;
+
+function pairLine(taxonomy: string, created: string): string {
+  return JSON.stringify({
+    messages: [
+      { role: 'system', content: 's' },
+      { role: 'user', content: `q ${taxonomy}` },
+      { role: 'assistant', content: 'a' },
+    ],
+    metadata: { pair_id: 'qa-00001', taxonomy, source_refs: ['x'], modules_referenced: [], hop_count: 1, difficulty: 'basic', created_at: created },
+  });
+}
+
+describe('Stage 7 curate (M11)', function () {
+  this.timeout(240_000);
+
+  it('expiry by type: state after 14 days, interface after 60, architecture after 90 (clock given)', () => {
+    const created = '2026-01-01T00:00:00.000Z';
+    const text = ['state_status', 'factual_recall', 'architectural_reasoning', 'counterfactual', 'procedural'].map((t) => pairLine(t, created)).join('\n') + '\n{torn';
+    const at = (days: number) => new Date(Date.parse(created) + days * DAY + 1);
+    assert.deepEqual(purgeExpired(text, at(13)).purged, { state: 0, interface: 0, architecture: 0 });
+    assert.deepEqual(purgeExpired(text, at(14)).purged, { state: 1, interface: 0, architecture: 0 });
+    assert.deepEqual(purgeExpired(text, at(60)).purged, { state: 1, interface: 2, architecture: 0 });
+    const late = purgeExpired(text, at(90));
+    assert.deepEqual(late.purged, { state: 1, interface: 2, architecture: 2 });
+    assert.deepEqual(late.untouched, ['{torn']);
+  });
+
+  describe('in a run', () => {
+    let repo: TestRepo;
+    beforeEach(() => (repo = makeRepo()));
+    afterEach(() => repo.cleanup());
+
+    it('purges expired pairs by type with a clock it is given, compresses L2 into L3, writes the memory report; a killed curate resumes', async () => {
+      // In the repository's config file, so the resumed run keeps the 1-summary window too.
+      fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ memory: { l2Window: 1 } }));
+      let stop: () => void = () => undefined;
+      const { result: first } = await runPipeline(repo, {
+        scenario: { scenario: 'qc-major-then-pass' },
+        onStart: (cancel) => (stop = cancel),
+        // Kill the first curate attempt as it starts: resume must finish it.
+        onEvent: (e: PipelineEvent) => {
+          if (e.type === 'stage-started' && e.stage === 'curate') stop();
+        },
+      });
+      assert.equal(first.status, 'cancelled');
+      const runDir = first.state.runDir;
+      const bootstrapBefore = execFileSync('git', ['show', `${first.state.integrationBranch}:.orchestration/training/bootstrap.jsonl`], { cwd: repo.root, encoding: 'utf8' });
+      const stateBefore = bootstrapBefore.split('\n').filter((l) => l.includes('"state_status"')).length;
+      assert.ok(stateBefore > 0);
+
+      const second = await resumePipeline(repo, first.state.runId);
+      assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+      const report = JSON.parse(fs.readFileSync(path.join(runDir, 'memory-report.json'), 'utf8'));
+      // resumePipeline uses the system clock: only a pair older than its type's window goes, so nothing expired on resume...
+      assert.equal(report.l4.purged.state + report.l4.purged.interface + report.l4.purged.architecture, 0);
+      assert.ok(report.compressed > 0, 'L2 beyond the window (1 per role) went into L3');
+      assert.ok(report.l3.records >= report.compressed);
+      assert.equal(report.l2.byRole['greeter-builder'], 1);
+      assert.ok(report.l4.byType.state_status > 0);
+      assert.ok(report.l1.files >= 2);
+      assert.match(fs.readFileSync(path.join(runDir, 'report.md'), 'utf8'), /## Memory[\s\S]*\| L4 training pairs \| \d+ \|/);
+      assert.match(second.result.state.stages.find((s) => s.id === 'curate')!.detail ?? '', /^memory: L1 \d+ brains/);
+      const brain = execFileSync('git', ['show', `${first.state.integrationBranch}:.orchestration/brains/greeter-builder.md`], { cwd: repo.root, encoding: 'utf8' });
+      assert.match(brain, new RegExp(`## Final state \\(run ${first.state.runId}\\)\\n.*: merged, QC PASS, 1 fix cycle\\(s\\), merged into`));
+    });
+
+    it('with a clock 30 days on at curate, state pairs are purged and the others kept', async () => {
+      // The clock stands still until curate starts, then jumps 30 days.
+      let offset = 0;
+      const { result } = await runPipeline(repo, {
+        clock: () => new Date(Date.now() + offset),
+        onEvent: (e: PipelineEvent) => {
+          if (e.type === 'stage-started' && e.stage === 'curate') offset = 30 * DAY;
+        },
+      });
+      assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+      const report = JSON.parse(fs.readFileSync(path.join(result.state.runDir, 'memory-report.json'), 'utf8'));
+      assert.ok(report.l4.purged.state > 0);
+      assert.equal(report.l4.purged.interface, 0);
+      assert.equal(report.l4.purged.architecture, 0);
+      assert.ok(report.l4.byType.factual_recall > 0);
+      const kept = execFileSync('git', ['show', `${result.state.integrationBranch}:.orchestration/training/bootstrap.jsonl`], { cwd: repo.root, encoding: 'utf8' });
+      assert.ok(!kept.includes('"state_status"'));
+    });
+  });
+});
