@@ -1,11 +1,18 @@
 /** Gates on the command line: --yes approves; a TTY gets a prompt; otherwise the run waits (exit 3). */
 import * as readline from 'node:readline/promises';
-import type { GateAnswer, GateHandler } from '../core/api';
+import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
+
+/** The gate's command lines, verbatim, one per line (empty when the gate approves no commands). */
+export function commandLines(req: GateRequest): string {
+  if (!req.commands?.length) return '';
+  return `\n  commands the engine will run:\n${req.commands.map((c) => `    ${c.label}:\n      ${c.command}`).join('\n')}`;
+}
 
 export function cliGate(yes: boolean): GateHandler {
   return async (req, signal) => {
     if (yes) {
-      console.log(`⏸ ${req.title} — approved (--yes)`);
+      // --yes approves the commands too: print them, so the log shows what was approved.
+      console.log(`⏸ ${req.title} — approved (--yes)${commandLines(req)}`);
       return { decision: 'approve' };
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };

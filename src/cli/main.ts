@@ -15,7 +15,7 @@ import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
-import { sampleDescription } from '../scripted';
+import { pythonDescription, sampleDescription } from '../scripted';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -23,13 +23,13 @@ const USAGE = `Usage:
   build-pipeline status [RUN_ID] [--cwd DIR] [--json]
   build-pipeline validate [--cwd DIR]
   build-pipeline scripted-model [--port N] [--latency-ms L] [--scenario NAME]
-  build-pipeline demo [--dir DIR]
+  build-pipeline demo [--dir DIR] [--python]
 
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
 Exit codes: 0 success, 1 halted or cancelled, 2 usage error, 3 awaiting approval.`;
 
 const FLAGS = {
-  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool',
+  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -188,8 +188,9 @@ async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-/** `npm run demo`: the sample project in a fresh repository, offline, gates approved. */
+/** `npm run demo`: the sample project (JavaScript, or Python with --python) in a fresh repository, offline, gates approved. */
 async function cmdDemo(args: ParsedArgs): Promise<number> {
+  const python = args.flags.has('python');
   const dir = strFlag(args, 'dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-demo-'));
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, '.git'))) {
@@ -200,10 +201,12 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
     git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'initial commit');
   }
   console.log(`Demo repository: ${dir}`);
-  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, gate: cliGate(true), approver: '--yes' });
+  const description = python ? pythonDescription : sampleDescription;
+  const handle = await startRun({ repoRoot: dir, description, offline: true, gate: cliGate(true), approver: '--yes' });
   const code = await follow(handle, dir);
   if (code === 0) {
-    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);
+    const tests = python ? 'python3 -m unittest discover -s wordstats -t .' : 'node --test';
+    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && ${tests}`);
   }
   return code;
 }

@@ -17,6 +17,7 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  'npm-install',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -27,7 +28,7 @@ export type InjectedFault = Exclude<FaultKind, 'ok'>;
 export type SyntheticShape = 'chain' | 'diamond' | 'wide';
 
 /** Forces the project the architect designs, instead of reading it from the description. */
-export type ProjectChoice = { kind: 'sample' } | { kind: 'synthetic'; modules: number; shape: SyntheticShape };
+export type ProjectChoice = { kind: 'sample' } | { kind: 'python' } | { kind: 'synthetic'; modules: number; shape: SyntheticShape };
 
 export interface ScriptedModelOptions {
   /** 0 (default) picks a free port. The server always binds 127.0.0.1. */

@@ -9,8 +9,8 @@ import type { ModelTier } from '../contracts/schemas';
 import { runAgent, type AgentResult } from '../agents/runAgent';
 import { toolNames } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { CONTRACTS_REL, moduleDir } from './contracts';
-import { moduleTestCommand } from './moduleTestCommand';
+import { CONTRACTS_REL } from './contracts';
+import { integrationTestCommand, moduleDir, moduleTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
 
 export interface RoleAgentSpec {
@@ -28,7 +28,12 @@ export interface RoleAgentSpec {
 }
 
 export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
-  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(spec.tools), ...spec.vars });
+  const prompt = renderPrompt(loadTemplate(spec.role), {
+    contracts_dir: CONTRACTS_REL,
+    tools: toolNames(spec.tools),
+    bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000),
+    ...spec.vars,
+  });
   return runAgent(
     {
       agentId: spec.agentId,
@@ -57,7 +62,8 @@ export function moduleVars(ctx: PipelineContext, module: string): Record<string,
     contracts_bundle: contracts.bundle,
     project_name: contracts.manifest.project,
     module_name: module,
-    module_dir: moduleDir(module),
+    module_dir: moduleDir(ctx, module),
     test_command: moduleTestCommand(ctx, module),
+    integration_test_command: integrationTestCommand(ctx),
   };
 }

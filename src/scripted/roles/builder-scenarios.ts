@@ -29,7 +29,7 @@ export interface ContractConflict {
 
 export function contractConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
   const [slug, cannot, why, proposal] =
-    mod.kind === 'greeter'
+    mod.kind === 'greeter' || mod.kind === 'counter'
       ? [
           'name-length-units',
           'the limit "name must be at most 100 characters"',
@@ -103,6 +103,21 @@ export function sharedFileCommand(ctx: RoleContext, s: BuilderSetup): { command:
     return { command: `grep -qxF ${line} src/index.js 2>/dev/null || printf '%s\\n' ${line} >> src/index.js`, path: 'src/index.js' };
   }
   return undefined;
+}
+
+/**
+ * npm-install: the target builder installs a package through the shell (a local one, so no network
+ * is needed): npm edits the project manifest, writes a lockfile and fills node_modules. None of that
+ * is the builder's to change; the engine must leave all of it out of the commit and say so.
+ */
+export function npmInstallCommand(ctx: RoleContext, s: BuilderSetup): string | undefined {
+  if (ctx.scenario !== 'npm-install' || !s.isTarget || s.fixCycle > 0) return undefined;
+  return [
+    'mkdir -p .scratch/pad',
+    `printf '%s\\n' '{"name":"pad","version":"1.0.0","main":"index.js"}' > .scratch/pad/package.json`,
+    `printf '%s\\n' 'module.exports = (s, n) => String(s).padStart(n);' > .scratch/pad/index.js`,
+    'npm install --no-audit --no-fund --offline ./.scratch/pad',
+  ].join(' && ');
 }
 
 export function appendCommand(target: string, lines: string[]): string {

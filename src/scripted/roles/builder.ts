@@ -10,7 +10,8 @@ import { brainFile, trainingPairs } from '../projects/builder-notes';
 import { CORRECT, moduleSource, moduleTests, type CodeVariant } from '../projects/module-code';
 import type { ModulePlan, ProjectPlan } from '../projects/plan';
 import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../reply';
-import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
+import { appendCommand, npmInstallCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
+import { directTestCommand } from '../projects/stack';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
@@ -84,7 +85,11 @@ function summaryOf(s: BuilderSetup, mod: ModulePlan, tests: string): string {
       ? 'format(text, style) for plain, upper and banner with the documented errors'
       : mod.kind === 'greeter'
         ? 'greet(name, options) with name validation, rendering through formatter.format'
-        : `combine() and value() over ${mod.dependsOn.length ? mod.dependsOn.join(', ') : 'no dependencies'}`;
+        : mod.kind === 'tokenizer'
+          ? 'tokenize(text) with the documented TypeError'
+          : mod.kind === 'counter'
+            ? 'count_words(text, top) over tokenizer.tokenize with the documented ValueError'
+            : `combine() and value() over ${mod.dependsOn.length ? mod.dependsOn.join(', ') : 'no dependencies'}`;
   const fix = s.fixCycle > 0 ? ` Fix cycle ${s.fixCycle} addressed: ${excerpt(s.findings.join(' | ') || 'the QC findings', 300)}.` : '';
   return `${s.module} implements ${what}; tests: ${tests}.${fix}`;
 }
@@ -125,7 +130,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return writeCode(ctx, s, { plan, mod, variant: firstVariant(ctx, s) }, calls, says, s.fixCycle > 0);
   }
 
-  const direct = `node --test ${shellQuote(s.moduleDir)}/*.test.js`;
+  const direct = directTestCommand(s.stack, s.moduleDir, shellQuote);
   const runs = bashCalls(calls, (cmd) => cmd === s.testCommand || cmd === direct);
   const lastRun = runs.at(-1);
   const codeAt = Math.max(sourceWrite.messageIndex, testWrite.messageIndex);
@@ -153,6 +158,12 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return act(c, `Writing ${shared.path} failed; trying again.`, [call('bash', { command: shared.command })]);
   }
 
+  // npm-install: a builder that wants a package installs it itself, through the shell, in its worktree.
+  const install = npmInstallCommand(ctx, s);
+  if (install && hasBash && bashCalls(calls, (cmd) => cmd === install).length === 0) {
+    return act(c, 'The padding would be simpler with a small package; installing it with npm.', [call('bash', { command: install, timeout_ms: 120_000 })]);
+  }
+
   const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings };
   const brainTried = calls.some((x) => x.name === 'write' && normPath(x.input['file_path']) === normPath(s.brainPath));
   const training = appendCommand(s.trainingPath, trainingPairs(facts));
@@ -165,7 +176,9 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   }
 
   const summary = summaryOf(s, mod, tests);
-  if (hasBash) {
+  // The engine commits (the prompt says so); only the merge-conflict scenario's builder commits on
+  // its own, stray file included, as a model that ignores that instruction would.
+  if (hasBash && ctx.scenario === 'merge-conflict') {
     const commits = bashCalls(calls, (cmd) => cmd.includes('git') && cmd.includes(' commit '));
     const last = commits.at(-1);
     const paths = [s.moduleDir, '.orchestration', ...(shared ? [shared.path] : [])].map(shellQuote).join(' ');
