@@ -10,9 +10,11 @@ export function commandLines(req: GateRequest): string {
 
 export function cliGate(yes: boolean): GateHandler {
   return async (req, signal) => {
+    // The decision is rendered as the gate's one line (render.ts); what --yes approves besides the
+    // design, the exact command lines, is printed here so the log records them.
     if (yes) {
-      // --yes approves the commands too: print them, so the log shows what was approved.
-      console.log(`⏸ ${req.title} — approved (--yes)${commandLines(req)}`);
+      const commands = commandLines(req);
+      if (commands) console.log(commands.replace(/^\n/, ''));
       return { decision: 'approve' };
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };

@@ -132,7 +132,7 @@ export class BuildPipeline extends Disposable {
       'buildPipeline.start': () => this.start(),
       'buildPipeline.resume': () => this.resume(),
       'buildPipeline.cancel': () => this.launcher.cancel(),
-      'buildPipeline.audit': () => void vscode.window.showWarningMessage(`Build Pipeline: ${AUDIT_NOT_AVAILABLE}`),
+      'buildPipeline.audit': () => this.auditNotAvailable(),
       'buildPipeline.approveGate': () => this.approveGate(),
       'buildPipeline.openQcReport': (arg) => this.openQcReport(arg as ModuleNode | undefined),
       'buildPipeline.openAdr': (arg) => this.openAdr(arg as LocksTreeNode | undefined),
@@ -140,6 +140,13 @@ export class BuildPipeline extends Disposable {
       'buildPipeline.setApiKey': () => this.keys.prompt(),
       'buildPipeline.showLog': () => this.log.show(),
     };
+  }
+
+  /** Tells the user audit mode cannot run yet; returns what it said, so the command's caller (a test) can check it. */
+  private auditNotAvailable(): { shown: 'warning'; message: string } {
+    const message = `Build Pipeline: ${AUDIT_NOT_AVAILABLE}`;
+    void vscode.window.showWarningMessage(message);
+    return { shown: 'warning', message };
   }
 
   private async start(): Promise<void> {

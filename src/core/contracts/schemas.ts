@@ -190,6 +190,8 @@ export const StageStateSchema = z.object({
   endedAt: z.string().optional(),
   attempts: z.number().int().nonnegative().default(0),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  /** Estimated dollars of every agent of this stage (all attempts). */
+  costUsd: z.number().nonnegative().optional(),
   detail: z.string().optional(),
 });
 export type StageState = z.infer<typeof StageStateSchema>;
@@ -211,6 +213,8 @@ export const ModuleStateSchema = z.object({
   engineHead: z.string().optional(),
   mergeCommit: z.string().optional(),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  /** Estimated dollars of this module's builders and QC agents (all fix cycles). */
+  costUsd: z.number().nonnegative().optional(),
   detail: z.string().optional(),
 });
 export type ModuleState = z.infer<typeof ModuleStateSchema>;
@@ -244,6 +248,10 @@ export const RunStateSchema = z.object({
   costUsd: z.number().nonnegative().default(0),
   /** Tokens per agent (`architect-1`, `builder-greeter-0`, `qc-greeter-1`, ...). */
   agentUsage: z.record(z.string(), UsageSchema).default({}),
+  /** Estimated dollars per agent. */
+  agentCostUsd: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Tokens per role (architect, scaffold, builder, qc): where the cache share per role comes from. */
+  roleUsage: z.record(z.string(), UsageSchema).optional(),
   merges: z
     .array(
       z.object({

@@ -7,7 +7,7 @@ import type { PipelineConfig } from '../config';
 import { modulePathOf, sharedPathOf, type ModulesManifest } from '../contracts/schemas';
 
 export interface GateCommand {
-  /** What the command is for, e.g. "install (once, after the scaffold)". */
+  /** What the command is for, e.g. "install (in the integration worktree: …)". */
   label: string;
   command: string;
 }
@@ -18,7 +18,7 @@ export function blueprintCommands(config: OverrideConfig, manifest: ModulesManif
   const t = manifest.toolchain;
   const fromConfig = ' (set in .build-pipeline.json / settings, overriding the contracts)';
   const list: GateCommand[] = [
-    { label: 'install (once, in the integration worktree, after the scaffold)', command: t.install },
+    { label: 'install (in the integration worktree: after the scaffold, and first on existing code)', command: t.install },
     {
       label: `module tests (builders, QC; {module_dir} = the module's path)${config.moduleTestCommand ? fromConfig : ''}`,
       command: config.moduleTestCommand ?? t.test,
@@ -28,8 +28,9 @@ export function blueprintCommands(config: OverrideConfig, manifest: ModulesManif
       command: config.integrationTestCommand ?? t.integration_test,
     },
   ];
-  if (t.build) list.push({ label: 'build', command: t.build });
-  if (t.lint) list.push({ label: 'lint', command: t.lint });
+  // The engine itself does not run these; builders and QC read them in the contracts and run them in their shells.
+  if (t.build) list.push({ label: 'build (run by the agents in their shells, not by the engine)', command: t.build });
+  if (t.lint) list.push({ label: 'lint (run by the agents in their shells, not by the engine)', command: t.lint });
   if (!config.moduleTestCommand) {
     for (const m of manifest.modules) if (m.test !== undefined) list.push({ label: `tests of module ${m.name} (its own)`, command: m.test });
   }

@@ -8,6 +8,7 @@ import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableT
 import type { ModelTier } from '../contracts/schemas';
 import { runAgent, type AgentResult } from '../agents/runAgent';
 import { toolNames } from '../agents/tools';
+import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL } from './contracts';
 import { integrationTestCommand, moduleDir, moduleTestCommand } from './moduleTestCommand';
@@ -34,6 +35,7 @@ export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise
     bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000),
     ...spec.vars,
   });
+  const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   return runAgent(
     {
       agentId: spec.agentId,
@@ -46,8 +48,8 @@ export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise
       task: prompt.task,
       history: spec.history,
       tools: spec.tools,
-      maxTurns: ctx.config.maxAgentTurns,
-      maxTokens: ctx.config.maxTokens,
+      ...limits,
+      context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
       isComplete: spec.isComplete,
       nudge: spec.nudge,
     },

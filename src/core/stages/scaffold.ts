@@ -151,16 +151,19 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
   const problems: string[] = [];
   const manifest = ctx.contracts().manifest;
   const root = fs.realpathSync(wt);
-  const folders = [...manifest.modules.map((m) => ({ label: `module folder of ${m.name}`, rel: modulePathOf(m) })), { label: 'shared types folder', rel: sharedPathOf(manifest) }];
-  for (const { label, rel } of folders) {
+  const folders = [
+    ...manifest.modules.map((m) => ({ label: 'module folder', rel: modulePathOf(m), owner: ` (module ${m.name})` })),
+    { label: 'shared types folder', rel: sharedPathOf(manifest), owner: '' },
+  ];
+  for (const { label, rel, owner } of folders) {
     const dir = path.join(wt, rel);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length === 0) {
-      problems.push(`${label} ${rel}/ is missing or empty`);
+      problems.push(`${label} ${rel}/ is missing or empty${owner}`);
       continue;
     }
     // A folder that is a symlink out of the repository would let a builder write elsewhere.
     const real = fs.realpathSync(dir);
-    if (real !== path.join(root, rel)) problems.push(`${label} ${rel}/ is a symlink or under one (resolves to ${real}); it must be a real folder in the repository`);
+    if (real !== path.join(root, rel)) problems.push(`${label} ${rel}/${owner} is a symlink or under one (resolves to ${real}); it must be a real folder in the repository`);
   }
   problems.push(...manifestDependencyProblems(wt, manifest));
   const test = projectCommands(ctx.config, manifest).integrationTest;

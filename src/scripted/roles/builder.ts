@@ -14,6 +14,7 @@ import { appendCommand, npmInstallCommand, OUTSIDE_PATH, outsideWrites, sharedFi
 import { directTestCommand } from '../projects/stack';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
+import { misbehaviour } from './builder-misbehave';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
 import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
@@ -120,6 +121,8 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   const { plan, mod } = knownModule(s, calls);
 
   if (ctx.scenario === 'contract-conflict' && s.isTarget) return conflictTurn(ctx, s, mod, calls);
+  const detour = misbehaviour(ctx, s, calls);
+  if (detour) return detour;
 
   const sourceWrite = lastSuccessfulWrite(calls, s.sourcePath);
   const testWrite = lastSuccessfulWrite(calls, s.testPath);

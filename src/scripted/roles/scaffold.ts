@@ -6,7 +6,7 @@
 import type { ScriptedReply } from '../api-types';
 import { lastWriteOf } from '../conversation';
 import { planFromManifest } from '../projects/manifest';
-import { detectProject } from '../projects/plan';
+import { detectProject, scenarioTarget } from '../projects/plan';
 import { scaffoldFiles } from '../projects/scaffold-files';
 import { act, call, excerpt, finish } from '../reply';
 import { fitInReply, isSafeModuleName, pendingWrites, readResult, workCalls, writeFailures, type RoleContext } from './context';
@@ -28,6 +28,11 @@ export function scaffoldTurn(ctx: RoleContext): ScriptedReply {
   const files = scaffoldFiles(plan);
   // Files the repository already has stay as they are (a read that succeeded means the file exists).
   for (const existing of ['package.json', 'README.md']) if (readResult(calls, existing)?.ok) files.delete(existing);
+  if (ctx.scenario === 'scaffold-nonconforming') {
+    // Forgets one module's folder, round after round, whatever the engine's feedback says.
+    const skipped = scenarioTarget(plan, ctx.target);
+    for (const p of [...files.keys()]) if (p.startsWith(`${plan.modules.find((m) => m.name === skipped)?.path ?? `src/${skipped}`}/`)) files.delete(p);
+  }
   const pending = pendingWrites(calls, files.keys());
   if (pending.length === 0) return finish(`Done. Scaffolded ${plan.modules.length} modules.`);
   const stuck = pending.find((p) => writeFailures(calls, p) >= 2);
