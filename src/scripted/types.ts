@@ -26,6 +26,8 @@ export const SCENARIOS = [
   'endless',
   'long-history',
   'npm-install',
+  // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
+  'needs-dependency',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

@@ -180,6 +180,18 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.ok(!repo.git('ls-tree', '-r', '--name-only', result.state.integrationBranch).split('\n').includes('src/index.js'));
   });
 
+  it('a builder that needs a package modules.json does not list reports blocked (the contract-conflict path) and installs nothing', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'needs-dependency', target: 'greeter' } });
+    assert.equal(result.status, 'halted');
+    const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m]));
+    assert.equal(byName.formatter!.status, 'passed');
+    assert.equal(byName.greeter!.status, 'blocked');
+    const report = read(path.join(result.state.runDir, 'conflicts', 'greeter-needs-string-width.md'));
+    assert.match(report, /## Proposed change[\s\S]*dependencies/);
+    const pkg = JSON.parse(repo.git('show', `${byName.greeter!.branch}:package.json`)) as { dependencies?: Record<string, string> };
+    assert.deepEqual(pkg.dependencies ?? {}, {});
+  });
+
   it('a builder that runs npm install leaves node_modules, a lockfile and an edited package.json: none is committed, all is reported', async () => {
     const { result, events } = await runPipeline(repo, { scenario: { scenario: 'npm-install', target: 'greeter' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');

@@ -27,6 +27,30 @@ export interface ContractConflict {
   report: string;
 }
 
+/**
+ * needs-dependency: the builder finds that its module needs a package modules.json does not list for
+ * it. It may not install one or edit the manifest (the prompt says so), so it reports a conflict.
+ */
+export function missingDependencyConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
+  const pkg = s.stack === 'python' ? 'regex' : 'string-width';
+  const slug = `needs-${pkg}`;
+  const sentence = `${mod.name} needs the package ${pkg}, which modules.json does not list for it.`;
+  const report = [
+    `# Contract conflict: ${mod.name} — ${slug}`,
+    '',
+    '## What cannot be honoured',
+    `The interface \`${s.interfacePath}\` asks for widths measured the way a terminal displays them; doing that correctly needs \`${pkg}\`.`,
+    '',
+    '## Why',
+    `modules.json lists no dependencies for ${mod.name}; builders may not install packages or edit the project manifest.`,
+    '',
+    '## Proposed change',
+    `Add \`${pkg}\` to the \`dependencies\` of ${mod.name} in modules.json (the scaffold then declares and installs it), or relax the interface to count code points.`,
+    '',
+  ].join('\n');
+  return { slug, sentence, report };
+}
+
 export function contractConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
   const [slug, cannot, why, proposal] =
     mod.kind === 'greeter' || mod.kind === 'counter'

@@ -120,7 +120,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   }
   const { plan, mod } = knownModule(s, calls);
 
-  if (ctx.scenario === 'contract-conflict' && s.isTarget) return conflictTurn(ctx, s, mod, calls);
+  if ((ctx.scenario === 'contract-conflict' || ctx.scenario === 'needs-dependency') && s.isTarget) return conflictTurn(ctx, s, mod, calls);
   const detour = misbehaviour(ctx, s, calls);
   if (detour) return detour;
 
