@@ -22,6 +22,9 @@ import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { preflight } from './preflight';
+import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
+import { openRunMcp } from './mcp/runMcp';
+import { mcpSecrets } from './mcp/config';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
@@ -32,10 +35,16 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
   const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
   if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  // Before anything is created: where the sandbox cannot start, the run does not start.
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
   // Preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
-  const model = await connectChecked(config, opts, opts.offline);
+  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   const runId = newRunId();
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
+  const paths = runPaths(runsRoot, runId);
   createRunDir(paths);
   const now = new Date().toISOString();
   const state: RunState = {
@@ -46,6 +55,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     description: opts.description,
     mode: 'build',
     offline: opts.offline,
+    shellsSandboxed: sandbox.enabled,
     baseBranch: repo.branch ?? '(detached)',
     baseCommit: repo.head,
     integrationBranch: integrationBranch(runId),
@@ -62,36 +72,43 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     costUsd: 0,
     merges: [],
   };
-  const store = new RunStore(paths, state, secretsOf(opts.apiKey));
+  const store = new RunStore(paths, state, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
   try {
     await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
   } catch (e) {
     await model.close();
+    await sandbox.close();
     throw e;
   }
-  return launch(store, config, opts, model);
+  return launch(store, config, opts, model, sandbox);
 }
 
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), opts.runId);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const paths = runPaths(runsRoot, opts.runId);
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
-  const store = RunStore.load(paths, secretsOf(opts.apiKey));
+  const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
   if (!fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
   const offline = opts.offline ?? store.state.offline;
   assertModelReachable(opts, offline);
-  const model = await connectChecked(config, opts, offline);
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  const model = await connectChecked(config, opts, offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
+    s.shellsSandboxed = sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline }, model);
+  return launch(store, config, { ...opts, offline }, model, sandbox);
 }
 
 /** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
@@ -101,6 +118,10 @@ function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
       'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
     );
   }
+}
+
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
 /** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
@@ -132,22 +153,30 @@ async function connectChecked(config: PipelineConfig, opts: StartRunOptions | Re
   }
 }
 
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
-}
-
-async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, model: ModelConnection): Promise<RunHandle> {
+async function launch(
+  store: RunStore,
+  config: PipelineConfig,
+  opts: StartRunOptions | ResumeRunOptions,
+  model: ModelConnection,
+  sandbox: RunSandbox,
+): Promise<RunHandle> {
   let releaseLock: () => void;
   try {
     releaseLock = acquireRunLock(store.paths.runDir);
   } catch (e) {
     await model.close();
+    await sandbox.close();
     throw e;
   }
   const controller = new AbortController();
   const offline = opts.offline ?? false;
   const client = model.client;
   const limiter = new TierLimiter(config.waveLimits);
+  const mcp = openRunMcp(config.mcpServers, config.mcpAccess, {
+    sandbox,
+    cwd: store.paths.integrationWorktree,
+    warn: (message) => store.emit({ type: 'log', level: 'warn', message }),
+  });
   let contracts: LoadedContracts | undefined;
   const started = Date.now();
   let retries = 0;
@@ -204,11 +233,13 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       contextWindowOf: (id) => config.contextWindowTokens ?? model.contextWindows[id],
     }),
     modelFor: (tier) => config.tierModels[tier],
+    sandbox,
+    mcp,
   };
   const done = (async (): Promise<RunResult> => {
     // Let the caller subscribe to the handle's events before the first one fires.
     await new Promise((resolve) => setImmediate(resolve));
-    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
+    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description, shellsSandboxed: sandbox.enabled });
     try {
       // Resuming past the architect: the later stages read the committed contracts.
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
@@ -228,6 +259,8 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       });
     } finally {
       await model.close();
+      await mcp.close();
+      await sandbox.close();
       releaseLock();
     }
     writeRunReport(store.state);
@@ -258,6 +291,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
+    shellsSandboxed: state.shellsSandboxed !== false,
   };
 }
 

@@ -10,8 +10,12 @@ import { builderTurn } from './roles/builder';
 import type { RoleContext } from './roles/context';
 import { qcTurn } from './roles/qc';
 import { scaffoldTurn } from './roles/scaffold';
+import { planRoleTurn } from './roles/plan-roles';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
+  // Roles of phased plans and teams (planner, auditor, reviewer, judge, teammates) live in their own files.
+  const planned = planRoleTurn(ctx);
+  if (planned) return planned;
   switch (ctx.c.card.role) {
     case 'architect':
       return architectTurn(ctx);

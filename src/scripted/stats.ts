@@ -33,9 +33,12 @@ export class ScriptedStats {
     this.toolResultCharsServed += newestResults;
   }
 
-  request(role: AgentRole): void {
+  private readonly toolsSeen: Record<AgentRole, Set<string>> = { architect: new Set(), scaffold: new Set(), builder: new Set(), qc: new Set(), unknown: new Set() };
+
+  request(role: AgentRole, tools: Iterable<string> = []): void {
     this.requests++;
     this.byRole[role]++;
+    for (const t of tools) this.toolsSeen[role].add(t);
   }
 
   fault(kind: InjectedFault): void {
@@ -50,6 +53,7 @@ export class ScriptedStats {
   }
 
   snapshot(): ScriptedModelStats {
+    const toolsSeen = Object.fromEntries(Object.entries(this.toolsSeen).map(([r, s]) => [r, [...s].sort()])) as Record<AgentRole, string[]>;
     return {
       requests: this.requests,
       byRole: { ...this.byRole },
@@ -61,6 +65,7 @@ export class ScriptedStats {
       largestToolResultChars: this.largestToolResultChars,
       peakRequestTokens: this.peakRequestTokens,
       toolResultCharsServed: this.toolResultCharsServed,
+      toolsSeen,
     };
   }
 }

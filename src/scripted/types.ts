@@ -25,6 +25,12 @@ export const SCENARIOS = [
   'huge-read',
   'endless',
   'long-history',
+  'sandbox-escape',
+  'mcp-tools',
+  // Phased plans and teams (src/scripted/roles/teammate.ts, code-reviewer.ts).
+  'review-findings',
+  'review-high',
+  'teammate-dies',
   'npm-install',
   // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
   'needs-dependency',
@@ -90,6 +96,17 @@ export interface ScriptedModelOptions {
    * what an agent was told (a fix-cycle builder's findings) from what actually went over the wire.
    */
   onRequest?: (request: ReceivedRequest) => void;
+  /** sandbox-escape: what the target builder's shell tries to reach (see roles/sandbox-probes.ts). */
+  probe?: SandboxProbe;
+}
+
+export interface SandboxProbe {
+  /** An absolute path outside every worktree the shell tries to write. */
+  outsidePath: string;
+  /** A loopback TCP port it tries to connect to. */
+  port: number;
+  /** A process outside its tree it tries to signal. */
+  pid: number;
 }
 
 /** What `onRequest` is given: the request body as the SDK sent it, after the server's own checks. */
@@ -122,6 +139,8 @@ export interface ScriptedModelStats {
   peakRequestTokens: number;
   /** Characters of tool results the builder role received over all its requests' newest turns. */
   toolResultCharsServed: number;
+  /** Every tool name each role was offered, across its requests (what an agent could see). */
+  toolsSeen: Record<AgentRole, string[]>;
 }
 
 export interface ScriptedModelHandle {

@@ -48,7 +48,7 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
         mergeKind = 'auto-resolved';
       }
 
-      const tests = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+      const tests = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
       if (tests.exitCode === 0) {
         recordMerge(ctx, name, mergeKind, 'pass', 'MERGED', await headCommit(wt));
         break;

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
@@ -60,12 +60,12 @@ export async function runBuilder(
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
         writable,
-        env: agentShellEnv(`builder-${name}`),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
+        ...roleShell(ctx, wt, `builder-${name}`, 'writes-worktree'),
       },
       observe,
     ),
     reportOutcomeTool(slot, observe),
+    ...(await ctx.mcp.toolsFor('builder', observe)),
   ];
   const contracts = ctx.contracts();
   const result = await runRoleAgent(ctx, {

@@ -19,6 +19,7 @@ import { hasExistingCode } from '../stack/baseline';
 import { projectCommands } from '../stack/commands';
 import { ensureGitignore } from '../stack/gitignore';
 import { manifestDependencyProblems } from '../stack/manifestDependencies';
+import { roleShell } from '../sandbox/stageShell';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
 import { toolObserver } from './architect';
@@ -43,16 +44,19 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   let feedback = '';
   for (let round = 0; round < SCAFFOLD_ROUNDS; round++) {
     const agentId = `scaffold-${round}`;
-    const tools = fileTools(
-      ROLE_TOOLS.scaffold,
-      {
-        workdir: wt,
-        readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
-        env: agentShellEnv('scaffold'),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
-      },
-      toolObserver(ctx, agentId),
-    );
+    const observe = toolObserver(ctx, agentId);
+    const tools = [
+      ...fileTools(
+        ROLE_TOOLS.scaffold,
+        {
+          workdir: wt,
+          readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
+          ...roleShell(ctx, wt, 'scaffold', 'writes-worktree'),
+        },
+        observe,
+      ),
+      ...(await ctx.mcp.toolsFor('scaffold', observe)),
+    ];
     const engineHead = await headCommit(wt);
     const ignoredBefore = await ignoredEntries(wt);
     const result = await runRoleAgent(ctx, {
@@ -111,7 +115,7 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
   const engineHead = await headCommit(wt);
   const added = ensureGitignore(wt, manifest.toolchain.runtime);
   if (added.length) ctx.store.emit({ type: 'log', level: 'info', message: `.gitignore: added ${added.join(' ')}` });
-  const run = await runCommand(install, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+  const run = await runCommand(install, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   ctx.store.emit({ type: 'log', level: run.exitCode === 0 ? 'info' : 'warn', message: `install \`${install}\` exited ${run.exitCode} in ${run.durationMs} ms` });
   await commitOwnedChanges(wt, {
     branch: integrationBranch(ctx.store.state.runId),
@@ -130,7 +134,7 @@ async function baselineCheck(ctx: PipelineContext, wt: string): Promise<string |
   const test = projectCommands(ctx.config, ctx.contracts().manifest).integrationTest;
   ctx.store.emit({ type: 'log', level: 'info', message: `existing code found: running \`${test}\` on the base commit before anything is built` });
   const installProblems = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
-  const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+  const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (run.exitCode === 0 && installProblems.length === 0) return undefined;
   const report = path.join(ctx.store.paths.qc, 'baseline-tests.md');
   const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
@@ -167,7 +171,7 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
   }
   problems.push(...manifestDependencyProblems(wt, manifest));
   const test = projectCommands(ctx.config, manifest).integrationTest;
-  const tests = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+  const tests = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (tests.exitCode !== 0) {
     problems.push(`the test command \`${test}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }
