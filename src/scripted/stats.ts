@@ -12,7 +12,7 @@ export class ScriptedStats {
   private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   private rejected = 0;
   private firstRejection: string | undefined;
-  private readonly replyFaults: Record<ReplyFaultKind, number> = { max_tokens: 0, pause_turn: 0, refusal: 0 };
+  private readonly replyFaults: Record<ReplyFaultKind, number> = { max_tokens: 0, pause_turn: 0, refusal: 0, model_context_window_exceeded: 0 };
   private largestToolResultChars = 0;
   private peakRequestTokens = 0;
   private toolResultCharsServed = 0;

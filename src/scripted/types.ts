@@ -42,7 +42,7 @@ export type FaultKind = 'ok' | '429' | '500' | '529' | 'cut';
 export type InjectedFault = Exclude<FaultKind, 'ok'>;
 
 /** How a reply can end early (see reply-faults.ts). */
-export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal';
+export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface ReplyFault {
   kind: ReplyFaultKind;
