@@ -15,6 +15,7 @@ import type { RunState } from '../src/core/contracts/schemas';
 import { startScriptedModel, syntheticDescription } from '../src/scripted';
 import { cacheShareByRole } from '../src/core/run/report';
 import type { SyntheticShape } from '../src/scripted/types';
+import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
 const CASES: Array<{ modules: number; shape: SyntheticShape }> = [
@@ -36,6 +37,8 @@ interface Figures {
   overheadPerModuleMs: number;
   calls: number;
   peakRssMb: number;
+  /** The toolchain's install command, once, in the integration worktree (from the journal's log line). */
+  installMs: number | null;
   /** Per role: the share of input tokens read from the prompt cache (shared prefix + growing conversation). */
   cacheShareByRole: Record<string, number | null>;
 }
@@ -96,7 +99,10 @@ async function runCase(modules: number, shape: SyntheticShape): Promise<Figures>
     gate: async () => ({ decision: 'approve' }),
     approver: 'bench',
   });
+  let installMs: number | null = null;
   handle.onEvent((e: PipelineEvent) => {
+    const install = e.type === 'log' ? /^install `.*` exited 0 in (\d+) ms$/.exec(e.message) : null;
+    if (install) installMs = Number(install[1]);
     if (e.type === 'agent-usage') {
       const a = callsByAgent.get(e.agentId) ?? { calls: 0, module: e.module, role: e.role };
       a.calls++;
@@ -121,6 +127,7 @@ async function runCase(modules: number, shape: SyntheticShape): Promise<Figures>
     overheadPerModuleMs: (wallMs - ideal.total) / modules,
     calls: [...callsByAgent.values()].reduce((n, a) => n + a.calls, 0),
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+    installMs,
     cacheShareByRole: cacheShareByRole(result.state),
   };
 }
@@ -135,12 +142,15 @@ async function main(): Promise<void> {
       `${f.name.padEnd(22)} wall ${(f.wallMs / 1000).toFixed(1).padStart(6)} s   ideal ${(f.idealMs / 1000).toFixed(1).padStart(6)} s   ratio ${f.ratio.toFixed(2)}   ` +
         `overhead/module ${Math.round(f.overheadPerModuleMs).toString().padStart(5)} ms   calls ${f.calls}   peak RSS ${f.peakRssMb.toFixed(0)} MB\n` +
         `${''.padEnd(22)} build stage ${(f.buildWallMs / 1000).toFixed(1)} s vs ideal ${(f.buildIdealMs / 1000).toFixed(1)} s (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
-        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, integration tests after each)\n` +
+        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, integration tests after each)   ` +
+        `install ${f.installMs ?? '-'} ms (once)\n` +
         `${''.padEnd(22)} input tokens read from cache: ${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${share === null ? 'n/a' : `${Math.round(share * 100)}%`}`).join(', ')}`,
     );
   }
+  const dependencies = await measureDependencyProvisioning();
+  console.log(`\n${dependencyLine(dependencies)}`);
   fs.mkdirSync('bench-results', { recursive: true });
-  fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, rows }, null, 2));
+  fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, rows, dependencies }, null, 2));
 }
 
 main().catch((e) => {

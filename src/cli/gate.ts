@@ -1,11 +1,22 @@
 /** Gates on the command line: --yes approves; a TTY gets a prompt; otherwise the run waits (exit 3). */
 import * as readline from 'node:readline/promises';
-import type { GateAnswer, GateHandler } from '../core/api';
+import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
+
+/** The gate's command lines, verbatim, one per line (empty when the gate approves no commands). */
+export function commandLines(req: GateRequest): string {
+  if (!req.commands?.length) return '';
+  return `\n  commands the engine will run:\n${req.commands.map((c) => `    ${c.label}:\n      ${c.command}`).join('\n')}`;
+}
 
 export function cliGate(yes: boolean): GateHandler {
   return async (req, signal) => {
-    // The decision is rendered as the gate's one line (render.ts), so --yes prints nothing here.
-    if (yes) return { decision: 'approve' };
+    // The decision is rendered as the gate's one line (render.ts); what --yes approves besides the
+    // design, the exact command lines, is printed here so the log records them.
+    if (yes) {
+      const commands = commandLines(req);
+      if (commands) console.log(commands.replace(/^\n/, ''));
+      return { decision: 'approve' };
+    }
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
     try {

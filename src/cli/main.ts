@@ -19,7 +19,7 @@ import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
-import { sampleDescription } from '../scripted';
+import { pythonDescription, sampleDescription } from '../scripted';
 import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 
@@ -29,7 +29,7 @@ const USAGE = `Usage:
   build-pipeline status [RUN_ID] [--cwd DIR] [--json]
   build-pipeline validate [--cwd DIR]
   build-pipeline scripted-model [--port N] [--latency-ms L] [--scenario NAME]
-  build-pipeline demo [--dir DIR]
+  build-pipeline demo [--dir DIR] [--python]
 ${PLAN_USAGE}
 
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
@@ -38,7 +38,7 @@ no such run, a run already active); 2 usage error (unknown command or option, a 
 malformed argument); 3 awaiting approval.`;
 
 const FLAGS = {
-  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool',
+  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -224,8 +224,9 @@ async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-/** `npm run demo`: the sample project in a fresh repository, offline, gates approved. */
+/** `npm run demo`: the sample project (JavaScript, or Python with --python) in a fresh repository, offline, gates approved. */
 async function cmdDemo(args: ParsedArgs): Promise<number> {
+  const python = args.flags.has('python');
   requireAtMost(args.positionals, 0, 'demo');
   const dir = path.resolve(strFlag(args, 'dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-demo-')));
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`--dir ${dir} is not a directory`);
@@ -243,10 +244,12 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
   const sandbox = await checkSandbox();
   if (!sandbox.ok) console.log(`Shells are not sandboxed in this demo: ${sandbox.reason}.`);
   const config = sandbox.ok ? undefined : { sandbox: { enabled: false, allowedDomains: [] } };
-  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, offlineModel, gate: cliGate(true), approver: '--yes', config });
+  const description = python ? pythonDescription : sampleDescription;
+  const handle = await startRun({ repoRoot: dir, description, offline: true, offlineModel, gate: cliGate(true), approver: '--yes', config });
   const code = await follow(handle, dir);
   if (code === 0) {
-    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);
+    const tests = python ? 'python3 -m unittest discover -s wordstats -t .' : 'node --test';
+    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && ${tests}`);
   }
   return code;
 }

@@ -16,6 +16,8 @@ export interface GateRequest {
   /** A few lines of detail for a prompt or a tooltip. */
   summary: string;
   counts?: { modules: number; adrs: number; lockedDecisions: number };
+  /** The exact command lines approving this gate lets the engine run (the blueprint's toolchain), shown verbatim. */
+  commands?: Array<{ label: string; command: string }>;
   /** A file worth opening before deciding (architecture.md for the blueprint gate). */
   openPath?: string;
 }

@@ -68,10 +68,13 @@ export const ConfigSchema = z.object({
       haiku: z.number().int().min(1).max(64).default(12),
     })
     .default({ opus: 4, sonnet: 8, haiku: 12 }),
-  /** Command the builder and QC agents run for one module; `{module}` and `{module_dir}` are substituted. (A bare folder would make Node run the folder's index.js, not its tests; the shell expands the glob, so it works on Node 20 as well, whose --test takes no globs.) */
-  moduleTestCommand: z.string().default('node --test {module_dir}/*.test.js'),
-  /** Command run on the integration branch after every merge. */
-  integrationTestCommand: z.string().default('node --test'),
+  /**
+   * Overrides the module test command the architect put in modules.json (`toolchain.test`, or a
+   * module's own `test`); `{module}` and `{module_dir}` are substituted. Unset: the contracts decide.
+   */
+  moduleTestCommand: z.string().trim().min(1).optional(),
+  /** Overrides `toolchain.integration_test` from modules.json (run before the build on an existing codebase, after the scaffold and after every merge). */
+  integrationTestCommand: z.string().trim().min(1).optional(),
   testTimeoutMs: z.number().int().min(1000).default(300_000),
   architectRepairRounds: z.number().int().min(0).max(10).default(2),
   fixCycles: z.number().int().min(0).max(10).default(2),

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
 import { Emitter } from '../core/events';
 import { Disposable } from './lifecycle';
+import { gateCommandsText } from './models/gateCommands';
 
 interface PendingGate {
   request: GateRequest;
@@ -68,7 +69,7 @@ export class GatePrompter extends Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       [
-        { label: `$(check) ${APPROVE}`, choice: APPROVE, detail: 'Continue the pipeline.' },
+        { label: `$(check) ${APPROVE}`, choice: APPROVE, detail: `Continue the pipeline.${gateCommandsText(entry.request)}` },
         { label: `$(comment) ${CHANGES}…`, choice: CHANGES, detail: 'Rerun the stage with your feedback.' },
         { label: `$(close) ${REJECT}…`, choice: REJECT, detail: 'Stop the run here.' },
         ...(entry.request.openPath ? [{ label: `$(go-to-file) ${openLabel(entry.request)}`, choice: OPEN, detail: entry.request.openPath }] : []),
@@ -80,7 +81,9 @@ export class GatePrompter extends Disposable {
 
   private async notify(entry: PendingGate): Promise<void> {
     const actions = entry.request.openPath ? [APPROVE, CHANGES, REJECT, openLabel(entry.request)] : [APPROVE, CHANGES, REJECT];
-    const choice = await vscode.window.showInformationMessage(entry.request.title, { modal: false, detail: entry.request.summary }, ...actions);
+    // A non-modal notification shows no `detail`, so the commands being approved go into the message itself.
+    const message = `${entry.request.title}.${gateCommandsText(entry.request)}`;
+    const choice = await vscode.window.showInformationMessage(message, { modal: false, detail: entry.request.summary }, ...actions);
     if (this.pending !== entry) return; // answered elsewhere meanwhile
     if (choice) await this.act(entry, choice === OPEN_CONFLICT ? OPEN : choice);
   }

@@ -39,6 +39,9 @@ export const SCENARIOS = [
   'review-findings',
   'review-high',
   'teammate-dies',
+  'npm-install',
+  // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
+  'needs-dependency',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -61,7 +64,7 @@ export interface ReplyFault {
 export type SyntheticShape = 'chain' | 'diamond' | 'wide';
 
 /** Forces the project the architect designs, instead of reading it from the description. */
-export type ProjectChoice = { kind: 'sample' } | { kind: 'synthetic'; modules: number; shape: SyntheticShape };
+export type ProjectChoice = { kind: 'sample' } | { kind: 'python' } | { kind: 'synthetic'; modules: number; shape: SyntheticShape };
 
 export interface ScriptedModelOptions {
   /** 0 (default) picks a free port. The server always binds 127.0.0.1. */

@@ -68,6 +68,17 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(again.out, /succeeded/);
   });
 
+  it('demo --python builds the Python sample offline, printing the command lines it approved with --yes', () => {
+    const dir = path.join(repo.root, 'demo-python');
+    const r = cli(['demo', '--python', '--dir', dir]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /commands the engine will run:/);
+    assert.match(r.out, /^ {6}\.venv\/bin\/python -m unittest discover -s \{module_dir\} -t \.$/m);
+    assert.match(r.out, /tokenizer: QC PASS/);
+    assert.match(r.out, /counter: QC PASS/);
+    assert.match(r.out, /python3 -m unittest discover -s wordstats -t \./);
+  });
+
   it('validate exits 1 and lists the problems of broken contracts', () => {
     const dir = path.join(repo.root, '.orchestration', 'contracts');
     fs.mkdirSync(dir, { recursive: true });

@@ -68,6 +68,18 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     }
   });
 
+  it('commits the stack from the contracts: the toolchain in modules.json, a .gitignore for it and the lockfile install wrote', () => {
+    const integration = run.result.state.integrationBranch;
+    const manifest = JSON.parse(repo.git('show', `${integration}:.orchestration/contracts/modules.json`));
+    assert.equal(manifest.toolchain.test, 'node --test {module_dir}/*.test.js');
+    assert.deepEqual(manifest.modules.map((m: { path: string }) => m.path), ['src/formatter', 'src/greeter']);
+    const files = repo.git('ls-tree', '-r', '--name-only', integration).split('\n');
+    assert.ok(files.includes('package-lock.json'), 'install ran and its lockfile was committed');
+    assert.match(repo.git('show', `${integration}:.gitignore`), /^node_modules\/$/m);
+    assert.ok(!files.some((f) => f.startsWith('node_modules/')));
+    assert.ok(run.events.some((e) => e.type === 'log' && /^install `npm install --no-audit --no-fund` exited 0/.test(e.message)));
+  });
+
   it('writes QC reports, the run state, the journal and the assembly report into the run directory', () => {
     const dir = run.result.state.runDir;
     for (const m of ['formatter', 'greeter']) {

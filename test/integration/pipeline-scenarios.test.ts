@@ -150,31 +150,70 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
   // branches, so their clashing edits of a shared file meet for the first time at assembly.
   const siblings = syntheticDescription(3, 'wide');
 
-  it('a non-trivial merge conflict stops assembly with a report on disk and no dangling merge', async () => {
-    const { result } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'merge-conflict' } });
-    assert.equal(result.status, 'halted');
-    assert.match(result.state.haltReason ?? '', /merge conflict in mod-03/);
-    const report = read(path.join(result.state.runDir, 'conflicts', 'assembly-mod-03.md'));
-    assert.match(report, /src\/registry\.js/);
+  it('a builder that commits on its own with a stray file: its commit is undone, only its module is committed, nothing stray lands (merge-conflict scenario)', async () => {
+    // Before the engine owned commits, every builder's own commit put src/registry.js on its branch and
+    // the siblings' versions met as a merge conflict at assembly; now it never reaches a branch.
+    const { result, events } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'merge-conflict' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const integration = result.state.integrationBranch;
+    assert.ok(!repo.git('ls-tree', '-r', '--name-only', integration).split('\n').includes('src/registry.js'), 'the stray file is not on the integration branch');
     assertNoMergeInProgress(repo);
-    const wt = path.join(result.state.runDir, 'worktrees', 'integration');
-    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: wt, encoding: 'utf8' }).trim(), '');
-    const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch).split('\n').reverse();
-    assert.deepEqual(merges, ['integrate: merge mod-01 module', 'integrate: merge mod-02 module']);
-    // The QC report for the module flagged the out-of-scope change the builder made through bash.
-    assert.match(read(path.join(result.state.runDir, 'qc', 'mod-03-build-qc.md')), /src\/registry\.js/);
+    for (const m of result.state.modules) {
+      const files = repo.git('diff', '--name-only', `${m.baseCommit}..${m.branch}`).split('\n');
+      assert.ok(files.every((f) => f.startsWith(`src/${m.name}/`) || f.startsWith('.orchestration/brains/') || f.startsWith('.orchestration/training/')), `${m.name}: ${files.join(', ')}`);
+      // Every commit on the module branch is the engine's, authored as the builder; the builder's own is gone.
+      const subjects = repo.git('log', '--no-merges', '--format=%s', `${m.baseCommit}..${m.branch}`).split('\n');
+      assert.deepEqual(subjects, [`build(${m.name}): implement per contract`]);
+    }
+    // Reported: in the journal (containment event), in QC's prompt (the scope note) and in the QC report.
+    const notes = events.filter((e) => e.type === 'containment' && e.module === 'mod-03').map((e) => (e.type === 'containment' ? e.detail : ''));
+    assert.ok(notes.some((n) => /1 commit\(s\) of its own/.test(n) && /src\/registry\.js/.test(n)), notes.join('\n'));
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.ok(journal.some((e) => e.type === 'containment' && /left out of the commit/.test(e.detail) && /src\/registry\.js/.test(e.detail)));
+    const qcTask = journal.find((e) => e.type === 'agent-started' && e.agentId === 'qc-mod-03-1');
+    assert.ok(qcTask, 'QC ran');
+    assert.match(read(path.join(result.state.runDir, 'qc', 'mod-03-build-qc.md')), /Left out of the module's commit[\s\S]*src\/registry\.js/);
   });
 
-  it('a trivial import-order conflict is resolved automatically and recorded', async () => {
+  it('an edit every builder makes outside its module (trivial-conflict scenario) never reaches a branch, so assembly meets no conflict', async () => {
     const { result } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'trivial-conflict' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
-    const merge = result.state.merges.find((m) => m.module === 'mod-03')!;
-    assert.equal(merge.merge, 'auto-resolved');
-    assert.match(read(path.join(result.state.runDir, 'conflicts', 'assembly-mod-03.md')), /resolved automatically/i);
-    const index = repo.git('show', `${result.state.integrationBranch}:src/index.js`);
-    assert.match(index, /require\('\.\/mod-02'\)/);
-    assert.match(index, /require\('\.\/mod-03'\)/);
-    assert.doesNotMatch(index, /<<<<<<<|>>>>>>>/);
+    assert.deepEqual(result.state.merges.map((m) => m.merge), ['clean', 'clean', 'clean']);
+    assert.ok(!repo.git('ls-tree', '-r', '--name-only', result.state.integrationBranch).split('\n').includes('src/index.js'));
+  });
+
+  it('a builder that needs a package modules.json does not list reports blocked (the contract-conflict path) and installs nothing', async () => {
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'needs-dependency', target: 'greeter' } });
+    assert.equal(result.status, 'halted');
+    const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m]));
+    assert.equal(byName.formatter!.status, 'passed');
+    assert.equal(byName.greeter!.status, 'blocked');
+    const report = read(path.join(result.state.runDir, 'conflicts', 'greeter-needs-string-width.md'));
+    assert.match(report, /## Proposed change[\s\S]*dependencies/);
+    const pkg = JSON.parse(repo.git('show', `${byName.greeter!.branch}:package.json`)) as { dependencies?: Record<string, string> };
+    assert.deepEqual(pkg.dependencies ?? {}, {});
+  });
+
+  it('a builder that runs npm install leaves node_modules, a lockfile and an edited package.json: none is committed, all is reported', async () => {
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'npm-install', target: 'greeter' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const integration = result.state.integrationBranch;
+    const files = repo.git('ls-tree', '-r', '--name-only', integration).split('\n');
+    assert.ok(!files.some((f) => f.startsWith('node_modules/') || f.startsWith('.scratch/')), files.join(','));
+    const pkg = JSON.parse(repo.git('show', `${integration}:package.json`)) as { dependencies?: Record<string, string> };
+    assert.deepEqual(pkg.dependencies ?? {}, {}, 'the manifest on the branch is the scaffold\'s, not the one npm rewrote');
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    const changed = repo.git('diff', '--name-only', `${greeter.baseCommit}..${greeter.branch}`).split('\n');
+    assert.ok(changed.every((f) => f.startsWith('src/greeter/') || f.startsWith('.orchestration/')), changed.join(','));
+    const note = events.find((e) => e.type === 'containment' && e.module === 'greeter');
+    assert.ok(note && note.type === 'containment', 'the engine reported what it left out');
+    assert.match(note.detail, /package\.json/);
+    assert.match(note.detail, /\.scratch\//);
+    assert.match(note.detail, /ignored files it created were not committed: node_modules\//);
+    assert.match(read(path.join(result.state.runDir, 'qc', 'greeter-build-qc.md')), /Left out of the module's commit[\s\S]*package\.json/);
+    // The integration worktree holds nothing uncommitted after assembly.
+    const wt = path.join(result.state.runDir, 'worktrees', 'integration');
+    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: wt, encoding: 'utf8' }).trim(), '');
   });
 
   it('red integration tests after a merge roll it back and send the module to its builder, then the merge is retried', async () => {

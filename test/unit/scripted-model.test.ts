@@ -19,7 +19,8 @@ import { scaffoldFiles } from '../../src/scripted/projects/scaffold-files';
 import { PromptCache } from '../../src/scripted/prompt-cache';
 import { minimalEdit } from '../../src/scripted/roles/minimal-edit';
 import { contractErrors, contractFunctions, reviewModule, type QcEvidence } from '../../src/scripted/roles/qc-review';
-import { showsTests, testCounts, testTitles } from '../../src/scripted/roles/test-output';
+import { showsTests, testCounts, testSummary, testTitles } from '../../src/scripted/roles/test-output';
+import { sourceFileOf, testFileOf } from '../../src/scripted/projects/stack';
 import { parseTaskCard } from '../../src/scripted/task-card';
 import type { MessagesRequest } from '../../src/scripted/api-types';
 
@@ -27,8 +28,8 @@ function writeProject(plan: ProjectPlan): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-scripted-unit-'));
   const files = scaffoldFiles(plan);
   for (const m of plan.modules) {
-    files.set(`src/${m.name}/index.js`, moduleSource(m, CORRECT));
-    files.set(`src/${m.name}/index.test.js`, moduleTests(m, plan, CORRECT));
+    files.set(sourceFileOf(plan.stack, m), moduleSource(m, CORRECT));
+    files.set(testFileOf(plan.stack, m), moduleTests(m, plan, CORRECT));
   }
   for (const [rel, content] of files) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -46,6 +47,25 @@ describe('scripted model: projects and generated code', function () {
     assert.equal(detectProject('synthetic-5-chain').shape, 'chain');
     assert.equal(detectProject('Build me a todo app').name, 'greeter-cli');
     assert.equal(detectProject('anything', { kind: 'synthetic', modules: 3, shape: 'wide' }).name, 'synthetic-3-wide');
+  });
+
+  it('plays the Python sample when the description mentions Python: its code passes its own unittest suite, and a stub fails loudly', () => {
+    const plan = detectProject('A small Python tool that counts words');
+    assert.equal(plan.name, 'wordstats');
+    assert.deepEqual(plan.modules.map((m) => m.path), ['wordstats/tokenizer', 'wordstats/counter']);
+    assert.ok(ModulesManifestSchema.safeParse(JSON.parse(contractSet(plan).files.get('modules.json')!)).success);
+    const root = writeProject(plan);
+    try {
+      const run = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'wordstats', '-t', '.'], { cwd: root, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(testCounts(run.stderr), { tests: 9, pass: 9, fail: 0, skipped: 0 });
+      fs.writeFileSync(path.join(root, 'wordstats/tokenizer/__init__.py'), moduleSource({ ...plan.modules[0]!, kind: 'tokenizer' }, { validation: false, secret: false }));
+      const red = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'wordstats/tokenizer', '-t', '.'], { cwd: root, encoding: 'utf8' });
+      assert.notEqual(red.status, 0, 'the complete tests catch code without the documented validation');
+      assert.match(testSummary(red.stderr), /3 passed, 1 failed/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('lays a diamond out as root, layers about sqrt(n) wide, sink', () => {
@@ -109,18 +129,26 @@ describe('scripted model: QC evidence', () => {
     assert.deepEqual(contractErrors(doc).map((e) => e.message), ['name must be a non-empty string', 'name must be at most 100 characters', 'name must not contain control characters']);
   });
 
+  it('reads unittest output: counts, failures and a run that found no tests', () => {
+    assert.deepEqual(testCounts('....\n----------------------------------------------------------------------\nRan 4 tests in 0.001s\n\nOK\n'), { tests: 4, pass: 4, fail: 0, skipped: 0 });
+    assert.deepEqual(testCounts('Ran 5 tests in 0.002s\n\nFAILED (failures=1, errors=1, skipped=1)\n'), { tests: 5, pass: 2, fail: 2, skipped: 1 });
+    assert.equal(testSummary('Ran 3 tests in 0.1s\n\nOK (skipped=1)\n'), '2 passed, 0 failed, 1 skipped');
+    assert.equal(testCounts('\nRan 0 tests in 0.000s\n\nNO TESTS RAN\n').tests, 0);
+  });
+
   it('passes correct code and flags each kind of evidence', () => {
     assert.equal(reviewModule(base).verdict, 'PASS');
     const unvalidated = reviewModule({ ...base, source: { ok: true, text: moduleSource(greeter, { validation: false, secret: false }) } });
     assert.equal(unvalidated.verdict, 'FAIL-MAJOR');
     assert.equal(unvalidated.findings.length, 3);
     const failing = reviewModule({ ...base, testRun: { ok: false, output: 'not ok 1 - x\n  at (/w/src/greeter/index.test.js:12:3)', command: 'c' } });
-    assert.equal(failing.verdict, 'FAIL-CRITICAL');
+    // Red tests are the builder's to fix: a fix cycle (MAJOR), never a halt of the whole run.
+    assert.equal(failing.verdict, 'FAIL-MAJOR');
     assert.equal(failing.findings[0]!.line, 12);
     const secret = reviewModule({ ...base, secretGrep: { ok: true, text: '/tmp/w/src/greeter/index.js:9:const API_TOKEN = "sk-live-abc123456789";' } });
     assert.deepEqual([secret.verdict, secret.findings[0]!.file, secret.findings[0]!.line], ['FAIL-CRITICAL', 'src/greeter/index.js', 9]);
     const stub = reviewModule({ ...base, source: { ok: true, text: "throw new Error('not implemented: greeter');" } });
-    assert.equal(stub.verdict, 'FAIL-CRITICAL');
+    assert.equal(stub.verdict, 'FAIL-MAJOR');
     const scoped = reviewModule({ ...base, outOfScope: ['src/registry.js'] });
     assert.equal(scoped.verdict, 'PASS');
     assert.equal(scoped.findings[0]!.file, 'src/registry.js');

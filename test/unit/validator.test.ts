@@ -32,6 +32,7 @@ function module(name: string, depends_on: string[] = []): Json {
 function validManifest(): Json {
   return {
     project: 'shop',
+    toolchain: { runtime: 'Node.js 22', install: 'npm ci', test: 'node --test {module_dir}/*.test.js', integration_test: 'npm test' },
     modules: [module('core'), module('auth', ['core']), module('api', ['core', 'auth'])],
     build_order: ['core', 'auth', 'api'],
     assembly_order: ['core', 'auth', 'api'],
@@ -49,7 +50,7 @@ function validLocks(): Json {
 }
 
 /** A temp project with a complete, valid contracts directory that each test then breaks. */
-class Fixture {
+export class Fixture {
   readonly base = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-validator-'));
   readonly dir = path.join(this.base, '.orchestration', 'contracts');
 
@@ -101,12 +102,12 @@ class Fixture {
   }
 }
 
-function rules(result: ValidationResult): string[] {
+export function rules(result: ValidationResult): string[] {
   return result.problems.map((p) => p.rule);
 }
 
 /** Asserts exactly one problem of `rule` exists, that it names `mentions`, and returns it. */
-function expectProblem(result: ValidationResult, rule: string, mentions: string | RegExp): ContractProblem {
+export function expectProblem(result: ValidationResult, rule: string, mentions: string | RegExp): ContractProblem {
   const matching = result.problems.filter((p) => p.rule === rule);
   assert.equal(matching.length, 1, `expected one ${rule} problem, got: ${formatProblems(result.problems) || '(none)'}`);
   const problem = matching[0]!;

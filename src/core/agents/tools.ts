@@ -172,8 +172,9 @@ export function reportOutcomeTool(slot: ResultSlot<BuilderOutcome>, observe: Too
     betaZodTool({
       name: 'report_outcome',
       description:
-        'Report how your build ended: status "done" when the module is implemented, tested and committed; ' +
-        '"blocked" when the contract cannot be honoured (give conflict_issue, a short lowercase slug, and conflict_details).',
+        'Report how your build ended: status "done" when the module is implemented and its tests pass (the engine commits your work); ' +
+        '"blocked" when the contract cannot be honoured, including a package the module needs that modules.json does not list for it ' +
+        '(give conflict_issue, a short lowercase slug, and conflict_details).',
       inputSchema: BuilderOutcomeSchema,
       run: (outcome) => {
         if (outcome.status === 'blocked') {
@@ -194,7 +195,9 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
       name: 'submit_verdict',
       description:
         'Submit your QC verdict once: PASS, FAIL-MAJOR or FAIL-CRITICAL, a short summary, whether tests ran and passed, ' +
-        'and every finding with severity, file, line and text.',
+        'and every finding with severity, file, line and text. MAJOR: what the builder can fix inside the module in a fix cycle ' +
+        '(failing tests, a contract mismatch, missing error handling). CRITICAL: only what no fix cycle can repair (a security hole, ' +
+        'data loss, a contract that cannot be met); it halts the whole run. The verdict may not be milder than its worst finding.',
       inputSchema: QcVerdictSchema,
       run: (verdict) => {
         const worst = verdict.findings.some((f) => f.severity === 'CRITICAL')

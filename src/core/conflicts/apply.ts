@@ -139,7 +139,7 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
 
   if (state.status !== 'passed') return; // the paused module resumes in the build stage
   const attempt = state.qcAttempts + 1;
-  const qc = await runQc(ctx, spec, wt, attempt, []);
+  const qc = await runQc(ctx, spec, wt, attempt, '');
   if (!qc.verdict) throw new Error(`QC gave no verdict re-checking ${module} against ${record.adr}`);
   const verdict = qc.verdict;
   const reportPath = writeQcReport(ctx.store.paths.qc, module, verdict, attempt, []);

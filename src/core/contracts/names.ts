@@ -38,6 +38,9 @@ export function quoteUntrusted(value: unknown, maxLength = 60): string {
   } catch {
     shown = String(value);
   }
+  // JSON escapes C0 controls but not C1, line separators, bidi overrides or zero-width characters,
+  // which would reorder or hide text in the terminal or editor showing the message.
+  shown = shown.replace(/[\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu, (ch) => `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}`);
   if (shown.length > maxLength) shown = `${shown.slice(0, maxLength)}…`;
   return shown;
 }

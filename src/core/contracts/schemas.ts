@@ -12,6 +12,31 @@ export const MODULE_NAME_MAX = 40;
 export const ModelTierSchema = z.enum(['opus', 'sonnet', 'haiku']);
 export type ModelTier = z.infer<typeof ModelTierSchema>;
 
+/**
+ * A command the engine will run (install, tests, build, lint). Only its type is checked here; what a
+ * command line may contain (one line, no control characters) is a validator rule with a reason the
+ * architect can act on (toolchainRules.ts).
+ */
+const CommandSchema = z.string();
+
+/**
+ * The stack the architect chose, as the commands the engine runs: `install` once after the scaffold
+ * writes the manifest, `test` per module (`{module_dir}` and `{module}` are filled in), and
+ * `integration_test` on the integration branch (before the build on an existing codebase, after the
+ * scaffold, after every merge). The human approves these verbatim at the blueprint gate.
+ */
+export const ToolchainSchema = z.object({
+  runtime: z.string().min(1).max(200),
+  install: CommandSchema,
+  test: CommandSchema,
+  integration_test: CommandSchema,
+  build: CommandSchema.optional(),
+  lint: CommandSchema.optional(),
+  /** Test harness and tooling the whole project needs (jest, pytest, typescript); per-module ones go on the module. */
+  dev_dependencies: z.array(z.string()).max(200).default([]),
+});
+export type Toolchain = z.infer<typeof ToolchainSchema>;
+
 export const ModuleSpecSchema = z.object({
   name: z.string(),
   description: z.string().min(1),
@@ -19,16 +44,36 @@ export const ModuleSpecSchema = z.object({
   interface: z.string(),
   builder_model: ModelTierSchema.default('sonnet'),
   estimated_complexity: z.enum(['high', 'medium', 'low']).default('medium'),
+  /** Where the module's code lives, relative to the repository root; default `src/<name>` (see modulePathOf). */
+  path: z.string().optional(),
+  /** Third-party packages this module needs, as the stack's package manager spells them (`lodash@^4.17.21`, `requests>=2.31`). */
+  dependencies: z.array(z.string()).max(200).default([]),
+  /** Overrides `toolchain.test` for this module. */
+  test: CommandSchema.optional(),
 });
 export type ModuleSpec = z.infer<typeof ModuleSpecSchema>;
 
 export const ModulesManifestSchema = z.object({
   project: z.string().min(1),
+  toolchain: ToolchainSchema,
+  /** Where the types shared across module boundaries live; default `src/shared`. */
+  shared_path: z.string().optional(),
   modules: z.array(ModuleSpecSchema).min(1),
   build_order: z.array(z.string()),
   assembly_order: z.array(z.string()),
 });
 export type ModulesManifest = z.infer<typeof ModulesManifestSchema>;
+
+export const DEFAULT_SHARED_PATH = 'src/shared';
+
+/** Where a module's code lives: its `path`, or `src/<name>` (the layout of a new project). */
+export function modulePathOf(module: Pick<ModuleSpec, 'name' | 'path'>): string {
+  return (module.path ?? `src/${module.name}`).replace(/\/+$/, '');
+}
+
+export function sharedPathOf(manifest: Pick<ModulesManifest, 'shared_path'>): string {
+  return (manifest.shared_path ?? DEFAULT_SHARED_PATH).replace(/\/+$/, '');
+}
 
 export const LockLevelSchema = z.enum(['unlocked', 'locked', 'critical']);
 export type LockLevel = z.infer<typeof LockLevelSchema>;
@@ -164,6 +209,8 @@ export const ModuleStateSchema = z.object({
   /** Where the module branch started: the scaffold commit plus merges of its dependencies. */
   baseCommit: z.string().optional(),
   builtCommit: z.string().optional(),
+  /** The engine's last commit on the module branch: whatever an agent commits after it is undone and judged (git/ownership.ts). */
+  engineHead: z.string().optional(),
   mergeCommit: z.string().optional(),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
   /** Estimated dollars of this module's builders and QC agents (all fix cycles). */

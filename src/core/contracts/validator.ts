@@ -8,57 +8,20 @@
  * repair round and "fix modules.json" alone gives it nothing to act on. The validator never
  * throws: the contracts are written by a model and may be anything.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
+import { errorText, listContractDir, readContractFile, type ContractsContext } from './contractFiles';
 import { dependencyGraph, findCycle, formatCycle } from './graph';
+import { checkLocks, DECISIONS_DIR, interfaceFileFor, LOCKS_FILE, SHARED_TYPES_FILE } from './lockRules';
 import { quoteUntrusted, validateModuleName } from './names';
-import { LocksSchema, ModulesManifestSchema, type LockEntry, type Locks, type ModulesManifest } from './schemas';
+import { displayItem, ProblemList, type ContractProblem, type ContractRule } from './problems';
+import { LocksSchema, ModulesManifestSchema, type Locks, type ModulesManifest } from './schemas';
+import { checkModuleStack, checkToolchain, MODULES_FILE } from './stackRules';
 
-export type ContractRule =
-  | 'contracts.missing'
-  | 'file.missing'
-  | 'file.outside'
-  | 'file.not-regular'
-  | 'file.too-large'
-  | 'file.binary'
-  | 'file.unreadable'
-  | 'architecture.done-marker'
-  | 'json.syntax'
-  | 'modules.schema'
-  | 'module.name'
-  | 'module.duplicate'
-  | 'module.depends-unknown'
-  | 'module.depends-self'
-  | 'graph.cycle'
-  | 'order.missing'
-  | 'order.extra'
-  | 'order.duplicate'
-  | 'order.dependency'
-  | 'interface.path'
-  | 'interface.empty'
-  | 'shared-types.empty'
-  | 'locks.schema'
-  | 'locks.security-level'
-  | 'locks.affects-unknown'
-  | 'locks.decision-without-adr'
-  | 'locks.interface-unknown'
-  | 'adr.name'
-  | 'adr.duplicate-number'
-  | 'adr.empty'
-  | 'adr.none'
-  | 'problems.truncated'
-  | 'internal';
-
-export interface ContractProblem {
-  /** Path relative to the contracts directory, with `/` separators. */
-  file: string;
-  /** The offending module, key or order entry. Always printable (hostile values are quoted). */
-  item?: string;
-  rule: ContractRule;
-  /** One line, naming the item; safe to print and to put in a prompt. */
-  message: string;
-}
+export { CONTRACT_FILE_MAX_BYTES } from './contractFiles';
+export { formatProblems, MAX_REPORTED_PROBLEMS, type ContractProblem, type ContractRule } from './problems';
+export { DECISIONS_DIR, interfaceFileFor, LOCKS_FILE, SHARED_TYPES_FILE } from './lockRules';
+export { MODULES_FILE } from './stackRules';
 
 export interface ValidationResult {
   ok: boolean;
@@ -71,162 +34,14 @@ export interface ValidationResult {
   adrs: string[];
 }
 
-/** Contracts are prose and small JSON; anything bigger is a runaway model or an attack. */
-export const CONTRACT_FILE_MAX_BYTES = 1024 * 1024;
 export const DONE_MARKER = '<!-- DONE -->';
-/** More problems than this would drown the architect's repair prompt; the rest are counted. */
-export const MAX_REPORTED_PROBLEMS = 200;
 const MAX_CYCLES_REPORTED = 10;
 
 export const ARCHITECTURE_FILE = 'architecture.md';
-export const MODULES_FILE = 'modules.json';
-export const LOCKS_FILE = 'locks.json';
-export const SHARED_TYPES_FILE = 'interfaces/shared-types.md';
-export const DECISIONS_DIR = 'decisions';
 export const ADR_FILE_PATTERN = /^(\d{3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 const ADR_SLUG_MAX = 80;
 
-export function interfaceFileFor(moduleName: string): string {
-  return `interfaces/${moduleName}.interface.md`;
-}
-
-/** A value shown as `item`: kept verbatim when it is plain, quoted when it could mislead a reader. */
-function displayItem(value: unknown): string {
-  return typeof value === 'string' && /^[A-Za-z0-9._/[\]-]{1,100}$/.test(value) ? value : quoteUntrusted(value, 100);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
-class ProblemList {
-  readonly items: ContractProblem[] = [];
-  private dropped = 0;
-
-  add(file: string, rule: ContractRule, message: string, item?: unknown): void {
-    if (this.items.length >= MAX_REPORTED_PROBLEMS) {
-      this.dropped++;
-      return;
-    }
-    const problem: ContractProblem = { file, rule, message: oneLine(message) };
-    if (item !== undefined) problem.item = displayItem(item);
-    this.items.push(problem);
-  }
-
-  finish(): ContractProblem[] {
-    if (this.dropped === 0) return this.items;
-    const note = `${this.dropped} more problem(s) not shown; fix the ones above first`;
-    return [...this.items, { file: '.', rule: 'problems.truncated', message: note }];
-  }
-}
-
-interface Context {
-  /** Real path of the contracts directory; every file read must resolve inside it. */
-  root: string;
-  problems: ProblemList;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads a contract file as UTF-8 text, refusing (with a problem) anything missing, outside the
- * contracts directory after following symlinks, not a regular file, larger than the cap, or binary.
- * Returns null when the file cannot be used; the caller then skips the rules that need it.
- */
-async function readContractFile(ctx: Context, rel: string): Promise<string | null> {
-  const full = path.join(ctx.root, ...rel.split('/'));
-  try {
-    await fs.lstat(full);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') ctx.problems.add(rel, 'file.missing', `${rel} is missing`);
-    else ctx.problems.add(rel, 'file.unreadable', `${rel} cannot be read: ${errorText(error)}`);
-    return null;
-  }
-  let real: string;
-  try {
-    real = await fs.realpath(full);
-  } catch {
-    ctx.problems.add(rel, 'file.unreadable', `${rel} is a symlink whose target does not exist`);
-    return null;
-  }
-  if (!isInside(ctx.root, real)) {
-    ctx.problems.add(rel, 'file.outside', `${rel} resolves outside the contracts directory; contracts must be plain files`);
-    return null;
-  }
-  let bytes: Buffer;
-  try {
-    // O_NONBLOCK: opening a FIFO planted under this name must not hang the validator.
-    const handle = await fs.open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        ctx.problems.add(rel, 'file.not-regular', `${rel} is not a regular file`);
-        return null;
-      }
-      // Read one byte past the cap so a file that grew after stat() is still caught.
-      const buffer = Buffer.alloc(Math.min(stat.size, CONTRACT_FILE_MAX_BYTES) + 1);
-      let filled = 0;
-      while (filled < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      if (filled > CONTRACT_FILE_MAX_BYTES) {
-        ctx.problems.add(rel, 'file.too-large', `${rel} is larger than ${CONTRACT_FILE_MAX_BYTES} bytes`);
-        return null;
-      }
-      bytes = buffer.subarray(0, filled);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    ctx.problems.add(rel, 'file.unreadable', `${rel} cannot be read: ${errorText(error)}`);
-    return null;
-  }
-  if (bytes.includes(0)) {
-    ctx.problems.add(rel, 'file.binary', `${rel} contains NUL bytes; contracts must be text`);
-    return null;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-  } catch {
-    ctx.problems.add(rel, 'file.binary', `${rel} is not valid UTF-8 text`);
-    return null;
-  }
-}
-
-/** Names in a contracts subdirectory, or null (with a problem) when it cannot be listed safely. */
-async function listContractDir(ctx: Context, rel: string): Promise<string[] | null> {
-  const full = path.join(ctx.root, rel);
-  try {
-    const real = await fs.realpath(full);
-    if (!isInside(ctx.root, real)) {
-      ctx.problems.add(rel, 'file.outside', `${rel}/ resolves outside the contracts directory`);
-      return null;
-    }
-    if (!(await fs.stat(real)).isDirectory()) {
-      ctx.problems.add(rel, 'file.not-regular', `${rel} is not a directory`);
-      return null;
-    }
-    return (await fs.readdir(real)).sort();
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') ctx.problems.add(rel, 'file.missing', `${rel}/ is missing`);
-    else ctx.problems.add(rel, 'file.unreadable', `${rel}/ cannot be listed: ${errorText(error)}`);
-    return null;
-  }
-}
+type Context = ContractsContext;
 
 function parseJson(ctx: Context, rel: string, text: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -401,67 +216,6 @@ async function checkDecisions(ctx: Context): Promise<string[]> {
   return stems.sort();
 }
 
-/** Words that mark a lock as a security decision when they appear in its key (substring match). */
-const SECURITY_KEY_PARTS = ['security', 'auth', 'crypto', 'secret'];
-/**
- * The same idea for the free-text assertion, but on word starts: prose says "author" and
- * "authority" far more often than keys do, and a false positive there would force needless locks.
- */
-const SECURITY_ASSERTION_WORDS =
-  /\b(?:security|secure|auth|authn|authz|authenticat\w*|authoriz\w*|oauth2?|crypto\w*|cryptograph\w*|secrets?|encrypt\w*|decrypt\w*|password\w*|credential\w*)\b/i;
-
-/** Why this lock counts as a security decision, or null. Over-matching only costs a stricter lock. */
-function securityReason(key: string, entry: LockEntry): string | null {
-  const lowerKey = key.toLowerCase();
-  const part = SECURITY_KEY_PARTS.find((p) => lowerKey.includes(p));
-  if (part !== undefined) return `its key contains "${part}"`;
-  if (entry.category?.toLowerCase() === 'security') return 'its category is "security"';
-  if (entry.locked_by.toLowerCase() === 'security') return 'it was locked by the security domain';
-  const word = SECURITY_ASSERTION_WORDS.exec(entry.assertion);
-  if (word) return `its assertion mentions ${quoteUntrusted(word[0])}`;
-  return null;
-}
-
-function checkLocks(ctx: Context, locks: Locks, manifest: ModulesManifest | undefined, adrStems: readonly string[]): void {
-  const moduleNames = manifest ? new Set(manifest.modules.map((m) => m.name)) : null;
-  const sections = [
-    ['decisions', locks.decisions],
-    ['interfaces', locks.interfaces],
-  ] as const;
-  for (const [section, entries] of sections) {
-    for (const [key, entry] of Object.entries(entries)) {
-      const label = `${section}.${quoteUntrusted(key)}`;
-      const reason = securityReason(key, entry);
-      if (reason !== null && entry.lock_level !== 'critical') {
-        ctx.problems.add(LOCKS_FILE, 'locks.security-level', `lock ${label} is a security decision (${reason}) and must be "critical", not "${entry.lock_level}"`, key);
-      }
-      if (moduleNames) {
-        for (const affected of entry.affects) {
-          if (!moduleNames.has(affected)) {
-            ctx.problems.add(LOCKS_FILE, 'locks.affects-unknown', `lock ${label} affects ${quoteUntrusted(affected)}, which is not a module`, affected);
-          }
-        }
-      }
-    }
-  }
-  const adrs = new Set(adrStems);
-  for (const key of Object.keys(locks.decisions)) {
-    if (!adrs.has(key)) {
-      ctx.problems.add(LOCKS_FILE, 'locks.decision-without-adr', `locked decision ${quoteUntrusted(key)} has no ADR file ${DECISIONS_DIR}/${quoteUntrusted(key)}.md`, key);
-    }
-  }
-  if (manifest) {
-    // An interface lock may be keyed by module name or by the interface file path.
-    const interfaceKeys = new Set<string>(['shared-types', SHARED_TYPES_FILE]);
-    for (const m of manifest.modules) interfaceKeys.add(m.name).add(interfaceFileFor(m.name));
-    for (const key of Object.keys(locks.interfaces)) {
-      if (!interfaceKeys.has(key)) {
-        ctx.problems.add(LOCKS_FILE, 'locks.interface-unknown', `interface lock ${quoteUntrusted(key)} names neither a module, its interface file, nor shared-types`, key);
-      }
-    }
-  }
-}
-
 async function loadJson<T>(
   ctx: Context,
   rel: string,
@@ -484,20 +238,34 @@ async function validate(ctx: Context): Promise<Omit<ValidationResult, 'ok' | 'pr
   const architecture = await readContractFile(ctx, ARCHITECTURE_FILE);
   if (architecture !== null) checkArchitecture(ctx, architecture);
 
-  const manifest = await loadJson(ctx, MODULES_FILE, ModulesManifestSchema, 'modules.schema');
-  if (manifest) {
-    const safeNames = checkModules(ctx, manifest);
-    const hasCycle = checkCycles(ctx, manifest);
-    // With a cycle no order can respect the dependencies; the cycle report is the actionable one.
-    checkOrder(ctx, manifest, 'build_order', !hasCycle);
-    checkOrder(ctx, manifest, 'assembly_order', !hasCycle);
-    await checkInterfaces(ctx, manifest, safeNames);
+  // The toolchain is checked apart from the rest of the schema, so that a manifest without one still
+  // gets its names, graph and orders checked: one repair round can then fix everything at once.
+  const parsed = await loadJson(ctx, MODULES_FILE, ModulesManifestSchema.extend({ toolchain: ModulesManifestSchema.shape.toolchain.optional() }), 'modules.schema');
+  if (parsed && parsed.toolchain === undefined) {
+    ctx.problems.add(
+      MODULES_FILE,
+      'modules.schema',
+      `${MODULES_FILE}: toolchain: missing; give {"runtime", "install", "test" (with {module_dir}), "integration_test"}: the commands the engine will run for this stack`,
+      'toolchain',
+    );
   }
+  const manifest = parsed?.toolchain !== undefined ? (parsed as ModulesManifest) : undefined;
+  if (parsed) {
+    const lenient = parsed as ModulesManifest;
+    const safeNames = checkModules(ctx, lenient);
+    const hasCycle = checkCycles(ctx, lenient);
+    // With a cycle no order can respect the dependencies; the cycle report is the actionable one.
+    checkOrder(ctx, lenient, 'build_order', !hasCycle);
+    checkOrder(ctx, lenient, 'assembly_order', !hasCycle);
+    await checkInterfaces(ctx, lenient, safeNames);
+    checkModuleStack(ctx, lenient, safeNames);
+  }
+  if (manifest) checkToolchain(ctx, manifest);
   await checkSharedTypes(ctx);
 
   const adrs = await checkDecisions(ctx);
   const locks = await loadJson(ctx, LOCKS_FILE, LocksSchema, 'locks.schema');
-  if (locks) checkLocks(ctx, locks, manifest, adrs);
+  if (locks) checkLocks(ctx, locks, parsed as ModulesManifest | undefined, adrs);
 
   const out: Omit<ValidationResult, 'ok' | 'problems'> = { adrs };
   if (manifest) out.manifest = manifest;
@@ -526,9 +294,4 @@ export async function validateContracts(contractsDir: string): Promise<Validatio
   }
   const list = problems.finish();
   return { ok: list.length === 0, problems: list, ...found };
-}
-
-/** One line per problem, for the architect's repair prompt and the CLI. */
-export function formatProblems(problems: readonly ContractProblem[]): string {
-  return problems.map((p) => `- ${p.file}: ${oneLine(p.message)} [${p.rule}]`).join('\n');
 }

@@ -29,7 +29,7 @@ export async function currentBranch(cwd: string): Promise<string | null> {
   return run.exitCode === 0 ? run.stdout.trim() : null;
 }
 
-async function topLevel(dir: string): Promise<string> {
+export async function topLevel(dir: string): Promise<string> {
   const run = await runGit(dir, ['rev-parse', '--show-toplevel']);
   if (run.exitCode !== 0) throw new GitError('notARepo', `${dir} is not inside a git working tree`);
   return run.stdout.trim();

@@ -3,7 +3,6 @@
  * validates them and feeds every problem back for a bounded number of repair rounds, then commits
  * them on the integration branch. The user's own tree is never written.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { roleShell } from '../sandbox/stageShell';
@@ -11,9 +10,11 @@ import { networkNote } from '../sandbox/config';
 import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
-import { commitAll, discardUncommitted, headCommit, listTrackedFiles, moduleBranch } from '../git';
+import { commitOwnedChanges, describeOwnership, headCommit, moduleBranch } from '../git';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
+import { blueprintCommands, blueprintSummary } from '../stack/gateCommands';
+import { codebaseSummary } from '../stack/codebase';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 
 export const architectStage: Stage = {
@@ -28,11 +29,9 @@ export const architectStage: Stage = {
       const counts = { modules: c.manifest.modules.length, adrs: c.adrs.length, lockedDecisions: locked };
       return {
         title: `Blueprint ready: ${counts.modules} modules, ${counts.adrs} ADRs, ${counts.lockedDecisions} locked decisions`,
-        summary: c.manifest.modules
-          .map((m) => `${m.name} (${m.builder_model})${m.depends_on.length ? ` ← ${m.depends_on.join(', ')}` : ''}: ${m.description}`)
-          .join('\n')
-          // One line, the last: what the shells' network allows (the install step needs its registry).
-          .concat(`\n${networkNote(ctx.config.sandbox)}`),
+        // The last line says what the shells' network allows (the install step needs its registry).
+        summary: `${blueprintSummary(ctx.config, c.manifest)}\n${networkNote(ctx.config.sandbox)}`,
+        commands: blueprintCommands(ctx.config, c.manifest),
         counts,
         openPath: path.join(c.dir, 'architecture.md'),
       };
@@ -71,6 +70,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     existing_codebase: await codebaseSummary(wt),
     feedback: feedback ? `\n<human-feedback>\n${feedback}\n</human-feedback>\nRevise the existing contracts accordingly.` : '',
   };
+  const engineHead = await headCommit(wt);
   let history: BetaMessageParam[] | undefined;
   for (let round = 0; ; round++) {
     const result = await runRoleAgent(ctx, { agentId, role: 'architect', stage: 'architect', tier: ctx.config.roleTiers.architect, tools, vars, history });
@@ -91,10 +91,18 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     ];
   }
 
-  const commit = await commitAll(wt, `contracts: blueprint for "${firstLine(ctx.store.state.description).slice(0, 60)}"`, ENGINE_AUTHOR, [CONTRACTS_REL]);
-  // Files the architect's shell left outside the contracts are not part of the blueprint.
-  const stray = await discardUncommitted(wt, await headCommit(wt));
-  if (stray.length) ctx.store.emit({ type: 'containment', agentId, detail: `architect changed files outside the contracts (discarded): ${stray.join(', ')}` });
+  // The engine commits the contracts, and only them: the architect's own commits are undone and
+  // anything its shell left elsewhere is discarded.
+  const owned = await commitOwnedChanges(wt, {
+    branch: ctx.store.state.integrationBranch,
+    engineHead,
+    allowed: (p) => p.startsWith(`${CONTRACTS_REL}/`),
+    message: `contracts: blueprint for "${firstLine(ctx.store.state.description).slice(0, 60)}"`,
+    author: ENGINE_AUTHOR,
+  });
+  const commit = owned.commit;
+  const note = describeOwnership(agentId, owned);
+  if (note) ctx.store.emit({ type: 'containment', agentId, detail: note });
   const contracts = await ctx.reloadContracts();
   ctx.store.update((s) => {
     if (commit) s.contractsCommit = commit;
@@ -113,15 +121,4 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
 
 function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim()) ?? text).trim();
-}
-
-/** A short, bounded picture of what is already in the repository, for the architect. */
-async function codebaseSummary(worktree: string): Promise<string> {
-  const files = await listTrackedFiles(worktree);
-  const visible = files.filter((f) => !f.startsWith('.orchestration/'));
-  if (visible.length === 0) return 'None: this is a new project.';
-  const shown = visible.slice(0, 150).map((f) => `- ${f}`);
-  const readme = ['README.md', 'readme.md'].map((r) => path.join(worktree, r)).find((p) => fs.existsSync(p));
-  const readmeText = readme ? `\n\nREADME (first 2000 characters):\n${fs.readFileSync(readme, 'utf8').slice(0, 2000)}` : '';
-  return `${visible.length} tracked files${visible.length > 150 ? ' (first 150 shown)' : ''}:\n${shown.join('\n')}${readmeText}`;
 }

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../run/runDir';
 import { runCommand } from '../shell';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 import { developModule } from './build';
+import { integrationTestCommand } from './moduleTestCommand';
 
 export const assembleStage: Stage = { id: 'assemble', title: 'Assemble', run: runAssemble };
 
@@ -47,7 +48,7 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
         mergeKind = 'auto-resolved';
       }
 
-      const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+      const tests = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
       if (tests.exitCode === 0) {
         recordMerge(ctx, name, mergeKind, 'pass', 'MERGED', await headCommit(wt));
         break;
@@ -56,7 +57,7 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
       const outcome = tests.timedOut ? 'timed out' : `exited with ${tests.exitCode}`;
       writeFileAtomic(
         report,
-        `# Integration test failure: ${name}\n\nAfter merging \`${mod.branch}\` the integration tests (\`${ctx.config.integrationTestCommand}\`) ` +
+        `# Integration test failure: ${name}\n\nAfter merging \`${mod.branch}\` the integration tests (\`${integrationTestCommand(ctx)}\`) ` +
           `${outcome}. The merge was rolled back.\n\n\`\`\`\n${tests.output.slice(-20000)}\n\`\`\`\n<!-- DONE -->\n`,
       );
       await resetHard(wt, before);
@@ -89,7 +90,7 @@ function integrationFindings(ctx: PipelineContext, module: string, outcome: stri
     file: '',
     line: null,
     text:
-      `After ${module} was merged into the integration branch, the project's tests (\`${ctx.config.integrationTestCommand}\`) ${outcome}; ` +
+      `After ${module} was merged into the integration branch, the project's tests (\`${integrationTestCommand(ctx)}\`) ${outcome}; ` +
       `the merge was rolled back. Fix the module so the whole suite passes. Output (end):\n${output.slice(-3000)}`,
   };
   return JSON.stringify([finding], null, 2);

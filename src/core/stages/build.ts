@@ -103,7 +103,7 @@ export async function developModule(ctx: PipelineContext, spec: ModuleSpec, find
 
       settle(ctx, name, 'qc');
       const attempt = state().qcAttempts + 1;
-      const qc = await runQc(ctx, spec, wt, attempt, built.outOfScope);
+      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote);
       addModuleUsage(ctx, name, qc.usage);
       if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
       const verdict: QcVerdict = qc.verdict;

@@ -1,9 +1,9 @@
 /**
  * One builder run for one module (first build or a fix cycle). The builder may change only its
- * module folder, its brain file, its training pairs and its own conflict report; contracts are
- * read-only. Whatever it leaves uncommitted inside those paths the engine commits with the agent as
- * author; anything it changed elsewhere (its shell may write anywhere in its worktree) is reported, never committed
- * by the engine.
+ * module folder (its `path` in modules.json), its brain file, its training pairs and its own conflict
+ * report; contracts and the project manifest are read-only. The engine owns the commit: whatever the
+ * builder committed itself is undone (files kept), then only the paths it may change are committed
+ * with the agent as author; everything else is discarded, reported to QC and written to the journal.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +11,9 @@ import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
-import { changedPathsSince, commitAll, headCommit } from '../git';
-import { CONTRACTS_REL, lockFlagsFor, moduleDir } from './contracts';
+import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
+import { CONTRACTS_REL, lockFlagsFor } from './contracts';
+import { moduleDir } from './moduleTestCommand';
 import { toolObserver } from './architect';
 import { agentAuthor, type PipelineContext } from './context';
 
@@ -20,13 +21,16 @@ export interface BuilderRun {
   outcome?: BuilderOutcome;
   usage: Usage;
   commit: string;
+  /** Changes the engine left out of the commit (outside what the builder may change), for QC and the report. */
   outOfScope: string[];
+  /** What the engine did with the builder's own commits and stray files, in words ('' when nothing). */
+  ownershipNote: string;
   conflictReport?: string;
 }
 
-export function builderWritablePaths(module: string): string[] {
+export function builderWritablePaths(module: string, dir: string): string[] {
   return [
-    `${moduleDir(module)}/`,
+    `${dir}/`,
     `.orchestration/brains/${module}-builder.md`,
     `.orchestration/training/${module}-session-pairs.jsonl`,
     `.orchestration/conflicts/${module}-*.md`,
@@ -46,7 +50,11 @@ export async function runBuilder(
   const agentId = `builder-${name}-${cycle}`;
   const slot: ResultSlot<BuilderOutcome> = {};
   const observe = toolObserver(ctx, agentId);
-  const writable = builderWritablePaths(name);
+  const dir = moduleDir(ctx, name);
+  const writable = builderWritablePaths(name, dir);
+  const state = ctx.store.module(name);
+  const engineHead = state.engineHead ?? state.baseCommit!;
+  const ignoredBefore = await ignoredEntries(wt);
   const tools = [
     ...fileTools(
       ROLE_TOOLS.builder,
@@ -74,6 +82,7 @@ export async function runBuilder(
       ...moduleVars(ctx, name),
       module_description: spec.description,
       module_dependencies: spec.depends_on.length ? spec.depends_on.join(', ') : 'none',
+      module_packages: spec.dependencies.length ? spec.dependencies.join(', ') : 'none beyond the standard library',
       fix_cycle: cycle,
       brain_file: `.orchestration/brains/${name}-builder.md`,
       training_file: `.orchestration/training/${name}-session-pairs.jsonl`,
@@ -81,7 +90,7 @@ export async function runBuilder(
       lock_flags: lockFlagsFor(contracts.locks, name),
       fix_section:
         (findings
-          ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, commit, and report again.\n<qc-findings>\n${findings}\n</qc-findings>`
+          ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, and report again (the engine commits).\n<qc-findings>\n${findings}\n</qc-findings>`
           : '') +
         (resolution
           ? `\n## Your contract conflict was resolved\nResume the module from this decision; the contracts in your worktree are current, and your brain file has the notice.\n<conflict-resolution>\n${resolution}\n</conflict-resolution>`
@@ -91,17 +100,22 @@ export async function runBuilder(
     nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
   });
 
-  const base = ctx.store.module(name).baseCommit!;
-  const changed = await changedPathsSince(wt, base);
-  const outOfScope = changed.filter((p) => !isWritable(p, writable));
-  if (outOfScope.length) {
-    ctx.store.emit({ type: 'containment', agentId, module: name, detail: `changes outside ${moduleDir(name)}/: ${outOfScope.join(', ')}` });
-  }
-  // Only in-scope paths are staged: out-of-scope edits stay uncommitted unless the agent itself committed them.
-  const inScope = changed.filter((p) => isWritable(p, writable));
-  if (inScope.length) await commitAll(wt, `build(${name}): commit work the builder left uncommitted`, agentAuthor(`builder-${name}`), inScope);
+  const owned = await commitOwnedChanges(
+    wt,
+    {
+      branch: state.branch,
+      engineHead,
+      allowed: (p) => isWritable(p, writable),
+      message: cycle === 0 ? `build(${name}): implement per contract` : `build(${name}): fix cycle ${cycle}`,
+      author: agentAuthor(`builder-${name}`),
+    },
+    ignoredBefore,
+  );
+  ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.engineHead = owned.head));
+  const ownershipNote = describeOwnership(agentId, owned);
+  if (ownershipNote) ctx.store.emit({ type: 'containment', agentId, module: name, detail: ownershipNote });
   const conflictReport = slot.value?.status === 'blocked' ? copyConflictReport(ctx, wt, name, slot.value) : undefined;
-  return { outcome: slot.value, usage: result.usage, commit: await headCommit(wt), outOfScope, conflictReport };
+  return { outcome: slot.value, usage: result.usage, commit: owned.head, outOfScope: [...owned.leftOut, ...owned.newIgnored], ownershipNote, conflictReport };
 }
 
 /** The conflict report goes to the run's conflicts/ folder; the builder's own file if it wrote one. */

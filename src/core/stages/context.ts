@@ -4,7 +4,7 @@
  * the later stages (1b bootstrap, 5 harden, 6 ship, 7 curate) slot in without touching the others.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { GateHandler, GateId } from '../api';
+import type { GateHandler, GateId, GateRequest } from '../api';
 import type { PipelineConfig } from '../config';
 import type { ModelTier } from '../contracts/schemas';
 import type { TierLimiter } from '../limiter';
@@ -55,7 +55,7 @@ export interface Stage {
   /** A human gate after the stage: approve continues, changes reruns the stage with feedback. */
   gateAfter?: {
     id: GateId;
-    describe(ctx: PipelineContext): { title: string; summary: string; counts?: { modules: number; adrs: number; lockedDecisions: number }; openPath?: string };
+    describe(ctx: PipelineContext): Omit<GateRequest, 'gate' | 'runId'>;
   };
 }
 

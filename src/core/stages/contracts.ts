@@ -60,7 +60,3 @@ export function lockFlagsFor(locks: Locks, module: string): string {
   }
   return lines.length ? lines.join('\n') : '- none';
 }
-
-export function moduleDir(module: string): string {
-  return `src/${module}`;
-}

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ModuleSpec } from '../contracts/schemas';
 import { assertSafeModuleName } from '../contracts/names';
 import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeNoFf, abortMerge } from '../git';
+import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from './context';
 import { ENGINE_AUTHOR } from './context';
 
@@ -32,6 +33,11 @@ export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSp
         throw new Error(`could not bring dependency ${dep} into ${spec.name}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
       }
     }
+  }
+  // Installed dependencies come from the integration worktree, where the scaffold ran `install`.
+  const deps = await provideDependencies(ctx.store.paths.integrationWorktree, wt);
+  if (deps.dirs.length) {
+    ctx.store.emit({ type: 'log', level: 'info', message: `dependencies for ${spec.name}: ${deps.dirs.join(', ')} (${deps.files} files hard-linked) in ${deps.ms} ms` });
   }
   const base = state.baseCommit ?? (await headCommit(wt));
   ctx.store.update((s) => {

@@ -16,7 +16,7 @@ export interface QcRun {
   usage: Usage;
 }
 
-export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, outOfScope: string[]): Promise<QcRun> {
+export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string): Promise<QcRun> {
   const name = spec.name;
   const agentId = `qc-${name}-${attempt}`;
   const slot: ResultSlot<QcVerdict> = {};
@@ -42,9 +42,10 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
     vars: {
       ...moduleVars(ctx, name),
       attempt,
-      scope_note: outOfScope.length
-        ? `The engine found changes outside the module folder (the shell may write anywhere in the worktree): ${outOfScope.join(', ')}. Judge whether they break the contract or other modules.`
-        : 'The engine found no changes outside the module folder.',
+      scope_note: ownershipNote
+        ? `The engine committed the builder's work itself and reports: ${ownershipNote}. None of that is on the module branch. ` +
+          'If the module only works with something that was left out (a dependency not in the manifest, a file outside the module), that is a MAJOR finding.'
+        : 'The engine committed the builder\'s work; nothing outside what the builder may change was left out.',
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_verdict. Call it now with your verdict and findings.',

@@ -32,7 +32,9 @@ export function renderQcReport(module: string, verdict: QcVerdict, attempt: numb
     section('Major Findings', 'MAJOR'),
     section('Minor Findings', 'MINOR'),
     '## Scope',
-    outOfScope.length ? `Changes outside the module folder:\n${outOfScope.map((p) => `- \`${p}\``).join('\n')}` : 'All changes are inside the module folder.',
+    outOfScope.length
+      ? `Left out of the module's commit by the engine (outside what the builder may change; not on the branch):\n${outOfScope.slice(0, 200).map((p) => `- \`${p}\``).join('\n')}${outOfScope.length > 200 ? `\n- … and ${outOfScope.length - 200} more` : ''}`
+      : 'All changes are inside what the builder may change.',
     '## Recommendation',
     recommendation,
     '<!-- DONE -->',

@@ -10,8 +10,8 @@ import { runAgent, type AgentResult } from '../agents/runAgent';
 import { toolNames } from '../agents/tools';
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { CONTRACTS_REL, moduleDir } from './contracts';
-import { moduleTestCommand } from './moduleTestCommand';
+import { CONTRACTS_REL } from './contracts';
+import { integrationTestCommand, moduleDir, moduleTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
 import { memoryForSpawn, memoryRole } from '../memory/spawn';
 
@@ -48,7 +48,12 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   const tools = [...spec.tools, ...memory.tools];
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   const toolLine = `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
-  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolLine, ...spec.vars });
+  const prompt = renderPrompt(loadTemplate(spec.role), {
+    contracts_dir: CONTRACTS_REL,
+    tools: toolLine,
+    bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000),
+    ...spec.vars,
+  });
   return runAgent(
     {
       agentId: spec.agentId,
@@ -77,8 +82,9 @@ export function moduleVars(ctx: PipelineContext, module: string): Record<string,
     contracts_bundle: contracts.bundle,
     project_name: contracts.manifest.project,
     module_name: module,
-    module_dir: moduleDir(module),
+    module_dir: moduleDir(ctx, module),
     test_command: moduleTestCommand(ctx, module),
+    integration_test_command: integrationTestCommand(ctx),
   };
 }
 

@@ -1,28 +1,46 @@
 /**
- * Stage 2, scaffold: an agent creates the skeleton in the integration worktree; the engine restores
- * the contracts if anything touched them, commits, and checks conformance (every module folder and
- * the shared files exist, the test command runs green). One repair round, then a clear failure.
+ * Stage 2, scaffold. On a repository that already has code, the project's own tests run first on
+ * the base commit (red stops the run before any builder is paid for). Then an agent writes the
+ * skeleton (module folders, shared types, the manifest with every declared dependency, the test
+ * harness); the engine commits what the agent may change (never the contracts), writes a
+ * `.gitignore` for the stack, runs the toolchain's `install` and commits the result (lockfiles, not
+ * the installed folders). Conformance: every module folder and the shared types exist inside the
+ * worktree, the manifest declares the dependencies, the integration tests are green. One repair
+ * round, then a clear failure.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
 import { ROLE_TOOLS, fileTools } from '../agents/tools';
-import { runRoleAgent } from './roleAgent';
-import { commitAll, restorePaths, headCommit } from '../git';
+import { modulePathOf, sharedPathOf } from '../contracts/schemas';
+import { commitOwnedChanges, describeOwnership, headCommit, ignoredEntries, integrationBranch } from '../git';
 import { runCommand } from '../shell';
+import { hasExistingCode } from '../stack/baseline';
+import { projectCommands } from '../stack/commands';
+import { ensureGitignore } from '../stack/gitignore';
+import { manifestDependencyProblems } from '../stack/manifestDependencies';
 import { roleShell } from '../sandbox/stageShell';
 import { addUsage } from '../usage';
-import { CONTRACTS_REL, moduleDir } from './contracts';
+import { CONTRACTS_REL } from './contracts';
 import { toolObserver } from './architect';
-import { agentAuthor, type PipelineContext, type Stage, type StageResult } from './context';
+import { runRoleAgent } from './roleAgent';
+import { agentAuthor, ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 
 export const scaffoldStage: Stage = { id: 'scaffold', title: 'Scaffold', run: runScaffold };
 
 const SCAFFOLD_ROUNDS = 2;
+const OUTPUT_TAIL = 4000;
 
 async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   const wt = ctx.store.paths.integrationWorktree;
   const contracts = ctx.contracts();
+  const commands = projectCommands(ctx.config, contracts.manifest);
+
+  if (await hasExistingCode(wt)) {
+    const baseline = await baselineCheck(ctx, wt);
+    if (baseline) return { status: 'halted', reason: baseline };
+  }
+
   let feedback = '';
   for (let round = 0; round < SCAFFOLD_ROUNDS; round++) {
     const agentId = `scaffold-${round}`;
@@ -39,6 +57,8 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       ),
       ...(await ctx.mcp.toolsFor('scaffold', observe)),
     ];
+    const engineHead = await headCommit(wt);
+    const ignoredBefore = await ignoredEntries(wt);
     const result = await runRoleAgent(ctx, {
       agentId,
       role: 'scaffold',
@@ -48,21 +68,32 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       vars: {
         contracts_bundle: contracts.bundle,
         project_name: contracts.manifest.project,
-        test_command: ctx.config.integrationTestCommand,
-        module_list: contracts.manifest.modules.map((m) => m.name).join(', '),
+        runtime: contracts.manifest.toolchain.runtime,
+        install_command: commands.install,
+        test_command: commands.integrationTest,
+        module_list: contracts.manifest.modules.map((m) => `${m.name} (${modulePathOf(m)}/)`).join(', '),
+        shared_path: sharedPathOf(contracts.manifest),
         feedback,
       },
     });
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'scaffold')!.usage, result.usage));
 
-    // bash is not path-confined: whatever it did to the contracts is undone before anything is committed.
-    const touched = await restorePaths(wt, [CONTRACTS_REL]);
-    if (touched.length) {
-      ctx.store.emit({ type: 'containment', agentId, detail: `scaffold changed contract files (restored): ${touched.join(', ')}` });
-    }
-    await commitAll(wt, `scaffold: skeleton for ${contracts.manifest.modules.length} modules`, agentAuthor('scaffold'));
+    // The engine commits: never the contracts or anything under .orchestration/, never installed folders.
+    const owned = await commitOwnedChanges(
+      wt,
+      {
+        branch: integrationBranch(ctx.store.state.runId),
+        engineHead,
+        allowed: (p) => !p.startsWith('.orchestration/'),
+        message: `scaffold: skeleton for ${contracts.manifest.modules.length} modules`,
+        author: agentAuthor('scaffold'),
+      },
+      ignoredBefore,
+    );
+    const note = describeOwnership(agentId, owned);
+    if (note) ctx.store.emit({ type: 'containment', agentId, detail: note });
 
-    const problems = await conformanceProblems(ctx, wt);
+    const problems = [...(await installDependencies(ctx, wt, 'scaffold: .gitignore and lockfiles after install')), ...(await conformanceProblems(ctx, wt))];
     if (problems.length === 0) {
       const commit = await headCommit(wt);
       ctx.store.update((s) => (s.scaffoldCommit = commit));
@@ -74,18 +105,75 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   return { status: 'halted', reason: `the scaffold does not match the contracts after ${SCAFFOLD_ROUNDS} rounds:\n${feedback}` };
 }
 
+/**
+ * The .gitignore for the stack, then `install`, then an engine commit of what that changed
+ * (a lockfile, the .gitignore); the installed folders themselves are ignored. Returns problems.
+ */
+async function installDependencies(ctx: PipelineContext, wt: string, message: string): Promise<string[]> {
+  const manifest = ctx.contracts().manifest;
+  const install = projectCommands(ctx.config, manifest).install;
+  const engineHead = await headCommit(wt);
+  const added = ensureGitignore(wt, manifest.toolchain.runtime);
+  if (added.length) ctx.store.emit({ type: 'log', level: 'info', message: `.gitignore: added ${added.join(' ')}` });
+  const run = await runCommand(install, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  ctx.store.emit({ type: 'log', level: run.exitCode === 0 ? 'info' : 'warn', message: `install \`${install}\` exited ${run.exitCode} in ${run.durationMs} ms` });
+  await commitOwnedChanges(wt, {
+    branch: integrationBranch(ctx.store.state.runId),
+    engineHead,
+    allowed: (p) => !p.startsWith('.orchestration/'),
+    message,
+    author: ENGINE_AUTHOR,
+  });
+  if (run.exitCode === 0) return [];
+  const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
+  return [`the install command \`${install}\` ${outcome}:\n${run.output.slice(-OUTPUT_TAIL)}`];
+}
+
+/** Installs the existing project's dependencies and runs its tests; returns the halt reason when they are red. */
+async function baselineCheck(ctx: PipelineContext, wt: string): Promise<string | undefined> {
+  const test = projectCommands(ctx.config, ctx.contracts().manifest).integrationTest;
+  ctx.store.emit({ type: 'log', level: 'info', message: `existing code found: running \`${test}\` on the base commit before anything is built` });
+  const installProblems = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
+  const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  if (run.exitCode === 0 && installProblems.length === 0) return undefined;
+  const report = path.join(ctx.store.paths.qc, 'baseline-tests.md');
+  const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
+  fs.writeFileSync(
+    report,
+    `# Baseline tests: red before the build\n\nThe repository's own tests (\`${test}\`) ${outcome} on the base commit ` +
+      `${ctx.store.state.baseCommit.slice(0, 12)}, before any module was built. Nothing was built.\n\n` +
+      `${installProblems.join('\n')}\n\n\`\`\`\n${run.output.slice(-20000)}\n\`\`\`\n<!-- DONE -->\n`,
+  );
+  const firstProblem = installProblems[0] ? `${installProblems[0].split('\n')[0]}; ` : '';
+  return (
+    `the existing tests are red on the base commit before anything was built (\`${test}\` ${outcome}); ${firstProblem}` +
+    `fix them (or the toolchain commands in the contracts) and start again. Details in ${report}. Output (end):\n${run.output.slice(-OUTPUT_TAIL)}`
+  );
+}
+
 async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<string[]> {
   const problems: string[] = [];
-  for (const m of ctx.contracts().manifest.modules) {
-    const dir = path.join(wt, moduleDir(m.name));
-    if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) problems.push(`module folder ${moduleDir(m.name)}/ is missing or empty`);
+  const manifest = ctx.contracts().manifest;
+  const root = fs.realpathSync(wt);
+  const folders = [
+    ...manifest.modules.map((m) => ({ label: 'module folder', rel: modulePathOf(m), owner: ` (module ${m.name})` })),
+    { label: 'shared types folder', rel: sharedPathOf(manifest), owner: '' },
+  ];
+  for (const { label, rel, owner } of folders) {
+    const dir = path.join(wt, rel);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length === 0) {
+      problems.push(`${label} ${rel}/ is missing or empty${owner}`);
+      continue;
+    }
+    // A folder that is a symlink out of the repository would let a builder write elsewhere.
+    const real = fs.realpathSync(dir);
+    if (real !== path.join(root, rel)) problems.push(`${label} ${rel}/${owner} is a symlink or under one (resolves to ${real}); it must be a real folder in the repository`);
   }
-  if (!fs.existsSync(path.join(wt, 'src/shared')) || fs.readdirSync(path.join(wt, 'src/shared')).length === 0) {
-    problems.push('shared types folder src/shared/ is missing or empty');
-  }
-  const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  problems.push(...manifestDependencyProblems(wt, manifest));
+  const test = projectCommands(ctx.config, manifest).integrationTest;
+  const tests = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (tests.exitCode !== 0) {
-    problems.push(`the test command \`${ctx.config.integrationTestCommand}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
+    problems.push(`the test command \`${test}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }
   return problems;
 }

@@ -223,7 +223,8 @@ async function drive(session: ModelSession, store: ImplementStore, plan: Plan, r
     runDir: store.state.runDir,
     worktreesDir: paths.worktrees,
     integrationWt: paths.integrationWorktree,
-    testCommand: config.integrationTestCommand,
+    // A phased plan has no modules.json toolchain; without an override its test gate keeps the old default.
+    testCommand: config.integrationTestCommand ?? 'node --test',
     options,
   };
   for (const [index, phase] of order.entries()) {

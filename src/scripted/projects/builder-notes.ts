@@ -5,6 +5,7 @@
 import { SCRIPTED_NOW } from './contracts';
 import { documentedErrors, publicFunctions } from './interfaces';
 import type { ModulePlan, ProjectPlan } from './plan';
+import { sourceFileOf, testFileOf } from './stack';
 
 export interface BuildFacts {
   mod: ModulePlan;
@@ -24,7 +25,7 @@ export function brainFile(f: BuildFacts): string {
     `# ${f.mod.name} Builder Brain`,
     `## Last Updated: ${SCRIPTED_NOW} (fix cycle ${f.fixCycle})`,
     '## Current State',
-    `Implemented ${api} in \`src/${f.mod.name}/index.js\` with tests in \`src/${f.mod.name}/index.test.js\`; \`${f.testCommand}\`: ${f.testSummary}.`,
+    `Implemented ${api} in \`${sourceFileOf(f.plan.stack, f.mod)}\` with tests in \`${testFileOf(f.plan.stack, f.mod)}\`; \`${f.testCommand}\`: ${f.testSummary}.`,
     '## Key Decisions Made',
     `- Every documented error is thrown with its exact message (${documentedErrors(f.mod).length} cases, ADR-002).`,
     f.mod.dependsOn.length
@@ -33,7 +34,7 @@ export function brainFile(f: BuildFacts): string {
     ...f.addressed.map((a) => `- Fixed QC finding: ${a}`),
     '## Dependencies Used',
     `- Modules: ${deps}.`,
-    '- Shared types: see `interfaces/shared-types.md` (`src/shared/types.js`).',
+    `- Shared types: see \`interfaces/shared-types.md\` (\`${f.plan.sharedPath}/\`).`,
     '## Known Issues',
     f.mod.dependsOn.length ? '- The integration test is skipped in this worktree because the dependencies are scaffold stubs here.' : '- None.',
     '## Next Steps',
@@ -56,7 +57,8 @@ function pair(f: BuildFacts, taxonomy: string, question: string, answer: string,
 /** Five JSON lines (no trailing newline) for the module's session-pairs file. */
 export function trainingPairs(f: BuildFacts): string[] {
   const m = f.mod.name;
-  const code = `src/${m}/index.js`;
+  const code = sourceFileOf(f.plan.stack, f.mod);
+  const testFile = testFileOf(f.plan.stack, f.mod);
   const contract = `.orchestration/contracts/interfaces/${m}.interface.md`;
   const api = publicFunctions(f.mod).join(' and ');
   const errors = documentedErrors(f.mod)
@@ -65,7 +67,7 @@ export function trainingPairs(f: BuildFacts): string[] {
   return [
     pair(f, 'factual_recall', `What does the ${m} module of ${f.plan.name} do?`, `${m} ${f.mod.description.replace(/^\w/, (c) => c.toLowerCase())} It exports ${api} from ${code}.`, [contract, code]),
     pair(f, 'factual_recall', `Which errors can ${m} throw?`, `${m} throws ${errors}, exactly as its interface contract documents them.`, [contract]),
-    pair(f, 'procedural', `How do I run the tests of ${m}?`, `Run \`${f.testCommand}\` from the repository root; the tests live in src/${m}/index.test.js and use node:test.`, [`src/${m}/index.test.js`]),
+    pair(f, 'procedural', `How do I run the tests of ${m}?`, `Run \`${f.testCommand}\` from the repository root; the tests live in ${testFile} and use ${f.plan.stack === 'python' ? 'unittest' : 'node:test'}.`, [testFile]),
     pair(
       f,
       'procedural',

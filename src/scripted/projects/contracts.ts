@@ -7,6 +7,7 @@
 import { interfaceDoc, sharedTypesDoc } from './interfaces';
 import { manifestOf } from './manifest';
 import type { ProjectPlan } from './plan';
+import { toolchainOf } from './stack';
 
 export const SCRIPTED_NOW = '2026-01-01T00:00:00.000Z';
 
@@ -21,16 +22,28 @@ interface Adr {
 }
 
 function adrsFor(plan: ProjectPlan): Adr[] {
+  const python = plan.stack === 'python';
+  const toolchain = toolchainOf(plan);
   const adrs: Adr[] = [
-    {
-      stem: '001-module-system',
-      title: 'CommonJS modules tested with node:test',
-      context: 'Modules are built in parallel by different builders and must load each other without a build step.',
-      decision: "Every module is CommonJS (`src/<module>/index.js`, dependencies via `require('../<dep>')`) with tests in `src/<module>/index.test.js` run by `node --test`.",
-      alternatives: 'ES modules (rejected: mixed loaders across builders), TypeScript (rejected: adds a compile step to every merge), Jest/Mocha (rejected: extra dependencies).',
-      consequences: 'No dependencies to install; the integration test command is `node --test` at the root.',
-      lock: { locked_by: 'architect', lock_level: 'locked', assertion: 'Modules are CommonJS with node:test tests next to the code.' },
-    },
+    python
+      ? {
+          stem: '001-module-system',
+          title: 'Standard-library Python packages tested with unittest',
+          context: 'Modules are built in parallel by different builders and must import each other with nothing to install.',
+          decision: `Every module is a package under \`${plan.sharedPath.split('/')[0]}/\` (\`<module>/__init__.py\`, imported as \`from ${plan.sharedPath.split('/')[0]} import <module>\`) with tests in \`<module>/test_<module>.py\` run by \`python -m unittest\` from a virtual environment made by \`${toolchain.install}\`.`,
+          alternatives: 'pytest (rejected: a third-party dependency for what unittest does), a flat layout (rejected: module names would collide with the standard library).',
+          consequences: `No third-party packages; module tests: \`${toolchain.test}\`; integration tests: \`${toolchain.integration_test}\`.`,
+          lock: { locked_by: 'architect', lock_level: 'locked', assertion: 'Modules are standard-library Python packages with unittest tests beside the code.' },
+        }
+      : {
+          stem: '001-module-system',
+          title: 'CommonJS modules tested with node:test',
+          context: 'Modules are built in parallel by different builders and must load each other without a build step.',
+          decision: "Every module is CommonJS (`<module path>/index.js`, dependencies via `require('../<dep>')`) with tests in `<module path>/index.test.js` run by `node --test`.",
+          alternatives: 'ES modules (rejected: mixed loaders across builders), TypeScript (rejected: adds a compile step to every merge), Jest/Mocha (rejected: extra dependencies).',
+          consequences: `No third-party packages; \`${toolchain.install}\` only writes the lockfile; module tests: \`${toolchain.test}\`; integration tests: \`${toolchain.integration_test}\`.`,
+          lock: { locked_by: 'architect', lock_level: 'locked', assertion: 'Modules are CommonJS with node:test tests next to the code.' },
+        },
     {
       stem: '002-input-validation',
       title: 'Validate every public input',
@@ -94,8 +107,11 @@ function architectureDoc(plan: ProjectPlan, adrs: Adr[]): string {
   const moduleLines = plan.modules.map(
     (m) => `- \`${m.name}\` (${m.builderModel}, ${m.complexity}): ${m.description}${m.dependsOn.length ? ` Depends on ${m.dependsOn.map((d) => `\`${d}\``).join(', ')}.` : ''}`,
   );
-  const flow =
-    plan.kind === 'sample'
+  const python = plan.stack === 'python';
+  const toolchain = toolchainOf(plan);
+  const flow = python
+    ? 'The command line passes a text to `counter.count_words`, which splits it into words with `tokenizer.tokenize`, counts them and ranks them. Invalid input raises the documented TypeError/ValueError back to the caller.'
+    : plan.kind === 'sample'
       ? 'The CLI passes a name and an optional style to `greeter.greet`, which validates the name, builds the greeting and hands it to `formatter.format`, which renders it in the chosen style. Errors travel back to the caller as thrown TypeError/RangeError with documented messages.'
       : `Values flow from the root \`${plan.modules[0]?.name ?? ''}\` along \`depends_on\` edges (${plan.shape} shape): each module combines the values of its dependencies with its own salt.`;
   return [
@@ -104,7 +120,7 @@ function architectureDoc(plan: ProjectPlan, adrs: Adr[]): string {
     '## System Overview',
     `${plan.description}`,
     '',
-    `The project is a set of ${plan.modules.length} small CommonJS modules with no runtime dependencies. Each module lives in \`src/<module>/\` and exposes a pure API described by its interface contract, so builders can implement modules in parallel from the contracts alone.`,
+    `The project is a set of ${plan.modules.length} small ${python ? 'Python packages using only the standard library' : 'CommonJS modules with no runtime dependencies'}. Each module lives in its own folder (${plan.modules.map((m) => `\`${m.path}/\``).join(', ')}) and exposes a pure API described by its interface contract, so builders can implement modules in parallel from the contracts alone.`,
     '',
     'Quality comes from the contracts: documented errors are exact, tests sit next to the code, and every module is merged only after its tests pass on the integration branch.',
     '',
@@ -118,7 +134,7 @@ function architectureDoc(plan: ProjectPlan, adrs: Adr[]): string {
     ...adrs.map((a) => `- ${a.title} (ADR-${a.stem.slice(0, 3)}): ${a.decision}`),
     '',
     '## Deployment',
-    'A Node.js (>= 22) package with no dependencies; `npm test` runs every test. Nothing is published.',
+    `${toolchain.runtime}; no third-party dependencies. Install: \`${toolchain.install}\`; every test: \`${toolchain.integration_test}\`. Nothing is published.`,
     '',
     '## Security',
     'All public inputs are validated (ADR-002, critical). No secrets, network access or file system access in any module.',

@@ -6,6 +6,7 @@
  */
 import { expectedValues, MODULUS } from './combiner-math';
 import type { ModulePlan, ProjectPlan } from './plan';
+import { sourceFileOf, testFileOf } from './stack';
 
 export interface DocumentedError {
   type: string;
@@ -33,6 +34,10 @@ export function documentedErrors(mod: ModulePlan): DocumentedError[] {
         { type: 'TypeError', message: 'inputs must be an array of safe integers', thrownBy: 'combine', when: '`inputs` is not an array or holds anything but safe integers' },
         { type: 'RangeError', message: 'expected <count> inputs', thrownBy: 'combine', when: '`inputs.length` differs from `DEPENDENCIES.length`' },
       ];
+    case 'tokenizer':
+      return [{ type: 'TypeError', message: 'text must be a str', thrownBy: 'tokenize', when: '`text` is not a `str`' }];
+    case 'counter':
+      return [{ type: 'ValueError', message: 'top must be a positive integer', thrownBy: 'count_words', when: '`top` is given and is not an `int` of at least 1 (a `bool` is not accepted)' }];
   }
 }
 
@@ -45,6 +50,10 @@ export function publicFunctions(mod: ModulePlan): string[] {
       return ['greet'];
     case 'combiner':
       return ['combine', 'value'];
+    case 'tokenizer':
+      return ['tokenize'];
+    case 'counter':
+      return ['count_words'];
   }
 }
 
@@ -91,6 +100,21 @@ function apiSection(mod: ModulePlan, plan: ProjectPlan): string {
         .filter(Boolean)
         .join('\n');
     }
+    case 'tokenizer':
+      return [
+        '```python',
+        'tokenize(text) -> list[Word]',
+        '```',
+        "- `tokenize(text)` lowercases `text` and returns its words in order: runs of letters and digits, with apostrophes kept inside a word (`don't`).",
+      ].join('\n');
+    case 'counter':
+      return [
+        '```python',
+        'count_words(text, top=None) -> list[WordCount]',
+        '```',
+        '- `count_words` tokenizes `text` with `tokenizer.tokenize` and returns `(word, count)` pairs, highest count first, ties in alphabetical order; with `top`, only the first `top` pairs.',
+        '- It imports the tokenizer as `from wordstats import tokenizer` and calls `tokenizer.tokenize` at call time.',
+      ].join('\n');
   }
 }
 
@@ -102,12 +126,17 @@ function schemasSection(mod: ModulePlan): string {
       return '- `name`: string, 1–100 characters after trimming, no control characters.\n- `options`: `GreetOptions` (shared-types.md).\n- Returns: string.';
     case 'combiner':
       return `- \`inputs\`: array of safe integers, one per dependency.\n- Returns: \`ModuleValue\` (shared-types.md), an integer in [0, ${MODULUS}).`;
+    case 'tokenizer':
+      return '- `text`: `str` (may be empty).\n- Returns: `list[Word]` (shared-types.md).';
+    case 'counter':
+      return '- `text`: `str`.\n- `top`: `int` >= 1, or `None` for all words.\n- Returns: `list[WordCount]` (shared-types.md).';
   }
 }
 
 function dependenciesSection(mod: ModulePlan): string {
   if (mod.dependsOn.length === 0) return 'None.';
   if (mod.kind === 'greeter') return "- `formatter`: `format(text, style)`, required as `require('../formatter')`.";
+  if (mod.kind === 'counter') return '- `tokenizer`: `tokenize(text)`, imported as `from wordstats import tokenizer`.';
   return mod.dependsOn.map((d) => `- \`${d}\`: \`value()\`, required as \`require('../${d}')\`.`).join('\n');
 }
 
@@ -115,7 +144,7 @@ export function interfaceDoc(mod: ModulePlan, plan: ProjectPlan): string {
   return [
     `# Interface: ${mod.name}`,
     '',
-    `${mod.description} Code: \`src/${mod.name}/index.js\` (CommonJS), tests in \`src/${mod.name}/index.test.js\` (node:test).`,
+    `${mod.description} Code: \`${sourceFileOf(plan.stack, mod)}\` (${plan.stack === 'python' ? 'a Python package' : 'CommonJS'}), tests in \`${testFileOf(plan.stack, mod)}\` (${plan.stack === 'python' ? 'unittest' : 'node:test'}).`,
     '',
     '## Public API',
     apiSection(mod, plan),
@@ -131,6 +160,7 @@ export function interfaceDoc(mod: ModulePlan, plan: ProjectPlan): string {
     '',
     '## Constraints and Invariants',
     '- Pure functions: no I/O, no side effects on import, the same output for the same input.',
+    '- No third-party packages (`dependencies` in modules.json is empty); a module that needs one reports `blocked`.',
     '- Every documented error is thrown with exactly the documented type and message (ADR-002).',
     '- No credentials, tokens or keys in the code.',
     '',
@@ -138,6 +168,17 @@ export function interfaceDoc(mod: ModulePlan, plan: ProjectPlan): string {
 }
 
 export function sharedTypesDoc(plan: ProjectPlan): string {
+  if (plan.stack === 'python') {
+    return [
+      `# Shared Types: ${plan.name}`,
+      '',
+      `Types that cross module boundaries. Aliases of them live in \`${plan.sharedPath}/types.py\`.`,
+      '',
+      '## Word\n`str`: one lowercase word as `tokenizer.tokenize` returns it.',
+      '## WordCount\n`tuple[str, int]`: a word and how often it occurs, as `counter.count_words` returns it.',
+      '',
+    ].join('\n');
+  }
   const types =
     plan.kind === 'sample'
       ? [

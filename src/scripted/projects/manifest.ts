@@ -4,9 +4,12 @@
  * reads its contracts; it does not recall them), falling back to the plan the task card implies.
  */
 import type { ModuleKind, ModulePlan, ProjectPlan, Tier } from './plan';
+import { stackOfRuntime, toolchainOf, type ToolchainJson } from './stack';
 
 export interface ManifestJson {
   project: string;
+  toolchain: ToolchainJson;
+  shared_path: string;
   modules: Array<{
     name: string;
     description: string;
@@ -14,6 +17,8 @@ export interface ManifestJson {
     interface: string;
     builder_model: Tier;
     estimated_complexity: 'high' | 'medium' | 'low';
+    path: string;
+    dependencies: string[];
   }>;
   build_order: string[];
   assembly_order: string[];
@@ -22,6 +27,8 @@ export interface ManifestJson {
 export function manifestOf(plan: ProjectPlan): ManifestJson {
   return {
     project: plan.name,
+    toolchain: toolchainOf(plan),
+    shared_path: plan.sharedPath,
     modules: plan.modules.map((m) => ({
       name: m.name,
       description: m.description,
@@ -29,6 +36,9 @@ export function manifestOf(plan: ProjectPlan): ManifestJson {
       interface: `interfaces/${m.name}.interface.md`,
       builder_model: m.builderModel,
       estimated_complexity: m.complexity,
+      path: m.path,
+      // The sample stacks need nothing beyond the runtime's standard library.
+      dependencies: [],
     })),
     build_order: plan.buildOrder,
     assembly_order: plan.buildOrder,
@@ -38,6 +48,8 @@ export function manifestOf(plan: ProjectPlan): ManifestJson {
 function kindOf(name: string, deps: string[]): ModuleKind {
   if (name === 'formatter' && deps.length === 0) return 'formatter';
   if (name === 'greeter' && deps.length === 1 && deps[0] === 'formatter') return 'greeter';
+  if (name === 'tokenizer' && deps.length === 0) return 'tokenizer';
+  if (name === 'counter' && deps.length === 1 && deps[0] === 'tokenizer') return 'counter';
   return 'combiner';
 }
 
@@ -54,6 +66,9 @@ export function planFromManifest(text: string): ProjectPlan | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const obj = raw as Record<string, unknown>;
   if (!Array.isArray(obj['modules'])) return undefined;
+  const toolchain = obj['toolchain'] && typeof obj['toolchain'] === 'object' ? (obj['toolchain'] as Record<string, unknown>) : {};
+  const stack = stackOfRuntime(toolchain['runtime']);
+  const sharedPath = typeof obj['shared_path'] === 'string' ? obj['shared_path'].replace(/\/+$/, '') : 'src/shared';
   const modules: ModulePlan[] = [];
   for (const [i, entry] of (obj['modules'] as unknown[]).entries()) {
     if (!entry || typeof entry !== 'object') return undefined;
@@ -70,13 +85,18 @@ export function planFromManifest(text: string): ProjectPlan | undefined {
       complexity,
       kind: kindOf(m['name'], deps),
       salt: i + 1,
+      path: typeof m['path'] === 'string' ? m['path'].replace(/\/+$/, '') : `src/${m['name']}`,
     });
   }
   const names = modules.map((m) => m.name);
   const order = Array.isArray(obj['build_order']) ? obj['build_order'].filter((n): n is string => typeof n === 'string') : [];
   const synthetic = modules.length > 0 && modules.every((m) => m.kind === 'combiner');
+  const integrationTest = typeof toolchain['integration_test'] === 'string' ? toolchain['integration_test'] : undefined;
   return {
     kind: synthetic ? 'synthetic' : 'sample',
+    stack,
+    sharedPath,
+    ...(integrationTest ? { integrationTest } : {}),
     name: typeof obj['project'] === 'string' ? obj['project'] : 'project',
     description: typeof obj['project'] === 'string' ? obj['project'] : '',
     modules,

@@ -6,6 +6,7 @@ import { combinerSource, combinerTests } from './combiner-code';
 import { publicFunctions } from './interfaces';
 import type { ModulePlan, ProjectPlan } from './plan';
 import { formatterSource, formatterTests, greeterSource, greeterTests } from './sample-code';
+import { counterSource, counterTests, pythonStub, tokenizerSource, tokenizerTests } from './python-code';
 
 export interface CodeVariant {
   /** The input validation the contract requires; left out by the qc-major-then-pass scenario's first build. */
@@ -24,6 +25,10 @@ export function moduleSource(mod: ModulePlan, v: CodeVariant): string {
       return greeterSource(v);
     case 'combiner':
       return combinerSource(mod, v);
+    case 'tokenizer':
+      return tokenizerSource(v);
+    case 'counter':
+      return counterSource(v);
   }
 }
 
@@ -35,6 +40,10 @@ export function moduleTests(mod: ModulePlan, plan: ProjectPlan, v: CodeVariant):
       return greeterTests(v);
     case 'combiner':
       return combinerTests(mod, plan, v);
+    case 'tokenizer':
+      return tokenizerTests(v);
+    case 'counter':
+      return counterTests(v);
   }
 }
 
@@ -43,6 +52,7 @@ export function moduleTests(mod: ModulePlan, plan: ProjectPlan, v: CodeVariant):
  * loudly with a recognisable message as soon as anything calls it.
  */
 export function stubSource(mod: ModulePlan): string {
+  if (mod.kind === 'tokenizer' || mod.kind === 'counter') return pythonStub(mod, publicFunctions(mod));
   const exports = publicFunctions(mod).map((f) => `  ${f}: notImplemented,`);
   return [
     "'use strict';",

@@ -6,7 +6,9 @@
  */
 import type { ProjectChoice, SyntheticShape } from '../types';
 
-export type ModuleKind = 'formatter' | 'greeter' | 'combiner';
+export type ModuleKind = 'formatter' | 'greeter' | 'combiner' | 'tokenizer' | 'counter';
+/** The two sample stacks: CommonJS with node:test, and standard-library Python with unittest. */
+export type Stack = 'node' | 'python';
 export type Tier = 'opus' | 'sonnet' | 'haiku';
 
 export interface ModulePlan {
@@ -18,18 +20,26 @@ export interface ModulePlan {
   kind: ModuleKind;
   /** 1-based position in the manifest: the combiner's salt. */
   salt: number;
+  /** Where the module's code lives (modules.json `path`). */
+  path: string;
 }
 
 export interface ProjectPlan {
   kind: 'sample' | 'synthetic';
+  stack: Stack;
   name: string;
   description: string;
   shape?: SyntheticShape;
   modules: ModulePlan[];
   buildOrder: string[];
+  /** Where the shared types live (modules.json `shared_path`). */
+  sharedPath: string;
+  /** The integration test command, when an existing repository already has one (`npm test`). */
+  integrationTest?: string;
 }
 
 export const sampleDescription = 'A CLI tool with a greeter module and a formatter module.';
+export const pythonDescription = 'A Python command-line word counter with a tokenizer module and a counter module.';
 
 export function syntheticDescription(modules: number, shape: SyntheticShape): string {
   return `Synthetic project: ${modules} modules, ${shape} dependencies.`;
@@ -43,6 +53,8 @@ const NAME_PATTERN = /synthetic-(\d+)-(chain|diamond|wide)/i;
 export function samplePlan(): ProjectPlan {
   return {
     kind: 'sample',
+    stack: 'node',
+    sharedPath: 'src/shared',
     name: 'greeter-cli',
     description: sampleDescription,
     modules: [
@@ -54,6 +66,7 @@ export function samplePlan(): ProjectPlan {
         complexity: 'low',
         kind: 'formatter',
         salt: 1,
+        path: 'src/formatter',
       },
       {
         name: 'greeter',
@@ -63,9 +76,44 @@ export function samplePlan(): ProjectPlan {
         complexity: 'low',
         kind: 'greeter',
         salt: 2,
+        path: 'src/greeter',
       },
     ],
     buildOrder: ['formatter', 'greeter'],
+  };
+}
+
+/** The second sample stack: standard-library Python, tested with unittest, in a package of its own. */
+export function pythonPlan(): ProjectPlan {
+  return {
+    kind: 'sample',
+    stack: 'python',
+    sharedPath: 'wordstats/shared',
+    name: 'wordstats',
+    description: pythonDescription,
+    modules: [
+      {
+        name: 'tokenizer',
+        description: 'Splits a text into lowercase words (letters, digits and inner apostrophes); rejects anything but a str.',
+        dependsOn: [],
+        builderModel: 'sonnet',
+        complexity: 'low',
+        kind: 'tokenizer',
+        salt: 1,
+        path: 'wordstats/tokenizer',
+      },
+      {
+        name: 'counter',
+        description: 'Counts the words of a text through the tokenizer and ranks them by count, then alphabetically.',
+        dependsOn: ['tokenizer'],
+        builderModel: 'sonnet',
+        complexity: 'low',
+        kind: 'counter',
+        salt: 2,
+        path: 'wordstats/counter',
+      },
+    ],
+    buildOrder: ['tokenizer', 'counter'],
   };
 }
 
@@ -113,10 +161,13 @@ export function syntheticPlan(count: number, shape: SyntheticShape): ProjectPlan
       ...syntheticTier(i, shape),
       kind: 'combiner',
       salt: i,
+      path: `src/${moduleName(i, n)}`,
     });
   }
   return {
     kind: 'synthetic',
+    stack: 'node',
+    sharedPath: 'src/shared',
     name: `synthetic-${n}-${shape}`,
     description: syntheticDescription(n, shape),
     shape,
@@ -126,15 +177,37 @@ export function syntheticPlan(count: number, shape: SyntheticShape): ProjectPlan
 }
 
 export function planFromChoice(choice: ProjectChoice): ProjectPlan {
+  if (choice.kind === 'python') return pythonPlan();
   return choice.kind === 'sample' ? samplePlan() : syntheticPlan(choice.modules, choice.shape);
 }
 
-/** The project a description (or a project name from a task card) asks for; anything else is the sample. */
+/** The project a description (or a project name from a task card) asks for; anything else is the JavaScript sample. */
 export function detectProject(text: string, override?: ProjectChoice): ProjectPlan {
   if (override) return planFromChoice(override);
   const m = DESCRIPTION_PATTERN.exec(text) ?? NAME_PATTERN.exec(text);
   if (m) return syntheticPlan(Number.parseInt(m[1]!, 10), m[2]!.toLowerCase() as SyntheticShape);
+  if (/\bpython\b|\bwordstats\b/i.test(text)) return pythonPlan();
   return samplePlan();
+}
+
+/**
+ * An architect keeps the stack and layout of the repository it finds (the "Existing codebase" part of
+ * its task): a JavaScript project with a `lib/` folder gets its modules there, and its own
+ * `npm test` stays the integration test command.
+ */
+export function adaptToExisting(plan: ProjectPlan, existing: string): ProjectPlan {
+  if (plan.stack !== 'node' || /^None: this is a new project/.test(existing.trim())) return plan;
+  const hasPackage = /^- package\.json$/m.test(existing);
+  const hasTestScript = /"test"\s*:/.test(existing);
+  const inLib = /^- lib\//m.test(existing);
+  if (!inLib && !hasPackage) return plan;
+  const root = inLib ? 'lib' : 'src';
+  return {
+    ...plan,
+    sharedPath: `${root}/shared`,
+    modules: plan.modules.map((m) => ({ ...m, path: `${root}/${m.name}` })),
+    ...(hasPackage && hasTestScript ? { integrationTest: 'npm test' } : {}),
+  };
 }
 
 export function findModule(plan: ProjectPlan, name: string | undefined): ModulePlan | undefined {

@@ -6,6 +6,8 @@
 import { MODULUS } from './combiner-math';
 import { stubSource } from './module-code';
 import type { ProjectPlan } from './plan';
+import { pythonScaffoldFiles } from './python-code';
+import { sourceFileOf } from './stack';
 
 function packageName(name: string): string {
   const cleaned = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '');
@@ -43,7 +45,7 @@ function readme(plan: ProjectPlan): string {
     '## Modules',
     ...plan.buildOrder.map((name) => {
       const mod = plan.modules.find((m) => m.name === name);
-      return `- \`src/${name}/\`: ${mod?.description ?? ''}`;
+      return `- \`${mod?.path ?? `src/${name}`}/\`: ${mod?.description ?? ''}`;
     }),
     '',
     '## Development',
@@ -55,6 +57,7 @@ function readme(plan: ProjectPlan): string {
 
 /** Relative path → content, for the whole skeleton. */
 export function scaffoldFiles(plan: ProjectPlan): Map<string, string> {
+  if (plan.stack === 'python') return pythonScaffoldFiles(plan, stubSource);
   const files = new Map<string, string>();
   const pkg = {
     name: packageName(plan.name),
@@ -64,10 +67,12 @@ export function scaffoldFiles(plan: ProjectPlan): Map<string, string> {
     license: 'UNLICENSED',
     engines: { node: '>=22' },
     scripts: { test: 'node --test' },
+    // modules.json declares no third-party packages for the sample; a real manifest lists them here.
+    dependencies: {},
   };
   files.set('package.json', JSON.stringify(pkg, null, 2) + '\n');
-  files.set('src/shared/types.js', sharedTypes(plan));
-  for (const mod of plan.modules) files.set(`src/${mod.name}/index.js`, stubSource(mod));
+  files.set(`${plan.sharedPath}/types.js`, sharedTypes(plan));
+  for (const mod of plan.modules) files.set(sourceFileOf('node', mod), stubSource(mod));
   files.set('README.md', readme(plan));
   return files;
 }

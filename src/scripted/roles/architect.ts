@@ -8,7 +8,7 @@ import type { ScriptedReply } from '../api-types';
 import { allUserText, lastWriteOf } from '../conversation';
 import { hostileContractSet, invalidContractSet } from '../projects/bad-contracts';
 import { contractSet, type ContractSet } from '../projects/contracts';
-import { detectProject, type ProjectPlan } from '../projects/plan';
+import { adaptToExisting, detectProject, type ProjectPlan } from '../projects/plan';
 import { act, call, excerpt, finish } from '../reply';
 import { taggedBlock } from '../task-card';
 import { fitInReply, pendingWrites, workCalls, writeFailures, type RoleContext } from './context';
@@ -32,7 +32,8 @@ export function architectTurn(ctx: RoleContext): ScriptedReply {
   const latest = c.userTexts.at(-1);
   const calls = workCalls(c, latest?.messageIndex ?? -1);
   const text = allUserText(c);
-  const plan = detectProject(taggedBlock(text, 'project-description') ?? c.card.project, ctx.project);
+  const existing = /## Existing codebase\n([\s\S]*)$/.exec(c.userTexts[0]?.text ?? '')?.[1] ?? '';
+  const plan = adaptToExisting(detectProject(taggedBlock(text, 'project-description') ?? c.card.project, ctx.project), existing);
   const problems = latest ? taggedBlock(latest.text, 'validation-problems') : undefined;
   const set = chooseContracts(ctx, plan, text.includes('<validation-problems>'));
 

@@ -7,12 +7,12 @@ import type { ScriptedReply } from '../api-types';
 import { lastWriteOf, succeeded, type ToolCall } from '../conversation';
 import type { ModulePlan } from '../projects/plan';
 import { act, call, excerpt, finish } from '../reply';
-import { conflictPath, contractConflict } from './builder-scenarios';
+import { conflictPath, contractConflict, missingDependencyConflict } from './builder-scenarios';
 import type { BuilderSetup } from './builder-setup';
 import { writeFailures, type RoleContext } from './context';
 
 export function conflictTurn(ctx: RoleContext, s: BuilderSetup, mod: ModulePlan, calls: ToolCall[]): ScriptedReply {
-  const conflict = contractConflict(mod, s);
+  const conflict = ctx.scenario === 'needs-dependency' ? missingDependencyConflict(mod, s) : contractConflict(mod, s);
   const path = conflictPath(ctx, s, conflict.slug);
   const written = succeeded(lastWriteOf(calls, path));
   if (!written && writeFailures(calls, path) < 2 && ctx.c.tools.has('write')) {

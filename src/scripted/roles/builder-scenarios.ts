@@ -27,9 +27,33 @@ export interface ContractConflict {
   report: string;
 }
 
+/**
+ * needs-dependency: the builder finds that its module needs a package modules.json does not list for
+ * it. It may not install one or edit the manifest (the prompt says so), so it reports a conflict.
+ */
+export function missingDependencyConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
+  const pkg = s.stack === 'python' ? 'regex' : 'string-width';
+  const slug = `needs-${pkg}`;
+  const sentence = `${mod.name} needs the package ${pkg}, which modules.json does not list for it.`;
+  const report = [
+    `# Contract conflict: ${mod.name} — ${slug}`,
+    '',
+    '## What cannot be honoured',
+    `The interface \`${s.interfacePath}\` asks for widths measured the way a terminal displays them; doing that correctly needs \`${pkg}\`.`,
+    '',
+    '## Why',
+    `modules.json lists no dependencies for ${mod.name}; builders may not install packages or edit the project manifest.`,
+    '',
+    '## Proposed change',
+    `Add \`${pkg}\` to the \`dependencies\` of ${mod.name} in modules.json (the scaffold then declares and installs it), or relax the interface to count code points.`,
+    '',
+  ].join('\n');
+  return { slug, sentence, report };
+}
+
 export function contractConflict(mod: ModulePlan, s: BuilderSetup): ContractConflict {
   const [slug, cannot, why, proposal] =
-    mod.kind === 'greeter'
+    mod.kind === 'greeter' || mod.kind === 'counter'
       ? [
           'name-length-units',
           'the limit "name must be at most 100 characters"',
@@ -103,6 +127,21 @@ export function sharedFileCommand(ctx: RoleContext, s: BuilderSetup): { command:
     return { command: `grep -qxF ${line} src/index.js 2>/dev/null || printf '%s\\n' ${line} >> src/index.js`, path: 'src/index.js' };
   }
   return undefined;
+}
+
+/**
+ * npm-install: the target builder installs a package through the shell (a local one, so no network
+ * is needed): npm edits the project manifest, writes a lockfile and fills node_modules. None of that
+ * is the builder's to change; the engine must leave all of it out of the commit and say so.
+ */
+export function npmInstallCommand(ctx: RoleContext, s: BuilderSetup): string | undefined {
+  if (ctx.scenario !== 'npm-install' || !s.isTarget || s.fixCycle > 0) return undefined;
+  return [
+    'mkdir -p .scratch/pad',
+    `printf '%s\\n' '{"name":"pad","version":"1.0.0","main":"index.js"}' > .scratch/pad/package.json`,
+    `printf '%s\\n' 'module.exports = (s, n) => String(s).padStart(n);' > .scratch/pad/index.js`,
+    'npm install --no-audit --no-fund --offline ./.scratch/pad',
+  ].join(' && ');
 }
 
 export function appendCommand(target: string, lines: string[]): string {

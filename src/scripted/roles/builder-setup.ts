@@ -6,13 +6,15 @@
 import { allUserText, type ToolCall } from '../conversation';
 import { planFromManifest } from '../projects/manifest';
 import { CORRECT, type CodeVariant } from '../projects/module-code';
-import { detectProject, findModule, scenarioTarget, type ModulePlan, type ProjectPlan } from '../projects/plan';
+import { detectProject, findModule, scenarioTarget, type ModulePlan, type ProjectPlan, type Stack } from '../projects/plan';
+import { directTestCommand, sourceFileOf, testFileOf } from '../projects/stack';
 import { shellQuote } from '../reply';
 import { taggedBlock } from '../task-card';
 import { readResult, type RoleContext } from './context';
 
 export interface BuilderSetup {
   module: string;
+  stack: Stack;
   moduleDir: string;
   sourcePath: string;
   testPath: string;
@@ -54,18 +56,20 @@ export function builderSetup(ctx: RoleContext, module: string): BuilderSetup {
   const contracts = card.contractsDir;
   const findings = parseFindings(taggedBlock(allUserText(ctx.c), 'qc-findings'));
   const cardPlan = detectProject(card.project, ctx.project);
+  const stack: Stack = cardPlan.stack === 'python' || /python/.test(card.testCommand ?? '') ? 'python' : 'node';
   return {
     module,
+    stack,
     moduleDir,
-    sourcePath: `${moduleDir}/index.js`,
-    testPath: `${moduleDir}/index.test.js`,
+    sourcePath: sourceFileOf(stack, { path: moduleDir }),
+    testPath: testFileOf(stack, { path: moduleDir, name: module }),
     interfacePath: `${contracts}/interfaces/${module}.interface.md`,
     locksPath: `${contracts}/locks.json`,
     manifestPath: `${contracts}/modules.json`,
     brainPath: card.brainFile ?? `.orchestration/brains/${module}-builder.md`,
     trainingPath: card.trainingFile ?? `.orchestration/training/${module}-session-pairs.jsonl`,
     // Not `node --test <dir>`: Node 22+ treats a directory argument as a module to run (its index.js), not as tests.
-    testCommand: card.testCommand ?? `node --test ${shellQuote(moduleDir)}/*.test.js`,
+    testCommand: card.testCommand ?? directTestCommand(stack, moduleDir, shellQuote),
     fixCycle: Math.max(card.fixCycle, findings.length > 0 ? 1 : 0),
     findings,
     isTarget: module === scenarioTarget(cardPlan, ctx.target),
@@ -86,6 +90,7 @@ export function knownModule(s: BuilderSetup, calls: ToolCall[]): { plan: Project
     complexity: 'medium' as const,
     kind: 'combiner' as const,
     salt: 1,
+    path: s.moduleDir,
   };
   return { plan, mod };
 }

@@ -10,7 +10,8 @@ import { brainFile, trainingPairs } from '../projects/builder-notes';
 import { CORRECT, moduleSource, moduleTests, type CodeVariant } from '../projects/module-code';
 import type { ModulePlan, ProjectPlan } from '../projects/plan';
 import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../reply';
-import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
+import { appendCommand, npmInstallCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
+import { directTestCommand } from '../projects/stack';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
 import { misbehaviour } from './builder-misbehave';
@@ -86,7 +87,11 @@ function summaryOf(s: BuilderSetup, mod: ModulePlan, tests: string): string {
       ? 'format(text, style) for plain, upper and banner with the documented errors'
       : mod.kind === 'greeter'
         ? 'greet(name, options) with name validation, rendering through formatter.format'
-        : `combine() and value() over ${mod.dependsOn.length ? mod.dependsOn.join(', ') : 'no dependencies'}`;
+        : mod.kind === 'tokenizer'
+          ? 'tokenize(text) with the documented TypeError'
+          : mod.kind === 'counter'
+            ? 'count_words(text, top) over tokenizer.tokenize with the documented ValueError'
+            : `combine() and value() over ${mod.dependsOn.length ? mod.dependsOn.join(', ') : 'no dependencies'}`;
   const fix = s.fixCycle > 0 ? ` Fix cycle ${s.fixCycle} addressed: ${excerpt(s.findings.join(' | ') || 'the QC findings', 300)}.` : '';
   return `${s.module} implements ${what}; tests: ${tests}.${fix}`;
 }
@@ -120,7 +125,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   const { plan, mod } = knownModule(s, calls);
 
   // Once the conflict is resolved (the decision arrives in the task) the builder resumes normal work.
-  const conflictScenario = ctx.scenario === 'contract-conflict' || ctx.scenario === 'contract-conflict-adapt';
+  const conflictScenario = ['contract-conflict', 'contract-conflict-adapt', 'needs-dependency'].includes(ctx.scenario);
   if (conflictScenario && s.isTarget && !allUserText(c).includes('<conflict-resolution>')) return conflictTurn(ctx, s, mod, calls);
   const detour = misbehaviour(ctx, s, calls);
   if (detour) return detour;
@@ -134,7 +139,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return writeCode(ctx, s, { plan, mod, variant: firstVariant(ctx, s) }, calls, says, s.fixCycle > 0);
   }
 
-  const direct = `node --test ${shellQuote(s.moduleDir)}/*.test.js`;
+  const direct = directTestCommand(s.stack, s.moduleDir, shellQuote);
   const runs = bashCalls(calls, (cmd) => cmd === s.testCommand || cmd === direct);
   const lastRun = runs.at(-1);
   const codeAt = Math.max(sourceWrite.messageIndex, testWrite.messageIndex);
@@ -162,6 +167,12 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return act(c, `Writing ${shared.path} failed; trying again.`, [call('bash', { command: shared.command })]);
   }
 
+  // npm-install: a builder that wants a package installs it itself, through the shell, in its worktree.
+  const install = npmInstallCommand(ctx, s);
+  if (install && hasBash && bashCalls(calls, (cmd) => cmd === install).length === 0) {
+    return act(c, 'The padding would be simpler with a small package; installing it with npm.', [call('bash', { command: install, timeout_ms: 120_000 })]);
+  }
+
   const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings };
   const brainTried = calls.some((x) => x.name === 'write' && normPath(x.input['file_path']) === normPath(s.brainPath));
   const training = appendCommand(s.trainingPath, trainingPairs(facts));
@@ -174,7 +185,9 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   }
 
   const summary = summaryOf(s, mod, tests);
-  if (hasBash) {
+  // The engine commits (the prompt says so); only the merge-conflict scenario's builder commits on
+  // its own, stray file included, as a model that ignores that instruction would.
+  if (hasBash && ctx.scenario === 'merge-conflict') {
     const commits = bashCalls(calls, (cmd) => cmd.includes('git') && cmd.includes(' commit '));
     const last = commits.at(-1);
     const paths = [s.moduleDir, '.orchestration', ...(shared ? [shared.path] : [])].map(shellQuote).join(' ');

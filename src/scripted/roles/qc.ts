@@ -6,6 +6,7 @@
 import type { ScriptedReply } from '../api-types';
 import type { ToolCall } from '../conversation';
 import { detectProject, findModule, scenarioTarget } from '../projects/plan';
+import { directTestCommand, sourceFileOf, testFileOf } from '../projects/stack';
 import { act, call, finish, shellQuote } from '../reply';
 import { isSafeModuleName, readResult, workCalls, type RoleContext } from './context';
 import { reviewModule, SECRET_PATTERN, type QcEvidence } from './qc-review';
@@ -13,10 +14,10 @@ import { showsTests, testTitles } from './test-output';
 
 const MAX_SUBMISSIONS = 3;
 
-/** The paths listed in the engine's scope note ("…changes outside the module folder …: a, b. Judge …"). */
+/** The paths the engine's scope note says it left out of the commit ("… left out of the commit and discarded (…): a, b; …"). */
 function outOfScopePaths(text: string): string[] {
-  const m = /changes outside the module folder[^:\n]*:\s*([^\n]+?)\.\s+Judge/i.exec(text);
-  return m ? m[1]!.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  const m = /left out of the commit[^:\n]*:\s*([^;\n]+?)(?:;|\. None of that)/i.exec(text);
+  return m ? m[1]!.split(',').map((p) => p.trim().replace(/ and \d+ more$/, '')).filter(Boolean) : [];
 }
 
 function lastOf(calls: ToolCall[], name: string, match: (input: Record<string, unknown>) => boolean = () => true): ToolCall | undefined {
@@ -28,12 +29,14 @@ export function qcTurn(ctx: RoleContext): ScriptedReply {
   const module = c.card.module;
   if (module === undefined || !isSafeModuleName(module)) return finish('FAIL-CRITICAL. My task card names no valid module to grade.');
   const moduleDir = (c.card.moduleDir ?? `src/${module}`).replace(/\/+$/, '');
+  const stack = detectProject(c.card.project, ctx.project).stack === 'python' || /python/.test(c.card.testCommand ?? '') ? 'python' : 'node';
   const paths = {
     interfacePath: `${c.card.contractsDir}/interfaces/${module}.interface.md`,
-    sourcePath: `${moduleDir}/index.js`,
-    testPath: `${moduleDir}/index.test.js`,
+    sourcePath: sourceFileOf(stack, { path: moduleDir }),
+    testPath: testFileOf(stack, { path: moduleDir, name: module }),
   };
-  const testCommand = c.card.testCommand ?? `node --test ${shellQuote(moduleDir)}/*.test.js`;
+  const direct = directTestCommand(stack, moduleDir, shellQuote);
+  const testCommand = c.card.testCommand ?? direct;
   const calls = workCalls(c, c.userTexts[0]?.messageIndex ?? -1);
 
   const source = readResult(calls, paths.sourcePath);
@@ -41,7 +44,6 @@ export function qcTurn(ctx: RoleContext): ScriptedReply {
     return act(c, `Reviewing ${module}: reading its contract, code and tests.`, [paths.interfacePath, paths.sourcePath, paths.testPath].map((p) => call('read', { file_path: p })));
   }
 
-  const direct = `node --test ${shellQuote(moduleDir)}/*.test.js`;
   const run = lastOf(calls, 'bash', (i) => i['command'] === testCommand);
   const grep = lastOf(calls, 'grep', (i) => i['pattern'] === SECRET_PATTERN);
   const checks = [
@@ -70,7 +72,7 @@ export function qcTurn(ctx: RoleContext): ScriptedReply {
     vacuousCommand: vacuous ? testCommand : undefined,
     secretGrep: grep?.result ? { ok: !grep.result.isError, text: grep.result.text } : undefined,
     outOfScope: outOfScopePaths(c.userTexts[0]?.text ?? ''),
-    fallback: findModule(plan, module) ?? { name: module, description: module, dependsOn: [], builderModel: 'sonnet', complexity: 'medium', kind: 'combiner', salt: 1 },
+    fallback: findModule(plan, module) ?? { name: module, description: module, dependsOn: [], builderModel: 'sonnet', complexity: 'medium', kind: 'combiner', salt: 1, path: moduleDir },
   };
   const review = reviewModule(evidence);
 

@@ -17,17 +17,21 @@ export function scaffoldTurn(ctx: RoleContext): ScriptedReply {
   const manifestPath = `${c.card.contractsDir}/modules.json`;
   const manifest = readResult(calls, manifestPath);
   if (manifest === undefined) {
-    return act(c, 'First I read the module manifest so the skeleton matches it exactly.', [call('read', { file_path: manifestPath })]);
+    // The project's own package.json and README too: an existing project keeps them.
+    const reads = [manifestPath, 'package.json', 'README.md'].map((p) => call('read', { file_path: p }));
+    return act(c, 'First I read the module manifest so the skeleton matches it exactly, and the project files already there.', reads);
   }
   const plan = (manifest.ok ? planFromManifest(manifest.text) : undefined) ?? detectProject(c.card.project, ctx.project);
   const unsafe = plan.modules.find((m) => !isSafeModuleName(m.name));
   if (unsafe) return finish(`BLOCKED. modules.json names a module ${JSON.stringify(unsafe.name)} that is not a safe folder name; I will not create it.`);
 
   const files = scaffoldFiles(plan);
+  // Files the repository already has stay as they are (a read that succeeded means the file exists).
+  for (const existing of ['package.json', 'README.md']) if (readResult(calls, existing)?.ok) files.delete(existing);
   if (ctx.scenario === 'scaffold-nonconforming') {
     // Forgets one module's folder, round after round, whatever the engine's feedback says.
     const skipped = scenarioTarget(plan, ctx.target);
-    for (const p of [...files.keys()]) if (p.startsWith(`src/${skipped}/`)) files.delete(p);
+    for (const p of [...files.keys()]) if (p.startsWith(`${plan.modules.find((m) => m.name === skipped)?.path ?? `src/${skipped}`}/`)) files.delete(p);
   }
   const pending = pendingWrites(calls, files.keys());
   if (pending.length === 0) return finish(`Done. Scaffolded ${plan.modules.length} modules.`);

@@ -15,8 +15,19 @@ function count(output: string, label: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** unittest's ending: "Ran 4 tests in 0.001s" then "OK", "OK (skipped=1)" or "FAILED (failures=1, errors=2)". */
+function unittestCounts(output: string): TestCounts | undefined {
+  const ran = /^Ran (\d+) tests? in /m.exec(output);
+  if (!ran) return undefined;
+  const tests = Number(ran[1]);
+  const field = (name: string) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(output.slice(ran.index))?.[1] ?? 0);
+  const fail = field('failures') + field('errors');
+  const skipped = field('skipped');
+  return { tests, pass: Math.max(0, tests - fail - skipped), fail, skipped };
+}
+
 export function testCounts(output: string): TestCounts {
-  return { tests: count(output, 'tests'), pass: count(output, 'pass'), fail: count(output, 'fail'), skipped: count(output, 'skipped') };
+  return unittestCounts(output) ?? { tests: count(output, 'tests'), pass: count(output, 'pass'), fail: count(output, 'fail'), skipped: count(output, 'skipped') };
 }
 
 /** E.g. "6 passed, 0 failed, 1 skipped"; the raw tail when the output has no counts. */
@@ -31,6 +42,7 @@ export function firstFailureLine(output: string): string {
   const lines = output.split('\n').map((l) => l.trim());
   const hit =
     lines.find((l) => /^(✖|not ok)\b/.test(l) && !/^✖ failing tests/.test(l)) ??
+    lines.find((l) => /^(FAIL|ERROR): /.test(l)) ??
     lines.find((l) => /Error|assert/i.test(l)) ??
     lines.find(Boolean);
   return (hit ?? 'no output').slice(0, 300);

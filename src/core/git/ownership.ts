@@ -1,0 +1,105 @@
+/**
+ * The engine owns commits (X4). An agent's shell can run `git commit`, `git add -A`, even
+ * `git checkout -b`; none of that may decide what reaches a branch. After an agent ends, the engine:
+ * 1. points HEAD back at the worktree's own branch, and moves that branch back to the engine's last
+ *    commit with `reset --mixed` (the agent's commits are undone, its files stay in the tree);
+ * 2. commits only the changed paths the agent may change, and never a path inside a dependency or
+ *    build folder (node_modules, .venv, __pycache__…), even where no .gitignore says so;
+ * 3. discards everything else (tracked changes reverted, untracked files removed; ignored files such
+ *    as installed dependencies stay, they are never committed) and reports it.
+ */
+import { quoteUntrusted } from '../contracts/names';
+import { changedPathsSince, commitAll, resetHard, type GitIdentity } from './commits';
+import { GitError } from './errors';
+import { assertEngineWorktree, isMainWorktree, resolveCommit, topLevel } from './repo';
+import { ENGINE_BRANCH_PREFIX } from './branches';
+import { git, runGit, splitNul } from './run';
+
+/** Folders whose contents are installed or generated, never source: never committed by the engine. */
+export const GENERATED_DIRS: readonly string[] = ['node_modules', '.venv', 'venv', '__pycache__', '.pytest_cache', '.mypy_cache', '.tox'];
+
+export function isGeneratedPath(rel: string): boolean {
+  return rel.split('/').some((segment) => GENERATED_DIRS.includes(segment));
+}
+
+export interface OwnedCommitOptions {
+  /** The branch the worktree must be on (refs/heads/ omitted). */
+  branch: string;
+  /** The engine's last commit on that branch: everything after it is the agent's. */
+  engineHead: string;
+  /** Whether the agent may change this repo-relative path. */
+  allowed: (rel: string) => boolean;
+  message: string;
+  author: GitIdentity;
+}
+
+export interface OwnedCommitResult {
+  /** The engine's new commit, or null when nothing the agent may change was changed. */
+  commit: string | null;
+  /** HEAD after the call (the new commit, or engineHead). */
+  head: string;
+  /** Commits the agent made itself, undone (its files were kept and judged like the rest). */
+  undoneCommits: number;
+  /** The branch HEAD pointed at when the agent had switched away, if it had. */
+  switchedFrom?: string;
+  committed: string[];
+  /** Changed paths that were not committed and were discarded from the worktree. */
+  leftOut: string[];
+  /** Ignored entries (installed dependencies, caches) that appeared during the agent's run; never committed. */
+  newIgnored: string[];
+}
+
+/** Ignored files and folders (collapsed to the folder), the view a `.gitignore`d node_modules shows up in. */
+export async function ignoredEntries(worktree: string): Promise<string[]> {
+  return splitNul(await git(worktree, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']));
+}
+
+export async function commitOwnedChanges(worktree: string, options: OwnedCommitOptions, ignoredBefore: readonly string[] = []): Promise<OwnedCommitResult> {
+  if (!options.branch.startsWith(ENGINE_BRANCH_PREFIX)) throw new GitError('invalidName', `${quoteUntrusted(options.branch)} is not an engine branch`);
+  // The agent may have switched branches, so the engine-branch check comes after HEAD is put back;
+  // the main worktree (the user's) is refused before anything happens.
+  const root = await topLevel(worktree);
+  if (await isMainWorktree(root)) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
+  const wantRef = `refs/heads/${options.branch}`;
+  const current = await runGit(root, ['symbolic-ref', '-q', 'HEAD']);
+  const currentRef = current.exitCode === 0 ? current.stdout.trim() : '(detached HEAD)';
+  let switchedFrom: string | undefined;
+  if (currentRef !== wantRef) {
+    // Re-point HEAD without touching the files: the agent's work stays to be judged below.
+    switchedFrom = currentRef.replace(/^refs\/heads\//, '');
+    await git(root, ['symbolic-ref', 'HEAD', wantRef]);
+  }
+  await assertEngineWorktree(root);
+  const engineHead = await resolveCommit(root, options.engineHead);
+  if (engineHead === null) throw new GitError('unknown', `${quoteUntrusted(options.engineHead)} is not a commit`);
+  const ahead = await runGit(root, ['rev-list', '--count', `${engineHead}..HEAD`]);
+  const undoneCommits = ahead.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
+  await git(root, ['reset', '--quiet', '--mixed', engineHead]);
+
+  const changed = await changedPathsSince(root, engineHead);
+  const committed = changed.filter((p) => options.allowed(p) && !isGeneratedPath(p));
+  const leftOut = changed.filter((p) => !committed.includes(p));
+  const commit = committed.length ? await commitAll(root, options.message, options.author, committed) : null;
+  const head = commit ?? engineHead;
+  // What is left is exactly what may not be committed: make the worktree equal the branch again.
+  if (leftOut.length) await resetHard(root, head);
+  const before = new Set(ignoredBefore);
+  const newIgnored = (await ignoredEntries(root)).filter((p) => !before.has(p));
+  return { commit, head, undoneCommits, ...(switchedFrom ? { switchedFrom } : {}), committed, leftOut, newIgnored };
+}
+
+/** A bounded, readable list of paths for a prompt, an event or a report. */
+export function summarizePaths(paths: readonly string[], max = 20): string {
+  if (paths.length <= max) return paths.join(', ');
+  return `${paths.slice(0, max).join(', ')} and ${paths.length - max} more`;
+}
+
+/** One sentence about what the engine did with an agent's changes, or '' when there is nothing to say. */
+export function describeOwnership(agent: string, r: OwnedCommitResult): string {
+  const parts: string[] = [];
+  if (r.switchedFrom) parts.push(`${agent} had switched the worktree to ${quoteUntrusted(r.switchedFrom)}; it was put back on its branch`);
+  if (r.undoneCommits) parts.push(`${agent} made ${r.undoneCommits} commit(s) of its own; the engine undid them, kept the files and committed only what it may change`);
+  if (r.leftOut.length) parts.push(`left out of the commit and discarded (outside what ${agent} may change): ${summarizePaths(r.leftOut)}`);
+  if (r.newIgnored.length) parts.push(`ignored files it created were not committed: ${summarizePaths(r.newIgnored)}`);
+  return parts.join('; ');
+}

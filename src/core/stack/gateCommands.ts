@@ -1,0 +1,57 @@
+/**
+ * What the human approves at the blueprint gate, besides the design: the exact command lines the
+ * engine will run for this stack (X8). They are shown verbatim; the validator has already refused
+ * any command that spans lines or hides characters, so what is shown is what runs.
+ */
+import type { PipelineConfig } from '../config';
+import { modulePathOf, sharedPathOf, type ModulesManifest } from '../contracts/schemas';
+
+export interface GateCommand {
+  /** What the command is for, e.g. "install (in the integration worktree: …)". */
+  label: string;
+  command: string;
+}
+
+type OverrideConfig = Pick<PipelineConfig, 'moduleTestCommand' | 'integrationTestCommand'>;
+
+export function blueprintCommands(config: OverrideConfig, manifest: ModulesManifest): GateCommand[] {
+  const t = manifest.toolchain;
+  const fromConfig = ' (set in .build-pipeline.json / settings, overriding the contracts)';
+  const list: GateCommand[] = [
+    { label: 'install (in the integration worktree: after the scaffold, and first on existing code)', command: t.install },
+    {
+      label: `module tests (builders, QC; {module_dir} = the module's path)${config.moduleTestCommand ? fromConfig : ''}`,
+      command: config.moduleTestCommand ?? t.test,
+    },
+    {
+      label: `integration tests (on existing code before the build, after the scaffold, after every merge)${config.integrationTestCommand ? fromConfig : ''}`,
+      command: config.integrationTestCommand ?? t.integration_test,
+    },
+  ];
+  // The engine itself does not run these; builders and QC read them in the contracts and run them in their shells.
+  if (t.build) list.push({ label: 'build (run by the agents in their shells, not by the engine)', command: t.build });
+  if (t.lint) list.push({ label: 'lint (run by the agents in their shells, not by the engine)', command: t.lint });
+  if (!config.moduleTestCommand) {
+    for (const m of manifest.modules) if (m.test !== undefined) list.push({ label: `tests of module ${m.name} (its own)`, command: m.test });
+  }
+  return list;
+}
+
+/** The blueprint as text for a terminal or a tooltip: modules with paths and dependencies, then the commands. */
+export function blueprintSummary(config: OverrideConfig, manifest: ModulesManifest): string {
+  const modules = manifest.modules.map((m) => {
+    const deps = m.depends_on.length ? ` ← ${m.depends_on.join(', ')}` : '';
+    const packages = m.dependencies.length ? ` [packages: ${m.dependencies.join(', ')}]` : '';
+    return `${m.name} (${m.builder_model}, ${modulePathOf(m)}/)${deps}${packages}: ${m.description}`;
+  });
+  const dev = manifest.toolchain.dev_dependencies.length ? [`dev dependencies: ${manifest.toolchain.dev_dependencies.join(', ')}`] : [];
+  const commands = blueprintCommands(config, manifest).map((c) => `  ${c.label}:\n    ${c.command}`);
+  return [
+    ...modules,
+    `shared types: ${sharedPathOf(manifest)}/`,
+    `stack: ${manifest.toolchain.runtime}`,
+    ...dev,
+    'Commands the engine will run (approving the blueprint approves these exact lines):',
+    ...commands,
+  ].join('\n');
+}

@@ -1,0 +1,145 @@
+/**
+ * The engine owns commits (git/ownership.ts) against real repositories: an agent's own commits are
+ * undone with its files kept, a switched branch is put back, only allowed paths are committed,
+ * generated folders never are even without a .gitignore, and everything else is discarded and listed.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { moduleBranch } from '../../src/core/git/branches';
+import { commitOwnedChanges, describeOwnership, ignoredEntries, isGeneratedPath } from '../../src/core/git/ownership';
+import { createWorktree } from '../../src/core/git/worktrees';
+import { provideDependencies } from '../../src/core/stack/dependencyStore';
+import { ensureGitignore } from '../../src/core/stack/gitignore';
+import { manifestDependencyProblems } from '../../src/core/stack/manifestDependencies';
+import { ModulesManifestSchema } from '../../src/core/contracts/schemas';
+
+const RUN = '20250101-120000-deadbeef';
+const AGENT = { name: 'builder-core', email: 'builder-core@agents.build-pipeline.invalid' };
+
+function sh(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Agent', GIT_AUTHOR_EMAIL: 'a@x.invalid', GIT_COMMITTER_NAME: 'Agent', GIT_COMMITTER_EMAIL: 'a@x.invalid' },
+  }).trim();
+}
+
+function write(root: string, rel: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), content);
+}
+
+describe('engine-owned commits (real git)', () => {
+  let base: string;
+  let repo: string;
+  let wt: string;
+  let engineHead: string;
+  const branch = moduleBranch(RUN, 'core');
+
+  beforeEach(async () => {
+    base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-own-')));
+    repo = path.join(base, 'repo');
+    fs.mkdirSync(repo);
+    sh(repo, 'init', '-q', '-b', 'main');
+    write(repo, 'package.json', '{"name":"x","version":"1.0.0"}\n');
+    write(repo, 'src/core/index.js', 'module.exports = 1;\n');
+    write(repo, '.orchestration/contracts/modules.json', '{}\n');
+    sh(repo, 'add', '.');
+    sh(repo, 'commit', '-q', '-m', 'base');
+    wt = path.join(base, 'wt');
+    engineHead = (await createWorktree(repo, wt, branch, 'HEAD')).head;
+  });
+  afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  const allowed = (p: string) => p.startsWith('src/core/') || p === '.orchestration/brains/core-builder.md';
+
+  it('undoes the agent\'s own commits, keeps its files, commits only its paths and discards the rest', async () => {
+    write(wt, 'src/core/index.js', 'module.exports = 2;\n');
+    write(wt, 'src/registry.js', 'stray\n');
+    write(wt, 'package.json', '{"name":"x","version":"1.0.0","dependencies":{"pad":"1"}}\n');
+    write(wt, '.orchestration/contracts/modules.json', '{"hacked":true}\n');
+    sh(wt, 'add', '-A');
+    sh(wt, 'commit', '-q', '-m', 'agent: everything');
+    write(wt, 'src/core/extra.js', 'uncommitted but mine\n');
+    write(wt, 'node_modules/pad/index.js', 'installed\n');
+    fs.rmSync(path.join(wt, 'src/core/index.js'));
+    write(wt, 'src/core/index.js', 'module.exports = 3;\n');
+
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): implement', author: AGENT });
+    assert.equal(r.undoneCommits, 1);
+    assert.ok(r.commit);
+    assert.deepEqual(r.committed, ['src/core/extra.js', 'src/core/index.js']);
+    assert.deepEqual(r.leftOut.sort(), ['.orchestration/contracts/modules.json', 'node_modules/pad/index.js', 'package.json', 'src/registry.js']);
+    assert.equal(sh(wt, 'log', '--format=%an %s', `${engineHead}..HEAD`), 'builder-core build(core): implement');
+    assert.equal(sh(wt, 'status', '--porcelain'), '', 'the worktree equals the branch again');
+    assert.equal(fs.readFileSync(path.join(wt, 'package.json'), 'utf8'), '{"name":"x","version":"1.0.0"}\n');
+    assert.ok(!fs.existsSync(path.join(wt, 'src/registry.js')));
+    assert.equal(fs.readFileSync(path.join(wt, 'src/core/index.js'), 'utf8'), 'module.exports = 3;\n');
+    assert.match(describeOwnership('builder-core-0', r), /1 commit\(s\) of its own.*left out of the commit and discarded.*src\/registry\.js/);
+  });
+
+  it('puts HEAD back on the module branch when the agent switched to another one, and drops nothing of its work', async () => {
+    sh(wt, 'checkout', '-q', '-b', 'agent/side');
+    write(wt, 'src/core/index.js', 'module.exports = 4;\n');
+    sh(wt, 'commit', '-qam', 'agent: on a side branch');
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): implement', author: AGENT });
+    assert.equal(r.switchedFrom, 'agent/side');
+    assert.equal(sh(wt, 'rev-parse', '--abbrev-ref', 'HEAD'), branch);
+    assert.deepEqual(r.committed, ['src/core/index.js']);
+    assert.equal(sh(wt, 'show', `${branch}:src/core/index.js`), 'module.exports = 4;');
+  });
+
+  it('never commits a generated folder even when it is allowed and not ignored, and reports ignored ones that appeared', async () => {
+    write(wt, 'src/core/__pycache__/x.pyc', 'bytes');
+    write(wt, 'src/core/node_modules/dep/index.js', 'x');
+    assert.ok(isGeneratedPath('src/core/__pycache__/x.pyc'));
+    const r1 = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'm', author: AGENT });
+    assert.equal(r1.commit, null);
+    assert.equal(r1.leftOut.length, 2);
+
+    ensureGitignore(wt, 'Node.js 22');
+    sh(wt, 'add', '.gitignore');
+    sh(wt, 'commit', '-qm', 'engine: gitignore');
+    const head = sh(wt, 'rev-parse', 'HEAD');
+    const before = await ignoredEntries(wt);
+    write(wt, 'node_modules/pad/index.js', 'x');
+    const r2 = await commitOwnedChanges(wt, { branch, engineHead: head, allowed, message: 'm', author: AGENT }, before);
+    assert.deepEqual(r2.newIgnored, ['node_modules/']);
+    assert.ok(fs.existsSync(path.join(wt, 'node_modules/pad/index.js')), 'ignored files are not the engine\'s to delete');
+  });
+
+  it('gives a module worktree the installed folders as a hard-linked tree of its own', async () => {
+    const store = path.join(base, 'store');
+    write(store, 'node_modules/a/index.js', 'a');
+    write(store, 'node_modules/a/package.json', '{}');
+    fs.symlinkSync('a', path.join(store, 'node_modules', 'link-to-a'));
+    const r = await provideDependencies(store, wt);
+    assert.deepEqual(r.dirs, ['node_modules']);
+    assert.equal(r.files, 2);
+    assert.equal(fs.statSync(path.join(wt, 'node_modules/a/index.js')).ino, fs.statSync(path.join(store, 'node_modules/a/index.js')).ino);
+    assert.equal(fs.readlinkSync(path.join(wt, 'node_modules/link-to-a')), 'a');
+    write(wt, 'node_modules/b/index.js', 'added in the worktree');
+    assert.ok(!fs.existsSync(path.join(store, 'node_modules/b')), 'an install in the worktree does not reach the store');
+    assert.deepEqual((await provideDependencies(store, wt)).dirs, [], 'a worktree that has them is left alone');
+  });
+
+  it('appends only missing .gitignore entries and checks that the manifest declares the dependencies', () => {
+    write(wt, '.gitignore', 'node_modules\n*.log\n');
+    const added = ensureGitignore(wt, 'Python 3.11');
+    assert.ok(!added.includes('node_modules/'));
+    assert.ok(added.includes('.venv/') && added.includes('__pycache__/'));
+    assert.deepEqual(ensureGitignore(wt, 'Python 3.11'), []);
+    const manifest = ModulesManifestSchema.parse({
+      project: 'p',
+      toolchain: { runtime: 'node', install: 'npm ci', test: 'x {module_dir}', integration_test: 'npm test', dev_dependencies: ['jest@^29'] },
+      modules: [{ name: 'core', description: 'd', interface: 'interfaces/core.interface.md', dependencies: ['@scope/pkg@1', 'lodash'] }],
+      build_order: ['core'],
+      assembly_order: ['core'],
+    });
+    write(wt, 'package.json', JSON.stringify({ dependencies: { '@scope/pkg': '1' }, devDependencies: { jest: '^29' } }));
+    assert.deepEqual(manifestDependencyProblems(wt, manifest), ['package.json does not declare lodash (modules.json asks for lodash)']);
+  });
+});
