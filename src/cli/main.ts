@@ -10,7 +10,7 @@ import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args
 import { eventLine, summaryText } from './render';
 import { cliGate } from './gate';
 import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
-import { detectMode } from '../core/mode';
+import { modeForStart } from './modeQuestion';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
@@ -83,12 +83,11 @@ function offlineOf(args: ParsedArgs): boolean {
 async function cmdStart(args: ParsedArgs): Promise<number> {
   const description = args.positionals.join(' ').trim();
   if (!description) throw new UsageError('start needs a description');
-  const mode = detectMode(description);
+  const mode = await modeForStart(description);
   if (mode === 'audit') {
     console.error('This reads as an audit request (audit/review/scan/analyze/check). Audit mode is not available yet; describe what to build instead.');
     return 2;
   }
-  if (mode === 'unclear') console.log('(No build or audit verb in the description: treating it as a build.)');
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
   const handle = await startRun({ repoRoot: cwdOf(args), description, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });

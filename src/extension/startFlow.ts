@@ -3,7 +3,7 @@
  * do not say), and how to reach a model (the stored API key, or the offline demo).
  */
 import * as vscode from 'vscode';
-import { detectMode } from './models/modeDetection';
+import { detectMode } from '../core/mode';
 import type { ApiKeyStore } from './apiKey';
 
 export const AUDIT_NOT_AVAILABLE =
@@ -23,7 +23,7 @@ export async function askDescription(): Promise<string | undefined> {
 /** 'build', 'audit', or undefined when the user dismissed the question. */
 export async function askMode(description: string): Promise<'build' | 'audit' | undefined> {
   const detected = detectMode(description);
-  if (detected !== 'unclear') return detected;
+  if (detected !== 'ask') return detected;
   const pick = await vscode.window.showQuickPick(
     [
       { label: '$(tools) Build', mode: 'build' as const, detail: 'Architect, scaffold, parallel builders, QC, assembly.' },

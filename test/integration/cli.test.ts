@@ -25,7 +25,7 @@ describe('CLI (dist/cli.js as a real process)', function () {
   afterEach(() => repo.cleanup());
 
   it('start --offline --yes builds the sample, prints progress and a summary, and status --json reports it', () => {
-    const r = cli(['start', 'A CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /demo \(scripted model, offline\)/);
     assert.match(r.out, /stage build started/);
@@ -75,6 +75,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(audit.code, 2);
     assert.match(audit.err, /audit/i);
+    // Neither build nor audit words, and no terminal to ask on: refuse and name both commands.
+    const unclear = cli(['start', 'A CLI tool with a greeter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(unclear.code, 2, unclear.out + unclear.err);
+    assert.match(unclear.err, /build-pipeline audit "A CLI tool with a greeter module\."/);
+    assert.match(unclear.err, /build-pipeline start/);
+    assert.ok(!fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), 'no run was started');
   });
 
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {

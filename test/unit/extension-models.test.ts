@@ -9,7 +9,6 @@ import type { ModelChange } from '../../src/extension/models/changes';
 import { CostTracker } from '../../src/extension/models/costTracker';
 import { describeEvent } from '../../src/extension/models/eventText';
 import { LocksModel } from '../../src/extension/models/locksModel';
-import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
 import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
 import { StagesModel } from '../../src/extension/models/stagesModel';
@@ -151,16 +150,6 @@ describe('extension tree models', () => {
 });
 
 describe('extension helpers', () => {
-  it('mode detection: audit words, build words, unclear', () => {
-    assert.equal(detectMode('Audit the auth module for injection'), 'audit');
-    assert.equal(detectMode('Review and scan the repository'), 'audit');
-    assert.equal(detectMode('Build a CSV to JSON converter'), 'build');
-    assert.equal(detectMode('implement an address book'), 'build');
-    assert.equal(detectMode('a todo app'), 'unclear');
-    assert.equal(detectMode('check the build'), 'unclear', 'both kinds of words: ask');
-    assert.equal(detectMode('my address book with a checkout page'), 'unclear', 'whole words only');
-  });
-
   it('settings map onto the engine config', () => {
     const values: Record<string, unknown> = {
       'models.opus': 'o', 'models.sonnet': 's', 'models.haiku': 'h',
