@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args';
 import { eventLine, summaryText } from './render';
 import { cliGate } from './gate';
-import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
+import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
 import { modeForStart } from './modeQuestion';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { RunHandle, RunResult } from '../core/api';
@@ -19,6 +19,7 @@ import { sampleDescription } from '../scripted';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
+  build-pipeline audit "<what to audit>" [--cwd DIR] [--yes] [--offline]
   build-pipeline resume RUN_ID [--cwd DIR] [--yes] [--offline]
   build-pipeline status [RUN_ID] [--cwd DIR] [--json]
   build-pipeline validate [--cwd DIR]
@@ -47,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (args.command) {
       case 'start':
         return await cmdStart(args);
+      case 'audit':
+        return await cmdAudit(args);
       case 'resume':
         return await cmdResume(args);
       case 'status':
@@ -85,12 +88,23 @@ async function cmdStart(args: ParsedArgs): Promise<number> {
   if (!description) throw new UsageError('start needs a description');
   const mode = await modeForStart(description);
   if (mode === 'audit') {
-    console.error('This reads as an audit request (audit/review/scan/analyze/check). Audit mode is not available yet; describe what to build instead.');
-    return 2;
+    console.log('This reads as an audit request (audit/review/scan/analyze/check): running a read-only audit.');
+    return cmdAudit(args);
   }
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
   const handle = await startRun({ repoRoot: cwdOf(args), description, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, cwdOf(args));
+}
+
+/** A read-only audit of the repository (M15): nothing in the user's tree or branches changes. */
+async function cmdAudit(args: ParsedArgs): Promise<number> {
+  const request = args.positionals.join(' ').trim();
+  if (!request) throw new UsageError('audit needs a description of what to audit');
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the audit with the built-in scripted model (demo).');
+  // An audit has no gate; --yes is accepted so that `start --yes` can hand over to it unchanged.
+  const handle = await startAudit({ repoRoot: cwdOf(args), description: request, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
   return follow(handle, cwdOf(args));
 }
 
@@ -120,6 +134,10 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
     process.removeListener('SIGINT', onSigint);
   }
   console.log(summaryText(result.summary));
+  if (result.status === 'succeeded' && result.state.mode === 'audit') {
+    console.log(`Audit report: ${path.join(result.state.runDir, 'audit-report.md')}`);
+    return 0;
+  }
   if (result.status === 'succeeded') {
     console.log(`Integration branch: ${result.state.integrationBranch}`);
     return 0;
@@ -143,6 +161,7 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
     const out = {
       runId: run.runId,
       runDir: run.runDir,
+      mode: run.mode,
       status: run.status,
       haltReason: run.haltReason,
       integrationBranch: run.integrationBranch,

@@ -29,8 +29,12 @@ export const ConfigSchema = z.object({
       scaffold: ModelTierSchema.default('opus'),
       builder: ModelTierSchema.optional(),
       qc: ModelTierSchema.default('sonnet'),
+      /** Audit mode and Stage 5 (M15, M9): the planner picks the domains; workers and coordinators fan out. */
+      auditPlanner: ModelTierSchema.default('opus'),
+      auditWorker: ModelTierSchema.default('sonnet'),
+      auditCoordinator: ModelTierSchema.default('sonnet'),
     })
-    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet' }),
+    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet' }),
   /** Maximum agents of each tier running at once, across every stage of the run. */
   waveLimits: z
     .object({

@@ -21,6 +21,9 @@ import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { startScriptedModel } from '../scripted';
+import type { Stage } from './stages/context';
+import { AUDIT_STAGES } from './audit/stages';
+import { prepareAuditRun } from './audit/launch';
 import type { ScriptedModelHandle } from '../scripted/types';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
@@ -64,6 +67,12 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   return launch(store, config, opts);
 }
 
+/** A standalone read-only audit (M15): a run of its own, driven like a build run through AUDIT_STAGES. */
+export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
+  const { store, config } = await prepareAuditRun(opts, secretsOf(opts.apiKey));
+  return launch(store, config, opts, AUDIT_STAGES);
+}
+
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
@@ -71,21 +80,23 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
   const store = RunStore.load(paths, secretsOf(opts.apiKey));
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
-  if (!fs.existsSync(paths.integrationWorktree)) {
+  const audit = store.state.mode === 'audit';
+  if (!audit && !fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
   });
-  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline });
+  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline }, audit ? AUDIT_STAGES : STAGES);
 }
 
 function secretsOf(apiKey?: string): string[] {
   return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
-async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions): Promise<RunHandle> {
+/** Drives `stages` of a prepared run (a build run, or a standalone audit). */
+async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, stages: readonly Stage[] = STAGES): Promise<RunHandle> {
   const releaseLock = acquireRunLock(store.paths.runDir);
   const controller = new AbortController();
   let scripted: ScriptedModelHandle | undefined;
@@ -162,7 +173,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
         await ctx.reloadContracts();
       }
-      const stopped = await runStages(ctx, STAGES);
+      const stopped = await runStages(ctx, stages);
       // Stopped by the budget: halted (resumable), not cancelled by anyone.
       const outcome = budgetReached && stopped.status === 'cancelled' ? { status: 'halted' as const, reason: budgetReached } : stopped;
       store.update((s) => {

@@ -21,6 +21,7 @@ function engine(): EngineModule {
 
 export interface EngineApi {
   startRun(opts: StartRunOptions): Promise<RunHandle>;
+  startAudit(opts: StartRunOptions): Promise<RunHandle>;
   resumeRun(opts: ResumeRunOptions): Promise<RunHandle>;
   listRuns(repoRoot: string): Promise<RunState[]>;
   findUnfinishedRun(repoRoot: string): Promise<RunState | undefined>;
@@ -29,6 +30,7 @@ export interface EngineApi {
 export function loadEngine(): EngineApi {
   return {
     startRun: (opts) => engine().startRun(opts),
+    startAudit: (opts) => engine().startAudit(opts),
     resumeRun: (opts) => engine().resumeRun(opts),
     listRuns,
     findUnfinishedRun,

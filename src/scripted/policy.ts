@@ -10,6 +10,9 @@ import { builderTurn } from './roles/builder';
 import type { RoleContext } from './roles/context';
 import { qcTurn } from './roles/qc';
 import { scaffoldTurn } from './roles/scaffold';
+import { auditPlannerTurn } from './roles/audit-planner';
+import { auditWorkerTurn } from './roles/audit-worker';
+import { auditCoordinatorTurn } from './roles/audit-coordinator';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
   switch (ctx.c.card.role) {
@@ -21,6 +24,12 @@ export function scriptedTurn(ctx: RoleContext): ScriptedReply {
       return builderTurn(ctx);
     case 'qc':
       return qcTurn(ctx);
+    case 'audit-planner':
+      return auditPlannerTurn(ctx);
+    case 'audit-worker':
+      return auditWorkerTurn(ctx);
+    case 'audit-coordinator':
+      return auditCoordinatorTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

@@ -17,6 +17,8 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  /** Audit mode: the target domain's (default security) worker 2 fails without a file, worker 3 never writes DONE. */
+  'audit-faults',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -51,7 +53,7 @@ export interface ScriptedModelOptions {
   retryAfterSeconds?: number;
 }
 
-export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'unknown';
+export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'unknown';
 
 export interface TokenTotals {
   input: number;

@@ -57,6 +57,22 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(again.out, /succeeded/);
   });
 
+  it('audit --offline runs the fan-out read-only and status --json lists it with its runDir', () => {
+    const before = snapshotUserTree(repo);
+    const r = cli(['audit', 'security review of everything', '--cwd', repo.root, '--offline']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /worker security-1: done/);
+    assert.match(r.out, /synthesis security: done/);
+    const s = cli(['status', '--cwd', repo.root, '--json']);
+    assert.equal(s.code, 0, s.err);
+    const json = JSON.parse(s.out);
+    assert.equal(json.mode, 'audit');
+    assert.equal(json.status, 'succeeded');
+    assert.ok(fs.existsSync(path.join(json.runDir, 'audit-report.md')));
+    assert.deepEqual(json.stages.map((x: { id: string; status: string }) => `${x.id}:${x.status}`), ['audit-plan:done', 'audit-workers:done', 'audit-synthesis:done', 'audit-report:done']);
+    assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
   it('validate exits 1 and lists the problems of broken contracts', () => {
     const dir = path.join(repo.root, '.orchestration', 'contracts');
     fs.mkdirSync(dir, { recursive: true });
@@ -72,15 +88,22 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(cli(['frobnicate']).code, 2);
     assert.equal(cli(['start', '--cwd', repo.root]).code, 2);
     assert.equal(cli(['start', 'x', '--bogus']).code, 2);
+    assert.equal(cli(['audit', '--cwd', repo.root]).code, 2);
+    const before = snapshotUserTree(repo);
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
-    assert.equal(audit.code, 2);
-    assert.match(audit.err, /audit/i);
+    assert.equal(audit.code, 0, audit.out + audit.err);
+    assert.match(audit.out, /read-only audit/);
+    assert.match(audit.out, /Audit report: .*audit-report\.md/);
+    assert.equal(repo.git('branch', '--list', 'orchestration/*'), '', 'an audit creates no branch');
+    assert.deepEqual(snapshotUserTree(repo), before);
     // Neither build nor audit words, and no terminal to ask on: refuse and name both commands.
+    const runs = () => fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')).length;
+    const runsBefore = runs();
     const unclear = cli(['start', 'A CLI tool with a greeter module.', '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(unclear.code, 2, unclear.out + unclear.err);
     assert.match(unclear.err, /build-pipeline audit "A CLI tool with a greeter module\."/);
     assert.match(unclear.err, /build-pipeline start/);
-    assert.ok(!fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), 'no run was started');
+    assert.equal(runs(), runsBefore, 'no run was started');
   });
 
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {

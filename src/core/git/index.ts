@@ -7,3 +7,4 @@ export * from './commits';
 export * from './merge';
 export * from './userTree';
 export * from './engineOps';
+export * from './throwaway';

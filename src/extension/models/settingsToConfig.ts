@@ -41,6 +41,9 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     architect: tier(s.get('roleTiers.architect')) ?? 'opus',
     scaffold: tier(s.get('roleTiers.scaffold')) ?? 'opus',
     qc: tier(s.get('roleTiers.qc')) ?? 'sonnet',
+    auditPlanner: tier(s.get('roleTiers.auditPlanner')) ?? 'opus',
+    auditWorker: tier(s.get('roleTiers.auditWorker')) ?? 'sonnet',
+    auditCoordinator: tier(s.get('roleTiers.auditCoordinator')) ?? 'sonnet',
   };
   const builder = tier(s.get('roleTiers.builder'));
   if (builder) roleTiers.builder = builder;
