@@ -33,8 +33,10 @@ export const ConfigSchema = z.object({
       auditPlanner: ModelTierSchema.default('opus'),
       auditWorker: ModelTierSchema.default('sonnet'),
       auditCoordinator: ModelTierSchema.default('sonnet'),
+      /** Stage 6: the shipping agent writes release notes, changelog and version bump. */
+      shipper: ModelTierSchema.default('sonnet'),
     })
-    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet' }),
+    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', shipper: 'sonnet' }),
   /** Maximum agents of each tier running at once, across every stage of the run. */
   waveLimits: z
     .object({
@@ -59,6 +61,8 @@ export const ConfigSchema = z.object({
   bashTimeoutMs: z.number().int().min(1000).default(120_000),
   /** Dollars (estimated from tokens, see pricing.ts) after which the run stops, resumable with a higher budget; 0 = none. */
   budgetUsd: z.number().min(0).default(0),
+  /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result). */
+  stopAfter: z.enum(['architect', 'scaffold', 'build', 'assemble', 'ship']).optional(),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });

@@ -178,7 +178,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       const outcome = budgetReached && stopped.status === 'cancelled' ? { status: 'halted' as const, reason: budgetReached } : stopped;
       store.update((s) => {
         s.status = outcome.status;
-        s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? `awaiting approval at the ${outcome.gate} gate` : outcome.reason;
+        s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? (outcome.reason ?? `awaiting approval at the ${outcome.gate} gate`) : outcome.reason;
       });
     } catch (e) {
       store.update((s) => {

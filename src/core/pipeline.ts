@@ -8,28 +8,35 @@ import { architectStage } from './stages/architect';
 import { scaffoldStage } from './stages/scaffold';
 import { buildStage } from './stages/build';
 import { assembleStage } from './stages/assemble';
+import { shipStage } from './stages/ship';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
 
-export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage];
+export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage, shipStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }
   | { status: 'halted'; reason: string }
   | { status: 'cancelled'; reason: string }
-  | { status: 'awaiting-approval'; gate: string };
+  | { status: 'awaiting-approval'; gate: string; reason?: string };
 
 export async function runStages(ctx: PipelineContext, stages: readonly Stage[] = STAGES): Promise<PipelineOutcome> {
   for (const stage of stages) {
     const st = ctx.store.stage(stage.id);
-    if (st.status === 'done' || st.status === 'skipped') continue;
+    if (st.status === 'done' || st.status === 'skipped') {
+      if (stage.id === ctx.config.stopAfter) return skipRest(ctx, stages, stage.id);
+      continue;
+    }
     // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
     let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage);
     for (;;) {
       if (result.status !== 'done') break;
       if (!stage.gateAfter) break;
       const answer = await askGate(ctx, stage);
-      if (answer.decision === 'approve') break;
+      if (answer.decision === 'approve') {
+        if (stage.afterApproval) result = await runAfterApproval(ctx, stage);
+        break;
+      }
       if (answer.decision === 'later') {
         setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate`);
         return { status: 'awaiting-approval', gate: stage.gateAfter.id };
@@ -45,10 +52,33 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
       return { status: 'halted', reason: `${stage.title}: ${result.reason}` };
     }
-    if (result.status === 'awaiting-approval') return { status: 'awaiting-approval', gate: result.gate };
+    if (result.status === 'awaiting-approval') {
+      ctx.store.update((st) => (st.waitingGate = result.gate));
+      if (result.reason) setStage(ctx, stage.id, 'waiting', result.reason);
+      return { status: 'awaiting-approval', gate: result.gate, reason: result.reason };
+    }
     setStage(ctx, stage.id, 'done', result.detail);
+    if (stage.id === ctx.config.stopAfter) return skipRest(ctx, stages, stage.id);
   }
   return { status: 'succeeded' };
+}
+
+/** `stopAfter`: the run ends successfully here; the stages after it are marked skipped. */
+function skipRest(ctx: PipelineContext, stages: readonly Stage[], last: string): PipelineOutcome {
+  const later = stages.slice(stages.findIndex((s) => s.id === last) + 1);
+  ctx.store.update((s) => {
+    for (const st of s.stages) if (later.some((l) => l.id === st.id) && st.status === 'pending') st.status = 'skipped';
+  });
+  return { status: 'succeeded' };
+}
+
+async function runAfterApproval(ctx: PipelineContext, stage: Stage): Promise<StageResult> {
+  try {
+    return await stage.afterApproval!(ctx);
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') };
+    return { status: 'halted', reason: (e as Error).message };
+  }
 }
 
 async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string): Promise<StageResult> {

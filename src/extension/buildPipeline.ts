@@ -9,6 +9,7 @@ import { ApiKeyStore } from './apiKey';
 import { registerCommands, type CommandTable } from './commands';
 import { GIT_SCHEME, GitContentProvider } from './diff/gitContentProvider';
 import { reviewModuleDiff } from './diff/moduleDiff';
+import { reviewIntegrationDiff } from './diff/integrationDiff';
 import type { EngineApi } from './engineBinding';
 import { GatePrompter } from './gates';
 import { repoRoot } from './git/gitCli';
@@ -33,7 +34,7 @@ const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', '
 
 export class BuildPipeline extends Disposable {
   private readonly log = this._register(vscode.window.createOutputChannel('Build Pipeline', { log: true }));
-  private readonly gates = this._register(new GatePrompter());
+  private readonly gates = this._register(new GatePrompter(() => this.reviewShipChanges()));
   private readonly keys: ApiKeyStore;
   private readonly folders: WorktreeFolders;
   private readonly controller: RunController;
@@ -281,6 +282,11 @@ export class BuildPipeline extends Disposable {
     if (!target) return;
     const fresh = this.controller.runState ?? state;
     await reviewModuleDiff(fresh.repoRoot, fresh, target.name);
+  }
+
+  private async reviewShipChanges(): Promise<void> {
+    const state = this.requireRun();
+    await reviewIntegrationDiff(state.repoRoot, state);
   }
 
   private requireRun(): RunState {

@@ -17,12 +17,18 @@ const APPROVE = 'Approve';
 const CHANGES = 'Request Changes';
 const REJECT = 'Reject';
 const OPEN = 'Open Architecture';
+/** Ship gate only: the multi-file diff of the integration branch against the base. */
+const REVIEW = 'Review Changes';
 
 export class GatePrompter extends Disposable {
   private pending: PendingGate | undefined;
   private readonly changed = this._register(new Emitter<GateRequest | undefined>());
   /** Fires with the waiting request, or undefined once it is answered. */
   readonly onDidChange = this.changed.event;
+
+  constructor(private readonly reviewChanges: (request: GateRequest) => Promise<void> = async () => undefined) {
+    super();
+  }
 
   readonly handler: GateHandler = (request, signal) =>
     new Promise<GateAnswer>((resolve) => {
@@ -65,7 +71,8 @@ export class GatePrompter extends Disposable {
         { label: `$(check) ${APPROVE}`, choice: APPROVE, detail: 'Continue the pipeline.' },
         { label: `$(comment) ${CHANGES}…`, choice: CHANGES, detail: 'Rerun the stage with your feedback.' },
         { label: `$(close) ${REJECT}…`, choice: REJECT, detail: 'Stop the run here.' },
-        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${OPEN}`, choice: OPEN, detail: entry.request.openPath }] : []),
+        ...(entry.request.gate === 'ship' ? [{ label: `$(diff-multiple) ${REVIEW}`, choice: REVIEW, detail: 'Every file the run changed, against the base branch.' }] : []),
+        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${entry.request.gate === 'ship' ? 'Open Ship Summary' : OPEN}`, choice: OPEN, detail: entry.request.openPath }] : []),
       ],
       { title: entry.request.title, placeHolder: entry.request.summary.split('\n')[0] ?? '', ignoreFocusOut: true },
     );
@@ -73,7 +80,7 @@ export class GatePrompter extends Disposable {
   }
 
   private async notify(entry: PendingGate): Promise<void> {
-    const actions = entry.request.openPath ? [APPROVE, CHANGES, REJECT, OPEN] : [APPROVE, CHANGES, REJECT];
+    const actions = entry.request.gate === 'ship' ? [APPROVE, CHANGES, REJECT, REVIEW] : entry.request.openPath ? [APPROVE, CHANGES, REJECT, OPEN] : [APPROVE, CHANGES, REJECT];
     const choice = await vscode.window.showInformationMessage(entry.request.title, { modal: false, detail: entry.request.summary }, ...actions);
     if (this.pending !== entry) return; // answered elsewhere meanwhile
     if (choice) await this.act(entry, choice);
@@ -102,6 +109,9 @@ export class GatePrompter extends Disposable {
         if (reason === undefined) return this.renotify(entry);
         return entry.resolve(reason.trim() ? { decision: 'reject', reason: reason.trim() } : { decision: 'reject' });
       }
+      case REVIEW:
+        await this.reviewChanges(entry.request).catch((e: unknown) => void vscode.window.showErrorMessage(`Build Pipeline: ${e instanceof Error ? e.message : String(e)}`));
+        return this.renotify(entry);
       case OPEN:
         if (entry.request.openPath) {
           await vscode.window.showTextDocument(vscode.Uri.file(entry.request.openPath), { preview: true });

@@ -13,6 +13,7 @@ import { scaffoldTurn } from './roles/scaffold';
 import { auditPlannerTurn } from './roles/audit-planner';
 import { auditWorkerTurn } from './roles/audit-worker';
 import { auditCoordinatorTurn } from './roles/audit-coordinator';
+import { shipperTurn } from './roles/shipper';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
   switch (ctx.c.card.role) {
@@ -30,6 +31,8 @@ export function scriptedTurn(ctx: RoleContext): ScriptedReply {
       return auditWorkerTurn(ctx);
     case 'audit-coordinator':
       return auditCoordinatorTurn(ctx);
+    case 'shipper':
+      return shipperTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

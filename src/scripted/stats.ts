@@ -7,7 +7,7 @@ import type { AgentRole, InjectedFault, ScriptedModelStats } from './types';
 
 export class ScriptedStats {
   private requests = 0;
-  private readonly byRole: Record<AgentRole, number> = { architect: 0, scaffold: 0, builder: 0, qc: 0, 'audit-planner': 0, 'audit-worker': 0, 'audit-coordinator': 0, unknown: 0 };
+  private readonly byRole: Record<AgentRole, number> = { architect: 0, scaffold: 0, builder: 0, qc: 0, 'audit-planner': 0, 'audit-worker': 0, 'audit-coordinator': 0, shipper: 0, unknown: 0 };
   private readonly faults: Record<InjectedFault, number> = { '429': 0, '500': 0, '529': 0, cut: 0 };
   private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 

@@ -53,7 +53,7 @@ export interface ScriptedModelOptions {
   retryAfterSeconds?: number;
 }
 
-export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'unknown';
+export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'shipper' | 'unknown';
 
 export interface TokenTotals {
   input: number;

@@ -31,6 +31,7 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
       ['scaffold', 'done'],
       ['build', 'done'],
       ['assemble', 'done'],
+      ['ship', 'skipped'],
     ]);
   });
 

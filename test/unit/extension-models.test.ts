@@ -159,7 +159,7 @@ describe('extension helpers', () => {
     };
     const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
     assert.deepEqual(config.tierModels, { opus: 'o', sonnet: 's', haiku: 'h' });
-    assert.deepEqual(config.roleTiers, { architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', builder: 'haiku' });
+    assert.deepEqual(config.roleTiers, { architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', shipper: 'sonnet', builder: 'haiku' });
     assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 8, haiku: 12 });
     assert.equal(config.budgetUsd, undefined, '0 means no budget');
     assert.equal(config.moduleTestCommand, 'npm test -- {module}');

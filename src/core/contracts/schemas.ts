@@ -197,6 +197,8 @@ export const RunStateSchema = z.object({
   costUsd: z.number().nonnegative().default(0),
   /** Tokens per agent (`architect-1`, `builder-greeter-0`, `qc-greeter-1`, ...). */
   agentUsage: z.record(z.string(), UsageSchema).default({}),
+  /** Set once the ship merge landed: where, as which commit, and what the base's head was before. */
+  shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
   merges: z
     .array(
       z.object({

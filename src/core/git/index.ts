@@ -8,3 +8,4 @@ export * from './merge';
 export * from './userTree';
 export * from './engineOps';
 export * from './throwaway';
+export * from './shipMerge';

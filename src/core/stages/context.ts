@@ -35,7 +35,8 @@ export interface PipelineContext {
 export type StageResult =
   | { status: 'done'; detail?: string }
   | { status: 'halted'; reason: string }
-  | { status: 'awaiting-approval'; gate: GateId };
+  /** `reason` says why the run waits again at a gate it already passed (a dirty tree at the ship merge). */
+  | { status: 'awaiting-approval'; gate: GateId; reason?: string };
 
 export interface Stage {
   id: string;
@@ -46,6 +47,8 @@ export interface Stage {
     id: GateId;
     describe(ctx: PipelineContext): { title: string; summary: string; counts?: { modules: number; adrs: number; lockedDecisions: number }; openPath?: string };
   };
+  /** Runs once the gate is approved (the ship merge); may send the run back to the gate. */
+  afterApproval?(ctx: PipelineContext): Promise<StageResult>;
 }
 
 export const ENGINE_AUTHOR = { name: 'build-pipeline', email: 'engine@build-pipeline.invalid' };

@@ -15,7 +15,7 @@ import type { PipelineContext } from './context';
 
 export interface RoleAgentSpec {
   agentId: string;
-  role: 'architect' | 'scaffold' | 'builder' | 'qc';
+  role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'shipper';
   stage: string;
   tier: ModelTier;
   module?: string;

@@ -44,6 +44,7 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     auditPlanner: tier(s.get('roleTiers.auditPlanner')) ?? 'opus',
     auditWorker: tier(s.get('roleTiers.auditWorker')) ?? 'sonnet',
     auditCoordinator: tier(s.get('roleTiers.auditCoordinator')) ?? 'sonnet',
+    shipper: tier(s.get('roleTiers.shipper')) ?? 'sonnet',
   };
   const builder = tier(s.get('roleTiers.builder'));
   if (builder) roleTiers.builder = builder;
