@@ -27,7 +27,8 @@ const builds = [
     banner: { js: 'globalThis.__buildPipelineLoadStart = performance.now();' },
     footer: { js: 'globalThis.__buildPipelineLoadEnd = performance.now();' },
   },
-  { ...common, entryPoints: ['src/core/engine.ts'], outfile: 'dist/engine.js' },
+  // The engine plus the scripted model the extension injects for the offline demo (src/core never imports it).
+  { ...common, entryPoints: ['src/extension/engineBundle.ts'], outfile: 'dist/engine.js' },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],

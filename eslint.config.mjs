@@ -10,12 +10,21 @@ export default tseslint.config(
     },
   },
   {
-    // The engine must run headless (CLI, CI): no runtime dependency on the VS Code API.
+    // The engine must run headless (CLI, CI): no runtime dependency on the VS Code API. Nor on the
+    // scripted model, a test double: the CLI and the extension inject it as the offline model.
     files: ['src/core/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'src/core must not import vscode at runtime', allowTypeImports: true }] },
+        {
+          paths: [{ name: 'vscode', message: 'src/core must not import vscode at runtime', allowTypeImports: true }],
+          patterns: [
+            {
+              group: ['**/scripted', '**/scripted/**'],
+              message: 'src/core must not import src/scripted (a test double): take the offline model as an injected dependency',
+            },
+          ],
+        },
       ],
       'no-restricted-imports': 'off',
     },

@@ -26,15 +26,20 @@ as_root() {
 
 # 1. System packages: chromium (the browser playwright-core drives) and libkrb5-dev (code-server's
 #    kerberos module links against it). Only touch apt when something is missing.
+#    A fresh machine may also lack what node-gyp needs to rebuild VS Code's native modules.
 missing=()
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v make >/dev/null || missing+=(make)
+command -v g++ >/dev/null || missing+=(g++)
+command -v python3 >/dev/null || missing+=(python3)
+command -v git >/dev/null || missing+=(git)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   as_root apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}" >&2
 else
-  say "system packages present (libkrb5-dev, chromium)"
+  say "system packages present (libkrb5-dev, chromium, make, g++, python3, git)"
 fi
 
 # 2. Node 24: VS Code 1.139's server runs on it, and its native modules must be built against its headers.

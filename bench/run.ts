@@ -12,7 +12,7 @@ import { startRun } from '../src/core/engine';
 import { defaultConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/events';
 import type { RunState } from '../src/core/contracts/schemas';
-import { syntheticDescription } from '../src/scripted';
+import { startScriptedModel, syntheticDescription } from '../src/scripted';
 import type { SyntheticShape } from '../src/scripted/types';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
@@ -89,7 +89,7 @@ async function runCase(modules: number, shape: SyntheticShape): Promise<Figures>
     repoRoot: repo,
     description: syntheticDescription(modules, shape),
     offline: true,
-    scriptedModel: { latencyMs: LATENCY_MS },
+    offlineModel: () => startScriptedModel({ latencyMs: LATENCY_MS }),
     gate: async () => ({ decision: 'approve' }),
     approver: 'bench',
   });

@@ -4,10 +4,8 @@ import type { GateAnswer, GateHandler } from '../core/api';
 
 export function cliGate(yes: boolean): GateHandler {
   return async (req, signal) => {
-    if (yes) {
-      console.log(`⏸ ${req.title} — approved (--yes)`);
-      return { decision: 'approve' };
-    }
+    // The decision is rendered as the gate's one line (render.ts), so --yes prints nothing here.
+    if (yes) return { decision: 'approve' };
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
     try {

@@ -1,18 +1,22 @@
 /**
- * `build-pipeline`: the headless front end of the engine. Exit codes: 0 success, 1 halted or
- * cancelled, 2 usage error, 3 awaiting approval.
+ * `build-pipeline`: the headless front end of the engine. Exit codes: 0 success; 1 halted,
+ * cancelled or an error in the world (no such folder, repository or run; a run already active);
+ * 2 only for a mistake in the command line itself; 3 awaiting approval.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args';
-import { eventLine, summaryText } from './render';
+import { eventRenderer, summaryText } from './render';
+import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
 import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
+import { PreflightError } from '../core/preflight';
+import { cacheShareByRole, costBreakdown } from '../core/run/report';
 import { modeForStart } from './modeQuestion';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
-import type { RunHandle, RunResult } from '../core/api';
+import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
@@ -27,7 +31,9 @@ const USAGE = `Usage:
   build-pipeline demo [--dir DIR]
 
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
-Exit codes: 0 success, 1 halted or cancelled, 2 usage error, 3 awaiting approval.`;
+Exit codes: 0 success; 1 halted, cancelled or an error (no such folder or repository,
+no such run, a run already active); 2 usage error (unknown command or option, a missing or
+malformed argument); 3 awaiting approval.`;
 
 const FLAGS = {
   cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool',
@@ -65,6 +71,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
+    // A refused key or an unavailable model is a setting to change: a usage error, reported before anything was created.
+    if (PreflightError.is(e, 'apiKey') || PreflightError.is(e, 'model')) {
+      console.error(`build-pipeline: ${e.message}`);
+      return 2;
+    }
     console.error(`build-pipeline: ${(e as Error).message}`);
     return 1;
   }
@@ -79,6 +90,9 @@ function cwdOf(args: ParsedArgs): string {
   return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
 }
 
+/** The offline demo's model, injected into the engine: the built-in scripted model, one per run. */
+const offlineModel: OfflineModelStarter = () => startScriptedModel({});
+
 function offlineOf(args: ParsedArgs): boolean {
   return args.flags.has('offline') || !process.env.ANTHROPIC_API_KEY;
 }
@@ -86,6 +100,7 @@ function offlineOf(args: ParsedArgs): boolean {
 async function cmdStart(args: ParsedArgs): Promise<number> {
   const description = args.positionals.join(' ').trim();
   if (!description) throw new UsageError('start needs a description');
+  const repoRoot = requireRepoDir(cwdOf(args));
   const mode = await modeForStart(description);
   if (mode === 'audit') {
     console.log('This reads as an audit request (audit/review/scan/analyze/check): running a read-only audit.');
@@ -93,33 +108,40 @@ async function cmdStart(args: ParsedArgs): Promise<number> {
   }
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
-  const handle = await startRun({ repoRoot: cwdOf(args), description, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
-  return follow(handle, cwdOf(args));
+  const handle = await startRun({ repoRoot, description, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, repoRoot);
 }
 
 /** A read-only audit of the repository (M15): nothing in the user's tree or branches changes. */
 async function cmdAudit(args: ParsedArgs): Promise<number> {
   const request = args.positionals.join(' ').trim();
   if (!request) throw new UsageError('audit needs a description of what to audit');
+  const repoRoot = requireRepoDir(cwdOf(args));
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the audit with the built-in scripted model (demo).');
   // An audit has no gate; --yes is accepted so that `start --yes` can hand over to it unchanged.
-  const handle = await startAudit({ repoRoot: cwdOf(args), description: request, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
-  return follow(handle, cwdOf(args));
+  const handle = await startAudit({ repoRoot, description: request, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, repoRoot);
 }
 
 async function cmdResume(args: ParsedArgs): Promise<number> {
   const runId = args.positionals[0];
   if (!runId) throw new UsageError('resume needs a RUN_ID (see `build-pipeline status`)');
-  const previous = (await listRuns(cwdOf(args))).find((r) => r.runId === runId);
+  requireAtMost(args.positionals, 1, 'resume');
+  requireRunIdShape(runId);
+  const repoRoot = requireRepoDir(cwdOf(args));
+  const previous = (await listRuns(repoRoot)).find((r) => r.runId === runId);
+  // A well-formed id that names no run is an error (1), not a usage mistake.
+  if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${JSON.stringify(repoRoot)}\`)`);
   const offline = args.flags.has('offline') || (previous?.offline ?? false) || !process.env.ANTHROPIC_API_KEY;
-  const handle = await resumeRun({ repoRoot: cwdOf(args), runId, offline, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
-  return follow(handle, cwdOf(args));
+  const handle = await resumeRun({ repoRoot, runId, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, repoRoot);
 }
 
 async function follow(handle: RunHandle, cwd: string): Promise<number> {
+  const render = eventRenderer();
   handle.onEvent((e) => {
-    const line = eventLine(e);
+    const line = render(e);
     if (line) console.log(line);
   });
   const onSigint = () => {
@@ -150,8 +172,10 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
 }
 
 async function cmdStatus(args: ParsedArgs): Promise<number> {
-  const runs = await listRuns(cwdOf(args));
+  requireAtMost(args.positionals, 1, 'status');
   const runId = args.positionals[0];
+  if (runId) requireRunIdShape(runId);
+  const runs = await listRuns(requireRepoDir(cwdOf(args)));
   const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
   if (!run) {
     console.error(runId ? `no run ${runId}` : 'no runs in this repository');
@@ -171,6 +195,9 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
       merges: run.merges,
       usage: run.usage,
       agentUsage: run.agentUsage,
+      costUsd: run.costUsd,
+      cost: costBreakdown(run),
+      cacheShareByRole: cacheShareByRole(run),
     };
     console.log(JSON.stringify(out, null, 2));
     return 0;
@@ -182,6 +209,7 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
 }
 
 async function cmdValidate(args: ParsedArgs): Promise<number> {
+  requireAtMost(args.positionals, 0, 'validate');
   const dir = path.join(cwdOf(args), '.orchestration', 'contracts');
   const result = await validateContracts(dir);
   if (result.ok) {
@@ -193,6 +221,7 @@ async function cmdValidate(args: ParsedArgs): Promise<number> {
 }
 
 async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
+  requireAtMost(args.positionals, 0, 'scripted-model');
   const scenario = strFlag(args, 'scenario');
   if (scenario && !(SCENARIOS as readonly string[]).includes(scenario)) throw new UsageError(`unknown scenario ${scenario} (${SCENARIOS.join(', ')})`);
   const handle = await startScriptedModel({ port: intFlag(args, 'port') ?? 0, latencyMs: intFlag(args, 'latency-ms') ?? 0, scenario: scenario as Scenario | undefined });
@@ -208,7 +237,9 @@ async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
 
 /** `npm run demo`: the sample project in a fresh repository, offline, gates approved. */
 async function cmdDemo(args: ParsedArgs): Promise<number> {
-  const dir = strFlag(args, 'dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-demo-'));
+  requireAtMost(args.positionals, 0, 'demo');
+  const dir = path.resolve(strFlag(args, 'dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-demo-')));
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`--dir ${dir} is not a directory`);
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, '.git'))) {
     const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
@@ -218,7 +249,7 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
     git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'initial commit');
   }
   console.log(`Demo repository: ${dir}`);
-  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, gate: cliGate(true), approver: '--yes' });
+  const handle = await startRun({ repoRoot: dir, description: sampleDescription, offline: true, offlineModel, gate: cliGate(true), approver: '--yes' });
   const code = await follow(handle, dir);
   if (code === 0) {
     console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && node --test`);

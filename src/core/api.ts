@@ -2,10 +2,9 @@
  * The engine's public surface, shared by the CLI and the VS Code adapter. Everything a front end
  * needs goes through here: start or resume a run, watch its events, answer its gates, read state.
  */
-import type { PipelineConfig } from './config';
+import type { ConfigOverrides } from './config';
 import type { RunState, RunStatus } from './contracts/schemas';
 import type { Event, PipelineEvent } from './events';
-import type { ScriptedModelOptions } from '../scripted/types';
 
 export type GateId = 'blueprint' | 'ship';
 
@@ -33,17 +32,30 @@ export type GateHandler = (request: GateRequest, signal: AbortSignal) => Promise
 /** What starting and resuming have in common: where, how to reach the model, who answers gates. */
 export interface RunOptionsBase {
   repoRoot: string;
-  config?: Partial<PipelineConfig>;
+  /** Overrides of `.build-pipeline.json`, entry by entry (see ConfigOverrides). */
+  config?: ConfigOverrides;
   /** Overrides ANTHROPIC_API_KEY from the environment (the extension passes its SecretStorage key). */
   apiKey?: string;
   gate: GateHandler;
   /** Who answers gates, recorded with each decision ("cli", "vscode", "--yes"). */
   approver?: string;
-  /** Offline only: what the built-in scripted model plays (scenario, project, latency, faults). */
-  scriptedModel?: ScriptedModelOptions;
+  /**
+   * Offline only: starts the stand-in for the Messages API that the run talks to (the CLI and the
+   * extension pass the built-in scripted model; tests pass it with a scenario). The engine does not
+   * know the scripted model, so an offline run without this (and without `baseURL`) fails clearly.
+   */
+  offlineModel?: OfflineModelStarter;
   /** Talk to this Messages API endpoint instead of the default (an already running scripted model, a proxy). */
   baseURL?: string;
 }
+
+/** A running Messages API endpoint the engine may close when the run ends. */
+export interface OfflineModel {
+  url: string;
+  close(): Promise<void>;
+}
+
+export type OfflineModelStarter = () => Promise<OfflineModel>;
 
 export interface StartRunOptions extends RunOptionsBase {
   description: string;
@@ -65,8 +77,10 @@ export interface RunSummary {
   merges: number;
   retries: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
-  /** Estimated from the tokens (src/core/pricing.ts). */
+  /** Estimated from the tokens at the API's prices (src/core/pricing.ts); offline nothing is charged. */
   costUsd: number;
+  /** Played by an offline stand-in (the scripted model): the cost is what the real API would have charged. */
+  offline: boolean;
   /** Share of graded modules whose first QC verdict was PASS (null before any was graded). */
   firstAttemptPassRate: number | null;
   wallMs: number;

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { ModelTierSchema } from './contracts/schemas';
+import { ModelTierSchema, type ModelTier } from './contracts/schemas';
 
-export const ROLES = ['architect', 'scaffold', 'builder', 'qc'] as const;
+export const ROLES = ['architect', 'scaffold', 'builder', 'qc', 'audit-planner', 'audit-worker', 'audit-coordinator', 'shipper'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Newest model id of each tier in the SDK's `Model` list (resources/messages/messages.d.ts). */
@@ -17,6 +17,30 @@ export const DEFAULT_TIER_MODELS = {
   sonnet: 'claude-sonnet-5-5',
   haiku: 'claude-haiku-5-5',
 } as const;
+
+export const AgentLimitsSchema = z.object({
+  maxTokens: z.number().int().min(256).max(256_000).optional(),
+  maxTurns: z.number().int().min(1).max(2000).optional(),
+  /** Extended thinking budget in tokens (at least 1024, below maxTokens); 0 turns thinking off. */
+  thinkingBudget: z.number().int().min(0).max(256_000).optional(),
+});
+export type AgentLimits = Required<z.infer<typeof AgentLimitsSchema>>;
+
+/**
+ * Defaults per role: the architect writes long contract files in one reply and plans with thinking;
+ * a builder reads, writes, tests and fixes for well over 60 turns; QC reads and runs tests.
+ */
+export const ROLE_LIMIT_DEFAULTS: Record<Role, AgentLimits> = {
+  architect: { maxTokens: 32_000, maxTurns: 80, thinkingBudget: 8_000 },
+  scaffold: { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
+  builder: { maxTokens: 16_000, maxTurns: 150, thinkingBudget: 0 },
+  qc: { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
+  // Audit roles read and report; a worker's file and a synthesis are short, a plan is JSON.
+  'audit-planner': { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
+  'audit-worker': { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
+  'audit-coordinator': { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
+  shipper: { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
+};
 
 export const ConfigSchema = z.object({
   tierModels: z
@@ -56,17 +80,51 @@ export const ConfigSchema = z.object({
   turnRetries: z.number().int().min(0).max(20).default(4),
   retryBaseDelayMs: z.number().int().min(0).default(1000),
   sdkMaxRetries: z.number().int().min(0).max(10).default(2),
-  maxTokens: z.number().int().min(256).default(16_000),
-  maxAgentTurns: z.number().int().min(1).default(60),
+  /** Old global keys, still honoured: every role's max_tokens and turn limit unless `roleLimits`/`tierLimits` say otherwise. */
+  maxTokens: z.number().int().min(256).optional(),
+  maxAgentTurns: z.number().int().min(1).optional(),
+  /** Per role: max_tokens, turn limit, thinking budget (0 = off). Wins over `tierLimits`, which wins over the old global keys. */
+  roleLimits: z
+    .object({
+      architect: AgentLimitsSchema.optional(),
+      scaffold: AgentLimitsSchema.optional(),
+      builder: AgentLimitsSchema.optional(),
+      qc: AgentLimitsSchema.optional(),
+      'audit-planner': AgentLimitsSchema.optional(),
+      'audit-worker': AgentLimitsSchema.optional(),
+      'audit-coordinator': AgentLimitsSchema.optional(),
+      shipper: AgentLimitsSchema.optional(),
+    })
+    .default({}),
+  /** Per model tier, for roles without their own `roleLimits` entry. */
+  tierLimits: z.object({ opus: AgentLimitsSchema.optional(), sonnet: AgentLimitsSchema.optional(), haiku: AgentLimitsSchema.optional() }).default({}),
+  /** Context window in tokens; default: what the Models API reports for each model at preflight, else 200000. */
+  contextWindowTokens: z.number().int().min(4096).optional(),
+  /** Longest tool result fed back to a model, in characters; the rest is cut with a note saying how to read it in pieces. */
+  toolResultMaxChars: z.number().int().min(1000).default(40_000),
+  /** Share of the context window at which an agent's old tool results are cleared. */
+  contextClearAtShare: z.number().min(0.1).max(0.95).default(0.5),
+  /** Skip the Models API check of every configured model before a run (for endpoints that have no Models API). */
+  skipPreflight: z.boolean().default(false),
   bashTimeoutMs: z.number().int().min(1000).default(120_000),
   /** Dollars (estimated from tokens, see pricing.ts) after which the run stops, resumable with a higher budget; 0 = none. */
   budgetUsd: z.number().min(0).default(0),
   /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result). */
-  stopAfter: z.enum(['architect', 'scaffold', 'build', 'assemble', 'ship']).optional(),
+  stopAfter: z.enum(['architect', 'scaffold', 'build', 'assemble', 'harden', 'ship']).optional(),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });
 export type PipelineConfig = z.infer<typeof ConfigSchema>;
+
+/**
+ * What a front end may override: any setting, and inside the per-tier and per-role tables only the
+ * entries it names (a VS Code setting for the QC tier keeps the file's architect tier).
+ */
+export type ConfigOverrides = Omit<Partial<PipelineConfig>, 'tierModels' | 'roleTiers' | 'waveLimits'> & {
+  tierModels?: Partial<PipelineConfig['tierModels']>;
+  roleTiers?: Partial<PipelineConfig['roleTiers']>;
+  waveLimits?: Partial<PipelineConfig['waveLimits']>;
+};
 
 export const CONFIG_FILE = '.build-pipeline.json';
 
@@ -75,7 +133,7 @@ export function defaultConfig(): PipelineConfig {
 }
 
 /** Reads `.build-pipeline.json` from the repository root, if present, and validates it. */
-export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+export function loadConfig(repoRoot: string, overrides: ConfigOverrides = {}): PipelineConfig {
   const file = path.join(repoRoot, CONFIG_FILE);
   let fromFile: unknown = {};
   if (fs.existsSync(file)) {
@@ -85,10 +143,38 @@ export function loadConfig(repoRoot: string, overrides: Partial<PipelineConfig> 
       throw new Error(`${CONFIG_FILE}: not valid JSON (${(e as Error).message})`);
     }
   }
-  const parsed = ConfigSchema.safeParse({ ...(fromFile as object), ...overrides });
+  const parsed = ConfigSchema.safeParse(mergeOverrides(fromFile, overrides));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${CONFIG_FILE} is invalid:\n  ${problems.join('\n  ')}`);
   }
   return parsed.data;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Overrides win entry by entry, one level deep; an override left undefined keeps the file's value. */
+function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown {
+  if (!isPlainObject(fromFile)) return fromFile; // the schema says what is wrong with it
+  const out: Record<string, unknown> = { ...fromFile };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const base = out[key];
+    out[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
+  }
+  return out;
+}
+
+/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
+export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
+  const byRole = config.roleLimits[role] ?? {};
+  const byTier = config.tierLimits[tier] ?? {};
+  const d = ROLE_LIMIT_DEFAULTS[role];
+  return {
+    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
+    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
+    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
+  };
 }

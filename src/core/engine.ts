@@ -1,11 +1,12 @@
 /**
  * Starting and resuming runs: the one entry point the CLI and the VS Code extension share.
  * It prepares the run directory, the integration branch and worktree, the model client (the real
- * API, or the built-in scripted model offline) and then walks the stage list.
+ * API, or offline the stand-in the caller injects) and then walks the stage list. The engine never
+ * imports the scripted model: it is a test double and a demo, and the front ends provide it.
  */
 import * as fs from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
+import type { OfflineModel, ResumeRunOptions, RunHandle, RunOptionsBase, RunResult, RunSummary, StartRunOptions } from './api';
 import { loadConfig, type PipelineConfig } from './config';
 import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
@@ -20,20 +21,22 @@ import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
-import { startScriptedModel } from '../scripted';
+import { preflight } from './preflight';
 import type { Stage } from './stages/context';
 import { AUDIT_STAGES } from './audit/stages';
 import { prepareAuditRun } from './audit/launch';
-import type { ScriptedModelHandle } from '../scripted/types';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
+  assertModelReachable(opts, opts.offline);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
   const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
   if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  // Preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
+  const model = await connectChecked(config, opts, opts.offline);
   const runId = newRunId();
   const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
   createRunDir(paths);
@@ -57,20 +60,36 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     gates: [],
     usage: emptyUsage(),
     agentUsage: {},
+    agentCostUsd: {},
+    roleUsage: {},
     costUsd: 0,
     merges: [],
   };
   const store = new RunStore(paths, state, secretsOf(opts.apiKey));
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
-  await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
-  return launch(store, config, opts);
+  try {
+    await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
+  return launch(store, config, opts, model);
 }
 
 /** A standalone read-only audit (M15): a run of its own, driven like a build run through AUDIT_STAGES. */
 export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
-  const { store, config } = await prepareAuditRun(opts, secretsOf(opts.apiKey));
-  return launch(store, config, opts, AUDIT_STAGES);
+  assertModelReachable(opts, opts.offline);
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  const model = await connectChecked(config, opts, opts.offline);
+  try {
+    const { store } = await prepareAuditRun(opts, secretsOf(opts.apiKey));
+    return launch(store, config, opts, model, AUDIT_STAGES);
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
 }
 
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
@@ -84,11 +103,52 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!audit && !fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
+  const offline = opts.offline ?? store.state.offline;
+  assertModelReachable(opts, offline);
+  const model = await connectChecked(config, opts, offline);
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
   });
-  return launch(store, config, { ...opts, offline: opts.offline ?? store.state.offline }, audit ? AUDIT_STAGES : STAGES);
+  return launch(store, config, { ...opts, offline }, model, audit ? AUDIT_STAGES : STAGES);
+}
+
+/** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
+function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
+  if (offline && !opts.offlineModel && !opts.baseURL) {
+    throw new Error(
+      'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
+    );
+  }
+}
+
+/** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
+interface ModelConnection {
+  client: Anthropic;
+  contextWindows: Record<string, number>;
+  close(): Promise<void>;
+}
+
+async function connectChecked(config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, offline: boolean): Promise<ModelConnection> {
+  let offlineModel: OfflineModel | undefined;
+  let baseURL = opts.baseURL;
+  if (offline && !baseURL && opts.offlineModel) {
+    offlineModel = await opts.offlineModel();
+    baseURL = offlineModel.url;
+  }
+  const client = new Anthropic({
+    apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
+    ...(baseURL ? { baseURL } : {}),
+    maxRetries: config.sdkMaxRetries,
+  });
+  const close = async () => void (await offlineModel?.close());
+  try {
+    const { contextWindows } = config.skipPreflight ? { contextWindows: {} } : await preflight(client, config);
+    return { client, contextWindows, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 function secretsOf(apiKey?: string): string[] {
@@ -96,26 +156,23 @@ function secretsOf(apiKey?: string): string[] {
 }
 
 /** Drives `stages` of a prepared run (a build run, or a standalone audit). */
-async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, stages: readonly Stage[] = STAGES): Promise<RunHandle> {
-  const releaseLock = acquireRunLock(store.paths.runDir);
-  const controller = new AbortController();
-  let scripted: ScriptedModelHandle | undefined;
-  let baseURL = opts.baseURL;
-  const offline = opts.offline ?? false;
-  if (offline && !baseURL) {
-    try {
-      scripted = await startScriptedModel(opts.scriptedModel ?? {});
-    } catch (e) {
-      releaseLock();
-      throw e;
-    }
-    baseURL = scripted.url;
+async function launch(
+  store: RunStore,
+  config: PipelineConfig,
+  opts: StartRunOptions | ResumeRunOptions,
+  model: ModelConnection,
+  stages: readonly Stage[] = STAGES,
+): Promise<RunHandle> {
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireRunLock(store.paths.runDir);
+  } catch (e) {
+    await model.close();
+    throw e;
   }
-  const client = new Anthropic({
-    apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
-    ...(baseURL ? { baseURL } : {}),
-    maxRetries: config.sdkMaxRetries,
-  });
+  const controller = new AbortController();
+  const offline = opts.offline ?? false;
+  const client = model.client;
   const limiter = new TierLimiter(config.waveLimits);
   let contracts: LoadedContracts | undefined;
   const started = Date.now();
@@ -129,7 +186,16 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       // Saved with the next state update; stage and module totals are added by the stages themselves.
       addUsage(store.state.usage, e.usage);
       addUsage((store.state.agentUsage[e.agentId] ??= emptyUsage()), e.usage);
-      store.state.costUsd += estimateUsd(e.usage, agentModels.get(e.agentId));
+      addUsage(((store.state.roleUsage ??= {})[e.role] ??= emptyUsage()), e.usage);
+      // Dollars per agent, module and stage live in the run state, so they survive a reload or a resume.
+      const usd = estimateUsd(e.usage, agentModels.get(e.agentId));
+      store.state.costUsd += usd;
+      const agentCost = (store.state.agentCostUsd ??= {});
+      agentCost[e.agentId] = (agentCost[e.agentId] ?? 0) + usd;
+      const mod = e.module ? store.state.modules.find((m) => m.name === e.module) : undefined;
+      if (mod) mod.costUsd = (mod.costUsd ?? 0) + usd;
+      const stage = store.state.stages.find((st) => st.id === e.stage);
+      if (stage) stage.costUsd = (stage.costUsd ?? 0) + usd;
       if (config.budgetUsd > 0 && store.state.costUsd >= config.budgetUsd && !controller.signal.aborted) {
         budgetReached =
           `budget of $${config.budgetUsd.toFixed(2)} reached ($${store.state.costUsd.toFixed(4)} spent, estimated); ` +
@@ -161,6 +227,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
       signal: controller.signal,
       turnRetries: config.turnRetries,
       retryBaseDelayMs: config.retryBaseDelayMs,
+      contextWindowOf: (id) => config.contextWindowTokens ?? model.contextWindows[id],
     }),
     modelFor: (tier) => config.tierModels[tier],
   };
@@ -186,7 +253,7 @@ async function launch(store: RunStore, config: PipelineConfig, opts: StartRunOpt
         s.haltReason = (e as Error).message;
       });
     } finally {
-      await scripted?.close();
+      await model.close();
       releaseLock();
     }
     writeRunReport(store.state);
@@ -214,6 +281,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     retries,
     tokens: { input: state.usage.input, output: state.usage.output, cacheRead: state.usage.cacheRead, cacheWrite: state.usage.cacheWrite },
     costUsd: state.costUsd,
+    offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
   };

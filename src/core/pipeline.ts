@@ -8,11 +8,12 @@ import { architectStage } from './stages/architect';
 import { scaffoldStage } from './stages/scaffold';
 import { buildStage } from './stages/build';
 import { assembleStage } from './stages/assemble';
+import { hardenStage } from './stages/harden';
 import { shipStage } from './stages/ship';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
 
-export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage, shipStage];
+export const STAGES: readonly Stage[] = [architectStage, scaffoldStage, buildStage, assembleStage, hardenStage, shipStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }

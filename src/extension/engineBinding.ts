@@ -3,11 +3,11 @@
  * layer receives an `EngineApi`, so the controller can be driven by a fake in tests and nothing but
  * this file changes if the engine's module layout does.
  */
-import type { ResumeRunOptions, RunHandle, StartRunOptions } from '../core/api';
+import type { ResumeRunOptions, RunHandle, RunOptionsBase, StartRunOptions } from '../core/api';
 import type { RunState } from '../core/contracts/schemas';
 import { findUnfinishedRun, listRuns } from '../core/run/runs';
 
-type EngineModule = typeof import('../core/engine');
+type EngineModule = typeof import('./engineBundle');
 let engineModule: EngineModule | undefined;
 
 /**
@@ -29,10 +29,15 @@ export interface EngineApi {
 
 export function loadEngine(): EngineApi {
   return {
-    startRun: (opts) => engine().startRun(opts),
-    startAudit: (opts) => engine().startAudit(opts),
-    resumeRun: (opts) => engine().resumeRun(opts),
+    startRun: (opts) => engine().startRun(withOfflineModel(opts)),
+    startAudit: (opts) => engine().startAudit(withOfflineModel(opts)),
+    resumeRun: (opts) => engine().resumeRun(withOfflineModel(opts)),
     listRuns,
     findUnfinishedRun,
   };
+}
+
+/** The offline demo's model: the built-in scripted model, started per run (used only when the run is offline). */
+function withOfflineModel<T extends RunOptionsBase>(opts: T): T {
+  return opts.offlineModel ? opts : { ...opts, offlineModel: () => engine().startScriptedModel({}) };
 }

@@ -7,7 +7,7 @@ import type { RunHandle, RunOptionsBase, RunResult } from '../core/api';
 import type { EngineApi } from './engineBinding';
 import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
-import { formatUsd, titleCase } from './models/format';
+import { costLabel, costSentence, titleCase } from './models/format';
 import { settingsToConfig } from './models/settingsToConfig';
 import type { ModelAccess } from './startFlow';
 
@@ -22,8 +22,8 @@ export class RunLauncher {
   ) {}
 
   async start(repoRoot: string, description: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline });
-    this.follow(handle, access.offline);
+    const handle = await this.preflighted(this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline }));
+    if (handle) this.follow(handle, access.offline);
   }
 
   /** A read-only audit of the repository (M15); its report opens in a panel when it is done. */
@@ -33,8 +33,28 @@ export class RunLauncher {
   }
 
   async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.resumeRun({ ...this.runOptions(repoRoot, access), runId, offline: access.offline });
-    this.follow(handle, access.offline);
+    const handle = await this.preflighted(this.engine.resumeRun({ ...this.runOptions(repoRoot, access), runId, offline: access.offline }));
+    if (handle) this.follow(handle, access.offline);
+  }
+
+  /**
+   * A refused key or an unavailable model (the engine's preflight, before anything is created) is
+   * shown as an error naming the setting to change, with a button that opens it. Matched by name so
+   * this light bundle does not load the engine's error classes (and the SDK with them).
+   */
+  private async preflighted(started: Promise<RunHandle>): Promise<RunHandle | undefined> {
+    try {
+      return await started;
+    } catch (e) {
+      const err = e as Error & { reason?: string; setting?: { vscode?: string } };
+      if (err?.name !== 'PreflightError' || (err.reason !== 'apiKey' && err.reason !== 'model')) throw e;
+      this.log.error(err.message);
+      const action = err.reason === 'apiKey' ? 'Set API Key' : 'Open Settings';
+      const choice = await vscode.window.showErrorMessage(`Build Pipeline: ${err.message}`, action);
+      if (choice === 'Set API Key') await vscode.commands.executeCommand('buildPipeline.setApiKey');
+      if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', err.setting?.vscode?.split(',')[0]?.trim() ?? 'buildPipeline');
+      return undefined;
+    }
   }
 
   /** What starting and resuming share: the settings as engine config, the key, the gate handler. */
@@ -42,7 +62,8 @@ export class RunLauncher {
     return {
       repoRoot,
       apiKey: access.apiKey,
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline')),
+      // Scoped to the repository's folder, so folder settings count as set too.
+      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot))),
       gate: this.gates.handler,
       approver: 'vscode',
     };
@@ -69,7 +90,7 @@ export class RunLauncher {
         const report = () => {
           const stage = handle.state().stages.find((s) => s.status === 'running' || s.status === 'waiting');
           const gate = this.gates.waiting ? `waiting at the ${this.gates.waiting.gate} gate` : '';
-          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ≈${formatUsd(this.controller.costUsd)}`;
+          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ${costLabel(this.controller.costUsd, offline)}`;
           if (message !== last) progress.report({ message: (last = message) });
         };
         const sub = this.controller.onDidChange(report);
@@ -81,7 +102,7 @@ export class RunLauncher {
       },
     );
     done.then(
-      (result) => this.announce(result),
+      (result) => this.announce(result, offline),
       (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         this.log.error(`Run ${handle.runId} failed: ${message}`);
@@ -90,10 +111,10 @@ export class RunLauncher {
     );
   }
 
-  private announce(result: RunResult): void {
+  private announce(result: RunResult, offline: boolean): void {
     const s = result.summary;
     const merged = s.modules.filter((m) => m.status === 'merged').length;
-    const cost = `≈${formatUsd(this.controller.costUsd)}`;
+    const cost = costSentence(this.controller.costUsd, offline);
     if (result.status === 'succeeded' && result.state.mode === 'audit') {
       const { runDir, repoRoot } = result.state;
       void vscode.window.showInformationMessage(`Build Pipeline audit finished (${cost}).`, 'Open Report').then((c) => c && this.openAuditReport(runDir, repoRoot));

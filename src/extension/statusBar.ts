@@ -1,6 +1,6 @@
 /** The status bar item (SPEC U7): current stage, live cost, and a waiting gate; clicking it shows the log. */
 import * as vscode from 'vscode';
-import { formatUsd, titleCase } from './models/format';
+import { costLabel, formatUsd, titleCase } from './models/format';
 import { Disposable } from './lifecycle';
 
 export interface StatusSnapshot {
@@ -27,17 +27,20 @@ export class RunStatusBar extends Disposable {
       return;
     }
     const demo = s.offline ? ' (demo)' : '';
-    const cost = `≈${formatUsd(s.costUsd)}`;
+    const cost = costLabel(s.costUsd, s.offline);
+    const costNote = s.offline
+      ? ` Offline demo: the scripted model charges nothing; ${formatUsd(s.costUsd)} is what the same tokens would cost on the API.`
+      : ' Cost is an estimate from token usage.';
     if (s.gate) {
       this.item.text = `$(bell-dot) Build Pipeline${demo}: ${titleCase(s.gate)} gate · ${cost}`;
       this.item.command = 'buildPipeline.approveGate';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-      this.item.tooltip = 'A gate is waiting for your decision. Click to decide.';
+      this.item.tooltip = `A gate is waiting for your decision. Click to decide.${costNote}`;
     } else {
       this.item.text = `$(sync~spin) Build Pipeline${demo}: ${s.stage ? titleCase(s.stage) : 'starting'} · ${cost}`;
       this.item.command = 'buildPipeline.showLog';
       this.item.backgroundColor = undefined;
-      this.item.tooltip = 'Build Pipeline is running. Click to show the log. Cost is an estimate from token usage.';
+      this.item.tooltip = `Build Pipeline is running. Click to show the log.${costNote}`;
     }
     this.item.show();
   }

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 
 export type ApiErrorType =
   | 'invalid_request_error'
+  | 'authentication_error'
   | 'not_found_error'
   | 'request_too_large'
   | 'rate_limit_error'
@@ -15,6 +16,7 @@ export type ApiErrorType =
 
 const STATUS_OF: Record<ApiErrorType, number> = {
   invalid_request_error: 400,
+  authentication_error: 401,
   not_found_error: 404,
   request_too_large: 413,
   rate_limit_error: 429,

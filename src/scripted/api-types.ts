@@ -16,10 +16,16 @@ export interface WireToolUseBlock {
   input: Record<string, unknown>;
 }
 
-/** A block of the reply the scripted model produces. */
-export type ReplyBlock = WireTextBlock | WireToolUseBlock;
+export interface WireThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
 
-export type StopReason = 'end_turn' | 'tool_use';
+/** A block of the reply the scripted model produces. */
+export type ReplyBlock = WireTextBlock | WireToolUseBlock | WireThinkingBlock;
+
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'pause_turn' | 'refusal';
 
 export interface ScriptedReply {
   blocks: ReplyBlock[];
@@ -34,6 +40,8 @@ export interface MessagesRequest {
   system: unknown;
   tools: unknown[];
   messages: WireMessage[];
+  /** `{type: "enabled", budget_tokens}` turns extended thinking on. */
+  thinking?: unknown;
 }
 
 export interface WireMessage {

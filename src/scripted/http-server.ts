@@ -1,8 +1,10 @@
 /**
  * The scripted model as a loopback HTTP server speaking the Messages API, so the real SDK (retries,
  * SSE parsing, typed errors, tool runner) is what the engine's tests and the offline demo exercise.
- * Routes: POST /v1/messages (JSON or SSE) and POST /v1/messages/count_tokens; anything else is the
- * API's 404. Each request is answered from its own content only (the model is stateless); the only
+ * Routes: POST /v1/messages (JSON or SSE), POST /v1/messages/count_tokens, GET /v1/models and
+ * GET /v1/models/{id} (the Models API, which the engine's preflight asks); anything else is the
+ * API's 404. In strict mode (the default) requests that break the API's rules get the API's errors
+ * (strict.ts). Each request is answered from its own content only (the model is stateless); the only
  * state here is the prompt cache, the fault plan and the statistics.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,6 +20,10 @@ import { sendCutReply, sendJsonReply, sendStreamReply } from './reply-writer';
 import { BodyError, checkMessagesRequest, parseJsonBody, readBody } from './request-body';
 import { SCENARIOS, type ScriptedModelHandle, type ScriptedModelOptions } from './types';
 import { ScriptedStats } from './stats';
+import { DEFAULT_CONTEXT_WINDOW, DEFAULT_KNOWN_MODELS, modelCatalog } from './models';
+import { applyReplyFault, ReplyFaultPlanner } from './reply-faults';
+import { checkStrictRules, StrictRuleError } from './strict';
+import { thinkingBudget, ThinkingSigner } from './thinking';
 
 const HOST = '127.0.0.1';
 const DEFAULT_MIN_CACHE_TOKENS = 1024;
@@ -40,6 +46,10 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   const stats = new ScriptedStats();
   const pendingDelays = new Set<NodeJS.Timeout>();
   const retryAfter = String(opts.retryAfterSeconds ?? 0);
+  const strict = opts.strict ?? true;
+  const models = modelCatalog(opts.models ?? DEFAULT_KNOWN_MODELS, opts.contextWindowTokens ?? DEFAULT_CONTEXT_WINDOW);
+  const signer = new ThinkingSigner();
+  const replyFaults = new ReplyFaultPlanner(opts.replyFaults);
 
   const delay = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -52,8 +62,19 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     });
 
   async function messages(req: MessagesRequest, res: http.ServerResponse, requestId: string): Promise<void> {
+    opts.onRequest?.(req);
     const c = readConversation(req);
     stats.request(c.card.role);
+    measure(req);
+    if (strict) {
+      try {
+        checkStrictRules(req, { models, signer });
+      } catch (e) {
+        if (!(e instanceof StrictRuleError)) throw e;
+        stats.reject(e.message);
+        return sendApiError(res, requestId, e.type, e.message);
+      }
+    }
     await delay(opts.latencyMs ?? 0);
     const fault = faults.next();
     if (fault !== 'ok') stats.fault(fault);
@@ -67,6 +88,14 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     } catch (e) {
       // A bug in the script, not an API condition: say so, and tell the SDK not to retry it.
       return sendApiError(res, requestId, 'api_error', `scripted model failed: ${(e as Error).stack ?? String(e)}`, { 'x-should-retry': 'false' });
+    }
+    const early = replyFaults.take(c, req.messages.filter((m) => m.role === 'assistant').length);
+    if (early) {
+      stats.replyFault(early);
+      reply = applyReplyFault(early, reply);
+    }
+    if (thinkingBudget(req.thinking) !== undefined) {
+      reply = { ...reply, blocks: [signer.block(`Next step for this ${c.card.role} turn: ${reply.stopReason === 'tool_use' ? 'use the tools listed' : 'answer'}.`), ...reply.blocks] };
     }
     const usage = cache.account(req);
     const message: WireMessageReply = {
@@ -92,9 +121,38 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     else sendJsonReply(res, requestId, message);
   }
 
+  /** Records the request's size figures (largest tool result, estimated tokens, newest results). */
+  function measure(req: MessagesRequest): void {
+    let largest = 0;
+    let newest = 0;
+    req.messages.forEach((m, i) => {
+      if (!Array.isArray(m.content)) return;
+      for (const b of m.content) {
+        if (b['type'] !== 'tool_result') continue;
+        const content = b['content'];
+        const chars = typeof content === 'string' ? content.length : Array.isArray(content) ? JSON.stringify(content).length : 0;
+        largest = Math.max(largest, chars);
+        if (i === req.messages.length - 1) newest += chars;
+      }
+    });
+    stats.sized(largest, estimateTokens(promptSegments(req).reduce((n, seg) => n + seg.text.length, 0)), newest);
+  }
+
   async function route(httpReq: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = 'req_scripted_' + randomBytes(12).toString('hex');
     const path = new URL(httpReq.url ?? '/', `http://${HOST}`).pathname.replace(/\/+$/, '');
+    if (opts.apiKey !== undefined && httpReq.headers['x-api-key'] !== opts.apiKey) {
+      httpReq.resume();
+      return sendApiError(res, requestId, 'authentication_error', 'invalid x-api-key');
+    }
+    if (httpReq.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+      httpReq.resume();
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      if (path !== '/v1/models' && !models.has(id)) return sendApiError(res, requestId, 'not_found_error', `model: ${id}`);
+      const payload = JSON.stringify(path === '/v1/models' ? models.list() : models.info(id));
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+      return void res.end(payload);
+    }
     const known = path === '/v1/messages' || path === '/v1/messages/count_tokens';
     if (!known || httpReq.method !== 'POST') {
       httpReq.resume();

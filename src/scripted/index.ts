@@ -21,6 +21,7 @@ export {
   type FaultKind,
   type InjectedFault,
   type ProjectChoice,
+  type ReceivedRequest,
   type Scenario,
   type ScriptedModelHandle,
   type ScriptedModelOptions,

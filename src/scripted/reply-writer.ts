@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ReplyBlock, WireMessageReply, WireUsage } from './api-types';
+import { PARTIAL_JSON, type CutToolUse } from './reply-faults';
 
 const JSON_CHUNK = 48;
 const TEXT_CHUNK = 32;
@@ -75,13 +76,25 @@ function blockEvents(block: ReplyBlock, index: number): string[] {
       sseEvent('content_block_stop', { type: 'content_block_stop', index }),
     ];
   }
+  if (block.type === 'thinking') {
+    return [
+      sseEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+      ...chunkText(block.thinking, TEXT_CHUNK).map((thinking) =>
+        sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } }),
+      ),
+      sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } }),
+      sseEvent('content_block_stop', { type: 'content_block_stop', index }),
+    ];
+  }
+  // A call cut at max_tokens streams only the JSON it had produced, then its block stops.
+  const json = (block as CutToolUse)[PARTIAL_JSON] ?? JSON.stringify(block.input);
   return [
     sseEvent('content_block_start', {
       type: 'content_block_start',
       index,
       content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
     }),
-    ...chunkText(JSON.stringify(block.input), JSON_CHUNK).map((partial_json) =>
+    ...(json === '' ? [] : chunkText(json, JSON_CHUNK)).map((partial_json) =>
       sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } }),
     ),
     sseEvent('content_block_stop', { type: 'content_block_stop', index }),

@@ -70,5 +70,6 @@ export function checkMessagesRequest(body: unknown, needsMaxTokens = true): Mess
     system: o['system'],
     tools: (o['tools'] as unknown[] | undefined) ?? [],
     messages: o['messages'].map(checkMessage),
+    ...(o['thinking'] !== undefined ? { thinking: o['thinking'] } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * faults) and the handle a test or the offline demo gets back. The scripted model stands in for the
  * Anthropic API so that no test and no demo ever reaches the real service.
  */
+import type { MessagesRequest } from './api-types';
 
 /** Ways the scripted agents misbehave, each exercising one engine path (see scenarios in README-like docs of index.ts). */
 export const SCENARIOS = [
@@ -19,12 +20,35 @@ export const SCENARIOS = [
   'integration-red',
   /** Audit mode: the target domain's (default security) worker 2 fails without a file, worker 3 never writes DONE. */
   'audit-faults',
+  /** Harden (Stage 5): security-1 reports a CRITICAL in the target module (default greeter). */
+  'harden-critical',
+  /** Harden: a MAJOR in the target module, a MINOR in another file, a MAJOR in a file no module owns; nothing else. */
+  'harden-findings',
+  // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
+  'qc-major-always',
+  // The scaffold never writes the target module's folder: conformance fails in every round.
+  'scaffold-nonconforming',
+  'huge-read',
+  'endless',
+  'long-history',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What happens to one request: served normally, answered with an API error, or cut mid-reply. */
 export type FaultKind = 'ok' | '429' | '500' | '529' | 'cut';
 export type InjectedFault = Exclude<FaultKind, 'ok'>;
+
+/** How a reply can end early (see reply-faults.ts). */
+export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal';
+
+export interface ReplyFault {
+  kind: ReplyFaultKind;
+  /** Only requests of this role (from the task card); any role when absent. */
+  role?: AgentRole;
+  module?: string;
+  /** Assistant messages already in the request: 0 is the agent's first reply. Default 0. */
+  turn?: number;
+}
 
 export type SyntheticShape = 'chain' | 'diamond' | 'wide';
 
@@ -49,11 +73,32 @@ export interface ScriptedModelOptions {
   minCacheTokens?: number;
   /** Lifetime of a cache entry, refreshed on every hit; the API's ephemeral cache lives 5 minutes. */
   cacheTtlMs?: number;
+  /** Replies ending early: cut at max_tokens inside a tool call, pause_turn, refusal. Each is used once. */
+  replyFaults?: ReplyFault[];
+  /**
+   * Strict mode (default on): the real API's request rules are enforced and broken ones answered
+   * with the API's 400/404 errors. Turn off only to probe what a lenient server would let through.
+   */
+  strict?: boolean;
+  /** Models served (GET /v1/models, and the only ids /v1/messages accepts in strict mode). */
+  models?: string[];
+  /** When set, requests must carry this key in `x-api-key`; any other gets 401 authentication_error, as the API answers. */
+  apiKey?: string;
+  /** Context window of every model, in (estimated) tokens; strict mode refuses longer prompts. Default 200000. */
+  contextWindowTokens?: number;
   /** Value of the `retry-after` header (seconds, fractions allowed) on 429 and 529 replies. Default 0. */
   retryAfterSeconds?: number;
+  /**
+   * Sees every well-formed Messages request as it arrived, before it is answered: lets a test prove
+   * what an agent was told (a fix-cycle builder's findings) from what actually went over the wire.
+   */
+  onRequest?: (request: ReceivedRequest) => void;
 }
 
 export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'shipper' | 'unknown';
+/** What `onRequest` is given: the request body as the SDK sent it, after the server's own checks. */
+export type ReceivedRequest = MessagesRequest;
+
 
 export interface TokenTotals {
   input: number;
@@ -69,6 +114,17 @@ export interface ScriptedModelStats {
   faults: Record<InjectedFault, number>;
   /** Usage reported on the replies that were delivered in full (or started, for cut streams). */
   tokens: TokenTotals;
+  /** Requests refused by strict mode, with the first refusal's message (for a test's failure output). */
+  rejected: number;
+  firstRejection?: string;
+  /** Reply faults served, by kind. */
+  replyFaults: Record<ReplyFaultKind, number>;
+  /** Longest tool_result text (characters) any request carried: shows whether results are capped. */
+  largestToolResultChars: number;
+  /** Largest request, in estimated tokens: shows whether a conversation stayed within the window. */
+  peakRequestTokens: number;
+  /** Characters of tool results the builder role received over all its requests' newest turns. */
+  toolResultCharsServed: number;
 }
 
 export interface ScriptedModelHandle {

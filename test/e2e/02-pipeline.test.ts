@@ -127,6 +127,8 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     }
     assert.ok(finished, 'no "Build Pipeline finished" notification');
     await wb.screenshot('finished');
+    // Offline, the closing message says the dollars are what the API would charge, not what was charged.
+    assert.match(await wb.toast(/Build Pipeline finished/).first().innerText(), /estimated cost at API prices: (\$\d+\.\d\d|<\$0\.01) \(the scripted model charged nothing\)/);
     assert.match(await wb.page.locator('.pane-header', { hasText: /Stages/i }).first().innerText(), /demo \(scripted model\).*succeeded/s);
     const modules = await wb.treeRows('Modules');
     assert.ok(modules.filter((r) => /merged/.test(r)).length >= 2, modules.join('\n'));

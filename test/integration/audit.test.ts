@@ -8,7 +8,7 @@ import { readAuditState } from '../../src/core/audit/state';
 import { readJournal } from '../../src/core/run/journal';
 import type { PipelineEvent } from '../../src/core/events';
 import type { ScriptedModelOptions } from '../../src/scripted/types';
-import { approveAll, FAST_CONFIG, makeRepo, read, type TestRepo } from './harness';
+import { approveAll, FAST_CONFIG, makeRepo, read, scriptedModel, type TestRepo } from './harness';
 
 const REQUEST = 'Audit the code for security and performance problems';
 
@@ -42,7 +42,7 @@ export function fingerprint(repo: TestRepo): Record<string, string> {
 }
 
 async function audit(repo: TestRepo, scripted: ScriptedModelOptions, onEvent?: (e: PipelineEvent, cancel: () => void) => void) {
-  const handle = await startAudit({ repoRoot: repo.root, description: REQUEST, offline: true, scriptedModel: scripted, gate: approveAll, approver: 'test', config: FAST_CONFIG });
+  const handle = await startAudit({ repoRoot: repo.root, description: REQUEST, offline: true, offlineModel: scriptedModel(scripted), gate: approveAll, approver: 'test', config: FAST_CONFIG });
   const events: PipelineEvent[] = [];
   handle.onEvent((e) => {
     events.push(e);
@@ -100,7 +100,7 @@ describe('audit mode (scripted model, real SDK, real git)', function () {
     assert.match(report, new RegExp(`received \\*\\*${bytes} bytes\\*\\*`));
     // The unfinished worker's own findings exist in its file but never reached the structured results.
     assert.deepEqual(state.workers.find((w) => w.id === 'security-3')!.findings, []);
-    assert.ok(!fs.existsSync(path.join(runDir, 'worktrees')) || fs.readdirSync(path.join(runDir, 'worktrees')).length === 0, 'throwaway trees removed');
+    assert.deepEqual(fs.readdirSync(path.join(runDir, 'worktrees', '.audit')), [], 'throwaway trees removed');
   });
 
   it('a killed audit resumes without rerunning finished workers and ends with the same findings', async () => {
@@ -114,7 +114,7 @@ describe('audit mode (scripted model, real SDK, real git)', function () {
     const finished = readAuditState(path.join(runDir, 'audit.json')).workers.filter((w) => w.status === 'done').map((w) => w.id);
     assert.ok(finished.length >= 2 && finished.length < 9, `finished before the kill: ${finished.join(', ')}`);
 
-    const handle = await resumeRun({ repoRoot: repo.root, runId: first.result.state.runId, offline: true, gate: approveAll, approver: 'test', config: FAST_CONFIG });
+    const handle = await resumeRun({ repoRoot: repo.root, runId: first.result.state.runId, offline: true, offlineModel: scriptedModel(), gate: approveAll, approver: 'test', config: FAST_CONFIG });
     const resumed = await handle.done;
     assert.equal(resumed.status, 'succeeded', resumed.state.haltReason ?? '');
     const journal = readJournal(path.join(runDir, 'journal.jsonl'));

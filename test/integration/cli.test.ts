@@ -34,15 +34,24 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(r.out, /greeter: QC PASS/);
     assert.match(r.out, /Run \d{8}-\d{6}-[0-9a-f]{8}: awaiting-approval/);
     assert.match(r.out, /Tokens: \d+ in, \d+ out, \d+ cache read, \d+ cache write/);
+    // Offline, the dollar figure says it is what the real API would have charged.
+    assert.match(r.out, /^Estimated cost at API prices: \$\d+\.\d\d \(the scripted model charged nothing\)$/m);
+    // A gate is one line: what it is about, and who decided what.
+    const gateLines = r.out.split('\n').filter((l) => /blueprint|Blueprint ready/i.test(l));
+    assert.deepEqual(gateLines.map((l) => l.replace(/\d+/g, 'N')), ['⏸ gate blueprint: Blueprint ready: N modules, N ADRs, N locked decisions — approved by --yes']);
+    assert.match(r.out, /^⏸ gate ship: Ship ready: merge orchestration\/.* into main\? .* — approved by --yes$/m);
 
     const s = cli(['status', '--cwd', repo.root, '--json']);
     assert.equal(s.code, 0, s.err);
     const json = JSON.parse(s.out);
     assert.match(json.runId, /^\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.ok(fs.existsSync(json.runDir));
-    assert.deepEqual(json.stages.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done', 'waiting']);
+    assert.deepEqual(json.stages.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done', 'done', 'waiting']);
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
-    assert.ok(json.usage.input > 0);
+    assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);
+    // Cost per agent, module and stage and the cache share per role are in the stored state.
+    assert.ok(json.costUsd > 0 && json.cost.byStage.build > 0 && json.cost.byModule.greeter > 0 && json.cost.byAgent['architect-1'] > 0, JSON.stringify(json.cost));
+    for (const role of ['architect', 'scaffold', 'builder', 'qc']) assert.ok(json.cacheShareByRole[role] > 0 && json.cacheShareByRole[role] <= 1, `${role}: ${json.cacheShareByRole[role]}`);
 
     const v = cli(['validate', '--cwd', path.join(json.runDir, 'worktrees', 'integration')]);
     assert.equal(v.code, 0, v.out + v.err);
@@ -52,6 +61,8 @@ describe('CLI (dist/cli.js as a real process)', function () {
   it('without a TTY and without --yes it stops at the gate with exit 3 and says how to approve; resume --yes finishes', () => {
     const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline']);
     assert.equal(r.code, 3, r.out + r.err);
+    assert.equal(r.out.split('\n').filter((l) => l.includes('gate blueprint')).length, 1, r.out);
+    assert.match(r.out, /^⏸ gate blueprint: Blueprint ready: .* — waiting for approval$/m);
     const m = /build-pipeline resume (\S+) --cwd .* --yes/.exec(r.out);
     assert.ok(m, r.out);
     const again = cli(['resume', m![1]!, '--cwd', repo.root, '--yes']);
@@ -91,6 +102,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(cli(['frobnicate']).code, 2);
     assert.equal(cli(['start', '--cwd', repo.root]).code, 2);
     assert.equal(cli(['start', 'x', '--bogus']).code, 2);
+    // A RUN_ID of the wrong shape and an extra operand are mistakes in the command line itself.
+    for (const args of [['resume', '../../etc', '--cwd', repo.root], ['status', 'nope', '--cwd', repo.root], ['resume', '20260101-120000-0123abcd', 'extra', '--cwd', repo.root], ['validate', 'extra']]) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, /Usage:/);
+    }
     assert.equal(cli(['audit', '--cwd', repo.root]).code, 2);
     const before = snapshotUserTree(repo);
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
@@ -107,6 +124,14 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.match(unclear.err, /build-pipeline audit "A CLI tool with a greeter module\."/);
     assert.match(unclear.err, /build-pipeline start/);
     assert.equal(runs(), runsBefore, 'no run was started');
+  });
+
+  it('a model the API does not serve exits 2 before anything is created, naming the setting', () => {
+    fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ tierModels: { opus: 'claude-opus-nope', sonnet: 'claude-sonnet-5-5', haiku: 'claude-haiku-5-5' } }));
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /model "claude-opus-nope" is not available to this API key \(404 from the Models API\); change tierModels\.opus in \.build-pipeline\.json/);
+    assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
   });
 
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {
@@ -147,5 +172,36 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const formatterBuilds = journal.filter((e) => e.type === 'agent-started' && e.agentId?.startsWith('builder-formatter'));
     assert.equal(formatterBuilds.length, 1, 'formatter built once across the crash');
     assert.deepEqual(snapshotUserTree(repo), before);
+  });
+
+  it('errors in the world exit 1 without the usage text: no such folder, no repository, no such run, a run already active', () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(repo.root), 'bp-not-a-repo-'));
+    try {
+      const cases: [string[], RegExp][] = [
+        [['start', 'Build a greeter.', '--cwd', path.join(outside, 'missing'), '--offline'], /no such directory/],
+        [['start', 'Build a greeter.', '--cwd', outside, '--offline'], /is not inside a git working tree/],
+        [['status', '--cwd', outside], /is not inside a git working tree/],
+        [['resume', '20260101-120000-0123abcd', '--cwd', repo.root], /no run 20260101-120000-0123abcd in /],
+        [['status', '20260101-120000-0123abcd', '--cwd', repo.root], /no run 20260101-120000-0123abcd/],
+      ];
+      for (const [args, message] of cases) {
+        const r = cli(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
+        assert.match(r.err, message);
+        assert.doesNotMatch(r.err, /Usage:/);
+      }
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    // A run waiting at its gate, whose lock is held by a live process (this test's): resume and start refuse with 1.
+    const waiting = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline']);
+    assert.equal(waiting.code, 3, waiting.out + waiting.err);
+    const runId = /build-pipeline resume (\S+)/.exec(waiting.out)![1]!;
+    fs.writeFileSync(path.join(repo.root, '.git', 'build-pipeline', 'runs', runId, 'lock'), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+    for (const args of [['resume', runId, '--cwd', repo.root, '--yes'], ['start', 'Build a greeter.', '--cwd', repo.root, '--offline', '--yes']]) {
+      const r = cli(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, new RegExp(`run ${runId} is already being driven by process ${process.pid}`));
+    }
   });
 });

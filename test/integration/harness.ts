@@ -7,11 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startRun, resumeRun } from '../../src/core/engine';
-import type { GateAnswer, GateHandler, GateRequest, RunResult } from '../../src/core/api';
+import type { GateAnswer, GateHandler, GateRequest, OfflineModelStarter, RunResult } from '../../src/core/api';
 import type { PipelineConfig } from '../../src/core/config';
 import type { PipelineEvent } from '../../src/core/events';
 import type { ScriptedModelOptions } from '../../src/scripted/types';
-import { sampleDescription } from '../../src/scripted';
+import { sampleDescription, startScriptedModel } from '../../src/scripted';
 
 /** The checkout this test runs from (works from out/test/... and from a bundled out/one/... alike). */
 export function projectRoot(): string {
@@ -81,8 +81,14 @@ export function scriptedGate(answers: GateAnswer[]): GateHandler & { requests: G
   return handler;
 }
 
+/** The engine's offline model, injected the way the CLI and the extension do: the scripted model playing `options`. */
+export function scriptedModel(options: ScriptedModelOptions = {}): OfflineModelStarter {
+  return () => startScriptedModel(options);
+}
+
 /** Runs end after assembly unless a test asks for harden and ship (`{ ...FAST_CONFIG, stopAfter: undefined }`). */
 export const FAST_CONFIG: Partial<PipelineConfig> = { retryBaseDelayMs: 5, testTimeoutMs: 60_000, stopAfter: 'assemble' };
+
 
 export interface RunOutcome {
   result: RunResult;
@@ -97,7 +103,7 @@ export async function runPipeline(
     repoRoot: repo.root,
     description: opts.description ?? sampleDescription,
     offline: true,
-    scriptedModel: opts.scenario ?? {},
+    offlineModel: scriptedModel(opts.scenario),
     gate: opts.gate ?? approveAll,
     approver: 'test',
     config: { ...FAST_CONFIG, ...opts.config },
@@ -110,7 +116,7 @@ export async function runPipeline(
 }
 
 export async function resumePipeline(repo: TestRepo, runId: string, gate: GateHandler = approveAll, scenario: ScriptedModelOptions = {}, config: Partial<PipelineConfig> = FAST_CONFIG): Promise<RunOutcome> {
-  const handle = await resumeRun({ repoRoot: repo.root, runId, offline: true, scriptedModel: scenario, gate, approver: 'test', config });
+  const handle = await resumeRun({ repoRoot: repo.root, runId, offline: true, offlineModel: scriptedModel(scenario), gate, approver: 'test', config });
   const events: PipelineEvent[] = [];
   handle.onEvent((e) => events.push(e));
   const result = await handle.done;

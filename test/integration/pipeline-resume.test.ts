@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
+import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, scriptedModel, snapshotUserTree, type TestRepo } from './harness';
 import { resumeRun, startRun } from '../../src/core/engine';
 import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
@@ -32,7 +32,7 @@ describe('pipeline gates, resume and cancellation', function () {
       repoRoot: repo.root,
       description: sampleDescription,
       offline: true,
-      scriptedModel: { latencyMs: 30 },
+      offlineModel: scriptedModel({ latencyMs: 30 }),
       gate: approveAll,
       config: FAST_CONFIG,
     });
@@ -64,13 +64,13 @@ describe('one active run per repository', function () {
   it('refuses a second start while a run is being driven, and allows it once that run stopped', async () => {
     const repo = makeRepo();
     try {
-      const first = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
+      const first = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, offlineModel: scriptedModel(), gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
       await assert.rejects(
-        startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: approveAll, config: FAST_CONFIG }),
+        startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, offlineModel: scriptedModel(), gate: approveAll, config: FAST_CONFIG }),
         (e: Error) => e.name === 'RunLockedError' && new RegExp(`run ${first.runId} is already being driven by process ${process.pid}`).test(e.message),
       );
       assert.equal((await first.done).status, 'awaiting-approval');
-      const second = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
+      const second = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, offlineModel: scriptedModel(), gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
       assert.equal((await second.done).status, 'awaiting-approval');
     } finally {
       repo.cleanup();
@@ -91,7 +91,7 @@ describe('budget', function () {
     assert.ok(first.result.state.costUsd >= 0.02);
     const spent = first.result.state.costUsd;
 
-    const handle = await resumeRun({ repoRoot: repo.root, runId: first.result.state.runId, offline: true, gate: approveAll, config: { ...FAST_CONFIG, budgetUsd: 100 } });
+    const handle = await resumeRun({ repoRoot: repo.root, runId: first.result.state.runId, offline: true, offlineModel: scriptedModel(), gate: approveAll, config: { ...FAST_CONFIG, budgetUsd: 100 } });
     const second = await handle.done;
     assert.equal(second.status, 'succeeded', second.state.haltReason ?? '');
     assert.ok(second.state.costUsd > spent, 'spending carries across the resume');

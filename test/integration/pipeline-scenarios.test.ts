@@ -4,7 +4,28 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { makeRepo, runPipeline, snapshotUserTree, read, scriptedGate, type TestRepo } from './harness';
 import { readJournal } from '../../src/core/run/journal';
-import { syntheticDescription } from '../../src/scripted';
+import { syntheticDescription, type ReceivedRequest } from '../../src/scripted';
+import type { QcVerdict } from '../../src/core/contracts/schemas';
+
+/** The text of a request's first user message: where the engine puts an agent's task card and task. */
+function firstUserText(req: ReceivedRequest): string {
+  const content = req.messages[0]?.content ?? '';
+  return typeof content === 'string' ? content : content.map((b) => (b['type'] === 'text' ? String(b['text']) : '')).join('\n');
+}
+
+/** What the builder of `module` was told at the start of `cycle`, as the scripted model received it. */
+function builderTask(requests: ReceivedRequest[], module: string, cycle: number): string {
+  const tasks = requests.map(firstUserText).filter((t) => /role: builder/.test(t) && new RegExp(`module: ${module}\\n`).test(t) && new RegExp(`fix_cycle: ${cycle}\\n`).test(t));
+  assert.ok(tasks.length > 0, `no request of the ${module} builder in cycle ${cycle}`);
+  return tasks[0]!;
+}
+
+/** The findings block of a fix-cycle task; a finding counts as carried whether it is raw or JSON-escaped. */
+function assertCarries(task: string, texts: string[]): void {
+  const block = /<qc-findings>([\s\S]*?)<\/qc-findings>/.exec(task)?.[1];
+  assert.ok(block, 'the fix-cycle task has a <qc-findings> block');
+  for (const t of texts) assert.ok(block.includes(t) || block.includes(JSON.stringify(t).slice(1, -1)), `finding not carried: ${t.slice(0, 120)}`);
+}
 
 function engineBranches(repo: TestRepo): string[] {
   return repo.git('branch', '--list', '--format=%(refname:short)').split('\n').filter((b) => b.startsWith('orchestration/'));
@@ -23,7 +44,8 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
   afterEach(() => repo.cleanup());
 
   it('QC FAIL-MAJOR sends the findings back for a fix cycle, then PASS', async () => {
-    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'qc-major-then-pass' } });
+    const requests: ReceivedRequest[] = [];
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'qc-major-then-pass', onRequest: (r) => requests.push(r) } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
     assert.equal(greeter.firstQcVerdict, 'FAIL-MAJOR');
@@ -41,9 +63,14 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.equal(report.merged, 2);
     assert.equal(result.summary.firstAttemptPassRate, 0.5);
     assert.match(read(path.join(result.state.runDir, 'report.md')), /first-attempt QC pass rate \| 50% \(1\/2\)/);
-    // The fix-cycle builder saw the findings in its prompt.
-    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
-    assert.ok(journal.some((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-1'));
+    // The fix-cycle builder's task, as it went over the wire, carried every non-MINOR finding of the failed QC.
+    const failed = events.find((e) => e.type === 'module-verdict' && e.module === 'greeter' && e.attempt === 1);
+    const verdict = (failed as { verdict: QcVerdict } | undefined)!.verdict;
+    const major = verdict.findings.filter((f) => f.severity !== 'MINOR');
+    assert.ok(major.length > 0, 'the failed QC had findings to send back');
+    assertCarries(builderTask(requests, 'greeter', 1), major.map((f) => f.text));
+    // The first build had none to carry: the block is the fix cycle's, not boilerplate.
+    assert.doesNotMatch(builderTask(requests, 'greeter', 0), /<qc-findings>/);
   });
 
   it('QC FAIL-CRITICAL halts the pipeline, cancels what is in flight and leaves the repository consistent', async () => {
@@ -149,7 +176,8 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
   });
 
   it('red integration tests after a merge roll it back and send the module to its builder, then the merge is retried', async () => {
-    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'integration-red', target: 'greeter' } });
+    const requests: ReceivedRequest[] = [];
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'integration-red', target: 'greeter', onRequest: (r) => requests.push(r) } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
     assert.equal(greeter.status, 'merged');
@@ -160,9 +188,10 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.match(read(path.join(result.state.runDir, 'qc', 'integration-greeter-qc.md')), /wiring/);
     const landed = repo.git('log', '--first-parent', '--merges', '--format=%s', result.state.integrationBranch).split('\n').reverse();
     assert.deepEqual(landed, ['integrate: merge formatter module', 'integrate: merge greeter module']);
-    // The fix-cycle builder got the integration failure as its findings.
-    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
-    assert.ok(journal.some((e) => e.type === 'agent-started' && e.agentId === 'builder-greeter-1'));
+    // The fix-cycle builder got the integration failure as its findings: the command, the rollback and the failing test's output.
+    const task = builderTask(requests, 'greeter', 1);
+    assertCarries(task, ['the merge was rolled back']);
+    assert.match(/<qc-findings>([\s\S]*?)<\/qc-findings>/.exec(task)![1]!, /wiring/);
     const wiring = repo.git('show', `${result.state.integrationBranch}:src/greeter/wiring/wiring.test.js`);
     assert.match(wiring, /Object\.keys\(mod\)\.length > 0/);
   });

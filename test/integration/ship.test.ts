@@ -58,6 +58,9 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(first, oldHead, 'the old head is the first parent');
     assert.equal(second, repo.git('rev-parse', result.state.integrationBranch));
     assert.equal(result.state.shipped?.commit, main);
+    const report = JSON.parse(read(path.join(result.state.runDir, 'report.json')));
+    assert.deepEqual(report.shipped, { branch: 'main', commit: main });
+    assert.match(read(path.join(result.state.runDir, 'report.md')), /\| shipped \| into main as [0-9a-f]{12} \|/);
     assert.equal(repo.git('status', '--porcelain', '--untracked-files=all'), '', 'the checkout moved with the branch, nothing left over');
     assert.match(read(path.join(repo.root, 'CHANGELOG.md')), /## \[0\.2\.0\]/);
     assert.match(read(path.join(repo.root, 'README.md')), /## greeter-cli\n\nBuilt by Build Pipeline/);

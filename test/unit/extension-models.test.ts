@@ -8,9 +8,23 @@ import type { PipelineEvent } from '../../src/core/events';
 import type { ModelChange } from '../../src/extension/models/changes';
 import { CostTracker } from '../../src/extension/models/costTracker';
 import { describeEvent } from '../../src/extension/models/eventText';
+import { costLabel, costSentence } from '../../src/extension/models/format';
 import { LocksModel } from '../../src/extension/models/locksModel';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
-import { settingsToConfig } from '../../src/extension/models/settingsToConfig';
+import { settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
+import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig } from '../../src/core/config';
+import { projectRoot } from '../integration/harness';
+
+/** The extension's settings as VS Code reports them: defaults from package.json, `user` set at `level`. */
+function settingsReader(user: Record<string, unknown>, level: keyof SettingInspection<unknown> = 'globalValue'): SettingsReader {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8'));
+  const properties = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
+  const defaults = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k.replace(/^buildPipeline\./, ''), v.default]));
+  return {
+    get: <T>(key: string) => (key in user ? user[key] : defaults[key]) as T | undefined,
+    inspect: <T>(key: string) => ({ defaultValue: defaults[key] as T, ...(key in user ? { [level]: user[key] as T } : {}) }),
+  };
+}
 import { StagesModel } from '../../src/extension/models/stagesModel';
 
 const usage = (input: number, output: number): Usage => ({ input, output, cacheRead: 0, cacheWrite: 0, calls: 1 });
@@ -150,19 +164,70 @@ describe('extension tree models', () => {
 });
 
 describe('extension helpers', () => {
-  it('settings map onto the engine config', () => {
+  it('settings map onto the engine config: only what the user set, and only usable values', () => {
+    const config = settingsToConfig(
+      settingsReader({
+        'models.opus': 'o', 'models.haiku': '  ',
+        'roleTiers.builder': 'haiku', 'roleTiers.qc': 'bogus',
+        'waveLimits.opus': 2, 'waveLimits.sonnet': 0,
+        moduleTestCommand: '  npm test -- {module}  ',
+      }),
+    );
+    assert.deepEqual(config, { tierModels: { opus: 'o' }, roleTiers: { builder: 'haiku' }, waveLimits: { opus: 2 }, moduleTestCommand: 'npm test -- {module}' });
+  });
+
+  it('settings left at their defaults override nothing; a budget of 0 set on purpose does', () => {
+    assert.deepEqual(settingsToConfig(settingsReader({})), {});
+    // Set to the same value as the default is still set: the user said so.
+    assert.deepEqual(settingsToConfig(settingsReader({ 'roleTiers.architect': 'opus', budgetUsd: 0 })), { roleTiers: { architect: 'opus' }, budgetUsd: 0 });
+    // Workspace and folder settings count as set, like user settings.
+    assert.deepEqual(settingsToConfig(settingsReader({ 'waveLimits.haiku': 3 }, 'workspaceFolderValue')), { waveLimits: { haiku: 3 } });
+  });
+
+  it('.build-pipeline.json keeps every entry the user did not set in VS Code', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, CONFIG_FILE),
+        JSON.stringify({ roleTiers: { architect: 'sonnet', qc: 'haiku' }, waveLimits: { opus: 2, sonnet: 3 }, budgetUsd: 5, integrationTestCommand: 'npm test' }),
+      );
+      const config = loadConfig(dir, settingsToConfig(settingsReader({ 'roleTiers.qc': 'opus', 'waveLimits.sonnet': 6 })));
+      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', shipper: 'sonnet' });
+      assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 6, haiku: 12 });
+      assert.equal(config.budgetUsd, 5);
+      assert.equal(config.integrationTestCommand, 'npm test');
+      assert.deepEqual(config.tierModels, defaultConfig().tierModels);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('offline, cost labels say the figure is at API prices and nothing was charged', () => {
+    assert.equal(costLabel(0.4213, true), '≈$0.42 at API prices');
+    assert.equal(costLabel(0.4213, false), '≈$0.42');
+    assert.equal(costSentence(0.4213, true), 'estimated cost at API prices: $0.42 (the scripted model charged nothing)');
+    assert.equal(costSentence(0.4213, false), 'estimated cost ≈$0.42');
+  });
+
+  it('agent limits and context settings reach the engine config only where the user set them, and validate', () => {
     const values: Record<string, unknown> = {
-      'models.opus': 'o', 'models.sonnet': 's', 'models.haiku': 'h',
-      'roleTiers.builder': 'haiku', 'roleTiers.qc': 'bogus',
-      'waveLimits.opus': 2, 'waveLimits.sonnet': 0,
-      budgetUsd: 0, moduleTestCommand: '  npm test -- {module}  ',
+      roleLimits: { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300, bogus: 1 }, qc: {} },
+      tierLimits: { haiku: { maxTokens: 8000 } },
+      maxAgentTurns: 90,
+      toolResultMaxChars: 20_000,
     };
-    const config = settingsToConfig({ get: <T>(k: string) => values[k] as T | undefined });
-    assert.deepEqual(config.tierModels, { opus: 'o', sonnet: 's', haiku: 'h' });
-    assert.deepEqual(config.roleTiers, { architect: 'opus', scaffold: 'opus', qc: 'sonnet', auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', shipper: 'sonnet', builder: 'haiku' });
-    assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 8, haiku: 12 });
-    assert.equal(config.budgetUsd, undefined, '0 means no budget');
-    assert.equal(config.moduleTestCommand, 'npm test -- {module}');
+    const config = settingsToConfig(settingsReader(values));
+    assert.deepEqual(config.roleLimits, { architect: { maxTokens: 64_000, thinkingBudget: 0 }, builder: { maxTurns: 300 } });
+    assert.deepEqual(config.tierLimits, { haiku: { maxTokens: 8000 } });
+    assert.equal(config.maxAgentTurns, 90);
+    assert.equal(config.maxTokens, undefined);
+    assert.equal(config.contextWindowTokens, undefined);
+    const engine = ConfigSchema.parse(config);
+    assert.deepEqual(agentLimitsFor(engine, 'architect', 'opus'), { maxTokens: 64_000, maxTurns: 90, thinkingBudget: 0 });
+    assert.deepEqual(agentLimitsFor(engine, 'qc', 'haiku'), { maxTokens: 8000, maxTurns: 90, thinkingBudget: 0 });
+    const none = settingsToConfig(settingsReader({}));
+    assert.equal(none.roleLimits, undefined);
+    assert.equal(none.toolResultMaxChars, undefined);
   });
 
   it('events read as human words in the log', () => {

@@ -153,7 +153,8 @@ describe('scripted model: transport', function () {
 
   it('unknown routes get a 404 and malformed JSON a 400, both as API error JSON', async () => {
     await start();
-    const notFound = await fetch(`${model!.url}/v1/models`);
+    // /v1/models is served now (the Models API); an unknown route still gets the API's 404.
+    const notFound = await fetch(`${model!.url}/v1/files`);
     assert.equal(notFound.status, 404);
     assert.deepEqual(Object.keys((await notFound.json()) as object), ['type', 'error']);
     const bad = await fetch(`${model!.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });

@@ -1,19 +1,37 @@
 /**
- * One agent, run to completion: a stateless loop around the SDK's tool runner. Everything it needs
+ * One agent, run to completion: a stateless loop of model turns and tool calls. Everything it needs
  * (client, prompt, tools, limits, abort signal) is injected; it owns no files, worktrees or state.
  *
- * The SDK retries failed requests itself. On top of that this loop restarts a *turn* when what
- * failed is something the SDK does not retry (a stream cut after the headers, a burst of 529s longer
- * than the SDK's retries): it goes back to the conversation as it was before the failed turn, so a
- * half-received tool call is never applied (tools only run once a reply is complete).
+ * Why our own loop and not the SDK's `toolRunner`: the runner (lib/tools/BetaToolRunner.ts) ends its
+ * loop on `max_tokens`, `refusal` and `model_context_window_exceeded` leaving the cut reply's
+ * `tool_use` blocks unanswered in `params.messages`, so continuing from its history breaks the API's
+ * rule that every call is answered in the next message; it retries nothing itself; and the engine
+ * needs to touch the history between turns anyway (a cache breakpoint on the newest block, capped
+ * tool results, clearing old results, a note after a cut reply). Each of those would be a
+ * `setMessagesParams()` call that makes the runner treat the turn as "mutated". So this loop sends
+ * each turn itself with `client.beta.messages.stream()` and runs tools with the SDK's own
+ * `runRunnableTool` (same parsing and ToolError handling as the runner), and stays small.
+ *
+ * Stop reasons: `tool_use` runs the calls; `end_turn`/`stop_sequence` end the agent (or nudge it);
+ * `pause_turn` sends the paused reply back so the model continues it; `max_tokens` and
+ * `model_context_window_exceeded` answer every call of the cut reply with "not run" (a partial call is
+ * never executed), tell the model its reply was cut and to write in smaller pieces, and give up after
+ * `maxCutReplies` cuts in a row; `refusal` fails the agent by name.
  */
-import Anthropic, { APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
+import type Anthropic from '@anthropic-ai/sdk';
+import { BETA_CLIENT_TOOL_UNION_KEYS, type BetaMessageParam, type BetaTextBlockParam, type BetaToolUnion } from '@anthropic-ai/sdk/resources/beta';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { ModelTier, Usage } from '../contracts/schemas';
 import type { PipelineEvent } from '../events';
 import type { TierLimiter } from '../limiter';
 import { addUsage, emptyUsage, fromApiUsage } from '../usage';
+import { clearOldToolResults, conversationTokens, type ContextLimits } from './contextBudget';
+import { AgentError } from './errors';
+import { appendAssistant, clone, lastAssistantText, replyAsParam, toolUsesOf, userTurn, withCacheBreakpoints, type BlockRef } from './history';
+import { modelTurn, PromptTooLongError } from './modelTurn';
+import { notRunResults, runToolCalls } from './toolCalls';
+
+export { AgentError, isRetriable } from './errors';
 
 export interface AgentRequest {
   agentId: string;
@@ -28,6 +46,12 @@ export interface AgentRequest {
   tools: BetaRunnableTool[];
   maxTurns: number;
   maxTokens: number;
+  /** Extended thinking budget in tokens; 0 = off. Must be at least 1024 and below maxTokens (clamped). */
+  thinkingBudget?: number;
+  /** Context bounds; defaults suit a 200k-token window. */
+  context?: Partial<ContextLimits>;
+  /** Replies cut at max_tokens (or at the context window) in a row before the agent fails. */
+  maxCutReplies?: number;
   /** Whether the agent has delivered what the engine needs (e.g. called report_outcome). */
   isComplete?: () => boolean;
   /** Said to an agent that stopped before `isComplete()`; at most `maxNudges` times. */
@@ -44,6 +68,8 @@ export interface AgentRuntime {
   signal: AbortSignal;
   turnRetries: number;
   retryBaseDelayMs: number;
+  /** Context window of each model id, as the Models API reported it at preflight. */
+  contextWindowOf?: (model: string) => number | undefined;
 }
 
 export interface AgentResult {
@@ -55,19 +81,7 @@ export interface AgentResult {
   complete: boolean;
 }
 
-export class AgentError extends Error {
-  constructor(
-    readonly reason: 'cancelled' | 'apiError' | 'turnLimit',
-    message: string,
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-    this.name = 'AgentError';
-  }
-  static is(e: unknown, reason?: AgentError['reason']): e is AgentError {
-    return e instanceof AgentError && (reason === undefined || e.reason === reason);
-  }
-}
+export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { windowTokens: 200_000, clearAtShare: 0.5, keepRecentToolTurns: 4, toolResultMaxChars: 40_000 };
 
 export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
   return rt.limiter.run(req.tier, rt.signal, () => runAgentUnlimited(req, rt)).catch((e) => {
@@ -76,59 +90,129 @@ export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<Age
   });
 }
 
+/** Thinking needs budget_tokens ≥ 1024 and below max_tokens; anything else is turned off or clamped. */
+export function thinkingParam(budget: number | undefined, maxTokens: number): { type: 'enabled'; budget_tokens: number } | undefined {
+  if (!budget || budget <= 0 || maxTokens < 2048) return undefined;
+  return { type: 'enabled', budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1024)) };
+}
+
+function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: number, maxTokens: number): string {
+  const what = reason === 'max_tokens' ? `your reply was cut off at the output limit (max_tokens ${maxTokens})` : 'your reply was cut off because the conversation filled the context window';
+  const callsNote = calls > 0 ? ` The tool call${calls > 1 ? 's' : ''} in it did not run (an incomplete call is never executed).` : '';
+  return `Note: ${what}.${callsNote} Continue from where you stopped, in smaller pieces: write a long file in several steps (a first part with \`write\`, then \`edit\` to add the rest), and keep each reply short.`;
+}
+
 async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
+  const limits: ContextLimits = { ...DEFAULT_CONTEXT_LIMITS, ...(rt.contextWindowOf?.(req.model) ? { windowTokens: rt.contextWindowOf(req.model)! } : {}), ...req.context };
+  const maxCuts = req.maxCutReplies ?? 3;
   const usage = emptyUsage();
   let messages: BetaMessageParam[] = req.history ? clone(req.history) : [{ role: 'user', content: req.task }];
   let turns = 0;
   let retries = 0;
   let nudges = 0;
+  let cutsInARow = 0;
+  let cacheEnd: BlockRef | undefined;
   rt.emit({ type: 'agent-started', agentId: req.agentId, role: req.role, module: req.module, model: req.model });
-  const system = req.system.map((text, i) => ({
-    type: 'text' as const,
+  const system: BetaTextBlockParam[] = req.system.map((text, i) => ({
+    type: 'text',
     text,
     ...(i === req.system.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
   }));
+  // Only the API fields of each tool go out (the runnable tool also carries run/parse/close).
+  const toolDefs = req.tools.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => (BETA_CLIENT_TOOL_UNION_KEYS as readonly string[]).includes(k))) as unknown as BetaToolUnion);
+  const thinking = thinkingParam(req.thinkingBudget, req.maxTokens);
+
+  /**
+   * Clears old tool results when the next request would pass the share of the window (or always,
+   * when `force`). It clears down to half that share, keeping as many recent tool turns as fit, so
+   * sweeps (each of which rewrites the cached prefix) come in rare bursts rather than every turn.
+   */
+  const bound = (force: boolean): number => {
+    const tokens = conversationTokens(system, toolDefs, messages);
+    const clearAt = limits.windowTokens * limits.clearAtShare;
+    if (!force && tokens < clearAt) return 0;
+    let best = { messages, cleared: 0 };
+    for (let keep = force ? 1 : limits.keepRecentToolTurns; keep >= 1; keep--) {
+      best = clearOldToolResults(messages, keep);
+      if (conversationTokens(system, toolDefs, best.messages) <= clearAt / 2) break;
+    }
+    if (best.cleared > 0) {
+      messages = best.messages;
+      rt.emit({ type: 'log', level: 'info', message: `${req.agentId}: cleared ${best.cleared} old tool result(s) to stay within the context window (about ${tokens} tokens before, ${conversationTokens(system, toolDefs, messages)} after, window ${limits.windowTokens})` });
+    }
+    return best.cleared;
+  };
 
   try {
     for (;;) {
-      if (turns >= req.maxTurns) throw new AgentError('turnLimit', `${req.agentId} used its ${req.maxTurns} turns without finishing`);
-      const runner = rt.client.beta.messages.toolRunner(
-        {
-          model: req.model,
-          max_tokens: req.maxTokens,
-          thread: false,
-          stream: true,
-          max_iterations: req.maxTurns - turns,
-          system,
-          messages,
-          tools: req.tools,
-        },
-        { signal: rt.signal },
-      );
-      // The conversation as sent for the turn in flight: where a failed turn restarts from.
-      let beforeTurn = clone(messages);
-      try {
-        for await (const stream of runner) {
-          beforeTurn = clone(runner.params.messages as BetaMessageParam[]);
-          const message = await stream.finalMessage();
-          turns++;
-          const u = fromApiUsage(message.usage);
-          addUsage(usage, u);
-          rt.emit({ type: 'agent-usage', agentId: req.agentId, role: req.role, module: req.module, stage: req.stage, usage: u });
+      if (turns >= req.maxTurns) throw new AgentError('turnLimit', `${req.agentId} (${req.role}) used its ${req.maxTurns} turns without finishing`);
+      bound(false);
+      let sent;
+      for (let shrink = 0; ; shrink++) {
+        const cached = withCacheBreakpoints(messages, cacheEnd, 1);
+        try {
+          sent = await modelTurn(
+            req.agentId,
+            {
+              model: req.model,
+              max_tokens: req.maxTokens,
+              system,
+              tools: toolDefs,
+              messages: cached.messages,
+              ...(thinking ? { thinking } : {}),
+            },
+            rt,
+          );
+          cacheEnd = cached.end;
+          break;
+        } catch (e) {
+          // Too long for the window: clear everything but the last tool turn once, then give up.
+          if (e instanceof PromptTooLongError && shrink === 0 && bound(true) > 0) continue;
+          if (e instanceof PromptTooLongError) throw new AgentError('contextWindow', `${req.agentId} (${req.role}): the conversation no longer fits the model's context window: ${e.message}`, e);
+          throw e;
         }
-        messages = clone(runner.params.messages as BetaMessageParam[]);
-      } catch (e) {
-        if (rt.signal.aborted || e instanceof APIUserAbortError) throw new AgentError('cancelled', `${req.agentId} cancelled`, e);
-        if (!isRetriable(e) || retries >= rt.turnRetries) {
-          throw new AgentError('apiError', `${req.agentId}: model call failed: ${describeError(e)}`, e);
-        }
-        retries++;
-        const delayMs = retryDelay(e, retries, rt.retryBaseDelayMs);
-        rt.emit({ type: 'agent-retry', agentId: req.agentId, attempt: retries, reason: describeError(e), delayMs });
-        await sleep(delayMs, rt.signal);
-        messages = beforeTurn;
-        continue;
       }
+      const { message } = sent;
+      retries += sent.retries;
+      turns++;
+      const u = fromApiUsage(message.usage);
+      addUsage(usage, u);
+      rt.emit({ type: 'agent-usage', agentId: req.agentId, role: req.role, module: req.module, stage: req.stage, usage: u });
+      const reply = replyAsParam(message);
+      const calls = toolUsesOf(reply);
+
+      switch (message.stop_reason) {
+        case 'refusal':
+          throw new AgentError('refusal', `${req.agentId} (${req.role}${req.module ? ` of ${req.module}` : ''}): the model refused to continue (stop_reason refusal)`);
+        case 'pause_turn':
+          // The API paused a long turn; sending it back as the last message lets the model go on with it.
+          messages = appendAssistant(messages, reply);
+          continue;
+        case 'max_tokens':
+        case 'model_context_window_exceeded': {
+          cutsInARow++;
+          if (cutsInARow > maxCuts) {
+            const why = message.stop_reason === 'max_tokens' ? `its replies were cut at max_tokens (${req.maxTokens}) ${cutsInARow} times in a row; raise maxTokens for this role` : `its conversation filled the context window ${cutsInARow} times in a row`;
+            throw new AgentError(message.stop_reason === 'max_tokens' ? 'maxTokens' : 'contextWindow', `${req.agentId} (${req.role}): ${why}`);
+          }
+          messages = appendAssistant(messages, reply);
+          messages.push(userTurn(notRunResults(calls, 'the reply was cut off before this call was complete'), cutNote(message.stop_reason, calls.length, req.maxTokens)));
+          if (message.stop_reason === 'model_context_window_exceeded') bound(true);
+          continue;
+        }
+        case 'tool_use':
+        default: {
+          messages = appendAssistant(messages, reply);
+          if (calls.length > 0) {
+            cutsInARow = 0;
+            messages.push(userTurn(await runToolCalls(calls, req.tools, rt.signal, limits.toolResultMaxChars)));
+            if (rt.signal.aborted) throw new AgentError('cancelled', `${req.agentId} cancelled`);
+            continue;
+          }
+        }
+      }
+      cutsInARow = 0;
+      // end_turn / stop_sequence: the agent stopped talking.
       const complete = req.isComplete ? req.isComplete() : true;
       if (complete || !req.nudge || nudges >= (req.maxNudges ?? 2)) {
         const finalText = lastAssistantText(messages);
@@ -142,61 +226,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
     rt.emit({ type: 'agent-ended', agentId: req.agentId, role: req.role, module: req.module, ok: false, summary: (e as Error).message });
     throw e;
   } finally {
-    // The bash tool keeps a shell per agent; the Messages tool runner never closes it, so we do.
+    // The bash tool keeps a shell per agent; nothing else closes it, so we do.
     await Promise.allSettled(req.tools.map((t) => t.close?.()));
   }
-}
-
-export function isRetriable(e: unknown): boolean {
-  if (e instanceof APIUserAbortError) return false;
-  if (e instanceof APIError && typeof e.status === 'number') {
-    return e.status === 408 || e.status === 409 || e.status === 429 || e.status >= 500;
-  }
-  // No status: the connection dropped, the stream was cut or a reply could not be parsed.
-  return true;
-}
-
-function retryDelay(e: unknown, attempt: number, baseMs: number): number {
-  const header = e instanceof APIError ? e.headers?.get?.('retry-after') : undefined;
-  const fromHeader = header ? Number(header) * 1000 : NaN;
-  if (Number.isFinite(fromHeader) && fromHeader >= 0) return Math.min(fromHeader, 60_000);
-  const exp = Math.min(baseMs * 2 ** (attempt - 1), 30_000);
-  return Math.round(exp / 2 + Math.random() * (exp / 2));
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof APIError) return `${e.status ?? 'connection'} ${e.message}`.slice(0, 300);
-  return String((e as Error)?.message ?? e).slice(0, 300);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AgentError('cancelled', 'cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new AgentError('cancelled', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function lastAssistantText(messages: BetaMessageParam[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    if (m.role !== 'assistant') continue;
-    if (typeof m.content === 'string') return m.content;
-    return m.content
-      .map((b) => (b.type === 'text' ? b.text : ''))
-      .join('')
-      .trim();
-  }
-  return '';
-}
-
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
 }

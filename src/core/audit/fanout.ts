@@ -116,7 +116,7 @@ async function settleAll(work: Promise<unknown>[]): Promise<void> {
 /** Trees a killed run left behind: registered or not, they go before anything new starts. */
 async function removeStaleTrees(host: AuditHost, audit: AuditStore): Promise<void> {
   if (!fs.existsSync(audit.dirs.trees)) return;
-  for (const name of fs.readdirSync(audit.dirs.trees).filter((n) => n.startsWith('audit-'))) {
+  for (const name of fs.readdirSync(audit.dirs.trees)) {
     const p = path.join(audit.dirs.trees, name);
     await removeThrowawayTree(host.repoRoot, p).catch(() => undefined);
     fs.rmSync(p, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * the agent runtime and the abort signal. A standalone audit run and Stage 5 (harden) of a build run
  * both provide it (PipelineContext satisfies it), so the fan-out is one piece of code for both.
  */
-import type { PipelineConfig } from '../config';
+import { agentLimitsFor, type PipelineConfig } from '../config';
 import type { ModelTier } from '../contracts/schemas';
 import type { RunStore } from '../run/store';
 import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
@@ -37,6 +37,7 @@ export interface AuditAgentSpec {
 
 export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Promise<AgentResult> {
   const prompt = renderPrompt(loadTemplate(spec.role), { tools: toolNames(spec.tools), ...spec.vars });
+  const limits = agentLimitsFor(host.config, spec.role, spec.tier);
   const result = await runAgent(
     {
       agentId: spec.agentId,
@@ -47,8 +48,8 @@ export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Prom
       system: [prompt.system],
       task: prompt.task,
       tools: spec.tools,
-      maxTurns: host.config.maxAgentTurns,
-      maxTokens: host.config.maxTokens,
+      ...limits,
+      context: { toolResultMaxChars: host.config.toolResultMaxChars, clearAtShare: host.config.contextClearAtShare },
       isComplete: spec.isComplete,
       nudge: spec.nudge,
     },

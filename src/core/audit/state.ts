@@ -22,7 +22,8 @@ export function auditDirs(root: string): AuditDirs {
     root,
     workers: path.join(root, 'workers'),
     synthesis: path.join(root, 'synthesis'),
-    trees: path.join(root, 'worktrees'),
+    // A dot folder: no module name (they start with a letter) can collide with it in a build run's worktrees/.
+    trees: path.join(root, 'worktrees', '.audit'),
     state: path.join(root, 'audit.json'),
   };
 }

@@ -145,6 +145,8 @@ export const StageStateSchema = z.object({
   endedAt: z.string().optional(),
   attempts: z.number().int().nonnegative().default(0),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  /** Estimated dollars of every agent of this stage (all attempts). */
+  costUsd: z.number().nonnegative().optional(),
   detail: z.string().optional(),
 });
 export type StageState = z.infer<typeof StageStateSchema>;
@@ -164,6 +166,8 @@ export const ModuleStateSchema = z.object({
   builtCommit: z.string().optional(),
   mergeCommit: z.string().optional(),
   usage: UsageSchema.default({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }),
+  /** Estimated dollars of this module's builders and QC agents (all fix cycles). */
+  costUsd: z.number().nonnegative().optional(),
   detail: z.string().optional(),
 });
 export type ModuleState = z.infer<typeof ModuleStateSchema>;
@@ -199,6 +203,10 @@ export const RunStateSchema = z.object({
   agentUsage: z.record(z.string(), UsageSchema).default({}),
   /** Set once the ship merge landed: where, as which commit, and what the base's head was before. */
   shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
+  /** Estimated dollars per agent. */
+  agentCostUsd: z.record(z.string(), z.number().nonnegative()).optional(),
+  /** Tokens per role (architect, scaffold, builder, qc): where the cache share per role comes from. */
+  roleUsage: z.record(z.string(), UsageSchema).optional(),
   merges: z
     .array(
       z.object({

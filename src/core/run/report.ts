@@ -1,10 +1,12 @@
 /**
  * The run report (SPEC X7), written when a run stops: first-attempt QC pass rate, fix cycles used,
- * merges, tokens and estimated dollars, kept in the run directory as report.json and report.md.
+ * merges, tokens and estimated dollars (per agent, module and stage too), and the share of input
+ * tokens read from the prompt cache per role, kept in the run directory as report.json and report.md.
  */
 import * as path from 'node:path';
-import type { RunState } from '../contracts/schemas';
+import type { RunState, Usage } from '../contracts/schemas';
 import { writeFileAtomic } from './runDir';
+import { auditFigures, auditReportLines, type AuditFigures } from '../audit/reportFigures';
 
 export interface RunReport {
   runId: string;
@@ -19,6 +21,37 @@ export interface RunReport {
   merged: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number; calls: number };
   costUsd: number;
+  cost: CostBreakdown;
+  /** Per role: the share of input tokens (uncached + cache read + cache write) that was read from cache; null before any call. */
+  cacheShareByRole: Record<string, number | null>;
+  /** The audit fan-out's figures (harden in a build run, or a standalone audit); absent when none ran. */
+  audit?: AuditFigures;
+  /** Where the run's result landed (Stage 6), or null when it did not ship. */
+  shipped: { branch: string; commit: string } | null;
+}
+
+export interface CostBreakdown {
+  byAgent: Record<string, number>;
+  byModule: Record<string, number>;
+  byStage: Record<string, number>;
+}
+
+/** Share of a usage's input tokens that were read from the prompt cache (null when there were none). */
+export function cacheShare(u: Usage): number | null {
+  const input = u.input + u.cacheRead + u.cacheWrite;
+  return input > 0 ? u.cacheRead / input : null;
+}
+
+export function cacheShareByRole(state: RunState): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(state.roleUsage ?? {}).map(([role, u]) => [role, cacheShare(u)]));
+}
+
+export function costBreakdown(state: RunState): CostBreakdown {
+  return {
+    byAgent: { ...(state.agentCostUsd ?? {}) },
+    byModule: Object.fromEntries(state.modules.map((m) => [m.name, m.costUsd ?? 0])),
+    byStage: Object.fromEntries(state.stages.map((st) => [st.id, st.costUsd ?? 0])),
+  };
 }
 
 export function buildRunReport(state: RunState): RunReport {
@@ -36,8 +69,15 @@ export function buildRunReport(state: RunState): RunReport {
     merged: state.merges.filter((m) => m.status === 'MERGED').length,
     tokens: { ...state.usage },
     costUsd: state.costUsd,
+    cost: costBreakdown(state),
+    cacheShareByRole: cacheShareByRole(state),
+    audit: auditFigures(state.runDir),
+    shipped: state.shipped ? { branch: state.shipped.branch, commit: state.shipped.commit } : null,
   };
 }
+
+const pct = (share: number | null) => (share === null ? 'n/a' : `${Math.round(share * 100)}%`);
+const usd = (n: number) => `$${n.toFixed(4)}`;
 
 export function writeRunReport(state: RunState): RunReport {
   const r = buildRunReport(state);
@@ -57,6 +97,28 @@ export function writeRunReport(state: RunState): RunReport {
     `| tokens (in / out / cache read / cache write) | ${r.tokens.input} / ${r.tokens.output} / ${r.tokens.cacheRead} / ${r.tokens.cacheWrite} |`,
     `| model calls | ${r.tokens.calls} |`,
     `| estimated cost | $${r.costUsd.toFixed(4)} |`,
+    `| shipped | ${r.shipped ? `into ${r.shipped.branch} as ${r.shipped.commit.slice(0, 12)}` : 'no'} |`,
+    ...(r.audit ? auditReportLines(r.audit) : []),
+    '',
+    '## Cache share of input tokens, per role',
+    '',
+    '| role | read from cache |',
+    '|---|---|',
+    ...Object.entries(r.cacheShareByRole).map(([role, share]) => `| ${role} | ${pct(share)} |`),
+    '',
+    '## Estimated cost',
+    '',
+    '| stage | dollars |',
+    '|---|---|',
+    ...Object.entries(r.cost.byStage).map(([id, n]) => `| ${id} | ${usd(n)} |`),
+    '',
+    '| module | dollars |',
+    '|---|---|',
+    ...Object.entries(r.cost.byModule).map(([id, n]) => `| ${id} | ${usd(n)} |`),
+    '',
+    '| agent | dollars |',
+    '|---|---|',
+    ...Object.entries(r.cost.byAgent).map(([id, n]) => `| ${id} | ${usd(n)} |`),
     '<!-- DONE -->',
     '',
   ].join('\n');

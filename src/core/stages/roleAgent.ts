@@ -8,6 +8,7 @@ import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableT
 import type { ModelTier } from '../contracts/schemas';
 import { runAgent, type AgentResult } from '../agents/runAgent';
 import { toolNames } from '../agents/tools';
+import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { moduleTestCommand } from './moduleTestCommand';
@@ -29,6 +30,7 @@ export interface RoleAgentSpec {
 
 export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
   const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(spec.tools), ...spec.vars });
+  const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   return runAgent(
     {
       agentId: spec.agentId,
@@ -41,8 +43,8 @@ export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise
       task: prompt.task,
       history: spec.history,
       tools: spec.tools,
-      maxTurns: ctx.config.maxAgentTurns,
-      maxTokens: ctx.config.maxTokens,
+      ...limits,
+      context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
       isComplete: spec.isComplete,
       nudge: spec.nudge,
     },

@@ -24,6 +24,18 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(2)}`;
 }
 
+/** A short cost label; offline it says the figure is priced at the API's rates (nothing was charged). */
+export function costLabel(usd: number, offline: boolean): string {
+  return offline ? `≈${formatUsd(usd)} at API prices` : `≈${formatUsd(usd)}`;
+}
+
+/** The cost in a run's closing message: offline the scripted model charged nothing, the figure is what the API would. */
+export function costSentence(usd: number, offline: boolean): string {
+  return offline
+    ? `estimated cost at API prices: ${formatUsd(usd)} (the scripted model charged nothing)`
+    : `estimated cost ≈${formatUsd(usd)}`;
+}
+
 /** "Architect", "assemble" → "Assemble", "build-qc" → "Build qc". */
 export function titleCase(id: string): string {
   const words = id.replace(/[-_]+/g, ' ').trim();

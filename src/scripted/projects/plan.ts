@@ -29,7 +29,8 @@ export interface ProjectPlan {
   buildOrder: string[];
 }
 
-export const sampleDescription = 'A CLI tool with a greeter module and a formatter module.';
+/** Says "build", so `start` (mode detection, src/core/mode.ts) takes it for a build without asking. */
+export const sampleDescription = 'Build a CLI tool with a greeter module and a formatter module.';
 
 export function syntheticDescription(modules: number, shape: SyntheticShape): string {
   return `Synthetic project: ${modules} modules, ${shape} dependencies.`;

@@ -27,7 +27,7 @@ export interface ScriptedFinding {
   severity: 'CRITICAL' | 'MAJOR' | 'MINOR';
   title: string;
   file: string;
-  line: number;
+  line: number | null;
   evidence: string;
 }
 
@@ -56,8 +56,20 @@ export function parseHits(output: string, tree: string): Hit[] {
 }
 
 export function findingsFile(id: string, focus: string, findings: ScriptedFinding[], done: boolean): string {
-  const blocks = findings.map((f) => `### ${f.severity}: ${f.title}\n- file: ${f.file}\n- line: ${f.line}\n- evidence: ${f.evidence}\n`);
+  const blocks = findings.map((f) => `### ${f.severity}: ${f.title}\n- file: ${f.file}\n- line: ${f.line ?? 'none'}\n- evidence: ${f.evidence}\n`);
   return [`# ${id}: ${focus}`, '', '## Findings', '', ...(blocks.length ? blocks : ['No findings.', '']), ...(done ? ['<!-- DONE -->', ''] : [])].join('\n');
+}
+
+/** The harden scenarios' findings: fixed ones from the first worker of some domains, none from the rest. */
+function hardenFindings(scenario: 'harden-critical' | 'harden-findings', id: string, module: string): ScriptedFinding[] {
+  const file = `src/${module}/index.js`;
+  if (scenario === 'harden-critical') {
+    return id === 'security-1' ? [{ severity: 'CRITICAL', title: 'Greeting text reaches a shell unescaped', file, line: 1, evidence: 'scripted harden-critical finding' }] : [];
+  }
+  if (id === 'security-1') return [{ severity: 'MAJOR', title: 'Name length is not bounded', file, line: 1, evidence: 'scripted harden-findings MAJOR' }];
+  if (id === 'performance-1') return [{ severity: 'MINOR', title: 'Style table rebuilt on every call', file: 'src/formatter/index.js', line: 1, evidence: 'scripted harden-findings MINOR' }];
+  if (id === 'compliance-1') return [{ severity: 'MAJOR', title: 'No licence file in the repository', file: 'LICENSE', line: null, evidence: 'scripted harden-findings unowned MAJOR' }];
+  return [];
 }
 
 export function auditWorkerTurn(ctx: RoleContext): ScriptedReply {
@@ -71,13 +83,14 @@ export function auditWorkerTurn(ctx: RoleContext): ScriptedReply {
   const target = ctx.target ?? 'security';
   if (ctx.scenario === 'audit-faults' && id === `${target}-2`) return finish('I could not complete my part of the audit.');
   const noDone = ctx.scenario === 'audit-faults' && id === `${target}-3`;
+  const planted = ctx.scenario === 'harden-critical' || ctx.scenario === 'harden-findings' ? hardenFindings(ctx.scenario, id, ctx.target ?? 'greeter') : undefined;
   const calls = workCalls(c, c.userTexts[0]?.messageIndex ?? -1);
 
   const pattern = PATTERNS[domain] ?? 'TODO|FIXME';
   const grep = calls.find((x) => x.name === 'grep' && x.input['pattern'] === pattern);
   if (!grep) return act(c, `Searching the repository for ${domain} problems.`, [call('grep', { pattern, path: '.' })]);
   const hits = grep.result && !grep.result.isError ? parseHits(grep.result.text, tree) : [];
-  const findings = hits.filter((_, i) => i % WORKERS_PER_DOMAIN === (index - 1) % WORKERS_PER_DOMAIN).slice(0, 20).map(grade);
+  const findings = planted ?? hits.filter((_, i) => i % WORKERS_PER_DOMAIN === (index - 1) % WORKERS_PER_DOMAIN).slice(0, 20).map(grade);
   const focus = /Your focus as [^:]+: (.*)/.exec(c.userTexts[0]?.text ?? '')?.[1] ?? domain;
 
   const write = calls.find((x) => x.name === 'write');

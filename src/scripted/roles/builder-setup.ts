@@ -92,6 +92,7 @@ export function knownModule(s: BuilderSetup, calls: ToolCall[]): { plan: Project
 
 /** The code this builder writes first: the scenario's flawed version in cycle 0, the correct one after. */
 export function firstVariant(ctx: RoleContext, s: BuilderSetup): CodeVariant {
+  if (s.isTarget && ctx.scenario === 'qc-major-always') return { validation: false, secret: false };
   if (!s.isTarget || s.fixCycle > 0) return CORRECT;
   if (ctx.scenario === 'qc-major-then-pass') return { validation: false, secret: false };
   if (ctx.scenario === 'qc-critical') return { validation: true, secret: true };

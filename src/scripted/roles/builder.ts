@@ -13,6 +13,7 @@ import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../rep
 import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
+import { misbehaviour } from './builder-misbehave';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
 import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
@@ -115,6 +116,8 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   const { plan, mod } = knownModule(s, calls);
 
   if (ctx.scenario === 'contract-conflict' && s.isTarget) return conflictTurn(ctx, s, mod, calls);
+  const detour = misbehaviour(ctx, s, calls);
+  if (detour) return detour;
 
   const sourceWrite = lastSuccessfulWrite(calls, s.sourcePath);
   const testWrite = lastSuccessfulWrite(calls, s.testPath);

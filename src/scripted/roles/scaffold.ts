@@ -6,7 +6,7 @@
 import type { ScriptedReply } from '../api-types';
 import { lastWriteOf } from '../conversation';
 import { planFromManifest } from '../projects/manifest';
-import { detectProject } from '../projects/plan';
+import { detectProject, scenarioTarget } from '../projects/plan';
 import { scaffoldFiles } from '../projects/scaffold-files';
 import { act, call, excerpt, finish } from '../reply';
 import { fitInReply, isSafeModuleName, pendingWrites, readResult, workCalls, writeFailures, type RoleContext } from './context';
@@ -24,6 +24,11 @@ export function scaffoldTurn(ctx: RoleContext): ScriptedReply {
   if (unsafe) return finish(`BLOCKED. modules.json names a module ${JSON.stringify(unsafe.name)} that is not a safe folder name; I will not create it.`);
 
   const files = scaffoldFiles(plan);
+  if (ctx.scenario === 'scaffold-nonconforming') {
+    // Forgets one module's folder, round after round, whatever the engine's feedback says.
+    const skipped = scenarioTarget(plan, ctx.target);
+    for (const p of [...files.keys()]) if (p.startsWith(`src/${skipped}/`)) files.delete(p);
+  }
   const pending = pendingWrites(calls, files.keys());
   if (pending.length === 0) return finish(`Done. Scaffolded ${plan.modules.length} modules.`);
   const stuck = pending.find((p) => writeFailures(calls, p) >= 2);
