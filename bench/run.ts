@@ -2,7 +2,7 @@
  * `npm run bench`: the synthetic project at 8 and 32 modules, every model call delayed by a fixed
  * latency, default wave limits. Prints wall time, the ideal time for that DAG under the wave limits
  * (critical-path and throughput bounds, from the calls each agent actually made), their ratio, the
- * engine's overhead per module and peak memory. Figures, not assertions: the machine is noisy.
+ * engine's overhead per module, peak memory and the share of input tokens read from the prompt cache per role. Figures, not assertions: the machine is noisy.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +13,7 @@ import { defaultConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/events';
 import type { RunState } from '../src/core/contracts/schemas';
 import { startScriptedModel, syntheticDescription } from '../src/scripted';
+import { cacheShareByRole } from '../src/core/run/report';
 import type { SyntheticShape } from '../src/scripted/types';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
@@ -35,6 +36,8 @@ interface Figures {
   overheadPerModuleMs: number;
   calls: number;
   peakRssMb: number;
+  /** Per role: the share of input tokens read from the prompt cache (shared prefix + growing conversation). */
+  cacheShareByRole: Record<string, number | null>;
 }
 
 function tempRepo(): string {
@@ -118,6 +121,7 @@ async function runCase(modules: number, shape: SyntheticShape): Promise<Figures>
     overheadPerModuleMs: (wallMs - ideal.total) / modules,
     calls: [...callsByAgent.values()].reduce((n, a) => n + a.calls, 0),
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+    cacheShareByRole: cacheShareByRole(result.state),
   };
 }
 
@@ -131,7 +135,8 @@ async function main(): Promise<void> {
       `${f.name.padEnd(22)} wall ${(f.wallMs / 1000).toFixed(1).padStart(6)} s   ideal ${(f.idealMs / 1000).toFixed(1).padStart(6)} s   ratio ${f.ratio.toFixed(2)}   ` +
         `overhead/module ${Math.round(f.overheadPerModuleMs).toString().padStart(5)} ms   calls ${f.calls}   peak RSS ${f.peakRssMb.toFixed(0)} MB\n` +
         `${''.padEnd(22)} build stage ${(f.buildWallMs / 1000).toFixed(1)} s vs ideal ${(f.buildIdealMs / 1000).toFixed(1)} s (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
-        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, integration tests after each)`,
+        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, integration tests after each)\n` +
+        `${''.padEnd(22)} input tokens read from cache: ${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${share === null ? 'n/a' : `${Math.round(share * 100)}%`}`).join(', ')}`,
     );
   }
   fs.mkdirSync('bench-results', { recursive: true });

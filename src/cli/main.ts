@@ -20,6 +20,7 @@ import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
 import { SCENARIOS, type Scenario } from '../scripted/types';
 import { sampleDescription } from '../scripted';
+import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -29,6 +30,7 @@ const USAGE = `Usage:
   build-pipeline validate [--cwd DIR]
   build-pipeline scripted-model [--port N] [--latency-ms L] [--scenario NAME]
   build-pipeline demo [--dir DIR]
+${PLAN_USAGE}
 
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
 Exit codes: 0 success; 1 halted, cancelled or an error (no such folder or repository,
@@ -66,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdScriptedModel(args);
       case 'demo':
         return await cmdDemo(args);
+      case 'plan':
+        return await cmdPlan(args);
+      case 'implement':
+        return await cmdImplement(args);
       default:
         return usage(`unknown command ${args.command}`);
     }

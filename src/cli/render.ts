@@ -38,7 +38,7 @@ function decisionText(d: GateDecision): string {
 export function eventLine(e: PipelineEvent): string | undefined {
   switch (e.type) {
     case 'run-started':
-      return `▶ run ${e.runId}${e.offline ? ' — demo (scripted model, offline)' : ''}\n  run directory: ${e.runDir}`;
+      return `▶ run ${e.runId}${e.offline ? ' — demo (scripted model, offline)' : ''}\n  run directory: ${e.runDir}${e.shellsSandboxed === false ? `\n  ${UNSANDBOXED_LINE}` : ''}`;
     case 'stage-started':
       return `● stage ${e.stage} started`;
     case 'stage-ended':
@@ -70,6 +70,9 @@ export function eventLine(e: PipelineEvent): string | undefined {
   }
 }
 
+/** Said wherever a run is shown when the user turned the shell sandbox off. */
+export const UNSANDBOXED_LINE = '⚠ shells are NOT sandboxed (sandbox.enabled is false): agents\' commands ran with your user\'s full access';
+
 export function summaryText(s: RunSummary): string {
   const lines = [
     '',
@@ -80,6 +83,7 @@ export function summaryText(s: RunSummary): string {
     `Tokens: ${s.tokens.input} in, ${s.tokens.output} out, ${s.tokens.cacheRead} cache read, ${s.tokens.cacheWrite} cache write`,
     costLine(s),
     `Wall time: ${(s.wallMs / 1000).toFixed(1)} s`,
+    ...(s.shellsSandboxed ? [] : [UNSANDBOXED_LINE]),
   ];
   return lines.join('\n');
 }

@@ -84,6 +84,8 @@ export interface RunSummary {
   /** Share of graded modules whose first QC verdict was PASS (null before any was graded). */
   firstAttemptPassRate: number | null;
   wallMs: number;
+  /** False when agents' shells ran without the sandbox (the user turned it off). */
+  shellsSandboxed: boolean;
 }
 
 export interface RunResult {

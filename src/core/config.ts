@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ModelTierSchema, type ModelTier } from './contracts/schemas';
+import { SandboxConfigSchema } from './sandbox/config';
+import { McpAccessSchema, McpServersSchema } from './mcp/config';
 
 export const ROLES = ['architect', 'scaffold', 'builder', 'qc', 'audit-planner', 'audit-worker', 'audit-coordinator', 'shipper'] as const;
 export type Role = (typeof ROLES)[number];
@@ -111,6 +113,14 @@ export const ConfigSchema = z.object({
   budgetUsd: z.number().min(0).default(0),
   /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result). */
   stopAfter: z.enum(['architect', 'scaffold', 'build', 'assemble', 'harden', 'ship']).optional(),
+  /** Agents' shells and the engine's runs of model-chosen commands: confined by the sandbox runtime (see src/core/sandbox). */
+  sandbox: SandboxConfigSchema.default({ enabled: true, allowedDomains: [] }),
+  /** MCP servers, in the shape Claude Code and VS Code use (stdio command + args + env, or an HTTP url). */
+  mcpServers: McpServersSchema.default({}),
+  /** Which servers and tools each role gets; none unless listed (audit workers: read-only tools). */
+  mcpAccess: McpAccessSchema.default({}),
+  /** Phased plans: a teammate with no model turn or tool call for this long is dead (its tasks are reassigned). */
+  teammateStallMs: z.number().int().min(1000).default(600_000),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */
   runsDir: z.string().optional(),
 });
@@ -151,6 +161,18 @@ export function loadConfig(repoRoot: string, overrides: ConfigOverrides = {}): P
   return parsed.data;
 }
 
+/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
+export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
+  const byRole = config.roleLimits[role] ?? {};
+  const byTier = config.tierLimits[tier] ?? {};
+  const d = ROLE_LIMIT_DEFAULTS[role];
+  return {
+    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
+    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
+    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
+  };
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -163,18 +185,11 @@ function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown 
     if (value === undefined) continue;
     const base = out[key];
     out[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
+    // The sandbox's allow-list is the union of both layers: a setting adds hosts, never hides the file's.
+    const layer: unknown = value;
+    if (key === 'sandbox' && isPlainObject(base) && Array.isArray(base.allowedDomains) && isPlainObject(layer) && Array.isArray(layer.allowedDomains)) {
+      (out[key] as Record<string, unknown>).allowedDomains = [...new Set([...base.allowedDomains, ...layer.allowedDomains])];
+    }
   }
   return out;
-}
-
-/** The limits an agent of `role` on `tier` runs with: role setting, else tier setting, else the old global keys, else the role's default. */
-export function agentLimitsFor(config: PipelineConfig, role: Role, tier: ModelTier): AgentLimits {
-  const byRole = config.roleLimits[role] ?? {};
-  const byTier = config.tierLimits[tier] ?? {};
-  const d = ROLE_LIMIT_DEFAULTS[role];
-  return {
-    maxTokens: byRole.maxTokens ?? byTier.maxTokens ?? config.maxTokens ?? d.maxTokens,
-    maxTurns: byRole.maxTurns ?? byTier.maxTurns ?? config.maxAgentTurns ?? d.maxTurns,
-    thinkingBudget: byRole.thinkingBudget ?? byTier.thinkingBudget ?? d.thinkingBudget,
-  };
 }

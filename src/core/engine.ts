@@ -25,6 +25,9 @@ import { preflight } from './preflight';
 import type { Stage } from './stages/context';
 import { AUDIT_STAGES } from './audit/stages';
 import { prepareAuditRun } from './audit/launch';
+import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
+import { openRunMcp } from './mcp/runMcp';
+import { mcpSecrets } from './mcp/config';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
@@ -35,10 +38,16 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
   const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
   if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  // Before anything is created: where the sandbox cannot start, the run does not start.
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
   // Preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
-  const model = await connectChecked(config, opts, opts.offline);
+  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   const runId = newRunId();
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), runId);
+  const paths = runPaths(runsRoot, runId);
   createRunDir(paths);
   const now = new Date().toISOString();
   const state: RunState = {
@@ -49,6 +58,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     description: opts.description,
     mode: 'build',
     offline: opts.offline,
+    shellsSandboxed: sandbox.enabled,
     baseBranch: repo.branch ?? '(detached)',
     baseCommit: repo.head,
     integrationBranch: integrationBranch(runId),
@@ -65,16 +75,17 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
     costUsd: 0,
     merges: [],
   };
-  const store = new RunStore(paths, state, secretsOf(opts.apiKey));
+  const store = new RunStore(paths, state, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   store.save();
   // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
   try {
     await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
   } catch (e) {
     await model.close();
+    await sandbox.close();
     throw e;
   }
-  return launch(store, config, opts, model);
+  return launch(store, config, opts, model, sandbox);
 }
 
 /** A standalone read-only audit (M15): a run of its own, driven like a build run through AUDIT_STAGES. */
@@ -82,12 +93,18 @@ export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
   assertModelReachable(opts, opts.offline);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
-  const model = await connectChecked(config, opts, opts.offline);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   try {
-    const { store } = await prepareAuditRun(opts, secretsOf(opts.apiKey));
-    return launch(store, config, opts, model, AUDIT_STAGES);
+    const { store } = await prepareAuditRun(opts, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
+    return launch(store, config, opts, model, sandbox, AUDIT_STAGES);
   } catch (e) {
     await model.close();
+    await sandbox.close();
     throw e;
   }
 }
@@ -95,9 +112,10 @@ export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
-  const paths = runPaths(await runsRootFor(repo.root, config.runsDir), opts.runId);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const paths = runPaths(runsRoot, opts.runId);
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
-  const store = RunStore.load(paths, secretsOf(opts.apiKey));
+  const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
   const audit = store.state.mode === 'audit';
   if (!audit && !fs.existsSync(paths.integrationWorktree)) {
@@ -105,12 +123,17 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   }
   const offline = opts.offline ?? store.state.offline;
   assertModelReachable(opts, offline);
-  const model = await connectChecked(config, opts, offline);
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  const model = await connectChecked(config, opts, offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
+    s.shellsSandboxed = sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline }, model, audit ? AUDIT_STAGES : STAGES);
+  return launch(store, config, { ...opts, offline }, model, sandbox, audit ? AUDIT_STAGES : STAGES);
 }
 
 /** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
@@ -120,6 +143,10 @@ function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
       'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
     );
   }
+}
+
+function secretsOf(apiKey?: string): string[] {
+  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }
 
 /** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
@@ -151,16 +178,13 @@ async function connectChecked(config: PipelineConfig, opts: StartRunOptions | Re
   }
 }
 
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
-}
-
 /** Drives `stages` of a prepared run (a build run, or a standalone audit). */
 async function launch(
   store: RunStore,
   config: PipelineConfig,
   opts: StartRunOptions | ResumeRunOptions,
   model: ModelConnection,
+  sandbox: RunSandbox,
   stages: readonly Stage[] = STAGES,
 ): Promise<RunHandle> {
   let releaseLock: () => void;
@@ -168,12 +192,18 @@ async function launch(
     releaseLock = acquireRunLock(store.paths.runDir);
   } catch (e) {
     await model.close();
+    await sandbox.close();
     throw e;
   }
   const controller = new AbortController();
   const offline = opts.offline ?? false;
   const client = model.client;
   const limiter = new TierLimiter(config.waveLimits);
+  const mcp = openRunMcp(config.mcpServers, config.mcpAccess, {
+    sandbox,
+    cwd: store.paths.integrationWorktree,
+    warn: (message) => store.emit({ type: 'log', level: 'warn', message }),
+  });
   let contracts: LoadedContracts | undefined;
   const started = Date.now();
   let retries = 0;
@@ -230,11 +260,13 @@ async function launch(
       contextWindowOf: (id) => config.contextWindowTokens ?? model.contextWindows[id],
     }),
     modelFor: (tier) => config.tierModels[tier],
+    sandbox,
+    mcp,
   };
   const done = (async (): Promise<RunResult> => {
     // Let the caller subscribe to the handle's events before the first one fires.
     await new Promise((resolve) => setImmediate(resolve));
-    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description });
+    store.emit({ type: 'run-started', runId: store.state.runId, runDir: store.paths.runDir, offline, description: store.state.description, shellsSandboxed: sandbox.enabled });
     try {
       // Resuming past the architect: the later stages read the committed contracts.
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
@@ -254,6 +286,8 @@ async function launch(
       });
     } finally {
       await model.close();
+      await mcp.close();
+      await sandbox.close();
       releaseLock();
     }
     writeRunReport(store.state);
@@ -284,6 +318,7 @@ export function summarize(state: RunState, wallMs: number, retries: number): Run
     offline: state.offline,
     firstAttemptPassRate: buildRunReport(state).firstAttemptPassRate,
     wallMs,
+    shellsSandboxed: state.shellsSandboxed !== false,
   };
 }
 

@@ -35,7 +35,7 @@ export class Emitter<T> {
 }
 
 export type PipelineEvent =
-  | { type: 'run-started'; runId: string; runDir: string; offline: boolean; description: string }
+  | { type: 'run-started'; runId: string; runDir: string; offline: boolean; description: string; shellsSandboxed?: boolean }
   | { type: 'run-ended'; runId: string; status: RunStatus; reason?: string }
   | { type: 'stage-started'; stage: string }
   | { type: 'stage-ended'; stage: string; status: StageStatus; detail?: string }

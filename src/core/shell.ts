@@ -1,8 +1,12 @@
 /**
  * Runs a project command (a test suite) the way an engineer would: bash in a given folder, with the
  * agents' scrubbed environment, a timeout that kills the whole process group, output kept bounded.
+ * The commands are the model's choice (test commands from the contracts, an install step), so they
+ * run in the run's sandbox like the agents' shells: writes only in `cwd`, no credentials, the network
+ * only as allow-listed.
  */
 import { spawn } from 'node:child_process';
+import type { RunSandbox } from './sandbox/runSandbox';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -13,16 +17,19 @@ export interface CommandResult {
 
 const MAX_OUTPUT = 200_000;
 
-export function runCommand(
+export async function runCommand(
   command: string,
   cwd: string,
   env: Record<string, string>,
   timeoutMs: number,
   signal?: AbortSignal,
+  sandbox?: RunSandbox,
 ): Promise<CommandResult> {
   const started = Date.now();
+  const wrapped = sandbox ? await sandbox.wrapCommand(command, { cwd, writable: true }).catch((e: Error) => e) : { command, done: () => undefined };
+  if (wrapped instanceof Error) return { exitCode: null, output: `the sandbox could not wrap the command: ${wrapped.message}`, timedOut: false, durationMs: Date.now() - started };
   return new Promise((resolve) => {
-    const child = spawn('/bin/bash', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/bash', ['-c', wrapped.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const take = (d: Buffer) => {
       output += d.toString('utf8');
@@ -45,11 +52,13 @@ export function runCommand(
     const onAbort = () => killGroup();
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('close', (code) => {
+      wrapped.done();
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve({ exitCode: code, output, timedOut, durationMs: Date.now() - started });
     });
     child.on('error', (e) => {
+      wrapped.done();
       clearTimeout(timer);
       resolve({ exitCode: null, output: String(e.message), timedOut, durationMs: Date.now() - started });
     });

@@ -28,6 +28,7 @@ import { ModelTreeProvider } from './views/modelTreeProvider';
 import { moduleItem } from './views/moduleItems';
 import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
+import { PlanFeatures } from './plans/planFeatures';
 import { needsMultiRoot, switchToMultiRoot, takePendingStart } from './workspacePrep';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
@@ -56,6 +57,8 @@ export class BuildPipeline extends Disposable {
     this.registerViews();
     this._register(vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider()));
     for (const d of registerCommands(this.commandTable(), this.log)) this._register(d);
+    // Phased plans and teams: their own commands and trees, in their own room (src/extension/plans/).
+    this._register(new PlanFeatures(this.log, this.keys, (complain) => this.repo(complain), () => this.setting('offlineDemo', false)));
     this._register(this.controller.modules.onDidChange(() => this.refreshOpenReports()));
   }
 
@@ -124,7 +127,8 @@ export class BuildPipeline extends Disposable {
   /** The view descriptions say when a run is the offline demo, so nobody mistakes it for real output. */
   private describeViews(): void {
     const state = this.controller.runState;
-    const label = state ? `${state.offline ? 'demo (scripted model) · ' : ''}${state.status}` : undefined;
+    // Also when shells ran without the sandbox (the user turned it off): every view says so.
+    const label = state ? `${state.offline ? 'demo (scripted model) · ' : ''}${state.shellsSandboxed === false ? 'shells NOT sandboxed · ' : ''}${state.status}` : undefined;
     for (const v of this.views) v.description = label;
   }
 

@@ -19,6 +19,11 @@ function engine(): EngineModule {
   return (engineModule ??= require('./engine.js') as EngineModule);
 }
 
+/** The plan and team entry points of the same lazily loaded bundle (src/extension/plans/). */
+export function planEngine(): Pick<EngineModule, 'startImplement' | 'createPlan' | 'openModelSession' | 'startScriptedModel'> {
+  return engine();
+}
+
 export interface EngineApi {
   startRun(opts: StartRunOptions): Promise<RunHandle>;
   startAudit(opts: StartRunOptions): Promise<RunHandle>;

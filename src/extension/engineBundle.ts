@@ -5,3 +5,6 @@
  */
 export { startRun, startAudit, resumeRun } from '../core/engine';
 export { startScriptedModel } from '../scripted';
+export { startImplement } from '../core/teams/implement';
+export { createPlan } from '../core/plans/create';
+export { openModelSession } from '../core/plans/session';

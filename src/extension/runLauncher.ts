@@ -8,7 +8,8 @@ import type { EngineApi } from './engineBinding';
 import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
 import { costLabel, costSentence, titleCase } from './models/format';
-import { settingsToConfig } from './models/settingsToConfig';
+import { sandboxOverride, settingsToConfig } from './models/settingsToConfig';
+import { readWorkspaceMcp } from '../core/mcp/workspaceConfig';
 import type { ModelAccess } from './startFlow';
 
 export class RunLauncher {
@@ -59,11 +60,19 @@ export class RunLauncher {
 
   /** What starting and resuming share: the settings as engine config, the key, the gate handler. */
   private runOptions(repoRoot: string, access: ModelAccess): RunOptionsBase {
+    // Scoped to the repository's folder, so folder settings count as set too.
+    const settings = vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot));
+    const config = { ...settingsToConfig(settings), sandbox: sandboxOverride(settings) };
+    // The workspace's MCP servers only when the user allowed it (a machine-scoped setting).
+    if (settings.get<boolean>('mcp.useWorkspaceServers') === true) {
+      const workspace = readWorkspaceMcp(repoRoot);
+      for (const why of workspace.skipped) this.log.warn(`MCP server from .vscode/mcp.json left out: ${why}`);
+      if (Object.keys(workspace.servers).length) config.mcpServers = workspace.servers;
+    }
     return {
       repoRoot,
       apiKey: access.apiKey,
-      // Scoped to the repository's folder, so folder settings count as set too.
-      config: settingsToConfig(vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot))),
+      config,
       gate: this.gates.handler,
       approver: 'vscode',
     };

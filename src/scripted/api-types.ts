@@ -25,7 +25,7 @@ export interface WireThinkingBlock {
 /** A block of the reply the scripted model produces. */
 export type ReplyBlock = WireTextBlock | WireToolUseBlock | WireThinkingBlock;
 
-export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'pause_turn' | 'refusal';
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface ScriptedReply {
   blocks: ReplyBlock[];

@@ -64,7 +64,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   async function messages(req: MessagesRequest, res: http.ServerResponse, requestId: string): Promise<void> {
     opts.onRequest?.(req);
     const c = readConversation(req);
-    stats.request(c.card.role);
+    stats.request(c.card.role, c.tools);
     measure(req);
     if (strict) {
       try {
@@ -84,7 +84,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
 
     let reply: ScriptedReply;
     try {
-      reply = scriptedTurn({ c, scenario: opts.scenario ?? 'happy', target: opts.target, project: opts.project, maxTokens: req.max_tokens });
+      reply = scriptedTurn({ c, scenario: opts.scenario ?? 'happy', target: opts.target, project: opts.project, maxTokens: req.max_tokens, probe: opts.probe });
     } catch (e) {
       // A bug in the script, not an API condition: say so, and tell the SDK not to retry it.
       return sendApiError(res, requestId, 'api_error', `scripted model failed: ${(e as Error).stack ?? String(e)}`, { 'x-should-retry': 'false' });

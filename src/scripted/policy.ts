@@ -14,8 +14,12 @@ import { auditPlannerTurn } from './roles/audit-planner';
 import { auditWorkerTurn } from './roles/audit-worker';
 import { auditCoordinatorTurn } from './roles/audit-coordinator';
 import { shipperTurn } from './roles/shipper';
+import { planRoleTurn } from './roles/plan-roles';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
+  // Roles of phased plans and teams (planner, auditor, reviewer, judge, teammates) live in their own files.
+  const planned = planRoleTurn(ctx);
+  if (planned) return planned;
   switch (ctx.c.card.role) {
     case 'architect':
       return architectTurn(ctx);

@@ -1,6 +1,7 @@
 /**
- * Replies that end early, as a real model's do: cut at `max_tokens` in the middle of a tool call,
- * paused by the API (`pause_turn`), or refused (`refusal`). Each planned fault hits the first
+ * Replies that end early, as a real model's do: cut at `max_tokens` (or at the context window,
+ * `model_context_window_exceeded`) in the middle of a tool call, paused by the API (`pause_turn`),
+ * or refused (`refusal`). Each planned fault hits the first
  * request that matches its role, module and turn (the number of assistant messages in the request,
  * 0 for an agent's first reply) and is then used up, so the conversation can go on.
  */
@@ -31,7 +32,8 @@ export type CutToolUse = WireToolUseBlock & { [PARTIAL_JSON]?: string };
 export function applyReplyFault(kind: ReplyFaultKind, reply: ScriptedReply): ScriptedReply {
   if (kind === 'refusal') return { blocks: [], stopReason: 'refusal' };
   if (kind === 'pause_turn') return { blocks: [{ type: 'text', text: 'This step takes a while; continuing with it.' }], stopReason: 'pause_turn' };
-  return { blocks: cutAtMaxTokens(reply.blocks), stopReason: 'max_tokens' };
+  // A reply that filled the context window is cut the same way, with its own stop reason.
+  return { blocks: cutAtMaxTokens(reply.blocks), stopReason: kind };
 }
 
 /** The reply up to the middle of its first tool call (or of its last text when it makes none). */

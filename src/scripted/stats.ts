@@ -12,7 +12,7 @@ export class ScriptedStats {
   private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   private rejected = 0;
   private firstRejection: string | undefined;
-  private readonly replyFaults: Record<ReplyFaultKind, number> = { max_tokens: 0, pause_turn: 0, refusal: 0 };
+  private readonly replyFaults: Record<ReplyFaultKind, number> = { max_tokens: 0, pause_turn: 0, refusal: 0, model_context_window_exceeded: 0 };
   private largestToolResultChars = 0;
   private peakRequestTokens = 0;
   private toolResultCharsServed = 0;
@@ -33,9 +33,22 @@ export class ScriptedStats {
     this.toolResultCharsServed += newestResults;
   }
 
-  request(role: AgentRole): void {
+  private readonly toolsSeen: Record<AgentRole, Set<string>> = {
+    architect: new Set(),
+    scaffold: new Set(),
+    builder: new Set(),
+    qc: new Set(),
+    'audit-planner': new Set(),
+    'audit-worker': new Set(),
+    'audit-coordinator': new Set(),
+    shipper: new Set(),
+    unknown: new Set(),
+  };
+
+  request(role: AgentRole, tools: Iterable<string> = []): void {
     this.requests++;
     this.byRole[role]++;
+    for (const t of tools) this.toolsSeen[role].add(t);
   }
 
   fault(kind: InjectedFault): void {
@@ -50,6 +63,7 @@ export class ScriptedStats {
   }
 
   snapshot(): ScriptedModelStats {
+    const toolsSeen = Object.fromEntries(Object.entries(this.toolsSeen).map(([r, s]) => [r, [...s].sort()])) as Record<AgentRole, string[]>;
     return {
       requests: this.requests,
       byRole: { ...this.byRole },
@@ -61,6 +75,7 @@ export class ScriptedStats {
       largestToolResultChars: this.largestToolResultChars,
       peakRequestTokens: this.peakRequestTokens,
       toolResultCharsServed: this.toolResultCharsServed,
+      toolsSeen,
     };
   }
 }

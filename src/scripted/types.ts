@@ -31,6 +31,12 @@ export const SCENARIOS = [
   'huge-read',
   'endless',
   'long-history',
+  'sandbox-escape',
+  'mcp-tools',
+  // Phased plans and teams (src/scripted/roles/teammate.ts, code-reviewer.ts).
+  'review-findings',
+  'review-high',
+  'teammate-dies',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -39,7 +45,7 @@ export type FaultKind = 'ok' | '429' | '500' | '529' | 'cut';
 export type InjectedFault = Exclude<FaultKind, 'ok'>;
 
 /** How a reply can end early (see reply-faults.ts). */
-export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal';
+export type ReplyFaultKind = 'max_tokens' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface ReplyFault {
   kind: ReplyFaultKind;
@@ -93,6 +99,17 @@ export interface ScriptedModelOptions {
    * what an agent was told (a fix-cycle builder's findings) from what actually went over the wire.
    */
   onRequest?: (request: ReceivedRequest) => void;
+  /** sandbox-escape: what the target builder's shell tries to reach (see roles/sandbox-probes.ts). */
+  probe?: SandboxProbe;
+}
+
+export interface SandboxProbe {
+  /** An absolute path outside every worktree the shell tries to write. */
+  outsidePath: string;
+  /** A loopback TCP port it tries to connect to. */
+  port: number;
+  /** A process outside its tree it tries to signal. */
+  pid: number;
 }
 
 export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'shipper' | 'unknown';
@@ -125,6 +142,8 @@ export interface ScriptedModelStats {
   peakRequestTokens: number;
   /** Characters of tool results the builder role received over all its requests' newest turns. */
   toolResultCharsServed: number;
+  /** Every tool name each role was offered, across its requests (what an agent could see). */
+  toolsSeen: Record<AgentRole, string[]>;
 }
 
 export interface ScriptedModelHandle {

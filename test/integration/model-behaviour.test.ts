@@ -81,7 +81,17 @@ describe('a real model\'s behaviour, against the strict scripted model', functio
   });
 
   it('a builder that reads a 5 MB file gets a capped result with a note, and the run finishes', async () => {
-    const { result, stats, events } = await runWith(repo(), { scenario: 'huge-read', target: 'greeter' }, { toolResultMaxChars: 20_000 });
+    const notes: string[] = [];
+    const onRequest = (req: { messages: Array<{ content: unknown }> }) => {
+      const text = JSON.stringify(req.messages.at(-1)?.content ?? '');
+      const note = /\[output cut: (\d+) characters in all, only the first 20000 are shown; (read the rest in pieces with `read` and `view_range`|narrow the command)/.exec(text);
+      if (note) notes.push(`${note[2]!.startsWith('read') ? 'read' : 'bash'} ${note[1]!}`);
+    };
+    const { result, stats, events } = await runWith(repo(), { scenario: 'huge-read', target: 'greeter', onRequest }, { toolResultMaxChars: 20_000 });
+    // The model was told what was cut and how to read the rest.
+    assert.equal(notes.length, 2, `notes: ${notes.join(', ')}`);
+    assert.ok(Number(notes[0]!.split(' ')[1]) > 150_000 && notes[0]!.startsWith('read'), notes[0] ?? '');
+    assert.ok(Number(notes[1]!.split(' ')[1]) > 90_000 && notes[1]!.startsWith('bash'), notes[1] ?? '');
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assertNoRejection(stats);
     assert.ok(stats.largestToolResultChars < 20_500, `largest tool result fed back: ${stats.largestToolResultChars}`);

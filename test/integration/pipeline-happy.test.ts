@@ -119,6 +119,22 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     assert.ok(firstOfGreeter && firstOfGreeter.type === 'agent-usage' && firstOfGreeter.usage.cacheRead > 0, JSON.stringify(firstOfGreeter));
   });
 
+  it('the run report gives dollars per agent, module and stage and the cache share of input tokens per role', () => {
+    const dir = run.result.state.runDir;
+    const report = JSON.parse(read(path.join(dir, 'report.json'))) as { costUsd: number; cost: { byAgent: Record<string, number>; byModule: Record<string, number>; byStage: Record<string, number> }; cacheShareByRole: Record<string, number | null> };
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+    assert.ok(report.costUsd > 0);
+    assert.ok(Math.abs(sum(report.cost.byAgent) - report.costUsd) < 1e-9, 'agents add up to the run');
+    assert.ok(Math.abs(sum(report.cost.byStage) - report.costUsd) < 1e-9, 'stages add up to the run');
+    assert.deepEqual(Object.keys(report.cost.byModule).sort(), ['formatter', 'greeter']);
+    for (const role of ['architect', 'scaffold', 'builder', 'qc']) assert.ok((report.cacheShareByRole[role] ?? 0) > 0, role);
+    // Builders re-read their growing conversation from cache: most of their input is cache reads.
+    assert.ok(report.cacheShareByRole['builder']! > 0.5, String(report.cacheShareByRole['builder']));
+    const md = read(path.join(dir, 'report.md'));
+    assert.match(md, /## Cache share of input tokens, per role[\s\S]*\| builder \| \d+% \|/);
+    assert.match(md, /\| greeter \| \$\d+\.\d{4} \|/);
+  });
+
   it('removes the passed modules\' worktrees and keeps no stray worktree or merge state', () => {
     const list = repo.git('worktree', 'list', '--porcelain');
     const worktrees = list.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));

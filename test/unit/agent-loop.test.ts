@@ -14,6 +14,7 @@ import { retryAfterMs } from '../../src/core/agents/errors';
 import { TierLimiter } from '../../src/core/limiter';
 import type { PipelineEvent } from '../../src/core/events';
 import { agentLimitsFor, loadConfig, ROLE_LIMIT_DEFAULTS } from '../../src/core/config';
+import { limitsNote } from '../../src/core/stages/roleAgent';
 
 describe('agent loop', function () {
   this.timeout(30_000);
@@ -47,6 +48,14 @@ describe('agent loop', function () {
     assert.equal(note.role, 'user');
     assert.match(JSON.stringify(note.content), /cut off at the output limit \(max_tokens 4000\).*smaller pieces/);
     assert.equal(model!.stats().rejected, 0, model!.stats().firstRejection ?? '');
+  });
+
+  it('continues after a reply cut because the context window filled up (model_context_window_exceeded)', async () => {
+    const { p } = await run({ replyFaults: [{ kind: 'model_context_window_exceeded' }] });
+    const r = await p;
+    assert.equal(r.turns, 2);
+    assert.match(JSON.stringify(r.messages[2]!.content), /cut off because the conversation filled the context window/);
+    assert.equal(model!.stats().rejected, 0);
   });
 
   it('gives up with a clear error after too many cut replies in a row', async () => {
@@ -147,6 +156,12 @@ describe('agent loop: pure pieces', () => {
     assert.equal(retryAfterMs(err({ 'retry-after-ms': '150' })), 150);
     assert.equal(retryAfterMs(err({ 'retry-after': new Date(Date.UTC(2030, 0, 1, 0, 0, 30)).toUTCString() }), Date.UTC(2030, 0, 1)), 30_000);
     assert.equal(retryAfterMs(err({})), undefined);
+  });
+
+  it('tells each agent its reply and tool-result limits, with advice that fits the tools it has', () => {
+    assert.match(limitsNote(['bash', 'read', 'write', 'edit'], 16_000, 40_000), /limited to 16000 tokens: write a long file in parts \(`write` a first part, then `edit`.*longer than 40000 characters comes back cut/);
+    assert.doesNotMatch(limitsNote(['bash', 'read', 'write'], 32_000, 40_000), /edit/);
+    assert.match(limitsNote(['bash', 'read'], 16_000, 40_000), /keep each reply well within that/);
   });
 
   it('resolves limits per role, then tier, then the old global keys, then the role default', () => {

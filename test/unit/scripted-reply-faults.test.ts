@@ -58,6 +58,6 @@ describe('scripted model: replies that end early', function () {
     assert.equal(paused.stop_reason, 'pause_turn');
     const refused = await c.beta.messages.stream({ ...request, messages: [...request.messages, { role: 'assistant' as const, content: paused.content as never }] }).finalMessage();
     assert.equal(refused.stop_reason, 'refusal');
-    assert.deepEqual(model!.stats().replyFaults, { max_tokens: 0, pause_turn: 1, refusal: 1 });
+    assert.deepEqual(model!.stats().replyFaults, { max_tokens: 0, pause_turn: 1, refusal: 1, model_context_window_exceeded: 0 });
   });
 });

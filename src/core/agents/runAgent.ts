@@ -96,10 +96,14 @@ export function thinkingParam(budget: number | undefined, maxTokens: number): { 
   return { type: 'enabled', budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1024)) };
 }
 
-function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: number, maxTokens: number): string {
+/** What the model is told after a cut reply; the advice names only tools it has. */
+function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: number, maxTokens: number, tools: readonly string[]): string {
   const what = reason === 'max_tokens' ? `your reply was cut off at the output limit (max_tokens ${maxTokens})` : 'your reply was cut off because the conversation filled the context window';
   const callsNote = calls > 0 ? ` The tool call${calls > 1 ? 's' : ''} in it did not run (an incomplete call is never executed).` : '';
-  return `Note: ${what}.${callsNote} Continue from where you stopped, in smaller pieces: write a long file in several steps (a first part with \`write\`, then \`edit\` to add the rest), and keep each reply short.`;
+  const how = tools.includes('edit')
+    ? 'write a long file in several steps (a first part with `write`, then `edit` to add the rest), and keep each reply short'
+    : 'write shorter files, one per reply, and keep each reply short';
+  return `Note: ${what}.${callsNote} Continue from where you stopped, in smaller pieces: ${how}.`;
 }
 
 async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
@@ -196,7 +200,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
             throw new AgentError(message.stop_reason === 'max_tokens' ? 'maxTokens' : 'contextWindow', `${req.agentId} (${req.role}): ${why}`);
           }
           messages = appendAssistant(messages, reply);
-          messages.push(userTurn(notRunResults(calls, 'the reply was cut off before this call was complete'), cutNote(message.stop_reason, calls.length, req.maxTokens)));
+          messages.push(userTurn(notRunResults(calls, 'the reply was cut off before this call was complete'), cutNote(message.stop_reason, calls.length, req.maxTokens, req.tools.map((t) => t.name))));
           if (message.stop_reason === 'model_context_window_exceeded') bound(true);
           continue;
         }

@@ -40,6 +40,8 @@ export interface FileToolPolicy {
   writable?: string[];
   env: Record<string, string>;
   bashTimeoutMs: number;
+  /** Sandbox hook (src/core/sandbox): gives the SDK's bash tool a body that runs in the run's sandbox. */
+  confineShell?: (sdkBash: BetaRunnableTool) => BetaRunnableTool;
 }
 
 /** The SDK toolset, restricted to `names`, with write policy, bash timeout cap and observation. */
@@ -53,7 +55,7 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
       let tool = t;
       if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
       if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
-      if (t.name === 'bash') tool = withBashTimeoutCap(t, policy.bashTimeoutMs);
+      if (t.name === 'bash') tool = withBashTimeoutCap(policy.confineShell ? policy.confineShell(t) : t, policy.bashTimeoutMs);
       return observed(tool, observe);
     });
 }
@@ -133,7 +135,8 @@ function withBashTimeoutCap(tool: BetaRunnableTool, capMs: number): BetaRunnable
   };
 }
 
-function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRunnableTool {
+/** Every call and result of `tool` reported to the journal (exported for MCP tools, src/core/mcp). */
+export function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRunnableTool {
   return {
     ...tool,
     parse: (content: unknown) => {

@@ -183,6 +183,8 @@ export const RunStateSchema = z.object({
   description: z.string(),
   mode: z.enum(['build', 'audit']).default('build'),
   offline: z.boolean().default(false),
+  /** False when the user turned the shell sandbox off for this run (src/core/sandbox); views and the CLI say so. */
+  shellsSandboxed: z.boolean().optional(),
   baseBranch: z.string(),
   baseCommit: z.string(),
   integrationBranch: z.string(),

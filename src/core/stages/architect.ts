@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
+import { networkNote } from '../sandbox/config';
 import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
@@ -29,7 +30,9 @@ export const architectStage: Stage = {
         title: `Blueprint ready: ${counts.modules} modules, ${counts.adrs} ADRs, ${counts.lockedDecisions} locked decisions`,
         summary: c.manifest.modules
           .map((m) => `${m.name} (${m.builder_model})${m.depends_on.length ? ` ← ${m.depends_on.join(', ')}` : ''}: ${m.description}`)
-          .join('\n'),
+          .join('\n')
+          // One line, the last: what the shells' network allows (the install step needs its registry).
+          .concat(`\n${networkNote(ctx.config.sandbox)}`),
         counts,
         openPath: path.join(c.dir, 'architecture.md'),
       };
@@ -49,17 +52,19 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   const attempt = ctx.store.stage('architect').attempts;
   const agentId = `architect-${attempt}`;
   const observe = toolObserver(ctx, agentId);
-  const tools = fileTools(
-    ROLE_TOOLS.architect,
-    {
-      workdir: wt,
-      readOnlyRoots: [],
-      writable: [`${CONTRACTS_REL}/`],
-      env: agentShellEnv('architect'),
-      bashTimeoutMs: ctx.config.bashTimeoutMs,
-    },
-    observe,
-  );
+  const tools = [
+    ...fileTools(
+      ROLE_TOOLS.architect,
+      {
+        workdir: wt,
+        readOnlyRoots: [],
+        writable: [`${CONTRACTS_REL}/`],
+        ...roleShell(ctx, wt, 'architect', 'writes-worktree'),
+      },
+      observe,
+    ),
+    ...(await ctx.mcp.toolsFor('architect', observe)),
+  ];
   const vars = {
     project_line: firstLine(ctx.store.state.description),
     project_description: ctx.store.state.description,

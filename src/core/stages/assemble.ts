@@ -47,7 +47,7 @@ async function runAssemble(ctx: PipelineContext): Promise<StageResult> {
         mergeKind = 'auto-resolved';
       }
 
-      const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+      const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
       if (tests.exitCode === 0) {
         recordMerge(ctx, name, mergeKind, 'pass', 'MERGED', await headCommit(wt));
         break;

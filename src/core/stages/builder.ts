@@ -2,13 +2,13 @@
  * One builder run for one module (first build or a fix cycle). The builder may change only its
  * module folder, its brain file, its training pairs and its own conflict report; contracts are
  * read-only. Whatever it leaves uncommitted inside those paths the engine commits with the agent as
- * author; anything it changed elsewhere (bash is not path-confined) is reported, never committed
+ * author; anything it changed elsewhere (its shell may write anywhere in its worktree) is reported, never committed
  * by the engine.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { changedPathsSince, commitAll, headCommit } from '../git';
@@ -52,12 +52,12 @@ export async function runBuilder(
         workdir: wt,
         readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
         writable,
-        env: agentShellEnv(`builder-${name}`),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
+        ...roleShell(ctx, wt, `builder-${name}`, 'writes-worktree'),
       },
       observe,
     ),
     reportOutcomeTool(slot, observe),
+    ...(await ctx.mcp.toolsFor('builder', observe)),
   ];
   const contracts = ctx.contracts();
   const result = await runRoleAgent(ctx, {

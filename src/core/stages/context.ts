@@ -11,6 +11,8 @@ import type { TierLimiter } from '../limiter';
 import type { RunStore } from '../run/store';
 import type { AgentRuntime } from '../agents/runAgent';
 import type { LoadedContracts } from './contracts';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import type { RunMcp } from '../mcp/runMcp';
 
 export interface PipelineContext {
   store: RunStore;
@@ -29,6 +31,10 @@ export interface PipelineContext {
   /** Reads and validates the contracts from the integration worktree again (after the architect wrote them). */
   reloadContracts(): Promise<LoadedContracts>;
   runtime(): AgentRuntime;
+  /** Where every shell of the run is confined (src/core/sandbox); UNSANDBOXED only by the user's choice. */
+  sandbox: RunSandbox;
+  /** The run's MCP servers; `toolsFor(role)` gives a role the tools `mcpAccess` allows it. */
+  mcp: RunMcp;
   modelFor(tier: ModelTier): string;
 }
 

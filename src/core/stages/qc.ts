@@ -4,7 +4,7 @@
  * Anything its shell changed in the worktree is thrown away afterwards, so QC cannot alter what it grades.
  */
 import type { ModuleSpec, QcVerdict, Usage } from '../contracts/schemas';
-import { agentShellEnv } from '../agents/env';
+import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { discardUncommitted, headCommit } from '../git';
@@ -24,10 +24,11 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
   const tools = [
     ...fileTools(
       ROLE_TOOLS.qc,
-      { workdir: wt, readOnlyRoots: [wt], env: agentShellEnv(`qc-${name}`), bashTimeoutMs: ctx.config.bashTimeoutMs },
+      { workdir: wt, readOnlyRoots: [wt], ...roleShell(ctx, wt, `qc-${name}`, 'read-only') },
       observe,
     ),
     submitVerdictTool(slot, observe),
+    ...(await ctx.mcp.toolsFor('qc', observe)),
   ];
   const before = await headCommit(wt);
   const result = await runRoleAgent(ctx, {
@@ -41,7 +42,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
       ...moduleVars(ctx, name),
       attempt,
       scope_note: outOfScope.length
-        ? `The engine found changes outside the module folder (bash is not path-confined): ${outOfScope.join(', ')}. Judge whether they break the contract or other modules.`
+        ? `The engine found changes outside the module folder (the shell may write anywhere in the worktree): ${outOfScope.join(', ')}. Judge whether they break the contract or other modules.`
         : 'The engine found no changes outside the module folder.',
     },
     isComplete: () => slot.value !== undefined,

@@ -29,8 +29,9 @@ export interface RoleAgentSpec {
 }
 
 export function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
-  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools: toolNames(spec.tools), ...spec.vars });
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
+  const tools = `${toolNames(spec.tools)}. ${limitsNote(spec.tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
+  const prompt = renderPrompt(loadTemplate(spec.role), { contracts_dir: CONTRACTS_REL, tools, ...spec.vars });
   return runAgent(
     {
       agentId: spec.agentId,
@@ -62,4 +63,20 @@ export function moduleVars(ctx: PipelineContext, module: string): Record<string,
     module_dir: moduleDir(module),
     test_command: moduleTestCommand(ctx, module),
   };
+}
+
+/**
+ * The limits the engine enforces on every agent, said where the prompts list the tools (so the
+ * prompt files need no copy of numbers that are settings): the reply size and the tool-result cap.
+ */
+export function limitsNote(toolNames: readonly string[], maxTokens: number, toolResultMaxChars: number): string {
+  const writeLong = toolNames.includes('edit')
+    ? 'write a long file in parts (`write` a first part, then `edit` to add the rest) rather than in one call'
+    : toolNames.includes('write')
+      ? 'keep each file you write well within that, one file per call'
+      : 'keep each reply well within that';
+  return (
+    `A reply of yours is limited to ${maxTokens} tokens: ${writeLong}. ` +
+    `A tool result longer than ${toolResultMaxChars} characters comes back cut, with a note: read big files in pieces (\`read\` with \`view_range\`) and narrow noisy commands (\`| tail -n 100\`, \`grep\`)`
+  );
 }

@@ -10,6 +10,7 @@ import { ROLE_TOOLS, fileTools } from '../agents/tools';
 import { runRoleAgent } from './roleAgent';
 import { commitAll, restorePaths, headCommit } from '../git';
 import { runCommand } from '../shell';
+import { roleShell } from '../sandbox/stageShell';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL, moduleDir } from './contracts';
 import { toolObserver } from './architect';
@@ -25,16 +26,19 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
   let feedback = '';
   for (let round = 0; round < SCAFFOLD_ROUNDS; round++) {
     const agentId = `scaffold-${round}`;
-    const tools = fileTools(
-      ROLE_TOOLS.scaffold,
-      {
-        workdir: wt,
-        readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
-        env: agentShellEnv('scaffold'),
-        bashTimeoutMs: ctx.config.bashTimeoutMs,
-      },
-      toolObserver(ctx, agentId),
-    );
+    const observe = toolObserver(ctx, agentId);
+    const tools = [
+      ...fileTools(
+        ROLE_TOOLS.scaffold,
+        {
+          workdir: wt,
+          readOnlyRoots: [path.join(wt, CONTRACTS_REL)],
+          ...roleShell(ctx, wt, 'scaffold', 'writes-worktree'),
+        },
+        observe,
+      ),
+      ...(await ctx.mcp.toolsFor('scaffold', observe)),
+    ];
     const result = await runRoleAgent(ctx, {
       agentId,
       role: 'scaffold',
@@ -79,7 +83,7 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
   if (!fs.existsSync(path.join(wt, 'src/shared')) || fs.readdirSync(path.join(wt, 'src/shared')).length === 0) {
     problems.push('shared types folder src/shared/ is missing or empty');
   }
-  const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal);
+  const tests = await runCommand(ctx.config.integrationTestCommand, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (tests.exitCode !== 0) {
     problems.push(`the test command \`${ctx.config.integrationTestCommand}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }

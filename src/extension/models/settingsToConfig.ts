@@ -87,9 +87,6 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (moduleTest) config.moduleTestCommand = moduleTest;
   const integrationTest = text(userValue(s, 'integrationTestCommand'));
   if (integrationTest) config.integrationTestCommand = integrationTest;
-  // 0 set on purpose means "no budget" and does override a budget in the file.
-  const budget = userValue(s, 'budgetUsd');
-  if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
   // Agent limits and context bounds: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
   const roleLimits = limitsByKey(userValue(s, 'roleLimits'), ['architect', 'scaffold', 'builder', 'qc']);
   if (roleLimits) config.roleLimits = roleLimits;
@@ -103,6 +100,16 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (toolResultMaxChars) config.toolResultMaxChars = toolResultMaxChars;
   const contextWindowTokens = positiveInt(userValue(s, 'contextWindowTokens'));
   if (contextWindowTokens) config.contextWindowTokens = contextWindowTokens;
+  // 0 set on purpose means "no budget" and does override a budget in the file.
+  const budget = userValue(s, 'budgetUsd');
+  if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
+  const enabled = userValue(s, 'sandbox.enabled');
+  const domains = userValue(s, 'sandbox.allowedDomains');
+  if (typeof enabled === 'boolean' || Array.isArray(domains)) config.sandbox = sandboxOverride(s);
+  const mcpAccess = userValue(s, 'mcp.access');
+  if (mcpAccess && typeof mcpAccess === 'object' && !Array.isArray(mcpAccess) && Object.keys(mcpAccess).length) {
+    config.mcpAccess = mcpAccess as ConfigOverrides['mcpAccess'];
+  }
   return config;
 }
 
@@ -126,4 +133,17 @@ function limitsByKey<K extends string>(v: unknown, keys: readonly K[]): Partial<
     if (Object.keys(limits).length > 0) out[key] = limits;
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The sandbox part, which VS Code always passes (runLauncher), set or not: the switch is the
+ * machine-scoped setting's (default on), so a repository's `.build-pipeline.json` cannot turn the
+ * sandbox off in VS Code; the allow-list adds to the file's (config.ts merges the two lists).
+ */
+export function sandboxOverride(s: SettingsReader): NonNullable<ConfigOverrides['sandbox']> {
+  const domains = s.get<unknown>('sandbox.allowedDomains');
+  return {
+    enabled: s.get<boolean>('sandbox.enabled') !== false,
+    allowedDomains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string' && d.trim() !== '').map((d) => d.trim()) : [],
+  };
 }

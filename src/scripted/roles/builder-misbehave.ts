@@ -36,9 +36,11 @@ export function misbehaviour(ctx: RoleContext, s: BuilderSetup, calls: ToolCall[
 function hugeRead(ctx: RoleContext, calls: ToolCall[]): ScriptedReply | undefined {
   if (!bashRan(calls, MAKE_BIG_FILE)) return act(ctx.c, 'Generating a large log to study.', [call('bash', { command: MAKE_BIG_FILE })]);
   const reads = calls.filter((x) => x.name === 'read' && x.input['file_path'] === BIG_FILE);
-  // First the whole file (refused by the tool's size limit), then every line of it at once.
+  // First the whole file (the read tool refuses more than 256 KB), then as many lines as it allows, then the shell.
   if (reads.length === 0) return act(ctx.c, 'Reading the whole log.', [call('read', { file_path: BIG_FILE })]);
-  if (reads.length === 1) return act(ctx.c, 'Too big at once; reading all of its lines through a range.', [call('read', { file_path: BIG_FILE, view_range: [1, 750000] })]);
+  if (reads.length === 1) return act(ctx.c, 'Too big at once; reading the first 35000 lines.', [call('read', { file_path: BIG_FILE, view_range: [1, 35000] })]);
+  const dump = `cat ${BIG_FILE}`;
+  if (!bashRan(calls, dump)) return act(ctx.c, 'And the whole of it through the shell.', [call('bash', { command: dump })]);
   const cleanup = `rm -f ${BIG_FILE}`;
   if (!bashRan(calls, cleanup)) return act(ctx.c, 'Enough of the log; removing it.', [call('bash', { command: cleanup })]);
   return undefined;

@@ -14,6 +14,7 @@ import { appendCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTe
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
 import { misbehaviour } from './builder-misbehave';
+import { escapeTurn, mcpTurn } from './sandbox-probes';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
 import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
@@ -103,6 +104,9 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   if (ctx.scenario === 'outside-write' && s.isTarget && s.fixCycle === 0 && !calls.some((x) => normPath(x.input['file_path']) === OUTSIDE_PATH)) {
     return act(c, 'First a note beside the repository, a refreshed manifest, and a helper patched into the neighbouring module.', outsideWrites(ctx, s));
   }
+
+  const surroundings = escapeTurn(ctx, s, calls) ?? mcpTurn(ctx, s, calls);
+  if (surroundings) return surroundings;
 
   const iface = readResult(calls, s.interfacePath);
   if (iface === undefined) {

@@ -3,7 +3,7 @@
  * decide which scenario it plays. Helpers here answer the questions each role asks of its own history.
  */
 import { callsAfter, lastWriteOf, normPath, succeeded, type Conversation, type ToolCall } from '../conversation';
-import type { ProjectChoice, Scenario } from '../types';
+import type { ProjectChoice, SandboxProbe, Scenario } from '../types';
 
 export interface RoleContext {
   c: Conversation;
@@ -12,6 +12,8 @@ export interface RoleContext {
   project?: ProjectChoice;
   /** The request's max_tokens: a turn's tool inputs must fit in it, so big file sets span several turns. */
   maxTokens: number;
+  /** sandbox-escape: the targets of the target builder's escape attempts. */
+  probe?: SandboxProbe;
 }
 
 /**

@@ -1,0 +1,119 @@
+/**
+ * `build-pipeline plan` and `build-pipeline implement`: phased plans carried out by a team (SPEC T1–T6).
+ * Kept apart from main.ts so the pipeline's commands and these grow independently.
+ */
+import * as path from 'node:path';
+import * as readline from 'node:readline/promises';
+import { strFlag, UsageError, type ParsedArgs } from './args';
+import { loadConfig } from '../core/config';
+import { openRepo } from '../core/git';
+import { createPlan } from '../core/plans/create';
+import { openModelSession } from '../core/plans/session';
+import { formatPlanProblems } from '../core/plans/schema';
+import { teamEventLine } from '../core/plans/eventText';
+import { startImplement } from '../core/teams/implement';
+import type { OfflineModelStarter } from '../core/api';
+import { startScriptedModel } from '../scripted';
+
+/** Offline, the built-in scripted model plays planner, auditor, reviewers and teammates. */
+const offlineModel: OfflineModelStarter = () => startScriptedModel({});
+
+export const PLAN_USAGE = `  build-pipeline plan "<description>" [--cwd DIR] [--offline]
+  build-pipeline implement PLAN_DIR [--cwd DIR] [--yes] [--offline]`;
+
+function cwdOf(args: ParsedArgs): string {
+  return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
+}
+
+function offlineOf(args: ParsedArgs): boolean {
+  return args.flags.has('offline') || !process.env.ANTHROPIC_API_KEY;
+}
+
+export async function cmdPlan(args: ParsedArgs): Promise<number> {
+  const description = args.positionals.join(' ').trim();
+  if (!description) throw new UsageError('plan needs a description of the change');
+  const { root } = await openRepo(cwdOf(args));
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: the built-in scripted model plays the planner (demo).');
+  const session = await openModelSession({ config: loadConfig(root), offline, offlineModel });
+  session.onEvent((e) => {
+    const line = teamEventLine(e);
+    if (line) console.log(line);
+  });
+  const onSigint = () => session.cancel('cancelled by the user (SIGINT)');
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await createPlan(session, root, description);
+    if (result.problems.length > 0) {
+      console.log(`The plan in ${result.dir} still has ${result.problems.length} problem(s):\n${formatPlanProblems(result.problems)}`);
+      return 1;
+    }
+    console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${JSON.stringify(path.relative(root, result.dir))} --cwd ${JSON.stringify(root)}`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await session.close();
+  }
+}
+
+export async function cmdImplement(args: ParsedArgs): Promise<number> {
+  const planArg = args.positionals[0];
+  if (!planArg) throw new UsageError('implement needs a PLAN_DIR (a folder with plan.md and phase-NN-slug.md files)');
+  const { root } = await openRepo(cwdOf(args));
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: the built-in scripted model plays the team (demo).');
+  const yes = args.flags.has('yes');
+  const handle = await startImplement({
+    repoRoot: root,
+    planDir: path.resolve(cwdOf(args), planArg),
+    offline,
+    offlineModel,
+    gate: async (req, signal) => {
+      if (yes) {
+        console.log(`⏸ ${req.title} — approved (--yes)`);
+        return 'approve';
+      }
+      if (!process.stdin.isTTY || !process.stdout.isTTY) return 'later';
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        console.log(`\n⏸ ${req.title}\n${req.summary}`);
+        const a = (await rl.question('[a]pprove and implement, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
+        return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
+      } finally {
+        rl.close();
+      }
+    },
+  });
+  console.log(`${handle.resumed ? 'Resuming' : 'Implementing'} ${planArg}: run ${handle.runId}\n  ${handle.runDir}`);
+  handle.onEvent((e) => {
+    const line = teamEventLine(e);
+    if (line) console.log(line);
+  });
+  const onSigint = () => handle.cancel('cancelled by the user (SIGINT)');
+  process.once('SIGINT', onSigint);
+  let result;
+  try {
+    result = await handle.done;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  const r = result.report;
+  console.log(
+    [
+      `\n${r.status.toUpperCase()}${r.reason ? `: ${r.reason}` : ''}`,
+      `first-attempt review pass rate: ${r.firstAttemptReviewPassRate === null ? 'n/a' : `${Math.round(r.firstAttemptReviewPassRate * 100)}%`}; carried test failures: ${r.carriedTestFailures}`,
+      `orchestrator context: largest ${r.orchestratorContext.maxBytes} B, total ${r.orchestratorContext.totalBytes} B over ${r.orchestratorContext.calls} call(s)`,
+      `messages sent/delivered: ${r.messages.sent}/${r.messages.delivered}; teammates spawned/idle/dead: ${r.teammates.spawned}/${r.teammates.idle}/${r.teammates.dead}`,
+      `report: ${path.join(handle.runDir, 'report.md')}`,
+    ].join('\n'),
+  );
+  if (r.status === 'succeeded') {
+    console.log(`Integration branch: ${r.integrationBranch} (your working tree was not touched)`);
+    return 0;
+  }
+  if (r.status === 'awaiting-approval') {
+    console.log(`\nAwaiting a decision on the flow audit. Implement anyway with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`);
+    return 3;
+  }
+  return 1;
+}

@@ -1,0 +1,106 @@
+/**
+ * What `plan` and `implement` need to call models: the client (the real API, or the built-in
+ * scripted model offline), the tier limiter, an abort signal, an event stream journaled to a file,
+ * and token totals. The same wiring as the pipeline's engine.ts, without its stage machinery.
+ */
+import * as fs from 'node:fs';
+import Anthropic from '@anthropic-ai/sdk';
+import type { PipelineConfig } from '../config';
+import type { ModelTier, Usage } from '../contracts/schemas';
+import { Emitter, type Event, type PipelineEvent } from '../events';
+import { TierLimiter } from '../limiter';
+import type { AgentRuntime } from '../agents/runAgent';
+import type { ToolObserver } from '../agents/tools';
+import { redact } from '../run/journal';
+import { addUsage, emptyUsage } from '../usage';
+import type { OfflineModel, OfflineModelStarter } from '../api';
+import type { TeamEvent } from './events';
+
+export interface SessionOptions {
+  config: PipelineConfig;
+  offline: boolean;
+  apiKey?: string;
+  baseURL?: string;
+  /** Offline: starts the stand-in Messages API (the CLI injects the built-in scripted model; tests inject it with a scenario). */
+  offlineModel?: OfflineModelStarter;
+  /** Where every event is appended as a JSON line (secrets redacted); none = not journaled. */
+  journalFile?: string;
+}
+
+export interface ModelSession {
+  config: PipelineConfig;
+  offline: boolean;
+  signal: AbortSignal;
+  cancel(reason: string): void;
+  emit(e: TeamEvent): void;
+  onEvent: Event<TeamEvent>;
+  /** The runtime for one agent; `signal` lets the caller stop that agent alone (a stalled teammate). */
+  runtime(signal?: AbortSignal): AgentRuntime;
+  modelFor(tier: ModelTier): string;
+  observer(agentId: string): ToolObserver;
+  usage: Usage;
+  close(): Promise<void>;
+}
+
+const MAX_FIELD = 4000;
+
+export async function openModelSession(opts: SessionOptions): Promise<ModelSession> {
+  const { config } = opts;
+  let scripted: OfflineModel | undefined;
+  let baseURL = opts.baseURL;
+  if (opts.offline && !baseURL) {
+    if (!opts.offlineModel) throw new Error('an offline run needs a model to talk to: pass offlineModel (the CLI starts the built-in scripted model) or baseURL');
+    scripted = await opts.offlineModel();
+    baseURL = scripted.url;
+  }
+  const client = new Anthropic({
+    apiKey: opts.offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
+    ...(baseURL ? { baseURL } : {}),
+    maxRetries: config.sdkMaxRetries,
+  });
+  const secrets = [opts.apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
+  const limiter = new TierLimiter(config.waveLimits);
+  const controller = new AbortController();
+  const emitter = new Emitter<TeamEvent>();
+  const usage = emptyUsage();
+  const emit = (e: TeamEvent) => {
+    if (e.type === 'agent-usage') addUsage(usage, e.usage);
+    if (opts.journalFile) {
+      const line = JSON.stringify({ at: new Date().toISOString(), ...e }, (_k, v) =>
+        typeof v === 'string' ? cut(redact(v, secrets)) : v,
+      );
+      fs.appendFileSync(opts.journalFile, line + '\n');
+    }
+    emitter.fire(e);
+  };
+  return {
+    config,
+    offline: opts.offline,
+    signal: controller.signal,
+    cancel: (reason) => controller.abort(reason),
+    emit,
+    onEvent: emitter.event,
+    runtime: (signal) => ({
+      client,
+      limiter,
+      emit: (e: PipelineEvent) => emit(e),
+      signal: signal ?? controller.signal,
+      turnRetries: config.turnRetries,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+    }),
+    modelFor: (tier) => config.tierModels[tier],
+    observer: (agentId) => ({
+      call: (tool, input) => emit({ type: 'tool-call', agentId, tool, input: JSON.stringify(input) }),
+      result: (tool, isError, output) => emit({ type: 'tool-result', agentId, tool, isError, output }),
+    }),
+    usage,
+    close: async () => {
+      emitter.dispose();
+      await scripted?.close();
+    },
+  };
+}
+
+function cut(s: string): string {
+  return s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}… [${s.length - MAX_FIELD} more characters]` : s;
+}

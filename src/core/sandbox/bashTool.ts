@@ -1,0 +1,73 @@
+/**
+ * The agent's `bash` tool, run in the sandbox: the SDK tool's name, description and input schema are
+ * kept (so prompts and the model see the same tool), its body is replaced by a persistent shell
+ * started inside the sandbox. A refused operation comes back to the agent as a failed command with
+ * the shell's own message plus one line saying what the sandbox allows, so the agent can adapt.
+ */
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { SandboxedShell } from './shellSession';
+
+const REFUSAL = /Read-only file system|Permission denied|Operation not permitted|Connection refused|No such process|Network is unreachable|Could not resolve host|blocked-by-sandbox|403 Forbidden|Temporary failure in name resolution/i;
+
+export interface SandboxedBashOptions {
+  start: () => Promise<SandboxedShell>;
+  /** One line: what this shell may write and reach, appended to refusals. */
+  describe: string;
+  /** Read-denied paths: a failure naming one of them was the sandbox's doing (they read as missing). */
+  hidden: readonly string[];
+  defaultTimeoutMs: number;
+}
+
+export function sandboxNote(output: string, describe: string, hidden: readonly string[] = []): string {
+  const refused = REFUSAL.test(output) || hidden.some((p) => output.includes(p));
+  return refused ? `${output}\n[sandbox] ${describe}` : output;
+}
+
+export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool {
+  let shell: SandboxedShell | undefined;
+  let tail: Promise<unknown> = Promise.resolve();
+  const drop = () => {
+    shell?.close();
+    shell = undefined;
+  };
+  const runOne = async (input: { command?: unknown; restart?: unknown; timeout_ms?: unknown }, signal: AbortSignal | null | undefined) => {
+    if (input?.restart === true) drop();
+    const command = typeof input?.command === 'string' ? input.command : '';
+    if (!command) {
+      if (input?.restart === true) return 'bash session restarted';
+      throw new ToolError('bash: command is required');
+    }
+    if (!shell || shell.closed) {
+      try {
+        shell = await opts.start();
+      } catch (e) {
+        throw new ToolError(`bash: the sandboxed shell could not start: ${(e as Error).message}`);
+      }
+    }
+    const timeoutMs = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : opts.defaultTimeoutMs;
+    let result: { output: string; exitCode: number };
+    try {
+      result = await shell.exec(command, { timeoutMs, signal });
+    } catch (e) {
+      // Timed out, aborted or the shell died: the command may still print a stale sentinel.
+      drop();
+      throw new ToolError(`bash: ${(e as Error)?.message ?? String(e)}`);
+    }
+    if (result.exitCode !== 0) throw new ToolError(sandboxNote(result.output || `exit ${result.exitCode}`, opts.describe, opts.hidden));
+    return result.output;
+  };
+  return {
+    ...sdkBash,
+    // One command at a time: the shell's stdin is shared, like the SDK's own bash tool.
+    run: (input, context) => {
+      const next = tail.then(
+        () => runOne(input as never, context?.signal),
+        () => runOne(input as never, context?.signal),
+      );
+      tail = next.catch(() => undefined);
+      return next;
+    },
+    close: () => drop(),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * One run's sandbox: the policy every shell of the run gets (credential reads denied, writes only
+ * where the role may write, the user's network allow-list) on top of the process-wide runtime.
+ * Opened before the run starts; where it cannot start the run does not start either, unless the
+ * user turned sandboxing off, and then `enabled` is false and everything says so.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { checkSandbox } from './availability';
+import { sandboxedBashTool } from './bashTool';
+import type { SandboxConfig } from './config';
+import { gitWritePaths } from './gitPaths';
+import { credentialPaths, envFilesIn, homeDir, type ShellPolicy } from './policy';
+import { acquireSandboxRuntime, type SandboxLease } from './runtime';
+import { SandboxedShell, wrapForSandbox } from './shellSession';
+
+export class SandboxUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`the run did not start: ${reason}`);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+export interface ShellSpec {
+  cwd: string;
+  /** False for QC and audit workers: they write nowhere but a private temp folder. */
+  writable: boolean;
+}
+
+export interface RunSandbox {
+  readonly enabled: boolean;
+  readonly allowedDomains: readonly string[];
+  /** The SDK's bash tool with its body run in the sandbox (unchanged when sandboxing is off). */
+  confineBash(sdkBash: BetaRunnableTool, spec: ShellSpec & { env: Record<string, string>; timeoutMs: number }): BetaRunnableTool;
+  /** A command line for `/bin/bash -c` that runs `line` in the sandbox; `done` once it has ended. */
+  wrapCommand(line: string, spec: ShellSpec): Promise<{ command: string; done: () => void }>;
+  close(): Promise<void>;
+}
+
+/** Shells exactly as before: for runs where the user turned sandboxing off. */
+export const UNSANDBOXED: RunSandbox = {
+  enabled: false,
+  allowedDomains: [],
+  confineBash: (tool) => tool,
+  wrapCommand: async (line) => ({ command: line, done: () => undefined }),
+  close: async () => undefined,
+};
+
+export interface RunSandboxOptions {
+  repoRoot: string;
+  /** Where the run's directories live; skipped when looking for the user's `.env` files. */
+  runsRoot: string;
+  home?: string;
+}
+
+export async function openRunSandbox(cfg: SandboxConfig, opts: RunSandboxOptions): Promise<RunSandbox> {
+  if (!cfg.enabled) return UNSANDBOXED;
+  const available = await checkSandbox();
+  if (!available.ok) throw new SandboxUnavailableError(available.reason);
+  const lease = await acquireSandboxRuntime();
+  const home = opts.home ?? homeDir();
+  const denyRead = [...credentialPaths(home), ...envFilesIn(opts.repoRoot, 4, [opts.runsRoot])];
+  return new ConfinedRun(lease, cfg.allowedDomains, denyRead);
+}
+
+class ConfinedRun implements RunSandbox {
+  readonly enabled = true;
+  constructor(
+    private readonly lease: SandboxLease,
+    readonly allowedDomains: readonly string[],
+    private readonly denyRead: string[],
+  ) {}
+
+  private async policy(spec: ShellSpec): Promise<ShellPolicy> {
+    const git = spec.writable ? await gitWritePaths(spec.cwd) : { allow: [], deny: [] };
+    return {
+      cwd: spec.cwd,
+      allowWrite: spec.writable ? [spec.cwd, ...git.allow] : [],
+      denyWrite: git.deny,
+      denyRead: this.denyRead,
+      tmpDir: mkdtempSync(path.join(os.tmpdir(), 'bp-shell-')),
+      allowedDomains: [...this.allowedDomains],
+    };
+  }
+
+  describe(spec: ShellSpec): string {
+    const writes = spec.writable ? `writes only inside ${spec.cwd} (and its git metadata) and $TMPDIR` : 'writes nowhere but $TMPDIR (this role is read-only)';
+    const net = this.allowedDomains.length ? `network only to ${this.allowedDomains.join(', ')}` : 'no network';
+    return `this shell runs in a sandbox: ${writes}; ${net}; credential files (~/.ssh, ~/.aws, ~/.npmrc, .env, ...) are hidden; processes outside it cannot be seen or signalled.`;
+  }
+
+  confineBash(sdkBash: BetaRunnableTool, spec: ShellSpec & { env: Record<string, string>; timeoutMs: number }): BetaRunnableTool {
+    return sandboxedBashTool(sdkBash, {
+      start: async () => SandboxedShell.start(this.lease, await this.policy(spec), spec.env),
+      describe: this.describe(spec),
+      hidden: this.denyRead,
+      defaultTimeoutMs: spec.timeoutMs,
+    });
+  }
+
+  async wrapCommand(line: string, spec: ShellSpec): Promise<{ command: string; done: () => void }> {
+    const policy = await this.policy(spec);
+    const q = `'${policy.tmpDir.replace(/'/g, `'\\''`)}'`;
+    const wrapped = await wrapForSandbox(this.lease, `export TMPDIR=${q} TMP=${q} TEMP=${q}; ${line}`, policy);
+    return {
+      command: wrapped.command,
+      done: () => {
+        wrapped.done();
+        rmSync(policy.tmpDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  close(): Promise<void> {
+    return this.lease.release();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * A persistent bash that lives inside the sandbox: the agent's `bash` tool keeps its state (cwd,
+ * variables) across calls as the SDK's own tool does, but the shell process itself was started by
+ * the sandbox runtime, so everything it runs inherits the filesystem, network and process confinement.
+ * The framing (a per-call nonce sentinel carrying the exit code) follows the SDK's BashSession.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { SandboxLease } from './runtime';
+import { toRuntimeConfig, type ShellPolicy } from './policy';
+
+const OUTPUT_LIMIT = 100 * 1024;
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+export class ShellTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`bash command timed out after ${timeoutMs}ms`);
+  }
+}
+
+/** The process line that starts the shell; TMPDIR is set after the runtime set its own. */
+function shellLine(tmpDir: string): string {
+  const q = `'${tmpDir.replace(/'/g, `'\\''`)}'`;
+  return `export TMPDIR=${q} TMP=${q} TEMP=${q}; exec /bin/bash --noprofile --norc`;
+}
+
+/**
+ * Wraps `line` for the sandbox under `policy`, registering the policy's network allow-list under an
+ * unguessable id for as long as the returned `done` is not called.
+ */
+export async function wrapForSandbox(lease: SandboxLease, line: string, policy: ShellPolicy): Promise<{ command: string; done: () => void }> {
+  const { SandboxManager } = lease.srt;
+  fs.mkdirSync(policy.tmpDir, { recursive: true });
+  const commandId = randomBytes(16).toString('base64url');
+  const command = await SandboxManager.wrapWithSandbox(line, undefined, toRuntimeConfig(policy), undefined, { commandId, commandText: line });
+  if (policy.allowedDomains.length) SandboxManager.registerCommandNetworkLists(commandId, { allowedDomains: policy.allowedDomains });
+  let done = false;
+  return {
+    command,
+    done: () => {
+      if (done) return;
+      done = true;
+      SandboxManager.unregisterCommandNetworkLists(commandId);
+    },
+  };
+}
+
+export class SandboxedShell {
+  #proc: ChildProcessWithoutNullStreams;
+  #buf = '';
+  #truncated = false;
+  #closed = false;
+  #waiting: { sentinel: string; resolve: () => void } | null = null;
+
+  #ended = false;
+
+  private constructor(
+    proc: ChildProcessWithoutNullStreams,
+    private readonly cleanup: () => void,
+  ) {
+    this.#proc = proc;
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (d: string) => this.#append(d));
+    proc.stderr.on('data', (d: string) => this.#append(d));
+    // A shell that could not be spawned at all: the next exec says the session is gone.
+    proc.once('error', (e) => this.#append(`\n[bash could not start: ${e.message}]\n`));
+    proc.once('close', () => {
+      this.#closed = true;
+      this.#end();
+      const w = this.#waiting;
+      this.#waiting = null;
+      w?.resolve();
+    });
+  }
+
+  static async start(lease: SandboxLease, policy: ShellPolicy, env: Record<string, string>): Promise<SandboxedShell> {
+    const wrapped = await wrapForSandbox(lease, shellLine(policy.tmpDir), policy);
+    const proc = spawn('/bin/bash', ['-c', wrapped.command], {
+      cwd: policy.cwd,
+      env: { ...env, PS1: '', PS2: '', TERM: 'dumb' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    return new SandboxedShell(proc, () => {
+      wrapped.done();
+      fs.rmSync(policy.tmpDir, { recursive: true, force: true });
+    });
+  }
+
+  /** Once, whichever comes first: the shell exiting or the tool closing it. */
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.cleanup();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #append(d: string): void {
+    this.#buf += d;
+    if (this.#buf.length > OUTPUT_LIMIT) {
+      this.#buf = this.#buf.slice(this.#buf.length - OUTPUT_LIMIT);
+      this.#truncated = true;
+    }
+    if (this.#waiting && this.#buf.includes(this.#waiting.sentinel)) {
+      const w = this.#waiting;
+      this.#waiting = null;
+      w.resolve();
+    }
+  }
+
+  async exec(command: string, opts: { timeoutMs: number; signal?: AbortSignal | null }): Promise<{ output: string; exitCode: number }> {
+    if (this.#closed) throw new Error('bash session terminated');
+    opts.signal?.throwIfAborted();
+    this.#buf = '';
+    this.#truncated = false;
+    const sentinel = `__BP_CMD_${randomUUID()}_DONE__`;
+    // Split so the literal never appears in what is written to stdin; only printf joins it.
+    const split = `${sentinel.slice(0, 8)}''${sentinel.slice(8)}`;
+    this.#proc.stdin.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
+    if (!this.#buf.includes(sentinel)) {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      try {
+        await Promise.race([
+          new Promise<void>((resolve) => (this.#waiting = { sentinel, resolve })),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ShellTimeoutError(opts.timeoutMs)), opts.timeoutMs))),
+          new Promise<never>((_, reject) => {
+            if (!opts.signal) return;
+            onAbort = () => reject(opts.signal!.reason);
+            opts.signal.addEventListener('abort', onAbort, { once: true });
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+        this.#waiting = null;
+      }
+    }
+    const at = this.#buf.indexOf(sentinel);
+    if (at < 0) throw new Error('bash session terminated');
+    const code = /^(-?\d+)/.exec(this.#buf.slice(at + sentinel.length));
+    let output = this.#buf.slice(0, at).replace(ANSI, '').replace(/\n+$/, '');
+    if (this.#truncated) output = `[output truncated]\n${output}`;
+    return { output, exitCode: code ? parseInt(code[1]!, 10) : -1 };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const w = this.#waiting;
+    this.#waiting = null;
+    w?.resolve();
+    this.#proc.stdout.destroy();
+    this.#proc.stderr.destroy();
+    this.#proc.stdin.destroy();
+    try {
+      process.kill(-this.#proc.pid!, 'SIGKILL'); // the whole group: bwrap, the shell, its jobs
+    } catch {
+      this.#proc.kill('SIGKILL');
+    }
+    this.#proc.unref();
+    this.#end();
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * `build-pipeline implement PLAN_DIR`: a phased plan carried out by teams (SPEC T2–T6). The lead is
+ * this code; models are asked only for work (teammates, reviewers) and for bounded judgements
+ * (flow auditor, review judge). Phases run in dependency order, each on its own branch off the
+ * previous phase's result, merged `--no-ff` into `orchestration/<run>/integration` after review and
+ * tests. The user's checkout is never touched: everything happens in engine worktrees.
+ *
+ * Running it again on a plan whose last run did not finish resumes that run (the same plan hash);
+ * an edited plan starts a new run.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig, type PipelineConfig } from '../config';
+import { Emitter, type Event } from '../events';
+import { createWorktree, addWorktreeForBranch, integrationBranch, moduleBranch, openRepo } from '../git';
+import { acquireRunLock, runLockOwner, RunLockedError } from '../run/lock';
+import { createRunDir, isRunId, newRunId, runPaths } from '../run/runDir';
+import { runsRootFor } from '../run/runs';
+import { addUsage, emptyUsage } from '../usage';
+import type { OfflineModelStarter } from '../api';
+import { AUDIT_MIN_PHASES, runFlowAudit } from '../plans/audit';
+import { BLOCKING_KINDS, phaseOrder } from '../plans/checks';
+import { recordContext } from '../plans/context';
+import type { TeamEvent } from '../plans/events';
+import { readPlan } from '../plans/parse';
+import { formatPlanProblems, type Plan } from '../plans/schema';
+import { openModelSession, type ModelSession } from '../plans/session';
+import { DEFAULT_TEAM_OPTIONS, runPhase, type ImplementContext, type TeamOptions } from './phase';
+import { writeImplementReport, type ImplementReport } from './report';
+import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
+
+export interface PlanGateRequest {
+  gate: 'flow-audit';
+  title: string;
+  summary: string;
+}
+export type PlanGateAnswer = 'approve' | 'reject' | 'later';
+export type PlanGate = (req: PlanGateRequest, signal: AbortSignal) => Promise<PlanGateAnswer>;
+
+export interface ImplementOptions {
+  repoRoot: string;
+  planDir: string;
+  offline: boolean;
+  gate: PlanGate;
+  apiKey?: string;
+  baseURL?: string;
+  offlineModel?: OfflineModelStarter;
+  config?: Partial<PipelineConfig>;
+  team?: Partial<TeamOptions>;
+}
+
+export interface ImplementResult {
+  status: ImplementState['status'];
+  state: ImplementState;
+  report: ImplementReport;
+  resumed: boolean;
+}
+
+export interface ImplementHandle {
+  runId: string;
+  runDir: string;
+  resumed: boolean;
+  onEvent: Event<TeamEvent>;
+  cancel(reason?: string): void;
+  done: Promise<ImplementResult>;
+}
+
+/** An unfinished run of the same plan (same folder, same hash), to resume. */
+async function findResumable(runsRoot: string, planDir: string, hash: string): Promise<ImplementState | undefined> {
+  if (!fs.existsSync(runsRoot)) return undefined;
+  for (const id of fs.readdirSync(runsRoot).filter(isRunId).sort().reverse()) {
+    const file = path.join(runsRoot, id, STATE_FILE);
+    if (!fs.existsSync(file)) continue;
+    try {
+      const s = readImplementState(file);
+      if (s.planDir === planDir && s.planHash === hash && s.status !== 'succeeded') return s;
+    } catch {
+      // a damaged run is not resumed
+    }
+  }
+  return undefined;
+}
+
+function snapshotPlan(plan: Plan, runDir: string): void {
+  const dir = path.join(runDir, 'plan');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'plan.md'), plan.planMd);
+  for (const p of plan.phases) fs.copyFileSync(path.join(plan.dir, p.file), path.join(dir, p.file));
+}
+
+export async function startImplement(opts: ImplementOptions): Promise<ImplementHandle> {
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  const teamOptions = { ...DEFAULT_TEAM_OPTIONS, stallMs: config.teammateStallMs, ...opts.team };
+  const planDir = path.resolve(repo.root, opts.planDir);
+  const read = readPlan(planDir);
+  const blocking = read.problems.filter((p) => BLOCKING_KINDS.has(p.kind) && p.kind !== 'cycle' && p.kind !== 'missing-phase');
+  if (!read.plan || blocking.length > 0) throw new Error(`the plan in ${planDir} cannot be implemented as written:\n${formatPlanProblems(read.problems)}`);
+  const plan = read.plan;
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const previous = await findResumable(runsRoot, planDir, plan.hash);
+  if (previous && runLockOwner(previous.runDir)) throw new RunLockedError(runLockOwner(previous.runDir)!, previous.runDir);
+
+  let store: ImplementStore;
+  if (previous) {
+    store = ImplementStore.load(previous.runDir);
+    store.update((s) => {
+      s.status = 'running';
+      s.haltReason = undefined;
+    });
+  } else {
+    const runId = newRunId();
+    const paths = runPaths(runsRoot, runId);
+    createRunDir(paths);
+    const now = new Date().toISOString();
+    const state: ImplementState = {
+      version: 1,
+      kind: 'implement',
+      runId,
+      runDir: paths.runDir,
+      repoRoot: repo.root,
+      planDir,
+      planHash: plan.hash,
+      offline: opts.offline,
+      baseBranch: repo.branch ?? '(detached)',
+      baseCommit: repo.head,
+      integrationBranch: integrationBranch(runId),
+      status: 'running',
+      createdAt: now,
+      updatedAt: now,
+      phases: plan.phases.map((p) => ({
+        number: p.number,
+        file: p.file,
+        title: p.header.title,
+        status: 'pending',
+        branch: moduleBranch(runId, `phase-${String(p.number).padStart(2, '0')}`),
+        team: p.header.tasks.length >= teamOptions.teamMinTasks,
+        reviewRounds: 0,
+        reviewItems: [],
+        step: 'start',
+      })),
+      carriedFailures: 0,
+      orchestrator: { calls: 0, maxBytes: 0, totalBytes: 0 },
+      usage: emptyUsage(),
+    };
+    store = new ImplementStore(path.join(paths.runDir, STATE_FILE), state);
+    store.save();
+    snapshotPlan(plan, paths.runDir);
+  }
+  const releaseLock = acquireRunLock(store.state.runDir);
+  let session: ModelSession;
+  try {
+    session = await openModelSession({
+      config,
+      offline: opts.offline,
+      apiKey: opts.apiKey,
+      baseURL: opts.baseURL,
+      offlineModel: opts.offlineModel,
+      journalFile: path.join(store.state.runDir, 'journal.jsonl'),
+    });
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
+  const events = new Emitter<TeamEvent>();
+  session.onEvent((e) => {
+    if (e.type === 'agent-usage') addUsage(store.state.usage, e.usage);
+    events.fire(e);
+  });
+
+  const done = (async (): Promise<ImplementResult> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      const outcome = await drive(session, store, plan, repo.root, config, teamOptions, opts.gate);
+      store.update((s) => {
+        s.status = outcome.status;
+        s.haltReason = outcome.reason;
+      });
+    } catch (e) {
+      store.update((s) => {
+        s.status = session.signal.aborted ? 'cancelled' : 'halted';
+        s.haltReason = (e as Error).message;
+      });
+    } finally {
+      await session.close();
+      releaseLock();
+    }
+    const report = writeImplementReport(store.state);
+    events.fire({ type: 'log', level: store.state.status === 'succeeded' ? 'info' : 'warn', message: `implement ${store.state.status}${store.state.haltReason ? `: ${store.state.haltReason}` : ''}` });
+    return { status: store.state.status, state: store.state, report, resumed: !!previous };
+  })();
+
+  return {
+    runId: store.state.runId,
+    runDir: store.state.runDir,
+    resumed: !!previous,
+    onEvent: events.event,
+    cancel: (reason = 'cancelled by the user') => session.cancel(reason),
+    done,
+  };
+}
+
+type Outcome = { status: 'succeeded' | 'halted' | 'awaiting-approval'; reason?: string };
+
+async function drive(session: ModelSession, store: ImplementStore, plan: Plan, repoRoot: string, config: PipelineConfig, options: TeamOptions, gate: PlanGate): Promise<Outcome> {
+  const gated = await auditGate(session, store, plan, repoRoot, gate);
+  if (gated) return gated;
+  let order;
+  try {
+    order = phaseOrder(plan.phases);
+  } catch (e) {
+    return { status: 'halted', reason: `${(e as Error).message}: ${plan.phases.map((p) => `${p.number} after [${p.header.depends_on.join(', ')}]`).join('; ')}` };
+  }
+  const paths = runPaths(path.dirname(store.state.runDir), store.state.runId);
+  if (!fs.existsSync(paths.integrationWorktree)) {
+    if (store.state.phases.some((p) => p.status !== 'pending')) await addWorktreeForBranch(repoRoot, paths.integrationWorktree, store.state.integrationBranch);
+    else await createWorktree(repoRoot, paths.integrationWorktree, store.state.integrationBranch, store.state.baseCommit);
+  }
+  const ic: ImplementContext = {
+    session,
+    store,
+    repoRoot,
+    runDir: store.state.runDir,
+    worktreesDir: paths.worktrees,
+    integrationWt: paths.integrationWorktree,
+    testCommand: config.integrationTestCommand,
+    options,
+  };
+  for (const [index, phase] of order.entries()) {
+    if (store.phase(phase.number).status === 'done') continue;
+    try {
+      await runPhase(ic, phase, index);
+    } catch (e) {
+      if (session.signal.aborted) throw e;
+      store.update(() => (store.phase(phase.number).status = 'failed'));
+      session.emit({ type: 'phase-status', phase: String(phase.number).padStart(2, '0'), status: 'failed', detail: (e as Error).message });
+      return { status: 'halted', reason: (e as Error).message };
+    }
+  }
+  return { status: 'succeeded' };
+}
+
+/** T2: plans of 3+ phases need a flow audit; Major blocks, Significant asks a person, Ready goes on. */
+async function auditGate(session: ModelSession, store: ImplementStore, plan: Plan, repoRoot: string, gate: PlanGate): Promise<Outcome | undefined> {
+  const decided = store.state.audit;
+  if (decided && (decided.decision === 'approved' || decided.decision === 'not-needed')) return undefined;
+  if (plan.phases.length < AUDIT_MIN_PHASES) {
+    store.update((s) => (s.audit = { skipped: true, reasons: [], decision: 'not-needed' }));
+    session.emit({ type: 'audit', verdict: `skipped (${plan.phases.length} phase${plan.phases.length === 1 ? '' : 's'})`, reasons: [] });
+    return undefined;
+  }
+  const { audit, reused } = await runFlowAudit(session, plan, repoRoot);
+  if (!reused && audit.contextBytes > 0) store.update((s) => recordContext(s.orchestrator, 'flow audit', audit.contextBytes));
+  if (reused) session.emit({ type: 'audit', verdict: `${audit.verdict} (stored audit of this plan version, ${audit.at})`, reasons: audit.reasons });
+  const base = { skipped: false, verdict: audit.verdict, reasons: audit.reasons };
+  if (audit.verdict === 'Ready') {
+    store.update((s) => (s.audit = { ...base, decision: 'not-needed' }));
+    return undefined;
+  }
+  if (audit.verdict === 'Major Restructuring Needed') {
+    store.update((s) => (s.audit = { ...base, decision: 'blocked' }));
+    return { status: 'halted', reason: `flow audit: Major Restructuring Needed — ${audit.reasons.join('; ')}` };
+  }
+  const answer = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  session.emit({ type: 'gate', gate: 'flow-audit', decision: answer, detail: audit.reasons.join('; ') });
+  const decision = answer === 'approve' ? 'approved' : answer === 'reject' ? 'rejected' : 'later';
+  store.update((s) => (s.audit = { ...base, decision }));
+  if (answer === 'approve') return undefined;
+  if (answer === 'reject') return { status: 'halted', reason: `flow audit: Significant Issues, rejected — ${audit.reasons.join('; ')}` };
+  return { status: 'awaiting-approval', reason: `flow audit: Significant Issues await a decision — ${audit.reasons.join('; ')}` };
+}

@@ -1,0 +1,188 @@
+/**
+ * Code review with acceptance of every item (T3). A read-only reviewer returns structured findings;
+ * the engine processes each: Critical and High are always fixed (they block the merge); Medium and
+ * Low are fixed unless judged hallucinated or cosmetic. The judgement needs a model only when code
+ * cannot decide: a finding citing a file that does not exist, or a line past its end, is
+ * hallucinated by inspection; otherwise a judge gets a fresh context of the finding and the cited
+ * lines only (its size is the orchestrator's context figure).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import { runAgent } from '../agents/runAgent';
+import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
+import { agentShellEnv } from '../agents/env';
+import { relativePathProblem } from '../contracts/names';
+import { loadTemplate, renderPrompt } from '../prompts';
+import { diffRange, discardUncommitted, headCommit } from '../git';
+import { git } from '../git/run';
+import { contextBytes } from '../plans/context';
+import { agentLimitsFor } from '../config';
+import type { ModelSession } from '../plans/session';
+import { REVIEW_SEVERITIES, nn, type ReviewItem } from './state';
+
+export const FindingSchema = z.object({
+  severity: z.enum(REVIEW_SEVERITIES),
+  file: z.string().min(1).max(300),
+  line: z.number().int().min(0),
+  text: z.string().min(1).max(1000),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+const ReviewSubmissionSchema = z.object({ summary: z.string().max(2000), findings: z.array(FindingSchema).max(30) });
+const JudgementSchema = z.object({ judgement: z.enum(['valid', 'hallucinated', 'cosmetic']), reason: z.string().min(1).max(400) });
+export type Judgement = z.infer<typeof JudgementSchema>;
+
+const DIFF_BYTES = 12_000;
+const EXCERPT_LINES = 10;
+
+export interface ReviewRequest {
+  phase: number;
+  phaseTitle: string;
+  phaseGoal: string;
+  phaseWt: string;
+  baseCommit: string;
+  round: number;
+}
+
+export async function runCodeReview(session: ModelSession, req: ReviewRequest): Promise<Finding[]> {
+  const head = await headCommit(req.phaseWt);
+  const changed = await diffRange(req.phaseWt, req.baseCommit, head);
+  const diff = await git(req.phaseWt, ['diff', '--no-color', `${req.baseCommit}..${head}`]);
+  const agentId = `p${nn(req.phase)}-reviewer-${req.round}`;
+  const observe = session.observer(agentId);
+  const slot: ResultSlot<z.infer<typeof ReviewSubmissionSchema>> = {};
+  const submit = betaZodTool({
+    name: 'submit_review',
+    description: 'Submit the review once: a short summary and every finding (severity, file, line, text).',
+    inputSchema: ReviewSubmissionSchema,
+    run: (input) => {
+      slot.value = input;
+      return `recorded ${input.findings.length} finding(s)`;
+    },
+  });
+  const tools = [
+    ...fileTools(['read', 'glob', 'grep'], { workdir: req.phaseWt, readOnlyRoots: [req.phaseWt], env: agentShellEnv('reviewer'), bashTimeoutMs: session.config.bashTimeoutMs }, observe),
+    submit,
+  ];
+  const prompt = renderPrompt(loadTemplate('reviewer'), {
+    tools: toolNames(tools),
+    phase: nn(req.phase),
+    round: req.round,
+    phase_title: req.phaseTitle,
+    phase_goal: req.phaseGoal.slice(0, 2000),
+    changed_files: changed.map((f) => `${f.status} ${f.path}`).join('\n') || '(none)',
+    diff: diff.length > DIFF_BYTES ? `${diff.slice(0, DIFF_BYTES)}\n… (diff cut at ${DIFF_BYTES} bytes; read the files)` : diff,
+  });
+  await runAgent(
+    {
+      agentId,
+      role: 'code-reviewer',
+      stage: `phase-${nn(req.phase)}`,
+      tier: 'sonnet',
+      model: session.modelFor('sonnet'),
+      system: [prompt.system],
+      task: prompt.task,
+      tools,
+      // A read-only reviewer grading work, like QC: QC's limits.
+      ...agentLimitsFor(session.config, 'qc', 'sonnet'),
+      isComplete: () => slot.value !== undefined,
+      nudge: 'Call submit_review now with your findings (an empty list if there are none).',
+    },
+    session.runtime(),
+  );
+  await discardUncommitted(req.phaseWt, head);
+  if (!slot.value) throw new Error(`the code reviewer of phase ${nn(req.phase)} ended without submitting a review`);
+  return slot.value.findings;
+}
+
+export interface JudgedFinding {
+  judgement: Judgement;
+  by: ReviewItem['judgedBy'];
+  /** Bytes of the judge's context, when a model was asked. */
+  contextBytes?: number;
+}
+
+/** What code alone can tell about a finding: a file that is not there, a line past the end. */
+export function inspectFinding(phaseWt: string, f: Finding): { lines: string[] } | Judgement {
+  const problem = relativePathProblem(f.file);
+  if (problem !== null) return { judgement: 'hallucinated', reason: `the cited path is not a file of the project (${problem})` };
+  const full = path.join(phaseWt, f.file);
+  if (!fs.existsSync(full) || !fs.statSync(full).isFile()) return { judgement: 'hallucinated', reason: `the cited file ${f.file} does not exist` };
+  const lines = fs.readFileSync(full, 'utf8').split('\n');
+  if (f.line > lines.length) return { judgement: 'hallucinated', reason: `line ${f.line} is past the end of ${f.file} (${lines.length} lines)` };
+  return { lines };
+}
+
+export async function judgeFinding(session: ModelSession, phaseWt: string, f: Finding, label: string): Promise<JudgedFinding> {
+  const inspected = inspectFinding(phaseWt, f);
+  if (!('lines' in inspected)) return { judgement: inspected, by: 'engine' };
+  const from = Math.max(1, f.line - EXCERPT_LINES);
+  const to = Math.min(inspected.lines.length, (f.line || 1) + EXCERPT_LINES);
+  const excerpt = inspected.lines
+    .slice(from - 1, to)
+    .map((l, i) => `${from + i}: ${l}`)
+    .join('\n')
+    .slice(0, 3000);
+  const slot: ResultSlot<Judgement> = {};
+  const tool = betaZodTool({
+    name: 'submit_judgement',
+    description: 'Submit your judgement of the finding once.',
+    inputSchema: JudgementSchema,
+    run: (input) => {
+      slot.value = input;
+      return `recorded: ${input.judgement}`;
+    },
+  });
+  const prompt = renderPrompt(loadTemplate('judge'), {
+    tools: toolNames([tool]),
+    severity: f.severity,
+    file: f.file,
+    line: f.line,
+    text: f.text,
+    from_line: from,
+    to_line: to,
+    excerpt,
+  });
+  const result = await runAgent(
+    {
+      agentId: label,
+      role: 'review-judge',
+      stage: 'review',
+      tier: 'haiku',
+      model: session.modelFor('haiku'),
+      system: [prompt.system],
+      task: prompt.task,
+      tools: [tool],
+      maxTurns: 3,
+      maxTokens: 1000,
+      isComplete: () => slot.value !== undefined,
+      nudge: 'Call submit_judgement now.',
+    },
+    session.runtime(),
+  );
+  const bytes = contextBytes([prompt.system], result.messages);
+  // No judgement is no licence to skip the item: it is treated as valid and fixed.
+  return { judgement: slot.value ?? { judgement: 'valid', reason: 'the judge gave no judgement; the item is fixed' }, by: 'judge', contextBytes: bytes };
+}
+
+export function reviewFileText(phase: number, title: string, items: readonly ReviewItem[], rounds: number, firstPassed: boolean | undefined): string {
+  const lines = [
+    `# Code review: phase ${nn(phase)} — ${title}`,
+    '',
+    `Rounds: ${rounds}. First review passed (no Critical or High): ${firstPassed === undefined ? 'n/a' : firstPassed ? 'yes' : 'no'}.`,
+    '',
+    '| round | severity | file:line | finding | processing | reason |',
+    '|---|---|---|---|---|---|',
+    ...items.map((i) => `| ${i.round} | ${i.severity} | ${i.file}:${i.line} | ${cell(i.text)} | ${i.processing} (${i.judgedBy}) | ${cell(i.reason)} |`),
+    '',
+    items.length === 0 ? 'No findings.' : '',
+    '<!-- DONE -->',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 300);
+}

@@ -1,0 +1,380 @@
+/**
+ * A phase's team at work (T5). The lead is this code: it spawns the teammates once, wakes an idle
+ * teammate only when there is a task it can claim (an idle teammate makes no model calls), merges
+ * each finished builder task into the phase branch, delivers mail at turn boundaries, and tells
+ * idle from dead. A dead teammate's worktree goes back to its last commit and its claims go back
+ * on the list for a live teammate; a replacement is spawned only when no teammate of that role is
+ * alive, and never under a name that exists.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { runAgent } from '../agents/runAgent';
+import { fileTools, toolNames, type ToolName } from '../agents/tools';
+import { agentShellEnv } from '../agents/env';
+import { loadTemplate, renderPrompt } from '../prompts';
+import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
+import { addUsage } from '../usage';
+import type { ModelSession } from '../plans/session';
+import { formatMail, type Mailbox } from './mailbox';
+import { loadConversation, saveConversation, type Conversation, type Roster, type Teammate } from './roster';
+import type { TaskList, TeamTask } from './taskList';
+import { teamTools, withMailDelivery } from './teamTools';
+import { nn } from './state';
+import { agentLimitsFor } from '../config';
+
+export interface TeamContext {
+  session: ModelSession;
+  runId: string;
+  repoRoot: string;
+  phase: number;
+  phaseTitle: string;
+  phaseWt: string;
+  worktreesDir: string;
+  teamDir: string;
+  tasks: TaskList;
+  mailbox: Mailbox;
+  roster: Roster;
+  testCommand: string;
+  /** Dead when a wake makes no tool call or model turn for this long. */
+  stallMs: number;
+  /** Two builders and a validator (a phase of 3+ tasks), or one builder. */
+  teamMode: boolean;
+  /** Fix rounds after a failed validation before the task fails. */
+  maxValidationFixes: number;
+  /** Conversations longer than this are compacted before the next wake. */
+  compactBytes: number;
+}
+
+export class TeamError extends Error {}
+
+const MAX_DEATHS_PER_ROLE = 3;
+
+const ROLE_TOOLSETS: Record<Teammate['role'], readonly ToolName[]> = {
+  builder: ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
+  validator: ['bash', 'read', 'glob', 'grep'],
+};
+
+const ROLE_RULES: Record<Teammate['role'], string> = {
+  builder:
+    'You implement tasks: change the files the task names (and what they need), keep the existing tests green, add tests for what you add, then complete the task. ' +
+    'After completing a task, tell the validator what you changed if the team has one.',
+  validator:
+    'You check a builder task that is already merged: read the files it changed, run the tests, and compare the result with the task. ' +
+    'You have no write tools; report `ok: false` with the concrete problem when the work is wrong or incomplete, so a fix task is created.',
+};
+
+function emitState(tc: TeamContext, t: Teammate, detail?: string): void {
+  tc.session.emit({ type: 'teammate-state', phase: nn(tc.phase), name: t.name, role: t.role, state: t.state, task: t.task, detail });
+}
+
+async function phaseHead(tc: TeamContext): Promise<string> {
+  return headCommit(tc.phaseWt);
+}
+
+async function spawn(tc: TeamContext, name: string, role: Teammate['role']): Promise<Teammate> {
+  const branch = moduleBranch(tc.runId, `phase-${nn(tc.phase)}-${name}`);
+  const worktree = path.join(tc.worktreesDir, `phase-${nn(tc.phase)}-${name}`);
+  const head = await phaseHead(tc);
+  await createWorktree(tc.repoRoot, worktree, branch, head);
+  const mate = tc.roster.add({ name, role, worktree, branch, lastCommit: head });
+  emitState(tc, mate, 'spawned');
+  return mate;
+}
+
+/** The initial team, or the team as it was (after a resume: working becomes idle, claims kept). */
+export async function assembleTeam(tc: TeamContext): Promise<void> {
+  if (tc.roster.teammates.length === 0) {
+    const roles: Teammate['role'][] = tc.teamMode ? ['builder', 'builder', 'validator'] : ['builder'];
+    for (const role of roles) await spawn(tc, tc.roster.nextName(role), role);
+    return;
+  }
+  for (const t of tc.roster.teammates) {
+    if (t.state === 'working') t.state = 'idle';
+    if (t.state !== 'dead' && !fs.existsSync(t.worktree)) await addWorktreeForBranch(tc.repoRoot, t.worktree, t.branch);
+  }
+  tc.roster.save();
+}
+
+function wakeText(tc: TeamContext, t: Teammate, held: TeamTask | undefined, mail: string | undefined): string {
+  const lines = ['<wake>'];
+  if (held) {
+    lines.push(`You hold task ${held.id} from before an interruption; your worktree is as you left it at your last commit or after. Finish it and complete it.`);
+    lines.push(`held_task:\n${[`claimed ${held.id}: ${held.title}`, `kind: ${held.kind}`, `files: ${held.files.join(', ') || '-'}`, `details: ${held.details || '-'}`].join('\n')}`);
+  } else {
+    const claimable = tc.tasks.claimable(t.role);
+    lines.push(claimable.length ? 'Claimable tasks for you (claim one with claim_task):' : 'No task is claimable for you right now; end your turn.');
+    for (const c of claimable) lines.push(`- ${c.id} (${c.kind}): ${c.title}`);
+  }
+  lines.push('</wake>');
+  if (mail) lines.push(mail);
+  return lines.join('\n');
+}
+
+/** Keeps a long conversation useful and bounded: the task card, notes on finished tasks, nothing else. */
+function compact(c: Conversation, limit: number): Conversation {
+  if (Buffer.byteLength(JSON.stringify(c.messages)) <= limit || c.messages.length === 0) return c;
+  const first = c.messages[0]!;
+  const content = first.content ?? '';
+  const card = typeof content === 'string' ? content : content.map((b) => (b.type === 'text' ? b.text : '')).join('\n');
+  const summary = `${card.split('</task-card>')[0]}</task-card>\n\n<earlier-work>\n${c.notes.join('\n')}\n</earlier-work>`;
+  return { ...c, messages: [{ role: 'user', content: summary }, { role: 'assistant', content: 'Noted; I will build on that work.' }] };
+}
+
+interface Running {
+  promise: Promise<void>;
+}
+
+export async function runTeam(tc: TeamContext): Promise<void> {
+  await assembleTeam(tc);
+  const running = new Map<string, Running>();
+  const idleWakes = new Map<string, number>();
+  let mergeQueue: Promise<unknown> = Promise.resolve();
+  const serialMerge = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = mergeQueue.then(work, work);
+    mergeQueue = next.catch(() => undefined);
+    return next;
+  };
+  let leadThrough = Math.max(0, ...tc.mailbox.all().filter((m) => m.to === 'lead' && tc.mailbox.delivered.has(m.seq)).map((m) => m.seq));
+
+  const deliverLeadMail = () => {
+    for (const m of tc.mailbox.pendingFor('lead', leadThrough)) {
+      tc.mailbox.markDelivered(m);
+      leadThrough = m.seq;
+      tc.session.emit({ type: 'team-message', phase: nn(tc.phase), seq: m.seq, from: m.from, to: 'lead', event: 'delivered', text: m.text });
+    }
+  };
+
+  const wake = async (t: Teammate): Promise<boolean> => {
+    const held = tc.tasks.heldBy(t.name)[0];
+    t.state = 'working';
+    t.task = held?.id;
+    t.wakes++;
+    tc.roster.save();
+    emitState(tc, t, held ? 'resuming its task' : undefined);
+    const startHead = await phaseHead(tc);
+    if (!held) {
+      // A fresh task starts from the phase as merged so far; its previous work is in there already.
+      await resetHard(t.worktree, startHead);
+      if (t.role === 'builder') t.lastCommit = startHead;
+      tc.roster.save();
+    }
+    let conv = compact(loadConversation(tc.teamDir, t.name), tc.compactBytes);
+    const delivered = { through: conv.deliveredThrough };
+    const takeMail = (): string | undefined => {
+      const pending = tc.mailbox.pendingFor(t.name, delivered.through);
+      if (pending.length === 0) return undefined;
+      for (const m of pending) {
+        tc.mailbox.markDelivered(m);
+        tc.session.emit({ type: 'team-message', phase: nn(tc.phase), seq: m.seq, from: m.from, to: m.to, event: 'delivered', text: m.text });
+      }
+      delivered.through = pending.at(-1)!.seq;
+      return formatMail(pending);
+    };
+    const agentId = `p${nn(tc.phase)}-${t.name}-${t.wakes}`;
+    const observe = tc.session.observer(agentId);
+    let progressed = false;
+    const team = tc.roster.teammates.filter((m) => m.name !== t.name).map((m) => `${m.name} (${m.role})`);
+    const tools = [
+      ...fileTools(
+        ROLE_TOOLSETS[t.role],
+        { workdir: t.worktree, readOnlyRoots: t.role === 'validator' ? [t.worktree] : [], env: agentShellEnv(t.name), bashTimeoutMs: tc.session.config.bashTimeoutMs },
+        observe,
+      ),
+      ...teamTools(
+        {
+          name: t.name,
+          role: t.role,
+          tasks: tc.tasks,
+          send: (to, text) => {
+            if (to !== 'lead' && !tc.roster.get(to)) throw new ToolError(`send_message: there is no teammate ${to} (team: ${team.join(', ') || 'none'}, or lead)`);
+            if (tc.roster.get(to)?.state === 'dead') throw new ToolError(`send_message: ${to} is no longer on the team`);
+            const m = tc.mailbox.send(t.name, to, text);
+            tc.session.emit({ type: 'team-message', phase: nn(tc.phase), seq: m.seq, from: m.from, to: m.to, event: 'sent', text: m.text });
+            return `sent #${m.seq} to ${to}`;
+          },
+          finishWork: async (task) => {
+            if (t.role !== 'builder') return {};
+            const commit = await commitAll(t.worktree, `${task.id}: ${task.title}`, { name: t.name, email: `${t.name}@agents.build-pipeline.invalid` });
+            if (commit === null) throw new ToolError(`complete_task: nothing changed in your worktree; make the change for ${task.id} first`);
+            return serialMerge(async () => {
+              const merged = await mergeNoFf(tc.phaseWt, t.branch, `phase ${nn(tc.phase)}: ${task.id} ${task.title} (${t.name})`);
+              if (merged.status === 'conflict') {
+                await abortMerge(tc.phaseWt);
+                const head = await phaseHead(tc);
+                await resetHard(t.worktree, head);
+                t.lastCommit = head;
+                tc.tasks.release(t.name, task.id);
+                tc.roster.save();
+                throw new ToolError(`complete_task: your change conflicts with work merged meanwhile (${merged.files.map((f) => f.path).join(', ')}); ${task.id} was released and your worktree reset to the phase; claim it again to redo it on top`);
+              }
+              t.lastCommit = commit;
+              tc.roster.save();
+              return { commit };
+            });
+          },
+          afterComplete: (task) => {
+            progressed = true;
+            conv.notes.push(`${task.id} (${task.title}): ${tc.tasks.get(task.id)?.summary?.slice(0, 200) ?? ''}`);
+            tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: task.id, status: 'complete', by: t.name });
+            if (task.kind === 'validate' && tc.tasks.get(task.id)?.ok === false) addValidationFix(tc, task);
+          },
+        },
+        observe,
+      ),
+    ].map((tool) => withMailDelivery(tool, takeMail));
+    const prompt = renderPrompt(loadTemplate('teammate'), {
+      name: t.name,
+      team_role: t.role,
+      phase: nn(tc.phase),
+      phase_title: tc.phaseTitle,
+      teammates: team.join(', ') || 'none',
+      test_command: tc.testCommand,
+      role_rules: ROLE_RULES[t.role],
+      tools: toolNames(tools),
+    });
+    const text = wakeText(tc, t, held, takeMail());
+    const history = conv.messages.length === 0 ? [{ role: 'user' as const, content: `${prompt.task}\n${text}` }] : [...conv.messages, { role: 'user' as const, content: text }];
+
+    // No progress for stallMs (no model turn, no tool call) = dead; the watchdog stops this wake alone.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(tc.session.signal.reason);
+    tc.session.signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(`no progress for ${tc.stallMs} ms`), tc.stallMs);
+    };
+    const watch = tc.session.onEvent((e) => {
+      if ('agentId' in e && e.agentId === agentId) arm();
+    });
+    arm();
+    try {
+      const result = await runAgent(
+        {
+          agentId,
+          role: `teammate-${t.role}`,
+          stage: `phase-${nn(tc.phase)}`,
+          tier: 'sonnet',
+          model: tc.session.modelFor('sonnet'),
+          system: [prompt.system],
+          task: prompt.task,
+          history,
+          tools,
+          ...agentLimitsFor(tc.session.config, 'builder', 'sonnet'),
+          isComplete: () => tc.tasks.heldBy(t.name).length === 0,
+          nudge: `You still hold ${tc.tasks.heldBy(t.name)[0]?.id ?? 'a task'}. Finish it and call complete_task.`,
+        },
+        tc.session.runtime(controller.signal),
+      );
+      addUsage(t.usage, result.usage);
+      conv = { ...conv, messages: result.messages, deliveredThrough: delivered.through };
+      saveConversation(tc.teamDir, t.name, conv);
+    } catch (e) {
+      // Stopped by the watchdog (not by a cancel of the run): say why it died, not merely "cancelled".
+      if (controller.signal.aborted && !tc.session.signal.aborted) throw new TeamError(String(controller.signal.reason));
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      watch.dispose();
+      tc.session.signal.removeEventListener('abort', onAbort);
+    }
+    // A validator's shell must not leave anything behind in what it checks.
+    if (t.role === 'validator') await discardUncommitted(t.worktree, await phaseHead(tc));
+    if (tc.tasks.heldBy(t.name).length > 0) throw new TeamError(`${t.name} ended its turn still holding ${tc.tasks.heldBy(t.name)[0]!.id}`);
+    t.state = 'idle';
+    t.task = undefined;
+    tc.roster.save();
+    emitState(tc, t);
+    return progressed;
+  };
+
+  const die = async (t: Teammate, reason: string): Promise<void> => {
+    t.state = 'dead';
+    t.diedReason = reason.slice(0, 300);
+    t.task = undefined;
+    if (t.role === 'builder') await discardUncommitted(t.worktree, t.lastCommit).catch(() => []);
+    tc.roster.save();
+    emitState(tc, t, reason.slice(0, 200));
+    for (const task of tc.tasks.release(t.name)) {
+      tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: task.id, status: 'released', detail: `${t.name} died; back on the list` });
+    }
+  };
+
+  const start = (t: Teammate) => {
+    const promise = wake(t).then(
+      (progressed) => {
+        // A teammate woken for work that keeps ending without doing any is making no progress.
+        const n = progressed ? 0 : (idleWakes.get(t.name) ?? 0) + 1;
+        idleWakes.set(t.name, n);
+        if (n >= 3) return die(t, 'made no progress in 3 wakes with work available');
+      },
+      async (e: unknown) => {
+        if (tc.session.signal.aborted) {
+          t.state = 'idle';
+          tc.roster.save();
+          throw e;
+        }
+        await die(t, (e as Error).message ?? String(e));
+      },
+    );
+    running.set(t.name, { promise: promise.finally(() => running.delete(t.name)) });
+  };
+
+  for (;;) {
+    if (tc.session.signal.aborted) throw new TeamError(`cancelled: ${String(tc.session.signal.reason ?? '')}`);
+    deliverLeadMail();
+    if (tc.tasks.allDone()) break;
+    const failed = tc.tasks.tasks.filter((x) => x.status === 'failed');
+    if (failed.length > 0) throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}`);
+    for (const role of ['builder', 'validator'] as const) {
+      const idle = tc.roster.live(role).filter((t) => t.state === 'idle' && !running.has(t.name));
+      let slots = tc.tasks.claimable(role).length;
+      for (const t of idle) {
+        if (tc.tasks.heldBy(t.name).length > 0) start(t);
+        else if (slots > 0) {
+          slots--;
+          start(t);
+        }
+      }
+    }
+    if (running.size === 0) {
+      const open = tc.tasks.tasks.filter((x) => x.status === 'pending' || x.status === 'claimed');
+      const orphaned = (['builder', 'validator'] as const).filter((role) => open.some((x) => x.role === role) && tc.roster.live(role).length === 0);
+      if (orphaned.length > 0) {
+        // Replacements are bounded: a team whose members keep dying has a problem a new member will not fix.
+        const exhausted = orphaned.find((role) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead').length >= MAX_DEATHS_PER_ROLE);
+        if (exhausted) throw new TeamError(`${MAX_DEATHS_PER_ROLE} ${exhausted}s of phase ${nn(tc.phase)} died (${tc.roster.teammates.filter((m) => m.state === 'dead').map((m) => `${m.name}: ${m.diedReason ?? ''}`).join('; ')}); not spawning another`);
+        for (const role of orphaned) await spawn(tc, tc.roster.nextName(role), role);
+        continue;
+      }
+      throw new TeamError(`no teammate can make progress; open tasks: ${open.map((x) => `${x.id} (waits for ${x.depends_on.join(', ') || 'nothing'})`).join('; ')}`);
+    }
+    try {
+      await Promise.race([...running.values()].map((r) => r.promise));
+    } catch (e) {
+      // Cancelled: let every teammate's turn settle (a merge in flight finishes or fails) before
+      // the run is declared stopped, so nothing changes the task list after the state is final.
+      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      throw e;
+    }
+  }
+  // Everyone idle: nothing runs between phases.
+  await Promise.allSettled([...running.values()].map((r) => r.promise));
+}
+
+/** A failed validation becomes a fix task for a builder, itself validated, a bounded number of times. */
+function addValidationFix(tc: TeamContext, validate: TeamTask): void {
+  const built = validate.validates ? tc.tasks.get(validate.validates) : undefined;
+  if (!built) return;
+  const root = built.id.replace(/-F\d+$/, '');
+  const round = tc.tasks.tasks.filter((x) => x.id.startsWith(`${root}-F`) && x.role === 'builder').length + 1;
+  if (round > tc.maxValidationFixes) {
+    tc.tasks.fail(validate.id, `validation still failing after ${tc.maxValidationFixes} fix rounds: ${validate.summary ?? ''}`);
+    return;
+  }
+  const id = `${root}-F${round}`;
+  tc.tasks.add({ id, role: 'builder', kind: 'fix', title: `Fix ${built.id} after validation`, details: `The validator found: ${validate.summary ?? ''}`, files: built.files, depends_on: [] });
+  tc.tasks.add({ id: `${id}-V`, role: 'validator', kind: 'validate', title: `Validate ${id}`, details: built.details, files: built.files, depends_on: [id], validates: id });
+  tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: id, status: 'added', detail: 'validation failed' });
+}

@@ -1,0 +1,35 @@
+/**
+ * Test gates (T4): the project's suite before a phase (must be green, or a fix task runs first),
+ * after it, and after its merge. Failures are counted from the runner's summary so the report can
+ * say how many were carried from one phase into the next (the target is zero).
+ */
+import { runCommand } from '../shell';
+import { agentShellEnv } from '../agents/env';
+
+export interface TestGateResult {
+  passed: boolean;
+  failures: number;
+  /** The tail of the output: what a fix task needs to see. */
+  excerpt: string;
+}
+
+/** Failing-test count from node:test, TAP, mocha, jest/vitest or pytest summaries; 1 when red but uncounted. */
+export function countFailures(output: string, exitCode: number | null): number {
+  const patterns = [/^[#ℹ]\s*fail\s+(\d+)/m, /(\d+)\s+failing\b/, /Tests:\s+(\d+)\s+failed/, /(\d+)\s+failed\b/, /FAILED \(failures=(\d+)/];
+  for (const re of patterns) {
+    const m = re.exec(output);
+    if (m) {
+      const n = Number(m[1]);
+      if (n > 0 || exitCode === 0) return n;
+    }
+  }
+  return exitCode === 0 ? 0 : 1;
+}
+
+export async function runTestGate(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<TestGateResult> {
+  const r = await runCommand(command, cwd, agentShellEnv('test-gate'), timeoutMs, signal);
+  const failures = r.timedOut ? Math.max(1, countFailures(r.output, 1)) : countFailures(r.output, r.exitCode);
+  const passed = r.exitCode === 0 && !r.timedOut && failures === 0;
+  const tail = r.output.trim().split('\n').slice(-40).join('\n');
+  return { passed, failures: passed ? 0 : Math.max(1, failures), excerpt: (r.timedOut ? `(timed out after ${timeoutMs} ms)\n` : '') + tail.slice(-3000) };
+}

@@ -1,0 +1,162 @@
+/**
+ * Phased plans and teams in VS Code: "Build Pipeline: Create Plan" and "Build Pipeline: Implement
+ * Plan", the Plans and Team trees, team traffic (mailbox included) in the log channel, and the flow
+ * audit's Significant Issues gate as a notification. The engine does the work (src/core/plans,
+ * src/core/teams); this is the thin adapter.
+ */
+import * as vscode from 'vscode';
+import { loadConfig } from '../../core/config';
+import { teamEventLine } from '../../core/plans/eventText';
+import { runsRootFor } from '../../core/run/runs';
+import type { ImplementHandle, PlanGateAnswer } from '../../core/teams/implement';
+import type { ApiKeyStore } from '../apiKey';
+import { planEngine } from '../engineBinding';
+import { Disposable } from '../lifecycle';
+import { askModelAccess } from '../startFlow';
+import { readPlansModel, readTeamModel, type PlanNode } from './plansModel';
+import { PlansTree, TeamTree } from './planViews';
+
+export const PLAN_COMMAND_IDS = ['buildPipeline.createPlan', 'buildPipeline.implementPlan'] as const;
+
+export class PlanFeatures extends Disposable {
+  private runsRoot: string | undefined;
+  private repoRoot: string | undefined;
+  private shownRunDir: string | undefined;
+  private active: ImplementHandle | undefined;
+  private readonly plans: PlansTree;
+  private readonly team: TeamTree;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly keys: ApiKeyStore,
+    private readonly repo: (complain: boolean) => Promise<string | undefined>,
+    private readonly offlineSetting: () => boolean,
+  ) {
+    super();
+    this.plans = this._register(new PlansTree(() => (this.repoRoot && this.runsRoot ? readPlansModel(this.repoRoot, this.runsRoot) : [])));
+    this.team = this._register(new TeamTree(() => (this.shownRunDir ? readTeamModel(this.shownRunDir) : [])));
+    this._register(vscode.window.createTreeView('buildPipeline.plans', { treeDataProvider: this.plans }));
+    this._register(vscode.window.createTreeView('buildPipeline.team', { treeDataProvider: this.team }));
+    const table: Record<(typeof PLAN_COMMAND_IDS)[number], (arg?: unknown) => Promise<unknown>> = {
+      'buildPipeline.createPlan': () => this.createPlan(),
+      'buildPipeline.implementPlan': (arg) => this.implementPlan(arg as PlanNode | undefined),
+    };
+    for (const id of PLAN_COMMAND_IDS) {
+      this._register(
+        vscode.commands.registerCommand(id, async (arg?: unknown) => {
+          try {
+            return await table[id](arg);
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            this.log.error(`${id} failed: ${message}`);
+            void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && this.log.show());
+            return undefined;
+          }
+        }),
+      );
+    }
+    void this.locate(false).then(() => this.showLatestRun());
+  }
+
+  private async locate(complain: boolean): Promise<string | undefined> {
+    const root = await this.repo(complain);
+    if (root && root !== this.repoRoot) {
+      this.repoRoot = root;
+      this.runsRoot = await runsRootFor(root, loadConfig(root).runsDir);
+    }
+    this.plans.refresh();
+    return root;
+  }
+
+  private showLatestRun(): void {
+    const latest = this.repoRoot && this.runsRoot ? readPlansModel(this.repoRoot, this.runsRoot).filter((p) => p.runId).sort((a, b) => (a.runId! < b.runId! ? 1 : -1))[0] : undefined;
+    if (latest?.runDir) this.shownRunDir = latest.runDir;
+    this.team.refresh();
+  }
+
+  private onEvent(line: string | undefined): void {
+    if (line) this.log.info(line);
+    this.plans.refresh();
+    this.team.refresh();
+  }
+
+  private async createPlan(): Promise<void> {
+    const root = await this.locate(true);
+    if (!root) return;
+    const description = await vscode.window.showInputBox({ title: 'Build Pipeline: Create Plan', prompt: 'Describe the change to plan (a planning agent reads the repository and writes the phases)', ignoreFocusOut: true });
+    if (!description?.trim()) return;
+    const access = await askModelAccess(this.keys, this.offlineSetting());
+    if (!access) return;
+    const engine = planEngine();
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Build Pipeline: planning…', cancellable: true }, async (_p, token) => {
+      const session = await engine.openModelSession({ config: loadConfig(root), offline: access.offline, apiKey: access.apiKey, offlineModel: () => engine.startScriptedModel({}) });
+      const sub = session.onEvent((e) => this.onEvent(teamEventLine(e)));
+      token.onCancellationRequested(() => session.cancel('cancelled by the user'));
+      try {
+        return await engine.createPlan(session, root, description.trim());
+      } finally {
+        sub.dispose();
+        await session.close();
+      }
+    });
+    this.plans.refresh();
+    if (result.problems.length > 0) {
+      this.log.warn(`plan ${result.dir}: ${result.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
+      void vscode.window.showWarningMessage(`Build Pipeline: the plan in ${result.dir} still has ${result.problems.length} problem(s); see the log.`, 'Show Log').then((c) => c && this.log.show());
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(`${result.dir}/plan.md`), { preview: false });
+  }
+
+  private async implementPlan(node?: PlanNode): Promise<void> {
+    const root = await this.locate(true);
+    if (!root || !this.runsRoot) return;
+    if (this.active) {
+      void vscode.window.showWarningMessage('Build Pipeline: a plan is being implemented already.');
+      return;
+    }
+    let dir = node?.kind === 'plan' ? node.dir : undefined;
+    if (!dir) {
+      const plans = readPlansModel(root, this.runsRoot);
+      if (plans.length === 0) {
+        void vscode.window.showInformationMessage('Build Pipeline: no plan in .orchestration/plans/ yet. Create one first.', 'Create Plan').then((c) => c && vscode.commands.executeCommand('buildPipeline.createPlan'));
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(plans.map((p) => ({ label: p.title, description: `${p.phases.length} phase(s)${p.runStatus ? ` · ${p.runStatus}` : ''}`, dir: p.dir })), { title: 'Build Pipeline: Implement Plan' });
+      dir = pick?.dir;
+    }
+    if (!dir) return;
+    const access = await askModelAccess(this.keys, this.offlineSetting());
+    if (!access) return;
+    const engine = planEngine();
+    const handle = await engine.startImplement({
+      repoRoot: root,
+      planDir: dir,
+      offline: access.offline,
+      apiKey: access.apiKey,
+      offlineModel: () => engine.startScriptedModel({}),
+      gate: async (req): Promise<PlanGateAnswer> => {
+        const choice = await vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, 'Approve', 'Reject');
+        return choice === 'Approve' ? 'approve' : choice === 'Reject' ? 'reject' : 'later';
+      },
+    });
+    this.active = handle;
+    this.shownRunDir = handle.runDir;
+    this.log.info(`${handle.resumed ? 'Resuming' : 'Implementing'} ${dir}: run ${handle.runId}`);
+    const sub = handle.onEvent((e) => this.onEvent(teamEventLine(e)));
+    try {
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Build Pipeline: implementing the plan…', cancellable: true }, async (_p, token) => {
+        token.onCancellationRequested(() => handle.cancel('cancelled by the user'));
+        return handle.done;
+      });
+      const r = result.report;
+      const summary = `${r.status}${r.reason ? `: ${r.reason}` : ''}. First-attempt review pass rate ${r.firstAttemptReviewPassRate === null ? 'n/a' : `${Math.round(r.firstAttemptReviewPassRate * 100)}%`}, carried test failures ${r.carriedTestFailures}, messages ${r.messages.sent}/${r.messages.delivered}, teammates ${r.teammates.spawned} (${r.teammates.dead} dead).`;
+      this.log.info(`implement ${summary}`);
+      const show = r.status === 'succeeded' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void show(`Build Pipeline: plan ${summary}`);
+    } finally {
+      sub.dispose();
+      this.active = undefined;
+      this.onEvent(undefined);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The Plans tree (plans → phases with status, dependencies, audit verdict, review state) and the
+ * Team tree (a run's phases → teammates with role, state, current task, tokens). Both re-read
+ * their model from disk on refresh; refreshes are coalesced so a burst of team events renders once.
+ */
+import * as vscode from 'vscode';
+import { Disposable, toDisposable } from '../lifecycle';
+import { phaseLabel, type MateNode, type PhaseNode, type PlanNode, type TeamPhaseNode } from './plansModel';
+
+type PlansTreeNode = PlanNode | PhaseNode;
+type TeamTreeNode = TeamPhaseNode | MateNode;
+
+abstract class ReadingTree<T> extends Disposable implements vscode.TreeDataProvider<T> {
+  private readonly emitter = this._register(new vscode.EventEmitter<undefined>());
+  readonly onDidChangeTreeData = this.emitter.event;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    super();
+    this._register(toDisposable(() => clearTimeout(this.timer)));
+  }
+
+  refresh(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.emitter.fire(undefined), 150);
+  }
+
+  abstract getTreeItem(node: T): vscode.TreeItem;
+  abstract getChildren(node?: T): T[];
+}
+
+const PHASE_ICONS: Record<string, string> = { done: 'pass', running: 'sync~spin', failed: 'error', pending: 'circle-outline', 'not started': 'circle-outline' };
+const MATE_ICONS: Record<string, string> = { working: 'sync~spin', idle: 'debug-pause', dead: 'error' };
+
+export class PlansTree extends ReadingTree<PlansTreeNode> {
+  constructor(private readonly read: () => PlanNode[]) {
+    super();
+  }
+
+  getChildren(node?: PlansTreeNode): PlansTreeNode[] {
+    if (!node) return this.read();
+    return node.kind === 'plan' ? node.phases : [];
+  }
+
+  getTreeItem(node: PlansTreeNode): vscode.TreeItem {
+    if (node.kind === 'plan') {
+      const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = [node.runStatus, node.audit, node.problems ? `${node.problems} problem(s)` : undefined].filter(Boolean).join(' · ');
+      item.tooltip = `${node.dir}${node.runId ? `\nlatest run ${node.runId}` : ''}`;
+      item.contextValue = 'plan';
+      item.iconPath = new vscode.ThemeIcon(node.problems ? 'warning' : 'notebook');
+      item.resourceUri = vscode.Uri.file(node.dir);
+      return item;
+    }
+    const item = new vscode.TreeItem(phaseLabel(node), vscode.TreeItemCollapsibleState.None);
+    item.description = [node.status, node.dependsOn.length ? `after ${node.dependsOn.map((d) => String(d).padStart(2, '0')).join(', ')}` : undefined, `${node.tasks} task(s)`, node.review].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(PHASE_ICONS[node.status] ?? 'circle-outline');
+    item.contextValue = `phase ${node.status}`;
+    return item;
+  }
+}
+
+export class TeamTree extends ReadingTree<TeamTreeNode> {
+  constructor(private readonly read: () => TeamPhaseNode[]) {
+    super();
+  }
+
+  getChildren(node?: TeamTreeNode): TeamTreeNode[] {
+    if (!node) return this.read();
+    return node.kind === 'team-phase' ? node.mates : [];
+  }
+
+  getTreeItem(node: TeamTreeNode): vscode.TreeItem {
+    if (node.kind === 'team-phase') {
+      const item = new vscode.TreeItem(`Phase ${node.phase}`, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = `${node.mates.length} teammate(s)`;
+      return item;
+    }
+    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+    item.description = [node.role, node.state, node.task ? `on ${node.task}` : undefined, `${node.tokens} tokens`].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(MATE_ICONS[node.state] ?? 'person');
+    item.contextValue = `teammate ${node.state}`;
+    return item;
+  }
+}

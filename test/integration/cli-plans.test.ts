@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { projectRoot, type TestRepo } from './harness';
+import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
+
+const CLI = path.join(projectRoot(), 'dist', 'cli.js');
+
+function env(): NodeJS.ProcessEnv {
+  const e = { ...process.env };
+  delete e.ANTHROPIC_API_KEY;
+  delete e.ANTHROPIC_BASE_URL;
+  return e;
+}
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 230_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('CLI: plan and implement (dist/cli.js as a real process)', function () {
+  this.timeout(240_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeCalcRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('plan writes the plan folder (and nothing else); implement carries it out and prints the report', () => {
+    const plan = cli(['plan', 'Add multiply, divide and power operations', '--cwd', repo.root, '--offline']);
+    assert.equal(plan.code, 0, plan.out + plan.err);
+    assert.match(plan.out, /Plan written: .*\.orchestration\/plans\/add-multiply-divide-and-power-operations \(3 phases\)/);
+    const status = repo.git('status', '--porcelain=v1', '--untracked-files=all');
+    assert.ok(status.split('\n').every((l) => l.startsWith('?? .orchestration/plans/add-multiply-divide-and-power-operations/')), status);
+    const run = cli(['implement', '.orchestration/plans/add-multiply-divide-and-power-operations', '--cwd', repo.root, '--offline']);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /flow audit: Ready/);
+    assert.match(run.out, /builder-2 \(builder\) idle — spawned/);
+    assert.match(run.out, /✉ #1 builder-\d → validator-1: /);
+    assert.match(run.out, /phase 03: done — merged [0-9a-f]{10}/);
+    assert.match(run.out, /^first-attempt review pass rate: 100%; carried test failures: 0$/m);
+    assert.match(run.out, /^orchestrator context: largest \d+ B, total \d+ B over 1 call\(s\)$/m);
+    assert.match(run.out, /^Integration branch: orchestration\/\d{8}-\d{6}-[0-9a-f]{8}\/integration \(your working tree was not touched\)$/m);
+    assert.equal(repo.git('status', '--porcelain=v1', '--untracked-files=all'), status);
+  });
+
+  it('usage and plan errors: no PLAN_DIR is exit 2; a plan that cannot be read is exit 1 with its problems', () => {
+    const none = cli(['implement', '--cwd', repo.root, '--offline']);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /implement needs a PLAN_DIR/);
+    const noDescription = cli(['plan', '--cwd', repo.root]);
+    assert.equal(noDescription.code, 2);
+    const dir = writePlan(path.join(repo.root, 'plans', 'bad'), [{ slug: 'one' }]);
+    fs.writeFileSync(path.join(dir, 'phase-01-one.md'), 'no header\n');
+    const bad = cli(['implement', dir, '--cwd', repo.root, '--offline']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /cannot be implemented as written:\n- \[format\] phase-01-one\.md: does not start with a header/);
+  });
+
+  it('Significant Issues without a terminal or --yes waits (exit 3); --yes implements the same run', () => {
+    const dir = writePlan(path.join(repo.root, 'plans', 'order'), [
+      { slug: 'square', depends_on: [2], tasks: [opTask('T1', 'square')] },
+      { slug: 'negate', tasks: [opTask('T1', 'negate')] },
+      { slug: 'docs', depends_on: [1, 2], tasks: [{ id: 'T1', title: 'Document square', files: ['docs/square.md'] }] },
+    ]);
+    const wait = cli(['implement', dir, '--cwd', repo.root, '--offline']);
+    assert.equal(wait.code, 3, wait.out + wait.err);
+    assert.match(wait.out, /flow audit: Significant Issues\n {2}phase-01-square\.md: phase 01 is ordered before phase 02/);
+    assert.match(wait.out, /Implement anyway with:\n {2}build-pipeline implement .* --yes/);
+    const go = cli(['implement', dir, '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(go.code, 0, go.out + go.err);
+    assert.match(go.out, /^Resuming /m);
+    assert.match(go.out, /Flow audit: Significant Issues in order — approved \(--yes\)/);
+  });
+
+  it('SIGKILL during a team phase, then implement again: the run resumes and finishes; no message is lost', async () => {
+    const dir = writePlan(path.join(repo.root, 'plans', 'team'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
+    const child = spawn(process.execPath, [CLI, 'implement', dir, '--cwd', repo.root, '--offline'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/✉ #1 /.test(out) && child.exitCode === null) {
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
+    });
+    assert.ok(killed, `the run was killed mid-phase:\n${out}`);
+    const again = cli(['implement', dir, '--cwd', repo.root, '--offline']);
+    assert.equal(again.code, 0, again.out + again.err);
+    assert.match(again.out, /^Resuming /m);
+    const runDir = /^ {2}(\/.*\/runs\/\d{8}-\d{6}-[0-9a-f]{8})$/m.exec(again.out)![1]!;
+    const teamDir = path.join(runDir, 'team', 'phase-01');
+    const mail = fs.readFileSync(path.join(teamDir, 'mailbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.seq);
+    const conv = JSON.stringify(JSON.parse(fs.readFileSync(path.join(teamDir, 'validator-1.conversation.json'), 'utf8')).messages);
+    const seqs = [...conv.matchAll(/<mailbox>(.*?)<\/mailbox>/g)].flatMap((b) => [...b[1]!.matchAll(/#(\d+) from/g)].map((m) => Number(m[1])));
+    assert.deepEqual(seqs, mail.filter((m) => m.to === 'validator-1').map((m) => m.seq));
+    assert.equal(seqs[0], 1, 'the message sent before the kill arrived');
+    const roster = JSON.parse(fs.readFileSync(path.join(teamDir, 'roster.json'), 'utf8')).teammates.map((t: { name: string }) => t.name);
+    assert.deepEqual(roster, ['builder-1', 'builder-2', 'validator-1']);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The sandboxed bash tool and the engine's sandboxed commands against the real sandbox runtime,
+ * without a model: what a shell may write, that git commits still work, that state persists between
+ * calls, that read-only shells write nowhere, and that the user's allow-list opens exactly its hosts.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { openRunSandbox, type RunSandbox } from '../../src/core/sandbox/runSandbox';
+import { runCommand } from '../../src/core/shell';
+import { agentShellEnv } from '../../src/core/agents/env';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+async function bash(tool: BetaRunnableTool, command: string): Promise<{ ok: boolean; text: string }> {
+  try {
+    return { ok: true, text: String(await tool.run({ command }, undefined)) };
+  } catch (e) {
+    if (e instanceof ToolError) return { ok: false, text: typeof e.content === 'string' ? e.content : JSON.stringify(e.content) };
+    throw e;
+  }
+}
+
+describe('sandboxed shells (real sandbox runtime)', function () {
+  this.timeout(60_000);
+  let root: string;
+  let repo: string;
+  let wt: string;
+  let sandbox: RunSandbox;
+  const tools: BetaRunnableTool[] = [];
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-sbx-')));
+    repo = path.join(root, 'repo');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'a.txt'), 'a\n');
+    fs.writeFileSync(path.join(repo, '.env'), 'USER_SECRET=do-not-read\n');
+    git(repo, 'add', 'a.txt');
+    git(repo, '-c', 'user.name=u', '-c', 'user.email=u@x.invalid', 'commit', '-qm', 'init');
+    wt = path.join(root, 'runs', 'wt');
+    git(repo, 'worktree', 'add', '-q', '-b', 'orchestration/r1/mod', wt);
+    sandbox = await openRunSandbox({ enabled: true, allowedDomains: [] }, { repoRoot: repo, runsRoot: path.join(root, 'runs') });
+  });
+
+  after(async () => {
+    await Promise.allSettled(tools.map((t) => t.close?.()));
+    await sandbox.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  function shell(cwd: string, writable: boolean, sb: RunSandbox = sandbox): BetaRunnableTool {
+    const sdkBash = betaAgentToolset20260401({ workdir: cwd }).find((t) => t.name === 'bash')!;
+    const t = sb.confineBash(sdkBash, { cwd, writable, env: agentShellEnv('builder-mod'), timeoutMs: 20_000 });
+    tools.push(t);
+    return t;
+  }
+
+  it('a builder shell writes and commits in its worktree, keeps its state, and cannot touch .git/config, the .git pointer or anything outside', async () => {
+    const b = shell(wt, true);
+    assert.deepEqual(await bash(b, 'mkdir -p src/mod && echo hi > src/mod/x.txt && cd src/mod && export MARK=kept'), { ok: true, text: '' });
+    assert.equal((await bash(b, 'pwd; echo $MARK')).text, `${path.join(wt, 'src/mod')}\nkept`);
+    const commit = await bash(b, 'cd .. && cd .. && git add -A && git commit -qm "build(mod): x" && git log --format=%s -1');
+    assert.deepEqual(commit, { ok: true, text: 'build(mod): x' });
+    assert.equal(git(repo, 'log', '--format=%s', '-1', 'orchestration/r1/mod'), 'build(mod): x');
+    for (const target of [path.join(repo, '.git', 'config'), path.join(wt, '.git'), path.join(repo, 'a.txt'), path.join(root, 'elsewhere.txt')]) {
+      const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+      const r = await bash(b, `echo hacked >> '${target}'`);
+      assert.equal(r.ok, false, `${target}: ${r.text}`);
+      assert.match(r.text, /Read-only file system|Permission denied|Operation not permitted/);
+      assert.match(r.text, /\[sandbox\]/);
+      assert.equal(fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined, before);
+    }
+    // The user's .env outside the worktree reads as missing; $TMPDIR is writable and private.
+    const env = await bash(b, `cat '${path.join(repo, '.env')}'`);
+    assert.equal(env.ok, false);
+    assert.ok(!env.text.includes('do-not-read'));
+    const tmp = await bash(b, 'echo t > "$TMPDIR/t" && cat "$TMPDIR/t" && echo "$TMPDIR"');
+    assert.equal(tmp.ok, true, tmp.text);
+    const tmpDir = tmp.text.split('\n')[1]!;
+    assert.match(tmpDir, /bp-shell-/);
+    await b.close?.();
+    assert.ok(!fs.existsSync(tmpDir), 'the private temp folder outlived its shell');
+  });
+
+  it('a read-only (QC) shell writes nowhere, not even in its worktree', async () => {
+    const q = shell(wt, false);
+    const r = await bash(q, 'echo x > qc-was-here.txt');
+    assert.equal(r.ok, false);
+    assert.match(r.text, /Read-only file system/);
+    assert.match(r.text, /writes nowhere but \$TMPDIR/);
+    assert.ok(!fs.existsSync(path.join(wt, 'qc-was-here.txt')));
+    assert.equal((await bash(q, 'cat a.txt')).text, 'a');
+  });
+
+  it('the engine\'s own commands (tests, installs) run confined too', async () => {
+    const outside = path.join(root, 'engine-outside.txt');
+    const res = await runCommand(`echo in > inside.txt && echo out > '${outside}'`, wt, agentShellEnv('engine'), 20_000, undefined, sandbox);
+    assert.notEqual(res.exitCode, 0);
+    assert.match(res.output, /Read-only file system/);
+    assert.ok(fs.existsSync(path.join(wt, 'inside.txt')));
+    assert.ok(!fs.existsSync(outside));
+  });
+
+  it('the network is off by default and open to exactly the allow-listed hosts', async () => {
+    const server = http.createServer((_, res) => res.end('hello from the allow-listed host'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const open = await openRunSandbox({ enabled: true, allowedDomains: [`127.0.0.1:${port}`] }, { repoRoot: repo, runsRoot: path.join(root, 'runs') });
+    try {
+      // Through the sandbox's proxy (HTTP_PROXY is set inside): NO_PROXY would send loopback around it.
+      const fetchLine = `NO_PROXY= no_proxy= NODE_USE_ENV_PROXY=1 '${process.execPath}' -e "fetch('http://127.0.0.1:${port}/').then(r => r.text()).then(t => console.log(t), e => { console.log('failed', e.cause?.message ?? e.message); process.exit(1); })"`;
+      const denied = await bash(shell(wt, false), fetchLine);
+      assert.equal(denied.ok, false, denied.text);
+      const allowed = await bash(shell(wt, false, open), fetchLine);
+      assert.deepEqual(allowed, { ok: true, text: 'hello from the allow-listed host' });
+    } finally {
+      await open.close();
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readPlansModel, readTeamModel } from '../../src/extension/plans/plansModel';
+import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
+import { Roster } from '../../src/core/teams/roster';
+import { writePlan } from '../integration/plan-helpers';
+
+describe('VS Code Plans and Team trees: their model read from disk', () => {
+  let root: string;
+  beforeEach(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-plans-model-'))));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('lists plan folders with their phases, and the latest run of each: phase status, dependencies, audit verdict, review state, teammates', () => {
+    const planDir = writePlan(path.join(root, '.orchestration', 'plans', 'calc'), [{ slug: 'one' }, { slug: 'two', depends_on: [1] }]);
+    fs.mkdirSync(path.join(root, '.orchestration', 'plans', 'not-a-plan'));
+    const runsRoot = path.join(root, 'runs');
+    const runDir = path.join(runsRoot, '20261202-010000-0123abcd');
+    fs.mkdirSync(path.join(runDir, 'team', 'phase-01'), { recursive: true });
+    const state: ImplementState = {
+      version: 1, kind: 'implement', runId: '20261202-010000-0123abcd', runDir, repoRoot: root, planDir, planHash: 'h', offline: true,
+      baseBranch: 'main', baseCommit: 'c', integrationBranch: 'orchestration/20261202-010000-0123abcd/integration', status: 'running',
+      createdAt: 'now', updatedAt: 'now', audit: { skipped: true, reasons: [], decision: 'not-needed' }, carriedFailures: 0,
+      orchestrator: { calls: 0, maxBytes: 0, totalBytes: 0 }, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 },
+      phases: [
+        { number: 1, file: 'phase-01-one.md', title: 'Phase one', status: 'done', branch: 'b1', team: false, reviewRounds: 2, firstReviewPassed: false, step: 'done',
+          reviewItems: [{ round: 1, severity: 'High', file: 'a.js', line: 1, text: 't', processing: 'fixed', reason: 'fix task R1-1', judgedBy: 'rule' }] },
+        { number: 2, file: 'phase-02-two.md', title: 'Phase two', status: 'running', branch: 'b2', team: false, reviewRounds: 0, reviewItems: [], step: 'team' },
+      ],
+    };
+    new ImplementStore(path.join(runDir, 'plan-run.json'), state).save();
+    const roster = Roster.open(path.join(runDir, 'team', 'phase-01', 'roster.json'));
+    roster.add({ name: 'builder-1', role: 'builder', worktree: '/w', branch: 'b', lastCommit: 'c' });
+    roster.teammates[0]!.usage.input = 120;
+    roster.teammates[0]!.task = 'T2';
+    roster.teammates[0]!.state = 'working';
+    roster.save();
+
+    const plans = readPlansModel(root, runsRoot);
+    assert.equal(plans.length, 1);
+    const p = plans[0]!;
+    assert.deepEqual([p.title, p.problems, p.audit, p.runStatus, p.runId], ['Hand-written plan', 0, 'audit skipped', 'running', state.runId]);
+    assert.deepEqual(p.phases.map((ph) => [ph.number, ph.status, ph.dependsOn, ph.review]), [[1, 'done', [], 'review 2 rounds, 1 item(s)'], [2, 'running', [1], undefined]]);
+    assert.deepEqual(readTeamModel(runDir), [{ kind: 'team-phase', phase: '01', mates: [{ kind: 'mate', phase: '01', name: 'builder-1', role: 'builder', state: 'working', task: 'T2', tokens: 120 }] }]);
+    assert.deepEqual(readPlansModel(path.join(root, 'elsewhere'), runsRoot), []);
+  });
+});
