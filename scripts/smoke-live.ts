@@ -16,7 +16,10 @@ export const SMOKE_BUDGET_USD = 1;
 
 /** Every role on the cheapest tier: what is being checked is that the pipeline works on the real API, not the code's quality. */
 export const SMOKE_CONFIG = {
-  roleTiers: { architect: 'haiku', scaffold: 'haiku', builder: 'haiku', qc: 'haiku', master: 'haiku', training: 'haiku' },
+  roleTiers: {
+    architect: 'haiku', scaffold: 'haiku', builder: 'haiku', qc: 'haiku', master: 'haiku', training: 'haiku',
+    auditPlanner: 'haiku', auditWorker: 'haiku', auditCoordinator: 'haiku', shipper: 'haiku',
+  },
   budgetUsd: SMOKE_BUDGET_USD,
 } as const;
 
@@ -35,10 +38,11 @@ function freshRepo(): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(dir, 'README.md'), '# Smoke test\n\nBuilt by Build Pipeline on the real API (npm run smoke:live).\n');
-  git('add', 'README.md');
-  git('-c', 'user.name=smoke', '-c', 'user.email=smoke@example.invalid', 'commit', '-q', '-m', 'initial commit');
-  // The repository's own config file, as a user would write it (left untracked: the engine never touches it).
+  // The repository's own config file, as a user would write it, committed: the tree is clean, so the
+  // approved ship gate (--yes) merges the result into main and the whole pipeline is exercised.
   fs.writeFileSync(path.join(dir, '.build-pipeline.json'), JSON.stringify(SMOKE_CONFIG, null, 2) + '\n');
+  git('add', 'README.md', '.build-pipeline.json');
+  git('-c', 'user.name=smoke', '-c', 'user.email=smoke@example.invalid', 'commit', '-q', '-m', 'initial commit');
   return dir;
 }
 

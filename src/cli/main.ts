@@ -11,10 +11,10 @@ import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args
 import { eventRenderer, summaryText } from './render';
 import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
-import { startRun, resumeRun, listRuns, summarize } from '../core/engine';
+import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
 import { PreflightError } from '../core/preflight';
 import { cacheShareByRole, costBreakdown } from '../core/run/report';
-import { detectMode } from '../core/mode';
+import { modeForStart } from './modeQuestion';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
 import type { OfflineModelStarter, RunHandle, RunResult } from '../core/api';
 import { startScriptedModel } from '../scripted';
@@ -25,6 +25,7 @@ import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
+  build-pipeline audit "<what to audit>" [--cwd DIR] [--yes] [--offline]
   build-pipeline resume RUN_ID [--cwd DIR] [--yes] [--offline]
   build-pipeline status [RUN_ID] [--cwd DIR] [--json]
   build-pipeline validate [--cwd DIR]
@@ -56,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (args.command) {
       case 'start':
         return await cmdStart(args);
+      case 'audit':
+        return await cmdAudit(args);
       case 'resume':
         return await cmdResume(args);
       case 'status':
@@ -105,16 +108,26 @@ async function cmdStart(args: ParsedArgs): Promise<number> {
   const description = args.positionals.join(' ').trim();
   if (!description) throw new UsageError('start needs a description');
   const repoRoot = requireRepoDir(cwdOf(args));
-  const mode = detectMode(description);
+  const mode = await modeForStart(description);
   if (mode === 'audit') {
-    // The wrong command for the request (start builds): a usage mistake, exit 2.
-    console.error('This reads as an audit request (audit/review/scan/analyze/check). Audit mode is not available yet; describe what to build instead.');
-    return 2;
+    console.log('This reads as an audit request (audit/review/scan/analyze/check): running a read-only audit.');
+    return cmdAudit(args);
   }
-  if (mode === 'unclear') console.log('(No build or audit verb in the description: treating it as a build.)');
   const offline = offlineOf(args);
   if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the offline demo with the built-in scripted model.');
   const handle = await startRun({ repoRoot, description, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
+  return follow(handle, repoRoot);
+}
+
+/** A read-only audit of the repository (M15): nothing in the user's tree or branches changes. */
+async function cmdAudit(args: ParsedArgs): Promise<number> {
+  const request = args.positionals.join(' ').trim();
+  if (!request) throw new UsageError('audit needs a description of what to audit');
+  const repoRoot = requireRepoDir(cwdOf(args));
+  const offline = offlineOf(args);
+  if (offline) console.log('No ANTHROPIC_API_KEY or --offline: running the audit with the built-in scripted model (demo).');
+  // An audit has no gate; --yes is accepted so that `start --yes` can hand over to it unchanged.
+  const handle = await startAudit({ repoRoot, description: request, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
   return follow(handle, repoRoot);
 }
 
@@ -150,6 +163,10 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
     process.removeListener('SIGINT', onSigint);
   }
   console.log(summaryText(result.summary));
+  if (result.status === 'succeeded' && result.state.mode === 'audit') {
+    console.log(`Audit report: ${path.join(result.state.runDir, 'audit-report.md')}`);
+    return 0;
+  }
   if (result.status === 'succeeded') {
     console.log(`Integration branch: ${result.state.integrationBranch}`);
     return 0;
@@ -175,6 +192,7 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
     const out = {
       runId: run.runId,
       runDir: run.runDir,
+      mode: run.mode,
       status: run.status,
       haltReason: run.haltReason,
       integrationBranch: run.integrationBranch,

@@ -55,6 +55,10 @@ export function eventLine(e: PipelineEvent): string | undefined {
       return `  ↻ ${e.agentId}: retry ${e.attempt} in ${e.delayMs} ms (${e.reason})`;
     case 'containment':
       return `  ⚠ ${e.agentId}: ${e.detail}`;
+    case 'audit-worker':
+      return `  · worker ${e.id}: ${e.status}${e.status === 'done' ? ` (${e.findings} finding${e.findings === 1 ? '' : 's'})` : ''}`;
+    case 'audit-synthesis':
+      return `  · synthesis ${e.domain}: ${e.status}`;
     case 'gate-waiting':
       return `⏸ gate ${e.gate}: ${e.summary} — waiting`;
     case 'gate-decided':

@@ -10,7 +10,7 @@ import { ModelTierSchema, type ModelTier } from './contracts/schemas';
 import { SandboxConfigSchema } from './sandbox/config';
 import { McpAccessSchema, McpServersSchema } from './mcp/config';
 
-export const ROLES = ['architect', 'scaffold', 'builder', 'qc', 'master', 'training'] as const;
+export const ROLES = ['architect', 'scaffold', 'builder', 'qc', 'master', 'training', 'audit-planner', 'audit-worker', 'audit-coordinator', 'shipper'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Newest model id of each tier in the SDK's `Model` list (resources/messages/messages.d.ts). */
@@ -41,6 +41,11 @@ export const ROLE_LIMIT_DEFAULTS: Record<Role, AgentLimits> = {
   master: { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 8_000 },
   /** Writes many pairs in few, large turns. */
   training: { maxTokens: 32_000, maxTurns: 40, thinkingBudget: 0 },
+  // Audit roles read and report; a worker's file and a synthesis are short, a plan is JSON.
+  'audit-planner': { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
+  'audit-worker': { maxTokens: 16_000, maxTurns: 60, thinkingBudget: 0 },
+  'audit-coordinator': { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
+  shipper: { maxTokens: 16_000, maxTurns: 40, thinkingBudget: 0 },
 };
 
 export const ConfigSchema = z.object({
@@ -58,8 +63,24 @@ export const ConfigSchema = z.object({
       master: ModelTierSchema.default('opus'),
       /** The training-data generator of Stages 1b and 7; seed 000 gives it sonnet. */
       training: ModelTierSchema.default('sonnet'),
+      /** Audit mode and Stage 5 (M15, M9): the planner picks the domains; workers and coordinators fan out. */
+      auditPlanner: ModelTierSchema.default('opus'),
+      auditWorker: ModelTierSchema.default('sonnet'),
+      auditCoordinator: ModelTierSchema.default('sonnet'),
+      /** Stage 6: the shipping agent writes release notes, changelog and version bump. */
+      shipper: ModelTierSchema.default('sonnet'),
     })
-    .default({ architect: 'opus', scaffold: 'opus', qc: 'sonnet', master: 'opus', training: 'sonnet' }),
+    .default({
+      architect: 'opus',
+      scaffold: 'opus',
+      qc: 'sonnet',
+      master: 'opus',
+      training: 'sonnet',
+      auditPlanner: 'opus',
+      auditWorker: 'sonnet',
+      auditCoordinator: 'sonnet',
+      shipper: 'sonnet',
+    }),
   /** Maximum agents of each tier running at once, across every stage of the run. */
   waveLimits: z
     .object({
@@ -86,7 +107,20 @@ export const ConfigSchema = z.object({
   maxTokens: z.number().int().min(256).optional(),
   maxAgentTurns: z.number().int().min(1).optional(),
   /** Per role: max_tokens, turn limit, thinking budget (0 = off). Wins over `tierLimits`, which wins over the old global keys. */
-  roleLimits: z.object({ architect: AgentLimitsSchema.optional(), scaffold: AgentLimitsSchema.optional(), builder: AgentLimitsSchema.optional(), qc: AgentLimitsSchema.optional(), master: AgentLimitsSchema.optional(), training: AgentLimitsSchema.optional() }).default({}),
+  roleLimits: z
+    .object({
+      architect: AgentLimitsSchema.optional(),
+      scaffold: AgentLimitsSchema.optional(),
+      builder: AgentLimitsSchema.optional(),
+      qc: AgentLimitsSchema.optional(),
+      master: AgentLimitsSchema.optional(),
+      training: AgentLimitsSchema.optional(),
+      'audit-planner': AgentLimitsSchema.optional(),
+      'audit-worker': AgentLimitsSchema.optional(),
+      'audit-coordinator': AgentLimitsSchema.optional(),
+      shipper: AgentLimitsSchema.optional(),
+    })
+    .default({}),
   /** Per model tier, for roles without their own `roleLimits` entry. */
   tierLimits: z.object({ opus: AgentLimitsSchema.optional(), sonnet: AgentLimitsSchema.optional(), haiku: AgentLimitsSchema.optional() }).default({}),
   /** Context window in tokens; default: what the Models API reports for each model at preflight, else 200000. */
@@ -110,6 +144,8 @@ export const ConfigSchema = z.object({
       l2Window: z.number().int().min(1).max(200).default(10),
     })
     .default({ brainCapBytes: 8192, summariesAtSpawn: 8, l2Window: 10 }),
+  /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result); curate still closes the run. */
+  stopAfter: z.enum(['architect', 'bootstrap', 'scaffold', 'build', 'assemble', 'harden', 'ship']).optional(),
   /** Agents' shells and the engine's runs of model-chosen commands: confined by the sandbox runtime (see src/core/sandbox). */
   sandbox: SandboxConfigSchema.default({ enabled: true, allowedDomains: [] }),
   /** MCP servers, in the shape Claude Code and VS Code use (stdio command + args + env, or an HTTP url). */

@@ -23,6 +23,9 @@ import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { openRunMemory } from './memory/runMemory';
 import { preflight } from './preflight';
+import type { Stage } from './stages/context';
+import { AUDIT_STAGES } from './audit/stages';
+import { prepareAuditRun } from './audit/launch';
 import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
 import { openRunMcp } from './mcp/runMcp';
 import { mcpSecrets } from './mcp/config';
@@ -86,6 +89,27 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   return launch(store, config, opts, model, sandbox);
 }
 
+/** A standalone read-only audit (M15): a run of its own, driven like a build run through AUDIT_STAGES. */
+export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
+  assertModelReachable(opts, opts.offline);
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
+  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
+    await sandbox.close();
+    throw e;
+  });
+  try {
+    const { store } = await prepareAuditRun(opts, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
+    return launch(store, config, opts, model, sandbox, AUDIT_STAGES);
+  } catch (e) {
+    await model.close();
+    await sandbox.close();
+    throw e;
+  }
+}
+
 export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
@@ -94,7 +118,8 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
   const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
   if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
-  if (!fs.existsSync(paths.integrationWorktree)) {
+  const audit = store.state.mode === 'audit';
+  if (!audit && !fs.existsSync(paths.integrationWorktree)) {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
   const offline = opts.offline ?? store.state.offline;
@@ -109,7 +134,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     s.haltReason = undefined;
     s.shellsSandboxed = sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline }, model, sandbox);
+  return launch(store, config, { ...opts, offline }, model, sandbox, audit ? AUDIT_STAGES : STAGES);
 }
 
 /** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
@@ -154,12 +179,14 @@ async function connectChecked(config: PipelineConfig, opts: StartRunOptions | Re
   }
 }
 
+/** Drives `stages` of a prepared run (a build run, or a standalone audit). */
 async function launch(
   store: RunStore,
   config: PipelineConfig,
   opts: StartRunOptions | ResumeRunOptions,
   model: ModelConnection,
   sandbox: RunSandbox,
+  stages: readonly Stage[] = STAGES,
 ): Promise<RunHandle> {
   let releaseLock: () => void;
   try {
@@ -248,12 +275,12 @@ async function launch(
       if (['waiting', 'done'].includes(store.state.stages.find((s) => s.id === 'architect')?.status ?? '')) {
         await ctx.reloadContracts();
       }
-      const stopped = await runStages(ctx, STAGES);
+      const stopped = await runStages(ctx, stages);
       // Stopped by the budget: halted (resumable), not cancelled by anyone.
       const outcome = budgetReached && stopped.status === 'cancelled' ? { status: 'halted' as const, reason: budgetReached } : stopped;
       store.update((s) => {
         s.status = outcome.status;
-        s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? `awaiting approval at the ${outcome.gate} gate` : outcome.reason;
+        s.haltReason = outcome.status === 'succeeded' ? undefined : outcome.status === 'awaiting-approval' ? (outcome.reason ?? `awaiting approval at the ${outcome.gate} gate`) : outcome.reason;
       });
     } catch (e) {
       store.update((s) => {

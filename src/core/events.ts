@@ -53,4 +53,6 @@ export type PipelineEvent =
   | { type: 'tool-call'; agentId: string; tool: string; input: string }
   | { type: 'tool-result'; agentId: string; tool: string; isError: boolean; output: string }
   | { type: 'containment'; agentId: string; module?: string; detail: string }
+  | { type: 'audit-worker'; id: string; domain: string; status: 'pending' | 'done' | 'missing' | 'unfinished'; findings: number }
+  | { type: 'audit-synthesis'; domain: string; status: 'pending' | 'done' | 'failed'; summary: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

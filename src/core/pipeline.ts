@@ -10,30 +10,45 @@ import { bootstrapStage } from './stages/bootstrap';
 import { curateStage } from './stages/curate';
 import { buildStage } from './stages/build';
 import { assembleStage } from './stages/assemble';
+import { hardenStage } from './stages/harden';
+import { shipStage } from './stages/ship';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
 import { publishRunMemory } from './memory/runMemory';
 import { ENGINE_AUTHOR } from './stages/context';
 
-export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, curateStage];
+export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, hardenStage, shipStage, curateStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }
   | { status: 'halted'; reason: string }
   | { status: 'cancelled'; reason: string }
-  | { status: 'awaiting-approval'; gate: string };
+  | { status: 'awaiting-approval'; gate: string; reason?: string };
 
 export async function runStages(ctx: PipelineContext, stages: readonly Stage[] = STAGES): Promise<PipelineOutcome> {
+  // `stopAfter`: the run ends successfully after that stage; the stages after it are skipped, except
+  // the one that closes every run, shipped or not (Stage 7 curate brings memory to the final state).
+  let stopping = false;
   for (const stage of stages) {
     const st = ctx.store.stage(stage.id);
-    if (st.status === 'done' || st.status === 'skipped') continue;
+    if (stopping && !stage.closesRun) {
+      skipStage(ctx, stage.id);
+      continue;
+    }
+    if (st.status === 'done' || st.status === 'skipped') {
+      if (stage.id === ctx.config.stopAfter) stopping = true;
+      continue;
+    }
     // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
     let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage);
     for (;;) {
       if (result.status !== 'done') break;
       if (!stage.gateAfter) break;
       const answer = await askGate(ctx, stage);
-      if (answer.decision === 'approve') break;
+      if (answer.decision === 'approve') {
+        if (stage.afterApproval) result = await runAfterApproval(ctx, stage);
+        break;
+      }
       if (answer.decision === 'later') {
         setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate`);
         return { status: 'awaiting-approval', gate: stage.gateAfter.id };
@@ -49,9 +64,14 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
       return { status: 'halted', reason: `${stage.title}: ${result.reason}` };
     }
-    if (result.status === 'awaiting-approval') return { status: 'awaiting-approval', gate: result.gate };
+    if (result.status === 'awaiting-approval') {
+      ctx.store.update((st) => (st.waitingGate = result.gate));
+      if (result.reason) setStage(ctx, stage.id, 'waiting', result.reason);
+      return { status: 'awaiting-approval', gate: result.gate, reason: result.reason };
+    }
     setStage(ctx, stage.id, 'done', result.detail);
     await publishMemory(ctx, stage);
+    if (stage.id === ctx.config.stopAfter) stopping = true;
   }
   return { status: 'succeeded' };
 }
@@ -62,6 +82,23 @@ async function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> 
     await publishRunMemory(ctx.store.paths.runDir, ctx.store.paths.integrationWorktree, ENGINE_AUTHOR, `after ${stage.title}`);
   } catch (e) {
     ctx.store.emit({ type: 'log', level: 'warn', message: `memory could not be committed after ${stage.title}: ${(e as Error).message}` });
+  }
+}
+
+/** `stopAfter` reached: a stage still pending after it is marked skipped (and never run). */
+function skipStage(ctx: PipelineContext, id: string): void {
+  ctx.store.update((s) => {
+    const st = s.stages.find((x) => x.id === id);
+    if (st && st.status === 'pending') st.status = 'skipped';
+  });
+}
+
+async function runAfterApproval(ctx: PipelineContext, stage: Stage): Promise<StageResult> {
+  try {
+    return await stage.afterApproval!(ctx);
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') };
+    return { status: 'halted', reason: (e as Error).message };
   }
 }
 

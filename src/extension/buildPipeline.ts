@@ -9,6 +9,7 @@ import { ApiKeyStore } from './apiKey';
 import { registerCommands, type CommandTable } from './commands';
 import { GIT_SCHEME, GitContentProvider } from './diff/gitContentProvider';
 import { reviewModuleDiff } from './diff/moduleDiff';
+import { reviewIntegrationDiff } from './diff/integrationDiff';
 import type { EngineApi } from './engineBinding';
 import { GatePrompter } from './gates';
 import { repoRoot } from './git/gitCli';
@@ -19,11 +20,11 @@ import { contractsDir } from './models/contractsReader';
 import { historyOf } from '../core/locks/audit';
 import { lockHistoryMarkdown } from '../core/locks/history';
 import { qcReportPath, type ModuleNode } from './models/modulesModel';
-import { adrBadges, qcBadges } from './models/reportBadges';
+import { adrBadges, auditBadges, qcBadges } from './models/reportBadges';
 import { MarkdownPanels } from './panels/markdownPanel';
 import { RunController } from './runController';
 import { RunLauncher } from './runLauncher';
-import { AUDIT_NOT_AVAILABLE, askDescription, askModelAccess, askMode } from './startFlow';
+import { askAuditRequest, askDescription, askModelAccess, askMode } from './startFlow';
 import { RunStatusBar } from './statusBar';
 import { lockItem } from './views/lockItems';
 import { ModelTreeProvider } from './views/modelTreeProvider';
@@ -37,7 +38,7 @@ const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', '
 
 export class BuildPipeline extends Disposable {
   private readonly log = this._register(vscode.window.createOutputChannel('Build Pipeline', { log: true }));
-  private readonly gates = this._register(new GatePrompter());
+  private readonly gates = this._register(new GatePrompter(() => this.reviewShipChanges()));
   private readonly keys: ApiKeyStore;
   private readonly folders: WorktreeFolders;
   private readonly controller: RunController;
@@ -54,7 +55,7 @@ export class BuildPipeline extends Disposable {
     this.folders = this._register(new WorktreeFolders(context.workspaceState, () => this.setting('openWorktreesAsFolders', true)));
     const statusBar = this._register(new RunStatusBar());
     this.controller = this._register(new RunController(this.log, this.gates, statusBar, this.folders));
-    this.launcher = new RunLauncher(engine, this.controller, this.gates, this.log);
+    this.launcher = new RunLauncher(engine, this.controller, this.gates, this.log, (runDir, repo) => this.showAuditReport(runDir, repo));
     this.panels = this._register(new MarkdownPanels(context.extensionUri));
     this.registerViews();
     this._register(vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider()));
@@ -139,7 +140,7 @@ export class BuildPipeline extends Disposable {
       'buildPipeline.start': () => this.start(),
       'buildPipeline.resume': () => this.resume(),
       'buildPipeline.cancel': () => this.launcher.cancel(),
-      'buildPipeline.audit': () => this.auditNotAvailable(),
+      'buildPipeline.audit': () => this.audit(),
       'buildPipeline.approveGate': () => this.approveGate(),
       'buildPipeline.openQcReport': (arg) => this.openQcReport(arg as ModuleNode | undefined),
       'buildPipeline.openAdr': (arg) => this.openAdr(arg as LocksTreeNode | undefined),
@@ -148,13 +149,6 @@ export class BuildPipeline extends Disposable {
       'buildPipeline.setApiKey': () => this.keys.prompt(),
       'buildPipeline.showLog': () => this.log.show(),
     };
-  }
-
-  /** Tells the user audit mode cannot run yet; returns what it said, so the command's caller (a test) can check it. */
-  private auditNotAvailable(): { shown: 'warning'; message: string } {
-    const message = `Build Pipeline: ${AUDIT_NOT_AVAILABLE}`;
-    void vscode.window.showWarningMessage(message);
-    return { shown: 'warning', message };
   }
 
   private async start(): Promise<void> {
@@ -167,10 +161,7 @@ export class BuildPipeline extends Disposable {
     let description = await askDescription();
     if (!description) return;
     const mode = await askMode(description);
-    if (mode === 'audit') {
-      void vscode.window.showWarningMessage(`Build Pipeline: ${AUDIT_NOT_AVAILABLE}`);
-      return;
-    }
+    if (mode === 'audit') return this.audit(description);
     if (mode !== 'build') return;
     const access = await askModelAccess(this.keys, this.setting('offlineDemo', false));
     if (!access) return;
@@ -183,6 +174,26 @@ export class BuildPipeline extends Disposable {
     }
     this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
     await this.launcher.start(repo, description, access);
+  }
+
+  /** "Build Pipeline: Audit", or Start with a request that reads as an audit. */
+  private async audit(request?: string): Promise<void> {
+    if (this.controller.active) {
+      void vscode.window.showInformationMessage('Build Pipeline: a run is already active in this window.');
+      return;
+    }
+    const repo = await this.repo(true);
+    if (!repo) return;
+    const what = request ?? (await askAuditRequest());
+    if (!what) return;
+    const access = await askModelAccess(this.keys, this.setting('offlineDemo', false));
+    if (!access) return;
+    this.log.info(`Starting a read-only audit of ${repo}${access.offline ? ' with the offline demo model' : ''}`);
+    await this.launcher.audit(repo, what, access);
+  }
+
+  private showAuditReport(runDir: string, repo: string): void {
+    this.panels.show({ kind: 'audit', title: 'Audit report', file: path.join(runDir, 'audit-report.md'), badges: auditBadges, linkRoots: [repo] });
   }
 
   /** A start parked before the switch to a multi-root workspace restarted the extension host. */
@@ -239,6 +250,7 @@ export class BuildPipeline extends Disposable {
 
   private async openQcReport(node?: ModuleNode): Promise<void> {
     const state = this.requireRun();
+    if (state.mode === 'audit') return this.showAuditReport(state.runDir, state.repoRoot);
     const withReports = this.controller.modules.roots().filter((m) => m.reportPath);
     const target = node ?? (await pick(withReports, (m) => m.name, 'Open the QC report of which module?'));
     if (!target) return;
@@ -290,6 +302,11 @@ export class BuildPipeline extends Disposable {
     if (!target) return;
     const fresh = this.controller.runState ?? state;
     await reviewModuleDiff(fresh.repoRoot, fresh, target.name);
+  }
+
+  private async reviewShipChanges(): Promise<void> {
+    const state = this.requireRun();
+    await reviewIntegrationDiff(state.repoRoot, state);
   }
 
   private requireRun(): RunState {

@@ -26,6 +26,7 @@ export function planEngine(): Pick<EngineModule, 'startImplement' | 'createPlan'
 
 export interface EngineApi {
   startRun(opts: StartRunOptions): Promise<RunHandle>;
+  startAudit(opts: StartRunOptions): Promise<RunHandle>;
   resumeRun(opts: ResumeRunOptions): Promise<RunHandle>;
   listRuns(repoRoot: string): Promise<RunState[]>;
   findUnfinishedRun(repoRoot: string): Promise<RunState | undefined>;
@@ -34,6 +35,7 @@ export interface EngineApi {
 export function loadEngine(): EngineApi {
   return {
     startRun: (opts) => engine().startRun(withOfflineModel(opts)),
+    startAudit: (opts) => engine().startAudit(withOfflineModel(opts)),
     resumeRun: (opts) => engine().resumeRun(withOfflineModel(opts)),
     listRuns,
     findUnfinishedRun,

@@ -19,10 +19,14 @@ const CHANGES = 'Request Changes';
 const REJECT = 'Reject';
 const OPEN = 'Open Architecture';
 const OPEN_CONFLICT = 'Open Conflict Report';
+/** Ship gate only: the multi-file diff of the integration branch against the base. */
+const REVIEW = 'Review Changes';
 
-/** The file button names what it opens: the architecture at the blueprint gate, the builder's report at a conflict gate. */
+/** The file button names what it opens: the architecture at the blueprint gate, the builder's report at a conflict gate, the summary at the ship gate. */
 function openLabel(request: GateRequest): string {
-  return request.gate === 'conflict' ? OPEN_CONFLICT : OPEN;
+  if (request.gate === 'conflict') return OPEN_CONFLICT;
+  if (request.gate === 'ship') return 'Open Ship Summary';
+  return OPEN;
 }
 
 export class GatePrompter extends Disposable {
@@ -30,6 +34,10 @@ export class GatePrompter extends Disposable {
   private readonly changed = this._register(new Emitter<GateRequest | undefined>());
   /** Fires with the waiting request, or undefined once it is answered. */
   readonly onDidChange = this.changed.event;
+
+  constructor(private readonly reviewChanges: (request: GateRequest) => Promise<void> = async () => undefined) {
+    super();
+  }
 
   readonly handler: GateHandler = (request, signal) =>
     new Promise<GateAnswer>((resolve) => {
@@ -72,6 +80,7 @@ export class GatePrompter extends Disposable {
         { label: `$(check) ${APPROVE}`, choice: APPROVE, detail: `Continue the pipeline.${gateCommandsText(entry.request)}` },
         { label: `$(comment) ${CHANGES}…`, choice: CHANGES, detail: 'Rerun the stage with your feedback.' },
         { label: `$(close) ${REJECT}…`, choice: REJECT, detail: 'Stop the run here.' },
+        ...(entry.request.gate === 'ship' ? [{ label: `$(diff-multiple) ${REVIEW}`, choice: REVIEW, detail: 'Every file the run changed, against the base branch.' }] : []),
         ...(entry.request.openPath ? [{ label: `$(go-to-file) ${openLabel(entry.request)}`, choice: OPEN, detail: entry.request.openPath }] : []),
       ],
       { title: entry.request.title, placeHolder: entry.request.summary.split('\n')[0] ?? '', ignoreFocusOut: true },
@@ -80,7 +89,8 @@ export class GatePrompter extends Disposable {
   }
 
   private async notify(entry: PendingGate): Promise<void> {
-    const actions = entry.request.openPath ? [APPROVE, CHANGES, REJECT, openLabel(entry.request)] : [APPROVE, CHANGES, REJECT];
+    const actions =
+      entry.request.gate === 'ship' ? [APPROVE, CHANGES, REJECT, REVIEW] : entry.request.openPath ? [APPROVE, CHANGES, REJECT, openLabel(entry.request)] : [APPROVE, CHANGES, REJECT];
     // A non-modal notification shows no `detail`, so the commands being approved go into the message itself.
     const message = `${entry.request.title}.${gateCommandsText(entry.request)}`;
     const choice = await vscode.window.showInformationMessage(message, { modal: false, detail: entry.request.summary }, ...actions);
@@ -111,6 +121,9 @@ export class GatePrompter extends Disposable {
         if (reason === undefined) return this.renotify(entry);
         return entry.resolve(reason.trim() ? { decision: 'reject', reason: reason.trim() } : { decision: 'reject' });
       }
+      case REVIEW:
+        await this.reviewChanges(entry.request).catch((e: unknown) => void vscode.window.showErrorMessage(`Build Pipeline: ${e instanceof Error ? e.message : String(e)}`));
+        return this.renotify(entry);
       case OPEN:
         if (entry.request.openPath) {
           await vscode.window.showTextDocument(vscode.Uri.file(entry.request.openPath), { preview: true });

@@ -18,11 +18,19 @@ export class RunLauncher {
     private readonly controller: RunController,
     private readonly gates: GatePrompter,
     private readonly log: vscode.LogOutputChannel,
+    /** Opens a finished audit's report in its panel. */
+    private readonly openAuditReport: (runDir: string, repoRoot: string) => void,
   ) {}
 
   async start(repoRoot: string, description: string, access: ModelAccess): Promise<void> {
     const handle = await this.preflighted(this.engine.startRun({ ...this.runOptions(repoRoot, access), description, offline: access.offline }));
     if (handle) this.follow(handle, access.offline);
+  }
+
+  /** A read-only audit of the repository (M15); its report opens in a panel when it is done. */
+  async audit(repoRoot: string, request: string, access: ModelAccess): Promise<void> {
+    const handle = await this.engine.startAudit({ ...this.runOptions(repoRoot, access), description: request, offline: access.offline });
+    this.follow(handle, access.offline);
   }
 
   async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {
@@ -116,6 +124,12 @@ export class RunLauncher {
     const s = result.summary;
     const merged = s.modules.filter((m) => m.status === 'merged').length;
     const cost = costSentence(this.controller.costUsd, offline);
+    if (result.status === 'succeeded' && result.state.mode === 'audit') {
+      const { runDir, repoRoot } = result.state;
+      void vscode.window.showInformationMessage(`Build Pipeline audit finished (${cost}).`, 'Open Report').then((c) => c && this.openAuditReport(runDir, repoRoot));
+      this.openAuditReport(runDir, repoRoot);
+      return;
+    }
     switch (result.status) {
       case 'succeeded':
         void vscode.window.showInformationMessage(`Build Pipeline finished: ${merged}/${s.modules.length} modules merged, ${s.merges} merges, ${cost}.`);

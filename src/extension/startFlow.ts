@@ -3,11 +3,8 @@
  * do not say), and how to reach a model (the stored API key, or the offline demo).
  */
 import * as vscode from 'vscode';
-import { detectMode } from './models/modeDetection';
+import { detectMode } from '../core/mode';
 import type { ApiKeyStore } from './apiKey';
-
-export const AUDIT_NOT_AVAILABLE =
-  'Audit mode (the read-only audit fan-out) is not implemented by the engine yet. Only build runs can be started for now.';
 
 export async function askDescription(): Promise<string | undefined> {
   const description = await vscode.window.showInputBox({
@@ -23,11 +20,11 @@ export async function askDescription(): Promise<string | undefined> {
 /** 'build', 'audit', or undefined when the user dismissed the question. */
 export async function askMode(description: string): Promise<'build' | 'audit' | undefined> {
   const detected = detectMode(description);
-  if (detected !== 'unclear') return detected;
+  if (detected !== 'ask') return detected;
   const pick = await vscode.window.showQuickPick(
     [
       { label: '$(tools) Build', mode: 'build' as const, detail: 'Architect, scaffold, parallel builders, QC, assembly.' },
-      { label: '$(search) Audit', mode: 'audit' as const, detail: 'Read-only review of the existing code (not available yet).' },
+      { label: '$(search) Audit', mode: 'audit' as const, detail: 'Read-only audit of the existing code: domains × workers, findings by severity.' },
     ],
     { title: 'Build Pipeline: build something, or audit what is there?', placeHolder: description, ignoreFocusOut: true },
   );
@@ -40,6 +37,17 @@ export interface ModelAccess {
 }
 
 /** The stored key; without one (or with the offline setting on) the scripted model, after asking. */
+export async function askAuditRequest(): Promise<string | undefined> {
+  const request = await vscode.window.showInputBox({
+    title: 'Build Pipeline: Audit',
+    prompt: 'What should be audited? Workers read the repository (read-only) and report findings by domain and severity.',
+    placeHolder: 'e.g. Audit the API layer for injection, missing error handling and slow queries',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim().length < 4 ? 'Say what to audit in a few words.' : undefined),
+  });
+  return request?.trim() || undefined;
+}
+
 export async function askModelAccess(keys: ApiKeyStore, offlineSetting: boolean): Promise<ModelAccess | undefined> {
   if (offlineSetting) return { offline: true };
   const apiKey = await keys.get();

@@ -13,6 +13,10 @@ import { qcTurn } from './roles/qc';
 import { trainingTurn } from './roles/training';
 import { scaffoldTurn } from './roles/scaffold';
 import { withSessionSummary } from './roles/memory-habits';
+import { auditPlannerTurn } from './roles/audit-planner';
+import { auditWorkerTurn } from './roles/audit-worker';
+import { auditCoordinatorTurn } from './roles/audit-coordinator';
+import { shipperTurn } from './roles/shipper';
 import { planRoleTurn } from './roles/plan-roles';
 
 export function scriptedTurn(ctx: RoleContext): ScriptedReply {
@@ -37,6 +41,14 @@ function roleTurn(ctx: RoleContext): ScriptedReply {
       return masterTurn(ctx);
     case 'training':
       return trainingTurn(ctx);
+    case 'audit-planner':
+      return auditPlannerTurn(ctx);
+    case 'audit-worker':
+      return auditWorkerTurn(ctx);
+    case 'audit-coordinator':
+      return auditCoordinatorTurn(ctx);
+    case 'shipper':
+      return shipperTurn(ctx);
     case 'unknown':
       return finish('I am the scripted model of Build Pipeline. I only act on a message that starts with a <task-card> naming my role.');
   }

@@ -7,7 +7,7 @@ import type { AgentRole, InjectedFault, ReplyFaultKind, ScriptedModelStats } fro
 
 export class ScriptedStats {
   private requests = 0;
-  private readonly byRole: Record<AgentRole, number> = { architect: 0, scaffold: 0, builder: 0, qc: 0, master: 0, training: 0, unknown: 0 };
+  private readonly byRole: Record<AgentRole, number> = { architect: 0, scaffold: 0, builder: 0, qc: 0, master: 0, training: 0, 'audit-planner': 0, 'audit-worker': 0, 'audit-coordinator': 0, shipper: 0, unknown: 0 };
   private readonly faults: Record<InjectedFault, number> = { '429': 0, '500': 0, '529': 0, cut: 0 };
   private readonly tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   private rejected = 0;
@@ -33,7 +33,19 @@ export class ScriptedStats {
     this.toolResultCharsServed += newestResults;
   }
 
-  private readonly toolsSeen: Record<AgentRole, Set<string>> = { architect: new Set(), scaffold: new Set(), builder: new Set(), qc: new Set(), master: new Set(), training: new Set(), unknown: new Set() };
+  private readonly toolsSeen: Record<AgentRole, Set<string>> = {
+    architect: new Set(),
+    scaffold: new Set(),
+    builder: new Set(),
+    qc: new Set(),
+    master: new Set(),
+    training: new Set(),
+    'audit-planner': new Set(),
+    'audit-worker': new Set(),
+    'audit-coordinator': new Set(),
+    shipper: new Set(),
+    unknown: new Set(),
+  };
 
   request(role: AgentRole, tools: Iterable<string> = []): void {
     this.requests++;

@@ -20,7 +20,7 @@ export interface TaskCard {
   conflictFile?: string;
 }
 
-const ROLES: readonly AgentRole[] = ['architect', 'scaffold', 'builder', 'qc', 'master', 'training'];
+const ROLES: readonly AgentRole[] = ['architect', 'scaffold', 'builder', 'qc', 'master', 'training', 'audit-planner', 'audit-worker', 'audit-coordinator', 'shipper'];
 
 /** Text between `<tag>` and `</tag>`, trimmed; undefined when absent. The last occurrence wins. */
 export function taggedBlock(text: string, tag: string): string | undefined {

@@ -26,6 +26,12 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  /** Audit mode: the target domain's (default security) worker 2 fails without a file, worker 3 never writes DONE. */
+  'audit-faults',
+  /** Harden (Stage 5): security-1 reports a CRITICAL in the target module (default greeter). */
+  'harden-critical',
+  /** Harden: a MAJOR in the target module, a MINOR in another file, a MAJOR in a file no module owns; nothing else. */
+  'harden-findings',
   // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
   'qc-major-always',
   // The scaffold never writes the target module's folder: conformance fails in every round.
@@ -117,10 +123,10 @@ export interface SandboxProbe {
   pid: number;
 }
 
+export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'audit-planner' | 'audit-worker' | 'audit-coordinator' | 'shipper' | 'unknown';
 /** What `onRequest` is given: the request body as the SDK sent it, after the server's own checks. */
 export type ReceivedRequest = MessagesRequest;
 
-export type AgentRole = 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'unknown';
 
 export interface TokenTotals {
   input: number;

@@ -25,26 +25,32 @@ describe('CLI (dist/cli.js as a real process)', function () {
   afterEach(() => repo.cleanup());
 
   it('start --offline --yes builds the sample, prints progress and a summary, and status --json reports it', () => {
-    const r = cli(['start', 'A CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
-    assert.equal(r.code, 0, r.out + r.err);
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    // --yes approves the ship gate too, but the user's checkout of main is dirty: nothing is merged, exit 3.
+    assert.equal(r.code, 3, r.out + r.err);
+    assert.match(r.out, /not merged: main is checked out in .* uncommitted changes \(.*notes\.txt/);
     assert.match(r.out, /demo \(scripted model, offline\)/);
     assert.match(r.out, /stage build started/);
     assert.match(r.out, /greeter: QC PASS/);
-    assert.match(r.out, /Run \d{8}-\d{6}-[0-9a-f]{8}: succeeded/);
+    assert.match(r.out, /Run \d{8}-\d{6}-[0-9a-f]{8}: awaiting-approval/);
     assert.match(r.out, /Tokens: \d+ in, \d+ out, \d+ cache read, \d+ cache write/);
     // Offline, the dollar figure says it is what the real API would have charged.
     assert.match(r.out, /^Estimated cost at API prices: \$\d+\.\d\d \(the scripted model charged nothing\)$/m);
     // A gate is one line: what it is about, and who decided what.
-    const gateLines = r.out.split('\n').filter((l) => /blueprint|waiting|Blueprint ready/i.test(l));
+    const gateLines = r.out.split('\n').filter((l) => /blueprint|Blueprint ready/i.test(l));
     assert.deepEqual(gateLines.map((l) => l.replace(/\d+/g, 'N')), ['⏸ gate blueprint: Blueprint ready: N modules, N ADRs, N locked decisions — approved by --yes']);
+    assert.match(r.out, /^⏸ gate ship: Ship ready: merge orchestration\/.* into main\? .* — approved by --yes$/m);
 
     const s = cli(['status', '--cwd', repo.root, '--json']);
     assert.equal(s.code, 0, s.err);
     const json = JSON.parse(s.out);
     assert.match(json.runId, /^\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.ok(fs.existsSync(json.runDir));
-    assert.ok(json.stages.every((x: { status: string }) => x.status === 'done'), JSON.stringify(json.stages));
-    assert.ok(['architect', 'bootstrap', 'scaffold', 'build', 'assemble', 'curate'].every((id) => json.stages.some((x: { id: string }) => x.id === id)));
+    // Every stage ran up to the ship gate, which waits for a clean checkout; curate closes the run later.
+    assert.deepEqual(
+      json.stages.map((x: { id: string; status: string }) => `${x.id}:${x.status}`),
+      ['architect:done', 'bootstrap:done', 'scaffold:done', 'build:done', 'assemble:done', 'harden:done', 'ship:waiting', 'curate:pending'],
+    );
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
     assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);
     // Cost per agent, module and stage and the cache share per role are in the stored state.
@@ -64,8 +70,25 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const m = /build-pipeline resume (\S+) --cwd .* --yes/.exec(r.out);
     assert.ok(m, r.out);
     const again = cli(['resume', m![1]!, '--cwd', repo.root, '--yes']);
-    assert.equal(again.code, 0, again.out + again.err);
-    assert.match(again.out, /succeeded/);
+    // Built and assembled; the merge into main waits for the user's dirty checkout (see the ship tests).
+    assert.equal(again.code, 3, again.out + again.err);
+    assert.match(again.out, /Awaiting approval \(ship\)/);
+  });
+
+  it('audit --offline runs the fan-out read-only and status --json lists it with its runDir', () => {
+    const before = snapshotUserTree(repo);
+    const r = cli(['audit', 'security review of everything', '--cwd', repo.root, '--offline']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /worker security-1: done/);
+    assert.match(r.out, /synthesis security: done/);
+    const s = cli(['status', '--cwd', repo.root, '--json']);
+    assert.equal(s.code, 0, s.err);
+    const json = JSON.parse(s.out);
+    assert.equal(json.mode, 'audit');
+    assert.equal(json.status, 'succeeded');
+    assert.ok(fs.existsSync(path.join(json.runDir, 'audit-report.md')));
+    assert.deepEqual(json.stages.map((x: { id: string; status: string }) => `${x.id}:${x.status}`), ['audit-plan:done', 'audit-workers:done', 'audit-synthesis:done', 'audit-report:done']);
+    assert.deepEqual(snapshotUserTree(repo), before);
   });
 
   it('demo --python builds the Python sample offline, printing the command lines it approved with --yes', () => {
@@ -100,9 +123,22 @@ describe('CLI (dist/cli.js as a real process)', function () {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /Usage:/);
     }
+    assert.equal(cli(['audit', '--cwd', repo.root]).code, 2);
+    const before = snapshotUserTree(repo);
     const audit = cli(['start', 'Audit the auth code for injection bugs', '--cwd', repo.root, '--offline', '--yes']);
-    assert.equal(audit.code, 2);
-    assert.match(audit.err, /audit/i);
+    assert.equal(audit.code, 0, audit.out + audit.err);
+    assert.match(audit.out, /read-only audit/);
+    assert.match(audit.out, /Audit report: .*audit-report\.md/);
+    assert.equal(repo.git('branch', '--list', 'orchestration/*'), '', 'an audit creates no branch');
+    assert.deepEqual(snapshotUserTree(repo), before);
+    // Neither build nor audit words, and no terminal to ask on: refuse and name both commands.
+    const runs = () => fs.readdirSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')).length;
+    const runsBefore = runs();
+    const unclear = cli(['start', 'A CLI tool with a greeter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(unclear.code, 2, unclear.out + unclear.err);
+    assert.match(unclear.err, /build-pipeline audit "A CLI tool with a greeter module\."/);
+    assert.match(unclear.err, /build-pipeline start/);
+    assert.equal(runs(), runsBefore, 'no run was started');
   });
 
   it('a model the API does not serve exits 2 before anything is created, naming the setting', () => {
@@ -144,7 +180,8 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const formatterCommit = repo.git('rev-parse', `orchestration/${runId}/formatter`);
 
     const resumed = cli(['resume', runId, '--cwd', repo.root, '--yes']);
-    assert.equal(resumed.code, 0, resumed.out + resumed.err);
+    assert.equal(resumed.code, 3, resumed.out + resumed.err);
+    assert.match(resumed.out, /Awaiting approval \(ship\)/);
     assert.equal(repo.git('rev-parse', `orchestration/${runId}/formatter`), formatterCommit, 'formatter branch untouched by the resume');
     const journal = fs.readFileSync(path.join(runsDir, runId, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const formatterBuilds = journal.filter((e) => e.type === 'agent-started' && e.agentId?.startsWith('builder-formatter'));

@@ -86,7 +86,9 @@ export function scriptedModel(options: ScriptedModelOptions = {}): OfflineModelS
   return () => startScriptedModel(options);
 }
 
-export const FAST_CONFIG: Partial<PipelineConfig> = { retryBaseDelayMs: 5, testTimeoutMs: 60_000 };
+/** Runs end after assembly unless a test asks for harden and ship (`{ ...FAST_CONFIG, stopAfter: undefined }`). */
+export const FAST_CONFIG: Partial<PipelineConfig> = { retryBaseDelayMs: 5, testTimeoutMs: 60_000, stopAfter: 'assemble' };
+
 
 export interface RunOutcome {
   result: RunResult;
@@ -115,8 +117,8 @@ export async function runPipeline(
   return { result, events };
 }
 
-export async function resumePipeline(repo: TestRepo, runId: string, gate: GateHandler = approveAll, scenario: ScriptedModelOptions = {}): Promise<RunOutcome> {
-  const handle = await resumeRun({ repoRoot: repo.root, runId, offline: true, offlineModel: scriptedModel(scenario), gate, approver: 'test', config: FAST_CONFIG });
+export async function resumePipeline(repo: TestRepo, runId: string, gate: GateHandler = approveAll, scenario: ScriptedModelOptions = {}, config: Partial<PipelineConfig> = FAST_CONFIG): Promise<RunOutcome> {
+  const handle = await resumeRun({ repoRoot: repo.root, runId, offline: true, offlineModel: scriptedModel(scenario), gate, approver: 'test', config });
   const events: PipelineEvent[] = [];
   handle.onEvent((e) => events.push(e));
   const result = await handle.done;

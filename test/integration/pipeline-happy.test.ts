@@ -32,6 +32,8 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
       ['scaffold', 'done'],
       ['build', 'done'],
       ['assemble', 'done'],
+      ['harden', 'skipped'],
+      ['ship', 'skipped'],
       ['curate', 'done'],
     ]);
   });

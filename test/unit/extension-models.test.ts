@@ -12,7 +12,6 @@ import { costLabel, costSentence } from '../../src/extension/models/format';
 import { LocksModel } from '../../src/extension/models/locksModel';
 import { appendAudit, historyOf } from '../../src/core/locks/audit';
 import { lockHistoryMarkdown } from '../../src/core/locks/history';
-import { detectMode } from '../../src/extension/models/modeDetection';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
 import { settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
 import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig } from '../../src/core/config';
@@ -187,16 +186,6 @@ describe('extension tree models', () => {
 });
 
 describe('extension helpers', () => {
-  it('mode detection: audit words, build words, unclear', () => {
-    assert.equal(detectMode('Audit the auth module for injection'), 'audit');
-    assert.equal(detectMode('Review and scan the repository'), 'audit');
-    assert.equal(detectMode('Build a CSV to JSON converter'), 'build');
-    assert.equal(detectMode('implement an address book'), 'build');
-    assert.equal(detectMode('a todo app'), 'unclear');
-    assert.equal(detectMode('check the build'), 'unclear', 'both kinds of words: ask');
-    assert.equal(detectMode('my address book with a checkout page'), 'unclear', 'whole words only');
-  });
-
   it('settings map onto the engine config: only what the user set, and only usable values', () => {
     const config = settingsToConfig(
       settingsReader({
@@ -225,7 +214,10 @@ describe('extension helpers', () => {
         JSON.stringify({ roleTiers: { architect: 'sonnet', qc: 'haiku' }, waveLimits: { opus: 2, sonnet: 3 }, budgetUsd: 5, integrationTestCommand: 'npm test' }),
       );
       const config = loadConfig(dir, settingsToConfig(settingsReader({ 'roleTiers.qc': 'opus', 'waveLimits.sonnet': 6 })));
-      assert.deepEqual(config.roleTiers, { architect: 'sonnet', scaffold: 'opus', qc: 'opus', master: 'opus', training: 'sonnet' });
+      assert.deepEqual(config.roleTiers, {
+        architect: 'sonnet', scaffold: 'opus', qc: 'opus', master: 'opus', training: 'sonnet',
+        auditPlanner: 'opus', auditWorker: 'sonnet', auditCoordinator: 'sonnet', shipper: 'sonnet',
+      });
       assert.deepEqual(config.waveLimits, { opus: 2, sonnet: 6, haiku: 12 });
       assert.equal(config.budgetUsd, 5);
       assert.equal(config.integrationTestCommand, 'npm test');

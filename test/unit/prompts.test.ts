@@ -32,7 +32,7 @@ describe('prompt rendering', () => {
     assert.throws(() => parseTemplate('bad', 'no sections here'), (e) => PromptError.is(e, 'badTemplate'));
   });
 
-  for (const role of ['architect', 'scaffold', 'builder', 'qc', 'master', 'training']) {
+  for (const role of ['architect', 'scaffold', 'builder', 'qc', 'master', 'training', 'audit-planner', 'audit-worker', 'audit-coordinator', 'shipper']) {
     it(`ships prompts/${role}.md with a task card and the tools placeholder`, () => {
       const tpl = loadTemplate(role);
       assert.match(tpl.task, /<task-card>\nrole: /);

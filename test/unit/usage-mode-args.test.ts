@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { addUsage, emptyUsage, fromApiUsage, totalTokens } from '../../src/core/usage';
-import { detectMode } from '../../src/core/mode';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,21 +17,6 @@ describe('usage accounting', () => {
     addUsage(total, fromApiUsage({ input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 100 }));
     assert.deepEqual(total, { input: 11, output: 7, cacheRead: 100, cacheWrite: 100, calls: 2 });
     assert.equal(totalTokens(total), 218);
-  });
-});
-
-describe('mode detection', () => {
-  it('sends audit words to audit and build words to build', () => {
-    assert.equal(detectMode('Audit the payment service for injection bugs'), 'audit');
-    assert.equal(detectMode('please review and check the API'), 'audit');
-    assert.equal(detectMode('Build a CLI tool with a greeter module'), 'build');
-    assert.equal(detectMode('implement a rate limiter'), 'build');
-    assert.equal(detectMode('add a new feature for exports'), 'build');
-  });
-  it('lets the first verb decide when both appear, and says unclear when neither does', () => {
-    assert.equal(detectMode('Build a tool that scans logs'), 'build');
-    assert.equal(detectMode('Analyze what we built last week'), 'audit');
-    assert.equal(detectMode('A CLI tool with a greeter module and a formatter module.'), 'unclear');
   });
 });
 

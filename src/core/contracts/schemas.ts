@@ -250,6 +250,8 @@ export const RunStateSchema = z.object({
   costUsd: z.number().nonnegative().default(0),
   /** Tokens per agent (`architect-1`, `builder-greeter-0`, `qc-greeter-1`, ...). */
   agentUsage: z.record(z.string(), UsageSchema).default({}),
+  /** Set once the ship merge landed: where, as which commit, and what the base's head was before. */
+  shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
   /** Estimated dollars per agent. */
   agentCostUsd: z.record(z.string(), z.number().nonnegative()).optional(),
   /** Tokens per role (architect, scaffold, builder, qc): where the cache share per role comes from. */

@@ -8,3 +8,5 @@ export * from './merge';
 export * from './userTree';
 export * from './engineOps';
 export * from './ownership';
+export * from './throwaway';
+export * from './shipMerge';

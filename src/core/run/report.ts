@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunState, Usage } from '../contracts/schemas';
 import { writeFileAtomic } from './runDir';
+import { auditFigures, auditReportLines, type AuditFigures } from '../audit/reportFigures';
 
 export interface RunReport {
   runId: string;
@@ -24,6 +25,10 @@ export interface RunReport {
   cost: CostBreakdown;
   /** Per role: the share of input tokens (uncached + cache read + cache write) that was read from cache; null before any call. */
   cacheShareByRole: Record<string, number | null>;
+  /** The audit fan-out's figures (harden in a build run, or a standalone audit); absent when none ran. */
+  audit?: AuditFigures;
+  /** Where the run's result landed (Stage 6), or null when it did not ship. */
+  shipped: { branch: string; commit: string } | null;
 }
 
 export interface CostBreakdown {
@@ -67,6 +72,8 @@ export function buildRunReport(state: RunState): RunReport {
     costUsd: state.costUsd,
     cost: costBreakdown(state),
     cacheShareByRole: cacheShareByRole(state),
+    audit: auditFigures(state.runDir),
+    shipped: state.shipped ? { branch: state.shipped.branch, commit: state.shipped.commit } : null,
   };
 }
 
@@ -91,6 +98,8 @@ export function writeRunReport(state: RunState): RunReport {
     `| tokens (in / out / cache read / cache write) | ${r.tokens.input} / ${r.tokens.output} / ${r.tokens.cacheRead} / ${r.tokens.cacheWrite} |`,
     `| model calls | ${r.tokens.calls} |`,
     `| estimated cost | $${r.costUsd.toFixed(4)} |`,
+    `| shipped | ${r.shipped ? `into ${r.shipped.branch} as ${r.shipped.commit.slice(0, 12)}` : 'no'} |`,
+    ...(r.audit ? auditReportLines(r.audit) : []),
     '',
     '## Cache share of input tokens, per role',
     '',

@@ -46,17 +46,22 @@ export interface PipelineContext {
 export type StageResult =
   | { status: 'done'; detail?: string }
   | { status: 'halted'; reason: string }
-  | { status: 'awaiting-approval'; gate: GateId };
+  /** `reason` says why the run waits again at a gate it already passed (a dirty tree at the ship merge). */
+  | { status: 'awaiting-approval'; gate: GateId; reason?: string };
 
 export interface Stage {
   id: string;
   title: string;
   run(ctx: PipelineContext, feedback?: string): Promise<StageResult>;
+  /** Runs at the end of every run that gets there, even after `stopAfter` skipped the stages before it (Stage 7 curate). */
+  closesRun?: boolean;
   /** A human gate after the stage: approve continues, changes reruns the stage with feedback. */
   gateAfter?: {
     id: GateId;
     describe(ctx: PipelineContext): Omit<GateRequest, 'gate' | 'runId'>;
   };
+  /** Runs once the gate is approved (the ship merge); may send the run back to the gate. */
+  afterApproval?(ctx: PipelineContext): Promise<StageResult>;
 }
 
 export const ENGINE_AUTHOR = { name: 'build-pipeline', email: 'engine@build-pipeline.invalid' };

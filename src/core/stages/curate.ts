@@ -16,7 +16,7 @@ import { purgeExpired, type ExpiryClass } from '../training/expiry';
 import { TRAINING_REL } from './bootstrap';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 
-export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate };
+export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate, closesRun: true };
 
 export interface MemoryReport {
   at: string;

@@ -17,7 +17,7 @@ import { memoryForSpawn, memoryRole } from '../memory/spawn';
 
 export interface RoleAgentSpec {
   agentId: string;
-  role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training';
+  role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'shipper';
   stage: string;
   tier: ModelTier;
   module?: string;

@@ -79,6 +79,10 @@ export function describeEvent(e: PipelineEvent): LogLine {
       return { level: e.isError ? 'warn' : 'trace', text: `${e.agentId} ← ${e.tool}${e.isError ? ' (error)' : ''} ${clip(e.output, 160)}` };
     case 'containment':
       return { level: 'warn', text: `Blocked for ${e.module ?? e.agentId}: ${clip(e.detail)}` };
+    case 'audit-worker':
+      return { level: e.status === 'done' || e.status === 'pending' ? 'info' : 'warn', text: `Audit worker ${e.id}: ${e.status}${e.status === 'done' ? `, ${e.findings} finding(s)` : ''}` };
+    case 'audit-synthesis':
+      return { level: e.status === 'failed' ? 'warn' : 'info', text: `Audit synthesis ${e.domain}: ${e.status}${e.summary ? ` — ${clip(e.summary)}` : ''}` };
     case 'log':
       return { level: e.level, text: e.message };
   }

@@ -29,6 +29,24 @@ export function qcBadges(markdown: string, verdict?: Verdict): Badge[] {
   return badges;
 }
 
+/** Counts of an audit report's findings by severity (the `#### SEVERITY` groups' list items). */
+export function auditBadges(markdown: string): Badge[] {
+  const counts = { CRITICAL: 0, MAJOR: 0, MINOR: 0 };
+  let current: keyof typeof counts | undefined;
+  for (const line of markdown.split('\n')) {
+    const heading = /^#{1,6}\s+(CRITICAL|MAJOR|MINOR)\s*$/.exec(line);
+    if (heading) current = heading[1] as keyof typeof counts;
+    else if (/^#/.test(line)) current = undefined;
+    else if (current && /^- /.test(line)) counts[current]++;
+  }
+  const badges: Badge[] = [];
+  if (counts.CRITICAL) badges.push({ label: `${counts.CRITICAL} critical`, tone: 'critical' });
+  if (counts.MAJOR) badges.push({ label: `${counts.MAJOR} major`, tone: 'major' });
+  if (counts.MINOR) badges.push({ label: `${counts.MINOR} minor`, tone: 'minor' });
+  if (!badges.length) badges.push({ label: 'no findings', tone: 'pass' });
+  return badges;
+}
+
 export function adrBadges(markdown: string, level?: LockLevel): Badge[] {
   const badges: Badge[] = [];
   const status = /\bstatus\b\W{0,6}\s*(accepted|proposed|superseded|deprecated|rejected)/i.exec(markdown)?.[1];

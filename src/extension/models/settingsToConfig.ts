@@ -72,6 +72,10 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     builder: tier(userValue(s, 'roleTiers.builder')),
     qc: tier(userValue(s, 'roleTiers.qc')),
     master: tier(userValue(s, 'roleTiers.master')),
+    auditPlanner: tier(userValue(s, 'roleTiers.auditPlanner')),
+    auditWorker: tier(userValue(s, 'roleTiers.auditWorker')),
+    auditCoordinator: tier(userValue(s, 'roleTiers.auditCoordinator')),
+    shipper: tier(userValue(s, 'roleTiers.shipper')),
   });
   if (roleTiers) config.roleTiers = roleTiers;
   const waveLimits = entries({

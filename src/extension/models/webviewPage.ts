@@ -8,8 +8,8 @@ import { escapeHtml } from './sanitize';
 
 export interface PageInput {
   title: string;
-  /** 'qc' or 'adr': lets the stylesheet and the e2e tests tell the panels apart. */
-  kind: 'qc' | 'adr';
+  /** 'qc', 'adr' or 'audit': lets the stylesheet and the e2e tests tell the panels apart. */
+  kind: 'qc' | 'adr' | 'audit';
   badgesHtml: string;
   /** Already rendered and sanitized. */
   bodyHtml: string;

@@ -1,5 +1,5 @@
 /**
- * Webview panels for QC reports and ADRs (SPEC U3). Model-written markdown is untrusted: it is
+ * Webview panels for QC reports, audit reports and ADRs (SPEC U3). Model-written markdown is untrusted: it is
  * rendered with raw HTML disabled and sanitized (models/markdownRender.ts), and the page has a strict
  * CSP with a fresh nonce, scripts off except media/panel.js, and `localResourceRoots` = media/ only.
  * File links ask the host (typed messages, after a ready handshake) to open a file in the editor;
@@ -15,7 +15,7 @@ import { resolveInside } from '../models/linkTarget';
 import { Disposable } from '../lifecycle';
 
 export interface MarkdownPanelInput {
-  kind: 'qc' | 'adr';
+  kind: 'qc' | 'adr' | 'audit';
   title: string;
   file: string;
   badges(markdown: string): Badge[];
@@ -23,7 +23,7 @@ export interface MarkdownPanelInput {
   linkRoots: string[];
 }
 
-const VIEW_TYPE = { qc: 'buildPipeline.qcReport', adr: 'buildPipeline.adr' } as const;
+const VIEW_TYPE = { qc: 'buildPipeline.qcReport', adr: 'buildPipeline.adr', audit: 'buildPipeline.auditReport' } as const;
 
 export class MarkdownPanels extends Disposable {
   private readonly open = new Map<string, MarkdownPanel>();

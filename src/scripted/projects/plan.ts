@@ -38,8 +38,9 @@ export interface ProjectPlan {
   integrationTest?: string;
 }
 
-export const sampleDescription = 'A CLI tool with a greeter module and a formatter module.';
-export const pythonDescription = 'A Python command-line word counter with a tokenizer module and a counter module.';
+/** Says "build", so `start` (mode detection, src/core/mode.ts) takes it for a build without asking. */
+export const sampleDescription = 'Build a CLI tool with a greeter module and a formatter module.';
+export const pythonDescription = 'Build a Python command-line word counter with a tokenizer module and a counter module.';
 
 export function syntheticDescription(modules: number, shape: SyntheticShape): string {
   return `Synthetic project: ${modules} modules, ${shape} dependencies.`;

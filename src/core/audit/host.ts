@@ -1,0 +1,73 @@
+/**
+ * What the audit fan-out needs from whoever runs it: the run's store (events, usage), configuration,
+ * the agent runtime and the abort signal. A standalone audit run and Stage 5 (harden) of a build run
+ * both provide it (PipelineContext satisfies it), so the fan-out is one piece of code for both.
+ */
+import { agentLimitsFor, type PipelineConfig } from '../config';
+import type { ModelTier } from '../contracts/schemas';
+import type { RunStore } from '../run/store';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { toolNames, type ToolObserver } from '../agents/tools';
+import { loadTemplate, renderPrompt } from '../prompts';
+import { addUsage } from '../usage';
+
+export interface AuditHost {
+  store: RunStore;
+  /** Workers' shells run read-only in the run's sandbox (src/core/sandbox). */
+  sandbox: RunSandbox;
+  config: PipelineConfig;
+  signal: AbortSignal;
+  repoRoot: string;
+  runtime(): AgentRuntime;
+  modelFor(tier: ModelTier): string;
+}
+
+export type AuditRole = 'audit-planner' | 'audit-worker' | 'audit-coordinator';
+
+export interface AuditAgentSpec {
+  agentId: string;
+  role: AuditRole;
+  /** Stage the tokens are booked to ('audit-…' standalone, 'harden' in a build run). */
+  stage: string;
+  tier: ModelTier;
+  vars: Record<string, string | number>;
+  tools: BetaRunnableTool[];
+  isComplete: () => boolean;
+  nudge: string;
+}
+
+export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Promise<AgentResult> {
+  const prompt = renderPrompt(loadTemplate(spec.role), { tools: toolNames(spec.tools), ...spec.vars });
+  const limits = agentLimitsFor(host.config, spec.role, spec.tier);
+  const result = await runAgent(
+    {
+      agentId: spec.agentId,
+      role: spec.role,
+      stage: spec.stage,
+      tier: spec.tier,
+      model: host.modelFor(spec.tier),
+      system: [prompt.system],
+      task: prompt.task,
+      tools: spec.tools,
+      ...limits,
+      context: { toolResultMaxChars: host.config.toolResultMaxChars, clearAtShare: host.config.contextClearAtShare },
+      isComplete: spec.isComplete,
+      nudge: spec.nudge,
+    },
+    host.runtime(),
+  );
+  host.store.update((s) => {
+    const stage = s.stages.find((x) => x.id === spec.stage);
+    if (stage) addUsage(stage.usage, result.usage);
+  });
+  return result;
+}
+
+export function auditObserver(host: AuditHost, agentId: string): ToolObserver {
+  return {
+    call: (tool, input) => host.store.emit({ type: 'tool-call', agentId, tool, input: JSON.stringify(input) }),
+    result: (tool, isError, output) => host.store.emit({ type: 'tool-result', agentId, tool, isError, output }),
+  };
+}

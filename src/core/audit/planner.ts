@@ -1,0 +1,60 @@
+/**
+ * The planning call: one agent looks at the repository (read, glob, grep in a throwaway tree) and
+ * the request, and submits 3–5 domains × 3–8 workers through `submit_audit_plan`; the schema and the
+ * required domains (Stage 5's four) are enforced by the tool, so a bad plan is sent back, not run.
+ */
+import type { ResultSlot } from '../agents/tools';
+import { AgentError } from '../agents/runAgent';
+import { createThrowawayTree, removeThrowawayTree } from '../git';
+import * as path from 'node:path';
+import type { AuditPlan } from './schemas';
+import { MAX_DOMAINS, MAX_WORKERS, MIN_DOMAINS, MIN_WORKERS } from './schemas';
+import { auditObserver, runAuditAgent, type AuditHost } from './host';
+import { submitPlanTool, treeTools } from './tools';
+import type { AuditStore } from './state';
+
+export async function planAudit(host: AuditHost, audit: AuditStore, stage: string): Promise<AuditPlan> {
+  if (audit.state.plan) return audit.state.plan;
+  const agentId = `audit-planner-${stage}`;
+  const tree = await createThrowawayTree(host.repoRoot, path.join(audit.dirs.trees, `audit-planner`), audit.state.commit);
+  const slot: ResultSlot<AuditPlan> = {};
+  const observe = auditObserver(host, agentId);
+  const workerTier = host.config.roleTiers.auditWorker;
+  try {
+    await runAuditAgent(host, {
+      agentId,
+      role: 'audit-planner',
+      stage,
+      tier: host.config.roleTiers.auditPlanner,
+      tools: [...treeTools({ tree, bash: false, agentName: 'audit-planner', host }, observe), submitPlanTool(slot, audit.state.requiredDomains, observe)],
+      vars: {
+        request: audit.state.request,
+        tree,
+        required_domains: audit.state.requiredDomains.join(', ') || 'none',
+        min_domains: MIN_DOMAINS,
+        max_domains: MAX_DOMAINS,
+        min_workers: MIN_WORKERS,
+        max_workers: MAX_WORKERS,
+        wave_size: host.config.waveLimits[workerTier],
+      },
+      isComplete: () => slot.value !== undefined,
+      nudge: 'You have not submitted a plan the engine accepted. Call submit_audit_plan now.',
+    });
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled')) throw e;
+    throw new Error(`the audit planner failed: ${(e as Error).message}`);
+  } finally {
+    await removeThrowawayTree(host.repoRoot, tree).catch(() => undefined);
+  }
+  const plan = slot.value;
+  if (!plan) throw new Error('the audit planner ended without an accepted plan');
+  audit.update((s) => {
+    s.plan = plan;
+    s.workers = plan.domains.flatMap((d) =>
+      d.workers.map((w, i) => ({ id: `${d.name}-${i + 1}`, domain: d.name, index: i + 1, focus: w.focus, paths: w.paths, status: 'pending' as const, findings: [] })),
+    );
+    s.coordinators = plan.domains.map((d) => ({ domain: d.name, status: 'pending' as const, missing: [], unfinished: [] }));
+  });
+  host.store.emit({ type: 'log', level: 'info', message: `audit plan: ${plan.domains.map((d) => `${d.name} × ${d.workers.length}`).join(', ')}` });
+  return plan;
+}
