@@ -48,10 +48,14 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   const tools = [...spec.tools, ...memory.tools];
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   const toolLine = `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
-  const prompt = renderPrompt(loadTemplate(spec.role), {
+  const template = loadTemplate(spec.role);
+  // The shell's timeout is stated where a role's prompt speaks of its shell; roles without one (the
+  // master, the training agent) have no such placeholder, and an unused variable is an error.
+  const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
+  const prompt = renderPrompt(template, {
     contracts_dir: CONTRACTS_REL,
     tools: toolLine,
-    bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000),
+    ...(statesTimeout ? { bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000) } : {}),
     ...spec.vars,
   });
   return runAgent(
