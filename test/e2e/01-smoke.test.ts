@@ -67,9 +67,12 @@ describe('e2e smoke: packaged extension in code-server', function () {
     console.log(`      activation: bundle load ${metrics.bundleLoadMs} ms, activate() ${metrics.activateMs} ms; dist/extension.js ${(bundleBytes / 1e6).toFixed(2)} MB; .vsix ${(vsixBytes / 1e6).toFixed(2)} MB`);
   });
 
-  it('activates: Audit answers that audit mode is not implemented yet', async () => {
+  it('Audit from the palette asks what to audit; Escape cancels and starts nothing', async () => {
     await wb.runCommand('Build Pipeline: Audit');
-    await wb.toast(/not implemented by the engine yet/).waitFor({ timeout: 30_000 });
-    await wb.screenshot('audit-message');
+    const input = wb.page.locator('.quick-input-widget', { hasText: 'What should be audited?' });
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.screenshot('audit-request');
+    await wb.page.keyboard.press('Escape');
+    await input.waitFor({ state: 'hidden', timeout: 15_000 });
   });
 });

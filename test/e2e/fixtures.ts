@@ -30,6 +30,9 @@ export function makeRepo(): E2eRepo {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', env }).trim();
   git('init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(root, 'README.md'), '# e2e project\n');
+  // The UI suite drives stages 1-4 and checks the user's branch stays where it was: the run ends after
+  // assembly (curate still closes it), without harden and the ship merge into main.
+  fs.writeFileSync(path.join(root, '.build-pipeline.json'), JSON.stringify({ stopAfter: 'assemble' }, null, 2) + '\n');
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
   return { root, git, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
