@@ -135,7 +135,13 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
   await commitAll(wt, `memory(${module}): contract notice for ${record.adr}`, ENGINE_AUTHOR, [brainRel(`${module}-builder`)]);
   // What the engine merged and wrote is not the builder's work: the builder's scope check starts after it.
   const base = await headCommit(wt);
-  ctx.store.update((s) => (s.modules.find((m) => m.name === module)!.baseCommit = base));
+  ctx.store.update((s) => {
+    const m = s.modules.find((x) => x.name === module)!;
+    m.baseCommit = base;
+    // The builder's commit ownership resets to the engine's last commit: that is now this one, or the
+    // new contracts and the notice would be undone by the next build.
+    m.engineHead = base;
+  });
 
   if (state.status !== 'passed') return; // the paused module resumes in the build stage
   const attempt = state.qcAttempts + 1;

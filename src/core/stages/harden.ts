@@ -133,7 +133,14 @@ async function fixModule(ctx: PipelineContext, name: string, findings: RoutedFin
     await abortMerge(wt);
     return { status: 'halted', reason: `harden: could not bring ${integration} into ${name}: conflicts in ${upToDate.files.map((f) => f.path).join(', ')}` };
   }
-  ctx.store.update((s) => s.modules.find((x) => x.name === name)!.fixCycles++);
+  // The engine's own merge is where the builder's ownership check starts: without this the builder's
+  // commit would be reset to before the merge and the module would not be up to date after all.
+  const upToDateHead = await headCommit(wt);
+  ctx.store.update((s) => {
+    const m = s.modules.find((x) => x.name === name)!;
+    m.fixCycles++;
+    m.engineHead = upToDateHead;
+  });
   const input = JSON.stringify(findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, text: `${f.title} (harden, ${f.domain}): ${f.evidence}` })), null, 2);
   const status = await developModule(ctx, spec, input);
   if (status !== 'passed') return { status: 'halted', reason: `harden: ${name} was sent back with MAJOR findings and is now ${status}` };
