@@ -183,8 +183,11 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
   });
 
   it('a builder that needs a package modules.json does not list reports blocked (the contract-conflict path) and installs nothing', async () => {
-    const { result } = await runPipeline(repo, { scenario: { scenario: 'needs-dependency', target: 'greeter' } });
+    // The conflict goes to the master and the human (M13); rejected at the gate, the module stays blocked.
+    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'reject', reason: 'no new packages' }]);
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'needs-dependency', target: 'greeter' }, gate });
     assert.equal(result.status, 'halted');
+    assert.deepEqual(gate.requests.map((r) => r.gate), ['blueprint', 'conflict']);
     const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m]));
     assert.equal(byName.formatter!.status, 'passed');
     assert.equal(byName.greeter!.status, 'blocked');
