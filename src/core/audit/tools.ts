@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
-import { fileTools, type ResultSlot, type ToolObserver } from '../agents/tools';
+import { fileTools, observed, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { roleShell } from '../sandbox/stageShell';
 import type { PipelineContext } from '../stages/context';
@@ -41,23 +41,6 @@ export function ownFileWriteTool(file: string, agentName: string, bashTimeoutMs:
 /** read, glob, grep over the fan-out's folder (workers' files, syntheses), for coordinators. */
 export function fanoutReadTools(root: string, agentName: string, bashTimeoutMs: number, observe: ToolObserver): BetaRunnableTool[] {
   return fileTools(['read', 'glob', 'grep'], { workdir: root, readOnlyRoots: [root], env: agentShellEnv(agentName), bashTimeoutMs }, observe);
-}
-
-function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRunnableTool {
-  return {
-    ...tool,
-    run: async (input: unknown, context) => {
-      observe.call(tool.name, input);
-      try {
-        const out = await tool.run(input, context);
-        observe.result(tool.name, false, typeof out === 'string' ? out : JSON.stringify(out));
-        return out;
-      } catch (e) {
-        observe.result(tool.name, true, e instanceof ToolError ? JSON.stringify(e.content) : String((e as Error)?.message ?? e));
-        throw e;
-      }
-    },
-  };
 }
 
 export function submitPlanTool(slot: ResultSlot<AuditPlan>, requiredDomains: readonly string[], observe: ToolObserver): BetaRunnableTool {
