@@ -291,6 +291,16 @@ async function launch(
       await model.close();
       await mcp.close();
       await sandbox.close();
+      // state.json whole once the run stops: readers that ignore the change lines still see the end state.
+      store.snapshot();
+      const written = store.bytesWritten();
+      store.emit({
+        type: 'log',
+        level: 'info',
+        message:
+          `run files written: state ${written.snapshotBytes + written.changeBytes} bytes ` +
+          `(${written.snapshots} snapshots, ${written.changeLines} change lines), journal ${written.journalBytes} bytes`,
+      });
       releaseLock();
     }
     writeRunReport(store.state);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { makeRepo, projectRoot, snapshotUserTree, type TestRepo } from './harness';
+import { readState } from '../../src/core/run/store';
 
 const CLI = path.join(projectRoot(), 'dist', 'cli.js');
 
@@ -159,8 +160,9 @@ describe('CLI (dist/cli.js as a real process)', function () {
         try {
           const id = fs.existsSync(runsDir) ? fs.readdirSync(runsDir)[0] : undefined;
           if (id) {
-            const state = JSON.parse(fs.readFileSync(path.join(runsDir, id, 'state.json'), 'utf8'));
-            const formatter = state.modules?.find((m: { name: string }) => m.name === 'formatter');
+            // state.json plus the change lines after it: a module passing is one appended line, not a new state.json.
+            const state = readState(path.join(runsDir, id, 'state.json'));
+            const formatter = state.modules.find((m) => m.name === 'formatter');
             if (formatter?.status === 'passed') {
               clearInterval(poll);
               child.kill('SIGKILL');
@@ -168,7 +170,7 @@ describe('CLI (dist/cli.js as a real process)', function () {
             }
           }
         } catch {
-          // state.json is replaced atomically; a read between steps just tries again
+          // before the first snapshot there is nothing to read yet; the next poll tries again
         }
         if (Date.now() > deadline) {
           clearInterval(poll);

@@ -17,6 +17,9 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 export class Journal {
+  /** Bytes appended by this process (the bench reports them per module). */
+  bytesWritten = 0;
+
   constructor(
     private readonly file: string,
     private readonly secrets: readonly string[] = [],
@@ -27,6 +30,7 @@ export class Journal {
       typeof v === 'string' ? truncate(redact(v, this.secrets)) : v,
     );
     fs.appendFileSync(this.file, line + '\n');
+    this.bytesWritten += Buffer.byteLength(line) + 1;
   }
 }
 

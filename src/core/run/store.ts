@@ -1,17 +1,19 @@
 /**
- * The persisted run: state.json (atomic) plus the journal. The orchestrator mutates `state` through
- * `update()`, which stamps and saves it, so every step that matters is on disk before the next starts.
+ * The persisted run: state.json plus the lines of changes after it (stateLog.ts), and the journal.
+ * The orchestrator mutates `state` through `update()`, which stamps and saves it, so every step that
+ * matters is on disk before the next starts; a save writes only what changed.
  */
-import * as fs from 'node:fs';
 import { RunStateSchema, type ModuleState, type RunState, type StageState } from '../contracts/schemas';
 import { Emitter, type PipelineEvent } from '../events';
 import { Journal } from './journal';
-import { writeFileAtomic, type RunPaths } from './runDir';
+import type { RunPaths } from './runDir';
+import { readStateWithChanges, StateLog, type StateWriteCounters } from './stateLog';
 
 export class RunStore {
   private readonly emitter = new Emitter<PipelineEvent>();
   readonly onEvent = this.emitter.event;
   private readonly journal: Journal;
+  private readonly stateLog: StateLog;
 
   constructor(
     readonly paths: RunPaths,
@@ -19,6 +21,12 @@ export class RunStore {
     secrets: readonly string[] = [],
   ) {
     this.journal = new Journal(paths.journal, secrets);
+    this.stateLog = new StateLog(paths.state);
+  }
+
+  /** Bytes written to the state files and the journal by this process (for the bench). */
+  bytesWritten(): StateWriteCounters & { journalBytes: number } {
+    return { ...this.stateLog.written, journalBytes: this.journal.bytesWritten };
   }
 
   static load(paths: RunPaths, secrets: readonly string[] = []): RunStore {
@@ -37,7 +45,13 @@ export class RunStore {
 
   save(): void {
     this.state.updatedAt = new Date().toISOString();
-    writeFileAtomic(this.paths.state, JSON.stringify(this.state, null, 2) + '\n');
+    this.stateLog.write(this.state);
+  }
+
+  /** A full state.json now (the run closes, or a reader outside this process must see it whole). */
+  snapshot(): void {
+    this.state.updatedAt = new Date().toISOString();
+    this.stateLog.snapshot(this.state);
   }
 
   stage(id: string): StageState {
@@ -60,7 +74,7 @@ export class RunStore {
 export function readState(file: string): RunState {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = readStateWithChanges(file);
   } catch (e) {
     throw new Error(`cannot read run state ${file}: ${(e as Error).message}`);
   }
