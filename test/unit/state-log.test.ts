@@ -58,7 +58,11 @@ function moduleLifecycle(s: RunState, i: number): Array<(s: RunState) => void> {
   return [
     () => (m().status = 'building'),
     () => (m().worktree = `/wt/mod-${i}`),
-    () => (s.agentUsage[`builder-mod-${i}-0`] = { input: 10, output: 20, cacheRead: 5, cacheWrite: 1, calls: 3 }),
+    () => {
+      s.agentUsage[`builder-mod-${i}-0`] = { input: 10, output: 20, cacheRead: 5, cacheWrite: 1, calls: 3 };
+      // The build stage's counters change with every agent; that alone is no reason for a snapshot.
+      s.stages[1]!.usage.calls += 3;
+    },
     () => (m().engineHead = 'b'.repeat(40)),
     () => (m().status = 'qc'),
     () => (s.agentUsage[`qc-mod-${i}-1`] = { input: 7, output: 9, cacheRead: 3, cacheWrite: 0, calls: 2 }),

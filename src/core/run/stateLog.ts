@@ -30,8 +30,16 @@ const DeltaLineSchema = z.array(
   ]),
 );
 
-/** Top-level fields whose change makes `state.json` itself current right away (gates, stage and run status). */
-const SNAPSHOT_FIELDS = new Set(['status', 'waitingGate', 'gates', 'stages', 'haltReason', 'shipped']);
+/**
+ * What makes `state.json` itself current right away: the run's status, a stage's status, a gate.
+ * Few per run (not per module), so these snapshots keep the total linear; a stage's usage counters
+ * change with every agent call and are not part of it.
+ */
+function statusSignature(state: object): string {
+  const s = state as { status?: unknown; waitingGate?: unknown; haltReason?: unknown; gates?: unknown[]; shipped?: { commit?: unknown }; stages?: Array<{ id?: unknown; status?: unknown }> };
+  const stages = (s.stages ?? []).map((st) => `${String(st.id)}:${String(st.status)}`).join(',');
+  return JSON.stringify([s.status, s.waitingGate, s.haltReason, s.gates?.length ?? 0, s.shipped?.commit, stages]);
+}
 
 export function changesFileOf(stateFile: string): string {
   return stateFile.replace(/\.json$/, '') + '.changes.jsonl';
@@ -51,6 +59,7 @@ export class StateLog {
   private linesSinceSnapshot = 0;
   private lastSnapshotBytes = 0;
   private snapshotted = false;
+  private signature = '';
   readonly written: StateWriteCounters = { snapshotBytes: 0, snapshots: 0, changeBytes: 0, changeLines: 0 };
 
   constructor(private readonly stateFile: string) {
@@ -67,8 +76,7 @@ export class StateLog {
     this.written.changeBytes += Buffer.byteLength(line);
     this.written.changeLines++;
     this.linesSinceSnapshot += Buffer.byteLength(line);
-    const statusChanged = ops.some((op) => SNAPSHOT_FIELDS.has(op[1]));
-    if (statusChanged || this.linesSinceSnapshot > Math.max(MIN_LINES_BEFORE_SNAPSHOT, this.lastSnapshotBytes)) this.snapshot(state);
+    if (statusSignature(state) !== this.signature || this.linesSinceSnapshot > Math.max(MIN_LINES_BEFORE_SNAPSHOT, this.lastSnapshotBytes)) this.snapshot(state);
   }
 
   /** Full `state.json` (atomic), then the lines it contains are dropped. */
@@ -77,6 +85,7 @@ export class StateLog {
     writeFileAtomic(this.stateFile, text);
     fs.rmSync(this.changesFile, { force: true });
     this.differ.reset(state);
+    this.signature = statusSignature(state);
     this.snapshotted = true;
     this.linesSinceSnapshot = 0;
     this.lastSnapshotBytes = Buffer.byteLength(text);
