@@ -52,11 +52,17 @@ export async function assertValidEngineBranch(name: string): Promise<void> {
   if (!isEngineBranch(name) || name.startsWith('-')) {
     throw new GitError('invalidName', `branch ${quoteUntrusted(name)} is not under ${ENGINE_BRANCH_PREFIX}`);
   }
+  // git's answer depends on the name alone: asked once per name, not once per worktree operation.
+  if (acceptedBranchNames.has(name)) return;
   const run = await runGit(os.tmpdir(), ['check-ref-format', '--branch', name]);
   if (run.exitCode !== 0 || run.stdout.trim() !== name) {
     throw new GitError('invalidName', `git does not accept ${quoteUntrusted(name)} as a branch name`);
   }
+  if (acceptedBranchNames.size > 4096) acceptedBranchNames.clear();
+  acceptedBranchNames.add(name);
 }
+
+const acceptedBranchNames = new Set<string>();
 
 export async function branchExists(repoRoot: string, name: string): Promise<boolean> {
   const run = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}^{commit}`]);

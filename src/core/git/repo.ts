@@ -17,11 +17,29 @@ export interface RepoInfo {
   head: string;
 }
 
+/**
+ * Full commit ids already found to be commits, per directory asked from. A commit object never stops
+ * being one, and the engine asks about the same few ids (scaffold, engine heads) many times per
+ * module; each question was a git process, and spawning one blocks the event loop for milliseconds.
+ */
+const knownCommits = new Map<string, Set<string>>();
+const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+
 /** The commit a revision names, or null when it names none (never treats it as an option). */
 export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {
   if (revision.startsWith('-')) return null;
+  if (FULL_ID.test(revision) && knownCommits.get(cwd)?.has(revision)) return revision;
   const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]);
-  return run.exitCode === 0 ? run.stdout.trim() : null;
+  if (run.exitCode !== 0) return null;
+  const commit = run.stdout.trim();
+  if (FULL_ID.test(commit)) {
+    const known = knownCommits.get(cwd) ?? new Set<string>();
+    // Bounded: a long run asks about a few ids per module; a fresh set beats an unbounded one.
+    if (known.size > 4096) known.clear();
+    known.add(commit);
+    knownCommits.set(cwd, known);
+  }
+  return commit;
 }
 
 export async function currentBranch(cwd: string): Promise<string | null> {
@@ -36,6 +54,16 @@ export async function topLevel(dir: string): Promise<string> {
 }
 
 export async function openRepo(dir: string): Promise<RepoInfo> {
+  // One git process for the usual case (a repository with commits); the step-by-step path below
+  // gives the precise error otherwise.
+  const quick = await runGit(dir, ['rev-parse', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD']);
+  if (quick.exitCode === 0) {
+    const [root, head, ref] = quick.stdout.trim().split('\n');
+    if (root && head && FULL_ID.test(head) && ref) {
+      const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+      return { root, branch, detached: branch === null, head };
+    }
+  }
   const root = await topLevel(dir);
   const head = await resolveCommit(root, 'HEAD');
   if (head === null) throw new GitError('noCommits', `the repository at ${root} has no commits yet; commit something first`);
@@ -56,6 +84,24 @@ export async function isMainWorktree(dir: string): Promise<boolean> {
  * Returns the worktree root.
  */
 export async function assertEngineWorktree(dir: string): Promise<string> {
+  // Top level, git dir, common dir and the checked-out ref in one git process (this check precedes
+  // every mutating git call, several times per module).
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
+  if (run.exitCode !== 0) return assertEngineWorktreeStepByStep(dir);
+  const [root, gitDir, commonDir, ref] = run.stdout.trim().split('\n');
+  if (!root || !gitDir || !commonDir || !ref) return assertEngineWorktreeStepByStep(dir);
+  const realDir = await fs.realpath(dir).catch(() => dir);
+  if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
+  if (gitDir === commonDir) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+  if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
+    throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
+  }
+  return root;
+}
+
+/** The same checks one git call at a time: an unborn branch, or git output not in the expected shape. */
+async function assertEngineWorktreeStepByStep(dir: string): Promise<string> {
   const root = await topLevel(dir);
   const realDir = await fs.realpath(dir).catch(() => dir);
   if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
