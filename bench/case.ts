@@ -1,0 +1,188 @@
+/**
+ * One bench case in a process of its own (`node out/bench/case.js <modules> <shape>`), so its peak
+ * RSS is the engine's alone: the scripted model runs in a child process (scriptedProcess.ts). Prints
+ * the case's figures as one JSON line at the end.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startRun } from '../src/core/engine';
+import { defaultConfig } from '../src/core/config';
+import { readJournal } from '../src/core/run/journal';
+import { cacheShare, cacheShareByRole } from '../src/core/run/report';
+import type { RunState } from '../src/core/contracts/schemas';
+import { syntheticDescription } from '../src/scripted';
+import type { SyntheticShape } from '../src/scripted/types';
+import { startScriptedModelProcess } from './scriptedProcess';
+import { floorBound, idealBound, perModule, type ModuleWork } from './floor';
+import { rawGitBaseline } from './rawGit';
+
+export const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
+
+export interface CaseFigures {
+  name: string;
+  modules: number;
+  wallMs: number;
+  idealMs: number;
+  ratio: number;
+  buildWallMs: number;
+  buildIdealMs: number;
+  assembleWallMs: number;
+  /** Test processes assembly ran (from the state when assembly records it, else one per merge). */
+  assemblyTestProcesses: number;
+  /** Test commands the builders and QC agents ran through their shells. */
+  agentTestRuns: number;
+  rawGitMs: number;
+  /** Wall time beyond the model-only ideal: everything the engine, git and the tests added. */
+  engineNonModelMs: number;
+  engineRawRatio: number;
+  floorMs: number;
+  floorRatio: number;
+  calls: number;
+  peakRssMb: number;
+  stateBytesPerModule: number | null;
+  journalBytesPerModule: number;
+  installMs: number | null;
+  cacheShare: number | null;
+  cacheShareByRole: Record<string, number | null>;
+}
+
+function tempRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-bench-'));
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(dir, 'README.md'), '# bench\n');
+  git('add', '.');
+  git('-c', 'user.name=bench', '-c', 'user.email=b@x.invalid', 'commit', '-q', '-m', 'init');
+  return dir;
+}
+
+function stageMs(state: RunState, id: string): number {
+  const st = state.stages.find((s) => s.id === id);
+  return st?.startedAt && st.endedAt ? Date.parse(st.endedAt) - Date.parse(st.startedAt) : 0;
+}
+
+type Journal = ReturnType<typeof readJournal>;
+
+/** Per agent: model calls and module, from the journal's usage lines. */
+function callsByAgent(journal: Journal): Map<string, { calls: number; module?: string }> {
+  const out = new Map<string, { calls: number; module?: string }>();
+  for (const e of journal) {
+    if (e.type !== 'agent-usage') continue;
+    const a = out.get(e.agentId) ?? { calls: 0, module: e.module };
+    a.calls++;
+    out.set(e.agentId, a);
+  }
+  return out;
+}
+
+/** Wall time of each module's test commands (an agent's bash call naming a test, to its result). */
+function testMsByModule(journal: Journal, moduleOf: Map<string, string | undefined>): { perModule: Map<string, number>; runs: number } {
+  const open = new Map<string, number[]>();
+  const perModule = new Map<string, number>();
+  let runs = 0;
+  for (const e of journal) {
+    if ((e.type !== 'tool-call' && e.type !== 'tool-result') || e.tool !== 'bash') continue;
+    const module = moduleOf.get(e.agentId);
+    if (!module) continue;
+    if (e.type === 'tool-call') {
+      if (!/\btest\b/.test(e.input)) continue;
+      runs++;
+      open.set(e.agentId, [...(open.get(e.agentId) ?? []), Date.parse(e.at)]);
+    } else {
+      const started = open.get(e.agentId)?.shift();
+      if (started !== undefined) perModule.set(module, (perModule.get(module) ?? 0) + Date.parse(e.at) - started);
+    }
+  }
+  return { perModule, runs };
+}
+
+export async function runCase(modules: number, shape: SyntheticShape): Promise<CaseFigures> {
+  const repo = tempRepo();
+  const started = Date.now();
+  const handle = await startRun({
+    repoRoot: repo,
+    description: syntheticDescription(modules, shape),
+    offline: true,
+    offlineModel: () => startScriptedModelProcess(LATENCY_MS),
+    gate: async () => ({ decision: 'approve' }),
+    approver: 'bench',
+  });
+  const result = await handle.done;
+  const wallMs = Date.now() - started;
+  if (result.status !== 'succeeded') throw new Error(`bench run ${modules}/${shape} ended ${result.status}: ${result.state.haltReason}`);
+  const state = result.state;
+  const journal = readJournal(path.join(state.runDir, 'journal.jsonl'));
+  const contracts = JSON.parse(fs.readFileSync(path.join(state.runDir, 'worktrees/integration/.orchestration/contracts/modules.json'), 'utf8')) as {
+    modules: Array<{ name: string; depends_on: string[] }>;
+    build_order: string[];
+  };
+  const agents = callsByAgent(journal);
+  const moduleOf = new Map([...agents].map(([id, a]) => [id, a.module]));
+  const tests = testMsByModule(journal, moduleOf);
+  const install = journal.map((e) => (e.type === 'log' ? /^install `.*` exited 0 in (\d+) ms$/.exec(e.message) : null)).find(Boolean);
+  const writes = journal
+    .map((e) => (e.type === 'log' ? /^run files written: state (\d+) bytes/.exec(e.message) : null))
+    .find(Boolean);
+  const assembly = (state as RunState & { assembly?: { testProcesses: number } }).assembly;
+  const assemblyTestProcesses = assembly?.testProcesses ?? journal.filter((e) => e.type === 'merge' && e.tests !== 'not-run').length;
+
+  const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
+  const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
+  const raw = rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
+  fs.rmSync(repo, { recursive: true, force: true });
+
+  let sequentialCalls = 0;
+  const modelCalls = new Map<string, number>();
+  for (const a of agents.values()) {
+    if (a.module) modelCalls.set(a.module, (modelCalls.get(a.module) ?? 0) + a.calls);
+    else sequentialCalls += a.calls;
+  }
+  const work: ModuleWork[] = contracts.modules.map((m) => ({
+    name: m.name,
+    dependsOn: m.depends_on,
+    modelMs: (modelCalls.get(m.name) ?? 0) * LATENCY_MS,
+    cpuMs: (tests.perModule.get(m.name) ?? 0) + (raw.perModuleMs[m.name] ?? 0),
+  }));
+  const limit = defaultConfig().waveLimits.sonnet;
+  const ideal = idealBound(work, sequentialCalls * LATENCY_MS, limit);
+  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length);
+  return {
+    name: `${modules} modules, ${shape}`,
+    modules,
+    wallMs,
+    idealMs: ideal.totalMs,
+    ratio: wallMs / ideal.totalMs,
+    buildWallMs: stageMs(state, 'build'),
+    buildIdealMs: ideal.buildMs,
+    assembleWallMs: stageMs(state, 'assemble'),
+    assemblyTestProcesses,
+    agentTestRuns: tests.runs,
+    rawGitMs: raw.totalMs,
+    engineNonModelMs: wallMs - ideal.totalMs,
+    engineRawRatio: (wallMs - ideal.totalMs) / Math.max(1, raw.totalMs),
+    floorMs: floor.totalMs,
+    floorRatio: wallMs / floor.totalMs,
+    calls: [...agents.values()].reduce((n, a) => n + a.calls, 0),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    stateBytesPerModule: writes ? perModule(Number(writes[1]), modules) : null,
+    journalBytesPerModule: perModule(journalBytes, modules),
+    installMs: install ? Number(install[1]) : null,
+    cacheShare: cacheShare(state.usage),
+    cacheShareByRole: cacheShareByRole(state),
+  };
+}
+
+if (require.main === module) {
+  runCase(Number(process.argv[2]), process.argv[3] as SyntheticShape).then(
+    (f) => {
+      process.stdout.write(`\nBENCH-CASE ${JSON.stringify(f)}\n`);
+      process.exit(0);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * The bounds the bench compares a run with, as pure functions of the DAG and measured work.
+ *
+ * - ideal: only the model's time counts (every call takes the scripted latency; tests, git and the
+ *   engine are free): sequential stages + max(critical path, module work / wave limit).
+ * - floor: what this machine could reach: each module's measured test and git time is added to its
+ *   path, and that CPU work shares the machine's cores, so the bound is also Σ cpu / cores.
+ */
+export interface ModuleWork {
+  name: string;
+  dependsOn: readonly string[];
+  /** Model time of the module's agents (calls × latency). */
+  modelMs: number;
+  /** Measured test-process and git time of the module (0 for the ideal). */
+  cpuMs: number;
+}
+
+export interface Bound {
+  totalMs: number;
+  /** The build stage's share (the part after the sequential stages). */
+  buildMs: number;
+  criticalPathMs: number;
+}
+
+function criticalPath(modules: readonly ModuleWork[], cost: (m: ModuleWork) => number): number {
+  const byName = new Map(modules.map((m) => [m.name, m]));
+  const finish = new Map<string, number>();
+  const visiting = new Set<string>();
+  const finishOf = (name: string): number => {
+    const known = finish.get(name);
+    if (known !== undefined) return known;
+    const m = byName.get(name);
+    if (!m) return 0;
+    if (visiting.has(name)) throw new Error(`dependency cycle through ${name}`);
+    visiting.add(name);
+    const start = Math.max(0, ...m.dependsOn.map(finishOf));
+    visiting.delete(name);
+    const f = start + cost(m);
+    finish.set(name, f);
+    return f;
+  };
+  return Math.max(0, ...modules.map((m) => finishOf(m.name)));
+}
+
+/** Model-only lower bound: `sequentialMs` (architect, scaffold… one agent at a time) + the build's bound. */
+export function idealBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number): Bound {
+  const cp = criticalPath(modules, (m) => m.modelMs);
+  const throughput = modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, waveLimit);
+  const buildMs = Math.max(cp, throughput);
+  return { totalMs: sequentialMs + buildMs, buildMs, criticalPathMs: cp };
+}
+
+/**
+ * The same with measured CPU work: the critical path counts model + cpu per module; the model
+ * work still shares the wave limit, and the CPU work shares the cores. `sequentialCpuMs` is CPU work
+ * outside the modules (install, assembly tests) that runs after or between them.
+ */
+export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number, cores: number, sequentialCpuMs = 0): Bound {
+  const cp = criticalPath(modules, (m) => m.modelMs + m.cpuMs);
+  const model = modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, waveLimit);
+  const cpu = modules.reduce((n, m) => n + m.cpuMs, 0) / Math.max(1, cores);
+  const buildMs = Math.max(cp, model, cpu);
+  return { totalMs: sequentialMs + buildMs + sequentialCpuMs, buildMs, criticalPathMs: cp };
+}
+
+/** Bytes per module, for the "state writes stay linear" figure. */
+export function perModule(bytes: number, modules: number): number {
+  return modules > 0 ? bytes / modules : 0;
+}

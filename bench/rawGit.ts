@@ -1,0 +1,55 @@
+/**
+ * The raw-git baseline: a plain script doing the git work a run does for the same DAG, with nothing
+ * else (no agents, no tests, no state): per module, a worktree from the scaffold commit, a `--no-ff`
+ * merge of each dependency branch, a commit of the module's files, the worktree removed; then one
+ * `--no-ff` merge per module into the integration branch. Its time is what git itself costs here.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface RawGitResult {
+  totalMs: number;
+  /** Per module: its worktree, merges and commit, plus its merge into the integration branch. */
+  perModuleMs: Record<string, number>;
+}
+
+export function rawGitBaseline(modules: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>): RawGitResult {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-rawgit-'));
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=raw', '-c', 'user.email=raw@x.invalid', '-c', 'commit.gpgSign=false', ...args], { cwd, stdio: 'pipe' });
+  try {
+    git(repo, 'init', '-q', '-b', 'main');
+    for (const m of modules) {
+      fs.mkdirSync(path.join(repo, 'src', m.name), { recursive: true });
+      fs.writeFileSync(path.join(repo, 'src', m.name, 'index.js'), `// scaffold of ${m.name}\n`);
+    }
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'scaffold');
+    const integration = path.join(repo, '.wt-integration');
+    git(repo, 'worktree', 'add', '-q', '-b', 'raw/integration', integration, 'main');
+    const perModuleMs: Record<string, number> = {};
+    const started = Date.now();
+    for (const m of modules) {
+      const t = Date.now();
+      const wt = path.join(repo, `.wt-${m.name}`);
+      git(repo, 'worktree', 'add', '-q', '-b', `raw/${m.name}`, wt, 'main');
+      for (const dep of m.dependsOn) git(wt, 'merge', '-q', '--no-ff', '--no-edit', '-m', `bring in ${dep}`, `raw/${dep}`);
+      fs.writeFileSync(path.join(wt, 'src', m.name, 'index.js'), `module.exports = ${JSON.stringify(m.name)};\n`);
+      fs.writeFileSync(path.join(wt, 'src', m.name, 'index.test.js'), `require('./index.js');\n`);
+      git(wt, 'add', '-A', '--', `src/${m.name}`);
+      git(wt, 'commit', '-q', '-m', `build(${m.name})`);
+      git(repo, 'worktree', 'remove', '--force', wt);
+      perModuleMs[m.name] = Date.now() - t;
+    }
+    for (const m of modules) {
+      const t = Date.now();
+      git(integration, 'merge', '-q', '--no-ff', '--no-edit', '-m', `merge ${m.name}`, `raw/${m.name}`);
+      perModuleMs[m.name] = (perModuleMs[m.name] ?? 0) + Date.now() - t;
+    }
+    return { totalMs: Date.now() - started, perModuleMs };
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,41 @@
+import * as assert from 'node:assert/strict';
+import { floorBound, idealBound, perModule, type ModuleWork } from '../../bench/floor';
+
+// A diamond: a → (b, c) → d. Model time 1000 per module, CPU (tests + git) 300 per module.
+const diamond: ModuleWork[] = [
+  { name: 'a', dependsOn: [], modelMs: 1000, cpuMs: 300 },
+  { name: 'b', dependsOn: ['a'], modelMs: 1000, cpuMs: 300 },
+  { name: 'c', dependsOn: ['a'], modelMs: 1000, cpuMs: 300 },
+  { name: 'd', dependsOn: ['b', 'c'], modelMs: 1000, cpuMs: 300 },
+];
+
+describe('bench bounds: model-only ideal and the machine floor', () => {
+  it('the ideal is the sequential stages plus the longer of the critical path and the work over the wave limit', () => {
+    assert.deepEqual(idealBound(diamond, 500, 8), { totalMs: 3500, buildMs: 3000, criticalPathMs: 3000 });
+    // One agent at a time: the throughput bound (4000) wins over the critical path (3000).
+    assert.deepEqual(idealBound(diamond, 500, 1), { totalMs: 4500, buildMs: 4000, criticalPathMs: 3000 });
+  });
+
+  it('the floor adds each module\'s CPU work to its path and shares that work among the cores', () => {
+    assert.deepEqual(floorBound(diamond, 500, 8, 2), { totalMs: 500 + 3900, buildMs: 3900, criticalPathMs: 3900 });
+    // Wide and CPU-heavy: 16 independent modules with 1000 ms of CPU each on 2 cores → 8000 ms of CPU time.
+    const wide: ModuleWork[] = Array.from({ length: 16 }, (_, i) => ({ name: `m${i}`, dependsOn: [], modelMs: 100, cpuMs: 1000 }));
+    assert.equal(floorBound(wide, 0, 8, 2).buildMs, 8000);
+    assert.equal(floorBound(wide, 0, 8, 16).buildMs, 1100, 'with enough cores the path (model + cpu) is the bound');
+    assert.equal(floorBound(wide, 0, 8, 2, 250).totalMs, 8250, 'sequential CPU work (assembly) comes on top');
+  });
+
+  it('the floor is never below the ideal; dependencies outside the list count as done; a cycle is an error', () => {
+    for (const cores of [1, 2, 4]) assert.ok(floorBound(diamond, 0, 8, cores).totalMs >= idealBound(diamond, 0, 8).totalMs);
+    assert.equal(idealBound([{ name: 'x', dependsOn: ['elsewhere'], modelMs: 10, cpuMs: 0 }], 0, 1).criticalPathMs, 10);
+    assert.throws(
+      () => idealBound([{ name: 'x', dependsOn: ['y'], modelMs: 1, cpuMs: 0 }, { name: 'y', dependsOn: ['x'], modelMs: 1, cpuMs: 0 }], 0, 1),
+      /cycle/,
+    );
+  });
+
+  it('bytes per module divides, and says 0 for an empty run', () => {
+    assert.equal(perModule(6400, 32), 200);
+    assert.equal(perModule(100, 0), 0);
+  });
+});
