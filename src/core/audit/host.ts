@@ -11,6 +11,7 @@ import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgen
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { toolNames, type ToolObserver } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
+import { limitsNote } from '../stages/roleAgent';
 import { addUsage } from '../usage';
 
 export interface AuditHost {
@@ -39,8 +40,17 @@ export interface AuditAgentSpec {
 }
 
 export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Promise<AgentResult> {
-  const prompt = renderPrompt(loadTemplate(spec.role), { tools: toolNames(spec.tools), ...spec.vars });
   const limits = agentLimitsFor(host.config, spec.role, spec.tier);
+  const template = loadTemplate(spec.role);
+  // The same tool line and shell timeout the pipeline's roles are told (stages/roleAgent.ts), so an
+  // audit agent knows its reply size, the tool-result cap and when its shell gives up.
+  const tools = `${toolNames(spec.tools)}. ${limitsNote(spec.tools.map((t) => t.name), limits.maxTokens, host.config.toolResultMaxChars)}`;
+  const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
+  const prompt = renderPrompt(template, {
+    tools,
+    ...(statesTimeout ? { bash_timeout_s: Math.round(host.config.bashTimeoutMs / 1000) } : {}),
+    ...spec.vars,
+  });
   const result = await runAgent(
     {
       agentId: spec.agentId,
