@@ -9,9 +9,8 @@ import type { RunStore } from '../run/store';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
-import { toolNames, type ToolObserver } from '../agents/tools';
+import { limitsNote, toolNames, type ToolObserver } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { limitsNote } from '../stages/roleAgent';
 import { addUsage } from '../usage';
 
 export interface AuditHost {
