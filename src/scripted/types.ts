@@ -32,6 +32,11 @@ export const SCENARIOS = [
   'harden-critical',
   /** Harden: a MAJOR in the target module, a MINOR in another file, a MAJOR in a file no module owns; nothing else. */
   'harden-findings',
+  /**
+   * Harden: the findings of harden-findings, and the target builder's first harden fix cycle leaves a
+   * wiring test the integration tests run and fail, so the re-merge is red; its next cycle fixes it.
+   */
+  'harden-remerge-red',
   // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
   'qc-major-always',
   // The scaffold never writes the target module's folder: conformance fails in every round.
