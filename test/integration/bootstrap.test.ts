@@ -23,14 +23,15 @@ describe('Stage 1b bootstrap (M4)', function () {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'bootstrap-bad-pairs' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const rejected = fs.readFileSync(path.join(result.state.runDir, 'training', 'bootstrap-rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; rule: string });
-    // The five bad pairs lead the file, one per rule, in order.
-    assert.deepEqual(rejected.slice(0, 5).map((r) => [r.line, r.rule]), [[1, 'schema'], [2, 'proper-noun'], [3, 'length'], [4, 'see-the-docs'], [5, 'markdown']]);
+    // The six bad pairs lead the file, one per rule, in order.
+    assert.deepEqual(rejected.slice(0, 6).map((r) => [r.line, r.rule]), [[1, 'schema'], [2, 'proper-noun'], [3, 'length'], [4, 'see-the-docs'], [5, 'markdown'], [6, 'leaks-answer']]);
     const integration = result.state.integrationBranch;
     const kept = show(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n');
     const manifest = JSON.parse(show(repo, integration, '.orchestration/training/manifest.json'));
     assert.equal(manifest.files['bootstrap.jsonl'].accepted, kept.length);
     assert.ok(kept.length >= 50, `${kept.length} pairs`);
     assert.equal(manifest.files['bootstrap.jsonl'].rejectedByRule.markdown, 1);
+    assert.equal(manifest.files['bootstrap.jsonl'].rejectedByRule['leaks-answer'], 1);
     assert.equal(Object.keys(manifest.shares).length, 7);
     assert.ok(manifest.shares.factual_recall.count > 0);
     assert.match(result.state.stages.find((s) => s.id === 'bootstrap')!.detail ?? '', /pairs accepted, \d+ rejected; factual_recall \d/);

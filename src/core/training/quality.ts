@@ -9,10 +9,12 @@
  * - unresolved-conflict  the pair is about a contract conflict that is not resolved
  * - near-duplicate the question is nearly the same as an accepted one
  * - phrasings      a fourth (or later) phrasing of the same fact
+ * - leaks-answer   the question gives the answer away (definition in leak.ts)
  */
+import { leakOf } from './leak';
 import { TrainingPairSchema, type TrainingPair } from './pairs';
 
-export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings';
+export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer';
 
 export interface Rejection {
   line: number;
@@ -102,6 +104,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const t = tokens(answer);
     if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
     if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
+    const leak = leakOf(question, answer, nouns);
+    if (leak) return reject('leaks-answer', leak);
     const qWords = words(question);
     if (questions.some((w) => jaccard(w, qWords) >= nearDup)) return reject('near-duplicate', 'the question is nearly the same as an accepted one');
     const fact = normalized(answer);
