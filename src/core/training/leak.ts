@@ -8,10 +8,11 @@
  *    it specific: the project's proper nouns it names (modules, ADRs, decisions, functions, endpoints)
  *    and any other specific token (a name with inner capitals such as PostgreSQL or TypeError, one
  *    with a digit, an underscore, a dot, a slash or a colon inside, a quoted string, a capitalised
- *    word that does not start a sentence). The project's nouns say what is asked about, so a question
- *    may name them ("What database does the auth module use?"); the other key terms are the values
- *    the answer gives, and a question holding all of them has given the answer away ("Why did we
- *    choose PostgreSQL?"). Or
+ *    word that does not start a sentence). The project's subjects (modules, ADRs, decision keys:
+ *    `nouns` as the caller passes them) say what is asked about, so a question may name them ("What
+ *    database does the auth module use?"); the other key terms (technologies, functions, errors,
+ *    files, values) are the facts the answer gives, and a question holding all of them has given the
+ *    answer away ("Why did we choose PostgreSQL?", "Why does greeter throw a TypeError?"). Or
  * 2. the question restates the answer: at least 70% of the answer's distinct content words (four
  *    letters or more, not a stop word; only counted for answers with at least five of them) appear
  *    in the question.

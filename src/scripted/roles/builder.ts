@@ -175,7 +175,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return act(c, 'The padding would be simpler with a small package; installing it with npm.', [call('bash', { command: install, timeout_ms: 120_000 })]);
   }
 
-  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings };
+  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings, startPairId: Number.parseInt(c.card.fields['start_pair_id'] ?? '', 10) || 10_000 };
   const brainTried = calls.some((x) => x.name === 'write' && normPath(x.input['file_path']) === normPath(s.brainPath));
   const training = appendCommand(s.trainingPath, trainingPairs(facts));
   const trainingTried = bashCalls(calls, (cmd) => cmd === training).length > 0;
