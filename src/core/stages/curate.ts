@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
-import { TAXONOMY, TrainingPairSchema, type Taxonomy } from '../training/pairs';
+import { TAXONOMY, TrainingPairSchema, type Taxonomy, type TrainingPair } from '../training/pairs';
+import { countByType, fileEntry } from '../training/taxonomy';
 import { purgeExpired, type ExpiryClass } from '../training/expiry';
 import { TRAINING_REL } from './bootstrap';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
@@ -49,6 +50,7 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
   const agent = await runCurateAgent(ctx, at);
   finalBrainState(ctx, wt, at, agent.brainsByEngine);
   const l4 = { ...purgeTraining(wt, at), purged: expired };
+  refreshManifest(wt);
   const stats = await ctx.memory.stats();
   const l1 = brainStats(wt);
   const report: MemoryReport = {
@@ -144,6 +146,45 @@ function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
     pairs += files[name]!;
   }
   return { pairs, byType, purged, files };
+}
+
+/**
+ * The manifest's counts follow the files after curate changed them (expired pairs purged, stale state
+ * pairs replaced): accepted and per-type counts are recounted from each file; rejection counts stay
+ * as they were recorded when the pairs were checked; the shares are over every file.
+ */
+function refreshManifest(wt: string): void {
+  const dir = path.join(wt, TRAINING_REL);
+  const file = path.join(dir, 'manifest.json');
+  let manifest: { files?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof manifest;
+  } catch {
+    return;
+  }
+  const all: TrainingPair[] = [];
+  for (const name of Object.keys(manifest.files ?? {})) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, path.basename(name)), 'utf8');
+    } catch {
+      continue;
+    }
+    const pairs = text.split('\n').flatMap((l) => {
+      try {
+        const p = TrainingPairSchema.safeParse(JSON.parse(l));
+        return p.success ? [p.data] : [];
+      } catch {
+        return [];
+      }
+    });
+    all.push(...pairs);
+    const fresh = fileEntry(pairs, []);
+    manifest.files![name] = { ...manifest.files![name], accepted: fresh.accepted, byType: fresh.byType };
+  }
+  manifest['shares'] = countByType(all);
+  manifest['updated_at'] = new Date().toISOString();
+  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
 }
 
 function brainStats(wt: string): MemoryReport['l1'] {

@@ -123,8 +123,13 @@ export function publishTrainingManifest(runDir: string, integrationWorktree: str
   const files = manifest.files && typeof manifest.files === 'object' ? manifest.files : {};
   const before = JSON.stringify(files);
   const merged = { ...files, ...pending };
-  if (JSON.stringify(merged) === before) return undefined;
+  if (JSON.stringify(merged) === before) {
+    fs.rmSync(pendingManifest(runDir), { force: true });
+    return undefined;
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, JSON.stringify({ ...manifest, files: merged, updated_at: new Date().toISOString() }, null, 2) + '\n');
+  // Published once: a later stage (curate's purge and regeneration) may change these files and their counts.
+  fs.rmSync(pendingManifest(runDir), { force: true });
   return rel;
 }
