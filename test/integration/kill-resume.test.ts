@@ -8,9 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { makeRepo, projectRoot, type TestRepo } from './harness';
-
-const CLI = path.join(projectRoot(), 'dist', 'cli.js');
+import { makeRepo, type TestRepo } from './harness';
+import { CLI } from './cliProcess';
 const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 
 async function startModel(scenario?: string): Promise<{ url: string; child: ChildProcess }> {
@@ -27,8 +26,8 @@ async function startModel(scenario?: string): Promise<{ url: string; child: Chil
   return { url, child };
 }
 
-function cliEnv(url: string): NodeJS.ProcessEnv {
-  // A placeholder key: the "API" is the scripted model on loopback.
+/** Unlike cliProcess's offline env, these runs are keyed: the "API" is the scripted model on loopback, with a placeholder key. */
+function keyedEnv(url: string): NodeJS.ProcessEnv {
   return { ...process.env, ANTHROPIC_API_KEY: 'sk-kill-test-not-a-key', ANTHROPIC_BASE_URL: url };
 }
 
@@ -105,7 +104,7 @@ describe('kill -9 and resume (CLI process, scripted model in its own process)', 
     fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ stopAfter: 'assemble' }));
     const m = await startModel();
     model = m.child;
-    const env = cliEnv(m.url);
+    const env = keyedEnv(m.url);
     // 1b: the training agent has written its pairs; the engine has not yet committed its checked copy.
     const runId = await killWhen(['start', DESCRIPTION, '--cwd', repo.root, '--yes'], env, repo, 'the bootstrap pairs file', (dir) => fs.existsSync(integrationFile(dir, '.orchestration/training/bootstrap.jsonl')));
     assert.equal(state(repo, runId).stages.find((s) => s.id === 'bootstrap')!.status, 'running');
@@ -144,7 +143,7 @@ describe('kill -9 and resume (CLI process, scripted model in its own process)', 
     fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ stopAfter: 'assemble' }));
     const m = await startModel('contract-conflict');
     model = m.child;
-    const env = cliEnv(m.url);
+    const env = keyedEnv(m.url);
     // The first contract change has gone through the lock function (its audit line is written); the ADR, the commit and the notices have not all followed.
     const runId = await killWhen(['start', DESCRIPTION, '--cwd', repo.root, '--yes'], env, repo, 'the first audited contract change', (dir) => fs.existsSync(integrationFile(dir, '.orchestration/contracts/locks-audit.jsonl')));
     const conflicts = path.join(runsDir(repo), runId, 'conflicts');
