@@ -221,3 +221,20 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
 export function toolNames(tools: readonly BetaRunnableTool[]): string {
   return tools.map((t) => t.name).join(', ');
 }
+
+/**
+ * The limits the engine enforces on every agent, said where the prompts list the tools (so the
+ * prompt files need no copy of numbers that are settings): the reply size and the tool-result cap.
+ * Every role's tool line carries it: the pipeline's roles, audit agents and teammates.
+ */
+export function limitsNote(names: readonly string[], maxTokens: number, toolResultMaxChars: number): string {
+  const writeLong = names.includes('edit')
+    ? 'write a long file in parts (`write` a first part, then `edit` to add the rest) rather than in one call'
+    : names.includes('write')
+      ? 'keep each file you write well within that, one file per call'
+      : 'keep each reply well within that';
+  return (
+    `A reply of yours is limited to ${maxTokens} tokens: ${writeLong}. ` +
+    `A tool result longer than ${toolResultMaxChars} characters comes back cut, with a note: read big files in pieces (\`read\` with \`view_range\`) and narrow noisy commands (\`| tail -n 100\`, \`grep\`)`
+  );
+}

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
+import { fileTools, limitsNote, toolNames, type ResultSlot } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { relativePathProblem } from '../contracts/names';
 import { loadTemplate, renderPrompt } from '../prompts';
@@ -65,8 +65,9 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
     ...fileTools(['read', 'glob', 'grep'], { workdir: req.phaseWt, readOnlyRoots: [req.phaseWt], env: agentShellEnv('reviewer'), bashTimeoutMs: session.config.bashTimeoutMs }, observe),
     submit,
   ];
+  const limits = agentLimitsFor(session.config, 'qc', 'sonnet');
   const prompt = renderPrompt(loadTemplate('reviewer'), {
-    tools: toolNames(tools),
+    tools: `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, session.config.toolResultMaxChars)}`,
     phase: nn(req.phase),
     round: req.round,
     phase_title: req.phaseTitle,
@@ -85,7 +86,7 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
       task: prompt.task,
       tools,
       // A read-only reviewer grading work, like QC: QC's limits.
-      ...agentLimitsFor(session.config, 'qc', 'sonnet'),
+      ...limits,
       isComplete: () => slot.value !== undefined,
       nudge: 'Call submit_review now with your findings (an empty list if there are none).',
     },

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, toolNames, type ToolName } from '../agents/tools';
+import { fileTools, limitsNote, toolNames, type ToolName } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
 import { addUsage } from '../usage';
@@ -231,7 +231,9 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       teammates: team.join(', ') || 'none',
       test_command: tc.testCommand,
       role_rules: ROLE_RULES[t.role],
-      tools: toolNames(tools),
+      // The tool line and shell timeout the pipeline's roles are told (stages/roleAgent.ts).
+      tools: `${toolNames(tools)}. ${limitsNote(tools.map((x) => x.name), agentLimitsFor(tc.session.config, 'builder', 'sonnet').maxTokens, tc.session.config.toolResultMaxChars)}`,
+      bash_timeout_s: Math.round(tc.session.config.bashTimeoutMs / 1000),
     });
     const text = wakeText(tc, t, held, takeMail());
     const history = conv.messages.length === 0 ? [{ role: 'user' as const, content: `${prompt.task}\n${text}` }] : [...conv.messages, { role: 'user' as const, content: text }];
