@@ -16,6 +16,9 @@ export const SCENARIOS = [
   'contract-conflict',
   /** The same conflict, but the scripted master recommends that the builder adapts. */
   'contract-conflict-adapt',
+  /** The same conflict, flexed; the master's change also adds a function to the interface of each module
+   *  the target depends on, so a module that already passed fails its re-check and is rebuilt. */
+  'contract-conflict-recheck',
   /** Stage 1b: the training-data agent also writes one pair breaking each quality rule. */
   'bootstrap-bad-pairs',
   /** Stage 1b: too few pairs at first (the gate fails), the missing types in the repair round. */

@@ -22,6 +22,8 @@ export interface RoleAgentSpec {
   agentId: string;
   role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'shipper';
   stage: string;
+  /** The prompt file (prompts/<template>.md) when it is not the role's own, e.g. the training agent's Stage 7 task. */
+  template?: string;
   tier: ModelTier;
   module?: string;
   /** The role's own placeholders; `contracts_dir` and `tools` are filled in here. */
@@ -51,7 +53,7 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   const tools = [...spec.tools, ...memory.tools];
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   const toolLine = `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
-  const template = loadTemplate(spec.role);
+  const template = loadTemplate(spec.template ?? spec.role);
   // The shell's timeout is stated where a role's prompt speaks of its shell; roles without one (the
   // master, the training agent) have no such placeholder, and an unused variable is an error.
   const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
