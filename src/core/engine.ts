@@ -12,10 +12,10 @@ import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
 import { runStages, STAGES } from './pipeline';
 import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
-import { isRunActive, listRuns, runsRootFor } from './run/runs';
+import { assertNoActiveRun, runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
 import { buildRunReport, writeRunReport } from './run/report';
-import { acquireRunLock, RunLockedError, runLockOwner } from './run/lock';
+import { acquireRunLock } from './run/lock';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
@@ -37,8 +37,7 @@ export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   // One active run per repository: two runs would race for the same CPU, budget and user attention.
-  const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
-  if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  await assertNoActiveRun(repo.root, config.runsDir);
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
   // Before anything is created: where the sandbox cannot start, the run does not start.
   const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
