@@ -5,7 +5,7 @@ import type { RunState } from '../contracts/schemas';
 import { gitCommonDir } from '../git';
 import { isRunId, runPaths } from './runDir';
 import { readState } from './store';
-import { RunLockedError, runLockOwner } from './lock';
+import { runLockOwner } from './lock';
 
 export async function runsRootFor(repoRoot: string, configured?: string): Promise<string> {
   if (configured) return path.resolve(repoRoot, configured);
@@ -36,17 +36,3 @@ export async function findUnfinishedRun(repoRoot: string, configuredRunsDir?: st
   return (await listRuns(repoRoot, configuredRunsDir)).find((r) => r.status === 'running' || r.status === 'awaiting-approval' || r.status === 'halted');
 }
 
-/**
- * One active run per repository, whatever its kind: a pipeline or audit run (state.json) and an
- * implement run (plan-run.json) live side by side under the same runs root and take the same lock,
- * so the check reads the locks, not a state file of one kind.
- */
-export async function assertNoActiveRun(repoRoot: string, configuredRunsDir?: string): Promise<void> {
-  const root = await runsRootFor(repoRoot, configuredRunsDir);
-  if (!fs.existsSync(root)) return;
-  for (const id of fs.readdirSync(root).filter(isRunId).sort().reverse()) {
-    const runDir = runPaths(root, id).runDir;
-    const owner = runLockOwner(runDir);
-    if (owner !== undefined) throw new RunLockedError(owner, runDir);
-  }
-}
