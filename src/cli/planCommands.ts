@@ -77,8 +77,15 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
       try {
         console.log(`\n⏸ ${req.title}\n${req.summary}`);
-        const what = req.gate === 'ship' ? 'approve and merge' : 'approve and implement';
-        const a = (await rl.question(`[a]${what.slice(1)}, [r]eject, decide [l]ater? `, { signal })).trim().toLowerCase();
+        if (req.gate === 'ship') {
+          const a = (await rl.question('[a]pprove and merge, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
+          if (a.startsWith('c')) {
+            const feedback = (await rl.question('What should change? ', { signal })).trim();
+            return feedback ? { decision: 'changes', feedback } : 'later';
+          }
+          return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
+        }
+        const a = (await rl.question('[a]pprove and implement, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
         return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
       } finally {
         rl.close();

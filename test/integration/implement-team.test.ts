@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate } from '../../src/core/teams/implement';
+import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate, type PlanGateAnswer } from '../../src/core/teams/implement';
 import type { TeamEvent } from '../../src/core/plans/events';
 import { calcPlanFiles } from '../../src/scripted/projects/calc-plan';
 import { calcPlanDescription } from '../../src/scripted/projects/calc-ops';
@@ -313,6 +313,39 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     // Nothing is active any more: the implement run resumes.
     const again = await implement(repo, dir, { gate: async () => 'later' });
     assert.equal(again.result.resumed, true);
+  });
+
+  it('ship gate: request changes sends the feedback to a builder on the integration branch; the gate asks again; approve ships it; reject leaves the base alone', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'changes'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const asked: string[] = [];
+    const answers: PlanGateAnswer[] = [{ decision: 'changes', feedback: 'Mention the MIT licence in the README' }, 'approve'];
+    const { result, events } = await implement(repo, dir, {
+      gate: async (req) => {
+        asked.push(req.gate);
+        return req.gate === 'ship' ? answers.shift()! : 'approve';
+      },
+    });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(asked, ['ship', 'ship']);
+    assert.deepEqual(events.filter((e) => e.type === 'gate').map((e) => (e.type === 'gate' ? e.decision : '')), ['changes', 'approve']);
+    assert.equal(result.state.ship?.changeRounds, 1);
+    const tasks = json(path.join(result.state.runDir, 'team', 'ship', 'tasks.json')).tasks as { id: string; status: string; claimedBy: string; details: string }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy]), [['S1', 'complete', 'builder-1']]);
+    assert.match(tasks[0]!.details, /Feedback: Mention the MIT licence in the README/);
+    // The change is on main with the rest: made on the integration branch before the merge.
+    assert.match(fs.readFileSync(path.join(repo.root, 'README.md'), 'utf8'), /Mention the MIT licence in the README/);
+    assert.equal(repo.git('rev-parse', 'main'), result.state.ship?.shipped?.commit);
+
+    // Reject: the base stays as it is, the integration branch is left for the user.
+    const other = writePlan(path.join(plans(), 'rejected'), [{ slug: 'negate', tasks: [opTask('T1', 'negate')] }]);
+    commitPlan(repo, other);
+    const mainBefore = repo.git('rev-parse', 'main');
+    const rejected = await implement(repo, other, { gate: async (req) => (req.gate === 'ship' ? 'reject' : 'approve') });
+    assert.equal(rejected.result.status, 'halted');
+    assert.match(rejected.result.state.haltReason!, /^ship gate: rejected; orchestration\/.*\/integration is left for you and main is unchanged$/);
+    assert.equal(repo.git('rev-parse', 'main'), mainBefore);
+    assert.ok(repo.git('branch', '--list', rejected.result.state.integrationBranch));
   });
 
   it('a 2-phase plan skips the flow audit', async () => {

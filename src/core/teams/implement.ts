@@ -30,6 +30,7 @@ import { openModelSession, type ModelSession } from '../plans/session';
 import { DEFAULT_TEAM_OPTIONS, runPhase, type ImplementContext, type TeamOptions } from './phase';
 import { writeImplementReport, type ImplementReport } from './report';
 import { shipStep, type PlanGate } from './shipStep';
+import { makeShipChanges } from './shipChanges';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
 
 export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
@@ -257,7 +258,7 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
       return { status: 'halted', reason: (e as Error).message };
     }
   }
-  return shipStep({ session, store, integrationWt: paths.integrationWorktree, worktreesDir: paths.worktrees, testCommand: ic.testCommand, gate });
+  return shipStep({ session, store, integrationWt: paths.integrationWorktree, worktreesDir: paths.worktrees, testCommand: ic.testCommand, gate, makeChanges: (feedback, round) => makeShipChanges(ic, feedback, round) });
 }
 
 /** T2: plans of 3+ phases need a flow audit; Major blocks, Significant asks a person, Ready goes on. */
@@ -281,7 +282,9 @@ async function auditGate(session: ModelSession, store: ImplementStore, plan: Pla
     store.update((s) => (s.audit = { ...base, decision: 'blocked' }));
     return { status: 'halted', reason: `flow audit: Major Restructuring Needed — ${audit.reasons.join('; ')}` };
   }
-  const answer = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  const given = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  // Changes to the plan are the user's to make in the plan folder: asked for here, the run waits.
+  const answer = typeof given === 'string' ? given : 'later';
   session.emit({ type: 'gate', gate: 'flow-audit', decision: answer, detail: audit.reasons.join('; ') });
   const decision = answer === 'approve' ? 'approved' : answer === 'reject' ? 'rejected' : 'later';
   store.update((s) => (s.audit = { ...base, decision }));

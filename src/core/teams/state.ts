@@ -94,8 +94,10 @@ export const ImplementStateSchema = z.object({
   /** The ship gate at the end (the pipeline's Stage 6 gate and merge into the base branch). */
   ship: z
     .object({
-      decision: z.enum(['approved', 'rejected', 'later']),
-      /** Why an approved merge did not happen (dirty checkout, conflict, red tests on a moved base). */
+      decision: z.enum(['approved', 'rejected', 'later', 'changes']),
+      /** Rounds of changes asked at the gate (Request changes), each made by a builder on the integration branch. */
+      changeRounds: z.number().int().min(0).optional(),
+      /** Why an approved merge did not happen (dirty checkout, conflict, red tests on a moved base); the feedback of a change round not yet made. */
       reason: z.string().optional(),
       shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
     })
