@@ -53,6 +53,8 @@ export const SCENARIOS = [
   'review-findings',
   'review-high',
   'teammate-dies',
+  /** Plan review round 1: a High on phase 01, a hallucinated Medium and a valid Low on plan.md (roles/plan-reviewer.ts). */
+  'plan-review-findings',
   'npm-install',
   // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
   'needs-dependency',

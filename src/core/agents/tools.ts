@@ -155,11 +155,17 @@ export function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRun
         observe.result(tool.name, false, typeof out === 'string' ? out : JSON.stringify(out));
         return out;
       } catch (e) {
-        observe.result(tool.name, true, e instanceof ToolError ? JSON.stringify(e.content) : String((e as Error)?.message ?? e));
+        observe.result(tool.name, true, errorText(e));
         throw e;
       }
     },
   };
+}
+
+/** A failed call's text as the model reads it: a ToolError's own text (blocks as JSON), else the message. */
+function errorText(e: unknown): string {
+  if (e instanceof ToolError) return typeof e.content === 'string' ? e.content : JSON.stringify(e.content);
+  return String((e as Error)?.message ?? e);
 }
 
 /** A slot the engine reads after the agent ends: what the agent reported through its result tool. */

@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
-import { commitAll, diffRange, headCommit, mergeIntoBase } from '../git';
+import { commitAll, diffRange, headCommit } from '../git';
+import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { runCommand } from '../shell';
 import { addUsage } from '../usage';
@@ -202,28 +203,26 @@ function describeShipGate(ctx: PipelineContext): { title: string; summary: strin
   const s = ctx.store.state;
   const file = shipSummaryFile(ctx);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const changed = /(\d+) file\(s\) changed/.exec(text)?.[1] ?? '?';
   const checks = readShipChecks(ctx.store.paths.runDir);
-  const tests = checks ? verdictOf(checks.tests).toLowerCase() : 'not run';
-  const build = verdictOf(checks?.build);
-  const lint = verdictOf(checks?.lint);
   const harden = hardenCounts(ctx);
   const open = hardenOpenIn(ctx.store.paths.runDir);
   const verdicts = s.modules.map((m) => `${m.name} ${m.verdict ?? '-'}`).join(', ');
-  const blocked = checks?.build && !checks.build.ok;
-  return {
-    title: blocked
-      ? `Ship BLOCKED: the build fails on ${s.integrationBranch} (${s.modules.length} modules, ${changed} files); request changes or reject`
-      : `Ship ready: merge ${s.integrationBranch} into ${s.baseBranch}? (${s.modules.length} modules, ${changed} files, tests ${tests}${lint === 'FAIL' ? ', lint warnings' : ''})`,
-    summary: [
+  const gate = shipGateText({
+    integrationBranch: s.integrationBranch,
+    baseBranch: s.baseBranch,
+    scope: `${s.modules.length} modules`,
+    changed: /(\d+) file\(s\) changed/.exec(text)?.[1] ?? '?',
+    tests: checks ? verdictOf(checks.tests).toLowerCase() : 'not run',
+    build: verdictOf(checks?.build),
+    lint: verdictOf(checks?.lint),
+    facts: [
       `Modules: ${verdicts}`,
       `Harden: ${harden ? `${harden.CRITICAL} critical, ${harden.MAJOR} major, ${harden.MINOR} minor` : 'did not run'}${open.length ? `; left open for you: ${open.map((o) => `${o.module} (${o.reason})`).join('; ')}` : ''}`,
-      `Build: ${build}${blocked ? ' (blocking: Approve is refused)' : ''}; Tests: ${tests}; Lint: ${lint}${lint === 'FAIL' ? ' (warning, not blocking)' : ''}`,
-      `${changed} files changed against ${s.baseBranch}; cost so far ≈ $${s.costUsd.toFixed(2)}`,
-      `Approve merges with --no-ff into ${s.baseBranch} (only if its checkout is clean); Request changes naming a module sends it to that module's builder; Reject leaves ${s.integrationBranch} for you.`,
-    ].join('\n'),
-    openPath: file,
-  };
+    ],
+    costUsd: s.costUsd,
+    changesHint: "Request changes naming a module sends it to that module's builder",
+  });
+  return { ...gate, openPath: file };
 }
 
 async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
@@ -235,56 +234,23 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.emit({ type: 'log', level: 'warn', message: reason });
     return { status: 'awaiting-approval', gate: 'ship', reason };
   }
-  if (s.baseBranch === '(detached)') return { status: 'halted', reason: `the run started on a detached HEAD, so there is no branch to ship into; merge ${s.integrationBranch} yourself` };
-  const outcome = await mergeIntoBase({
+  const outcome = await shipIntoBase({
     repoRoot: s.repoRoot,
+    runId: s.runId,
     baseBranch: s.baseBranch,
+    baseCommit: s.baseCommit,
     integrationBranch: s.integrationBranch,
-    baseCommitAtStart: s.baseCommit,
-    stagingWorktree: path.join(ctx.store.paths.worktrees, 'ship'),
-    stagingBranch: `${s.integrationBranch.replace(/\/integration$/, '')}/ship`,
-    message: `Merge ${s.integrationBranch}: ${s.description.split('\n')[0]!.slice(0, 60)} (build-pipeline run ${s.runId})`,
-    testMergeResult: async (wt) => {
+    worktreesDir: ctx.store.paths.worktrees,
+    reportsDir: ctx.store.paths.conflicts,
+    title: s.description,
+    testCommand: ctx.config.integrationTestCommand ?? integrationTestCommand(ctx),
+    runTests: async (wt) => {
       const r = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
       return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
     },
+    log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
   });
-  const report = (name: string, body: string) => {
-    const file = path.join(ctx.store.paths.conflicts, name);
-    writeFileAtomic(file, `${body}\n<!-- DONE -->\n`);
-    return file;
-  };
-  switch (outcome.status) {
-    case 'merged':
-    case 'alreadyMerged': {
-      const previousHead = outcome.status === 'merged' ? outcome.previousHead : s.baseCommit;
-      ctx.store.update((st) => (st.shipped = { branch: st.baseBranch, commit: outcome.commit, previousHead, at: new Date().toISOString() }));
-      ctx.store.emit({ type: 'log', level: 'info', message: `shipped: ${s.integrationBranch} merged into ${s.baseBranch} as ${outcome.commit.slice(0, 12)}` });
-      return { status: 'done', detail: `shipped into ${s.baseBranch} as ${outcome.commit.slice(0, 12)}` };
-    }
-    case 'dirtyTree': {
-      const reason =
-        `not merged: ${s.baseBranch} is checked out in ${outcome.tree}, which has uncommitted changes (${outcome.files.slice(0, 20).join(', ')}` +
-        `${outcome.files.length > 20 ? `, … ${outcome.files.length - 20} more` : ''}). Nothing was changed. Commit or stash them, then resume to answer the ship gate again.`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'conflict': {
-      const file = report('ship-merge.md', `# Ship merge conflict\n\n${s.baseBranch} moved since the run started and merging ${s.integrationBranch} into it conflicts in:\n\n${outcome.files.map((f) => `- ${f}`).join('\n')}\n`);
-      const reason = `not merged: ${s.baseBranch} moved and the merge conflicts in ${outcome.files.join(', ')} (report: ${file}); resolve on the base branch, then resume`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'testsFailed': {
-      const file = report('ship-merge.md', `# Ship merge: tests fail on the merge result\n\n${s.baseBranch} moved since the run started; the merge is clean but \`${ctx.config.integrationTestCommand}\` fails on it:\n\n\`\`\`\n${outcome.output.slice(-4000)}\n\`\`\`\n`);
-      const reason = `not merged: ${s.baseBranch} moved and the tests fail on the merge result (report: ${file})`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'baseMoved': {
-      const reason = `not merged: ${s.baseBranch} moved while the merge was being prepared; resume to try again`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-  }
+  if (outcome.status !== 'done') return outcome.status === 'halted' ? { status: 'halted', reason: outcome.reason } : { status: 'awaiting-approval', gate: 'ship', reason: outcome.reason };
+  ctx.store.update((st) => (st.shipped = outcome.shipped));
+  return { status: 'done', detail: outcome.detail };
 }
