@@ -17,6 +17,7 @@ import { runQc } from './qc';
 import { findingsForBuilder, writeQcReport } from './qcReport';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
+import { checkPairsOnQcPass } from '../training/onQcPass';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 
 /** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
@@ -117,7 +118,10 @@ export async function developModule(ctx: PipelineContext, spec: ModuleSpec, find
       });
       ctx.store.emit({ type: 'module-verdict', module: name, verdict, attempt, reportPath });
 
-      if (verdict.verdict === 'PASS') return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+      if (verdict.verdict === 'PASS') {
+        await checkPairsOnQcPass(ctx, name, wt);
+        return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+      }
       if (verdict.verdict === 'FAIL-CRITICAL') {
         settle(ctx, name, 'failed', `FAIL-CRITICAL: ${verdict.summary.slice(0, 200)}`);
         ctx.abort(`FAIL-CRITICAL in module ${name}: ${verdict.summary}`);

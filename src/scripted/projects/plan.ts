@@ -36,6 +36,9 @@ export interface ProjectPlan {
   sharedPath: string;
   /** The integration test command, when an existing repository already has one (`npm test`). */
   integrationTest?: string;
+  /** The existing project's own build and lint (`npm run build`, `npm run lint`), kept in the toolchain. */
+  build?: string;
+  lint?: string;
 }
 
 /** Says "build", so `start` (mode detection, src/core/mode.ts) takes it for a build without asking. */
@@ -194,7 +197,7 @@ export function detectProject(text: string, override?: ProjectChoice): ProjectPl
 /**
  * An architect keeps the stack and layout of the repository it finds (the "Existing codebase" part of
  * its task): a JavaScript project with a `lib/` folder gets its modules there, and its own
- * `npm test` stays the integration test command.
+ * `npm test` stays the integration test command, and its `build` and `lint` scripts the toolchain's.
  */
 export function adaptToExisting(plan: ProjectPlan, existing: string): ProjectPlan {
   if (plan.stack !== 'node' || /^None: this is a new project/.test(existing.trim())) return plan;
@@ -208,6 +211,8 @@ export function adaptToExisting(plan: ProjectPlan, existing: string): ProjectPla
     sharedPath: `${root}/shared`,
     modules: plan.modules.map((m) => ({ ...m, path: `${root}/${m.name}` })),
     ...(hasPackage && hasTestScript ? { integrationTest: 'npm test' } : {}),
+    ...(hasPackage && /"build"\s*:/.test(existing) ? { build: 'npm run build' } : {}),
+    ...(hasPackage && /"lint"\s*:/.test(existing) ? { lint: 'npm run lint' } : {}),
   };
 }
 

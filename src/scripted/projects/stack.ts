@@ -10,6 +10,8 @@ export interface ToolchainJson {
   test: string;
   integration_test: string;
   dev_dependencies: string[];
+  build?: string;
+  lint?: string;
 }
 
 export function toolchainOf(plan: ProjectPlan): ToolchainJson {
@@ -29,6 +31,8 @@ export function toolchainOf(plan: ProjectPlan): ToolchainJson {
     test: 'node --test {module_dir}/*.test.js',
     integration_test: plan.integrationTest ?? 'node --test',
     dev_dependencies: [],
+    ...(plan.build ? { build: plan.build } : {}),
+    ...(plan.lint ? { lint: plan.lint } : {}),
   };
 }
 
