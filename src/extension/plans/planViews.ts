@@ -1,10 +1,11 @@
 /**
  * The Plans tree (plans → phases with status, dependencies, audit verdict, review state) and the
  * Team tree (a run's phases → teammates with role, state, current task, tokens). Both re-read
- * their model from disk on refresh; refreshes are coalesced so a burst of team events renders once.
+ * their model from disk on refresh; refreshes are coalesced (at most one per interval) so a burst of team events does not re-read the disk each time.
  */
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../lifecycle';
+import { RefreshCoalescer } from '../models/refreshCoalescer';
 import { phaseLabel, type MateNode, type PhaseNode, type PlanNode, type TeamPhaseNode } from './plansModel';
 
 type PlansTreeNode = PlanNode | PhaseNode;
@@ -13,16 +14,16 @@ type TeamTreeNode = TeamPhaseNode | MateNode;
 abstract class ReadingTree<T> extends Disposable implements vscode.TreeDataProvider<T> {
   private readonly emitter = this._register(new vscode.EventEmitter<undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
-  private timer: NodeJS.Timeout | undefined;
+  /** These trees re-read files on every refresh: at most one per interval, however many team events arrive. */
+  private readonly coalescer = new RefreshCoalescer(() => this.emitter.fire(undefined), 150);
 
   constructor() {
     super();
-    this._register(toDisposable(() => clearTimeout(this.timer)));
+    this._register(toDisposable(() => this.coalescer.dispose()));
   }
 
   refresh(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.emitter.fire(undefined), 150);
+    this.coalescer.request();
   }
 
   abstract getTreeItem(node: T): vscode.TreeItem;
