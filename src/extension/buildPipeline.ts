@@ -203,7 +203,12 @@ export class BuildPipeline extends Disposable {
     const access = parked.offline || !key ? await askModelAccess(this.keys, parked.offline) : { offline: false, apiKey: key };
     if (!access) return true;
     this.log.info(`Starting the parked build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
-    await this.launcher.start(repo, parked.description, access);
+    // Not a command: nothing above would show a failure (restore() only logs to the console).
+    await this.launcher.start(repo, parked.description, access).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error(`Start failed: ${message}`);
+      void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && this.log.show());
+    });
     return true;
   }
 

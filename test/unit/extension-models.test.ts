@@ -259,6 +259,19 @@ describe('extension helpers', () => {
     assert.equal(agentLimitsFor(engine, 'training', 'haiku').thinkingBudget, 2048);
   });
 
+  it('one tier model set in VS Code keeps the other tiers at their defaults (it made the config invalid before)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
+    try {
+      const config = loadConfig(dir, settingsToConfig(settingsReader({ 'models.haiku': 'claude-custom-haiku' })));
+      assert.deepEqual(config.tierModels, { ...defaultConfig().tierModels, haiku: 'claude-custom-haiku' });
+      fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ tierModels: { sonnet: 'claude-file-sonnet' } }));
+      assert.deepEqual(loadConfig(dir).tierModels, { ...defaultConfig().tierModels, sonnet: 'claude-file-sonnet' });
+      assert.throws(() => loadConfig(dir, { tierModels: { opus: '' } }), /tierModels\.opus/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('offline, cost labels say the figure is at API prices and nothing was charged', () => {
     assert.equal(costLabel(0.4213, true), '≈$0.42 at API prices');
     assert.equal(costLabel(0.4213, false), '≈$0.42');
