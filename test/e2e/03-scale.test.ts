@@ -13,7 +13,8 @@ import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
 import { Workbench } from './workbench';
 
 const MODULES = 50;
-const DESCRIPTION = `Synthetic project: ${MODULES} modules, wide dependencies.`;
+// "Build" makes the request read as a build (mode detection); the rest is what the scripted model's synthetic projects answer to.
+const DESCRIPTION = `Build the synthetic project: ${MODULES} modules, wide dependencies.`;
 /** Enough samples for a median and a tail; the run is cancelled then (the rest of the build adds nothing to this figure). */
 const WANTED_SAMPLES = 60;
 
