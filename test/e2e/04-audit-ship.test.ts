@@ -9,10 +9,6 @@ import { CodeServer } from './codeServer';
 import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
 import { Workbench } from './workbench';
 
-const FILES = {
-  'src/store.js': "const fs = require('fs');\nfunction load(file) {\n  return JSON.parse(fs.readFileSync(file, 'utf8'));\n}\nmodule.exports = { load };\n",
-};
-
 describe('e2e: Audit from the palette, and the ship gate approved in its notification', function () {
   this.timeout(900_000);
   let server: CodeServer;
@@ -22,7 +18,8 @@ describe('e2e: Audit from the palette, and the ship gate approved in its notific
 
   before(async () => {
     // No `.build-pipeline.json`: the run goes on through harden and ship (the UI suite's repo stops after assemble).
-    repo = makeRepo({ config: null, files: FILES });
+    // No code either: existing code would make the engine run its install and tests on the base commit first.
+    repo = makeRepo({ config: null });
     headBefore = repo.git('rev-parse', 'HEAD');
     server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-audit-ship.log') });
     wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'audit-ship'));
@@ -39,7 +36,7 @@ describe('e2e: Audit from the palette, and the ship gate approved in its notific
     const statusBefore = repo.git('status', '--porcelain=v1', '--untracked-files=all');
     await wb.showBuildPipeline();
     await wb.runCommand('Build Pipeline: Audit');
-    await wb.answerInput('Audit the store for security and error handling');
+    await wb.answerInput('Audit the project for security and error handling');
     await wb.toast(/Build Pipeline audit finished/).waitFor({ timeout: 480_000 });
     const frame = await wb.webviewFrame('audit', 60_000);
     const text = await frame.locator('#content').innerText();

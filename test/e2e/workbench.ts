@@ -112,9 +112,12 @@ export class Workbench {
     await this.page.locator('.pane-header', { hasText: /Stages/i }).first().waitFor({ timeout: 30_000 });
   }
 
-  /** The pane of a view in the side bar, by its title. */
+  /**
+   * The pane of a view in the side bar, by its title. The side bar's own split views contain every
+   * pane's header too; the view's own one is the innermost, last in document order.
+   */
   pane(title: string): Locator {
-    return this.page.locator('.split-view-view').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }) }).first();
+    return this.page.locator('.split-view-view').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }) }).last();
   }
 
   async treeRows(title: string): Promise<string[]> {

@@ -124,7 +124,8 @@ export class TasksTree extends ReadingTree<TasksTreeNode> {
     }
     const item = new vscode.TreeItem(`${node.id} ${node.title}`, vscode.TreeItemCollapsibleState.None);
     item.description = taskDescription(node);
-    item.tooltip = `${node.role} task ${node.id} (${node.taskKind}) in phase ${node.phase}: ${node.status}`;
+    // A plain-string tooltip is also what screen readers read for the row: it carries the claim too.
+    item.tooltip = `${node.id} ${node.title}: ${taskDescription(node)} (${node.role} task in phase ${node.phase})`;
     item.iconPath = new vscode.ThemeIcon(TASK_ICONS[node.status] ?? 'circle-outline');
     item.contextValue = `task ${node.status}`;
     return item;
