@@ -49,7 +49,7 @@ export const ROLE_LIMIT_DEFAULTS: Record<Role, AgentLimits> = {
 };
 
 export const ConfigSchema = z.object({
-  /** Each tier defaults on its own: a file or a VS Code setting naming one tier's model keeps the others' defaults. */
+  // Each tier defaults on its own: a file that names only the opus model keeps the other two.
   tierModels: z
     .object({
       opus: z.string().min(1).default(DEFAULT_TIER_MODELS.opus),
