@@ -76,10 +76,12 @@ describe('e2e smoke: packaged extension in code-server', function () {
     await input.waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
-  // Last in this suite: Start switches the window to a multi-root workspace (a reload).
+  // Last in this suite: it changes the user settings.
   it('a model id the API does not know stops Start before anything is created, with an error naming the setting (issue #6)', async () => {
     const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model' }, null, 2));
+    // Worktrees not as folders: Start then needs no switch to a multi-root workspace (a window reload,
+    // after which code-server sometimes reports no folder for a while); the preflight path is the same.
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'buildPipeline.openWorktreesAsFolders': false }, null, 2));
     await wb.page.waitForTimeout(3000); // VS Code watches the settings file
     const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
     await wb.runCommand('Build Pipeline: Start');

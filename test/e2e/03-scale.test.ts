@@ -79,10 +79,12 @@ describe('e2e: 50 modules in the Modules tree, engine event → tree latency', f
     for (const pane of ['Locks', 'Plans', 'Team', 'Tasks']) await wb.collapsePane(pane);
     assert.equal(await wb.page.evaluate(OBSERVER), true, 'no Modules pane to observe');
     await wb.clickNotification(/Blueprint ready/, 'Approve');
-    const first = await wb.waitForTreeRow('Modules', /mod-01/, 120_000);
-    // The tree is virtualised: only the rows on screen exist, but each says how many siblings it has.
-    assert.equal(await first.getAttribute('aria-setsize'), String(MODULES));
+    await wb.waitForTreeRow('Modules', /mod-01/, 120_000);
     await wb.screenshot('building');
+    // The tree is virtualised: only the rows on screen exist, but each says how many rows the tree has.
+    // Modules are listed as the build schedules them (the wide graph's leaves after its root passes).
+    const listed = async () => Number((await wb.pane('Modules').locator('.monaco-list-row').first().getAttribute('aria-setsize').catch(() => '0')) ?? 0);
+    let mostListed = 0;
 
     const runDir = runDirs(repo.root).at(-1)!;
     const journal = path.join(runDir, 'journal.jsonl');
@@ -102,11 +104,13 @@ describe('e2e: 50 modules in the Modules tree, engine event → tree latency', f
       const all = statusEvents();
       events = all.length;
       samples = pairUp(all, changes);
-      if (samples.length >= WANTED_SAMPLES) break;
+      mostListed = Math.max(mostListed, await listed());
+      if (samples.length >= WANTED_SAMPLES && mostListed >= MODULES) break;
       if (await wb.toast(/Build Pipeline (finished|halted|run failed)/).isVisible().catch(() => false)) break;
     }
     await wb.screenshot('measured');
     fs.writeFileSync(path.join(E2E.artifacts, 'scale-row-changes.json'), JSON.stringify(changes, null, 1));
+    assert.equal(mostListed, MODULES, 'modules listed in the Modules tree');
     assert.ok(samples.length > 0, `no status change reached a visible Modules row (${events} journaled, ${changes.length} row changes seen)`);
     const sorted = [...samples].sort((a, b) => a - b);
     const figures = { modules: MODULES, journaledStatusChanges: events, samples: sorted.length, medianMs: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted.at(-1)! };
