@@ -94,13 +94,21 @@ export class BuildPipeline extends Disposable {
    * Right after the switch to a multi-root workspace, the restarted extension host can be activated
    * before the workspace's folders are known (seen in code-server): wait for them, briefly.
    */
-  private repoOnceFoldersArrive(timeoutMs = 20_000): Promise<string | undefined> {
+  private repoOnceFoldersArrive(timeoutMs = 60_000): Promise<string | undefined> {
     if (vscode.workspace.workspaceFolders?.length) return Promise.resolve(undefined);
     return new Promise((resolve) => {
+      let settled = false;
       const timer = setTimeout(() => done(undefined), timeoutMs);
       const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.repo(false).then(done));
+      // Under load the folders have also arrived without the change event (seen in the e2e runs): look as well.
+      const poll = setInterval(() => {
+        if (vscode.workspace.workspaceFolders?.length) void this.repo(false).then(done);
+      }, 500);
       const done = (repo: string | undefined) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        clearInterval(poll);
         sub.dispose();
         resolve(repo);
       };
