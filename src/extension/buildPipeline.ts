@@ -8,8 +8,7 @@ import type { RunState } from '../core/contracts/schemas';
 import { ApiKeyStore } from './apiKey';
 import { registerCommands, type CommandTable } from './commands';
 import { GIT_SCHEME, GitContentProvider } from './diff/gitContentProvider';
-import { reviewModuleDiff } from './diff/moduleDiff';
-import { reviewIntegrationDiff } from './diff/integrationDiff';
+import { reviewIntegrationDiff, reviewModuleDiff } from './diff/reviewDiff';
 import type { EngineApi } from './engineBinding';
 import { GatePrompter } from './gates';
 import { repoRoot } from './git/gitCli';
@@ -95,13 +94,21 @@ export class BuildPipeline extends Disposable {
    * Right after the switch to a multi-root workspace, the restarted extension host can be activated
    * before the workspace's folders are known (seen in code-server): wait for them, briefly.
    */
-  private repoOnceFoldersArrive(timeoutMs = 20_000): Promise<string | undefined> {
+  private repoOnceFoldersArrive(timeoutMs = 60_000): Promise<string | undefined> {
     if (vscode.workspace.workspaceFolders?.length) return Promise.resolve(undefined);
     return new Promise((resolve) => {
+      let settled = false;
       const timer = setTimeout(() => done(undefined), timeoutMs);
       const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.repo(false).then(done));
+      // Under load the folders have also arrived without the change event (seen in the e2e runs): look as well.
+      const poll = setInterval(() => {
+        if (vscode.workspace.workspaceFolders?.length) void this.repo(false).then(done);
+      }, 500);
       const done = (repo: string | undefined) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        clearInterval(poll);
         sub.dispose();
         resolve(repo);
       };
@@ -204,7 +211,12 @@ export class BuildPipeline extends Disposable {
     const access = parked.offline || !key ? await askModelAccess(this.keys, parked.offline) : { offline: false, apiKey: key };
     if (!access) return true;
     this.log.info(`Starting the parked build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
-    await this.launcher.start(repo, parked.description, access);
+    // Not a command: nothing above would show a failure (restore() only logs to the console).
+    await this.launcher.start(repo, parked.description, access).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error(`Start failed: ${message}`);
+      void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && this.log.show());
+    });
     return true;
   }
 

@@ -11,6 +11,7 @@ import { CostTracker } from './models/costTracker';
 import { describeEvent } from './models/eventText';
 import { LocksModel } from './models/locksModel';
 import { ModulesModel } from './models/modulesModel';
+import { RefreshCoalescer } from './models/refreshCoalescer';
 import { StagesModel } from './models/stagesModel';
 import { Disposable } from './lifecycle';
 import type { GatePrompter } from './gates';
@@ -30,6 +31,8 @@ export class RunController extends Disposable {
   private shown: RunState | undefined;
   private currentStage: string | undefined;
   private readonly changed = this._register(new Emitter<void>());
+  /** Usage events arrive once per agent turn: the status bar and context keys follow them at most once per interval. */
+  private readonly contextRefresh = new RefreshCoalescer(() => void this.refreshContext());
   /** Fires when the run, its stage, its cost or its gate changed (for views' descriptions and the status bar). */
   readonly onDidChange = this.changed.event;
 
@@ -42,6 +45,7 @@ export class RunController extends Disposable {
     super();
     this._register(gates.onDidChange(() => this.refreshContext()));
     this._register({ dispose: () => this.handleSubscription?.dispose() });
+    this._register({ dispose: () => this.contextRefresh.dispose() });
     void this.refreshContext();
   }
 
@@ -120,7 +124,7 @@ export class RunController extends Disposable {
     if (e.type === 'worktree-removed') this.folders.remove(e.path);
     if (CONTRACT_EVENTS.has(e.type) && this.handle) this.locks.reload(this.handle.runDir);
     if (e.type === 'agent-usage' || e.type === 'stage-started' || e.type === 'gate-waiting' || e.type === 'run-ended') {
-      void this.refreshContext();
+      this.contextRefresh.request();
     }
   }
 

@@ -29,8 +29,8 @@ export class RunLauncher {
 
   /** A read-only audit of the repository (M15); its report opens in a panel when it is done. */
   async audit(repoRoot: string, request: string, access: ModelAccess): Promise<void> {
-    const handle = await this.engine.startAudit({ ...this.runOptions(repoRoot, access), description: request, offline: access.offline });
-    this.follow(handle, access.offline);
+    const handle = await this.preflighted(this.engine.startAudit({ ...this.runOptions(repoRoot, access), description: request, offline: access.offline }));
+    if (handle) this.follow(handle, access.offline);
   }
 
   async resume(repoRoot: string, runId: string, access: ModelAccess): Promise<void> {

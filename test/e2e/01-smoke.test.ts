@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CodeServer } from './codeServer';
-import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
+import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
 import { Workbench } from './workbench';
 
 describe('e2e smoke: packaged extension in code-server', function () {
@@ -30,9 +30,9 @@ describe('e2e smoke: packaged extension in code-server', function () {
     assert.ok(server.installedExtensions().some((n) => /^build-pipeline\.build-pipeline-\d/.test(n)), server.installedExtensions().join(', '));
   });
 
-  it('shows the activity-bar container with the Stages, Modules and Locks views', async () => {
+  it('shows the activity-bar container with the Stages, Modules, Locks, Plans, Team and Tasks views', async () => {
     await wb.showBuildPipeline();
-    for (const title of ['Stages', 'Modules', 'Locks']) {
+    for (const title of ['Stages', 'Modules', 'Locks', 'Plans', 'Team', 'Tasks']) {
       await wb.page.locator('.pane-header', { hasText: new RegExp(title, 'i') }).first().waitFor({ timeout: 30_000 });
     }
     await wb.page.getByText('No pipeline run in this repository yet.').first().waitFor({ timeout: 30_000 });
@@ -74,5 +74,27 @@ describe('e2e smoke: packaged extension in code-server', function () {
     await wb.screenshot('audit-request');
     await wb.page.keyboard.press('Escape');
     await input.waitFor({ state: 'hidden', timeout: 15_000 });
+  });
+
+  // Last in this suite: it changes the user settings.
+  it('a model id the API does not know stops Start before anything is created, with an error naming the setting (issue #6)', async () => {
+    const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
+    // Worktrees not as folders: Start then needs no switch to a multi-root workspace (a window reload,
+    // after which code-server sometimes reports no folder for a while); the preflight path is the same.
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'buildPipeline.openWorktreesAsFolders': false }, null, 2));
+    await wb.page.waitForTimeout(3000); // VS Code watches the settings file
+    const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
+    await wb.runCommand('Build Pipeline: Start');
+    await wb.answerInput('Build a CLI tool with a greeter module and a formatter module.');
+    // The scripted model's Models API answers 404 for an id it does not know, as the real API does.
+    const toast = wb.toast(/claude-no-such-model/);
+    await toast.waitFor({ timeout: 180_000 });
+    await wb.screenshot('preflight-error');
+    const text = await toast.innerText();
+    assert.match(text, /buildPipeline\.models\.haiku/, text);
+    assert.match(text, /Open Settings/, text);
+    assert.deepEqual(runDirs(repo.root), [], 'no run directory');
+    assert.equal(repo.git('branch', '--list', '--format=%(refname:short)'), branchesBefore, 'no branch');
+    assert.equal(repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'no worktree');
   });
 });

@@ -24,15 +24,29 @@ export interface E2eRepo {
   cleanup(): void;
 }
 
-export function makeRepo(): E2eRepo {
+export interface RepoOptions {
+  /**
+   * `.build-pipeline.json`. Default: the UI suite drives stages 1-4 and checks the user's branch stays
+   * where it was, so the run ends after assembly (curate still closes it), without harden and the
+   * ship merge into main. `null`: no file, the whole pipeline including the ship gate.
+   */
+  config?: Record<string, unknown> | null;
+  /** Files of the initial commit besides README.md (path relative to the repository → content). */
+  files?: Record<string, string>;
+}
+
+export function makeRepo(opts: RepoOptions = {}): E2eRepo {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-e2e-repo-')));
   const env = { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@x.invalid', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@x.invalid' };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', env }).trim();
   git('init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(root, 'README.md'), '# e2e project\n');
-  // The UI suite drives stages 1-4 and checks the user's branch stays where it was: the run ends after
-  // assembly (curate still closes it), without harden and the ship merge into main.
-  fs.writeFileSync(path.join(root, '.build-pipeline.json'), JSON.stringify({ stopAfter: 'assemble' }, null, 2) + '\n');
+  const config = opts.config === undefined ? { stopAfter: 'assemble' } : opts.config;
+  if (config) fs.writeFileSync(path.join(root, '.build-pipeline.json'), JSON.stringify(config, null, 2) + '\n');
+  for (const [file, content] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), content);
+  }
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
   return { root, git, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
@@ -51,3 +65,14 @@ export const SETTINGS: Record<string, unknown> = {
   'chat.disableAIFeatures': true,
   'buildPipeline.offlineDemo': true,
 };
+
+/** The run directories of a repository (each with a state.json or plan-run.json), oldest first. */
+export function runDirs(repoRoot: string): string[] {
+  const runs = path.join(repoRoot, '.git', 'build-pipeline', 'runs');
+  if (!fs.existsSync(runs)) return [];
+  return fs
+    .readdirSync(runs)
+    .filter((n) => fs.existsSync(path.join(runs, n, 'state.json')) || fs.existsSync(path.join(runs, n, 'plan-run.json')))
+    .sort()
+    .map((n) => path.join(runs, n));
+}

@@ -19,10 +19,10 @@ export class Workbench {
     private readonly artifacts: string,
   ) {}
 
-  static async open(serverUrl: string, folder: string, artifacts: string): Promise<Workbench> {
+  static async open(serverUrl: string, folder: string, artifacts: string, viewport = { width: 1400, height: 900 }): Promise<Workbench> {
     fs.mkdirSync(artifacts, { recursive: true });
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser.newPage({ viewport });
     page.on('pageerror', (e) => fs.appendFileSync(path.join(artifacts, 'page-errors.log'), `${e.message}\n`));
     await page.goto(`${serverUrl}/?folder=${encodeURIComponent(folder)}`);
     const wb = new Workbench(browser, page, artifacts);
@@ -112,9 +112,12 @@ export class Workbench {
     await this.page.locator('.pane-header', { hasText: /Stages/i }).first().waitFor({ timeout: 30_000 });
   }
 
-  /** The pane of a view in the side bar, by its title. */
+  /**
+   * The pane of a view in the side bar, by its title. The side bar's own split views contain every
+   * pane's header too; the view's own one is the innermost, last in document order.
+   */
   pane(title: string): Locator {
-    return this.page.locator('.split-view-view').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }) }).first();
+    return this.page.locator('.split-view-view').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }) }).last();
   }
 
   async treeRows(title: string): Promise<string[]> {
@@ -127,8 +130,21 @@ export class Workbench {
     return row;
   }
 
+  /** Collapses a view of the side bar (to give the others room); no-op when it is collapsed already. */
+  async collapsePane(title: string): Promise<void> {
+    const header = this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }).first();
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  }
+
+  /** Presses an inline action button (by its title) on the first row of a view that matches `text`. */
+  async clickRowAction(title: string, text: string | RegExp, action: string, timeoutMs = 60_000): Promise<void> {
+    const row = await this.waitForTreeRow(title, text, timeoutMs);
+    await row.hover();
+    await row.locator(`.action-label[aria-label="${action}"]`).first().click();
+  }
+
   /** The inner frame of the webview panel whose body has `data-bp-panel=kind`. */
-  async webviewFrame(kind: 'qc' | 'adr', timeoutMs = 30_000): Promise<Frame> {
+  async webviewFrame(kind: 'qc' | 'adr' | 'audit', timeoutMs = 30_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of this.page.frames()) {

@@ -13,8 +13,8 @@ import { LocksModel } from '../../src/extension/models/locksModel';
 import { appendAudit, historyOf } from '../../src/core/locks/audit';
 import { lockHistoryMarkdown } from '../../src/core/locks/history';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
-import { settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
-import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig } from '../../src/core/config';
+import { ROLE_TIER_KEYS, settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
+import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig, ROLES } from '../../src/core/config';
 import { projectRoot } from '../integration/harness';
 
 /** The extension's settings as VS Code reports them: defaults from package.json, `user` set at `level`. */
@@ -222,6 +222,51 @@ describe('extension helpers', () => {
       assert.equal(config.budgetUsd, 5);
       assert.equal(config.integrationTestCommand, 'npm test');
       assert.deepEqual(config.tierModels, defaultConfig().tierModels);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every role the engine gives a tier or limits of its own has a VS Code setting with the engine default (issue #7)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8'));
+    const properties = pkg.contributes.configuration.properties as Record<string, { default?: unknown; enum?: unknown[]; properties?: Record<string, unknown> }>;
+    const defaults = defaultConfig().roleTiers as Record<string, string | undefined>;
+    assert.ok(ROLE_TIER_KEYS.length >= 10, ROLE_TIER_KEYS.join(', '));
+    for (const role of ROLE_TIER_KEYS) {
+      const setting = properties[`buildPipeline.roleTiers.${role}`];
+      assert.ok(setting, `package.json declares no buildPipeline.roleTiers.${role}`);
+      assert.equal(setting.default ?? undefined, defaults[role], `default of buildPipeline.roleTiers.${role}`);
+      assert.ok(setting.enum?.includes('haiku'), `buildPipeline.roleTiers.${role} offers the tiers`);
+    }
+    const limitRoles = Object.keys(properties['buildPipeline.roleLimits']?.properties ?? {}).sort();
+    assert.deepEqual(limitRoles, [...ROLES].sort());
+  });
+
+  it('the audit, shipping and training roles reach the engine config from their settings', () => {
+    const config = settingsToConfig(
+      settingsReader({
+        'roleTiers.auditPlanner': 'sonnet', 'roleTiers.auditWorker': 'haiku', 'roleTiers.auditCoordinator': 'haiku',
+        'roleTiers.shipper': 'opus', 'roleTiers.training': 'haiku',
+        roleLimits: { 'audit-worker': { maxTurns: 30 }, shipper: { maxTokens: 8000 }, training: { thinkingBudget: 2048 } },
+      }),
+    );
+    assert.deepEqual(config.roleTiers, { training: 'haiku', auditPlanner: 'sonnet', auditWorker: 'haiku', auditCoordinator: 'haiku', shipper: 'opus' });
+    const engine = ConfigSchema.parse(config);
+    assert.equal(engine.roleTiers.auditWorker, 'haiku');
+    assert.equal(engine.roleTiers.architect, 'opus', 'roles not set keep their default');
+    assert.equal(agentLimitsFor(engine, 'audit-worker', 'haiku').maxTurns, 30);
+    assert.equal(agentLimitsFor(engine, 'shipper', 'opus').maxTokens, 8000);
+    assert.equal(agentLimitsFor(engine, 'training', 'haiku').thinkingBudget, 2048);
+  });
+
+  it('one tier model set in VS Code keeps the other tiers at their defaults (it made the config invalid before)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
+    try {
+      const config = loadConfig(dir, settingsToConfig(settingsReader({ 'models.haiku': 'claude-custom-haiku' })));
+      assert.deepEqual(config.tierModels, { ...defaultConfig().tierModels, haiku: 'claude-custom-haiku' });
+      fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ tierModels: { sonnet: 'claude-file-sonnet' } }));
+      assert.deepEqual(loadConfig(dir).tierModels, { ...defaultConfig().tierModels, sonnet: 'claude-file-sonnet' });
+      assert.throws(() => loadConfig(dir, { tierModels: { opus: '' } }), /tierModels\.opus/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readPlansModel, readTeamModel } from '../../src/extension/plans/plansModel';
+import { readPlansModel, readTaskModel, readTeamModel, taskDescription } from '../../src/extension/plans/plansModel';
+import { TaskList } from '../../src/core/teams/taskList';
 import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
 import { Roster } from '../../src/core/teams/roster';
 import { writePlan } from '../integration/plan-helpers';
@@ -44,5 +45,39 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     assert.deepEqual(p.phases.map((ph) => [ph.number, ph.status, ph.dependsOn, ph.review]), [[1, 'done', [], 'review 2 rounds, 1 item(s)'], [2, 'running', [1], undefined]]);
     assert.deepEqual(readTeamModel(runDir), [{ kind: 'team-phase', phase: '01', mates: [{ kind: 'mate', phase: '01', name: 'builder-1', role: 'builder', state: 'working', task: 'T2', tokens: 120 }] }]);
     assert.deepEqual(readPlansModel(path.join(root, 'elsewhere'), runsRoot), []);
+  });
+
+  it('the Tasks tree: every team phase with its task list with claims, completions, dependencies and releases, in phase order', () => {
+    const runDir = path.join(root, 'run');
+    for (const d of ['phase-02', 'phase-01', 'not-a-phase']) fs.mkdirSync(path.join(runDir, 'team', d), { recursive: true });
+    const list = TaskList.open(path.join(runDir, 'team', 'phase-01', 'tasks.json'));
+    const task = (id: string, role: 'builder' | 'validator', depends_on: string[] = []) =>
+      list.add({ id, role, kind: role === 'builder' ? 'build' : 'validate', title: `Task ${id}`, details: '', files: [], depends_on, validates: role === 'validator' ? depends_on[0] : undefined });
+    task('T1', 'builder');
+    task('T2', 'builder');
+    task('V1', 'validator', ['T1']);
+    list.claim('T1', 'builder-1', 'builder');
+    list.complete('T1', 'builder-1', { summary: 'done' });
+    list.claim('V1', 'validator-1', 'validator');
+    list.complete('V1', 'validator-1', { summary: 'ok', ok: true });
+    list.claim('T2', 'builder-2', 'builder');
+    list.release('builder-2');
+    list.claim('T2', 'builder-3', 'builder');
+
+    const model = readTaskModel(runDir);
+    assert.deepEqual(model.map((p) => [p.phase, p.tasks.length]), [['01', 3], ['02', 0]]);
+    const [t1, t2, v1] = model[0]!.tasks;
+    assert.deepEqual([t1!.status, t1!.claimedBy, t2!.status, t2!.claimedBy, t2!.releases, v1!.ok, v1!.dependsOn], ['complete', 'builder-1', 'claimed', 'builder-3', 1, true, ['T1']]);
+    assert.equal(taskDescription(t1!), 'done by builder-1 · build');
+    assert.equal(taskDescription(t2!), 'claimed by builder-3 · build · released 1×');
+    assert.equal(taskDescription(v1!), 'done by validator-1 · validate · passed · after T1');
+    assert.deepEqual(readTaskModel(path.join(root, 'no-run')), []);
+  });
+
+  it('a task list that fails its schema is an error naming the file, not a silently empty tree', () => {
+    const dir = path.join(root, 'run', 'team', 'phase-01');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tasks.json'), JSON.stringify({ tasks: [{ id: 'T1', status: 'stolen' }] }));
+    assert.throws(() => readTaskModel(path.join(root, 'run')), /tasks\.json is invalid/);
   });
 });

@@ -4,7 +4,7 @@
  * only when usable: a setting left at its default must not overwrite what the repository's
  * `.build-pipeline.json` says. The engine's schema supplies the remaining defaults and validates.
  */
-import type { ConfigOverrides } from '../../core/config';
+import { ConfigSchema, ROLES, type ConfigOverrides, type PipelineConfig } from '../../core/config';
 import type { ModelTier } from '../../core/contracts/schemas';
 
 /** Where a setting's value came from, as `WorkspaceConfiguration.inspect()` reports it. */
@@ -29,6 +29,11 @@ export interface SettingsReader {
 export type ExtensionRunConfig = ConfigOverrides & { budgetUsd?: number };
 
 const TIERS: readonly ModelTier[] = ['opus', 'sonnet', 'haiku'];
+/**
+ * Every role the engine gives a tier of its own, read from its schema: a role added to the engine is
+ * mapped here without an edit (a unit test checks package.json declares a setting for each).
+ */
+export const ROLE_TIER_KEYS = Object.keys(ConfigSchema.shape.roleTiers.unwrap().shape) as (keyof PipelineConfig['roleTiers'])[];
 
 /** The effective value of a setting the user set somewhere; undefined when only the default applies. */
 function userValue(s: SettingsReader, key: string): unknown {
@@ -52,55 +57,63 @@ function positiveInt(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined;
 }
 
-/** Keeps only the entries that have a value, so an empty table is left out altogether. */
-function entries<T extends object>(table: T): Partial<T> | undefined {
-  const kept = Object.fromEntries(Object.entries(table).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return Object.keys(kept).length ? kept : undefined;
+function nonNegativeInt(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
+
+/** Keeps only the entries that have a value; undefined when none is left, so an empty table is left out altogether. */
+function kept<V>(table: Record<string, V | undefined>): Record<string, V> | undefined {
+  const out = Object.fromEntries(Object.entries(table).filter(([, v]) => v !== undefined)) as Record<string, V>;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** One setting per key (`prefix.key`, e.g. `roleTiers.qc`), each parsed, keeping the usable ones the user set. */
+function settingTable<K extends string, V>(s: SettingsReader, prefix: string, keys: readonly K[], parse: (v: unknown) => V | undefined): Partial<Record<K, V>> | undefined {
+  return kept(Object.fromEntries(keys.map((k) => [k, parse(userValue(s, `${prefix}.${k}`))]))) as Partial<Record<K, V>> | undefined;
+}
+
+type Limits = { maxTokens?: number; maxTurns?: number; thinkingBudget?: number };
+
+/** `{ maxTokens, maxTurns, thinkingBudget }` keeping only usable numbers. */
+function limits(v: unknown): Limits | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const e = v as Record<string, unknown>;
+  return kept({ maxTokens: positiveInt(e['maxTokens']), maxTurns: positiveInt(e['maxTurns']), thinkingBudget: nonNegativeInt(e['thinkingBudget']) });
+}
+
+/** One object setting keyed by role or tier (`roleLimits`, `tierLimits`), each entry parsed as limits. */
+function objectTable<K extends string>(v: unknown, keys: readonly K[]): Partial<Record<K, Limits>> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  return kept(Object.fromEntries(keys.map((k) => [k, limits((v as Record<string, unknown>)[k])]))) as Partial<Record<K, Limits>> | undefined;
+}
+
+/** Scalar settings that map one to one onto a config key of the same name. */
+const SCALARS = {
+  moduleTestCommand: text,
+  integrationTestCommand: text,
+  maxTokens: positiveInt,
+  maxAgentTurns: positiveInt,
+  toolResultMaxChars: positiveInt,
+  contextWindowTokens: positiveInt,
+} as const;
 
 export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   const config: ExtensionRunConfig = {};
-  const tierModels = entries({
-    opus: text(userValue(s, 'models.opus')),
-    sonnet: text(userValue(s, 'models.sonnet')),
-    haiku: text(userValue(s, 'models.haiku')),
-  });
+  const tierModels = settingTable(s, 'models', TIERS, text);
   if (tierModels) config.tierModels = tierModels;
-  const roleTiers = entries({
-    architect: tier(userValue(s, 'roleTiers.architect')),
-    scaffold: tier(userValue(s, 'roleTiers.scaffold')),
-    builder: tier(userValue(s, 'roleTiers.builder')),
-    qc: tier(userValue(s, 'roleTiers.qc')),
-    master: tier(userValue(s, 'roleTiers.master')),
-    auditPlanner: tier(userValue(s, 'roleTiers.auditPlanner')),
-    auditWorker: tier(userValue(s, 'roleTiers.auditWorker')),
-    auditCoordinator: tier(userValue(s, 'roleTiers.auditCoordinator')),
-    shipper: tier(userValue(s, 'roleTiers.shipper')),
-  });
+  const roleTiers = settingTable(s, 'roleTiers', ROLE_TIER_KEYS, tier);
   if (roleTiers) config.roleTiers = roleTiers;
-  const waveLimits = entries({
-    opus: positiveInt(userValue(s, 'waveLimits.opus')),
-    sonnet: positiveInt(userValue(s, 'waveLimits.sonnet')),
-    haiku: positiveInt(userValue(s, 'waveLimits.haiku')),
-  });
+  const waveLimits = settingTable(s, 'waveLimits', TIERS, positiveInt);
   if (waveLimits) config.waveLimits = waveLimits;
-  const moduleTest = text(userValue(s, 'moduleTestCommand'));
-  if (moduleTest) config.moduleTestCommand = moduleTest;
-  const integrationTest = text(userValue(s, 'integrationTestCommand'));
-  if (integrationTest) config.integrationTestCommand = integrationTest;
-  // Agent limits and context bounds: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
-  const roleLimits = limitsByKey(userValue(s, 'roleLimits'), ['architect', 'scaffold', 'builder', 'qc']);
+  for (const [key, parse] of Object.entries(SCALARS) as [keyof typeof SCALARS, (v: unknown) => string | number | undefined][]) {
+    const value = parse(userValue(s, key));
+    if (value !== undefined) (config as Record<string, unknown>)[key] = value;
+  }
+  // Agent limits: passed only when set, so `.build-pipeline.json` and the role defaults apply otherwise.
+  const roleLimits = objectTable(userValue(s, 'roleLimits'), ROLES);
   if (roleLimits) config.roleLimits = roleLimits;
-  const tierLimits = limitsByKey(userValue(s, 'tierLimits'), TIERS);
+  const tierLimits = objectTable(userValue(s, 'tierLimits'), TIERS);
   if (tierLimits) config.tierLimits = tierLimits;
-  const maxTokens = positiveInt(userValue(s, 'maxTokens'));
-  if (maxTokens) config.maxTokens = maxTokens;
-  const maxAgentTurns = positiveInt(userValue(s, 'maxAgentTurns'));
-  if (maxAgentTurns) config.maxAgentTurns = maxAgentTurns;
-  const toolResultMaxChars = positiveInt(userValue(s, 'toolResultMaxChars'));
-  if (toolResultMaxChars) config.toolResultMaxChars = toolResultMaxChars;
-  const contextWindowTokens = positiveInt(userValue(s, 'contextWindowTokens'));
-  if (contextWindowTokens) config.contextWindowTokens = contextWindowTokens;
   // 0 set on purpose means "no budget" and does override a budget in the file.
   const budget = userValue(s, 'budgetUsd');
   if (typeof budget === 'number' && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
@@ -112,28 +125,6 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
     config.mcpAccess = mcpAccess as ConfigOverrides['mcpAccess'];
   }
   return config;
-}
-
-type Limits = { maxTokens?: number; maxTurns?: number; thinkingBudget?: number };
-
-/** `{ role: { maxTokens, maxTurns, thinkingBudget } }` from a settings object, keeping only usable numbers; undefined when empty. */
-function limitsByKey<K extends string>(v: unknown, keys: readonly K[]): Partial<Record<K, Limits>> | undefined {
-  if (!v || typeof v !== 'object') return undefined;
-  const out: Partial<Record<K, Limits>> = {};
-  for (const key of keys) {
-    const entry = (v as Record<string, unknown>)[key];
-    if (!entry || typeof entry !== 'object') continue;
-    const e = entry as Record<string, unknown>;
-    const limits: Limits = {};
-    const maxTokens = positiveInt(e['maxTokens']);
-    const maxTurns = positiveInt(e['maxTurns']);
-    const thinking = e['thinkingBudget'];
-    if (maxTokens) limits.maxTokens = maxTokens;
-    if (maxTurns) limits.maxTurns = maxTurns;
-    if (typeof thinking === 'number' && Number.isInteger(thinking) && thinking >= 0) limits.thinkingBudget = thinking;
-    if (Object.keys(limits).length > 0) out[key] = limits;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**

@@ -1,30 +1,36 @@
 /**
  * Phased plans and teams in VS Code: "Build Pipeline: Create Plan" and "Build Pipeline: Implement
- * Plan", the Plans and Team trees, team traffic (mailbox included) in the log channel, and the flow
- * audit's Significant Issues gate as a notification. The engine does the work (src/core/plans,
- * src/core/teams); this is the thin adapter.
+ * Plan", the Plans, Team and Tasks trees, team traffic (mailbox included) in the log channel, and the
+ * plan gates (the flow audit's Significant Issues, and any later one) as a notification with the same
+ * actions on a gate row of the Plans tree. The engine does the work (src/core/plans, src/core/teams);
+ * this is the thin adapter.
  */
 import * as vscode from 'vscode';
 import { loadConfig } from '../../core/config';
 import { teamEventLine } from '../../core/plans/eventText';
 import { runsRootFor } from '../../core/run/runs';
-import type { ImplementHandle, PlanGateAnswer } from '../../core/teams/implement';
+import type { ImplementHandle, PlanGateAnswer, PlanGateRequest } from '../../core/teams/implement';
 import type { ApiKeyStore } from '../apiKey';
 import { planEngine } from '../engineBinding';
 import { Disposable } from '../lifecycle';
 import { askModelAccess } from '../startFlow';
-import { readPlansModel, readTeamModel, type PlanNode } from './plansModel';
-import { PlansTree, TeamTree } from './planViews';
+import { readPlansModel, readTaskModel, readTeamModel, type PlanGateNode, type PlanNode } from './plansModel';
+import { PlansTree, TasksTree, TeamTree } from './planViews';
 
-export const PLAN_COMMAND_IDS = ['buildPipeline.createPlan', 'buildPipeline.implementPlan'] as const;
+export const PLAN_COMMAND_IDS = ['buildPipeline.createPlan', 'buildPipeline.implementPlan', 'buildPipeline.decidePlanGate', 'buildPipeline.approvePlanGate', 'buildPipeline.rejectPlanGate'] as const;
+
+/** The view id of the shared task list (documented in the README: other extensions and keybindings may refer to it). */
+export const TASKS_VIEW_ID = 'buildPipeline.tasks';
 
 export class PlanFeatures extends Disposable {
   private runsRoot: string | undefined;
   private repoRoot: string | undefined;
   private shownRunDir: string | undefined;
   private active: ImplementHandle | undefined;
+  private waitingGate: { node: PlanGateNode; answer: (a: PlanGateAnswer) => void } | undefined;
   private readonly plans: PlansTree;
   private readonly team: TeamTree;
+  private readonly tasks: TasksTree;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -33,13 +39,23 @@ export class PlanFeatures extends Disposable {
     private readonly offlineSetting: () => boolean,
   ) {
     super();
-    this.plans = this._register(new PlansTree(() => (this.repoRoot && this.runsRoot ? readPlansModel(this.repoRoot, this.runsRoot) : [])));
+    this.plans = this._register(
+      new PlansTree(
+        () => (this.repoRoot && this.runsRoot ? readPlansModel(this.repoRoot, this.runsRoot) : []),
+        () => this.waitingGate?.node,
+      ),
+    );
     this.team = this._register(new TeamTree(() => (this.shownRunDir ? readTeamModel(this.shownRunDir) : [])));
+    this.tasks = this._register(new TasksTree(() => (this.shownRunDir ? readTaskModel(this.shownRunDir) : [])));
     this._register(vscode.window.createTreeView('buildPipeline.plans', { treeDataProvider: this.plans }));
     this._register(vscode.window.createTreeView('buildPipeline.team', { treeDataProvider: this.team }));
+    this._register(vscode.window.createTreeView(TASKS_VIEW_ID, { treeDataProvider: this.tasks }));
     const table: Record<(typeof PLAN_COMMAND_IDS)[number], (arg?: unknown) => Promise<unknown>> = {
       'buildPipeline.createPlan': () => this.createPlan(),
       'buildPipeline.implementPlan': (arg) => this.implementPlan(arg as PlanNode | undefined),
+      'buildPipeline.decidePlanGate': () => this.decideGate(),
+      'buildPipeline.approvePlanGate': async () => this.answerGate('approve'),
+      'buildPipeline.rejectPlanGate': async () => this.answerGate('reject'),
     };
     for (const id of PLAN_COMMAND_IDS) {
       this._register(
@@ -72,12 +88,62 @@ export class PlanFeatures extends Disposable {
     const latest = this.repoRoot && this.runsRoot ? readPlansModel(this.repoRoot, this.runsRoot).filter((p) => p.runId).sort((a, b) => (a.runId! < b.runId! ? 1 : -1))[0] : undefined;
     if (latest?.runDir) this.shownRunDir = latest.runDir;
     this.team.refresh();
+    this.tasks.refresh();
   }
 
   private onEvent(line: string | undefined): void {
     if (line) this.log.info(line);
     this.plans.refresh();
     this.team.refresh();
+    this.tasks.refresh();
+  }
+
+  /**
+   * A plan gate: a notification and a row at the top of the Plans tree with Approve/Reject, whichever
+   * the user answers first. Closing the notification leaves the row (and the run) waiting; "Later"
+   * in the row's Decide pick stops the run at the gate, and Implement Plan resumes there.
+   */
+  private askGate(req: PlanGateRequest, signal: AbortSignal): Promise<PlanGateAnswer> {
+    return new Promise((resolve) => {
+      const node: PlanGateNode = { kind: 'plan-gate', gate: req.gate, title: req.title, summary: req.summary };
+      const answer = (a: PlanGateAnswer) => {
+        if (this.waitingGate?.node !== node) return; // answered already (the tree row and the notification race)
+        this.waitingGate = undefined;
+        this.log.info(`plan gate ${req.gate}: ${a} (in VS Code)`);
+        void vscode.commands.executeCommand('setContext', 'buildPipeline.planGateWaiting', false);
+        this.plans.refresh();
+        resolve(a);
+      };
+      this.waitingGate = { node, answer };
+      void vscode.commands.executeCommand('setContext', 'buildPipeline.planGateWaiting', true);
+      this.plans.refresh();
+      signal.addEventListener('abort', () => answer('later'), { once: true });
+      void vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, 'Approve', 'Reject').then((choice) => {
+        if (choice) answer(choice === 'Approve' ? 'approve' : 'reject');
+      });
+    });
+  }
+
+  private answerGate(a: PlanGateAnswer): void {
+    if (!this.waitingGate) {
+      void vscode.window.showInformationMessage('Build Pipeline: no plan gate is waiting.');
+      return;
+    }
+    this.waitingGate.answer(a);
+  }
+
+  private async decideGate(): Promise<void> {
+    const waiting = this.waitingGate;
+    if (!waiting) return this.answerGate('later');
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'Approve', detail: 'Implement the plan anyway', answer: 'approve' as const },
+        { label: 'Reject', detail: 'End the run; nothing is implemented', answer: 'reject' as const },
+        { label: 'Later', detail: 'Stop at this gate; Implement Plan resumes here', answer: 'later' as const },
+      ],
+      { title: waiting.node.title, placeHolder: waiting.node.summary.split('\n')[0] },
+    );
+    if (pick) waiting.answer(pick.answer);
   }
 
   private async createPlan(): Promise<void> {
@@ -134,10 +200,7 @@ export class PlanFeatures extends Disposable {
       offline: access.offline,
       apiKey: access.apiKey,
       offlineModel: () => engine.startScriptedModel({}),
-      gate: async (req): Promise<PlanGateAnswer> => {
-        const choice = await vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, 'Approve', 'Reject');
-        return choice === 'Approve' ? 'approve' : choice === 'Reject' ? 'reject' : 'later';
-      },
+      gate: (req, signal) => this.askGate(req, signal),
     });
     this.active = handle;
     this.shownRunDir = handle.runDir;

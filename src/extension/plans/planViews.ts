@@ -1,28 +1,31 @@
 /**
- * The Plans tree (plans → phases with status, dependencies, audit verdict, review state) and the
- * Team tree (a run's phases → teammates with role, state, current task, tokens). Both re-read
- * their model from disk on refresh; refreshes are coalesced so a burst of team events renders once.
+ * The Plans tree (a waiting plan gate, then plans → phases with status, dependencies, audit verdict,
+ * review state), the Team tree (a run's phases → teammates with role, state, current task, tokens)
+ * and the Tasks tree (a run's phases → the shared task list with claims). All three re-read
+ * their model from disk on refresh; refreshes are coalesced (at most one per interval) so a burst of team events does not re-read the disk each time.
  */
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../lifecycle';
-import { phaseLabel, type MateNode, type PhaseNode, type PlanNode, type TeamPhaseNode } from './plansModel';
+import { RefreshCoalescer } from '../models/refreshCoalescer';
+import { phaseLabel, taskDescription, type MateNode, type PhaseNode, type PlanGateNode, type PlanNode, type TaskNode, type TaskPhaseNode, type TeamPhaseNode } from './plansModel';
 
-type PlansTreeNode = PlanNode | PhaseNode;
+type PlansTreeNode = PlanGateNode | PlanNode | PhaseNode;
 type TeamTreeNode = TeamPhaseNode | MateNode;
+type TasksTreeNode = TaskPhaseNode | TaskNode;
 
 abstract class ReadingTree<T> extends Disposable implements vscode.TreeDataProvider<T> {
   private readonly emitter = this._register(new vscode.EventEmitter<undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
-  private timer: NodeJS.Timeout | undefined;
+  /** These trees re-read files on every refresh: at most one per interval, however many team events arrive. */
+  private readonly coalescer = new RefreshCoalescer(() => this.emitter.fire(undefined), 150);
 
   constructor() {
     super();
-    this._register(toDisposable(() => clearTimeout(this.timer)));
+    this._register(toDisposable(() => this.coalescer.dispose()));
   }
 
   refresh(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.emitter.fire(undefined), 150);
+    this.coalescer.request();
   }
 
   abstract getTreeItem(node: T): vscode.TreeItem;
@@ -31,18 +34,36 @@ abstract class ReadingTree<T> extends Disposable implements vscode.TreeDataProvi
 
 const PHASE_ICONS: Record<string, string> = { done: 'pass', running: 'sync~spin', failed: 'error', pending: 'circle-outline', 'not started': 'circle-outline' };
 const MATE_ICONS: Record<string, string> = { working: 'sync~spin', idle: 'debug-pause', dead: 'error' };
+const TASK_ICONS: Record<string, string> = { pending: 'circle-outline', claimed: 'sync~spin', complete: 'pass', failed: 'error' };
 
 export class PlansTree extends ReadingTree<PlansTreeNode> {
-  constructor(private readonly read: () => PlanNode[]) {
+  constructor(
+    private readonly read: () => PlanNode[],
+    /** The plan gate waiting for the human, shown first with Approve/Reject on the row (as the Stages tree shows the pipeline's gates). */
+    private readonly gate: () => PlanGateNode | undefined,
+  ) {
     super();
   }
 
   getChildren(node?: PlansTreeNode): PlansTreeNode[] {
-    if (!node) return this.read();
+    if (!node) {
+      const gate = this.gate();
+      return gate ? [gate, ...this.read()] : this.read();
+    }
     return node.kind === 'plan' ? node.phases : [];
   }
 
   getTreeItem(node: PlansTreeNode): vscode.TreeItem {
+    if (node.kind === 'plan-gate') {
+      const item = new vscode.TreeItem(`Gate: ${node.title} — waiting for you`, vscode.TreeItemCollapsibleState.None);
+      item.id = `plan-gate:${node.gate}`;
+      item.description = node.summary.split('\n')[0] ?? '';
+      item.tooltip = new vscode.MarkdownString(`**${node.title}**\n\n${node.summary}\n\nApprove to implement anyway, or reject.`);
+      item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
+      item.contextValue = 'plan-gate';
+      item.command = { command: 'buildPipeline.decidePlanGate', title: 'Decide', arguments: [node] };
+      return item;
+    }
     if (node.kind === 'plan') {
       const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
       item.description = [node.runStatus, node.audit, node.problems ? `${node.problems} problem(s)` : undefined].filter(Boolean).join(' · ');
@@ -80,6 +101,33 @@ export class TeamTree extends ReadingTree<TeamTreeNode> {
     item.description = [node.role, node.state, node.task ? `on ${node.task}` : undefined, `${node.tokens} tokens`].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(MATE_ICONS[node.state] ?? 'person');
     item.contextValue = `teammate ${node.state}`;
+    return item;
+  }
+}
+
+export class TasksTree extends ReadingTree<TasksTreeNode> {
+  constructor(private readonly read: () => TaskPhaseNode[]) {
+    super();
+  }
+
+  getChildren(node?: TasksTreeNode): TasksTreeNode[] {
+    if (!node) return this.read();
+    return node.kind === 'task-phase' ? node.tasks : [];
+  }
+
+  getTreeItem(node: TasksTreeNode): vscode.TreeItem {
+    if (node.kind === 'task-phase') {
+      const item = new vscode.TreeItem(`Phase ${node.phase}`, vscode.TreeItemCollapsibleState.Expanded);
+      const done = node.tasks.filter((t) => t.status === 'complete').length;
+      item.description = `${done}/${node.tasks.length} complete`;
+      return item;
+    }
+    const item = new vscode.TreeItem(`${node.id} ${node.title}`, vscode.TreeItemCollapsibleState.None);
+    item.description = taskDescription(node);
+    // A plain-string tooltip is also what screen readers read for the row: it carries the claim too.
+    item.tooltip = `${node.id} ${node.title}: ${taskDescription(node)} (${node.role} task in phase ${node.phase})`;
+    item.iconPath = new vscode.ThemeIcon(TASK_ICONS[node.status] ?? 'circle-outline');
+    item.contextValue = `task ${node.status}`;
     return item;
   }
 }

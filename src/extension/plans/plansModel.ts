@@ -1,7 +1,8 @@
 /**
- * What the Plans and Team trees show, read from disk (no vscode here, so it is unit-testable): the
- * plan folders under `.orchestration/plans/`, each with the latest implement run of it (phase status,
- * dependencies, audit verdict, review state), and the teammates of a run (role, state, task, tokens).
+ * What the Plans, Team and Tasks trees show, read from disk (no vscode here, so it is unit-testable):
+ * the plan folders under `.orchestration/plans/`, each with the latest implement run of it (phase
+ * status, dependencies, audit verdict, review state), the teammates of a run (role, state, task,
+ * tokens), and each team phase's shared task list with its claims.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { readPlan } from '../../core/plans/parse';
 import { PLANS_REL } from '../../core/plans/schema';
 import { isRunId } from '../../core/run/runDir';
 import { Roster } from '../../core/teams/roster';
+import { TaskList } from '../../core/teams/taskList';
 import { readImplementState, STATE_FILE, nn, type ImplementState } from '../../core/teams/state';
 
 export interface PhaseNode {
@@ -47,6 +49,36 @@ export interface TeamPhaseNode {
   kind: 'team-phase';
   phase: string;
   mates: MateNode[];
+}
+
+export interface TaskNode {
+  kind: 'task';
+  phase: string;
+  id: string;
+  title: string;
+  /** build, validate, fix, fix-tests */
+  taskKind: string;
+  role: string;
+  status: string;
+  claimedBy?: string;
+  dependsOn: string[];
+  /** Validate tasks: whether the work passed. */
+  ok?: boolean;
+  releases: number;
+}
+
+export interface TaskPhaseNode {
+  kind: 'task-phase';
+  phase: string;
+  tasks: TaskNode[];
+}
+
+/** A plan gate waiting for the human (flow audit's Significant Issues, and any later plan gate). */
+export interface PlanGateNode {
+  kind: 'plan-gate';
+  gate: string;
+  title: string;
+  summary: string;
 }
 
 /** The newest implement run of each plan folder. */
@@ -101,27 +133,60 @@ export function readPlansModel(repoRoot: string, runsRoot: string): PlanNode[] {
   return out;
 }
 
-export function readTeamModel(runDir: string): TeamPhaseNode[] {
+/** The `team/phase-NN` folders of a run, in phase order. */
+function teamPhaseDirs(runDir: string): string[] {
   const teamRoot = path.join(runDir, 'team');
   if (!fs.existsSync(teamRoot)) return [];
   return fs
     .readdirSync(teamRoot)
     .filter((d) => /^phase-\d\d$/.test(d))
-    .sort()
-    .map((d) => {
-      const phase = d.slice('phase-'.length);
-      const roster = Roster.open(path.join(teamRoot, d, 'roster.json'));
-      const mates: MateNode[] = roster.teammates.map((t) => ({
-        kind: 'mate',
-        phase,
-        name: t.name,
-        role: t.role,
-        state: t.state,
-        task: t.task,
-        tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite,
-      }));
-      return { kind: 'team-phase' as const, phase, mates };
-    });
+    .sort();
+}
+
+export function readTeamModel(runDir: string): TeamPhaseNode[] {
+  return teamPhaseDirs(runDir).map((d) => {
+    const phase = d.slice('phase-'.length);
+    const roster = Roster.open(path.join(runDir, 'team', d, 'roster.json'));
+    const mates: MateNode[] = roster.teammates.map((t) => ({
+      kind: 'mate',
+      phase,
+      name: t.name,
+      role: t.role,
+      state: t.state,
+      task: t.task,
+      tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite,
+    }));
+    return { kind: 'team-phase' as const, phase, mates };
+  });
+}
+
+/** Each team phase's shared task list (`team/phase-NN/tasks.json`): status, who claimed what, dependencies. */
+export function readTaskModel(runDir: string): TaskPhaseNode[] {
+  return teamPhaseDirs(runDir).map((d) => {
+    const phase = d.slice('phase-'.length);
+    const list = TaskList.open(path.join(runDir, 'team', d, 'tasks.json'));
+    const tasks: TaskNode[] = list.tasks.map((t) => ({
+      kind: 'task',
+      phase,
+      id: t.id,
+      title: t.title,
+      taskKind: t.kind,
+      role: t.role,
+      status: t.status,
+      claimedBy: t.claimedBy,
+      dependsOn: [...t.depends_on],
+      ok: t.ok,
+      releases: t.releases,
+    }));
+    return { kind: 'task-phase' as const, phase, tasks };
+  });
+}
+
+/** The description of a task row: status and claim first, since that is what changes while a team works. */
+export function taskDescription(t: TaskNode): string {
+  const claim = t.status === 'claimed' && t.claimedBy ? `claimed by ${t.claimedBy}` : t.status === 'complete' && t.claimedBy ? `done by ${t.claimedBy}` : t.status;
+  const verdict = t.ok === undefined ? undefined : t.ok ? 'passed' : 'rejected';
+  return [claim, t.taskKind, verdict, t.dependsOn.length ? `after ${t.dependsOn.join(', ')}` : undefined, t.releases ? `released ${t.releases}×` : undefined].filter(Boolean).join(' · ');
 }
 
 export function phaseLabel(p: PhaseNode): string {

@@ -1,11 +1,13 @@
 /**
- * One TreeDataProvider per view over its model. In-place changes refresh only the changed elements;
- * structural changes (nodes added or removed) are coalesced into one full refresh per debounce tick,
- * so a burst of events from parallel builders does not re-render the tree each time.
+ * One TreeDataProvider per view over its model. Every change, in place or structural, goes through
+ * one RefreshCoalescer per tree: at most one refresh per interval, covering the changed nodes (or the
+ * whole tree when nodes were added or removed), so a burst of events from many parallel builders
+ * renders a few times a second and never waits for the burst to end.
  */
 import * as vscode from 'vscode';
 import type { Event } from '../../core/events';
 import type { ModelChange } from '../models/changes';
+import { PendingTreeChanges, RefreshCoalescer } from '../models/refreshCoalescer';
 import { Disposable, toDisposable } from '../lifecycle';
 
 export interface TreeModel<T> {
@@ -16,24 +18,19 @@ export interface TreeModel<T> {
 export class ModelTreeProvider<T extends object> extends Disposable implements vscode.TreeDataProvider<T> {
   private readonly changeEmitter = this._register(new vscode.EventEmitter<T | T[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private fullRefresh: NodeJS.Timeout | undefined;
-  private pending = new Set<T>();
-  private nodeRefresh: NodeJS.Timeout | undefined;
+  private readonly pending = new PendingTreeChanges<T>();
+  private readonly coalescer: RefreshCoalescer;
 
   constructor(
     private readonly model: TreeModel<T>,
     private readonly toItem: (node: T) => vscode.TreeItem,
     private readonly childrenOf: (node: T) => T[] = () => [],
-    private readonly debounceMs = 100,
+    intervalMs?: number,
   ) {
     super();
+    this.coalescer = new RefreshCoalescer(() => this.refresh(), intervalMs);
+    this._register(toDisposable(() => this.coalescer.dispose()));
     this._register(model.onDidChange((c) => this.onModelChange(c)));
-    this._register(
-      toDisposable(() => {
-        clearTimeout(this.fullRefresh);
-        clearTimeout(this.nodeRefresh);
-      }),
-    );
   }
 
   getTreeItem(node: T): vscode.TreeItem {
@@ -45,22 +42,14 @@ export class ModelTreeProvider<T extends object> extends Disposable implements v
   }
 
   private onModelChange(change: ModelChange<T>): void {
-    if (change.kind === 'structure') {
-      this.pending.clear();
-      clearTimeout(this.fullRefresh);
-      this.fullRefresh = setTimeout(() => {
-        this.fullRefresh = undefined;
-        this.changeEmitter.fire(undefined);
-      }, this.debounceMs);
-      return;
-    }
-    if (this.fullRefresh) return; // the full refresh will show these too
-    for (const n of change.nodes) this.pending.add(n);
-    this.nodeRefresh ??= setTimeout(() => {
-      this.nodeRefresh = undefined;
-      const nodes = [...this.pending];
-      this.pending.clear();
-      if (nodes.length && !this.fullRefresh) this.changeEmitter.fire(nodes);
-    }, 30);
+    if (change.kind === 'structure') this.pending.addStructure();
+    else this.pending.addNodes(change.nodes);
+    this.coalescer.request();
+  }
+
+  private refresh(): void {
+    const nodes = this.pending.take();
+    if (nodes === undefined) this.changeEmitter.fire(undefined);
+    else if (nodes.length > 0) this.changeEmitter.fire(nodes);
   }
 }
