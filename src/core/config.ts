@@ -94,8 +94,13 @@ export const ConfigSchema = z.object({
    * module's own `test`); `{module}` and `{module_dir}` are substituted. Unset: the contracts decide.
    */
   moduleTestCommand: z.string().trim().min(1).optional(),
-  /** Overrides `toolchain.integration_test` from modules.json (run before the build on an existing codebase, after the scaffold and after every merge). */
+  /** Overrides `toolchain.integration_test` from modules.json (run before the build on an existing codebase, after the scaffold, and in assembly as the full suite). */
   integrationTestCommand: z.string().trim().min(1).optional(),
+  /**
+   * Overrides `toolchain.project_test` (the tests outside every module's path, run after each merge
+   * with the merged module's tests). Setting only `integrationTestCommand` drops the contracts' one.
+   */
+  projectTestCommand: z.string().trim().min(1).optional(),
   testTimeoutMs: z.number().int().min(1000).default(300_000),
   architectRepairRounds: z.number().int().min(0).max(10).default(2),
   fixCycles: z.number().int().min(0).max(10).default(2),
