@@ -31,8 +31,11 @@ interface Figures {
   /** Build stage (builders + QC, where the scheduler and wave limits act) against its own ideal. */
   buildWallMs: number;
   buildIdealMs: number;
-  /** Assembly: sequential merges with the integration tests after each (no model calls). */
+  /** Assembly: sequential merges with tests after each (no model calls); it streams from the build, so it overlaps it. */
   assembleWallMs: number;
+  /** Assembly test work: test processes run after merges (src/core/assembly/testSelection.ts), and how many were the full suite. */
+  assemblyTestProcesses: number;
+  assemblyFullSuiteRuns: number;
   ratio: number;
   overheadPerModuleMs: number;
   calls: number;
@@ -123,6 +126,8 @@ async function runCase(modules: number, shape: SyntheticShape): Promise<Figures>
     buildWallMs: stageMs(result.state, 'build'),
     buildIdealMs: ideal.build,
     assembleWallMs: stageMs(result.state, 'assemble'),
+    assemblyTestProcesses: result.state.assembly?.testProcesses ?? 0,
+    assemblyFullSuiteRuns: result.state.assembly?.fullSuiteRuns ?? 0,
     ratio: wallMs / ideal.total,
     overheadPerModuleMs: (wallMs - ideal.total) / modules,
     calls: [...callsByAgent.values()].reduce((n, a) => n + a.calls, 0),
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
       `${f.name.padEnd(22)} wall ${(f.wallMs / 1000).toFixed(1).padStart(6)} s   ideal ${(f.idealMs / 1000).toFixed(1).padStart(6)} s   ratio ${f.ratio.toFixed(2)}   ` +
         `overhead/module ${Math.round(f.overheadPerModuleMs).toString().padStart(5)} ms   calls ${f.calls}   peak RSS ${f.peakRssMb.toFixed(0)} MB\n` +
         `${''.padEnd(22)} build stage ${(f.buildWallMs / 1000).toFixed(1)} s vs ideal ${(f.buildIdealMs / 1000).toFixed(1)} s (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
-        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, integration tests after each)   ` +
+        `assembly ${(f.assembleWallMs / 1000).toFixed(1)} s (${c.modules} merges, ${f.assemblyTestProcesses} test processes, ${f.assemblyFullSuiteRuns} of them the full suite)   ` +
         `install ${f.installMs ?? '-'} ms (once)\n` +
         `${''.padEnd(22)} input tokens read from cache: ${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${share === null ? 'n/a' : `${Math.round(share * 100)}%`}`).join(', ')}`,
     );

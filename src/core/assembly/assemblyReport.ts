@@ -19,11 +19,14 @@ export interface MergeRecord {
   ran?: string[];
   /** Overrides the selection's reason (a merge rolled back after the fact). */
   reason?: string;
+  /** The scope of tests that ran, when no selection is given (a record rewritten after a rollback). */
+  scope?: 'selected' | 'full';
 }
 
 export function recordMerge(ctx: PipelineContext, module: string, r: MergeRecord): void {
   const branch = ctx.store.module(module).branch;
   const reason = r.reason ?? r.selection?.reason;
+  const scope = r.scope ?? r.selection?.scope;
   ctx.store.update((s) => {
     s.merges = s.merges.filter((m) => m.module !== module);
     s.merges.push({
@@ -33,7 +36,7 @@ export function recordMerge(ctx: PipelineContext, module: string, r: MergeRecord
       tests: r.tests,
       status: r.status,
       ...(r.commit ? { commit: r.commit } : {}),
-      ...(r.selection ? { testScope: r.selection.scope } : {}),
+      ...(scope ? { testScope: scope } : {}),
       ...(r.ran ? { testsRun: r.ran } : {}),
       ...(reason ? { testReason: reason } : {}),
     });
