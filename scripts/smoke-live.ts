@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { sampleDescription } from '../src/scripted';
+import { projectRoot } from './projectRoot';
 
 /** Most a smoke run may spend (estimated from the tokens at API prices); the engine stops the run there. */
 export const SMOKE_BUDGET_USD = 1;
@@ -22,16 +23,6 @@ export const SMOKE_CONFIG = {
   },
   budgetUsd: SMOKE_BUDGET_USD,
 } as const;
-
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'esbuild.config.mjs'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`project root not found above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
 
 function freshRepo(): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'build-pipeline-smoke-')));

@@ -49,8 +49,13 @@ export const ROLE_LIMIT_DEFAULTS: Record<Role, AgentLimits> = {
 };
 
 export const ConfigSchema = z.object({
+  // Each tier defaults on its own: a file that names only the opus model keeps the other two.
   tierModels: z
-    .object({ opus: z.string().min(1), sonnet: z.string().min(1), haiku: z.string().min(1) })
+    .object({
+      opus: z.string().min(1).default(DEFAULT_TIER_MODELS.opus),
+      sonnet: z.string().min(1).default(DEFAULT_TIER_MODELS.sonnet),
+      haiku: z.string().min(1).default(DEFAULT_TIER_MODELS.haiku),
+    })
     .default({ ...DEFAULT_TIER_MODELS }),
   /** Tier per role. Builders take their tier from `modules.json` (`builder_model`) unless overridden here. */
   roleTiers: z

@@ -5,107 +5,71 @@
  * imports the scripted model: it is a test double and a demo, and the front ends provide it.
  */
 import * as fs from 'node:fs';
-import Anthropic from '@anthropic-ai/sdk';
-import type { OfflineModel, ResumeRunOptions, RunHandle, RunOptionsBase, RunResult, RunSummary, StartRunOptions } from './api';
+import type { ResumeRunOptions, RunHandle, RunResult, RunSummary, StartRunOptions } from './api';
 import { loadConfig, type PipelineConfig } from './config';
 import type { RunState } from './contracts/schemas';
 import { TierLimiter } from './limiter';
 import { runStages, STAGES } from './pipeline';
-import { createRunDir, newRunId, runPaths, type RunPaths } from './run/runDir';
-import { isRunActive, listRuns, runsRootFor } from './run/runs';
+import { runPaths, type RunPaths } from './run/runDir';
+import { runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
 import { buildRunReport, writeRunReport } from './run/report';
-import { acquireRunLock, RunLockedError, runLockOwner } from './run/lock';
+import { acquireRunLock } from './run/lock';
+import { assertNoActiveRun, createRunRecord } from './run/newRun';
+import { assertModelReachable, openRunResources, secretsOf, type RunResources } from './run/modelConnection';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
 import { addUsage, emptyUsage } from './usage';
 import { estimateUsd } from './pricing';
 import { openRunMemory } from './memory/runMemory';
-import { preflight } from './preflight';
 import type { Stage } from './stages/context';
 import { AUDIT_STAGES } from './audit/stages';
-import { prepareAuditRun } from './audit/launch';
-import { openRunSandbox, type RunSandbox } from './sandbox/runSandbox';
 import { openRunMcp } from './mcp/runMcp';
 import { mcpSecrets } from './mcp/config';
 
 export { listRuns, findUnfinishedRun, isRunActive } from './run/runs';
 
 export async function startRun(opts: StartRunOptions): Promise<RunHandle> {
-  assertModelReachable(opts, opts.offline);
-  const repo = await openRepo(opts.repoRoot);
-  const config = loadConfig(repo.root, opts.config);
-  // One active run per repository: two runs would race for the same CPU, budget and user attention.
-  const active = (await listRuns(repo.root, config.runsDir)).find(isRunActive);
-  if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
-  const runsRoot = await runsRootFor(repo.root, config.runsDir);
-  // Before anything is created: where the sandbox cannot start, the run does not start.
-  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
-  // Preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
-  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
-    await sandbox.close();
-    throw e;
-  });
-  const runId = newRunId();
-  const paths = runPaths(runsRoot, runId);
-  createRunDir(paths);
-  const now = new Date().toISOString();
-  const state: RunState = {
-    version: 1,
-    runId,
-    runDir: paths.runDir,
-    repoRoot: repo.root,
-    description: opts.description,
-    mode: 'build',
-    offline: opts.offline,
-    shellsSandboxed: sandbox.enabled,
-    baseBranch: repo.branch ?? '(detached)',
-    baseCommit: repo.head,
-    integrationBranch: integrationBranch(runId),
-    status: 'running',
-    createdAt: now,
-    updatedAt: now,
-    stages: STAGES.map((s) => ({ id: s.id, status: 'pending', attempts: 0, usage: emptyUsage() })),
-    modules: [],
-    gates: [],
-    usage: emptyUsage(),
-    agentUsage: {},
-    agentCostUsd: {},
-    roleUsage: {},
-    costUsd: 0,
-    merges: [],
-  };
-  const store = new RunStore(paths, state, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
-  store.save();
-  // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
-  try {
-    await createWorktree(repo.root, paths.integrationWorktree, state.integrationBranch, repo.head);
-  } catch (e) {
-    await model.close();
-    await sandbox.close();
-    throw e;
-  }
-  return launch(store, config, opts, model, sandbox);
+  return startNewRun(opts, 'build');
 }
 
-/** A standalone read-only audit (M15): a run of its own, driven like a build run through AUDIT_STAGES. */
+/**
+ * A standalone read-only audit (M15): a run of its own, recorded and driven like a build run through
+ * AUDIT_STAGES, so listing, status, locking and resume work the same. It creates no branch and no
+ * worktree, and reads HEAD as of the start (later commits of the user's are not audited half-way through).
+ */
 export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
-  assertModelReachable(opts, opts.offline);
+  return startNewRun(opts, 'audit');
+}
+
+async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Promise<RunHandle> {
+  assertModelReachable(opts);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
+  await assertNoActiveRun(repo.root, config.runsDir);
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
-  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
-  const model = await connectChecked(config, opts, opts.offline).catch(async (e) => {
-    await sandbox.close();
-    throw e;
-  });
+  // Sandbox and preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
+  const resources = await openRunResources(config, opts, { repoRoot: repo.root, runsRoot });
+  const stages = mode === 'audit' ? AUDIT_STAGES : STAGES;
   try {
-    const { store } = await prepareAuditRun(opts, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
-    return launch(store, config, opts, model, sandbox, AUDIT_STAGES);
+    const store = createRunRecord({
+      runsRoot,
+      repo,
+      description: opts.description,
+      mode,
+      offline: opts.offline,
+      shellsSandboxed: resources.sandbox.enabled,
+      stageIds: stages.map((s) => s.id),
+      // An audit never writes to the repository: no integration branch.
+      integrationBranch: mode === 'audit' ? () => '' : integrationBranch,
+      secrets: [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)],
+    });
+    // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
+    if (mode === 'build') await createWorktree(repo.root, store.paths.integrationWorktree, store.state.integrationBranch, repo.head);
+    return await launch(store, config, opts, resources, stages);
   } catch (e) {
-    await model.close();
-    await sandbox.close();
+    await resources.close();
     throw e;
   }
 }
@@ -123,58 +87,16 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
   }
   const offline = opts.offline ?? store.state.offline;
-  assertModelReachable(opts, offline);
-  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: repo.root, runsRoot });
-  const model = await connectChecked(config, opts, offline).catch(async (e) => {
-    await sandbox.close();
-    throw e;
-  });
+  const resources = await openRunResources(config, { ...opts, offline }, { repoRoot: repo.root, runsRoot });
   store.update((s) => {
     s.status = 'running';
     s.haltReason = undefined;
-    s.shellsSandboxed = sandbox.enabled;
+    s.shellsSandboxed = resources.sandbox.enabled;
   });
-  return launch(store, config, { ...opts, offline }, model, sandbox, audit ? AUDIT_STAGES : STAGES);
-}
-
-/** Checked before anything is created: offline, someone must have said which stand-in to talk to. */
-function assertModelReachable(opts: RunOptionsBase, offline: boolean): void {
-  if (offline && !opts.offlineModel && !opts.baseURL) {
-    throw new Error(
-      'an offline run needs a model to talk to: pass offlineModel (the CLI and the VS Code extension start the built-in scripted model) or baseURL',
-    );
-  }
-}
-
-function secretsOf(apiKey?: string): string[] {
-  return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
-}
-
-/** The model client of a run (and the offline stand-in it talks to), checked by the preflight. */
-interface ModelConnection {
-  client: Anthropic;
-  contextWindows: Record<string, number>;
-  close(): Promise<void>;
-}
-
-async function connectChecked(config: PipelineConfig, opts: StartRunOptions | ResumeRunOptions, offline: boolean): Promise<ModelConnection> {
-  let offlineModel: OfflineModel | undefined;
-  let baseURL = opts.baseURL;
-  if (offline && !baseURL && opts.offlineModel) {
-    offlineModel = await opts.offlineModel();
-    baseURL = offlineModel.url;
-  }
-  const client = new Anthropic({
-    apiKey: offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
-    ...(baseURL ? { baseURL } : {}),
-    maxRetries: config.sdkMaxRetries,
-  });
-  const close = async () => void (await offlineModel?.close());
   try {
-    const { contextWindows } = config.skipPreflight ? { contextWindows: {} } : await preflight(client, config);
-    return { client, contextWindows, close };
+    return await launch(store, config, { ...opts, offline }, resources, audit ? AUDIT_STAGES : STAGES);
   } catch (e) {
-    await close();
+    await resources.close();
     throw e;
   }
 }
@@ -184,18 +106,12 @@ async function launch(
   store: RunStore,
   config: PipelineConfig,
   opts: StartRunOptions | ResumeRunOptions,
-  model: ModelConnection,
-  sandbox: RunSandbox,
+  resources: RunResources,
   stages: readonly Stage[] = STAGES,
 ): Promise<RunHandle> {
-  let releaseLock: () => void;
-  try {
-    releaseLock = acquireRunLock(store.paths.runDir);
-  } catch (e) {
-    await model.close();
-    await sandbox.close();
-    throw e;
-  }
+  // Throws when another process holds the run; the caller closes the resources then.
+  const releaseLock = acquireRunLock(store.paths.runDir);
+  const { model, sandbox } = resources;
   const controller = new AbortController();
   const offline = opts.offline ?? false;
   const client = model.client;
@@ -288,9 +204,8 @@ async function launch(
         s.haltReason = (e as Error).message;
       });
     } finally {
-      await model.close();
       await mcp.close();
-      await sandbox.close();
+      await resources.close();
       releaseLock();
     }
     writeRunReport(store.state);

@@ -1,22 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { projectRoot, type TestRepo } from './harness';
+import { runCli, spawnCli } from './cliProcess';
+import type { TestRepo } from './harness';
 import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
 
-const CLI = path.join(projectRoot(), 'dist', 'cli.js');
-
-function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env };
-  delete e.ANTHROPIC_API_KEY;
-  delete e.ANTHROPIC_BASE_URL;
-  return e;
-}
-
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 230_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runCli(args, { timeoutMs: 230_000 });
 }
 
 describe('CLI: plan and implement (dist/cli.js as a real process)', function () {
@@ -74,10 +64,10 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
 
   it('SIGKILL during a team phase, then implement again: the run resumes and finishes; no message is lost', async () => {
     const dir = writePlan(path.join(repo.root, 'plans', 'team'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
-    const child = spawn(process.execPath, [CLI, 'implement', dir, '--cwd', repo.root, '--offline'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['implement', dir, '--cwd', repo.root, '--offline']);
     let out = '';
     const killed = await new Promise<boolean>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
+      child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         if (/✉ #1 /.test(out) && child.exitCode === null) {
           child.kill('SIGKILL');

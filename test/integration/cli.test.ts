@@ -1,21 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { makeRepo, projectRoot, snapshotUserTree, type TestRepo } from './harness';
-
-const CLI = path.join(projectRoot(), 'dist', 'cli.js');
-
-function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env };
-  delete e.ANTHROPIC_API_KEY;
-  delete e.ANTHROPIC_BASE_URL;
-  return e;
-}
+import { runCli, spawnCli } from './cliProcess';
+import { makeRepo, snapshotUserTree, type TestRepo } from './harness';
 
 function cli(args: string[], cwd?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runCli(args, { cwd });
 }
 
 describe('CLI (dist/cli.js as a real process)', function () {
@@ -149,9 +139,29 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
   });
 
+  it('plan, implement and audit check the configured models first too: exit 2 naming the setting, nothing written', () => {
+    fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ tierModels: { opus: 'claude-opus-nope' } }));
+    for (const args of [
+      ['plan', 'Add a farewell module'],
+      ['implement', '.orchestration/plans/some-plan'],
+      ['audit', 'Audit the security of the greeter'],
+    ]) {
+      const r = cli([...args, '--cwd', repo.root, '--offline']);
+      if (args[0] === 'implement') {
+        // No plan folder: that is found before any model is needed (exit 1), and nothing is created either.
+        assert.equal(r.code, 1, r.out + r.err);
+      } else {
+        assert.equal(r.code, 2, `${args[0]}: ${r.out}${r.err}`);
+        assert.match(r.err, /model "claude-opus-nope" is not available .*tierModels\.opus/);
+      }
+    }
+    assert.equal(fs.existsSync(path.join(repo.root, '.orchestration')), false, 'no plan folder');
+    assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false, 'no run directory');
+  });
+
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {
     const before = snapshotUserTree(repo);
-    const child = spawn(process.execPath, [CLI, 'start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { env: env(), stdio: 'ignore' });
+    const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { stdio: 'ignore' });
     const runsDir = path.join(repo.root, '.git', 'build-pipeline', 'runs');
     const runId = await new Promise<string>((resolve, reject) => {
       const deadline = Date.now() + 120_000;

@@ -12,17 +12,7 @@ import type { PipelineConfig } from '../../src/core/config';
 import type { PipelineEvent } from '../../src/core/events';
 import type { ScriptedModelOptions } from '../../src/scripted/types';
 import { sampleDescription, startScriptedModel } from '../../src/scripted';
-
-/** The checkout this test runs from (works from out/test/... and from a bundled out/one/... alike). */
-export function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'esbuild.config.mjs'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`project root not found above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
+export { projectRoot } from '../../scripts/projectRoot';
 
 export const DIRTY_CONTENT = 'my unsaved work\n\u0000binary-ish \r\n tail';
 

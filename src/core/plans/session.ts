@@ -4,7 +4,6 @@
  * and token totals. The same wiring as the pipeline's engine.ts, without its stage machinery.
  */
 import * as fs from 'node:fs';
-import Anthropic from '@anthropic-ai/sdk';
 import type { PipelineConfig } from '../config';
 import type { ModelTier, Usage } from '../contracts/schemas';
 import { Emitter, type Event, type PipelineEvent } from '../events';
@@ -13,9 +12,10 @@ import type { AgentRuntime } from '../agents/runAgent';
 import type { ToolObserver } from '../agents/tools';
 import { redact } from '../run/journal';
 import { addUsage, emptyUsage } from '../usage';
-import type { OfflineModel, OfflineModelStarter } from '../api';
+import type { OfflineModelStarter } from '../api';
 import type { TeamEvent } from './events';
-import { openRunSandbox, type RunSandbox } from '../sandbox/runSandbox';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import { openRunResources, secretsOf } from '../run/modelConnection';
 
 export interface SessionOptions {
   config: PipelineConfig;
@@ -51,28 +51,11 @@ const MAX_FIELD = 4000;
 
 export async function openModelSession(opts: SessionOptions): Promise<ModelSession> {
   const { config } = opts;
-  let scripted: OfflineModel | undefined;
-  let baseURL = opts.baseURL;
-  if (opts.offline && !baseURL && !opts.offlineModel) {
-    throw new Error('an offline run needs a model to talk to: pass offlineModel (the CLI starts the built-in scripted model) or baseURL');
-  }
-  // Before the model starts: where the sandbox cannot start, nothing starts (unless the user turned it off).
-  const sandbox = await openRunSandbox(config.sandbox, { repoRoot: opts.repoRoot });
-  if (opts.offline && !baseURL && opts.offlineModel) {
-    try {
-      scripted = await opts.offlineModel();
-    } catch (e) {
-      await sandbox.close();
-      throw e;
-    }
-    baseURL = scripted.url;
-  }
-  const client = new Anthropic({
-    apiKey: opts.offline ? 'offline-scripted-model' : (opts.apiKey ?? process.env.ANTHROPIC_API_KEY ?? null),
-    ...(baseURL ? { baseURL } : {}),
-    maxRetries: config.sdkMaxRetries,
-  });
-  const secrets = [opts.apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
+  // The same sandbox, offline rules and preflight as a build run (src/core/run/modelConnection.ts).
+  const resources = await openRunResources(config, opts, { repoRoot: opts.repoRoot });
+  const { sandbox, model } = resources;
+  const client = model.client;
+  const secrets = secretsOf(opts.apiKey);
   const limiter = new TierLimiter(config.waveLimits);
   const controller = new AbortController();
   const emitter = new Emitter<TeamEvent>();
@@ -101,6 +84,7 @@ export async function openModelSession(opts: SessionOptions): Promise<ModelSessi
       signal: signal ?? controller.signal,
       turnRetries: config.turnRetries,
       retryBaseDelayMs: config.retryBaseDelayMs,
+      contextWindowOf: (id) => config.contextWindowTokens ?? model.contextWindows[id],
     }),
     modelFor: (tier) => config.tierModels[tier],
     observer: (agentId) => ({
@@ -111,8 +95,7 @@ export async function openModelSession(opts: SessionOptions): Promise<ModelSessi
     usage,
     close: async () => {
       emitter.dispose();
-      await scripted?.close();
-      await sandbox.close();
+      await resources.close();
     },
   };
 }

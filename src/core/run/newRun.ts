@@ -1,0 +1,65 @@
+/**
+ * Creating the record of a new run: the one-active-run check, the run directory and the first
+ * state.json. Build runs and standalone audits are recorded the same way, so listing, status,
+ * locking and resume treat them alike; they differ only in mode, stages and integration branch.
+ */
+import type { RunState } from '../contracts/schemas';
+import { isRunActive, listRuns } from './runs';
+import { RunLockedError, runLockOwner } from './lock';
+import { createRunDir, newRunId, runPaths } from './runDir';
+import { RunStore } from './store';
+import { emptyUsage } from '../usage';
+
+/** One active run per repository: two runs would race for the same CPU, budget and user attention. */
+export async function assertNoActiveRun(repoRoot: string, runsDir: string | undefined): Promise<void> {
+  const active = (await listRuns(repoRoot, runsDir)).find(isRunActive);
+  if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+}
+
+export interface NewRun {
+  runsRoot: string;
+  repo: { root: string; branch: string | null; head: string };
+  description: string;
+  mode: RunState['mode'];
+  offline: boolean;
+  shellsSandboxed: boolean;
+  stageIds: readonly string[];
+  /** The branch the run builds on; empty for an audit, which never writes to the repository. */
+  integrationBranch: (runId: string) => string;
+  secrets: string[];
+}
+
+export function createRunRecord(run: NewRun): RunStore {
+  const runId = newRunId();
+  const paths = runPaths(run.runsRoot, runId);
+  createRunDir(paths);
+  const now = new Date().toISOString();
+  const state: RunState = {
+    version: 1,
+    runId,
+    runDir: paths.runDir,
+    repoRoot: run.repo.root,
+    description: run.description,
+    mode: run.mode,
+    offline: run.offline,
+    shellsSandboxed: run.shellsSandboxed,
+    baseBranch: run.repo.branch ?? '(detached)',
+    baseCommit: run.repo.head,
+    integrationBranch: run.integrationBranch(runId),
+    status: 'running',
+    createdAt: now,
+    updatedAt: now,
+    stages: run.stageIds.map((id) => ({ id, status: 'pending', attempts: 0, usage: emptyUsage() })),
+    modules: [],
+    gates: [],
+    usage: emptyUsage(),
+    agentUsage: {},
+    agentCostUsd: {},
+    roleUsage: {},
+    costUsd: 0,
+    merges: [],
+  };
+  const store = new RunStore(paths, state, run.secrets);
+  store.save();
+  return store;
+}
