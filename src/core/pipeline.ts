@@ -111,7 +111,8 @@ async function runStreamingPair(ctx: PipelineContext, up: Stage, down: Stage): P
   const [upResult, downResult] = await Promise.all([upRun, downRun]);
   if (upResult.status !== 'done') {
     if (downResult.status === 'done') setStage(ctx, down.id, 'done', downResult.detail);
-    else if (downResult.status === 'halted' && !downResult.upstream) setStage(ctx, down.id, 'failed', downResult.reason);
+    // A stop (cancel, FAIL-CRITICAL) is not the downstream stage's failure either.
+    else if (downResult.status === 'halted' && !downResult.upstream && !ctx.signal.aborted) setStage(ctx, down.id, 'failed', downResult.reason);
     else backToPending(ctx, down.id, `stopped with ${up.title}; resumes with it`);
     return stageOutcome(ctx, up, upResult);
   }
