@@ -77,6 +77,14 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
       try {
         console.log(`\n⏸ ${req.title}\n${req.summary}`);
+        if (req.gate === 'ship') {
+          const a = (await rl.question('[a]pprove and merge, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
+          if (a.startsWith('c')) {
+            const feedback = (await rl.question('What should change? ', { signal })).trim();
+            return feedback ? { decision: 'changes', feedback } : 'later';
+          }
+          return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
+        }
         const a = (await rl.question('[a]pprove and implement, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
         return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
       } finally {
@@ -108,11 +116,12 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     ].join('\n'),
   );
   if (r.status === 'succeeded') {
-    console.log(`Integration branch: ${r.integrationBranch} (your working tree was not touched)`);
+    const shipped = r.ship?.shipped;
+    console.log(shipped ? `Shipped: ${r.integrationBranch} merged into ${shipped.branch} as ${shipped.commit.slice(0, 12)} (previous head ${shipped.previousHead.slice(0, 12)})` : `Integration branch: ${r.integrationBranch}`);
     return 0;
   }
   if (r.status === 'awaiting-approval') {
-    console.log(`\nAwaiting a decision on the flow audit. Implement anyway with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`);
+    console.log(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`);
     return 3;
   }
   return 1;

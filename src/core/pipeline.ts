@@ -16,6 +16,7 @@ import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
 import { publishRunMemory } from './memory/runMemory';
 import { ENGINE_AUTHOR } from './stages/context';
+import { askHuman } from './gates/askHuman';
 
 export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, hardenStage, shipStage, curateStage];
 
@@ -193,27 +194,9 @@ async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string, r
 }
 
 async function askGate(ctx: PipelineContext, stage: Stage): Promise<GateAnswer> {
-  const gate = stage.gateAfter!;
-  const d = gate.describe(ctx);
+  const d = stage.gateAfter!.describe(ctx);
   setStage(ctx, stage.id, 'waiting', d.title);
-  ctx.store.update((s) => (s.waitingGate = gate.id));
-  ctx.store.emit({ type: 'gate-waiting', gate: gate.id, summary: d.title });
-  const answer = await ctx.gate({ gate: gate.id, runId: ctx.store.state.runId, ...d }, ctx.signal);
-  if (answer.decision !== 'later') {
-    const decision = {
-      gate: gate.id,
-      decision: answer.decision,
-      feedback: answer.decision === 'changes' ? answer.feedback : answer.decision === 'reject' ? answer.reason : undefined,
-      by: ctx.approver,
-      at: new Date().toISOString(),
-    };
-    ctx.store.update((s) => {
-      s.gates.push(decision);
-      s.waitingGate = undefined;
-    });
-    ctx.store.emit({ type: 'gate-decided', decision });
-  }
-  return answer;
+  return askHuman(ctx, { gate: stage.gateAfter!.id, ...d });
 }
 
 function setStage(ctx: PipelineContext, id: string, status: 'done' | 'failed' | 'waiting', detail?: string): void {

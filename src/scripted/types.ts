@@ -16,6 +16,9 @@ export const SCENARIOS = [
   'contract-conflict',
   /** The same conflict, but the scripted master recommends that the builder adapts. */
   'contract-conflict-adapt',
+  /** The same conflict, flexed; the master's change also adds a function to the interface of each module
+   *  the target depends on, so a module that already passed fails its re-check and is rebuilt. */
+  'contract-conflict-recheck',
   /** Stage 1b: the training-data agent also writes one pair breaking each quality rule. */
   'bootstrap-bad-pairs',
   /** Stage 1b: too few pairs at first (the gate fails), the missing types in the repair round. */
@@ -44,6 +47,11 @@ export const SCENARIOS = [
   'harden-critical',
   /** Harden: a MAJOR in the target module, a MINOR in another file, a MAJOR in a file no module owns; nothing else. */
   'harden-findings',
+  /**
+   * Harden: the findings of harden-findings, and the target builder's first harden fix cycle leaves a
+   * wiring test the integration tests run and fail, so the re-merge is red; its next cycle fixes it.
+   */
+  'harden-remerge-red',
   // The target builder never fixes its flaw: QC says FAIL-MAJOR every cycle until the fix cycles run out.
   'qc-major-always',
   // The scaffold never writes the target module's folder: conformance fails in every round.
@@ -57,6 +65,8 @@ export const SCENARIOS = [
   'review-findings',
   'review-high',
   'teammate-dies',
+  /** Plan review round 1: a High on phase 01, a hallucinated Medium and a valid Low on plan.md (roles/plan-reviewer.ts). */
+  'plan-review-findings',
   'npm-install',
   // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
   'needs-dependency',

@@ -9,6 +9,13 @@ function show(repo: TestRepo, ref: string, file: string): string {
   return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
 }
 
+/** A file as the bootstrap's own commit left it (curate later replaces the state pairs on the same branch). */
+function atBootstrap(repo: TestRepo, branch: string, file: string): string {
+  const commit = execFileSync('git', ['log', '-1', '--format=%H', '--grep=^training: bootstrap pairs', branch], { cwd: repo.root, encoding: 'utf8' }).trim();
+  assert.ok(commit, 'the bootstrap commit');
+  return show(repo, commit, file);
+}
+
 function trainingAgents(runDir: string): string[] {
   return readJournal(path.join(runDir, 'journal.jsonl')).flatMap((e) => (e.type === 'agent-started' && e.agentId.startsWith('training-') ? [e.agentId] : []));
 }
@@ -23,14 +30,15 @@ describe('Stage 1b bootstrap (M4)', function () {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'bootstrap-bad-pairs' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const rejected = fs.readFileSync(path.join(result.state.runDir, 'training', 'bootstrap-rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; rule: string });
-    // The five bad pairs lead the file, one per rule, in order.
-    assert.deepEqual(rejected.slice(0, 5).map((r) => [r.line, r.rule]), [[1, 'schema'], [2, 'proper-noun'], [3, 'length'], [4, 'see-the-docs'], [5, 'markdown']]);
+    // The six bad pairs lead the file, one per rule, in order.
+    assert.deepEqual(rejected.slice(0, 6).map((r) => [r.line, r.rule]), [[1, 'schema'], [2, 'proper-noun'], [3, 'length'], [4, 'see-the-docs'], [5, 'markdown'], [6, 'leaks-answer']]);
     const integration = result.state.integrationBranch;
-    const kept = show(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n');
-    const manifest = JSON.parse(show(repo, integration, '.orchestration/training/manifest.json'));
+    const kept = atBootstrap(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n');
+    const manifest = JSON.parse(atBootstrap(repo, integration, '.orchestration/training/manifest.json'));
     assert.equal(manifest.files['bootstrap.jsonl'].accepted, kept.length);
     assert.ok(kept.length >= 50, `${kept.length} pairs`);
     assert.equal(manifest.files['bootstrap.jsonl'].rejectedByRule.markdown, 1);
+    assert.equal(manifest.files['bootstrap.jsonl'].rejectedByRule['leaks-answer'], 1);
     assert.equal(Object.keys(manifest.shares).length, 7);
     assert.ok(manifest.shares.factual_recall.count > 0);
     assert.match(result.state.stages.find((s) => s.id === 'bootstrap')!.detail ?? '', /pairs accepted, \d+ rejected; factual_recall \d/);
@@ -41,7 +49,7 @@ describe('Stage 1b bootstrap (M4)', function () {
     const { result } = await runPipeline(repo, { scenario: { scenario: 'bootstrap-short' } });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.deepEqual(trainingAgents(result.state.runDir), ['training-bootstrap-1-0', 'training-bootstrap-1-1']);
-    const manifest = JSON.parse(show(repo, result.state.integrationBranch, '.orchestration/training/manifest.json'));
+    const manifest = JSON.parse(atBootstrap(repo, result.state.integrationBranch, '.orchestration/training/manifest.json'));
     assert.ok(manifest.files['bootstrap.jsonl'].accepted >= 50);
     assert.ok(manifest.shares.cross_module.count > 0, 'the repair round added a missing type');
   });
@@ -66,6 +74,6 @@ describe('Stage 1b bootstrap (M4)', function () {
     const second = await resumePipeline(repo, first.result.state.runId);
     assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
     assert.equal(second.result.state.stages.find((s) => s.id === 'bootstrap')!.status, 'done');
-    assert.ok(show(repo, second.result.state.integrationBranch, '.orchestration/training/bootstrap.jsonl').split('\n').length > 50);
+    assert.ok(atBootstrap(repo, second.result.state.integrationBranch, '.orchestration/training/bootstrap.jsonl').split('\n').length > 50);
   });
 });

@@ -22,15 +22,27 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     const status = repo.git('status', '--porcelain=v1', '--untracked-files=all');
     assert.ok(status.split('\n').every((l) => l.startsWith('?? .orchestration/plans/add-multiply-divide-and-power-operations/')), status);
     const run = cli(['implement', '.orchestration/plans/add-multiply-divide-and-power-operations', '--cwd', repo.root, '--offline']);
-    assert.equal(run.code, 0, run.out + run.err);
+    // Without a terminal or --yes, the ship gate waits: exit 3, nothing merged, the tree as it was.
+    assert.equal(run.code, 3, run.out + run.err);
     assert.match(run.out, /flow audit: Ready/);
     assert.match(run.out, /builder-2 \(builder\) idle — spawned/);
     assert.match(run.out, /✉ #1 builder-\d → validator-1: /);
     assert.match(run.out, /phase 03: done — merged [0-9a-f]{10}/);
     assert.match(run.out, /^first-attempt review pass rate: 100%; carried test failures: 0$/m);
-    assert.match(run.out, /^orchestrator context: largest \d+ B, total \d+ B over 1 call\(s\)$/m);
-    assert.match(run.out, /^Integration branch: orchestration\/\d{8}-\d{6}-[0-9a-f]{8}\/integration \(your working tree was not touched\)$/m);
+    assert.match(run.out, /^orchestrator context: largest \d+ B, total \d+ B over \d+ call\(s\)$/m);
+    assert.match(run.out, /Awaiting a decision \(ship gate: awaiting a decision to merge orchestration\/\d{8}-\d{6}-[0-9a-f]{8}\/integration into main\)/);
     assert.equal(repo.git('status', '--porcelain=v1', '--untracked-files=all'), status);
+    // The user commits the plan, then approves with --yes: the same run merges into main.
+    repo.git('add', '.orchestration');
+    repo.git('commit', '-q', '-m', 'user: the plan');
+    const planCommit = repo.git('rev-parse', 'main');
+    const ship = cli(['implement', '.orchestration/plans/add-multiply-divide-and-power-operations', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(ship.code, 0, ship.out + ship.err);
+    assert.match(ship.out, /^Resuming /m);
+    assert.match(ship.out, /Ship ready: merge .* into main\? \(3 phases, \d+ files, tests pass\) — approved \(--yes\)/);
+    assert.match(ship.out, /^Shipped: orchestration\/\d{8}-\d{6}-[0-9a-f]{8}\/integration merged into main as [0-9a-f]{12}/m);
+    assert.equal(repo.git('rev-parse', 'main^1'), planCommit, 'main moved by one --no-ff merge on top of the user\'s plan commit');
+    assert.ok(fs.existsSync(path.join(repo.root, 'src', 'ops', 'power.js')));
   });
 
   it('usage and plan errors: no PLAN_DIR is exit 2; a plan that cannot be read is exit 1 with its problems', () => {
@@ -52,14 +64,17 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
       { slug: 'negate', tasks: [opTask('T1', 'negate')] },
       { slug: 'docs', depends_on: [1, 2], tasks: [{ id: 'T1', title: 'Document square', files: ['docs/square.md'] }] },
     ]);
+    repo.git('add', 'plans');
+    repo.git('commit', '-q', '-m', 'user: the plan');
     const wait = cli(['implement', dir, '--cwd', repo.root, '--offline']);
     assert.equal(wait.code, 3, wait.out + wait.err);
     assert.match(wait.out, /flow audit: Significant Issues\n {2}phase-01-square\.md: phase 01 is ordered before phase 02/);
-    assert.match(wait.out, /Implement anyway with:\n {2}build-pipeline implement .* --yes/);
+    assert.match(wait.out, /approve with:\n {2}build-pipeline implement .* --yes/);
     const go = cli(['implement', dir, '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(go.code, 0, go.out + go.err);
     assert.match(go.out, /^Resuming /m);
     assert.match(go.out, /Flow audit: Significant Issues in order — approved \(--yes\)/);
+    assert.match(go.out, /^Shipped: .* merged into main as /m);
   });
 
   it('SIGKILL during a team phase, then implement again: the run resumes and finishes; no message is lost', async () => {
@@ -77,7 +92,9 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     });
     assert.ok(killed, `the run was killed mid-phase:\n${out}`);
     const again = cli(['implement', dir, '--cwd', repo.root, '--offline']);
-    assert.equal(again.code, 0, again.out + again.err);
+    // It finishes every phase and waits at the ship gate (no terminal, no --yes).
+    assert.equal(again.code, 3, again.out + again.err);
+    assert.match(again.out, /Awaiting a decision \(ship gate: /);
     assert.match(again.out, /^Resuming /m);
     const runDir = /^ {2}(\/.*\/runs\/\d{8}-\d{6}-[0-9a-f]{8})$/m.exec(again.out)![1]!;
     const teamDir = path.join(runDir, 'team', 'phase-01');

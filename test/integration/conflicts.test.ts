@@ -6,6 +6,17 @@ import { FileMemoryStore } from '../../src/core/memory';
 import { listRecords } from '../../src/core/conflicts/resolution';
 import { AuditEntrySchema } from '../../src/core/locks/audit';
 import { makeRepo, resumePipeline, runPipeline, scriptedGate, type TestRepo } from './harness';
+import type { ReceivedRequest } from '../../src/scripted';
+import type { QcVerdict } from '../../src/core/contracts/schemas';
+
+/** The first user message of every request an agent sent: where the engine puts its task card and task. */
+function tasksOf(requests: ReceivedRequest[], agentCard: RegExp): string[] {
+  const first = (r: ReceivedRequest) => {
+    const content = r.messages[0]?.content ?? '';
+    return typeof content === 'string' ? content : content.map((b) => ('text' in b && typeof b.text === 'string' ? b.text : '')).join('\n');
+  };
+  return [...new Set(requests.map(first).filter((t) => agentCard.test(t)))];
+}
 
 function show(repo: TestRepo, ref: string, file: string): string {
   return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
@@ -99,5 +110,34 @@ describe('contract conflicts (M13), end to end', function () {
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.deepEqual(agentsStarted(result.state.runDir, 'master-'), ['master-greeter-name-length-units-0', 'master-greeter-name-length-units-1']);
     assert.match(gate.requests[2]!.summary, /The human asked: name the formatter risk too/);
+  });
+
+  it('flex that a passed module cannot meet: its re-check against the new contract FAILS, it is rebuilt with the findings on the wire, then passes', async () => {
+    const requests: ReceivedRequest[] = [];
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict-recheck', target: 'greeter', onRequest: (r) => requests.push(r) } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const integration = result.state.integrationBranch;
+    // The approved change amended both interfaces, each through the lock function.
+    const audit = show(repo, integration, '.orchestration/contracts/locks-audit.jsonl').trim().split('\n').map((l) => AuditEntrySchema.parse(JSON.parse(l)));
+    assert.deepEqual(audit.map((a) => [a.kind, a.key, a.outcome]), [
+      ['interface', 'greeter', 'applied'],
+      ['interface', 'formatter', 'applied'],
+      ['adr', `003-conflict-${ISSUE}`, 'applied'],
+    ]);
+    // formatter had passed; QC graded it again against the amended contract and failed it.
+    const formatterVerdicts = events.flatMap((e) => (e.type === 'module-verdict' && e.module === 'formatter' ? [{ attempt: e.attempt, verdict: e.verdict as QcVerdict }] : []));
+    assert.deepEqual(formatterVerdicts.map((v) => [v.attempt, v.verdict.verdict]), [[1, 'PASS'], [2, 'FAIL-MAJOR'], [3, 'PASS']]);
+    const recheck = formatterVerdicts[1]!.verdict.findings.filter((f) => f.severity !== 'MINOR');
+    assert.ok(recheck.some((f) => /`lengthUnit` required by .*formatter\.interface\.md is not implemented/.test(f.text)), JSON.stringify(recheck));
+    // The rebuilt formatter builder's task, as it went over the wire, carried those findings.
+    const builderTasks = tasksOf(requests, /role: builder\n[\s\S]*module: formatter\n/);
+    assert.equal(builderTasks.length, 2, 'formatter was built, then rebuilt once');
+    assert.doesNotMatch(builderTasks[0]!, /<qc-findings>/);
+    const block = /<qc-findings>([\s\S]*?)<\/qc-findings>/.exec(builderTasks[1]!)?.[1] ?? '';
+    for (const f of recheck) assert.ok(block.includes(JSON.stringify(f.text).slice(1, -1)), `finding not carried: ${f.text}`);
+    assert.deepEqual(agentsStarted(result.state.runDir, 'qc-formatter'), ['qc-formatter-1', 'qc-formatter-2', 'qc-formatter-3']);
+    // The rebuilt code is what was merged: the new function is on the integration branch.
+    assert.match(show(repo, integration, 'src/formatter/index.js'), /function lengthUnit\(\) \{\n  return "code points";/);
+    assert.equal(result.state.merges.filter((m) => m.status === 'MERGED').length, 2);
   });
 });

@@ -69,8 +69,29 @@ describe('Stage 7 curate (M11)', function () {
       assert.ok(report.l1.files >= 2);
       assert.match(fs.readFileSync(path.join(runDir, 'report.md'), 'utf8'), /## Memory[\s\S]*\| L4 training pairs \| \d+ \|/);
       assert.match(second.result.state.stages.find((s) => s.id === 'curate')!.detail ?? '', /^memory: L1 \d+ brains/);
+      // The training agent rewrote the brain to the final state (no engine-appended line), keeping its sections.
       const brain = execFileSync('git', ['show', `${first.state.integrationBranch}:.orchestration/brains/greeter-builder.md`], { cwd: repo.root, encoding: 'utf8' });
-      assert.match(brain, new RegExp(`## Final state \\(run ${first.state.runId}\\)\\n.*: merged, QC PASS, 1 fix cycle\\(s\\), merged into`));
+      assert.match(brain, /^# greeter Builder Brain\n## Last Updated: end of run/);
+      assert.match(brain, /## Current State\nFinal state: status merged, QC PASS, 1 fix cycle\(s\), merged into orchestration\/[^/]+\/integration\./);
+      for (const s of ['Key Decisions Made', 'Dependencies Used', 'Known Issues', 'Next Steps']) assert.match(brain, new RegExp(`## ${s}`));
+      assert.doesNotMatch(brain, /## Final state \(run/);
+      assert.equal(report.regenerated.brainsRewritten, 2);
+      assert.equal(report.regenerated.brainsByEngine, 0);
+      // State pairs: the bootstrap's (written before any module was built) were replaced by ones about the final state.
+      const branch = first.state.integrationBranch;
+      const show = (f: string) => execFileSync('git', ['show', `${branch}:.orchestration/training/${f}`], { cwd: repo.root, encoding: 'utf8' });
+      assert.ok(!show('bootstrap.jsonl').includes('"state_status"'));
+      assert.ok(!show('greeter-session-pairs.jsonl').includes('"state_status"'));
+      const state = show('state.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { messages: { content: string }[]; metadata: { taxonomy: string } });
+      assert.equal(state.length, 3, 'one per module and one about the run');
+      assert.ok(state.every((p) => p.metadata.taxonomy === 'state_status'));
+      assert.match(state.find((p) => /greeter/.test(p.messages[1]!.content))!.messages[2]!.content, /QC PASS, 1 fix cycle\(s\), merged into/);
+      assert.equal(report.regenerated.statePairs, 3);
+      assert.equal(report.regenerated.superseded, stateBefore + 2, "the bootstrap's state pairs and one per builder's session file");
+      assert.equal(report.l4.byType.state_status, 3);
+      const manifest = JSON.parse(show('manifest.json'));
+      assert.equal(manifest.files['state.jsonl'].accepted, 3);
+      assert.match(fs.readFileSync(path.join(runDir, 'report.md'), 'utf8'), /\| state pairs regenerated \| 3 \|/);
     });
 
     it('with a clock 30 days on at curate, state pairs are purged and the others kept', async () => {

@@ -5,7 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJournal } from '../../src/core/run/journal';
 import { readAuditState } from '../../src/core/audit/state';
+import type { GateRequest } from '../../src/core/api';
+import type { ReceivedRequest } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
+
+/** Everything a request carried in its messages, as one string: what the agent was told on the wire. */
+function wire(req: ReceivedRequest): string {
+  return JSON.stringify(req.messages);
+}
 
 const THROUGH_HARDEN = { ...FAST_CONFIG, stopAfter: 'harden' as const };
 
@@ -87,5 +94,52 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     for (const id of doneBefore) assert.equal(journal.filter((e) => e.type === 'agent-started' && e.agentId === `audit-worker-${id}`).length, 1, `${id} ran once`);
     assert.equal(resumed.result.state.modules.find((m) => m.name === 'greeter')!.fixCycles, 1, 'one fix cycle across the kill');
     assert.match(read(path.join(runDir, 'harden.md')), /Fix cycles caused by harden: 1 \(greeter\)/);
+  });
+
+  it('a re-merge that turns the integration tests red is rolled back and starts another fix cycle, merged green after it', async () => {
+    const requests: ReceivedRequest[] = [];
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'harden-remerge-red', onRequest: (r) => requests.push(r) }, config: THROUGH_HARDEN });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.status, 'merged');
+    assert.equal(greeter.fixCycles, 2, 'the red re-merge cost one more fix cycle');
+    const merges = result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`);
+    assert.deepEqual(merges, ['pass/MERGED', 'fail/FAILED', 'pass/MERGED'], 'assembly, the red re-merge (rolled back), the green one');
+    // The second cycle's builder was told, on the wire, that its re-merge broke the integration tests.
+    const second = requests.map(wire).find((t) => /role: builder/.test(t) && /Fix cycle 2/.test(t));
+    assert.ok(second, 'a builder request for fix cycle 2');
+    assert.match(second, /the integration tests \(`node --test`\) failed; the merge was rolled back/);
+    assert.match(second, /exposes its public API to the rest of the project/);
+    // What is on the integration branch is the corrected wiring test, and it is green there.
+    const wiring = repo.git('show', `${result.state.integrationBranch}:src/greeter/wiring/wiring.test.js`);
+    assert.match(wiring, /Object\.keys\(mod\)\.length > 0/);
+    assert.match(read(path.join(result.state.runDir, 'harden.md')), /Fix cycles caused by harden: 2 \(greeter\)/);
+    assert.match(read(path.join(result.state.runDir, 'harden.md')), /MAJOR findings left open \(the module could not be fixed\)\n\nNone\./);
+  });
+
+  it('a module out of fix cycles is reported (harden.md, the ship gate) and harden goes on; the finding stays open', async () => {
+    const shipGate: GateRequest[] = [];
+    const gate = async (req: GateRequest) => {
+      if (req.gate !== 'ship') return { decision: 'approve' as const };
+      shipGate.push(req);
+      return { decision: 'later' as const };
+    };
+    const { result } = await runPipeline(repo, { scenario: { scenario: 'harden-remerge-red' }, gate, config: { ...FAST_CONFIG, stopAfter: undefined, fixCycles: 1 } });
+    assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
+    assert.equal(result.state.stages.find((s) => s.id === 'harden')!.status, 'done');
+    assert.match(result.state.stages.find((s) => s.id === 'harden')!.detail ?? '', /MAJOR findings left open in greeter/);
+    const greeter = result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.fixCycles, 1);
+    assert.equal(greeter.status, 'merged', 'the integration branch keeps its last good merge');
+    assert.deepEqual(result.state.merges.filter((m) => m.module === 'greeter').map((m) => m.status), ['MERGED', 'FAILED']);
+    assert.equal(repo.git('ls-tree', '-r', '--name-only', result.state.integrationBranch, '--', 'src/greeter/wiring'), '', 'the red re-merge was rolled back');
+    const summary = read(path.join(result.state.runDir, 'harden.md'));
+    assert.match(summary, /## For the human: MAJOR findings left open \(the module could not be fixed\)\n\n- greeter: greeter has no fix cycles left \(1 of 1 used\)\n {2}- MAJOR src\/greeter\/index\.js:1 — Name length is not bounded \(security-1\)/);
+    assert.equal(shipGate.length, 1, 'harden did not halt: the run reached the ship gate');
+    assert.match(shipGate[0]!.summary, /Harden: 0 critical, 2 major, 1 minor; left open for you: greeter \(greeter has no fix cycles left \(1 of 1 used\)\)/);
+    assert.match(read(shipGate[0]!.openPath!), /MAJOR findings left open for you \(see harden\.md\):\n- greeter: greeter has no fix cycles left/);
+    const report = JSON.parse(read(path.join(result.state.runDir, 'report.json')));
+    assert.deepEqual(report.audit.hardenOpen, [{ module: 'greeter', reason: 'greeter has no fix cycles left (1 of 1 used)' }]);
+    assert.match(read(path.join(result.state.runDir, 'report.md')), /MAJOR findings harden left open \(see harden\.md\):\n- greeter: greeter has no fix cycles left/);
   });
 });

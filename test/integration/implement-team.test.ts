@@ -2,14 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate } from '../../src/core/teams/implement';
+import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate, type PlanGateAnswer } from '../../src/core/teams/implement';
 import type { TeamEvent } from '../../src/core/plans/events';
 import { calcPlanFiles } from '../../src/scripted/projects/calc-plan';
 import { calcPlanDescription } from '../../src/scripted/projects/calc-ops';
 import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
 import { startScriptedModel } from '../../src/scripted';
 import type { ScriptedModelOptions } from '../../src/scripted/types';
-import type { TestRepo } from './harness';
+import { FAST_CONFIG, scriptedModel, type TestRepo } from './harness';
+import { startRun } from '../../src/core/engine';
+import type { GateAnswer } from '../../src/core/api';
 
 export const approve: PlanGate = async () => 'approve';
 
@@ -29,6 +31,7 @@ export async function implement(
   onEvent?: (e: TeamEvent, cancel: () => void) => void,
 ): Promise<{ result: ImplementResult; events: TeamEvent[] }> {
   const { scripted, ...rest } = extra;
+  commitPlan(repo, planDir);
   const handle = await startImplement({ repoRoot: repo.root, planDir, offline: true, offlineModel: () => startScriptedModel(scripted ?? {}), gate: approve, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000 }, ...rest });
   const events: TeamEvent[] = [];
   handle.onEvent((e) => {
@@ -36,6 +39,17 @@ export async function implement(
     onEvent?.(e, () => handle.cancel('test cancel'));
   });
   return { result: await handle.done, events };
+}
+
+/**
+ * The user commits the plan before implementing it, as the README says: the ship gate merges only
+ * into a clean checkout, and an untracked plan folder would keep it from doing so.
+ */
+export function commitPlan(repo: TestRepo, planDir: string): void {
+  const rel = path.relative(repo.root, planDir);
+  if (rel.startsWith('..') || repo.git('status', '--porcelain=v1', '--untracked-files=all', '--', rel) === '') return;
+  repo.git('add', '--', rel);
+  repo.git('commit', '-q', '-m', `user: plan ${path.basename(planDir)}`);
 }
 
 export function teamFile(result: ImplementResult, phase: number, file: string): string {
@@ -50,6 +64,7 @@ export function json<T = any>(file: string): T {
 describe('implement: a 3-phase plan end to end with a team of three (T3-T6, scripted model, real SDK and git)', function () {
   this.timeout(240_000);
   let repo: TestRepo;
+  let first: { result: ImplementResult; events: TeamEvent[] };
   let run: { result: ImplementResult; events: TeamEvent[] };
   let statusBefore: string;
   let headBefore: string;
@@ -57,9 +72,14 @@ describe('implement: a 3-phase plan end to end with a team of three (T3-T6, scri
   before(async () => {
     repo = makeCalcRepo();
     const dir = writeCalcPlan(repo);
+    commitPlan(repo, dir);
     fs.writeFileSync(path.join(repo.root, 'notes.txt'), 'my uncommitted notes\n');
     statusBefore = repo.git('status', '--porcelain=v1', '--untracked-files=all');
     headBefore = repo.git('rev-parse', 'HEAD');
+    // Approved at the ship gate, but the checkout of main has the user's notes: nothing is merged.
+    first = await implement(repo, dir);
+    // The user puts the notes away and runs implement again: the same run asks again and ships.
+    fs.rmSync(path.join(repo.root, 'notes.txt'));
     run = await implement(repo, dir);
   });
   after(() => repo?.cleanup());
@@ -71,11 +91,42 @@ describe('implement: a 3-phase plan end to end with a team of three (T3-T6, scri
     assert.deepEqual(s.phases.map((p) => [p.number, p.status, p.team]), [[1, 'done', true], [2, 'done', false], [3, 'done', false]]);
   });
 
-  it('never touches the user tree; the integration branch has one --no-ff merge per phase, in order', () => {
-    assert.equal(repo.git('status', '--porcelain=v1', '--untracked-files=all'), statusBefore);
-    assert.equal(repo.git('rev-parse', 'HEAD'), headBefore);
-    assert.equal(repo.git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+  it('ship gate with a dirty checkout: approved, nothing merged, the files named; the run waits and is resumable', () => {
+    const s = first.result.state;
+    assert.equal(first.result.status, 'awaiting-approval');
+    assert.match(s.haltReason!, /^ship gate: not merged: main is checked out in .*, which has uncommitted changes \(notes\.txt\)\. Nothing was changed\./);
+    assert.deepEqual([s.ship?.decision, s.ship?.shipped], ['approved', undefined]);
+    const gate = first.events.find((e) => e.type === 'gate' && e.gate === 'ship');
+    assert.ok(gate && gate.type === 'gate');
+    assert.match(gate.detail ?? '', /^Ship ready: merge orchestration\/.*\/integration into main\? \(3 phases, \d+ files, tests pass\)$/);
+    // Until the user answered again, their tree and branch were exactly as they left them.
+    assert.equal(first.result.report.status, 'awaiting-approval');
+    assert.equal(run.result.resumed, true);
+    assert.equal(run.result.state.runId, s.runId);
+  });
+
+  it('approved at the ship gate with a clean checkout: main has the --no-ff merge of the integration branch, its history intact', () => {
     const s = run.result.state;
+    const shipped = s.ship?.shipped;
+    assert.ok(shipped, 'shipped');
+    assert.equal(shipped.branch, 'main');
+    assert.equal(shipped.previousHead, headBefore);
+    assert.equal(repo.git('rev-parse', 'main'), shipped.commit);
+    assert.equal(repo.git('rev-parse', 'HEAD'), shipped.commit, 'the clean checkout was brought along');
+    assert.equal(repo.git('status', '--porcelain=v1', '--untracked-files=all'), '');
+    // --no-ff: the base's old head is the first parent, the integration branch the second.
+    assert.equal(repo.git('rev-parse', `${shipped.commit}^1`), headBefore);
+    assert.equal(repo.git('rev-parse', `${shipped.commit}^2`), repo.git('rev-parse', s.integrationBranch));
+    assert.equal(repo.git('merge-base', '--is-ancestor', headBefore, 'main'), '');
+    assert.match(repo.git('log', '-1', '--format=%s', 'main'), /^Merge orchestration\/.*\/integration: implement calc \(build-pipeline run /);
+    for (const f of ['src/ops/multiply.js', 'src/ops/power.js']) assert.ok(fs.existsSync(path.join(repo.root, f)), f);
+    assert.match(fs.readFileSync(path.join(s.runDir, 'report.md'), 'utf8'), /Ship: merged into main as /);
+  });
+
+  it('never touches the user tree before the ship gate; the integration branch has one --no-ff merge per phase, in order', () => {
+    assert.equal(statusBefore, '?? notes.txt');
+    const s = run.result.state;
+    assert.equal(s.baseCommit, headBefore);
     const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', `${s.baseCommit}..${s.integrationBranch}`).split('\n').reverse();
     assert.deepEqual(merges, ['phase 01: Add multiply and divide', 'phase 02: Add power', 'phase 03: README and changelog']);
     // Each phase branched off the previous phase's result.
@@ -176,6 +227,125 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.ok(!second.events.some((e) => e.type === 'agent-started' && e.role === 'plan-auditor'), 'the stored audit of the unchanged plan is reused');
     const merges = repo.git('log', '--first-parent', '--merges', '--format=%s', second.result.state.integrationBranch).split('\n').slice(0, 3).reverse();
     assert.deepEqual(merges, ['phase 02: Phase negate', 'phase 01: Phase square', 'phase 03: Phase docs']);
+  });
+
+  it('plan review (T3): a High blocks until the planner revised the plan, a hallucinated Medium is judged and recorded, a valid Low is revised; the user\'s plan folder is untouched', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'reviewed'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const before = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'plan-review-findings' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const review = result.state.planReview!;
+    assert.deepEqual([review.rounds, review.firstPassed, review.done], [2, false, true]);
+    const items = review.items.map((i) => [i.severity, i.file, i.processing, i.judgedBy]);
+    assert.deepEqual(items, [
+      ['Medium', 'plan.md', 'hallucinated', 'judge'],
+      ['High', 'phase-01-square.md', 'fixed', 'rule'],
+      ['Low', 'plan.md', 'fixed', 'judge'],
+    ]);
+    assert.match(review.items[0]!.reason, /never calls migrateAll\(\)/);
+    assert.equal(review.items[1]!.reason, 'revised by the planner after round 1');
+    // The review file records every item, the judgement and its reason.
+    const file = fs.readFileSync(path.join(result.state.runDir, 'reviews', 'plan-review.md'), 'utf8');
+    assert.match(file, /^# Plan review: Hand-written plan\n\nRounds: 2\. First review passed \(no Critical or High\): no\./);
+    assert.match(file, /\| 1 \| Medium \| plan\.md:1 \| .*migrateAll.* \| hallucinated \(judge\) \| the cited code never calls migrateAll\(\)/);
+    assert.match(file, /\| 1 \| High \| phase-01-square\.md:2 \| .* \| fixed \(rule\) \| revised by the planner after round 1 \|/);
+    assert.match(file, /<!-- DONE -->/);
+    // The planner revised the run's copy, which the phase then implemented; the user's folder is as it was.
+    const copy = path.join(result.state.runDir, 'plan');
+    assert.match(fs.readFileSync(path.join(copy, 'phase-01-square.md'), 'utf8'), /> Revised after review round 1 \(High\): Task T1 does not say which test command/);
+    assert.match(fs.readFileSync(path.join(copy, 'plan.md'), 'utf8'), /> Revised after review round 1 \(Low\): The summary does not name the test command/);
+    assert.doesNotMatch(fs.readFileSync(path.join(copy, 'plan.md'), 'utf8'), /migrateAll/);
+    assert.deepEqual(Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')])), before);
+    const started = events.filter((e) => e.type === 'agent-started').map((e) => (e.type === 'agent-started' ? e.agentId : ''));
+    assert.deepEqual(started.filter((id) => /^plan-(reviewer|reviser)/.test(id)), ['plan-reviewer-1', 'plan-reviser-1', 'plan-reviewer-2']);
+    // The plan was reviewed before any phase started, and the judge's context is an orchestrator figure.
+    assert.ok(started.indexOf('plan-reviewer-2') < started.findIndex((id) => id.startsWith('p01-')));
+    assert.equal(result.state.orchestrator.calls, 2, 'the judges of the Medium and the Low');
+    assert.ok(result.state.orchestrator.maxBytes <= 8 * 1024);
+    assert.deepEqual(result.report.planReview, { rounds: 2, firstPassed: false, items: { fixed: 2, hallucinated: 1, cosmetic: 0, unresolved: 0 } });
+  });
+
+  it('one active run per repository, whatever its kind: start fails while an implement run is active, and implement fails while a pipeline run is', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'busy'), [
+      { slug: 'square', depends_on: [2], tasks: [opTask('T1', 'square')] },
+      { slug: 'negate', tasks: [opTask('T1', 'negate')] },
+      { slug: 'docs', depends_on: [1, 2], tasks: [{ id: 'T1', title: 'Document square', files: ['docs/square.md'] }] },
+    ]);
+    commitPlan(repo, dir);
+    // An implement run held at its flow-audit gate (a person has not answered yet).
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let atGate!: () => void;
+    const reached = new Promise<void>((r) => (atGate = r));
+    const handle = await startImplement({ repoRoot: repo.root, planDir: dir, offline: true, offlineModel: () => startScriptedModel({}), config: { retryBaseDelayMs: 5 }, gate: async () => {
+      atGate();
+      await released;
+      return 'later';
+    } });
+    await reached;
+    await assert.rejects(
+      startRun({ repoRoot: repo.root, description: 'anything', offline: true, offlineModel: scriptedModel(), gate: async () => ({ decision: 'later' }), config: FAST_CONFIG }),
+      (e: Error) => e.name === 'RunLockedError' && e.message === `run ${handle.runId} is already being driven by process ${process.pid}; cancel it there or wait for it to stop`,
+    );
+    release();
+    assert.equal((await handle.done).status, 'awaiting-approval');
+    assert.equal(repo.git('branch', '--list', 'orchestration/*').split('\n').filter((b) => !b.includes(handle.runId)).join(''), '', 'the refused start created no branch');
+
+    // The other way round: a pipeline run held at its blueprint gate.
+    let releaseRun!: () => void;
+    const runReleased = new Promise<void>((r) => (releaseRun = r));
+    let runAtGate!: () => void;
+    const runReached = new Promise<void>((r) => (runAtGate = r));
+    const run = await startRun({ repoRoot: repo.root, description: 'anything', offline: true, offlineModel: scriptedModel(), config: FAST_CONFIG, gate: async (): Promise<GateAnswer> => {
+      runAtGate();
+      await runReleased;
+      return { decision: 'later' };
+    } });
+    await runReached;
+    await assert.rejects(
+      startImplement({ repoRoot: repo.root, planDir: dir, offline: true, offlineModel: () => startScriptedModel({}), gate: approve }),
+      (e: Error) => e.name === 'RunLockedError' && e.message === `run ${run.runId} is already being driven by process ${process.pid}; cancel it there or wait for it to stop`,
+    );
+    releaseRun();
+    await run.done;
+    // Nothing is active any more: the implement run resumes.
+    const again = await implement(repo, dir, { gate: async () => 'later' });
+    assert.equal(again.result.resumed, true);
+  });
+
+  it('ship gate: request changes sends the feedback to a builder on the integration branch; the gate asks again; approve ships it; reject leaves the base alone', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'changes'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const asked: string[] = [];
+    const answers: PlanGateAnswer[] = [{ decision: 'changes', feedback: 'Mention the MIT licence in the README' }, 'approve'];
+    const { result, events } = await implement(repo, dir, {
+      gate: async (req) => {
+        asked.push(req.gate);
+        return req.gate === 'ship' ? answers.shift()! : 'approve';
+      },
+    });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(asked, ['ship', 'ship']);
+    assert.deepEqual(events.filter((e) => e.type === 'gate').map((e) => (e.type === 'gate' ? e.decision : '')), ['changes', 'approve']);
+    assert.equal(result.state.ship?.changeRounds, 1);
+    const tasks = json(path.join(result.state.runDir, 'team', 'ship', 'tasks.json')).tasks as { id: string; status: string; claimedBy: string; details: string }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy]), [['S1', 'complete', 'builder-1']]);
+    assert.match(tasks[0]!.details, /Feedback: Mention the MIT licence in the README/);
+    // The change is on main with the rest: made on the integration branch before the merge.
+    assert.match(fs.readFileSync(path.join(repo.root, 'README.md'), 'utf8'), /Mention the MIT licence in the README/);
+    assert.equal(repo.git('rev-parse', 'main'), result.state.ship?.shipped?.commit);
+
+    // Reject: the base stays as it is, the integration branch is left for the user.
+    const other = writePlan(path.join(plans(), 'rejected'), [{ slug: 'negate', tasks: [opTask('T1', 'negate')] }]);
+    commitPlan(repo, other);
+    const mainBefore = repo.git('rev-parse', 'main');
+    const rejected = await implement(repo, other, { gate: async (req) => (req.gate === 'ship' ? 'reject' : 'approve') });
+    assert.equal(rejected.result.status, 'halted');
+    assert.match(rejected.result.state.haltReason!, /^ship gate: rejected; orchestration\/.*\/integration is left for you and main is unchanged$/);
+    assert.equal(repo.git('rev-parse', 'main'), mainBefore);
+    assert.ok(repo.git('branch', '--list', rejected.result.state.integrationBranch));
   });
 
   it('a 2-phase plan skips the flow audit', async () => {
@@ -286,6 +456,47 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(roster.map((t) => [t.name, t.state]), [['builder-1', 'dead'], ['builder-2', 'dead'], ['builder-3', 'dead']]);
     const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; releases: number }[];
     assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['T1', 'pending']]);
+  });
+
+  it('a teammate interrupted mid-turn resumes inside that turn: the work of the turn is not redone and its mail is delivered exactly once', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'midturn'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
+    let stopped = false;
+    // Stopped right after the validator's test run came back, before its next model turn.
+    const first = await implement(repo, dir, {}, (e, cancel) => {
+      if (!stopped && e.type === 'tool-result' && e.tool === 'bash' && e.agentId.startsWith('p01-validator-1-')) {
+        stopped = true;
+        cancel();
+      }
+    });
+    assert.equal(first.result.status, 'cancelled');
+    const atStop = json(teamFile(first.result, 1, 'validator-1.conversation.json'));
+    const last = atStop.messages.at(-1) as { role: string; content: { type: string }[] };
+    assert.equal(last.role, 'user', 'saved after the tool results of the interrupted turn');
+    assert.ok(last.content.some((b) => b.type === 'tool_result'));
+    assert.ok(atStop.deliveredThrough >= 1, 'the mail delivered in that turn is recorded with it');
+
+    const second = await implement(repo, dir);
+    assert.equal(second.result.resumed, true);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    const journal = fs.readFileSync(path.join(second.result.state.runDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // Every message was delivered once across the kill and the resume, and each reached the conversation once.
+    const sent = journal.filter((e) => e.type === 'team-message' && e.event === 'sent').map((e) => e.seq as number);
+    const delivered = journal.filter((e) => e.type === 'team-message' && e.event === 'delivered').map((e) => e.seq as number);
+    assert.ok(sent.length >= 1);
+    assert.deepEqual([...delivered].sort((a, b) => a - b), [...sent].sort((a, b) => a - b));
+    const conv = json(teamFile(second.result, 1, 'validator-1.conversation.json'));
+    const seqs = [...JSON.stringify(conv.messages).matchAll(/<mailbox>(.*?)<\/mailbox>/g)].flatMap((b) => [...b[1]!.matchAll(/#(\d+) from/g)].map((m) => Number(m[1])));
+    assert.deepEqual(seqs, sent.filter((n) => journal.some((e) => e.type === 'team-message' && e.event === 'sent' && e.seq === n && e.to === 'validator-1')));
+    // The interrupted turn went on (one <resumed> note, no second wake for the same task) and the
+    // validator ran the tests once per task it validated: nothing done before the kill was redone.
+    assert.equal((JSON.stringify(conv.messages).match(/<resumed>/g) ?? []).length, 1);
+    const tasks = json(teamFile(second.result, 1, 'tasks.json')).tasks as { id: string; claimedBy?: string; status: string }[];
+    const validated = tasks.filter((t) => t.claimedBy === 'validator-1' && t.status === 'complete').length;
+    const testRuns = journal.filter((e) => e.type === 'tool-call' && e.tool === 'bash' && String(e.agentId).startsWith('p01-validator-1-')).length;
+    assert.equal(testRuns, validated);
+    const wakes = (conv.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user' && JSON.stringify(m.content).includes('<wake>')).length;
+    assert.equal(wakes, validated, 'one wake per validated task');
   });
 
   it('kill during a team phase and resume: conversations, claims and inboxes come back; messages arrive in order, once', async () => {

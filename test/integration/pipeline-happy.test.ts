@@ -63,8 +63,9 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
   it('builders committed as themselves, and only inside their module folders', () => {
     const s = run.result.state;
     for (const m of s.modules) {
-      const authors = repo.git('log', '--format=%an', `${m.baseCommit}..${m.branch}`, '--no-merges').split('\n');
-      assert.ok(authors.every((a) => a === `builder-${m.name}`), authors.join(','));
+      // The builder's commits, plus the engine's own when the module passed QC: its training pairs cut to those that keep the rules.
+      const commits = repo.git('log', '--format=%an|%s', `${m.baseCommit}..${m.branch}`, '--no-merges').split('\n');
+      assert.ok(commits.every((c) => c.startsWith(`builder-${m.name}|`) || c.startsWith(`build-pipeline|training(${m.name}): `)), commits.join(','));
       const files = repo.git('diff', '--name-only', `${m.baseCommit}..${m.branch}`).split('\n');
       for (const f of files) assert.ok(f.startsWith(`src/${m.name}/`) || f.startsWith('.orchestration/brains/') || f.startsWith('.orchestration/training/'), f);
     }
@@ -126,7 +127,7 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
     const perAgent = run.events.filter((e) => e.type === 'agent-usage');
     assert.equal(perAgent.length, s.usage.calls);
     const agents = Object.keys(s.agentUsage).sort();
-    assert.deepEqual(agents, ['architect-1', 'builder-formatter-0', 'builder-greeter-0', 'qc-formatter-1', 'qc-greeter-1', 'scaffold-0', 'training-bootstrap-1-0']);
+    assert.deepEqual(agents, ['architect-1', 'builder-formatter-0', 'builder-greeter-0', 'curate-1', 'qc-formatter-1', 'qc-greeter-1', 'scaffold-0', 'training-bootstrap-1-0']);
     assert.equal(Object.values(s.agentUsage).reduce((n, u) => n + u.input + u.output + u.cacheRead + u.cacheWrite, 0), s.usage.input + s.usage.output + s.usage.cacheRead + s.usage.cacheWrite);
     // Parallel builders share the cached prefix (role prompt + contracts): the second builder's first call reads it.
     const firstOfGreeter = perAgent.find((e) => e.type === 'agent-usage' && e.agentId === 'builder-greeter-0');

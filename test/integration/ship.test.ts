@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateAnswer, GateHandler, GateRequest } from '../../src/core/api';
+import type { ReceivedRequest } from '../../src/scripted';
+import { readJournal } from '../../src/core/run/journal';
 import { FAST_CONFIG, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
 import { fingerprint } from './audit.test';
 
@@ -30,6 +32,27 @@ function gates(ship: (GateAnswer | ((req: GateRequest) => GateAnswer))[]): GateH
   }) as unknown as GateHandler & { shipRequests: GateRequest[] };
   handler.shipRequests = shipRequests;
   return handler;
+}
+
+/**
+ * A clean repository holding an existing JavaScript project whose package.json has its own `test`,
+ * `build` and `lint` scripts (the scripted architect keeps them: `npm test`, `npm run build`,
+ * `npm run lint`). `build.js` and `lint.js` exit with the given codes and say so.
+ */
+function projectWithBuildAndLint(build: 0 | 1, lint: 0 | 1): TestRepo {
+  const repo = cleanRepo();
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(repo.root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(repo.root, rel), text);
+  };
+  write('package.json', JSON.stringify({ name: 'existing-app', version: '1.0.0', private: true, scripts: { test: 'node --test', build: 'node build.js', lint: 'node lint.js' } }, null, 2) + '\n');
+  write('build.js', `console.log(${JSON.stringify(build ? 'build: cannot compile lib/greeter (scripted failure)' : 'build: ok')});\nprocess.exit(${build});\n`);
+  write('lint.js', `console.log(${JSON.stringify(lint ? 'lint: lib/greeter/index.js:1 prefer-const (scripted warning)' : 'lint: clean')});\nprocess.exit(${lint});\n`);
+  write('lib/double.js', "'use strict';\nmodule.exports = { double: (n) => n * 2 };\n");
+  write('lib/double.test.js', "'use strict';\nconst test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { double } = require('./double');\ntest('existing: double doubles', () => assert.equal(double(21), 42));\n");
+  repo.git('add', '.');
+  repo.git('commit', '-q', '-m', 'user: existing app with build and lint scripts');
+  return repo;
 }
 
 function parents(repo: TestRepo, rev: string): string[] {
@@ -157,5 +180,92 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
     assert.deepEqual(parents(repo, 'main')[0], head);
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
+  });
+
+  it('request changes naming modules sends each to its builder (fix cycle, QC, merged again with tests), then the shipping agent, then the gate', async () => {
+    repo = cleanRepo();
+    const requests: ReceivedRequest[] = [];
+    const feedback = 'The greeter must cap names at 100 characters, and `formatter` needs a width option for banners.';
+    const gate = gates([{ decision: 'changes', feedback }]);
+    const { result } = await runPipeline(repo, { gate, scenario: { onRequest: (r) => requests.push(r) }, config: FULL });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(result.state.gates.filter((g) => g.gate === 'ship').map((g) => g.decision), ['changes', 'approve']);
+    // Each named module's builder got the feedback on the wire, in a fix cycle.
+    for (const name of ['greeter', 'formatter']) {
+      const told = requests.map((r) => JSON.stringify(r.messages)).find((t) => /role: builder/.test(t) && t.includes(`module: ${name}`) && t.includes('asked for changes') && t.includes('cap names at 100 characters'));
+      assert.ok(told, `${name}'s builder received the ship-gate feedback`);
+      const m = result.state.modules.find((x) => x.name === name)!;
+      assert.equal(m.fixCycles, 1, `${name}: one fix cycle`);
+      assert.equal(m.status, 'merged');
+      assert.deepEqual(result.state.merges.filter((x) => x.module === name).map((x) => `${x.tests}/${x.status}`), ['pass/MERGED', 'pass/MERGED'], `${name}: merged by assembly, then again after the fix`);
+    }
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    const started = journal.filter((e) => e.type === 'agent-started').map((e) => (e.type === 'agent-started' ? e.agentId : ''));
+    assert.ok(started.includes('qc-greeter-2') && started.includes('qc-formatter-2'), 'QC graded both again');
+    // The builders came first, then the shipping agent refreshed the docs, told what they changed.
+    const shippers = started.filter((id) => id.startsWith('shipper-'));
+    assert.equal(shippers.length, 2);
+    assert.ok(started.lastIndexOf('qc-greeter-2') < started.lastIndexOf(shippers[1]!) && started.lastIndexOf('qc-formatter-2') < started.lastIndexOf(shippers[1]!));
+    const shipperTold = requests.map((r) => JSON.stringify(r.messages)).find((t) => /role: shipper/.test(t) && t.includes('it went to their builders first'));
+    assert.ok(shipperTold, 'the shipping agent was told the builders acted');
+    assert.match(shipperTold, /formatter \(changed by its builder, passed QC, merged again with green tests\); greeter \(changed by its builder/);
+    assert.match(gate.shipRequests[1]!.summary, /Tests: pass/);
+    assert.match(read(gate.shipRequests[1]!.openPath!), /## Ship-gate feedback sent to builders\n\n- formatter: changed, QC passed, merged again with green tests\n- greeter: changed/);
+    // What shipped is the integration branch with both modules merged again.
+    const shipped = parents(repo, 'main')[1]!;
+    for (const name of ['greeter', 'formatter']) {
+      const commit = result.state.merges.filter((x) => x.module === name).at(-1)!.commit!;
+      repo.git('merge-base', '--is-ancestor', commit, shipped);
+    }
+  });
+
+  it('feedback naming no module is not sent to any builder', async () => {
+    repo = cleanRepo();
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'changes', feedback: 'The greeter-cli section needs an install paragraph' }]), config: FULL });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.ok(result.state.modules.every((m) => m.fixCycles === 0), 'no fix cycle: "greeter-cli" is the project, not a module');
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    assert.equal(journal.filter((e) => e.type === 'agent-started' && e.role === 'builder').length, 2, 'only the two builds of Stage 3');
+    assert.match(read(path.join(repo.root, 'CHANGELOG.md')), /The greeter-cli section needs an install paragraph/);
+  });
+
+  it('runs the toolchain build and lint on the release commit: green build and red lint ship with a warning at the gate', async () => {
+    repo = projectWithBuildAndLint(0, 1);
+    const gate = gates([]);
+    const { result } = await runPipeline(repo, { gate, config: FULL });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const req = gate.shipRequests[0]!;
+    assert.match(req.title, /^Ship ready: .*tests pass, lint warnings\)$/);
+    assert.match(req.summary, /Build: pass; Tests: pass; Lint: FAIL \(warning, not blocking\)/);
+    const summary = read(req.openPath!);
+    assert.match(summary, /Build `npm run build`: \*\*pass\*\*/);
+    assert.match(summary, /Tests `npm test`: \*\*pass\*\*/);
+    assert.match(summary, /Lint `npm run lint`: \*\*FAIL\*\* \(a warning: shown, not blocking\)\n\n```\n[\s\S]*prefer-const \(scripted warning\)/);
+    assert.equal(parents(repo, 'main').length, 2, 'shipped');
+    const checks = JSON.parse(read(path.join(result.state.runDir, 'ship-checks.json')));
+    assert.deepEqual([checks.build.ok, checks.tests.ok, checks.lint.ok], [true, true, false]);
+    assert.equal(checks.commit, parents(repo, 'main')[1], 'checked exactly the commit that shipped');
+  });
+
+  it('a failing build blocks the ship: the gate shows it, Approve is refused and changes nothing', async () => {
+    repo = projectWithBuildAndLint(1, 0);
+    const head = repo.git('rev-parse', 'main');
+    const gate = gates([{ decision: 'approve' }]);
+    const { result } = await runPipeline(repo, { gate, config: FULL });
+    assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
+    const req = gate.shipRequests[0]!;
+    assert.match(req.title, /^Ship BLOCKED: the build fails on orchestration\/.*\/integration/);
+    assert.match(req.summary, /Build: FAIL \(blocking: Approve is refused\); Tests: pass; Lint: pass/);
+    assert.match(read(req.openPath!), /Build `npm run build`: \*\*FAIL\*\* \(blocking[^\n]*\n\n```\n[\s\S]*cannot compile lib\/greeter \(scripted failure\)/);
+    assert.match(result.state.haltReason ?? '', /not merged: the build \(`npm run build`\) fails on the release commit; request changes/);
+    assert.equal(repo.git('rev-parse', 'main'), head, 'nothing merged');
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=all'), '');
+    // Resumed and approved again: still refused, still nothing merged; reject then ends the run.
+    const again = await resumePipeline(repo, result.state.runId, gates([{ decision: 'approve' }]), {}, FULL);
+    assert.equal(again.result.status, 'awaiting-approval');
+    assert.equal(repo.git('rev-parse', 'main'), head);
+    const rejected = await resumePipeline(repo, result.state.runId, gates([{ decision: 'reject', reason: 'fix the build first' }]), {}, FULL);
+    assert.equal(rejected.result.status, 'halted');
+    assert.equal(repo.git('rev-parse', 'main'), head);
   });
 });

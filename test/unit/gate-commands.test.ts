@@ -41,6 +41,15 @@ describe('blueprint gate commands', () => {
     assert.match(summary, /^ {4}npm test -- --ci$/m);
   });
 
+  it('says build and lint run in the ship stage: a failing build blocks, a failing lint warns', () => {
+    const lint = blueprintCommands({}, manifest).find((c) => c.command === 'npx eslint {module_dir}')!;
+    assert.match(lint.label, /^lint \(in the ship stage, on the integration branch; a failure is shown at the ship gate as a warning\)$/);
+    const withBuild = ModulesManifestSchema.parse({ ...manifest, toolchain: { ...manifest.toolchain, build: 'npm run build' } });
+    const build = blueprintCommands({}, withBuild).find((c) => c.command === 'npm run build')!;
+    assert.match(build.label, /^build \(in the ship stage, on the integration branch; a failing build blocks the ship\)$/);
+    assert.ok(!blueprintSummary({}, withBuild).includes('not by the engine'));
+  });
+
   it('names a configuration override as such, and shows it instead of the contracts\' command', () => {
     const commands = blueprintCommands({ integrationTestCommand: 'make check' }, manifest);
     const integration = commands.find((c) => c.label.startsWith('integration tests'))!;

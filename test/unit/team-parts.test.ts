@@ -7,6 +7,7 @@ import { Mailbox, formatMail } from '../../src/core/teams/mailbox';
 import { Roster } from '../../src/core/teams/roster';
 import { countFailures } from '../../src/core/teams/testGate';
 import { inspectFinding } from '../../src/core/teams/review';
+import { teamTools } from '../../src/core/teams/teamTools';
 import { verdictOfFindings, worst } from '../../src/core/plans/audit';
 import { contextBytes, recordContext } from '../../src/core/plans/context';
 
@@ -94,10 +95,33 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'src', 'a.js'), 'one\ntwo\n');
     const f = (file: string, line: number) => ({ severity: 'Medium' as const, file, line, text: 't' });
-    assert.deepEqual(inspectFinding(dir, f('src/gone.js', 1)), { judgement: 'hallucinated', reason: 'the cited file src/gone.js does not exist' });
-    assert.deepEqual(inspectFinding(dir, f('src/a.js', 9)), { judgement: 'hallucinated', reason: 'line 9 is past the end of src/a.js (3 lines)' });
-    assert.match((inspectFinding(dir, f('../etc/passwd', 1)) as { reason: string }).reason, /not a file of the project.*'\.\.' segment/);
-    assert.deepEqual(inspectFinding(dir, f('src/a.js', 2)), { lines: ['one', 'two', ''] });
+    assert.deepEqual(inspectFinding([dir], f('src/gone.js', 1)), { judgement: 'hallucinated', reason: 'the cited file src/gone.js does not exist' });
+    assert.deepEqual(inspectFinding([dir], f('src/a.js', 9)), { judgement: 'hallucinated', reason: 'line 9 is past the end of src/a.js (3 lines)' });
+    assert.match((inspectFinding([dir], f('../etc/passwd', 1)) as { reason: string }).reason, /not a file of the project.*'\.\.' segment/);
+    assert.deepEqual(inspectFinding([dir], f('src/a.js', 2)), { lines: ['one', 'two', ''] });
+    // A plan review cites plan files and code files: each root is tried in turn.
+    const planDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-plan-root-'));
+    try {
+      fs.writeFileSync(path.join(planDir, 'plan.md'), '# Plan\n');
+      assert.deepEqual(inspectFinding([dir, planDir], f('plan.md', 1)), { lines: ['# Plan', ''] });
+      assert.deepEqual(inspectFinding([dir, planDir], f('src/a.js', 1)), { lines: ['one', 'two', ''] });
+      assert.deepEqual(inspectFinding([dir], f('plan.md', 1)), { judgement: 'hallucinated', reason: 'the cited file plan.md does not exist' });
+    } finally {
+      fs.rmSync(planDir, { recursive: true, force: true });
+    }
+  });
+
+  it('team tools journal through the shared wrapper: a refused call is journaled with the text the model reads', async () => {
+    const tasks = TaskList.open(path.join(dir, 'tasks.json'));
+    tasks.add(task('T0', 'builder'));
+    tasks.add(task('T1', 'builder', ['T0']));
+    const journal: { tool: string; isError?: boolean; text: string }[] = [];
+    const observe = { call: (tool: string, input: unknown) => journal.push({ tool, text: JSON.stringify(input) }), result: (tool: string, isError: boolean, text: string) => journal.push({ tool, isError, text }) };
+    const [claim] = teamTools({ name: 'builder-1', role: 'builder', tasks, finishWork: async () => ({}), afterComplete: () => undefined, send: () => 'sent' }, observe);
+    await assert.rejects(async () => claim!.run({ id: 'T1' }, undefined as never));
+    assert.deepEqual(journal.map((j) => [j.tool, j.isError]), [['claim_task', undefined], ['claim_task', true]]);
+    // The ToolError's own text, not JSON-quoted: what the model was told.
+    assert.match(journal[1]!.text, /^claim_task: T1 .*T0/);
   });
 
   it('audit verdicts: order and stale references ask a person; cycles, missing phases and format block; the worse verdict wins', () => {

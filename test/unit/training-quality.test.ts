@@ -65,4 +65,14 @@ describe('training-pair quality rules (M4/M14)', () => {
     assert.equal(missing.procedural, 1);
     assert.equal(missing.architectural_reasoning, 2);
   });
+
+  it('markdown: bold with underscores is refused, a Python dunder file name is not markdown', () => {
+    const text = [
+      pair('Where does the greeter module keep its code?', 'The greeter module keeps its code in src/greeter/__init__.py and its tests in src/greeter/test_greeter.py, run with unittest.'),
+      pair('What must greet never do?', 'The greet function of the greeter module must __never__ print; it returns the greeting text built by the formatter module instead.'),
+    ].join('\n');
+    const r = checkPairs(text, q);
+    assert.deepEqual(r.rejected.map((x) => [x.line, x.rule]), [[2, 'markdown']]);
+    assert.equal(r.accepted.length, 1);
+  });
 });

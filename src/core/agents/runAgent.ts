@@ -59,6 +59,12 @@ export interface AgentRequest {
   maxNudges?: number;
   /** History to continue from instead of a fresh task (e.g. an architect repair round). */
   history?: BetaMessageParam[];
+  /**
+   * Called with the conversation each time a batch of tool results has been appended (also when the
+   * run is being cancelled: the tools ran). A caller that keeps conversations across processes (a
+   * teammate) saves here, so a crash mid-turn loses no work that was done.
+   */
+  onToolResults?: (messages: readonly BetaMessageParam[]) => void;
 }
 
 export interface AgentRuntime {
@@ -210,6 +216,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
           if (calls.length > 0) {
             cutsInARow = 0;
             messages.push(userTurn(await runToolCalls(calls, req.tools, rt.signal, limits.toolResultMaxChars)));
+            req.onToolResults?.(messages);
             if (rt.signal.aborted) throw new AgentError('cancelled', `${req.agentId} cancelled`);
             continue;
           }

@@ -155,11 +155,17 @@ export function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRun
         observe.result(tool.name, false, typeof out === 'string' ? out : JSON.stringify(out));
         return out;
       } catch (e) {
-        observe.result(tool.name, true, e instanceof ToolError ? JSON.stringify(e.content) : String((e as Error)?.message ?? e));
+        observe.result(tool.name, true, errorText(e));
         throw e;
       }
     },
   };
+}
+
+/** A failed call's text as the model reads it: a ToolError's own text (blocks as JSON), else the message. */
+function errorText(e: unknown): string {
+  if (e instanceof ToolError) return typeof e.content === 'string' ? e.content : JSON.stringify(e.content);
+  return String((e as Error)?.message ?? e);
 }
 
 /** A slot the engine reads after the agent ends: what the agent reported through its result tool. */
@@ -220,4 +226,21 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
 
 export function toolNames(tools: readonly BetaRunnableTool[]): string {
   return tools.map((t) => t.name).join(', ');
+}
+
+/**
+ * The limits the engine enforces on every agent, said where the prompts list the tools (so the
+ * prompt files need no copy of numbers that are settings): the reply size and the tool-result cap.
+ * Every role's tool line carries it: the pipeline's roles, audit agents and teammates.
+ */
+export function limitsNote(names: readonly string[], maxTokens: number, toolResultMaxChars: number): string {
+  const writeLong = names.includes('edit')
+    ? 'write a long file in parts (`write` a first part, then `edit` to add the rest) rather than in one call'
+    : names.includes('write')
+      ? 'keep each file you write well within that, one file per call'
+      : 'keep each reply well within that';
+  return (
+    `A reply of yours is limited to ${maxTokens} tokens: ${writeLong}. ` +
+    `A tool result longer than ${toolResultMaxChars} characters comes back cut, with a note: read big files in pieces (\`read\` with \`view_range\`) and narrow noisy commands (\`| tail -n 100\`, \`grep\`)`
+  );
 }

@@ -9,7 +9,7 @@ import type { RunStore } from '../run/store';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
-import { toolNames, type ToolObserver } from '../agents/tools';
+import { limitsNote, toolNames, type ToolObserver } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { addUsage } from '../usage';
 
@@ -39,8 +39,17 @@ export interface AuditAgentSpec {
 }
 
 export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Promise<AgentResult> {
-  const prompt = renderPrompt(loadTemplate(spec.role), { tools: toolNames(spec.tools), ...spec.vars });
   const limits = agentLimitsFor(host.config, spec.role, spec.tier);
+  const template = loadTemplate(spec.role);
+  // The same tool line and shell timeout the pipeline's roles are told (stages/roleAgent.ts), so an
+  // audit agent knows its reply size, the tool-result cap and when its shell gives up.
+  const tools = `${toolNames(spec.tools)}. ${limitsNote(spec.tools.map((t) => t.name), limits.maxTokens, host.config.toolResultMaxChars)}`;
+  const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
+  const prompt = renderPrompt(template, {
+    tools,
+    ...(statesTimeout ? { bash_timeout_s: Math.round(host.config.bashTimeoutMs / 1000) } : {}),
+    ...spec.vars,
+  });
   const result = await runAgent(
     {
       agentId: spec.agentId,

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { Severity } from '../contracts/schemas';
 import { readAuditState } from './state';
 
@@ -14,7 +15,14 @@ export interface AuditFigures {
   workers: { done: number; missing: number; unfinished: number };
   topLevelBytes: number;
   hardenFixCycles: number;
+  /** Modules whose harden MAJOR findings were left open (out of fix cycles, …), with the reason. */
+  hardenOpen: { module: string; reason: string }[];
 }
+
+const HardenJsonSchema = z.object({
+  fixCycles: z.number().int().nonnegative().default(0),
+  open: z.array(z.object({ module: z.string(), reason: z.string() })).default([]),
+});
 
 export function auditFigures(runDir: string): AuditFigures | undefined {
   const file = path.join(runDir, 'audit.json');
@@ -30,14 +38,14 @@ export function auditFigures(runDir: string): AuditFigures | undefined {
   for (const w of state.workers.filter((x) => x.status === 'done')) {
     for (const f of w.findings) (findings[w.domain] ??= { CRITICAL: 0, MAJOR: 0, MINOR: 0 })[f.severity]++;
   }
-  let hardenFixCycles = 0;
+  let harden: z.infer<typeof HardenJsonSchema> = { fixCycles: 0, open: [] };
   try {
-    hardenFixCycles = Number(JSON.parse(fs.readFileSync(path.join(runDir, 'harden.json'), 'utf8')).fixCycles) || 0;
+    harden = HardenJsonSchema.parse(JSON.parse(fs.readFileSync(path.join(runDir, 'harden.json'), 'utf8')));
   } catch {
-    // no harden in this run
+    // no harden in this run (or an unreadable file: the report then shows none)
   }
   const count = (s: string) => state.workers.filter((w) => w.status === s).length;
-  return { findings, workers: { done: count('done'), missing: count('missing'), unfinished: count('unfinished') }, topLevelBytes: state.topLevelBytes, hardenFixCycles };
+  return { findings, workers: { done: count('done'), missing: count('missing'), unfinished: count('unfinished') }, topLevelBytes: state.topLevelBytes, hardenFixCycles: harden.fixCycles, hardenOpen: harden.open };
 }
 
 export function auditReportLines(a: AuditFigures): string[] {
@@ -51,5 +59,6 @@ export function auditReportLines(a: AuditFigures): string[] {
     '| domain | CRITICAL | MAJOR | MINOR |',
     '|---|---|---|---|',
     ...Object.entries(a.findings).map(([d, c]) => `| ${d} | ${c.CRITICAL} | ${c.MAJOR} | ${c.MINOR} |`),
+    ...(a.hardenOpen.length ? ['', 'MAJOR findings harden left open (see harden.md):', ...a.hardenOpen.map((o) => `- ${o.module}: ${o.reason}`)] : []),
   ];
 }

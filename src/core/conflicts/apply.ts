@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { changeContract, LockError, type Actor } from '../locks';
+import { changeContract, LockError, readAudit, type Actor } from '../locks';
 import { ADR_FILE_PATTERN } from '../contracts/validator';
 import { brainRel } from '../memory/brain';
 import { supersededRecord } from '../memory/runMemory';
@@ -68,8 +68,16 @@ export async function applyResolution(ctx: PipelineContext, record: ConflictReco
   const archive = (applied: { item: string; old: unknown; new: unknown }, reason: string) => void ctx.memory.archive(supersededRecord(applied, reason, new Date()));
   const why = (reason: string) => `conflict ${record.module}-${record.issue}: ${reason}`;
 
+  // A run killed after a change was audited but before the record said so must not apply it twice:
+  // the audit trail is what happened, so a change it already shows applied by this master is skipped.
+  const audited = readAudit(dir).entries.filter((e) => e.outcome === 'applied' && e.who.name === actor.name);
   for (let i = record.appliedChanges; i < res.contract_changes.length; i++) {
     const c = res.contract_changes[i]!;
+    if (audited.some((e) => e.kind === c.change.kind && e.key === c.change.key && e.reason === why(c.reason))) {
+      record.appliedChanges = i + 1;
+      saveRecord(conflictsDir, record);
+      continue;
+    }
     try {
       await changeContract(dir, c.change, actor, why(c.reason), { onSuperseded: archive });
     } catch (e) {

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import type { GateAnswer } from '../api';
+import { askHuman } from '../gates/askHuman';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { addUsage } from '../usage';
 import type { PipelineContext, StageResult } from '../stages/context';
@@ -107,22 +108,5 @@ async function askConflictGate(ctx: PipelineContext, record: ConflictRecord): Pr
     ...res.contract_changes.map((c) => `Change: ${c.change.kind} ${c.change.key} (${c.reason})`),
     'Approve accepts the recommendation; request changes sends it back to the master with your feedback; reject stops the run.',
   ].join('\n');
-  ctx.store.update((s) => (s.waitingGate = 'conflict'));
-  ctx.store.emit({ type: 'gate-waiting', gate: 'conflict', summary: title });
-  const answer = await ctx.gate({ gate: 'conflict', runId: ctx.store.state.runId, title, summary, openPath: record.reportPath }, ctx.signal);
-  if (answer.decision !== 'later') {
-    const decision = {
-      gate: 'conflict',
-      decision: answer.decision,
-      feedback: answer.decision === 'changes' ? answer.feedback : answer.decision === 'reject' ? answer.reason : undefined,
-      by: ctx.approver,
-      at: new Date().toISOString(),
-    };
-    ctx.store.update((s) => {
-      s.gates.push(decision);
-      s.waitingGate = undefined;
-    });
-    ctx.store.emit({ type: 'gate-decided', decision });
-  }
-  return answer;
+  return askHuman(ctx, { gate: 'conflict', title, summary, openPath: record.reportPath });
 }

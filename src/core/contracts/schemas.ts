@@ -133,27 +133,7 @@ export const BuilderOutcomeSchema = z.object({
 });
 export type BuilderOutcome = z.infer<typeof BuilderOutcomeSchema>;
 
-export const TaxonomySchema = z.enum([
-  'factual_recall',
-  'procedural',
-  'state_status',
-  'architectural_rationale',
-  'interface_contract',
-  'cross_module',
-  'troubleshooting',
-]);
-
-export const TrainingPairSchema = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string().min(1) }))
-    .length(3),
-  metadata: z.object({
-    taxonomy: TaxonomySchema,
-    source_refs: z.array(z.string()).default([]),
-    modules_referenced: z.array(z.string()).default([]),
-  }),
-});
-export type TrainingPair = z.infer<typeof TrainingPairSchema>;
+// Training pairs (L4) have their schema in src/core/training/pairs.ts.
 
 export const UsageSchema = z.object({
   input: z.number().nonnegative().default(0),

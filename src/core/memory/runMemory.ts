@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commitAll } from '../git';
+import { publishTrainingManifest } from '../training/sessionPairs';
 import { FileMemoryStore } from './fileStore';
 import type { ArchiveRecord } from './types';
 
@@ -33,7 +34,9 @@ export async function publishRunMemory(runDir: string, integrationWorktree: stri
   const target = path.join(integrationWorktree, MEMORY_REL);
   fs.rmSync(target, { recursive: true, force: true });
   copyPlainFiles(runMemoryRoot(runDir), target);
-  return commitAll(integrationWorktree, `memory: ${what}`, author, [MEMORY_REL]);
+  // The builders' session-pair counts (checked at each QC pass) join the training manifest here.
+  const manifest = publishTrainingManifest(runDir, integrationWorktree);
+  return commitAll(integrationWorktree, `memory: ${what}`, author, [MEMORY_REL, ...(manifest ? [manifest] : [])]);
 }
 
 /** Regular files and folders only: a symlink in a committed memory folder is not followed. */

@@ -4,16 +4,27 @@
  * locking and resume treat them alike; they differ only in mode, stages and integration branch.
  */
 import type { RunState } from '../contracts/schemas';
-import { isRunActive, listRuns } from './runs';
+import * as fs from 'node:fs';
+import { runsRootFor } from './runs';
 import { RunLockedError, runLockOwner } from './lock';
-import { createRunDir, newRunId, runPaths } from './runDir';
+import { createRunDir, isRunId, newRunId, runPaths } from './runDir';
 import { RunStore } from './store';
 import { emptyUsage } from '../usage';
 
-/** One active run per repository: two runs would race for the same CPU, budget and user attention. */
+/**
+ * One active run per repository: two runs would race for the same CPU, budget and user attention.
+ * Whatever its kind: a pipeline or audit run (state.json) and an implement run (plan-run.json) live
+ * side by side under the same runs root and take the same lock, so this reads the locks, not one
+ * kind of state file.
+ */
 export async function assertNoActiveRun(repoRoot: string, runsDir: string | undefined): Promise<void> {
-  const active = (await listRuns(repoRoot, runsDir)).find(isRunActive);
-  if (active) throw new RunLockedError(runLockOwner(active.runDir) ?? 0, active.runDir);
+  const root = await runsRootFor(repoRoot, runsDir);
+  if (!fs.existsSync(root)) return;
+  for (const id of fs.readdirSync(root).filter(isRunId).sort().reverse()) {
+    const runDir = runPaths(root, id).runDir;
+    const owner = runLockOwner(runDir);
+    if (owner !== undefined) throw new RunLockedError(owner, runDir);
+  }
 }
 
 export interface NewRun {

@@ -35,3 +35,4 @@ export function isRunActive(run: RunState): boolean {
 export async function findUnfinishedRun(repoRoot: string, configuredRunsDir?: string): Promise<RunState | undefined> {
   return (await listRuns(repoRoot, configuredRunsDir)).find((r) => r.status === 'running' || r.status === 'awaiting-approval' || r.status === 'halted');
 }
+

@@ -14,7 +14,7 @@ import type { SandboxConfig } from './config';
 import { gitWritePaths } from './gitPaths';
 import { credentialPaths, envFilesIn, homeDir, type ShellPolicy } from './policy';
 import { acquireSandboxRuntime, type SandboxLease } from './runtime';
-import { SandboxedShell, wrapForSandbox } from './shellSession';
+import { SandboxedShell, sandboxTempExports, wrapForSandbox } from './shellSession';
 
 export class SandboxUnavailableError extends Error {
   constructor(reason: string) {
@@ -104,8 +104,7 @@ class ConfinedRun implements RunSandbox {
 
   async wrapCommand(line: string, spec: ShellSpec): Promise<{ command: string; done: () => void }> {
     const policy = await this.policy(spec);
-    const q = `'${policy.tmpDir.replace(/'/g, `'\\''`)}'`;
-    const wrapped = await wrapForSandbox(this.lease, `export TMPDIR=${q} TMP=${q} TEMP=${q}; ${line}`, policy);
+    const wrapped = await wrapForSandbox(this.lease, `${sandboxTempExports(policy.tmpDir)}; ${line}`, policy);
     return {
       command: wrapped.command,
       done: () => {

@@ -19,10 +19,25 @@ export class ShellTimeoutError extends Error {
   }
 }
 
-/** The process line that starts the shell; TMPDIR is set after the runtime set its own. */
+/**
+ * The variables every sandboxed command starts with, set after the runtime set its own: the private
+ * temp folder, and the package managers' caches inside it. Their usual caches (`~/.npm/_cacache`,
+ * `~/.cache/pip`, yarn's) are in the home folder, which the sandbox keeps read-only, and npm fails
+ * an install outright (EROFS) when it cannot write its cache; a cache per shell costs a download,
+ * a shared writable one would let one agent poison what the next one installs.
+ */
+export function sandboxTempExports(tmpDir: string): string {
+  const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  const t = q(tmpDir);
+  return (
+    `export TMPDIR=${t} TMP=${t} TEMP=${t} ` +
+    `npm_config_cache=${q(`${tmpDir}/npm-cache`)} YARN_CACHE_FOLDER=${q(`${tmpDir}/yarn-cache`)} PIP_CACHE_DIR=${q(`${tmpDir}/pip-cache`)}`
+  );
+}
+
+/** The process line that starts the shell. */
 function shellLine(tmpDir: string): string {
-  const q = `'${tmpDir.replace(/'/g, `'\\''`)}'`;
-  return `export TMPDIR=${q} TMP=${q} TEMP=${q}; exec /bin/bash --noprofile --norc`;
+  return `${sandboxTempExports(tmpDir)}; exec /bin/bash --noprofile --norc`;
 }
 
 /**

@@ -33,9 +33,10 @@ export function blueprintCommands(config: OverrideConfig, manifest: ModulesManif
   if (project) {
     list.push({ label: `project-level tests (after each merge, with the merged module's tests)${config.projectTestCommand ? fromConfig : ''}`, command: project });
   }
-  // The engine itself does not run these; builders and QC read them in the contracts and run them in their shells.
-  if (t.build) list.push({ label: 'build (run by the agents in their shells, not by the engine)', command: t.build });
-  if (t.lint) list.push({ label: 'lint (run by the agents in their shells, not by the engine)', command: t.lint });
+  // Builders and QC also read these in the contracts and run them in their shells; the engine runs
+  // them once on the release commit (stages/shipChecks.ts), which is why they are approved here too.
+  if (t.build) list.push({ label: 'build (in the ship stage, on the integration branch; a failing build blocks the ship)', command: t.build });
+  if (t.lint) list.push({ label: 'lint (in the ship stage, on the integration branch; a failure is shown at the ship gate as a warning)', command: t.lint });
   if (!config.moduleTestCommand) {
     for (const m of manifest.modules) if (m.test !== undefined) list.push({ label: `tests of module ${m.name} (its own)`, command: m.test });
   }

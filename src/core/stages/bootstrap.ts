@@ -26,8 +26,8 @@ const OUTPUT = `${TRAINING_REL}/bootstrap.jsonl`;
 
 export const bootstrapStage: Stage = { id: 'bootstrap', title: 'Bootstrap', run: runBootstrap };
 
-/** This project's proper nouns: module names, decision keys, ADR numbers, names in backticks in the interfaces. */
-export function projectNouns(ctx: PipelineContext): string[] {
+/** What questions are about: module names, decision keys, ADR numbers (a question may name them). */
+export function projectSubjects(ctx: PipelineContext): string[] {
   const c = ctx.contracts();
   const nouns = new Set<string>(c.manifest.modules.map((m) => m.name));
   for (const key of [...Object.keys(c.locks.decisions), ...c.adrs]) {
@@ -35,6 +35,13 @@ export function projectNouns(ctx: PipelineContext): string[] {
     const n = /^(\d{3})-/.exec(key)?.[1];
     if (n) nouns.add(`ADR-${n}`).add(`ADR ${n}`);
   }
+  return [...nouns];
+}
+
+/** This project's proper nouns: the subjects above, and the names in backticks in the interfaces. */
+export function projectNouns(ctx: PipelineContext): string[] {
+  const c = ctx.contracts();
+  const nouns = new Set<string>(projectSubjects(ctx));
   for (const m of c.manifest.modules) {
     try {
       const text = fs.readFileSync(path.join(c.dir, m.interface), 'utf8');
@@ -75,7 +82,7 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'bootstrap')!.usage, run.usage));
     const file = path.join(wt, OUTPUT);
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    result = checkPairs(text, { nouns: projectNouns(ctx), openConflicts: openConflictsOf(ctx) });
+    result = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx) });
     record(ctx, text, result);
     if (result.accepted.length >= min) break;
     const missing = missingByType(result.accepted, min);

@@ -17,6 +17,7 @@ import { runQc } from './qc';
 import { findingsForBuilder, writeQcReport } from './qcReport';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
+import { checkPairsOnQcPass } from '../training/onQcPass';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
 
@@ -139,7 +140,10 @@ async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: str
       });
       ctx.store.emit({ type: 'module-verdict', module: name, verdict, attempt, reportPath });
 
-      if (verdict.verdict === 'PASS') return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+      if (verdict.verdict === 'PASS') {
+        await checkPairsOnQcPass(ctx, name, wt);
+        return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+      }
       if (verdict.verdict === 'FAIL-CRITICAL') {
         settle(ctx, name, 'failed', `FAIL-CRITICAL: ${verdict.summary.slice(0, 200)}`);
         ctx.abort(`FAIL-CRITICAL in module ${name}: ${verdict.summary}`);

@@ -15,6 +15,7 @@ import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
 import { CONTRACTS_REL, lockFlagsFor } from './contracts';
 import { moduleDir } from './moduleTestCommand';
 import { toolObserver } from './architect';
+import { sessionPairsRel, startPairId } from '../training/sessionPairs';
 import { agentAuthor, type PipelineContext } from './context';
 
 export interface BuilderRun {
@@ -85,7 +86,8 @@ export async function runBuilder(
       module_packages: spec.dependencies.length ? spec.dependencies.join(', ') : 'none beyond the standard library',
       fix_cycle: cycle,
       brain_file: `.orchestration/brains/${name}-builder.md`,
-      training_file: `.orchestration/training/${name}-session-pairs.jsonl`,
+      training_file: sessionPairsRel(name),
+      start_pair_id: startPairId(wt, name, contracts.manifest.build_order),
       conflict_file: `.orchestration/conflicts/${name}-<issue>.md`,
       lock_flags: lockFlagsFor(contracts.locks, name),
       fix_section:

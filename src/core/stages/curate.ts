@@ -1,20 +1,23 @@
 /**
- * Stage 7, Curate (M11), at the end of the run: brings every builder's brain file to the final state
- * of the run, compresses L2 summaries beyond the window into L3, purges expired training pairs by type
- * (state 14 d, interface 60 d, architecture 90 d, by the injectable clock), and writes the memory
- * report (counts per layer, per role, per taxonomy type, bytes) into the run directory, the run
- * report and the stage's detail in the Stages tree. Every step is idempotent, so a killed curate
- * simply runs again on resume.
+ * Stage 7, Curate (M11), at the end of the run: compresses L2 summaries beyond the window into L3,
+ * purges expired training pairs by type (state 14 d, interface 60 d, architecture 90 d, by the
+ * injectable clock), removes the remaining state pairs (they describe the run as planned), has the
+ * training agent rewrite every builder's brain file to the final state and regenerate the state
+ * pairs (curateAgent.ts), and writes the memory report (counts per layer, per role, per taxonomy
+ * type, bytes) into the run directory, the run report and the stage's detail in the Stages tree.
+ * Every step is idempotent, so a killed curate simply runs again on resume.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
-import { TAXONOMY, TrainingPairSchema, type Taxonomy } from '../training/pairs';
+import { TAXONOMY, TrainingPairSchema, type Taxonomy, type TrainingPair } from '../training/pairs';
+import { countByType, fileEntry } from '../training/taxonomy';
 import { purgeExpired, type ExpiryClass } from '../training/expiry';
 import { TRAINING_REL } from './bootstrap';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
+import { runCurateAgent, STATE_PAIRS_REL } from './curateAgent';
 
 export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate, closesRun: true };
 
@@ -25,6 +28,8 @@ export interface MemoryReport {
   l3: { records: number };
   l4: { pairs: number; byType: Record<Taxonomy, number>; purged: Record<ExpiryClass, number>; files: Record<string, number> };
   compressed: number;
+  /** State pairs replaced by the agent's regenerated ones; brain files it rewrote or left to the engine. */
+  regenerated: { statePairs: number; superseded: number; rejected: number; brainsRewritten: number; brainsByEngine: number };
   bytes: number;
 }
 
@@ -35,13 +40,17 @@ function now(ctx: PipelineContext): Date {
 async function runCurate(ctx: PipelineContext): Promise<StageResult> {
   const wt = ctx.store.paths.integrationWorktree;
   const at = now(ctx);
-  // No agent runs here, so a cancel is honoured between the steps (each of which can simply run again).
+  // A cancel is honoured between the steps (each of which can simply run again) and inside the agent.
   const stopped = (): StageResult | undefined => (ctx.signal.aborted ? { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') } : undefined);
   if (stopped()) return stopped()!;
-  finalBrainState(ctx, wt, at);
   const compressed = await ctx.memory.compress(ctx.config.memory.l2Window);
   if (stopped()) return stopped()!;
-  const l4 = purgeTraining(wt, at);
+  const expired = purgeTraining(wt, at).purged;
+  const superseded = dropStatePairs(wt);
+  const agent = await runCurateAgent(ctx, at);
+  finalBrainState(ctx, wt, at, agent.brainsByEngine);
+  const l4 = { ...purgeTraining(wt, at), purged: expired };
+  refreshManifest(wt);
   const stats = await ctx.memory.stats();
   const l1 = brainStats(wt);
   const report: MemoryReport = {
@@ -51,18 +60,23 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
     l3: { records: stats.l3 },
     l4,
     compressed,
+    regenerated: { statePairs: agent.statePairs, superseded, rejected: agent.rejected.length, brainsRewritten: agent.brainsRewritten.length, brainsByEngine: agent.brainsByEngine.length },
     bytes: l1.bytes + stats.bytes + dirBytes(path.join(wt, TRAINING_REL)),
   };
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.md'), memoryReportMarkdown(report));
-  await commitAll(wt, `curate: final brain state, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
+  await commitAll(wt, `curate: final brain state (${agent.brainsRewritten.length} rewritten by the training agent), ${agent.statePairs} state pairs regenerated, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
   return { status: 'done', detail: `memory: L1 ${l1.files} brains (${l1.bytes} B), L2 ${stats.l2}, L3 ${stats.l3}, L4 ${l4.pairs} pairs (purged ${l4.purged.state}/${l4.purged.interface}/${l4.purged.architecture}), ${report.bytes} B` };
 }
 
-/** Each builder brain on the integration branch gets the run's outcome for its module, once per run. */
-function finalBrainState(ctx: PipelineContext, wt: string, at: Date): void {
+/**
+ * A brain file the agent did not bring to the final state gets the run's outcome for its module from
+ * the engine, once per run, so the final state is recorded either way.
+ */
+function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[]): void {
   for (const m of ctx.store.state.modules) {
     const file = path.join(wt, BRAINS_REL, `${m.name}-builder.md`);
+    if (!leftToEngine.includes(`${BRAINS_REL}/${m.name}-builder.md`)) continue;
     if (!fs.existsSync(file) || !fs.lstatSync(file).isFile()) continue;
     const marker = `## Final state (run ${ctx.store.state.runId})`;
     const text = fs.readFileSync(file, 'utf8');
@@ -70,6 +84,33 @@ function finalBrainState(ctx: PipelineContext, wt: string, at: Date): void {
     const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
     fs.writeFileSync(file, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`);
   }
+}
+
+/** State pairs outside state.jsonl describe the project as it was when they were written: they make way for the regenerated ones. */
+function dropStatePairs(wt: string): number {
+  const dir = path.join(wt, TRAINING_REL);
+  let dropped = 0;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl') && `${TRAINING_REL}/${n}` !== STATE_PAIRS_REL);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+    const keep = lines.filter((l) => {
+      try {
+        return TrainingPairSchema.shape.metadata.shape.taxonomy.safeParse((JSON.parse(l) as { metadata?: { taxonomy?: unknown } }).metadata?.taxonomy).data !== 'state_status';
+      } catch {
+        return true;
+      }
+    });
+    if (keep.length === lines.length) continue;
+    dropped += lines.length - keep.length;
+    fs.writeFileSync(file, keep.map((l) => l + '\n').join(''));
+  }
+  return dropped;
 }
 
 function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
@@ -107,6 +148,45 @@ function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
   return { pairs, byType, purged, files };
 }
 
+/**
+ * The manifest's counts follow the files after curate changed them (expired pairs purged, stale state
+ * pairs replaced): accepted and per-type counts are recounted from each file; rejection counts stay
+ * as they were recorded when the pairs were checked; the shares are over every file.
+ */
+function refreshManifest(wt: string): void {
+  const dir = path.join(wt, TRAINING_REL);
+  const file = path.join(dir, 'manifest.json');
+  let manifest: { files?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof manifest;
+  } catch {
+    return;
+  }
+  const all: TrainingPair[] = [];
+  for (const name of Object.keys(manifest.files ?? {})) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, path.basename(name)), 'utf8');
+    } catch {
+      continue;
+    }
+    const pairs = text.split('\n').flatMap((l) => {
+      try {
+        const p = TrainingPairSchema.safeParse(JSON.parse(l));
+        return p.success ? [p.data] : [];
+      } catch {
+        return [];
+      }
+    });
+    all.push(...pairs);
+    const fresh = fileEntry(pairs, []);
+    manifest.files![name] = { ...manifest.files![name], accepted: fresh.accepted, byType: fresh.byType };
+  }
+  manifest['shares'] = countByType(all);
+  manifest['updated_at'] = new Date().toISOString();
+  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
+}
+
 function brainStats(wt: string): MemoryReport['l1'] {
   const dir = path.join(wt, BRAINS_REL);
   const byRole: Record<string, number> = {};
@@ -141,6 +221,8 @@ export function memoryReportMarkdown(r: MemoryReport): string {
     `| L2 session summaries | ${r.l2.summaries} | ${Object.entries(r.l2.byRole).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} |`,
     `| L3 archive | ${r.l3.records} | ${r.compressed} summaries compressed this run |`,
     `| L4 training pairs | ${r.l4.pairs} | ${TAXONOMY.map((t) => `${t} ${r.l4.byType[t]}`).join(', ')} |`,
+    `| state pairs regenerated | ${r.regenerated.statePairs} | replacing ${r.regenerated.superseded}; ${r.regenerated.rejected} rejected by the quality rules |`,
+    `| brain files brought to the final state | ${r.regenerated.brainsRewritten + r.regenerated.brainsByEngine} | ${r.regenerated.brainsRewritten} rewritten by the training agent, ${r.regenerated.brainsByEngine} by the engine |`,
     `| expired pairs purged | ${r.l4.purged.state + r.l4.purged.interface + r.l4.purged.architecture} | state ${r.l4.purged.state}, interface ${r.l4.purged.interface}, architecture ${r.l4.purged.architecture} |`,
     `| bytes | ${r.bytes} | |`,
     '',

@@ -5,7 +5,9 @@
  * - CRITICAL: the run halts with the report;
  * - MAJOR in a file a module owns: a fix cycle for that module (its builder, in its worktree brought
  *   up to date with the integration branch, the findings as input; then QC), within the module's
- *   fix-cycle budget; then the module is merged again and the integration tests run;
+ *   fix-cycle budget; then the module is merged again and the integration tests run; a re-merge
+ *   that conflicts or turns the tests red starts another cycle (stages/refixModule.ts); a module
+ *   that runs out of cycles is reported in harden.md and at the ship gate, and harden goes on;
  * - MINOR: the backlog (`qc/backlog.md`);
  * - findings in files no module owns: the report, for the human.
  * Progress is kept in `harden.json`, so a resumed run neither audits nor fixes anything twice.
@@ -13,17 +15,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { agentShellEnv } from '../agents/env';
-import { abortMerge, headCommit, mergeNoFf, resetHard } from '../git';
+import { headCommit } from '../git';
 import { runFanout, type RoutedFinding } from '../audit/fanout';
 import { writeFileAtomic } from '../run/runDir';
-import { runCommand } from '../shell';
-import { developModule } from './build';
 import { moduleDirOf } from '../stack/commands';
-import { integrationTestCommand } from './moduleTestCommand';
 import type { ModulesManifest } from '../contracts/schemas';
-import { prepareModuleWorktree } from './moduleWorktree';
-import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
+import { refixModule, type RefixFinding } from './refixModule';
+import type { PipelineContext, Stage, StageResult } from './context';
 
 export const HARDEN_DOMAINS = ['security', 'performance', 'edge-cases', 'compliance'];
 
@@ -34,6 +32,8 @@ const HardenProgressSchema = z.object({
   /** Modules whose MAJOR findings have been fixed and merged again. */
   fixed: z.array(z.string()).default([]),
   fixCycles: z.number().int().nonnegative().default(0),
+  /** Modules whose MAJOR findings could not be fixed (out of fix cycles, …): reported, not retried. */
+  open: z.array(z.object({ module: z.string(), reason: z.string(), findings: z.array(z.string()) })).default([]),
   backlogWritten: z.boolean().default(false),
 });
 type HardenProgress = z.infer<typeof HardenProgressSchema>;
@@ -46,7 +46,7 @@ function loadProgress(ctx: PipelineContext, commit: () => Promise<string>): Prom
   const file = progressFile(ctx);
   if (fs.existsSync(file)) return Promise.resolve(HardenProgressSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))));
   return commit().then((c) => {
-    const p: HardenProgress = { commit: c, fixed: [], fixCycles: 0, backlogWritten: false };
+    const p: HardenProgress = { commit: c, fixed: [], fixCycles: 0, open: [], backlogWritten: false };
     saveProgress(ctx, p);
     return p;
   });
@@ -100,73 +100,36 @@ async function runHarden(ctx: PipelineContext): Promise<StageResult> {
 
   for (const name of modules) {
     const own = majors.filter((f) => owningModule(f.file, manifest) === name);
-    if (!own.length || progress.fixed.includes(name)) continue;
-    if (ctx.store.module(name).fixCycles >= ctx.config.fixCycles) {
+    if (!own.length || progress.fixed.includes(name) || progress.open.some((o) => o.module === name)) continue;
+    ctx.store.emit({ type: 'log', level: 'warn', message: `harden: ${own.length} MAJOR finding(s) in ${name}` });
+    const outcome = await refixModule(ctx, name, own.map(asRefixFinding), 'harden');
+    progress.fixCycles += outcome.cycles;
+    if (outcome.status === 'stopped') {
+      saveProgress(ctx, progress);
       summary();
-      return { status: 'halted', reason: `harden found MAJOR findings in ${name}, which has no fix cycles left (${ctx.config.fixCycles}); report: ${fanout.reportPath}` };
+      return { status: 'halted', reason: `harden stopped while fixing ${name}: ${outcome.reason}` };
     }
-    const fixed = await fixModule(ctx, name, own);
-    if (fixed.status !== 'done') {
-      summary();
-      return fixed;
-    }
-    progress.fixed.push(name);
-    progress.fixCycles++;
+    // A module that cannot be fixed does not stop harden: its findings stay open for the human, the
+    // ship gate says so, and the other modules still get their fix cycles.
+    if (outcome.status === 'open') progress.open.push({ module: name, reason: outcome.reason, findings: own.map(findingLine) });
+    else progress.fixed.push(name);
     saveProgress(ctx, progress);
   }
   summary();
   const c = fanout.counts;
+  const open = progress.open.length ? `; MAJOR findings left open in ${progress.open.map((o) => o.module).join(', ')}` : '';
   return {
     status: 'done',
-    detail: `${c.CRITICAL} critical, ${c.MAJOR} major, ${c.MINOR} minor; ${progress.fixCycles} fix cycle(s); ${unowned.length} for the human; ${fanout.topLevelBytes} bytes reached the top level`,
+    detail: `${c.CRITICAL} critical, ${c.MAJOR} major, ${c.MINOR} minor; ${progress.fixCycles} fix cycle(s); ${unowned.length} for the human${open}; ${fanout.topLevelBytes} bytes reached the top level`,
   };
 }
 
-/** One harden fix cycle: bring the module up to date with integration, builder + QC, merge again with tests. */
-async function fixModule(ctx: PipelineContext, name: string, findings: RoutedFinding[]): Promise<StageResult> {
-  const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
-  const integration = ctx.store.state.integrationBranch;
-  ctx.store.emit({ type: 'log', level: 'warn', message: `harden: ${findings.length} MAJOR finding(s) in ${name}; sending it back to its builder` });
-  const wt = await prepareModuleWorktree(ctx, spec);
-  const upToDate = await mergeNoFf(wt, integration, `harden(${name}): bring in the integration branch`, ENGINE_AUTHOR);
-  if (upToDate.status === 'conflict') {
-    await abortMerge(wt);
-    return { status: 'halted', reason: `harden: could not bring ${integration} into ${name}: conflicts in ${upToDate.files.map((f) => f.path).join(', ')}` };
-  }
-  // The engine's own merge is where the builder's ownership check starts: without this the builder's
-  // commit would be reset to before the merge and the module would not be up to date after all.
-  const upToDateHead = await headCommit(wt);
-  ctx.store.update((s) => {
-    const m = s.modules.find((x) => x.name === name)!;
-    m.fixCycles++;
-    m.engineHead = upToDateHead;
-  });
-  const input = JSON.stringify(findings.map((f) => ({ severity: f.severity, file: f.file, line: f.line, text: `${f.title} (harden, ${f.domain}): ${f.evidence}` })), null, 2);
-  const status = await developModule(ctx, spec, input);
-  if (status !== 'passed') return { status: 'halted', reason: `harden: ${name} was sent back with MAJOR findings and is now ${status}` };
+function asRefixFinding(f: RoutedFinding): RefixFinding {
+  return { severity: f.severity, file: f.file, line: f.line, text: `${f.title} (harden, ${f.domain}): ${f.evidence}` };
+}
 
-  const iwt = ctx.store.paths.integrationWorktree;
-  const before = await headCommit(iwt);
-  const merged = await mergeNoFf(iwt, ctx.store.module(name).branch, `harden: merge ${name} again after its fix cycle`, ENGINE_AUTHOR);
-  if (merged.status === 'conflict') {
-    await abortMerge(iwt);
-    return { status: 'halted', reason: `harden: merging ${name} again conflicts in ${merged.files.map((f) => f.path).join(', ')}` };
-  }
-  const tests = await runCommand(integrationTestCommand(ctx), iwt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-  if (tests.exitCode !== 0) {
-    await resetHard(iwt, before);
-    return { status: 'halted', reason: `harden: the integration tests fail after merging ${name} again; the merge was rolled back` };
-  }
-  const commit = await headCommit(iwt);
-  ctx.store.update((s) => {
-    const m = s.modules.find((x) => x.name === name)!;
-    m.status = 'merged';
-    m.mergeCommit = commit;
-    s.merges.push({ module: name, branch: m.branch, commit, merge: 'clean', tests: 'pass', status: 'MERGED' });
-  });
-  ctx.store.emit({ type: 'merge', module: name, result: 'clean', tests: 'pass' });
-  ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: 'merged again after a harden fix cycle' });
-  return { status: 'done' };
+function findingLine(f: RoutedFinding): string {
+  return `${f.severity} ${f.file || '(repository)'}${f.line ? `:${f.line}` : ''} — ${f.title.replace(/\s+/g, ' ')} (${f.worker})`;
 }
 
 function writeHardenSummary(ctx: PipelineContext, findings: RoutedFinding[], bytes: number, reportPath: string, progress: HardenProgress, unowned: RoutedFinding[]): void {
@@ -188,7 +151,11 @@ function writeHardenSummary(ctx: PipelineContext, findings: RoutedFinding[], byt
     '',
     '## For the human: findings in files no module owns',
     '',
-    ...(unowned.length ? unowned.map((f) => `- ${f.severity} ${f.file || '(repository)'}${f.line ? `:${f.line}` : ''} — ${f.title.replace(/\s+/g, ' ')} (${f.worker})`) : ['None.']),
+    ...(unowned.length ? unowned.map((f) => `- ${findingLine(f)}`) : ['None.']),
+    '',
+    '## For the human: MAJOR findings left open (the module could not be fixed)',
+    '',
+    ...(progress.open.length ? progress.open.flatMap((o) => [`- ${o.module}: ${o.reason}`, ...o.findings.map((f) => `  - ${f}`)]) : ['None.']),
     '',
     '<!-- DONE -->',
     '',

@@ -7,7 +7,10 @@ import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { ModelTier } from '../contracts/schemas';
 import { runAgent, type AgentResult } from '../agents/runAgent';
-import { toolNames } from '../agents/tools';
+import { limitsNote, toolNames } from '../agents/tools';
+
+// Kept importable from here: the pipeline's roles were its first users.
+export { limitsNote };
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL } from './contracts';
@@ -19,6 +22,8 @@ export interface RoleAgentSpec {
   agentId: string;
   role: 'architect' | 'scaffold' | 'builder' | 'qc' | 'master' | 'training' | 'shipper';
   stage: string;
+  /** The prompt file (prompts/<template>.md) when it is not the role's own, e.g. the training agent's Stage 7 task. */
+  template?: string;
   tier: ModelTier;
   module?: string;
   /** The role's own placeholders; `contracts_dir` and `tools` are filled in here. */
@@ -48,7 +53,7 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   const tools = [...spec.tools, ...memory.tools];
   const limits = agentLimitsFor(ctx.config, spec.role, spec.tier);
   const toolLine = `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, ctx.config.toolResultMaxChars)}`;
-  const template = loadTemplate(spec.role);
+  const template = loadTemplate(spec.template ?? spec.role);
   // The shell's timeout is stated where a role's prompt speaks of its shell; roles without one (the
   // master, the training agent) have no such placeholder, and an unused variable is an error.
   const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
@@ -90,20 +95,4 @@ export function moduleVars(ctx: PipelineContext, module: string): Record<string,
     test_command: moduleTestCommand(ctx, module),
     integration_test_command: integrationTestCommand(ctx),
   };
-}
-
-/**
- * The limits the engine enforces on every agent, said where the prompts list the tools (so the
- * prompt files need no copy of numbers that are settings): the reply size and the tool-result cap.
- */
-export function limitsNote(toolNames: readonly string[], maxTokens: number, toolResultMaxChars: number): string {
-  const writeLong = toolNames.includes('edit')
-    ? 'write a long file in parts (`write` a first part, then `edit` to add the rest) rather than in one call'
-    : toolNames.includes('write')
-      ? 'keep each file you write well within that, one file per call'
-      : 'keep each reply well within that';
-  return (
-    `A reply of yours is limited to ${maxTokens} tokens: ${writeLong}. ` +
-    `A tool result longer than ${toolResultMaxChars} characters comes back cut, with a note: read big files in pieces (\`read\` with \`view_range\`) and narrow noisy commands (\`| tail -n 100\`, \`grep\`)`
-  );
 }

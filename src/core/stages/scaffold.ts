@@ -20,6 +20,7 @@ import { projectCommands } from '../stack/commands';
 import { ensureGitignore } from '../stack/gitignore';
 import { manifestDependencyProblems } from '../stack/manifestDependencies';
 import { roleShell } from '../sandbox/stageShell';
+import { networkRefusalHint } from '../sandbox/networkRefusal';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
 import { toolObserver } from './architect';
@@ -93,7 +94,10 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
     const note = describeOwnership(agentId, owned);
     if (note) ctx.store.emit({ type: 'containment', agentId, detail: note });
 
-    const problems = [...(await installDependencies(ctx, wt, 'scaffold: .gitignore and lockfiles after install')), ...(await conformanceProblems(ctx, wt))];
+    const install = await installDependencies(ctx, wt, 'scaffold: .gitignore and lockfiles after install');
+    // No scaffold round can open the network: only the user's allow-list can, so stop and say which.
+    if (install.networkHint) return { status: 'halted', reason: `${install.problems.join('\n')}\n${install.networkHint}` };
+    const problems = [...install.problems, ...(await conformanceProblems(ctx, wt))];
     if (problems.length === 0) {
       const commit = await headCommit(wt);
       ctx.store.update((s) => (s.scaffoldCommit = commit));
@@ -107,9 +111,10 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
 
 /**
  * The .gitignore for the stack, then `install`, then an engine commit of what that changed
- * (a lockfile, the .gitignore); the installed folders themselves are ignored. Returns problems.
+ * (a lockfile, the .gitignore); the installed folders themselves are ignored. Returns the problems,
+ * and the hint to allow-list the registry when the sandbox kept the install off the network.
  */
-async function installDependencies(ctx: PipelineContext, wt: string, message: string): Promise<string[]> {
+async function installDependencies(ctx: PipelineContext, wt: string, message: string): Promise<{ problems: string[]; networkHint?: string }> {
   const manifest = ctx.contracts().manifest;
   const install = projectCommands(ctx.config, manifest).install;
   const engineHead = await headCommit(wt);
@@ -124,16 +129,19 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
     message,
     author: ENGINE_AUTHOR,
   });
-  if (run.exitCode === 0) return [];
+  if (run.exitCode === 0) return { problems: [] };
   const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
-  return [`the install command \`${install}\` ${outcome}:\n${run.output.slice(-OUTPUT_TAIL)}`];
+  const networkHint = networkRefusalHint(install, run.output, ctx.sandbox);
+  if (networkHint) ctx.store.emit({ type: 'log', level: 'error', message: networkHint });
+  return { problems: [`the install command \`${install}\` ${outcome}:\n${run.output.slice(-OUTPUT_TAIL)}`], networkHint };
 }
 
 /** Installs the existing project's dependencies and runs its tests; returns the halt reason when they are red. */
 async function baselineCheck(ctx: PipelineContext, wt: string): Promise<string | undefined> {
   const test = projectCommands(ctx.config, ctx.contracts().manifest).integrationTest;
   ctx.store.emit({ type: 'log', level: 'info', message: `existing code found: running \`${test}\` on the base commit before anything is built` });
-  const installProblems = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
+  const { problems: installProblems, networkHint } = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
+  if (networkHint) return `${installProblems[0]?.split('\n')[0] ?? 'the install failed'}. ${networkHint}`;
   const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
   if (run.exitCode === 0 && installProblems.length === 0) return undefined;
   const report = path.join(ctx.store.paths.qc, 'baseline-tests.md');

@@ -7,13 +7,15 @@
  * moved base send the run back to the gate with the reason, having changed nothing.
  */
 import { integrationTestCommand } from './moduleTestCommand';
+import { z } from 'zod';
 import { roleShell } from '../sandbox/stageShell';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
-import { commitAll, diffRange, headCommit, mergeIntoBase } from '../git';
+import { commitAll, diffRange, headCommit } from '../git';
+import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { runCommand } from '../shell';
 import { addUsage } from '../usage';
@@ -21,7 +23,10 @@ import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
 import { agentAuthor, type PipelineContext, type Stage, type StageResult } from './context';
 import { runRoleAgent } from './roleAgent';
-import { hardenCounts } from './hardenSummary';
+import { hardenCounts, hardenOpenIn } from './hardenSummary';
+import { modulesNamedIn, refixModule } from './refixModule';
+import { readShipChecks, runShipChecks, verdictOf, type CheckResult, type ShipChecks } from './shipChecks';
+import { moduleDirOf } from '../stack/commands';
 
 export const SHIP_WRITABLE = ['README.md', 'CHANGELOG.md', 'package.json', 'pyproject.toml', 'VERSION', 'docs/'];
 
@@ -37,14 +42,69 @@ function shipSummaryFile(ctx: PipelineContext): string {
   return path.join(ctx.store.paths.runDir, 'ship.md');
 }
 
+/**
+ * Feedback the ship gate sent back, and how far the run got with it: a resumed run (killed while
+ * it was being handled) takes the last "changes" decision again and skips the modules already fixed.
+ */
+const ShipProgressSchema = z.object({
+  /** Index in `state.gates` of the "changes" decision being handled. */
+  gateIndex: z.number().int().nonnegative(),
+  modules: z.array(z.object({ module: z.string(), outcome: z.enum(['merged', 'open']), reason: z.string().optional() })).default([]),
+});
+type ShipProgress = z.infer<typeof ShipProgressSchema>;
+
+function shipProgressFile(ctx: PipelineContext): string {
+  return path.join(ctx.store.paths.runDir, 'ship.json');
+}
+
+/** The feedback of the last ship-gate decision if it asked for changes (the one this round answers). */
+function pendingFeedback(ctx: PipelineContext): { feedback: string; gateIndex: number } | undefined {
+  const gates = ctx.store.state.gates;
+  for (let i = gates.length - 1; i >= 0; i--) {
+    const g = gates[i]!;
+    if (g.gate !== 'ship') continue;
+    return g.decision === 'changes' && g.feedback ? { feedback: g.feedback, gateIndex: i } : undefined;
+  }
+  return undefined;
+}
+
+function loadShipProgress(ctx: PipelineContext, gateIndex: number): ShipProgress {
+  const file = shipProgressFile(ctx);
+  try {
+    const parsed = fs.existsSync(file) ? ShipProgressSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8'))) : undefined;
+    if (parsed?.success && parsed.data.gateIndex === gateIndex) return parsed.data;
+  } catch {
+    // unreadable (cut by a crash mid-write is excluded by the atomic write; a hand-edited file is not): start over
+  }
+  return { gateIndex, modules: [] };
+}
+
 async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageResult> {
   if (ctx.store.state.shipped) return { status: 'done', detail: `already shipped into ${ctx.store.state.shipped.branch}` };
   const wt = ctx.store.paths.integrationWorktree;
+  const manifest = ctx.contracts().manifest;
+  // `feedback` comes with a gate answer; a resumed run finds it in the recorded decisions instead.
+  const pending = pendingFeedback(ctx);
+  const text = feedback ?? pending?.feedback;
+  const named = text ? modulesNamedIn(text, manifest.modules.map((m) => m.name)) : [];
+  let refixed: ShipProgress['modules'] = [];
+  if (text && named.length && pending) {
+    const progress = loadShipProgress(ctx, pending.gateIndex);
+    for (const name of named) {
+      if (progress.modules.some((m) => m.module === name)) continue;
+      const finding = { severity: 'MAJOR' as const, file: moduleDirOf(manifest, name), line: null, text: `The human reviewing the release at the ship gate asked for changes:\n${text}` };
+      const outcome = await refixModule(ctx, name, [finding], 'ship');
+      if (outcome.status === 'stopped') return { status: 'halted', reason: `stopped while ${name} was being changed for the ship gate: ${outcome.reason}` };
+      progress.modules.push(outcome.status === 'merged' ? { module: name, outcome: 'merged' } : { module: name, outcome: 'open', reason: outcome.reason });
+      writeFileAtomic(shipProgressFile(ctx), JSON.stringify(progress, null, 2) + '\n');
+    }
+    refixed = progress.modules;
+  }
+
   const attempt = ctx.store.stage('ship').attempts;
   const agentId = `shipper-${attempt}`;
   const observe = toolObserver(ctx, agentId);
   const slot: ResultSlot<BuilderOutcome> = {};
-  const manifest = ctx.contracts().manifest;
   const tools = [
     ...fileTools(
       ['bash', 'read', 'write', 'edit', 'glob', 'grep'],
@@ -64,7 +124,7 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
       project_name: manifest.project,
       modules: manifest.modules.map((m) => m.name).join(', '),
       writable: SHIP_WRITABLE.join(', '),
-      feedback: feedback ? `<gate-feedback>\n${feedback}\n</gate-feedback>\nThe human asked for these changes at the ship gate; make them.` : 'No feedback yet: this is the first release preparation.',
+      feedback: shipperFeedback(text, refixed),
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called report_outcome. Call it now with status "done" and a one-line summary of the release.',
@@ -73,19 +133,30 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
   if (!slot.value || slot.value.status !== 'done') return { status: 'halted', reason: `the shipping agent did not finish: ${slot.value?.summary ?? result.finalText.slice(0, 300)}` };
   await commitAll(wt, `ship: release notes, changelog and version (${slot.value.summary.slice(0, 72)})`, agentAuthor('shipper'), SHIP_WRITABLE);
 
-  // The whole suite once more, on exactly what would be merged.
-  const tests = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-  const passed = tests.exitCode === 0 && !tests.timedOut;
-  await writeShipSummary(ctx, passed, tests.output);
-  if (!passed) return { status: 'halted', reason: `the full test suite failed after the release changes (see ${shipSummaryFile(ctx)})` };
+  // Build, the whole suite once more and lint, on exactly what would be merged.
+  const checks = await runShipChecks(ctx);
+  await writeShipSummary(ctx, checks, refixed);
+  if (!checks.tests.ok) return { status: 'halted', reason: `the full test suite failed after the release changes (see ${shipSummaryFile(ctx)})` };
   return { status: 'done', detail: `release prepared: ${slot.value.summary.slice(0, 200)}` };
 }
 
-async function writeShipSummary(ctx: PipelineContext, testsPassed: boolean, testOutput: string): Promise<void> {
+/** What the shipping agent is told about the gate's feedback: the text, and which builders already acted on it. */
+function shipperFeedback(text: string | undefined, refixed: ShipProgress['modules']): string {
+  if (!text) return 'No feedback yet: this is the first release preparation.';
+  const block = `<gate-feedback>\n${text}\n</gate-feedback>`;
+  if (!refixed.length) return `${block}\nThe human asked for these changes at the ship gate; make them.`;
+  const done = refixed.map((m) => (m.outcome === 'merged' ? `${m.module} (changed by its builder, passed QC, merged again with green tests)` : `${m.module} (NOT changed: ${m.reason})`));
+  return `${block}\nThe feedback names modules, so it went to their builders first: ${done.join('; ')}. Your part: bring the README section and the CHANGELOG entry up to date with what changed, if anything they say is now wrong or missing; do not edit module code.`;
+}
+
+async function writeShipSummary(ctx: PipelineContext, checks: ShipChecks, refixed: ShipProgress['modules']): Promise<void> {
   const s = ctx.store.state;
   const head = await headCommit(ctx.store.paths.integrationWorktree);
   const diff = await diffRange(s.repoRoot, s.baseCommit, head);
   const harden = hardenCounts(ctx);
+  const open = hardenOpenIn(ctx.store.paths.runDir);
+  const check = (label: string, c: CheckResult | undefined, note: string) =>
+    c === undefined ? [`${label}: not configured in the toolchain`] : [`${label} \`${c.command}\`: **${c.ok ? 'pass' : 'FAIL'}**${c.ok ? '' : note}`, ...(c.ok ? [] : ['', '```', c.output, '```'])];
   const lines = [
     `# Ship ${s.integrationBranch} → ${s.baseBranch}`,
     '',
@@ -95,14 +166,21 @@ async function writeShipSummary(ctx: PipelineContext, testsPassed: boolean, test
     '|---|---|---|---|',
     ...s.modules.map((m) => `| ${m.name} | ${m.status} | ${m.verdict ?? '-'} | ${m.fixCycles} |`),
     '',
+    ...(refixed.length ? ['## Ship-gate feedback sent to builders', '', ...refixed.map((m) => `- ${m.module}: ${m.outcome === 'merged' ? 'changed, QC passed, merged again with green tests' : `not changed: ${m.reason}`}`), ''] : []),
     `## Harden findings`,
     '',
     harden ? `${harden.CRITICAL} critical, ${harden.MAJOR} major, ${harden.MINOR} minor` : 'Harden did not run.',
+    ...(open.length ? ['', 'MAJOR findings left open for you (see harden.md):', ...open.map((o) => `- ${o.module}: ${o.reason}`)] : []),
     '',
-    '## Tests',
+    '## Build, tests and lint',
     '',
-    `\`${ctx.config.integrationTestCommand}\` on the release commit: **${testsPassed ? 'pass' : 'FAIL'}**`,
-    ...(testsPassed ? [] : ['', '```', testOutput.slice(-4000), '```']),
+    `On the release commit \`${checks.commit.slice(0, 12)}\`:`,
+    '',
+    ...check('Build', checks.build, ' (blocking: approval is refused until it builds)'),
+    '',
+    ...check('Tests', checks.tests, ''),
+    '',
+    ...check('Lint', checks.lint, ' (a warning: shown, not blocking)'),
     '',
     `## Changes against ${s.baseBranch} (${s.baseCommit.slice(0, 12)})`,
     '',
@@ -118,82 +196,61 @@ async function writeShipSummary(ctx: PipelineContext, testsPassed: boolean, test
     '',
   ];
   writeFileAtomic(shipSummaryFile(ctx), lines.join('\n'));
-  ctx.store.update((st) => (st.stages.find((x) => x.id === 'ship')!.detail = `${diff.length} files changed; tests ${testsPassed ? 'pass' : 'fail'}`));
+  ctx.store.update((st) => (st.stages.find((x) => x.id === 'ship')!.detail = `${diff.length} files changed; build ${verdictOf(checks.build)}, tests ${verdictOf(checks.tests)}, lint ${verdictOf(checks.lint)}`));
 }
 
 function describeShipGate(ctx: PipelineContext): { title: string; summary: string; openPath?: string } {
   const s = ctx.store.state;
   const file = shipSummaryFile(ctx);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const changed = /(\d+) file\(s\) changed/.exec(text)?.[1] ?? '?';
-  const tests = /\*\*(pass|FAIL)\*\*/.exec(text)?.[1] ?? 'not run';
+  const checks = readShipChecks(ctx.store.paths.runDir);
   const harden = hardenCounts(ctx);
+  const open = hardenOpenIn(ctx.store.paths.runDir);
   const verdicts = s.modules.map((m) => `${m.name} ${m.verdict ?? '-'}`).join(', ');
-  return {
-    title: `Ship ready: merge ${s.integrationBranch} into ${s.baseBranch}? (${s.modules.length} modules, ${changed} files, tests ${tests})`,
-    summary: [
+  const gate = shipGateText({
+    integrationBranch: s.integrationBranch,
+    baseBranch: s.baseBranch,
+    scope: `${s.modules.length} modules`,
+    changed: /(\d+) file\(s\) changed/.exec(text)?.[1] ?? '?',
+    tests: checks ? verdictOf(checks.tests).toLowerCase() : 'not run',
+    build: verdictOf(checks?.build),
+    lint: verdictOf(checks?.lint),
+    facts: [
       `Modules: ${verdicts}`,
-      `Harden: ${harden ? `${harden.CRITICAL} critical, ${harden.MAJOR} major, ${harden.MINOR} minor` : 'did not run'}`,
-      `Tests: ${tests}; ${changed} files changed against ${s.baseBranch}; cost so far ≈ $${s.costUsd.toFixed(2)}`,
-      `Approve merges with --no-ff into ${s.baseBranch} (only if its checkout is clean); Reject leaves ${s.integrationBranch} for you.`,
-    ].join('\n'),
-    openPath: file,
-  };
+      `Harden: ${harden ? `${harden.CRITICAL} critical, ${harden.MAJOR} major, ${harden.MINOR} minor` : 'did not run'}${open.length ? `; left open for you: ${open.map((o) => `${o.module} (${o.reason})`).join('; ')}` : ''}`,
+    ],
+    costUsd: s.costUsd,
+    changesHint: "Request changes naming a module sends it to that module's builder",
+  });
+  return { ...gate, openPath: file };
 }
 
 async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   const s = ctx.store.state;
   if (s.shipped) return { status: 'done', detail: `shipped into ${s.shipped.branch} as ${s.shipped.commit.slice(0, 12)}` };
-  if (s.baseBranch === '(detached)') return { status: 'halted', reason: `the run started on a detached HEAD, so there is no branch to ship into; merge ${s.integrationBranch} yourself` };
-  const outcome = await mergeIntoBase({
+  const checks = readShipChecks(ctx.store.paths.runDir);
+  if (checks?.build && !checks.build.ok) {
+    const reason = `not merged: the build (\`${checks.build.command}\`) fails on the release commit; request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+    ctx.store.emit({ type: 'log', level: 'warn', message: reason });
+    return { status: 'awaiting-approval', gate: 'ship', reason };
+  }
+  const outcome = await shipIntoBase({
     repoRoot: s.repoRoot,
+    runId: s.runId,
     baseBranch: s.baseBranch,
+    baseCommit: s.baseCommit,
     integrationBranch: s.integrationBranch,
-    baseCommitAtStart: s.baseCommit,
-    stagingWorktree: path.join(ctx.store.paths.worktrees, 'ship'),
-    stagingBranch: `${s.integrationBranch.replace(/\/integration$/, '')}/ship`,
-    message: `Merge ${s.integrationBranch}: ${s.description.split('\n')[0]!.slice(0, 60)} (build-pipeline run ${s.runId})`,
-    testMergeResult: async (wt) => {
+    worktreesDir: ctx.store.paths.worktrees,
+    reportsDir: ctx.store.paths.conflicts,
+    title: s.description,
+    testCommand: ctx.config.integrationTestCommand ?? integrationTestCommand(ctx),
+    runTests: async (wt) => {
       const r = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
       return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
     },
+    log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
   });
-  const report = (name: string, body: string) => {
-    const file = path.join(ctx.store.paths.conflicts, name);
-    writeFileAtomic(file, `${body}\n<!-- DONE -->\n`);
-    return file;
-  };
-  switch (outcome.status) {
-    case 'merged':
-    case 'alreadyMerged': {
-      const previousHead = outcome.status === 'merged' ? outcome.previousHead : s.baseCommit;
-      ctx.store.update((st) => (st.shipped = { branch: st.baseBranch, commit: outcome.commit, previousHead, at: new Date().toISOString() }));
-      ctx.store.emit({ type: 'log', level: 'info', message: `shipped: ${s.integrationBranch} merged into ${s.baseBranch} as ${outcome.commit.slice(0, 12)}` });
-      return { status: 'done', detail: `shipped into ${s.baseBranch} as ${outcome.commit.slice(0, 12)}` };
-    }
-    case 'dirtyTree': {
-      const reason =
-        `not merged: ${s.baseBranch} is checked out in ${outcome.tree}, which has uncommitted changes (${outcome.files.slice(0, 20).join(', ')}` +
-        `${outcome.files.length > 20 ? `, … ${outcome.files.length - 20} more` : ''}). Nothing was changed. Commit or stash them, then resume to answer the ship gate again.`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'conflict': {
-      const file = report('ship-merge.md', `# Ship merge conflict\n\n${s.baseBranch} moved since the run started and merging ${s.integrationBranch} into it conflicts in:\n\n${outcome.files.map((f) => `- ${f}`).join('\n')}\n`);
-      const reason = `not merged: ${s.baseBranch} moved and the merge conflicts in ${outcome.files.join(', ')} (report: ${file}); resolve on the base branch, then resume`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'testsFailed': {
-      const file = report('ship-merge.md', `# Ship merge: tests fail on the merge result\n\n${s.baseBranch} moved since the run started; the merge is clean but \`${ctx.config.integrationTestCommand}\` fails on it:\n\n\`\`\`\n${outcome.output.slice(-4000)}\n\`\`\`\n`);
-      const reason = `not merged: ${s.baseBranch} moved and the tests fail on the merge result (report: ${file})`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-    case 'baseMoved': {
-      const reason = `not merged: ${s.baseBranch} moved while the merge was being prepared; resume to try again`;
-      ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-      return { status: 'awaiting-approval', gate: 'ship', reason };
-    }
-  }
+  if (outcome.status !== 'done') return outcome.status === 'halted' ? { status: 'halted', reason: outcome.reason } : { status: 'awaiting-approval', gate: 'ship', reason: outcome.reason };
+  ctx.store.update((st) => (st.shipped = outcome.shipped));
+  return { status: 'done', detail: outcome.detail };
 }

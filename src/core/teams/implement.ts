@@ -13,9 +13,10 @@ import * as path from 'node:path';
 import { loadConfig, type PipelineConfig } from '../config';
 import { Emitter, type Event } from '../events';
 import { createWorktree, addWorktreeForBranch, integrationBranch, moduleBranch, openRepo } from '../git';
-import { acquireRunLock, runLockOwner, RunLockedError } from '../run/lock';
+import { acquireRunLock } from '../run/lock';
 import { createRunDir, isRunId, newRunId, runPaths } from '../run/runDir';
 import { runsRootFor } from '../run/runs';
+import { assertNoActiveRun } from '../run/newRun';
 import { addUsage, emptyUsage } from '../usage';
 import type { OfflineModelStarter } from '../api';
 import { AUDIT_MIN_PHASES, runFlowAudit } from '../plans/audit';
@@ -23,19 +24,16 @@ import { BLOCKING_KINDS, phaseOrder } from '../plans/checks';
 import { recordContext } from '../plans/context';
 import type { TeamEvent } from '../plans/events';
 import { readPlan } from '../plans/parse';
+import { runPlanReview } from '../plans/review';
 import { formatPlanProblems, type Plan } from '../plans/schema';
 import { openModelSession, type ModelSession } from '../plans/session';
 import { DEFAULT_TEAM_OPTIONS, runPhase, type ImplementContext, type TeamOptions } from './phase';
 import { writeImplementReport, type ImplementReport } from './report';
+import { shipStep, type PlanGate } from './shipStep';
+import { makeShipChanges } from './shipChanges';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
 
-export interface PlanGateRequest {
-  gate: 'flow-audit';
-  title: string;
-  summary: string;
-}
-export type PlanGateAnswer = 'approve' | 'reject' | 'later';
-export type PlanGate = (req: PlanGateRequest, signal: AbortSignal) => Promise<PlanGateAnswer>;
+export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
 
 export interface ImplementOptions {
   repoRoot: string;
@@ -98,8 +96,9 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
   if (!read.plan || blocking.length > 0) throw new Error(`the plan in ${planDir} cannot be implemented as written:\n${formatPlanProblems(read.problems)}`);
   const plan = read.plan;
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  // One active run per repository, of any kind (a pipeline, an audit or another implement run).
+  await assertNoActiveRun(repo.root, config.runsDir);
   const previous = await findResumable(runsRoot, planDir, plan.hash);
-  if (previous && runLockOwner(previous.runDir)) throw new RunLockedError(runLockOwner(previous.runDir)!, previous.runDir);
 
   let store: ImplementStore;
   if (previous) {
@@ -202,19 +201,40 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
 
 type Outcome = { status: 'succeeded' | 'halted' | 'awaiting-approval'; reason?: string };
 
-async function drive(session: ModelSession, store: ImplementStore, plan: Plan, repoRoot: string, config: PipelineConfig, options: TeamOptions, gate: PlanGate): Promise<Outcome> {
+async function drive(session: ModelSession, store: ImplementStore, planIn: Plan, repoRoot: string, config: PipelineConfig, options: TeamOptions, gate: PlanGate): Promise<Outcome> {
+  let plan = planIn;
   const gated = await auditGate(session, store, plan, repoRoot, gate);
   if (gated) return gated;
+  const paths = runPaths(path.dirname(store.state.runDir), store.state.runId);
+  if (!fs.existsSync(paths.integrationWorktree)) {
+    if (store.state.phases.some((p) => p.status !== 'pending')) await addWorktreeForBranch(repoRoot, paths.integrationWorktree, store.state.integrationBranch);
+    else await createWorktree(repoRoot, paths.integrationWorktree, store.state.integrationBranch, store.state.baseCommit);
+  }
+  // T3: the plan itself is reviewed (and revised in the run's copy) before any phase runs.
+  const planCopy = path.join(store.state.runDir, 'plan');
+  if (!store.state.planReview?.done) {
+    try {
+      await runPlanReview({ session, store, planDir: planCopy, codeRoot: paths.integrationWorktree, reviewFile: path.join(store.state.runDir, 'reviews', 'plan-review.md'), maxRounds: options.maxReviewRounds });
+    } catch (e) {
+      if (session.signal.aborted) throw e;
+      return { status: 'halted', reason: (e as Error).message };
+    }
+  }
+  const revised = readPlan(planCopy).plan;
+  if (!revised) return { status: 'halted', reason: `the run's copy of the plan in ${planCopy} cannot be read` };
+  plan = revised;
+  // A revision may change a phase's tasks, and so whether it runs with a team.
+  store.update(() => {
+    for (const p of plan.phases) {
+      const pr = store.phase(p.number);
+      if (pr.status === 'pending' && pr.step === 'start') pr.team = p.header.tasks.length >= options.teamMinTasks;
+    }
+  });
   let order;
   try {
     order = phaseOrder(plan.phases);
   } catch (e) {
     return { status: 'halted', reason: `${(e as Error).message}: ${plan.phases.map((p) => `${p.number} after [${p.header.depends_on.join(', ')}]`).join('; ')}` };
-  }
-  const paths = runPaths(path.dirname(store.state.runDir), store.state.runId);
-  if (!fs.existsSync(paths.integrationWorktree)) {
-    if (store.state.phases.some((p) => p.status !== 'pending')) await addWorktreeForBranch(repoRoot, paths.integrationWorktree, store.state.integrationBranch);
-    else await createWorktree(repoRoot, paths.integrationWorktree, store.state.integrationBranch, store.state.baseCommit);
   }
   const ic: ImplementContext = {
     session,
@@ -238,7 +258,7 @@ async function drive(session: ModelSession, store: ImplementStore, plan: Plan, r
       return { status: 'halted', reason: (e as Error).message };
     }
   }
-  return { status: 'succeeded' };
+  return shipStep({ session, store, integrationWt: paths.integrationWorktree, worktreesDir: paths.worktrees, testCommand: ic.testCommand, gate, makeChanges: (feedback, round) => makeShipChanges(ic, feedback, round) });
 }
 
 /** T2: plans of 3+ phases need a flow audit; Major blocks, Significant asks a person, Ready goes on. */
@@ -262,7 +282,9 @@ async function auditGate(session: ModelSession, store: ImplementStore, plan: Pla
     store.update((s) => (s.audit = { ...base, decision: 'blocked' }));
     return { status: 'halted', reason: `flow audit: Major Restructuring Needed — ${audit.reasons.join('; ')}` };
   }
-  const answer = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  const given = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  // Changes to the plan are the user's to make in the plan folder: asked for here, the run waits.
+  const answer = typeof given === 'string' ? given : 'later';
   session.emit({ type: 'gate', gate: 'flow-audit', decision: answer, detail: audit.reasons.join('; ') });
   const decision = answer === 'approve' ? 'approved' : answer === 'reject' ? 'rejected' : 'later';
   store.update((s) => (s.audit = { ...base, decision }));

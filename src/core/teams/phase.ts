@@ -13,7 +13,8 @@ import { recordContext } from '../plans/context';
 import type { PlanPhase } from '../plans/schema';
 import type { ModelSession } from '../plans/session';
 import { Mailbox } from './mailbox';
-import { judgeFinding, reviewFileText, runCodeReview, type Finding } from './review';
+import { judgeFinding, reviewFileText, runCodeReview } from './review';
+import { processReviewRounds, ReviewBlocked } from './acceptance';
 import { Roster } from './roster';
 import { nn, type ImplementStore, type PhaseRun, type ReviewItem } from './state';
 import { TaskList, type NewTask } from './taskList';
@@ -168,48 +169,39 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
   const { store } = ic;
   const reviewFile = path.join(ic.runDir, 'reviews', `phase-${nn(phase.number)}-review.md`);
   fs.mkdirSync(path.dirname(reviewFile), { recursive: true });
-  const writeReview = () => writeFileAtomic(reviewFile, reviewFileText(phase.number, phase.header.title, pr.reviewItems, pr.reviewRounds, pr.firstReviewPassed));
-  for (;;) {
-    const round = pr.reviewRounds + 1;
-    const findings = await runCodeReview(ic.session, {
-      phase: phase.number,
-      phaseTitle: phase.header.title,
-      phaseGoal: phase.body,
-      phaseWt,
-      baseCommit: pr.baseCommit ?? (await headCommit(ic.integrationWt)),
-      round,
+  try {
+    await processReviewRounds({
+      label: `phase ${nn(phase.number)}`,
+      reviewFile,
+      maxRounds: ic.options.maxReviewRounds,
+      roundsDone: () => pr.reviewRounds,
+      startRound: (round, blocking) =>
+        store.update(() => {
+          pr.reviewRounds = round;
+          if (round === 1) pr.firstReviewPassed = blocking === 0;
+        }),
+      review: async (round) =>
+        runCodeReview(ic.session, { phase: phase.number, phaseTitle: phase.header.title, phaseGoal: phase.body, phaseWt, baseCommit: pr.baseCommit ?? (await headCommit(ic.integrationWt)), round }),
+      judge: async (f, i, round) => {
+        const j = await judgeFinding(ic.session, [phaseWt], f, `p${nn(phase.number)}-judge-${round}-${i + 1}`);
+        if (j.contextBytes !== undefined) store.update((s) => recordContext(s.orchestrator, `judge of phase ${nn(phase.number)} round ${round} item ${i + 1}`, j.contextBytes!));
+        return j;
+      },
+      fix: async (toFix, round) => {
+        const ids = toFix.map((f, i) => {
+          const id = `R${round}-${i + 1}`;
+          addWork(tc, { id, kind: 'fix', title: `Fix review item (${f.severity}) in ${f.file}`, details: `Review finding (${f.severity}) ${f.file}:${f.line}: ${f.text}`, files: [f.file], depends_on: [] });
+          return id;
+        });
+        await runTeam(tc);
+        return ids.map((id) => `fix task ${id}`);
+      },
+      record: (item) => record(ic, pr, item),
+      writeReview: () => writeFileAtomic(reviewFile, reviewFileText(`Code review: phase ${nn(phase.number)} — ${phase.header.title}`, pr.reviewItems, pr.reviewRounds, pr.firstReviewPassed)),
     });
-    const blocking = findings.filter((f) => f.severity === 'Critical' || f.severity === 'High');
-    store.update(() => {
-      pr.reviewRounds = round;
-      if (round === 1) pr.firstReviewPassed = blocking.length === 0;
-    });
-    const toFix: Finding[] = [...blocking];
-    for (const [i, f] of findings.entries()) {
-      if (f.severity === 'Critical' || f.severity === 'High') continue;
-      const j = await judgeFinding(ic.session, phaseWt, f, `p${nn(phase.number)}-judge-${round}-${i + 1}`);
-      if (j.contextBytes !== undefined) store.update((s) => recordContext(s.orchestrator, `judge of phase ${nn(phase.number)} round ${round} item ${i + 1}`, j.contextBytes!));
-      if (j.judgement.judgement === 'valid') toFix.push(f);
-      else record(ic, pr, { round, ...f, processing: j.judgement.judgement, reason: j.judgement.reason, judgedBy: j.by });
-    }
-    writeReview();
-    if (toFix.length === 0) return;
-    if (round >= ic.options.maxReviewRounds) {
-      for (const f of toFix) record(ic, pr, { round, ...f, processing: 'unresolved', reason: `still reported after ${round} review rounds`, judgedBy: 'rule' });
-      writeReview();
-      if (toFix.some((f) => f.severity === 'Critical' || f.severity === 'High')) {
-        throw new PhaseFailed(`phase ${nn(phase.number)}: Critical/High review findings remain after ${round} rounds (see ${reviewFile})`);
-      }
-      return;
-    }
-    const ids = toFix.map((f, i) => {
-      const id = `R${round}-${i + 1}`;
-      addWork(tc, { id, kind: 'fix', title: `Fix review item (${f.severity}) in ${f.file}`, details: `Review finding (${f.severity}) ${f.file}:${f.line}: ${f.text}`, files: [f.file], depends_on: [] });
-      return id;
-    });
-    await runTeam(tc);
-    toFix.forEach((f, i) => record(ic, pr, { round, ...f, processing: 'fixed', reason: `fix task ${ids[i]}`, judgedBy: f.severity === 'Critical' || f.severity === 'High' ? 'rule' : 'judge' }));
-    writeReview();
+  } catch (e) {
+    if (e instanceof ReviewBlocked) throw new PhaseFailed(e.message);
+    throw e;
   }
 }
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
+import { fileTools, limitsNote, toolNames, type ResultSlot } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { relativePathProblem } from '../contracts/names';
 import { loadTemplate, renderPrompt } from '../prompts';
@@ -65,8 +65,9 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
     ...fileTools(['read', 'glob', 'grep'], { workdir: req.phaseWt, readOnlyRoots: [req.phaseWt], env: agentShellEnv('reviewer'), bashTimeoutMs: session.config.bashTimeoutMs }, observe),
     submit,
   ];
+  const limits = agentLimitsFor(session.config, 'qc', 'sonnet');
   const prompt = renderPrompt(loadTemplate('reviewer'), {
-    tools: toolNames(tools),
+    tools: `${toolNames(tools)}. ${limitsNote(tools.map((t) => t.name), limits.maxTokens, session.config.toolResultMaxChars)}`,
     phase: nn(req.phase),
     round: req.round,
     phase_title: req.phaseTitle,
@@ -85,7 +86,7 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
       task: prompt.task,
       tools,
       // A read-only reviewer grading work, like QC: QC's limits.
-      ...agentLimitsFor(session.config, 'qc', 'sonnet'),
+      ...limits,
       isComplete: () => slot.value !== undefined,
       nudge: 'Call submit_review now with your findings (an empty list if there are none).',
     },
@@ -103,19 +104,22 @@ export interface JudgedFinding {
   contextBytes?: number;
 }
 
-/** What code alone can tell about a finding: a file that is not there, a line past the end. */
-export function inspectFinding(phaseWt: string, f: Finding): { lines: string[] } | Judgement {
+/**
+ * What code alone can tell about a finding: a file that is not there, a line past the end. The
+ * cited path is looked up in each root in turn (a plan review cites plan files and code files).
+ */
+export function inspectFinding(roots: readonly string[], f: Finding): { lines: string[] } | Judgement {
   const problem = relativePathProblem(f.file);
   if (problem !== null) return { judgement: 'hallucinated', reason: `the cited path is not a file of the project (${problem})` };
-  const full = path.join(phaseWt, f.file);
-  if (!fs.existsSync(full) || !fs.statSync(full).isFile()) return { judgement: 'hallucinated', reason: `the cited file ${f.file} does not exist` };
+  const full = roots.map((r) => path.join(r, f.file)).find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
+  if (!full) return { judgement: 'hallucinated', reason: `the cited file ${f.file} does not exist` };
   const lines = fs.readFileSync(full, 'utf8').split('\n');
   if (f.line > lines.length) return { judgement: 'hallucinated', reason: `line ${f.line} is past the end of ${f.file} (${lines.length} lines)` };
   return { lines };
 }
 
-export async function judgeFinding(session: ModelSession, phaseWt: string, f: Finding, label: string): Promise<JudgedFinding> {
-  const inspected = inspectFinding(phaseWt, f);
+export async function judgeFinding(session: ModelSession, roots: readonly string[], f: Finding, label: string): Promise<JudgedFinding> {
+  const inspected = inspectFinding(roots, f);
   if (!('lines' in inspected)) return { judgement: inspected, by: 'engine' };
   const from = Math.max(1, f.line - EXCERPT_LINES);
   const to = Math.min(inspected.lines.length, (f.line || 1) + EXCERPT_LINES);
@@ -166,9 +170,9 @@ export async function judgeFinding(session: ModelSession, phaseWt: string, f: Fi
   return { judgement: slot.value ?? { judgement: 'valid', reason: 'the judge gave no judgement; the item is fixed' }, by: 'judge', contextBytes: bytes };
 }
 
-export function reviewFileText(phase: number, title: string, items: readonly ReviewItem[], rounds: number, firstPassed: boolean | undefined): string {
+export function reviewFileText(heading: string, items: readonly ReviewItem[], rounds: number, firstPassed: boolean | undefined): string {
   const lines = [
-    `# Code review: phase ${nn(phase)} — ${title}`,
+    `# ${heading}`,
     '',
     `Rounds: ${rounds}. First review passed (no Critical or High): ${firstPassed === undefined ? 'n/a' : firstPassed ? 'yes' : 'no'}.`,
     '',

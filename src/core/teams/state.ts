@@ -82,6 +82,26 @@ export const ImplementStateSchema = z.object({
       decision: z.enum(['not-needed', 'approved', 'rejected', 'later', 'blocked']),
     })
     .optional(),
+  /** The review of the plan itself (T3), before any phase; its items are processed like a code review's. */
+  planReview: z
+    .object({
+      rounds: z.number().int().min(0),
+      firstPassed: z.boolean().optional(),
+      items: z.array(ReviewItemSchema),
+      done: z.boolean(),
+    })
+    .optional(),
+  /** The ship gate at the end (the pipeline's Stage 6 gate and merge into the base branch). */
+  ship: z
+    .object({
+      decision: z.enum(['approved', 'rejected', 'later', 'changes']),
+      /** Rounds of changes asked at the gate (Request changes), each made by a builder on the integration branch. */
+      changeRounds: z.number().int().min(0).optional(),
+      /** Why an approved merge did not happen (dirty checkout, conflict, red tests on a moved base); the feedback of a change round not yet made. */
+      reason: z.string().optional(),
+      shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
+    })
+    .optional(),
   phases: z.array(PhaseRunSchema),
   carriedFailures: z.number().int().min(0),
   orchestrator: OrchestratorContextSchema,

@@ -12,7 +12,7 @@ export const TeamTaskSchema = z.object({
   id: z.string(),
   /** Who may claim it. */
   role: z.enum(['builder', 'validator']),
-  kind: z.enum(['build', 'validate', 'fix', 'fix-tests']),
+  kind: z.enum(['build', 'validate', 'fix', 'fix-tests', 'ship-changes']),
   title: z.string(),
   details: z.string(),
   files: z.array(z.string()),

@@ -9,8 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, toolNames, type ToolName } from '../agents/tools';
+import { fileTools, limitsNote, toolNames, type ToolName } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
 import { addUsage } from '../usage';
@@ -119,6 +120,29 @@ function compact(c: Conversation, limit: number): Conversation {
   const card = typeof content === 'string' ? content : content.map((b) => (b.type === 'text' ? b.text : '')).join('\n');
   const summary = `${card.split('</task-card>')[0]}</task-card>\n\n<earlier-work>\n${c.notes.join('\n')}\n</earlier-work>`;
   return { ...c, messages: [{ role: 'user', content: summary }, { role: 'assistant', content: 'Noted; I will build on that work.' }] };
+}
+
+/**
+ * The history a wake continues from. A conversation saved mid-turn ends with tool results (the
+ * process stopped before the model's next turn). If the teammate still holds its task, that is the
+ * interrupted turn itself: it goes on from there, told of the interruption and given any new mail,
+ * instead of starting the task over. Any other wake is a new message; after tool results it rides in
+ * the same user message (the turns must alternate).
+ */
+export function wakeHistory(conv: Conversation, held: TeamTask | undefined, taskCard: string, wake: () => string, mail: () => string | undefined): BetaMessageParam[] {
+  const last = conv.messages.at(-1);
+  if (last?.role === 'user' && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result')) {
+    let text: string;
+    if (held) {
+      const m = mail();
+      text = `<resumed>The run was interrupted after the tool results above and has resumed. You still hold ${held.id}; your worktree is as those results left it. Continue where you were.</resumed>${m ? `\n${m}` : ''}`;
+    } else {
+      text = wake();
+    }
+    return [...conv.messages.slice(0, -1), { role: 'user', content: [...last.content, { type: 'text', text }] }];
+  }
+  const text = wake();
+  return conv.messages.length === 0 ? [{ role: 'user', content: `${taskCard}\n${text}` }] : [...conv.messages, { role: 'user', content: text }];
 }
 
 interface Running {
@@ -231,10 +255,14 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       teammates: team.join(', ') || 'none',
       test_command: tc.testCommand,
       role_rules: ROLE_RULES[t.role],
-      tools: toolNames(tools),
+      // The tool line and shell timeout the pipeline's roles are told (stages/roleAgent.ts).
+      tools: `${toolNames(tools)}. ${limitsNote(tools.map((x) => x.name), agentLimitsFor(tc.session.config, 'builder', 'sonnet').maxTokens, tc.session.config.toolResultMaxChars)}`,
+      bash_timeout_s: Math.round(tc.session.config.bashTimeoutMs / 1000),
     });
-    const text = wakeText(tc, t, held, takeMail());
-    const history = conv.messages.length === 0 ? [{ role: 'user' as const, content: `${prompt.task}\n${text}` }] : [...conv.messages, { role: 'user' as const, content: text }];
+    const history = wakeHistory(conv, held, prompt.task, () => wakeText(tc, t, held, takeMail()), takeMail);
+    // Saved after every batch of tool results, with the mail delivered so far: a crash mid-turn
+    // loses neither the work done in the turn nor the record of the mail it received.
+    const saveTurn = (messages: readonly BetaMessageParam[]) => saveConversation(tc.teamDir, t.name, { ...conv, messages: [...messages], deliveredThrough: delivered.through });
 
     // No progress for stallMs (no model turn, no tool call) = dead; the watchdog stops this wake alone.
     const controller = new AbortController();
@@ -261,6 +289,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
           task: prompt.task,
           history,
           tools,
+          onToolResults: saveTurn,
           ...agentLimitsFor(tc.session.config, 'builder', 'sonnet'),
           isComplete: () => tc.tasks.heldBy(t.name).length === 0,
           nudge: `You still hold ${tc.tasks.heldBy(t.name)[0]?.id ?? 'a task'}. Finish it and call complete_task.`,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
-import type { ToolObserver } from '../agents/tools';
+import { observed, type ToolObserver } from '../agents/tools';
 import { ClaimError, type TaskList, type TeamTask } from './taskList';
 import { MAX_MESSAGE_CHARS } from './mailbox';
 
@@ -38,23 +38,6 @@ const CompleteInput = z.object({
   ok: z.boolean().optional().describe('Validators: whether the work passed your checks (required for validate tasks).'),
 });
 const SendInput = z.object({ to: z.string().min(1).max(40), text: z.string().min(1).max(MAX_MESSAGE_CHARS) });
-
-function observed(tool: BetaRunnableTool, observe: ToolObserver): BetaRunnableTool {
-  return {
-    ...tool,
-    run: async (input, context) => {
-      observe.call(tool.name, input);
-      try {
-        const out = await tool.run(input, context);
-        observe.result(tool.name, false, typeof out === 'string' ? out : JSON.stringify(out));
-        return out;
-      } catch (e) {
-        observe.result(tool.name, true, String((e as Error).message ?? e));
-        throw e;
-      }
-    },
-  };
-}
 
 export function teamTools(h: TeamToolHandlers, observe: ToolObserver): BetaRunnableTool[] {
   const claim = betaZodTool({

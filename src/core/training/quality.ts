@@ -9,10 +9,12 @@
  * - unresolved-conflict  the pair is about a contract conflict that is not resolved
  * - near-duplicate the question is nearly the same as an accepted one
  * - phrasings      a fourth (or later) phrasing of the same fact
+ * - leaks-answer   the question gives the answer away (definition in leak.ts)
  */
+import { leakOf } from './leak';
 import { TrainingPairSchema, type TrainingPair } from './pairs';
 
-export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings';
+export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer';
 
 export interface Rejection {
   line: number;
@@ -24,6 +26,11 @@ export interface Rejection {
 export interface QualityContext {
   /** Project-specific proper nouns: module names, ADR ids (ADR-001, 001-topic), decision keys, function and endpoint names. */
   nouns: readonly string[];
+  /**
+   * The names questions are about (modules, ADRs, decision keys): a question may name them without
+   * leaking its answer. Defaults to `nouns`. Function, endpoint, error and file names are facts.
+   */
+  subjects?: readonly string[];
   /** Unresolved conflicts: pairs about them are refused until they are resolved. */
   openConflicts: readonly { module: string; issue: string }[];
   minTokens?: number;
@@ -38,7 +45,8 @@ export interface QualityResult {
 }
 
 const SEE_DOCS = /\b(see|refer to|check|consult|read) (the )?(docs|documentation|architecture\.md|interface|adr file|contracts?)\b|\bsee [\w./-]+\.md\b/i;
-const MARKDOWN = /(^|\n)\s{0,3}(#{1,6}\s|[-*+]\s|>\s)|\*\*|__|`|\[[^\]]+\]\([^)]+\)|(^|\n)\s*\|.*\|/;
+// `__` only as bold around words ("__word__"), not inside names such as __init__.py.
+const MARKDOWN = /(^|\n)\s{0,3}(#{1,6}\s|[-*+]\s|>\s)|\*\*|(^|\s)__[^_\s][^_]*__(?=[\s.,;:!?]|$)|`|\[[^\]]+\]\([^)]+\)|(^|\n)\s*\|.*\|/;
 
 function tokens(text: string): number {
   return Math.ceil(text.length / 4);
@@ -102,6 +110,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const t = tokens(answer);
     if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
     if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
+    const leak = leakOf(question, answer, q.subjects ?? nouns);
+    if (leak) return reject('leaks-answer', leak);
     const qWords = words(question);
     if (questions.some((w) => jaccard(w, qWords) >= nearDup)) return reject('near-duplicate', 'the question is nearly the same as an accepted one');
     const fact = normalized(answer);

@@ -1,6 +1,9 @@
 /**
  * The memory a scripted builder leaves behind (M14): its brain file with the sections of seed 000,
- * and five chat-format training pairs (two factual, two procedural, one state) about its module.
+ * and chat-format training pairs about its module with the metadata the builder prompt asks for:
+ * five good ones (two factual, two procedural, one state) and three a careless model writes, each
+ * breaking one quality rule (see-the-docs, markdown, a question that leaks its answer), which the
+ * engine must reject when the module passes QC.
  */
 import { SCRIPTED_NOW } from './contracts';
 import { documentedErrors, publicFunctions } from './interfaces';
@@ -16,6 +19,8 @@ export interface BuildFacts {
   testSummary: string;
   /** QC findings this build addressed (fix cycles only). */
   addressed: string[];
+  /** The first pair id the task card allows (`start_pair_id`). */
+  startPairId: number;
 }
 
 export function brainFile(f: BuildFacts): string {
@@ -43,18 +48,33 @@ export function brainFile(f: BuildFacts): string {
   ].join('\n');
 }
 
-function pair(f: BuildFacts, taxonomy: string, question: string, answer: string, refs: string[]): string {
+interface Draft {
+  taxonomy: string;
+  q: string;
+  a: string;
+  refs: string[];
+  hops?: number;
+}
+
+function pair(f: BuildFacts, d: Draft, id: number): string {
   return JSON.stringify({
     messages: [
       { role: 'system', content: `You are the project master for ${f.plan.name}.` },
-      { role: 'user', content: question },
-      { role: 'assistant', content: answer },
+      { role: 'user', content: d.q },
+      { role: 'assistant', content: d.a },
     ],
-    metadata: { taxonomy, source_refs: refs, modules_referenced: [f.mod.name] },
+    metadata: {
+      pair_id: `qa-${String(id).padStart(5, '0')}`,
+      taxonomy: d.taxonomy,
+      source_refs: d.refs,
+      modules_referenced: [f.mod.name],
+      hop_count: d.hops ?? 1,
+      difficulty: (d.hops ?? 1) > 1 ? 'intermediate' : 'basic',
+    },
   });
 }
 
-/** Five JSON lines (no trailing newline) for the module's session-pairs file. */
+/** The JSON lines (no trailing newline) for the module's session-pairs file: five good, then three bad. */
 export function trainingPairs(f: BuildFacts): string[] {
   const m = f.mod.name;
   const code = sourceFileOf(f.plan.stack, f.mod);
@@ -64,17 +84,24 @@ export function trainingPairs(f: BuildFacts): string[] {
   const errors = documentedErrors(f.mod)
     .map((e) => `${e.type} "${e.message}"`)
     .join(', ');
-  return [
-    pair(f, 'factual_recall', `What does the ${m} module of ${f.plan.name} do?`, `${m} ${f.mod.description.replace(/^\w/, (c) => c.toLowerCase())} It exports ${api} from ${code}.`, [contract, code]),
-    pair(f, 'factual_recall', `Which errors can ${m} throw?`, `${m} throws ${errors}, exactly as its interface contract documents them.`, [contract]),
-    pair(f, 'procedural', `How do I run the tests of ${m}?`, `Run \`${f.testCommand}\` from the repository root; the tests live in ${testFile} and use ${f.plan.stack === 'python' ? 'unittest' : 'node:test'}.`, [testFile]),
-    pair(
-      f,
-      'procedural',
-      `How do I change the public API of ${m}?`,
-      `Raise a contract conflict: ${contract} is read-only for builders, so the change goes to .orchestration/conflicts/ and, once approved, into a new ADR before ${code} changes.`,
-      [contract],
-    ),
-    pair(f, 'state_status', `What is the implementation status of ${m}?`, `${m} is implemented in ${code} (fix cycle ${f.fixCycle}); its tests report ${f.testSummary}; it awaits QC and assembly.`, [code]),
+  const errorType = documentedErrors(f.mod)[0]?.type ?? 'TypeError';
+  const drafts: Draft[] = [
+    { taxonomy: 'factual_recall', q: `What does the ${m} module of ${f.plan.name} do?`, a: `${m} ${f.mod.description.replace(/^\w/, (c) => c.toLowerCase())} It exports ${api} from ${code}, with its tests in ${testFile}.`, refs: [contract, code] },
+    { taxonomy: 'factual_recall', q: `Which errors can ${m} throw?`, a: `${m} throws ${errors || 'no documented error'}, exactly as its interface contract documents them.`, refs: [contract] },
+    { taxonomy: 'procedural', q: `How do I run the tests of ${m}?`, a: `Run ${f.testCommand} from the repository root; the tests live in ${testFile} and use ${f.plan.stack === 'python' ? 'unittest' : 'node:test'}.`, refs: [testFile] },
+    {
+      taxonomy: 'procedural',
+      q: `How do I change the public API of ${m}?`,
+      a: `Raise a contract conflict: ${contract} is read-only for builders, so the change goes to .orchestration/conflicts/ and, once approved, into a new ADR before ${code} changes.`,
+      refs: [contract],
+      hops: 2,
+    },
+    { taxonomy: 'state_status', q: `What is the implementation status of ${m}?`, a: `${m} is implemented in ${code} (fix cycle ${f.fixCycle}); its tests report ${f.testSummary}; it awaits QC and assembly.`, refs: [code] },
+    // Careless ones: each breaks one rule the engine enforces.
+    { taxonomy: 'factual_recall', q: `Which options does ${m} accept?`, a: `See the docs: the ${m} interface file lists every option and its default, so read it there rather than asking here.`, refs: [contract] },
+    { taxonomy: 'factual_recall', q: `Which files make up ${m}?`, a: `The ${m} module has:\n- **${code}** with the code\n- ${testFile} with its tests, run by the module test command.`, refs: [code, testFile] },
+    { taxonomy: 'architectural_reasoning', q: `Why does ${m} throw a ${errorType} for bad input?`, a: `${m} throws a ${errorType} for bad input because ADR-002 asks every module to validate what it is given and fail loudly with the documented message.`, refs: [contract] },
   ];
+  // A fix cycle or a resumed build appends after the ids its predecessor used.
+  return drafts.map((d, i) => pair(f, d, f.startPairId + i));
 }

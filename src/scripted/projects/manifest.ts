@@ -99,6 +99,8 @@ export function planFromManifest(text: string): ProjectPlan | undefined {
     sharedPath,
     ...(integrationTest ? { integrationTest } : {}),
     ...(projectTest ? { projectTest } : {}),
+    ...(typeof toolchain['build'] === 'string' ? { build: toolchain['build'] } : {}),
+    ...(typeof toolchain['lint'] === 'string' ? { lint: toolchain['lint'] } : {}),
     name: typeof obj['project'] === 'string' ? obj['project'] : 'project',
     description: typeof obj['project'] === 'string' ? obj['project'] : '',
     modules,

@@ -38,6 +38,9 @@ export interface ProjectPlan {
   integrationTest?: string;
   /** modules.json `toolchain.project_test`, when the plan was read back from a manifest that has one. */
   projectTest?: string;
+  /** The existing project's own build and lint (`npm run build`, `npm run lint`), kept in the toolchain. */
+  build?: string;
+  lint?: string;
 }
 
 /** Says "build", so `start` (mode detection, src/core/mode.ts) takes it for a build without asking. */
@@ -196,7 +199,7 @@ export function detectProject(text: string, override?: ProjectChoice): ProjectPl
 /**
  * An architect keeps the stack and layout of the repository it finds (the "Existing codebase" part of
  * its task): a JavaScript project with a `lib/` folder gets its modules there, and its own
- * `npm test` stays the integration test command.
+ * `npm test` stays the integration test command, and its `build` and `lint` scripts the toolchain's.
  */
 export function adaptToExisting(plan: ProjectPlan, existing: string): ProjectPlan {
   if (plan.stack !== 'node' || /^None: this is a new project/.test(existing.trim())) return plan;
@@ -210,6 +213,8 @@ export function adaptToExisting(plan: ProjectPlan, existing: string): ProjectPla
     sharedPath: `${root}/shared`,
     modules: plan.modules.map((m) => ({ ...m, path: `${root}/${m.name}` })),
     ...(hasPackage && hasTestScript ? { integrationTest: 'npm test' } : {}),
+    ...(hasPackage && /"build"\s*:/.test(existing) ? { build: 'npm run build' } : {}),
+    ...(hasPackage && /"lint"\s*:/.test(existing) ? { lint: 'npm run lint' } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export interface ToolchainJson {
   integration_test: string;
   project_test?: string;
   dev_dependencies: string[];
+  build?: string;
+  lint?: string;
 }
 
 /** Where a new Node project's project-level tests live: outside every module's folder (see scaffold-files.ts). */
@@ -36,6 +38,8 @@ export function toolchainOf(plan: ProjectPlan): ToolchainJson {
     // repository's tests are its own business, so its merges run the full suite.
     ...(plan.integrationTest === undefined ? { project_test: `node --test ${PROJECT_TESTS_DIR}/*.test.js` } : {}),
     dev_dependencies: [],
+    ...(plan.build ? { build: plan.build } : {}),
+    ...(plan.lint ? { lint: plan.lint } : {}),
   };
 }
 

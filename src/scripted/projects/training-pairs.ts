@@ -130,6 +130,8 @@ export function badPairs(plan: ProjectPlan, startId: number): string[] {
     line({ ...base, q: `How big is ${m.name}?`, a: `${m.name} is small.` }, startId + 1, plan.name),
     line({ ...base, q: `Where can I read about ${m.name} errors?`, a: `See the docs: the ${m.name} interface file lists every error, so read it there rather than asking the project master.` }, startId + 2, plan.name),
     line({ ...base, q: `What does ${m.name} export, in a list?`, a: `The ${m.name} module exports:\n- **${publicFunctions(m)[0]}** from src/${m.name}/index.js, validated per ADR-002.` }, startId + 3, plan.name),
+    // Gives the answer away: the question already holds the one value the answer states.
+    line({ ...base, q: `Why does ${m.name} run its tests with node:test under ADR-001?`, a: `The ${m.name} module runs its tests with node:test because ADR-001 wants no test dependency installed before the first test run.` }, startId + 4, plan.name),
   ];
   return lines;
 }

@@ -61,7 +61,7 @@ export function findingsFile(id: string, focus: string, findings: ScriptedFindin
 }
 
 /** The harden scenarios' findings: fixed ones from the first worker of some domains, none from the rest. */
-function hardenFindings(scenario: 'harden-critical' | 'harden-findings', id: string, module: string): ScriptedFinding[] {
+function hardenFindings(scenario: 'harden-critical' | 'harden-findings' | 'harden-remerge-red', id: string, module: string): ScriptedFinding[] {
   const file = `src/${module}/index.js`;
   if (scenario === 'harden-critical') {
     return id === 'security-1' ? [{ severity: 'CRITICAL', title: 'Greeting text reaches a shell unescaped', file, line: 1, evidence: 'scripted harden-critical finding' }] : [];
@@ -83,7 +83,7 @@ export function auditWorkerTurn(ctx: RoleContext): ScriptedReply {
   const target = ctx.target ?? 'security';
   if (ctx.scenario === 'audit-faults' && id === `${target}-2`) return finish('I could not complete my part of the audit.');
   const noDone = ctx.scenario === 'audit-faults' && id === `${target}-3`;
-  const planted = ctx.scenario === 'harden-critical' || ctx.scenario === 'harden-findings' ? hardenFindings(ctx.scenario, id, ctx.target ?? 'greeter') : undefined;
+  const planted = ctx.scenario === 'harden-critical' || ctx.scenario === 'harden-findings' || ctx.scenario === 'harden-remerge-red' ? hardenFindings(ctx.scenario, id, ctx.target ?? 'greeter') : undefined;
   const calls = workCalls(c, c.userTexts[0]?.messageIndex ?? -1);
 
   const pattern = PATTERNS[domain] ?? 'TODO|FIXME';

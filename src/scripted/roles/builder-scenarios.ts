@@ -157,8 +157,11 @@ export function appendCommand(target: string, lines: string[]): string {
  * after its merge; in the fix cycle (the engine sends the failure back) the builder corrects it.
  */
 export function wiringTest(ctx: RoleContext, s: BuilderSetup): PlannedCall | undefined {
-  if (ctx.scenario !== 'integration-red' || !s.isTarget) return undefined;
-  const expected = s.fixCycle === 0 ? "'function'" + ' === typeof mod.notExported' : "Object.keys(mod).length > 0";
+  if (!s.isTarget) return undefined;
+  // harden-remerge-red: the same wiring test, broken in the first harden fix cycle (cycle 1) instead.
+  const brokenCycle = ctx.scenario === 'integration-red' ? 0 : ctx.scenario === 'harden-remerge-red' ? 1 : undefined;
+  if (brokenCycle === undefined || s.fixCycle < brokenCycle) return undefined;
+  const expected = s.fixCycle === brokenCycle ? "'function'" + ' === typeof mod.notExported' : "Object.keys(mod).length > 0";
   const content = [
     "'use strict';",
     "const test = require('node:test');",

@@ -18,6 +18,7 @@ import { misbehaviour } from './builder-misbehave';
 import { escapeTurn, mcpTurn } from './sandbox-probes';
 import { isSafeModuleName, readResult, workCalls, writeFailures, type RoleContext } from './context';
 import { minimalEdit } from './minimal-edit';
+import { missingFunctions, withRequiredFunctions } from '../projects/required-functions';
 import { firstFailureLine, showsTests, testSummary, testTitles } from './test-output';
 
 const IDENTITY = "-c user.name='Scripted Builder' -c user.email=builder@scripted.invalid";
@@ -66,7 +67,8 @@ function writeCode(
 ): ScriptedReply {
   const { plan, mod, variant: v } = target;
   const planned: PlannedCall[] = [];
-  const source = moduleSource(mod, v);
+  const iface = readResult(calls, s.interfacePath);
+  const source = withRequiredFunctions(moduleSource(mod, v), s.stack, missingFunctions(s.findings), iface?.ok ? iface.text : '');
   const current = readResult(calls, s.sourcePath);
   // Edit only while the file is still what was read at the start of the cycle; after that, rewrite it.
   const editFailed = calls.some((x) => x.name === 'edit' && x.result?.isError);
@@ -127,7 +129,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
   const { plan, mod } = knownModule(s, calls);
 
   // Once the conflict is resolved (the decision arrives in the task) the builder resumes normal work.
-  const conflictScenario = ['contract-conflict', 'contract-conflict-adapt', 'needs-dependency'].includes(ctx.scenario);
+  const conflictScenario = ['contract-conflict', 'contract-conflict-adapt', 'contract-conflict-recheck', 'needs-dependency'].includes(ctx.scenario);
   if (conflictScenario && s.isTarget && !allUserText(c).includes('<conflict-resolution>')) return conflictTurn(ctx, s, mod, calls);
   const detour = misbehaviour(ctx, s, calls);
   if (detour) return detour;
@@ -175,7 +177,7 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     return act(c, 'The padding would be simpler with a small package; installing it with npm.', [call('bash', { command: install, timeout_ms: 120_000 })]);
   }
 
-  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings };
+  const facts = { mod, plan, fixCycle: s.fixCycle, testCommand: String(lastRun?.input['command'] ?? s.testCommand), testSummary: tests, addressed: s.findings, startPairId: Number.parseInt(c.card.fields['start_pair_id'] ?? '', 10) || 10_000 };
   const brainTried = calls.some((x) => x.name === 'write' && normPath(x.input['file_path']) === normPath(s.brainPath));
   const training = appendCommand(s.trainingPath, trainingPairs(facts));
   const trainingTried = bashCalls(calls, (cmd) => cmd === training).length > 0;

@@ -3,7 +3,9 @@
  * module's interface and the manifest, searches memory for the issue, then submits a resolution.
  * Under `contract-conflict` it flexes the contract (the interface gains an amendment carrying the
  * builder's proposed change, the module and its dependencies are named as affected); under
- * `contract-conflict-adapt` it keeps the contract and tells the builder how to honour it. A refused
+ * `contract-conflict-adapt` it keeps the contract and tells the builder how to honour it. Under
+ * `contract-conflict-recheck` it flexes the contract and also adds `lengthUnit()` to the Public API of
+ * every module the conflicted one depends on (the measure becomes part of their contract). A refused
  * submission is corrected once from the refusal (unknown names dropped).
  */
 import type { ScriptedReply } from '../api-types';
@@ -36,6 +38,11 @@ export function evaluateConflictTurn(ctx: RoleContext): ScriptedReply {
       ...search,
     ]);
   }
+  const recheck = ctx.scenario === 'contract-conflict-recheck';
+  const depsOf = manifest.ok ? (planFromManifest(manifest.text)?.modules.find((m) => m.name === module)?.dependsOn ?? []) : [];
+  const depPaths = recheck ? depsOf.map((d) => `${c.card.contractsDir}/interfaces/${d}.interface.md`) : [];
+  const unread = depPaths.filter((p) => !readResult(calls, p));
+  if (unread.length) return act(c, `The measure concerns the modules ${module} uses too; reading their interfaces.`, unread.map((p) => call('read', { file_path: p })));
   const submits = c.calls.filter((x) => x.name === 'submit_resolution' && x.messageIndex > since);
   const accepted = submits.find((x) => x.result && !x.result.isError);
   const adapt = ctx.scenario === 'contract-conflict-adapt';
@@ -57,6 +64,14 @@ export function evaluateConflictTurn(ctx: RoleContext): ScriptedReply {
   const contract_changes = adapt || !iface.ok
     ? []
     : [{ change: { kind: 'interface', key: module, text: `${iface.text.trimEnd()}\n\n## Amendment (conflict ${issue})\n${proposal(report)}\n` }, reason: `the builder cannot honour it as written (${issue})` }];
+  if (!adapt) {
+    for (const dep of recheck ? deps : []) {
+      const doc = readResult(calls, `${c.card.contractsDir}/interfaces/${dep}.interface.md`);
+      if (!doc?.ok || !/## Public API\n```\w*\n/.test(doc.text)) continue;
+      const text = doc.text.replace(/## Public API\n```\w*\n/, (head) => `${head}lengthUnit() -> string   # the unit lengths are measured in: "code points"\n`);
+      contract_changes.push({ change: { kind: 'interface', key: dep, text: `${text.trimEnd()}\n\n## Amendment (conflict ${issue})\n${dep} states the unit it measures lengths in through lengthUnit(), which returns "code points".\n` }, reason: `${module} and ${dep} must agree on the length unit (${issue})` });
+    }
+  }
   return act(c, adapt ? 'The contract stands; the builder adapts.' : 'The contract should flex; submitting the change.', [
     call('submit_resolution', {
       recommendation: adapt ? 'adapt-builder' : 'flex-contract',

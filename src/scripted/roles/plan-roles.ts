@@ -8,6 +8,7 @@ import { plannerTurn } from './planner';
 import { planAuditorTurn } from './plan-auditor';
 import { teammateTurn } from './teammate';
 import { codeReviewerTurn, reviewJudgeTurn } from './code-reviewer';
+import { planReviewerTurn, planReviserTurn } from './plan-reviewer';
 
 export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
   switch (ctx.c.card.fields['role']?.toLowerCase()) {
@@ -19,6 +20,10 @@ export function planRoleTurn(ctx: RoleContext): ScriptedReply | undefined {
       return teammateTurn(ctx);
     case 'code-reviewer':
       return codeReviewerTurn(ctx);
+    case 'plan-reviewer':
+      return planReviewerTurn(ctx);
+    case 'plan-reviser':
+      return planReviserTurn(ctx);
     case 'review-judge':
       return reviewJudgeTurn(ctx);
     default:

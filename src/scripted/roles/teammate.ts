@@ -50,6 +50,8 @@ function readText(calls: ToolCall[], file: string): string | undefined {
 function extended(file: string, current: string, task: HeldTask): string {
   const base = current.endsWith('\n') ? current : `${current}\n`;
   const op = /([a-z]+)\.md$/.exec(file)?.[1] ?? '';
+  // Changes asked at the ship gate: the feedback, applied to the file the builder chose.
+  if (task.kind === 'ship-changes') return `${base}\n${task.details.split('\n').find((l) => l.startsWith('Feedback: '))?.slice('Feedback: '.length) ?? task.details.split('\n')[0]}\n`;
   if (task.kind === 'fix') return file.endsWith('.md') ? `${base}\nExample: \`${op}(2, 3)\`\n` : `${base}// Reviewed: ${task.details.slice(0, 80).replace(/\n/g, ' ')}\n`;
   if (file === 'README.md') return `${base}\nOperations: ${Object.keys(OPS).slice(0, 3).join(', ')} (see docs/).\n`;
   return `${base}\n- ${task.details.split('\n')[0]!.slice(0, 100)}\n`;
@@ -72,6 +74,8 @@ function builderWork(ctx: RoleContext, calls: ToolCall[], task: HeldTask, name: 
       return act(c, `Fixing ${rel}.`, [call('edit', { file_path: rel, old_string: line, new_string: replacement })]);
     }
   } else {
+    // A ship-gate change names no file; the scripted builder puts it in the README.
+    if (task.kind === 'ship-changes' && task.files.length === 0) task.files = ['README.md'];
     const pending = task.files.filter((f) => !writes.some((w) => w.input['file_path'] === f));
     if (pending.length > 0) {
       const needRead = pending.filter((f) => (task.kind === 'fix' || catalogued(f) === undefined) && readText(calls, f) === undefined && !calls.some((x) => x.name === 'read' && x.input['file_path'] === f));

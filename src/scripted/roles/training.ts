@@ -12,6 +12,7 @@ import { badPairs, trainingPairs, type Decision, type PairType } from '../projec
 import { act, call, finish } from '../reply';
 import { taggedBlock } from '../task-card';
 import { readResult, type RoleContext } from './context';
+import { curateStateTurn } from './training-curate';
 
 function decisionsOf(text: string | undefined): Decision[] {
   try {
@@ -24,6 +25,7 @@ function decisionsOf(text: string | undefined): Decision[] {
 
 export function trainingTurn(ctx: RoleContext): ScriptedReply {
   const { c } = ctx;
+  if (c.card.fields['task'] === 'curate-state') return curateStateTurn(ctx);
   const output = c.card.fields['output_file'] ?? '.orchestration/training/bootstrap.jsonl';
   const start = Number.parseInt(c.card.fields['start_pair_id'] ?? '1', 10) || 1;
   const since = c.userTexts.at(-1)?.messageIndex ?? -1;

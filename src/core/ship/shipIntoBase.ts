@@ -1,0 +1,125 @@
+/**
+ * The ship gate's wording and what happens after its approval, shared by the pipeline's Stage 6
+ * (stages/ship.ts) and `implement` runs (teams/implement.ts): one text for the gate, one merge into
+ * the branch the run started from (git/shipMerge.ts: --no-ff, never forced, clean-tree rule, a moved
+ * base merged only conflict-free and green), and one reading of each merge outcome. A refused merge
+ * changes nothing and sends the run back to the gate with the reason, so a resume asks again.
+ */
+import * as path from 'node:path';
+import { mergeIntoBase } from '../git';
+import { writeFileAtomic } from '../run/runDir';
+
+export interface ShipGateFacts {
+  integrationBranch: string;
+  baseBranch: string;
+  /** What is being shipped, e.g. "3 modules" or "3 phases". */
+  scope: string;
+  /** Files changed against the base, or "?" when not known. */
+  changed: string;
+  /** "pass", "FAIL" or "not run". */
+  tests: string;
+  /** The toolchain's build and lint on the release commit ("PASS", "FAIL", "not declared"), where they ran. */
+  build?: string;
+  lint?: string;
+  /** Lines describing the work (verdicts, reviews) before the checks line. */
+  facts: string[];
+  costUsd?: number;
+  /** What Request changes does for this kind of run. */
+  changesHint?: string;
+}
+
+export function shipGateText(f: ShipGateFacts): { title: string; summary: string } {
+  // A failing build blocks (Approve is refused); a failing lint is a warning (stages/shipChecks.ts says why).
+  const blocked = f.build === 'FAIL';
+  const lintWarns = f.lint === 'FAIL';
+  const checks = f.build === undefined && f.lint === undefined
+    ? `Tests: ${f.tests}`
+    : `Build: ${f.build ?? 'not run'}${blocked ? ' (blocking: Approve is refused)' : ''}; Tests: ${f.tests}; Lint: ${f.lint ?? 'not run'}${lintWarns ? ' (warning, not blocking)' : ''}`;
+  return {
+    title: blocked
+      ? `Ship BLOCKED: the build fails on ${f.integrationBranch} (${f.scope}, ${f.changed} files); request changes or reject`
+      : `Ship ready: merge ${f.integrationBranch} into ${f.baseBranch}? (${f.scope}, ${f.changed} files, tests ${f.tests}${lintWarns ? ', lint warnings' : ''})`,
+    summary: [
+      ...f.facts,
+      checks,
+      `${f.changed} files changed against ${f.baseBranch}${f.costUsd === undefined ? '' : `; cost so far ≈ $${f.costUsd.toFixed(2)}`}`,
+      `Approve merges with --no-ff into ${f.baseBranch} (only if its checkout is clean);${f.changesHint ? ` ${f.changesHint};` : ''} Reject leaves ${f.integrationBranch} for you.`,
+    ].join('\n'),
+  };
+}
+
+export interface Shipped {
+  branch: string;
+  commit: string;
+  previousHead: string;
+  at: string;
+}
+
+export interface ShipIntoBaseInput {
+  repoRoot: string;
+  runId: string;
+  baseBranch: string;
+  /** The base's head when the run started. */
+  baseCommit: string;
+  integrationBranch: string;
+  /** Where the trial merge's engine worktree goes (`<worktrees>/ship`). */
+  worktreesDir: string;
+  /** Where a refused merge's report is written (ship-merge.md). */
+  reportsDir: string;
+  /** One line naming the work, for the merge commit's message. */
+  title: string;
+  /** The test command, as the report names it. */
+  testCommand: string;
+  /** Runs the tests on a merge result (only when the base moved since the run started). */
+  runTests(worktree: string): Promise<{ ok: boolean; output: string }>;
+  log(level: 'info' | 'warn', message: string): void;
+}
+
+export type ShipIntoBaseResult = { status: 'done'; shipped: Shipped; detail: string } | { status: 'awaiting-approval' | 'halted'; reason: string };
+
+export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseResult> {
+  if (i.baseBranch === '(detached)') return { status: 'halted', reason: `the run started on a detached HEAD, so there is no branch to ship into; merge ${i.integrationBranch} yourself` };
+  const outcome = await mergeIntoBase({
+    repoRoot: i.repoRoot,
+    baseBranch: i.baseBranch,
+    integrationBranch: i.integrationBranch,
+    baseCommitAtStart: i.baseCommit,
+    stagingWorktree: path.join(i.worktreesDir, 'ship'),
+    stagingBranch: `${i.integrationBranch.replace(/\/integration$/, '')}/ship`,
+    message: `Merge ${i.integrationBranch}: ${i.title.split('\n')[0]!.slice(0, 60)} (build-pipeline run ${i.runId})`,
+    testMergeResult: i.runTests,
+  });
+  const report = (body: string) => {
+    const file = path.join(i.reportsDir, 'ship-merge.md');
+    writeFileAtomic(file, `${body}\n<!-- DONE -->\n`);
+    return file;
+  };
+  const refused = (reason: string): ShipIntoBaseResult => {
+    i.log('warn', reason);
+    return { status: 'awaiting-approval', reason };
+  };
+  switch (outcome.status) {
+    case 'merged':
+    case 'alreadyMerged': {
+      const previousHead = outcome.status === 'merged' ? outcome.previousHead : i.baseCommit;
+      const shipped = { branch: i.baseBranch, commit: outcome.commit, previousHead, at: new Date().toISOString() };
+      i.log('info', `shipped: ${i.integrationBranch} merged into ${i.baseBranch} as ${outcome.commit.slice(0, 12)}`);
+      return { status: 'done', shipped, detail: `shipped into ${i.baseBranch} as ${outcome.commit.slice(0, 12)}` };
+    }
+    case 'dirtyTree':
+      return refused(
+        `not merged: ${i.baseBranch} is checked out in ${outcome.tree}, which has uncommitted changes (${outcome.files.slice(0, 20).join(', ')}` +
+          `${outcome.files.length > 20 ? `, … ${outcome.files.length - 20} more` : ''}). Nothing was changed. Commit or stash them, then resume to answer the ship gate again.`,
+      );
+    case 'conflict': {
+      const file = report(`# Ship merge conflict\n\n${i.baseBranch} moved since the run started and merging ${i.integrationBranch} into it conflicts in:\n\n${outcome.files.map((f) => `- ${f}`).join('\n')}\n`);
+      return refused(`not merged: ${i.baseBranch} moved and the merge conflicts in ${outcome.files.join(', ')} (report: ${file}); resolve on the base branch, then resume`);
+    }
+    case 'testsFailed': {
+      const file = report(`# Ship merge: tests fail on the merge result\n\n${i.baseBranch} moved since the run started; the merge is clean but \`${i.testCommand}\` fails on it:\n\n\`\`\`\n${outcome.output.slice(-4000)}\n\`\`\`\n`);
+      return refused(`not merged: ${i.baseBranch} moved and the tests fail on the merge result (report: ${file})`);
+    }
+    case 'baseMoved':
+      return refused(`not merged: ${i.baseBranch} moved while the merge was being prepared; resume to try again`);
+  }
+}

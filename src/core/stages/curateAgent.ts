@@ -1,0 +1,128 @@
+/**
+ * Stage 7's agent (seed 000: the curate stage is a sonnet agent, and the training-data generator is
+ * dispatched "for Stage 1b bootstrap or Stage 7 regeneration"): the training agent, with the
+ * `training-curate` prompt, rewrites every builder brain file to the final state of the run and
+ * writes fresh state pairs into `training/state.jsonl`. The engine has already removed the stale
+ * state pairs; it checks the new ones with the quality rules (only `state_status` pairs are taken),
+ * and a brain file the agent left unchanged gets the engine's one-line final state instead, so the
+ * final state is always recorded.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { agentShellEnv } from '../agents/env';
+import { fileTools } from '../agents/tools';
+import { writeFileAtomic } from '../run/runDir';
+import { addUsage } from '../usage';
+import { BRAINS_REL } from '../memory/brain';
+import { checkPairs, type Rejection } from '../training/quality';
+import { fileEntry } from '../training/taxonomy';
+import { toolObserver } from './architect';
+import { CONTRACTS_REL } from './contracts';
+import { openConflictsOf, projectNouns, projectSubjects, TRAINING_REL } from './bootstrap';
+import type { PipelineContext } from './context';
+import { runRoleAgent } from './roleAgent';
+
+export const STATE_PAIRS_REL = `${TRAINING_REL}/state.jsonl`;
+
+export interface CurateAgentResult {
+  statePairs: number;
+  rejected: Rejection[];
+  brainsRewritten: string[];
+  brainsByEngine: string[];
+}
+
+/** One line per module for the agent: what the run did with it. */
+function finalStateBlock(ctx: PipelineContext): string {
+  const s = ctx.store.state;
+  const lines = s.modules.map((m) => {
+    const merged = s.merges.find((x) => x.module === m.name && x.status === 'MERGED');
+    return `- ${m.name}: status ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s), ${merged ? `merged into ${s.integrationBranch}` : 'not merged'}`;
+  });
+  const ship = s.stages.find((x) => x.id === 'ship');
+  lines.push(`run: ${s.runId}, ${ship?.status === 'done' ? 'shipped' : 'not shipped'}${ctx.config.stopAfter ? ` (stopped after ${ctx.config.stopAfter})` : ''}`);
+  return lines.join('\n');
+}
+
+function nextPairId(dir: string): string {
+  let highest = 0;
+  try {
+    for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl'))) {
+      for (const m of fs.readFileSync(path.join(dir, n), 'utf8').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
+    }
+  } catch {
+    // no training folder yet
+  }
+  return String(Math.min(highest + 1, 99_999)).padStart(5, '0');
+}
+
+export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<CurateAgentResult> {
+  const wt = ctx.store.paths.integrationWorktree;
+  const brains = ctx.store.state.modules
+    .map((m) => `${BRAINS_REL}/${m.name}-builder.md`)
+    .filter((rel) => fs.existsSync(path.join(wt, rel)) && fs.lstatSync(path.join(wt, rel)).isFile());
+  const before = new Map(brains.map((rel) => [rel, fs.readFileSync(path.join(wt, rel), 'utf8')]));
+  const agentId = `curate-${ctx.store.stage('curate').attempts}`;
+  const observe = toolObserver(ctx, agentId);
+  const tools = fileTools(
+    ['read', 'write', 'glob', 'grep'],
+    { workdir: wt, readOnlyRoots: [path.join(wt, CONTRACTS_REL)], writable: [...brains, STATE_PAIRS_REL], env: agentShellEnv('training'), bashTimeoutMs: ctx.config.bashTimeoutMs },
+    observe,
+  );
+  const run = await runRoleAgent(ctx, {
+    agentId,
+    role: 'training',
+    template: 'training-curate',
+    stage: 'curate',
+    tier: ctx.config.roleTiers.training,
+    tools,
+    vars: {
+      project_name: ctx.contracts().manifest.project,
+      output_file: STATE_PAIRS_REL,
+      start_pair_id: nextPairId(path.join(wt, TRAINING_REL)),
+      brain_files: brains.map((b) => `- ${b}`).join('\n') || '(none: no builder left a brain file on the integration branch)',
+      final_state: finalStateBlock(ctx),
+    },
+  });
+  ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
+
+  // The new state pairs: the quality rules, and only the state type (the agent may not add other kinds here).
+  const file = path.join(wt, STATE_PAIRS_REL);
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const checked = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx) });
+  const wrongType = checked.accepted.flatMap((p, i) => (p.metadata.taxonomy === 'state_status' ? [] : [{ line: i + 1, rule: 'schema' as const, reason: `a ${p.metadata.taxonomy} pair; Stage 7 regenerates state_status pairs only`, pairId: p.metadata.pair_id }]));
+  const kept = checked.accepted.filter((p) => p.metadata.taxonomy === 'state_status');
+  const rejected = [...checked.rejected, ...wrongType];
+  if (text || kept.length) writeFileAtomic(file, kept.map((p) => JSON.stringify({ ...p, metadata: { ...p.metadata, created_at: at.toISOString() } }) + '\n').join(''));
+  const rejectedFile = path.join(ctx.store.paths.runDir, 'training', 'state-rejected.jsonl');
+  fs.mkdirSync(path.dirname(rejectedFile), { recursive: true });
+  writeFileAtomic(rejectedFile, rejected.map((r) => JSON.stringify(r) + '\n').join(''));
+  updateManifest(wt, kept, rejected);
+
+  const brainsRewritten: string[] = [];
+  const brainsByEngine: string[] = [];
+  for (const rel of brains) {
+    const now = fs.readFileSync(path.join(wt, rel), 'utf8');
+    if (now !== before.get(rel) && /## Current State/.test(now)) brainsRewritten.push(rel);
+    else brainsByEngine.push(rel);
+  }
+  ctx.store.emit({
+    type: 'log',
+    level: rejected.length || brainsByEngine.length ? 'warn' : 'info',
+    message: `curate: ${kept.length} state pairs regenerated (${rejected.length} rejected${rejected.length ? `: ${[...new Set(rejected.map((r) => r.rule))].join(', ')}` : ''}); ${brainsRewritten.length} brain files rewritten by ${agentId}${brainsByEngine.length ? `, ${brainsByEngine.length} left unchanged (the engine records their final state)` : ''}`,
+  });
+  return { statePairs: kept.length, rejected, brainsRewritten, brainsByEngine };
+}
+
+function updateManifest(wt: string, kept: Parameters<typeof fileEntry>[0], rejected: Rejection[]): void {
+  const file = path.join(wt, TRAINING_REL, 'manifest.json');
+  let manifest: { files?: Record<string, unknown> } & Record<string, unknown> = {};
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof manifest;
+  } catch {
+    // none yet
+  }
+  manifest.files = { ...(manifest.files ?? {}), 'state.jsonl': fileEntry(kept, rejected) };
+  manifest['updated_at'] = new Date().toISOString();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
+}

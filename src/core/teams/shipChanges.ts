@@ -1,0 +1,54 @@
+/**
+ * Request changes at an implement run's ship gate: the feedback becomes a task for a builder working
+ * on the integration branch itself (no phase branch: the phases are merged), then the suite runs
+ * there, with fix tasks while it is red (bounded), and the gate is asked again. One team for all
+ * rounds (`team/ship/`), so the builder keeps its conversation and no name is ever spawned twice.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Mailbox } from './mailbox';
+import type { ImplementContext } from './phase';
+import { Roster } from './roster';
+import { TaskList } from './taskList';
+import { runTeam, type TeamContext } from './team';
+import { runTestGate } from './testGate';
+
+/** The phase number the ship team's branches and worktrees are named with (`phase-00-builder-1`). */
+const SHIP_TEAM_PHASE = 0;
+
+export async function makeShipChanges(ic: ImplementContext, feedback: string, round: number): Promise<{ testsPassed: boolean }> {
+  const teamDir = path.join(ic.runDir, 'team', 'ship');
+  fs.mkdirSync(teamDir, { recursive: true });
+  const tc: TeamContext = {
+    session: ic.session,
+    runId: ic.store.state.runId,
+    repoRoot: ic.repoRoot,
+    phase: SHIP_TEAM_PHASE,
+    phaseTitle: 'Changes asked at the ship gate',
+    phaseWt: ic.integrationWt,
+    worktreesDir: ic.worktreesDir,
+    teamDir,
+    tasks: TaskList.open(path.join(teamDir, 'tasks.json')),
+    mailbox: new Mailbox(path.join(teamDir, 'mailbox.jsonl')),
+    roster: Roster.open(path.join(teamDir, 'roster.json')),
+    testCommand: ic.testCommand,
+    stallMs: ic.options.stallMs,
+    teamMode: false,
+    maxValidationFixes: ic.options.maxValidationFixes,
+    compactBytes: ic.options.compactBytes,
+  };
+  const id = `S${round}`;
+  if (!tc.tasks.get(id)) {
+    tc.tasks.add({ id, role: 'builder', kind: 'ship-changes', title: 'Make the changes asked at the ship gate', details: `Feedback: ${feedback.replace(/\s+/g, ' ').trim().slice(0, 3000)}`, files: [], depends_on: [] });
+  }
+  await runTeam(tc);
+  for (let attempt = 0; ; attempt++) {
+    const tests = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
+    ic.session.emit({ type: 'test-gate', phase: 'ship', when: 'after', passed: tests.passed, failures: tests.failures });
+    if (tests.passed) return { testsPassed: true };
+    if (attempt >= ic.options.maxTestFixes) return { testsPassed: false };
+    const fix = `${id}-P${attempt + 1}`;
+    if (!tc.tasks.get(fix)) tc.tasks.add({ id: fix, role: 'builder', kind: 'fix-tests', title: 'Make the test suite green again', details: tests.excerpt, files: [], depends_on: [] });
+    await runTeam(tc);
+  }
+}

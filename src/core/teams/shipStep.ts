@@ -1,0 +1,111 @@
+/**
+ * The end of an implement run: the same ship gate as the pipeline's Stage 6 and, on approval, the
+ * same merge of the integration branch into the branch the run started from (ship/shipIntoBase.ts:
+ * --no-ff, never forced, only into a clean checkout, a moved base only when conflict-free and green).
+ * A refused merge changes nothing; the run waits at the gate and running `implement` again asks again.
+ */
+import * as path from 'node:path';
+import { diffRange, headCommit } from '../git';
+import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
+import type { ModelSession } from '../plans/session';
+import { nn, type ImplementStore } from './state';
+import { runTestGate } from './testGate';
+
+export interface PlanGateRequest {
+  gate: 'flow-audit' | 'ship';
+  title: string;
+  summary: string;
+}
+/** "changes" is for the ship gate (Request changes): a builder makes them on the integration branch. */
+export type PlanGateAnswer = 'approve' | 'reject' | 'later' | { decision: 'changes'; feedback: string };
+export type PlanGate = (req: PlanGateRequest, signal: AbortSignal) => Promise<PlanGateAnswer>;
+
+export type ShipOutcome = { status: 'succeeded' | 'halted' | 'awaiting-approval'; reason?: string };
+
+export interface ShipStepContext {
+  session: ModelSession;
+  store: ImplementStore;
+  integrationWt: string;
+  worktreesDir: string;
+  testCommand: string;
+  gate: PlanGate;
+  /** Carries out changes asked at the gate on the integration branch (a builder of the team). */
+  makeChanges(feedback: string, round: number): Promise<{ testsPassed: boolean }>;
+}
+
+export function gateDecision(a: PlanGateAnswer): string {
+  return typeof a === 'string' ? a : a.decision;
+}
+
+/** The gate's text for this run: the pipeline's wording, with phases and their reviews as the facts. */
+export async function describeImplementShip(sc: ShipStepContext): Promise<{ title: string; summary: string }> {
+  const s = sc.store.state;
+  const changed = await diffRange(s.repoRoot, s.baseCommit, await headCommit(sc.integrationWt));
+  const items = s.phases.flatMap((p) => p.reviewItems);
+  const count = (what: string) => items.filter((i) => i.processing === what).length;
+  return shipGateText({
+    integrationBranch: s.integrationBranch,
+    baseBranch: s.baseBranch,
+    scope: `${s.phases.length} phase${s.phases.length === 1 ? '' : 's'}`,
+    changed: String(changed.length),
+    tests: s.phases.every((p) => p.mergedTests?.passed) ? 'pass' : 'FAIL',
+    facts: [
+      `Phases: ${s.phases.map((p) => `${nn(p.number)} ${p.title} (${p.status}, review rounds ${p.reviewRounds})`).join('; ')}`,
+      `Review items: ${count('fixed')} fixed, ${count('hallucinated')} hallucinated, ${count('cosmetic')} cosmetic, ${count('unresolved')} unresolved; test failures carried across phases: ${s.carriedFailures}`,
+    ],
+  });
+}
+
+export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
+  const { store, session } = sc;
+  const s = store.state;
+  for (;;) {
+    if (s.ship?.shipped) return { status: 'succeeded' };
+    // A change round interrupted by a crash is finished before the gate is asked again.
+    if (s.ship?.decision === 'changes' && s.ship.reason) {
+      const round = s.ship.changeRounds ?? 1;
+      const { testsPassed } = await sc.makeChanges(s.ship.reason, round);
+      if (!testsPassed) return { status: 'halted', reason: `ship gate: the test suite is red after the changes asked at the gate (round ${round}); ${s.integrationBranch} is left as it is` };
+      store.update((st) => (st.ship = { ...st.ship!, reason: undefined }));
+    }
+    const text = await describeImplementShip(sc);
+    const answer = await sc.gate({ gate: 'ship', ...text }, session.signal);
+    session.emit({ type: 'gate', gate: 'ship', decision: gateDecision(answer), detail: text.title });
+    if (typeof answer === 'object') {
+      const round = (s.ship?.changeRounds ?? 0) + 1;
+      // Recorded before the work starts, so a resume finishes this round (above).
+      store.update((st) => (st.ship = { decision: 'changes', changeRounds: round, reason: answer.feedback.slice(0, 2000) }));
+      continue;
+    }
+    if (answer === 'later') {
+      store.update((st) => (st.ship = { ...st.ship, decision: 'later', reason: undefined }));
+      return { status: 'awaiting-approval', reason: `ship gate: awaiting a decision to merge ${s.integrationBranch} into ${s.baseBranch}` };
+    }
+    if (answer === 'reject') {
+      store.update((st) => (st.ship = { ...st.ship, decision: 'rejected', reason: undefined }));
+      return { status: 'halted', reason: `ship gate: rejected; ${s.integrationBranch} is left for you and ${s.baseBranch} is unchanged` };
+    }
+    const outcome = await shipIntoBase({
+      repoRoot: s.repoRoot,
+      runId: s.runId,
+      baseBranch: s.baseBranch,
+      baseCommit: s.baseCommit,
+      integrationBranch: s.integrationBranch,
+      worktreesDir: sc.worktreesDir,
+      reportsDir: path.join(s.runDir, 'reviews'),
+      title: `implement ${path.basename(s.planDir)}`,
+      testCommand: sc.testCommand,
+      runTests: async (wt) => {
+        const r = await runTestGate(sc.testCommand, wt, session.config.testTimeoutMs, session.signal, session.sandbox);
+        return { ok: r.passed, output: r.excerpt };
+      },
+      log: (level, message) => session.emit({ type: 'log', level, message }),
+    });
+    if (outcome.status !== 'done') {
+      store.update((st) => (st.ship = { ...st.ship, decision: 'approved', reason: outcome.reason }));
+      return { status: outcome.status, reason: `ship gate: ${outcome.reason}` };
+    }
+    store.update((st) => (st.ship = { ...st.ship, decision: 'approved', reason: undefined, shipped: outcome.shipped }));
+    return { status: 'succeeded' };
+  }
+}

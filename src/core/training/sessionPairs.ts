@@ -1,0 +1,135 @@
+/**
+ * Builders' per-module session pairs (M4, last bullet): when a module passes QC, the engine checks
+ * `.orchestration/training/<module>-session-pairs.jsonl` in the module's worktree with the same quality
+ * rules as Stage 1b. Only the accepted pairs stay in the file (an engine commit on the module branch,
+ * stamped with the day they were accepted, so Stage 7 can expire them by type); the rejected ones are
+ * reported with their rule in the journal, in the module's QC report and in the run directory
+ * (`training/<module>-session-rejected.jsonl`); the file's counts go to `training/manifest.json`
+ * (kept in the run directory until the memory is published onto the integration branch).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { commitAll } from '../git';
+import { writeFileAtomic } from '../run/runDir';
+import { checkPairs, type Rejection } from './quality';
+import { fileEntry, type FileEntry } from './taxonomy';
+
+export const TRAINING_DIR_REL = '.orchestration/training';
+
+export function sessionPairsRel(module: string): string {
+  return `${TRAINING_DIR_REL}/${module}-session-pairs.jsonl`;
+}
+
+/** Where the run keeps manifest entries until they are published (see publishTrainingManifest). */
+function pendingManifest(runDir: string): string {
+  return path.join(runDir, 'training', 'session-manifest.json');
+}
+
+/**
+ * The first pair id a builder of `module` may use: a block of 100 ids per module (by its place in the
+ * build order, after the bootstrap's ids) so parallel builders never collide, continued after the
+ * highest id already in its file (a fix cycle or a resumed build appends).
+ */
+export function startPairId(worktree: string, module: string, buildOrder: readonly string[]): string {
+  const base = 10_000 + 100 * Math.max(0, buildOrder.indexOf(module));
+  let highest = base - 1;
+  try {
+    for (const m of fs.readFileSync(path.join(worktree, sessionPairsRel(module)), 'utf8').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
+  } catch {
+    // no pairs yet
+  }
+  return String(Math.min(highest + 1, 99_999)).padStart(5, '0');
+}
+
+export interface SessionCheck {
+  file: string;
+  accepted: number;
+  rejected: Rejection[];
+  entry: FileEntry;
+  /** The engine's commit on the module branch, when the file changed. */
+  commit: string | null;
+}
+
+export interface SessionCheckInput {
+  worktree: string;
+  module: string;
+  runDir: string;
+  nouns: readonly string[];
+  subjects: readonly string[];
+  openConflicts: readonly { module: string; issue: string }[];
+  now: Date;
+  author: { name: string; email: string };
+}
+
+/** Checks, rewrites and commits one module's session pairs; undefined when the builder wrote none. */
+export async function checkSessionPairs(input: SessionCheckInput): Promise<SessionCheck | undefined> {
+  const rel = sessionPairsRel(input.module);
+  const file = path.join(input.worktree, rel);
+  if (!fs.existsSync(file) || !fs.lstatSync(file).isFile()) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const result = checkPairs(text, { nouns: input.nouns, subjects: input.subjects, openConflicts: input.openConflicts });
+  const stamp = input.now.toISOString();
+  const kept = result.accepted.map((p) => JSON.stringify({ ...p, metadata: { ...p.metadata, created_at: p.metadata.created_at ?? stamp } }) + '\n').join('');
+  const lines = text.split('\n');
+  const rejectedFile = path.join(input.runDir, 'training', `${input.module}-session-rejected.jsonl`);
+  fs.mkdirSync(path.dirname(rejectedFile), { recursive: true });
+  // Appended: a later check sees only the pairs kept before plus the new ones, so earlier rejections stay on record here.
+  if (result.rejected.length) fs.appendFileSync(rejectedFile, result.rejected.map((r) => JSON.stringify({ ...r, at: stamp, text: (lines[r.line - 1] ?? '').slice(0, 2000) }) + '\n').join(''));
+  const earlier = countLines(rejectedFile) - result.rejected.length;
+  if (kept !== text) writeFileAtomic(file, kept);
+  const commit = kept !== text ? await commitAll(input.worktree, `training(${input.module}): keep the session pairs that pass the quality rules (${result.accepted.length} kept, ${result.rejected.length} rejected)`, input.author, [rel]) : null;
+  const entry = fileEntry(result.accepted, result.rejected);
+  entry.rejected += Math.max(0, earlier);
+  recordEntry(input.runDir, path.basename(rel), entry);
+  return { file: rel, accepted: result.accepted.length, rejected: result.rejected, entry, commit };
+}
+
+function countLines(file: string): number {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+  } catch {
+    return 0;
+  }
+}
+
+function recordEntry(runDir: string, name: string, entry: FileEntry): void {
+  const file = pendingManifest(runDir);
+  const pending = readJson(file);
+  pending[name] = entry;
+  writeFileAtomic(file, JSON.stringify(pending, null, 2) + '\n');
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // none yet, or torn: start again (the entries are rewritten at the next QC pass)
+  }
+  return {};
+}
+
+/**
+ * Brings the run's session-pair entries into `.orchestration/training/manifest.json` on the
+ * integration worktree (next to the bootstrap's entry); returns the manifest's path relative to the
+ * worktree when it changed, for the caller's commit.
+ */
+export function publishTrainingManifest(runDir: string, integrationWorktree: string): string | undefined {
+  const pending = readJson(pendingManifest(runDir));
+  if (Object.keys(pending).length === 0) return undefined;
+  const rel = `${TRAINING_DIR_REL}/manifest.json`;
+  const file = path.join(integrationWorktree, rel);
+  const manifest = readJson(file) as { files?: Record<string, unknown>; updated_at?: string };
+  const files = manifest.files && typeof manifest.files === 'object' ? manifest.files : {};
+  const before = JSON.stringify(files);
+  const merged = { ...files, ...pending };
+  if (JSON.stringify(merged) === before) {
+    fs.rmSync(pendingManifest(runDir), { force: true });
+    return undefined;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify({ ...manifest, files: merged, updated_at: new Date().toISOString() }, null, 2) + '\n');
+  // Published once: a later stage (curate's purge and regeneration) may change these files and their counts.
+  fs.rmSync(pendingManifest(runDir), { force: true });
+  return rel;
+}

@@ -1,0 +1,60 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readJournal } from '../../src/core/run/journal';
+import { TrainingPairSchema } from '../../src/core/training/pairs';
+import { makeRepo, runPipeline, type TestRepo } from './harness';
+
+function show(repo: TestRepo, ref: string, file: string): string {
+  return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
+}
+
+describe("builders' session pairs checked when their module passes QC (M4)", function () {
+  this.timeout(240_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('the careless pairs are rejected with their rule (journal, QC report, run dir); the good ones are kept, committed, merged and counted per file', async () => {
+    const { result } = await runPipeline(repo);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const integration = result.state.integrationBranch;
+    const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
+    const manifest = JSON.parse(show(repo, integration, '.orchestration/training/manifest.json'));
+    // Each builder got its own block of pair ids, by its place in the build order.
+    const firstIds: Record<string, string> = { formatter: 'qa-10000', greeter: 'qa-10100' };
+    for (const module of ['formatter', 'greeter']) {
+      const file = `${module}-session-pairs.jsonl`;
+      // On the module branch, as the engine committed it at the QC pass: the five good pairs.
+      const branch = `orchestration/${result.state.runId}/${module}`;
+      const kept = show(repo, branch, `.orchestration/training/${file}`).trim().split('\n').map((l) => TrainingPairSchema.parse(JSON.parse(l)));
+      assert.equal(kept.length, 5, `${module}: the five good pairs, not ${kept.map((p) => p.messages[1].content).join(' | ')}`);
+      assert.equal(kept[0]!.metadata.pair_id, firstIds[module]);
+      assert.ok(kept.every((p) => p.metadata.created_at && p.metadata.modules_referenced.includes(module) && p.metadata.hop_count >= 1));
+      const rejected = fs.readFileSync(path.join(result.state.runDir, 'training', `${module}-session-rejected.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; pairId: string });
+      assert.deepEqual(rejected.map((r) => r.rule), ['see-the-docs', 'markdown', 'leaks-answer']);
+      // Journal: one line naming each rejected pair and its rule.
+      const line = journal.find((e) => e.type === 'log' && e.message.startsWith(`training pairs of ${module}:`));
+      assert.ok(line && line.type === 'log');
+      assert.match(line.message, /5 accepted, 3 rejected \(qa-\d{5}: see-the-docs, qa-\d{5}: markdown, qa-\d{5}: leaks-answer\)/);
+      // The module's report says the same.
+      const report = fs.readFileSync(path.join(result.state.runDir, 'qc', `${module}-build-qc.md`), 'utf8');
+      assert.match(report, /## Training pairs\n5 of the builder's session pairs kept in `\.orchestration\/training\/[a-z]+-session-pairs\.jsonl`; 3 rejected by the quality rules \(see-the-docs, markdown, leaks-answer\)\./);
+      assert.match(report, /- qa-\d{5}: leaks-answer: the question already names every value the answer gives/);
+      // The manifest counts the file as it is on the integration branch: curate (which closes the run) replaced its state pair.
+      const merged = show(repo, integration, `.orchestration/training/${file}`).trim().split('\n');
+      assert.equal(merged.length, 4);
+      assert.equal(manifest.files[file].accepted, 4);
+      assert.equal(manifest.files[file].byType.state_status, 0);
+      assert.equal(manifest.files[file].rejected, 3);
+      assert.deepEqual(manifest.files[file].rejectedByRule, { 'see-the-docs': 1, markdown: 1, 'leaks-answer': 1 });
+      assert.equal(manifest.files[file].byType.factual_recall + manifest.files[file].byType.procedural, 4);
+      // The engine's rewrite is its own commit on the module branch, after the builder's.
+      const log = repo.git('log', '--format=%an|%s', branch).split('\n');
+      assert.match(log.find((l) => l.includes(`training(${module})`)) ?? '', /^build-pipeline\|training\(\w+\): keep the session pairs that pass the quality rules \(5 kept, 3 rejected\)/);
+    }
+    // The bootstrap's entry is still there, counting its file (after curate removed its state pairs).
+    assert.equal(manifest.files['bootstrap.jsonl'].accepted, show(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n').length);
+  });
+});

@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { keyTerms, leakOf, valueTerms } from '../../src/core/training/leak';
+import { checkPairs } from '../../src/core/training/quality';
+
+const nouns = ['auth', 'api', 'ADR-003', '003-session-store', 'createSession'];
+
+describe('training-pair rule: the question must not leak the answer (seed 000 rule 5)', () => {
+  const answer = 'The auth module keeps sessions in PostgreSQL, as ADR-003 decided, because sessions must survive a restart and be shared by every api instance.';
+
+  it("the seed's own example: 'Why did we choose PostgreSQL?' leaks, 'What database does the auth module use, and why?' does not", () => {
+    const short = 'The auth module uses PostgreSQL for its sessions: they must survive a restart of the api and be shared by every instance of it.';
+    assert.deepEqual(keyTerms(short, nouns).sort(), ['api', 'auth', 'postgresql']);
+    assert.match(leakOf('Why did the auth module of the api choose PostgreSQL?', short, nouns) ?? '', /every value the answer gives \(postgresql\)/);
+    assert.equal(leakOf('What database does the auth module use, and why?', short, nouns), undefined);
+  });
+
+  it('a question naming every value the answer gives leaks; naming only the subject (module, ADR) does not', () => {
+    assert.ok(leakOf('Does auth keep sessions in PostgreSQL under ADR-003, shared with api?', answer, nouns));
+    assert.equal(leakOf('Where does the auth module keep its sessions, and which ADR decided it?', answer, nouns), undefined);
+  });
+
+  it('answers whose only specifics are the names asked about (an order, a state) do not leak', () => {
+    const order = 'The assembly order puts api before auth because dependencies are merged first; auth is merged at position 2 of 2.';
+    assert.deepEqual(valueTerms(order, nouns), []);
+    assert.equal(leakOf('In which order are auth and api assembled, and why?', order, nouns), undefined);
+  });
+
+  it('a question that restates the answer in other order leaks by content-word overlap', () => {
+    const plain = 'Sessions expire after thirty minutes of inactivity and refresh tokens rotate on every use.';
+    const why = leakOf('Is it true that sessions expire after thirty minutes of inactivity and that refresh tokens rotate on every use?', plain, nouns);
+    assert.match(why ?? '', /repeats \d+% of the answer's content words/);
+    assert.equal(leakOf('How long does an idle session live, and what happens to refresh tokens?', plain, nouns), undefined);
+  });
+
+  it('specific tokens count as key terms, sentence-initial capitals and stop words do not', () => {
+    const terms = keyTerms('Yes. The createSession function throws a TypeError with the message "name is required" (src/auth/index.ts).', nouns);
+    assert.ok(terms.includes('createsession'));
+    assert.ok(terms.includes('typeerror'));
+    assert.ok(terms.includes('name is required'));
+    assert.ok(terms.includes('src/auth/index.ts'));
+    assert.ok(!terms.includes('yes') && !terms.includes('the'));
+  });
+
+  it('checkPairs rejects a leaking pair with the rule leaks-answer and keeps the better one', () => {
+    const pair = (id: number, q: string, a: string) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: 'You are the project master for shop.' },
+          { role: 'user', content: q },
+          { role: 'assistant', content: a },
+        ],
+        metadata: { pair_id: `qa-0000${id}`, taxonomy: 'architectural_reasoning', source_refs: ['contracts/decisions/003-session-store.md'], modules_referenced: ['auth'], hop_count: 1, difficulty: 'basic' },
+      });
+    const text = [pair(1, 'Why did auth and the api pick PostgreSQL in ADR-003?', answer), pair(2, 'What database does the auth module use for sessions, and why?', answer)].join('\n');
+    const r = checkPairs(text, { nouns, openConflicts: [] });
+    assert.deepEqual(r.rejected.map((x) => [x.line, x.rule, x.pairId]), [[1, 'leaks-answer', 'qa-00001']]);
+    assert.deepEqual(r.accepted.map((p) => p.metadata.pair_id), ['qa-00002']);
+  });
+});
