@@ -44,7 +44,8 @@ export function eventLine(e: PipelineEvent): string | undefined {
     case 'stage-ended':
       // A stage waiting at its gate is told by the gate's own line.
       if (e.status === 'waiting') return undefined;
-      return `${e.status === 'done' ? '✔' : '✖'} stage ${e.stage} ${e.status}${e.detail ? `: ${e.detail}` : ''}`;
+      // 'pending': a stage that ran alongside another (assembly with the build) stopped with it, to resume with it.
+      return `${e.status === 'done' ? '✔' : e.status === 'pending' ? '‖' : '✖'} stage ${e.stage} ${e.status}${e.detail ? `: ${e.detail}` : ''}`;
     case 'module-status':
       return `  · ${e.module}: ${e.status}${e.detail ? ` (${e.detail})` : ''}`;
     case 'module-verdict':

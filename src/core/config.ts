@@ -99,9 +99,27 @@ export const ConfigSchema = z.object({
    * module's own `test`); `{module}` and `{module_dir}` are substituted. Unset: the contracts decide.
    */
   moduleTestCommand: z.string().trim().min(1).optional(),
-  /** Overrides `toolchain.integration_test` from modules.json (run before the build on an existing codebase, after the scaffold and after every merge). */
+  /** Overrides `toolchain.integration_test` from modules.json (run before the build on an existing codebase, after the scaffold, and in assembly as the full suite). */
   integrationTestCommand: z.string().trim().min(1).optional(),
+  /**
+   * Overrides `toolchain.project_test` (the tests outside every module's path, run after each merge
+   * with the merged module's tests). Setting only `integrationTestCommand` drops the contracts' one.
+   */
+  projectTestCommand: z.string().trim().min(1).optional(),
   testTimeoutMs: z.number().int().min(1000).default(300_000),
+  /**
+   * Assembly merges each module as soon as it passed QC and every module before it in
+   * `assembly_order` is merged, while the build goes on (issue 10). False: assembly waits for the
+   * whole build stage, as before.
+   */
+  streamAssembly: z.boolean().default(true),
+  /**
+   * Merges whose tests may run at once (a speculative merge queue): with 2 or more, the tests of merge
+   * k run in a tree of their own while merge k+1 is made and tested; a red merge rolls back everything
+   * after it, which is merged and tested again. 1 (the default, measured on 2 cores: see the README's
+   * Benchmark) tests each merge before the next is made.
+   */
+  assemblyQueueDepth: z.number().int().min(1).max(8).default(1),
   architectRepairRounds: z.number().int().min(0).max(10).default(2),
   fixCycles: z.number().int().min(0).max(10).default(2),
   /** Engine-level retries of one agent turn, on top of the SDK's own request retries. */

@@ -30,7 +30,8 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
   // `stopAfter`: the run ends successfully after that stage; the stages after it are skipped, except
   // the one that closes every run, shipped or not (Stage 7 curate brings memory to the final state).
   let stopping = false;
-  for (const stage of stages) {
+  for (let i = 0; i < stages.length; i++) {
+    const stage = stages[i]!;
     const st = ctx.store.stage(stage.id);
     if (stopping && !stage.closesRun) {
       skipStage(ctx, stage.id);
@@ -38,6 +39,14 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
     }
     if (st.status === 'done' || st.status === 'skipped') {
       if (stage.id === ctx.config.stopAfter) stopping = true;
+      continue;
+    }
+    const alongside = streamingPartner(ctx, stage, stages[i + 1]);
+    if (alongside) {
+      const outcome = await runStreamingPair(ctx, stage, alongside);
+      if (outcome) return outcome;
+      i++;
+      if (alongside.id === ctx.config.stopAfter) stopping = true;
       continue;
     }
     // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
@@ -77,6 +86,70 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
   return { status: 'succeeded' };
 }
 
+/**
+ * The next stage when it streams from this one (assembly from the build) and can start now: it has
+ * not finished, this stage has no gate after it, the run does not stop after this stage, and the
+ * configuration does not turn streaming off.
+ */
+function streamingPartner(ctx: PipelineContext, stage: Stage, next: Stage | undefined): Stage | undefined {
+  if (!next || next.streamsFrom !== stage.id || !next.runStreaming || stage.gateAfter) return undefined;
+  if (!ctx.config.streamAssembly || ctx.config.stopAfter === stage.id || ctx.store.stage(stage.id).status === 'waiting') return undefined;
+  const status = ctx.store.stage(next.id).status;
+  return status === 'done' || status === 'skipped' ? undefined : next;
+}
+
+/**
+ * Both stages run at once (the Stages tree and the CLI show both running). The upstream stage's
+ * outcome comes first: when it halts or waits at a gate, the run does, and the downstream stage,
+ * stopped only by that, goes back to pending and resumes with it. Memory is published once both ended,
+ * since the downstream stage is still working in the integration worktree when the upstream one ends.
+ */
+async function runStreamingPair(ctx: PipelineContext, up: Stage, down: Stage): Promise<PipelineOutcome | undefined> {
+  let endUpstream: () => void = () => undefined;
+  const upstreamEnded = new Promise<void>((resolve) => (endUpstream = resolve));
+  const upRun = runStage(ctx, up).finally(() => endUpstream());
+  const downRun = runStage(ctx, down, undefined, (c) => down.runStreaming!(c, upstreamEnded));
+  const [upResult, downResult] = await Promise.all([upRun, downRun]);
+  if (upResult.status !== 'done') {
+    if (downResult.status === 'done') setStage(ctx, down.id, 'done', downResult.detail);
+    // A stop (cancel, FAIL-CRITICAL) is not the downstream stage's failure either.
+    else if (downResult.status === 'halted' && !downResult.upstream && !ctx.signal.aborted) setStage(ctx, down.id, 'failed', downResult.reason);
+    else backToPending(ctx, down.id, `stopped with ${up.title}; resumes with it`);
+    return stageOutcome(ctx, up, upResult);
+  }
+  setStage(ctx, up.id, 'done', upResult.detail);
+  const downOutcome = stageOutcome(ctx, down, downResult);
+  await publishMemory(ctx, up);
+  if (downOutcome) return downOutcome;
+  setStage(ctx, down.id, 'done', downResult.status === 'done' ? downResult.detail : undefined);
+  await publishMemory(ctx, down);
+  return undefined;
+}
+
+/** A stage's halted or awaiting-approval result as the run's outcome (state written); undefined when it is done. */
+function stageOutcome(ctx: PipelineContext, stage: Stage, result: StageResult): PipelineOutcome | undefined {
+  if (result.status === 'halted') {
+    setStage(ctx, stage.id, 'failed', result.reason);
+    if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
+    return { status: 'halted', reason: `${stage.title}: ${result.reason}` };
+  }
+  if (result.status === 'awaiting-approval') {
+    ctx.store.update((st) => (st.waitingGate = result.gate));
+    if (result.reason) setStage(ctx, stage.id, 'waiting', result.reason);
+    return { status: 'awaiting-approval', gate: result.gate, reason: result.reason };
+  }
+  return undefined;
+}
+
+function backToPending(ctx: PipelineContext, id: string, detail: string): void {
+  ctx.store.update((s) => {
+    const st = s.stages.find((x) => x.id === id)!;
+    st.status = 'pending';
+    st.detail = detail;
+  });
+  ctx.store.emit({ type: 'stage-ended', stage: id, status: 'pending', detail });
+}
+
 /** The run's memory goes onto the integration branch after each finished stage (src/core/memory/runMemory.ts). */
 async function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> {
   try {
@@ -103,7 +176,7 @@ async function runAfterApproval(ctx: PipelineContext, stage: Stage): Promise<Sta
   }
 }
 
-async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string): Promise<StageResult> {
+async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string, run: (ctx: PipelineContext) => Promise<StageResult> = (c) => stage.run(c, feedback)): Promise<StageResult> {
   ctx.store.update((s) => {
     const st = s.stages.find((x) => x.id === stage.id)!;
     st.status = 'running';
@@ -113,7 +186,7 @@ async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string): 
   });
   ctx.store.emit({ type: 'stage-started', stage: stage.id });
   try {
-    return await stage.run(ctx, feedback);
+    return await run(ctx);
   } catch (e) {
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') };
     return { status: 'halted', reason: (e as Error).message };

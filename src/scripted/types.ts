@@ -29,6 +29,18 @@ export const SCENARIOS = [
   'trivial-conflict',
   'bad-verdict',
   'integration-red',
+  /**
+   * The target's builder also writes a test, in its own folder, that leans on the next module's
+   * scaffold stub (the file the scaffold shared with every worktree): green until that module's real
+   * code is merged, red after. Only a full-suite run on the integration branch can see it.
+   */
+  'stub-reliance',
+  /**
+   * The target's builder writes a test that leans on the stub of the module before it in the build
+   * order (a sibling, not a dependency): green in its worktree, red among its own tests right after
+   * its merge. In its fix cycle it deletes that test.
+   */
+  'sibling-stub',
   /** Audit mode: the target domain's (default security) worker 2 fails without a file, worker 3 never writes DONE. */
   'audit-faults',
   /** Harden (Stage 5): security-1 reports a CRITICAL in the target module (default greeter). */

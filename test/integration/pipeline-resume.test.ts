@@ -44,7 +44,9 @@ describe('pipeline gates, resume and cancellation', function () {
     assert.equal(result.status, 'cancelled');
     assert.equal(result.state.haltReason, 'test cancel');
     const byName = Object.fromEntries(result.state.modules.map((m) => [m.name, m.status]));
-    assert.deepEqual(byName, { formatter: 'passed', greeter: 'cancelled' });
+    // Assembly streams from the build: formatter is merged if its merge and tests ended before the cancel, passed otherwise.
+    assert.ok(['passed', 'merged'].includes(byName['formatter'] ?? ''), JSON.stringify(byName));
+    assert.equal(byName['greeter'], 'cancelled');
     assert.deepEqual(snapshotUserTree(repo), before);
     const registered = repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
     for (const d of fs.readdirSync(path.join(result.state.runDir, 'worktrees'))) {
@@ -55,6 +57,8 @@ describe('pipeline gates, resume and cancellation', function () {
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
     const rebuiltFormatter = resumed.events.filter((e) => e.type === 'agent-started' && e.module === 'formatter');
     assert.equal(rebuiltFormatter.length, 0, 'formatter passed before the cancel and is not rebuilt');
+    const landed = repo.git('log', '--first-parent', '--merges', '--format=%s', resumed.result.state.integrationBranch).split('\n').reverse();
+    assert.deepEqual(landed, ['integrate: merge formatter module', 'integrate: merge greeter module'], 'each module merged once');
     assert.deepEqual(snapshotUserTree(repo), before);
   });
 });

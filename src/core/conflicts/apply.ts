@@ -151,7 +151,9 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
     m.engineHead = base;
   });
 
-  if (state.status !== 'passed') return; // the paused module resumes in the build stage
+  // The paused module resumes in the build stage. A passed module is graded again; so is one that
+  // assembly (streaming from the build) has merged already: failing, it is rebuilt and merged again.
+  if (state.status !== 'passed' && state.status !== 'merged') return;
   const attempt = state.qcAttempts + 1;
   const qc = await runQc(ctx, spec, wt, attempt, '');
   if (!qc.verdict) throw new Error(`QC gave no verdict re-checking ${module} against ${record.adr}`);

@@ -23,13 +23,19 @@ const CommandSchema = z.string();
  * The stack the architect chose, as the commands the engine runs: `install` once after the scaffold
  * writes the manifest, `test` per module (`{module_dir}` and `{module}` are filled in), and
  * `integration_test` on the integration branch (before the build on an existing codebase, after the
- * scaffold, after every merge). The human approves these verbatim at the blueprint gate.
+ * scaffold, on the final head of assembly), optionally `project_test` after each merge. The human approves these verbatim at the blueprint gate.
  */
 export const ToolchainSchema = z.object({
   runtime: z.string().min(1).max(200),
   install: CommandSchema,
   test: CommandSchema,
   integration_test: CommandSchema,
+  /**
+   * The project-level tests only: the tests that live outside every module's path (a top-level
+   * `tests/` folder, say). Assembly runs it with the merged module's own tests after each merge
+   * (src/core/assembly/testSelection.ts); without it every merge runs the whole `integration_test`.
+   */
+  project_test: CommandSchema.optional(),
   build: CommandSchema.optional(),
   lint: CommandSchema.optional(),
   /** Test harness and tooling the whole project needs (jest, pytest, typescript); per-module ones go on the module. */
@@ -245,8 +251,16 @@ export const RunStateSchema = z.object({
         merge: z.enum(['clean', 'auto-resolved', 'conflict']),
         tests: z.enum(['pass', 'fail', 'not-run']),
         status: z.enum(['MERGED', 'FAILED', 'SKIPPED']),
+        /** What ran after the merge: the module's and the project-level tests, or the full suite (src/core/assembly/testSelection.ts). */
+        testScope: z.enum(['selected', 'full']).optional(),
+        /** The command lines that ran, in order (the last one is the red one when tests failed). */
+        testsRun: z.array(z.string()).optional(),
+        /** Why that selection. */
+        testReason: z.string().optional(),
       }),
     )
     .default([]),
+  /** Assembly test work: every test process assembly ran (all attempts), and how many of them were the full suite. */
+  assembly: z.object({ testProcesses: z.number().int().nonnegative(), fullSuiteRuns: z.number().int().nonnegative() }).optional(),
 });
 export type RunState = z.infer<typeof RunStateSchema>;

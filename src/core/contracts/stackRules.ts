@@ -11,10 +11,11 @@ import { modulePathOf, sharedPathOf, type ModulesManifest } from './schemas';
 
 export const MODULES_FILE = 'modules.json';
 
-const TOOLCHAIN_COMMANDS: ReadonlyArray<{ key: 'install' | 'test' | 'integration_test' | 'build' | 'lint'; placeholders: PlaceholderRule }> = [
+const TOOLCHAIN_COMMANDS: ReadonlyArray<{ key: 'install' | 'test' | 'integration_test' | 'project_test' | 'build' | 'lint'; placeholders: PlaceholderRule }> = [
   { key: 'install', placeholders: 'forbidden' },
   { key: 'test', placeholders: 'required' },
   { key: 'integration_test', placeholders: 'forbidden' },
+  { key: 'project_test', placeholders: 'forbidden' },
   { key: 'build', placeholders: 'forbidden' },
   { key: 'lint', placeholders: 'allowed' },
 ];

@@ -10,17 +10,33 @@ import { modulePathOf, type ModulesManifest, type ModuleSpec } from '../contract
 export interface ProjectCommands {
   install: string;
   integrationTest: string;
+  /** The project-level tests apart from the modules' (see projectTestOf); absent: assembly runs the full suite after every merge. */
+  projectTest?: string;
   build?: string;
   lint?: string;
 }
 
-type OverrideConfig = Pick<PipelineConfig, 'moduleTestCommand' | 'integrationTestCommand'>;
+type OverrideConfig = Pick<PipelineConfig, 'moduleTestCommand' | 'integrationTestCommand'> & Partial<Pick<PipelineConfig, 'projectTestCommand'>>;
+
+/**
+ * The project-level test command: the configuration's, else the contracts' `project_test`, but not
+ * when the configuration overrides the integration tests alone. Whoever replaced the full suite knows
+ * the project better than the contracts; the contracts' split of that suite may not hold any more,
+ * so assembly falls back to the full suite after every merge.
+ */
+function projectTestOf(config: OverrideConfig, manifest: ModulesManifest): string | undefined {
+  if (config.projectTestCommand !== undefined) return config.projectTestCommand;
+  if (config.integrationTestCommand !== undefined) return undefined;
+  return manifest.toolchain.project_test;
+}
 
 export function projectCommands(config: OverrideConfig, manifest: ModulesManifest): ProjectCommands {
   const t = manifest.toolchain;
+  const projectTest = projectTestOf(config, manifest);
   return {
     install: t.install,
     integrationTest: config.integrationTestCommand ?? t.integration_test,
+    ...(projectTest !== undefined ? { projectTest } : {}),
     ...(t.build !== undefined ? { build: t.build } : {}),
     ...(t.lint !== undefined ? { lint: t.lint } : {}),
   };

@@ -5,6 +5,7 @@
  */
 import type { PipelineConfig } from '../config';
 import { modulePathOf, sharedPathOf, type ModulesManifest } from '../contracts/schemas';
+import { projectCommands } from './commands';
 
 export interface GateCommand {
   /** What the command is for, e.g. "install (in the integration worktree: …)". */
@@ -12,11 +13,12 @@ export interface GateCommand {
   command: string;
 }
 
-type OverrideConfig = Pick<PipelineConfig, 'moduleTestCommand' | 'integrationTestCommand'>;
+type OverrideConfig = Pick<PipelineConfig, 'moduleTestCommand' | 'integrationTestCommand'> & Partial<Pick<PipelineConfig, 'projectTestCommand'>>;
 
 export function blueprintCommands(config: OverrideConfig, manifest: ModulesManifest): GateCommand[] {
   const t = manifest.toolchain;
   const fromConfig = ' (set in .build-pipeline.json / settings, overriding the contracts)';
+  const project = projectCommands(config, manifest).projectTest;
   const list: GateCommand[] = [
     { label: 'install (in the integration worktree: after the scaffold, and first on existing code)', command: t.install },
     {
@@ -24,10 +26,13 @@ export function blueprintCommands(config: OverrideConfig, manifest: ModulesManif
       command: config.moduleTestCommand ?? t.test,
     },
     {
-      label: `integration tests (on existing code before the build, after the scaffold, after every merge)${config.integrationTestCommand ? fromConfig : ''}`,
+      label: `integration tests (the full suite: on existing code before the build, after the scaffold, on assembly's final head${project ? ' and after a merge that changed more than its module' : ', after every merge'})${config.integrationTestCommand ? fromConfig : ''}`,
       command: config.integrationTestCommand ?? t.integration_test,
     },
   ];
+  if (project) {
+    list.push({ label: `project-level tests (after each merge, with the merged module's tests)${config.projectTestCommand ? fromConfig : ''}`, command: project });
+  }
   // Builders and QC also read these in the contracts and run them in their shells; the engine runs
   // them once on the release commit (stages/shipChecks.ts), which is why they are approved here too.
   if (t.build) list.push({ label: 'build (in the ship stage, on the integration branch; a failing build blocks the ship)', command: t.build });

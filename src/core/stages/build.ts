@@ -19,6 +19,7 @@ import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
 import { checkPairsOnQcPass } from '../training/onQcPass';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
+import { withIntegrationTree } from '../assembly/integrationLock';
 
 /** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
 const CONFLICT_ROUNDS = 3;
@@ -28,7 +29,8 @@ export const buildStage: Stage = { id: 'build', title: 'Build', run: runBuild };
 async function runBuild(ctx: PipelineContext): Promise<StageResult> {
   for (let round = 0; ; round++) {
     // Contract conflicts (M13): evaluated, decided at their gate and applied before the modules run again.
-    const stop = await settleConflicts(ctx);
+    // Applying a resolution commits on the integration branch, where assembly may be merging (it streams from the build).
+    const stop = await withIntegrationTree(ctx.store.paths.integrationWorktree, () => settleConflicts(ctx));
     if (stop) return stop;
     const result = await buildRound(ctx);
     if (result.status === 'halted' && !ctx.signal.aborted && hasOpenConflicts(ctx) && round < CONFLICT_ROUNDS) continue;
@@ -39,8 +41,9 @@ async function runBuild(ctx: PipelineContext): Promise<StageResult> {
 async function buildRound(ctx: PipelineContext): Promise<StageResult> {
   const manifest = ctx.contracts().manifest;
   // A resumed run rebuilds what did not pass; passed modules keep their branches and are not redone.
+  // A module assembly has sent back to its builder is left alone: buildModule joins that work.
   ctx.store.update((s) => {
-    for (const m of s.modules) if (!['passed', 'merged'].includes(m.status)) m.status = 'pending';
+    for (const m of s.modules) if (!['passed', 'merged'].includes(m.status) && !inDevelopment(ctx).has(m.name)) m.status = 'pending';
   });
   const nodes = manifest.build_order.map((n) => ({ name: n, dependsOn: manifest.modules.find((m) => m.name === n)!.depends_on }));
   const byName = new Map(manifest.modules.map((m) => [m.name, m]));
@@ -87,6 +90,25 @@ async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<Modu
  * broke the integration tests.
  */
 export async function developModule(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
+  // Assembly streams from the build, so both may want the same module at once (a conflict round of
+  // the build while assembly has the module in a fix cycle): the second caller waits for the first.
+  const running = inDevelopment(ctx);
+  const existing = running.get(spec.name);
+  if (existing) return existing;
+  const work = developOnce(ctx, spec, findings).finally(() => running.delete(spec.name));
+  running.set(spec.name, work);
+  return work;
+}
+
+const developing = new WeakMap<PipelineContext, Map<string, Promise<ModuleStatus>>>();
+
+function inDevelopment(ctx: PipelineContext): Map<string, Promise<ModuleStatus>> {
+  let map = developing.get(ctx);
+  if (!map) developing.set(ctx, (map = new Map()));
+  return map;
+}
+
+async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
   const name = spec.name;
   const state = () => ctx.store.module(name);
   let wt: string | undefined;

@@ -45,7 +45,8 @@ export interface PipelineContext {
 
 export type StageResult =
   | { status: 'done'; detail?: string }
-  | { status: 'halted'; reason: string }
+  /** `upstream`: the stage stopped only because the stage it streams from stopped (see Stage.streamsFrom). */
+  | { status: 'halted'; reason: string; upstream?: boolean }
   /** `reason` says why the run waits again at a gate it already passed (a dirty tree at the ship merge). */
   | { status: 'awaiting-approval'; gate: GateId; reason?: string };
 
@@ -60,6 +61,13 @@ export interface Stage {
     id: GateId;
     describe(ctx: PipelineContext): Omit<GateRequest, 'gate' | 'runId'>;
   };
+  /**
+   * The stage starts together with the stage this names (the one before it) and takes that stage's
+   * work as it comes: `runStreaming` replaces `run` then, and `upstreamEnded` resolves when the other
+   * stage has ended. Assembly streams from the build (issue 10); `streamAssembly: false` turns it off.
+   */
+  streamsFrom?: string;
+  runStreaming?(ctx: PipelineContext, upstreamEnded: Promise<void>): Promise<StageResult>;
   /** Runs once the gate is approved (the ship merge); may send the run back to the gate. */
   afterApproval?(ctx: PipelineContext): Promise<StageResult>;
 }

@@ -92,11 +92,13 @@ export function planFromManifest(text: string): ProjectPlan | undefined {
   const order = Array.isArray(obj['build_order']) ? obj['build_order'].filter((n): n is string => typeof n === 'string') : [];
   const synthetic = modules.length > 0 && modules.every((m) => m.kind === 'combiner');
   const integrationTest = typeof toolchain['integration_test'] === 'string' ? toolchain['integration_test'] : undefined;
+  const projectTest = typeof toolchain['project_test'] === 'string' ? toolchain['project_test'] : undefined;
   return {
     kind: synthetic ? 'synthetic' : 'sample',
     stack,
     sharedPath,
     ...(integrationTest ? { integrationTest } : {}),
+    ...(projectTest ? { projectTest } : {}),
     ...(typeof toolchain['build'] === 'string' ? { build: toolchain['build'] } : {}),
     ...(typeof toolchain['lint'] === 'string' ? { lint: toolchain['lint'] } : {}),
     name: typeof obj['project'] === 'string' ? obj['project'] : 'project',

@@ -36,6 +36,8 @@ export interface ProjectPlan {
   sharedPath: string;
   /** The integration test command, when an existing repository already has one (`npm test`). */
   integrationTest?: string;
+  /** modules.json `toolchain.project_test`, when the plan was read back from a manifest that has one. */
+  projectTest?: string;
   /** The existing project's own build and lint (`npm run build`, `npm run lint`), kept in the toolchain. */
   build?: string;
   lint?: string;

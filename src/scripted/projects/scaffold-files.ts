@@ -1,13 +1,14 @@
 /**
  * The project skeleton the scripted scaffold agent writes (M5): manifest, shared JSDoc types, one
- * stub per module and a README. No test files: `node --test` with none finds nothing and exits 0
- * (checked on Node 20 and 24), so the integration test command is green from the first commit.
+ * stub per module, a README and, when modules.json names a `project_test`, the project-level test it
+ * runs (outside every module folder: each module's entry loads). Without module tests `node --test`
+ * finds only that one (or nothing, and exits 0), so the integration tests are green from the start.
  */
 import { MODULUS } from './combiner-math';
 import { stubSource } from './module-code';
 import type { ProjectPlan } from './plan';
 import { pythonScaffoldFiles } from './python-code';
-import { sourceFileOf } from './stack';
+import { PROJECT_TESTS_DIR, sourceFileOf } from './stack';
 
 function packageName(name: string): string {
   const cleaned = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '');
@@ -50,7 +51,7 @@ function readme(plan: ProjectPlan): string {
     '',
     '## Development',
     '- Contracts: `.orchestration/contracts/` (read-only for builders).',
-    '- Tests: `npm test` (runs `node --test`; each module keeps its tests in `src/<module>/index.test.js`).',
+    '- Tests: `npm test` (runs `node --test`; each module keeps its tests in `src/<module>/index.test.js`, project-level tests are in `tests/`).',
     '',
   ].join('\n');
 }
@@ -74,5 +75,28 @@ export function scaffoldFiles(plan: ProjectPlan): Map<string, string> {
   files.set(`${plan.sharedPath}/types.js`, sharedTypes(plan));
   for (const mod of plan.modules) files.set(sourceFileOf('node', mod), stubSource(mod));
   files.set('README.md', readme(plan));
+  if (plan.projectTest) files.set(`${PROJECT_TESTS_DIR}/modules-load.test.js`, projectTest(plan));
   return files;
+}
+
+/**
+ * A project-level test: every module's entry loads and exports an object. It holds for the stubs
+ * and for any implementation, so it is green on the skeleton and after every merge unless a module
+ * breaks on load (a bad require of a sibling, say).
+ */
+function projectTest(plan: ProjectPlan): string {
+  const dirs = plan.buildOrder.map((name) => plan.modules.find((m) => m.name === name)?.path ?? `src/${name}`);
+  return [
+    "'use strict';",
+    "const test = require('node:test');",
+    "const assert = require('node:assert/strict');",
+    '',
+    `for (const dir of ${JSON.stringify(dirs)}) {`,
+    "  test(`${dir} loads`, () => {",
+    "    const mod = require(`../${dir}`);",
+    "    assert.equal(typeof mod, 'object');",
+    '  });',
+    '}',
+    '',
+  ].join('\n');
 }

@@ -9,10 +9,14 @@ export interface ToolchainJson {
   install: string;
   test: string;
   integration_test: string;
+  project_test?: string;
   dev_dependencies: string[];
   build?: string;
   lint?: string;
 }
+
+/** Where a new Node project's project-level tests live: outside every module's folder (see scaffold-files.ts). */
+export const PROJECT_TESTS_DIR = 'tests';
 
 export function toolchainOf(plan: ProjectPlan): ToolchainJson {
   if (plan.stack === 'python') {
@@ -30,6 +34,9 @@ export function toolchainOf(plan: ProjectPlan): ToolchainJson {
     // Not `node --test <dir>`: Node 22+ treats a directory argument as a module to run, not as tests.
     test: 'node --test {module_dir}/*.test.js',
     integration_test: plan.integrationTest ?? 'node --test',
+    // A new project gets project-level tests of its own (the scaffold writes them); an existing
+    // repository's tests are its own business, so its merges run the full suite.
+    ...(plan.integrationTest === undefined ? { project_test: `node --test ${PROJECT_TESTS_DIR}/*.test.js` } : {}),
     dev_dependencies: [],
     ...(plan.build ? { build: plan.build } : {}),
     ...(plan.lint ? { lint: plan.lint } : {}),

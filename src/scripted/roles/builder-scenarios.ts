@@ -4,6 +4,7 @@
  * so that assembly meets real merge conflicts (merge-conflict, trivial-conflict). The shared files
  * go through bash on purpose: bash is not path-confined, so only the merge can catch them.
  */
+import * as path from 'node:path';
 import type { ModulePlan } from '../projects/plan';
 import { call, shellQuote, type PlannedCall } from '../reply';
 import type { RoleContext } from './context';
@@ -173,4 +174,35 @@ export function wiringTest(ctx: RoleContext, s: BuilderSetup): PlannedCall | und
     '',
   ].join('\n');
   return call('write', { file_path: `${s.moduleDir}/wiring/wiring.test.js`, content });
+}
+
+/**
+ * stub-reliance: the target module's builder adds a test that requires the module after it in the
+ * build order and expects its scaffold stub ("not implemented"). In the target's worktree that file
+ * is the stub, so the builder's and QC's runs are green, and the test lives in the target's own
+ * folder, so the engine commits it. It turns red only once the other module's real code is merged:
+ * a merge that breaks another module's test through a file both share.
+ */
+export function stubRelianceTest(ctx: RoleContext, s: BuilderSetup): PlannedCall | undefined {
+  if ((ctx.scenario !== 'stub-reliance' && ctx.scenario !== 'sibling-stub') || !s.isTarget) return undefined;
+  const order = s.cardPlan.buildOrder;
+  // sibling-stub (see types.ts): the module before the target instead of the one after it.
+  const next = s.cardPlan.modules.find((m) => m.name === order[order.indexOf(s.module) + (ctx.scenario === 'sibling-stub' ? -1 : 1)]);
+  if (!next) return undefined;
+  const file = `${s.moduleDir}/relies-on-${next.name}.test.js`;
+  if (ctx.scenario === 'sibling-stub' && s.fixCycle > 0) return call('bash', { command: `rm -f ${shellQuote(file)}` });
+  const rel = path.posix.relative(s.moduleDir, next.path);
+  const content = [
+    "'use strict';",
+    "const test = require('node:test');",
+    "const assert = require('node:assert/strict');",
+    `const other = require(${JSON.stringify(rel)});`,
+    '',
+    `test('${s.module} still sees ${next.name} as the scaffold left it', () => {`,
+    "  const first = Object.values(other).find((v) => typeof v === 'function');",
+    '  assert.throws(() => first(), /not implemented/);',
+    '});',
+    '',
+  ].join('\n');
+  return call('write', { file_path: file, content });
 }

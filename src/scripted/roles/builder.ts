@@ -10,7 +10,7 @@ import { brainFile, trainingPairs } from '../projects/builder-notes';
 import { CORRECT, moduleSource, moduleTests, type CodeVariant } from '../projects/module-code';
 import type { ModulePlan, ProjectPlan } from '../projects/plan';
 import { act, call, excerpt, finish, shellQuote, type PlannedCall } from '../reply';
-import { appendCommand, npmInstallCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, wiringTest } from './builder-scenarios';
+import { appendCommand, npmInstallCommand, OUTSIDE_PATH, outsideWrites, sharedFileCommand, stubRelianceTest, wiringTest } from './builder-scenarios';
 import { directTestCommand } from '../projects/stack';
 import { builderSetup, firstVariant, knownModule, type BuilderSetup } from './builder-setup';
 import { conflictTurn } from './builder-conflict';
@@ -78,6 +78,8 @@ function writeCode(
   planned.push(call('write', { file_path: s.testPath, content: moduleTests(mod, plan, v) }));
   const wiring = wiringTest(ctx, s);
   if (wiring) planned.push(wiring);
+  const reliance = stubRelianceTest(ctx, s);
+  if (reliance) planned.push(reliance);
   const shared = sharedFileCommand(ctx, s);
   if (shared && bashCalls(calls, (cmd) => cmd === shared.command).length === 0) planned.push(call('bash', { command: shared.command }));
   return act(ctx.c, says, planned);

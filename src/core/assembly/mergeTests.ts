@@ -1,0 +1,37 @@
+/**
+ * Runs the tests a selection names (testSelection.ts) in the integration worktree, in order, and
+ * stops at the first red one. Every command is one test process: the count goes into the run state
+ * (`assembly.testProcesses`), which is the figure the bench prints as assembly test work.
+ */
+import { agentShellEnv } from '../agents/env';
+import { runCommand } from '../shell';
+import type { PipelineContext } from '../stages/context';
+import type { TestRun } from './testSelection';
+
+export interface TestsOutcome {
+  ok: boolean;
+  /** The run that went red (the last one that ran). */
+  failed?: TestRun;
+  /** 'exited with 1', 'timed out'. */
+  outcome?: string;
+  output: string;
+}
+
+export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[]): Promise<TestsOutcome> {
+  for (const run of runs) {
+    const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+    countTestProcess(ctx, run.kind === 'full');
+    if (result.exitCode !== 0) {
+      return { ok: false, failed: run, outcome: result.timedOut ? 'timed out' : `exited with ${result.exitCode}`, output: result.output };
+    }
+  }
+  return { ok: true, output: '' };
+}
+
+function countTestProcess(ctx: PipelineContext, full: boolean): void {
+  ctx.store.update((s) => {
+    s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };
+    s.assembly.testProcesses++;
+    if (full) s.assembly.fullSuiteRuns++;
+  });
+}
