@@ -109,6 +109,20 @@ describe('pipeline, stacks from the contracts', function () {
     }
   });
 
+  it('existing code without a manifest: the baseline install fails but its tests pass, so the run goes on with a warning', async () => {
+    fs.writeFileSync(path.join(repo.root, 'tool.js'), "'use strict';\nconsole.log('a script of the user');\n");
+    repo.git('add', 'tool.js');
+    repo.git('commit', '-q', '-m', 'user: one script, no package.json');
+    const { result, events } = await runPipeline(repo, { config: { stopAfter: 'scaffold' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.ok(events.some((e) => e.type === 'log' && /existing code found/.test(e.message)), 'the baseline ran');
+    assert.ok(
+      events.some((e) => e.type === 'log' && e.level === 'warn' && /baseline: the existing tests pass, but the install on the base commit failed/.test(e.message)),
+      'the failed install is reported as a warning',
+    );
+    assert.equal(result.state.stages.find((s) => s.id === 'scaffold')!.status, 'done');
+  });
+
   it('existing repository, red tests: the run stops before the scaffold and before any builder, with the failing output', async () => {
     existingProject(repo, false);
     const before = snapshotUserTree(repo);

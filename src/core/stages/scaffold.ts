@@ -143,7 +143,14 @@ async function baselineCheck(ctx: PipelineContext, wt: string): Promise<string |
   const { problems: installProblems, networkHint } = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
   if (networkHint) return `${installProblems[0]?.split('\n')[0] ?? 'the install failed'}. ${networkHint}`;
   const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-  if (run.exitCode === 0 && installProblems.length === 0) return undefined;
+  if (run.exitCode === 0) {
+    // Green tests with a failed install: the existing code may simply have no manifest yet (a folder of
+    // scripts); the scaffold writes one and installs again, and stops there if that install fails.
+    if (installProblems.length > 0) {
+      ctx.store.emit({ type: 'log', level: 'warn', message: `baseline: the existing tests pass, but the install on the base commit failed (the scaffold installs again): ${installProblems[0]!.split('\n')[0]}` });
+    }
+    return undefined;
+  }
   const report = path.join(ctx.store.paths.qc, 'baseline-tests.md');
   const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
   fs.writeFileSync(
