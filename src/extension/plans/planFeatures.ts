@@ -109,7 +109,7 @@ export class PlanFeatures extends Disposable {
       const answer = (a: PlanGateAnswer) => {
         if (this.waitingGate?.node !== node) return; // answered already (the tree row and the notification race)
         this.waitingGate = undefined;
-        this.log.info(`plan gate ${req.gate}: ${a} (in VS Code)`);
+        this.log.info(`plan gate ${req.gate}: ${typeof a === 'string' ? a : 'request changes'} (in VS Code)`);
         void vscode.commands.executeCommand('setContext', 'buildPipeline.planGateWaiting', false);
         this.plans.refresh();
         resolve(a);
@@ -118,7 +118,14 @@ export class PlanFeatures extends Disposable {
       void vscode.commands.executeCommand('setContext', 'buildPipeline.planGateWaiting', true);
       this.plans.refresh();
       signal.addEventListener('abort', () => answer('later'), { once: true });
-      void vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, 'Approve', 'Reject').then((choice) => {
+      // The ship gate also takes Request changes (a builder makes them on the integration branch, then the gate asks again).
+      const actions = req.gate === 'ship' ? ['Approve', 'Request Changes', 'Reject'] : ['Approve', 'Reject'];
+      void vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, ...actions).then(async (choice) => {
+        if (choice === 'Request Changes') {
+          const feedback = await askShipFeedback();
+          if (feedback) answer({ decision: 'changes', feedback });
+          return;
+        }
         if (choice) answer(choice === 'Approve' ? 'approve' : 'reject');
       });
     });
@@ -135,15 +142,24 @@ export class PlanFeatures extends Disposable {
   private async decideGate(): Promise<void> {
     const waiting = this.waitingGate;
     if (!waiting) return this.answerGate('later');
-    const pick = await vscode.window.showQuickPick(
-      [
-        { label: 'Approve', detail: 'Implement the plan anyway', answer: 'approve' as const },
-        { label: 'Reject', detail: 'End the run; nothing is implemented', answer: 'reject' as const },
-        { label: 'Later', detail: 'Stop at this gate; Implement Plan resumes here', answer: 'later' as const },
-      ],
-      { title: waiting.node.title, placeHolder: waiting.node.summary.split('\n')[0] },
-    );
-    if (pick) waiting.answer(pick.answer);
+    const ship = waiting.node.gate === 'ship';
+    const items: Array<{ label: string; detail: string; answer: 'approve' | 'reject' | 'later' | 'changes' }> = ship
+      ? [
+          { label: 'Approve', detail: 'Merge the integration branch into the branch the run started from (only if its checkout is clean)', answer: 'approve' },
+          { label: 'Request Changes', detail: 'Say what to change; a builder makes it on the integration branch, then this gate asks again', answer: 'changes' },
+          { label: 'Reject', detail: 'End the run; the integration branch stays for you', answer: 'reject' },
+          { label: 'Later', detail: 'Stop at this gate; Implement Plan resumes here', answer: 'later' },
+        ]
+      : [
+          { label: 'Approve', detail: 'Implement the plan anyway', answer: 'approve' },
+          { label: 'Reject', detail: 'End the run; nothing is implemented', answer: 'reject' },
+          { label: 'Later', detail: 'Stop at this gate; Implement Plan resumes here', answer: 'later' },
+        ];
+    const pick = await vscode.window.showQuickPick(items, { title: waiting.node.title, placeHolder: waiting.node.summary.split('\n')[0] });
+    if (!pick) return;
+    if (pick.answer !== 'changes') return waiting.answer(pick.answer);
+    const feedback = await askShipFeedback();
+    if (feedback) waiting.answer({ decision: 'changes', feedback });
   }
 
   private async createPlan(): Promise<void> {
@@ -222,4 +238,14 @@ export class PlanFeatures extends Disposable {
       this.onEvent(undefined);
     }
   }
+}
+
+/** What to change before shipping, in the user's words (empty or cancelled: nothing is sent). */
+async function askShipFeedback(): Promise<string | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: 'Build Pipeline: Request Changes',
+    prompt: 'What should change before this ships? A builder makes it on the integration branch; then the ship gate asks again.',
+    ignoreFocusOut: true,
+  });
+  return text?.trim() || undefined;
 }
