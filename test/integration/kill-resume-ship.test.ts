@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readAuditState } from '../../src/core/audit/state';
 import { readJournal } from '../../src/core/run/journal';
+import { runLockOwner } from '../../src/core/run/lock';
 import { makeRepo, projectRoot, read, type TestRepo } from './harness';
 
 const CLI = path.join(projectRoot(), 'dist', 'cli.js');
@@ -37,8 +38,13 @@ function spawnCli(args: string[]): ChildProcess {
 }
 
 async function killGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  process.kill(-child.pid!, 'SIGKILL');
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // the group is gone already (it ended between the check and the kill)
+  }
   await exited;
 }
 
@@ -190,6 +196,12 @@ describe('SIGKILL and resume in harden and ship (dist/cli.js as a real process)'
     const waiting = state(runDir);
     assert.equal(waiting.waitingGate, 'ship');
     assert.equal(waiting.stages.find((s: { id: string }) => s.id === 'ship').status, 'waiting');
+    // `script` starts the CLI in a session of its own (the pseudo-terminal's), outside script's process
+    // group: the engine is killed by the pid its run lock names, then script's group.
+    const engine = runLockOwner(runDir);
+    assert.ok(engine, 'the engine holds the run lock while it waits at the gate');
+    process.kill(engine, 'SIGKILL');
+    await waitFor('the engine to be gone', () => (runLockOwner(runDir) === undefined ? true : undefined), undefined, 30_000);
     await killGroup(child);
     assert.equal(repo.git('rev-parse', 'main'), oldHead, 'nothing merged at the gate');
 
