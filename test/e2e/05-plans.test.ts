@@ -52,15 +52,21 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
     await wb.screenshot('plan-gate');
   });
 
-  it("Approve on the gate's row lets the team implement the plan; Team and Tasks trees show teammates and claims", async () => {
+  it("Approve on the gate's row lets the team implement the plan; Team and Tasks trees show teammates and claims; Reject at the ship gate's row", async () => {
     await wb.clickRowAction('Plans', /Gate: Flow audit/, 'Approve Plan Gate');
     const teamRows = new Set<string>();
     const taskRows = new Set<string>();
     const deadline = Date.now() + 600_000;
     let done = '';
+    let shipGate = false;
     while (Date.now() < deadline) {
       for (const r of await wb.treeRows('Team')) teamRows.add(r);
       for (const r of await wb.treeRows('Tasks')) taskRows.add(r);
+      // After the last phase the run waits at the ship gate; Reject there keeps main as it was.
+      if (!shipGate && (await wb.pane('Plans').locator('.monaco-list-row', { hasText: /Gate: Ship ready/ }).count()) > 0) {
+        shipGate = true;
+        await wb.clickRowAction('Plans', /Gate: Ship ready/, 'Reject Plan Gate');
+      }
       const end = wb.toast(/Build Pipeline: plan (succeeded|failed|halted|cancelled|blocked)/);
       if (await end.isVisible().catch(() => false)) {
         done = await end.innerText();
@@ -69,7 +75,8 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
       await wb.page.waitForTimeout(500);
     }
     await wb.screenshot('plan-done');
-    assert.match(done, /plan succeeded/, done || 'no closing notification');
+    assert.ok(shipGate, 'the ship gate was shown as a row of the Plans tree');
+    assert.match(done, /plan halted: ship gate: rejected/, done || 'no closing notification');
     // Read once more after the end: both trees keep showing the run.
     for (const r of await wb.treeRows('Team')) teamRows.add(r);
     for (const r of await wb.treeRows('Tasks')) taskRows.add(r);
@@ -79,7 +86,7 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
     assert.ok(team.some((r) => /Phase 02/.test(r)), team.join('\n'));
     assert.ok(tasks.some((r) => /claimed by builder-\d|done by builder-\d/.test(r)), tasks.join('\n'));
     assert.ok(tasks.some((r) => /done by validator-\d/.test(r)), tasks.join('\n'));
-    assert.equal(await wb.pane('Plans').locator('.monaco-list-row', { hasText: /Gate: Flow audit/ }).count(), 0, 'the gate row is gone once answered');
+    assert.equal(await wb.pane('Plans').locator('.monaco-list-row', { hasText: /Gate: / }).count(), 0, 'the gate rows are gone once answered');
   });
 
   it('mailbox traffic is in the log channel; the user branch is untouched, the phases are merged on the integration branch', () => {

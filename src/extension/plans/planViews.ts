@@ -58,7 +58,8 @@ export class PlansTree extends ReadingTree<PlansTreeNode> {
       const item = new vscode.TreeItem(`Gate: ${node.title} — waiting for you`, vscode.TreeItemCollapsibleState.None);
       item.id = `plan-gate:${node.gate}`;
       item.description = node.summary.split('\n')[0] ?? '';
-      item.tooltip = new vscode.MarkdownString(`**${node.title}**\n\n${node.summary}\n\nApprove to implement anyway, or reject.`);
+      const hint = node.gate === 'ship' ? 'Approve to merge into the branch the run started from, Request Changes (click the row), or Reject.' : 'Approve to implement anyway, or reject.';
+      item.tooltip = new vscode.MarkdownString(`**${node.title}**\n\n${node.summary}\n\n${hint}`);
       item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
       item.contextValue = 'plan-gate';
       item.command = { command: 'buildPipeline.decidePlanGate', title: 'Decide', arguments: [node] };
