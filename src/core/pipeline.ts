@@ -69,17 +69,9 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       }
       result = await runStage(ctx, stage, answer.feedback);
     }
-    if (result.status === 'halted') {
-      setStage(ctx, stage.id, 'failed', result.reason);
-      if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
-      return { status: 'halted', reason: `${stage.title}: ${result.reason}` };
-    }
-    if (result.status === 'awaiting-approval') {
-      ctx.store.update((st) => (st.waitingGate = result.gate));
-      if (result.reason) setStage(ctx, stage.id, 'waiting', result.reason);
-      return { status: 'awaiting-approval', gate: result.gate, reason: result.reason };
-    }
-    setStage(ctx, stage.id, 'done', result.detail);
+    const outcome = stageOutcome(ctx, stage, result);
+    if (outcome) return outcome;
+    setStage(ctx, stage.id, 'done', result.status === 'done' ? result.detail : undefined);
     await publishMemory(ctx, stage);
     if (stage.id === ctx.config.stopAfter) stopping = true;
   }
