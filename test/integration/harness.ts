@@ -39,6 +39,16 @@ export function makeRepo(): TestRepo {
   return { root, git, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
+/** The harness repository without the user's uncommitted work: a clean checkout of main, so a run can ship into it. */
+export function makeCleanRepo(): TestRepo {
+  const repo = makeRepo();
+  repo.git('reset', '-q', 'staged.txt');
+  repo.git('checkout', '--', 'notes.txt');
+  fs.rmSync(path.join(repo.root, 'staged.txt'));
+  fs.rmSync(path.join(repo.root, 'untracked.txt'));
+  return repo;
+}
+
 export interface UserTreeSnapshot {
   head: string;
   branch: string;

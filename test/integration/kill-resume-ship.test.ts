@@ -10,31 +10,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readAuditState } from '../../src/core/audit/state';
 import { readJournal } from '../../src/core/run/journal';
 import { runLockOwner } from '../../src/core/run/lock';
-import { makeRepo, projectRoot, read, type TestRepo } from './harness';
+import { makeCleanRepo, read, type TestRepo } from './harness';
+import { CLI, cliEnv } from './cliProcess';
 
-const CLI = path.join(projectRoot(), 'dist', 'cli.js');
 const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
-
-function env(): NodeJS.ProcessEnv {
-  const e = { ...process.env };
-  delete e.ANTHROPIC_API_KEY;
-  delete e.ANTHROPIC_BASE_URL;
-  return e;
-}
-
-/** The harness repository without the user's uncommitted work, so that the run can ship into main. */
-function cleanRepo(): TestRepo {
-  const repo = makeRepo();
-  repo.git('reset', '-q', 'staged.txt');
-  repo.git('checkout', '--', 'notes.txt');
-  fs.rmSync(path.join(repo.root, 'staged.txt'));
-  fs.rmSync(path.join(repo.root, 'untracked.txt'));
-  return repo;
-}
 
 /** The CLI as a process group of its own, so that SIGKILL reaches it and everything it started. */
 function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: env(), stdio: 'ignore', detached: true });
+  return spawn(process.execPath, [CLI, ...args], { env: cliEnv(), stdio: 'ignore', detached: true });
 }
 
 async function killGroup(child: ChildProcess): Promise<void> {
@@ -49,7 +32,7 @@ async function killGroup(child: ChildProcess): Promise<void> {
 }
 
 function resume(repo: TestRepo, runId: string) {
-  const r = spawnSync(process.execPath, [CLI, 'resume', runId, '--cwd', repo.root, '--yes'], { env: env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000 });
+  const r = spawnSync(process.execPath, [CLI, 'resume', runId, '--cwd', repo.root, '--yes'], { env: cliEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000 });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -92,7 +75,7 @@ describe('SIGKILL and resume in harden and ship (dist/cli.js as a real process)'
   this.timeout(900_000);
   let repo: TestRepo;
   let child: ChildProcess | undefined;
-  beforeEach(() => (repo = cleanRepo()));
+  beforeEach(() => (repo = makeCleanRepo()));
   afterEach(async () => {
     if (child && child.exitCode === null && child.signalCode === null) await killGroup(child);
     child = undefined;
@@ -180,7 +163,7 @@ describe('SIGKILL and resume in harden and ship (dist/cli.js as a real process)'
     const oldHead = repo.git('rev-parse', 'main');
     // `script` gives the CLI a pseudo-terminal, so its gates ask and wait like they do for a person.
     const command = [process.execPath, CLI, 'start', DESCRIPTION, '--cwd', repo.root, '--offline'].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    child = spawn('script', ['-qfec', command, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child = spawn('script', ['-qfec', command, '/dev/null'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let out = '';
     let answered = false;
     child.stdout!.on('data', (d: Buffer) => {

@@ -6,20 +6,10 @@ import * as path from 'node:path';
 import type { GateAnswer, GateHandler, GateRequest } from '../../src/core/api';
 import type { ReceivedRequest } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
-import { FAST_CONFIG, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
+import { FAST_CONFIG, makeCleanRepo, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
 import { fingerprint } from './audit.test';
 
 const FULL = { ...FAST_CONFIG, stopAfter: undefined };
-
-/** The harness repository without the user's uncommitted work: a clean checkout of main. */
-function cleanRepo(): TestRepo {
-  const repo = makeRepo();
-  repo.git('reset', '-q', 'staged.txt');
-  repo.git('checkout', '--', 'notes.txt');
-  fs.rmSync(path.join(repo.root, 'staged.txt'));
-  fs.rmSync(path.join(repo.root, 'untracked.txt'));
-  return repo;
-}
 
 /** Approves the blueprint; at the ship gate plays `ship` in order (then approves). */
 function gates(ship: (GateAnswer | ((req: GateRequest) => GateAnswer))[]): GateHandler & { shipRequests: GateRequest[] } {
@@ -40,7 +30,7 @@ function gates(ship: (GateAnswer | ((req: GateRequest) => GateAnswer))[]): GateH
  * `npm run lint`). `build.js` and `lint.js` exit with the given codes and say so.
  */
 function projectWithBuildAndLint(build: 0 | 1, lint: 0 | 1): TestRepo {
-  const repo = cleanRepo();
+  const repo = makeCleanRepo();
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(repo.root, rel)), { recursive: true });
     fs.writeFileSync(path.join(repo.root, rel), text);
@@ -65,7 +55,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   afterEach(() => repo.cleanup());
 
   it('approved on a clean tree: one --no-ff merge commit on main, history intact, the checkout follows', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const oldHead = repo.git('rev-parse', 'main');
     const gate = gates([]);
     const { result } = await runPipeline(repo, { gate, config: FULL });
@@ -117,7 +107,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   });
 
   it('base moved since the start: merged when clean and green; a conflicting move stops at the gate with a report', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const userCommit = (file: string, content: string) => () => {
       fs.writeFileSync(path.join(repo.root, file), content);
       repo.git('add', file);
@@ -130,7 +120,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('log', '-1', '--format=%s', first!), 'user: later.txt');
     assert.ok(fs.existsSync(path.join(repo.root, 'later.txt')));
 
-    const other = cleanRepo();
+    const other = makeCleanRepo();
     try {
       const conflicting = () => {
         fs.writeFileSync(path.join(other.root, 'CHANGELOG.md'), '# Changelog\n\nmy own entry\n');
@@ -152,13 +142,13 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   });
 
   it('request changes sends the feedback to the shipping agent; reject leaves main alone and the integration branch for the user', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'changes', feedback: 'Mention the MIT licence' }]), config: FULL });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.match(read(path.join(repo.root, 'CHANGELOG.md')), /Mention the MIT licence/);
     assert.deepEqual(result.state.gates.filter((g) => g.gate === 'ship').map((g) => g.decision), ['changes', 'approve']);
 
-    const other = cleanRepo();
+    const other = makeCleanRepo();
     try {
       const head = other.git('rev-parse', 'main');
       const r2 = await runPipeline(other, { gate: gates([{ decision: 'reject', reason: 'not now' }]), config: FULL });
@@ -172,7 +162,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   });
 
   it('stopped at the gate (decide later) and resumed: merges exactly once', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
     assert.equal(result.status, 'awaiting-approval');
     const head = repo.git('rev-parse', 'main');
@@ -183,7 +173,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   });
 
   it('request changes naming modules sends each to its builder (fix cycle, QC, merged again with tests), then the shipping agent, then the gate', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const requests: ReceivedRequest[] = [];
     const feedback = 'The greeter must cap names at 100 characters, and `formatter` needs a width option for banners.';
     const gate = gates([{ decision: 'changes', feedback }]);
@@ -220,7 +210,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
   });
 
   it('feedback naming no module is not sent to any builder', async () => {
-    repo = cleanRepo();
+    repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'changes', feedback: 'The greeter-cli section needs an install paragraph' }]), config: FULL });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.ok(result.state.modules.every((m) => m.fixCycles === 0), 'no fix cycle: "greeter-cli" is the project, not a module');
