@@ -143,11 +143,16 @@ function teamPhaseDirs(runDir: string): string[] {
     .sort();
 }
 
+/** One row per team of a run: `build` reads what it shows from the team's folder. */
+function teamRows<T>(runDir: string, build: (phase: string, teamDir: string) => T): T[] {
+  return teamPhaseDirs(runDir).map((d) => build(d.slice('phase-'.length), path.join(runDir, 'team', d)));
+}
+
 export function readTeamModel(runDir: string): TeamPhaseNode[] {
-  return teamPhaseDirs(runDir).map((d) => {
-    const phase = d.slice('phase-'.length);
-    const roster = Roster.open(path.join(runDir, 'team', d, 'roster.json'));
-    const mates: MateNode[] = roster.teammates.map((t) => ({
+  return teamRows(runDir, (phase, dir) => ({
+    kind: 'team-phase' as const,
+    phase,
+    mates: Roster.open(path.join(dir, 'roster.json')).teammates.map((t): MateNode => ({
       kind: 'mate',
       phase,
       name: t.name,
@@ -155,17 +160,16 @@ export function readTeamModel(runDir: string): TeamPhaseNode[] {
       state: t.state,
       task: t.task,
       tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite,
-    }));
-    return { kind: 'team-phase' as const, phase, mates };
-  });
+    })),
+  }));
 }
 
 /** Each team phase's shared task list (`team/phase-NN/tasks.json`): status, who claimed what, dependencies. */
 export function readTaskModel(runDir: string): TaskPhaseNode[] {
-  return teamPhaseDirs(runDir).map((d) => {
-    const phase = d.slice('phase-'.length);
-    const list = TaskList.open(path.join(runDir, 'team', d, 'tasks.json'));
-    const tasks: TaskNode[] = list.tasks.map((t) => ({
+  return teamRows(runDir, (phase, dir) => ({
+    kind: 'task-phase' as const,
+    phase,
+    tasks: TaskList.open(path.join(dir, 'tasks.json')).tasks.map((t): TaskNode => ({
       kind: 'task',
       phase,
       id: t.id,
@@ -177,9 +181,8 @@ export function readTaskModel(runDir: string): TaskPhaseNode[] {
       dependsOn: [...t.depends_on],
       ok: t.ok,
       releases: t.releases,
-    }));
-    return { kind: 'task-phase' as const, phase, tasks };
-  });
+    })),
+  }));
 }
 
 /** The description of a task row: status and claim first, since that is what changes while a team works. */
