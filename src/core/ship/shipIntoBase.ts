@@ -6,8 +6,11 @@
  * changes nothing and sends the run back to the gate with the reason, so a resume asks again.
  */
 import * as path from 'node:path';
+import { agentShellEnv } from '../agents/env';
 import { mergeIntoBase } from '../git';
 import { writeFileAtomic } from '../run/runDir';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import { runCommand } from '../shell';
 
 export interface ShipGateFacts {
   integrationBranch: string;
@@ -73,6 +76,44 @@ export interface ShipIntoBaseInput {
   /** Runs the tests on a merge result (only when the base moved since the run started). */
   runTests(worktree: string): Promise<{ ok: boolean; output: string }>;
   log(level: 'info' | 'warn', message: string): void;
+}
+
+/**
+ * What each kind of run hands the merge: its state (the pipeline's and an implement run's both hold
+ * these ids), where its engine worktrees and reports go, the suite to run on a moved base's merge
+ * result, and what runs commands for it (the pipeline's context or a model session: config, signal,
+ * sandbox). `shipInputFor` builds the merge's input from it, so both runs merge and test the same way.
+ */
+export interface ShipRun {
+  state: Pick<ShipIntoBaseInput, 'repoRoot' | 'runId' | 'baseBranch' | 'baseCommit' | 'integrationBranch'>;
+  worktreesDir: string;
+  reportsDir: string;
+  title: string;
+  testCommand: string;
+  runner: { config: { testTimeoutMs: number }; signal: AbortSignal; sandbox: RunSandbox };
+  log: ShipIntoBaseInput['log'];
+}
+
+export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
+  const { repoRoot, runId, baseBranch, baseCommit, integrationBranch } = run.state;
+  const { config, signal, sandbox } = run.runner;
+  return {
+    repoRoot,
+    runId,
+    baseBranch,
+    baseCommit,
+    integrationBranch,
+    worktreesDir: run.worktreesDir,
+    reportsDir: run.reportsDir,
+    title: run.title,
+    testCommand: run.testCommand,
+    // The project's own (model-chosen) command: sandboxed like every other command of the run.
+    runTests: async (wt) => {
+      const r = await runCommand(run.testCommand, wt, agentShellEnv('engine'), config.testTimeoutMs, signal, sandbox);
+      return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
+    },
+    log: run.log,
+  };
 }
 
 export type ShipIntoBaseResult = { status: 'done'; shipped: Shipped; detail: string } | { status: 'awaiting-approval' | 'halted'; reason: string };

@@ -11,13 +11,11 @@ import { z } from 'zod';
 import { roleShell } from '../sandbox/stageShell';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { agentShellEnv } from '../agents/env';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { commitAll, diffRange, headCommit } from '../git';
-import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
+import { shipGateText, shipInputFor, shipIntoBase } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
-import { runCommand } from '../shell';
 import { addUsage } from '../usage';
 import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
@@ -234,22 +232,17 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.emit({ type: 'log', level: 'warn', message: reason });
     return { status: 'awaiting-approval', gate: 'ship', reason };
   }
-  const outcome = await shipIntoBase({
-    repoRoot: s.repoRoot,
-    runId: s.runId,
-    baseBranch: s.baseBranch,
-    baseCommit: s.baseCommit,
-    integrationBranch: s.integrationBranch,
-    worktreesDir: ctx.store.paths.worktrees,
-    reportsDir: ctx.store.paths.conflicts,
-    title: s.description,
-    testCommand: ctx.config.integrationTestCommand ?? integrationTestCommand(ctx),
-    runTests: async (wt) => {
-      const r = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-      return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
-    },
-    log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
-  });
+  const outcome = await shipIntoBase(
+    shipInputFor({
+      state: s,
+      worktreesDir: ctx.store.paths.worktrees,
+      reportsDir: ctx.store.paths.conflicts,
+      title: s.description,
+      testCommand: integrationTestCommand(ctx),
+      runner: ctx,
+      log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
+    }),
+  );
   if (outcome.status !== 'done') return outcome.status === 'halted' ? { status: 'halted', reason: outcome.reason } : { status: 'awaiting-approval', gate: 'ship', reason: outcome.reason };
   ctx.store.update((st) => (st.shipped = outcome.shipped));
   return { status: 'done', detail: outcome.detail };
