@@ -333,6 +333,12 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const tasks = json(path.join(result.state.runDir, 'team', 'ship', 'tasks.json')).tasks as { id: string; status: string; claimedBy: string; details: string }[];
     assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy]), [['S1', 'complete', 'builder-1']]);
     assert.match(tasks[0]!.details, /Feedback: Mention the MIT licence in the README/);
+    // The ship team's builder counts among the run's teammates (report.json, report.md), under phase "ship".
+    const mates = result.report.teammates.byName;
+    assert.deepEqual(mates.map((m) => `${m.phase}/${m.name}`), ['01/builder-1', 'ship/builder-1']);
+    assert.equal(result.report.teammates.spawned, 2);
+    assert.ok(mates.find((m) => m.phase === 'ship')!.tokens > 0, 'its tokens are counted');
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'report.md'), 'utf8'), /\| teammates spawned \/ idle \/ dead \| 2 \/ \d+ \/ 0 \|/);
     // The change is on main with the rest: made on the integration branch before the merge.
     assert.match(fs.readFileSync(path.join(repo.root, 'README.md'), 'utf8'), /Mention the MIT licence in the README/);
     assert.equal(repo.git('rev-parse', 'main'), result.state.ship?.shipped?.commit);

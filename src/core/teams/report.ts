@@ -2,14 +2,14 @@
  * The report of an implement run (report.json and report.md in the run directory): per phase the
  * first-attempt code-review result, review items by severity and how each was processed, test
  * failures carried across phases, the orchestrator's model context (largest and total bytes),
- * mailbox traffic and the teammates spawned, idle and dead.
+ * mailbox traffic and the teammates spawned, idle and dead (the ship team's included).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../run/runDir';
 import { Mailbox } from './mailbox';
 import { Roster } from './roster';
 import { PROCESSING, REVIEW_SEVERITIES, nn, type ImplementState } from './state';
+import { teamDirsOf } from './teamFiles';
 
 export interface ImplementReport {
   runId: string;
@@ -51,14 +51,13 @@ export function buildImplementReport(state: ImplementState): ImplementReport {
   let sent = 0;
   let delivered = 0;
   const mates: ImplementReport['teammates']['byName'] = [];
-  for (const p of state.phases) {
-    const dir = path.join(state.runDir, 'team', `phase-${nn(p.number)}`);
-    if (!fs.existsSync(dir)) continue;
+  // Every team of the run: the phases' and the ship team that made the changes asked at the ship gate.
+  for (const { phase, dir } of teamDirsOf(state.runDir)) {
     const mailbox = new Mailbox(path.join(dir, 'mailbox.jsonl'));
     sent += mailbox.all().length;
     delivered += mailbox.delivered.size;
     for (const t of Roster.open(path.join(dir, 'roster.json')).teammates) {
-      mates.push({ phase: nn(p.number), name: t.name, role: t.role, state: t.state, wakes: t.wakes, tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite, diedReason: t.diedReason });
+      mates.push({ phase, name: t.name, role: t.role, state: t.state, wakes: t.wakes, tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite, diedReason: t.diedReason });
     }
   }
   return {

@@ -26,6 +26,17 @@ export function shipTeamDir(runDir: string): string {
   return path.join(runDir, 'team', 'ship');
 }
 
+/** A run's teams that exist on disk: each phase's (`phase` "01", …) in phase order, then the ship team (`phase` "ship"). */
+export function teamDirsOf(runDir: string): { phase: string; dir: string }[] {
+  const root = path.join(runDir, 'team');
+  if (!fs.existsSync(root)) return [];
+  const names = fs.readdirSync(root);
+  return [
+    ...names.filter((d) => /^phase-\d\d$/.test(d)).sort().map((d) => ({ phase: d.slice('phase-'.length), dir: path.join(root, d) })),
+    ...(names.includes('ship') ? [{ phase: 'ship', dir: shipTeamDir(runDir) }] : []),
+  ];
+}
+
 /** Opens (and creates, the first time) a team's folder with its task list, mailbox and roster. */
 export function openTeamFiles(teamDir: string): TeamFiles {
   fs.mkdirSync(teamDir, { recursive: true });

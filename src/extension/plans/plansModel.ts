@@ -11,6 +11,7 @@ import { PLANS_REL } from '../../core/plans/schema';
 import { isRunId } from '../../core/run/runDir';
 import { Roster } from '../../core/teams/roster';
 import { TaskList } from '../../core/teams/taskList';
+import { teamDirsOf } from '../../core/teams/teamFiles';
 import { readImplementState, STATE_FILE, nn, type ImplementState } from '../../core/teams/state';
 
 export interface PhaseNode {
@@ -133,19 +134,12 @@ export function readPlansModel(repoRoot: string, runsRoot: string): PlanNode[] {
   return out;
 }
 
-/** The `team/phase-NN` folders of a run, in phase order. */
-function teamPhaseDirs(runDir: string): string[] {
-  const teamRoot = path.join(runDir, 'team');
-  if (!fs.existsSync(teamRoot)) return [];
-  return fs
-    .readdirSync(teamRoot)
-    .filter((d) => /^phase-\d\d$/.test(d))
-    .sort();
-}
-
-/** One row per team of a run: `build` reads what it shows from the team's folder. */
+/**
+ * One row per team of a run, phases in order and then the ship team (`phase` "ship": the builder of
+ * the changes asked at the ship gate); `build` reads what it shows from the team's folder.
+ */
 function teamRows<T>(runDir: string, build: (phase: string, teamDir: string) => T): T[] {
-  return teamPhaseDirs(runDir).map((d) => build(d.slice('phase-'.length), path.join(runDir, 'team', d)));
+  return teamDirsOf(runDir).map(({ phase, dir }) => build(phase, dir));
 }
 
 export function readTeamModel(runDir: string): TeamPhaseNode[] {
@@ -164,7 +158,7 @@ export function readTeamModel(runDir: string): TeamPhaseNode[] {
   }));
 }
 
-/** Each team phase's shared task list (`team/phase-NN/tasks.json`): status, who claimed what, dependencies. */
+/** Each team's shared task list (`team/phase-NN/tasks.json`, `team/ship/tasks.json`): status, who claimed what, dependencies. */
 export function readTaskModel(runDir: string): TaskPhaseNode[] {
   return teamRows(runDir, (phase, dir) => ({
     kind: 'task-phase' as const,
