@@ -266,6 +266,24 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(result.report.planReview, { rounds: 2, firstPassed: false, items: { fixed: 2, hallucinated: 1, cosmetic: 0, unresolved: 0 } });
   });
 
+  it('planReview: false skips the plan review: no reviewer or planner runs, the copy is implemented as written, the report says skipped', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'unreviewed'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const written = fs.readFileSync(path.join(dir, 'phase-01-square.md'), 'utf8');
+    // The scenario's reviewer would find a High in this plan: skipped, nobody asks it.
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'plan-review-findings' }, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000, planReview: false } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(result.state.planReview, { rounds: 0, items: [], done: true, skipped: true });
+    const started = events.filter((e) => e.type === 'agent-started').map((e) => (e.type === 'agent-started' ? e.agentId : ''));
+    assert.deepEqual(started.filter((id) => /^plan-(reviewer|reviser|judge)/.test(id)), []);
+    assert.ok(started.some((id) => id.startsWith('p01-')), 'the phase ran');
+    assert.ok(events.some((e) => e.type === 'log' && /^plan review skipped: planReview is off/.test(e.message)));
+    assert.equal(fs.readFileSync(path.join(result.state.runDir, 'plan', 'phase-01-square.md'), 'utf8'), written, 'the run implemented the plan as written');
+    assert.ok(!fs.existsSync(path.join(result.state.runDir, 'reviews', 'plan-review.md')));
+    assert.equal(result.report.planReview?.skipped, true);
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'report.md'), 'utf8'), /^Plan review: skipped \(planReview is off\)$/m);
+  });
+
   it('one active run per repository, whatever its kind: start fails while an implement run is active, and implement fails while a pipeline run is', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'busy'), [

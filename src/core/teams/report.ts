@@ -21,7 +21,7 @@ export interface ImplementReport {
   /** The ship gate's decision and, once merged, where the work went (the base branch and the merge commit). */
   ship?: ImplementState['ship'];
   /** The review of the plan before implementing: rounds, whether the first passed, items by processing. */
-  planReview?: { rounds: number; firstPassed: boolean | null; items: Record<string, number> };
+  planReview?: { rounds: number; firstPassed: boolean | null; items: Record<string, number>; skipped?: true };
   phases: {
     phase: string;
     title: string;
@@ -72,6 +72,7 @@ export function buildImplementReport(state: ImplementState): ImplementReport {
       rounds: state.planReview.rounds,
       firstPassed: state.planReview.firstPassed ?? null,
       items: Object.fromEntries(PROCESSING.map((p) => [p, state.planReview!.items.filter((i) => i.processing === p).length])),
+      ...(state.planReview.skipped ? { skipped: true as const } : {}),
     },
     phases: state.phases.map((p) => ({
       phase: nn(p.number),
@@ -108,7 +109,7 @@ export function writeImplementReport(state: ImplementState): ImplementReport {
     '',
     `Status: ${r.status}${r.reason ? ` — ${r.reason}` : ''}`,
     `Plan: ${r.plan}; flow audit: ${r.audit?.skipped ? 'skipped (fewer than 3 phases)' : (r.audit?.verdict ?? 'n/a')}`,
-    `Plan review: ${r.planReview ? `${r.planReview.rounds} round(s), first passed ${r.planReview.firstPassed ?? 'n/a'}, items ${PROCESSING.map((p) => `${r.planReview!.items[p]} ${p}`).join(', ')}` : 'not reached'}`,
+    `Plan review: ${r.planReview?.skipped ? 'skipped (planReview is off)' : r.planReview ? `${r.planReview.rounds} round(s), first passed ${r.planReview.firstPassed ?? 'n/a'}, items ${PROCESSING.map((p) => `${r.planReview!.items[p]} ${p}`).join(', ')}` : 'not reached'}`,
     `Ship: ${r.ship?.shipped ? `merged into ${r.ship.shipped.branch} as ${r.ship.shipped.commit.slice(0, 12)} (previous head ${r.ship.shipped.previousHead.slice(0, 12)})` : r.ship ? `${r.ship.decision}${r.ship.reason ? ` — ${r.ship.reason}` : ''}` : 'not reached'}`,
     '',
     '| phase | status | team | first review passed | review rounds | tests before | tests after |',
