@@ -32,15 +32,15 @@ export interface ShipGateFacts {
 }
 
 export function shipGateText(f: ShipGateFacts): { title: string; summary: string } {
-  // A failing build blocks (Approve is refused); a failing lint is a warning (stages/shipChecks.ts says why).
+  // A failing build blocks (Approve checks again and is refused while it fails); a failing lint is a warning (stages/shipChecks.ts says why).
   const blocked = f.build === 'FAIL';
   const lintWarns = f.lint === 'FAIL';
   const checks = f.build === undefined && f.lint === undefined
     ? `Tests: ${f.tests}`
-    : `Build: ${f.build ?? 'not run'}${blocked ? ' (blocking: Approve is refused)' : ''}; Tests: ${f.tests}; Lint: ${f.lint ?? 'not run'}${lintWarns ? ' (warning, not blocking)' : ''}`;
+    : `Build: ${f.build ?? 'not run'}${blocked ? ' (blocking: Approve runs the checks again and merges only once it builds)' : ''}; Tests: ${f.tests}; Lint: ${f.lint ?? 'not run'}${lintWarns ? ' (warning, not blocking)' : ''}`;
   return {
     title: blocked
-      ? `Ship BLOCKED: the build fails on ${f.integrationBranch} (${f.scope}, ${f.changed} files); request changes or reject`
+      ? `Ship BLOCKED: the build fails on ${f.integrationBranch} (${f.scope}, ${f.changed} files); fix it and approve, request changes or reject`
       : `Ship ready: merge ${f.integrationBranch} into ${f.baseBranch}? (${f.scope}, ${f.changed} files, tests ${f.tests}${lintWarns ? ', lint warnings' : ''})`,
     summary: [
       ...f.facts,

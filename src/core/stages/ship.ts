@@ -223,14 +223,43 @@ function describeShipGate(ctx: PipelineContext): { title: string; summary: strin
   return { ...gate, openPath: file };
 }
 
+/**
+ * The gate was shown with a failing build, and the human approved anyway: maybe they fixed it since
+ * (a commit on the integration branch, a tool installed). So the checks run again on what would be
+ * merged, and the summary with them; the merge goes ahead only if the build now passes and the tests
+ * are still green. Returns why not, or undefined.
+ */
+async function recheckBlockedBuild(ctx: PipelineContext): Promise<string | undefined> {
+  const recorded = readShipChecks(ctx.store.paths.runDir);
+  if (!recorded?.build || recorded.build.ok) return undefined;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
+  const checks = await runShipChecks(ctx);
+  await writeShipSummary(ctx, checks, recordedRefixes(ctx));
+  if (checks.build && !checks.build.ok) {
+    return `not merged: the build (\`${checks.build.command}\`) fails on the release commit (checked again at approval); fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+  }
+  if (!checks.tests.ok) return `not merged: the build passes now, but the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it and approve again, or reject (see ${shipSummaryFile(ctx)})`;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build passes on ${checks.commit.slice(0, 12)} now; merging` });
+  return undefined;
+}
+
+/** The modules a ship-gate round already sent to their builders (ship.json), for the summary. */
+function recordedRefixes(ctx: PipelineContext): ShipProgress['modules'] {
+  try {
+    const parsed = ShipProgressSchema.safeParse(JSON.parse(fs.readFileSync(shipProgressFile(ctx), 'utf8')));
+    return parsed.success ? parsed.data.modules : [];
+  } catch {
+    return []; // none sent (no file), or unreadable: the summary then lists none
+  }
+}
+
 async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   const s = ctx.store.state;
   if (s.shipped) return { status: 'done', detail: `shipped into ${s.shipped.branch} as ${s.shipped.commit.slice(0, 12)}` };
-  const checks = readShipChecks(ctx.store.paths.runDir);
-  if (checks?.build && !checks.build.ok) {
-    const reason = `not merged: the build (\`${checks.build.command}\`) fails on the release commit; request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
-    ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-    return { status: 'awaiting-approval', gate: 'ship', reason };
+  const blocked = await recheckBlockedBuild(ctx);
+  if (blocked) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
+    return { status: 'awaiting-approval', gate: 'ship', reason: blocked };
   }
   const outcome = await shipIntoBase(
     shipInputFor({
