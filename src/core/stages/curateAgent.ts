@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
+import { AgentError } from '../agents/runAgent';
 import { fileTools } from '../agents/tools';
 import { writeFileAtomic } from '../run/runDir';
 import { addUsage } from '../usage';
@@ -68,22 +69,29 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
     { workdir: wt, readOnlyRoots: [path.join(wt, CONTRACTS_REL)], writable: [...brains, STATE_PAIRS_REL], env: agentShellEnv('training'), bashTimeoutMs: ctx.config.bashTimeoutMs },
     observe,
   );
-  const run = await runRoleAgent(ctx, {
-    agentId,
-    role: 'training',
-    template: 'training-curate',
-    stage: 'curate',
-    tier: ctx.config.roleTiers.training,
-    tools,
-    vars: {
-      project_name: ctx.contracts().manifest.project,
-      output_file: STATE_PAIRS_REL,
-      start_pair_id: nextPairId(path.join(wt, TRAINING_REL)),
-      brain_files: brains.map((b) => `- ${b}`).join('\n') || '(none: no builder left a brain file on the integration branch)',
-      final_state: finalStateBlock(ctx),
-    },
-  });
-  ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
+  try {
+    const run = await runRoleAgent(ctx, {
+      agentId,
+      role: 'training',
+      template: 'training-curate',
+      stage: 'curate',
+      tier: ctx.config.roleTiers.training,
+      tools,
+      vars: {
+        project_name: ctx.contracts().manifest.project,
+        output_file: STATE_PAIRS_REL,
+        start_pair_id: nextPairId(path.join(wt, TRAINING_REL)),
+        brain_files: brains.map((b) => `- ${b}`).join('\n') || '(none: no builder left a brain file on the integration branch)',
+        final_state: finalStateBlock(ctx),
+      },
+    });
+    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) throw e;
+    // Curate closes every run: a failed agent must not fail a run whose code is done. What it wrote
+    // before failing is checked below like any output; every brain it left alone gets the engine's line.
+    ctx.store.emit({ type: 'log', level: 'warn', message: `curate: the training agent ${agentId} failed (${(e as Error).message.slice(0, 300)}); the engine records the final state of the brain files it did not rewrite` });
+  }
 
   // The new state pairs: the quality rules, and only the state type (the agent may not add other kinds here).
   const file = path.join(wt, STATE_PAIRS_REL);
