@@ -15,6 +15,7 @@ import { fileTools } from '../agents/tools';
 import { writeFileAtomic } from '../run/runDir';
 import { addUsage } from '../usage';
 import { BRAINS_REL } from '../memory/brain';
+import { pairIdsIn } from '../training/pairs';
 import { checkPairs, type Rejection } from '../training/quality';
 import { fileEntry } from '../training/taxonomy';
 import { toolObserver } from './architect';
@@ -45,14 +46,7 @@ function finalStateBlock(ctx: PipelineContext): string {
 }
 
 function nextPairId(dir: string): string {
-  let highest = 0;
-  try {
-    for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl'))) {
-      for (const m of fs.readFileSync(path.join(dir, n), 'utf8').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
-    }
-  } catch {
-    // no training folder yet
-  }
+  const highest = Math.max(0, ...[...pairIdsIn(dir)].map((id) => Number(id.slice('qa-'.length))));
   return String(Math.min(highest + 1, 99_999)).padStart(5, '0');
 }
 
@@ -96,7 +90,8 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
   // The new state pairs: the quality rules, and only the state type (the agent may not add other kinds here).
   const file = path.join(wt, STATE_PAIRS_REL);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const checked = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx) });
+  const takenIds = pairIdsIn(path.join(wt, TRAINING_REL), [path.basename(STATE_PAIRS_REL)]);
+  const checked = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx), takenIds });
   const wrongType = checked.accepted.flatMap((p, i) => (p.metadata.taxonomy === 'state_status' ? [] : [{ line: i + 1, rule: 'schema' as const, reason: `a ${p.metadata.taxonomy} pair; Stage 7 regenerates state_status pairs only`, pairId: p.metadata.pair_id }]));
   const kept = checked.accepted.filter((p) => p.metadata.taxonomy === 'state_status');
   const rejected = [...checked.rejected, ...wrongType];

@@ -10,11 +10,13 @@
  * - near-duplicate the question is nearly the same as an accepted one
  * - phrasings      a fourth (or later) phrasing of the same fact
  * - leaks-answer   the question gives the answer away (definition in leak.ts)
+ * - duplicate-id   the pair id is taken: by a pair kept earlier in the file, or in another training file
+ *                  of the project (`takenIds`); ids identify pairs across files, so they must be unique
  */
 import { leakOf } from './leak';
 import { TrainingPairSchema, type TrainingPair } from './pairs';
 
-export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer';
+export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer' | 'duplicate-id';
 
 export interface Rejection {
   line: number;
@@ -31,6 +33,8 @@ export interface QualityContext {
    * leaking its answer. Defaults to `nouns`. Function, endpoint, error and file names are facts.
    */
   subjects?: readonly string[];
+  /** Pair ids used by the project's other training files: a pair here may not reuse one. */
+  takenIds?: ReadonlySet<string>;
   /** Unresolved conflicts: pairs about them are refused until they are resolved. */
   openConflicts: readonly { module: string; issue: string }[];
   minTokens?: number;
@@ -83,6 +87,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
   const questions: Set<string>[] = [];
   const facts = new Map<string, number>();
   const nouns = q.nouns.filter((n) => n.length >= 3);
+  // Only kept pairs hold an id: a rejected pair is dropped from the file, and its id with it.
+  const keptIds = new Set<string>();
   jsonl.split('\n').forEach((raw, i) => {
     const line = i + 1;
     if (!raw.trim()) return;
@@ -103,6 +109,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const question = pair.messages[1].content;
     const answer = pair.messages[2].content;
     const reject = (rule: QualityRule, reason: string) => rejected.push({ line, rule, reason, pairId: id });
+    if (keptIds.has(id)) return reject('duplicate-id', `pair id ${id} is already used by a pair kept earlier in this file`);
+    if (q.takenIds?.has(id)) return reject('duplicate-id', `pair id ${id} is already used in another training file of the project`);
     const open = q.openConflicts.find((c) => [question, answer, ...pair.metadata.source_refs].some((t) => t.includes(c.issue)) || pair.metadata.source_refs.some((r) => r.includes('conflicts/')));
     if (open) return reject('unresolved-conflict', `it is about conflict ${open.module}-${open.issue}, which is not resolved`);
     if (SEE_DOCS.test(answer)) return reject('see-the-docs', 'the answer points elsewhere instead of answering');
@@ -119,6 +127,7 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     if (seen >= maxPhrasings) return reject('phrasings', `already ${seen} phrasings of this fact (at most ${maxPhrasings})`);
     facts.set(fact, seen + 1);
     questions.push(qWords);
+    keptIds.add(id);
     accepted.push(pair);
   });
   return { accepted, rejected };
