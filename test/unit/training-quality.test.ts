@@ -3,7 +3,7 @@ import { checkPairs, type QualityContext } from '../../src/core/training/quality
 import { countByType, fileEntry, missingByType } from '../../src/core/training/taxonomy';
 import type { Taxonomy } from '../../src/core/training/pairs';
 
-const q: QualityContext = { nouns: ['greeter', 'formatter', 'ADR-001', '001-module-system', 'greet'], openConflicts: [{ module: 'greeter', issue: 'name-length-units' }] };
+const q: QualityContext = { nouns: ['greeter', 'formatter', 'ADR-001', '001-module-system', 'greet'], subjects: ['greeter', 'formatter', 'ADR-001', '001-module-system'], openConflicts: [{ module: 'greeter', issue: 'name-length-units' }] };
 let n = 0;
 function pair(question: string, answer: string, taxonomy: Taxonomy = 'factual_recall', refs = ['contracts/architecture.md']): string {
   n++;

@@ -30,9 +30,12 @@ export interface QualityContext {
   nouns: readonly string[];
   /**
    * The names questions are about (modules, ADRs, decision keys): a question may name them without
-   * leaking its answer. Defaults to `nouns`. Function, endpoint, error and file names are facts.
+   * leaking its answer. The other `nouns` (the names in the interfaces' backticks: functions,
+   * endpoints, errors, and technologies such as `PostgreSQL`) are facts an answer gives. Required:
+   * with `nouns` in its place, a technology named in an interface would count as a subject and
+   * "Why did we choose PostgreSQL?" would pass.
    */
-  subjects?: readonly string[];
+  subjects: readonly string[];
   /** Pair ids used by the project's other training files: a pair here may not reuse one. */
   takenIds?: ReadonlySet<string>;
   /** Unresolved conflicts: pairs about them are refused until they are resolved. */
@@ -87,6 +90,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
   const questions: Set<string>[] = [];
   const facts = new Map<string, number>();
   const nouns = q.nouns.filter((n) => n.length >= 3);
+  const subjectSet = new Set(q.subjects.map((s) => s.toLowerCase()));
+  const interfaceFacts = nouns.filter((n) => !subjectSet.has(n.toLowerCase()));
   // Only kept pairs hold an id: a rejected pair is dropped from the file, and its id with it.
   const keptIds = new Set<string>();
   jsonl.split('\n').forEach((raw, i) => {
@@ -118,7 +123,7 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const t = tokens(answer);
     if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
     if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
-    const leak = leakOf(question, answer, q.subjects ?? nouns);
+    const leak = leakOf(question, answer, q.subjects, interfaceFacts);
     if (leak) return reject('leaks-answer', leak);
     const qWords = words(question);
     if (questions.some((w) => jaccard(w, qWords) >= nearDup)) return reject('near-duplicate', 'the question is nearly the same as an accepted one');
