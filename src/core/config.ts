@@ -175,6 +175,11 @@ export const ConfigSchema = z.object({
   mcpServers: McpServersSchema.default({}),
   /** Which servers and tools each role gets; none unless listed (audit workers: read-only tools). */
   mcpAccess: McpAccessSchema.default({}),
+  /**
+   * Phased plans: review the plan itself (T3) before any phase runs. On by default; off skips the
+   * reviewer and the planner's revisions, for a plan already reviewed by people.
+   */
+  planReview: z.boolean().default(true),
   /** Phased plans: a teammate with no model turn or tool call for this long is dead (its tasks are reassigned). */
   teammateStallMs: z.number().int().min(1000).default(600_000),
   /** Where run directories go; default `<repo>/.git/build-pipeline/runs` (survives reboots, never committed). */

@@ -18,7 +18,11 @@ export class ReplyFaultPlanner {
 
   take(c: Conversation, assistantTurns: number): ReplyFaultKind | undefined {
     const i = this.pending.findIndex(
-      (f) => (f.role === undefined || f.role === c.card.role) && (f.module === undefined || f.module === c.card.module) && (f.turn ?? 0) === assistantTurns,
+      (f) =>
+        (f.role === undefined || f.role === c.card.role) &&
+        (f.module === undefined || f.module === c.card.module) &&
+        (f.task === undefined || f.task === c.card.fields['task']) &&
+        (f.turn ?? 0) === assistantTurns,
     );
     if (i < 0) return undefined;
     return this.pending.splice(i, 1)[0]!.kind;

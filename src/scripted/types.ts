@@ -85,6 +85,8 @@ export interface ReplyFault {
   /** Only requests of this role (from the task card); any role when absent. */
   role?: AgentRole;
   module?: string;
+  /** Only requests whose task card names this `task` (e.g. `curate-state`: the training agent in Stage 7, not Stage 1b). */
+  task?: string;
   /** Assistant messages already in the request: 0 is the agent's first reply. Default 0. */
   turn?: number;
 }

@@ -5,34 +5,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer } from './codeServer';
-import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
-import { Workbench } from './workbench';
+import { makeRepo, runDirs } from './fixtures';
+import { e2eSession } from './session';
 
 describe('e2e: Audit from the palette, and the ship gate approved in its notification', function () {
   this.timeout(900_000);
-  let server: CodeServer;
-  let repo: E2eRepo;
-  let wb: Workbench;
-  let headBefore: string;
-
-  before(async () => {
-    // No `.build-pipeline.json`: the run goes on through harden and ship (the UI suite's repo stops after assemble).
-    // No code either: existing code would make the engine run its install and tests on the base commit first.
-    repo = makeRepo({ config: null });
-    headBefore = repo.git('rev-parse', 'HEAD');
-    server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-audit-ship.log') });
-    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'audit-ship'));
-  });
-
-  after(async () => {
-    if (wb) await wb.screenshot('final').catch(() => undefined);
-    await wb?.close();
-    await server?.stop();
-    repo?.cleanup();
-  });
+  // No `.build-pipeline.json`: the run goes on through harden and ship (the UI suite's repo stops after assemble).
+  // No code either: existing code would make the engine run its install and tests on the base commit first.
+  const e2e = e2eSession('audit-ship', { repo: () => makeRepo({ config: null }) });
 
   it('Audit runs to its end and shows the report; nothing in the repository changes', async () => {
+    const { wb, repo, headBefore } = e2e;
     const statusBefore = repo.git('status', '--porcelain=v1', '--untracked-files=all');
     await wb.showBuildPipeline();
     await wb.runCommand('Build Pipeline: Audit');
@@ -52,6 +35,7 @@ describe('e2e: Audit from the palette, and the ship gate approved in its notific
   });
 
   it('a build run goes through harden to the ship gate; Approve in the notification merges into main', async () => {
+    const { wb, repo, headBefore } = e2e;
     await wb.runCommand('Build Pipeline: Start');
     await wb.answerInput('Build a CLI tool with a greeter module and a formatter module.');
     // The window reloads here (single folder → multi-root workspace) before the run starts.

@@ -7,42 +7,31 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { calcRepoFiles } from '../../src/scripted/projects/calc-ops';
 import { opTask, writePlan } from '../integration/plan-helpers';
-import { CodeServer } from './codeServer';
-import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
-import { Workbench } from './workbench';
+import { makeRepo } from './fixtures';
+import { e2eSession } from './session';
 
 describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Team and Tasks trees', function () {
   this.timeout(900_000);
-  let server: CodeServer;
-  let repo: E2eRepo;
-  let wb: Workbench;
-  let headBefore: string;
-
-  before(async () => {
-    repo = makeRepo({ config: null, files: calcRepoFiles({}) });
-    headBefore = repo.git('rev-parse', 'HEAD');
-    // Written by hand, as a user may; left untracked like a plan Create Plan writes.
-    writePlan(
-      path.join(repo.root, '.orchestration', 'plans', 'ops'),
-      [
-        { slug: 'square', depends_on: [2], tasks: [opTask('T1', 'square')] },
-        { slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'power')] },
-        { slug: 'docs', depends_on: [1, 2], tasks: [{ id: 'T1', title: 'Document the operations', files: ['docs/ops.md'] }] },
-      ],
-      'More calc operations',
-    );
-    server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-plans.log') });
-    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'plans'), { width: 1400, height: 1400 });
-  });
-
-  after(async () => {
-    if (wb) await wb.screenshot('final').catch(() => undefined);
-    await wb?.close();
-    await server?.stop();
-    repo?.cleanup();
+  const e2e = e2eSession('plans', {
+    repo: () => {
+      const repo = makeRepo({ config: null, files: calcRepoFiles({}) });
+      // Written by hand, as a user may; left untracked like a plan Create Plan writes.
+      writePlan(
+        path.join(repo.root, '.orchestration', 'plans', 'ops'),
+        [
+          { slug: 'square', depends_on: [2], tasks: [opTask('T1', 'square')] },
+          { slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'power')] },
+          { slug: 'docs', depends_on: [1, 2], tasks: [{ id: 'T1', title: 'Document the operations', files: ['docs/ops.md'] }] },
+        ],
+        'More calc operations',
+      );
+      return repo;
+    },
+    viewport: { width: 1400, height: 1400 },
   });
 
   it('lists the plan; Implement Plan stops at the Significant Issues gate, shown as a row of the Plans tree', async () => {
+    const { wb } = e2e;
     await wb.showBuildPipeline();
     for (const pane of ['Stages', 'Modules', 'Locks']) await wb.collapsePane(pane);
     await wb.waitForTreeRow('Plans', /More calc operations/);
@@ -53,6 +42,7 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
   });
 
   it("Approve on the gate's row lets the team implement the plan; Team and Tasks trees show teammates and claims; Reject at the ship gate's row", async () => {
+    const { wb } = e2e;
     await wb.clickRowAction('Plans', /Gate: Flow audit/, 'Approve Plan Gate');
     const teamRows = new Set<string>();
     const taskRows = new Set<string>();
@@ -90,6 +80,7 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
   });
 
   it('mailbox traffic is in the log channel; the user branch is untouched, the phases are merged on the integration branch', () => {
+    const { server, repo, headBefore } = e2e;
     const log = server.extensionLog() ?? '';
     assert.match(log, /✉ #\d+ \S+ → \S+: /);
     assert.match(log, /plan gate flow-audit: approve \(in VS Code\)/);

@@ -94,6 +94,27 @@ describe('Stage 7 curate (M11)', function () {
       assert.match(fs.readFileSync(path.join(runDir, 'report.md'), 'utf8'), /\| state pairs regenerated \| 3 \|/);
     });
 
+    it("a training agent that fails in curate does not fail the run: every brain file gets the engine's final-state line", async () => {
+      const events: PipelineEvent[] = [];
+      // A refusal on the Stage 7 task only (Stage 1b's training agent is the same role): the curate agent fails at once.
+      const { result } = await runPipeline(repo, { scenario: { replyFaults: [{ kind: 'refusal', role: 'training', task: 'curate-state' }] }, onEvent: (e) => events.push(e) });
+      assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+      const curate = result.state.stages.find((s) => s.id === 'curate')!;
+      assert.equal(curate.status, 'done');
+      const warning = events.find((e) => e.type === 'log' && e.level === 'warn' && /^curate: the training agent curate-\d+ failed/.test(e.message));
+      assert.ok(warning, 'the failure is said in the log');
+      const report = JSON.parse(fs.readFileSync(path.join(result.state.runDir, 'memory-report.json'), 'utf8'));
+      assert.deepEqual([report.regenerated.brainsRewritten, report.regenerated.brainsByEngine, report.regenerated.statePairs], [0, 2, 0]);
+      const branch = result.state.integrationBranch;
+      for (const module of ['greeter', 'formatter']) {
+        const brain = execFileSync('git', ['show', `${branch}:.orchestration/brains/${module}-builder.md`], { cwd: repo.root, encoding: 'utf8' });
+        // The fallback: one line under a heading naming the run, after the builder's own sections.
+        const fallback = new RegExp(`\n## Final state \\(run ${result.state.runId}\\)\n\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: merged, QC PASS, 0 fix cycle\\(s\\), merged into ${branch.replace(/[/.]/g, '\\$&')}\\.\n$`);
+        assert.match(brain, fallback, brain);
+        assert.doesNotMatch(brain, /## Last Updated: end of run/, 'not rewritten by the agent');
+      }
+    });
+
     it('with a clock 30 days on at curate, state pairs are purged and the others kept', async () => {
       // The clock stands still until curate starts, then jumps 30 days.
       let offset = 0;

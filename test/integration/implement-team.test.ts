@@ -266,6 +266,24 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(result.report.planReview, { rounds: 2, firstPassed: false, items: { fixed: 2, hallucinated: 1, cosmetic: 0, unresolved: 0 } });
   });
 
+  it('planReview: false skips the plan review: no reviewer or planner runs, the copy is implemented as written, the report says skipped', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'unreviewed'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const written = fs.readFileSync(path.join(dir, 'phase-01-square.md'), 'utf8');
+    // The scenario's reviewer would find a High in this plan: skipped, nobody asks it.
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'plan-review-findings' }, config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000, planReview: false } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.deepEqual(result.state.planReview, { rounds: 0, items: [], done: true, skipped: true });
+    const started = events.filter((e) => e.type === 'agent-started').map((e) => (e.type === 'agent-started' ? e.agentId : ''));
+    assert.deepEqual(started.filter((id) => /^plan-(reviewer|reviser|judge)/.test(id)), []);
+    assert.ok(started.some((id) => id.startsWith('p01-')), 'the phase ran');
+    assert.ok(events.some((e) => e.type === 'log' && /^plan review skipped: planReview is off/.test(e.message)));
+    assert.equal(fs.readFileSync(path.join(result.state.runDir, 'plan', 'phase-01-square.md'), 'utf8'), written, 'the run implemented the plan as written');
+    assert.ok(!fs.existsSync(path.join(result.state.runDir, 'reviews', 'plan-review.md')));
+    assert.equal(result.report.planReview?.skipped, true);
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'report.md'), 'utf8'), /^Plan review: skipped \(planReview is off\)$/m);
+  });
+
   it('one active run per repository, whatever its kind: start fails while an implement run is active, and implement fails while a pipeline run is', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'busy'), [
@@ -333,6 +351,12 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const tasks = json(path.join(result.state.runDir, 'team', 'ship', 'tasks.json')).tasks as { id: string; status: string; claimedBy: string; details: string }[];
     assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy]), [['S1', 'complete', 'builder-1']]);
     assert.match(tasks[0]!.details, /Feedback: Mention the MIT licence in the README/);
+    // The ship team's builder counts among the run's teammates (report.json, report.md), under phase "ship".
+    const mates = result.report.teammates.byName;
+    assert.deepEqual(mates.map((m) => `${m.phase}/${m.name}`), ['01/builder-1', 'ship/builder-1']);
+    assert.equal(result.report.teammates.spawned, 2);
+    assert.ok(mates.find((m) => m.phase === 'ship')!.tokens > 0, 'its tokens are counted');
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'report.md'), 'utf8'), /\| teammates spawned \/ idle \/ dead \| 2 \/ \d+ \/ 0 \|/);
     // The change is on main with the rest: made on the integration branch before the merge.
     assert.match(fs.readFileSync(path.join(repo.root, 'README.md'), 'utf8'), /Mention the MIT licence in the README/);
     assert.equal(repo.git('rev-parse', 'main'), result.state.ship?.shipped?.commit);

@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readJournal } from '../../src/core/run/journal';
 import { TrainingPairSchema } from '../../src/core/training/pairs';
-import { makeRepo, runPipeline, type TestRepo } from './harness';
+import { checkSessionPairs, sessionPairsRel } from '../../src/core/training/sessionPairs';
+import { makeCleanRepo, makeRepo, runPipeline, type TestRepo } from './harness';
 
 function show(repo: TestRepo, ref: string, file: string): string {
   return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
@@ -56,5 +58,54 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
     }
     // The bootstrap's entry is still there, counting its file (after curate removed its state pairs).
     assert.equal(manifest.files['bootstrap.jsonl'].accepted, show(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n').length);
+  });
+
+  it("pair ids are unique across the module's training files: a reused id is rejected as duplicate-id, the file keeps the rest", async () => {
+    const clean = makeCleanRepo();
+    // The engine commits only in its own worktrees (an orchestration/ branch), as on a module branch.
+    const runDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-run-')));
+    const wt = path.join(runDir, 'greeter');
+    try {
+      clean.git('worktree', 'add', '-q', '-b', 'orchestration/test/greeter', wt);
+      const dir = path.join(wt, '.orchestration', 'training');
+      fs.mkdirSync(dir, { recursive: true });
+      const line = (id: string, q: string) =>
+        JSON.stringify({
+          messages: [
+            { role: 'system', content: 'You are the project master for greeter-cli.' },
+            { role: 'user', content: q },
+            { role: 'assistant', content: 'The greeter module exposes greet(name), which trims the name, validates it and returns the greeting text that the formatter module builds.' },
+          ],
+          metadata: { pair_id: id, taxonomy: 'factual_recall', source_refs: ['contracts/interfaces/greeter.interface.md'], modules_referenced: ['greeter'], hop_count: 1, difficulty: 'basic' },
+        });
+      // The bootstrap's file already holds qa-00001 (the module branch has it from the integration branch).
+      fs.writeFileSync(path.join(dir, 'bootstrap.jsonl'), line('qa-00001', 'What does the greeter module expose?') + '\n');
+      const own = [line('qa-10100', 'Which function of greeter do callers use?'), line('qa-10100', 'What is the entry point of greeter?'), line('qa-00001', 'What does greeter give back to a caller?'), line('qa-10101', 'Which module builds the text greeter returns?')];
+      fs.writeFileSync(path.join(wt, sessionPairsRel('greeter')), own.join('\n') + '\n');
+      execFileSync('git', ['add', '.'], { cwd: wt });
+      execFileSync('git', ['-c', 'user.name=builder', '-c', 'user.email=b@x.invalid', 'commit', '-q', '-m', 'builder: pairs'], { cwd: wt });
+      const check = await checkSessionPairs({
+        worktree: wt,
+        module: 'greeter',
+        runDir,
+        nouns: ['greeter', 'formatter', 'greet'],
+        subjects: ['greeter', 'formatter'],
+        openConflicts: [],
+        now: new Date('2026-12-02T00:00:00Z'),
+        author: { name: 'build-pipeline', email: 'engine@x.invalid' },
+      });
+      assert.ok(check);
+      assert.deepEqual(check.rejected.map((r) => [r.line, r.rule, r.pairId]), [
+        [2, 'duplicate-id', 'qa-10100'],
+        [3, 'duplicate-id', 'qa-00001'],
+      ]);
+      assert.equal(check.entry.rejectedByRule['duplicate-id'], 2);
+      const kept = fs.readFileSync(path.join(wt, sessionPairsRel('greeter')), 'utf8').trim().split('\n').map((l) => TrainingPairSchema.parse(JSON.parse(l)).metadata.pair_id);
+      assert.deepEqual(kept, ['qa-10100', 'qa-10101']);
+      assert.ok(check.commit, 'the rewrite is committed');
+    } finally {
+      clean.cleanup();
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { GateAnswer, GateHandler, GateRequest } from '../../src/core/api';
 import type { ReceivedRequest } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
@@ -244,10 +245,10 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     const { result } = await runPipeline(repo, { gate, config: FULL });
     assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
     const req = gate.shipRequests[0]!;
-    assert.match(req.title, /^Ship BLOCKED: the build fails on orchestration\/.*\/integration/);
-    assert.match(req.summary, /Build: FAIL \(blocking: Approve is refused\); Tests: pass; Lint: pass/);
+    assert.match(req.title, /^Ship BLOCKED: the build fails on orchestration\/.*\/integration .*; fix it and approve, request changes or reject$/);
+    assert.match(req.summary, /Build: FAIL \(blocking: Approve runs the checks again and merges only once it builds\); Tests: pass; Lint: pass/);
     assert.match(read(req.openPath!), /Build `npm run build`: \*\*FAIL\*\* \(blocking[^\n]*\n\n```\n[\s\S]*cannot compile lib\/greeter \(scripted failure\)/);
-    assert.match(result.state.haltReason ?? '', /not merged: the build \(`npm run build`\) fails on the release commit; request changes/);
+    assert.match(result.state.haltReason ?? '', /not merged: the build \(`npm run build`\) fails on the release commit \(checked again at approval\); fix it on orchestration\/.*\/integration and approve again, request changes/);
     assert.equal(repo.git('rev-parse', 'main'), head, 'nothing merged');
     assert.equal(repo.git('status', '--porcelain', '--untracked-files=all'), '');
     // Resumed and approved again: still refused, still nothing merged; reject then ends the run.
@@ -257,5 +258,33 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     const rejected = await resumePipeline(repo, result.state.runId, gates([{ decision: 'reject', reason: 'fix the build first' }]), {}, FULL);
     assert.equal(rejected.result.status, 'halted');
     assert.equal(repo.git('rev-parse', 'main'), head);
+  });
+
+  it('a blocked build fixed by hand on the integration branch: Approve runs the ship checks again and merges what now builds', async () => {
+    repo = projectWithBuildAndLint(1, 0);
+    const head = repo.git('rev-parse', 'main');
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
+    const runDir = result.state.runDir;
+    const blocked = JSON.parse(read(path.join(runDir, 'ship-checks.json')));
+    assert.equal(blocked.build.ok, false);
+    // The user fixes the build where the run keeps the integration branch checked out, and commits it there.
+    const wt = path.join(runDir, 'worktrees', 'integration');
+    fs.writeFileSync(path.join(wt, 'build.js'), "console.log('build: ok (fixed by hand)');\n");
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: wt, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'user', GIT_AUTHOR_EMAIL: 'u@x.invalid', GIT_COMMITTER_NAME: 'user', GIT_COMMITTER_EMAIL: 'u@x.invalid' } }).trim();
+    git('commit', '-q', '-am', 'user: fix the build');
+    const fixed = git('rev-parse', 'HEAD');
+
+    const approved = await resumePipeline(repo, result.state.runId, gates([{ decision: 'approve' }]), {}, FULL);
+    assert.equal(approved.result.status, 'succeeded', approved.result.state.haltReason ?? '');
+    // Checked again on the fixed commit, and that commit is what shipped.
+    const checks = JSON.parse(read(path.join(runDir, 'ship-checks.json')));
+    assert.equal(checks.commit, fixed);
+    assert.deepEqual([checks.build.ok, checks.tests.ok, checks.lint.ok], [true, true, true]);
+    assert.match(checks.build.output, /build: ok \(fixed by hand\)/);
+    assert.match(read(path.join(runDir, 'ship.md')), /Build `npm run build`: \*\*pass\*\*/);
+    assert.ok(approved.events.some((e) => e.type === 'log' && /^ship: the build failed on [0-9a-f]{12}; running the ship checks again before merging$/.test(e.message)));
+    assert.deepEqual(parents(repo, 'main'), [head, fixed], 'main got one --no-ff merge of the fixed integration head');
+    assert.equal(repo.git('show', 'main:build.js'), "console.log('build: ok (fixed by hand)');");
   });
 });

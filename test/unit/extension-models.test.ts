@@ -206,6 +206,22 @@ describe('extension helpers', () => {
     assert.deepEqual(settingsToConfig(settingsReader({ 'waveLimits.haiku': 3 }, 'workspaceFolderValue')), { waveLimits: { haiku: 3 } });
   });
 
+  it('buildPipeline.planReview: off set in VS Code turns the plan review off over the file; left at its default it changes nothing', () => {
+    assert.deepEqual(settingsToConfig(settingsReader({ planReview: false })), { planReview: false });
+    assert.deepEqual(settingsToConfig(settingsReader({ planReview: 'no' })), {}, 'not a boolean: left to the file');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
+    try {
+      assert.equal(loadConfig(dir).planReview, true, 'on by default');
+      fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ planReview: false }));
+      assert.equal(loadConfig(dir, settingsToConfig(settingsReader({}))).planReview, false, "the file's off stays off");
+      assert.equal(loadConfig(dir, settingsToConfig(settingsReader({ planReview: true }))).planReview, true);
+      fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ planReview: 'off' }));
+      assert.throws(() => loadConfig(dir), /planReview: .*expected boolean/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('.build-pipeline.json keeps every entry the user did not set in VS Code', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
     try {

@@ -37,19 +37,29 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     roster.teammates[0]!.task = 'T2';
     roster.teammates[0]!.state = 'working';
     roster.save();
+    // The builder of the changes asked at the ship gate has a team of its own (team/ship): shown after the phases.
+    const ship = Roster.open(path.join(runDir, 'team', 'ship', 'roster.json'));
+    fs.mkdirSync(path.join(runDir, 'team', 'ship'), { recursive: true });
+    ship.add({ name: 'builder-1', role: 'builder', worktree: '/s', branch: 's', lastCommit: 'c' });
+    ship.teammates[0]!.usage.output = 7;
+    ship.save();
 
     const plans = readPlansModel(root, runsRoot);
     assert.equal(plans.length, 1);
     const p = plans[0]!;
     assert.deepEqual([p.title, p.problems, p.audit, p.runStatus, p.runId], ['Hand-written plan', 0, 'audit skipped', 'running', state.runId]);
     assert.deepEqual(p.phases.map((ph) => [ph.number, ph.status, ph.dependsOn, ph.review]), [[1, 'done', [], 'review 2 rounds, 1 item(s)'], [2, 'running', [1], undefined]]);
-    assert.deepEqual(readTeamModel(runDir), [{ kind: 'team-phase', phase: '01', mates: [{ kind: 'mate', phase: '01', name: 'builder-1', role: 'builder', state: 'working', task: 'T2', tokens: 120 }] }]);
+    assert.deepEqual(readTeamModel(runDir), [
+      { kind: 'team-phase', phase: '01', mates: [{ kind: 'mate', phase: '01', name: 'builder-1', role: 'builder', state: 'working', task: 'T2', tokens: 120 }] },
+      { kind: 'team-phase', phase: 'ship', mates: [{ kind: 'mate', phase: 'ship', name: 'builder-1', role: 'builder', state: 'idle', task: undefined, tokens: 7 }] },
+    ]);
     assert.deepEqual(readPlansModel(path.join(root, 'elsewhere'), runsRoot), []);
   });
 
   it('the Tasks tree: every team phase with its task list with claims, completions, dependencies and releases, in phase order', () => {
     const runDir = path.join(root, 'run');
-    for (const d of ['phase-02', 'phase-01', 'not-a-phase']) fs.mkdirSync(path.join(runDir, 'team', d), { recursive: true });
+    for (const d of ['ship', 'phase-02', 'phase-01', 'not-a-phase']) fs.mkdirSync(path.join(runDir, 'team', d), { recursive: true });
+    TaskList.open(path.join(runDir, 'team', 'ship', 'tasks.json')).add({ id: 'S1', role: 'builder', kind: 'ship-changes', title: 'Make the changes asked at the ship gate', details: '', files: [], depends_on: [] });
     const list = TaskList.open(path.join(runDir, 'team', 'phase-01', 'tasks.json'));
     const task = (id: string, role: 'builder' | 'validator', depends_on: string[] = []) =>
       list.add({ id, role, kind: role === 'builder' ? 'build' : 'validate', title: `Task ${id}`, details: '', files: [], depends_on, validates: role === 'validator' ? depends_on[0] : undefined });
@@ -65,7 +75,7 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     list.claim('T2', 'builder-3', 'builder');
 
     const model = readTaskModel(runDir);
-    assert.deepEqual(model.map((p) => [p.phase, p.tasks.length]), [['01', 3], ['02', 0]]);
+    assert.deepEqual(model.map((p) => [p.phase, p.tasks.length]), [['01', 3], ['02', 0], ['ship', 1]]);
     const [t1, t2, v1] = model[0]!.tasks;
     assert.deepEqual([t1!.status, t1!.claimedBy, t2!.status, t2!.claimedBy, t2!.releases, v1!.ok, v1!.dependsOn], ['complete', 'builder-1', 'claimed', 'builder-3', 1, true, ['T1']]);
     assert.equal(taskDescription(t1!), 'done by builder-1 · build');

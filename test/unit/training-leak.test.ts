@@ -4,6 +4,18 @@ import { checkPairs } from '../../src/core/training/quality';
 
 const nouns = ['auth', 'api', 'ADR-003', '003-session-store', 'createSession'];
 
+/** One line of a pairs file about the auth module. */
+function pair(id: number, q: string, a: string): string {
+  return JSON.stringify({
+    messages: [
+      { role: 'system', content: 'You are the project master for shop.' },
+      { role: 'user', content: q },
+      { role: 'assistant', content: a },
+    ],
+    metadata: { pair_id: `qa-0000${id}`, taxonomy: 'architectural_reasoning', source_refs: ['contracts/decisions/003-session-store.md'], modules_referenced: ['auth'], hop_count: 1, difficulty: 'basic' },
+  });
+}
+
 describe('training-pair rule: the question must not leak the answer (seed 000 rule 5)', () => {
   const answer = 'The auth module keeps sessions in PostgreSQL, as ADR-003 decided, because sessions must survive a restart and be shared by every api instance.';
 
@@ -42,18 +54,43 @@ describe('training-pair rule: the question must not leak the answer (seed 000 ru
   });
 
   it('checkPairs rejects a leaking pair with the rule leaks-answer and keeps the better one', () => {
-    const pair = (id: number, q: string, a: string) =>
-      JSON.stringify({
-        messages: [
-          { role: 'system', content: 'You are the project master for shop.' },
-          { role: 'user', content: q },
-          { role: 'assistant', content: a },
-        ],
-        metadata: { pair_id: `qa-0000${id}`, taxonomy: 'architectural_reasoning', source_refs: ['contracts/decisions/003-session-store.md'], modules_referenced: ['auth'], hop_count: 1, difficulty: 'basic' },
-      });
     const text = [pair(1, 'Why did auth and the api pick PostgreSQL in ADR-003?', answer), pair(2, 'What database does the auth module use for sessions, and why?', answer)].join('\n');
-    const r = checkPairs(text, { nouns, openConflicts: [] });
+    const r = checkPairs(text, { nouns, subjects: nouns, openConflicts: [] });
     assert.deepEqual(r.rejected.map((x) => [x.line, x.rule, x.pairId]), [[1, 'leaks-answer', 'qa-00001']]);
     assert.deepEqual(r.accepted.map((p) => p.metadata.pair_id), ['qa-00002']);
+  });
+
+  describe('a technology the interfaces name in backticks is a fact the answer gives, not a project noun a question may name', () => {
+    // What bootstrap passes: the subjects (modules, ADRs, decision keys) and, as nouns, those plus the
+    // interfaces' backticked names, here a function and two technologies.
+    const subjects = ['auth', 'api', 'ADR-003', '003-session-store'];
+    const interfaceNames = ['createSession', 'redis', 'PostgreSQL'];
+    const redisAnswer = 'Redis keeps the sessions of the auth module, because ADR-003 wants them shared by every api instance and dropped after a restart.';
+
+    it('leakOf: the technology counts as a value however the answer writes it (first in a sentence, any case)', () => {
+      // Without the interface names the capitalised first word is no specific token: the question would pass.
+      assert.equal(leakOf('Why does auth keep its sessions in redis?', redisAnswer, subjects), undefined);
+      assert.match(leakOf('Why does auth keep its sessions in redis?', redisAnswer, subjects, interfaceNames) ?? '', /every value the answer gives \(redis\)/);
+      assert.deepEqual(valueTerms(redisAnswer, subjects, interfaceNames), ['redis']);
+      assert.equal(leakOf('Where does the auth module keep its sessions, and why?', redisAnswer, subjects, interfaceNames), undefined);
+    });
+
+    it('checkPairs: "Why did we choose PostgreSQL?" is rejected as leaks-answer although the interface names PostgreSQL', () => {
+      const pgAnswer = 'The auth module stores sessions in PostgreSQL because ADR-003 wants them to survive a restart and be shared by every api instance.';
+      const text = [
+        pair(1, 'Why did we choose PostgreSQL for the sessions of auth?', pgAnswer),
+        pair(2, 'Why does auth keep its sessions in redis?', redisAnswer),
+        pair(3, 'What database does the auth module use for its sessions, and why?', pgAnswer),
+      ].join('\n');
+      const r = checkPairs(text, { nouns: [...subjects, ...interfaceNames], subjects, openConflicts: [] });
+      assert.deepEqual(
+        r.rejected.map((x) => [x.line, x.rule]),
+        [
+          [1, 'leaks-answer'],
+          [2, 'leaks-answer'],
+        ],
+      );
+      assert.deepEqual(r.accepted.map((p) => p.metadata.pair_id), ['qa-00003']);
+    });
   });
 });

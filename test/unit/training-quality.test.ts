@@ -3,7 +3,7 @@ import { checkPairs, type QualityContext } from '../../src/core/training/quality
 import { countByType, fileEntry, missingByType } from '../../src/core/training/taxonomy';
 import type { Taxonomy } from '../../src/core/training/pairs';
 
-const q: QualityContext = { nouns: ['greeter', 'formatter', 'ADR-001', '001-module-system', 'greet'], openConflicts: [{ module: 'greeter', issue: 'name-length-units' }] };
+const q: QualityContext = { nouns: ['greeter', 'formatter', 'ADR-001', '001-module-system', 'greet'], subjects: ['greeter', 'formatter', 'ADR-001', '001-module-system'], openConflicts: [{ module: 'greeter', issue: 'name-length-units' }] };
 let n = 0;
 function pair(question: string, answer: string, taxonomy: Taxonomy = 'factual_recall', refs = ['contracts/architecture.md']): string {
   n++;
@@ -74,5 +74,30 @@ describe('training-pair quality rules (M4/M14)', () => {
     const r = checkPairs(text, q);
     assert.deepEqual(r.rejected.map((x) => [x.line, x.rule]), [[2, 'markdown']]);
     assert.equal(r.accepted.length, 1);
+  });
+
+  it('duplicate-id: a pair id kept earlier in the file, or taken by another training file, is refused with the rule named', () => {
+    const withId = (id: string, question: string) => pair(question, good).replace(/"pair_id":"qa-\d{5}"/, `"pair_id":"${id}"`);
+    const text = [
+      withId('qa-10000', 'What does the greeter module expose?'),
+      withId('qa-10000', 'Which module builds the greeting text for greeter?'),
+      withId('qa-00007', 'How does greeter treat the name it is given?'),
+      withId('qa-10001', 'What does the greeter module give back to a caller?'),
+    ].join('\n');
+    const r = checkPairs(text, { ...q, takenIds: new Set(['qa-00007']) });
+    assert.deepEqual(
+      r.rejected.map((x) => [x.line, x.rule, x.pairId]),
+      [
+        [2, 'duplicate-id', 'qa-10000'],
+        [3, 'duplicate-id', 'qa-00007'],
+      ],
+    );
+    assert.match(r.rejected[0]!.reason, /already used by a pair kept earlier in this file/);
+    assert.match(r.rejected[1]!.reason, /already used in another training file/);
+    assert.deepEqual(r.accepted.map((p) => p.metadata.pair_id), ['qa-10000', 'qa-10001']);
+    // A rejected pair's id is free again: it is dropped from the file with its pair.
+    const again = checkPairs([pair('How long can names be?', 'Short.').replace(/"pair_id":"qa-\d{5}"/, '"pair_id":"qa-20000"'), withId('qa-20000', 'What does the greeter module expose?')].join('\n'), q);
+    assert.deepEqual(again.rejected.map((x) => x.rule), ['length']);
+    assert.equal(again.accepted[0]!.metadata.pair_id, 'qa-20000');
   });
 });

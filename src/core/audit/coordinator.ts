@@ -6,10 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ResultSlot } from '../agents/tools';
-import { AgentError } from '../agents/runAgent';
 import type { CoordinatorState, Synthesis } from './schemas';
-import { auditObserver, runAuditAgent, type AuditHost } from './host';
+import { runSubmittingAgent, type AuditHost } from './host';
 import { fanoutReadTools, ownFileWriteTool, submitSynthesisTool } from './tools';
 import type { AuditStore } from './state';
 import { endsWithDone, synthesisFile, workerFile } from './workerFile';
@@ -21,48 +19,40 @@ export async function runCoordinator(host: AuditHost, audit: AuditStore, domain:
   const file = synthesisFile(audit.dirs.synthesis, domain);
   fs.rmSync(file, { force: true });
   const agentId = `audit-coordinator-${domain}`;
-  const slot: ResultSlot<Synthesis> = {};
-  const observe = auditObserver(host, agentId);
   const rel = (p: string) => path.relative(audit.dirs.root, p).split(path.sep).join('/');
-  const complete = () => {
-    if (!slot.value || !fs.existsSync(file)) return false;
+  const complete = (submitted: Synthesis | undefined) => {
+    if (!submitted || !fs.existsSync(file)) return false;
     const text = fs.readFileSync(file, 'utf8');
     return endsWithDone(text) && [...missing, ...unfinished].every((id) => text.includes(id));
   };
-  let detail: string | undefined;
-  try {
-    await runAuditAgent(host, {
-      agentId,
-      role: 'audit-coordinator',
-      stage,
-      tier: host.config.roleTiers.auditCoordinator,
-      tools: [
-        ...fanoutReadTools(audit.dirs.root, agentId, host.config.bashTimeoutMs, observe),
-        ...ownFileWriteTool(file, agentId, host.config.bashTimeoutMs, observe),
-        submitSynthesisTool(slot, { missing, unfinished }, observe),
-      ],
-      vars: {
-        request: audit.state.request,
-        domain,
-        domain_goal: audit.state.plan?.domains.find((d) => d.name === domain)?.goal ?? domain,
-        worker_ids: workers.map((w) => w.id).join(', '),
-        worker_files: workers.map((w) => rel(workerFile(audit.dirs.workers, w.id))).join(', '),
-        synthesis_file: file,
-      },
-      isComplete: complete,
-      nudge:
-        `Your synthesis ${file} must end with the line <!-- DONE -->, name every missing or unfinished worker, ` +
-        'and you must call submit_synthesis. Finish now, then answer with one sentence.',
-    });
-  } catch (e) {
-    if (AgentError.is(e, 'cancelled') || host.signal.aborted) throw e;
-    detail = (e as Error).message.slice(0, 300);
-  }
-  const ok = complete();
+  const out = await runSubmittingAgent<Synthesis>(host, {
+    agentId,
+    role: 'audit-coordinator',
+    stage,
+    tools: (slot, observe) => [
+      ...fanoutReadTools(audit.dirs.root, agentId, host.config.bashTimeoutMs, observe),
+      ...ownFileWriteTool(file, agentId, host.config.bashTimeoutMs, observe),
+      submitSynthesisTool(slot, { missing, unfinished }, observe),
+    ],
+    vars: {
+      request: audit.state.request,
+      domain,
+      domain_goal: audit.state.plan?.domains.find((d) => d.name === domain)?.goal ?? domain,
+      worker_ids: workers.map((w) => w.id).join(', '),
+      worker_files: workers.map((w) => rel(workerFile(audit.dirs.workers, w.id))).join(', '),
+      synthesis_file: file,
+    },
+    isComplete: complete,
+    nudge:
+      `Your synthesis ${file} must end with the line <!-- DONE -->, name every missing or unfinished worker, ` +
+      'and you must call submit_synthesis. Finish now, then answer with one sentence.',
+  });
+  const ok = complete(out.submitted);
+  const detail = out.failure?.slice(0, 300);
   const settled: CoordinatorState = {
     domain,
     status: ok ? 'done' : 'failed',
-    summary: ok ? slot.value!.summary : undefined,
+    summary: ok ? out.submitted!.summary : undefined,
     missing,
     unfinished,
     detail: ok ? undefined : (detail ?? 'the synthesis is missing, has no DONE line, or does not name every missing worker'),

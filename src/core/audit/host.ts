@@ -7,9 +7,9 @@ import { agentLimitsFor, type PipelineConfig } from '../config';
 import type { ModelTier } from '../contracts/schemas';
 import type { RunStore } from '../run/store';
 import type { RunSandbox } from '../sandbox/runSandbox';
-import { runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
+import { AgentError, runAgent, type AgentResult, type AgentRuntime } from '../agents/runAgent';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
-import { limitsNote, toolNames, type ToolObserver } from '../agents/tools';
+import { limitsNote, toolNames, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { addUsage } from '../usage';
 
@@ -79,4 +79,48 @@ export function auditObserver(host: AuditHost, agentId: string): ToolObserver {
     call: (tool, input) => host.store.emit({ type: 'tool-call', agentId, tool, input: JSON.stringify(input) }),
     result: (tool, isError, output) => host.store.emit({ type: 'tool-result', agentId, tool, isError, output }),
   };
+}
+
+/** The tier setting of each audit role (`roleTiers.auditPlanner`, …). */
+const ROLE_TIER: Record<AuditRole, 'auditPlanner' | 'auditWorker' | 'auditCoordinator'> = {
+  'audit-planner': 'auditPlanner',
+  'audit-worker': 'auditWorker',
+  'audit-coordinator': 'auditCoordinator',
+};
+
+export interface SubmittingAgentSpec<T> extends Omit<AuditAgentSpec, 'tier' | 'tools' | 'isComplete'> {
+  /** The agent's tools, given the slot its submit tool fills and the observer that journals every call. */
+  tools(slot: ResultSlot<T>, observe: ToolObserver): BetaRunnableTool[];
+  /** What else "done" takes (a file ending with the DONE line, …); default: it submitted. */
+  isComplete?(submitted: T | undefined): boolean;
+}
+
+/** What a submitting agent left: its submission (if any), its last words, or why it failed. */
+export interface SubmittingAgentOutcome<T> {
+  submitted?: T;
+  finalText?: string;
+  failure?: string;
+}
+
+/**
+ * Planner, workers and coordinators all run this way: their role's tier, one structured result
+ * through a submit tool, every tool call journaled, and a failed agent reported to the caller (which
+ * decides what it means) while a cancel goes on up and stops the audit.
+ */
+export async function runSubmittingAgent<T>(host: AuditHost, spec: SubmittingAgentSpec<T>): Promise<SubmittingAgentOutcome<T>> {
+  const slot: ResultSlot<T> = {};
+  const observe = auditObserver(host, spec.agentId);
+  const done = spec.isComplete ?? ((submitted: T | undefined) => submitted !== undefined);
+  try {
+    const result = await runAuditAgent(host, {
+      ...spec,
+      tier: host.config.roleTiers[ROLE_TIER[spec.role]],
+      tools: spec.tools(slot, observe),
+      isComplete: () => done(slot.value),
+    });
+    return { submitted: slot.value, finalText: result.finalText };
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || host.signal.aborted) throw e;
+    return { submitted: slot.value, failure: (e as Error).message };
+  }
 }

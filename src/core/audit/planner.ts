@@ -3,13 +3,11 @@
  * the request, and submits 3–5 domains × 3–8 workers through `submit_audit_plan`; the schema and the
  * required domains (Stage 5's four) are enforced by the tool, so a bad plan is sent back, not run.
  */
-import type { ResultSlot } from '../agents/tools';
-import { AgentError } from '../agents/runAgent';
 import { createThrowawayTree, removeThrowawayTree } from '../git';
 import * as path from 'node:path';
 import type { AuditPlan } from './schemas';
 import { MAX_DOMAINS, MAX_WORKERS, MIN_DOMAINS, MIN_WORKERS } from './schemas';
-import { auditObserver, runAuditAgent, type AuditHost } from './host';
+import { runSubmittingAgent, type AuditHost, type SubmittingAgentOutcome } from './host';
 import { submitPlanTool, treeTools } from './tools';
 import type { AuditStore } from './state';
 
@@ -17,16 +15,14 @@ export async function planAudit(host: AuditHost, audit: AuditStore, stage: strin
   if (audit.state.plan) return audit.state.plan;
   const agentId = `audit-planner-${stage}`;
   const tree = await createThrowawayTree(host.repoRoot, path.join(audit.dirs.trees, `audit-planner`), audit.state.commit);
-  const slot: ResultSlot<AuditPlan> = {};
-  const observe = auditObserver(host, agentId);
   const workerTier = host.config.roleTiers.auditWorker;
+  let out: SubmittingAgentOutcome<AuditPlan>;
   try {
-    await runAuditAgent(host, {
+    out = await runSubmittingAgent<AuditPlan>(host, {
       agentId,
       role: 'audit-planner',
       stage,
-      tier: host.config.roleTiers.auditPlanner,
-      tools: [...treeTools({ tree, bash: false, agentName: 'audit-planner', host }, observe), submitPlanTool(slot, audit.state.requiredDomains, observe)],
+      tools: (slot, observe) => [...treeTools({ tree, bash: false, agentName: 'audit-planner', host }, observe), submitPlanTool(slot, audit.state.requiredDomains, observe)],
       vars: {
         request: audit.state.request,
         tree,
@@ -37,16 +33,13 @@ export async function planAudit(host: AuditHost, audit: AuditStore, stage: strin
         max_workers: MAX_WORKERS,
         wave_size: host.config.waveLimits[workerTier],
       },
-      isComplete: () => slot.value !== undefined,
       nudge: 'You have not submitted a plan the engine accepted. Call submit_audit_plan now.',
     });
-  } catch (e) {
-    if (AgentError.is(e, 'cancelled')) throw e;
-    throw new Error(`the audit planner failed: ${(e as Error).message}`);
   } finally {
     await removeThrowawayTree(host.repoRoot, tree).catch(() => undefined);
   }
-  const plan = slot.value;
+  if (out.failure !== undefined) throw new Error(`the audit planner failed: ${out.failure}`);
+  const plan = out.submitted;
   if (!plan) throw new Error('the audit planner ended without an accepted plan');
   audit.update((s) => {
     s.plan = plan;

@@ -6,11 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ResultSlot } from '../agents/tools';
-import { AgentError } from '../agents/runAgent';
 import { createThrowawayTree, removeThrowawayTree } from '../git';
 import { normalizeRepoPath, type WorkerReport, type WorkerState } from './schemas';
-import { auditObserver, runAuditAgent, type AuditHost } from './host';
+import { runSubmittingAgent, type AuditHost, type SubmittingAgentOutcome } from './host';
 import { ownFileWriteTool, submitFindingsTool, treeTools } from './tools';
 import type { AuditStore } from './state';
 import { classifyFile, endsWithDone, workerFile } from './workerFile';
@@ -21,21 +19,17 @@ export async function runWorker(host: AuditHost, audit: AuditStore, worker: Work
   fs.rmSync(file, { force: true });
   const domain = audit.state.plan?.domains.find((d) => d.name === worker.domain);
   const agentId = `audit-worker-${worker.id}`;
-  const slot: ResultSlot<WorkerReport> = {};
-  const observe = auditObserver(host, agentId);
   const treePath = path.join(audit.dirs.trees, `audit-${worker.id}`);
   await removeThrowawayTree(host.repoRoot, treePath).catch(() => undefined);
   fs.rmSync(treePath, { recursive: true, force: true });
   const tree = await createThrowawayTree(host.repoRoot, treePath, audit.state.commit);
-  let sentence: string | undefined;
-  let detail: string | undefined;
+  let out: SubmittingAgentOutcome<WorkerReport>;
   try {
-    const result = await runAuditAgent(host, {
+    out = await runSubmittingAgent<WorkerReport>(host, {
       agentId,
       role: 'audit-worker',
       stage,
-      tier: host.config.roleTiers.auditWorker,
-      tools: [
+      tools: (slot, observe) => [
         ...treeTools({ tree, bash: true, agentName: agentId, host }, observe),
         ...ownFileWriteTool(file, agentId, host.config.bashTimeoutMs, observe),
         submitFindingsTool(slot, observe),
@@ -50,22 +44,20 @@ export async function runWorker(host: AuditHost, audit: AuditStore, worker: Work
         findings_file: file,
         tree,
       },
-      isComplete: () => slot.value !== undefined && fs.existsSync(file) && endsWithDone(fs.readFileSync(file, 'utf8')),
+      isComplete: (submitted) => submitted !== undefined && fs.existsSync(file) && endsWithDone(fs.readFileSync(file, 'utf8')),
       nudge:
         `Your findings file ${file} does not end with the line <!-- DONE --> yet, or you have not called submit_findings. ` +
         'Finish both now, then answer with one sentence.',
     });
-    sentence = oneSentence(result.finalText);
-  } catch (e) {
-    if (AgentError.is(e, 'cancelled') || host.signal.aborted) throw e;
-    detail = (e as Error).message.slice(0, 300);
   } finally {
     await removeThrowawayTree(host.repoRoot, tree).catch((e: Error) =>
       host.store.emit({ type: 'log', level: 'warn', message: `could not remove throwaway tree ${tree}: ${e.message}` }),
     );
   }
+  const sentence = out.finalText === undefined ? undefined : oneSentence(out.finalText);
+  let detail = out.failure?.slice(0, 300);
   let status = classifyFile(file);
-  if (status === 'done' && !slot.value) {
+  if (status === 'done' && !out.submitted) {
     status = 'unfinished';
     detail ??= 'its file ends with DONE but it never submitted its findings';
   }
@@ -74,7 +66,7 @@ export async function runWorker(host: AuditHost, audit: AuditStore, worker: Work
     status,
     sentence,
     // Findings of a worker that did not finish never reach the report.
-    findings: status === 'done' ? (slot.value?.findings ?? []).map((f) => ({ ...f, file: normalizeRepoPath(f.file) })) : [],
+    findings: status === 'done' ? (out.submitted?.findings ?? []).map((f) => ({ ...f, file: normalizeRepoPath(f.file) })) : [],
     detail: status === 'missing' ? (detail ?? 'no findings file') : status === 'unfinished' ? (detail ?? 'its file has no DONE line') : undefined,
   };
   audit.update((s) => {

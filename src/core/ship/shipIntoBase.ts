@@ -6,8 +6,11 @@
  * changes nothing and sends the run back to the gate with the reason, so a resume asks again.
  */
 import * as path from 'node:path';
+import { agentShellEnv } from '../agents/env';
 import { mergeIntoBase } from '../git';
 import { writeFileAtomic } from '../run/runDir';
+import type { RunSandbox } from '../sandbox/runSandbox';
+import { runCommand } from '../shell';
 
 export interface ShipGateFacts {
   integrationBranch: string;
@@ -29,15 +32,15 @@ export interface ShipGateFacts {
 }
 
 export function shipGateText(f: ShipGateFacts): { title: string; summary: string } {
-  // A failing build blocks (Approve is refused); a failing lint is a warning (stages/shipChecks.ts says why).
+  // A failing build blocks (Approve checks again and is refused while it fails); a failing lint is a warning (stages/shipChecks.ts says why).
   const blocked = f.build === 'FAIL';
   const lintWarns = f.lint === 'FAIL';
   const checks = f.build === undefined && f.lint === undefined
     ? `Tests: ${f.tests}`
-    : `Build: ${f.build ?? 'not run'}${blocked ? ' (blocking: Approve is refused)' : ''}; Tests: ${f.tests}; Lint: ${f.lint ?? 'not run'}${lintWarns ? ' (warning, not blocking)' : ''}`;
+    : `Build: ${f.build ?? 'not run'}${blocked ? ' (blocking: Approve runs the checks again and merges only once it builds)' : ''}; Tests: ${f.tests}; Lint: ${f.lint ?? 'not run'}${lintWarns ? ' (warning, not blocking)' : ''}`;
   return {
     title: blocked
-      ? `Ship BLOCKED: the build fails on ${f.integrationBranch} (${f.scope}, ${f.changed} files); request changes or reject`
+      ? `Ship BLOCKED: the build fails on ${f.integrationBranch} (${f.scope}, ${f.changed} files); fix it and approve, request changes or reject`
       : `Ship ready: merge ${f.integrationBranch} into ${f.baseBranch}? (${f.scope}, ${f.changed} files, tests ${f.tests}${lintWarns ? ', lint warnings' : ''})`,
     summary: [
       ...f.facts,
@@ -73,6 +76,44 @@ export interface ShipIntoBaseInput {
   /** Runs the tests on a merge result (only when the base moved since the run started). */
   runTests(worktree: string): Promise<{ ok: boolean; output: string }>;
   log(level: 'info' | 'warn', message: string): void;
+}
+
+/**
+ * What each kind of run hands the merge: its state (the pipeline's and an implement run's both hold
+ * these ids), where its engine worktrees and reports go, the suite to run on a moved base's merge
+ * result, and what runs commands for it (the pipeline's context or a model session: config, signal,
+ * sandbox). `shipInputFor` builds the merge's input from it, so both runs merge and test the same way.
+ */
+export interface ShipRun {
+  state: Pick<ShipIntoBaseInput, 'repoRoot' | 'runId' | 'baseBranch' | 'baseCommit' | 'integrationBranch'>;
+  worktreesDir: string;
+  reportsDir: string;
+  title: string;
+  testCommand: string;
+  runner: { config: { testTimeoutMs: number }; signal: AbortSignal; sandbox: RunSandbox };
+  log: ShipIntoBaseInput['log'];
+}
+
+export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
+  const { repoRoot, runId, baseBranch, baseCommit, integrationBranch } = run.state;
+  const { config, signal, sandbox } = run.runner;
+  return {
+    repoRoot,
+    runId,
+    baseBranch,
+    baseCommit,
+    integrationBranch,
+    worktreesDir: run.worktreesDir,
+    reportsDir: run.reportsDir,
+    title: run.title,
+    testCommand: run.testCommand,
+    // The project's own (model-chosen) command: sandboxed like every other command of the run.
+    runTests: async (wt) => {
+      const r = await runCommand(run.testCommand, wt, agentShellEnv('engine'), config.testTimeoutMs, signal, sandbox);
+      return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
+    },
+    log: run.log,
+  };
 }
 
 export type ShipIntoBaseResult = { status: 'done'; shipped: Shipped; detail: string } | { status: 'awaiting-approval' | 'halted'; reason: string };

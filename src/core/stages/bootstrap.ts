@@ -13,6 +13,7 @@ import { fileTools } from '../agents/tools';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { addUsage } from '../usage';
+import { pairIdsIn } from '../training/pairs';
 import { checkPairs, type QualityResult } from '../training/quality';
 import { countByType, fileEntry, missingByType } from '../training/taxonomy';
 import { listRecords } from '../conflicts/resolution';
@@ -82,7 +83,8 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'bootstrap')!.usage, run.usage));
     const file = path.join(wt, OUTPUT);
     const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    result = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx) });
+    const takenIds = pairIdsIn(path.dirname(file), [path.basename(file)]);
+    result = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx), takenIds });
     record(ctx, text, result);
     if (result.accepted.length >= min) break;
     const missing = missingByType(result.accepted, min);

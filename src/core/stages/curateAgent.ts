@@ -10,10 +10,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
+import { AgentError } from '../agents/runAgent';
 import { fileTools } from '../agents/tools';
 import { writeFileAtomic } from '../run/runDir';
 import { addUsage } from '../usage';
 import { BRAINS_REL } from '../memory/brain';
+import { pairIdsIn } from '../training/pairs';
 import { checkPairs, type Rejection } from '../training/quality';
 import { fileEntry } from '../training/taxonomy';
 import { toolObserver } from './architect';
@@ -44,14 +46,7 @@ function finalStateBlock(ctx: PipelineContext): string {
 }
 
 function nextPairId(dir: string): string {
-  let highest = 0;
-  try {
-    for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl'))) {
-      for (const m of fs.readFileSync(path.join(dir, n), 'utf8').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
-    }
-  } catch {
-    // no training folder yet
-  }
+  const highest = Math.max(0, ...[...pairIdsIn(dir)].map((id) => Number(id.slice('qa-'.length))));
   return String(Math.min(highest + 1, 99_999)).padStart(5, '0');
 }
 
@@ -68,27 +63,35 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
     { workdir: wt, readOnlyRoots: [path.join(wt, CONTRACTS_REL)], writable: [...brains, STATE_PAIRS_REL], env: agentShellEnv('training'), bashTimeoutMs: ctx.config.bashTimeoutMs },
     observe,
   );
-  const run = await runRoleAgent(ctx, {
-    agentId,
-    role: 'training',
-    template: 'training-curate',
-    stage: 'curate',
-    tier: ctx.config.roleTiers.training,
-    tools,
-    vars: {
-      project_name: ctx.contracts().manifest.project,
-      output_file: STATE_PAIRS_REL,
-      start_pair_id: nextPairId(path.join(wt, TRAINING_REL)),
-      brain_files: brains.map((b) => `- ${b}`).join('\n') || '(none: no builder left a brain file on the integration branch)',
-      final_state: finalStateBlock(ctx),
-    },
-  });
-  ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
+  try {
+    const run = await runRoleAgent(ctx, {
+      agentId,
+      role: 'training',
+      template: 'training-curate',
+      stage: 'curate',
+      tier: ctx.config.roleTiers.training,
+      tools,
+      vars: {
+        project_name: ctx.contracts().manifest.project,
+        output_file: STATE_PAIRS_REL,
+        start_pair_id: nextPairId(path.join(wt, TRAINING_REL)),
+        brain_files: brains.map((b) => `- ${b}`).join('\n') || '(none: no builder left a brain file on the integration branch)',
+        final_state: finalStateBlock(ctx),
+      },
+    });
+    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
+  } catch (e) {
+    if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) throw e;
+    // Curate closes every run: a failed agent must not fail a run whose code is done. What it wrote
+    // before failing is checked below like any output; every brain it left alone gets the engine's line.
+    ctx.store.emit({ type: 'log', level: 'warn', message: `curate: the training agent ${agentId} failed (${(e as Error).message.slice(0, 300)}); the engine records the final state of the brain files it did not rewrite` });
+  }
 
   // The new state pairs: the quality rules, and only the state type (the agent may not add other kinds here).
   const file = path.join(wt, STATE_PAIRS_REL);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const checked = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx) });
+  const takenIds = pairIdsIn(path.join(wt, TRAINING_REL), [path.basename(STATE_PAIRS_REL)]);
+  const checked = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx), takenIds });
   const wrongType = checked.accepted.flatMap((p, i) => (p.metadata.taxonomy === 'state_status' ? [] : [{ line: i + 1, rule: 'schema' as const, reason: `a ${p.metadata.taxonomy} pair; Stage 7 regenerates state_status pairs only`, pairId: p.metadata.pair_id }]));
   const kept = checked.accepted.filter((p) => p.metadata.taxonomy === 'state_status');
   const rejected = [...checked.rejected, ...wrongType];

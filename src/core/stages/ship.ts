@@ -11,13 +11,11 @@ import { z } from 'zod';
 import { roleShell } from '../sandbox/stageShell';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { agentShellEnv } from '../agents/env';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { commitAll, diffRange, headCommit } from '../git';
-import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
+import { shipGateText, shipInputFor, shipIntoBase } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
-import { runCommand } from '../shell';
 import { addUsage } from '../usage';
 import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
@@ -225,31 +223,55 @@ function describeShipGate(ctx: PipelineContext): { title: string; summary: strin
   return { ...gate, openPath: file };
 }
 
+/**
+ * The gate was shown with a failing build, and the human approved anyway: maybe they fixed it since
+ * (a commit on the integration branch, a tool installed). So the checks run again on what would be
+ * merged, and the summary with them; the merge goes ahead only if the build now passes and the tests
+ * are still green. Returns why not, or undefined.
+ */
+async function recheckBlockedBuild(ctx: PipelineContext): Promise<string | undefined> {
+  const recorded = readShipChecks(ctx.store.paths.runDir);
+  if (!recorded?.build || recorded.build.ok) return undefined;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
+  const checks = await runShipChecks(ctx);
+  await writeShipSummary(ctx, checks, recordedRefixes(ctx));
+  if (checks.build && !checks.build.ok) {
+    return `not merged: the build (\`${checks.build.command}\`) fails on the release commit (checked again at approval); fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+  }
+  if (!checks.tests.ok) return `not merged: the build passes now, but the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it and approve again, or reject (see ${shipSummaryFile(ctx)})`;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build passes on ${checks.commit.slice(0, 12)} now; merging` });
+  return undefined;
+}
+
+/** The modules a ship-gate round already sent to their builders (ship.json), for the summary. */
+function recordedRefixes(ctx: PipelineContext): ShipProgress['modules'] {
+  try {
+    const parsed = ShipProgressSchema.safeParse(JSON.parse(fs.readFileSync(shipProgressFile(ctx), 'utf8')));
+    return parsed.success ? parsed.data.modules : [];
+  } catch {
+    return []; // none sent (no file), or unreadable: the summary then lists none
+  }
+}
+
 async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   const s = ctx.store.state;
   if (s.shipped) return { status: 'done', detail: `shipped into ${s.shipped.branch} as ${s.shipped.commit.slice(0, 12)}` };
-  const checks = readShipChecks(ctx.store.paths.runDir);
-  if (checks?.build && !checks.build.ok) {
-    const reason = `not merged: the build (\`${checks.build.command}\`) fails on the release commit; request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
-    ctx.store.emit({ type: 'log', level: 'warn', message: reason });
-    return { status: 'awaiting-approval', gate: 'ship', reason };
+  const blocked = await recheckBlockedBuild(ctx);
+  if (blocked) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
+    return { status: 'awaiting-approval', gate: 'ship', reason: blocked };
   }
-  const outcome = await shipIntoBase({
-    repoRoot: s.repoRoot,
-    runId: s.runId,
-    baseBranch: s.baseBranch,
-    baseCommit: s.baseCommit,
-    integrationBranch: s.integrationBranch,
-    worktreesDir: ctx.store.paths.worktrees,
-    reportsDir: ctx.store.paths.conflicts,
-    title: s.description,
-    testCommand: ctx.config.integrationTestCommand ?? integrationTestCommand(ctx),
-    runTests: async (wt) => {
-      const r = await runCommand(integrationTestCommand(ctx), wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-      return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
-    },
-    log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
-  });
+  const outcome = await shipIntoBase(
+    shipInputFor({
+      state: s,
+      worktreesDir: ctx.store.paths.worktrees,
+      reportsDir: ctx.store.paths.conflicts,
+      title: s.description,
+      testCommand: integrationTestCommand(ctx),
+      runner: ctx,
+      log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
+    }),
+  );
   if (outcome.status !== 'done') return outcome.status === 'halted' ? { status: 'halted', reason: outcome.reason } : { status: 'awaiting-approval', gate: 'ship', reason: outcome.reason };
   ctx.store.update((st) => (st.shipped = outcome.shipped));
   return { status: 'done', detail: outcome.detail };

@@ -6,9 +6,10 @@
  * Build first, because a compiled project's tests may run on the build output. What each result means
  * for the gate:
  * - tests red: the ship stage halts (nothing to approve);
- * - build red: BLOCKING. The gate is shown with the failure, and approving it is refused: code that
- *   does not build must not land on the user's branch. Request changes (naming the module at fault
- *   sends it to its builder) or reject;
+ * - build red: BLOCKING. The gate is shown with the failure; approving it runs these checks again
+ *   (the human may have fixed the build since) and is refused while the build still fails: code that
+ *   does not build must not land on the user's branch. Fix it, request changes (naming the module at
+ *   fault sends it to its builder) or reject;
  * - lint red: a WARNING shown at the gate. Lint rules are taste and policy (and often already red on
  *   the user's existing code); the tests and the build decide whether the code works, the human
  *   decides whether the warnings matter.

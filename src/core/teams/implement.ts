@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, type PipelineConfig } from '../config';
+import { loadConfig, type ConfigOverrides, type PipelineConfig } from '../config';
 import { Emitter, type Event } from '../events';
 import { createWorktree, addWorktreeForBranch, integrationBranch, moduleBranch, openRepo } from '../git';
 import { acquireRunLock } from '../run/lock';
@@ -43,7 +43,7 @@ export interface ImplementOptions {
   apiKey?: string;
   baseURL?: string;
   offlineModel?: OfflineModelStarter;
-  config?: Partial<PipelineConfig>;
+  config?: ConfigOverrides;
   team?: Partial<TeamOptions>;
 }
 
@@ -212,6 +212,10 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
   }
   // T3: the plan itself is reviewed (and revised in the run's copy) before any phase runs.
   const planCopy = path.join(store.state.runDir, 'plan');
+  if (!store.state.planReview?.done && !config.planReview) {
+    store.update((s) => (s.planReview = { rounds: 0, items: [], done: true, skipped: true }));
+    session.emit({ type: 'log', level: 'info', message: 'plan review skipped: planReview is off; the phases implement the plan as written' });
+  }
   if (!store.state.planReview?.done) {
     try {
       await runPlanReview({ session, store, planDir: planCopy, codeRoot: paths.integrationWorktree, reviewFile: path.join(store.state.runDir, 'reviews', 'plan-review.md'), maxRounds: options.maxReviewRounds });

@@ -12,12 +12,11 @@ import { writeFileAtomic } from '../run/runDir';
 import { recordContext } from '../plans/context';
 import type { PlanPhase } from '../plans/schema';
 import type { ModelSession } from '../plans/session';
-import { Mailbox } from './mailbox';
 import { judgeFinding, reviewFileText, runCodeReview } from './review';
 import { processReviewRounds, ReviewBlocked } from './acceptance';
-import { Roster } from './roster';
 import { nn, type ImplementStore, type PhaseRun, type ReviewItem } from './state';
-import { TaskList, type NewTask } from './taskList';
+import type { NewTask } from './taskList';
+import { openTeamFiles, phaseTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
 import { runTestGate } from './testGate';
 
@@ -48,9 +47,8 @@ export interface ImplementContext {
 export class PhaseFailed extends Error {}
 
 function teamContext(ic: ImplementContext, phase: PlanPhase, pr: PhaseRun, phaseWt: string): TeamContext {
-  const teamDir = path.join(ic.runDir, 'team', `phase-${nn(phase.number)}`);
-  fs.mkdirSync(teamDir, { recursive: true });
   return {
+    ...openTeamFiles(phaseTeamDir(ic.runDir, phase.number)),
     session: ic.session,
     runId: ic.store.state.runId,
     repoRoot: ic.repoRoot,
@@ -58,10 +56,6 @@ function teamContext(ic: ImplementContext, phase: PlanPhase, pr: PhaseRun, phase
     phaseTitle: phase.header.title,
     phaseWt,
     worktreesDir: ic.worktreesDir,
-    teamDir,
-    tasks: TaskList.open(path.join(teamDir, 'tasks.json')),
-    mailbox: new Mailbox(path.join(teamDir, 'mailbox.jsonl')),
-    roster: Roster.open(path.join(teamDir, 'roster.json')),
     testCommand: ic.testCommand,
     stallMs: ic.options.stallMs,
     teamMode: pr.team,

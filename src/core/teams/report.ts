@@ -2,14 +2,14 @@
  * The report of an implement run (report.json and report.md in the run directory): per phase the
  * first-attempt code-review result, review items by severity and how each was processed, test
  * failures carried across phases, the orchestrator's model context (largest and total bytes),
- * mailbox traffic and the teammates spawned, idle and dead.
+ * mailbox traffic and the teammates spawned, idle and dead (the ship team's included).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../run/runDir';
 import { Mailbox } from './mailbox';
 import { Roster } from './roster';
 import { PROCESSING, REVIEW_SEVERITIES, nn, type ImplementState } from './state';
+import { teamDirsOf } from './teamFiles';
 
 export interface ImplementReport {
   runId: string;
@@ -21,7 +21,7 @@ export interface ImplementReport {
   /** The ship gate's decision and, once merged, where the work went (the base branch and the merge commit). */
   ship?: ImplementState['ship'];
   /** The review of the plan before implementing: rounds, whether the first passed, items by processing. */
-  planReview?: { rounds: number; firstPassed: boolean | null; items: Record<string, number> };
+  planReview?: { rounds: number; firstPassed: boolean | null; items: Record<string, number>; skipped?: true };
   phases: {
     phase: string;
     title: string;
@@ -51,14 +51,13 @@ export function buildImplementReport(state: ImplementState): ImplementReport {
   let sent = 0;
   let delivered = 0;
   const mates: ImplementReport['teammates']['byName'] = [];
-  for (const p of state.phases) {
-    const dir = path.join(state.runDir, 'team', `phase-${nn(p.number)}`);
-    if (!fs.existsSync(dir)) continue;
+  // Every team of the run: the phases' and the ship team that made the changes asked at the ship gate.
+  for (const { phase, dir } of teamDirsOf(state.runDir)) {
     const mailbox = new Mailbox(path.join(dir, 'mailbox.jsonl'));
     sent += mailbox.all().length;
     delivered += mailbox.delivered.size;
     for (const t of Roster.open(path.join(dir, 'roster.json')).teammates) {
-      mates.push({ phase: nn(p.number), name: t.name, role: t.role, state: t.state, wakes: t.wakes, tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite, diedReason: t.diedReason });
+      mates.push({ phase, name: t.name, role: t.role, state: t.state, wakes: t.wakes, tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite, diedReason: t.diedReason });
     }
   }
   return {
@@ -73,6 +72,7 @@ export function buildImplementReport(state: ImplementState): ImplementReport {
       rounds: state.planReview.rounds,
       firstPassed: state.planReview.firstPassed ?? null,
       items: Object.fromEntries(PROCESSING.map((p) => [p, state.planReview!.items.filter((i) => i.processing === p).length])),
+      ...(state.planReview.skipped ? { skipped: true as const } : {}),
     },
     phases: state.phases.map((p) => ({
       phase: nn(p.number),
@@ -109,7 +109,7 @@ export function writeImplementReport(state: ImplementState): ImplementReport {
     '',
     `Status: ${r.status}${r.reason ? ` — ${r.reason}` : ''}`,
     `Plan: ${r.plan}; flow audit: ${r.audit?.skipped ? 'skipped (fewer than 3 phases)' : (r.audit?.verdict ?? 'n/a')}`,
-    `Plan review: ${r.planReview ? `${r.planReview.rounds} round(s), first passed ${r.planReview.firstPassed ?? 'n/a'}, items ${PROCESSING.map((p) => `${r.planReview!.items[p]} ${p}`).join(', ')}` : 'not reached'}`,
+    `Plan review: ${r.planReview?.skipped ? 'skipped (planReview is off)' : r.planReview ? `${r.planReview.rounds} round(s), first passed ${r.planReview.firstPassed ?? 'n/a'}, items ${PROCESSING.map((p) => `${r.planReview!.items[p]} ${p}`).join(', ')}` : 'not reached'}`,
     `Ship: ${r.ship?.shipped ? `merged into ${r.ship.shipped.branch} as ${r.ship.shipped.commit.slice(0, 12)} (previous head ${r.ship.shipped.previousHead.slice(0, 12)})` : r.ship ? `${r.ship.decision}${r.ship.reason ? ` — ${r.ship.reason}` : ''}` : 'not reached'}`,
     '',
     '| phase | status | team | first review passed | review rounds | tests before | tests after |',

@@ -4,12 +4,8 @@
  * there, with fix tasks while it is red (bounded), and the gate is asked again. One team for all
  * rounds (`team/ship/`), so the builder keeps its conversation and no name is ever spawned twice.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Mailbox } from './mailbox';
 import type { ImplementContext } from './phase';
-import { Roster } from './roster';
-import { TaskList } from './taskList';
+import { openTeamFiles, shipTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
 import { runTestGate } from './testGate';
 
@@ -17,9 +13,8 @@ import { runTestGate } from './testGate';
 const SHIP_TEAM_PHASE = 0;
 
 export async function makeShipChanges(ic: ImplementContext, feedback: string, round: number): Promise<{ testsPassed: boolean }> {
-  const teamDir = path.join(ic.runDir, 'team', 'ship');
-  fs.mkdirSync(teamDir, { recursive: true });
   const tc: TeamContext = {
+    ...openTeamFiles(shipTeamDir(ic.runDir)),
     session: ic.session,
     runId: ic.store.state.runId,
     repoRoot: ic.repoRoot,
@@ -27,10 +22,6 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
     phaseTitle: 'Changes asked at the ship gate',
     phaseWt: ic.integrationWt,
     worktreesDir: ic.worktreesDir,
-    teamDir,
-    tasks: TaskList.open(path.join(teamDir, 'tasks.json')),
-    mailbox: new Mailbox(path.join(teamDir, 'mailbox.jsonl')),
-    roster: Roster.open(path.join(teamDir, 'roster.json')),
     testCommand: ic.testCommand,
     stallMs: ic.options.stallMs,
     teamMode: false,

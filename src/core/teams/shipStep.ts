@@ -6,10 +6,9 @@
  */
 import * as path from 'node:path';
 import { diffRange, headCommit } from '../git';
-import { shipGateText, shipIntoBase } from '../ship/shipIntoBase';
+import { shipGateText, shipInputFor, shipIntoBase } from '../ship/shipIntoBase';
 import type { ModelSession } from '../plans/session';
 import { nn, type ImplementStore } from './state';
-import { runTestGate } from './testGate';
 
 export interface PlanGateRequest {
   gate: 'flow-audit' | 'ship';
@@ -85,22 +84,17 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
       store.update((st) => (st.ship = { ...st.ship, decision: 'rejected', reason: undefined }));
       return { status: 'halted', reason: `ship gate: rejected; ${s.integrationBranch} is left for you and ${s.baseBranch} is unchanged` };
     }
-    const outcome = await shipIntoBase({
-      repoRoot: s.repoRoot,
-      runId: s.runId,
-      baseBranch: s.baseBranch,
-      baseCommit: s.baseCommit,
-      integrationBranch: s.integrationBranch,
-      worktreesDir: sc.worktreesDir,
-      reportsDir: path.join(s.runDir, 'reviews'),
-      title: `implement ${path.basename(s.planDir)}`,
-      testCommand: sc.testCommand,
-      runTests: async (wt) => {
-        const r = await runTestGate(sc.testCommand, wt, session.config.testTimeoutMs, session.signal, session.sandbox);
-        return { ok: r.passed, output: r.excerpt };
-      },
-      log: (level, message) => session.emit({ type: 'log', level, message }),
-    });
+    const outcome = await shipIntoBase(
+      shipInputFor({
+        state: s,
+        worktreesDir: sc.worktreesDir,
+        reportsDir: path.join(s.runDir, 'reviews'),
+        title: `implement ${path.basename(s.planDir)}`,
+        testCommand: sc.testCommand,
+        runner: session,
+        log: (level, message) => session.emit({ type: 'log', level, message }),
+      }),
+    );
     if (outcome.status !== 'done') {
       store.update((st) => (st.ship = { ...st.ship, decision: 'approved', reason: outcome.reason }));
       return { status: outcome.status, reason: `ship gate: ${outcome.reason}` };

@@ -89,6 +89,8 @@ export const ImplementStateSchema = z.object({
       firstPassed: z.boolean().optional(),
       items: z.array(ReviewItemSchema),
       done: z.boolean(),
+      /** Not reviewed: `planReview` was off when the run reached it. */
+      skipped: z.boolean().optional(),
     })
     .optional(),
   /** The ship gate at the end (the pipeline's Stage 6 gate and merge into the base branch). */

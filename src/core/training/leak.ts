@@ -9,10 +9,13 @@
  *    and any other specific token (a name with inner capitals such as PostgreSQL or TypeError, one
  *    with a digit, an underscore, a dot, a slash or a colon inside, a quoted string, a capitalised
  *    word that does not start a sentence). The project's subjects (modules, ADRs, decision keys:
- *    `nouns` as the caller passes them) say what is asked about, so a question may name them ("What
- *    database does the auth module use?"); the other key terms (technologies, functions, errors,
- *    files, values) are the facts the answer gives, and a question holding all of them has given the
- *    answer away ("Why did we choose PostgreSQL?", "Why does greeter throw a TypeError?"). Or
+ *    `subjects` as the caller passes them) say what is asked about, so a question may name them
+ *    ("What database does the auth module use?"); the other key terms (technologies, functions,
+ *    errors, files, values) are the facts the answer gives, and a question holding all of them has
+ *    given the answer away ("Why did we choose PostgreSQL?", "Why does greeter throw a TypeError?").
+ *    The names the interfaces put in backticks are such facts (`facts` as the caller passes them): a
+ *    technology named there (`PostgreSQL`, `redis`) is what an answer tells, not a project noun a
+ *    question may name, and it counts however it is written (in lower case, or first in a sentence). Or
  * 2. the question restates the answer: at least 70% of the answer's distinct content words (four
  *    letters or more, not a stop word; only counted for answers with at least five of them) appear
  *    in the question.
@@ -38,10 +41,10 @@ function isSpecific(word: string, before: string): boolean {
   return /^[A-Z][a-z]/.test(word) && !SENTENCE_START.test(before);
 }
 
-/** The answer's key terms: the project nouns it names and the other specific tokens in it. */
-export function keyTerms(answer: string, nouns: readonly string[]): string[] {
+/** The answer's key terms: the project nouns and known facts it names, and the other specific tokens in it. */
+export function keyTerms(answer: string, nouns: readonly string[], facts: readonly string[] = []): string[] {
   const terms = new Set<string>();
-  for (const n of nouns) if (n.length >= 3 && contains(answer, n)) terms.add(n.toLowerCase());
+  for (const n of [...nouns, ...facts]) if (n.length >= 3 && contains(answer, n)) terms.add(n.toLowerCase());
   for (const q of answer.matchAll(/"([^"\n]{3,80})"/g)) terms.add(q[1]!.toLowerCase());
   for (const m of answer.matchAll(/[A-Za-z_][\w./:-]*[\w]/g)) {
     if (isSpecific(m[0], answer.slice(0, m.index))) terms.add(m[0].toLowerCase());
@@ -53,15 +56,18 @@ function contentWords(text: string): Set<string> {
   return new Set((text.toLowerCase().match(/[a-z][a-z0-9]{3,}/g) ?? []).filter((w) => !STOP.has(w)));
 }
 
-/** The key terms that are values the answer gives, not the project's names for what is asked about. */
-export function valueTerms(answer: string, nouns: readonly string[]): string[] {
-  const names = new Set(nouns.map((n) => n.toLowerCase()));
-  return keyTerms(answer, nouns).filter((t) => !names.has(t));
+/**
+ * The key terms that are values the answer gives, not the project's names for what is asked about:
+ * `subjects` may be named by a question; `facts` (names known from the interfaces) may not.
+ */
+export function valueTerms(answer: string, subjects: readonly string[], facts: readonly string[] = []): string[] {
+  const names = new Set(subjects.map((n) => n.toLowerCase()));
+  return keyTerms(answer, subjects, facts).filter((t) => !names.has(t));
 }
 
 /** Why the question leaks its answer, or undefined when it does not. */
-export function leakOf(question: string, answer: string, nouns: readonly string[]): string | undefined {
-  const values = valueTerms(answer, nouns);
+export function leakOf(question: string, answer: string, subjects: readonly string[], facts: readonly string[] = []): string | undefined {
+  const values = valueTerms(answer, subjects, facts);
   if (values.length > 0 && values.every((t) => contains(question, t))) {
     return `the question already names every value the answer gives (${values.slice(0, 6).join(', ')})`;
   }

@@ -2,6 +2,8 @@
  * Training pairs for the project-master model (L4, seed 000 "Training Data Generator"): the chat
  * format, the 7 taxonomy types with their target shares, and the per-type expiry Stage 7 applies.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { z } from 'zod';
 
 export const TAXONOMY = [
@@ -43,3 +45,25 @@ export const TrainingPairSchema = z.object({
   }),
 });
 export type TrainingPair = z.infer<typeof TrainingPairSchema>;
+
+/**
+ * The pair ids in a training folder's `.jsonl` files, except the files named in `except` (the one
+ * being checked): read as text, so a line that fails the schema still holds its id.
+ */
+export function pairIdsIn(dir: string, except: readonly string[] = []): Set<string> {
+  const ids = new Set<string>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl') && !except.includes(n));
+  } catch {
+    return ids; // no training folder yet
+  }
+  for (const n of names) {
+    try {
+      for (const m of fs.readFileSync(path.join(dir, n), 'utf8').matchAll(/"pair_id"\s*:\s*"(qa-\d{5})"/g)) ids.add(m[1]!);
+    } catch {
+      // a folder or unreadable entry named *.jsonl holds no pairs
+    }
+  }
+  return ids;
+}

@@ -10,11 +10,13 @@
  * - near-duplicate the question is nearly the same as an accepted one
  * - phrasings      a fourth (or later) phrasing of the same fact
  * - leaks-answer   the question gives the answer away (definition in leak.ts)
+ * - duplicate-id   the pair id is taken: by a pair kept earlier in the file, or in another training file
+ *                  of the project (`takenIds`); ids identify pairs across files, so they must be unique
  */
 import { leakOf } from './leak';
 import { TrainingPairSchema, type TrainingPair } from './pairs';
 
-export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer';
+export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer' | 'duplicate-id';
 
 export interface Rejection {
   line: number;
@@ -28,9 +30,14 @@ export interface QualityContext {
   nouns: readonly string[];
   /**
    * The names questions are about (modules, ADRs, decision keys): a question may name them without
-   * leaking its answer. Defaults to `nouns`. Function, endpoint, error and file names are facts.
+   * leaking its answer. The other `nouns` (the names in the interfaces' backticks: functions,
+   * endpoints, errors, and technologies such as `PostgreSQL`) are facts an answer gives. Required:
+   * with `nouns` in its place, a technology named in an interface would count as a subject and
+   * "Why did we choose PostgreSQL?" would pass.
    */
-  subjects?: readonly string[];
+  subjects: readonly string[];
+  /** Pair ids used by the project's other training files: a pair here may not reuse one. */
+  takenIds?: ReadonlySet<string>;
   /** Unresolved conflicts: pairs about them are refused until they are resolved. */
   openConflicts: readonly { module: string; issue: string }[];
   minTokens?: number;
@@ -83,6 +90,10 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
   const questions: Set<string>[] = [];
   const facts = new Map<string, number>();
   const nouns = q.nouns.filter((n) => n.length >= 3);
+  const subjectSet = new Set(q.subjects.map((s) => s.toLowerCase()));
+  const interfaceFacts = nouns.filter((n) => !subjectSet.has(n.toLowerCase()));
+  // Only kept pairs hold an id: a rejected pair is dropped from the file, and its id with it.
+  const keptIds = new Set<string>();
   jsonl.split('\n').forEach((raw, i) => {
     const line = i + 1;
     if (!raw.trim()) return;
@@ -103,6 +114,8 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const question = pair.messages[1].content;
     const answer = pair.messages[2].content;
     const reject = (rule: QualityRule, reason: string) => rejected.push({ line, rule, reason, pairId: id });
+    if (keptIds.has(id)) return reject('duplicate-id', `pair id ${id} is already used by a pair kept earlier in this file`);
+    if (q.takenIds?.has(id)) return reject('duplicate-id', `pair id ${id} is already used in another training file of the project`);
     const open = q.openConflicts.find((c) => [question, answer, ...pair.metadata.source_refs].some((t) => t.includes(c.issue)) || pair.metadata.source_refs.some((r) => r.includes('conflicts/')));
     if (open) return reject('unresolved-conflict', `it is about conflict ${open.module}-${open.issue}, which is not resolved`);
     if (SEE_DOCS.test(answer)) return reject('see-the-docs', 'the answer points elsewhere instead of answering');
@@ -110,7 +123,7 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     const t = tokens(answer);
     if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
     if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
-    const leak = leakOf(question, answer, q.subjects ?? nouns);
+    const leak = leakOf(question, answer, q.subjects, interfaceFacts);
     if (leak) return reject('leaks-answer', leak);
     const qWords = words(question);
     if (questions.some((w) => jaccard(w, qWords) >= nearDup)) return reject('near-duplicate', 'the question is nearly the same as an accepted one');
@@ -119,6 +132,7 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     if (seen >= maxPhrasings) return reject('phrasings', `already ${seen} phrasings of this fact (at most ${maxPhrasings})`);
     facts.set(fact, seen + 1);
     questions.push(qWords);
+    keptIds.add(id);
     accepted.push(pair);
   });
   return { accepted, rejected };

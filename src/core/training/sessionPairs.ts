@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
+import { pairIdsIn } from './pairs';
 import { checkPairs, type Rejection } from './quality';
 import { fileEntry, type FileEntry } from './taxonomy';
 
@@ -67,7 +68,9 @@ export async function checkSessionPairs(input: SessionCheckInput): Promise<Sessi
   const file = path.join(input.worktree, rel);
   if (!fs.existsSync(file) || !fs.lstatSync(file).isFile()) return undefined;
   const text = fs.readFileSync(file, 'utf8');
-  const result = checkPairs(text, { nouns: input.nouns, subjects: input.subjects, openConflicts: input.openConflicts });
+  // Ids are unique across the module's training files: the bootstrap's, the state pairs and the session pairs merged in with its dependencies.
+  const takenIds = pairIdsIn(path.dirname(file), [path.basename(file)]);
+  const result = checkPairs(text, { nouns: input.nouns, subjects: input.subjects, openConflicts: input.openConflicts, takenIds });
   const stamp = input.now.toISOString();
   const kept = result.accepted.map((p) => JSON.stringify({ ...p, metadata: { ...p.metadata, created_at: p.metadata.created_at ?? stamp } }) + '\n').join('');
   const lines = text.split('\n');

@@ -57,6 +57,10 @@ function positiveInt(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined;
 }
 
+function bool(v: unknown): boolean | undefined {
+  return typeof v === 'boolean' ? v : undefined;
+}
+
 function nonNegativeInt(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
@@ -95,6 +99,7 @@ const SCALARS = {
   maxAgentTurns: positiveInt,
   toolResultMaxChars: positiveInt,
   contextWindowTokens: positiveInt,
+  planReview: bool,
 } as const;
 
 export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
@@ -105,7 +110,7 @@ export function settingsToConfig(s: SettingsReader): ExtensionRunConfig {
   if (roleTiers) config.roleTiers = roleTiers;
   const waveLimits = settingTable(s, 'waveLimits', TIERS, positiveInt);
   if (waveLimits) config.waveLimits = waveLimits;
-  for (const [key, parse] of Object.entries(SCALARS) as [keyof typeof SCALARS, (v: unknown) => string | number | undefined][]) {
+  for (const [key, parse] of Object.entries(SCALARS) as [keyof typeof SCALARS, (v: unknown) => string | number | boolean | undefined][]) {
     const value = parse(userValue(s, key));
     if (value !== undefined) (config as Record<string, unknown>)[key] = value;
   }

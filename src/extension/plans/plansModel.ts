@@ -11,6 +11,7 @@ import { PLANS_REL } from '../../core/plans/schema';
 import { isRunId } from '../../core/run/runDir';
 import { Roster } from '../../core/teams/roster';
 import { TaskList } from '../../core/teams/taskList';
+import { teamDirsOf } from '../../core/teams/teamFiles';
 import { readImplementState, STATE_FILE, nn, type ImplementState } from '../../core/teams/state';
 
 export interface PhaseNode {
@@ -133,21 +134,19 @@ export function readPlansModel(repoRoot: string, runsRoot: string): PlanNode[] {
   return out;
 }
 
-/** The `team/phase-NN` folders of a run, in phase order. */
-function teamPhaseDirs(runDir: string): string[] {
-  const teamRoot = path.join(runDir, 'team');
-  if (!fs.existsSync(teamRoot)) return [];
-  return fs
-    .readdirSync(teamRoot)
-    .filter((d) => /^phase-\d\d$/.test(d))
-    .sort();
+/**
+ * One row per team of a run, phases in order and then the ship team (`phase` "ship": the builder of
+ * the changes asked at the ship gate); `build` reads what it shows from the team's folder.
+ */
+function teamRows<T>(runDir: string, build: (phase: string, teamDir: string) => T): T[] {
+  return teamDirsOf(runDir).map(({ phase, dir }) => build(phase, dir));
 }
 
 export function readTeamModel(runDir: string): TeamPhaseNode[] {
-  return teamPhaseDirs(runDir).map((d) => {
-    const phase = d.slice('phase-'.length);
-    const roster = Roster.open(path.join(runDir, 'team', d, 'roster.json'));
-    const mates: MateNode[] = roster.teammates.map((t) => ({
+  return teamRows(runDir, (phase, dir) => ({
+    kind: 'team-phase' as const,
+    phase,
+    mates: Roster.open(path.join(dir, 'roster.json')).teammates.map((t): MateNode => ({
       kind: 'mate',
       phase,
       name: t.name,
@@ -155,17 +154,16 @@ export function readTeamModel(runDir: string): TeamPhaseNode[] {
       state: t.state,
       task: t.task,
       tokens: t.usage.input + t.usage.output + t.usage.cacheRead + t.usage.cacheWrite,
-    }));
-    return { kind: 'team-phase' as const, phase, mates };
-  });
+    })),
+  }));
 }
 
-/** Each team phase's shared task list (`team/phase-NN/tasks.json`): status, who claimed what, dependencies. */
+/** Each team's shared task list (`team/phase-NN/tasks.json`, `team/ship/tasks.json`): status, who claimed what, dependencies. */
 export function readTaskModel(runDir: string): TaskPhaseNode[] {
-  return teamPhaseDirs(runDir).map((d) => {
-    const phase = d.slice('phase-'.length);
-    const list = TaskList.open(path.join(runDir, 'team', d, 'tasks.json'));
-    const tasks: TaskNode[] = list.tasks.map((t) => ({
+  return teamRows(runDir, (phase, dir) => ({
+    kind: 'task-phase' as const,
+    phase,
+    tasks: TaskList.open(path.join(dir, 'tasks.json')).tasks.map((t): TaskNode => ({
       kind: 'task',
       phase,
       id: t.id,
@@ -177,9 +175,8 @@ export function readTaskModel(runDir: string): TaskPhaseNode[] {
       dependsOn: [...t.depends_on],
       ok: t.ok,
       releases: t.releases,
-    }));
-    return { kind: 'task-phase' as const, phase, tasks };
-  });
+    })),
+  }));
 }
 
 /** The description of a task row: status and claim first, since that is what changes while a team works. */
