@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the synthetic project at 8 and 32 modules (and 200 with `--large` or
- * BENCH_LARGE=1), every model call delayed by a fixed latency, default wave limits. Each case runs in
+ * BENCH_LARGE=1; BENCH_CASES picks cases), every model call delayed by a fixed latency, default wave limits. Each case runs in
  * a process of its own with the scripted model in another (case.ts), so peak RSS is the engine's.
  * Prints wall time against the model-only ideal and against this machine's floor (measured test and
  * git time added, cores counted), the build stage against its ideal, assembly time and test work, the
@@ -14,10 +14,30 @@ import { spawn } from 'node:child_process';
 import { defaultConfig } from '../src/core/config';
 import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
-import { defaultCases, parseCases } from './cases';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
-const CASES = parseCases(process.env.BENCH_CASES) ?? defaultCases(LARGE);
+type BenchCase = { modules: number; shape: 'diamond' | 'wide' };
+const DEFAULT_CASES: BenchCase[] = [
+  { modules: 8, shape: 'diamond' },
+  { modules: 32, shape: 'diamond' },
+  { modules: 32, shape: 'wide' },
+  ...(LARGE ? [{ modules: 200, shape: 'diamond' as const }, { modules: 200, shape: 'wide' as const }] : []),
+];
+
+/**
+ * `BENCH_CASES=200/diamond,8/wide` runs just those cases, in that order (a 200-module case alone
+ * takes tens of minutes on a loaded machine). Anything else in it is a usage error, not a silent default.
+ */
+export function parseBenchCases(spec: string | undefined): BenchCase[] | undefined {
+  if (spec === undefined || spec.trim() === '') return undefined;
+  return spec.split(',').map((part) => {
+    const m = /^\s*(\d+)\/(diamond|wide)\s*$/.exec(part);
+    const modules = m ? Number(m[1]) : NaN;
+    if (!m || modules < 1 || modules > 500) throw new Error(`BENCH_CASES: "${part}" is not <modules 1-500>/<diamond|wide>, e.g. BENCH_CASES=200/diamond,8/wide`);
+    return { modules, shape: m[2] as BenchCase['shape'] };
+  });
+}
+
 /** BENCH_NODE_FLAGS="--max-semi-space-size=16": V8/Node flags for the engine's process (e.g. to see their effect on its memory). */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
@@ -48,9 +68,10 @@ function print(f: CaseFigures): void {
       `assembly ${s(f.assembleWallMs)}, ${f.assemblyTestProcesses} test processes (${(f.assemblyTestProcesses / f.modules).toFixed(2)} per module); agents ran ${f.agentTestRuns} test commands\n` +
       `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
-      `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} (young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), ` +
-      `outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} (external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); ` +
-      `peak heap used ${mb(f.memory.peakHeapUsedMb)}, live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
+      `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} ` +
+      `(young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} ` +
+      `(external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); peak heap used ${mb(f.memory.peakHeapUsedMb)}, ` +
+      `live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})`,
   );
@@ -62,7 +83,7 @@ async function main(): Promise<void> {
       `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
   );
   const rows: CaseFigures[] = [];
-  for (const c of CASES) {
+  for (const c of parseBenchCases(process.env.BENCH_CASES) ?? DEFAULT_CASES) {
     const f = await runCaseProcess(c.modules, c.shape);
     rows.push(f);
     print(f);
@@ -73,7 +94,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, load: os.loadavg(), rows, dependencies }, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
