@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import * as v8 from 'node:v8';
+import * as inspector from 'node:inspector';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { startRun } from '../src/core/engine';
 import { defaultConfig } from '../src/core/config';
 import { readJournal } from '../src/core/run/journal';
@@ -41,6 +44,8 @@ export interface CaseFigures {
   floorRatio: number;
   calls: number;
   peakRssMb: number;
+  /** The engine's memory while the run went on (sampled) and what its heap still held at the end. */
+  memory: MemoryFigures;
   stateBytesPerModule: number | null;
   journalBytesPerModule: number;
   installMs: number | null;
@@ -98,8 +103,111 @@ function testMsByModule(journal: Journal, moduleOf: Map<string, string | undefin
   return { perModule, runs };
 }
 
+export interface MemoryFigures {
+  /** The kernel's high-water mark of the process's RSS when the run ended (before the bench read its files). */
+  peakRssMb: number;
+  /** At the highest sampled RSS: V8's heap in use, and memory outside it (Buffers, ArrayBuffers, native). */
+  atPeak: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; youngGenMb: number; oldGenMb: number };
+  /** Highest sampled heap in use (live objects and garbage not yet collected). */
+  peakHeapUsedMb: number;
+  /** Highest heap in use just after a full (mark-compact) GC: the live set at its largest. */
+  peakLiveHeapMb: number;
+  /** Heap in use after a full GC once the run ended (run state and result still held): what the run retained. */
+  heapAfterRunMb: number | null;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Samples process.memoryUsage() while the run goes on (every 250 ms, off the run's critical path),
+ * keeping the breakdown at the highest RSS seen: whether RSS is the JS heap or memory outside it.
+ */
+function memorySampler(): { stop(): Omit<MemoryFigures, 'heapAfterRunMb'> } {
+  // V8's young generation (new space) and old generation (old space and large objects), committed.
+  const generations = () => {
+    const spaces = new Map(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_size]));
+    const of = (...names: string[]) => names.reduce((n, name) => n + (spaces.get(name) ?? 0), 0);
+    return { young: of('new_space', 'new_large_object_space'), old: of('old_space', 'large_object_space') };
+  };
+  let atPeak = process.memoryUsage();
+  let gens = generations();
+  let peakHeapUsed = atPeak.heapUsed;
+  let peakLive = 0;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > atPeak.rss) {
+      atPeak = m;
+      gens = generations();
+    }
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+  }, 250);
+  timer.unref();
+  // Read as soon as a full GC is reported: little has been allocated since, so this is close to the live set.
+  const gcs = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
+      peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      clearInterval(timer);
+      gcs.disconnect();
+      return {
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        atPeak: { rssMb: atPeak.rss / MB, heapUsedMb: atPeak.heapUsed / MB, heapTotalMb: atPeak.heapTotal / MB, externalMb: atPeak.external / MB, arrayBuffersMb: atPeak.arrayBuffers / MB, youngGenMb: gens.young / MB, oldGenMb: gens.old / MB },
+        peakHeapUsedMb: peakHeapUsed / MB,
+        peakLiveHeapMb: peakLive / MB,
+      };
+    },
+  };
+}
+
+/**
+ * BENCH_HEAP_SNAPSHOT=<dir>: heap snapshots when half the modules have passed QC (the build in full
+ * swing), when the build stage ends and when the run ends, to find what grows with N. Taking them
+ * costs memory and time: the case's other figures are not comparable then.
+ */
+function heapSnapshot(label: string): void {
+  const dir = process.env.BENCH_HEAP_SNAPSHOT;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = v8.writeHeapSnapshot(path.join(dir, `${label}.heapsnapshot`));
+  process.stderr.write(`heap snapshot: ${file}\n`);
+}
+
+/**
+ * BENCH_HEAP_PROFILE=<file>: V8's sampling heap profiler over the whole run, counting objects that
+ * were collected too, so the profile shows where the engine allocates (not only what it keeps).
+ */
+async function startAllocationProfile(): Promise<() => Promise<void>> {
+  const file = process.env.BENCH_HEAP_PROFILE;
+  if (!file) return async () => undefined;
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    process.stderr.write(`allocation profile: ${file}\n`);
+  };
+}
+
+/** Heap in use after a full GC; needs --expose-gc (run.ts passes it), else null. */
+function heapAfterGc(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  return process.memoryUsage().heapUsed / MB;
+}
+
 export async function runCase(modules: number, shape: SyntheticShape): Promise<CaseFigures> {
   const repo = tempRepo();
+  const sampler = memorySampler();
+  const stopProfile = await startAllocationProfile();
   const started = Date.now();
   const handle = await startRun({
     repoRoot: repo,
@@ -109,8 +217,17 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     gate: async () => ({ decision: 'approve' }),
     approver: 'bench',
   });
+  const label = `${modules}-${shape}`;
+  let passed = 0;
+  handle.onEvent((e) => {
+    if (e.type === 'module-status' && e.status === 'passed' && ++passed === Math.ceil(modules / 2)) heapSnapshot(`${label}-half-passed`);
+    if (e.type === 'stage-ended' && e.stage === 'build') heapSnapshot(`${label}-build-ended`);
+  });
   const result = await handle.done;
   const wallMs = Date.now() - started;
+  const memory: MemoryFigures = { ...sampler.stop(), heapAfterRunMb: heapAfterGc() };
+  heapSnapshot(`${label}-run-ended`);
+  await stopProfile();
   if (result.status !== 'succeeded') throw new Error(`bench run ${modules}/${shape} ended ${result.status}: ${result.state.haltReason}`);
   const state = result.state;
   const journal = readJournal(path.join(state.runDir, 'journal.jsonl'));
@@ -165,7 +282,8 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     floorMs: floor.totalMs,
     floorRatio: wallMs / floor.totalMs,
     calls: [...agents.values()].reduce((n, a) => n + a.calls, 0),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: memory.peakRssMb,
+    memory,
     stateBytesPerModule: writes ? perModule(Number(writes[1]), modules) : null,
     journalBytesPerModule: perModule(journalBytes, modules),
     installMs: install ? Number(install[1]) : null,

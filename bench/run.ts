@@ -38,9 +38,13 @@ export function parseBenchCases(spec: string | undefined): BenchCase[] | undefin
   });
 }
 
+/** BENCH_NODE_FLAGS="--max-semi-space-size=16": V8/Node flags for the engine's process (e.g. to see their effect on its memory). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'case.js'), String(modules), shape], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // --expose-gc: the case measures the heap its run still holds after a full GC.
+    const child = spawn(process.execPath, ['--expose-gc', ...NODE_FLAGS, path.join(__dirname, 'case.js'), String(modules), shape], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
@@ -52,6 +56,7 @@ function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mb = (x: number) => `${x.toFixed(0)} MB`;
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%`);
 
 function print(f: CaseFigures): void {
@@ -63,6 +68,10 @@ function print(f: CaseFigures): void {
       `assembly ${s(f.assembleWallMs)}, ${f.assemblyTestProcesses} test processes (${(f.assemblyTestProcesses / f.modules).toFixed(2)} per module); agents ran ${f.agentTestRuns} test commands\n` +
       `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
+      `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} ` +
+      `(young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} ` +
+      `(external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); peak heap used ${mb(f.memory.peakHeapUsedMb)}, ` +
+      `live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})`,
   );
@@ -71,7 +80,7 @@ function print(f: CaseFigures): void {
 async function main(): Promise<void> {
   console.log(
     `Build Pipeline benchmark — scripted model latency ${LATENCY_MS} ms per call (own process), wave limits ${JSON.stringify(defaultConfig().waveLimits)}, ` +
-      `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
+      `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
   );
   const rows: CaseFigures[] = [];
   for (const c of parseBenchCases(process.env.BENCH_CASES) ?? DEFAULT_CASES) {

@@ -204,6 +204,8 @@ async function launch(
         s.haltReason = (e as Error).message;
       });
     } finally {
+      // A run that stops between stages still leaves its memory's search index complete on disk.
+      await ctx.memory.flush().catch(() => undefined);
       await mcp.close();
       await resources.close();
       // state.json whole once the run stops: readers that ignore the change lines still see the end state.

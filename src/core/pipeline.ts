@@ -145,6 +145,8 @@ function backToPending(ctx: PipelineContext, id: string, detail: string): void {
 /** The run's memory goes onto the integration branch after each finished stage (src/core/memory/runMemory.ts). */
 async function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> {
   try {
+    // The search index is saved here rather than after every summary (fileStore.ts).
+    await ctx.memory.flush();
     await publishRunMemory(ctx.store.paths.runDir, ctx.store.paths.integrationWorktree, ENGINE_AUTHOR, `after ${stage.title}`);
   } catch (e) {
     ctx.store.emit({ type: 'log', level: 'warn', message: `memory could not be committed after ${stage.title}: ${(e as Error).message}` });

@@ -51,6 +51,21 @@ describe('memory (M14): the embedded store', () => {
     assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(root, 'index.json'), 'utf8')));
   });
 
+  it('saves the index on flush, not after every summary; a store opened before the flush rebuilds it from the JSONL files', async () => {
+    const store = new FileMemoryStore(root);
+    const savedCount = () => (JSON.parse(fs.readFileSync(path.join(root, 'index.json'), 'utf8')) as { count: number }).count;
+    for (let i = 1; i <= 3; i++) await store.addSummary(summary('qc', i, `QC session ${i} graded module widget${i}.`));
+    // The first write built the (empty) index once; the three summaries are only in the JSONL file and in memory.
+    assert.equal(savedCount(), 0);
+    assert.equal((await store.search('widget3', 3))[0]?.layer, 'L2', 'the store that wrote them finds them');
+    await store.flush();
+    assert.equal(savedCount(), 3);
+    await store.addSummary(summary('qc', 4, 'QC session 4 graded module gadget.'));
+    assert.equal(savedCount(), 3);
+    assert.match((await new FileMemoryStore(root).search('gadget', 3))[0]?.source ?? '', /summary qc \(qc-4/, 'another store rebuilds the index from the files');
+    assert.equal((await store.stats()).l2, 4);
+  });
+
   it('compress moves all but the newest summaries of each role into L3, where search still finds them', async () => {
     const store = new FileMemoryStore(root);
     for (let i = 1; i <= 4; i++) await store.addSummary(summary('qc', i, `QC session ${i} graded module m${i}.`));

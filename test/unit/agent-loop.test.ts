@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { startScriptedModel, type ScriptedModelHandle, type ScriptedModelOptions } from '../../src/scripted';
 import { AgentError, runAgent, thinkingParam, type AgentRequest } from '../../src/core/agents/runAgent';
-import { capToolResult, clearOldToolResults } from '../../src/core/agents/contextBudget';
+import { capToolResult, clearOldToolResults, conversationTokens, estimateTokens } from '../../src/core/agents/contextBudget';
 import { withCacheBreakpoints } from '../../src/core/agents/history';
 import { retryAfterMs } from '../../src/core/agents/errors';
 import { TierLimiter } from '../../src/core/limiter';
@@ -144,6 +144,27 @@ describe('agent loop: pure pieces', () => {
     assert.deepEqual((out[1]!.content as { input: unknown }[])[0]!.input, { file_path: 'f', content: '[cleared: 2000 characters]' });
     assert.deepEqual(out.slice(5), messages.slice(5));
     assert.equal(clearOldToolResults(out, 1).cleared, 0);
+  });
+
+  it('estimates a conversation from per-message lengths exactly as from the whole, before and after clearing', () => {
+    const system = [{ type: 'text', text: 'contracts '.repeat(500) }];
+    const tools = [{ name: 'read', description: 'reads', input_schema: { type: 'object' } }];
+    const whole = (ms: BetaMessageParam[]) => estimateTokens(system) + estimateTokens(tools) + estimateTokens(ms);
+    const turn = (id: string): BetaMessageParam[] => [
+      { role: 'assistant', content: [{ type: 'tool_use', id, name: 'write', input: { file_path: 'f', content: 'z'.repeat(2000) } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'r'.repeat(3001) }] },
+    ];
+    let messages: BetaMessageParam[] = [];
+    assert.equal(conversationTokens(system, tools, messages), whole(messages));
+    messages = [{ role: 'user', content: 'task' }];
+    assert.equal(conversationTokens(system, tools, messages), whole(messages));
+    for (const id of ['a', 'b', 'c']) {
+      messages = [...messages, ...turn(id)];
+      assert.equal(conversationTokens(system, tools, messages), whole(messages), `after turn ${id}`);
+    }
+    const cleared = clearOldToolResults(messages, 1).messages;
+    assert.equal(conversationTokens(system, tools, cleared), whole(cleared));
+    assert.ok(conversationTokens(system, tools, cleared) < conversationTokens(system, tools, messages));
   });
 
   it('clamps the thinking budget below max_tokens and turns it off when it cannot fit', () => {

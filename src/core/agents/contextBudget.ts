@@ -57,8 +57,31 @@ function capText(text: string, maxChars: number, toolName: string): string {
   return `${text.slice(0, maxChars)}\n\n[output cut: ${text.length} characters in all, only the first ${maxChars} are shown; ${how}]`;
 }
 
+/**
+ * JSON length of each message (and of an agent's system blocks and tool list), by object. The estimate
+ * is taken before every turn; serializing the whole conversation (system prompt with the contracts
+ * included) each time made a string of its full size per turn and per agent, garbage the heap grew
+ * with. Messages are never changed in place (history.ts and clearOldToolResults build new ones), so
+ * a length once measured stays right.
+ */
+const jsonLengths = new WeakMap<object, number>();
+
+function jsonLength(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value ?? '').length;
+  let n = jsonLengths.get(value);
+  if (n === undefined) {
+    n = JSON.stringify(value).length;
+    jsonLengths.set(value, n);
+  }
+  return n;
+}
+
+/** The same figure as estimateTokens(system) + estimateTokens(tools) + estimateTokens(messages), from cached lengths. */
 export function conversationTokens(system: unknown, tools: unknown, messages: BetaMessageParam[]): number {
-  return estimateTokens(system) + estimateTokens(tools) + estimateTokens(messages);
+  // JSON of an array: its elements joined by commas, in brackets.
+  let chars = messages.length === 0 ? 2 : 1 + messages.length;
+  for (const m of messages) chars += jsonLength(m);
+  return Math.ceil(jsonLength(system) / 4) + Math.ceil(jsonLength(tools) / 4) + Math.ceil(chars / 4);
 }
 
 const CLEARED_INPUT_MIN_CHARS = 1000;

@@ -5,7 +5,11 @@
  *   archive.jsonl            L3
  *   index.json               MiniSearch's serialized index (BM25 ranking, prefix and fuzzy match)
  * The JSONL files are the truth; the index is a cache, rebuilt when it is missing, unreadable or
- * out of step with them (a crash between the two writes, a hand edit, another version).
+ * out of step with them (a crash before it was saved, a hand edit, another version).
+ *
+ * The index is saved by `flush()` (the run does so before it publishes its memory, at the end of
+ * every stage), not after every summary: it holds every summary, so rewriting it per summary wrote
+ * O(N²) bytes over a run of N agents and built a string of the whole index each time.
  *
  * MiniSearch (MIT, no dependencies, runs in Node and the extension host) rather than our own
  * index: tokenizing, BM25 scoring, prefix/fuzzy terms and a stable serialization are what it is
@@ -61,6 +65,8 @@ function summaryText(s: SessionSummary): string {
 
 export class FileMemoryStore implements MemoryStore {
   private index: MiniSearch<IndexedDoc> | undefined;
+  /** The index in memory holds documents index.json does not have yet. */
+  private unsaved = false;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(readonly root: string) {}
@@ -128,6 +134,14 @@ export class FileMemoryStore implements MemoryStore {
     if (!this.index) return;
     fs.mkdirSync(this.root, { recursive: true });
     writeFileAtomic(this.indexFile, JSON.stringify({ version: INDEX_VERSION, count: this.index.documentCount, index: this.index.toJSON() }));
+    this.unsaved = false;
+  }
+
+  /** Writes index.json if summaries or records were added since it was last written. */
+  flush(): Promise<void> {
+    return this.serial(() => {
+      if (this.unsaved) this.saveIndex();
+    });
   }
 
   addSummary(summary: SessionSummary): Promise<void> {
@@ -139,7 +153,7 @@ export class FileMemoryStore implements MemoryStore {
       const id = `L2:${s.id}`;
       if (idx.has(id)) idx.discard(id);
       idx.add({ id, layer: 'L2', source: `summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s), at: s.at });
-      this.saveIndex();
+      this.unsaved = true;
     });
   }
 
@@ -157,7 +171,7 @@ export class FileMemoryStore implements MemoryStore {
       const id = `L3:${r.id}`;
       if (idx.has(id)) idx.discard(id);
       idx.add({ id, layer: 'L3', source: r.source, text: r.text, at: r.at });
-      this.saveIndex();
+      this.unsaved = true;
     });
   }
 
@@ -202,7 +216,8 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   async stats(): Promise<MemoryStats> {
-    await this.tail;
+    // Bytes on disk count the index as it stands.
+    await this.flush();
     const l2ByRole: Record<string, number> = {};
     for (const s of this.summaries()) l2ByRole[s.role] = (l2ByRole[s.role] ?? 0) + 1;
     return { l2: Object.values(l2ByRole).reduce((a, b) => a + b, 0), l3: this.archived().length, l2ByRole, bytes: dirBytes(this.root) };

@@ -56,4 +56,6 @@ export interface MemoryStore {
   /** Moves every role's summaries beyond the newest `keep` into L3; returns how many moved. */
   compress(keep: number): Promise<number>;
   stats(): Promise<MemoryStats>;
+  /** Saves what is only in memory (the search index) so the files on disk are complete. */
+  flush(): Promise<void>;
 }
