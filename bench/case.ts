@@ -17,6 +17,10 @@ import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, type ModuleWork } from './floor';
 import { rawGitBaseline } from './rawGit';
+import { countSpawns, type SpawnTally } from './spawnLog';
+
+/** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
+const spawns = countSpawns();
 
 export const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
 
@@ -46,6 +50,11 @@ export interface CaseFigures {
   installMs: number | null;
   cacheShare: number | null;
   cacheShareByRole: Record<string, number | null>;
+  /** Child processes the engine process started (git, sandbox start, test commands), and the event-loop time their starts took. */
+  childProcesses: number;
+  spawnSyncMs: number;
+  /** The most frequent commands among them. */
+  topCommands: Array<[string, SpawnTally]>;
 }
 
 function tempRepo(): string {
@@ -125,7 +134,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const writes = journal
     .map((e) => (e.type === 'log' ? /^run files written: state (\d+) bytes/.exec(e.message) : null))
     .find(Boolean);
-  const assembly = (state as RunState & { assembly?: { testProcesses: number } }).assembly;
+  const assembly = (state as RunState & { assembly?: { testProcesses: number; testMs?: number; fullSuiteMs?: number } }).assembly;
   const assemblyTestProcesses = assembly?.testProcesses ?? journal.filter((e) => e.type === 'merge' && e.tests !== 'not-run').length;
 
   const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
@@ -147,7 +156,14 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   }));
   const limit = defaultConfig().waveLimits.sonnet;
   const ideal = idealBound(work, sequentialCalls * LATENCY_MS, limit);
-  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length);
+  // Besides the modules' own work: the install (before the build) and the full suite on the final
+  // head (after it) cannot overlap anything; assembly's other tests run alongside the build.
+  const fullSuiteMs = assembly?.fullSuiteMs ?? 0;
+  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteMs;
+  const sharedCpuMs = Math.max(0, (assembly?.testMs ?? 0) - fullSuiteMs);
+  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
+  const spawned = spawns.summary();
+  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify(spawned, null, 2));
   return {
     name: `${modules} modules, ${shape}`,
     modules,
@@ -171,6 +187,9 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     installMs: install ? Number(install[1]) : null,
     cacheShare: cacheShare(state.usage),
     cacheShareByRole: cacheShareByRole(state),
+    childProcesses: spawned.total.count,
+    spawnSyncMs: spawned.total.syncMs,
+    topCommands: Object.entries(spawned.byCommand).slice(0, 8),
   };
 }
 

@@ -16,12 +16,20 @@ import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
-const CASES: Array<{ modules: number; shape: 'diamond' | 'wide' }> = [
-  { modules: 8, shape: 'diamond' },
-  { modules: 32, shape: 'diamond' },
-  { modules: 32, shape: 'wide' },
-  ...(LARGE ? [{ modules: 200, shape: 'diamond' as const }, { modules: 200, shape: 'wide' as const }] : []),
-];
+/** `BENCH_CASES=8:diamond,32:wide` runs only those cases (one figure to compare, without the rest). */
+const CHOSEN = (process.env.BENCH_CASES ?? '')
+  .split(',')
+  .map((c) => /^(\d+):(diamond|wide)$/.exec(c.trim()))
+  .filter((m): m is RegExpExecArray => m !== null)
+  .map((m) => ({ modules: Number(m[1]), shape: m[2] as 'diamond' | 'wide' }));
+const CASES: Array<{ modules: number; shape: 'diamond' | 'wide' }> = CHOSEN.length
+  ? CHOSEN
+  : [
+      { modules: 8, shape: 'diamond' },
+      { modules: 32, shape: 'diamond' },
+      { modules: 32, shape: 'wide' },
+      ...(LARGE ? [{ modules: 200, shape: 'diamond' as const }, { modules: 200, shape: 'wide' as const }] : []),
+    ];
 
 function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   return new Promise((resolve, reject) => {
@@ -49,7 +57,9 @@ function print(f: CaseFigures): void {
       `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
-      `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})`,
+      `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
+      `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module), their starts held the event loop ${s(f.spawnSyncMs)}; ` +
+      `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}`,
   );
 }
 
@@ -64,8 +74,9 @@ async function main(): Promise<void> {
     rows.push(f);
     print(f);
   }
-  const dependencies = await measureDependencyProvisioning();
-  console.log(`\n${dependencyLine(dependencies)}`);
+  // Chosen cases only: the dependency-provisioning figures are left out (they do not change with the case).
+  const dependencies = CHOSEN.length ? undefined : await measureDependencyProvisioning();
+  if (dependencies) console.log(`\n${dependencyLine(dependencies)}`);
   fs.mkdirSync('bench-results', { recursive: true });
   fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, load: os.loadavg(), rows, dependencies }, null, 2));
 }
