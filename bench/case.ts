@@ -18,6 +18,7 @@ import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, type ModuleWork } from './floor';
 import { rawGitBaseline } from './rawGit';
 import { countSpawns, type SpawnTally } from './spawnLog';
+import { stats as gitWorkerStarts } from '../src/core/git/spawner';
 
 /** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
 const spawns = countSpawns();
@@ -53,6 +54,9 @@ export interface CaseFigures {
   /** Child processes the engine process started (git, sandbox start, test commands), and the event-loop time their starts took. */
   childProcesses: number;
   spawnSyncMs: number;
+  /** Of those, git processes started from the git worker threads (their starts do not stop the event loop), and the time the starts took there. */
+  gitWorkerProcesses: number;
+  gitWorkerSpawnMs: number;
   /** The most frequent commands among them. */
   topCommands: Array<[string, SpawnTally]>;
 }
@@ -163,7 +167,12 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const sharedCpuMs = Math.max(0, (assembly?.testMs ?? 0) - fullSuiteMs);
   const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
   const spawned = spawns.summary();
-  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify(spawned, null, 2));
+  const inWorkers = Object.values(gitWorkerStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
+  // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).
+  const byCommand: Record<string, SpawnTally> = { ...spawned.byCommand };
+  for (const [cmd, t] of Object.entries(gitWorkerStarts)) byCommand[`${cmd} (worker)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
+  const topCommands = Object.entries(byCommand).sort((a, b) => b[1].count - a[1].count);
+  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitWorkers: gitWorkerStarts }, null, 2));
   return {
     name: `${modules} modules, ${shape}`,
     modules,
@@ -187,9 +196,11 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     installMs: install ? Number(install[1]) : null,
     cacheShare: cacheShare(state.usage),
     cacheShareByRole: cacheShareByRole(state),
-    childProcesses: spawned.total.count,
+    childProcesses: spawned.total.count + inWorkers.count,
     spawnSyncMs: spawned.total.syncMs,
-    topCommands: Object.entries(spawned.byCommand).slice(0, 8),
+    gitWorkerProcesses: inWorkers.count,
+    gitWorkerSpawnMs: inWorkers.spawnMs,
+    topCommands: topCommands.slice(0, 8),
   };
 }
 

@@ -58,7 +58,8 @@ function print(f: CaseFigures): void {
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
-      `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module), their starts held the event loop ${s(f.spawnSyncMs)}; ` +
+      `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
+      `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
       `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}`,
   );
 }

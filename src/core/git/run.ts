@@ -6,6 +6,7 @@
  *   git runs hooks and hooks are arbitrary programs; abbreviated long options refused
  *   (GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS), as simple-git set it;
  * - stdin closed, so neither git nor a hook can wait on it;
+ * - started from a worker thread (spawner.ts), so the start does not stop the engine's event loop;
  * - fixed config: no commit signing (a pinentry prompt would hang a headless run), diff3 conflict
  *   markers (the trivial-conflict rules need the base), unquoted paths.
  *
@@ -16,15 +17,11 @@
  * command line, paths go after `--` with --literal-pathspecs), so simple-git's option parsing
  * guards had nothing left to catch.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { GitError, reasonFromGitOutput } from './errors';
+import { spawnGit, type SpawnedGit } from './spawner';
 
-export interface GitRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type GitRun = SpawnedGit;
 
 const ENGINE_GIT_CONFIG = [
   'core.quotePath=false',
@@ -62,24 +59,11 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
   );
   if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
   const config = [...ENGINE_GIT_CONFIG, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...config, ...args], { cwd, env: gitEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.once('error', (error) =>
-      reject(new GitError('unknown', `git ${args.join(' ')} could not run: ${error.message}`, `git ${args.join(' ')}`)),
-    );
-    child.once('close', (code, signal) =>
-      resolve({
-        // Killed by a signal: not a success, and not any exit code git itself gives.
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
+  try {
+    return await spawnGit(cwd, [...config, ...args], gitEnvironment());
+  } catch (error) {
+    throw new GitError('unknown', `git ${args.join(' ')} could not run: ${error instanceof Error ? error.message : String(error)}`, `git ${args.join(' ')}`);
+  }
 }
 
 /** Runs git and returns stdout; a non-zero exit becomes a GitError with a classified reason. */
