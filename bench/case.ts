@@ -14,14 +14,26 @@ import { startRun } from '../src/core/engine';
 import { defaultConfig } from '../src/core/config';
 import { readJournal } from '../src/core/run/journal';
 import { cacheShare, cacheShareByRole } from '../src/core/run/report';
-import type { RunState } from '../src/core/contracts/schemas';
+import { ModulesManifestSchema, type RunState } from '../src/core/contracts/schemas';
+import { moduleTestCommandFor, projectCommands } from '../src/core/stack/commands';
 import { syntheticDescription } from '../src/scripted';
 import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, type ModuleWork } from './floor';
 import { rawGitBaseline } from './rawGit';
+import { countSpawns, type SpawnTally } from './spawnLog';
+import { stats as gitWorkerStarts } from '../src/core/git/spawner';
 
-export const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 150);
+/** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
+const spawns = countSpawns();
+
+/**
+ * The scripted model's time per call. A real call takes seconds (time to first token, then the reply
+ * at tens of tokens a second); at 150 ms a call was faster than starting one sandboxed test process,
+ * so the model-only ideal left no room for the work a real run does around the model on 2 cores. 1 s
+ * is still several times faster than a real call. BENCH_LATENCY_MS=150 gives the earlier figures.
+ */
+export const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 1000);
 
 export interface CaseFigures {
   name: string;
@@ -51,6 +63,14 @@ export interface CaseFigures {
   installMs: number | null;
   cacheShare: number | null;
   cacheShareByRole: Record<string, number | null>;
+  /** Child processes the engine process started (git, sandbox start, test commands), and the event-loop time their starts took. */
+  childProcesses: number;
+  spawnSyncMs: number;
+  /** Of those, git processes started from the git worker threads (their starts do not stop the event loop), and the time the starts took there. */
+  gitWorkerProcesses: number;
+  gitWorkerSpawnMs: number;
+  /** The most frequent commands among them. */
+  topCommands: Array<[string, SpawnTally]>;
 }
 
 function tempRepo(): string {
@@ -83,9 +103,10 @@ function callsByAgent(journal: Journal): Map<string, { calls: number; module?: s
 }
 
 /** Wall time of each module's test commands (an agent's bash call naming a test, to its result). */
-function testMsByModule(journal: Journal, moduleOf: Map<string, string | undefined>): { perModule: Map<string, number>; runs: number } {
+function testMsByModule(journal: Journal, moduleOf: Map<string, string | undefined>): { perModule: Map<string, number>; runsOf: Map<string, number>; runs: number } {
   const open = new Map<string, number[]>();
   const perModule = new Map<string, number>();
+  const runsOf = new Map<string, number>();
   let runs = 0;
   for (const e of journal) {
     if ((e.type !== 'tool-call' && e.type !== 'tool-result') || e.tool !== 'bash') continue;
@@ -94,13 +115,26 @@ function testMsByModule(journal: Journal, moduleOf: Map<string, string | undefin
     if (e.type === 'tool-call') {
       if (!/\btest\b/.test(e.input)) continue;
       runs++;
+      runsOf.set(module, (runsOf.get(module) ?? 0) + 1);
       open.set(e.agentId, [...(open.get(e.agentId) ?? []), Date.parse(e.at)]);
     } else {
       const started = open.get(e.agentId)?.shift();
       if (started !== undefined) perModule.set(module, (perModule.get(module) ?? 0) + Date.parse(e.at) - started);
     }
   }
-  return { perModule, runs };
+  return { perModule, runsOf, runs };
+}
+
+/**
+ * CPU time (user + system of every process it started) of one run of `command` in `cwd`, from bash's
+ * `times`. The floor needs CPU work, not wall time: an agent's test run measured from its tool call to
+ * its result also counts the time it waited for a core behind every other agent's tests, and the
+ * floor shares that work among the cores again, so wall times made the floor higher than a run.
+ */
+function cpuMsOf(command: string, cwd: string): number {
+  const out = execFileSync('bash', ['-c', `{ ${command}\n} >/dev/null 2>&1; times`], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const children = out.trim().split('\n')[1] ?? '';
+  return [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((ms, m) => ms + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
 }
 
 export interface MemoryFigures {
@@ -242,13 +276,12 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const writes = journal
     .map((e) => (e.type === 'log' ? /^run files written: state (\d+) bytes/.exec(e.message) : null))
     .find(Boolean);
-  const assembly = (state as RunState & { assembly?: { testProcesses: number } }).assembly;
+  const assembly = (state as RunState & { assembly?: { testProcesses: number; testMs?: number; fullSuiteMs?: number } }).assembly;
   const assemblyTestProcesses = assembly?.testProcesses ?? journal.filter((e) => e.type === 'merge' && e.tests !== 'not-run').length;
 
   const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
   const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
   const raw = rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
-  fs.rmSync(repo, { recursive: true, force: true });
 
   let sequentialCalls = 0;
   const modelCalls = new Map<string, number>();
@@ -256,15 +289,37 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     if (a.module) modelCalls.set(a.module, (modelCalls.get(a.module) ?? 0) + a.calls);
     else sequentialCalls += a.calls;
   }
+  // Each module's tests measured once more, alone, for their CPU time; its agents ran them runsOf times.
+  const integration = path.join(state.runDir, 'worktrees/integration');
+  const manifest = ModulesManifestSchema.parse(contracts);
+  const config = defaultConfig();
+  const testCpuMs = new Map(contracts.modules.map((m) => [m.name, cpuMsOf(moduleTestCommandFor(config, manifest, m.name), integration)]));
+  const commands = projectCommands(config, manifest);
+  const projectTestCpuMs = commands.projectTest ? cpuMsOf(commands.projectTest, integration) : 0;
+  const fullSuiteCpuMs = cpuMsOf(commands.integrationTest, integration);
+  fs.rmSync(repo, { recursive: true, force: true });
   const work: ModuleWork[] = contracts.modules.map((m) => ({
     name: m.name,
     dependsOn: m.depends_on,
     modelMs: (modelCalls.get(m.name) ?? 0) * LATENCY_MS,
-    cpuMs: (tests.perModule.get(m.name) ?? 0) + (raw.perModuleMs[m.name] ?? 0),
+    cpuMs: (testCpuMs.get(m.name) ?? 0) * (tests.runsOf.get(m.name) ?? 0) + (raw.perModuleMs[m.name] ?? 0),
   }));
   const limit = defaultConfig().waveLimits.sonnet;
   const ideal = idealBound(work, sequentialCalls * LATENCY_MS, limit);
-  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length);
+  // Besides the modules' own work: the install (before the build) and the full suite on the final
+  // head (after it) cannot overlap anything; assembly's other tests (each module's own and the
+  // project-level ones after its merge) run alongside the build. All as CPU time, as above.
+  const fullSuiteRuns = (assembly as { fullSuiteRuns?: number } | undefined)?.fullSuiteRuns ?? 1;
+  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * fullSuiteRuns;
+  const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0);
+  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
+  const spawned = spawns.summary();
+  const inWorkers = Object.values(gitWorkerStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
+  // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).
+  const byCommand: Record<string, SpawnTally> = { ...spawned.byCommand };
+  for (const [cmd, t] of Object.entries(gitWorkerStarts)) byCommand[`${cmd} (worker)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
+  const topCommands = Object.entries(byCommand).sort((a, b) => b[1].count - a[1].count);
+  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitWorkers: gitWorkerStarts }, null, 2));
   return {
     name: `${modules} modules, ${shape}`,
     modules,
@@ -289,6 +344,11 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     installMs: install ? Number(install[1]) : null,
     cacheShare: cacheShare(state.usage),
     cacheShareByRole: cacheShareByRole(state),
+    childProcesses: spawned.total.count + inWorkers.count,
+    spawnSyncMs: spawned.total.syncMs,
+    gitWorkerProcesses: inWorkers.count,
+    gitWorkerSpawnMs: inWorkers.spawnMs,
+    topCommands: topCommands.slice(0, 8),
   };
 }
 

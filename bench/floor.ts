@@ -53,12 +53,14 @@ export function idealBound(modules: readonly ModuleWork[], sequentialMs: number,
 /**
  * The same with measured CPU work: the critical path counts model + cpu per module; the model
  * work still shares the wave limit, and the CPU work shares the cores. `sequentialCpuMs` is CPU work
- * outside the modules (install, assembly tests) that runs after or between them.
+ * outside the modules that nothing can overlap (the install before the build, the full suite on the
+ * final head after it); `sharedCpuMs` is CPU work that runs alongside the build on the same cores
+ * (assembly's tests after each merge, streamed into the build).
  */
-export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number, cores: number, sequentialCpuMs = 0): Bound {
+export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number, cores: number, sequentialCpuMs = 0, sharedCpuMs = 0): Bound {
   const cp = criticalPath(modules, (m) => m.modelMs + m.cpuMs);
   const model = modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, waveLimit);
-  const cpu = modules.reduce((n, m) => n + m.cpuMs, 0) / Math.max(1, cores);
+  const cpu = (modules.reduce((n, m) => n + m.cpuMs, 0) + sharedCpuMs) / Math.max(1, cores);
   const buildMs = Math.max(cp, model, cpu);
   return { totalMs: sequentialMs + buildMs + sequentialCpuMs, buildMs, criticalPathMs: cp };
 }

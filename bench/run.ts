@@ -73,7 +73,10 @@ function print(f: CaseFigures): void {
       `(external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); peak heap used ${mb(f.memory.peakHeapUsedMb)}, ` +
       `live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
-      `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})`,
+      `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
+      `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
+      `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
+      `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}`,
   );
 }
 
@@ -83,13 +86,15 @@ async function main(): Promise<void> {
       `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
   );
   const rows: CaseFigures[] = [];
-  for (const c of parseBenchCases(process.env.BENCH_CASES) ?? DEFAULT_CASES) {
+  const chosen = parseBenchCases(process.env.BENCH_CASES);
+  for (const c of chosen ?? DEFAULT_CASES) {
     const f = await runCaseProcess(c.modules, c.shape);
     rows.push(f);
     print(f);
   }
-  const dependencies = await measureDependencyProvisioning();
-  console.log(`\n${dependencyLine(dependencies)}`);
+  // Chosen cases only: the dependency-provisioning figures are left out (they do not change with the case).
+  const dependencies = chosen ? undefined : await measureDependencyProvisioning();
+  if (dependencies) console.log(`\n${dependencyLine(dependencies)}`);
   fs.mkdirSync('bench-results', { recursive: true });
   fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, load: os.loadavg(), rows, dependencies }, null, 2));
 }

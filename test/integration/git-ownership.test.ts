@@ -92,6 +92,39 @@ describe('engine-owned commits (real git)', () => {
     assert.equal(sh(wt, 'show', `${branch}:src/core/index.js`), 'module.exports = 4;');
   });
 
+  it('without a commit of the agent: commits a deletion in its folder, unstages and discards what it staged outside', async () => {
+    fs.rmSync(path.join(wt, 'src/core/index.js'));
+    write(wt, 'package.json', '{"name":"x","version":"2.0.0"}\n');
+    sh(wt, 'add', '-A');
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): remove index', author: AGENT });
+    assert.equal(r.undoneCommits, 0);
+    assert.deepEqual(r.committed, ['src/core/index.js']);
+    assert.deepEqual(r.leftOut, ['package.json']);
+    assert.equal(r.commit, sh(wt, 'rev-parse', branch), 'the commit named is the branch head');
+    assert.equal(sh(wt, 'show', '--name-status', '--format=', 'HEAD'), 'D\tsrc/core/index.js');
+    assert.equal(fs.readFileSync(path.join(wt, 'package.json'), 'utf8'), '{"name":"x","version":"1.0.0"}\n');
+    assert.equal(sh(wt, 'status', '--porcelain'), '');
+  });
+
+  it('commits paths with spaces and non-ASCII names literally, and names the commit it made', async () => {
+    write(wt, 'src/core/a b/ünïcode [1].js', 'x\n');
+    write(wt, 'src/core/*.js', 'a literal star\n');
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): odd names', author: AGENT });
+    assert.deepEqual(r.committed, ['src/core/*.js', 'src/core/a b/ünïcode [1].js']);
+    assert.equal(r.commit, sh(wt, 'rev-parse', 'HEAD'));
+    assert.equal(sh(wt, '-c', 'core.quotePath=false', 'show', '--name-only', '--format=', 'HEAD'), 'src/core/*.js\nsrc/core/a b/ünïcode [1].js');
+    const again = await commitOwnedChanges(wt, { branch, engineHead: r.head, allowed, message: 'm', author: AGENT });
+    assert.equal(again.commit, null, 'nothing changed since: nothing to commit');
+    assert.equal(again.head, r.head);
+  });
+
+  it('refuses the main worktree and a non-engine branch before changing anything', async () => {
+    write(repo, 'src/core/index.js', 'user work\n');
+    await assert.rejects(commitOwnedChanges(repo, { branch, engineHead, allowed, message: 'm', author: AGENT }), /main worktree/);
+    assert.equal(fs.readFileSync(path.join(repo, 'src/core/index.js'), 'utf8'), 'user work\n');
+    await assert.rejects(commitOwnedChanges(wt, { branch: 'feature/x', engineHead, allowed, message: 'm', author: AGENT }), /not an engine branch/);
+  });
+
   it('never commits a generated folder even when it is allowed and not ignored, and reports ignored ones that appeared', async () => {
     write(wt, 'src/core/__pycache__/x.pyc', 'bytes');
     write(wt, 'src/core/node_modules/dep/index.js', 'x');

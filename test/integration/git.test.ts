@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { branchExists, deleteEngineBranch, integrationBranch, moduleBranch } from '../../src/core/git/branches';
 import { changedPathsSince, commitAll, diffRange, resetHard } from '../../src/core/git/commits';
 import { GitError, type GitErrorReason } from '../../src/core/git/errors';
-import { abortMerge, commitMerge, mergeNoFf, resolveTrivialConflicts } from '../../src/core/git/merge';
+import { abortMerge, commitMerge, mergeAllNoFf, mergeNoFf, resolveTrivialConflicts } from '../../src/core/git/merge';
 import { openRepo } from '../../src/core/git/repo';
 import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from '../../src/core/git/userTree';
 import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
@@ -232,6 +232,41 @@ describe('git layer (real repositories)', () => {
 
     it('refuses to merge into the main worktree', async () => {
       await expectGitError(mergeNoFf(repo, moduleBranch(RUN, 'api'), 'never'), 'notEngineWorktree');
+    });
+
+    it('merges several branches in a row, one --no-ff merge each, and refuses what mergeNoFf refuses', async () => {
+      const wt = (await createWorktree(repo, path.join(runDir, 'combo'), moduleBranch(RUN, 'combo'), base)).path;
+      const merged = await mergeAllNoFf(wt, [
+        { branch: moduleBranch(RUN, 'api'), message: 'bring in api' },
+        { branch: moduleBranch(RUN, 'db'), message: 'bring in db' },
+      ]);
+      assert.deepEqual(merged, { status: 'clean', commit: sh(wt, 'rev-parse', 'HEAD').trim() });
+      assert.deepEqual(sh(wt, 'log', '--merges', '--first-parent', '--format=%s').trim().split('\n'), ['bring in db', 'bring in api']);
+      assert.equal(sh(wt, 'log', '-1', '--format=%an').trim(), 'Build Pipeline');
+      await expectGitError(mergeAllNoFf(wt, [{ branch: moduleBranch(RUN, 'nowhere'), message: 'x' }]), 'unknown');
+      write(wt, 'README.md', 'dirty\n');
+      await expectGitError(mergeAllNoFf(wt, [{ branch: moduleBranch(RUN, 'api'), message: 'x' }]), 'dirtyTree');
+      sh(wt, 'checkout', '--', 'README.md');
+      await expectGitError(mergeAllNoFf(repo, [{ branch: moduleBranch(RUN, 'api'), message: 'x' }]), 'notEngineWorktree');
+      await expectGitError(mergeAllNoFf(wt, [{ branch: 'feature/x', message: 'x' }]), 'invalidName');
+    });
+
+    it('stops at the first conflicting branch and leaves that merge in progress for the caller', async () => {
+      const sides = [];
+      for (const side of ['left', 'right']) {
+        const wt = (await createWorktree(repo, path.join(runDir, side), moduleBranch(RUN, side), base)).path;
+        write(wt, 'src/shared/index.ts', `export const side = '${side}';\n`);
+        assert.ok(await commitAll(wt, `${side}: shared index`, BUILDER, ['src/shared/index.ts']));
+        sides.push(moduleBranch(RUN, side));
+      }
+      const wt = (await createWorktree(repo, path.join(runDir, 'both'), moduleBranch(RUN, 'both'), base)).path;
+      const merged = await mergeAllNoFf(wt, sides.map((branch) => ({ branch, message: `bring in ${branch}` })));
+      assert.equal(merged.status, 'conflict');
+      assert.equal(merged.status === 'conflict' && merged.branch, moduleBranch(RUN, 'right'));
+      assert.deepEqual(merged.status === 'conflict' && merged.files.map((f) => f.path), ['src/shared/index.ts']);
+      await abortMerge(wt);
+      assert.equal(sh(wt, 'status', '--porcelain').trim(), '');
+      assert.deepEqual(sh(wt, 'log', '--merges', '--format=%s').trim().split('\n'), [`bring in ${moduleBranch(RUN, 'left')}`]);
     });
   });
 

@@ -22,7 +22,9 @@ describe('bench bounds: model-only ideal and the machine floor', () => {
     const wide: ModuleWork[] = Array.from({ length: 16 }, (_, i) => ({ name: `m${i}`, dependsOn: [], modelMs: 100, cpuMs: 1000 }));
     assert.equal(floorBound(wide, 0, 8, 2).buildMs, 8000);
     assert.equal(floorBound(wide, 0, 8, 16).buildMs, 1100, 'with enough cores the path (model + cpu) is the bound');
-    assert.equal(floorBound(wide, 0, 8, 2, 250).totalMs, 8250, 'sequential CPU work (assembly) comes on top');
+    assert.equal(floorBound(wide, 0, 8, 2, 250).totalMs, 8250, 'sequential CPU work (the final full suite) comes on top');
+    assert.equal(floorBound(wide, 0, 8, 2, 0, 2000).buildMs, 9000, 'CPU work alongside the build (assembly tests) shares the cores');
+    assert.equal(floorBound(diamond, 0, 8, 2, 0, 100).buildMs, 3900, 'a little of it hides behind the critical path');
   });
 
   it('the floor is never below the ideal; dependencies outside the list count as done; a cycle is an error', () => {

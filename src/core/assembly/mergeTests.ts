@@ -20,7 +20,7 @@ export interface TestsOutcome {
 export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[]): Promise<TestsOutcome> {
   for (const run of runs) {
     const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-    countTestProcess(ctx, run.kind === 'full');
+    countTestProcess(ctx, run.kind === 'full', result.durationMs);
     if (result.exitCode !== 0) {
       return { ok: false, failed: run, outcome: result.timedOut ? 'timed out' : `exited with ${result.exitCode}`, output: result.output };
     }
@@ -28,10 +28,14 @@ export async function runTests(ctx: PipelineContext, worktree: string, runs: rea
   return { ok: true, output: '' };
 }
 
-function countTestProcess(ctx: PipelineContext, full: boolean): void {
+function countTestProcess(ctx: PipelineContext, full: boolean, ms: number): void {
   ctx.store.update((s) => {
     s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };
     s.assembly.testProcesses++;
-    if (full) s.assembly.fullSuiteRuns++;
+    s.assembly.testMs = (s.assembly.testMs ?? 0) + ms;
+    if (full) {
+      s.assembly.fullSuiteRuns++;
+      s.assembly.fullSuiteMs = (s.assembly.fullSuiteMs ?? 0) + ms;
+    }
   });
 }

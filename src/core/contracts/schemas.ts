@@ -261,6 +261,14 @@ export const RunStateSchema = z.object({
     )
     .default([]),
   /** Assembly test work: every test process assembly ran (all attempts), and how many of them were the full suite. */
-  assembly: z.object({ testProcesses: z.number().int().nonnegative(), fullSuiteRuns: z.number().int().nonnegative() }).optional(),
+  assembly: z
+    .object({
+      testProcesses: z.number().int().nonnegative(),
+      fullSuiteRuns: z.number().int().nonnegative(),
+      /** Wall time of those test processes, and of the full-suite ones among them (the bench's floor counts it). */
+      testMs: z.number().nonnegative().optional(),
+      fullSuiteMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 export type RunState = z.infer<typeof RunStateSchema>;

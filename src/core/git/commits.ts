@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { quoteUntrusted, relativePathProblem } from '../contracts/names';
 import { GitError } from './errors';
 import { assertEngineWorktree, resolveCommit } from './repo';
-import { git, runGit, splitNul } from './run';
+import { failure, git, runGit, splitNul } from './run';
 
 export interface GitIdentity {
   name: string;
@@ -65,8 +65,53 @@ export async function commitAll(
   await git(root, ['--literal-pathspecs', 'add', '--all', ...pathArgs]);
   const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', ...pathArgs]);
   if (staged.exitCode === 0) return null;
-  await git(root, ['--literal-pathspecs', 'commit', '--quiet', '--no-edit', '-m', message, ...pathArgs], { config });
-  return (await git(root, ['rev-parse', 'HEAD'])).trim();
+  return commitNamed(root, ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, ...pathArgs], config);
+}
+
+/**
+ * Commits exactly `paths` in an engine worktree the caller has already checked (commitOwnedChanges):
+ * each path changed, as `git status` listed it (so it exists, or is a tracked file's deletion).
+ * Returns the new commit, or null when staging them left nothing to commit (a change git's
+ * normalisation undoes, such as line endings).
+ */
+export async function commitPaths(root: string, message: string, author: GitIdentity, paths: readonly string[]): Promise<string | null> {
+  assertPaths(paths);
+  const config = identityConfig(author);
+  if (paths.length === 0) return null;
+  await git(root, ['--literal-pathspecs', 'add', '--all', '--', ...paths]);
+  const args = ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, '--', ...paths];
+  const run = await runGit(root, args, { config: [...config, 'core.abbrev=no'] });
+  if (run.exitCode === 0) return commitIdFrom(root, run.stdout);
+  const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', '--', ...paths]);
+  if (staged.exitCode === 0) return null;
+  throw failure(args, run);
+}
+
+/** Runs a `git commit` and names the commit it made from its summary line. */
+async function commitNamed(root: string, args: readonly string[], config: readonly string[]): Promise<string> {
+  const stdout = await git(root, args, { config: [...config, 'core.abbrev=no'] });
+  return commitIdFrom(root, stdout);
+}
+
+/**
+ * The new commit's id from `git commit`'s summary line ("[branch (root-commit) <id>] subject",
+ * unabbreviated with core.abbrev=no), so naming it takes no second git process; `rev-parse HEAD`
+ * when the line is not in that shape. git sends its hooks' output to stderr, so stdout starts with
+ * that line.
+ */
+async function commitIdFrom(root: string, stdout: string): Promise<string> {
+  const id = /^\[[^\n\]]*? ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(stdout)?.[1];
+  return id ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
+}
+
+/**
+ * Paths whose index or working-tree state differs from HEAD, untracked files included (ignored ones
+ * excluded, as they can never be committed), from one `git status` instead of a diff per side.
+ */
+export async function uncommittedPaths(worktree: string): Promise<string[]> {
+  const entries = splitNul(await git(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']));
+  // "XY path": with --no-renames every entry is one field.
+  return entries.filter((e) => e.length > 3).map((e) => e.slice(3));
 }
 
 /**
@@ -74,15 +119,17 @@ export async function commitAll(
  * untracked (ignored files excluded, as they can never be committed). Sorted, repo-relative.
  */
 export async function changedPathsSince(worktree: string, baseCommit: string): Promise<string[]> {
+  return (await changesSince(worktree, baseCommit)).paths;
+}
+
+/** `changedPathsSince`, with the HEAD it found (callers that also need HEAD save a git process). */
+export async function changesSince(worktree: string, baseCommit: string): Promise<{ head: string; paths: string[] }> {
   const base = await resolveCommit(worktree, baseCommit);
   if (base === null) throw new GitError('unknown', `${quoteUntrusted(baseCommit)} is not a commit`);
-  const outputs = await Promise.all([
-    git(worktree, ['diff', '--name-only', '--no-renames', '-z', base, 'HEAD']),
-    git(worktree, ['diff', '--name-only', '--no-renames', '-z', '--cached', 'HEAD']),
-    git(worktree, ['diff', '--name-only', '--no-renames', '-z']),
-    git(worktree, ['ls-files', '--others', '--exclude-standard', '-z']),
-  ]);
-  return [...new Set(outputs.flatMap(splitNul))].sort();
+  const [head, uncommitted] = await Promise.all([git(worktree, ['rev-parse', 'HEAD']).then((h) => h.trim()), uncommittedPaths(worktree)]);
+  // Nothing committed since the base (the usual case): no diff to run.
+  const committed = head === base ? [] : splitNul(await git(worktree, ['diff', '--name-only', '--no-renames', '-z', base, head]));
+  return { head, paths: [...new Set([...committed, ...uncommitted])].sort() };
 }
 
 export interface ChangedFile {

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { assertEngineWorktree } from './repo';
 import { git, splitNul } from './run';
-import { changedPathsSince, resetHard } from './commits';
+import { changesSince, resetHard } from './commits';
 import { GitError } from './errors';
 import { assertValidEngineBranch, branchExists } from './branches';
 import { serializedPerRepo } from './run';
@@ -51,7 +51,7 @@ export async function restorePaths(worktree: string, paths: readonly string[]): 
 
 /** Returns the worktree to `commit` exactly (dropping commits and files made since) and lists what changed. */
 export async function discardUncommitted(worktree: string, commit: string): Promise<string[]> {
-  const changed = await changedPathsSince(worktree, commit);
-  if (changed.length > 0 || (await headCommit(worktree)) !== commit) await resetHard(worktree, commit);
-  return changed;
+  const { head, paths } = await changesSince(worktree, commit);
+  if (paths.length > 0 || head !== commit) await resetHard(worktree, commit);
+  return paths;
 }

@@ -9,9 +9,9 @@
  *    as installed dependencies stay, they are never committed) and reports it.
  */
 import { quoteUntrusted } from '../contracts/names';
-import { changedPathsSince, commitAll, resetHard, type GitIdentity } from './commits';
+import { commitPaths, uncommittedPaths, type GitIdentity } from './commits';
 import { GitError } from './errors';
-import { assertEngineWorktree, isMainWorktree, resolveCommit, topLevel } from './repo';
+import { isMainWorktree, resolveCommit, topLevel } from './repo';
 import { ENGINE_BRANCH_PREFIX } from './branches';
 import { git, runGit, splitNul } from './run';
 
@@ -54,35 +54,55 @@ export async function ignoredEntries(worktree: string): Promise<string[]> {
   return splitNul(await git(worktree, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']));
 }
 
+/** Where HEAD points and which worktree `dir` is in, from one git process when it can be. */
+async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boolean; ref: string }> {
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
+  const [root, gitDir, commonDir, ref] = run.stdout.trim().split('\n');
+  if (run.exitCode === 0 && root && gitDir && commonDir && ref) return { root, isMain: gitDir === commonDir, ref: ref.startsWith('refs/') ? ref : '(detached HEAD)' };
+  // An unborn HEAD or an unexpected shape: one question at a time, with the precise errors.
+  const top = await topLevel(dir);
+  const current = await runGit(top, ['symbolic-ref', '-q', 'HEAD']);
+  return { root: top, isMain: await isMainWorktree(top), ref: current.exitCode === 0 ? current.stdout.trim() : '(detached HEAD)' };
+}
+
+/**
+ * The engine's commit of an agent's work. About seven git processes (it was seventeen): where HEAD
+ * is, how many commits the agent made, the reset, one `status` for every changed path, `add`,
+ * `commit`, and the ignored entries; the discard of what was left out only when there is some.
+ */
 export async function commitOwnedChanges(worktree: string, options: OwnedCommitOptions, ignoredBefore: readonly string[] = []): Promise<OwnedCommitResult> {
   if (!options.branch.startsWith(ENGINE_BRANCH_PREFIX)) throw new GitError('invalidName', `${quoteUntrusted(options.branch)} is not an engine branch`);
   // The agent may have switched branches, so the engine-branch check comes after HEAD is put back;
   // the main worktree (the user's) is refused before anything happens.
-  const root = await topLevel(worktree);
-  if (await isMainWorktree(root)) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
+  const facts = await worktreeFacts(worktree);
+  const root = facts.root;
+  if (facts.isMain) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
   const wantRef = `refs/heads/${options.branch}`;
-  const current = await runGit(root, ['symbolic-ref', '-q', 'HEAD']);
-  const currentRef = current.exitCode === 0 ? current.stdout.trim() : '(detached HEAD)';
   let switchedFrom: string | undefined;
-  if (currentRef !== wantRef) {
+  if (facts.ref !== wantRef) {
     // Re-point HEAD without touching the files: the agent's work stays to be judged below.
-    switchedFrom = currentRef.replace(/^refs\/heads\//, '');
+    switchedFrom = facts.ref.replace(/^refs\/heads\//, '');
     await git(root, ['symbolic-ref', 'HEAD', wantRef]);
   }
-  await assertEngineWorktree(root);
+  // HEAD is on `options.branch` now, an engine branch, in a linked worktree: what assertEngineWorktree checks.
   const engineHead = await resolveCommit(root, options.engineHead);
   if (engineHead === null) throw new GitError('unknown', `${quoteUntrusted(options.engineHead)} is not a commit`);
   const ahead = await runGit(root, ['rev-list', '--count', `${engineHead}..HEAD`]);
   const undoneCommits = ahead.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
+  // HEAD, index and branch back to the engine's commit; the files stay. After this every change
+  // of the agent is an uncommitted one, and `status` lists them all.
   await git(root, ['reset', '--quiet', '--mixed', engineHead]);
-
-  const changed = await changedPathsSince(root, engineHead);
+  const changed = (await uncommittedPaths(root)).sort();
   const committed = changed.filter((p) => options.allowed(p) && !isGeneratedPath(p));
   const leftOut = changed.filter((p) => !committed.includes(p));
-  const commit = committed.length ? await commitAll(root, options.message, options.author, committed) : null;
+  const commit = committed.length ? await commitPaths(root, options.message, options.author, committed) : null;
   const head = commit ?? engineHead;
-  // What is left is exactly what may not be committed: make the worktree equal the branch again.
-  if (leftOut.length) await resetHard(root, head);
+  // What is left is exactly what may not be committed: make the worktree equal the branch again
+  // (untracked files removed, never ignored ones such as installed dependencies).
+  if (leftOut.length) {
+    await git(root, ['reset', '--quiet', '--hard', head]);
+    await git(root, ['clean', '--force', '-d', '--quiet']);
+  }
   const before = new Set(ignoredBefore);
   const newIgnored = (await ignoredEntries(root)).filter((p) => !before.has(p));
   return { commit, head, undoneCommits, ...(switchedFrom ? { switchedFrom } : {}), committed, leftOut, newIgnored };

@@ -4,6 +4,7 @@
  * mutating function in this folder calls `assertEngineWorktree` first.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { ENGINE_BRANCH_PREFIX } from './branches';
 import { GitError } from './errors';
 import { git, runGit } from './run';
@@ -84,12 +85,28 @@ export async function isMainWorktree(dir: string): Promise<boolean> {
  * Returns the worktree root.
  */
 export async function assertEngineWorktree(dir: string): Promise<string> {
-  // Top level, git dir, common dir and the checked-out ref in one git process (this check precedes
-  // every mutating git call, several times per module).
-  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
-  if (run.exitCode !== 0) return assertEngineWorktreeStepByStep(dir);
-  const [root, gitDir, commonDir, ref] = run.stdout.trim().split('\n');
-  if (!root || !gitDir || !commonDir || !ref) return assertEngineWorktreeStepByStep(dir);
+  return (await engineWorktreeFacts(dir)).root;
+}
+
+export interface EngineWorktreeFacts {
+  root: string;
+  /** The worktree's own git dir (HEAD, index, MERGE_HEAD live there). */
+  gitDir: string;
+  /** HEAD's commit; null on a branch with no commits yet. */
+  head: string | null;
+}
+
+/**
+ * `assertEngineWorktree`'s checks, and what the same git process tells besides: the worktree's git
+ * dir and HEAD's commit, which callers such as a merge would otherwise ask for in processes of their own.
+ */
+export async function engineWorktreeFacts(dir: string): Promise<EngineWorktreeFacts> {
+  // Top level, git dir, common dir, HEAD's commit and the checked-out ref in one git process (this
+  // check precedes every mutating git call, several times per module).
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', 'HEAD', '--symbolic-full-name', 'HEAD']);
+  if (run.exitCode !== 0) return engineWorktreeStepByStep(dir);
+  const [root, gitDir, commonDir, head, ref] = run.stdout.trim().split('\n');
+  if (!root || !gitDir || !commonDir || !head || !FULL_ID.test(head) || !ref) return engineWorktreeStepByStep(dir);
   const realDir = await fs.realpath(dir).catch(() => dir);
   if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
   if (gitDir === commonDir) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
@@ -97,25 +114,34 @@ export async function assertEngineWorktree(dir: string): Promise<string> {
   if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
     throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
   }
-  return root;
+  return { root, gitDir, head };
 }
 
 /** The same checks one git call at a time: an unborn branch, or git output not in the expected shape. */
-async function assertEngineWorktreeStepByStep(dir: string): Promise<string> {
+async function engineWorktreeStepByStep(dir: string): Promise<EngineWorktreeFacts> {
   const root = await topLevel(dir);
   const realDir = await fs.realpath(dir).catch(() => dir);
   if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
-  if (await isMainWorktree(root)) {
+  const [gitDir, commonDir] = (await git(root, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir'])).trim().split('\n');
+  if (gitDir === commonDir) {
     throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
   }
   const branch = await currentBranch(root);
   if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
     throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
   }
-  return root;
+  return { root, gitDir: gitDir ?? path.join(root, '.git'), head: await resolveCommit(root, 'HEAD') };
 }
 
 /** Whether a merge has been started and not yet committed or aborted in this worktree. */
 export async function mergeInProgress(worktree: string): Promise<boolean> {
   return (await runGit(worktree, ['rev-parse', '--verify', '--quiet', 'MERGE_HEAD'])).exitCode === 0;
+}
+
+/** `mergeInProgress` for a worktree whose git dir is known: git keeps MERGE_HEAD there, a file read tells. */
+export async function mergeHeadIn(gitDir: string): Promise<boolean> {
+  return fs.lstat(path.join(gitDir, 'MERGE_HEAD')).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,30 +1,27 @@
 /**
- * The single place where git is executed (through simple-git's `raw`), so that every call gets
- * the same environment and the same error handling:
+ * The single place where git is executed, so that every call gets the same environment and the
+ * same error handling:
  * - LC_ALL=C, so git's messages are English and `reasonFromGitOutput` can classify them;
- * - no editor/pager/askpass/GIT_* variables from the ambient environment (simple-git refuses them
- *   anyway) and no API key, because git runs hooks and hooks are arbitrary programs;
+ * - no editor/pager/askpass/GIT_* variables from the ambient environment, and no API key, because
+ *   git runs hooks and hooks are arbitrary programs; abbreviated long options refused
+ *   (GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS), as simple-git set it;
+ * - stdin closed, so neither git nor a hook can wait on it;
+ * - started from a worker thread (spawner.ts), so the start does not stop the engine's event loop;
  * - fixed config: no commit signing (a pinentry prompt would hang a headless run), diff3 conflict
  *   markers (the trivial-conflict rules need the base), unquoted paths.
+ *
+ * git is spawned directly rather than through simple-git: simple-git waits 50 ms after every
+ * command that printed nothing (reset, add, commit --quiet, diff --quiet, merge-base
+ * --is-ancestor…), in case output arrives late, and the engine runs dozens of those per module.
+ * Every argument here is built by the engine (model-given names are validated before they reach a
+ * command line, paths go after `--` with --literal-pathspecs), so simple-git's option parsing
+ * guards had nothing left to catch.
  */
-import { GitError as SimpleGitError, simpleGit } from 'simple-git';
+import { promises as fs } from 'node:fs';
 import { GitError, reasonFromGitOutput } from './errors';
+import { spawnGit, type SpawnedGit } from './spawner';
 
-export interface GitRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * simple-git turns a non-zero exit into an error carrying only text; this subclass of its own
- * error type survives its error handling and keeps the exit code and both streams.
- */
-class GitExit extends SimpleGitError {
-  constructor(readonly run: GitRun) {
-    super(undefined, `git exited with code ${run.exitCode}`);
-  }
-}
+export type GitRun = SpawnedGit;
 
 const ENGINE_GIT_CONFIG = [
   'core.quotePath=false',
@@ -45,6 +42,7 @@ function gitEnvironment(): NodeJS.ProcessEnv {
     env[key] = value;
   }
   env.LC_ALL = 'C';
+  env.GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS = 'true';
   return env;
 }
 
@@ -55,29 +53,15 @@ export interface RunGitOptions {
 
 /** Runs git in `cwd` and reports the exit code instead of throwing on failure. */
 export async function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitRun> {
-  let instance;
+  const isDir = await fs.stat(cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
+  const config = [...ENGINE_GIT_CONFIG, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
   try {
-    instance = simpleGit({
-      baseDir: cwd,
-      trimmed: false,
-      config: [...ENGINE_GIT_CONFIG, ...(options.config ?? [])],
-      errors: (error, result) =>
-        result.exitCode === 0
-          ? error
-          : new GitExit({
-              exitCode: result.exitCode,
-              stdout: Buffer.concat(result.stdOut).toString('utf8'),
-              stderr: Buffer.concat(result.stdErr).toString('utf8'),
-            }),
-    }).env(gitEnvironment());
+    return await spawnGit(cwd, [...config, ...args], gitEnvironment());
   } catch (error) {
-    throw new GitError('notARepo', `cannot run git in ${cwd}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  try {
-    const stdout = await instance.raw([...args]);
-    return { exitCode: 0, stdout, stderr: '' };
-  } catch (error) {
-    if (error instanceof GitExit) return error.run;
     throw new GitError('unknown', `git ${args.join(' ')} could not run: ${error instanceof Error ? error.message : String(error)}`, `git ${args.join(' ')}`);
   }
 }

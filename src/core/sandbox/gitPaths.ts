@@ -19,7 +19,30 @@ function git(cwd: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * git's own lookup for a linked worktree, done with file reads: `<worktree>/.git` names the git dir
+ * ("gitdir: …"), whose `commondir` names the shared one, and whose `HEAD` names the branch. Shells
+ * start several times per module, and each lookup was two git processes. Null when the layout is
+ * not that one (a main worktree, a `.git` folder, anything unexpected): git is asked then.
+ */
+function linkedWorktreeGitPaths(worktree: string): { gitDir: string; common: string; ref: string } | null {
+  try {
+    const pointer = /^gitdir: (.+)$/m.exec(fs.readFileSync(path.join(worktree, '.git'), 'utf8'))?.[1]?.trim();
+    if (!pointer) return null;
+    const gitDir = path.resolve(worktree, pointer);
+    const common = path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim());
+    if (!fs.statSync(path.join(common, 'objects')).isDirectory()) return null;
+    const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8');
+    const ref = /^ref: (refs\/\S+)\s*$/.exec(head)?.[1] ?? '';
+    return { gitDir, common, ref };
+  } catch {
+    return null;
+  }
+}
+
 export async function gitWritePaths(worktree: string): Promise<GitWritePaths> {
+  const linked = linkedWorktreeGitPaths(worktree);
+  if (linked) return writePathsFor(worktree, linked.gitDir, linked.common, linked.ref);
   let out: string;
   try {
     out = await git(worktree, ['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']);
@@ -29,6 +52,10 @@ export async function gitWritePaths(worktree: string): Promise<GitWritePaths> {
   const [gitDir, common] = out.split('\n');
   if (!gitDir || !common) return { allow: [], deny: [] };
   const ref = await git(worktree, ['symbolic-ref', '-q', 'HEAD']).catch(() => '');
+  return writePathsFor(worktree, gitDir, common, ref);
+}
+
+function writePathsFor(worktree: string, gitDir: string, common: string, ref: string): GitWritePaths {
   const allow = [path.join(common, 'objects')];
   const deny: string[] = [];
   if (path.resolve(gitDir) !== path.resolve(common)) {

@@ -47,14 +47,19 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
   });
   const nodes = manifest.build_order.map((n) => ({ name: n, dependsOn: manifest.modules.find((m) => m.name === n)!.depends_on }));
   const byName = new Map(manifest.modules.map((m) => [m.name, m]));
+  // A passed module's worktree is removed while its dependents already start (they need its
+  // branch, not its folder); the stage ends only after every removal has.
+  const releases: Array<Promise<void>> = [];
   const outcomes = await runDag(
     nodes,
     async (node) => {
-      const status = await buildModule(ctx, byName.get(node.name)!);
+      const { status, released } = await buildModule(ctx, byName.get(node.name)!);
+      releases.push(released);
       return { result: status, ok: status === 'passed' || status === 'merged' };
     },
     { signal: ctx.signal },
   );
+  await Promise.all(releases);
   const results = [...outcomes].map(([name, o]): readonly [string, ModuleStatus] =>
     o.kind === 'ran' ? [name, o.result] : [name, settle(ctx, name, 'cancelled', o.reason)],
   );
@@ -78,42 +83,65 @@ function settle(ctx: PipelineContext, module: string, status: ModuleStatus, deta
   return status;
 }
 
-async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<ModuleStatus> {
+/** A module's outcome, and the removal of its worktree, which may still be running. */
+interface Developed {
+  status: ModuleStatus;
+  released: Promise<void>;
+}
+
+const NOTHING_TO_RELEASE: Promise<void> = Promise.resolve();
+
+async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<Developed> {
   const status = ctx.store.module(spec.name).status;
-  if (status === 'passed' || status === 'merged') return status;
-  return developModule(ctx, spec, undefined);
+  if (status === 'passed' || status === 'merged') return { status, released: NOTHING_TO_RELEASE };
+  return developTracked(ctx, spec, undefined);
 }
 
 /**
  * Builder → QC → (fix cycle with the findings)* until PASS, a failure, or the fix cycles run out.
  * `findings` starts a fix cycle right away: assembly uses that to send a module back after its merge
- * broke the integration tests.
+ * broke the integration tests. Returns once the module's worktree is released too.
  */
 export async function developModule(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
+  const { status, released } = await developTracked(ctx, spec, findings);
+  await released;
+  return status;
+}
+
+function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
   // Assembly streams from the build, so both may want the same module at once (a conflict round of
   // the build while assembly has the module in a fix cycle): the second caller waits for the first.
   const running = inDevelopment(ctx);
   const existing = running.get(spec.name);
   if (existing) return existing;
-  const work = developOnce(ctx, spec, findings).finally(() => running.delete(spec.name));
+  const work = developOnce(ctx, spec, findings);
+  // The module is free for the next caller once its worktree is released, not before.
+  void work.then((d) => d.released).finally(() => running.delete(spec.name));
   running.set(spec.name, work);
   return work;
 }
 
-const developing = new WeakMap<PipelineContext, Map<string, Promise<ModuleStatus>>>();
+const developing = new WeakMap<PipelineContext, Map<string, Promise<Developed>>>();
 
-function inDevelopment(ctx: PipelineContext): Map<string, Promise<ModuleStatus>> {
+function inDevelopment(ctx: PipelineContext): Map<string, Promise<Developed>> {
   let map = developing.get(ctx);
   if (!map) developing.set(ctx, (map = new Map()));
   return map;
 }
 
-async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
+async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
+  const prepared: { wt?: string } = {};
+  const status = await developSteps(ctx, spec, findings, prepared);
+  return { status, released: prepared.wt ? releaseWorktree(ctx, spec.name, prepared.wt) : NOTHING_TO_RELEASE };
+}
+
+/** The module's steps; the worktree, once there is one, goes into `prepared` for the release. */
+async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined, prepared: { wt?: string }): Promise<ModuleStatus> {
   const name = spec.name;
   const state = () => ctx.store.module(name);
-  let wt: string | undefined;
   try {
-    wt = await prepareModuleWorktree(ctx, spec);
+    const wt = await prepareModuleWorktree(ctx, spec);
+    prepared.wt = wt;
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name));
@@ -158,8 +186,6 @@ async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: str
   } catch (e) {
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return settle(ctx, name, 'cancelled', 'run stopped');
     return settle(ctx, name, 'failed', (e as Error).message.slice(0, 500));
-  } finally {
-    if (wt) await releaseWorktree(ctx, name, wt);
   }
 }
 

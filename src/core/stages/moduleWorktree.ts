@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModuleSpec } from '../contracts/schemas';
 import { assertSafeModuleName } from '../contracts/names';
-import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeNoFf, abortMerge } from '../git';
+import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeAllNoFf, abortMerge } from '../git';
 import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from './context';
 import { ENGINE_AUTHOR } from './context';
@@ -19,27 +19,30 @@ export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSp
   const scaffold = ctx.store.state.scaffoldCommit;
   if (!scaffold) throw new Error('no scaffold commit recorded; the scaffold stage has not completed');
 
+  // A fresh worktree's HEAD is known from its creation and merges; a reused one is asked.
+  let head: string | undefined;
   if (fs.existsSync(path.join(wt, '.git'))) {
     // Resumed: the worktree and whatever the builder left in it are still there.
   } else if (await branchExists(ctx.repoRoot, state.branch)) {
     await addWorktreeForBranch(ctx.repoRoot, wt, state.branch);
   } else {
     await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
-    for (const dep of spec.depends_on) {
-      const depBranch = ctx.store.module(dep).branch;
-      const merged = await mergeNoFf(wt, depBranch, `build(${spec.name}): bring in dependency ${dep}`, ENGINE_AUTHOR);
-      if (merged.status === 'conflict') {
-        await abortMerge(wt);
-        throw new Error(`could not bring dependency ${dep} into ${spec.name}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
-      }
+    // One `--no-ff` merge per dependency, as before, with the worktree checked once for all of them.
+    const deps = spec.depends_on.map((dep) => ({ dep, branch: ctx.store.module(dep).branch, message: `build(${spec.name}): bring in dependency ${dep}` }));
+    const merged = await mergeAllNoFf(wt, deps, ENGINE_AUTHOR);
+    if (merged.status === 'conflict') {
+      await abortMerge(wt);
+      const dep = deps.find((d) => d.branch === merged.branch)?.dep ?? merged.branch;
+      throw new Error(`could not bring dependency ${dep} into ${spec.name}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
     }
+    head = merged.commit;
   }
   // Installed dependencies come from the integration worktree, where the scaffold ran `install`.
   const deps = await provideDependencies(ctx.store.paths.integrationWorktree, wt);
   if (deps.dirs.length) {
     ctx.store.emit({ type: 'log', level: 'info', message: `dependencies for ${spec.name}: ${deps.dirs.join(', ')} (${deps.files} files hard-linked) in ${deps.ms} ms` });
   }
-  const base = state.baseCommit ?? (await headCommit(wt));
+  const base = state.baseCommit ?? head ?? (await headCommit(wt));
   ctx.store.update((s) => {
     const m = s.modules.find((x) => x.name === spec.name)!;
     m.worktree = wt;

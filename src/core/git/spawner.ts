@@ -1,0 +1,164 @@
+/**
+ * git processes started from worker threads instead of the engine's own thread. Starting a child
+ * process holds the starting thread until the child has exec'd (libuv waits for it so that a failed
+ * exec can be reported at once): 10–30 ms per process on a loaded 2-core machine, and in an
+ * 8-module bench run about 15 s of 54 with the engine's event loop stopped, every model stream and
+ * every other agent's tool call waiting meanwhile. From a worker, that wait stops only the worker.
+ *
+ * The workers run a few lines of plain JavaScript (no bundle entry of their own) and are unref'd
+ * while idle, so they never keep a finished run or a test process alive. Where a worker cannot run,
+ * git is spawned from this thread as before.
+ */
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+
+export interface SpawnedGit {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Request {
+  id: number;
+  cwd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: string; stderr: string } | { error: string });
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+parentPort.on('message', ({ id, cwd, args, env }) => {
+  let done = false;
+  const reply = (m) => { if (!done) { done = true; parentPort.postMessage(m); } };
+  const started = performance.now();
+  let child;
+  try {
+    child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  } catch (e) {
+    reply({ id, spawnMs: performance.now() - started, error: String((e && e.message) || e) });
+    return;
+  }
+  const spawnMs = performance.now() - started;
+  const out = [];
+  const err = [];
+  child.stdout.on('data', (d) => out.push(d));
+  child.stderr.on('data', (d) => err.push(d));
+  child.once('error', (e) => reply({ id, spawnMs, error: e.message }));
+  child.once('close', (code, signal) =>
+    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+  );
+});
+`;
+
+/** Two workers: two starts can be under way at once, as many as this machine has cores. */
+const POOL_SIZE = 2;
+
+class GitWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { command: string; resolve: (r: SpawnedGit) => void; reject: (e: Error) => void }>();
+  dead = false;
+
+  constructor(private readonly onDeath: () => void) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.on('message', (m: Reply) => this.settle(m));
+    const die = (why: string) => {
+      this.dead = true;
+      for (const p of this.pending.values()) p.reject(new Error(why));
+      this.pending.clear();
+      this.onDeath();
+    };
+    this.worker.on('error', (e: Error) => die(`the git worker failed: ${e.message}`));
+    this.worker.on('exit', (code) => die(`the git worker exited (${code})`));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
+  }
+
+  get load(): number {
+    return this.pending.size;
+  }
+
+  run(request: Request): Promise<SpawnedGit> {
+    return new Promise((resolve, reject) => {
+      // Referenced while it has work: a pending git call keeps the process alive, an idle worker does not.
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(request.id, { command: subcommandOf(request.args), resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  private settle(m: Reply): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker.unref();
+    const tally = (stats[p.command] ??= { count: 0, spawnMs: 0 });
+    tally.count++;
+    tally.spawnMs += m.spawnMs;
+    if ('error' in m) p.reject(new Error(m.error));
+    else p.resolve({ exitCode: m.exitCode, stdout: m.stdout, stderr: m.stderr });
+  }
+}
+
+let pool: GitWorker[] | null = null;
+let workersUnavailable = false;
+let nextId = 1;
+
+/**
+ * git processes started by the workers, by subcommand, and the time their starts took there (time
+ * the engine's event loop no longer spends): the bench prints them beside its own count.
+ */
+export const stats: Record<string, { count: number; spawnMs: number }> = {};
+
+/** `git <subcommand>`, past the `-c key=value` settings. */
+function subcommandOf(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c') i++;
+    else if (!args[i]!.startsWith('-')) return `git ${args[i]}`;
+  }
+  return 'git';
+}
+
+function worker(): GitWorker | null {
+  if (workersUnavailable) return null;
+  try {
+    pool ??= [];
+    pool = pool.filter((w) => !w.dead);
+    while (pool.length < POOL_SIZE) pool.push(new GitWorker(() => undefined));
+  } catch {
+    workersUnavailable = true;
+    return null;
+  }
+  return pool.reduce((a, b) => (b.load < a.load ? b : a));
+}
+
+/** Runs `git args` in `cwd` with `env`; rejects only when git could not be started at all. */
+export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+  const w = worker();
+  if (w) return w.run({ id: nextId++, cwd, args: [...args], env });
+  return spawnHere(cwd, args, env);
+}
+
+function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let done = false;
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.once('error', (e) => {
+      if (done) return;
+      done = true;
+      reject(e);
+    });
+    child.once('close', (code, signal) => {
+      if (done) return;
+      done = true;
+      // Killed by a signal: not a success, and not any exit code git itself gives.
+      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
