@@ -24,6 +24,6 @@ export function activate(context: vscode.ExtensionContext): void {
 export function deactivate(): void {
   app?.dispose();
   app = undefined;
-  // After the gates were answered "later" (dispose): a running run is cancelled, to be resumed.
+  // After the gates were answered "later" (dispose): engine processes stop, their runs resumable.
   disconnectEngines();
 }

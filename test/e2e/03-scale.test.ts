@@ -86,6 +86,14 @@ describe('e2e: 50 modules in the Modules tree, engine event → tree latency', f
     await wb.showBuildPipeline();
     for (const pane of ['Locks', 'Plans', 'Team', 'Tasks']) await wb.collapsePane(pane);
     assert.equal(await wb.page.evaluate(OBSERVER), true, 'no Modules pane to observe');
+    // BP_E2E_RENDERER_PROFILE=<file>: a CPU profile of the window while the figure is taken (what keeps the renderer busy).
+    const rendererProfile = process.env.BP_E2E_RENDERER_PROFILE;
+    const cdp = rendererProfile ? await wb.page.context().newCDPSession(wb.page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+      await cdp.send('Profiler.start');
+    }
     await wb.clickNotification(/Blueprint ready/, 'Approve');
     await wb.waitForTreeRow('Modules', /mod-01/, 120_000);
     await wb.screenshot('building');
@@ -118,6 +126,7 @@ describe('e2e: 50 modules in the Modules tree, engine event → tree latency', f
       if (await wb.toast(/Build Pipeline (finished|halted|run failed)/).isVisible().catch(() => false)) break;
     }
     const measuredTo = Date.now();
+    if (cdp && rendererProfile) fs.writeFileSync(rendererProfile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     await wb.screenshot('measured');
     const longTasks = (await wb.page.evaluate('window.__bpLongTasks ?? []')) as { t: number; ms: number }[];
     fs.writeFileSync(path.join(E2E.artifacts, 'scale-row-changes.json'), JSON.stringify(changes, null, 1));

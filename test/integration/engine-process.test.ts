@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateAnswer, GateRequest } from '../../src/core/api';
 import type { PipelineEvent } from '../../src/core/events';
-import { resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
+import { disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
 import { sampleDescription } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, projectRoot, type TestRepo } from './harness';
 
@@ -67,6 +67,44 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     assert.equal(result.status, 'cancelled');
     const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string };
     assert.equal(state.status, 'cancelled');
+  });
+
+  it('the window going away at a gate: the run stops awaiting approval, as with the engine in the extension host', async () => {
+    const handle = await startInEngineProcess(
+      'build',
+      {
+        repoRoot: repo.root,
+        description: sampleDescription,
+        offline: true,
+        config: FAST_CONFIG,
+        gate: () => {
+          setImmediate(disconnectEngines);
+          return new Promise<GateAnswer>(() => undefined); // nobody will answer
+        },
+      },
+      HOST,
+    );
+    await assert.rejects(handle.done, /engine process exited \(code 0\) before the run ended/);
+    const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string; waitingGate?: string };
+    assert.equal(state.status, 'awaiting-approval');
+    assert.equal(state.waitingGate, 'blueprint');
+  });
+
+  it('the window going away mid-build: the engine process stops at once, the run stays "running" and resumes to the end', async () => {
+    const handle = await startInEngineProcess(
+      'build',
+      { repoRoot: repo.root, description: sampleDescription, offline: true, config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) },
+      HOST,
+    );
+    handle.onEvent((e) => {
+      if (e.type === 'module-status' && e.status === 'building') disconnectEngines();
+    });
+    await assert.rejects(handle.done, /engine process exited/);
+    const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string };
+    assert.equal(state.status, 'running', 'offered for resume when the window reopens (findUnfinishedRun)');
+    const resumed = await resumeInEngineProcess({ repoRoot: repo.root, runId: handle.runId, offline: true, config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) }, HOST);
+    const end = await resumed.done;
+    assert.equal(end.status, 'succeeded', end.summary.reason ?? '');
   });
 
   it('a start that fails rejects with the engine\'s error, name and message kept', async () => {

@@ -14,7 +14,7 @@ import { errorFromData, type FromEngine, type ResumeData, type StartData, type T
 
 const live = new Set<ChildProcess>();
 
-/** The window is going away: every engine process answers its gates "later" or cancels its run (host.ts). */
+/** The window is going away: every engine process answers its gate "later", or stops its run where it can be resumed (host.ts). */
 export function disconnectEngines(): void {
   for (const child of live) if (child.connected) child.disconnect();
 }

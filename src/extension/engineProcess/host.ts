@@ -10,8 +10,8 @@
  *
  * It loads the engine bundle (dist/engine.js, with the scripted model for the offline demo), runs one
  * start or resume, streams events and state to the extension over IPC, asks it to answer gates,
- * and exits when the run is done. If the extension host goes away, waiting gates are answered
- * "later" and a running run is cancelled, as the window closing did before: both resume.
+ * and exits when the run is done. If the extension host goes away, a waiting gate is answered
+ * "later"; a running run stops with this process, as it did with the extension host: both resume.
  */
 import type { GateAnswer, GateRequest, RunHandle, RunOptionsBase } from '../../core/api';
 import type { PipelineEvent } from '../../core/events';
@@ -22,7 +22,7 @@ type EngineModule = typeof import('../engineBundle');
 /** Events after which the state is sent at once (the views read the run's status and stages from it); others at most this often. */
 const STATE_EVERY_MS = 500;
 const STATE_NOW = new Set<PipelineEvent['type']>(['run-started', 'run-ended', 'stage-started', 'stage-ended', 'gate-waiting', 'gate-decided']);
-/** After the extension host went away: how long a cancelled run gets to write its state before this process exits anyway. */
+/** After the extension host went away at a gate: how long the run gets to write its state before this process exits anyway. */
 const ORPHAN_GRACE_MS = 30_000;
 
 let handle: RunHandle | undefined;
@@ -111,10 +111,12 @@ process.on('message', (raw) => {
 });
 
 // The extension host closed (the window went away, or it crashed): nobody can answer a gate or
-// watch the run, so it stops where it can be resumed, as it did when the engine lived in that host.
+// watch the run. At a gate the run stops as awaiting approval (its state is written, then `done`
+// ends this process). Otherwise this process ends at once, as the engine did when it lived in the
+// extension host: the run stays "running" on disk, and reopening the window offers to resume it
+// (a cancelled run is not offered; the user cancels on purpose).
 process.on('disconnect', () => {
   for (const settle of [...gates.values()]) settle({ decision: 'later' });
-  if (!handle) process.exit(0);
-  if (!stoppingAtGate) handle.cancel('the VS Code window closed');
+  if (!handle || !stoppingAtGate) process.exit(0);
   setTimeout(() => process.exit(0), ORPHAN_GRACE_MS).unref();
 });
