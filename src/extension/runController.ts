@@ -128,6 +128,8 @@ export class RunController extends Disposable {
     const line = describeEvent(e);
     this.log[line.level](line.text);
     const stagesChanged = this.running.apply(e);
+    // The blueprint lists every module: show them all in one go rather than one redraw per module.
+    if ((e.type === 'stage-started' || e.type === 'stage-ended') && this.handle) this.modules.addListed(this.handle.state());
     if (e.type === 'worktree-added' && e.module !== 'integration') this.folders.add(e.path, e.module);
     if (e.type === 'worktree-removed') this.folders.remove(e.path);
     if (CONTRACT_EVENTS.has(e.type) && this.handle) this.locks.reload(this.handle.runDir);

@@ -21,6 +21,11 @@ import { timing } from '../diagnostics/timingLog';
 
 /** How long a refresh may go untaken before the next one is announced anyway. */
 export const ACK_TIMEOUT_MS = 2_000;
+/**
+ * Tokens and cost change with every agent turn: a row whose only change is those is drawn within this
+ * long (or with the next other change), which spares the window most of its redraws.
+ */
+export const COUNTS_INTERVAL_MS = 1_000;
 
 export interface TreeModel<T> {
   readonly onDidChange: Event<ModelChange<T>>;
@@ -32,6 +37,7 @@ export class ModelTreeProvider<T extends object> extends Disposable implements v
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly pending = new PendingTreeChanges<T>();
   private readonly coalescer: RefreshCoalescer;
+  private countsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly model: TreeModel<T>,
@@ -44,6 +50,7 @@ export class ModelTreeProvider<T extends object> extends Disposable implements v
     super();
     this.coalescer = new RefreshCoalescer(() => this.refresh(), intervalMs, undefined, ACK_TIMEOUT_MS);
     this._register(toDisposable(() => this.coalescer.dispose()));
+    this._register(toDisposable(() => clearTimeout(this.countsTimer)));
     this._register(model.onDidChange((c) => this.onModelChange(c)));
   }
 
@@ -63,7 +70,13 @@ export class ModelTreeProvider<T extends object> extends Disposable implements v
   private onModelChange(change: ModelChange<T>): void {
     if (change.kind === 'structure') this.pending.addStructure();
     else this.pending.addNodes(change.nodes);
-    this.coalescer.request();
+    if (change.kind === 'nodes' && change.minor) this.countsTimer ??= setTimeout(() => this.requestCounts(), COUNTS_INTERVAL_MS);
+    else this.coalescer.request();
+  }
+
+  private requestCounts(): void {
+    this.countsTimer = undefined;
+    if (!this.isDisposed) this.coalescer.request();
   }
 
   /** False when nothing changed after all (no refresh announced, none to wait for). */
