@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the synthetic project at 8 and 32 modules (and 200 with `--large` or
- * BENCH_LARGE=1), every model call delayed by a fixed latency, default wave limits. Each case runs in
+ * BENCH_LARGE=1; BENCH_CASES picks cases), every model call delayed by a fixed latency, default wave limits. Each case runs in
  * a process of its own with the scripted model in another (case.ts), so peak RSS is the engine's.
  * Prints wall time against the model-only ideal and against this machine's floor (measured test and
  * git time added, cores counted), the build stage against its ideal, assembly time and test work, the
@@ -16,12 +16,27 @@ import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
-const CASES: Array<{ modules: number; shape: 'diamond' | 'wide' }> = [
+type BenchCase = { modules: number; shape: 'diamond' | 'wide' };
+const DEFAULT_CASES: BenchCase[] = [
   { modules: 8, shape: 'diamond' },
   { modules: 32, shape: 'diamond' },
   { modules: 32, shape: 'wide' },
   ...(LARGE ? [{ modules: 200, shape: 'diamond' as const }, { modules: 200, shape: 'wide' as const }] : []),
 ];
+
+/**
+ * `BENCH_CASES=200/diamond,8/wide` runs just those cases, in that order (a 200-module case alone
+ * takes tens of minutes on a loaded machine). Anything else in it is a usage error, not a silent default.
+ */
+export function parseBenchCases(spec: string | undefined): BenchCase[] | undefined {
+  if (spec === undefined || spec.trim() === '') return undefined;
+  return spec.split(',').map((part) => {
+    const m = /^\s*(\d+)\/(diamond|wide)\s*$/.exec(part);
+    const modules = m ? Number(m[1]) : NaN;
+    if (!m || modules < 1 || modules > 500) throw new Error(`BENCH_CASES: "${part}" is not <modules 1-500>/<diamond|wide>, e.g. BENCH_CASES=200/diamond,8/wide`);
+    return { modules, shape: m[2] as BenchCase['shape'] };
+  });
+}
 
 function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   return new Promise((resolve, reject) => {
@@ -59,7 +74,7 @@ async function main(): Promise<void> {
       `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
   );
   const rows: CaseFigures[] = [];
-  for (const c of CASES) {
+  for (const c of parseBenchCases(process.env.BENCH_CASES) ?? DEFAULT_CASES) {
     const f = await runCaseProcess(c.modules, c.shape);
     rows.push(f);
     print(f);
@@ -70,7 +85,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join('bench-results', `bench-${Date.now()}.json`), JSON.stringify({ latencyMs: LATENCY_MS, load: os.loadavg(), rows, dependencies }, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,6 +1,8 @@
 /**
  * Prompt templates live in `prompts/<role>.md`, one file per role, each split into a `system` section
- * (the cacheable role prompt plus contracts) and a `task` section (this agent's task card).
+ * (the role prompt plus the contract text shared by every agent: one cached prefix), an optional
+ * `slice` section (this agent's part of the contracts, a second system block after that prefix) and
+ * a `task` section (this agent's task card).
  * Placeholders are `{{name}}`. Rendering is strict: a placeholder without a value, or a value for a
  * placeholder the template does not have, is an error, never a silently empty string.
  */
@@ -23,16 +25,18 @@ export class PromptError extends Error {
 export interface PromptTemplate {
   role: string;
   system: string;
+  slice?: string;
   task: string;
 }
 
 export interface RenderedPrompt {
   system: string;
+  slice?: string;
   task: string;
 }
 
 const PLACEHOLDER = /\{\{([a-z_][a-z0-9_]*)\}\}/g;
-const SECTION = /^<!-- section: (system|task) -->$/m;
+const SECTION = /^<!-- section: (system|slice|task) -->$/m;
 
 export function placeholdersOf(text: string): Set<string> {
   return new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!));
@@ -48,20 +52,23 @@ export function renderText(text: string, vars: Readonly<Record<string, string | 
 
 export function parseTemplate(role: string, source: string): PromptTemplate {
   const parts = source.split(SECTION);
-  // split with a capture group: ['', 'system', body, 'task', body]
+  // split with a capture group: ['', 'system', body, 'slice', body, 'task', body]
+  const names = parts.filter((_, i) => i % 2 === 1);
   const sections = new Map<string, string>();
   for (let i = 1; i + 1 < parts.length; i += 2) sections.set(parts[i]!, parts[i + 1]!.trim() + '\n');
   const system = sections.get('system');
+  const slice = sections.get('slice');
   const task = sections.get('task');
-  if (!system || !task || parts[0]!.trim() !== '') {
-    throw new PromptError('badTemplate', `prompts/${role}.md must consist of a "system" and a "task" section`);
+  const inOrder = names.join(',') === (slice === undefined ? 'system,task' : 'system,slice,task');
+  if (!system || !task || slice === '\n' || !inOrder || parts[0]!.trim() !== '') {
+    throw new PromptError('badTemplate', `prompts/${role}.md must consist of a "system", an optional "slice" and a "task" section, in that order`);
   }
-  return { role, system, task };
+  return { role, system, ...(slice !== undefined ? { slice } : {}), task };
 }
 
-/** Renders both sections; every supplied variable must be used by one of them. */
+/** Renders every section; every supplied variable must be used by one of them. */
 export function renderPrompt(template: PromptTemplate, vars: Readonly<Record<string, string | number | undefined>>): RenderedPrompt {
-  const used = new Set([...placeholdersOf(template.system), ...placeholdersOf(template.task)]);
+  const used = new Set([...placeholdersOf(template.system), ...placeholdersOf(template.slice ?? ''), ...placeholdersOf(template.task)]);
   const unknown = Object.keys(vars).filter((k) => !used.has(k));
   if (unknown.length > 0) {
     throw new PromptError(
@@ -71,6 +78,7 @@ export function renderPrompt(template: PromptTemplate, vars: Readonly<Record<str
   }
   return {
     system: renderText(template.system, vars, `prompts/${template.role}.md (system)`),
+    ...(template.slice !== undefined ? { slice: renderText(template.slice, vars, `prompts/${template.role}.md (slice)`) } : {}),
     task: renderText(template.task, vars, `prompts/${template.role}.md (task)`),
   };
 }

@@ -114,6 +114,9 @@ describe('agent loop: pure pieces', () => {
     const more: BetaMessageParam[] = [...messages, { role: 'assistant', content: [{ type: 'text', text: 'done' }] }, { role: 'user', content: 'next' }];
     const second = withCacheBreakpoints(more, first.end, 1);
     assert.deepEqual(marked(second.messages), ['2.0', '4.0']);
+    // Two system blocks (shared prefix, then the agent's slice) leave room for both; more would not.
+    assert.deepEqual(marked(withCacheBreakpoints(more, first.end, 2).messages), ['2.0', '4.0']);
+    assert.deepEqual(marked(withCacheBreakpoints(more, first.end, 3).messages), ['4.0']);
     // The input is left as it was.
     assert.deepEqual(marked(messages), ['0.0']);
   });

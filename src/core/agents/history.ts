@@ -59,8 +59,8 @@ export interface BlockRef {
  * A copy of `messages` with `cache_control` on the last block of the conversation (so the next turn
  * reads everything up to here from cache) and on the block where the previous request ended (the
  * prefix that request wrote, read now). Any other marker is removed, so with the system prompt's
- * one breakpoint the request carries at most 3 of the API's 4. Thinking blocks cannot carry a
- * marker; the nearest block before one does.
+ * breakpoints (one per system block, at most two) the request carries at most the API's 4.
+ * Thinking blocks cannot carry a marker; the nearest block before one does.
  */
 export function withCacheBreakpoints(messages: BetaMessageParam[], previousEnd: BlockRef | undefined, systemBreakpoints: number): { messages: BetaMessageParam[]; end: BlockRef | undefined } {
   const copy = messages.map((m) => ({

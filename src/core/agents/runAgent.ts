@@ -40,7 +40,7 @@ export interface AgentRequest {
   stage: string;
   tier: ModelTier;
   model: string;
-  /** System prompt blocks; the last one carries `cache_control`, so the whole prefix is cached. */
+  /** System prompt blocks (1 or 2: shared prefix, then this agent's part); each carries `cache_control`. */
   system: string[];
   task: string;
   tools: BetaRunnableTool[];
@@ -87,6 +87,9 @@ export interface AgentResult {
   complete: boolean;
 }
 
+/** With the conversation's two breakpoints, two system blocks use the API's 4. */
+const MAX_SYSTEM_BLOCKS = 2;
+
 export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { windowTokens: 200_000, clearAtShare: 0.5, keepRecentToolTurns: 4, toolResultMaxChars: 40_000 };
 
 export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
@@ -113,6 +116,7 @@ function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: 
 }
 
 async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
+  if (req.system.length < 1 || req.system.length > MAX_SYSTEM_BLOCKS) throw new Error(`${req.agentId}: ${req.system.length} system blocks (1 to ${MAX_SYSTEM_BLOCKS})`);
   const limits: ContextLimits = { ...DEFAULT_CONTEXT_LIMITS, ...(rt.contextWindowOf?.(req.model) ? { windowTokens: rt.contextWindowOf(req.model)! } : {}), ...req.context };
   const maxCuts = req.maxCutReplies ?? 3;
   const usage = emptyUsage();
@@ -123,11 +127,9 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
   let cutsInARow = 0;
   let cacheEnd: BlockRef | undefined;
   rt.emit({ type: 'agent-started', agentId: req.agentId, role: req.role, module: req.module, model: req.model });
-  const system: BetaTextBlockParam[] = req.system.map((text, i) => ({
-    type: 'text',
-    text,
-    ...(i === req.system.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
-  }));
+  // Every system block ends a cacheable prefix: the first (role prompt + shared contracts) is the
+  // same for every agent of a role, so the next agent reads it even though its own slice differs.
+  const system: BetaTextBlockParam[] = req.system.map((text) => ({ type: 'text', text, cache_control: { type: 'ephemeral' as const } }));
   // Only the API fields of each tool go out (the runnable tool also carries run/parse/close).
   const toolDefs = req.tools.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => (BETA_CLIENT_TOOL_UNION_KEYS as readonly string[]).includes(k))) as unknown as BetaToolUnion);
   const thinking = thinkingParam(req.thinkingBudget, req.maxTokens);
@@ -159,7 +161,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
       bound(false);
       let sent;
       for (let shrink = 0; ; shrink++) {
-        const cached = withCacheBreakpoints(messages, cacheEnd, 1);
+        const cached = withCacheBreakpoints(messages, cacheEnd, system.length);
         try {
           sent = await modelTurn(
             req.agentId,

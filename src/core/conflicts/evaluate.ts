@@ -13,6 +13,7 @@ import { agentShellEnv } from '../agents/env';
 import { fileTools, type ResultSlot } from '../agents/tools';
 import { toolObserver } from '../stages/architect';
 import { CONTRACTS_REL } from '../stages/contracts';
+import { conflictSlice } from '../contracts/slice';
 import type { PipelineContext } from '../stages/context';
 import { runRoleAgent } from '../stages/roleAgent';
 import { ResolutionSchema, resolutionProblems, type ConflictRecord, type Resolution } from './resolution';
@@ -53,7 +54,8 @@ export async function evaluateConflict(ctx: PipelineContext, record: ConflictRec
     tier: ctx.config.roleTiers.master,
     tools,
     vars: {
-      contracts_bundle: contracts.bundle,
+      contracts_shared: contracts.shared,
+      contracts_slice: conflictSlice(contracts, record.module),
       project_name: contracts.manifest.project,
       module_name: record.module,
       conflict_issue: record.issue,

@@ -1,24 +1,27 @@
 /**
  * The contracts as the later stages see them: validated once after the architect, then loaded from
- * the integration worktree. The bundle text is the shared, cacheable part of every builder's and QC
- * agent's system prompt, so it must be byte-identical for all of them.
+ * the integration worktree. Agents get their part of them (src/core/contracts/slice.ts): the shared
+ * text, computed once here so it is byte-identical for every agent (one cached prefix), and a slice
+ * per agent read from the folder when the agent starts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locks, ModulesManifest } from '../contracts/schemas';
 import { validateContracts } from '../contracts/validator';
+import { CONTRACTS_DIR, sharedContracts, type ContractSource } from '../contracts/slice';
 
-export const CONTRACTS_REL = '.orchestration/contracts';
+export { lockFlagsFor } from '../contracts/slice';
 
-export interface LoadedContracts {
+export const CONTRACTS_REL = CONTRACTS_DIR;
+
+export interface LoadedContracts extends ContractSource {
   dir: string;
   manifest: ModulesManifest;
   locks: Locks;
   adrs: string[];
-  bundle: string;
+  /** The contract text every agent's system prompt shares (see slice.ts). */
+  shared: string;
 }
-
-const BUNDLE_LIMIT = 400_000;
 
 export async function loadContracts(worktree: string): Promise<LoadedContracts> {
   const dir = path.join(worktree, CONTRACTS_REL);
@@ -26,37 +29,20 @@ export async function loadContracts(worktree: string): Promise<LoadedContracts> 
   if (!result.ok || !result.manifest || !result.locks) {
     throw new Error(`contracts in ${dir} are not valid:\n${result.problems.map((p) => `  ${p.file}: ${p.message}`).join('\n')}`);
   }
-  return { dir, manifest: result.manifest, locks: result.locks, adrs: result.adrs, bundle: contractsBundle(dir, result.manifest) };
+  const source: ContractSource = { manifest: result.manifest, locks: result.locks, read: (rel) => readContract(dir, rel) };
+  return { ...source, dir, adrs: result.adrs, shared: sharedContracts(source) };
 }
 
-export function contractsBundle(dir: string, manifest: ModulesManifest): string {
-  const files = [
-    'architecture.md',
-    'modules.json',
-    'locks.json',
-    'interfaces/shared-types.md',
-    ...manifest.modules.map((m) => m.interface),
-  ];
-  let out = '';
-  for (const rel of files) {
-    const text = fs.readFileSync(path.join(dir, rel), 'utf8');
-    out += `\n### ${CONTRACTS_REL}/${rel}\n\`\`\`\`\n${text.trimEnd()}\n\`\`\`\`\n`;
-    if (out.length > BUNDLE_LIMIT) {
-      out += `\n(The remaining contract files are not inlined; read them from ${CONTRACTS_REL}/.)\n`;
-      break;
-    }
+/**
+ * A contract file's text, or undefined. The paths come from our own code (interfaceFileFor of a
+ * validated module name), but a path that leaves the folder is refused all the same.
+ */
+export function readContract(dir: string, rel: string): string | undefined {
+  const full = path.resolve(dir, rel);
+  if (!full.startsWith(path.resolve(dir) + path.sep)) return undefined;
+  try {
+    return fs.readFileSync(full, 'utf8');
+  } catch {
+    return undefined;
   }
-  return out.trim();
-}
-
-/** Lock flags that bind a module, one line each, for its builder's prompt. */
-export function lockFlagsFor(locks: Locks, module: string): string {
-  const lines: string[] = [];
-  for (const [kind, entries] of [['decision', locks.decisions], ['interface', locks.interfaces]] as const) {
-    for (const [key, e] of Object.entries(entries)) {
-      if (e.affects.length > 0 && !e.affects.includes(module)) continue;
-      lines.push(`- ${kind} ${key} [${e.lock_level}] (locked by ${e.locked_by}): ${e.assertion}`);
-    }
-  }
-  return lines.length ? lines.join('\n') : '- none';
 }

@@ -1,7 +1,8 @@
 /**
  * Spawning an agent for a role, the same way for every stage: render the role's prompt (system
- * section = role prompt + contracts, the cached prefix; task section = the task card), pick the
- * model of the tier, apply the run's limits, and run it.
+ * section = role prompt + the contract text every agent shares, the cached prefix; slice section =
+ * this agent's part of the contracts, a system block of its own after it; task section = the task
+ * card), pick the model of the tier, apply the run's limits, and run it.
  */
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
@@ -14,6 +15,7 @@ export { limitsNote };
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { CONTRACTS_REL } from './contracts';
+import { moduleSlice } from '../contracts/slice';
 import { integrationTestCommand, moduleDir, moduleTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
 import { memoryForSpawn, memoryRole } from '../memory/spawn';
@@ -56,7 +58,7 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   const template = loadTemplate(spec.template ?? spec.role);
   // The shell's timeout is stated where a role's prompt speaks of its shell; roles without one (the
   // master, the training agent) have no such placeholder, and an unused variable is an error.
-  const statesTimeout = `${template.system}${template.task}`.includes('{{bash_timeout_s}}');
+  const statesTimeout = `${template.system}${template.slice ?? ''}${template.task}`.includes('{{bash_timeout_s}}');
   const prompt = renderPrompt(template, {
     contracts_dir: CONTRACTS_REL,
     tools: toolLine,
@@ -71,7 +73,9 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
       stage: spec.stage,
       tier: spec.tier,
       model: ctx.modelFor(spec.tier),
-      system: [prompt.system],
+      // Two blocks, each with a cache breakpoint: the shared prefix is read from cache by every agent
+      // of the role, the slice by this agent's later turns.
+      system: prompt.slice !== undefined ? [prompt.system, prompt.slice] : [prompt.system],
       task: prompt.task + memory.preamble,
       history: spec.history,
       tools,
@@ -84,11 +88,12 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
   );
 }
 
-/** The placeholders every module-level role (builder, QC) shares. */
+/** The placeholders every module-level role (builder, QC) shares: the module's part of the contracts among them. */
 export function moduleVars(ctx: PipelineContext, module: string): Record<string, string> {
   const contracts = ctx.contracts();
   return {
-    contracts_bundle: contracts.bundle,
+    contracts_shared: contracts.shared,
+    contracts_slice: moduleSlice(contracts, module),
     project_name: contracts.manifest.project,
     module_name: module,
     module_dir: moduleDir(ctx, module),

@@ -23,6 +23,7 @@ import { roleShell } from '../sandbox/stageShell';
 import { networkRefusalHint } from '../sandbox/networkRefusal';
 import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
+import { scaffoldSlice } from '../contracts/slice';
 import { toolObserver } from './architect';
 import { runRoleAgent } from './roleAgent';
 import { agentAuthor, ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
@@ -67,7 +68,8 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       tier: ctx.config.roleTiers.scaffold,
       tools,
       vars: {
-        contracts_bundle: contracts.bundle,
+        contracts_shared: contracts.shared,
+        contracts_slice: scaffoldSlice(contracts),
         project_name: contracts.manifest.project,
         runtime: contracts.manifest.toolchain.runtime,
         install_command: commands.install,

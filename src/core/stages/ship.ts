@@ -120,7 +120,7 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
     tier: ctx.config.roleTiers.shipper,
     tools,
     vars: {
-      contracts_bundle: ctx.contracts().bundle,
+      contracts_shared: ctx.contracts().shared,
       project_name: manifest.project,
       modules: manifest.modules.map((m) => m.name).join(', '),
       writable: SHIP_WRITABLE.join(', '),

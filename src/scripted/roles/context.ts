@@ -49,12 +49,20 @@ export function pendingWrites(calls: ToolCall[], wanted: Iterable<string>): stri
   return [...wanted].filter((path) => !succeeded(lastWriteOf(calls, path)));
 }
 
-/** The successful read of `path` in `calls`, if any (the latest). */
+/** How the engine replaces an old tool result it cleared to stay within the context window. */
+const CLEARED_RESULT = '[cleared to keep the conversation';
+
+/**
+ * The latest read of `path` in `calls`, if any. A read whose result the engine has since cleared
+ * counts as not read: the note says to run the call again, and judging the note as the file's
+ * content would grade a module by a placeholder.
+ */
 export function readResult(calls: ToolCall[], path: string): { ok: boolean; text: string } | undefined {
   const want = normPath(path);
   for (let i = calls.length - 1; i >= 0; i--) {
     const call = calls[i]!;
     if (call.name === 'read' && normPath(call.input['file_path']) === want && call.result) {
+      if (call.result.text.startsWith(CLEARED_RESULT)) return undefined;
       return { ok: !call.result.isError, text: call.result.text };
     }
   }
