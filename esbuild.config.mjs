@@ -35,6 +35,8 @@ const builds = [
   },
   // The engine plus the scripted model the extension injects for the offline demo (src/core never imports it).
   { ...common, entryPoints: ['src/extension/engineBundle.ts'], outfile: 'dist/engine.js' },
+  // The process build and audit runs live in (forked by the extension host); it requires ./engine.js.
+  { ...common, entryPoints: ['src/extension/engineProcess/host.ts'], outfile: 'dist/engineHost.js', external: ['./engine.js'] },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],

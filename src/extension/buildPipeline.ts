@@ -117,10 +117,10 @@ export class BuildPipeline extends Disposable {
 
   private registerViews(): void {
     const c = this.controller;
-    const stages = this._register(new ModelTreeProvider(c.stages, (n) => stageItem(n)));
-    const modules = this._register(new ModelTreeProvider<ModuleNode>(c.modules, moduleItem));
+    const stages = this._register(new ModelTreeProvider(c.stages, (n) => stageItem(n), undefined, undefined, 'stages'));
+    const modules = this._register(new ModelTreeProvider<ModuleNode>(c.modules, moduleItem, undefined, undefined, 'modules'));
     const locks = this._register(
-      new ModelTreeProvider<LocksTreeNode>(c.locks, lockItem, (n) => (n.kind === 'lock-group' ? n.children : [])),
+      new ModelTreeProvider<LocksTreeNode>(c.locks, lockItem, (n) => (n.kind === 'lock-group' ? n.children : []), undefined, 'locks'),
     );
     for (const [id, provider] of [
       ['buildPipeline.stages', stages],

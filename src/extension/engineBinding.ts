@@ -3,16 +3,18 @@
  * layer receives an `EngineApi`, so the controller can be driven by a fake in tests and nothing but
  * this file changes if the engine's module layout does.
  */
-import type { ResumeRunOptions, RunHandle, RunOptionsBase, StartRunOptions } from '../core/api';
+import type { ResumeRunOptions, RunHandle, StartRunOptions } from '../core/api';
 import type { RunState } from '../core/contracts/schemas';
 import { findUnfinishedRun, listRuns } from '../core/run/runs';
+import { resumeInEngineProcess, startInEngineProcess } from './engineProcess/client';
 
 type EngineModule = typeof import('./engineBundle');
 let engineModule: EngineModule | undefined;
 
 /**
- * The engine bundle (dist/engine.js: the SDK, the agent toolset, the scripted model) is loaded on the
- * first start or resume, not at activation. Listing runs needs only the light run-directory code.
+ * The engine bundle (dist/engine.js: the SDK, the agent toolset, the scripted model) is loaded here only
+ * for plans and teams; build and audit runs load it in their own engine process. Listing runs needs
+ * only the light run-directory code.
  */
 function engine(): EngineModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,15 +36,12 @@ export interface EngineApi {
 
 export function loadEngine(): EngineApi {
   return {
-    startRun: (opts) => engine().startRun(withOfflineModel(opts)),
-    startAudit: (opts) => engine().startAudit(withOfflineModel(opts)),
-    resumeRun: (opts) => engine().resumeRun(withOfflineModel(opts)),
+    // Runs go to an engine process of their own (engineProcess/host.ts: why), which starts the
+    // scripted model itself for the offline demo.
+    startRun: (opts) => startInEngineProcess('build', opts),
+    startAudit: (opts) => startInEngineProcess('audit', opts),
+    resumeRun: (opts) => resumeInEngineProcess(opts),
     listRuns,
     findUnfinishedRun,
   };
-}
-
-/** The offline demo's model: the built-in scripted model, started per run (used only when the run is offline). */
-function withOfflineModel<T extends RunOptionsBase>(opts: T): T {
-  return opts.offlineModel ? opts : { ...opts, offlineModel: () => engine().startScriptedModel({}) };
 }

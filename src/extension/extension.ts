@@ -6,6 +6,7 @@
 import type * as vscode from 'vscode';
 import { BuildPipeline } from './buildPipeline';
 import { loadEngine } from './engineBinding';
+import { disconnectEngines } from './engineProcess/client';
 
 let app: BuildPipeline | undefined;
 
@@ -23,4 +24,6 @@ export function activate(context: vscode.ExtensionContext): void {
 export function deactivate(): void {
   app?.dispose();
   app = undefined;
+  // After the gates were answered "later" (dispose): engine processes stop, their runs resumable.
+  disconnectEngines();
 }

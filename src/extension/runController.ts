@@ -12,11 +12,14 @@ import { describeEvent } from './models/eventText';
 import { LocksModel } from './models/locksModel';
 import { ModulesModel } from './models/modulesModel';
 import { RefreshCoalescer } from './models/refreshCoalescer';
+import { RunningStages } from './models/runningStages';
 import { StagesModel } from './models/stagesModel';
 import { Disposable } from './lifecycle';
 import type { GatePrompter } from './gates';
 import type { RunStatusBar } from './statusBar';
 import type { WorktreeFolders } from './worktreeFolders';
+import { timing } from './diagnostics/timingLog';
+import { startCpuProfile, stopCpuProfile } from './diagnostics/cpuProfile';
 
 /** Events after which the contracts on disk may have changed. */
 const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'run-ended']);
@@ -29,7 +32,8 @@ export class RunController extends Disposable {
   private handle: RunHandle | undefined;
   private handleSubscription: { dispose(): void } | undefined;
   private shown: RunState | undefined;
-  private currentStage: string | undefined;
+  /** Every stage running now: build and assembly run at once when assembly streams into the build. */
+  readonly running = new RunningStages();
   private readonly changed = this._register(new Emitter<void>());
   /** Usage events arrive once per agent turn: the status bar and context keys follow them at most once per interval. */
   private readonly contextRefresh = new RefreshCoalescer(() => void this.refreshContext());
@@ -77,11 +81,11 @@ export class RunController extends Disposable {
     this.handleSubscription?.dispose();
     this.handle = handle;
     this.shown = undefined;
-    this.currentStage = undefined;
     const state = handle.state();
     this.loadState(state);
     this.log.info(`Attached to run ${handle.runId}${state.offline ? ' (offline demo, scripted model)' : ''} in ${handle.runDir}`);
     this.handleSubscription = handle.onEvent((e) => this.onEvent(e));
+    startCpuProfile();
     return handle.done.then(
       (result) => {
         this.detach(handle, result.state);
@@ -99,6 +103,8 @@ export class RunController extends Disposable {
     this.handleSubscription?.dispose();
     this.handleSubscription = undefined;
     this.handle = undefined;
+    stopCpuProfile();
+    timing.flush();
     this.shown = finalState ?? handle.state();
     this.locks.reload(handle.runDir);
     void this.refreshContext();
@@ -109,21 +115,25 @@ export class RunController extends Disposable {
     this.costs.seed(state.usage);
     this.stages.loadState(state);
     this.modules.loadState(state);
+    this.running.seed(state);
     this.locks.reload(state.runDir);
     void this.refreshContext();
   }
 
   private onEvent(e: PipelineEvent): void {
+    if (timing.enabled) timing.mark('event', e.type === 'module-status' ? { type: e.type, module: e.module, status: e.status } : { type: e.type });
     const cost = this.costs.observe(e);
     this.stages.apply(e, cost);
     this.modules.apply(e, cost);
     const line = describeEvent(e);
     this.log[line.level](line.text);
-    if (e.type === 'stage-started') this.currentStage = e.stage;
+    const stagesChanged = this.running.apply(e);
+    // The blueprint lists every module: show them all in one go rather than one redraw per module.
+    if ((e.type === 'stage-started' || e.type === 'stage-ended') && this.handle) this.modules.addListed(this.handle.state());
     if (e.type === 'worktree-added' && e.module !== 'integration') this.folders.add(e.path, e.module);
     if (e.type === 'worktree-removed') this.folders.remove(e.path);
     if (CONTRACT_EVENTS.has(e.type) && this.handle) this.locks.reload(this.handle.runDir);
-    if (e.type === 'agent-usage' || e.type === 'stage-started' || e.type === 'gate-waiting' || e.type === 'run-ended') {
+    if (stagesChanged || e.type === 'agent-usage' || e.type === 'gate-waiting' || e.type === 'run-ended') {
       this.contextRefresh.request();
     }
   }
@@ -134,7 +144,7 @@ export class RunController extends Disposable {
     this.statusBar.update({
       active: !!this.handle,
       offline: state?.offline ?? false,
-      stage: this.currentStage,
+      stages: this.running.stages,
       costUsd: this.costs.totalUsd,
       gate: this.gates.waiting ? gate : undefined,
     });

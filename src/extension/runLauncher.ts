@@ -97,9 +97,11 @@ export class RunLauncher {
         token.onCancellationRequested(() => handle.cancel('cancelled from VS Code'));
         let last = '';
         const report = () => {
-          const stage = handle.state().stages.find((s) => s.status === 'running' || s.status === 'waiting');
+          // Every running stage: build and assembly run at once when assembly streams into the build.
+          const running = this.controller.running.label;
+          const waiting = handle.state().stages.find((s) => s.status === 'waiting');
           const gate = this.gates.waiting ? `waiting at the ${this.gates.waiting.gate} gate` : '';
-          const message = `${gate || (stage ? titleCase(stage.id) : 'working')} · ${costLabel(this.controller.costUsd, offline)}`;
+          const message = `${gate || running || (waiting ? titleCase(waiting.id) : 'working')} · ${costLabel(this.controller.costUsd, offline)}`;
           if (message !== last) progress.report({ message: (last = message) });
         };
         const sub = this.controller.onDidChange(report);

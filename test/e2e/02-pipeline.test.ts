@@ -19,6 +19,27 @@ const HOSTILE = [
   '',
 ].join('\n');
 
+/** Installed in the page: notes whether the Stages rows Build and Assemble ever both read "running", and the status bar's text then. */
+const BOTH_RUNNING_OBSERVER = `(() => {
+  const panes = [...document.querySelectorAll('.split-view-view')];
+  const pane = panes.filter((p) => /^\\s*Stages/i.test(p.querySelector('.pane-header')?.textContent ?? '')).at(-1);
+  const bar = document.querySelector('.part.statusbar');
+  if (!pane || !bar) return false;
+  const seen = (window.__bpBothRunning = window.__bpBothRunning ?? { rows: false, statusBar: '' });
+  const running = (name) =>
+    [...pane.querySelectorAll('.monaco-list-row')].some(
+      (r) => (r.querySelector('.label-name')?.textContent ?? '').trim() === name && /^running/.test((r.querySelector('.label-description')?.textContent ?? '').trim()),
+    );
+  const check = () => {
+    if (running('Build') && running('Assemble')) seen.rows = true;
+    const text = [...bar.querySelectorAll('.statusbar-item')].map((e) => e.textContent ?? '').find((t) => /Build \\+ Assemble/.test(t));
+    if (text) seen.statusBar = text;
+  };
+  for (const target of [pane, bar]) new MutationObserver(check).observe(target, { subtree: true, childList: true, characterData: true, attributes: true });
+  check();
+  return true;
+})()`;
+
 describe('e2e: a full offline-demo run driven through the UI', function () {
   this.timeout(600_000);
   let server: CodeServer;
@@ -109,6 +130,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   it('approving in the notification lets the run build, QC and assemble', async () => {
     await wb.clickNotification(/Blueprint ready/, 'Approve');
     await wb.showBuildPipeline(); // after the reopen the side bar shows the Explorer
+    assert.equal(await wb.page.evaluate(BOTH_RUNNING_OBSERVER), true, 'no Stages pane to observe');
     await wb.waitForTreeRow('Modules', /formatter/, 120_000);
     await wb.screenshot('building');
     // Approve any later gate the engine asks for, until the run announces its end.
@@ -132,6 +154,10 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
     assert.match(await wb.page.locator('.pane-header', { hasText: /Stages/i }).first().innerText(), /demo \(scripted model\).*succeeded/s);
     const modules = await wb.treeRows('Modules');
     assert.ok(modules.filter((r) => /merged/.test(r)).length >= 2, modules.join('\n'));
+    // Assembly streams into the build: both stages ran at once, and the window showed both.
+    const both = (await wb.page.evaluate('window.__bpBothRunning')) as { rows: boolean; statusBar: string };
+    assert.equal(both.rows, true, 'the Stages rows Build and Assemble never both showed running');
+    assert.match(both.statusBar, /Build Pipeline \(demo\): Build \+ Assemble/);
   });
 
   it("showed each builder's worktree as a workspace folder while it worked, and removed it after", () => {

@@ -16,6 +16,8 @@ export interface CodeServerOptions {
   settings: Record<string, unknown>;
   /** Where code-server's own log goes; VS Code's logs (extension hosts, output channels) are copied beside it on stop. */
   logFile: string;
+  /** Extra environment for code-server and so for its extension hosts (e.g. BP_TIMING_LOG). */
+  env?: Record<string, string>;
 }
 
 export class CodeServer {
@@ -59,7 +61,7 @@ export class CodeServer {
     const proc = spawn(
       opts.bin,
       [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
-      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, HOME: home } },
+      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...opts.env, HOME: home } },
     );
     const server = new CodeServer(`http://127.0.0.1:${port}`, userDataDir, extensionsDir, proc, home, opts.logFile.replace(/\.log$/, '') + '-logs');
     await server.waitHealthy(90_000);

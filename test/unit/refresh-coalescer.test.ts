@@ -98,6 +98,73 @@ describe('RefreshCoalescer: one tree refresh per interval however many events', 
   });
 });
 
+describe('RefreshCoalescer with acknowledgement: never more than the consumer takes up', () => {
+  it('holds the next flush until the consumer acknowledges the last one, then flushes once for everything asked meanwhile', () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const c = new RefreshCoalescer(() => at.push(clock.now()), 50, clock, 5_000);
+    c.request();
+    clock.advance(0);
+    assert.deepEqual(at, [1000]);
+    for (let t = 0; t < 2000; t += 10) {
+      c.request();
+      clock.advance(10);
+    }
+    assert.deepEqual(at, [1000], 'a consumer still busy with the first flush is not sent another');
+    assert.equal(c.pending, true);
+    c.acknowledge();
+    clock.advance(0);
+    assert.deepEqual(at, [1000, 3000], 'one flush covers the 200 requests made meanwhile');
+  });
+
+  it('still keeps the interval after an early acknowledgement', () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const c = new RefreshCoalescer(() => at.push(clock.now()), 50, clock, 5_000);
+    c.request();
+    clock.advance(0);
+    c.request();
+    clock.advance(10);
+    c.acknowledge();
+    clock.advance(39);
+    assert.deepEqual(at, [1000]);
+    clock.advance(1);
+    assert.deepEqual(at, [1000, 1050]);
+  });
+
+  it('a consumer that never answers (a hidden view) gets the next flush after the timeout', () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const c = new RefreshCoalescer(() => at.push(clock.now()), 50, clock, 2_000);
+    c.request();
+    clock.advance(0);
+    c.request();
+    clock.advance(1_999);
+    assert.deepEqual(at, [1000]);
+    clock.advance(1);
+    assert.deepEqual(at, [1000, 3000]);
+  });
+
+  it('an acknowledgement with nothing asked meanwhile schedules nothing; dispose clears the wait', () => {
+    const clock = new FakeClock();
+    let flushes = 0;
+    const c = new RefreshCoalescer(() => flushes++, 50, clock, 2_000);
+    c.request();
+    clock.advance(0);
+    c.acknowledge();
+    assert.equal(clock.scheduled, 0);
+    assert.equal(c.pending, false);
+    c.request();
+    clock.advance(50);
+    c.request();
+    c.dispose();
+    assert.equal(clock.scheduled, 0);
+    assert.equal(c.pending, false);
+    clock.advance(5_000);
+    assert.equal(flushes, 2);
+  });
+});
+
 describe('PendingTreeChanges: what one coalesced refresh covers', () => {
   it('collects changed nodes once each, and resets after take()', () => {
     const p = new PendingTreeChanges<{ n: number }>();

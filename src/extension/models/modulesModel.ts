@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { ModelTier, ModuleStatus, RunState, Usage, Verdict } from '../../core/contracts/schemas';
 import { Emitter, type PipelineEvent } from '../../core/events';
-import { nodesChanged, structure, type ModelChange } from './changes';
+import { countsChanged, nodesChanged, structure, type ModelChange } from './changes';
 import { addUsage, emptyUsage } from '../../core/usage';
 import { estimateUsd } from '../../core/pricing';
 
@@ -54,7 +54,12 @@ export class ModulesModel {
   loadState(state: RunState): void {
     this.runId = state.runId;
     this.runDir = state.runDir;
-    this.modules = state.modules.map((m) => ({
+    this.modules = state.modules.map((m) => this.fromState(m, state.runDir));
+    this.changed.fire(structure);
+  }
+
+  private fromState(m: RunState['modules'][number], runDir: string): ModuleNode {
+    return {
       kind: 'module',
       name: m.name,
       status: m.status,
@@ -64,12 +69,24 @@ export class ModulesModel {
       qcAttempts: m.qcAttempts,
       fixCycles: m.fixCycles,
       worktree: m.worktree,
-      reportPath: m.verdict ? qcReportPath(state.runDir, m.name) : undefined,
+      reportPath: m.verdict ? qcReportPath(runDir, m.name) : undefined,
       mergeCommit: m.mergeCommit,
       usage: { ...m.usage },
       costUsd: estimateUsd(m.usage, undefined),
       detail: m.detail,
-    }));
+    };
+  }
+
+  /**
+   * Adds, in one structural change, the modules a state lists that have no node yet. Called when a
+   * stage starts or ends: the blueprint lists every module at once, and a tree that learnt them one
+   * event at a time redrew itself whole once per module (O(N²) rows drawn for N modules).
+   */
+  addListed(state: Pick<RunState, 'modules' | 'runDir'>): void {
+    const known = new Set(this.modules.map((m) => m.name));
+    const fresh = state.modules.filter((m) => !known.has(m.name));
+    if (fresh.length === 0) return;
+    for (const m of fresh) this.modules.push(this.fromState(m, state.runDir));
     this.changed.fire(structure);
   }
 
@@ -116,7 +133,7 @@ export class ModulesModel {
         const { node, added } = this.module(e.module);
         addUsage(node.usage, e.usage);
         node.costUsd += costUsd;
-        return this.fire(added, node);
+        return this.changed.fire(added ? structure : countsChanged(node));
       }
       default:
         return;

@@ -29,35 +29,65 @@ export class RefreshCoalescer {
   private timer: unknown;
   private lastFlush = Number.NEGATIVE_INFINITY;
   private disposed = false;
+  /** A flush the consumer has not picked up yet (only with `ackTimeoutMs`). */
+  private unacknowledged: unknown;
+  private requestedMeanwhile = false;
 
+  /**
+   * `ackTimeoutMs`: after a flush, hold further flushes until `acknowledge()` says the consumer took
+   * it up, or this long without word. For consumers that queue every flush and work through the queue
+   * slower than the interval (VS Code's tree views on a busy window): one flush waits instead of a
+   * queue that grows for as long as the stream goes on.
+   */
   constructor(
-    private readonly flush: () => void,
+    /** Returns false when there was nothing to send (then no acknowledgement is awaited). */
+    private readonly flush: () => unknown,
     private readonly intervalMs = DEFAULT_REFRESH_INTERVAL_MS,
     private readonly clock: CoalescerClock = realClock,
+    private readonly ackTimeoutMs?: number,
   ) {}
 
   /** Asks for a flush: on the next tick after a quiet period, else when the interval since the last flush is over. */
   request(): void {
     if (this.disposed || this.timer !== undefined) return;
+    if (this.unacknowledged !== undefined) {
+      this.requestedMeanwhile = true;
+      return;
+    }
     const wait = Math.max(0, this.lastFlush + this.intervalMs - this.clock.now());
     this.timer = this.clock.setTimeout(() => this.run(), wait);
   }
 
+  /** The consumer took up the last flush: the next one may go (a request made meanwhile is scheduled now). */
+  acknowledge(): void {
+    if (this.unacknowledged === undefined) return;
+    this.clock.clearTimeout(this.unacknowledged);
+    this.unacknowledged = undefined;
+    if (this.requestedMeanwhile) {
+      this.requestedMeanwhile = false;
+      this.request();
+    }
+  }
+
   get pending(): boolean {
-    return this.timer !== undefined;
+    return this.timer !== undefined || this.requestedMeanwhile;
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.unacknowledged !== undefined) this.clock.clearTimeout(this.unacknowledged);
     this.timer = undefined;
+    this.unacknowledged = undefined;
+    this.requestedMeanwhile = false;
   }
 
   private run(): void {
     this.timer = undefined;
     if (this.disposed) return;
     this.lastFlush = this.clock.now();
-    this.flush();
+    const sent = this.flush();
+    if (this.ackTimeoutMs !== undefined && sent !== false && !this.disposed) this.unacknowledged = this.clock.setTimeout(() => this.acknowledge(), this.ackTimeoutMs);
   }
 }
 

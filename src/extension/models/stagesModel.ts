@@ -4,7 +4,7 @@
  */
 import type { RunState, RunStatus, StageStatus, Usage } from '../../core/contracts/schemas';
 import { Emitter, type PipelineEvent } from '../../core/events';
-import { nodesChanged, structure, type ModelChange } from './changes';
+import { countsChanged, nodesChanged, structure, type ModelChange } from './changes';
 import { estimateUsd } from '../../core/pricing';
 import { addUsage, emptyUsage } from '../../core/usage';
 
@@ -90,7 +90,7 @@ export class StagesModel {
         const { node, added } = this.stage(e.stage);
         addUsage(node.usage, e.usage);
         node.costUsd += costUsd;
-        return this.fire(added, node);
+        return this.changed.fire(added ? structure : countsChanged<StagesNode>(node));
       }
       case 'gate-waiting':
         this.gateNode = { kind: 'gate', gate: e.gate, summary: e.summary };

@@ -1,0 +1,137 @@
+/**
+ * The extension host's side of the engine process (host.ts): starts a run in a forked Node process
+ * and gives back a RunHandle that looks like the in-process engine's. Events arrive as the engine
+ * emits them; `state()` is the state as last sent (at once after stage, gate and run events, at most
+ * every half second otherwise, and the final state with the result); gates are answered through the
+ * same GateHandler the extension always used.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { GateHandler, ResumeRunOptions, RunHandle, RunResult, StartRunOptions } from '../../core/api';
+import type { RunState } from '../../core/contracts/schemas';
+import { Emitter, type PipelineEvent } from '../../core/events';
+import { errorFromData, type FromEngine, type ResumeData, type StartData, type ToEngine } from './protocol';
+
+const live = new Set<ChildProcess>();
+
+/** The window is going away: every engine process answers its gate "later", or stops its run where it can be resumed (host.ts). */
+export function disconnectEngines(): void {
+  for (const child of live) if (child.connected) child.disconnect();
+}
+
+/** dist/engineHost.js, next to the extension's bundle (dist/extension.js); tests name the built one. */
+const HOST_SCRIPT = () => path.join(__dirname, 'engineHost.js');
+
+export function startInEngineProcess(mode: 'build' | 'audit', opts: StartRunOptions, hostScript = HOST_SCRIPT()): Promise<RunHandle> {
+  return launch({ op: 'start', mode, options: startData(opts) }, opts.gate, hostScript);
+}
+
+export function resumeInEngineProcess(opts: ResumeRunOptions, hostScript = HOST_SCRIPT()): Promise<RunHandle> {
+  return launch({ op: 'resume', options: resumeData(opts) }, opts.gate, hostScript);
+}
+
+function startData(opts: StartRunOptions): StartData {
+  const { gate: _gate, offlineModel: _model, clock: _clock, ...data } = opts;
+  return data;
+}
+
+function resumeData(opts: ResumeRunOptions): ResumeData {
+  const { gate: _gate, offlineModel: _model, clock: _clock, ...data } = opts;
+  return data;
+}
+
+function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise<RunHandle> {
+  // Not the extension host's inspector flags: its debug port is taken.
+  const child = fork(hostScript, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  live.add(child);
+  const events = new Emitter<PipelineEvent>();
+  const waiting = new Map<number, AbortController>();
+  let state: RunState | undefined;
+  let handle: RunHandle | undefined;
+  let settleDone: { resolve(r: RunResult): void; reject(e: Error): void } | undefined;
+  const done = new Promise<RunResult>((resolve, reject) => (settleDone = { resolve, reject }));
+  // A run that fails before `started` rejects the start, not `done`: nobody is waiting on it yet.
+  done.catch(() => undefined);
+  const post = (m: ToEngine) => {
+    if (child.connected) child.send(m);
+  };
+
+  return new Promise<RunHandle>((resolveStart, rejectStart) => {
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      live.delete(child);
+      for (const c of waiting.values()) c.abort();
+      waiting.clear();
+      events.dispose();
+    };
+    child.on('message', (raw) => {
+      const m = raw as FromEngine;
+      switch (m.kind) {
+        case 'started':
+          state = m.state;
+          handle = {
+            runId: m.runId,
+            runDir: m.runDir,
+            onEvent: events.event,
+            state: () => state!,
+            cancel: (reason) => post({ op: 'cancel', reason }),
+            done,
+          };
+          resolveStart(handle);
+          return;
+        case 'state':
+          state = m.state;
+          return;
+        case 'event':
+          events.fire(m.event);
+          return;
+        case 'gate': {
+          const abort = new AbortController();
+          waiting.set(m.id, abort);
+          void gate(m.request, abort.signal).then((answer) => {
+            if (waiting.delete(m.id)) post({ op: 'gate-answer', id: m.id, answer });
+          });
+          return;
+        }
+        case 'gate-withdrawn':
+          waiting.get(m.id)?.abort();
+          waiting.delete(m.id);
+          return;
+        case 'done':
+          state = m.result.state;
+          finish();
+          settleDone!.resolve(m.result);
+          return;
+        case 'error': {
+          const error = errorFromData(m.error);
+          finish();
+          if (handle) settleDone!.reject(error);
+          else rejectStart(error);
+          return;
+        }
+      }
+    });
+    const lost = (why: string) => {
+      if (finished) return;
+      finish();
+      const error = new Error(`the engine process ${why} before the run ended; resume the run to continue it`);
+      if (handle) settleDone!.reject(error);
+      else rejectStart(error);
+    };
+    child.on('error', (e) => lost(`failed (${e.message})`));
+    // Its last messages may still be in the channel when it exits: judge once the channel closed too.
+    let exited: string | undefined;
+    let disconnected = false;
+    const judge = () => exited !== undefined && disconnected && setImmediate(() => lost(exited!));
+    child.on('exit', (code, signal) => {
+      exited = `exited (${signal ?? `code ${code}`})`;
+      judge();
+    });
+    child.on('disconnect', () => {
+      disconnected = true;
+      judge();
+    });
+    child.send(first);
+  });
+}

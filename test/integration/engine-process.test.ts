@@ -1,0 +1,132 @@
+// The extension's engine process (issue #10: the engine's spawns blocked the extension host): a run
+// started through src/extension/engineProcess/client.ts lives in the forked dist/engineHost.js, and
+// the handle the extension gets behaves like the in-process engine's: events, state, gates answered
+// across the process boundary, cancel, resume, and errors that keep their name and message.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { GateAnswer, GateRequest } from '../../src/core/api';
+import type { PipelineEvent } from '../../src/core/events';
+import { disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
+import { sampleDescription } from '../../src/scripted';
+import { FAST_CONFIG, makeRepo, projectRoot, type TestRepo } from './harness';
+
+const HOST = path.join(projectRoot(), 'dist', 'engineHost.js');
+
+describe('engine process: a run in a process of its own, driven like the in-process engine', function () {
+  this.timeout(300_000);
+  let repo: TestRepo;
+  before(function () {
+    if (!fs.existsSync(HOST)) throw new Error(`${HOST} is missing: run npm run build first`);
+  });
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  it('asks the gate across the process, stops at "later", and a resume there runs build and assembly to the end', async () => {
+    const requests: GateRequest[] = [];
+    const first = await startInEngineProcess(
+      'build',
+      { repoRoot: repo.root, description: sampleDescription, offline: true, approver: 'test', config: FAST_CONFIG, gate: async (r) => (requests.push(r), { decision: 'later' }) },
+      HOST,
+    );
+    assert.match(first.runDir, new RegExp(first.runId));
+    assert.equal(first.state().runId, first.runId);
+    const result = await first.done;
+    assert.equal(result.status, 'awaiting-approval');
+    assert.deepEqual(requests.map((r) => r.gate), ['blueprint']);
+    assert.match(requests[0]!.title, /Blueprint ready/);
+    assert.equal(first.state().status, 'awaiting-approval', 'state() is the final state');
+
+    const events: PipelineEvent[] = [];
+    const answers: GateAnswer[] = [];
+    const resumed = await resumeInEngineProcess(
+      { repoRoot: repo.root, runId: first.runId, offline: true, approver: 'test', config: FAST_CONFIG, gate: async () => (answers.push({ decision: 'approve' }), { decision: 'approve' }) },
+      HOST,
+    );
+    resumed.onEvent((e) => events.push(e));
+    const end = await resumed.done;
+    assert.equal(end.status, 'succeeded', end.summary.reason ?? '');
+    assert.equal(answers.length, 1);
+    const started = events.filter((e) => e.type === 'stage-started').map((e) => (e as { stage: string }).stage);
+    assert.ok(started.includes('build') && started.includes('assemble'), started.join(', '));
+    assert.ok(events.some((e) => e.type === 'module-status' && e.status === 'merged'), 'module events arrive');
+    assert.equal(resumed.state().status, 'succeeded');
+    assert.ok(resumed.state().modules.every((m) => m.status === 'merged'), JSON.stringify(resumed.state().modules.map((m) => m.status)));
+  });
+
+  it('cancel reaches the engine: the run ends cancelled, resumable', async () => {
+    const handle = await startInEngineProcess(
+      'build',
+      { repoRoot: repo.root, description: sampleDescription, offline: true, approver: 'test', config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) },
+      HOST,
+    );
+    handle.onEvent((e) => {
+      if (e.type === 'stage-started' && e.stage === 'build') handle.cancel('test cancel');
+    });
+    const result = await handle.done;
+    assert.equal(result.status, 'cancelled');
+    const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string };
+    assert.equal(state.status, 'cancelled');
+  });
+
+  it('the window going away at a gate: the run stops awaiting approval, as with the engine in the extension host', async () => {
+    const handle = await startInEngineProcess(
+      'build',
+      {
+        repoRoot: repo.root,
+        description: sampleDescription,
+        offline: true,
+        config: FAST_CONFIG,
+        gate: () => {
+          setImmediate(disconnectEngines);
+          return new Promise<GateAnswer>(() => undefined); // nobody will answer
+        },
+      },
+      HOST,
+    );
+    await assert.rejects(handle.done, /engine process exited \(code 0\) before the run ended/);
+    const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string; waitingGate?: string };
+    assert.equal(state.status, 'awaiting-approval');
+    assert.equal(state.waitingGate, 'blueprint');
+  });
+
+  it('the window going away mid-build: the engine process stops at once, the run stays "running" and resumes to the end', async () => {
+    const handle = await startInEngineProcess(
+      'build',
+      { repoRoot: repo.root, description: sampleDescription, offline: true, config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) },
+      HOST,
+    );
+    handle.onEvent((e) => {
+      if (e.type === 'module-status' && e.status === 'building') disconnectEngines();
+    });
+    await assert.rejects(handle.done, /engine process exited/);
+    const state = JSON.parse(fs.readFileSync(path.join(handle.runDir, 'state.json'), 'utf8')) as { status: string };
+    assert.equal(state.status, 'running', 'offered for resume when the window reopens (findUnfinishedRun)');
+    const resumed = await resumeInEngineProcess({ repoRoot: repo.root, runId: handle.runId, offline: true, config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) }, HOST);
+    const end = await resumed.done;
+    assert.equal(end.status, 'succeeded', end.summary.reason ?? '');
+  });
+
+  it('a start that fails rejects with the engine\'s error, name and message kept', async () => {
+    const notARepo = fs.mkdtempSync(path.join(repo.root, '..', 'bp-not-a-repo-'));
+    try {
+      await assert.rejects(
+        startInEngineProcess('build', { repoRoot: notARepo, description: sampleDescription, offline: true, config: FAST_CONFIG, gate: async () => ({ decision: 'approve' }) }, HOST),
+        (e: Error) => e instanceof Error && e.message.length > 0 && !/engine process exited/.test(e.message),
+      );
+    } finally {
+      fs.rmSync(notARepo, { recursive: true, force: true });
+    }
+  });
+
+  it('a host that dies mid-run rejects `done` with a message that says to resume', async () => {
+    const dying = path.join(repo.root, '..', `bp-dying-host-${process.pid}.js`);
+    fs.writeFileSync(dying, "process.on('message', () => { process.send({ kind: 'started', runId: 'r', runDir: '/r', state: {} }, () => process.exit(3)); });\n");
+    try {
+      const handle = await startInEngineProcess('build', { repoRoot: repo.root, description: 'x', offline: true, gate: async () => ({ decision: 'approve' }) }, dying);
+      await assert.rejects(handle.done, /engine process exited \(code 3\) before the run ended; resume/);
+    } finally {
+      fs.rmSync(dying, { force: true });
+    }
+  });
+});
