@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readPlansModel, readTaskModel, readTeamModel, taskDescription } from '../../src/extension/plans/plansModel';
+import { readPlansModel, readTaskModel, readTeamModel, taskDescription, teamPhaseLabel } from '../../src/extension/plans/plansModel';
 import { TaskList } from '../../src/core/teams/taskList';
 import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
 import { Roster } from '../../src/core/teams/roster';
@@ -76,6 +76,7 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
 
     const model = readTaskModel(runDir);
     assert.deepEqual(model.map((p) => [p.phase, p.tasks.length]), [['01', 3], ['02', 0], ['ship', 1]]);
+    assert.deepEqual(model.map((p) => teamPhaseLabel(p.phase)), ['Phase 01', 'Phase 02', 'Ship changes']);
     const [t1, t2, v1] = model[0]!.tasks;
     assert.deepEqual([t1!.status, t1!.claimedBy, t2!.status, t2!.claimedBy, t2!.releases, v1!.ok, v1!.dependsOn], ['complete', 'builder-1', 'claimed', 'builder-3', 1, true, ['T1']]);
     assert.equal(taskDescription(t1!), 'done by builder-1 · build');

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../lifecycle';
 import { RefreshCoalescer } from '../models/refreshCoalescer';
-import { phaseLabel, taskDescription, type MateNode, type PhaseNode, type PlanGateNode, type PlanNode, type TaskNode, type TaskPhaseNode, type TeamPhaseNode } from './plansModel';
+import { phaseLabel, teamPhaseLabel, taskDescription, type MateNode, type PhaseNode, type PlanGateNode, type PlanNode, type TaskNode, type TaskPhaseNode, type TeamPhaseNode } from './plansModel';
 
 type PlansTreeNode = PlanGateNode | PlanNode | PhaseNode;
 type TeamTreeNode = TeamPhaseNode | MateNode;
@@ -94,7 +94,7 @@ export class TeamTree extends ReadingTree<TeamTreeNode> {
 
   getTreeItem(node: TeamTreeNode): vscode.TreeItem {
     if (node.kind === 'team-phase') {
-      const item = new vscode.TreeItem(`Phase ${node.phase}`, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(teamPhaseLabel(node.phase), vscode.TreeItemCollapsibleState.Expanded);
       item.description = `${node.mates.length} teammate(s)`;
       return item;
     }
@@ -118,7 +118,7 @@ export class TasksTree extends ReadingTree<TasksTreeNode> {
 
   getTreeItem(node: TasksTreeNode): vscode.TreeItem {
     if (node.kind === 'task-phase') {
-      const item = new vscode.TreeItem(`Phase ${node.phase}`, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(teamPhaseLabel(node.phase), vscode.TreeItemCollapsibleState.Expanded);
       const done = node.tasks.filter((t) => t.status === 'complete').length;
       item.description = `${done}/${node.tasks.length} complete`;
       return item;

@@ -186,6 +186,11 @@ export function taskDescription(t: TaskNode): string {
   return [claim, t.taskKind, verdict, t.dependsOn.length ? `after ${t.dependsOn.join(', ')}` : undefined, t.releases ? `released ${t.releases}×` : undefined].filter(Boolean).join(' · ');
 }
 
+/** A Team or Tasks tree row for one team folder: a phase number, or the ship gate's changes team. */
+export function teamPhaseLabel(phase: string): string {
+  return phase === 'ship' ? 'Ship changes' : `Phase ${phase}`;
+}
+
 export function phaseLabel(p: PhaseNode): string {
   return `${nn(p.number)} ${p.title}`;
 }
