@@ -14,33 +14,12 @@ import { TierLimiter } from '../../src/core/limiter';
 import { RunStore } from '../../src/core/run/store';
 import { createRunDir, runPaths } from '../../src/core/run/runDir';
 import type { RunState } from '../../src/core/contracts/schemas';
+import { runStateFixture, zeroUsage } from './runStateFixture';
 
 const RUN_ID = '20260101-000000-0a1b2c3d';
 
 function runState(runDir: string): RunState {
-  const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
-  return {
-    version: 1,
-    runId: RUN_ID,
-    runDir,
-    repoRoot: '/repo',
-    description: 'retention test',
-    mode: 'build',
-    offline: true,
-    baseBranch: 'main',
-    baseCommit: 'a'.repeat(40),
-    integrationBranch: `orchestration/${RUN_ID}/integration`,
-    status: 'running',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    stages: [{ id: 'build', status: 'running', attempts: 0, usage: { ...usage } }],
-    modules: [],
-    gates: [],
-    merges: [],
-    usage: { ...usage },
-    costUsd: 0,
-    agentUsage: {},
-  };
+  return runStateFixture({ runDir, description: 'retention test', stages: [{ id: 'build', status: 'running', attempts: 0, usage: zeroUsage() }] });
 }
 
 /** A full GC on demand (the test process is not started with --expose-gc). */

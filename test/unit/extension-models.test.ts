@@ -28,33 +28,12 @@ function settingsReader(user: Record<string, unknown>, level: keyof SettingInspe
   };
 }
 import { StagesModel } from '../../src/extension/models/stagesModel';
+import { pendingStages, runStateFixture } from './runStateFixture';
 
 const usage = (input: number, output: number): Usage => ({ input, output, cacheRead: 0, cacheWrite: 0, calls: 1 });
 
 function baseState(runDir: string): RunState {
-  const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
-  return {
-    version: 1,
-    runId: '20261121-120000-abcdef01',
-    runDir,
-    repoRoot: '/repo',
-    description: 'Build a todo CLI',
-    mode: 'build',
-    offline: true,
-    baseBranch: 'main',
-    baseCommit: 'abc',
-    integrationBranch: 'orchestration/20261121-120000-abcdef01/integration',
-    status: 'running',
-    createdAt: '2026-11-21T12:00:00Z',
-    updatedAt: '2026-11-21T12:00:00Z',
-    stages: ['architect', 'scaffold', 'build', 'assemble'].map((id) => ({ id, status: 'pending' as const, attempts: 0, usage: { ...zero } })),
-    modules: [],
-    gates: [],
-    usage: { ...zero },
-    merges: [],
-    agentUsage: {},
-    costUsd: 0,
-  };
+  return runStateFixture({ runDir, stages: pendingStages(['architect', 'scaffold', 'build', 'assemble']) });
 }
 
 const verdict = (v: 'PASS' | 'FAIL-MAJOR') => ({ verdict: v, summary: 's', tests_run: true, tests_passed: v === 'PASS', findings: [] });

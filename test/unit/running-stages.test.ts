@@ -6,6 +6,7 @@ import type { PipelineEvent } from '../../src/core/events';
 import { RunningStages } from '../../src/extension/models/runningStages';
 import { StagesModel, type StageNode } from '../../src/extension/models/stagesModel';
 import { statusText } from '../../src/extension/models/statusText';
+import { runStateFixture } from './runStateFixture';
 
 const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
 
@@ -107,26 +108,5 @@ describe('Both stages running in the Stages tree and the status bar', () => {
 });
 
 function baseState(): RunState {
-  return {
-    version: 1,
-    runId: '20261121-120000-abcdef01',
-    runDir: '/runs/r',
-    repoRoot: '/repo',
-    description: 'Build a todo CLI',
-    mode: 'build',
-    offline: true,
-    baseBranch: 'main',
-    baseCommit: 'abc',
-    integrationBranch: 'orchestration/20261121-120000-abcdef01/integration',
-    status: 'running',
-    createdAt: '2026-11-21T12:00:00Z',
-    updatedAt: '2026-11-21T12:00:00Z',
-    stages: [],
-    modules: [],
-    gates: [],
-    usage: { ...zero },
-    merges: [],
-    agentUsage: {},
-    costUsd: 0,
-  } as RunState;
+  return runStateFixture({ runDir: '/runs/r' });
 }

@@ -8,26 +8,15 @@ import { applyDelta, StateDiffer } from '../../src/core/run/stateDelta';
 import { changesFileOf, readStateWithChanges, StateLog } from '../../src/core/run/stateLog';
 import { readState, RunStore } from '../../src/core/run/store';
 import { runPaths, createRunDir } from '../../src/core/run/runDir';
+import { pendingStages, runStateFixture, zeroUsage } from './runStateFixture';
 
 const RUN_ID = '20260101-000000-0a1b2c3d';
 
 function runState(runDir: string, modules: number): RunState {
-  const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 };
-  return {
-    version: 1,
-    runId: RUN_ID,
+  return runStateFixture({
     runDir,
-    repoRoot: '/repo',
     description: 'state log test',
-    mode: 'build',
-    offline: true,
-    baseBranch: 'main',
-    baseCommit: 'a'.repeat(40),
-    integrationBranch: `orchestration/${RUN_ID}/integration`,
-    status: 'running',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    stages: ['architect', 'build', 'assemble'].map((id) => ({ id, status: 'pending' as const, attempts: 0, usage: { ...usage } })),
+    stages: pendingStages(['architect', 'build', 'assemble']),
     modules: Array.from({ length: modules }, (_, i) => ({
       name: `mod-${i}`,
       status: 'pending' as const,
@@ -35,14 +24,9 @@ function runState(runDir: string, modules: number): RunState {
       branch: `orchestration/${RUN_ID}/mod-${i}`,
       fixCycles: 0,
       qcAttempts: 0,
-      usage: { ...usage },
+      usage: zeroUsage(),
     })),
-    gates: [],
-    merges: [],
-    usage: { ...usage },
-    costUsd: 0,
-    agentUsage: {},
-  };
+  });
 }
 
 function tempRunDir(): { dir: string; paths: ReturnType<typeof runPaths> } {
