@@ -31,7 +31,7 @@ import { moduleItem } from './views/moduleItems';
 import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
 import { PlanFeatures } from './plans/planFeatures';
-import { needsMultiRoot, switchToMultiRoot, takePendingStart } from './workspacePrep';
+import { needsMultiRoot, refillOwnWorkspace, switchToMultiRoot, takePendingStart } from './workspacePrep';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
 
@@ -72,7 +72,11 @@ export class BuildPipeline extends Disposable {
   /** After activation: tidy folders a crash left behind, show the last run, offer to resume an unfinished one. */
   async restore(): Promise<void> {
     this.folders.removeLeftovers();
-    const repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive());
+    let repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive());
+    if (!repo && refillOwnWorkspace()) {
+      this.log.warn('The run workspace opened without its folders; they were put back from its file');
+      repo = (await this.repoOnceFoldersArrive(30_000)) ?? (await this.repo(false));
+    }
     this.log.info(`Activated in ${repo ?? 'a window without a git repository as its first folder'} (${vscode.workspace.workspaceFolders?.length ?? 0} folder(s))`);
     if (!repo) return;
     if (await this.startParked(repo)) return;

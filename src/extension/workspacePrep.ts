@@ -87,3 +87,27 @@ export async function takePendingStart(repo: string): Promise<PendingStart | und
   if (Date.now() - pending.at > PENDING_MAX_AGE_MS) return undefined;
   return { repo, description: pending.description, offline: pending.offline === true, at: pending.at };
 }
+
+/**
+ * The window came up on the run workspace this extension wrote, but with no folders in it: seen once
+ * in code-server right after the switch (the workbench read the workspace as empty), which left an
+ * empty window and the parked start waiting for a repository that never arrived. The file on disk
+ * still lists the repository and the runs folder, so they are put back (which restarts the extension
+ * host again; the restarted host then finds the repository and takes the parked start). True when
+ * folders were put back. Only our own file is trusted: `<git dir>/build-pipeline/<name>.code-workspace`.
+ */
+export function refillOwnWorkspace(): boolean {
+  const file = vscode.workspace.workspaceFile;
+  if (!file || file.scheme !== 'file' || (vscode.workspace.workspaceFolders?.length ?? 0) > 0) return false;
+  if (path.basename(path.dirname(file.fsPath)) !== 'build-pipeline' || !file.fsPath.endsWith('.code-workspace')) return false;
+  let folders: { path: string; name?: string }[];
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file.fsPath, 'utf8')) as { folders?: unknown };
+    folders = Array.isArray(parsed.folders) ? parsed.folders.filter((f): f is { path: string; name?: string } => typeof f?.path === 'string' && path.isAbsolute(f.path)) : [];
+  } catch {
+    return false;
+  }
+  const present = folders.filter((f) => fs.existsSync(f.path));
+  if (present.length === 0) return false;
+  return vscode.workspace.updateWorkspaceFolders(0, 0, ...present.map((f) => ({ uri: vscode.Uri.file(f.path), name: f.name })));
+}
