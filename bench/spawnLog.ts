@@ -12,6 +12,7 @@ import childProcess = require('node:child_process');
 import * as fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
+import { subcommandOf } from '../src/core/git/spawner';
 
 export interface SpawnTally {
   count: number;
@@ -23,17 +24,7 @@ export interface SpawnTally {
 /** `git <subcommand>` (skipping `-c k=v` and other leading options), else the program's name. */
 export function commandKey(file: string, args: readonly string[]): string {
   const program = path.basename(file);
-  if (program === 'git') {
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '-c' || a === '-C') {
-        i++;
-        continue;
-      }
-      if (!a.startsWith('-')) return `git ${a}`;
-    }
-    return 'git';
-  }
+  if (program === 'git') return subcommandOf(args);
   if ((program === 'bash' || program === 'sh') && args[0] === '-c') {
     // A sandboxed shell or test command: bwrap is what it runs first.
     return /\bbwrap\b/.test(args[1] ?? '') ? `${program} -c (bwrap …)` : `${program} -c …`;

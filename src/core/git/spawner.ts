@@ -112,10 +112,10 @@ let nextId = 1;
  */
 export const stats: Record<string, { count: number; spawnMs: number }> = {};
 
-/** `git <subcommand>`, past the `-c key=value` settings. */
-function subcommandOf(args: readonly string[]): string {
+/** `git <subcommand>`, past the `-c key=value` settings and a `-C dir` (the bench's process count names git calls the same way). */
+export function subcommandOf(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === '-c') i++;
+    if (args[i] === '-c' || args[i] === '-C') i++;
     else if (!args[i]!.startsWith('-')) return `git ${args[i]}`;
   }
   return 'git';
