@@ -8,6 +8,7 @@ import { Roster } from '../../src/core/teams/roster';
 import { countFailures } from '../../src/core/teams/testGate';
 import { inspectFinding } from '../../src/core/teams/review';
 import { teamTools } from '../../src/core/teams/teamTools';
+import { teammatesToWake } from '../../src/core/teams/team';
 import { verdictOfFindings, worst } from '../../src/core/plans/audit';
 import { contextBytes, recordContext } from '../../src/core/plans/context';
 
@@ -135,5 +136,32 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
     recordContext(into, 'a', contextBytes(['sys'], [{ role: 'user', content: 'hi' }]));
     recordContext(into, 'b', 10);
     assert.deepEqual(into, { calls: 2, maxBytes: 35, totalBytes: 45, largest: 'a' });
+  });
+});
+
+describe('team: which idle teammates wake', () => {
+  const mate = (name: string, s: { running?: boolean; idle?: boolean; holds?: boolean } = {}) => ({ name, running: false, idle: true, holds: false, ...s });
+
+  it('one teammate per claimable task, in roster order', () => {
+    assert.deepEqual(teammatesToWake([mate('b1'), mate('b2'), mate('b3')], 2), ['b1', 'b2']);
+    assert.deepEqual(teammatesToWake([mate('b1'), mate('b2')], 0), []);
+  });
+
+  it('a teammate awake without a task is about to claim one: no second teammate is woken for the same task', () => {
+    // The CI failure this guards: builder-1 woken for the last task, builder-2 woken too, lost the claim race.
+    assert.deepEqual(teammatesToWake([mate('b1', { running: true, idle: false }), mate('b2')], 1), []);
+    assert.deepEqual(teammatesToWake([mate('b1', { running: true, idle: false }), mate('b2')], 2), ['b2']);
+  });
+
+  it('a teammate at work on a held task does not count against the claimable tasks', () => {
+    assert.deepEqual(teammatesToWake([mate('b1', { running: true, idle: false, holds: true }), mate('b2')], 1), ['b2']);
+  });
+
+  it('a teammate holding a task from before an interruption always wakes, even with nothing claimable', () => {
+    assert.deepEqual(teammatesToWake([mate('b1', { holds: true }), mate('b2')], 0), ['b1']);
+  });
+
+  it('never wakes a teammate that is already running or not idle', () => {
+    assert.deepEqual(teammatesToWake([mate('b1', { idle: false }), mate('b2', { running: true, holds: true })], 3), []);
   });
 });

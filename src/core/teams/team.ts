@@ -145,6 +145,26 @@ export function wakeHistory(conv: Conversation, held: TeamTask | undefined, task
   return conv.messages.length === 0 ? [{ role: 'user', content: `${taskCard}\n${text}` }] : [...conv.messages, { role: 'user', content: text }];
 }
 
+/**
+ * Which idle teammates of one role to wake now. One holding a task (after an interruption) always
+ * wakes. Otherwise each claimable task wakes at most one teammate, and a teammate already awake
+ * without a task counts against the tasks: it is about to claim one. Without that, a teammate woken
+ * while another was still deciding would race it for the same task, lose, and have woken for nothing.
+ */
+export function teammatesToWake(mates: readonly { name: string; running: boolean; idle: boolean; holds: boolean }[], claimable: number): string[] {
+  let slots = claimable - mates.filter((m) => m.running && !m.holds).length;
+  const wake: string[] = [];
+  for (const m of mates) {
+    if (m.running || !m.idle) continue;
+    if (m.holds) wake.push(m.name);
+    else if (slots > 0) {
+      slots--;
+      wake.push(m.name);
+    }
+  }
+  return wake;
+}
+
 interface Running {
   promise: Promise<void>;
 }
@@ -357,15 +377,11 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     const failed = tc.tasks.tasks.filter((x) => x.status === 'failed');
     if (failed.length > 0) throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}`);
     for (const role of ['builder', 'validator'] as const) {
-      const idle = tc.roster.live(role).filter((t) => t.state === 'idle' && !running.has(t.name));
-      let slots = tc.tasks.claimable(role).length;
-      for (const t of idle) {
-        if (tc.tasks.heldBy(t.name).length > 0) start(t);
-        else if (slots > 0) {
-          slots--;
-          start(t);
-        }
-      }
+      const toWake = teammatesToWake(
+        tc.roster.live(role).map((t) => ({ name: t.name, running: running.has(t.name), idle: t.state === 'idle', holds: tc.tasks.heldBy(t.name).length > 0 })),
+        tc.tasks.claimable(role).length,
+      );
+      for (const name of toWake) start(tc.roster.get(name)!);
     }
     if (running.size === 0) {
       const open = tc.tasks.tasks.filter((x) => x.status === 'pending' || x.status === 'claimed');
