@@ -19,7 +19,7 @@ import { moduleTestCommandFor, projectCommands } from '../src/core/stack/command
 import { syntheticDescription } from '../src/scripted';
 import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
-import { floorBound, idealBound, perModule, type ModuleWork } from './floor';
+import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork, type StageAgent } from './floor';
 import { rawGitBaseline } from './rawGit';
 import { countSpawns, type SpawnTally } from './spawnLog';
 import { stats as gitWorkerStarts } from '../src/core/git/spawner';
@@ -91,11 +91,11 @@ function stageMs(state: RunState, id: string): number {
 type Journal = ReturnType<typeof readJournal>;
 
 /** Per agent: model calls and module, from the journal's usage lines. */
-function callsByAgent(journal: Journal): Map<string, { calls: number; module?: string }> {
-  const out = new Map<string, { calls: number; module?: string }>();
+function callsByAgent(journal: Journal): Map<string, { calls: number; module?: string; role: string; stage: string }> {
+  const out = new Map<string, { calls: number; module?: string; role: string; stage: string }>();
   for (const e of journal) {
     if (e.type !== 'agent-usage') continue;
-    const a = out.get(e.agentId) ?? { calls: 0, module: e.module };
+    const a = out.get(e.agentId) ?? { calls: 0, module: e.module, role: e.role, stage: e.stage };
     a.calls++;
     out.set(e.agentId, a);
   }
@@ -283,16 +283,19 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
   const raw = rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
 
-  let sequentialCalls = 0;
   const modelCalls = new Map<string, number>();
+  const stageAgents: StageAgent[] = [];
   for (const a of agents.values()) {
     if (a.module) modelCalls.set(a.module, (modelCalls.get(a.module) ?? 0) + a.calls);
-    else sequentialCalls += a.calls;
+    else stageAgents.push(a);
   }
+  // Audit workers run in waves of their tier's limit, coordinators all at once (src/core/audit/fanout.ts).
+  // The bench runs with the defaults, as a user's first run does.
+  const config = defaultConfig();
+  const sequentialMs = sequentialModelMs(stageAgents, LATENCY_MS, { 'audit-worker': config.waveLimits[config.roleTiers.auditWorker], 'audit-coordinator': Infinity });
   // Each module's tests measured once more, alone, for their CPU time; its agents ran them runsOf times.
   const integration = path.join(state.runDir, 'worktrees/integration');
   const manifest = ModulesManifestSchema.parse(contracts);
-  const config = defaultConfig();
   const testCpuMs = new Map(contracts.modules.map((m) => [m.name, cpuMsOf(moduleTestCommandFor(config, manifest, m.name), integration)]));
   const commands = projectCommands(config, manifest);
   const projectTestCpuMs = commands.projectTest ? cpuMsOf(commands.projectTest, integration) : 0;
@@ -304,15 +307,15 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     modelMs: (modelCalls.get(m.name) ?? 0) * LATENCY_MS,
     cpuMs: (testCpuMs.get(m.name) ?? 0) * (tests.runsOf.get(m.name) ?? 0) + (raw.perModuleMs[m.name] ?? 0),
   }));
-  const limit = defaultConfig().waveLimits.sonnet;
-  const ideal = idealBound(work, sequentialCalls * LATENCY_MS, limit);
+  const limit = config.waveLimits.sonnet;
+  const ideal = idealBound(work, sequentialMs, limit);
   // Besides the modules' own work: the install (before the build) and the full suite on the final
   // head (after it) cannot overlap anything; assembly's other tests (each module's own and the
   // project-level ones after its merge) run alongside the build. All as CPU time, as above.
   const fullSuiteRuns = (assembly as { fullSuiteRuns?: number } | undefined)?.fullSuiteRuns ?? 1;
   const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * fullSuiteRuns;
   const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0);
-  const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
+  const floor = floorBound(work, sequentialMs, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
   const spawned = spawns.summary();
   const inWorkers = Object.values(gitWorkerStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
   // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).

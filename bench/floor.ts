@@ -65,6 +65,38 @@ export function floorBound(modules: readonly ModuleWork[], sequentialMs: number,
   return { totalMs: sequentialMs + buildMs + sequentialCpuMs, buildMs, criticalPathMs: cp };
 }
 
+/** One agent outside the modules (architect, scaffold, audit, ship…): its stage, role and model calls. */
+export interface StageAgent {
+  stage: string;
+  role: string;
+  calls: number;
+}
+
+/**
+ * The model time of the stages around the build. Agents of one stage and role that the engine may run
+ * side by side (`concurrent`: role → how many at once; Infinity for no limit) cost the longer of the
+ * longest agent and their calls shared by that limit; every other agent runs alone, one after another.
+ * (Counting harden's audit workers one after another made the ideal longer than a real run.)
+ */
+export function sequentialModelMs(agents: readonly StageAgent[], latencyMs: number, concurrent: Readonly<Record<string, number>>): number {
+  const groups = new Map<string, { limit: number; calls: number[] }>();
+  let alone = 0;
+  for (const a of agents) {
+    const limit = concurrent[a.role];
+    if (limit === undefined) {
+      alone += a.calls;
+      continue;
+    }
+    const key = `${a.stage}\u0000${a.role}`;
+    const g = groups.get(key) ?? { limit, calls: [] };
+    g.calls.push(a.calls);
+    groups.set(key, g);
+  }
+  let together = 0;
+  for (const g of groups.values()) together += Math.max(Math.max(...g.calls), g.calls.reduce((n, c) => n + c, 0) / Math.max(1, g.limit));
+  return (alone + together) * latencyMs;
+}
+
 /** Bytes per module, for the "state writes stay linear" figure. */
 export function perModule(bytes: number, modules: number): number {
   return modules > 0 ? bytes / modules : 0;

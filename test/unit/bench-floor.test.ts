@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { floorBound, idealBound, perModule, type ModuleWork } from '../../bench/floor';
+import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork } from '../../bench/floor';
 
 // A diamond: a → (b, c) → d. Model time 1000 per module, CPU (tests + git) 300 per module.
 const diamond: ModuleWork[] = [
@@ -39,5 +39,24 @@ describe('bench bounds: model-only ideal and the machine floor', () => {
   it('bytes per module divides, and says 0 for an empty run', () => {
     assert.equal(perModule(6400, 32), 200);
     assert.equal(perModule(100, 0), 0);
+  });
+
+  it('stages around the build: agents that run side by side cost their longest or their share of the limit, the rest add up', () => {
+    const agents = [
+      { stage: 'architect', role: 'architect', calls: 10 },
+      { stage: 'harden', role: 'audit-planner', calls: 4 },
+      ...Array.from({ length: 8 }, (_, i) => ({ stage: 'harden', role: 'audit-worker', calls: i === 0 ? 5 : 3 })),
+      { stage: 'harden', role: 'audit-coordinator', calls: 2 },
+      { stage: 'harden', role: 'audit-coordinator', calls: 3 },
+    ];
+    // Alone: 10 + 4 = 14. Workers, 4 at a time: max(5, 26 / 4 = 6.5). Coordinators, no limit: max(2, 3) = 3.
+    assert.equal(sequentialModelMs(agents, 100, { 'audit-worker': 4, 'audit-coordinator': Infinity }), (14 + 6.5 + 3) * 100);
+    // Workers one at a time: all 26 calls; 100 at a time: the longest worker (5).
+    assert.equal(sequentialModelMs(agents, 100, { 'audit-worker': 1, 'audit-coordinator': Infinity }), (14 + 26 + 3) * 100);
+    assert.equal(sequentialModelMs(agents, 100, { 'audit-worker': 100, 'audit-coordinator': Infinity }), (14 + 5 + 3) * 100);
+    // With no role running side by side every call counts, as the bench did before.
+    assert.equal(sequentialModelMs(agents, 100, {}), (10 + 4 + 26 + 5) * 100);
+    // The same role in two stages is two groups (harden's workers never overlap an audit's).
+    assert.equal(sequentialModelMs([{ stage: 'a', role: 'w', calls: 4 }, { stage: 'b', role: 'w', calls: 4 }], 1, { w: 8 }), 8);
   });
 });
