@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import type { z } from 'zod';
 import { betaAgentToolset20260401, resolvePath, type AgentToolContext } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { BuilderOutcomeSchema, QcVerdictSchema, type BuilderOutcome, type QcVerdict } from '../contracts/schemas';
 import { validateModuleName } from '../contracts/names';
@@ -173,31 +174,59 @@ export interface ResultSlot<T> {
   value?: T;
 }
 
+export interface ResultToolSpec<S extends z.ZodType> {
+  name: string;
+  description: string;
+  inputSchema: S;
+  slot: ResultSlot<z.infer<S>>;
+  /** Refuses an input the schema accepts but the engine does not (throw a ToolError the model reads). */
+  check?: (input: z.infer<S>) => void;
+  /** What the model reads back once its input is recorded. */
+  recorded: (input: z.infer<S>) => string;
+}
+
+/**
+ * The tool an agent hands its result to: validated by its schema and `check`, kept in the slot for
+ * the engine to read after the agent ends, and journaled like every other call.
+ */
+export function resultTool<S extends z.ZodType>(spec: ResultToolSpec<S>, observe: ToolObserver): BetaRunnableTool {
+  const tool = betaZodTool({
+    name: spec.name,
+    description: spec.description,
+    inputSchema: spec.inputSchema,
+    run: (input: z.infer<S>) => {
+      spec.check?.(input);
+      spec.slot.value = input;
+      return spec.recorded(input);
+    },
+  });
+  return observed(tool as unknown as BetaRunnableTool, observe);
+}
+
 export function reportOutcomeTool(slot: ResultSlot<BuilderOutcome>, observe: ToolObserver): BetaRunnableTool {
-  return observed(
-    betaZodTool({
+  return resultTool(
+    {
       name: 'report_outcome',
       description:
         'Report how your build ended: status "done" when the module is implemented and its tests pass (the engine commits your work); ' +
         '"blocked" when the contract cannot be honoured, including a package the module needs that modules.json does not list for it ' +
         '(give conflict_issue, a short lowercase slug, and conflict_details).',
       inputSchema: BuilderOutcomeSchema,
-      run: (outcome) => {
-        if (outcome.status === 'blocked') {
-          const why = outcome.conflict_issue ? validateModuleName(outcome.conflict_issue) : 'conflict_issue is required when blocked';
-          if (why) throw new ToolError(`report_outcome: conflict_issue ${why}`);
-        }
-        slot.value = outcome;
-        return `recorded: ${outcome.status}`;
+      slot,
+      check: (outcome) => {
+        if (outcome.status !== 'blocked') return;
+        const why = outcome.conflict_issue ? validateModuleName(outcome.conflict_issue) : 'conflict_issue is required when blocked';
+        if (why) throw new ToolError(`report_outcome: conflict_issue ${why}`);
       },
-    }),
+      recorded: (outcome) => `recorded: ${outcome.status}`,
+    },
     observe,
   );
 }
 
 export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObserver): BetaRunnableTool {
-  return observed(
-    betaZodTool({
+  return resultTool(
+    {
       name: 'submit_verdict',
       description:
         'Submit your QC verdict once: PASS, FAIL-MAJOR or FAIL-CRITICAL, a short summary, whether tests ran and passed, ' +
@@ -205,7 +234,8 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
         '(failing tests, a contract mismatch, missing error handling). CRITICAL: only what no fix cycle can repair (a security hole, ' +
         'data loss, a contract that cannot be met); it halts the whole run. The verdict may not be milder than its worst finding.',
       inputSchema: QcVerdictSchema,
-      run: (verdict) => {
+      slot,
+      check: (verdict) => {
         const worst = verdict.findings.some((f) => f.severity === 'CRITICAL')
           ? 'FAIL-CRITICAL'
           : verdict.findings.some((f) => f.severity === 'MAJOR')
@@ -216,10 +246,9 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
         if (rank[verdict.verdict] < rank[worst]) {
           throw new ToolError(`submit_verdict: verdict ${verdict.verdict} contradicts a ${worst.replace('FAIL-', '')} finding; resubmit`);
         }
-        slot.value = verdict;
-        return `recorded: ${verdict.verdict}`;
       },
-    }),
+      recorded: (verdict) => `recorded: ${verdict.verdict}`,
+    },
     observe,
   );
 }

@@ -8,8 +8,7 @@
 import * as path from 'node:path';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
-import { fileTools, observed, type ResultSlot, type ToolObserver } from '../agents/tools';
+import { fileTools, resultTool, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { roleShell } from '../sandbox/stageShell';
 import type { PipelineContext } from '../stages/context';
@@ -44,38 +43,36 @@ export function fanoutReadTools(root: string, agentName: string, bashTimeoutMs: 
 }
 
 export function submitPlanTool(slot: ResultSlot<AuditPlan>, requiredDomains: readonly string[], observe: ToolObserver): BetaRunnableTool {
-  return observed(
-    betaZodTool({
+  return resultTool(
+    {
       name: 'submit_audit_plan',
       description:
         'Submit the audit plan once: 3 to 5 domains (lowercase slug names), each with a goal and 3 to 8 workers, ' +
         'each worker with a focus (what to look for) and optionally the paths to start from.',
       inputSchema: AuditPlanSchema,
-      run: (plan) => {
+      slot,
+      check: (plan) => {
         const names = new Set(plan.domains.map((d) => d.name));
         const absent = requiredDomains.filter((d) => !names.has(d));
         if (absent.length) throw new ToolError(`submit_audit_plan: the plan must include the domains ${absent.join(', ')}; resubmit`);
-        slot.value = plan;
-        return `recorded: ${plan.domains.length} domains, ${plan.domains.reduce((n, d) => n + d.workers.length, 0)} workers`;
       },
-    }),
+      recorded: (plan) => `recorded: ${plan.domains.length} domains, ${plan.domains.reduce((n, d) => n + d.workers.length, 0)} workers`,
+    },
     observe,
   );
 }
 
 export function submitFindingsTool(slot: ResultSlot<WorkerReport>, observe: ToolObserver): BetaRunnableTool {
-  return observed(
-    betaZodTool({
+  return resultTool(
+    {
       name: 'submit_findings',
       description:
         'Submit the findings you wrote to your findings file, once, in structured form: severity (CRITICAL, MAJOR, MINOR), ' +
         'a short title, the file relative to the repository root, the line (or null) and the evidence. An empty list means you found nothing.',
       inputSchema: WorkerReportSchema,
-      run: (report) => {
-        slot.value = report;
-        return `recorded: ${report.findings.length} finding(s)`;
-      },
-    }),
+      slot,
+      recorded: (report) => `recorded: ${report.findings.length} finding(s)`,
+    },
     observe,
   );
 }
@@ -87,14 +84,15 @@ export interface ExpectedGaps {
 
 export function submitSynthesisTool(slot: ResultSlot<Synthesis>, expected: ExpectedGaps, observe: ToolObserver): BetaRunnableTool {
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
-  return observed(
-    betaZodTool({
+  return resultTool(
+    {
       name: 'submit_synthesis',
       description:
         'Submit your domain synthesis once: a short summary (at most a few sentences) for the top level, and the ids of the workers ' +
         'whose file was missing and of those whose file did not end with the DONE line.',
       inputSchema: SynthesisSchema,
-      run: (synthesis) => {
+      slot,
+      check: (synthesis) => {
         // The engine checked the files itself: a synthesis that hides a gap (or invents one) is sent back.
         if (!same(synthesis.missing, expected.missing) || !same(synthesis.unfinished, expected.unfinished)) {
           throw new ToolError(
@@ -102,10 +100,9 @@ export function submitSynthesisTool(slot: ResultSlot<Synthesis>, expected: Expec
               `you reported missing = [${synthesis.missing.join(', ')}], unfinished = [${synthesis.unfinished.join(', ')}]. Check the files and resubmit.`,
           );
         }
-        slot.value = synthesis;
-        return 'recorded';
       },
-    }),
+      recorded: () => 'recorded',
+    },
     observe,
   );
 }

@@ -5,12 +5,11 @@
  * master corrects it within its own session.
  */
 import * as path from 'node:path';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { Usage } from '../contracts/schemas';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, type ResultSlot } from '../agents/tools';
+import { fileTools, resultTool, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { toolObserver } from '../stages/architect';
 import { CONTRACTS_REL } from '../stages/contracts';
 import { conflictSlice } from '../contracts/slice';
@@ -18,21 +17,24 @@ import type { PipelineContext } from '../stages/context';
 import { runRoleAgent } from '../stages/roleAgent';
 import { ResolutionSchema, resolutionProblems, type ConflictRecord, type Resolution } from './resolution';
 
-function submitResolutionTool(ctx: PipelineContext, slot: ResultSlot<Resolution>): BetaRunnableTool {
-  return betaZodTool({
-    name: 'submit_resolution',
-    description:
-      'Submit your resolution of the contract conflict once: flex-contract (with the exact contract changes) or adapt-builder ' +
-      '(with instructions), the affected modules and locks, and the ADR that records it.',
-    inputSchema: ResolutionSchema,
-    run: (resolution) => {
-      const contracts = ctx.contracts();
-      const problems = resolutionProblems(resolution, contracts.manifest, contracts.locks);
-      if (problems.length) throw new ToolError(`submit_resolution: ${problems.join('; ')}; resubmit`);
-      slot.value = resolution;
-      return `recorded: ${resolution.recommendation}`;
+function submitResolutionTool(ctx: PipelineContext, slot: ResultSlot<Resolution>, observe: ToolObserver): BetaRunnableTool {
+  return resultTool(
+    {
+      name: 'submit_resolution',
+      description:
+        'Submit your resolution of the contract conflict once: flex-contract (with the exact contract changes) or adapt-builder ' +
+        '(with instructions), the affected modules and locks, and the ADR that records it.',
+      inputSchema: ResolutionSchema,
+      slot,
+      check: (resolution) => {
+        const contracts = ctx.contracts();
+        const problems = resolutionProblems(resolution, contracts.manifest, contracts.locks);
+        if (problems.length) throw new ToolError(`submit_resolution: ${problems.join('; ')}; resubmit`);
+      },
+      recorded: (resolution) => `recorded: ${resolution.recommendation}`,
     },
-  }) as unknown as BetaRunnableTool;
+    observe,
+  );
 }
 
 export async function evaluateConflict(ctx: PipelineContext, record: ConflictRecord): Promise<{ resolution?: Resolution; usage: Usage }> {
@@ -43,7 +45,7 @@ export async function evaluateConflict(ctx: PipelineContext, record: ConflictRec
   const slot: ResultSlot<Resolution> = {};
   const tools = [
     ...fileTools(['read', 'glob', 'grep'], { workdir: wt, readOnlyRoots: [wt], env: agentShellEnv('master'), bashTimeoutMs: ctx.config.bashTimeoutMs }, observe),
-    submitResolutionTool(ctx, slot),
+    submitResolutionTool(ctx, slot, observe),
   ];
   const contracts = ctx.contracts();
   const feedback = record.feedback.at(-1);

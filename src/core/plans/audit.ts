@@ -9,9 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { runAgent } from '../agents/runAgent';
-import { toolNames, type ResultSlot } from '../agents/tools';
+import { resultTool, toolNames, type ResultSlot } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { gitCommonDir } from '../git';
 import { writeFileAtomic } from '../run/runDir';
@@ -105,15 +104,16 @@ export async function runFlowAudit(session: ModelSession, plan: Plan, repoRoot: 
   let bytes = 0;
   if (verdict !== 'Major Restructuring Needed') {
     const slot: ResultSlot<z.infer<typeof AuditSubmissionSchema>> = {};
-    const tool = betaZodTool({
-      name: 'submit_audit',
-      description: 'Submit the flow audit once: the verdict and one sentence per reason, each naming its phase.',
-      inputSchema: AuditSubmissionSchema,
-      run: (input) => {
-        slot.value = input;
-        return `recorded: ${input.verdict}`;
+    const tool = resultTool(
+      {
+        name: 'submit_audit',
+        description: 'Submit the flow audit once: the verdict and one sentence per reason, each naming its phase.',
+        inputSchema: AuditSubmissionSchema,
+        slot,
+        recorded: (input) => `recorded: ${input.verdict}`,
       },
-    });
+      session.observer('flow-auditor'),
+    );
     const prompt = renderPrompt(loadTemplate('auditor'), {
       tools: toolNames([tool]),
       phase_count: plan.phases.length,

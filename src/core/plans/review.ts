@@ -13,10 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { runAgent } from '../agents/runAgent';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, observed, toolNames, type ResultSlot } from '../agents/tools';
+import { fileTools, resultTool, toolNames, type ResultSlot } from '../agents/tools';
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { writeFileAtomic } from '../run/runDir';
@@ -69,16 +68,14 @@ async function reviewPlan(pc: PlanReviewContext, plan: Plan, round: number): Pro
   const agentId = `plan-reviewer-${round}`;
   const observe = pc.session.observer(agentId);
   const slot: ResultSlot<z.infer<typeof ReviewSubmissionSchema>> = {};
-  const submit = observed(
-    betaZodTool({
+  const submit = resultTool(
+    {
       name: 'submit_review',
       description: 'Submit the plan review once: a short summary and every finding (severity, file, line, text).',
       inputSchema: ReviewSubmissionSchema,
-      run: (input) => {
-        slot.value = input;
-        return `recorded ${input.findings.length} finding(s)`;
-      },
-    }),
+      slot,
+      recorded: (input) => `recorded ${input.findings.length} finding(s)`,
+    },
     observe,
   );
   const tools = [...fileTools(['read', 'glob', 'grep'], { workdir: pc.codeRoot, readOnlyRoots: [pc.codeRoot], env: agentShellEnv('reviewer'), bashTimeoutMs: pc.session.config.bashTimeoutMs }, observe), submit];

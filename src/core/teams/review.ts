@@ -9,9 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, limitsNote, toolNames, type ResultSlot } from '../agents/tools';
+import { fileTools, limitsNote, resultTool, toolNames, type ResultSlot } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { relativePathProblem } from '../contracts/names';
 import { loadTemplate, renderPrompt } from '../prompts';
@@ -52,15 +51,16 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
   const agentId = `p${nn(req.phase)}-reviewer-${req.round}`;
   const observe = session.observer(agentId);
   const slot: ResultSlot<z.infer<typeof ReviewSubmissionSchema>> = {};
-  const submit = betaZodTool({
-    name: 'submit_review',
-    description: 'Submit the review once: a short summary and every finding (severity, file, line, text).',
-    inputSchema: ReviewSubmissionSchema,
-    run: (input) => {
-      slot.value = input;
-      return `recorded ${input.findings.length} finding(s)`;
+  const submit = resultTool(
+    {
+      name: 'submit_review',
+      description: 'Submit the review once: a short summary and every finding (severity, file, line, text).',
+      inputSchema: ReviewSubmissionSchema,
+      slot,
+      recorded: (input) => `recorded ${input.findings.length} finding(s)`,
     },
-  });
+    observe,
+  );
   const tools = [
     ...fileTools(['read', 'glob', 'grep'], { workdir: req.phaseWt, readOnlyRoots: [req.phaseWt], env: agentShellEnv('reviewer'), bashTimeoutMs: session.config.bashTimeoutMs }, observe),
     submit,
@@ -129,15 +129,16 @@ export async function judgeFinding(session: ModelSession, roots: readonly string
     .join('\n')
     .slice(0, 3000);
   const slot: ResultSlot<Judgement> = {};
-  const tool = betaZodTool({
-    name: 'submit_judgement',
-    description: 'Submit your judgement of the finding once.',
-    inputSchema: JudgementSchema,
-    run: (input) => {
-      slot.value = input;
-      return `recorded: ${input.judgement}`;
+  const tool = resultTool(
+    {
+      name: 'submit_judgement',
+      description: 'Submit your judgement of the finding once.',
+      inputSchema: JudgementSchema,
+      slot,
+      recorded: (input) => `recorded: ${input.judgement}`,
     },
-  });
+    session.observer(label),
+  );
   const prompt = renderPrompt(loadTemplate('judge'), {
     tools: toolNames([tool]),
     severity: f.severity,
