@@ -148,11 +148,12 @@ describe('engine-owned commits (real git)', () => {
     const store = path.join(base, 'store');
     write(store, 'node_modules/a/index.js', 'a');
     write(store, 'node_modules/a/package.json', '{}');
+    for (let i = 0; i < 40; i++) write(store, `node_modules/a/lib/deep/${i % 4}/f${i}.js`, String(i));
     fs.symlinkSync('a', path.join(store, 'node_modules', 'link-to-a'));
     const r = await provideDependencies(store, wt);
     assert.deepEqual(r.dirs, ['node_modules']);
-    assert.equal(r.files, 2);
-    assert.equal(fs.statSync(path.join(wt, 'node_modules/a/index.js')).ino, fs.statSync(path.join(store, 'node_modules/a/index.js')).ino);
+    assert.equal(r.files, 42, 'every file of every nested folder, counted once (the folders are linked concurrently)');
+    for (const rel of ['node_modules/a/index.js', 'node_modules/a/lib/deep/3/f39.js']) assert.equal(fs.statSync(path.join(wt, rel)).ino, fs.statSync(path.join(store, rel)).ino, rel);
     assert.equal(fs.readlinkSync(path.join(wt, 'node_modules/link-to-a')), 'a');
     write(wt, 'node_modules/b/index.js', 'added in the worktree');
     assert.ok(!fs.existsSync(path.join(store, 'node_modules/b')), 'an install in the worktree does not reach the store');

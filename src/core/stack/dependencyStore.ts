@@ -33,29 +33,38 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Recreates `from` at `to`: folders made, symlinks copied as symlinks, files hard-linked (or copied). Returns the file count. */
+/**
+ * Recreates `from` at `to`: folders made, symlinks copied as symlinks, files hard-linked (or copied).
+ * Returns the file count. The entries of a folder are linked concurrently (libuv's thread pool runs
+ * the calls), not one after another: a real node_modules has tens of thousands of files, and one
+ * round trip per file made every module worktree wait for them in turn.
+ */
 export async function linkTree(from: string, to: string, strategy: Exclude<ProvideStrategy, 'symlink'> = 'hardlink'): Promise<number> {
-  let files = 0;
-  const stack: Array<[string, string]> = [[from, to]];
-  while (stack.length > 0) {
-    const [src, dst] = stack.pop()!;
-    await fs.mkdir(dst, { recursive: true });
-    for (const entry of await fs.readdir(src, { withFileTypes: true })) {
-      const s = path.join(src, entry.name);
-      const d = path.join(dst, entry.name);
-      if (entry.isDirectory()) stack.push([s, d]);
-      else if (entry.isSymbolicLink()) await fs.symlink(await fs.readlink(s), d);
-      else if (entry.isFile()) {
-        files++;
-        if (strategy === 'copy') await fs.copyFile(s, d);
-        else await fs.link(s, d).catch(async (e: NodeJS.ErrnoException) => {
+  const placeFile = (s: string, d: string): Promise<void> =>
+    strategy === 'copy'
+      ? fs.copyFile(s, d)
+      : fs.link(s, d).catch(async (e: NodeJS.ErrnoException) => {
           if (e.code !== 'EXDEV' && e.code !== 'EPERM') throw e;
           await fs.copyFile(s, d);
         });
-      }
-    }
-  }
-  return files;
+  const folder = async (src: string, dst: string): Promise<number> => {
+    await fs.mkdir(dst, { recursive: true });
+    const counts = await Promise.all(
+      (await fs.readdir(src, { withFileTypes: true })).map(async (entry) => {
+        const s = path.join(src, entry.name);
+        const d = path.join(dst, entry.name);
+        if (entry.isDirectory()) return folder(s, d);
+        if (entry.isSymbolicLink()) await fs.symlink(await fs.readlink(s), d);
+        else if (entry.isFile()) {
+          await placeFile(s, d);
+          return 1;
+        }
+        return 0;
+      }),
+    );
+    return counts.reduce((n, c) => n + c, 0);
+  };
+  return folder(from, to);
 }
 
 /**
