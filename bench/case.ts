@@ -300,7 +300,9 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const commands = projectCommands(config, manifest);
   const projectTestCpuMs = commands.projectTest ? cpuMsOf(commands.projectTest, integration) : 0;
   const fullSuiteCpuMs = cpuMsOf(commands.integrationTest, integration);
-  fs.rmSync(repo, { recursive: true, force: true });
+  // BENCH_KEEP_RUN=1 keeps the case's repository and run folder (journal, state) for a look afterwards.
+  if (process.env.BENCH_KEEP_RUN) process.stderr.write(`kept: ${repo} (run folder ${state.runDir})\n`);
+  else fs.rmSync(repo, { recursive: true, force: true });
   const work: ModuleWork[] = contracts.modules.map((m) => ({
     name: m.name,
     dependsOn: m.depends_on,

@@ -2,7 +2,8 @@
  * The bounds the bench compares a run with, as pure functions of the DAG and measured work.
  *
  * - ideal: only the model's time counts (every call takes the scripted latency; tests, git and the
- *   engine are free): sequential stages + max(critical path, module work / wave limit).
+ *   engine are free): sequential stages + max(critical path, T + work of the modules that cannot
+ *   start before T / wave limit, for every T at which a module may first start).
  * - floor: what this machine could reach: each module's measured test and git time is added to its
  *   path, and that CPU work shares the machine's cores, so the bound is also Σ cpu / cores.
  */
@@ -22,7 +23,8 @@ export interface Bound {
   criticalPathMs: number;
 }
 
-function criticalPath(modules: readonly ModuleWork[], cost: (m: ModuleWork) => number): number {
+/** Each module's earliest finish when only `cost` counts and nothing waits for a free slot. */
+function earliestFinish(modules: readonly ModuleWork[], cost: (m: ModuleWork) => number): Map<string, number> {
   const byName = new Map(modules.map((m) => [m.name, m]));
   const finish = new Map<string, number>();
   const visiting = new Set<string>();
@@ -39,15 +41,32 @@ function criticalPath(modules: readonly ModuleWork[], cost: (m: ModuleWork) => n
     finish.set(name, f);
     return f;
   };
-  return Math.max(0, ...modules.map((m) => finishOf(m.name)));
+  for (const m of modules) finishOf(m.name);
+  return finish;
+}
+
+/**
+ * The longer of the critical path and the model work over the wave limit, where the work bound is
+ * taken at every point T at which a module may first start: the modules that cannot start before T
+ * still need their calls, `limit` at a time, after T. (A wide project waits for its root module and
+ * only then runs the rest side by side; the work over the limit from time 0 ignored that wait.)
+ */
+function pathAndWorkBound(modules: readonly ModuleWork[], pathCost: (m: ModuleWork) => number, work: (m: ModuleWork) => number, limit: number): { cp: number; bound: number } {
+  const finish = earliestFinish(modules, pathCost);
+  const cp = Math.max(0, ...finish.values());
+  const startOf = (m: ModuleWork) => finish.get(m.name)! - pathCost(m);
+  let bound = cp;
+  for (const t of new Set(modules.map(startOf))) {
+    const after = modules.filter((m) => startOf(m) >= t).reduce((n, m) => n + work(m), 0);
+    bound = Math.max(bound, t + after / Math.max(1, limit));
+  }
+  return { cp, bound };
 }
 
 /** Model-only lower bound: `sequentialMs` (architect, scaffold… one agent at a time) + the build's bound. */
 export function idealBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number): Bound {
-  const cp = criticalPath(modules, (m) => m.modelMs);
-  const throughput = modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, waveLimit);
-  const buildMs = Math.max(cp, throughput);
-  return { totalMs: sequentialMs + buildMs, buildMs, criticalPathMs: cp };
+  const { cp, bound } = pathAndWorkBound(modules, (m) => m.modelMs, (m) => m.modelMs, waveLimit);
+  return { totalMs: sequentialMs + bound, buildMs: bound, criticalPathMs: cp };
 }
 
 /**
@@ -58,10 +77,11 @@ export function idealBound(modules: readonly ModuleWork[], sequentialMs: number,
  * (assembly's tests after each merge, streamed into the build).
  */
 export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number, cores: number, sequentialCpuMs = 0, sharedCpuMs = 0): Bound {
-  const cp = criticalPath(modules, (m) => m.modelMs + m.cpuMs);
-  const model = modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, waveLimit);
+  const { cp, bound: withCpu } = pathAndWorkBound(modules, (m) => m.modelMs + m.cpuMs, (m) => m.modelMs, waveLimit);
+  // Never below the ideal: CPU time only delays starts, it never removes model work.
+  const model = Math.max(withCpu, pathAndWorkBound(modules, (m) => m.modelMs, (m) => m.modelMs, waveLimit).bound);
   const cpu = (modules.reduce((n, m) => n + m.cpuMs, 0) + sharedCpuMs) / Math.max(1, cores);
-  const buildMs = Math.max(cp, model, cpu);
+  const buildMs = Math.max(model, cpu);
   return { totalMs: sequentialMs + buildMs + sequentialCpuMs, buildMs, criticalPathMs: cp };
 }
 

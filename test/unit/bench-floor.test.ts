@@ -16,6 +16,15 @@ describe('bench bounds: model-only ideal and the machine floor', () => {
     assert.deepEqual(idealBound(diamond, 500, 1), { totalMs: 4500, buildMs: 4000, criticalPathMs: 3000 });
   });
 
+  it('a module that cannot start before T leaves its work for after T: a wide project waits for its root, then shares the limit', () => {
+    const wide: ModuleWork[] = [{ name: 'root', dependsOn: [], modelMs: 1000, cpuMs: 0 }, ...Array.from({ length: 15 }, (_, i) => ({ name: `m${i}`, dependsOn: ['root'], modelMs: 1000, cpuMs: 0 }))];
+    // From time 0 the work over the limit is 16000 / 8 = 2000, the critical path 2000; but the 15 leaves
+    // start at 1000 at the earliest and need 15000 / 8 = 1875 after that.
+    assert.deepEqual(idealBound(wide, 0, 8), { totalMs: 2875, buildMs: 2875, criticalPathMs: 2000 });
+    assert.equal(idealBound(wide, 0, 100).buildMs, 2000, 'with slots for all, the critical path is the bound');
+    assert.ok(floorBound(wide, 0, 8, 2).buildMs >= 2875, 'the floor is never below the ideal');
+  });
+
   it('the floor adds each module\'s CPU work to its path and shares that work among the cores', () => {
     assert.deepEqual(floorBound(diamond, 500, 8, 2), { totalMs: 500 + 3900, buildMs: 3900, criticalPathMs: 3900 });
     // Wide and CPU-heavy: 16 independent modules with 1000 ms of CPU each on 2 cores → 8000 ms of CPU time.
