@@ -1,13 +1,15 @@
 /**
  * Wave limits: at most N agents of each model tier run at once, counted across the whole run (every
- * stage and module), as the seeds' "opus 4, sonnet 8, haiku 12" rule says. Waiters are served in
- * arrival order; a cancelled waiter leaves the queue without taking a slot.
+ * stage and module), as the seeds' "opus 4, sonnet 8, haiku 12" rule says. Waiters are served by
+ * priority, then in arrival order; a cancelled waiter leaves the queue without taking a slot. The
+ * build gives a module's agents the priority of its place in the DAG (see stages/priority.ts): with
+ * more agents waiting than slots, the work that others wait for goes first.
  */
 import type { ModelTier } from './contracts/schemas';
 
 class Semaphore {
   private active = 0;
-  private readonly queue: Array<{ grant: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }> = [];
+  private readonly queue: Array<{ grant: () => void; reject: (e: unknown) => void; priority: number; signal?: AbortSignal; onAbort?: () => void }> = [];
   peak = 0;
 
   constructor(readonly limit: number) {}
@@ -16,7 +18,7 @@ class Semaphore {
     return this.active;
   }
 
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const grant = () => {
@@ -31,7 +33,7 @@ class Semaphore {
         });
       };
       if (this.active < this.limit) return grant();
-      const waiter: (typeof this.queue)[number] = { grant, reject, signal };
+      const waiter: (typeof this.queue)[number] = { grant, reject, priority, signal };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.queue.indexOf(waiter);
@@ -40,7 +42,9 @@ class Semaphore {
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.queue.push(waiter);
+      // After every waiter of the same or a higher priority: arrival order within a priority.
+      const at = this.queue.findIndex((w) => w.priority < priority);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, waiter);
     });
   }
 
@@ -53,6 +57,12 @@ class Semaphore {
   }
 }
 
+/** A slot taken for several agents in a row (a module's builder, then its QC): they run in it without taking another. */
+export interface HeldSlot {
+  tier: ModelTier;
+  release: () => void;
+}
+
 export class TierLimiter {
   private readonly sems: Record<ModelTier, Semaphore>;
 
@@ -60,12 +70,18 @@ export class TierLimiter {
     this.sems = { opus: new Semaphore(limits.opus), sonnet: new Semaphore(limits.sonnet), haiku: new Semaphore(limits.haiku) };
   }
 
-  acquire(tier: ModelTier, signal?: AbortSignal): Promise<() => void> {
-    return this.sems[tier].acquire(signal);
+  /** A slot of `tier`; waiters with a higher `priority` are served first (default 0). */
+  acquire(tier: ModelTier, signal?: AbortSignal, priority = 0): Promise<() => void> {
+    return this.sems[tier].acquire(signal, priority);
   }
 
-  async run<T>(tier: ModelTier, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(tier, signal);
+  /** A slot of `tier` for several agents in a row; the holder releases it. */
+  async hold(tier: ModelTier, signal?: AbortSignal, priority = 0): Promise<HeldSlot> {
+    return { tier, release: await this.acquire(tier, signal, priority) };
+  }
+
+  async run<T>(tier: ModelTier, signal: AbortSignal | undefined, work: () => Promise<T>, priority = 0): Promise<T> {
+    const release = await this.acquire(tier, signal, priority);
     try {
       return await work();
     } finally {

@@ -104,4 +104,17 @@ describe('pipeline outcomes proven from the run records', function () {
     // The run did press against the limits: otherwise this test could not fail.
     assert.deepEqual(peak, waveLimits);
   });
+
+  it('with one slot per tier, a module\'s QC goes before the next module\'s first build (the wave limiter serves critical-path work first)', async () => {
+    // Every builder and QC on sonnet, one at a time: the order of their starts is the limiter's order.
+    const waveLimits = { opus: 1, sonnet: 1, haiku: 1 };
+    const { result } = await runPipeline(repo, { description: syntheticDescription(4, 'wide'), config: { waveLimits, roleTiers: { ...defaultConfig().roleTiers, builder: 'sonnet', qc: 'sonnet' } } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const starts = readJournal(path.join(result.state.runDir, 'journal.jsonl'))
+      .filter((e) => e.type === 'agent-started' && (e.role === 'builder' || e.role === 'qc'))
+      .map((e) => (e.type === 'agent-started' ? `${e.role}:${e.module}` : ''));
+    // The root first; then each leaf's QC right after its builder, where arrival order would have run
+    // every leaf's builder first and every QC after them.
+    assert.deepEqual(starts, ['builder:mod-01', 'qc:mod-01', 'builder:mod-02', 'qc:mod-02', 'builder:mod-03', 'qc:mod-03', 'builder:mod-04', 'qc:mod-04']);
+  });
 });

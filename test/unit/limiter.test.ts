@@ -46,6 +46,19 @@ describe('wave limiter', () => {
     assert.deepEqual(seen, [1, 2, 3, 4]);
   });
 
+  it('serves a higher priority first, arrival order among equals; a running agent is never preempted', async () => {
+    const limiter = new TierLimiter({ opus: 1, sonnet: 1, haiku: 1 });
+    const first = await limiter.acquire('sonnet', undefined, 0);
+    const seen: string[] = [];
+    const wait = (name: string, priority: number) => limiter.run('sonnet', undefined, async () => { seen.push(name); await tick(1); }, priority);
+    const all = Promise.all([wait('build-a', 0), wait('qc-a', 1), wait('build-root', 4), wait('build-b', 0), wait('qc-b', 1)]);
+    await tick(2);
+    assert.deepEqual(seen, [], 'the slot stays with the agent that holds it');
+    first();
+    await all;
+    assert.deepEqual(seen, ['build-root', 'qc-a', 'qc-b', 'build-a', 'build-b']);
+  });
+
   it('a cancelled waiter leaves the queue without taking a slot', async () => {
     const limiter = new TierLimiter({ opus: 1, sonnet: 1, haiku: 1 });
     const release = await limiter.acquire('opus');

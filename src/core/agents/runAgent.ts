@@ -23,7 +23,7 @@ import { BETA_CLIENT_TOOL_UNION_KEYS, type BetaMessageParam, type BetaTextBlockP
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { ModelTier, Usage } from '../contracts/schemas';
 import type { PipelineEvent } from '../events';
-import type { TierLimiter } from '../limiter';
+import type { HeldSlot, TierLimiter } from '../limiter';
 import { addUsage, emptyUsage, fromApiUsage } from '../usage';
 import { clearOldToolResults, conversationTokens, type ContextLimits } from './contextBudget';
 import { AgentError } from './errors';
@@ -57,6 +57,10 @@ export interface AgentRequest {
   /** Said to an agent that stopped before `isComplete()`; at most `maxNudges` times. */
   nudge?: string;
   maxNudges?: number;
+  /** Place in the wave limiter's queue when every slot of the tier is taken: higher goes first (default 0). */
+  priority?: number;
+  /** A slot of `tier` the caller holds (and releases): the agent runs in it instead of taking one. */
+  heldSlot?: HeldSlot;
   /** History to continue from instead of a fresh task (e.g. an architect repair round). */
   history?: BetaMessageParam[];
   /**
@@ -93,7 +97,8 @@ const MAX_SYSTEM_BLOCKS = 2;
 export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { windowTokens: 200_000, clearAtShare: 0.5, keepRecentToolTurns: 4, toolResultMaxChars: 40_000 };
 
 export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
-  return rt.limiter.run(req.tier, rt.signal, () => runAgentUnlimited(req, rt)).catch((e) => {
+  const run = req.heldSlot?.tier === req.tier ? runAgentUnlimited(req, rt) : rt.limiter.run(req.tier, rt.signal, () => runAgentUnlimited(req, rt), req.priority);
+  return run.catch((e) => {
     if (rt.signal.aborted && !AgentError.is(e)) throw new AgentError('cancelled', `${req.agentId} cancelled`, e);
     throw e;
   });

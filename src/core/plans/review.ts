@@ -11,16 +11,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { runAgent } from '../agents/runAgent';
 import { agentShellEnv } from '../agents/env';
-import { fileTools, resultTool, toolNames, type ResultSlot } from '../agents/tools';
+import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { writeFileAtomic } from '../run/runDir';
 import { processReviewRounds } from '../teams/acceptance';
-import { FindingSchema, judgeFinding, reviewFileText, type Finding } from '../teams/review';
+import { judgeFinding, reviewFileText, submitReviewTool, type Finding, type ReviewSubmission } from '../teams/review';
 import type { ImplementStore, ReviewItem } from '../teams/state';
 import { BLOCKING_KINDS, checkPlanFlow, repoFilesAt } from './checks';
 import { recordContext } from './context';
@@ -30,7 +29,6 @@ import type { ModelSession } from './session';
 
 /** The plan as the reviewer reads it; beyond this the files are cut (the reviewer is told). */
 const PLAN_TEXT_BYTES = 48_000;
-const ReviewSubmissionSchema = z.object({ summary: z.string().max(2000), findings: z.array(FindingSchema).max(30) });
 
 export interface PlanReviewContext {
   session: ModelSession;
@@ -67,17 +65,8 @@ export function planFilesText(plan: Plan): string {
 async function reviewPlan(pc: PlanReviewContext, plan: Plan, round: number): Promise<Finding[]> {
   const agentId = `plan-reviewer-${round}`;
   const observe = pc.session.observer(agentId);
-  const slot: ResultSlot<z.infer<typeof ReviewSubmissionSchema>> = {};
-  const submit = resultTool(
-    {
-      name: 'submit_review',
-      description: 'Submit the plan review once: a short summary and every finding (severity, file, line, text).',
-      inputSchema: ReviewSubmissionSchema,
-      slot,
-      recorded: (input) => `recorded ${input.findings.length} finding(s)`,
-    },
-    observe,
-  );
+  const slot: ResultSlot<ReviewSubmission> = {};
+  const submit = submitReviewTool(slot, 'plan review', observe);
   const tools = [...fileTools(['read', 'glob', 'grep'], { workdir: pc.codeRoot, readOnlyRoots: [pc.codeRoot], env: agentShellEnv('reviewer'), bashTimeoutMs: pc.session.config.bashTimeoutMs }, observe), submit];
   const prompt = renderPrompt(loadTemplate('plan-reviewer'), {
     tools: toolNames(tools),

@@ -1,9 +1,10 @@
 /**
  * Stage 3, build, with per-module QC (M6, M7). Every module runs through its own small pipeline as
  * soon as its dependencies have passed QC: worktree → builder → engine commit → QC → (fix cycle)*.
- * Concurrency is bounded by the wave limiter inside each agent call, so a QC agent starts the moment
- * its builder is done and never waits for a whole wave. FAIL-CRITICAL aborts the run's signal, which
- * stops every agent in flight.
+ * Concurrency is bounded by the wave limiter around each agent, not by waves of modules: a module's
+ * builder and QC hold one slot between them (moduleSlot.ts), so its QC starts the moment the engine
+ * has committed the builder's work, and waiting agents are served critical path first (priority.ts).
+ * FAIL-CRITICAL aborts the run's signal, which stops every agent in flight.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
+import { ModuleSlot } from './moduleSlot';
 import { findingsForBuilder, writeQcReport } from './qcReport';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
@@ -139,12 +141,13 @@ async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: str
 async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined, prepared: { wt?: string }): Promise<ModuleStatus> {
   const name = spec.name;
   const state = () => ctx.store.module(name);
+  const slot = new ModuleSlot(ctx, name);
   try {
     const wt = await prepareModuleWorktree(ctx, spec);
     prepared.wt = wt;
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
-      const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name));
+      const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name), await slot.forStep(cycle === 0 ? 'build' : 'fix'));
       addModuleUsage(ctx, name, built.usage);
       if (built.outcome?.status === 'blocked') {
         openConflict(ctx, name, built.outcome, built.conflictReport);
@@ -154,7 +157,9 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
 
       settle(ctx, name, 'qc');
       const attempt = state().qcAttempts + 1;
-      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote);
+      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'));
+      // Kept only for a fix cycle that follows at once.
+      if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
       addModuleUsage(ctx, name, qc.usage);
       if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
       const verdict: QcVerdict = qc.verdict;
@@ -186,6 +191,8 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
   } catch (e) {
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return settle(ctx, name, 'cancelled', 'run stopped');
     return settle(ctx, name, 'failed', (e as Error).message.slice(0, 500));
+  } finally {
+    slot.release();
   }
 }
 

@@ -11,6 +11,8 @@ import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
+import { modulePriority } from './priority';
+import type { HeldSlot } from '../limiter';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
 import { CONTRACTS_REL, lockFlagsFor } from './contracts';
 import { moduleDir } from './moduleTestCommand';
@@ -46,6 +48,8 @@ export async function runBuilder(
   findings: string | undefined,
   /** A resolved contract conflict this build resumes from (M13, src/core/conflicts). */
   resolution?: string,
+  /** The module's wave-limit slot, when it holds one (stages/moduleSlot.ts). */
+  heldSlot?: HeldSlot,
 ): Promise<BuilderRun> {
   const name = spec.name;
   const agentId = `builder-${name}-${cycle}`;
@@ -78,6 +82,8 @@ export async function runBuilder(
     stage: 'build',
     module: name,
     tier: ctx.store.module(name).tier,
+    priority: modulePriority(contracts.manifest, name, cycle === 0 ? 'build' : 'fix'),
+    heldSlot,
     tools,
     vars: {
       ...moduleVars(ctx, name),

@@ -7,6 +7,8 @@ import type { ModuleSpec, QcVerdict, Usage } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
+import { modulePriority } from './priority';
+import type { HeldSlot } from '../limiter';
 import { discardUncommitted, headCommit } from '../git';
 import { toolObserver } from './architect';
 import type { PipelineContext } from './context';
@@ -16,7 +18,7 @@ export interface QcRun {
   usage: Usage;
 }
 
-export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string): Promise<QcRun> {
+export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string, heldSlot?: HeldSlot): Promise<QcRun> {
   const name = spec.name;
   const agentId = `qc-${name}-${attempt}`;
   const slot: ResultSlot<QcVerdict> = {};
@@ -38,6 +40,8 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
     stage: 'build',
     module: name,
     tier: ctx.config.roleTiers.qc,
+    priority: modulePriority(ctx.contracts().manifest, name, 'qc'),
+    heldSlot,
     tools,
     vars: {
       ...moduleVars(ctx, name),

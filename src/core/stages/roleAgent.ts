@@ -7,6 +7,7 @@
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { ModelTier } from '../contracts/schemas';
+import type { HeldSlot } from '../limiter';
 import { runAgent, type AgentResult } from '../agents/runAgent';
 import { limitsNote, toolNames } from '../agents/tools';
 
@@ -36,6 +37,10 @@ export interface RoleAgentSpec {
   nudge?: string;
   /** The agent's working directory, where its brain file is read (default: the integration worktree). */
   worktree?: string;
+  /** Its place in the wave limiter's queue (stages/priority.ts); default 0. */
+  priority?: number;
+  /** A wave-limit slot the caller already holds for this agent (stages/moduleSlot.ts). */
+  heldSlot?: HeldSlot;
 }
 
 export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
@@ -83,6 +88,8 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
       context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
       isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
       nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
+      priority: spec.priority,
+      heldSlot: spec.heldSlot,
     },
     ctx.runtime(),
   );

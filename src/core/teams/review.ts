@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { runAgent } from '../agents/runAgent';
-import { fileTools, limitsNote, resultTool, toolNames, type ResultSlot } from '../agents/tools';
+import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { fileTools, limitsNote, resultTool, toolNames, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
 import { relativePathProblem } from '../contracts/names';
 import { loadTemplate, renderPrompt } from '../prompts';
@@ -29,6 +30,21 @@ export const FindingSchema = z.object({
 });
 export type Finding = z.infer<typeof FindingSchema>;
 const ReviewSubmissionSchema = z.object({ summary: z.string().max(2000), findings: z.array(FindingSchema).max(30) });
+export type ReviewSubmission = z.infer<typeof ReviewSubmissionSchema>;
+
+/** The reviewers' result tool (a phase's code review here, the plan review in plans/review.ts). */
+export function submitReviewTool(slot: ResultSlot<ReviewSubmission>, what: string, observe: ToolObserver): BetaRunnableTool {
+  return resultTool(
+    {
+      name: 'submit_review',
+      description: `Submit the ${what} once: a short summary and every finding (severity, file, line, text).`,
+      inputSchema: ReviewSubmissionSchema,
+      slot,
+      recorded: (input) => `recorded ${input.findings.length} finding(s)`,
+    },
+    observe,
+  );
+}
 const JudgementSchema = z.object({ judgement: z.enum(['valid', 'hallucinated', 'cosmetic']), reason: z.string().min(1).max(400) });
 export type Judgement = z.infer<typeof JudgementSchema>;
 
@@ -50,17 +66,8 @@ export async function runCodeReview(session: ModelSession, req: ReviewRequest): 
   const diff = await git(req.phaseWt, ['diff', '--no-color', `${req.baseCommit}..${head}`]);
   const agentId = `p${nn(req.phase)}-reviewer-${req.round}`;
   const observe = session.observer(agentId);
-  const slot: ResultSlot<z.infer<typeof ReviewSubmissionSchema>> = {};
-  const submit = resultTool(
-    {
-      name: 'submit_review',
-      description: 'Submit the review once: a short summary and every finding (severity, file, line, text).',
-      inputSchema: ReviewSubmissionSchema,
-      slot,
-      recorded: (input) => `recorded ${input.findings.length} finding(s)`,
-    },
-    observe,
-  );
+  const slot: ResultSlot<ReviewSubmission> = {};
+  const submit = submitReviewTool(slot, 'review', observe);
   const tools = [
     ...fileTools(['read', 'glob', 'grep'], { workdir: req.phaseWt, readOnlyRoots: [req.phaseWt], env: agentShellEnv('reviewer'), bashTimeoutMs: session.config.bashTimeoutMs }, observe),
     submit,
