@@ -26,6 +26,12 @@ export async function runCommand(
   sandbox?: RunSandbox,
 ): Promise<CommandResult> {
   const started = Date.now();
+  if (sandbox?.runCommand) {
+    // In a sandboxed shell kept for this worktree (sandbox/commandShells.ts): no sandbox start per command.
+    const r = await sandbox.runCommand(command, { cwd, writable: true, env, timeoutMs, signal, outputLimit: MAX_OUTPUT }).catch((e: Error) => e);
+    if (r instanceof Error) return { exitCode: null, output: `the sandbox could not run the command: ${r.message}`, timedOut: false, durationMs: Date.now() - started };
+    return { ...r, durationMs: Date.now() - started };
+  }
   const wrapped = sandbox ? await sandbox.wrapCommand(command, { cwd, writable: true }).catch((e: Error) => e) : { command, done: () => undefined };
   if (wrapped instanceof Error) return { exitCode: null, output: `the sandbox could not wrap the command: ${wrapped.message}`, timedOut: false, durationMs: Date.now() - started };
   return new Promise((resolve) => {

@@ -112,6 +112,48 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.ok(!fs.existsSync(outside));
   });
 
+  it('the engine\'s commands in one worktree share a sandbox, each in a fresh subshell with an empty temp folder, and nothing they leave running outlives them', async () => {
+    const env = agentShellEnv('engine');
+    const first = await runCommand('cd / && export LEAK=1 && echo "$TMPDIR" && touch "$TMPDIR/left-behind" && (sleep 300 >/dev/null 2>&1 & echo $! > "$TMPDIR/pid") && cat "$TMPDIR/pid"', wt, env, 20_000, undefined, sandbox);
+    assert.equal(first.exitCode, 0, first.output);
+    const [tmpDir, sleeper] = first.output.trim().split('\n');
+    assert.match(tmpDir!, /bp-shell-/);
+    assert.match(sleeper!, /^\d+$/);
+    const second = await runCommand(`echo "$TMPDIR"; pwd; echo "\${LEAK:-none}"; ls -A "$TMPDIR" | wc -l; kill -0 ${sleeper} 2>/dev/null && echo alive || echo gone`, wt, env, 20_000, undefined, sandbox);
+    assert.equal(second.exitCode, 0, second.output);
+    // The same temp folder: the same sandbox, not one started for the command.
+    assert.deepEqual(second.output.trim().split('\n'), [tmpDir, wt, 'none', '0', 'gone']);
+    const failed = await runCommand('echo partial; exit 3', wt, env, 20_000, undefined, sandbox);
+    assert.deepEqual([failed.exitCode, failed.output.trim(), failed.timedOut], [3, 'partial', false]);
+  });
+
+  it('an engine command that times out takes its sandbox with it; the next one gets a new sandbox', async () => {
+    const env = agentShellEnv('engine');
+    const before = await runCommand('echo "$TMPDIR"', wt, env, 20_000, undefined, sandbox);
+    const slow = await runCommand('echo started; sleep 30', wt, env, 1_000, undefined, sandbox);
+    assert.equal(slow.timedOut, true);
+    assert.equal(slow.exitCode, null);
+    assert.match(slow.output, /started/);
+    const after = await runCommand('echo "$TMPDIR"', wt, env, 20_000, undefined, sandbox);
+    assert.equal(after.exitCode, 0, after.output);
+    assert.notEqual(after.output.trim(), before.output.trim());
+    assert.ok(!fs.existsSync(before.output.trim()), 'the timed-out sandbox\'s temp folder is still there');
+  });
+
+  it('a worktree removed and added again at the same path gets a sandbox of its own, bound to the new folder', async () => {
+    const env = agentShellEnv('engine');
+    const again = path.join(root, 'runs', 'again');
+    git(repo, 'worktree', 'add', '-q', '-b', 'orchestration/r1/again', again);
+    const first = await runCommand('echo "$TMPDIR" && echo one > one.txt', again, env, 20_000, undefined, sandbox);
+    assert.equal(first.exitCode, 0, first.output);
+    git(repo, 'worktree', 'remove', '--force', again);
+    git(repo, 'worktree', 'add', '-q', again, 'orchestration/r1/again');
+    const second = await runCommand('echo "$TMPDIR" && echo two > two.txt', again, env, 20_000, undefined, sandbox);
+    assert.equal(second.exitCode, 0, second.output);
+    assert.notEqual(second.output.trim(), first.output.trim());
+    assert.equal(fs.readFileSync(path.join(again, 'two.txt'), 'utf8'), 'two\n');
+  });
+
   it('the network is off by default and open to exactly the allow-listed hosts', async () => {
     const server = http.createServer((_, res) => res.end('hello from the allow-listed host'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { keyTerms, leakOf, valueTerms } from '../../src/core/training/leak';
 import { checkPairs } from '../../src/core/training/quality';
+import { namesWord } from '../../src/core/training/wordMatch';
 
 const nouns = ['auth', 'api', 'ADR-003', '003-session-store', 'createSession'];
 
@@ -92,5 +93,17 @@ describe('training-pair rule: the question must not leak the answer (seed 000 ru
       );
       assert.deepEqual(r.accepted.map((p) => p.metadata.pair_id), ['qa-00003']);
     });
+  });
+
+  it('a term is found as a word of its own, case-insensitively, with its regex characters taken literally, the same on every call', () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal(namesWord('Call GET /api/items?limit=5 first.', 'get /api/items?limit=5'), true);
+      assert.equal(namesWord('Call GET /api/itemsXlimit=5 first.', '/api/items?limit=5'), false);
+      assert.equal(namesWord('uses createSession()', 'createsession'), true);
+      assert.equal(namesWord('uses createSessions', 'createSession'), false);
+      assert.equal(namesWord('uses my_createSession', 'createSession'), false);
+      assert.equal(namesWord('a.b and c', 'a.b'), true);
+      assert.equal(namesWord('axb and c', 'a.b'), false);
+    }
   });
 });

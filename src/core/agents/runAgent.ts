@@ -30,6 +30,7 @@ import { AgentError } from './errors';
 import { appendAssistant, clone, lastAssistantText, replyAsParam, toolUsesOf, userTurn, withCacheBreakpoints, type BlockRef } from './history';
 import { modelTurn, PromptTooLongError } from './modelTurn';
 import { notRunResults, runToolCalls } from './toolCalls';
+import { warmTools } from './warmTools';
 
 export { AgentError, isRetriable } from './errors';
 
@@ -161,6 +162,8 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
   };
 
   try {
+    // A sandboxed shell starts while the first model call is in flight (closed in the finally below).
+    warmTools(req.tools);
     for (;;) {
       if (turns >= req.maxTurns) throw new AgentError('turnLimit', `${req.agentId} (${req.role}) used its ${req.maxTurns} turns without finishing`);
       bound(false);

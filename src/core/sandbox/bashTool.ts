@@ -6,6 +6,7 @@
  */
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import type { WarmableTool } from '../agents/warmTools';
 import { SandboxedShell } from './shellSession';
 
 const REFUSAL = /Read-only file system|Permission denied|Operation not permitted|Connection refused|No such process|Network is unreachable|Could not resolve host|blocked-by-sandbox|403 Forbidden|Temporary failure in name resolution/i;
@@ -24,34 +25,60 @@ export function sandboxNote(output: string, describe: string, hidden: readonly s
   return refused ? `${output}\n[sandbox] ${describe}` : output;
 }
 
-export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool {
-  let shell: SandboxedShell | undefined;
+/**
+ * The sandboxed bash tool. `warm()` starts its shell ahead of the first command: the runtime's wrap
+ * (a `which`, a scan, the bubblewrap launch) then overlaps the agent's first model call instead of
+ * holding up its first command. The agent loop calls it when the agent starts (runAgent).
+ */
+export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool & WarmableTool {
+  // The shell being started or running; a failed start is forgotten, so the next command tries again.
+  let shell: Promise<SandboxedShell> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
-  const drop = () => {
-    shell?.close();
+  const starting = (): Promise<SandboxedShell> => {
+    if (shell) return shell;
+    const started = opts.start();
+    shell = started;
+    started.catch(() => {
+      if (shell === started) shell = undefined;
+    });
+    return started;
+  };
+  /** Closes the shell; one still starting is closed as soon as it is there. */
+  const drop = async (): Promise<void> => {
+    const was = shell;
     shell = undefined;
+    await was?.then(
+      (s) => s.close(),
+      () => undefined,
+    );
+  };
+  const ready = async (): Promise<SandboxedShell> => {
+    try {
+      let s = await starting();
+      if (s.closed) {
+        await drop();
+        s = await starting();
+      }
+      return s;
+    } catch (e) {
+      throw new ToolError(`bash: the sandboxed shell could not start: ${(e as Error).message}`);
+    }
   };
   const runOne = async (input: { command?: unknown; restart?: unknown; timeout_ms?: unknown }, signal: AbortSignal | null | undefined) => {
-    if (input?.restart === true) drop();
+    if (input?.restart === true) await drop();
     const command = typeof input?.command === 'string' ? input.command : '';
     if (!command) {
       if (input?.restart === true) return 'bash session restarted';
       throw new ToolError('bash: command is required');
     }
-    if (!shell || shell.closed) {
-      try {
-        shell = await opts.start();
-      } catch (e) {
-        throw new ToolError(`bash: the sandboxed shell could not start: ${(e as Error).message}`);
-      }
-    }
+    const current = await ready();
     const timeoutMs = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : opts.defaultTimeoutMs;
     let result: { output: string; exitCode: number };
     try {
-      result = await shell.exec(command, { timeoutMs, signal });
+      result = await current.exec(command, { timeoutMs, signal });
     } catch (e) {
       // Timed out, aborted or the shell died: the command may still print a stale sentinel.
-      drop();
+      await drop();
       throw new ToolError(`bash: ${(e as Error)?.message ?? String(e)}`);
     }
     if (result.exitCode !== 0) throw new ToolError(sandboxNote(result.output || `exit ${result.exitCode}`, opts.describe, opts.hidden));
@@ -68,6 +95,9 @@ export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBash
       tail = next.catch(() => undefined);
       return next;
     },
-    close: () => drop(),
+    warm: () => {
+      void starting().catch(() => undefined);
+    },
+    close: drop,
   };
 }

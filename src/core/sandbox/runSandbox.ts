@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { checkSandbox } from './availability';
+import { CommandShells, type CommandOutcome } from './commandShells';
 import { sandboxedBashTool } from './bashTool';
 import type { SandboxConfig } from './config';
 import { gitWritePaths } from './gitPaths';
@@ -29,6 +30,15 @@ export interface ShellSpec {
   writable: boolean;
 }
 
+/** One of the engine's own commands (a test run, an install): where, with what, for how long. */
+export interface EngineCommandSpec extends ShellSpec {
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The characters of output kept (the last ones). */
+  outputLimit: number;
+}
+
 export interface RunSandbox {
   readonly enabled: boolean;
   readonly allowedDomains: readonly string[];
@@ -36,6 +46,11 @@ export interface RunSandbox {
   confineBash(sdkBash: BetaRunnableTool, spec: ShellSpec & { env: Record<string, string>; timeoutMs: number }): BetaRunnableTool;
   /** A command line for `/bin/bash -c` that runs `line` in the sandbox; `done` once it has ended. */
   wrapCommand(line: string, spec: ShellSpec): Promise<{ command: string; done: () => void }>;
+  /**
+   * Runs one of the engine's commands (tests, an install) in the sandbox, in a sandboxed shell kept
+   * for its worktree (commandShells.ts); absent when sandboxing is off.
+   */
+  runCommand?(line: string, spec: EngineCommandSpec): Promise<CommandOutcome>;
   close(): Promise<void>;
 }
 
@@ -67,8 +82,13 @@ export async function openRunSandbox(cfg: SandboxConfig, opts: RunSandboxOptions
   return new ConfinedRun(lease, cfg.allowedDomains, denyRead);
 }
 
+function newTmpDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'bp-shell-'));
+}
+
 class ConfinedRun implements RunSandbox {
   readonly enabled = true;
+  private readonly commandShells = new CommandShells((policy, env) => SandboxedShell.start(this.lease, policy, env), newTmpDir);
   constructor(
     private readonly lease: SandboxLease,
     readonly allowedDomains: readonly string[],
@@ -76,13 +96,16 @@ class ConfinedRun implements RunSandbox {
   ) {}
 
   private async policy(spec: ShellSpec): Promise<ShellPolicy> {
+    return { ...(await this.policyWithoutTmp(spec)), tmpDir: newTmpDir() };
+  }
+
+  private async policyWithoutTmp(spec: ShellSpec): Promise<Omit<ShellPolicy, 'tmpDir'>> {
     const git = spec.writable ? await gitWritePaths(spec.cwd) : { allow: [], deny: [] };
     return {
       cwd: spec.cwd,
       allowWrite: spec.writable ? [spec.cwd, ...git.allow] : [],
       denyWrite: git.deny,
       denyRead: this.denyRead,
-      tmpDir: mkdtempSync(path.join(os.tmpdir(), 'bp-shell-')),
       allowedDomains: [...this.allowedDomains],
     };
   }
@@ -114,7 +137,13 @@ class ConfinedRun implements RunSandbox {
     };
   }
 
+  async runCommand(line: string, spec: EngineCommandSpec): Promise<CommandOutcome> {
+    const policy = await this.policyWithoutTmp(spec);
+    return this.commandShells.run(policy, spec.env, { line, timeoutMs: spec.timeoutMs, signal: spec.signal, outputLimit: spec.outputLimit });
+  }
+
   close(): Promise<void> {
+    this.commandShells.close();
     return this.lease.release();
   }
 }

@@ -14,7 +14,11 @@ const OUTPUT_LIMIT = 100 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 export class ShellTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
+  constructor(
+    readonly timeoutMs: number,
+    /** What the command printed before it was stopped. */
+    readonly output = '',
+  ) {
     super(`bash command timed out after ${timeoutMs}ms`);
   }
 }
@@ -63,6 +67,7 @@ export async function wrapForSandbox(lease: SandboxLease, line: string, policy: 
 
 export class SandboxedShell {
   #proc: ChildProcessWithoutNullStreams;
+  #outputLimit = OUTPUT_LIMIT;
   #buf = '';
   #truncated = false;
   #closed = false;
@@ -117,8 +122,8 @@ export class SandboxedShell {
 
   #append(d: string): void {
     this.#buf += d;
-    if (this.#buf.length > OUTPUT_LIMIT) {
-      this.#buf = this.#buf.slice(this.#buf.length - OUTPUT_LIMIT);
+    if (this.#buf.length > this.#outputLimit) {
+      this.#buf = this.#buf.slice(this.#buf.length - this.#outputLimit);
       this.#truncated = true;
     }
     if (this.#waiting && this.#buf.includes(this.#waiting.sentinel)) {
@@ -128,11 +133,13 @@ export class SandboxedShell {
     }
   }
 
-  async exec(command: string, opts: { timeoutMs: number; signal?: AbortSignal | null }): Promise<{ output: string; exitCode: number }> {
+  /** `outputLimit`: the characters of output kept (the last ones); 100 KB unless given. */
+  async exec(command: string, opts: { timeoutMs: number; signal?: AbortSignal | null; outputLimit?: number }): Promise<{ output: string; exitCode: number }> {
     if (this.#closed) throw new Error('bash session terminated');
     opts.signal?.throwIfAborted();
     this.#buf = '';
     this.#truncated = false;
+    this.#outputLimit = opts.outputLimit ?? OUTPUT_LIMIT;
     const sentinel = `__BP_CMD_${randomUUID()}_DONE__`;
     // Split so the literal never appears in what is written to stdin; only printf joins it.
     const split = `${sentinel.slice(0, 8)}''${sentinel.slice(8)}`;
@@ -143,7 +150,7 @@ export class SandboxedShell {
       try {
         await Promise.race([
           new Promise<void>((resolve) => (this.#waiting = { sentinel, resolve })),
-          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ShellTimeoutError(opts.timeoutMs)), opts.timeoutMs))),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ShellTimeoutError(opts.timeoutMs, this.#buf)), opts.timeoutMs))),
           new Promise<never>((_, reject) => {
             if (!opts.signal) return;
             onAbort = () => reject(opts.signal!.reason);

@@ -18,7 +18,7 @@ import { checkPairs, type QualityResult } from '../training/quality';
 import { countByType, fileEntry, missingByType } from '../training/taxonomy';
 import { listRecords } from '../conflicts/resolution';
 import { toolObserver } from './architect';
-import { CONTRACTS_REL } from './contracts';
+import { CONTRACTS_REL, type LoadedContracts } from './contracts';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 import { runRoleAgent } from './roleAgent';
 
@@ -27,9 +27,36 @@ const OUTPUT = `${TRAINING_REL}/bootstrap.jsonl`;
 
 export const bootstrapStage: Stage = { id: 'bootstrap', title: 'Bootstrap', run: runBootstrap };
 
-/** What questions are about: module names, decision keys, ADR numbers (a question may name them). */
-export function projectSubjects(ctx: PipelineContext): string[] {
+/**
+ * The project's names for the quality rules, worked out once per loaded contracts: every QC pass
+ * checks its module's session pairs against them, and reading every module's interface again on
+ * each pass made the check grow with the number of modules. A reload of the contracts (a resolved
+ * conflict changes them) gives a new object, and with it new names.
+ */
+const namesByContracts = new WeakMap<LoadedContracts, { subjects: readonly string[]; nouns: readonly string[] }>();
+
+function projectNames(ctx: PipelineContext): { subjects: readonly string[]; nouns: readonly string[] } {
   const c = ctx.contracts();
+  let names = namesByContracts.get(c);
+  if (!names) {
+    const subjects = subjectsOf(c);
+    names = { subjects, nouns: nounsOf(c, subjects) };
+    namesByContracts.set(c, names);
+  }
+  return names;
+}
+
+/** What questions are about: module names, decision keys, ADR numbers (a question may name them). */
+export function projectSubjects(ctx: PipelineContext): readonly string[] {
+  return projectNames(ctx).subjects;
+}
+
+/** This project's proper nouns: the subjects above, and the names in backticks in the interfaces. */
+export function projectNouns(ctx: PipelineContext): readonly string[] {
+  return projectNames(ctx).nouns;
+}
+
+function subjectsOf(c: LoadedContracts): string[] {
   const nouns = new Set<string>(c.manifest.modules.map((m) => m.name));
   for (const key of [...Object.keys(c.locks.decisions), ...c.adrs]) {
     nouns.add(key);
@@ -39,10 +66,8 @@ export function projectSubjects(ctx: PipelineContext): string[] {
   return [...nouns];
 }
 
-/** This project's proper nouns: the subjects above, and the names in backticks in the interfaces. */
-export function projectNouns(ctx: PipelineContext): string[] {
-  const c = ctx.contracts();
-  const nouns = new Set<string>(projectSubjects(ctx));
+function nounsOf(c: LoadedContracts, subjects: readonly string[]): string[] {
+  const nouns = new Set<string>(subjects);
   for (const m of c.manifest.modules) {
     try {
       const text = fs.readFileSync(path.join(c.dir, m.interface), 'utf8');

@@ -21,19 +21,13 @@
  *    in the question.
  */
 
+import { namesWord } from './wordMatch';
+
 const STOP = new Set(
   'about above after again against also because been before being below between both but could does doing down during each else every from have having here into itself just more most must only other over same should some such than that their them then there these they this those through under until very were what when where which while whom will with within without would your yours'.split(' '),
 );
 
 const SENTENCE_START = /(^|[.!?:;]\s+|\n\s*|\d\.\s+)$/;
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function contains(text: string, term: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9_])${escape(term)}([^A-Za-z0-9_]|$)`, 'i').test(text);
-}
 
 function isSpecific(word: string, before: string): boolean {
   if (/\d/.test(word) || /[A-Za-z][_./:][A-Za-z0-9]/.test(word)) return true;
@@ -44,7 +38,7 @@ function isSpecific(word: string, before: string): boolean {
 /** The answer's key terms: the project nouns and known facts it names, and the other specific tokens in it. */
 export function keyTerms(answer: string, nouns: readonly string[], facts: readonly string[] = []): string[] {
   const terms = new Set<string>();
-  for (const n of [...nouns, ...facts]) if (n.length >= 3 && contains(answer, n)) terms.add(n.toLowerCase());
+  for (const n of [...nouns, ...facts]) if (n.length >= 3 && namesWord(answer, n)) terms.add(n.toLowerCase());
   for (const q of answer.matchAll(/"([^"\n]{3,80})"/g)) terms.add(q[1]!.toLowerCase());
   for (const m of answer.matchAll(/[A-Za-z_][\w./:-]*[\w]/g)) {
     if (isSpecific(m[0], answer.slice(0, m.index))) terms.add(m[0].toLowerCase());
@@ -68,7 +62,7 @@ export function valueTerms(answer: string, subjects: readonly string[], facts: r
 /** Why the question leaks its answer, or undefined when it does not. */
 export function leakOf(question: string, answer: string, subjects: readonly string[], facts: readonly string[] = []): string | undefined {
   const values = valueTerms(answer, subjects, facts);
-  if (values.length > 0 && values.every((t) => contains(question, t))) {
+  if (values.length > 0 && values.every((t) => namesWord(question, t))) {
     return `the question already names every value the answer gives (${values.slice(0, 6).join(', ')})`;
   }
   const words = contentWords(answer);

@@ -15,6 +15,7 @@
  */
 import { leakOf } from './leak';
 import { TrainingPairSchema, type TrainingPair } from './pairs';
+import { namesWord } from './wordMatch';
 
 export type QualityRule = 'schema' | 'proper-noun' | 'length' | 'see-the-docs' | 'markdown' | 'unresolved-conflict' | 'near-duplicate' | 'phrasings' | 'leaks-answer' | 'duplicate-id';
 
@@ -74,11 +75,6 @@ function normalized(text: string): string {
   return [...(text.toLowerCase().match(/[a-z0-9]+/g) ?? [])].join(' ');
 }
 
-function mentions(text: string, noun: string): boolean {
-  const escaped = noun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`, 'i').test(text);
-}
-
 /** Checks a JSONL text line by line; line numbers are 1-based. */
 export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
   const min = q.minTokens ?? 20;
@@ -122,7 +118,7 @@ export function checkPairs(jsonl: string, q: QualityContext): QualityResult {
     if (MARKDOWN.test(answer)) return reject('markdown', 'the answer uses markdown; plain text and numbered lists only');
     const t = tokens(answer);
     if (t < min || t > max) return reject('length', `the answer is about ${t} tokens; it must be ${min}–${max}`);
-    if (!nouns.some((n) => mentions(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
+    if (!nouns.some((n) => namesWord(answer, n))) return reject('proper-noun', 'the answer names no module, ADR, decision, function or endpoint of this project');
     const leak = leakOf(question, answer, q.subjects, interfaceFacts);
     if (leak) return reject('leaks-answer', leak);
     const qWords = words(question);
