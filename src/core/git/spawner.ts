@@ -23,6 +23,8 @@ interface Request {
   cwd: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Written to git's stdin, which is then closed; without it stdin is not open at all. */
+  input?: string;
 }
 
 type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: string; stderr: string } | { error: string });
@@ -30,18 +32,23 @@ type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: stri
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-parentPort.on('message', ({ id, cwd, args, env }) => {
+parentPort.on('message', ({ id, cwd, args, env, input }) => {
   let done = false;
   const reply = (m) => { if (!done) { done = true; parentPort.postMessage(m); } };
   const started = performance.now();
   let child;
   try {
-    child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    child = spawn('git', args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
   } catch (e) {
     reply({ id, spawnMs: performance.now() - started, error: String((e && e.message) || e) });
     return;
   }
   const spawnMs = performance.now() - started;
+  if (input !== undefined) {
+    // git may exit before reading all of it (an error): its exit code says so, not EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  }
   const out = [];
   const err = [];
   child.stdout.on('data', (d) => out.push(d));
@@ -135,20 +142,24 @@ function worker(): GitWorker | null {
 }
 
 /** Runs `git args` in `cwd` with `env`; rejects only when git could not be started at all. */
-export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
   const w = worker();
-  if (w) return w.run({ id: nextId++, cwd, args: [...args], env });
-  return spawnHere(cwd, args, env);
+  if (w) return w.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}) });
+  return spawnHere(cwd, args, env, input);
 }
 
-function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn('git', [...args], { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    if (input !== undefined) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let done = false;
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.once('error', (e) => {
       if (done) return;
       done = true;
