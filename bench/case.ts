@@ -259,6 +259,10 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   });
   const result = await handle.done;
   const wallMs = Date.now() - started;
+  // The engine's child processes, counted before the bench's own (raw-git baseline, test CPU times) start.
+  const spawned = structuredClone(spawns.summary());
+  const inWorkers = Object.values(gitWorkerStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
+  const workerStartsByCommand = Object.entries(gitWorkerStarts).map(([cmd, t]) => [cmd, { ...t }] as const);
   const memory: MemoryFigures = { ...sampler.stop(), heapAfterRunMb: heapAfterGc() };
   heapSnapshot(`${label}-run-ended`);
   await stopProfile();
@@ -281,7 +285,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
 
   const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
   const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
-  const raw = rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
+  const raw = await rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
 
   let sequentialCalls = 0;
   const modelCalls = new Map<string, number>();
@@ -313,13 +317,11 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * fullSuiteRuns;
   const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0);
   const floor = floorBound(work, sequentialCalls * LATENCY_MS, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
-  const spawned = spawns.summary();
-  const inWorkers = Object.values(gitWorkerStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
   // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).
   const byCommand: Record<string, SpawnTally> = { ...spawned.byCommand };
-  for (const [cmd, t] of Object.entries(gitWorkerStarts)) byCommand[`${cmd} (worker)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
+  for (const [cmd, t] of workerStartsByCommand) byCommand[`${cmd} (worker)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
   const topCommands = Object.entries(byCommand).sort((a, b) => b[1].count - a[1].count);
-  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitWorkers: gitWorkerStarts }, null, 2));
+  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitWorkers: Object.fromEntries(workerStartsByCommand) }, null, 2));
   return {
     name: `${modules} modules, ${shape}`,
     modules,
