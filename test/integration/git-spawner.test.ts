@@ -50,6 +50,10 @@ describe('git from worker threads', () => {
     } finally {
       fs.rmSync(indexFile, { force: true });
     }
+    // Output split into many pipe reads, multi-byte characters included, comes back whole.
+    const wide = 'ünïcödé ✓ 漢字\n'.repeat(20_000);
+    const stored = (await runGit(repo, ['hash-object', '-w', '--stdin'], { input: wide })).stdout.trim();
+    assert.equal((await runGit(repo, ['cat-file', '-p', stored])).stdout, wide);
     // A command that does not read its input ends as it would without it.
     assert.equal((await runGit(repo, ['rev-parse', '--is-inside-work-tree'], { input: big })).stdout.trim(), 'true');
   });

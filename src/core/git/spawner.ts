@@ -27,14 +27,25 @@ interface Request {
   input?: string;
 }
 
-type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: string; stderr: string } | { error: string });
+type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: Uint8Array; stderr: Uint8Array } | { error: string });
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
 parentPort.on('message', ({ id, cwd, args, env, input }) => {
   let done = false;
-  const reply = (m) => { if (!done) { done = true; parentPort.postMessage(m); } };
+  const reply = (m, transfer) => { if (!done) { done = true; parentPort.postMessage(m, transfer); } };
+  // The output as bytes of its own, handed over to the engine's thread instead of copied as a string:
+  // decoded in the worker, each large output lived on in the worker's heap until its next GC.
+  const bytes = (chunks) => {
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) { all.set(c, at); at += c.length; }
+    chunks.length = 0;
+    return all;
+  };
   const started = performance.now();
   let child;
   try {
@@ -54,9 +65,11 @@ parentPort.on('message', ({ id, cwd, args, env, input }) => {
   child.stdout.on('data', (d) => out.push(d));
   child.stderr.on('data', (d) => err.push(d));
   child.once('error', (e) => reply({ id, spawnMs, error: e.message }));
-  child.once('close', (code, signal) =>
-    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-  );
+  child.once('close', (code, signal) => {
+    const stdout = bytes(out);
+    const stderr = bytes(err);
+    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout, stderr }, [stdout.buffer, stderr.buffer]);
+  });
 });
 `;
 
@@ -105,7 +118,7 @@ class GitWorker {
     tally.count++;
     tally.spawnMs += m.spawnMs;
     if ('error' in m) p.reject(new Error(m.error));
-    else p.resolve({ exitCode: m.exitCode, stdout: m.stdout, stderr: m.stderr });
+    else p.resolve({ exitCode: m.exitCode, stdout: text(m.stdout), stderr: text(m.stderr) });
   }
 }
 
