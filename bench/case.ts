@@ -285,7 +285,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
 
   const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
   const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
-  const raw = rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
+  const raw = await rawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })));
 
   const modelCalls = new Map<string, number>();
   const stageAgents: StageAgent[] = [];

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { defaultConfig } from '../src/core/config';
+import { ENGINE_NODE_FLAGS, missingNodeFlags } from '../src/core/engineNodeFlags';
 import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
 
@@ -38,8 +39,13 @@ export function parseBenchCases(spec: string | undefined): BenchCase[] | undefin
   });
 }
 
-/** BENCH_NODE_FLAGS="--max-semi-space-size=16": V8/Node flags for the engine's process (e.g. to see their effect on its memory). */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/**
+ * The engine's process runs with the product's V8 flags (ENGINE_NODE_FLAGS, as VS Code's engine
+ * process and the CLI have them), so its peak RSS is the product's. BENCH_NODE_FLAGS="..." passes
+ * more, or other values of the same flags (e.g. `--max-semi-space-size=64` to see that flag's effect).
+ */
+const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const NODE_FLAGS = [...missingNodeFlags(ENGINE_NODE_FLAGS, EXTRA_NODE_FLAGS, undefined), ...EXTRA_NODE_FLAGS];
 
 function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   return new Promise((resolve, reject) => {

@@ -22,6 +22,7 @@ import { SCENARIOS, type Scenario } from '../scripted/types';
 import { pythonDescription, sampleDescription } from '../scripted';
 import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
+import { reexecWithEngineFlags } from './engineFlags';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -273,6 +274,7 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
 }
 
 if (require.main === module) {
+  reexecWithEngineFlags();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

@@ -36,6 +36,28 @@ describe('git from worker threads', () => {
     await assert.rejects(spawnGit(path.join(repo, 'missing-dir'), ['status'], process.env), /ENOENT|spawn/);
   });
 
+  it('gives git its input on stdin, whole, and an index file the caller names instead of the repository index', async () => {
+    const big = 'line of input\n'.repeat(100_000);
+    const run = await runGit(repo, ['hash-object', '--stdin'], { input: big });
+    assert.equal(run.stdout, execFileSync('git', ['hash-object', '--stdin'], { cwd: repo, input: big, encoding: 'utf8' }));
+    const blob = run.stdout.trim();
+    const indexFile = path.join(repo, '..', `${path.basename(repo)}-side.index`);
+    try {
+      const added = await runGit(repo, ['update-index', '--add', '-z', '--index-info'], { indexFile, input: `100644 ${blob}\tside.txt\0` });
+      assert.equal(added.exitCode, 0, added.stderr);
+      assert.equal((await runGit(repo, ['ls-files'], { indexFile })).stdout, 'side.txt\n');
+      assert.equal((await runGit(repo, ['ls-files', 'side.txt'])).stdout, '', "the repository's own index is untouched");
+    } finally {
+      fs.rmSync(indexFile, { force: true });
+    }
+    // Output split into many pipe reads, multi-byte characters included, comes back whole.
+    const wide = 'ünïcödé ✓ 漢字\n'.repeat(20_000);
+    const stored = (await runGit(repo, ['hash-object', '-w', '--stdin'], { input: wide })).stdout.trim();
+    assert.equal((await runGit(repo, ['cat-file', '-p', stored])).stdout, wide);
+    // A command that does not read its input ends as it would without it.
+    assert.equal((await runGit(repo, ['rev-parse', '--is-inside-work-tree'], { input: big })).stdout.trim(), 'true');
+  });
+
   it('does not keep a process alive once its git calls are done', () => {
     const runJs = path.resolve(__dirname, '../../src/core/git/run.js');
     const script = `require(${JSON.stringify(runJs)}).runGit(${JSON.stringify(repo)}, ['status', '--porcelain']).then((r) => console.log('exit', r.exitCode));`;

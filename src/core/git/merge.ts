@@ -3,6 +3,11 @@
  * one merge commit on the integration branch's first-parent line, conflicts parsed into hunks for
  * the report, trivial hunks resolved by the rules in conflicts.ts, everything else aborted.
  * All of it runs only in engine worktrees.
+ *
+ * Where the two sides have several merge bases (criss-cross history, the usual case once modules
+ * depend on several others), the merge commit is built path by path (pathMerge.ts) and the worktree
+ * moved to it: the same commit `git merge --no-ff` makes (parents, message, author), without git's
+ * recursive virtual merge bases. Everything else, and every path both sides changed, is `git merge`.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +15,7 @@ import { assertValidEngineBranch } from './branches';
 import { ENGINE_IDENTITY, identityConfig, type GitIdentity } from './commits';
 import { parseConflictedText, resolveConflictedText, type ConflictHunk, type HunkResolution, type NonTrivialHunk } from './conflicts';
 import { GitError } from './errors';
+import { mergeByPaths } from './pathMerge';
 import { assertEngineWorktree, engineWorktreeFacts, mergeHeadIn, mergeInProgress, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
@@ -77,8 +83,26 @@ export async function readConflicts(worktree: string): Promise<ConflictFile[]> {
 }
 
 /**
- * `git merge --no-ff --no-edit -m message <branch>` in an engine worktree. On conflict the merge is
- * left in progress for the caller to resolve (resolveTrivialConflicts + commitMerge) or abort.
+ * Checks out a merge commit built by mergeByPaths in a clean worktree whose HEAD is its first
+ * parent: only the files that differ are written, and an untracked file in the way stops it before
+ * anything changed, as it stops `git merge`.
+ */
+async function checkOutMerge(root: string, commit: string): Promise<void> {
+  const args = ['reset', '--keep', '--quiet', commit];
+  let run = await runGit(root, args);
+  if (run.exitCode !== 0) {
+    // `reset --keep` trusts the index's file stats, and a file rewritten with the same content (a
+    // test run) looks changed to it; `git merge` refreshes them first. Refreshed, it is asked again.
+    await runGit(root, ['update-index', '-q', '--refresh']);
+    run = await runGit(root, args);
+  }
+  if (run.exitCode !== 0) throw failure(args, run);
+}
+
+/**
+ * `git merge --no-ff --no-edit -m message <branch>` in an engine worktree (built path by path where
+ * that gives the same commit without git's recursive merge; see the top of this file). On conflict
+ * the merge is left in progress for the caller to resolve (resolveTrivialConflicts + commitMerge) or abort.
  */
 export async function mergeNoFf(
   worktree: string,
@@ -96,8 +120,14 @@ export async function mergeNoFf(
   if (dirty.exitCode !== 0) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
   const ref = `refs/heads/${branch}`;
   const before = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
+  const config = identityConfig(identity);
+  const byPaths = await mergeByPaths(root, facts.gitDir, before, ref, message, config);
+  if (byPaths.kind === 'commit') {
+    await checkOutMerge(root, byPaths.commit);
+    return { status: 'clean', commit: byPaths.commit };
+  }
   const args = ['merge', '--no-ff', '--no-edit', '-m', message, ref];
-  const run = await runGit(root, args, { config: identityConfig(identity) });
+  const run = await runGit(root, args, { config });
   if (run.exitCode === 0) {
     const after = (await git(root, ['rev-parse', 'HEAD'])).trim();
     return after === before ? { status: 'upToDate', commit: after } : { status: 'clean', commit: after };
@@ -114,8 +144,9 @@ export type MergeAllResult = { status: 'clean'; commit: string } | { status: 'co
 
 /**
  * `mergeNoFf` for several branches in a row (a module's dependencies into its fresh worktree): the
- * worktree is checked once and HEAD read once at the end, so N merges cost N + 3 git processes
- * instead of 4N. Stops at the first conflict and leaves that merge in progress, like mergeNoFf.
+ * worktree is checked once, and merges built path by path are checked out together, once, before
+ * the next `git merge` or at the end. Stops at the first conflict and leaves that merge in progress,
+ * like mergeNoFf.
  */
 export async function mergeAllNoFf(
   worktree: string,
@@ -130,17 +161,30 @@ export async function mergeAllNoFf(
   const dirty = await runGit(root, ['diff', '--quiet', 'HEAD', '--']);
   if (dirty.exitCode !== 0) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
   const config = identityConfig(identity);
+  // `head` is the branch's latest merge; `checkedOut` what the worktree holds (behind while merges built by path pile up).
+  let head = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
+  let checkedOut = head;
   for (const m of merges) {
     const ref = `refs/heads/${m.branch}`;
+    const byPaths = await mergeByPaths(root, facts.gitDir, head, ref, m.message, config);
+    if (byPaths.kind === 'commit') {
+      head = byPaths.commit;
+      continue;
+    }
+    if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
     const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, ref];
     const run = await runGit(root, args, { config });
-    if (run.exitCode === 0) continue;
+    if (run.exitCode === 0) {
+      head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
+      continue;
+    }
     if ((await resolveCommit(root, ref)) === null) throw new GitError('unknown', `branch ${m.branch} does not exist`);
     if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
     if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
     throw failure(args, run);
   }
-  return { status: 'clean', commit: (await git(root, ['rev-parse', 'HEAD'])).trim() };
+  if (checkedOut !== head) await checkOutMerge(root, head);
+  return { status: 'clean', commit: head };
 }
 
 /** Abandons an in-progress merge, restoring the worktree to its pre-merge commit. No-op if none. */

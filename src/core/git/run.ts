@@ -5,7 +5,8 @@
  * - no editor/pager/askpass/GIT_* variables from the ambient environment, and no API key, because
  *   git runs hooks and hooks are arbitrary programs; abbreviated long options refused
  *   (GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS), as simple-git set it;
- * - stdin closed, so neither git nor a hook can wait on it;
+ * - stdin closed, so neither git nor a hook can wait on it (or, for the plumbing that reads its
+ *   input there, given in full and then closed);
  * - started from a worker thread (spawner.ts), so the start does not stop the engine's event loop;
  * - fixed config: no commit signing (a pinentry prompt would hang a headless run), diff3 conflict
  *   markers (the trivial-conflict rules need the base), unquoted paths.
@@ -49,6 +50,10 @@ function gitEnvironment(): NodeJS.ProcessEnv {
 export interface RunGitOptions {
   /** Extra `-c key=value` settings for this call (e.g. the committer identity). */
   config?: readonly string[];
+  /** Written to git's stdin (`update-index --index-info`), then closed. */
+  input?: string;
+  /** An index file of the engine's own instead of the worktree's (GIT_INDEX_FILE): merges built off to the side. */
+  indexFile?: string;
 }
 
 /** Runs git in `cwd` and reports the exit code instead of throwing on failure. */
@@ -60,7 +65,9 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
   if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
   const config = [...ENGINE_GIT_CONFIG, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
   try {
-    return await spawnGit(cwd, [...config, ...args], gitEnvironment());
+    const env = gitEnvironment();
+    if (options.indexFile !== undefined) env.GIT_INDEX_FILE = options.indexFile;
+    return await spawnGit(cwd, [...config, ...args], env, options.input);
   } catch (error) {
     throw new GitError('unknown', `git ${args.join(' ')} could not run: ${error instanceof Error ? error.message : String(error)}`, `git ${args.join(' ')}`);
   }

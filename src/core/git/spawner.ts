@@ -23,33 +23,53 @@ interface Request {
   cwd: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Written to git's stdin, which is then closed; without it stdin is not open at all. */
+  input?: string;
 }
 
-type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: string; stderr: string } | { error: string });
+type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: Uint8Array; stderr: Uint8Array } | { error: string });
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-parentPort.on('message', ({ id, cwd, args, env }) => {
+parentPort.on('message', ({ id, cwd, args, env, input }) => {
   let done = false;
-  const reply = (m) => { if (!done) { done = true; parentPort.postMessage(m); } };
+  const reply = (m, transfer) => { if (!done) { done = true; parentPort.postMessage(m, transfer); } };
+  // The output as bytes of its own, handed over to the engine's thread instead of copied as a string:
+  // decoded in the worker, each large output lived on in the worker's heap until its next GC.
+  const bytes = (chunks) => {
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) { all.set(c, at); at += c.length; }
+    chunks.length = 0;
+    return all;
+  };
   const started = performance.now();
   let child;
   try {
-    child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    child = spawn('git', args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
   } catch (e) {
     reply({ id, spawnMs: performance.now() - started, error: String((e && e.message) || e) });
     return;
   }
   const spawnMs = performance.now() - started;
+  if (input !== undefined) {
+    // git may exit before reading all of it (an error): its exit code says so, not EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  }
   const out = [];
   const err = [];
   child.stdout.on('data', (d) => out.push(d));
   child.stderr.on('data', (d) => err.push(d));
   child.once('error', (e) => reply({ id, spawnMs, error: e.message }));
-  child.once('close', (code, signal) =>
-    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-  );
+  child.once('close', (code, signal) => {
+    const stdout = bytes(out);
+    const stderr = bytes(err);
+    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout, stderr }, [stdout.buffer, stderr.buffer]);
+  });
 });
 `;
 
@@ -98,7 +118,7 @@ class GitWorker {
     tally.count++;
     tally.spawnMs += m.spawnMs;
     if ('error' in m) p.reject(new Error(m.error));
-    else p.resolve({ exitCode: m.exitCode, stdout: m.stdout, stderr: m.stderr });
+    else p.resolve({ exitCode: m.exitCode, stdout: text(m.stdout), stderr: text(m.stderr) });
   }
 }
 
@@ -135,20 +155,24 @@ function worker(): GitWorker | null {
 }
 
 /** Runs `git args` in `cwd` with `env`; rejects only when git could not be started at all. */
-export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
   const w = worker();
-  if (w) return w.run({ id: nextId++, cwd, args: [...args], env });
-  return spawnHere(cwd, args, env);
+  if (w) return w.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}) });
+  return spawnHere(cwd, args, env, input);
 }
 
-function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<SpawnedGit> {
+function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn('git', [...args], { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    if (input !== undefined) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let done = false;
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.once('error', (e) => {
       if (done) return;
       done = true;

@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { GateHandler, ResumeRunOptions, RunHandle, RunResult, StartRunOptions } from '../../core/api';
 import type { RunState } from '../../core/contracts/schemas';
+import { ENGINE_NODE_FLAGS } from '../../core/engineNodeFlags';
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { errorFromData, type FromEngine, type ResumeData, type StartData, type ToEngine } from './protocol';
 
@@ -41,16 +42,14 @@ function resumeData(opts: ResumeRunOptions): ResumeData {
 }
 
 function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise<RunHandle> {
-  // Not the extension host's inspector flags: its debug port is taken. A 16 MB young generation
-  // instead of V8's default (up to 128 MB on a machine with much memory): the engine's live heap is
-  // about 40 MB whatever the module count, and at 32 modules this cut peak RSS by 58 MB with the
-  // same wall time (README, Benchmark).
+  // Not the extension host's inspector flags: its debug port is taken. The engine's own V8 flags
+  // (a 16 MB young generation; why in engineNodeFlags.ts).
   // The working directory is the bundle's folder, not the extension host's (wherever VS Code was
   // started, `/` or a home folder): the sandbox runtime scans the engine's working directory for
   // dangerous files (.bashrc, .git/hooks, ...) on every sandbox start, with ripgrep, four levels
   // deep. Those matter only where a shell may write, which is never there; the bundle's folder
   // holds a few files, so the scan costs nothing. The engine itself uses absolute paths only.
-  const child = fork(hostScript, [], { cwd: path.dirname(hostScript), execArgv: ['--max-semi-space-size=16'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(hostScript, [], { cwd: path.dirname(hostScript), execArgv: [...ENGINE_NODE_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   live.add(child);
   const events = new Emitter<PipelineEvent>();
   const waiting = new Map<number, AbortController>();

@@ -1,0 +1,134 @@
+/**
+ * Merges decided path by path against every merge base, for the histories where `git merge` stalls.
+ *
+ * A module branch merges its dependencies' branches and the integration branch merges every module
+ * branch, so two commits the engine merges often have several merge bases (criss-cross history: in a
+ * diamond, the heads of the layer below). git's ort strategy then first merges the merge bases into
+ * a virtual base, recursively, and their merge bases in turn: at 200 modules that took minutes per
+ * merge. Here, with two or more merge bases, each path that differs between the two sides is decided
+ * on its own, as git's `resolve` strategy decides trivial paths: a side whose entry (mode and blob,
+ * or absence) equals that path's entry in some merge base did not change it since, so the other
+ * side's entry is taken. A path neither side left as some base had it, or that both did, is not
+ * decided here: the caller runs `git merge` for it, so conflicts are found and reported as before.
+ *
+ * The engine's ownership rules (a builder's commit holds only its module's paths, src/core/git/
+ * ownership.ts) are why that fallback is rare: every file has one writer, so its versions form a
+ * line, each merge base holds one of them, and the newer side differs from the bases while the
+ * older side equals the newest of them. That holds as well for a dependency that got new commits
+ * after a dependent merged an older version (a fix cycle): the dependent's side equals the merge
+ * base holding the older version, and the newer version is taken.
+ *
+ * Cost does not depend on the history's shape: merge-base, rev-parse, one diff-tree for all bases,
+ * then, in an index file of its own beside the worktree's, read-tree, update-index and write-tree,
+ * and commit-tree: eight git processes with the caller's move of the worktree, whatever the history.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { git, runGit } from './run';
+
+export type PathMerge =
+  /** The merge commit (first parent ours, second theirs), not yet checked out anywhere. */
+  | { kind: 'commit'; commit: string }
+  /** Left to `git merge`: one merge base (it is quick then), no history in common, or a path it must merge. */
+  | { kind: 'porcelain'; why: string };
+
+interface DiffEntry {
+  /** The entry on the diff's second side; mode 000000 when the path is absent there. */
+  mode: string;
+  oid: string;
+}
+
+const HEADER = /^[0-9a-f]+ [0-9a-f]+$/;
+
+/**
+ * `git diff-tree --stdin -r -z` output for tree pairs: per pair a header line "<tree> <tree>\n",
+ * then ":<mode> <mode> <oid> <oid> <status>\0<path>\0" per changed path. Paths may hold any byte
+ * but NUL, so the header is only looked for where an entry could start.
+ */
+export function parseTreePairDiffs(output: string): Array<Map<string, DiffEntry>> {
+  const diffs: Array<Map<string, DiffEntry>> = [];
+  let at = 0;
+  while (at < output.length) {
+    if (output[at] === ':') {
+      const metaEnd = output.indexOf('\0', at);
+      const pathEnd = output.indexOf('\0', metaEnd + 1);
+      const current = diffs[diffs.length - 1];
+      if (metaEnd < 0 || pathEnd < 0 || !current) throw new Error('diff-tree output ends inside an entry');
+      const [, dstMode, , dstOid] = output.slice(at + 1, metaEnd).split(' ');
+      current.set(output.slice(metaEnd + 1, pathEnd), { mode: dstMode!, oid: dstOid! });
+      at = pathEnd + 1;
+      continue;
+    }
+    const lineEnd = output.indexOf('\n', at);
+    const header = output.slice(at, lineEnd < 0 ? undefined : lineEnd);
+    if (!HEADER.test(header)) throw new Error(`unexpected diff-tree output: ${JSON.stringify(header.slice(0, 100))}`);
+    diffs.push(new Map());
+    at = lineEnd < 0 ? output.length : lineEnd + 1;
+  }
+  return diffs;
+}
+
+type Decision = { kind: 'ours' } | { kind: 'theirs'; entry: DiffEntry } | { kind: 'both'; };
+
+/** For one path that differs between the sides: which side changed it since the merge bases. */
+function decide(pathName: string, theirsEntry: DiffEntry, oursSinceBase: ReadonlyArray<Map<string, DiffEntry>>, theirsSinceBase: ReadonlyArray<Map<string, DiffEntry>>): Decision {
+  const oursAsSomeBase = oursSinceBase.some((diff) => !diff.has(pathName));
+  const theirsAsSomeBase = theirsSinceBase.some((diff) => !diff.has(pathName));
+  if (theirsAsSomeBase && !oursAsSomeBase) return { kind: 'ours' };
+  if (oursAsSomeBase && !theirsAsSomeBase) return { kind: 'theirs', entry: theirsEntry };
+  // Changed on both sides, or each side as a different base had it (a revert): git's merge decides.
+  return { kind: 'both' };
+}
+
+/**
+ * The merge of `theirsRef` into `ours` as a commit, when it has two or more merge bases and no path
+ * needs a content merge; else says why `git merge` should do it. Touches no worktree or ref.
+ */
+export async function mergeByPaths(root: string, gitDir: string, ours: string, theirsRef: string, message: string, config: readonly string[]): Promise<PathMerge> {
+  const found = await runGit(root, ['merge-base', '--all', ours, theirsRef]);
+  // No common history, or no such branch: `git merge` fails on it and the caller reports that.
+  if (found.exitCode !== 0) return { kind: 'porcelain', why: 'no merge base' };
+  const bases = found.stdout.split('\n').filter(Boolean);
+  if (bases.length < 2) return { kind: 'porcelain', why: 'one merge base' };
+
+  const [theirs, oursTree, theirsTree, ...baseTrees] = (await git(root, ['rev-parse', `${theirsRef}^{commit}`, `${ours}^{tree}`, `${theirsRef}^{tree}`, ...bases.map((b) => `${b}^{tree}`)]))
+    .split('\n')
+    .filter(Boolean);
+  if (!theirs || !oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
+  const pairs = [`${oursTree} ${theirsTree}`, ...baseTrees.flatMap((b) => [`${b} ${oursTree}`, `${b} ${theirsTree}`])];
+  const diffs = parseTreePairDiffs(await git(root, ['diff-tree', '--stdin', '-r', '-z', '--no-renames'], { input: `${pairs.join('\n')}\n` }));
+  if (diffs.length !== pairs.length) throw new Error(`diff-tree compared ${diffs.length} tree pairs, not ${pairs.length}`);
+  const [between, ...sinceBase] = diffs;
+  const oursSinceBase = sinceBase.filter((_, i) => i % 2 === 0);
+  const theirsSinceBase = sinceBase.filter((_, i) => i % 2 === 1);
+
+  const taken: Array<{ path: string; entry: DiffEntry }> = [];
+  for (const [pathName, theirsEntry] of between!) {
+    const decision = decide(pathName, theirsEntry, oursSinceBase, theirsSinceBase);
+    if (decision.kind === 'both') return { kind: 'porcelain', why: `${pathName} changed on both sides` };
+    if (decision.kind === 'theirs') taken.push({ path: pathName, entry: decision.entry });
+  }
+  const tree = taken.length === 0 ? oursTree : await treeWith(root, gitDir, oursTree, taken, theirs.length);
+  if (tree === null) return { kind: 'porcelain', why: 'a file and a directory of the same name' };
+  const commit = (await git(root, ['commit-tree', tree, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
+  return { kind: 'commit', commit };
+}
+
+/** `base` with the given entries set (or removed), written as a tree; null when git refuses the result (a file/directory clash). */
+async function treeWith(root: string, gitDir: string, base: string, entries: ReadonlyArray<{ path: string; entry: DiffEntry }>, idLength: number): Promise<string | null> {
+  // An index of its own: the worktree's index and files stay as they are until the caller moves HEAD.
+  const indexFile = path.join(gitDir, 'build-pipeline-merge.index');
+  try {
+    await git(root, ['read-tree', base], { indexFile });
+    const absent = (e: DiffEntry) => /^0+$/.test(e.mode);
+    // Removals first, so a file that becomes a directory (or back) is gone before its replacement comes.
+    const ordered = [...entries.filter((e) => absent(e.entry)), ...entries.filter((e) => !absent(e.entry))];
+    const info = ordered.map(({ path: p, entry }) => (absent(entry) ? `0 ${'0'.repeat(idLength)}\t${p}` : `${entry.mode} ${entry.oid}\t${p}`)).join('\0');
+    const updated = await runGit(root, ['update-index', '--add', '-z', '--index-info'], { indexFile, input: `${info}\0` });
+    if (updated.exitCode !== 0) return null;
+    const written = await runGit(root, ['write-tree'], { indexFile });
+    return written.exitCode === 0 ? written.stdout.trim() : null;
+  } finally {
+    await fs.rm(indexFile, { force: true });
+  }
+}
