@@ -71,10 +71,9 @@ describe('e2e smoke: packaged extension in code-server', function () {
     const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
     // Worktrees as folders (the default): Start in this single-folder window would reload it into the
     // run workspace, but the preflight runs first, so the error shows here and nothing is parked.
-    // The window title says when the window read the new settings (the extension host gets them with the same change).
-    const title = 'bp-e2e settings with an unknown model';
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'window.title': title }, null, 2));
-    await wb.page.waitForFunction(`document.title.includes(${JSON.stringify(title)})`, undefined, { timeout: 60_000 });
+    // A light theme in the same write says when the window applied the new settings (the extension host gets them with the same change).
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
+    await wb.page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 60_000 });
     const urlBefore = wb.page.url();
     const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
     await wb.runCommand('Build Pipeline: Start');
