@@ -71,9 +71,11 @@ describe('e2e smoke: packaged extension in code-server', function () {
     const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
     // Worktrees as folders (the default): Start in this single-folder window would reload it into the
     // run workspace, but the preflight runs first, so the error shows here and nothing is parked.
-    // A light theme in the same write says when the window applied the new settings (the extension host gets them with the same change).
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
-    await wb.page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 60_000 });
+    // A dark theme in the same write (the window starts light) says when the window applied the new
+    // settings; the extension host gets them with the same change.
+    assert.equal(await wb.page.locator('.monaco-workbench.vs-dark').count(), 0, 'the window starts with a light theme');
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ state: 'attached', timeout: 60_000 });
     const urlBefore = wb.page.url();
     const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
     await wb.runCommand('Build Pipeline: Start');
