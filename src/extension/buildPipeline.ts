@@ -42,6 +42,8 @@ const FOLDERS_WAIT_MS = 60_000;
  * system is up), and adding a folder that is there already changes nothing (VS Code skips it).
  */
 const FOLDERS_BEFORE_REFILL_MS = 20_000;
+/** After putting the folders back, how long the restart that follows may take to come. */
+const RESTART_AFTER_REFILL_MS = 30_000;
 
 export class BuildPipeline extends Disposable {
   private readonly log = this._register(vscode.window.createOutputChannel('Build Pipeline', { log: true }));
@@ -83,11 +85,17 @@ export class BuildPipeline extends Disposable {
     // A window on our run workspace is most likely the one Start just reloaded: a parked start waits for it.
     const runWorkspace = runWorkspaceOfWindow();
     let repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive(runWorkspace ? FOLDERS_BEFORE_REFILL_MS : FOLDERS_WAIT_MS));
-    if (!repo && runWorkspace && (await refillRunWorkspace(runWorkspace, this.log))) {
-      repo = (await this.repoOnceFoldersArrive(FOLDERS_WAIT_MS)) ?? (await this.repo(false));
-    }
+    const refilled = !repo && !!runWorkspace && (await refillRunWorkspace(runWorkspace, this.log));
+    if (refilled) repo = (await this.repoOnceFoldersArrive(FOLDERS_WAIT_MS)) ?? (await this.repo(false));
     this.log.info(`Activated in ${repo ?? 'a window without a git repository as its first folder'} (${vscode.workspace.workspaceFolders?.length ?? 0} folder(s))`);
     if (!repo) return;
+    if (refilled) {
+      // A new first folder makes VS Code restart the extension host (a remote window reloads, seen in
+      // code-server 13 s later): a run started here now would be killed, so the next host starts it.
+      await new Promise((r) => setTimeout(r, RESTART_AFTER_REFILL_MS));
+      if (this.isDisposed) return;
+      this.log.info('No restart came after the folders were put back: going on in this extension host');
+    }
     if (runWorkspace && (await this.startParked(repo, runWorkspace))) return;
     const runs = await this.engine.listRuns(repo).catch(() => [] as RunState[]);
     const latest = newest(runs);
