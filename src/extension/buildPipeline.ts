@@ -84,6 +84,7 @@ export class BuildPipeline extends Disposable {
     this.folders.removeLeftovers();
     // A window on our run workspace is most likely the one Start just reloaded: a parked start waits for it.
     const runWorkspace = runWorkspaceOfWindow();
+    if (runWorkspace) this.refillWhenEmptied(runWorkspace);
     let repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive(runWorkspace ? FOLDERS_BEFORE_REFILL_MS : FOLDERS_WAIT_MS));
     const refilled = !repo && !!runWorkspace && (await refillRunWorkspace(runWorkspace, this.log));
     if (refilled) repo = (await this.repoOnceFoldersArrive(FOLDERS_WAIT_MS)) ?? (await this.repo(false));
@@ -109,6 +110,22 @@ export class BuildPipeline extends Disposable {
       'Not Now',
     );
     if (choice === RESUME) await this.resume(unfinished);
+  }
+
+  /**
+   * A browser window first shows the folders it cached for a workspace, then the file's: the run
+   * workspace can lose its folders after activation (seen in code-server). Put them back then too.
+   */
+  private refillWhenEmptied(runWorkspace: RunWorkspaceFiles): void {
+    let timer: NodeJS.Timeout | undefined;
+    this._register(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        clearTimeout(timer);
+        if (vscode.workspace.workspaceFolders?.length) return;
+        timer = setTimeout(() => void refillRunWorkspace(runWorkspace, this.log), 2_000);
+      }),
+    );
+    this._register({ dispose: () => clearTimeout(timer) });
   }
 
   /**
