@@ -71,10 +71,13 @@ describe('e2e smoke: packaged extension in code-server', function () {
     const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
     // Worktrees as folders (the default): Start in this single-folder window would reload it into the
     // run workspace, but the preflight runs first, so the error shows here and nothing is parked.
-    // A dark theme in the same write (the window starts light) says when the window applied the new
-    // settings; the extension host gets them with the same change.
+    // A running window was seen to take a minute and more to notice an edit of settings.json, so
+    // Start ran with the old settings (CI: it reloaded into the run workspace): reload the window to
+    // read them. A dark theme in the same write (the window starts light) shows they were read.
     assert.equal(await wb.page.locator('.monaco-workbench.vs-dark').count(), 0, 'the window starts with a light theme');
     fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await wb.page.reload();
+    await wb.ready();
     await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ state: 'attached', timeout: 60_000 });
     const urlBefore = wb.page.url();
     const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
