@@ -53,16 +53,4 @@ describe('e2e: a run workspace that opens without its folders', function () {
     assert.equal(runDirs(repo.root).length, 1, 'the parked start ran exactly once');
     assert.ok(!fs.existsSync(parkedFile()), 'the parked start was taken');
   });
-
-  it('with nothing parked: the folders come back from where the file lives, and the run left at its gate is offered', async () => {
-    const { wb, repo } = e2e;
-    // Leaving the window answers the open gate "later": the run stops, resumable.
-    await openEmptyRunWorkspace();
-    await wb.screenshot('reopened-empty');
-    assert.deepEqual((await foldersBack()).slice(0, 2), [repo.root, runsFolder()]);
-    // The extension found the repository again: it offers to resume the run the first test left at its gate.
-    await wb.toast(/did not finish/).waitFor({ timeout: 120_000 });
-    await wb.screenshot('folders-back');
-    assert.equal(runDirs(repo.root).length, 1, 'no new run');
-  });
 });
