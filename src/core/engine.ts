@@ -43,6 +43,22 @@ export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
   return startNewRun(opts, 'audit');
 }
 
+/**
+ * What a start checks before it creates anything, without starting: the model is reachable, no run
+ * is active, the sandbox opens and the preflight accepts the key and every model. The VS Code
+ * extension calls it before it reloads the window for a run (workspacePrep.ts), so a setting to fix
+ * is shown where the user pressed Start and nothing waits across the reload. Creates nothing.
+ */
+export async function checkStart(opts: StartRunOptions): Promise<void> {
+  assertModelReachable(opts);
+  const repo = await openRepo(opts.repoRoot);
+  const config = loadConfig(repo.root, opts.config);
+  await assertNoActiveRun(repo.root, config.runsDir);
+  const runsRoot = await runsRootFor(repo.root, config.runsDir);
+  const resources = await openRunResources(config, opts, { repoRoot: repo.root, runsRoot });
+  await resources.close();
+}
+
 async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Promise<RunHandle> {
   assertModelReachable(opts);
   const repo = await openRepo(opts.repoRoot);

@@ -31,9 +31,19 @@ import { moduleItem } from './views/moduleItems';
 import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
 import { PlanFeatures } from './plans/planFeatures';
-import { needsMultiRoot, refillOwnWorkspace, switchToMultiRoot, takePendingStart } from './workspacePrep';
+import { needsMultiRoot, refillRunWorkspace, runWorkspaceOfWindow, switchToMultiRoot, takeStartParkedFor, type RunWorkspaceFiles } from './workspacePrep';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
+/** How long a window waits for its workspace folders to be known (they can come after activation). */
+const FOLDERS_WAIT_MS = 60_000;
+/**
+ * In our run workspace, how long before the folders are put back from what we know. Well past the
+ * usual wait (a browser window reads a workspace file it has not cached only once the remote file
+ * system is up), and adding a folder that is there already changes nothing (VS Code skips it).
+ */
+const FOLDERS_BEFORE_REFILL_MS = 20_000;
+/** After putting the folders back, how long the restart that follows may take to come. */
+const RESTART_AFTER_REFILL_MS = 30_000;
 
 export class BuildPipeline extends Disposable {
   private readonly log = this._register(vscode.window.createOutputChannel('Build Pipeline', { log: true }));
@@ -72,14 +82,22 @@ export class BuildPipeline extends Disposable {
   /** After activation: tidy folders a crash left behind, show the last run, offer to resume an unfinished one. */
   async restore(): Promise<void> {
     this.folders.removeLeftovers();
-    let repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive());
-    if (!repo && refillOwnWorkspace()) {
-      this.log.warn('The run workspace opened without its folders; they were put back from its file');
-      repo = (await this.repoOnceFoldersArrive(30_000)) ?? (await this.repo(false));
-    }
+    // A window on our run workspace is most likely the one Start just reloaded: a parked start waits for it.
+    const runWorkspace = runWorkspaceOfWindow();
+    if (runWorkspace) this.refillWhenEmptied(runWorkspace);
+    let repo = (await this.repo(false)) ?? (await this.repoOnceFoldersArrive(runWorkspace ? FOLDERS_BEFORE_REFILL_MS : FOLDERS_WAIT_MS));
+    const refilled = !repo && !!runWorkspace && (await refillRunWorkspace(runWorkspace, this.log));
+    if (refilled) repo = (await this.repoOnceFoldersArrive(FOLDERS_WAIT_MS)) ?? (await this.repo(false));
     this.log.info(`Activated in ${repo ?? 'a window without a git repository as its first folder'} (${vscode.workspace.workspaceFolders?.length ?? 0} folder(s))`);
     if (!repo) return;
-    if (await this.startParked(repo)) return;
+    if (refilled) {
+      // A new first folder makes VS Code restart the extension host (a remote window reloads, seen in
+      // code-server 13 s later): a run started here now would be killed, so the next host starts it.
+      await new Promise((r) => setTimeout(r, RESTART_AFTER_REFILL_MS));
+      if (this.isDisposed) return;
+      this.log.info('No restart came after the folders were put back: going on in this extension host');
+    }
+    if (runWorkspace && (await this.startParked(repo, runWorkspace))) return;
     const runs = await this.engine.listRuns(repo).catch(() => [] as RunState[]);
     const latest = newest(runs);
     if (latest) this.controller.show(latest);
@@ -95,10 +113,26 @@ export class BuildPipeline extends Disposable {
   }
 
   /**
+   * A browser window first shows the folders it cached for a workspace, then the file's: the run
+   * workspace can lose its folders after activation (seen in code-server). Put them back then too.
+   */
+  private refillWhenEmptied(runWorkspace: RunWorkspaceFiles): void {
+    let timer: NodeJS.Timeout | undefined;
+    this._register(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        clearTimeout(timer);
+        if (vscode.workspace.workspaceFolders?.length) return;
+        timer = setTimeout(() => void refillRunWorkspace(runWorkspace, this.log), 2_000);
+      }),
+    );
+    this._register({ dispose: () => clearTimeout(timer) });
+  }
+
+  /**
    * Right after the switch to a multi-root workspace, the restarted extension host can be activated
    * before the workspace's folders are known (seen in code-server): wait for them, briefly.
    */
-  private repoOnceFoldersArrive(timeoutMs = 60_000): Promise<string | undefined> {
+  private repoOnceFoldersArrive(timeoutMs: number): Promise<string | undefined> {
     if (vscode.workspace.workspaceFolders?.length) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
@@ -177,10 +211,13 @@ export class BuildPipeline extends Disposable {
     const access = await askModelAccess(this.keys, this.setting('offlineDemo', false));
     if (!access) return;
     if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
-      // May restart this extension host; if it does, restore() starts the parked run.
+      // Checked before the window reloads: a refused key or an unknown model shows here, and nothing is parked.
+      if (!(await this.launcher.check(repo, description, access))) return;
+      // Reloads the window; the reloaded window's extension host starts the parked run (restore()).
       this.log.info('Switching to a multi-root workspace before the run, so builder worktrees can be shown as folders');
       const stillOurs = await switchToMultiRoot({ repo, description, offline: access.offline });
-      if (!stillOurs) return; // the restarted extension host took the start over
+      if (!stillOurs) return; // the reloaded window took the start over
+      this.log.info('The window did not reload: starting the run here, without worktree folders');
       description = stillOurs.description;
     }
     this.log.info(`Starting a build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
@@ -207,9 +244,13 @@ export class BuildPipeline extends Disposable {
     this.panels.show({ kind: 'audit', title: 'Audit report', file: path.join(runDir, 'audit-report.md'), badges: auditBadges, linkRoots: [repo] });
   }
 
-  /** A start parked before the switch to a multi-root workspace restarted the extension host. */
-  private async startParked(repo: string): Promise<boolean> {
-    const parked = await takePendingStart(repo);
+  /**
+   * The start parked for this window's run workspace before the reload, taken by this host alone
+   * (the parked file is claimed atomically, and only for this workspace and repository) and run
+   * once; its failure is shown, a preflight error included.
+   */
+  private async startParked(repo: string, runWorkspace: RunWorkspaceFiles): Promise<boolean> {
+    const parked = takeStartParkedFor(runWorkspace, repo);
     if (!parked) return false;
     const key = parked.offline ? undefined : await this.keys.get();
     const access = parked.offline || !key ? await askModelAccess(this.keys, parked.offline) : { offline: false, apiKey: key };

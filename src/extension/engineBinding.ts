@@ -6,7 +6,7 @@
 import type { ResumeRunOptions, RunHandle, StartRunOptions } from '../core/api';
 import type { RunState } from '../core/contracts/schemas';
 import { findUnfinishedRun, listRuns } from '../core/run/runs';
-import { resumeInEngineProcess, startInEngineProcess } from './engineProcess/client';
+import { checkInEngineProcess, resumeInEngineProcess, startInEngineProcess } from './engineProcess/client';
 
 type EngineModule = typeof import('./engineBundle');
 let engineModule: EngineModule | undefined;
@@ -28,6 +28,8 @@ export function planEngine(): Pick<EngineModule, 'startImplement' | 'createPlan'
 
 export interface EngineApi {
   startRun(opts: StartRunOptions): Promise<RunHandle>;
+  /** What startRun checks before it creates anything (the preflight among it), without starting. */
+  checkStart(opts: StartRunOptions): Promise<void>;
   startAudit(opts: StartRunOptions): Promise<RunHandle>;
   resumeRun(opts: ResumeRunOptions): Promise<RunHandle>;
   listRuns(repoRoot: string): Promise<RunState[]>;
@@ -39,6 +41,7 @@ export function loadEngine(): EngineApi {
     // Runs go to an engine process of their own (engineProcess/host.ts: why), which starts the
     // scripted model itself for the offline demo.
     startRun: (opts) => startInEngineProcess('build', opts),
+    checkStart: (opts) => checkInEngineProcess(opts),
     startAudit: (opts) => startInEngineProcess('audit', opts),
     resumeRun: (opts) => resumeInEngineProcess(opts),
     listRuns,

@@ -3,7 +3,7 @@
  * the engine, and the built-in scripted model the extension injects as the engine's offline model
  * (the engine itself never imports the scripted model).
  */
-export { startRun, startAudit, resumeRun } from '../core/engine';
+export { startRun, startAudit, resumeRun, checkStart } from '../core/engine';
 export { startScriptedModel } from '../scripted';
 export { startImplement } from '../core/teams/implement';
 export { createPlan } from '../core/plans/create';

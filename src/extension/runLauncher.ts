@@ -27,6 +27,15 @@ export class RunLauncher {
     if (handle) this.follow(handle, access.offline);
   }
 
+  /**
+   * The start's checks without starting (the preflight among them), for Start to run before it
+   * reloads the window: false when they failed and the error was shown, as `start` would show it.
+   */
+  async check(repoRoot: string, description: string, access: ModelAccess): Promise<boolean> {
+    const passed = await this.preflighted(this.engine.checkStart({ ...this.runOptions(repoRoot, access), description, offline: access.offline }).then(() => true as const));
+    return passed === true;
+  }
+
   /** A read-only audit of the repository (M15); its report opens in a panel when it is done. */
   async audit(repoRoot: string, request: string, access: ModelAccess): Promise<void> {
     const handle = await this.preflighted(this.engine.startAudit({ ...this.runOptions(repoRoot, access), description: request, offline: access.offline }));
@@ -43,7 +52,7 @@ export class RunLauncher {
    * shown as an error naming the setting to change, with a button that opens it. Matched by name so
    * this light bundle does not load the engine's error classes (and the SDK with them).
    */
-  private async preflighted(started: Promise<RunHandle>): Promise<RunHandle | undefined> {
+  private async preflighted<T>(started: Promise<T>): Promise<T | undefined> {
     try {
       return await started;
     } catch (e) {

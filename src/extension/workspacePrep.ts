@@ -5,109 +5,136 @@
  * mid-build. So the switch happens before the run starts, and deliberately: a workspace file is
  * written beside the runs (`<git dir>/build-pipeline/<repo>.code-workspace`: the repository first,
  * the runs folder second), the start request is parked in a file next to it, and the window opens
- * that workspace. The restarted extension picks the request up and starts the run.
+ * that workspace. The extension host of the reloaded window takes the parked start and runs it.
  * Not `updateWorkspaceFolders` on the single-folder window: that creates an untitled workspace, and
  * code-server was seen to reload into it before its file was written, leaving an empty window.
  * A saved workspace also spares the user the "save untitled workspace?" question on close.
+ *
+ * What makes this deterministic (two CI failures: a parked start that never ran, an empty window):
+ * - the caller runs the engine's preflight before the switch, so a refused key or an unknown model
+ *   is shown in the window the user is looking at, and nothing is parked or reloaded;
+ * - the parked start names the run workspace it waits for, and only a host whose window has that
+ *   workspace open takes it (models/runWorkspace.ts). The old host takes it back only if its own
+ *   window still answers: an old host that outlives the reload has no window, and a run started
+ *   there showed nothing anywhere (its errors included);
+ * - a run workspace that comes up without folders gets them back even when its file lists none.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { gitCommonDir } from './git/gitCli';
+import { gitCommonDir, repoRoot } from './git/gitCli';
+import {
+  ownRunWorkspace,
+  parkStart,
+  peekParkedStart,
+  refillCandidates,
+  runWorkspaceFiles,
+  runWorkspaceFolders,
+  runWorkspaceJson,
+  takeParkedStart,
+  type ParkedStart,
+  type RunWorkspaceFiles,
+  type WorkspaceFolderEntry,
+} from './models/runWorkspace';
 
-/** A parked start older than this is stale (the restart never came, or the user went elsewhere). */
-const PENDING_MAX_AGE_MS = 5 * 60_000;
-
-export interface PendingStart {
-  repo: string;
-  description: string;
-  offline: boolean;
-  at: number;
-}
+export type { ParkedStart, RunWorkspaceFiles } from './models/runWorkspace';
 
 export function needsMultiRoot(enabled: boolean): boolean {
   return enabled && vscode.workspace.workspaceFile === undefined && (vscode.workspace.workspaceFolders?.length ?? 0) === 1;
 }
 
 /**
- * How long the old extension host waits after the switch before it concludes that no restart is
- * coming and starts the run itself. The old host can outlive the page reload by seconds, so this is
- * long; whoever takes the parked start first (an atomic rename) is the one that starts the run.
+ * How long the old extension host waits after the switch before it looks whether the reload
+ * happened. The reload can be refused (a "discard unsaved changes?" answered No); then this host is
+ * still in charge and starts the run itself, without worktree folders.
  */
 const RESTART_GRACE_MS = 30_000;
+/** A window that is still there answers a round trip at once; an orphaned host's call never returns. */
+const WINDOW_PROBE_MS = 5_000;
 
 /**
- * Parks the start and reopens the window on a workspace of the repository plus the runs folder.
- * Resolves with the start to run now if this extension host is still the one in charge afterwards;
- * with undefined if the restarted host took it over.
+ * Parks the start and reopens the window on the run workspace. Resolves with the start to run now if
+ * this extension host is still the one in charge afterwards (its window did not reload); with
+ * undefined if the reloaded window took it over (or will).
  */
-export async function switchToMultiRoot(pending: Omit<PendingStart, 'at'>): Promise<PendingStart | undefined> {
-  const file = await pendingFile(pending.repo);
-  const dir = path.dirname(file);
-  const runsRoot = path.join(dir, 'runs');
-  fs.mkdirSync(runsRoot, { recursive: true });
-  const workspaceFile = path.join(dir, `${path.basename(pending.repo)}.code-workspace`);
-  const workspace = {
-    folders: [
-      { path: pending.repo, name: path.basename(pending.repo) },
-      { path: runsRoot, name: '⚙ Build Pipeline runs' },
-    ],
-    settings: {},
-  };
-  fs.writeFileSync(workspaceFile, JSON.stringify(workspace, null, 2) + '\n');
-  fs.writeFileSync(file, JSON.stringify({ ...pending, at: Date.now() } satisfies PendingStart), { mode: 0o600 });
-  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(workspaceFile), { forceReuseWindow: true });
+export async function switchToMultiRoot(start: { repo: string; description: string; offline: boolean }): Promise<ParkedStart | undefined> {
+  const files = runWorkspaceFiles(await gitCommonDir(start.repo), start.repo);
+  fs.mkdirSync(files.runsRoot, { recursive: true });
+  fs.writeFileSync(files.workspaceFile, runWorkspaceJson(runWorkspaceFolders(start.repo, files.runsRoot)));
+  const parked = parkStart(files.parkedFile, { ...start, workspaceFile: files.workspaceFile });
+  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(files.workspaceFile), { forceReuseWindow: true });
   await new Promise((r) => setTimeout(r, RESTART_GRACE_MS));
-  return takePendingStart(pending.repo);
+  if (peekParkedStart(files.parkedFile)?.id !== parked.id) return undefined; // taken by the reloaded window
+  if (!(await windowAnswers())) return undefined; // this host has no window left: the reloaded one takes it
+  return takeParkedStart(files.parkedFile, (p) => p.id === parked.id);
 }
 
-async function pendingFile(repo: string): Promise<string> {
-  return path.join(await gitCommonDir(repo), 'build-pipeline', 'pending-start.json');
+/** Whether this extension host's window is still connected (a main-thread round trip comes back). */
+async function windowAnswers(): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WINDOW_PROBE_MS)));
+  try {
+    return await Promise.race([vscode.commands.getCommands(true).then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** The start parked before a restart, if it is for this repository and recent; it is consumed. */
-export async function takePendingStart(repo: string): Promise<PendingStart | undefined> {
-  const file = await pendingFile(repo).catch(() => undefined);
-  if (!file) return undefined;
-  // Rename first: of two extension hosts racing for the parked start, exactly one gets it.
-  const taken = `${file}.${process.pid}.taken`;
-  try {
-    fs.renameSync(file, taken);
-  } catch {
-    return undefined;
-  }
-  let pending: Partial<PendingStart> | undefined;
-  try {
-    pending = JSON.parse(fs.readFileSync(taken, 'utf8')) as Partial<PendingStart>;
-  } catch {
-    pending = undefined;
-  }
-  fs.rmSync(taken, { force: true });
-  if (!pending || pending.repo !== repo || typeof pending.description !== 'string' || typeof pending.at !== 'number') return undefined;
-  if (Date.now() - pending.at > PENDING_MAX_AGE_MS) return undefined;
-  return { repo, description: pending.description, offline: pending.offline === true, at: pending.at };
+/** The run workspace this window has open, if its workspace file is one this extension writes. */
+export function runWorkspaceOfWindow(): RunWorkspaceFiles | undefined {
+  const file = vscode.workspace.workspaceFile;
+  return file?.scheme === 'file' ? ownRunWorkspace(file.fsPath) : undefined;
+}
+
+/** Takes the start parked for this window's run workspace and repository, if there is one. */
+export function takeStartParkedFor(ws: RunWorkspaceFiles, repo: string): ParkedStart | undefined {
+  return takeParkedStart(ws.parkedFile, (p) => samePath(p.workspaceFile, ws.workspaceFile) && samePath(p.repo, repo));
 }
 
 /**
- * The window came up on the run workspace this extension wrote, but with no folders in it: seen once
- * in code-server right after the switch (the workbench read the workspace as empty), which left an
- * empty window and the parked start waiting for a repository that never arrived. The file on disk
- * still lists the repository and the runs folder, so they are put back (which restarts the extension
- * host again; the restarted host then finds the repository and takes the parked start). True when
- * folders were put back. Only our own file is trusted: `<git dir>/build-pipeline/<name>.code-workspace`.
+ * The folders an empty run workspace gets back (see refillCandidates). A repository named by the
+ * parked start or implied by the file's location is used only if git agrees it is the repository
+ * whose git directory holds this workspace file.
  */
-export function refillOwnWorkspace(): boolean {
-  const file = vscode.workspace.workspaceFile;
-  if (!file || file.scheme !== 'file' || (vscode.workspace.workspaceFolders?.length ?? 0) > 0) return false;
-  if (path.basename(path.dirname(file.fsPath)) !== 'build-pipeline' || !file.fsPath.endsWith('.code-workspace')) return false;
-  let folders: { path: string; name?: string }[];
+export async function foldersToRefill(ws: RunWorkspaceFiles): Promise<{ folders: WorkspaceFolderEntry[]; from: string } | undefined> {
+  let text: string | undefined;
   try {
-    const parsed = JSON.parse(fs.readFileSync(file.fsPath, 'utf8')) as { folders?: unknown };
-    folders = Array.isArray(parsed.folders) ? parsed.folders.filter((f): f is { path: string; name?: string } => typeof f?.path === 'string' && path.isAbsolute(f.path)) : [];
+    text = fs.readFileSync(ws.workspaceFile, 'utf8');
   } catch {
+    text = undefined;
+  }
+  const parked = peekParkedStart(ws.parkedFile);
+  const found = refillCandidates(ws, text, parked && samePath(parked.workspaceFile, ws.workspaceFile) ? parked.repo : undefined, (p) => fs.existsSync(p));
+  if (!found || found.from === 'file') return found;
+  const repo = found.folders[0]!.path;
+  const commonDir = await gitCommonDir(repo).catch(() => undefined);
+  const owns = samePath(await repoRoot(repo), repo) && samePath(commonDir, path.dirname(ws.dir));
+  return owns ? found : undefined;
+}
+
+/**
+ * Puts the folders back into this window's empty run workspace. Adding the first folder may restart
+ * the extension host (the next host then finds the repository); true when VS Code took the update.
+ */
+export async function refillRunWorkspace(ws: RunWorkspaceFiles, log: vscode.LogOutputChannel): Promise<boolean> {
+  if ((vscode.workspace.workspaceFolders?.length ?? 0) > 0) return false;
+  const refill = await foldersToRefill(ws);
+  if (!refill) {
+    log.warn(`The run workspace ${ws.workspaceFile} has no folders, and no repository to put back was found`);
     return false;
   }
-  const present = folders.filter((f) => fs.existsSync(f.path));
-  if (present.length === 0) return false;
-  return vscode.workspace.updateWorkspaceFolders(0, 0, ...present.map((f) => ({ uri: vscode.Uri.file(f.path), name: f.name })));
+  log.warn(`The run workspace opened without its folders; putting back ${refill.folders.map((f) => f.path).join(', ')} (from the ${refill.from})`);
+  return vscode.workspace.updateWorkspaceFolders(0, 0, ...refill.folders.map((f) => ({ uri: vscode.Uri.file(f.path), name: f.name })));
+}
+
+function samePath(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }

@@ -3,34 +3,20 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer } from './codeServer';
-import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
-import { Workbench } from './workbench';
+import { E2E, SETTINGS, makeRepo, runDirs } from './fixtures';
+import { e2eSession } from './session';
 
 describe('e2e smoke: packaged extension in code-server', function () {
   this.timeout(240_000);
-  let server: CodeServer;
-  let repo: E2eRepo;
-  let wb: Workbench;
-
-  before(async () => {
-    repo = makeRepo();
-    server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-smoke.log') });
-    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'smoke'));
-  });
-
-  after(async () => {
-    if (wb) await wb.screenshot('final').catch(() => undefined);
-    await wb?.close();
-    await server?.stop();
-    repo?.cleanup();
-  });
+  const e2e = e2eSession('smoke', { repo: () => makeRepo() });
 
   it('the .vsix installed as an extension folder', () => {
+    const { server } = e2e;
     assert.ok(server.installedExtensions().some((n) => /^build-pipeline\.build-pipeline-\d/.test(n)), server.installedExtensions().join(', '));
   });
 
   it('shows the activity-bar container with the Stages, Modules, Locks, Plans, Team and Tasks views', async () => {
+    const { wb } = e2e;
     await wb.showBuildPipeline();
     for (const title of ['Stages', 'Modules', 'Locks', 'Plans', 'Team', 'Tasks']) {
       await wb.page.locator('.pane-header', { hasText: new RegExp(title, 'i') }).first().waitFor({ timeout: 30_000 });
@@ -40,6 +26,7 @@ describe('e2e smoke: packaged extension in code-server', function () {
   });
 
   it('lists its commands in the palette, hiding the ones that need a run or a gate', async () => {
+    const { wb } = e2e;
     const rows = await wb.paletteRows('Build Pipeline: ');
     await wb.screenshot('palette');
     await wb.page.keyboard.press('Escape');
@@ -53,6 +40,7 @@ describe('e2e smoke: packaged extension in code-server', function () {
   });
 
   it('reports its activation time and bundle size (figures for the README)', async () => {
+    const { server } = e2e;
     let line: string | undefined;
     for (let i = 0; i < 60 && !line; i++) {
       line = server.extensionLog()?.split('\n').find((l) => l.includes('activation timing:'));
@@ -68,6 +56,7 @@ describe('e2e smoke: packaged extension in code-server', function () {
   });
 
   it('Audit from the palette asks what to audit; Escape cancels and starts nothing', async () => {
+    const { wb } = e2e;
     await wb.runCommand('Build Pipeline: Audit');
     const input = wb.page.locator('.quick-input-widget', { hasText: 'What should be audited?' });
     await input.waitFor({ state: 'visible', timeout: 30_000 });
@@ -77,12 +66,20 @@ describe('e2e smoke: packaged extension in code-server', function () {
   });
 
   // Last in this suite: it changes the user settings.
-  it('a model id the API does not know stops Start before anything is created, with an error naming the setting (issue #6)', async () => {
+  it('a model id the API does not know stops Start before anything is created, with an error naming the setting, and the window does not reload (issue #6)', async () => {
+    const { wb, server, repo } = e2e;
     const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
-    // Worktrees not as folders: Start then needs no switch to a multi-root workspace (a window reload,
-    // after which code-server sometimes reports no folder for a while); the preflight path is the same.
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'buildPipeline.openWorktreesAsFolders': false }, null, 2));
-    await wb.page.waitForTimeout(3000); // VS Code watches the settings file
+    // Worktrees as folders (the default): Start in this single-folder window would reload it into the
+    // run workspace, but the preflight runs first, so the error shows here and nothing is parked.
+    // A running window was seen to take a minute and more to notice an edit of settings.json, so
+    // Start ran with the old settings (CI: it reloaded into the run workspace): reload the window to
+    // read them. A dark theme in the same write (the window starts light) shows they were read.
+    assert.equal(await wb.page.locator('.monaco-workbench.vs-dark').count(), 0, 'the window starts with a light theme');
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, 'buildPipeline.models.haiku': 'claude-no-such-model', 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await wb.page.reload();
+    await wb.ready();
+    await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ state: 'attached', timeout: 60_000 });
+    const urlBefore = wb.page.url();
     const branchesBefore = repo.git('branch', '--list', '--format=%(refname:short)');
     await wb.runCommand('Build Pipeline: Start');
     await wb.answerInput('Build a CLI tool with a greeter module and a formatter module.');
@@ -93,6 +90,10 @@ describe('e2e smoke: packaged extension in code-server', function () {
     const text = await toast.innerText();
     assert.match(text, /buildPipeline\.models\.haiku/, text);
     assert.match(text, /Open Settings/, text);
+    assert.equal(wb.page.url(), urlBefore, 'the window stayed on its folder (no reload into the run workspace)');
+    const pipelineDir = path.join(repo.root, '.git', 'build-pipeline');
+    assert.ok(!fs.existsSync(path.join(pipelineDir, 'pending-start.json')), 'no start parked');
+    assert.ok(!fs.existsSync(path.join(pipelineDir, `${path.basename(repo.root)}.code-workspace`)), 'no run workspace written');
     assert.deepEqual(runDirs(repo.root), [], 'no run directory');
     assert.equal(repo.git('branch', '--list', '--format=%(refname:short)'), branchesBefore, 'no branch');
     assert.equal(repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'no worktree');

@@ -5,9 +5,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer, workspaceFileFolders } from './codeServer';
-import { E2E, SETTINGS, makeRepo, type E2eRepo } from './fixtures';
-import { Workbench } from './workbench';
+import { workspaceFileFolders } from './codeServer';
+import { makeRepo } from './fixtures';
+import { e2eSession } from './session';
 
 const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 const HOSTILE = [
@@ -42,40 +42,28 @@ const BOTH_RUNNING_OBSERVER = `(() => {
 
 describe('e2e: a full offline-demo run driven through the UI', function () {
   this.timeout(600_000);
-  let server: CodeServer;
-  let repo: E2eRepo;
-  let wb: Workbench;
-  let headBefore: string;
+  const e2e = e2eSession('pipeline', { repo: () => makeRepo() });
   const seenFolders = new Set<string>();
   let poll: NodeJS.Timeout | undefined;
 
-  before(async () => {
-    repo = makeRepo();
-    headBefore = repo.git('rev-parse', 'HEAD');
-    server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, 'code-server-pipeline.log') });
-    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'pipeline'));
+  before(() => {
     poll = setInterval(() => workspaceFileFolders(workspaceFile()).forEach((p) => seenFolders.add(p)), 100);
   });
 
-  after(async () => {
-    clearInterval(poll);
-    if (wb) await wb.screenshot('final').catch(() => undefined);
-    await wb?.close();
-    await server?.stop();
-    repo?.cleanup();
-  });
+  after(() => clearInterval(poll));
 
   /** The workspace the extension switches the window to before the run. */
-  const workspaceFile = () => path.join(repo.root, '.git', 'build-pipeline', `${path.basename(repo.root)}.code-workspace`);
+  const workspaceFile = () => path.join(e2e.repo.root, '.git', 'build-pipeline', `${path.basename(e2e.repo.root)}.code-workspace`);
 
   const runDir = () => {
-    const runs = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+    const runs = path.join(e2e.repo.root, '.git', 'build-pipeline', 'runs');
     const ids = fs.readdirSync(runs).filter((n) => fs.existsSync(path.join(runs, n, 'state.json')));
     assert.equal(ids.length, 1, `expected one run, found ${ids.join(', ')}`);
     return path.join(runs, ids[0]!);
   };
 
   it('starts from the palette and stops at the blueprint gate with a notification', async () => {
+    const { wb, repo } = e2e;
     await wb.showBuildPipeline();
     await wb.runCommand('Build Pipeline: Start');
     await wb.answerInput(DESCRIPTION);
@@ -91,12 +79,14 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('shows the locked decisions and ADRs before approval', async () => {
+    const { wb } = e2e;
     await wb.waitForTreeRow('Locks', /Decisions/);
     const rows = await wb.treeRows('Locks');
     assert.ok(rows.some((r) => /locked|critical/.test(r)), rows.join('\n'));
   });
 
   it('Request Changes asks for feedback and the architect reruns to a new blueprint gate', async () => {
+    const { wb } = e2e;
     await wb.clickNotification(/Blueprint ready/, 'Request Changes');
     await wb.answerInput('Name the formatter styles in the interface, please.');
     await wb.page.waitForTimeout(500);
@@ -108,6 +98,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('a closed window leaves the gate open; reopening offers Resume, which asks the gate again', async () => {
+    const { wb } = e2e;
     const url = wb.page.url();
     await wb.page.goto('about:blank');
     // The extension host notices the window went away and answers the open gate "later".
@@ -128,6 +119,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('approving in the notification lets the run build, QC and assemble', async () => {
+    const { wb } = e2e;
     await wb.clickNotification(/Blueprint ready/, 'Approve');
     await wb.showBuildPipeline(); // after the reopen the side bar shows the Explorer
     assert.equal(await wb.page.evaluate(BOTH_RUNNING_OBSERVER), true, 'no Stages pane to observe');
@@ -161,6 +153,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it("showed each builder's worktree as a workspace folder while it worked, and removed it after", () => {
+    const { repo } = e2e;
     const worktrees = [...seenFolders].filter((p) => /\/worktrees\/(formatter|greeter)$/.test(p));
     assert.ok(worktrees.length >= 2, `worktree folders seen: ${[...seenFolders].join(', ') || 'none'}`);
     const now = workspaceFileFolders(workspaceFile());
@@ -169,6 +162,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('opens a QC report panel; a hostile payload in the report does not run', async () => {
+    const { wb } = e2e;
     const report = path.join(runDir(), 'qc', 'formatter-build-qc.md');
     assert.ok(fs.existsSync(report), report);
     fs.appendFileSync(report, HOSTILE);
@@ -185,6 +179,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('opens an ADR panel from the Locks view', async () => {
+    const { wb } = e2e;
     await wb.showBuildPipeline();
     const adrGroup = await wb.waitForTreeRow('Locks', /ADRs/);
     assert.ok(adrGroup);
@@ -196,6 +191,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it("reviews a module's diff in the multi-file diff editor", async () => {
+    const { wb } = e2e;
     await wb.runCommand('Build Pipeline: Review Module Diff');
     await wb.pickQuickItem('greeter');
     await wb.page.locator('.tab', { hasText: /greeter/ }).first().waitFor({ timeout: 30_000 });
@@ -204,6 +200,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
   });
 
   it('left the integration and module branches, and the user branch untouched', () => {
+    const { repo, headBefore } = e2e;
     const branches = repo.git('branch', '--list', '--format=%(refname:short)').split('\n');
     const run = path.basename(runDir());
     for (const b of ['integration', 'formatter', 'greeter']) assert.ok(branches.includes(`orchestration/${run}/${b}`), branches.join(', '));

@@ -9,10 +9,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer } from './codeServer';
-import { E2E, SETTINGS, makeRepo, runDirs, type E2eRepo } from './fixtures';
+import { E2E, makeRepo, runDirs } from './fixtures';
 import { breakdown, figures, folderUpdates, loopDelay, pairUp, type RowChange, type StatusEvent, type TimingMark } from './scaleLatency';
-import { Workbench } from './workbench';
+import { e2eSession } from './session';
 
 const MODULES = 50;
 // "Build" makes the request read as a build (mode detection); the rest is what the scripted model's synthetic projects answer to.
@@ -52,33 +51,17 @@ const OBSERVER = `(() => {
 
 describe('e2e: 50 modules in the Modules tree, engine event → tree latency', function () {
   this.timeout(900_000);
-  let server: CodeServer;
-  let repo: E2eRepo;
-  let wb: Workbench;
-
   const timingLog = path.join(E2E.artifacts, 'scale-timing.jsonl');
-
-  before(async () => {
-    repo = makeRepo({ config: { stopAfter: 'build' } });
-    fs.rmSync(timingLog, { force: true });
-    server = await CodeServer.start({
-      bin: E2E.codeServer,
-      vsix: E2E.vsix,
-      settings: { ...SETTINGS, ...(process.env.BP_E2E_SCALE_NO_FOLDERS ? { 'buildPipeline.openWorktreesAsFolders': false } : {}) },
-      logFile: path.join(E2E.artifacts, 'code-server-scale.log'),
-      env: { BP_TIMING_LOG: timingLog },
-    });
-    wb = await Workbench.open(server.url, repo.root, path.join(E2E.artifacts, 'scale'), { width: 1400, height: 1600 });
-  });
-
-  after(async () => {
-    if (wb) await wb.screenshot('final').catch(() => undefined);
-    await wb?.close();
-    await server?.stop();
-    repo?.cleanup();
+  before(() => fs.rmSync(timingLog, { force: true }));
+  const e2e = e2eSession('scale', {
+    repo: () => makeRepo({ config: { stopAfter: 'build' } }),
+    settings: process.env.BP_E2E_SCALE_NO_FOLDERS ? { 'buildPipeline.openWorktreesAsFolders': false } : {},
+    env: { BP_TIMING_LOG: timingLog },
+    viewport: { width: 1400, height: 1600 },
   });
 
   it('shows every module, and records the time from each journaled status change to the row showing it', async () => {
+    const { wb, repo } = e2e;
     await wb.showBuildPipeline();
     await wb.runCommand('Build Pipeline: Start');
     await wb.answerInput(DESCRIPTION);

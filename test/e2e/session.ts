@@ -20,6 +20,10 @@ export interface E2eSessionOptions {
   /** Makes the repository the suite drives (called in `before`). */
   repo: () => E2eRepo;
   viewport?: { width: number; height: number };
+  /** User settings over the suites' common ones (fixtures.ts: SETTINGS). */
+  settings?: Record<string, unknown>;
+  /** Extra environment for code-server and its extension hosts (e.g. BP_TIMING_LOG). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -31,7 +35,13 @@ export function e2eSession(name: string, opts: E2eSessionOptions): E2eSession {
   before(async () => {
     s.repo = opts.repo();
     s.headBefore = s.repo.git('rev-parse', 'HEAD');
-    s.server = await CodeServer.start({ bin: E2E.codeServer, vsix: E2E.vsix, settings: SETTINGS, logFile: path.join(E2E.artifacts, `code-server-${name}.log`) });
+    s.server = await CodeServer.start({
+      bin: E2E.codeServer,
+      vsix: E2E.vsix,
+      settings: { ...SETTINGS, ...opts.settings },
+      logFile: path.join(E2E.artifacts, `code-server-${name}.log`),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     s.wb = await Workbench.open(s.server.url, s.repo.root, path.join(E2E.artifacts, name), opts.viewport);
   });
   after(async () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateAnswer, GateRequest } from '../../src/core/api';
 import type { PipelineEvent } from '../../src/core/events';
-import { disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
+import { checkInEngineProcess, disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
 import { sampleDescription } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, projectRoot, type TestRepo } from './harness';
 
@@ -117,6 +117,22 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     } finally {
       fs.rmSync(notARepo, { recursive: true, force: true });
     }
+  });
+
+  // What Start runs before it reloads the window into the run workspace (workspacePrep.ts).
+  it("a start's checks alone: an unknown model is a PreflightError with its setting, passing checks resolve; neither creates anything", async () => {
+    const runsRoot = path.join(repo.root, '.git', 'build-pipeline');
+    const branches = () => repo.git('branch', '--list', '--format=%(refname:short)');
+    const before = branches();
+    const opts = { repoRoot: repo.root, description: sampleDescription, offline: true, gate: async () => ({ decision: 'approve' as const }) };
+    await assert.rejects(
+      checkInEngineProcess({ ...opts, config: { ...FAST_CONFIG, tierModels: { haiku: 'claude-no-such-model' } } }, HOST),
+      (e: Error & { reason?: string; setting?: { vscode: string } }) =>
+        e.name === 'PreflightError' && e.reason === 'model' && /claude-no-such-model/.test(e.message) && /buildPipeline\.models\.haiku/.test(e.setting?.vscode ?? ''),
+    );
+    await checkInEngineProcess({ ...opts, config: FAST_CONFIG }, HOST);
+    assert.equal(fs.existsSync(runsRoot), false, 'no run directory, no runs folder');
+    assert.equal(branches(), before, 'no branch');
   });
 
   it('a host that dies mid-run rejects `done` with a message that says to resume', async () => {

@@ -31,6 +31,45 @@ export function resumeInEngineProcess(opts: ResumeRunOptions, hostScript = HOST_
   return launch({ op: 'resume', options: resumeData(opts) }, opts.gate, hostScript);
 }
 
+/**
+ * Only the start's checks (engine.ts: checkStart) in an engine process of their own: resolves when
+ * they pass, rejects with the engine's error (a PreflightError keeps its reason and setting). Nothing
+ * is created either way.
+ */
+export function checkInEngineProcess(opts: StartRunOptions, hostScript = HOST_SCRIPT()): Promise<void> {
+  const child = fork(hostScript, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  live.add(child);
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      live.delete(child);
+      if (error) reject(error);
+      else resolve();
+    };
+    child.on('message', (raw) => {
+      const m = raw as FromEngine;
+      if (m.kind === 'checked') settle();
+      else if (m.kind === 'error') settle(errorFromData(m.error));
+    });
+    child.on('error', (e) => settle(new Error(`the engine process failed (${e.message}) before its checks ended`)));
+    // Its answer may still be in the channel when it exits: judge once the channel closed too.
+    let exited: string | undefined;
+    let disconnected = false;
+    const judge = () => exited !== undefined && disconnected && setImmediate(() => settle(new Error(`the engine process ${exited} before its checks ended`)));
+    child.on('exit', (code, signal) => {
+      exited = `exited (${signal ?? `code ${code}`})`;
+      judge();
+    });
+    child.on('disconnect', () => {
+      disconnected = true;
+      judge();
+    });
+    child.send({ op: 'check', options: startData(opts) } satisfies ToEngine);
+  });
+}
+
 function startData(opts: StartRunOptions): StartData {
   const { gate: _gate, offlineModel: _model, clock: _clock, ...data } = opts;
   return data;

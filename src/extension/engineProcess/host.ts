@@ -91,10 +91,27 @@ async function run(message: Extract<ToEngine, { op: 'start' | 'resume' }>): Prom
   }
 }
 
+async function check(message: Extract<ToEngine, { op: 'check' }>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const engine = require('./engine.js') as EngineModule;
+  try {
+    await engine.checkStart({ ...message.options, gate: () => Promise.resolve({ decision: 'later' }), offlineModel: () => engine.startScriptedModel({}) });
+  } catch (e) {
+    send({ kind: 'error', error: errorData(e) }, () => process.exit(0));
+    return;
+  }
+  send({ kind: 'checked' }, () => process.exit(0));
+}
+
 let started = false;
 process.on('message', (raw) => {
   const message = raw as ToEngine;
   switch (message.op) {
+    case 'check':
+      if (started) return;
+      started = true;
+      void check(message);
+      return;
     case 'start':
     case 'resume':
       if (started) return;

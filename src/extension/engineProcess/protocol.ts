@@ -14,6 +14,8 @@ export type ResumeData = Omit<ResumeRunOptions, 'gate' | 'offlineModel' | 'clock
 
 export type ToEngine =
   | { op: 'start'; mode: 'build' | 'audit'; options: StartData }
+  /** Only what a start checks before it creates anything (engine.ts: checkStart); answered `checked` or `error`. */
+  | { op: 'check'; options: StartData }
   | { op: 'resume'; options: ResumeData }
   | { op: 'cancel'; reason?: string }
   | { op: 'gate-answer'; id: number; answer: GateAnswer };
@@ -28,6 +30,8 @@ export interface ErrorData {
 
 export type FromEngine =
   | { kind: 'started'; runId: string; runDir: string; state: RunState }
+  /** The start's checks passed (nothing was created). */
+  | { kind: 'checked' }
   | { kind: 'state'; state: RunState }
   | { kind: 'event'; event: PipelineEvent }
   | { kind: 'gate'; id: number; request: GateRequest }
