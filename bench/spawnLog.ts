@@ -77,8 +77,12 @@ export function countSpawns(): { summary: () => SpawnSummary } {
   };
 }
 
-/** `node -r out/bench/spawnLog.js …` with BENCH_SPAWN_LOG=<file>: the tally is written there on exit. */
-if (process.env.BENCH_SPAWN_LOG && require.main !== module) {
+/**
+ * `node -r out/bench/spawnLog.js …` with BENCH_SPAWN_LOG=<file>: the tally is written there on exit.
+ * Only when preloaded (no main module yet): imported by the bench, this hook overwrote the case's own
+ * log at exit, in the case's process and again in `npm run bench`'s.
+ */
+if (process.env.BENCH_SPAWN_LOG && require.main === undefined) {
   const file = process.env.BENCH_SPAWN_LOG;
   const counter = countSpawns();
   process.once('exit', () => fs.writeFileSync(file, JSON.stringify(counter.summary(), null, 2)));
