@@ -50,23 +50,27 @@ export async function startAudit(opts: StartRunOptions): Promise<RunHandle> {
  * is shown where the user pressed Start and nothing waits across the reload. Creates nothing.
  */
 export async function checkStart(opts: StartRunOptions): Promise<void> {
-  assertModelReachable(opts);
-  const repo = await openRepo(opts.repoRoot);
-  const config = loadConfig(repo.root, opts.config);
-  await assertNoActiveRun(repo.root, config.runsDir);
-  const runsRoot = await runsRootFor(repo.root, config.runsDir);
-  const resources = await openRunResources(config, opts, { repoRoot: repo.root, runsRoot });
+  const { resources } = await openForStart(opts);
   await resources.close();
 }
 
-async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Promise<RunHandle> {
+/**
+ * Everything a start checks, in order, before it creates anything: the model is reachable, the
+ * repository opens, no run is active, then the sandbox and the preflight (a refused key or an unknown
+ * model is a setting to fix, not a broken run). The caller closes the resources.
+ */
+async function openForStart(opts: StartRunOptions) {
   assertModelReachable(opts);
   const repo = await openRepo(opts.repoRoot);
   const config = loadConfig(repo.root, opts.config);
   await assertNoActiveRun(repo.root, config.runsDir);
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
-  // Sandbox and preflight before anything exists: a refused key or an unknown model is a setting to fix, not a broken run.
   const resources = await openRunResources(config, opts, { repoRoot: repo.root, runsRoot });
+  return { repo, config, runsRoot, resources };
+}
+
+async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Promise<RunHandle> {
+  const { repo, config, runsRoot, resources } = await openForStart(opts);
   const stages = mode === 'audit' ? AUDIT_STAGES : STAGES;
   try {
     const store = createRunRecord({

@@ -37,8 +37,7 @@ export function resumeInEngineProcess(opts: ResumeRunOptions, hostScript = HOST_
  * is created either way.
  */
 export function checkInEngineProcess(opts: StartRunOptions, hostScript = HOST_SCRIPT()): Promise<void> {
-  const child = fork(hostScript, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  live.add(child);
+  const child = forkEngine(hostScript);
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const settle = (error?: Error) => {
@@ -54,18 +53,7 @@ export function checkInEngineProcess(opts: StartRunOptions, hostScript = HOST_SC
       else if (m.kind === 'error') settle(errorFromData(m.error));
     });
     child.on('error', (e) => settle(new Error(`the engine process failed (${e.message}) before its checks ended`)));
-    // Its answer may still be in the channel when it exits: judge once the channel closed too.
-    let exited: string | undefined;
-    let disconnected = false;
-    const judge = () => exited !== undefined && disconnected && setImmediate(() => settle(new Error(`the engine process ${exited} before its checks ended`)));
-    child.on('exit', (code, signal) => {
-      exited = `exited (${signal ?? `code ${code}`})`;
-      judge();
-    });
-    child.on('disconnect', () => {
-      disconnected = true;
-      judge();
-    });
+    whenGone(child, (how) => settle(new Error(`the engine process ${how} before its checks ended`)));
     child.send({ op: 'check', options: startData(opts) } satisfies ToEngine);
   });
 }
@@ -80,16 +68,38 @@ function resumeData(opts: ResumeRunOptions): ResumeData {
   return data;
 }
 
-function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise<RunHandle> {
-  // Not the extension host's inspector flags: its debug port is taken. The engine's own V8 flags
-  // (a 16 MB young generation; why in engineNodeFlags.ts).
-  // The working directory is the bundle's folder, not the extension host's (wherever VS Code was
-  // started, `/` or a home folder): the sandbox runtime scans the engine's working directory for
-  // dangerous files (.bashrc, .git/hooks, ...) on every sandbox start, with ripgrep, four levels
-  // deep. Those matter only where a shell may write, which is never there; the bundle's folder
-  // holds a few files, so the scan costs nothing. The engine itself uses absolute paths only.
+/**
+ * An engine process. Not the extension host's inspector flags: its debug port is taken. The
+ * engine's own V8 flags (a 16 MB young generation; why in engineNodeFlags.ts). The working
+ * directory is the bundle's folder, not the extension host's (wherever VS Code was started, `/` or a
+ * home folder): the sandbox runtime scans the engine's working directory for dangerous files
+ * (.bashrc, .git/hooks, ...) on every sandbox start, with ripgrep, four levels deep. Those matter
+ * only where a shell may write, which is never there; the bundle's folder holds a few files, so the
+ * scan costs nothing. The engine itself uses absolute paths only.
+ */
+function forkEngine(hostScript: string): ChildProcess {
   const child = fork(hostScript, [], { cwd: path.dirname(hostScript), execArgv: [...ENGINE_NODE_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   live.add(child);
+  return child;
+}
+
+/** Calls `gone` with how the process ended, once it has exited and its channel has closed (its last messages may still be in the channel when it exits). */
+function whenGone(child: ChildProcess, gone: (how: string) => void): void {
+  let exited: string | undefined;
+  let disconnected = false;
+  const judge = () => exited !== undefined && disconnected && setImmediate(() => gone(exited!));
+  child.on('exit', (code, signal) => {
+    exited = `exited (${signal ?? `code ${code}`})`;
+    judge();
+  });
+  child.on('disconnect', () => {
+    disconnected = true;
+    judge();
+  });
+}
+
+function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise<RunHandle> {
+  const child = forkEngine(hostScript);
   const events = new Emitter<PipelineEvent>();
   const waiting = new Map<number, AbortController>();
   let state: RunState | undefined;
@@ -166,18 +176,7 @@ function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise
       else rejectStart(error);
     };
     child.on('error', (e) => lost(`failed (${e.message})`));
-    // Its last messages may still be in the channel when it exits: judge once the channel closed too.
-    let exited: string | undefined;
-    let disconnected = false;
-    const judge = () => exited !== undefined && disconnected && setImmediate(() => lost(exited!));
-    child.on('exit', (code, signal) => {
-      exited = `exited (${signal ?? `code ${code}`})`;
-      judge();
-    });
-    child.on('disconnect', () => {
-      disconnected = true;
-      judge();
-    });
+    whenGone(child, lost);
     child.send(first);
   });
 }
