@@ -15,6 +15,7 @@ import { abortMerge, commitMerge, mergeAllNoFf, mergeNoFf, resolveTrivialConflic
 import { openRepo } from '../../src/core/git/repo';
 import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from '../../src/core/git/userTree';
 import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
+import { createThrowawayTree, removeThrowawayTree } from '../../src/core/git/throwaway';
 
 const RUN = '20250101-120000-deadbeef';
 const BUILDER = { name: 'Builder Bot', email: 'builder@example.invalid' };
@@ -361,6 +362,43 @@ describe('git layer (real repositories)', () => {
       assert.ok(!(await listWorktrees(repo)).some((w) => w.branch === branch));
     });
 
+    it('runs the post-checkout hook as `git worktree add` does: null old HEAD, the new commit, flag 1, in the new worktree', async () => {
+      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
+      const record = path.join(runDir, 'hook-calls.txt');
+      fs.writeFileSync(hook, `#!/bin/sh\necho "$1 $2 $3 $(pwd)" >> '${record}'\n`, { mode: 0o755 });
+      const target = path.join(runDir, 'hooked-ok');
+      try {
+        const created = await createWorktree(repo, target, moduleBranch(RUN, 'hooked-ok'), 'main');
+        assert.equal(fs.readFileSync(record, 'utf8'), `${'0'.repeat(40)} ${created.head} 1 ${created.path}\n`);
+        assert.equal(sh(created.path, 'status', '--porcelain').trim(), '', 'checked out in full before the hook ran');
+        await removeWorktree(repo, created.path);
+      } finally {
+        fs.rmSync(hook);
+      }
+    });
+
+    it('leaves nothing of a throwaway tree whose post-checkout hook fails, and checks out several side by side', async () => {
+      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
+      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const failing = path.join(runDir, 'trees', 'failing');
+      try {
+        await expectGitError(createThrowawayTree(repo, failing, 'main'), 'unknown');
+      } finally {
+        fs.rmSync(hook);
+      }
+      assert.equal(fs.existsSync(failing), false);
+      assert.ok(!(await listWorktrees(repo)).some((w) => w.path === failing));
+      const head = sh(repo, 'rev-parse', 'main').trim();
+      const trees = await Promise.all(['t1', 't2', 't3', 't4'].map((n) => createThrowawayTree(repo, path.join(runDir, 'trees', n), 'main')));
+      for (const tree of trees) {
+        assert.equal(sh(tree, 'rev-parse', 'HEAD').trim(), head);
+        assert.equal(sh(tree, 'status', '--porcelain').trim(), '');
+        assert.equal((await listWorktrees(repo)).find((w) => w.path === tree)?.branch, null, 'detached');
+      }
+      await Promise.all(trees.map((t) => removeThrowawayTree(repo, t)));
+      assert.equal((await listWorktrees(repo)).filter((w) => w.path.includes(`${path.sep}trees${path.sep}`)).length, 0);
+    });
+
     it("refuses an existing branch with 'branchExists' and leaves it alone", async () => {
       const branch = moduleBranch(RUN, 'api');
       const tip = sh(repo, 'rev-parse', branch).trim();
@@ -397,6 +435,42 @@ describe('git layer (real repositories)', () => {
       await Promise.all(created.map((c) => removeWorktree(repo, c.path)));
       const left = (await listWorktrees(repo)).map((w) => w.branch);
       assert.ok(names.every((n) => !left.includes(moduleBranch(RUN, n))));
+    });
+
+    it('adds worktrees side by side while others are removed, and every one ends up registered and checked out', async () => {
+      const old = await Promise.all(['r1', 'r2', 'r3'].map((n) => createWorktree(repo, path.join(runDir, n), moduleBranch(RUN, n), 'main')));
+      const names = ['s1', 's2', 's3', 's4', 's5', 's6'];
+      const [created] = await Promise.all([
+        Promise.all(names.map((n) => createWorktree(repo, path.join(runDir, n), moduleBranch(RUN, n), 'main'))),
+        Promise.all(old.map((o) => removeWorktree(repo, o.path, { force: true }))),
+      ]);
+      const listed = await listWorktrees(repo);
+      for (const c of created) {
+        const entry = listed.find((w) => w.branch === c.branch);
+        assert.ok(entry, `${c.branch} is registered`);
+        assert.equal(sh(c.path, 'rev-parse', 'HEAD').trim(), c.head);
+        assert.equal(sh(c.path, 'status', '--porcelain').trim(), '', `${c.path} is a clean checkout`);
+      }
+      assert.ok(old.every((o) => !listed.some((w) => w.path === o.path) && !fs.existsSync(o.path)));
+      await Promise.all(created.map((c) => removeWorktree(repo, c.path)));
+    });
+
+    it('lets exactly one of two calls for the same branch create it, and the loser leaves the winner alone', async () => {
+      const branch = moduleBranch(RUN, 'twice');
+      const results = await Promise.allSettled([
+        createWorktree(repo, path.join(runDir, 'twice-a'), branch, 'main'),
+        createWorktree(repo, path.join(runDir, 'twice-b'), branch, 'main'),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, 1);
+      assert.ok(GitError.is((lost[0] as PromiseRejectedResult).reason, 'branchExists'), String((lost[0] as PromiseRejectedResult).reason));
+      const winner = (won[0] as PromiseFulfilledResult<{ path: string }>).value.path;
+      assert.equal(await branchExists(repo, branch), true, "the loser's clean-up did not delete the winner's branch");
+      assert.ok((await listWorktrees(repo)).some((w) => w.path === winner && w.branch === branch));
+      assert.equal(fs.existsSync(path.join(runDir, winner.endsWith('twice-a') ? 'twice-b' : 'twice-a')), false);
+      await removeWorktree(repo, winner);
     });
 
     it('never removes the main worktree or deletes a non-engine branch', async () => {
