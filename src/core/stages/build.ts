@@ -13,6 +13,7 @@ import { AgentError } from '../agents/runAgent';
 import { addUsage } from '../usage';
 import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
+import { noPreparationRunning } from './preparations';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
 import { ModuleSlot } from './moduleSlot';
@@ -210,6 +211,8 @@ function addModuleUsage(ctx: PipelineContext, module: string, usage: Parameters<
 async function releaseWorktree(ctx: PipelineContext, module: string, wt: string): Promise<void> {
   ctx.store.emit({ type: 'worktree-removed', module, path: wt });
   if (ctx.store.module(module).status !== 'passed') return;
+  // Its dependents' worktrees are being made right now; only the stage's end waits for this removal.
+  await noPreparationRunning(ctx);
   try {
     await removeWorktree(ctx.repoRoot, wt, { force: true });
     ctx.store.update((s) => (s.modules.find((x) => x.name === module)!.worktree = undefined));

@@ -10,10 +10,20 @@ import { assertSafeModuleName } from '../contracts/names';
 import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeAllNoFf, abortMerge } from '../git';
 import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from './context';
+import { preparationStarted } from './preparations';
 import { ENGINE_AUTHOR } from './context';
 
 export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSpec): Promise<string> {
   assertSafeModuleName(spec.name);
+  const ended = preparationStarted(ctx);
+  try {
+    return await prepare(ctx, spec);
+  } finally {
+    ended();
+  }
+}
+
+async function prepare(ctx: PipelineContext, spec: ModuleSpec): Promise<string> {
   const state = ctx.store.module(spec.name);
   const wt = path.join(ctx.store.paths.worktrees, spec.name);
   const scaffold = ctx.store.state.scaffoldCommit;
