@@ -15,6 +15,7 @@ import { integrationBranch, moduleBranch } from '../../src/core/git/branches';
 import { commitAll } from '../../src/core/git/commits';
 import { abortMerge, mergeAllNoFf, mergeNoFf } from '../../src/core/git/merge';
 import { mergeByPaths, parseTreePairDiffs } from '../../src/core/git/pathMerge';
+import { stats as gitStarts } from '../../src/core/git/spawner';
 import { createWorktree } from '../../src/core/git/worktrees';
 
 const RUN = '20250101-120000-c0ffee00';
@@ -82,7 +83,9 @@ describe('merges over criss-cross history (real git)', () => {
     return merged.status === 'clean' ? merged.commit : '';
   }
 
-  beforeEach(async () => {
+  beforeEach(newRepository);
+
+  async function newRepository(): Promise<void> {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-criss-')));
     repo = path.join(dir, 'repo');
     fs.mkdirSync(repo);
@@ -93,7 +96,7 @@ describe('merges over criss-cross history (real git)', () => {
     sh(repo, 'commit', '-q', '-m', 'scaffold');
     scaffold = sh(repo, 'rev-parse', 'HEAD');
     integration = (await createWorktree(repo, path.join(dir, 'integration'), integrationBranch(RUN), scaffold)).path;
-  });
+  }
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('builds the merges of a two-layer diamond path by path: git merge’s trees, parents, messages and author', async () => {
@@ -133,6 +136,42 @@ describe('merges over criss-cross history (real git)', () => {
     assert.equal(sh(integration, 'ls-files', 'src').split('\n').filter((f) => f.endsWith('index.js')).length, 6);
     // Merged again (a resume): nothing to do.
     assert.deepEqual(await mergeNoFf(integration, moduleBranch(RUN, 'z'), 'again'), { status: 'upToDate', commit: zMerge });
+  });
+
+  it('builds a sibling’s merges of the same dependencies from the trees already merged: git merge’s trees, fewer git processes', async () => {
+    for (const root of ['x1', 'x2', 'x3']) await buildModule(root, []);
+    await buildModule('y1', ['x1', 'x2']);
+    await buildModule('y2', ['x1', 'x2']);
+    const treeBuilding = () => ['git diff-tree', 'git read-tree', 'git update-index', 'git write-tree'].reduce((n, c) => n + (gitStarts[c]?.count ?? 0), 0);
+    const before = treeBuilding();
+    const z1 = await buildModule('z1', ['y1', 'y2', 'x3']);
+    const first = treeBuilding() - before;
+    const z2 = await buildModule('z2', ['y1', 'y2', 'x3']);
+    const second = treeBuilding() - before - first;
+    assert.ok(first > 0, 'z1’s merge of y2 was built path by path');
+    assert.equal(second, 0, 'z2 merged the same trees: none was built again');
+    for (const wt of [z1, z2]) {
+      for (const line of sh(wt, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
+      assert.equal(sh(wt, 'status', '--porcelain'), '');
+    }
+    assert.equal(sh(repo, 'rev-parse', `${moduleBranch(RUN, 'z1')}~1^{tree}`), sh(repo, 'rev-parse', `${moduleBranch(RUN, 'z2')}~1^{tree}`));
+  });
+
+  it('never takes a merged tree from another repository with the same trees (its objects may be missing here)', async () => {
+    // The same history built twice, in two repositories: same trees, different commits.
+    const build = async () => {
+      for (const root of ['x1', 'x2']) await buildModule(root, []);
+      await buildModule('y1', ['x1', 'x2']);
+      await buildModule('y2', ['x1', 'x2']);
+      return buildModule('z', ['y1', 'y2']);
+    };
+    await build();
+    const firstDir = dir;
+    await newRepository();
+    fs.rmSync(firstDir, { recursive: true, force: true });
+    const z = await build();
+    for (const line of sh(z, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
+    assert.equal(sh(repo, 'fsck', '--connectivity-only', '--no-dangling', '--no-progress'), '', 'every merge commit’s tree is in this repository');
   });
 
   it('takes the newer version of a dependency updated after a dependent merged it (fix cycle), dropping nothing', async () => {

@@ -95,6 +95,41 @@ export async function mergeByPaths(root: string, gitDir: string, ours: string, t
     .split('\n')
     .filter(Boolean);
   if (!theirs || !oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
+  // Per repository (an engine worktree's git dir is <common dir>/worktrees/<id>): a tree merged in
+  // one repository may be missing from another's objects, even when the trees merged are the same.
+  const key = `${path.dirname(path.dirname(gitDir))}\0${oursTree} ${theirsTree} ${[...new Set(baseTrees)].sort().join(' ')}`;
+  const known = treesMerged.get(key);
+  const merged = known ?? (await mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirs.length));
+  if (!known) remember(key, merged);
+  if (merged.kind === 'porcelain') return merged;
+  const commit = (await git(root, ['commit-tree', merged.tree, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
+  return { kind: 'commit', commit };
+}
+
+/**
+ * The result of a path-by-path merge depends on the trees alone (the two sides' and the merge
+ * bases'), so it is kept: modules that depend on the same modules merge the same trees in the same
+ * order (a diamond's layer: six modules, six dependencies each), and each module after the first
+ * then makes its merge commits with three git processes instead of seven.
+ */
+const treesMerged = new Map<string, { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }>();
+const TREES_KEPT = 512;
+
+function remember(key: string, merged: { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }): void {
+  treesMerged.set(key, merged);
+  // The oldest goes first (a Map keeps insertion order); a key is a path and 3+ tree ids, so this stays small.
+  if (treesMerged.size > TREES_KEPT) treesMerged.delete(treesMerged.keys().next().value!);
+}
+
+/** The merged tree of `oursTree` and `theirsTree` against the merge bases' trees, or why `git merge` must do it. */
+async function mergeTrees(
+  root: string,
+  gitDir: string,
+  oursTree: string,
+  theirsTree: string,
+  baseTrees: readonly string[],
+  idLength: number,
+): Promise<{ kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }> {
   const pairs = [`${oursTree} ${theirsTree}`, ...baseTrees.flatMap((b) => [`${b} ${oursTree}`, `${b} ${theirsTree}`])];
   const diffs = parseTreePairDiffs(await git(root, ['diff-tree', '--stdin', '-r', '-z', '--no-renames'], { input: `${pairs.join('\n')}\n` }));
   if (diffs.length !== pairs.length) throw new Error(`diff-tree compared ${diffs.length} tree pairs, not ${pairs.length}`);
@@ -108,10 +143,9 @@ export async function mergeByPaths(root: string, gitDir: string, ours: string, t
     if (decision.kind === 'both') return { kind: 'porcelain', why: `${pathName} changed on both sides` };
     if (decision.kind === 'theirs') taken.push({ path: pathName, entry: decision.entry });
   }
-  const tree = taken.length === 0 ? oursTree : await treeWith(root, gitDir, oursTree, taken, theirs.length);
+  const tree = taken.length === 0 ? oursTree : await treeWith(root, gitDir, oursTree, taken, idLength);
   if (tree === null) return { kind: 'porcelain', why: 'a file and a directory of the same name' };
-  const commit = (await git(root, ['commit-tree', tree, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
-  return { kind: 'commit', commit };
+  return { kind: 'tree', tree };
 }
 
 /** `base` with the given entries set (or removed), written as a tree; null when git refuses the result (a file/directory clash). */
