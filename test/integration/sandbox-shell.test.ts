@@ -127,6 +127,22 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.deepEqual([failed.exitCode, failed.output.trim(), failed.timedOut], [3, 'partial', false]);
   });
 
+  it('an engine command cannot step out of its subshell into the kept shell: nothing it sets reaches the next command, and a syntax error fails at once', async () => {
+    const env = agentShellEnv('engine');
+    // A line that closes the wrapper's group and subshell, sets a variable and a function in the shell
+    // kept for the worktree, and opens them again: read as code there, the next command would see both.
+    const escape = await runCommand('true\n} ) ; export LEAK=escaped; poisoned_fn() { echo poisoned; }; ( {\ntrue', wt, env, 20_000, undefined, sandbox);
+    assert.notEqual(escape.exitCode, 0, escape.output);
+    const next = await runCommand('echo "${LEAK:-none}"; type -t poisoned_fn || echo no-function', wt, env, 20_000, undefined, sandbox);
+    assert.equal(next.exitCode, 0, next.output);
+    assert.deepEqual(next.output.trim().split('\n'), ['none', 'no-function']);
+    // An unterminated quote: the kept shell would wait for the rest of it until the timeout.
+    const broken = await runCommand('echo "unterminated', wt, env, 15_000, undefined, sandbox);
+    assert.equal(broken.timedOut, false, broken.output);
+    assert.equal(broken.exitCode, 2, broken.output);
+    assert.match(broken.output, /unexpected EOF/);
+  });
+
   it('an engine command that times out takes its sandbox with it; the next one gets a new sandbox', async () => {
     const env = agentShellEnv('engine');
     const before = await runCommand('echo "$TMPDIR"', wt, env, 20_000, undefined, sandbox);

@@ -40,6 +40,27 @@ describe('agent loop', function () {
     await assert.rejects(p, (e: unknown) => AgentError.is(e, 'refusal') && /tester-1 \(builder\): the model refused/.test((e as Error).message));
   });
 
+  it('warms a tool that holds a shell as the agent starts, and closes it when the agent fails before ever using it', async () => {
+    const calls: string[] = [];
+    const shellTool = { name: 'bash', description: 'shell', input_schema: { type: 'object' as const }, run: async () => 'unused', warm: () => calls.push('warm'), close: async () => void calls.push('close') };
+    const { p } = await run({ replyFaults: [{ kind: 'refusal' }] }, { tools: [shellTool as unknown as AgentRequest['tools'][number]] });
+    await assert.rejects(p, (e: unknown) => AgentError.is(e, 'refusal'));
+    assert.deepEqual(calls, ['warm', 'close']);
+  });
+
+  it('runs in a slot its caller holds without taking another (the tier has one, already held)', async () => {
+    model = await startScriptedModel({});
+    const client = new Anthropic({ apiKey: 'test', baseURL: model.url, maxRetries: 0 });
+    const limiter = new TierLimiter({ opus: 1, sonnet: 1, haiku: 1 });
+    const held = await limiter.hold('sonnet');
+    const req = { agentId: 'tester-1', role: 'builder', stage: 'build', tier: 'sonnet' as const, model: 'claude-sonnet-5-5', system: ['You are a test agent.'], task: 'Say something.', tools: [], maxTurns: 10, maxTokens: 4000, heldSlot: held };
+    const result = await runAgent(req, { client, limiter, emit: () => undefined, signal: new AbortController().signal, turnRetries: 0, retryBaseDelayMs: 1 });
+    assert.ok(result.turns >= 1);
+    assert.equal(limiter.running().sonnet, 1, 'still the one held slot, not released by the agent');
+    held.release();
+    assert.equal(limiter.running().sonnet, 0);
+  });
+
   it('continues after a reply cut at max_tokens, telling the model to write in smaller pieces', async () => {
     const { p } = await run({ replyFaults: [{ kind: 'max_tokens' }] });
     const r = await p;

@@ -110,6 +110,16 @@ describe('run workspace: the start parked across the reload', () => {
     assert.equal(fs.existsSync(file), false);
   });
 
+  it('a parked start whose id is not a plain token is refused: its claim file name never leaves the folder', () => {
+    // As if written by someone else: an id with a path in it, and the folder the claim's name would step through.
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ ...start, id: 'x/../../outside', at: Date.now() }));
+    fs.mkdirSync(`${file}.${process.pid}.x`);
+    assert.equal(takeParkedStart(file, () => true), undefined);
+    assert.equal(fs.existsSync(file), false, 'removed as malformed');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['build-pipeline'], 'nothing moved outside its folder');
+  });
+
   it('parsing takes only well-formed input (the file is untrusted)', () => {
     const now = 1_000_000_000;
     const ok = { id: 'a', repo: '/r', workspaceFile: '/r/.git/build-pipeline/r.code-workspace', description: 'Build it', offline: true, at: now };
@@ -117,6 +127,9 @@ describe('run workspace: the start parked across the reload', () => {
     assert.equal(parseParkedStart(JSON.stringify({ ...ok, offline: 'yes' }), now)?.offline, false);
     for (const bad of [
       { ...ok, id: 1 },
+      { ...ok, id: '' },
+      { ...ok, id: '../x' },
+      { ...ok, id: 'a/b' },
       { ...ok, repo: 'relative' },
       { ...ok, workspaceFile: undefined },
       { ...ok, description: '  ' },

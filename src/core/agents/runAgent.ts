@@ -60,7 +60,10 @@ export interface AgentRequest {
   maxNudges?: number;
   /** Place in the wave limiter's queue when every slot of the tier is taken: higher goes first (default 0). */
   priority?: number;
-  /** A slot of `tier` the caller holds (and releases): the agent runs in it instead of taking one. */
+  /**
+   * A slot of `tier` the caller holds (and releases): the agent runs in it instead of taking one, and
+   * `priority` is not used. The caller decides that the slot fits (stages/moduleSlot.ts).
+   */
   heldSlot?: HeldSlot;
   /** History to continue from instead of a fresh task (e.g. an architect repair round). */
   history?: BetaMessageParam[];
@@ -98,7 +101,7 @@ const MAX_SYSTEM_BLOCKS = 2;
 export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { windowTokens: 200_000, clearAtShare: 0.5, keepRecentToolTurns: 4, toolResultMaxChars: 40_000 };
 
 export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
-  const run = req.heldSlot?.tier === req.tier ? runAgentUnlimited(req, rt) : rt.limiter.run(req.tier, rt.signal, () => runAgentUnlimited(req, rt), req.priority);
+  const run = req.heldSlot ? runAgentUnlimited(req, rt) : rt.limiter.run(req.tier, rt.signal, () => runAgentUnlimited(req, rt), req.priority);
   return run.catch((e) => {
     if (rt.signal.aborted && !AgentError.is(e)) throw new AgentError('cancelled', `${req.agentId} cancelled`, e);
     throw e;

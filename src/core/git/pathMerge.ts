@@ -22,6 +22,7 @@
  * then, in an index file of its own beside the worktree's, read-tree, update-index and write-tree,
  * and commit-tree: eight git processes with the caller's move of the worktree, whatever the history.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { git, runGit } from './run';
@@ -131,30 +132,57 @@ async function mergeTrees(
   idLength: number,
 ): Promise<{ kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }> {
   const pairs = [`${oursTree} ${theirsTree}`, ...baseTrees.flatMap((b) => [`${b} ${oursTree}`, `${b} ${theirsTree}`])];
-  const diffs = parseTreePairDiffs(await git(root, ['diff-tree', '--stdin', '-r', '-z', '--no-renames'], { input: `${pairs.join('\n')}\n` }));
+  // Every gitlink change counts: a `.gitmodules` in the worktree (anyone's commit) or the repository's
+  // config saying `ignore = all` would hide a submodule's new commit, and the older one would be kept.
+  const diffs = parseTreePairDiffs(await git(root, ['diff-tree', '--stdin', '-r', '-z', '--no-renames', '--ignore-submodules=none'], { input: `${pairs.join('\n')}\n` }));
   if (diffs.length !== pairs.length) throw new Error(`diff-tree compared ${diffs.length} tree pairs, not ${pairs.length}`);
   const [between, ...sinceBase] = diffs;
   const oursSinceBase = sinceBase.filter((_, i) => i % 2 === 0);
   const theirsSinceBase = sinceBase.filter((_, i) => i % 2 === 1);
 
   const taken: Array<{ path: string; entry: DiffEntry }> = [];
+  const kept: string[] = [];
   for (const [pathName, theirsEntry] of between!) {
+    // git's output is read as UTF-8: a name with other bytes reads as U+FFFD, and written back so it
+    // would name another file (or two names one). git merge takes such names as they are.
+    if (pathName.includes('\uFFFD')) return { kind: 'porcelain', why: 'a path name that is not UTF-8' };
     const decision = decide(pathName, theirsEntry, oursSinceBase, theirsSinceBase);
     if (decision.kind === 'both') return { kind: 'porcelain', why: `${pathName} changed on both sides` };
     if (decision.kind === 'theirs') taken.push({ path: pathName, entry: decision.entry });
+    else kept.push(pathName);
   }
+  if (fileDirectoryClash(kept, taken)) return { kind: 'porcelain', why: 'a file and a directory of the same name' };
   const tree = taken.length === 0 ? oursTree : await treeWith(root, gitDir, oursTree, taken, idLength);
-  if (tree === null) return { kind: 'porcelain', why: 'a file and a directory of the same name' };
+  if (tree === null) return { kind: 'porcelain', why: 'git refused the merged tree' };
   return { kind: 'tree', tree };
 }
 
-/** `base` with the given entries set (or removed), written as a tree; null when git refuses the result (a file/directory clash). */
+const absent = (e: DiffEntry) => /^0+$/.test(e.mode);
+
+/**
+ * Whether a path kept as ours is a file where a path taken from theirs needs a directory, or the
+ * other way round. Each side's tree alone has no such clash, and a path both sides have alike is in
+ * neither list, so these are the only pairs that can clash. git's `update-index --index-info` does
+ * not refuse one: it silently drops the entry in the way, and a file would be lost from the merge.
+ */
+function fileDirectoryClash(kept: readonly string[], taken: ReadonlyArray<{ path: string; entry: DiffEntry }>): boolean {
+  const added = taken.filter((t) => !absent(t.entry)).map((t) => t.path);
+  if (added.length === 0 || kept.length === 0) return false;
+  const dirsOf = (p: string) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const addedSet = new Set(added);
+  const addedDirs = new Set(added.flatMap(dirsOf));
+  // A kept path that is an added path's directory, or that lies under an added file.
+  return kept.some((k) => addedDirs.has(k) || dirsOf(k).some((d) => addedSet.has(d)));
+}
+
+/** `base` with the given entries set (or removed), written as a tree; null when git refuses the result. */
 async function treeWith(root: string, gitDir: string, base: string, entries: ReadonlyArray<{ path: string; entry: DiffEntry }>, idLength: number): Promise<string | null> {
   // An index of its own: the worktree's index and files stay as they are until the caller moves HEAD.
-  const indexFile = path.join(gitDir, 'build-pipeline-merge.index');
+  // A name of its own per merge: a lock left beside a shared name by a killed git would stop every
+  // later merge in this worktree.
+  const indexFile = path.join(gitDir, `build-pipeline-merge-${process.pid}-${randomBytes(6).toString('hex')}.index`);
   try {
     await git(root, ['read-tree', base], { indexFile });
-    const absent = (e: DiffEntry) => /^0+$/.test(e.mode);
     // Removals first, so a file that becomes a directory (or back) is gone before its replacement comes.
     const ordered = [...entries.filter((e) => absent(e.entry)), ...entries.filter((e) => !absent(e.entry))];
     const info = ordered.map(({ path: p, entry }) => (absent(entry) ? `0 ${'0'.repeat(idLength)}\t${p}` : `${entry.mode} ${entry.oid}\t${p}`)).join('\0');

@@ -89,7 +89,10 @@ export class CommandShells {
     const key = JSON.stringify([policy, folder.dev, folder.ino, env]);
     const pooled = this.#take(key) ?? (await this.#start({ ...policy, tmpDir: this.newTmpDir() }, env));
     // The command's job, then its whole process group: what it left running (`cmd &`, `nohup`) ends with it.
-    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && {\n${cmd.line}\n} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; (exit $__bp_rc)`;
+    // The command goes in quoted, for `eval` inside the subshell: written into the line as code, a
+    // command with `} )` in it would run the rest in the kept shell (variables, functions the next
+    // command inherits), and one with an unclosed quote would hold that shell until its timeout.
+    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; (exit $__bp_rc)`;
     let result: { output: string; exitCode: number };
     try {
       result = await pooled.shell.exec(line, { timeoutMs: cmd.timeoutMs, signal: cmd.signal, outputLimit: cmd.outputLimit });

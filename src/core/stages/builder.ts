@@ -11,8 +11,7 @@ import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
-import { modulePriority } from './priority';
-import type { HeldSlot } from '../limiter';
+import type { ModuleAgentSlot } from './moduleSlot';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
 import { CONTRACTS_REL, lockFlagsFor } from './contracts';
 import { moduleDir } from './moduleTestCommand';
@@ -47,9 +46,9 @@ export async function runBuilder(
   cycle: number,
   findings: string | undefined,
   /** A resolved contract conflict this build resumes from (M13, src/core/conflicts). */
-  resolution?: string,
-  /** The module's wave-limit slot, when it holds one (stages/moduleSlot.ts). */
-  heldSlot?: HeldSlot,
+  resolution: string | undefined,
+  /** The module's wave-limit slot, or the priority to take one of its own at (stages/moduleSlot.ts). */
+  waveSlot: ModuleAgentSlot,
 ): Promise<BuilderRun> {
   const name = spec.name;
   const agentId = `builder-${name}-${cycle}`;
@@ -82,8 +81,7 @@ export async function runBuilder(
     stage: 'build',
     module: name,
     tier: ctx.store.module(name).tier,
-    priority: modulePriority(contracts.manifest, name, cycle === 0 ? 'build' : 'fix'),
-    heldSlot,
+    ...waveSlot,
     tools,
     vars: {
       ...moduleVars(ctx, name),

@@ -7,8 +7,7 @@ import type { ModuleSpec, QcVerdict, Usage } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
-import { modulePriority } from './priority';
-import type { HeldSlot } from '../limiter';
+import { ownSlot, type ModuleAgentSlot } from './moduleSlot';
 import { discardUncommitted, headCommit } from '../git';
 import { toolObserver } from './architect';
 import type { PipelineContext } from './context';
@@ -18,7 +17,7 @@ export interface QcRun {
   usage: Usage;
 }
 
-export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string, heldSlot?: HeldSlot): Promise<QcRun> {
+export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string, waveSlot: ModuleAgentSlot = ownSlot(ctx, spec.name, 'qc')): Promise<QcRun> {
   const name = spec.name;
   const agentId = `qc-${name}-${attempt}`;
   const slot: ResultSlot<QcVerdict> = {};
@@ -40,8 +39,7 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
     stage: 'build',
     module: name,
     tier: ctx.config.roleTiers.qc,
-    priority: modulePriority(ctx.contracts().manifest, name, 'qc'),
-    heldSlot,
+    ...waveSlot,
     tools,
     vars: {
       ...moduleVars(ctx, name),

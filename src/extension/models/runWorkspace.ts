@@ -13,6 +13,8 @@ import * as path from 'node:path';
 export const RUN_WORKSPACE_DIR = 'build-pipeline';
 const PARKED_FILE = 'pending-start.json';
 const RUNS_FOLDER_NAME = '⚙ Build Pipeline runs';
+/** What a parked start's id may be: parkStart writes a UUID. */
+const PARKED_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** A parked start older than this is stale (the reload never came, or the user went elsewhere). */
 export const PARKED_MAX_AGE_MS = 5 * 60_000;
 
@@ -120,7 +122,8 @@ export function parseParkedStart(text: string, now: number): ParkedStart | undef
     return undefined;
   }
   if (!p || typeof p !== 'object') return undefined;
-  if (typeof p.id !== 'string' || typeof p.repo !== 'string' || typeof p.workspaceFile !== 'string' || typeof p.description !== 'string') return undefined;
+  // The id goes into the claim file's name (takeParkedStart): a plain token, never a path.
+  if (typeof p.id !== 'string' || !PARKED_ID.test(p.id) || typeof p.repo !== 'string' || typeof p.workspaceFile !== 'string' || typeof p.description !== 'string') return undefined;
   if (!path.isAbsolute(p.repo) || !path.isAbsolute(p.workspaceFile) || p.description.trim() === '') return undefined;
   if (typeof p.at !== 'number' || !Number.isFinite(p.at) || now - p.at > PARKED_MAX_AGE_MS || p.at - now > PARKED_MAX_AGE_MS) return undefined;
   return { id: p.id, repo: p.repo, workspaceFile: path.resolve(p.workspaceFile), description: p.description, offline: p.offline === true, at: p.at };
