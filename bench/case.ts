@@ -21,6 +21,7 @@ import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork, type StageAgent } from './floor';
 import { rawGitBaseline } from './rawGit';
+import { buildTimeline, type BuildTimeline } from './buildTimeline';
 import { countSpawns, type SpawnTally } from './spawnLog';
 import { stats as gitWorkerStarts } from '../src/core/git/spawner';
 
@@ -71,6 +72,8 @@ export interface CaseFigures {
   gitWorkerSpawnMs: number;
   /** The most frequent commands among them. */
   topCommands: Array<[string, SpawnTally]>;
+  /** Where the build stage's time beyond model calls went (bench/buildTimeline.ts). */
+  buildTimeline: BuildTimeline | null;
 }
 
 function tempRepo(): string {
@@ -357,6 +360,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     gitWorkerProcesses: inWorkers.count,
     gitWorkerSpawnMs: inWorkers.spawnMs,
     topCommands: topCommands.slice(0, 8),
+    buildTimeline: buildTimeline(journal, new Map(contracts.modules.map((m) => [m.name, m.depends_on]))),
   };
 }
 

@@ -15,6 +15,7 @@ import { defaultConfig } from '../src/core/config';
 import { ENGINE_NODE_FLAGS, missingNodeFlags } from '../src/core/engineNodeFlags';
 import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
+import type { BuildTimeline } from './buildTimeline';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
 type BenchCase = { modules: number; shape: 'diamond' | 'wide' };
@@ -65,6 +66,20 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (x: number) => `${x.toFixed(0)} MB`;
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%`);
 
+const ms = (x: number) => `${Math.round(x)} ms`;
+
+/** The engine's steps on each module's path, and the build's time with no module agent running. */
+function timelineLine(t: BuildTimeline): string {
+  const step = (name: string, f: BuildTimeline['readyToWorktree']) => `${name} ${ms(f.meanMs)} / ${ms(f.maxMs)} (${f.maxModule})`;
+  return [
+    step('ready → worktree', t.readyToWorktree),
+    step('worktree → builder', t.worktreeToBuilder),
+    step('builder → QC', t.builderToQc),
+    step('QC → passed', t.qcToPassed),
+    `no module agent running ${s(t.idleMs)}, ${t.meanAgents.toFixed(1)} running on average`,
+  ].join('; ');
+}
+
 function print(f: CaseFigures): void {
   const pad = ''.padEnd(22);
   console.log(
@@ -82,7 +97,8 @@ function print(f: CaseFigures): void {
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
       `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
       `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
-      `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}`,
+      `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}` +
+      (f.buildTimeline ? `\n${pad} build steps (mean / max): ${timelineLine(f.buildTimeline)}` : ''),
   );
 }
 
