@@ -6,6 +6,7 @@
  * only as allow-listed.
  */
 import { spawn } from 'node:child_process';
+import * as os from 'node:os';
 import type { RunSandbox } from './sandbox/runSandbox';
 
 export interface CommandResult {
@@ -17,6 +18,15 @@ export interface CommandResult {
 
 const MAX_OUTPUT = 200_000;
 
+export interface CommandOptions {
+  /**
+   * Work nothing waits for right now (assembly's tests after a merge, while the build goes on): run
+   * at nice 10, so on a busy machine the CPU goes first to what is on the run's critical path (the
+   * builders' worktrees, their tests). When the CPU is free it runs as fast as ever.
+   */
+  background?: boolean;
+}
+
 export async function runCommand(
   command: string,
   cwd: string,
@@ -24,11 +34,12 @@ export async function runCommand(
   timeoutMs: number,
   signal?: AbortSignal,
   sandbox?: RunSandbox,
+  options: CommandOptions = {},
 ): Promise<CommandResult> {
   const started = Date.now();
   if (sandbox?.runCommand) {
     // In a sandboxed shell kept for this worktree (sandbox/commandShells.ts): no sandbox start per command.
-    const r = await sandbox.runCommand(command, { cwd, writable: true, env, timeoutMs, signal, outputLimit: MAX_OUTPUT }).catch((e: Error) => e);
+    const r = await sandbox.runCommand(command, { cwd, writable: true, env, timeoutMs, signal, outputLimit: MAX_OUTPUT, background: options.background }).catch((e: Error) => e);
     if (r instanceof Error) return { exitCode: null, output: `the sandbox could not run the command: ${r.message}`, timedOut: false, durationMs: Date.now() - started };
     return { ...r, durationMs: Date.now() - started };
   }
@@ -36,6 +47,8 @@ export async function runCommand(
   if (wrapped instanceof Error) return { exitCode: null, output: `the sandbox could not wrap the command: ${wrapped.message}`, timedOut: false, durationMs: Date.now() - started };
   return new Promise((resolve) => {
     const child = spawn('/bin/bash', ['-c', wrapped.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Right after the start: bash has barely begun, and whatever it starts inherits the priority.
+    if (options.background && child.pid) lowerPriority(child.pid);
     let output = '';
     const take = (d: Buffer) => {
       output += d.toString('utf8');
@@ -69,4 +82,12 @@ export async function runCommand(
       resolve({ exitCode: null, output: String(e.message), timedOut, durationMs: Date.now() - started });
     });
   });
+}
+
+function lowerPriority(pid: number): void {
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority(pid) + 10));
+  } catch {
+    // Gone already, or not allowed: it runs at the normal priority.
+  }
 }

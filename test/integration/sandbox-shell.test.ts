@@ -143,6 +143,18 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.match(broken.output, /unexpected EOF/);
   });
 
+  it('an engine command in the background runs at a lower CPU priority, and the next command at the normal one again', async () => {
+    const env = agentShellEnv('engine');
+    // Field 19 of /proc/<pid>/stat is the niceness; $BASHPID is the command's own subshell.
+    const nice = 'cut -d" " -f19 /proc/$BASHPID/stat';
+    const normal = await runCommand(nice, wt, env, 20_000, undefined, sandbox);
+    const background = await runCommand(nice, wt, env, 20_000, undefined, sandbox, { background: true });
+    const after = await runCommand(nice, wt, env, 20_000, undefined, sandbox);
+    const base = Number(normal.output.trim());
+    assert.equal(Number(background.output.trim()), Math.min(19, base + 10), background.output);
+    assert.equal(Number(after.output.trim()), base, 'the kept shell itself kept its priority');
+  });
+
   it('an engine command that times out takes its sandbox with it; the next one gets a new sandbox', async () => {
     const env = agentShellEnv('engine');
     const before = await runCommand('echo "$TMPDIR"', wt, env, 20_000, undefined, sandbox);

@@ -19,13 +19,24 @@ export interface TestsOutcome {
 
 export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[]): Promise<TestsOutcome> {
   for (const run of runs) {
-    const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+    const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox, { background: standsAside(ctx, run) });
     countTestProcess(ctx, run.kind === 'full', result.durationMs);
     if (result.exitCode !== 0) {
       return { ok: false, failed: run, outcome: result.timedOut ? 'timed out' : `exited with ${result.exitCode}`, output: result.output };
     }
   }
   return { ok: true, output: '' };
+}
+
+/**
+ * A merge's own tests run at a lower CPU priority while modules are still being built: assembly
+ * streams beside the build, and when a layer of modules passes together their dependents' worktrees
+ * and assembly's tests of the same modules want the 2 cores at once; the build is the run's critical
+ * path, assembly catches up while the agents wait on the model. The full suite (the final head, a
+ * fallback) and everything after the build run at the normal priority: then assembly is the path.
+ */
+export function standsAside(ctx: PipelineContext, run: TestRun): boolean {
+  return run.kind !== 'full' && ctx.store.state.stages.some((s) => s.id === 'build' && s.status === 'running');
 }
 
 function countTestProcess(ctx: PipelineContext, full: boolean, ms: number): void {

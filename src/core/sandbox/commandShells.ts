@@ -42,7 +42,15 @@ export interface PooledCommand {
   timeoutMs: number;
   signal?: AbortSignal;
   outputLimit: number;
+  /** Run at a lower CPU priority (nice 10): work nothing waits for right now, see shell.ts. */
+  background?: boolean;
 }
+
+/**
+ * Lowers the subshell's CPU priority, which everything it starts inherits. Without `renice` in the
+ * sandbox the command runs at the normal priority: slower to stand aside, the same result.
+ */
+const LOWER_PRIORITY = 'renice -n 10 -p "$BASHPID" >/dev/null 2>&1';
 
 /** How long an idle shell is kept for the next command in its worktree. */
 const IDLE_MS = 120_000;
@@ -92,7 +100,7 @@ export class CommandShells {
     // The command goes in quoted, for `eval` inside the subshell: written into the line as code, a
     // command with `} )` in it would run the rest in the kept shell (variables, functions the next
     // command inherits), and one with an unclosed quote would hold that shell until its timeout.
-    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; (exit $__bp_rc)`;
+    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && ${cmd.background ? `${LOWER_PRIORITY}; ` : ''}eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; (exit $__bp_rc)`;
     let result: { output: string; exitCode: number };
     try {
       result = await pooled.shell.exec(line, { timeoutMs: cmd.timeoutMs, signal: cmd.signal, outputLimit: cmd.outputLimit });

@@ -37,6 +37,8 @@ export interface EngineCommandSpec extends ShellSpec {
   signal?: AbortSignal;
   /** The characters of output kept (the last ones). */
   outputLimit: number;
+  /** Run at a lower CPU priority (nice 10). */
+  background?: boolean;
 }
 
 export interface RunSandbox {
@@ -139,7 +141,7 @@ class ConfinedRun implements RunSandbox {
 
   async runCommand(line: string, spec: EngineCommandSpec): Promise<CommandOutcome> {
     const policy = await this.policyWithoutTmp(spec);
-    return this.commandShells.run(policy, spec.env, { line, timeoutMs: spec.timeoutMs, signal: spec.signal, outputLimit: spec.outputLimit });
+    return this.commandShells.run(policy, spec.env, { line, timeoutMs: spec.timeoutMs, signal: spec.signal, outputLimit: spec.outputLimit, background: spec.background });
   }
 
   close(): Promise<void> {
