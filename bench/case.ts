@@ -21,6 +21,7 @@ import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork, type StageAgent } from './floor';
 import { rawGitBaseline } from './rawGit';
+import { readShipChecks } from '../src/core/stages/shipChecks';
 import { buildTimeline, type BuildTimeline } from './buildTimeline';
 import { countSpawns, type SpawnTally } from './spawnLog';
 import { stats as gitWorkerStarts } from '../src/core/git/spawner';
@@ -307,6 +308,8 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const commands = projectCommands(config, manifest);
   const projectTestCpuMs = commands.projectTest ? cpuMsOf(commands.projectTest, integration) : 0;
   const fullSuiteCpuMs = cpuMsOf(commands.integrationTest, integration);
+  // The ship stage runs the full suite once more on the release commit (stages/shipChecks.ts).
+  const shipSuiteRuns = readShipChecks(state.runDir) ? 1 : 0;
   // BENCH_KEEP_RUN=1 keeps the case's repository and run folder (journal, state) for a look afterwards.
   if (process.env.BENCH_KEEP_RUN) process.stderr.write(`kept: ${repo} (run folder ${state.runDir})\n`);
   else fs.rmSync(repo, { recursive: true, force: true });
@@ -318,11 +321,12 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   }));
   const limit = config.waveLimits.sonnet;
   const ideal = idealBound(work, sequentialMs, limit);
-  // Besides the modules' own work: the install (before the build) and the full suite on the final
-  // head (after it) cannot overlap anything; assembly's other tests (each module's own and the
-  // project-level ones after its merge) run alongside the build. All as CPU time, as above.
+  // Besides the modules' own work: the install (before the build), the full suite on the final
+  // head (after it) and the ship checks' full suite cannot overlap anything; assembly's other tests
+  // (each module's own and the project-level ones after its merge) run alongside the build. All as
+  // CPU time, as above.
   const fullSuiteRuns = (assembly as { fullSuiteRuns?: number } | undefined)?.fullSuiteRuns ?? 1;
-  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * fullSuiteRuns;
+  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * (fullSuiteRuns + shipSuiteRuns);
   const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0);
   const floor = floorBound(work, sequentialMs, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
   const inWorkers = Object.values(gitStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
