@@ -126,7 +126,7 @@ export class SandboxedShell {
       this.#buf = this.#buf.slice(this.#buf.length - this.#outputLimit);
       this.#truncated = true;
     }
-    if (this.#waiting && this.#buf.includes(this.#waiting.sentinel)) {
+    if (this.#waiting && commandEnded(this.#buf, this.#waiting.sentinel)) {
       const w = this.#waiting;
       this.#waiting = null;
       w.resolve();
@@ -144,7 +144,7 @@ export class SandboxedShell {
     // Split so the literal never appears in what is written to stdin; only printf joins it.
     const split = `${sentinel.slice(0, 8)}''${sentinel.slice(8)}`;
     this.#proc.stdin.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
-    if (!this.#buf.includes(sentinel)) {
+    if (!commandEnded(this.#buf, sentinel)) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
       try {
@@ -165,7 +165,7 @@ export class SandboxedShell {
     }
     const at = this.#buf.indexOf(sentinel);
     if (at < 0) throw new Error('bash session terminated');
-    const code = /^(-?\d+)/.exec(this.#buf.slice(at + sentinel.length));
+    const code = /^(-?\d+)\n/.exec(this.#buf.slice(at + sentinel.length));
     let output = this.#buf.slice(0, at).replace(ANSI, '').replace(/\n+$/, '');
     if (this.#truncated) output = `[output truncated]\n${output}`;
     return { output, exitCode: code ? parseInt(code[1]!, 10) : -1 };
@@ -188,4 +188,14 @@ export class SandboxedShell {
     this.#proc.unref();
     this.#end();
   }
+}
+
+/**
+ * Whether the command's end has arrived in full: the sentinel, its exit status and the newline
+ * after it. Output comes in chunks, and one can end right after the sentinel: read then, the exit
+ * status was missing and a passing command counted as failed (-1).
+ */
+export function commandEnded(buffer: string, sentinel: string): boolean {
+  const at = buffer.indexOf(sentinel);
+  return at >= 0 && /^-?\d+\n/.test(buffer.slice(at + sentinel.length));
 }
