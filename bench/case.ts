@@ -24,7 +24,8 @@ import { rawGitBaseline } from './rawGit';
 import { readShipChecks } from '../src/core/stages/shipChecks';
 import { buildTimeline, type BuildTimeline } from './buildTimeline';
 import { countSpawns, type SpawnTally } from './spawnLog';
-import { stats as gitWorkerStarts } from '../src/core/git/spawner';
+import { gitWorkerHeaps, stats as gitWorkerStarts } from '../src/core/git/spawner';
+import { rssBreakdown, type RssBreakdown } from './smaps';
 
 /** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
 const spawns = countSpawns();
@@ -146,6 +147,12 @@ export interface MemoryFigures {
   peakRssMb: number;
   /** At the highest sampled RSS: V8's heap in use, and memory outside it (Buffers, ArrayBuffers, native). */
   atPeak: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; youngGenMb: number; oldGenMb: number };
+  /**
+   * At the highest RSS among the samples taken every 5 s: what RSS is made of (smaps.ts: mapped
+   * files, glibc's main and per-thread malloc arenas, other anonymous memory) and the V8 heaps of the
+   * git worker threads, committed. Null where /proc cannot be read.
+   */
+  composition: (RssBreakdown & { gitWorkerHeapsMb: number; gitWorkers: number }) | null;
   /** Highest sampled heap in use (live objects and garbage not yet collected). */
   peakHeapUsedMb: number;
   /** Highest heap in use just after a full (mark-compact) GC: the live set at its largest. */
@@ -187,15 +194,28 @@ function memorySampler(): { stop(): Omit<MemoryFigures, 'heapAfterRunMb'> } {
     }
   });
   gcs.observe({ entryTypes: ['gc'] });
+  // Reading smaps costs a few milliseconds, so less often than the RSS samples above.
+  let composition: MemoryFigures['composition'] = null;
+  const composed = setInterval(() => {
+    const b = rssBreakdown();
+    if (!b || (composition && b.rssMb <= composition.rssMb)) return;
+    void gitWorkerHeaps().then((heaps) => {
+      if (composition && b.rssMb <= composition.rssMb) return;
+      composition = { ...b, gitWorkerHeapsMb: heaps.reduce((n, h) => n + h.totalMb, 0), gitWorkers: heaps.length };
+    });
+  }, 5000);
+  composed.unref();
   return {
     stop: () => {
       clearInterval(timer);
+      clearInterval(composed);
       gcs.disconnect();
       return {
         peakRssMb: process.resourceUsage().maxRSS / 1024,
         atPeak: { rssMb: atPeak.rss / MB, heapUsedMb: atPeak.heapUsed / MB, heapTotalMb: atPeak.heapTotal / MB, externalMb: atPeak.external / MB, arrayBuffersMb: atPeak.arrayBuffers / MB, youngGenMb: gens.young / MB, oldGenMb: gens.old / MB },
         peakHeapUsedMb: peakHeapUsed / MB,
         peakLiveHeapMb: peakLive / MB,
+        composition,
       };
     },
   };

@@ -1,15 +1,16 @@
 /**
  * git started from worker threads (src/core/git/spawner.ts): concurrent calls each get their own
  * answer, a failing command its exit code and stderr, a missing git binary a clear error, and idle
- * workers never keep a process alive.
+ * workers never keep a process alive; the bench reads the workers' own V8 heaps.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { runGit } from '../../src/core/git/run';
-import { spawnGit, stats } from '../../src/core/git/spawner';
+import { gitWorkerHeaps, spawnGit, stats } from '../../src/core/git/spawner';
 
 describe('git from worker threads', () => {
   let repo: string;
@@ -56,6 +57,14 @@ describe('git from worker threads', () => {
     assert.equal((await runGit(repo, ['cat-file', '-p', stored])).stdout, wide);
     // A command that does not read its input ends as it would without it.
     assert.equal((await runGit(repo, ['rev-parse', '--is-inside-work-tree'], { input: big })).stdout.trim(), 'true');
+  });
+
+  it("reports each running worker's V8 heap (an isolate of its own, outside the engine thread's)", async function () {
+    if (typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics !== 'function') this.skip(); // Node 22.16+
+    await runGit(repo, ['status', '--porcelain']);
+    const heaps = await gitWorkerHeaps();
+    assert.equal(heaps.length, 2);
+    for (const h of heaps) assert.ok(h.usedMb > 0 && h.totalMb >= h.usedMb, JSON.stringify(h));
   });
 
   it('does not keep a process alive once its git calls are done', () => {

@@ -100,6 +100,14 @@ class GitWorker {
     return this.pending.size;
   }
 
+  /** V8's heap statistics of this worker's isolate (Node 22.16+), or null. */
+  async heap(): Promise<{ usedMb: number; totalMb: number } | null> {
+    const read = (this.worker as unknown as { getHeapStatistics?: () => Promise<{ used_heap_size: number; total_heap_size: number }> }).getHeapStatistics;
+    if (this.dead || typeof read !== 'function') return null;
+    const h = await read.call(this.worker).catch(() => null);
+    return h && { usedMb: h.used_heap_size / 2 ** 20, totalMb: h.total_heap_size / 2 ** 20 };
+  }
+
   run(request: Request): Promise<SpawnedGit> {
     return new Promise((resolve, reject) => {
       // Referenced while it has work: a pending git call keeps the process alive, an idle worker does not.
@@ -131,6 +139,15 @@ let nextId = 1;
  * the engine's event loop no longer spends): the bench prints them beside its own count.
  */
 export const stats: Record<string, { count: number; spawnMs: number }> = {};
+
+/**
+ * The V8 heaps of the git workers now running (each is an isolate of its own, outside the engine
+ * thread's heap and process.memoryUsage()'s heapTotal): the bench prints them with its memory figures.
+ */
+export async function gitWorkerHeaps(): Promise<Array<{ usedMb: number; totalMb: number }>> {
+  const heaps = await Promise.all((pool ?? []).map((w) => w.heap()));
+  return heaps.filter((h) => h !== null);
+}
 
 /** `git <subcommand>`, past the `-c key=value` settings and a `-C dir` (the bench's process count names git calls the same way). */
 export function subcommandOf(args: readonly string[]): string {
