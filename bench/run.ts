@@ -12,10 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { defaultConfig } from '../src/core/config';
-import { ENGINE_NODE_FLAGS, missingNodeFlags } from '../src/core/engineNodeFlags';
+import { ENGINE_NODE_FLAGS, missingEngineEnv, missingNodeFlags } from '../src/core/engineNodeFlags';
 import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
 import type { BuildTimeline } from './buildTimeline';
+import { breakdownLine } from './smaps';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
 type BenchCase = { modules: number; shape: 'diamond' | 'wide' };
@@ -47,11 +48,19 @@ export function parseBenchCases(spec: string | undefined): BenchCase[] | undefin
  */
 const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const NODE_FLAGS = [...missingNodeFlags(ENGINE_NODE_FLAGS, EXTRA_NODE_FLAGS, undefined), ...EXTRA_NODE_FLAGS];
+/**
+ * And with the product's environment (ENGINE_ENV). A value set for the bench is passed on instead
+ * (MALLOC_ARENA_MAX=16 is glibc's own limit on 2 cores: the engine as it was before ENGINE_ENV).
+ */
+const CASE_ENV: NodeJS.ProcessEnv = { ...process.env, ...missingEngineEnv(process.env) };
 
 function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   return new Promise((resolve, reject) => {
     // --expose-gc: the case measures the heap its run still holds after a full GC.
-    const child = spawn(process.execPath, ['--expose-gc', ...NODE_FLAGS, path.join(__dirname, 'case.js'), String(modules), shape], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...NODE_FLAGS, path.join(__dirname, 'case.js'), String(modules), shape], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: CASE_ENV,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
@@ -60,6 +69,10 @@ function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
       else reject(new Error(`bench case ${modules}/${shape} exited ${code}:\n${out.slice(-2000)}`));
     });
   });
+}
+
+function compositionLine(c: NonNullable<CaseFigures['memory']['composition']>): string {
+  return `${breakdownLine(c)}; the ${c.gitWorkers} git worker threads' V8 heaps ${mb(c.gitWorkerHeapsMb)} committed`;
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -93,6 +106,7 @@ function print(f: CaseFigures): void {
       `(young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} ` +
       `(external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); peak heap used ${mb(f.memory.peakHeapUsedMb)}, ` +
       `live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
+      (f.memory.composition ? `${pad} RSS by kind at its highest 5-s sample: ${compositionLine(f.memory.composition)}\n` : '') +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
       `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
@@ -105,7 +119,9 @@ function print(f: CaseFigures): void {
 async function main(): Promise<void> {
   console.log(
     `Build Pipeline benchmark — scripted model latency ${LATENCY_MS} ms per call (own process), wave limits ${JSON.stringify(defaultConfig().waveLimits)}, ` +
-      `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}${LARGE ? '' : ' (200-module cases: --large)'}\n`,
+      `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}` +
+      `, MALLOC_ARENA_MAX=${CASE_ENV.MALLOC_ARENA_MAX ?? '(unset)'}` +
+      `${LARGE ? '' : ' (200-module cases: --large)'}\n`,
   );
   const rows: CaseFigures[] = [];
   const chosen = parseBenchCases(process.env.BENCH_CASES);

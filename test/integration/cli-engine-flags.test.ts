@@ -1,17 +1,22 @@
 /**
- * The CLI process runs with the engine's V8 flags (ENGINE_NODE_FLAGS), as VS Code's engine process
- * does: started as `node dist/cli.js`, the running CLI's own command line (same pid, so a SIGKILL
- * still reaches it) holds them; a value given in NODE_OPTIONS is the user's and is kept.
+ * The CLI process runs with the engine's V8 flags (ENGINE_NODE_FLAGS) and environment (ENGINE_ENV),
+ * as VS Code's engine process does: started as `node dist/cli.js`, the running CLI's own command
+ * line and environment (same pid, so a SIGKILL still reaches it) hold them; a value given in
+ * NODE_OPTIONS or the environment is the user's and is kept.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { spawnCli } from './cliProcess';
-import { ENGINE_NODE_FLAGS, missingNodeFlags } from '../../src/core/engineNodeFlags';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, cliEnv, spawnCli } from './cliProcess';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS, missingEngineEnv, missingNodeFlags } from '../../src/core/engineNodeFlags';
 
-/** Starts `scripted-model` (it runs until signalled) and resolves once it listens, with its /proc view. */
-function startListening(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; cmdline: string[]; environ: string[] }> {
-  const child = spawnCli(['scripted-model', '--port', '0'], { env });
+/**
+ * Starts `scripted-model` (it runs until signalled) and resolves once it listens, with its /proc view;
+ * `nodeArgs` go on node's command line before the CLI's script.
+ */
+function startListening(env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; cmdline: string[]; environ: string[] }> {
+  const cliArgs = ['scripted-model', '--port', '0'];
+  const child = nodeArgs.length ? spawn(process.execPath, [...nodeArgs, CLI, ...cliArgs], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }) : spawnCli(cliArgs, { env });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -40,12 +45,43 @@ describe('CLI process flags (dist/cli.js as a real process)', function () {
     if (!fs.existsSync('/proc/self/cmdline')) this.skip();
   });
 
-  it('re-executes itself with the engine flags when started without them, keeping its pid', async () => {
-    const { child, cmdline } = await startListening({ NODE_OPTIONS: '' });
+  it('re-executes itself with the engine flags and environment when started without them, keeping its pid', async () => {
+    const { child, cmdline, environ } = await startListening({ NODE_OPTIONS: '', MALLOC_ARENA_MAX: undefined });
     try {
       for (const flag of ENGINE_NODE_FLAGS) assert.ok(cmdline.includes(flag), `${flag} in ${JSON.stringify(cmdline)}`);
       assert.ok(cmdline.some((a) => a.endsWith('cli.js')), 'it is the CLI itself that runs with them');
       assert.equal(cmdline.filter((a) => a.startsWith('--max-semi-space-size')).length, 1, 'added once');
+      for (const [name, value] of Object.entries(ENGINE_ENV)) assert.ok(environ.includes(`${name}=${value}`), `${name}=${value} in its environment`);
+      assert.equal(environ.filter((e) => e.startsWith('MALLOC_ARENA_MAX=')).length, 1);
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('re-executes itself for the environment alone when the flags were given', async () => {
+    const { child, cmdline, environ } = await startListening({ NODE_OPTIONS: '', MALLOC_ARENA_MAX: undefined }, [...ENGINE_NODE_FLAGS]);
+    try {
+      assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), JSON.stringify(environ.filter((e) => e.startsWith('MALLOC'))));
+      for (const flag of ENGINE_NODE_FLAGS) assert.equal(cmdline.filter((a) => a === flag).length, 1, `${flag} once in ${JSON.stringify(cmdline)}`);
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('re-executes at most once: the re-executed image runs with whatever it got', async () => {
+    const { child, cmdline, environ } = await startListening({ NODE_OPTIONS: '', MALLOC_ARENA_MAX: undefined, BUILD_PIPELINE_ENGINE_REEXEC: '1' });
+    try {
+      for (const flag of ENGINE_NODE_FLAGS) assert.ok(!cmdline.includes(flag), `${flag} not added: ${JSON.stringify(cmdline)}`);
+      assert.ok(!environ.some((e) => e.startsWith('MALLOC_ARENA_MAX=')));
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('keeps a MALLOC_ARENA_MAX the user set instead of its own', async () => {
+    const { child, environ } = await startListening({ NODE_OPTIONS: '', MALLOC_ARENA_MAX: '4' });
+    try {
+      assert.deepEqual(environ.filter((e) => e.startsWith('MALLOC_ARENA_MAX=')), ['MALLOC_ARENA_MAX=4']);
     } finally {
       await stop(child);
     }
@@ -59,6 +95,15 @@ describe('CLI process flags (dist/cli.js as a real process)', function () {
     } finally {
       await stop(child);
     }
+  });
+});
+
+describe('missingEngineEnv', () => {
+  it('gives the engine variables the environment does not set, and keeps any value the user set', () => {
+    assert.deepEqual(missingEngineEnv({}), { ...ENGINE_ENV });
+    assert.deepEqual(missingEngineEnv({ PATH: '/bin' }), { MALLOC_ARENA_MAX: '2' });
+    assert.deepEqual(missingEngineEnv({ MALLOC_ARENA_MAX: '8' }), {});
+    assert.deepEqual(missingEngineEnv({ MALLOC_ARENA_MAX: '' }), {}, 'set, if empty: the user\'s choice');
   });
 });
 

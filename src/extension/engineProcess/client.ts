@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { GateHandler, ResumeRunOptions, RunHandle, RunResult, StartRunOptions } from '../../core/api';
 import type { RunState } from '../../core/contracts/schemas';
-import { ENGINE_NODE_FLAGS } from '../../core/engineNodeFlags';
+import { ENGINE_NODE_FLAGS, missingEngineEnv } from '../../core/engineNodeFlags';
 import { Emitter, type PipelineEvent } from '../../core/events';
 import { errorFromData, type FromEngine, type ResumeData, type StartData, type ToEngine } from './protocol';
 
@@ -70,7 +70,8 @@ function resumeData(opts: ResumeRunOptions): ResumeData {
 
 /**
  * An engine process. Not the extension host's inspector flags: its debug port is taken. The
- * engine's own V8 flags (a 16 MB young generation; why in engineNodeFlags.ts). The working
+ * engine's own V8 flags (a 16 MB young generation) and environment (at most 2 malloc arenas; why
+ * for both in engineNodeFlags.ts). The working
  * directory is the bundle's folder, not the extension host's (wherever VS Code was started, `/` or a
  * home folder): the sandbox runtime scans the engine's working directory for dangerous files
  * (.bashrc, .git/hooks, ...) on every sandbox start, with ripgrep, four levels deep. Those matter
@@ -78,7 +79,13 @@ function resumeData(opts: ResumeRunOptions): ResumeData {
  * scan costs nothing. The engine itself uses absolute paths only.
  */
 function forkEngine(hostScript: string): ChildProcess {
-  const child = fork(hostScript, [], { cwd: path.dirname(hostScript), execArgv: [...ENGINE_NODE_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(hostScript, [], {
+    cwd: path.dirname(hostScript),
+    execArgv: [...ENGINE_NODE_FLAGS],
+    env: { ...process.env, ...missingEngineEnv(process.env) },
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   live.add(child);
   return child;
 }
