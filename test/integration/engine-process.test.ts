@@ -10,6 +10,7 @@ import type { PipelineEvent } from '../../src/core/events';
 import { checkInEngineProcess, disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
 import { sampleDescription } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, projectRoot, type TestRepo } from './harness';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../src/core/engineNodeFlags';
 
 const HOST = path.join(projectRoot(), 'dist', 'engineHost.js');
 
@@ -133,6 +134,33 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     await checkInEngineProcess({ ...opts, config: FAST_CONFIG }, HOST);
     assert.equal(fs.existsSync(runsRoot), false, 'no run directory, no runs folder');
     assert.equal(branches(), before, 'no branch');
+  });
+
+  it("the engine process starts with the engine's V8 flags and malloc setting, and keeps a MALLOC_ARENA_MAX the user set", async () => {
+    // A host that reports how it was started, then exits.
+    const host = path.join(repo.root, '..', `bp-reporting-host-${process.pid}.js`);
+    fs.writeFileSync(
+      host,
+      "process.on('message', () => { process.send({ kind: 'started', runId: 'r', runDir: '/r', state: { execArgv: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX } }, () => process.exit(3)); });\n",
+    );
+    const startedWith = async () => {
+      const handle = await startInEngineProcess('build', { repoRoot: repo.root, description: 'x', offline: true, gate: async () => ({ decision: 'approve' }) }, host);
+      await handle.done.catch(() => undefined);
+      return handle.state() as unknown as { execArgv: string[]; arenas?: string };
+    };
+    const saved = process.env.MALLOC_ARENA_MAX;
+    try {
+      delete process.env.MALLOC_ARENA_MAX;
+      const plain = await startedWith();
+      for (const flag of ENGINE_NODE_FLAGS) assert.ok(plain.execArgv.includes(flag), `${flag} in ${JSON.stringify(plain.execArgv)}`);
+      assert.equal(plain.arenas, ENGINE_ENV.MALLOC_ARENA_MAX);
+      process.env.MALLOC_ARENA_MAX = '6';
+      assert.equal((await startedWith()).arenas, '6');
+    } finally {
+      if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
+      else process.env.MALLOC_ARENA_MAX = saved;
+      fs.rmSync(host, { force: true });
+    }
   });
 
   it('a host that dies mid-run rejects `done` with a message that says to resume', async () => {
