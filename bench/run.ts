@@ -50,7 +50,7 @@ const EXTRA_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filte
 const NODE_FLAGS = [...missingNodeFlags(ENGINE_NODE_FLAGS, EXTRA_NODE_FLAGS, undefined), ...EXTRA_NODE_FLAGS];
 /**
  * And with the product's environment (ENGINE_ENV). A value set for the bench is passed on instead
- * (MALLOC_ARENA_MAX=16 is glibc's own limit on 2 cores: the engine as it was before ENGINE_ENV).
+ * (MALLOC_ARENA_MAX=16 is glibc's own limit on 2 cores: the arenas as they were before ENGINE_ENV).
  */
 const CASE_ENV: NodeJS.ProcessEnv = { ...process.env, ...missingEngineEnv(process.env) };
 
