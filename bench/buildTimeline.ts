@@ -4,8 +4,10 @@
  * began) and the moment it passed, and how long the stage ran with no module agent at all. The ideal
  * counts only model calls; these are the engine's parts of each module's path:
  * - ready → worktree: the worktree made and the dependencies merged in (and a wave-limit slot);
- * - worktree → builder: the builder's start (its memory, its prompt);
- * - builder → QC: the engine's commit of the builder's work and QC's start;
+ * - worktree → builder: the builder's start (its memory, its prompt), and its wait for a wave-limit
+ *   slot (in a wide project most modules wait here);
+ * - builder → QC: the engine's commit of the builder's work and QC's start (a QC on another tier
+ *   than its builder waits for a slot of its own);
  * - QC → passed: the verdict recorded, training pairs checked.
  * Only first builds count (a fix cycle's steps are QC findings, not overhead).
  */
