@@ -7,7 +7,6 @@
  * cycle) must come out at its newer version, with nothing dropped and no conflict.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,22 +16,11 @@ import { abortMerge, mergeAllNoFf, mergeNoFf } from '../../src/core/git/merge';
 import { mergeByPaths, parseTreePairDiffs } from '../../src/core/git/pathMerge';
 import { stats as gitStarts } from '../../src/core/git/spawner';
 import { createWorktree } from '../../src/core/git/worktrees';
+import { sh, write } from '../support/gitFixture';
 
 const RUN = '20250101-120000-c0ffee00';
 const BUILDER = { name: 'Builder Bot', email: 'builder@example.invalid' };
 
-function sh(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'User', GIT_AUTHOR_EMAIL: 'u@x.invalid', GIT_COMMITTER_NAME: 'User', GIT_COMMITTER_EMAIL: 'u@x.invalid' },
-  }).trim();
-}
-
-function write(root: string, rel: string, content: string): void {
-  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-  fs.writeFileSync(path.join(root, rel), content);
-}
 
 const read = (root: string, rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
 

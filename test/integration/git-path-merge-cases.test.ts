@@ -9,7 +9,6 @@
  * merge must give the same tree; where git's conflicts, the engine's must report a conflict.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,23 +16,12 @@ import { integrationBranch, moduleBranch } from '../../src/core/git/branches';
 import { abortMerge, mergeAllNoFf, mergeNoFf } from '../../src/core/git/merge';
 import { mergeByPaths } from '../../src/core/git/pathMerge';
 import { createWorktree } from '../../src/core/git/worktrees';
+import { sh, write } from '../support/gitFixture';
 
 const RUN = '20250101-120000-c0ffee00';
 const GITLINK_A = '1'.repeat(40);
 const GITLINK_B = '2'.repeat(40);
 
-function sh(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'User', GIT_AUTHOR_EMAIL: 'u@x.invalid', GIT_COMMITTER_NAME: 'User', GIT_COMMITTER_EMAIL: 'u@x.invalid' },
-  }).trim();
-}
-
-function write(root: string, rel: string, content: string | Buffer): void {
-  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-  fs.writeFileSync(path.join(root, rel), content);
-}
 
 /** Commits everything in `wt` as it is now (plain git: the case's change is not a builder's). */
 function commitRaw(wt: string, message: string): void {
