@@ -126,7 +126,7 @@ export class SandboxedShell {
       this.#buf = this.#buf.slice(this.#buf.length - this.#outputLimit);
       this.#truncated = true;
     }
-    if (this.#waiting && commandEnded(this.#buf, this.#waiting.sentinel)) {
+    if (this.#waiting && exitStatusAfter(this.#buf, this.#waiting.sentinel) !== undefined) {
       const w = this.#waiting;
       this.#waiting = null;
       w.resolve();
@@ -144,7 +144,7 @@ export class SandboxedShell {
     // Split so the literal never appears in what is written to stdin; only printf joins it.
     const split = `${sentinel.slice(0, 8)}''${sentinel.slice(8)}`;
     this.#proc.stdin.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
-    if (!commandEnded(this.#buf, sentinel)) {
+    if (exitStatusAfter(this.#buf, sentinel) === undefined) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
       try {
@@ -165,10 +165,10 @@ export class SandboxedShell {
     }
     const at = this.#buf.indexOf(sentinel);
     if (at < 0) throw new Error('bash session terminated');
-    const code = /^(-?\d+)\n/.exec(this.#buf.slice(at + sentinel.length));
+    const code = exitStatusAfter(this.#buf, sentinel);
     let output = this.#buf.slice(0, at).replace(ANSI, '').replace(/\n+$/, '');
     if (this.#truncated) output = `[output truncated]\n${output}`;
-    return { output, exitCode: code ? parseInt(code[1]!, 10) : -1 };
+    return { output, exitCode: code ?? -1 };
   }
 
   close(): void {
@@ -191,11 +191,12 @@ export class SandboxedShell {
 }
 
 /**
- * Whether the command's end has arrived in full: the sentinel, its exit status and the newline
- * after it. Output comes in chunks, and one can end right after the sentinel: read then, the exit
- * status was missing and a passing command counted as failed (-1).
+ * The command's exit status once its end has arrived in full (the sentinel, the status and the
+ * newline after it), else undefined. Output comes in chunks, and one can end right after the
+ * sentinel: read then, the status was missing and a passing command counted as failed (-1).
  */
-export function commandEnded(buffer: string, sentinel: string): boolean {
+export function exitStatusAfter(buffer: string, sentinel: string): number | undefined {
   const at = buffer.indexOf(sentinel);
-  return at >= 0 && /^-?\d+\n/.test(buffer.slice(at + sentinel.length));
+  const status = at < 0 ? null : /^(-?\d+)\n/.exec(buffer.slice(at + sentinel.length));
+  return status ? parseInt(status[1]!, 10) : undefined;
 }
