@@ -10,7 +10,7 @@
  *   one, instead of up to 4 times (V8's factor on a machine with much memory): at 64 modules the old
  *   generation had grown to 125 MB around a 41 MB live heap, and Buffers held only by garbage there
  *   waited as long. The 64-module diamond's peak RSS fell from 316 MB (MALLOC_ARENA_MAX=2 alone) to
- *   211 MB, the wall time no longer.
+ *   211 MB, and the run took no longer.
  *   It is not a limit: the heap still grows as far as the live set needs.
  * V8 refuses `--heap-growing-percent` in NODE_OPTIONS, so it only ever comes from a command line.
  */

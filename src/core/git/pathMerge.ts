@@ -113,10 +113,12 @@ export async function mergeByPaths(root: string, gitDir: string, ours: string, t
  * order (a diamond's layer: six modules, six dependencies each), and each module after the first
  * then makes its merge commits with three git processes instead of seven.
  */
-const treesMerged = new Map<string, { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }>();
+type TreeMerge = { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string };
+
+const treesMerged = new Map<string, TreeMerge>();
 const TREES_KEPT = 512;
 
-function remember(key: string, merged: { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }): void {
+function remember(key: string, merged: TreeMerge): void {
   treesMerged.set(key, merged);
   // The oldest goes first (a Map keeps insertion order); a key is a path and 3+ tree ids, so this stays small.
   if (treesMerged.size > TREES_KEPT) treesMerged.delete(treesMerged.keys().next().value!);
@@ -130,7 +132,7 @@ async function mergeTrees(
   theirsTree: string,
   baseTrees: readonly string[],
   idLength: number,
-): Promise<{ kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string }> {
+): Promise<TreeMerge> {
   const pairs = [`${oursTree} ${theirsTree}`, ...baseTrees.flatMap((b) => [`${b} ${oursTree}`, `${b} ${theirsTree}`])];
   // Every gitlink change counts: a `.gitmodules` in the worktree (anyone's commit) or the repository's
   // config saying `ignore = all` would hide a submodule's new commit, and the older one would be kept.

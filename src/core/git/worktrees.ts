@@ -110,7 +110,7 @@ export async function createWorktree(
 }
 
 const NULL_OID = '0'.repeat(40);
-const checkOutApartByRepo = new Map<string, Promise<boolean>>();
+let checkOutApartKnown: Promise<boolean> | undefined;
 
 /**
  * Whether a new worktree can be registered in the queue and checked out outside it. Registering
@@ -119,15 +119,12 @@ const checkOutApartByRepo = new Map<string, Promise<boolean>>();
  * checkout is the slow part (a third of a second for the bench's 250 files, with six builders
  * ready at once the last one waited two seconds in the queue) and touches only the new worktree.
  * Doing it apart needs `git hook run` (git 2.36) to run the post-checkout hook as `worktree add`
- * does; an older git gets the whole add in the queue, as before.
+ * does; an older git gets the whole add in the queue, as before. That is the git binary's, not the
+ * repository's, so it is asked once per process (from the first repository at hand).
  */
 export function canCheckOutApart(root: string): Promise<boolean> {
-  let known = checkOutApartByRepo.get(root);
-  if (!known) {
-    known = runGit(root, ['hook', 'run', '--ignore-missing', 'build-pipeline-probe']).then((r) => r.exitCode === 0, () => false);
-    checkOutApartByRepo.set(root, known);
-  }
-  return known;
+  checkOutApartKnown ??= runGit(root, ['hook', 'run', '--ignore-missing', 'build-pipeline-probe']).then((r) => r.exitCode === 0, () => false);
+  return checkOutApartKnown;
 }
 
 /**
