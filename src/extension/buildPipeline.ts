@@ -246,7 +246,7 @@ export class BuildPipeline extends Disposable {
 
   /**
    * The start parked for this window's run workspace before the reload, taken by this host alone
-   * (the parked file is claimed atomically, and only for this workspace and repository) and run
+   * (its file is claimed atomically, and only for this workspace and repository) and run
    * once; its failure is shown, a preflight error included.
    */
   private async startParked(repo: string, runWorkspace: RunWorkspaceFiles): Promise<boolean> {

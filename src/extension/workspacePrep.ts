@@ -4,8 +4,9 @@
  * for that (the browser workbench reloads the page). A pipeline running in the host would be killed
  * mid-build. So the switch happens before the run starts, and deliberately: a workspace file is
  * written beside the runs (`<git dir>/build-pipeline/<repo>.code-workspace`: the repository first,
- * the runs folder second), the start request is parked in a file next to it, and the window opens
- * that workspace. The extension host of the reloaded window takes the parked start and runs it.
+ * the runs folder second), the start request is parked in a file of its own next to it (other
+ * windows of the repository may park theirs meanwhile), and the window opens that workspace. The
+ * extension host of the reloaded window takes the parked start and runs it.
  * Not `updateWorkspaceFolders` on the single-folder window: that creates an untitled workspace, and
  * code-server was seen to reload into it before its file was written, leaving an empty window.
  * A saved workspace also spares the user the "save untitled workspace?" question on close.
@@ -26,7 +27,7 @@ import { gitCommonDir, repoRoot } from './git/gitCli';
 import {
   ownRunWorkspace,
   parkStart,
-  peekParkedStart,
+  parkedStarts,
   refillCandidates,
   runWorkspaceFiles,
   runWorkspaceFolders,
@@ -61,12 +62,16 @@ export async function switchToMultiRoot(start: { repo: string; description: stri
   const files = runWorkspaceFiles(await gitCommonDir(start.repo), start.repo);
   fs.mkdirSync(files.runsRoot, { recursive: true });
   fs.writeFileSync(files.workspaceFile, runWorkspaceJson(runWorkspaceFolders(start.repo, files.runsRoot)));
-  const parked = parkStart(files.parkedFile, { ...start, workspaceFile: files.workspaceFile });
+  const parked = parkStart(files.dir, { ...start, workspaceFile: files.workspaceFile });
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(files.workspaceFile), { forceReuseWindow: true });
   await new Promise((r) => setTimeout(r, RESTART_GRACE_MS));
-  if (peekParkedStart(files.parkedFile)?.id !== parked.id) return undefined; // taken by the reloaded window
+  // Taken, by the reloaded window as a rule. (If this window refused the reload and another window of
+  // this run workspace took this start, that window's own start is left to expire: taking it here
+  // instead would make every successful reload depend on the window probe below.)
+  if (!parkedStarts(files.dir).some((p) => p.id === parked.id)) return undefined;
   if (!(await windowAnswers())) return undefined; // this host has no window left: the reloaded one takes it
-  return takeParkedStart(files.parkedFile, (p) => p.id === parked.id);
+  // Its own start only, by id (the reloaded window may still take it first: the claim decides).
+  return takeParkedStart(files.dir, (p) => p.id === parked.id);
 }
 
 /** Whether this extension host's window is still connected (a main-thread round trip comes back). */
@@ -86,9 +91,14 @@ export function runWorkspaceOfWindow(): RunWorkspaceFiles | undefined {
   return file?.scheme === 'file' ? ownRunWorkspace(file.fsPath) : undefined;
 }
 
-/** Takes the start parked for this window's run workspace and repository, if there is one. */
+/**
+ * Takes the oldest start parked for this window's run workspace and repository, if there is one. A
+ * window cannot tell which start its own host parked before the reload (nothing carries across it),
+ * so two windows Start reloads into one run workspace take one each, in the order they come up; a
+ * start parked for another run workspace (another worktree's) is left to that workspace's window.
+ */
 export function takeStartParkedFor(ws: RunWorkspaceFiles, repo: string): ParkedStart | undefined {
-  return takeParkedStart(ws.parkedFile, (p) => samePath(p.workspaceFile, ws.workspaceFile) && samePath(p.repo, repo));
+  return takeParkedStart(ws.dir, (p) => samePath(p.workspaceFile, ws.workspaceFile) && samePath(p.repo, repo));
 }
 
 /**
@@ -103,8 +113,8 @@ export async function foldersToRefill(ws: RunWorkspaceFiles): Promise<{ folders:
   } catch {
     text = undefined;
   }
-  const parked = peekParkedStart(ws.parkedFile);
-  const found = refillCandidates(ws, text, parked && samePath(parked.workspaceFile, ws.workspaceFile) ? parked.repo : undefined, (p) => fs.existsSync(p));
+  const parked = parkedStarts(ws.dir).find((p) => samePath(p.workspaceFile, ws.workspaceFile));
+  const found = refillCandidates(ws, text, parked?.repo, (p) => fs.existsSync(p));
   if (!found || found.from === 'file') return found;
   const repo = found.folders[0]!.path;
   const commonDir = await gitCommonDir(repo).catch(() => undefined);

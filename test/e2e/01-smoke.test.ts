@@ -92,7 +92,8 @@ describe('e2e smoke: packaged extension in code-server', function () {
     assert.match(text, /Open Settings/, text);
     assert.equal(wb.page.url(), urlBefore, 'the window stayed on its folder (no reload into the run workspace)');
     const pipelineDir = path.join(repo.root, '.git', 'build-pipeline');
-    assert.ok(!fs.existsSync(path.join(pipelineDir, 'pending-start.json')), 'no start parked');
+    assert.ok(!fs.existsSync(path.join(pipelineDir, 'pending-starts')), 'no start parked');
+    assert.ok(!fs.existsSync(path.join(pipelineDir, 'pending-start.json')), 'none where earlier versions parked it either');
     assert.ok(!fs.existsSync(path.join(pipelineDir, `${path.basename(repo.root)}.code-workspace`)), 'no run workspace written');
     assert.deepEqual(runDirs(repo.root), [], 'no run directory');
     assert.equal(repo.git('branch', '--list', '--format=%(refname:short)'), branchesBefore, 'no branch');

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parkStart } from '../../src/extension/models/runWorkspace';
 import { workspaceFileFolders } from './codeServer';
 import { makeRepo, runDirs } from './fixtures';
 import { e2eSession } from './session';
@@ -17,16 +18,17 @@ describe('e2e: a run workspace that opens without its folders', function () {
 
   const pipelineDir = () => path.join(e2e.repo.root, '.git', 'build-pipeline');
   const workspaceFile = () => path.join(pipelineDir(), `${path.basename(e2e.repo.root)}.code-workspace`);
-  const parkedFile = () => path.join(pipelineDir(), 'pending-start.json');
+  const parkedDir = () => path.join(pipelineDir(), 'pending-starts');
   const runsFolder = () => path.join(pipelineDir(), 'runs');
 
   /** Opens the run workspace in the window, with its file listing no folders (and a start parked for it, if given). */
-  async function openEmptyRunWorkspace(parked?: Record<string, unknown>): Promise<void> {
+  async function openEmptyRunWorkspace(parked?: { description: string; offline: boolean }): Promise<void> {
     const { wb, server } = e2e;
     await wb.page.goto('about:blank'); // a window that has it open would write its own folders into the file
     fs.mkdirSync(runsFolder(), { recursive: true });
     fs.writeFileSync(workspaceFile(), JSON.stringify({ folders: [], settings: {} }, null, 2) + '\n');
-    if (parked) fs.writeFileSync(parkedFile(), JSON.stringify(parked), { mode: 0o600 });
+    // Parked as Start parks it before the reload.
+    if (parked) parkStart(pipelineDir(), { ...parked, repo: e2e.repo.root, workspaceFile: workspaceFile() });
     await wb.page.goto(`${server.url}/?workspace=${encodeURIComponent(workspaceFile())}`);
     await wb.ready();
   }
@@ -44,13 +46,12 @@ describe('e2e: a run workspace that opens without its folders', function () {
 
   it('with a start parked for it: the folders come back and the parked start runs to its blueprint gate, once', async () => {
     const { wb, repo } = e2e;
-    // Parked as Start parks it before the reload (models/runWorkspace.ts: parkStart).
-    await openEmptyRunWorkspace({ id: 'e2e-parked-start', repo: repo.root, workspaceFile: workspaceFile(), description: DESCRIPTION, offline: true, at: Date.now() });
+    await openEmptyRunWorkspace({ description: DESCRIPTION, offline: true });
     await wb.screenshot('opened-empty');
     await wb.toast(/Blueprint ready/).waitFor({ timeout: 240_000 });
     await wb.screenshot('parked-start-ran');
     assert.deepEqual((await foldersBack()).slice(0, 2), [repo.root, runsFolder()]);
     assert.equal(runDirs(repo.root).length, 1, 'the parked start ran exactly once');
-    assert.ok(!fs.existsSync(parkedFile()), 'the parked start was taken');
+    assert.deepEqual(fs.readdirSync(parkedDir()), [], 'the parked start was taken (and no claim of it is left)');
   });
 });

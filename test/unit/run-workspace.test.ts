@@ -1,23 +1,27 @@
 // The run workspace Start reloads the window into, and the start parked across that reload
 // (src/extension/models/runWorkspace.ts): which workspace file is ours, which folders an empty one gets
-// back, and which extension host takes a parked start (exactly one, only the reloaded window's).
+// back, and which extension host takes a parked start (exactly one, only a window of its run workspace;
+// several windows of one repository park at once without losing a start).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  LEGACY_PARKED_FILE,
   PARKED_MAX_AGE_MS,
+  PARKED_STARTS_DIR,
   dropParkedStart,
   foldersInWorkspaceJson,
   ownRunWorkspace,
   parkStart,
+  parkedStarts,
   parseParkedStart,
-  peekParkedStart,
   refillCandidates,
   runWorkspaceFiles,
   runWorkspaceFolders,
   runWorkspaceJson,
   takeParkedStart,
+  type ParkedStart,
 } from '../../src/extension/models/runWorkspace';
 
 describe('run workspace: which workspace file is ours', () => {
@@ -70,54 +74,160 @@ describe('run workspace: the folders an empty one gets back', () => {
 
 describe('run workspace: the start parked across the reload', () => {
   let dir: string;
-  let file: string;
+  /** `<git common dir>/build-pipeline`, as runWorkspaceFiles names it */
+  let pipelineDir: string;
+  let parkedDir: string;
   const start = { repo: '/r', workspaceFile: '/r/.git/build-pipeline/r.code-workspace', description: 'Build a greeter', offline: true };
+  const forMain = (p: ParkedStart) => p.workspaceFile === start.workspaceFile && p.repo === '/r';
+  const writeLegacy = (value: unknown) => {
+    fs.mkdirSync(pipelineDir, { recursive: true });
+    fs.writeFileSync(path.join(pipelineDir, LEGACY_PARKED_FILE), typeof value === 'string' ? value : JSON.stringify(value), { mode: 0o600 });
+  };
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-parked-'));
-    file = path.join(dir, 'build-pipeline', 'pending-start.json');
+    pipelineDir = path.join(dir, 'build-pipeline');
+    parkedDir = path.join(pipelineDir, PARKED_STARTS_DIR);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('is taken once, by a host that accepts it; a second take finds nothing', () => {
-    const parked = parkStart(file, start);
-    assert.equal((fs.statSync(file).mode & 0o777).toString(8), '600');
-    assert.equal(takeParkedStart(file, (p) => p.workspaceFile === '/other.code-workspace'), undefined, 'another window leaves it');
-    assert.deepEqual(peekParkedStart(file), parked, 'still there for its own window');
-    assert.deepEqual(takeParkedStart(file, (p) => p.workspaceFile === start.workspaceFile && p.repo === '/r'), parked);
-    assert.equal(takeParkedStart(file, () => true), undefined);
-    assert.equal(fs.existsSync(file), false);
-    assert.deepEqual(fs.readdirSync(path.dirname(file)), [], 'no claim file left behind');
+    const parked = parkStart(pipelineDir, start);
+    assert.deepEqual(fs.readdirSync(parkedDir), [`${parked.id}.json`]);
+    assert.equal((fs.statSync(path.join(parkedDir, `${parked.id}.json`)).mode & 0o777).toString(8), '600');
+    assert.equal(takeParkedStart(pipelineDir, (p) => p.workspaceFile === '/other.code-workspace'), undefined, 'another window leaves it');
+    assert.deepEqual(parkedStarts(pipelineDir), [parked], 'still there for its own window');
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain), parked);
+    assert.equal(takeParkedStart(pipelineDir, () => true), undefined);
+    assert.deepEqual(fs.readdirSync(parkedDir), [], 'no claim file left behind');
   });
 
-  it('a newer Start replaces it; the old host (by id) no longer takes or drops it', () => {
-    const first = parkStart(file, start);
-    const second = parkStart(file, { ...start, description: 'Build a formatter' });
-    assert.notEqual(first.id, second.id);
-    assert.equal(takeParkedStart(file, (p) => p.id === first.id), undefined);
-    dropParkedStart(file, first.id);
-    assert.equal(peekParkedStart(file)?.description, 'Build a formatter');
-    dropParkedStart(file, second.id);
-    assert.equal(peekParkedStart(file), undefined);
+  it('the main checkout and a linked worktree park at once (one git common dir): both starts survive, each is taken once, by its own window', () => {
+    const worktree = { ...start, repo: '/r-wt', workspaceFile: '/r/.git/build-pipeline/r-wt.code-workspace', description: 'Build a formatter' };
+    const forWorktree = (p: ParkedStart) => p.workspaceFile === worktree.workspaceFile && p.repo === '/r-wt';
+    const main = parkStart(pipelineDir, start);
+    const linked = parkStart(pipelineDir, worktree);
+    assert.deepEqual(new Set(parkedStarts(pipelineDir)), new Set([main, linked]), 'the second park did not replace the first');
+    assert.deepEqual(takeParkedStart(pipelineDir, forWorktree), linked, "the worktree's window takes its own, though the main one is older");
+    assert.equal(takeParkedStart(pipelineDir, forWorktree), undefined, 'and only once');
+    assert.deepEqual(parkedStarts(pipelineDir), [main], "the main checkout's start is still there");
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain), main);
+    assert.equal(takeParkedStart(pipelineDir, forMain), undefined);
   });
 
-  it('a stale or malformed parked start is never run, and is removed', () => {
+  it('two windows on one folder park for one run workspace: each window that comes up takes one, oldest first; the old host by id finds its own gone', () => {
     const now = Date.now();
-    parkStart(file, start, now - PARKED_MAX_AGE_MS - 1);
-    assert.equal(takeParkedStart(file, () => true, now), undefined);
-    assert.equal(fs.existsSync(file), false);
-    fs.writeFileSync(file, '{"repo": "/r", "description": "x"'); // cut short
-    assert.equal(peekParkedStart(file), undefined);
-    assert.equal(fs.existsSync(file), false);
+    const second = parkStart(pipelineDir, { ...start, description: 'Build a formatter' }, now - 1_000);
+    const first = parkStart(pipelineDir, start, now - 2_000);
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain, now), first);
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain, now), second);
+    assert.equal(takeParkedStart(pipelineDir, forMain, now), undefined);
+    assert.equal(takeParkedStart(pipelineDir, (p) => p.id === first.id, now), undefined);
   });
 
-  it('a parked start whose id is not a plain token is refused: its claim file name never leaves the folder', () => {
-    // As if written by someone else: an id with a path in it, and the folder the claim's name would step through.
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ ...start, id: 'x/../../outside', at: Date.now() }));
-    fs.mkdirSync(`${file}.${process.pid}.x`);
-    assert.equal(takeParkedStart(file, () => true), undefined);
-    assert.equal(fs.existsSync(file), false, 'removed as malformed');
+  it('two hosts race for one start: the one whose claim comes second gets nothing, so it runs once', () => {
+    const parked = parkStart(pipelineDir, start);
+    // The first host has looked at the start and accepted it; before its claim, a second host takes it.
+    let second: ParkedStart | undefined;
+    const first = takeParkedStart(pipelineDir, (p) => {
+      second ??= takeParkedStart(pipelineDir, forMain);
+      return forMain(p);
+    });
+    assert.deepEqual(second, parked);
+    assert.equal(first, undefined);
+    assert.deepEqual(fs.readdirSync(parkedDir), []);
+  });
+
+  it('a start another host has claimed but not yet read is not taken again', () => {
+    const parked = parkStart(pipelineDir, start);
+    const claimed = path.join(parkedDir, `${parked.id}.json.99999.0e7c2a9e-claim.claimed`);
+    fs.renameSync(path.join(parkedDir, `${parked.id}.json`), claimed); // the claiming host's rename
+    assert.equal(takeParkedStart(pipelineDir, () => true), undefined);
+    assert.deepEqual(parkedStarts(pipelineDir), []);
+    assert.ok(fs.existsSync(claimed), 'a fresh claim is left to its host');
+  });
+
+  it('drop removes only the start with its id, once, also when a take races it', () => {
+    const a = parkStart(pipelineDir, start);
+    const b = parkStart(pipelineDir, { ...start, description: 'Build a formatter' });
+    assert.equal(dropParkedStart(pipelineDir, a.id), true);
+    assert.equal(dropParkedStart(pipelineDir, a.id), false);
+    assert.deepEqual(parkedStarts(pipelineDir), [b]);
+    let dropped: boolean | undefined;
+    const taken = takeParkedStart(pipelineDir, () => {
+      dropped ??= dropParkedStart(pipelineDir, b.id);
+      return true;
+    });
+    assert.equal(dropped, true);
+    assert.equal(taken, undefined, 'dropped before the take could claim it');
+    assert.deepEqual(fs.readdirSync(parkedDir), []);
+  });
+
+  it('stale and malformed parked starts are never taken and are removed; a good one beside them is taken; nothing crashes', () => {
+    const now = Date.now();
+    const stale = parkStart(pipelineDir, start, now - PARKED_MAX_AGE_MS - 1);
+    const future = parkStart(pipelineDir, start, now + PARKED_MAX_AGE_MS + 1);
+    const good = parkStart(pipelineDir, start, now);
+    const write = (name: string, text: string) => fs.writeFileSync(path.join(parkedDir, name), text);
+    write('0b6a1c3e-cut-short.json', '{"repo": "/r", "description": "x"'); // cut short
+    write('not-its-name.json', JSON.stringify({ ...good, id: 'another-id' })); // a copy under another name: it would run twice
+    write('null.json', 'null');
+    fs.mkdirSync(path.join(parkedDir, 'a-folder.json')); // not a file: never read
+    write('notes.txt', 'not ours');
+    assert.deepEqual(takeParkedStart(pipelineDir, () => true, now), good);
+    assert.equal(takeParkedStart(pipelineDir, () => true, now), undefined);
+    assert.deepEqual(fs.readdirSync(parkedDir).sort(), ['a-folder.json', 'notes.txt'], `removed: ${stale.id}, ${future.id} and the malformed ones`);
+  });
+
+  it('a .tmp or .claimed file a host that died left is removed once older than a start may live; a fresh one is left', () => {
+    parkStart(pipelineDir, start);
+    const leftovers = ['0b6a1c3e.json.4242.tmp', '0b6a1c3e.json.4242.0e7c2a9e.claimed'];
+    for (const name of leftovers) fs.writeFileSync(path.join(parkedDir, name), '{}');
+    parkedStarts(pipelineDir);
+    for (const name of leftovers) assert.ok(fs.existsSync(path.join(parkedDir, name)), `${name} may still be in use`);
+    parkedStarts(pipelineDir, Date.now() + PARKED_MAX_AGE_MS + 60_000);
+    assert.deepEqual(fs.readdirSync(parkedDir), [], 'the leftovers and the start, stale by then, are gone');
+  });
+
+  it('a start parked by the previous version (pending-start.json) is still taken, once, by its own window', () => {
+    const legacy = { id: 'e2e-parked-start', ...start, at: Date.now() - 1_000 };
+    writeLegacy(legacy);
+    const later = parkStart(pipelineDir, start);
+    assert.equal(takeParkedStart(pipelineDir, (p) => p.workspaceFile === '/other.code-workspace'), undefined);
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain), legacy, 'the older of the two');
+    assert.equal(fs.existsSync(path.join(pipelineDir, LEGACY_PARKED_FILE)), false);
+    assert.deepEqual(takeParkedStart(pipelineDir, forMain), later);
+    assert.deepEqual(fs.readdirSync(parkedDir), []);
+  });
+
+  it('a pending-start.json rewritten by the previous version between the look and the claim is not lost', () => {
+    writeLegacy({ id: 'looked-at', ...start, at: Date.now() });
+    const other = { id: 'written-meanwhile', ...start, repo: '/r-wt', workspaceFile: '/r/.git/build-pipeline/r-wt.code-workspace', at: Date.now() };
+    const taken = takeParkedStart(pipelineDir, (p) => {
+      if (p.id === 'looked-at') writeLegacy(other);
+      return p.id === 'looked-at';
+    });
+    assert.equal(taken, undefined, 'not the start this host accepted');
+    assert.deepEqual(parkedStarts(pipelineDir), [other], 'kept, as a start of its own, for its window');
+    assert.deepEqual(fs.readdirSync(parkedDir), ['written-meanwhile.json']);
+  });
+
+  it('a malformed or stale pending-start.json is removed, never run', () => {
+    const now = Date.now();
+    for (const bad of ['{"repo": "/r", "description": "x"', { id: 'stale', ...start, at: now - PARKED_MAX_AGE_MS - 1 }]) {
+      writeLegacy(bad);
+      assert.equal(takeParkedStart(pipelineDir, () => true, now), undefined, JSON.stringify(bad));
+      assert.equal(fs.existsSync(path.join(pipelineDir, LEGACY_PARKED_FILE)), false);
+      assert.deepEqual(fs.readdirSync(parkedDir), [], 'no claim file left behind');
+    }
+  });
+
+  it('a parked start whose id is not a plain token is refused: no file is named after it', () => {
+    // As if written by someone else: an id with a path in it, in the file the previous version used.
+    writeLegacy({ ...start, id: 'x/../../outside', at: Date.now() });
+    assert.equal(takeParkedStart(pipelineDir, () => true), undefined);
+    assert.equal(fs.existsSync(path.join(pipelineDir, LEGACY_PARKED_FILE)), false, 'removed as malformed');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['build-pipeline'], 'nothing moved outside its folder');
+    assert.deepEqual(fs.readdirSync(parkedDir), []);
   });
 
   it('parsing takes only well-formed input (the file is untrusted)', () => {

@@ -1,28 +1,42 @@
 /**
  * The run workspace (`<git dir>/build-pipeline/<repo>.code-workspace`: the repository first, the runs
- * folder second) and the start parked beside it while the window reloads into it. Plain files and
+ * folder second) and the starts parked beside it while windows reload into it. Plain files and
  * paths, no `vscode`, so the rules are unit-tested: which file is ours, which folders an empty run
- * workspace gets back, and which extension host may take a parked start (exactly one, and only the
- * one whose window opened that workspace).
+ * workspace gets back, and which extension host may take a parked start (exactly one, and only one
+ * whose window opened that workspace).
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The folder beside the runs that holds the run workspace and the parked start. */
+/** The folder beside the runs that holds the run workspace and the parked starts. */
 export const RUN_WORKSPACE_DIR = 'build-pipeline';
-const PARKED_FILE = 'pending-start.json';
+/**
+ * The parked starts, one file each (`build-pipeline/pending-starts/<id>.json`): windows of one
+ * repository (its main checkout and its linked worktrees share the git common dir, or two windows on
+ * one folder) that press Start within a start's lifetime no longer overwrite each other's, and each
+ * start is claimed on its own.
+ */
+export const PARKED_STARTS_DIR = 'pending-starts';
+/**
+ * Where a start was parked before the folder above: still read and taken (never written), because an
+ * extension update is applied by exactly the reload a parked start waits across.
+ */
+export const LEGACY_PARKED_FILE = 'pending-start.json';
 const RUNS_FOLDER_NAME = '⚙ Build Pipeline runs';
 /** What a parked start's id may be: parkStart writes a UUID. */
 const PARKED_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** The name of a parked start's file in PARKED_STARTS_DIR: its id, so one file per id. */
+const PARKED_ENTRY = /^([A-Za-z0-9-]{1,64})\.json$/;
+/** A parked start is a few hundred bytes; a larger file is not one (and is not read into memory). */
+const PARKED_MAX_BYTES = 64 * 1024;
 /** A parked start older than this is stale (the reload never came, or the user went elsewhere). */
 export const PARKED_MAX_AGE_MS = 5 * 60_000;
 
 export interface RunWorkspaceFiles {
-  /** `<git common dir>/build-pipeline` */
+  /** `<git common dir>/build-pipeline`: the parked starts are kept here too (parkStart) */
   dir: string;
   workspaceFile: string;
-  parkedFile: string;
   runsRoot: string;
 }
 
@@ -33,7 +47,7 @@ export interface WorkspaceFolderEntry {
 
 export function runWorkspaceFiles(gitCommonDir: string, repo: string): RunWorkspaceFiles {
   const dir = path.join(gitCommonDir, RUN_WORKSPACE_DIR);
-  return { dir, workspaceFile: path.join(dir, `${path.basename(repo)}.code-workspace`), parkedFile: path.join(dir, PARKED_FILE), runsRoot: path.join(dir, 'runs') };
+  return { dir, workspaceFile: path.join(dir, `${path.basename(repo)}.code-workspace`), runsRoot: path.join(dir, 'runs') };
 }
 
 /** The folders of a run workspace: the repository first (the folder VS Code never lets us replace), the runs second. */
@@ -57,7 +71,7 @@ export function ownRunWorkspace(workspaceFile: string | undefined): RunWorkspace
   if (!workspaceFile || !path.isAbsolute(workspaceFile) || !workspaceFile.endsWith('.code-workspace')) return undefined;
   const dir = path.dirname(path.resolve(workspaceFile));
   if (path.basename(dir) !== RUN_WORKSPACE_DIR) return undefined;
-  return { dir, workspaceFile: path.resolve(workspaceFile), parkedFile: path.join(dir, PARKED_FILE), runsRoot: path.join(dir, 'runs') };
+  return { dir, workspaceFile: path.resolve(workspaceFile), runsRoot: path.join(dir, 'runs') };
 }
 
 /** Absolute folder paths a workspace file lists (relative ones and URIs are not what this extension writes: left out). */
@@ -103,7 +117,7 @@ export function refillCandidates(
 
 /** A Start waiting for the window to come back on its run workspace. */
 export interface ParkedStart {
-  /** Which park this is: the host that parked it can tell its own from a newer one. */
+  /** Which park this is: it names the start's file, and the host that parked it asks for its own by it. */
   id: string;
   repo: string;
   /** The run workspace whose window is to run it; no other window takes it. */
@@ -122,65 +136,169 @@ export function parseParkedStart(text: string, now: number): ParkedStart | undef
     return undefined;
   }
   if (!p || typeof p !== 'object') return undefined;
-  // The id goes into the claim file's name (takeParkedStart): a plain token, never a path.
+  // The id names the start's file (parkStart, and a legacy start put where every host finds it): a plain token, never a path.
   if (typeof p.id !== 'string' || !PARKED_ID.test(p.id) || typeof p.repo !== 'string' || typeof p.workspaceFile !== 'string' || typeof p.description !== 'string') return undefined;
   if (!path.isAbsolute(p.repo) || !path.isAbsolute(p.workspaceFile) || p.description.trim() === '') return undefined;
   if (typeof p.at !== 'number' || !Number.isFinite(p.at) || now - p.at > PARKED_MAX_AGE_MS || p.at - now > PARKED_MAX_AGE_MS) return undefined;
   return { id: p.id, repo: p.repo, workspaceFile: path.resolve(p.workspaceFile), description: p.description, offline: p.offline === true, at: p.at };
 }
 
-/** Parks a start (written whole, then renamed into place: a reader never sees half a file). */
-export function parkStart(file: string, start: Omit<ParkedStart, 'id' | 'at'>, now = Date.now()): ParkedStart {
+/**
+ * Parks a start in a file of its own, `<pipelineDir>/pending-starts/<id>.json`: a fresh id, so no
+ * other window's start is replaced; written whole, then renamed into place, so a reader never sees
+ * half a file. A start's file never changes after that, it is only claimed or removed.
+ */
+export function parkStart(pipelineDir: string, start: Omit<ParkedStart, 'id' | 'at'>, now = Date.now()): ParkedStart {
   const parked: ParkedStart = { ...start, workspaceFile: path.resolve(start.workspaceFile), id: randomUUID(), at: now };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.join(pipelineDir, PARKED_STARTS_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${parked.id}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(parked), { mode: 0o600 });
   fs.renameSync(tmp, file);
   return parked;
 }
 
-/** The parked start without taking it; a stale or unreadable one is removed. */
-export function peekParkedStart(file: string, now = Date.now()): ParkedStart | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const parked = parseParkedStart(text, now);
-  if (!parked) fs.rmSync(file, { force: true });
-  return parked;
+/** The fresh, well-formed starts parked in `pipelineDir`, oldest first, without taking any; stale and malformed ones are removed. */
+export function parkedStarts(pipelineDir: string, now = Date.now()): ParkedStart[] {
+  return parkedEntries(pipelineDir, now).map((e) => e.start);
 }
 
 /**
- * Takes the parked start if `accept` says it is this caller's. Of several extension hosts taking at
- * once, exactly one gets it (an atomic rename); one it is not meant for leaves it where it is.
+ * Takes the oldest parked start `accept` says is this caller's. Its file is first renamed to a name
+ * of this caller's own and only then read: of several extension hosts taking at once, the rename
+ * succeeds for one, so each start is taken exactly once. Starts meant for another window are left
+ * where they are (looked at, never moved).
  */
-export function takeParkedStart(file: string, accept: (p: ParkedStart) => boolean, now = Date.now()): ParkedStart | undefined {
-  const seen = peekParkedStart(file, now);
-  if (!seen || !accept(seen)) return undefined;
-  const taken = `${file}.${process.pid}.${seen.id}.taken`;
-  try {
-    fs.renameSync(file, taken);
-  } catch {
-    return undefined; // someone else took it first
+export function takeParkedStart(pipelineDir: string, accept: (p: ParkedStart) => boolean, now = Date.now()): ParkedStart | undefined {
+  const dir = path.join(pipelineDir, PARKED_STARTS_DIR);
+  for (const seen of parkedEntries(pipelineDir, now)) {
+    if (!accept(seen.start)) continue;
+    const claimed = claim(seen.file, dir);
+    if (!claimed) continue; // another host claimed it first: it is theirs
+    const start = readParkedStart(claimed, now);
+    if (typeof start === 'object' && accept(start)) {
+      discard(claimed);
+      return start;
+    }
+    // Only the legacy file can change between the look and the claim (an older version of the
+    // extension rewrote it in place): a start that is not this caller's goes where every host finds it.
+    if (typeof start === 'object') republish(claimed, dir, start);
+    else discard(claimed);
   }
-  let claimed: ParkedStart | undefined;
-  try {
-    claimed = parseParkedStart(fs.readFileSync(taken, 'utf8'), now);
-  } catch {
-    claimed = undefined;
-  }
-  if (claimed && claimed.id !== seen.id && !fs.existsSync(file)) {
-    // Replaced between the look and the rename (a newer Start): not the one this caller accepted; put back.
-    fs.renameSync(taken, file);
-    return undefined;
-  }
-  fs.rmSync(taken, { force: true });
-  return claimed?.id === seen.id ? claimed : undefined;
+  return undefined;
 }
 
-/** Removes the parked start if it is still the one with this id. */
-export function dropParkedStart(file: string, id: string): void {
-  if (peekParkedStart(file)?.id === id) takeParkedStart(file, (p) => p.id === id);
+/** Removes the parked start with this id, if it is still parked (claimed as a take is: atomic). True if this call removed it. */
+export function dropParkedStart(pipelineDir: string, id: string, now = Date.now()): boolean {
+  return takeParkedStart(pipelineDir, (p) => p.id === id, now) !== undefined;
+}
+
+/** A parked start and the file it was read from. */
+interface ParkedEntry {
+  file: string;
+  start: ParkedStart;
+}
+
+function parkedEntries(pipelineDir: string, now: number): ParkedEntry[] {
+  const dir = path.join(pipelineDir, PARKED_STARTS_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  const entries: ParkedEntry[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const id = PARKED_ENTRY.exec(name)?.[1];
+    if (!id) {
+      discardIfLeftover(file, now);
+      continue;
+    }
+    const start = readParkedStart(file, now);
+    // A start's file never changes, so one that holds no fresh start, or not the start its name says, can go at once.
+    if (typeof start === 'object' && start.id === id) entries.push({ file, start });
+    else if (start !== 'missing') discard(file);
+  }
+  const legacyFile = path.join(pipelineDir, LEGACY_PARKED_FILE);
+  const legacy = readParkedStart(legacyFile, now);
+  if (typeof legacy === 'object') entries.push({ file: legacyFile, start: legacy });
+  else if (legacy === 'malformed') discardLegacy(legacyFile, dir, now);
+  return entries.sort((a, b) => a.start.at - b.start.at || (a.start.id < b.start.id ? -1 : a.start.id > b.start.id ? 1 : 0));
+}
+
+/** The start in `file`; 'missing' if there is no such file (any more), 'malformed' if it holds no fresh start. */
+function readParkedStart(file: string, now: number): ParkedStart | 'missing' | 'malformed' {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    return 'missing';
+  }
+  // Only a plain file is read: a FIFO would block the extension host, a link could point anywhere.
+  if (!stat.isFile() || stat.size > PARKED_MAX_BYTES) return 'malformed';
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'malformed';
+  }
+  return parseParkedStart(text, now) ?? 'malformed';
+}
+
+/** Renames `file` to a name of this caller's own in `dir`; undefined if another caller renamed it first (the rename succeeds for one). */
+function claim(file: string, dir: string): string | undefined {
+  const claimed = path.join(dir, `${path.basename(file)}.${process.pid}.${randomUUID()}.claimed`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.renameSync(file, claimed);
+    return claimed;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts a claimed start back as a start of its own (`<id>.json`), where every host looks. */
+function republish(claimed: string, dir: string, start: ParkedStart): void {
+  try {
+    fs.renameSync(claimed, path.join(dir, `${start.id}.json`));
+  } catch {
+    discard(claimed);
+  }
+}
+
+/**
+ * The legacy file is rewritten in place by an older version, so a malformed one is claimed before it
+ * is removed: a start written there meanwhile is kept (as a start of its own), not deleted unseen.
+ */
+function discardLegacy(legacyFile: string, dir: string, now: number): void {
+  const claimed = claim(legacyFile, dir);
+  if (!claimed) return;
+  const start = readParkedStart(claimed, now);
+  if (typeof start === 'object') republish(claimed, dir, start);
+  else discard(claimed);
+}
+
+/**
+ * A `.tmp` (parkStart) or `.claimed` (takeParkedStart) file lives for one write or one read; one
+ * older than a parked start may live was left by a host that died in between.
+ */
+function discardIfLeftover(file: string, now: number): void {
+  if (!file.endsWith('.tmp') && !file.endsWith('.claimed')) return; // not ours: left alone
+  try {
+    const stat = fs.lstatSync(file);
+    // ctime: a rename sets it, and the claimed name is what says how long the claim has lasted.
+    if (stat.isFile() && now - Math.max(stat.mtimeMs, stat.ctimeMs) > PARKED_MAX_AGE_MS) discard(file);
+  } catch {
+    // gone already
+  }
+}
+
+function discard(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // not a plain file (a folder someone put there): left as it is, and never read as a start
+  }
 }
