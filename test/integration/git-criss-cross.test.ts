@@ -131,18 +131,40 @@ describe('merges over criss-cross history (real git)', () => {
     await buildModule('y1', ['x1', 'x2']);
     await buildModule('y2', ['x1', 'x2']);
     const treeBuilding = () => ['git diff-tree', 'git read-tree', 'git update-index', 'git write-tree'].reduce((n, c) => n + (gitStarts[c]?.count ?? 0), 0);
+    const mergeBases = () => gitStarts['git merge-base']?.count ?? 0;
     const before = treeBuilding();
+    const basesBefore = mergeBases();
     const z1 = await buildModule('z1', ['y1', 'y2', 'x3']);
     const first = treeBuilding() - before;
+    const firstBases = mergeBases() - basesBefore;
     const z2 = await buildModule('z2', ['y1', 'y2', 'x3']);
     const second = treeBuilding() - before - first;
     assert.ok(first > 0, 'z1’s merge of y2 was built path by path');
     assert.equal(second, 0, 'z2 merged the same trees: none was built again');
+    assert.equal(firstBases, 3, 'one merge-base per dependency of z1');
+    assert.equal(mergeBases() - basesBefore - firstBases, 0, 'z2 merged the same dependencies into the same start: their merge bases were known');
     for (const wt of [z1, z2]) {
       for (const line of sh(wt, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
       assert.equal(sh(wt, 'status', '--porcelain'), '');
     }
     assert.equal(sh(repo, 'rev-parse', `${moduleBranch(RUN, 'z1')}~1^{tree}`), sh(repo, 'rev-parse', `${moduleBranch(RUN, 'z2')}~1^{tree}`));
+  });
+
+  it('merges the same dependencies into siblings side by side with each merge base and tree found once: git merge’s trees', async () => {
+    for (const root of ['x1', 'x2', 'x3']) await buildModule(root, []);
+    await buildModule('y1', ['x1', 'x2']);
+    await buildModule('y2', ['x1', 'x2']);
+    const counts = () => ['git merge-base', 'git diff-tree', 'git write-tree'].map((c) => gitStarts[c]?.count ?? 0);
+    const before = counts();
+    // Both start in the same moment, as a layer's modules do when their last dependency passes.
+    const [z1, z2] = await Promise.all([buildModule('z1', ['y1', 'y2', 'x3']), buildModule('z2', ['y1', 'y2', 'x3'])]);
+    const [bases, diffs, writes] = counts().map((n, i) => n - before[i]!);
+    assert.equal(bases, 3, 'one merge-base per dependency, for both modules');
+    assert.ok(diffs! >= 1 && diffs === writes, `each merged tree built once (${diffs} diff-tree, ${writes} write-tree)`);
+    for (const wt of [z1, z2]) {
+      for (const line of sh(wt, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
+      assert.equal(sh(wt, 'status', '--porcelain'), '');
+    }
   });
 
   it('never takes a merged tree from another repository with the same trees (its objects may be missing here)', async () => {

@@ -4,11 +4,12 @@
  * did where it must not (contracts, or anything at all for a read-only QC agent).
  */
 import * as path from 'node:path';
-import { assertEngineWorktree } from './repo';
+import { assertEngineWorktree, resolveCommit } from './repo';
+import { canCheckOutApart, checkOutRegistered } from './worktrees';
 import { git, splitNul } from './run';
 import { changesSince, resetHard } from './commits';
 import { GitError } from './errors';
-import { assertValidEngineBranch, branchExists } from './branches';
+import { assertValidEngineBranch } from './branches';
 import { serializedPerRepo } from './run';
 
 export async function headCommit(worktree: string): Promise<string> {
@@ -25,14 +26,26 @@ export async function gitCommonDir(repoRoot: string): Promise<string> {
   return path.resolve(repoRoot, dir);
 }
 
-/** Checks out an existing engine branch into a new worktree (resume after the worktree was removed). */
+/**
+ * Checks out an existing engine branch into a new worktree (a module's branch made before its
+ * worktree, or resumed after its worktree was removed). As in createWorktree, the worktree is
+ * registered in the repository's queue and checked out outside it, where git allows.
+ */
 export async function addWorktreeForBranch(repoRoot: string, worktreePath: string, branch: string): Promise<void> {
   await assertValidEngineBranch(branch);
-  if (!(await branchExists(repoRoot, branch))) throw new GitError('unknown', `branch ${branch} does not exist`);
+  const tip = await resolveCommit(repoRoot, `refs/heads/${branch}`);
+  if (tip === null) throw new GitError('unknown', `branch ${branch} does not exist`);
+  const apart = await canCheckOutApart(repoRoot);
   await serializedPerRepo(repoRoot, async () => {
     await git(repoRoot, ['worktree', 'prune']);
-    await git(repoRoot, ['worktree', 'add', '--quiet', worktreePath, branch]);
+    await git(repoRoot, ['worktree', 'add', '--quiet', ...(apart ? ['--no-checkout'] : []), worktreePath, branch]);
   });
+  const unfilled = apart ? await checkOutRegistered(worktreePath, tip) : undefined;
+  if (unfilled) {
+    // The branch holds the module's commits and stays; only the worktree this call made goes.
+    await serializedPerRepo(repoRoot, () => git(repoRoot, ['worktree', 'remove', '--force', worktreePath]).catch(() => ''));
+    throw unfilled;
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { assertValidEngineBranch } from './branches';
 import { ENGINE_IDENTITY, identityConfig, type GitIdentity } from './commits';
 import { parseConflictedText, resolveConflictedText, type ConflictHunk, type HunkResolution, type NonTrivialHunk } from './conflicts';
 import { GitError } from './errors';
-import { mergeByPaths } from './pathMerge';
+import { mergeByPaths, type OursKnown } from './pathMerge';
 import { assertEngineWorktree, engineWorktreeFacts, mergeHeadIn, mergeInProgress, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
@@ -121,7 +121,11 @@ export async function mergeNoFf(
   const ref = `refs/heads/${branch}`;
   const before = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
   const config = identityConfig(identity);
-  const byPaths = await mergeByPaths(root, facts.gitDir, before, ref, message, config);
+  // A missing branch makes git refuse before it changes anything: said plainly here.
+  const theirs = await resolveCommit(root, ref);
+  if (theirs === null) throw new GitError('unknown', `branch ${branch} does not exist`);
+  const byPaths = await mergeByPaths(root, facts.gitDir, before, theirs, message, config);
+  if (byPaths.kind === 'upToDate') return { status: 'upToDate', commit: before };
   if (byPaths.kind === 'commit') {
     await checkOutMerge(root, byPaths.commit);
     return { status: 'clean', commit: byPaths.commit };
@@ -132,8 +136,6 @@ export async function mergeNoFf(
     const after = (await git(root, ['rev-parse', 'HEAD'])).trim();
     return after === before ? { status: 'upToDate', commit: after } : { status: 'clean', commit: after };
   }
-  // A missing branch makes git refuse before it changes anything: said plainly here.
-  if ((await resolveCommit(root, ref)) === null) throw new GitError('unknown', `branch ${branch} does not exist`);
   if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', files: await readConflicts(root) };
   // Failed without conflicts (e.g. untracked files in the way): make sure nothing is left half-done.
   if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
@@ -164,27 +166,48 @@ export async function mergeAllNoFf(
   // `head` is the branch's latest merge; `checkedOut` what the worktree holds (behind while merges built by path pile up).
   let head = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
   let checkedOut = head;
-  for (const m of merges) {
-    const ref = `refs/heads/${m.branch}`;
-    const byPaths = await mergeByPaths(root, facts.gitDir, head, ref, m.message, config);
+  const commits = await branchCommits(root, merges.map((m) => m.branch));
+  // Ours, for the merges built by path: the worktree's first commit and the branches merged since
+  // have exactly its ancestors (besides these merge commits), whatever module is merging them.
+  let ours: OursKnown = { lineage: [head] };
+  for (const [i, m] of merges.entries()) {
+    const theirs = commits[i]!;
+    const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
+    if (byPaths.kind === 'upToDate') continue;
     if (byPaths.kind === 'commit') {
       head = byPaths.commit;
+      ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
       continue;
     }
     if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
-    const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, ref];
+    const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
     const run = await runGit(root, args, { config });
     if (run.exitCode === 0) {
       head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
+      // Merged (or already there): its tree is the worktree's now, not known here.
+      ours = { lineage: [...ours.lineage, theirs] };
       continue;
     }
-    if ((await resolveCommit(root, ref)) === null) throw new GitError('unknown', `branch ${m.branch} does not exist`);
     if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
     if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
     throw failure(args, run);
   }
   if (checkedOut !== head) await checkOutMerge(root, head);
   return { status: 'clean', commit: head };
+}
+
+/**
+ * Each branch's commit, resolved once before any merge: a path-built merge takes the merge bases and
+ * the trees from that one commit, so a branch that moves meanwhile (a dependency's fix cycle) is
+ * merged as it was, never its new tip against its old merge bases. One git process for all of them.
+ */
+export async function branchCommits(root: string, branches: readonly string[]): Promise<string[]> {
+  // Every name is a checked engine branch (orchestration/…), so none reads as an option.
+  const run = await runGit(root, ['rev-parse', ...branches.map((b) => `refs/heads/${b}^{commit}`)]);
+  const commits = run.stdout.split('\n').filter(Boolean);
+  if (run.exitCode === 0 && commits.length === branches.length && commits.every((c) => /^[0-9a-f]{40,64}$/.test(c))) return commits;
+  for (const b of branches) if ((await resolveCommit(root, `refs/heads/${b}`)) === null) throw new GitError('unknown', `branch ${b} does not exist`);
+  throw failure(['rev-parse', ...branches], run);
 }
 
 /** Abandons an in-progress merge, restoring the worktree to its pre-merge commit. No-op if none. */

@@ -28,8 +28,10 @@ import * as path from 'node:path';
 import { git, runGit } from './run';
 
 export type PathMerge =
-  /** The merge commit (first parent ours, second theirs), not yet checked out anywhere. */
-  | { kind: 'commit'; commit: string }
+  /** The merge commit (first parent ours, second theirs), not yet checked out anywhere, and its tree. */
+  | { kind: 'commit'; commit: string; tree: string }
+  /** Theirs is already in ours: `git merge` makes no commit ("Already up to date"), nor does this. */
+  | { kind: 'upToDate' }
   /** Left to `git merge`: one merge base (it is quick then), no history in common, or a path it must merge. */
   | { kind: 'porcelain'; why: string };
 
@@ -82,46 +84,117 @@ function decide(pathName: string, theirsEntry: DiffEntry, oursSinceBase: Readonl
 }
 
 /**
- * The merge of `theirsRef` into `ours` as a commit, when it has two or more merge bases and no path
- * needs a content merge; else says why `git merge` should do it. Touches no worktree or ref.
+ * What a caller making several merges in a row (mergeAllNoFf) knows about `ours`: commits whose
+ * merge has exactly ours' ancestors besides the merges it made itself (the worktree's first commit
+ * and the branches merged so far), and ours' tree. With it, the merge bases and trees are the same
+ * for every module that merges the same dependencies into the same start, and are found once for
+ * all of them (git merge-base with more than two commits takes the merge of the rest).
  */
-export async function mergeByPaths(root: string, gitDir: string, ours: string, theirsRef: string, message: string, config: readonly string[]): Promise<PathMerge> {
-  const found = await runGit(root, ['merge-base', '--all', ours, theirsRef]);
-  // No common history, or no such branch: `git merge` fails on it and the caller reports that.
-  if (found.exitCode !== 0) return { kind: 'porcelain', why: 'no merge base' };
-  const bases = found.stdout.split('\n').filter(Boolean);
-  if (bases.length < 2) return { kind: 'porcelain', why: 'one merge base' };
-
-  const [theirs, oursTree, theirsTree, ...baseTrees] = (await git(root, ['rev-parse', `${theirsRef}^{commit}`, `${ours}^{tree}`, `${theirsRef}^{tree}`, ...bases.map((b) => `${b}^{tree}`)]))
-    .split('\n')
-    .filter(Boolean);
-  if (!theirs || !oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
-  // Per repository (an engine worktree's git dir is <common dir>/worktrees/<id>): a tree merged in
-  // one repository may be missing from another's objects, even when the trees merged are the same.
-  const key = `${path.dirname(path.dirname(gitDir))}\0${oursTree} ${theirsTree} ${[...new Set(baseTrees)].sort().join(' ')}`;
-  const known = treesMerged.get(key);
-  const merged = known ?? (await mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirs.length));
-  if (!known) remember(key, merged);
-  if (merged.kind === 'porcelain') return merged;
-  const commit = (await git(root, ['commit-tree', merged.tree, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
-  return { kind: 'commit', commit };
+export interface OursKnown {
+  lineage: readonly string[];
+  tree?: string;
 }
 
 /**
- * The result of a path-by-path merge depends on the trees alone (the two sides' and the merge
- * bases'), so it is kept: modules that depend on the same modules merge the same trees in the same
- * order (a diamond's layer: six modules, six dependencies each), and each module after the first
- * then makes its merge commits with three git processes instead of seven.
+ * The merge of `theirsRef` into `ours` as a commit, when it has two or more merge bases and no path
+ * needs a content merge, or theirs descends from ours; else says why `git merge` should do it.
+ * Touches no worktree or ref. Callers pass commit ids (merge.ts resolves each branch once): a branch
+ * name would be read more than once here, and a branch moving in between merged against older bases.
+ */
+export async function mergeByPaths(
+  root: string,
+  gitDir: string,
+  ours: string,
+  theirsRef: string,
+  message: string,
+  config: readonly string[],
+  known?: OursKnown,
+): Promise<PathMerge> {
+  const repo = repositoryOf(gitDir);
+  const bases = known
+    ? await shared(basesFound, `${repo}\0${theirsRef}\0${[...known.lineage].sort().join(' ')}`, () => mergeBases(root, [theirsRef, ...known.lineage]))
+    : await mergeBases(root, [ours, theirsRef]);
+  // No common history, or no such branch: `git merge` fails on it and the caller reports that.
+  if (bases === null) return { kind: 'porcelain', why: 'no merge base' };
+  const theirsId = FULL_ID.test(theirsRef) ? theirsRef : (await git(root, ['rev-parse', `${theirsRef}^{commit}`])).trim();
+  if (bases.length === 1 && bases[0] === ours) return mergeOfDescendant(root, repo, ours, theirsId, message, config);
+  // Theirs is an ancestor of ours when it is the one merge base (ids compared as git prints them).
+  if (bases.length < 2) return bases[0] === theirsId ? { kind: 'upToDate' } : { kind: 'porcelain', why: 'one merge base' };
+
+  // One git process: ours' tree is asked with the others unless the caller knows it.
+  const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours, theirsId, ...bases]);
+  if (!oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
+  // Per repository: a tree merged in one repository may be missing from another's objects, even
+  // when the trees merged are the same.
+  const key = `${repo}\0${oursTree} ${theirsTree} ${[...new Set(baseTrees)].sort().join(' ')}`;
+  const merged = await shared(treesMerged, key, () => mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirsId.length));
+  if (merged.kind === 'porcelain') return merged;
+  const commit = (await git(root, ['commit-tree', merged.tree, '-p', ours, '-p', theirsId, '-m', message], { config })).trim();
+  return { kind: 'commit', commit, tree: merged.tree };
+}
+
+/** `git merge-base --all` of the first commit and (the merge of) the rest; null when git finds none. */
+async function mergeBases(root: string, commits: readonly string[]): Promise<string[] | null> {
+  const found = await runGit(root, ['merge-base', '--all', ...commits]);
+  return found.exitCode === 0 ? found.stdout.split('\n').filter(Boolean) : null;
+}
+
+/** The trees of commits (full ids), one git process for those not known yet; a commit's tree never changes. */
+async function treesOf(root: string, repo: string, commits: readonly string[]): Promise<string[]> {
+  const key = `${repo}\0${commits.join(' ')}`;
+  return shared(commitTrees, key, async () => {
+    const trees = (await git(root, ['rev-parse', ...commits.map((c) => `${c}^{tree}`)])).split('\n').filter(Boolean);
+    if (trees.length !== commits.length) throw new Error(`rev-parse gave ${trees.length} trees for ${commits.length} commits`);
+    return trees;
+  });
+}
+
+/**
+ * `git merge --no-ff` of a commit that descends from ours (ours is the one merge base): nothing to
+ * merge, the merge commit has theirs' tree. It is the first dependency merged into a module's branch
+ * from the scaffold commit, and `git merge` rewrote the worktree's files for it.
+ */
+async function mergeOfDescendant(root: string, repo: string, ours: string, theirs: string, message: string, config: readonly string[]): Promise<PathMerge> {
+  const [tree] = await treesOf(root, repo, [theirs]);
+  const commit = (await git(root, ['commit-tree', tree!, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
+  return { kind: 'commit', commit, tree: tree! };
+}
+
+const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+
+/** The repository a git dir belongs to: a linked worktree's is <common dir>/worktrees/<id>. */
+function repositoryOf(gitDir: string): string {
+  const parent = path.dirname(gitDir);
+  return path.basename(parent) === 'worktrees' ? path.dirname(parent) : gitDir;
+}
+
+/**
+ * What git answers about commits and trees never changes, so it is kept, while it is still being
+ * found too: the modules of a layer become ready in the same moment and merge the same dependencies
+ * side by side (a diamond's layer: six modules, six dependencies each); kept only once found, each of
+ * the six asked every question itself. A merged tree depends on the trees alone (the two sides' and
+ * the merge bases'), and merge bases on the commits. With these, each module after the first makes
+ * each dependency's merge commit with one git process (commit-tree) instead of seven.
  */
 type TreeMerge = { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string };
 
-const treesMerged = new Map<string, TreeMerge>();
-const TREES_KEPT = 512;
+const treesMerged = new Map<string, Promise<TreeMerge>>();
+const basesFound = new Map<string, Promise<string[] | null>>();
+const commitTrees = new Map<string, Promise<string[]>>();
+/** Per map; a key is a path and a few ids, so each stays small. */
+const KEPT = 512;
 
-function remember(key: string, merged: TreeMerge): void {
-  treesMerged.set(key, merged);
-  // The oldest goes first (a Map keeps insertion order); a key is a path and 3+ tree ids, so this stays small.
-  if (treesMerged.size > TREES_KEPT) treesMerged.delete(treesMerged.keys().next().value!);
+/** The kept answer for `key`, or `find`'s, kept from now on; a failure is not kept (the next caller asks again). */
+function shared<T>(kept: Map<string, Promise<T>>, key: string, find: () => Promise<T>): Promise<T> {
+  const known = kept.get(key);
+  // Another caller's failure (its worktree gone, say) is not this one's: then it asks on its own.
+  if (known) return known.catch(find);
+  const finding = find();
+  kept.set(key, finding);
+  finding.catch(() => kept.get(key) === finding && kept.delete(key));
+  // The oldest goes first (a Map keeps insertion order).
+  if (kept.size > KEPT) kept.delete(kept.keys().next().value!);
+  return finding;
 }
 
 /** The merged tree of `oursTree` and `theirsTree` against the merge bases' trees, or why `git merge` must do it. */
