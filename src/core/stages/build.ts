@@ -14,6 +14,7 @@ import { addUsage } from '../usage';
 import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { noPreparationRunning } from './preparations';
+import { checkOutDependentsAhead, discardWorktreesNotTaken } from './worktreesAhead';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
 import { ModuleSlot } from './moduleSlot';
@@ -63,6 +64,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
     { signal: ctx.signal },
   );
   await Promise.all(releases);
+  await discardWorktreesNotTaken(ctx);
   const results = [...outcomes].map(([name, o]): readonly [string, ModuleStatus] =>
     o.kind === 'ran' ? [name, o.result] : [name, settle(ctx, name, 'cancelled', o.reason)],
   );
@@ -146,6 +148,8 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
   try {
     const wt = await prepareModuleWorktree(ctx, spec);
     prepared.wt = wt;
+    // While this module builds, its dependents' worktrees are checked out, ready for their merges.
+    checkOutDependentsAhead(ctx, ctx.contracts().manifest.modules, name);
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name), await slot.forStep(cycle === 0 ? 'build' : 'fix'));

@@ -1,7 +1,9 @@
 /**
  * A module's worktree: branch `orchestration/<run>/<module>` from the scaffold commit, with the
  * branches of its direct dependencies merged in (they have passed QC by then), so the builder can
- * run its tests against the real code it depends on. Resuming reuses the branch and its commits.
+ * run its tests against the real code it depends on. The worktree itself is usually checked out
+ * ahead, while a dependency builds (worktreesAhead.ts); the merges are made here, once the module is ready.
+ * Resuming reuses the branch and its commits.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +13,7 @@ import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeAl
 import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from './context';
 import { preparationStarted } from './preparations';
+import { discardUnprepared, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
 import { ENGINE_AUTHOR } from './context';
 
 export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSpec): Promise<string> {
@@ -25,18 +28,29 @@ export async function prepareModuleWorktree(ctx: PipelineContext, spec: ModuleSp
 
 async function prepare(ctx: PipelineContext, spec: ModuleSpec): Promise<string> {
   const state = ctx.store.module(spec.name);
-  const wt = path.join(ctx.store.paths.worktrees, spec.name);
+  const wt = moduleWorktreePath(ctx, spec.name);
   const scaffold = ctx.store.state.scaffoldCommit;
   if (!scaffold) throw new Error('no scaffold commit recorded; the scaffold stage has not completed');
 
-  // A fresh worktree's HEAD is known from its creation and merges; a reused one is asked.
+  // A new worktree (made here or ahead, at the scaffold commit) gets every dependency merged in.
+  let fresh = await takeWorktreeMadeAhead(ctx, spec.name);
+  if (!fresh) {
+    // No base commit recorded means this preparation never completed (the run was stopped while the
+    // worktree was made or merged into, here or ahead): no builder has worked there, so it is made
+    // again rather than trusted with dependencies missing.
+    if (!state.baseCommit && (fs.existsSync(wt) || (await branchExists(ctx.repoRoot, state.branch)))) await discardUnprepared(ctx, spec.name);
+    if (fs.existsSync(path.join(wt, '.git'))) {
+      // Resumed: the worktree and whatever the builder left in it are still there.
+    } else if (await branchExists(ctx.repoRoot, state.branch)) {
+      await addWorktreeForBranch(ctx.repoRoot, wt, state.branch);
+    } else {
+      await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
+      fresh = true;
+    }
+  }
+  // A new worktree's HEAD is known from its merges; a reused one is asked.
   let head: string | undefined;
-  if (fs.existsSync(path.join(wt, '.git'))) {
-    // Resumed: the worktree and whatever the builder left in it are still there.
-  } else if (await branchExists(ctx.repoRoot, state.branch)) {
-    await addWorktreeForBranch(ctx.repoRoot, wt, state.branch);
-  } else {
-    await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
+  if (fresh) {
     // One `--no-ff` merge per dependency, as before, with the worktree checked once for all of them.
     const deps = spec.depends_on.map((dep) => ({ dep, branch: ctx.store.module(dep).branch, message: `build(${spec.name}): bring in dependency ${dep}` }));
     const merged = await mergeAllNoFf(wt, deps, ENGINE_AUTHOR);

@@ -1,0 +1,144 @@
+/**
+ * Module worktrees checked out ahead. A module becomes ready the moment its last dependency passes
+ * QC, and the modules of a layer pass within a second of each other; checking out each dependent's
+ * worktree then (every file of the project, a third of a second of CPU in the bench, six or more at
+ * once on two cores) put the slowest part of its preparation on the critical path, at its busiest
+ * moment. So when a module starts building, its dependents' worktrees are checked out at the
+ * scaffold commit in the background, two at a time, while the model works; when a dependent becomes
+ * ready its preparation (moduleWorktree.ts) only merges its dependencies in, which writes their files
+ * and nothing else.
+ *
+ * Rules that keep this safe:
+ * - a worktree made ahead is not the module's until its preparation takes it and records the base
+ *   commit; one a stopped run left without it is removed and made again on resume (moduleWorktree.ts);
+ * - the preparation never waits for a checkout that has not begun: it takes the work over itself;
+ * - at the end of a build round, worktrees made ahead for modules that did not start (a dependency
+ *   failed, the run stopped, a contract changed) are removed with their branches.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleSpec } from '../contracts/schemas';
+import { branchExists, createWorktree, deleteEngineBranch, removeWorktree } from '../git';
+import type { PipelineContext } from './context';
+
+/** Checkouts ahead at once: as many as the bench machine's cores, and they run while agents wait on the model. */
+const AT_ONCE = 2;
+
+type Phase = 'queued' | 'making' | 'made' | 'nothing' | 'taken';
+
+interface Ahead {
+  phase: Phase;
+  /** Settles when the checkout is done or given up; never rejects. */
+  done: Promise<void>;
+}
+
+interface RunAhead {
+  modules: Map<string, Ahead>;
+  running: number;
+  waiting: Array<() => void>;
+}
+
+const byRun = new WeakMap<object, RunAhead>();
+
+function aheadOf(ctx: PipelineContext): RunAhead {
+  let run = byRun.get(ctx);
+  if (!run) byRun.set(ctx, (run = { modules: new Map(), running: 0, waiting: [] }));
+  return run;
+}
+
+export function moduleWorktreePath(ctx: PipelineContext, module: string): string {
+  return path.join(ctx.store.paths.worktrees, module);
+}
+
+/** `started` has its worktree and is building: its dependents still pending get theirs checked out now. */
+export function checkOutDependentsAhead(ctx: PipelineContext, modules: readonly ModuleSpec[], started: string): void {
+  const run = aheadOf(ctx);
+  for (const spec of modules) {
+    if (!spec.depends_on.includes(started) || run.modules.has(spec.name)) continue;
+    const state = ctx.store.module(spec.name);
+    if (state.status !== 'pending' || state.baseCommit) continue;
+    const ahead: Ahead = { phase: 'queued', done: Promise.resolve() };
+    ahead.done = inTurn(run, () => checkOut(ctx, spec.name, ahead));
+    run.modules.set(spec.name, ahead);
+  }
+}
+
+async function inTurn(run: RunAhead, work: () => Promise<void>): Promise<void> {
+  if (run.running >= AT_ONCE) await new Promise<void>((resolve) => run.waiting.push(resolve));
+  run.running++;
+  try {
+    await work();
+  } finally {
+    run.running--;
+    run.waiting.shift()?.();
+  }
+}
+
+async function checkOut(ctx: PipelineContext, module: string, ahead: Ahead): Promise<void> {
+  // Taken over by its preparation, or the run is stopping: nothing to do.
+  if (ahead.phase !== 'queued' || ctx.signal.aborted) return;
+  ahead.phase = 'making';
+  const wt = moduleWorktreePath(ctx, module);
+  const state = ctx.store.module(module);
+  const scaffold = ctx.store.state.scaffoldCommit;
+  try {
+    // Something of this module is there already (a resumed run): its preparation decides about it.
+    if (!scaffold || fs.existsSync(wt) || (await branchExists(ctx.repoRoot, state.branch))) {
+      ahead.phase = 'nothing';
+      return;
+    }
+    await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
+    ahead.phase = 'made';
+  } catch {
+    // createWorktree leaves nothing behind when it fails; the preparation tries again and reports.
+    ahead.phase = 'nothing';
+  }
+}
+
+/**
+ * The module's preparation takes its worktree over: true when one was checked out ahead at the
+ * scaffold commit, with no dependency merged yet. A checkout under way is waited for; one still
+ * queued is dropped (the preparation makes the worktree itself, at once).
+ */
+export async function takeWorktreeMadeAhead(ctx: PipelineContext, module: string): Promise<boolean> {
+  const run = aheadOf(ctx);
+  const ahead = run.modules.get(module);
+  if (!ahead) return false;
+  run.modules.delete(module);
+  if (ahead.phase === 'queued') {
+    ahead.phase = 'taken';
+    return false;
+  }
+  await ahead.done;
+  return ahead.phase === 'made';
+}
+
+/**
+ * The end of a build round: worktrees checked out ahead for modules that never started are removed
+ * with their branches (the next round, or a resumed run, makes them again from the contracts of then).
+ */
+export async function discardWorktreesNotTaken(ctx: PipelineContext): Promise<void> {
+  const run = aheadOf(ctx);
+  const left = [...run.modules];
+  run.modules.clear();
+  await Promise.all(
+    left.map(async ([module, ahead]) => {
+      if (ahead.phase === 'queued') ahead.phase = 'taken';
+      await ahead.done;
+      if (ahead.phase !== 'made') return;
+      await discardUnprepared(ctx, module).catch((e: Error) =>
+        ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove the worktree checked out ahead for ${module}: ${e.message}` }),
+      );
+    }),
+  );
+}
+
+/**
+ * Removes a module's worktree (if any) and branch while they hold nothing but the engine's work:
+ * its preparation never completed, so no builder has worked there.
+ */
+export async function discardUnprepared(ctx: PipelineContext, module: string): Promise<void> {
+  // Also when the folder is gone: the worktree's registration is pruned, or git keeps the branch.
+  await removeWorktree(ctx.repoRoot, moduleWorktreePath(ctx, module), { force: true });
+  await deleteEngineBranch(ctx.repoRoot, ctx.store.module(module).branch);
+}

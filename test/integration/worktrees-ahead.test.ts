@@ -1,0 +1,92 @@
+// Worktrees checked out ahead (src/core/stages/worktreesAhead.ts): a module's worktree is checked
+// out while its dependency builds and gets the dependencies merged once it is ready; one made ahead
+// for a module that never starts is removed; one a stopped run left half-prepared is made again on resume.
+// The project: synthetic 4-module diamond (mod-01; mod-02 and mod-03 on it; mod-04 on both).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeRepo, resumePipeline, runPipeline, type TestRepo } from './harness';
+import { syntheticDescription } from '../../src/scripted';
+
+const DIAMOND = syntheticDescription(4, 'diamond');
+
+describe('module worktrees checked out ahead', function () {
+  this.timeout(240_000);
+  let repo: TestRepo;
+  beforeEach(() => (repo = makeRepo()));
+  afterEach(() => repo.cleanup());
+
+  const branches = () => repo.git('branch', '--list', '--format=%(refname:short)').split('\n').filter(Boolean);
+  const registered = () => repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9));
+  /** The engine's merges on a module branch's own line, oldest first. */
+  const dependencyMerges = (branch: string) => repo.git('log', '--first-parent', '--merges', '--format=%s', branch).split('\n').filter(Boolean).reverse();
+
+  it('checks out a module\'s worktree while its dependency builds, and merges the dependencies in once it is ready', async () => {
+    // When mod-01 (the root) reaches QC, its dependents' worktrees are there already, at the scaffold commit.
+    const seen: Record<string, string> = {};
+    const { result } = await runPipeline(repo, {
+      description: DIAMOND,
+      onEvent: (e) => {
+        if (e.type === 'module-status' && e.module === 'mod-01' && e.status === 'qc') {
+          for (const w of registered().filter((p) => /[\\/]worktrees[\\/]mod-0[234]$/.test(p))) seen[path.basename(w)] = repo.git('-C', w, 'rev-parse', 'HEAD');
+        }
+      },
+    });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const scaffoldCommit = result.state.scaffoldCommit!;
+    // mod-02 and mod-03 depend on mod-01 alone; mod-04 waits for them and is not checked out yet.
+    assert.deepEqual(seen, { 'mod-02': scaffoldCommit, 'mod-03': scaffoldCommit });
+    // Its builder started from its dependencies: one merge each, in the order of depends_on.
+    const mod04 = result.state.modules.find((m) => m.name === 'mod-04')!;
+    assert.deepEqual(dependencyMerges(mod04.branch).slice(0, 2), ['build(mod-04): bring in dependency mod-02', 'build(mod-04): bring in dependency mod-03']);
+    for (const dep of ['mod-02', 'mod-03']) repo.git('merge-base', '--is-ancestor', result.state.modules.find((m) => m.name === dep)!.builtCommit!, mod04.baseCommit!);
+    // Every module's worktree was removed after it passed, those made ahead included.
+    assert.ok(!registered().some((w) => w.includes(`${path.sep}worktrees${path.sep}mod-`)), registered().join('\n'));
+  });
+
+  it('a worktree checked out ahead for a module that never starts (a dependency failed) is removed with its branch', async () => {
+    // When mod-02 fails (after its fix cycle), mod-04's worktree is there, checked out ahead.
+    let whileWaiting = false;
+    const { result } = await runPipeline(repo, {
+      description: DIAMOND,
+      scenario: { scenario: 'qc-major-always', target: 'mod-02' },
+      config: { fixCycles: 1 },
+      onEvent: (e) => {
+        if (e.type === 'module-status' && e.module === 'mod-02' && e.status === 'failed') whileWaiting = registered().some((w) => /[\\/]worktrees[\\/]mod-04$/.test(w));
+      },
+    });
+    assert.equal(result.status, 'halted');
+    const mod04 = result.state.modules.find((m) => m.name === 'mod-04')!;
+    assert.equal(mod04.status, 'cancelled');
+    assert.ok(whileWaiting, 'mod-04 was checked out ahead');
+    assert.ok(!branches().includes(mod04.branch), `branch ${mod04.branch} left: ${branches().join(', ')}`);
+    const wt = path.join(result.state.runDir, 'worktrees', 'mod-04');
+    assert.ok(!fs.existsSync(wt), 'no folder left for mod-04');
+    assert.ok(!registered().includes(wt), 'no worktree registered for mod-04');
+    // The failed module's worktree is kept for the user, as before.
+    assert.ok(fs.existsSync(path.join(result.state.runDir, 'worktrees', 'mod-02')));
+  });
+
+  it('a worktree a stopped run left half-prepared (one dependency merged, no base recorded) is made again on resume', async () => {
+    const first = await runPipeline(repo, { description: DIAMOND, scenario: { scenario: 'qc-major-always', target: 'mod-02' }, config: { fixCycles: 1 } });
+    assert.equal(first.result.status, 'halted');
+    const state = first.result.state;
+    const mod03 = state.modules.find((m) => m.name === 'mod-03')!;
+    const mod04 = state.modules.find((m) => m.name === 'mod-04')!;
+    // What a run killed in the middle of mod-04's preparation leaves: its branch from the scaffold
+    // commit with mod-03 merged in, its worktree, and no base commit in the state.
+    const wt = path.join(state.runDir, 'worktrees', 'mod-04');
+    repo.git('worktree', 'add', '-q', '-b', mod04.branch, wt, state.scaffoldCommit!);
+    const gitIn = (args: string[]) => repo.git('-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@x.invalid', ...args);
+    gitIn(['merge', '--no-ff', '-q', '-m', 'build(mod-04): bring in dependency mod-03', mod03.branch]);
+    const halfPrepared = gitIn(['rev-parse', 'HEAD']);
+    assert.equal(mod04.baseCommit, undefined);
+
+    const resumed = await resumePipeline(repo, state.runId);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    const after = resumed.result.state.modules.find((m) => m.name === 'mod-04')!;
+    // Made again from the scaffold commit with both dependencies, not built on the half-prepared one.
+    repo.git('merge-base', '--is-ancestor', resumed.result.state.modules.find((m) => m.name === 'mod-02')!.builtCommit!, after.baseCommit!);
+    assert.notEqual(repo.git('merge-base', after.baseCommit!, halfPrepared), halfPrepared, 'the half-prepared commit is not in the rebuilt branch');
+  });
+});
