@@ -55,6 +55,13 @@ export interface CaseFigures {
   /** Wall time beyond the model-only ideal: everything the engine, git and the tests added. */
   engineNonModelMs: number;
   engineRawRatio: number;
+  /**
+   * The build stage's own (build wall − build ideal): every git operation of the raw-git baseline
+   * is the build stage's (assembly's merges stream into it), while the whole run's non-model time also
+   * holds the stages around it (the architect's and scaffold's tool calls, the install, harden, the ship checks).
+   */
+  buildNonModelMs: number;
+  buildRawRatio: number;
   floorMs: number;
   floorRatio: number;
   calls: number;
@@ -369,6 +376,8 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     rawGitMs: raw.totalMs,
     engineNonModelMs: wallMs - ideal.totalMs,
     engineRawRatio: (wallMs - ideal.totalMs) / Math.max(1, raw.totalMs),
+    buildNonModelMs: stageMs(state, 'build') - ideal.buildMs,
+    buildRawRatio: (stageMs(state, 'build') - ideal.buildMs) / Math.max(1, raw.totalMs),
     floorMs: floor.totalMs,
     floorRatio: wallMs / floor.totalMs,
     calls: [...agents.values()].reduce((n, a) => n + a.calls, 0),

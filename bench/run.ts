@@ -100,7 +100,8 @@ function print(f: CaseFigures): void {
       `floor (${os.cpus().length} cores) ${s(f.floorMs)}, ratio ${f.floorRatio.toFixed(2)}   calls ${f.calls}\n` +
       `${pad} build stage ${s(f.buildWallMs)} vs ideal ${s(f.buildIdealMs)} (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
       `assembly ${s(f.assembleWallMs)}, ${f.assemblyTestProcesses} test processes (${(f.assemblyTestProcesses / f.modules).toFixed(2)} per module); agents ran ${f.agentTestRuns} test commands\n` +
-      `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git   ` +
+      `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git, ` +
+      `of the build stage ${s(f.buildNonModelMs)} = ${f.buildRawRatio.toFixed(2)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
       `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} ` +
       `(young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} ` +
