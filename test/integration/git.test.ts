@@ -13,6 +13,7 @@ import { changedPathsSince, commitAll, diffRange, resetHard } from '../../src/co
 import { GitError, type GitErrorReason } from '../../src/core/git/errors';
 import { abortMerge, commitMerge, mergeAllNoFf, mergeNoFf, resolveTrivialConflicts } from '../../src/core/git/merge';
 import { openRepo } from '../../src/core/git/repo';
+import { runGit } from '../../src/core/git/run';
 import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from '../../src/core/git/userTree';
 import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
 import { createThrowawayTree, removeThrowawayTree } from '../../src/core/git/throwaway';
@@ -334,6 +335,20 @@ describe('git layer (real repositories)', () => {
       );
       assert.deepEqual(sh(integration, 'log', '-1', '--format=%P', commit).trim().split(' '), [before, sh(repo, 'rev-parse', moduleBranch(RUN, 'beta')).trim()]);
       assert.equal(sh(integration, 'status', '--porcelain').trim(), '');
+    });
+  });
+
+  describe('priority', () => {
+    // The niceness git runs at, read by a shell git starts (an alias), after the engine had time to set it.
+    const niceness = async (options: { background?: boolean }) =>
+      (await runGit(repo, ['-c', 'alias.niceness=!sleep 0.3; cut -d" " -f19 /proc/$$/stat', 'niceness'], options)).stdout.trim();
+
+    it('runs git at a lower CPU priority for work done ahead, at the usual one otherwise', async function () {
+      if (process.platform !== 'linux') this.skip();
+      // git inherits this process's niceness; the lower priority is nice 10 (never a higher priority).
+      const own = os.getPriority();
+      assert.equal(await niceness({}), String(own));
+      assert.equal(await niceness({ background: true }), String(Math.max(own, 10)));
     });
   });
 

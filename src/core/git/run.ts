@@ -54,6 +54,8 @@ export interface RunGitOptions {
   input?: string;
   /** An index file of the engine's own instead of the worktree's (GIT_INDEX_FILE): merges built off to the side. */
   indexFile?: string;
+  /** At a lower CPU priority (nice 10): work done ahead, that nothing waits for yet. */
+  background?: boolean;
 }
 
 /** Runs git in `cwd` and reports the exit code instead of throwing on failure. */
@@ -67,7 +69,7 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
   try {
     const env = gitEnvironment();
     if (options.indexFile !== undefined) env.GIT_INDEX_FILE = options.indexFile;
-    return await spawnGit(cwd, [...config, ...args], env, options.input);
+    return await spawnGit(cwd, [...config, ...args], env, options.input, options.background);
   } catch (error) {
     throw new GitError('unknown', `git ${args.join(' ')} could not run: ${error instanceof Error ? error.message : String(error)}`, `git ${args.join(' ')}`);
   }

@@ -10,6 +10,7 @@
  * git is spawned from this thread as before.
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 export interface SpawnedGit {
@@ -25,16 +26,34 @@ interface Request {
   env: NodeJS.ProcessEnv;
   /** Written to git's stdin, which is then closed; without it stdin is not open at all. */
   input?: string;
+  /** Started at a lower CPU priority (nice 10): work nothing waits for yet. */
+  background?: boolean;
 }
 
 type Reply = { id: number; spawnMs: number } & ({ exitCode: number; stdout: Uint8Array; stderr: Uint8Array } | { error: string });
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 
+/**
+ * Lowers a started git's CPU priority. Set just after the start, so its first milliseconds run at
+ * the usual priority; where priorities cannot be changed it simply runs at the usual one.
+ */
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, 10);
+  } catch {
+    // not permitted here, or the process is gone already
+  }
+}
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-parentPort.on('message', ({ id, cwd, args, env, input }) => {
+const { setPriority } = require('node:os');
+// As lowerPriority above (this source is not compiled: it cannot call that one).
+const lowerPriority = (pid) => { try { if (pid !== undefined) setPriority(pid, 10); } catch {} };
+parentPort.on('message', ({ id, cwd, args, env, input, background }) => {
   let done = false;
   const reply = (m, transfer) => { if (!done) { done = true; parentPort.postMessage(m, transfer); } };
   // The output as bytes of its own, handed over to the engine's thread instead of copied as a string:
@@ -55,6 +74,7 @@ parentPort.on('message', ({ id, cwd, args, env, input }) => {
     return;
   }
   const spawnMs = performance.now() - started;
+  if (background) lowerPriority(child.pid);
   if (input !== undefined) {
     // git may exit before reading all of it (an error): its exit code says so, not EPIPE.
     child.stdin.on('error', () => {});
@@ -172,15 +192,16 @@ function worker(): GitWorker | null {
 }
 
 /** Runs `git args` in `cwd` with `env`; rejects only when git could not be started at all. */
-export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
+export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string, background = false): Promise<SpawnedGit> {
   const w = worker();
-  if (w) return w.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}) });
-  return spawnHere(cwd, args, env, input);
+  if (w) return w.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}), ...(background ? { background } : {}) });
+  return spawnHere(cwd, args, env, input, background);
 }
 
-function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<SpawnedGit> {
+function spawnHere(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input: string | undefined, background: boolean): Promise<SpawnedGit> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...args], { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    if (background) lowerPriority(child.pid);
     if (input !== undefined) {
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(input);

@@ -80,6 +80,7 @@ export async function createWorktree(
   worktreePath: string,
   newBranch: string,
   startPoint: string,
+  options: { background?: boolean } = {},
 ): Promise<CreatedWorktree> {
   await assertValidEngineBranch(newBranch);
   const { root } = await openRepo(repoRoot);
@@ -99,7 +100,8 @@ export async function createWorktree(
     }
     return created;
   });
-  const unfilled = checkOutApart ? await checkOutRegistered(target, start) : undefined;
+  // A checkout ahead of need runs at a lower priority; the registration above never does (it holds the queue).
+  const unfilled = checkOutApart ? await checkOutRegistered(target, start, options) : undefined;
   if (unfilled) {
     // The branch was made by this call (checked in the queue above), so the clean-up may delete it.
     await serializedPerRepo(root, () => undoPartialWorktree(root, target, createdDir, newBranch));
@@ -132,12 +134,12 @@ export function canCheckOutApart(root: string): Promise<boolean> {
  * `reset --hard` of the new worktree, then the post-checkout hook with a null old HEAD and flag 1.
  * A failing hook fails the add, as it does for `worktree add`.
  */
-export async function checkOutRegistered(worktree: string, commit: string): Promise<GitError | undefined> {
+export async function checkOutRegistered(worktree: string, commit: string, options: { background?: boolean } = {}): Promise<GitError | undefined> {
   for (const args of [
     ['reset', '--hard', '--quiet', '--no-recurse-submodules'],
     ['hook', 'run', '--ignore-missing', 'post-checkout', '--', NULL_OID, commit, '1'],
   ]) {
-    const run = await runGit(worktree, args);
+    const run = await runGit(worktree, args, options);
     if (run.exitCode !== 0) return failure(args, run);
   }
   return undefined;

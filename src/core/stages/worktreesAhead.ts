@@ -4,7 +4,7 @@
  * worktree then (every file of the project, a third of a second of CPU in the bench, six or more at
  * once on two cores) put the slowest part of its preparation on the critical path, at its busiest
  * moment. So when a module starts building, its dependents' worktrees are checked out at the
- * scaffold commit in the background, two at a time, while the model works; when a dependent becomes
+ * scaffold commit in the background, one at a time at a lower priority, while the model works; when a dependent becomes
  * ready its preparation (moduleWorktree.ts) only merges its dependencies in, which writes their files
  * and nothing else.
  *
@@ -21,8 +21,13 @@ import type { ModuleSpec } from '../contracts/schemas';
 import { branchExists, createWorktree, deleteEngineBranch, removeWorktree } from '../git';
 import type { PipelineContext } from './context';
 
-/** Checkouts ahead at once: as many as the bench machine's cores, and they run while agents wait on the model. */
-const AT_ONCE = 2;
+/**
+ * One checkout ahead at a time, at a lower CPU priority: the module that is building is on the
+ * critical path, and its tool calls and commits must not wait for work nothing needs yet (with two
+ * at a time at the usual priority, a wide project's root module built slower while its 31
+ * dependents were checked out, and the whole run with it).
+ */
+const AT_ONCE = 1;
 
 type Phase = 'queued' | 'making' | 'made' | 'nothing' | 'taken';
 
@@ -50,10 +55,16 @@ export function moduleWorktreePath(ctx: PipelineContext, module: string): string
   return path.join(ctx.store.paths.worktrees, module);
 }
 
-/** `started` has its worktree and is building: its dependents still pending get theirs checked out now. */
+/**
+ * `started` has its worktree and is building: its dependents still pending get theirs checked out
+ * now, as many as may start at once (the largest wave limit): more would only wait for a slot, and
+ * their worktrees can be made meanwhile.
+ */
 export function checkOutDependentsAhead(ctx: PipelineContext, modules: readonly ModuleSpec[], started: string): void {
   const run = aheadOf(ctx);
+  const most = Math.max(1, ...Object.values(ctx.config.waveLimits));
   for (const spec of modules) {
+    if (run.modules.size >= most) return;
     if (!spec.depends_on.includes(started) || run.modules.has(spec.name)) continue;
     const state = ctx.store.module(spec.name);
     if (state.status !== 'pending' || state.baseCommit) continue;
@@ -87,7 +98,7 @@ async function checkOut(ctx: PipelineContext, module: string, ahead: Ahead): Pro
       ahead.phase = 'nothing';
       return;
     }
-    await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);
+    await createWorktree(ctx.repoRoot, wt, state.branch, scaffold, { background: true });
     ahead.phase = 'made';
   } catch {
     // createWorktree leaves nothing behind when it fails; the preparation tries again and reports.
