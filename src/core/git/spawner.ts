@@ -93,6 +93,9 @@ parentPort.on('message', ({ id, cwd, args, env, input, background }) => {
 });
 `;
 
+/** The young generation of each git worker's heap (V8's default follows the engine's --max-semi-space-size). */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** Two workers: two starts can be under way at once, as many as this machine has cores. */
 const POOL_SIZE = 2;
 
@@ -102,7 +105,11 @@ class GitWorker {
   dead = false;
 
   constructor(private readonly onDeath: () => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    // A small young generation: a worker's live data is a few pending calls, but its garbage (every
+    // call's message, environment and output) filled the 16-MB semi-spaces the engine's flags give each
+    // isolate. At 200 modules the two workers' heaps reached 58 MB of the engine's RSS, with the run
+    // going faster (more calls in flight); scavenging a few MB more often costs next to nothing here.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.worker.on('message', (m: Reply) => this.settle(m));
     const die = (why: string) => {
       this.dead = true;
