@@ -16,7 +16,7 @@ import { ENGINE_IDENTITY, identityConfig, type GitIdentity } from './commits';
 import { parseConflictedText, resolveConflictedText, type ConflictHunk, type HunkResolution, type NonTrivialHunk } from './conflicts';
 import { GitError } from './errors';
 import { mergeByPaths, type OursKnown } from './pathMerge';
-import { assertEngineWorktree, engineWorktreeFacts, mergeHeadIn, mergeInProgress, resolveCommit } from './repo';
+import { assertEngineWorktree, engineWorktreeFacts, FULL_ID, mergeHeadIn, mergeInProgress, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
 export interface ConflictFile {
@@ -205,7 +205,7 @@ export async function branchCommits(root: string, branches: readonly string[]): 
   // Every name is a checked engine branch (orchestration/…), so none reads as an option.
   const run = await runGit(root, ['rev-parse', ...branches.map((b) => `refs/heads/${b}^{commit}`)]);
   const commits = run.stdout.split('\n').filter(Boolean);
-  if (run.exitCode === 0 && commits.length === branches.length && commits.every((c) => /^[0-9a-f]{40,64}$/.test(c))) return commits;
+  if (run.exitCode === 0 && commits.length === branches.length && commits.every((c) => FULL_ID.test(c))) return commits;
   for (const b of branches) if ((await resolveCommit(root, `refs/heads/${b}`)) === null) throw new GitError('unknown', `branch ${b} does not exist`);
   throw failure(['rev-parse', ...branches], run);
 }

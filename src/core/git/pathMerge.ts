@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { FULL_ID } from './repo';
 import { git, runGit } from './run';
 
 export type PathMerge =
@@ -159,8 +160,6 @@ async function mergeOfDescendant(root: string, repo: string, ours: string, their
   const commit = (await git(root, ['commit-tree', tree!, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
   return { kind: 'commit', commit, tree: tree! };
 }
-
-const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 
 /** The repository a git dir belongs to: a linked worktree's is <common dir>/worktrees/<id>. */
 function repositoryOf(gitDir: string): string {

@@ -24,7 +24,8 @@ export interface RepoInfo {
  * module; each question was a git process, and spawning one blocks the event loop for milliseconds.
  */
 const knownCommits = new Map<string, Set<string>>();
-const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+/** A full commit or object id (SHA-1 or SHA-256). */
+export const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 
 /** The commit a revision names, or null when it names none (never treats it as an option). */
 export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {

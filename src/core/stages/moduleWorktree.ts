@@ -38,10 +38,14 @@ async function prepare(ctx: PipelineContext, spec: ModuleSpec): Promise<string> 
     // No base commit recorded means this preparation never completed (the run was stopped while the
     // worktree was made or merged into, here or ahead): no builder has worked there, so it is made
     // again rather than trusted with dependencies missing.
-    if (!state.baseCommit && (fs.existsSync(wt) || (await branchExists(ctx.repoRoot, state.branch)))) await discardUnprepared(ctx, spec.name);
+    let hasBranch = await branchExists(ctx.repoRoot, state.branch);
+    if (!state.baseCommit && (fs.existsSync(wt) || hasBranch)) {
+      await discardUnprepared(ctx, spec.name);
+      hasBranch = false;
+    }
     if (fs.existsSync(path.join(wt, '.git'))) {
       // Resumed: the worktree and whatever the builder left in it are still there.
-    } else if (await branchExists(ctx.repoRoot, state.branch)) {
+    } else if (hasBranch) {
       await addWorktreeForBranch(ctx.repoRoot, wt, state.branch);
     } else {
       await createWorktree(ctx.repoRoot, wt, state.branch, scaffold);

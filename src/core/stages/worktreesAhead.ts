@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModuleSpec } from '../contracts/schemas';
-import { branchExists, createWorktree, deleteEngineBranch, removeWorktree } from '../git';
+import { createWorktree, deleteEngineBranch, removeWorktree } from '../git';
 import type { PipelineContext } from './context';
 
 /**
@@ -94,7 +94,8 @@ async function checkOut(ctx: PipelineContext, module: string, ahead: Ahead): Pro
   const scaffold = ctx.store.state.scaffoldCommit;
   try {
     // Something of this module is there already (a resumed run): its preparation decides about it.
-    if (!scaffold || fs.existsSync(wt) || (await branchExists(ctx.repoRoot, state.branch))) {
+    // (A branch of that name makes createWorktree refuse before it touches anything: caught below.)
+    if (!scaffold || fs.existsSync(wt)) {
       ahead.phase = 'nothing';
       return;
     }
