@@ -17,6 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assertSafeModuleName } from '../contracts/names';
 import type { ModuleSpec } from '../contracts/schemas';
 import { createWorktree, deleteEngineBranch, removeWorktree } from '../git';
 import type { PipelineContext } from './context';
@@ -51,7 +52,9 @@ function aheadOf(ctx: PipelineContext): RunAhead {
   return run;
 }
 
+/** The module's worktree folder; a module name is the architect's output, so it is checked before it names a path. */
 export function moduleWorktreePath(ctx: PipelineContext, module: string): string {
+  assertSafeModuleName(module);
   return path.join(ctx.store.paths.worktrees, module);
 }
 
