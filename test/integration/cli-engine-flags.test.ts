@@ -88,10 +88,10 @@ describe('CLI process flags (dist/cli.js as a real process)', function () {
   });
 
   it('keeps a value the user gave in NODE_OPTIONS instead of adding its own', async () => {
-    const { child, cmdline, environ } = await startListening({ NODE_OPTIONS: '--max-semi-space-size=8' });
+    const { child, cmdline, environ } = await startListening({ NODE_OPTIONS: '--max-semi-space-size=32' });
     try {
       assert.ok(!cmdline.some((a) => a.startsWith('--max-semi-space-size')), JSON.stringify(cmdline));
-      assert.ok(environ.includes('NODE_OPTIONS=--max-semi-space-size=8'));
+      assert.ok(environ.includes('NODE_OPTIONS=--max-semi-space-size=32'));
     } finally {
       await stop(child);
     }

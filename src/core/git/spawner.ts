@@ -106,7 +106,7 @@ class GitWorker {
 
   constructor(private readonly onDeath: () => void) {
     // A small young generation: a worker's live data is a few pending calls, but its garbage (every
-    // call's message, environment and output) filled the 16-MB semi-spaces the engine's flags give each
+    // call's message, environment and output) filled the semi-spaces the engine's flags give each
     // isolate. At 200 modules the two workers' heaps reached 58 MB of the engine's RSS, with the run
     // going faster (more calls in flight); scavenging a few MB more often costs next to nothing here.
     this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
