@@ -81,6 +81,12 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%
 
 const ms = (x: number) => `${Math.round(x)} ms`;
 
+/** " (median of 3: 9.6–13.0 s)" when the baseline ran more than once. */
+function rawRuns(runsMs: readonly number[] | undefined): string {
+  if (!runsMs || runsMs.length < 2) return '';
+  return ` (median of ${runsMs.length}: ${(Math.min(...runsMs) / 1000).toFixed(1)}–${s(Math.max(...runsMs))})`;
+}
+
 /** The engine's steps on each module's path, and the build's time with no module agent running. */
 function timelineLine(t: BuildTimeline): string {
   const step = (name: string, f: BuildTimeline['readyToWorktree']) => `${name} ${ms(f.meanMs)} / ${ms(f.maxMs)} (${f.maxModule})`;
@@ -100,7 +106,7 @@ function print(f: CaseFigures): void {
       `floor (${os.cpus().length} cores) ${s(f.floorMs)}, ratio ${f.floorRatio.toFixed(2)}   calls ${f.calls}\n` +
       `${pad} build stage ${s(f.buildWallMs)} vs ideal ${s(f.buildIdealMs)} (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
       `assembly ${s(f.assembleWallMs)}, ${f.assemblyTestProcesses} test processes (${(f.assemblyTestProcesses / f.modules).toFixed(2)} per module); agents ran ${f.agentTestRuns} test commands\n` +
-      `${pad} raw git ${s(f.rawGitMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git, ` +
+      `${pad} raw git ${s(f.rawGitMs)}${rawRuns(f.rawGitRunsMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git, ` +
       `of the build stage ${s(f.buildNonModelMs)} = ${f.buildRawRatio.toFixed(2)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)   install ${f.installMs ?? '-'} ms (once)\n` +
       `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} ` +
