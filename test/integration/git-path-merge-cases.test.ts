@@ -202,6 +202,17 @@ describe('merges built path by path, case by case against git’s own merge (rea
     assert.ok(!fs.existsSync(path.join(integration, 'src/shared/config.js')));
   });
 
+  it('a branch at the worktree\'s own commit is up to date, as git merge says: no commit, nothing moved', async () => {
+    // A module branch at the very commit the integration branch is at (created there, never built on).
+    const head = sh(integration, 'rev-parse', 'HEAD');
+    sh(repo, 'branch', moduleBranch(RUN, 'same'), head);
+    const commits = sh(repo, 'rev-list', '--count', '--all');
+    assert.deepEqual(await mergeNoFf(integration, moduleBranch(RUN, 'same'), 'integrate: same'), { status: 'upToDate', commit: head });
+    assert.deepEqual(await mergeAllNoFf(integration, [{ branch: moduleBranch(RUN, 'same'), message: 'bring in same' }]), { status: 'clean', commit: head });
+    assert.equal(sh(integration, 'rev-parse', 'HEAD'), head);
+    assert.equal(sh(repo, 'rev-list', '--count', '--all'), commits, 'no commit made');
+  });
+
   it('a lock left on its private index by a killed git does not stop later merges', async () => {
     write(yWt, 'src/y/index.js', 'y\n');
     commitRaw(yWt, 'theirs: y');

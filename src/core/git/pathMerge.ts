@@ -118,9 +118,12 @@ export async function mergeByPaths(
   // No common history, or no such branch: `git merge` fails on it and the caller reports that.
   if (bases === null) return { kind: 'porcelain', why: 'no merge base' };
   const theirsId = FULL_ID.test(theirsRef) ? theirsRef : (await git(root, ['rev-parse', `${theirsRef}^{commit}`])).trim();
+  // Theirs is an ancestor of ours (or ours itself) when it is the one merge base (ids compared as git
+  // prints them). Asked first: theirs at ours' own commit would otherwise pass the descendant test
+  // below and become a merge commit with no change, where `git merge` says "Already up to date".
+  if (bases.length === 1 && bases[0] === theirsId) return { kind: 'upToDate' };
   if (bases.length === 1 && bases[0] === ours) return mergeOfDescendant(root, repo, ours, theirsId, message, config);
-  // Theirs is an ancestor of ours when it is the one merge base (ids compared as git prints them).
-  if (bases.length < 2) return bases[0] === theirsId ? { kind: 'upToDate' } : { kind: 'porcelain', why: 'one merge base' };
+  if (bases.length < 2) return { kind: 'porcelain', why: 'one merge base' };
 
   // One git process: ours' tree is asked with the others unless the caller knows it.
   const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours, theirsId, ...bases]);
