@@ -127,6 +127,20 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.deepEqual([failed.exitCode, failed.output.trim(), failed.timedOut], [3, 'partial', false]);
   });
 
+  it('the temp folder is emptied between commands without following a link out of it', async () => {
+    const env = agentShellEnv('engine');
+    const outside = path.join(root, 'outside-tmp');
+    fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'sub', 'keep.txt'), 'keep');
+    // Links to a folder of the user's, at the top of the temp folder and inside a subfolder.
+    const first = await runCommand(`mkdir "$TMPDIR/d" && ln -s '${outside}' "$TMPDIR/link" && ln -s '${outside}/sub' "$TMPDIR/d/link" && echo "$TMPDIR"`, wt, env, 20_000, undefined, sandbox);
+    assert.equal(first.exitCode, 0, first.output);
+    const second = await runCommand('echo "$TMPDIR"; ls -A "$TMPDIR" | wc -l', wt, env, 20_000, undefined, sandbox);
+    assert.equal(second.exitCode, 0, second.output);
+    assert.deepEqual(second.output.trim().split('\n'), [first.output.trim(), '0']);
+    assert.equal(fs.readFileSync(path.join(outside, 'sub', 'keep.txt'), 'utf8'), 'keep', 'a link was followed');
+  });
+
   it('an engine command cannot step out of its subshell into the kept shell: nothing it sets reaches the next command, and a syntax error fails at once', async () => {
     const env = agentShellEnv('engine');
     // A line that closes the wrapper's group and subshell, sets a variable and a function in the shell

@@ -27,7 +27,6 @@
  * - on a timeout or a cancel the whole sandbox is killed, as before; the next command starts another.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ShellTimeoutError, SandboxedShell, sandboxTempExports } from './shellSession';
 import type { ShellPolicy } from './policy';
 
@@ -67,9 +66,23 @@ function quote(p: string): string {
   return `'${p.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Everything inside `dir`, not `dir` itself: the folder is bound into the sandbox by its inode. */
-function emptyFolder(dir: string): void {
-  for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+/**
+ * Empties the temp folder after each command, inside the sandbox, with the sandbox's rights only (not
+ * the folder itself: it is bound into the sandbox by its inode). Not from the engine's side: a process
+ * that left the command's process group (`setsid`) lives on in the kept sandbox, and could swap a
+ * subfolder for a symlink to any folder of the user's between a recursive delete's check and its
+ * listing, making the engine delete there. `find` does not follow symlinks.
+ */
+function emptyFolderInside(dir: string): string {
+  return `find ${quote(dir)} -mindepth 1 -delete 2>/dev/null`;
+}
+
+function folderIsEmpty(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 interface Pooled {
@@ -100,7 +113,7 @@ export class CommandShells {
     // The command goes in quoted, for `eval` inside the subshell: written into the line as code, a
     // command with `} )` in it would run the rest in the kept shell (variables, functions the next
     // command inherits), and one with an unclosed quote would hold that shell until its timeout.
-    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && ${cmd.background ? `${LOWER_PRIORITY}; ` : ''}eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; (exit $__bp_rc)`;
+    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && ${cmd.background ? `${LOWER_PRIORITY}; ` : ''}eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; ${emptyFolderInside(pooled.tmpDir)}; (exit $__bp_rc)`;
     let result: { output: string; exitCode: number };
     try {
       result = await pooled.shell.exec(line, { timeoutMs: cmd.timeoutMs, signal: cmd.signal, outputLimit: cmd.outputLimit });
@@ -111,13 +124,11 @@ export class CommandShells {
       if (cmd.signal?.aborted) return { exitCode: null, output: '', timedOut: false };
       return { exitCode: null, output: `the sandboxed shell ended: ${(e as Error).message}`, timedOut: false };
     }
-    try {
-      emptyFolder(pooled.tmpDir);
-    } catch {
-      this.#drop(pooled); // what the command left could not be removed: no other command sees it
-      return { exitCode: result.exitCode, output: result.output, timedOut: false };
-    }
-    this.#giveBack(key, pooled);
+    // Something is still there (a process the command left outside its group keeps writing, or a
+    // file the command made undeletable): the sandbox goes, with whatever runs in it, so the next
+    // command neither sees it nor shares a sandbox with it.
+    if (!folderIsEmpty(pooled.tmpDir)) this.#drop(pooled);
+    else this.#giveBack(key, pooled);
     return { exitCode: result.exitCode, output: result.output, timedOut: false };
   }
 
