@@ -88,7 +88,12 @@ async function windowAnswers(): Promise<boolean> {
 /** The run workspace this window has open, if its workspace file is one this extension writes. */
 export function runWorkspaceOfWindow(): RunWorkspaceFiles | undefined {
   const file = vscode.workspace.workspaceFile;
-  return file?.scheme === 'file' ? ownRunWorkspace(file.fsPath) : undefined;
+  return file?.scheme === 'file' ? ownRunWorkspace(file.fsPath, looksLikeGitDir) : undefined;
+}
+
+/** A git directory (a repository's `.git`, or a bare repository) has its HEAD and its objects. */
+function looksLikeGitDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'HEAD')) && fs.existsSync(path.join(dir, 'objects'));
 }
 
 /**

@@ -24,17 +24,25 @@ import {
   type ParkedStart,
 } from '../../src/extension/models/runWorkspace';
 
+/** A git-directory check that knows exactly these. */
+const gitDirs = (...dirs: string[]) => (dir: string) => dirs.includes(dir);
+
 describe('run workspace: which workspace file is ours', () => {
   it('recognises the file Start writes, and gives the parked start and runs folder beside it', () => {
     const files = runWorkspaceFiles('/home/u/proj/.git', '/home/u/proj');
     assert.equal(files.workspaceFile, '/home/u/proj/.git/build-pipeline/proj.code-workspace');
-    assert.deepEqual(ownRunWorkspace(files.workspaceFile), files);
+    assert.deepEqual(ownRunWorkspace(files.workspaceFile, gitDirs('/home/u/proj/.git')), files);
   });
 
   it('leaves any other workspace alone', () => {
     for (const f of [undefined, '', 'relative/build-pipeline/x.code-workspace', '/home/u/proj/proj.code-workspace', '/home/u/build-pipeline/x.json', '/home/u/build-pipeline-x/x.code-workspace']) {
-      assert.equal(ownRunWorkspace(f), undefined, String(f));
+      assert.equal(ownRunWorkspace(f, () => true), undefined, String(f));
     }
+  });
+
+  it('leaves alone a workspace file in a folder named build-pipeline that is not in a git directory (a checkout of that name)', () => {
+    assert.equal(ownRunWorkspace('/home/u/code/build-pipeline/dev.code-workspace', gitDirs('/home/u/code/build-pipeline/.git')), undefined);
+    assert.ok(ownRunWorkspace('/srv/proj.git/build-pipeline/proj.code-workspace', gitDirs('/srv/proj.git')), 'a bare repository is a git directory');
   });
 });
 
@@ -67,7 +75,7 @@ describe('run workspace: the folders an empty one gets back', () => {
     const text = runWorkspaceJson(runWorkspaceFolders('/r', ws.runsRoot));
     assert.deepEqual(refillCandidates(ws, text, undefined, gone)?.from, 'file', 'the runs folder is still there');
     assert.equal(refillCandidates(ws, runWorkspaceJson([{ path: '/r' }]), '/r', gone), undefined);
-    const bare = ownRunWorkspace('/srv/proj.git/build-pipeline/proj.code-workspace')!;
+    const bare = ownRunWorkspace('/srv/proj.git/build-pipeline/proj.code-workspace', gitDirs('/srv/proj.git'))!;
     assert.equal(refillCandidates(bare, undefined, 'relative/repo', everything), undefined);
   });
 });

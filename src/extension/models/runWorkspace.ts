@@ -64,13 +64,15 @@ export function runWorkspaceJson(folders: readonly WorkspaceFolderEntry[]): stri
 
 /**
  * The files of the run workspace a window has open, when that workspace file is one this extension
- * writes (`…/build-pipeline/<name>.code-workspace`); undefined for any other workspace, so nothing
- * here ever acts on a workspace the user made.
+ * writes (`<git dir>/build-pipeline/<name>.code-workspace`); undefined for any other workspace, so
+ * nothing here ever acts on a workspace the user made. The folder above `build-pipeline` must be a
+ * git directory (`isGitDir`): a user's own checkout named build-pipeline with a workspace file in it
+ * is theirs.
  */
-export function ownRunWorkspace(workspaceFile: string | undefined): RunWorkspaceFiles | undefined {
+export function ownRunWorkspace(workspaceFile: string | undefined, isGitDir: (dir: string) => boolean): RunWorkspaceFiles | undefined {
   if (!workspaceFile || !path.isAbsolute(workspaceFile) || !workspaceFile.endsWith('.code-workspace')) return undefined;
   const dir = path.dirname(path.resolve(workspaceFile));
-  if (path.basename(dir) !== RUN_WORKSPACE_DIR) return undefined;
+  if (path.basename(dir) !== RUN_WORKSPACE_DIR || !isGitDir(path.dirname(dir))) return undefined;
   return { dir, workspaceFile: path.resolve(workspaceFile), runsRoot: path.join(dir, 'runs') };
 }
 
