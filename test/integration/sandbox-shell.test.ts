@@ -127,6 +127,23 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.deepEqual([failed.exitCode, failed.output.trim(), failed.timedOut], [3, 'partial', false]);
   });
 
+  it('a process an engine command leaves outside its process group ends with the sandbox: the next command gets a fresh one', async () => {
+    const env = agentShellEnv('engine');
+    // setsid leaves the command's process group, so the kill after the command misses it (a daemon
+    // does the same). The command waits for the file the process writes once it has left the group.
+    const first = await runCommand('echo "$TMPDIR"; setsid sh -c \': > "$TMPDIR/up"; exec sleep 300\' >/dev/null 2>&1 < /dev/null & until [ -e "$TMPDIR/up" ]; do :; done', wt, env, 20_000, undefined, sandbox);
+    assert.equal(first.exitCode, 0, first.output);
+    const [tmpDir] = first.output.trim().split('\n');
+    assert.match(tmpDir!, /bp-shell-/);
+    const second = await runCommand('echo "$TMPDIR"; for p in /proc/[0-9]*; do read -r -d "" c < "$p/cmdline" && [ "$c" = sleep ] && echo sleeping; done; true', wt, env, 20_000, undefined, sandbox);
+    assert.equal(second.exitCode, 0, second.output);
+    const lines = second.output.trim().split('\n');
+    assert.notEqual(lines[0], tmpDir, 'a sandbox with a stray process in it was kept for the next command');
+    assert.deepEqual(lines.slice(1), [], 'the stray process is in the next command\'s sandbox');
+    for (let i = 0; i < 50 && fs.existsSync(tmpDir!); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!fs.existsSync(tmpDir!), 'the old temp folder outlived its sandbox');
+  });
+
   it('the temp folder is emptied between commands without following a link out of it', async () => {
     const env = agentShellEnv('engine');
     const outside = path.join(root, 'outside-tmp');

@@ -15,15 +15,16 @@
  * key too. The paths the wrap closes for writing (the `.git` pointer, the worktree's git config) are
  * closed for every command, so no command can change what the next wrap would have read there.
  *
- * What each command gets (what a sandbox of its own gave it, but for the daemon case below):
+ * What each command gets (what a sandbox of its own gave it):
  * - a fresh subshell of a shell that runs nothing itself: no directory, variables or functions left
  *   by an earlier command;
  * - an empty private temp folder (package caches in it); what a command leaves there is deleted
  *   before the next one starts;
  * - what it left running is killed when it ends: each command is a job with a process group of its
  *   own, killed whole (a sandbox of its own ended them with its process namespace). A process that
- *   leaves its group on purpose (a daemon starting a session of its own) is ended with the shell: when
- *   it has been idle for two minutes, on a timeout, or when the run ends;
+ *   leaves its group on purpose (a daemon starting a session of its own) is found after the command
+ *   (a process of the sandbox's namespace that was not there before the first command) and the
+ *   sandbox is dropped with it: the next command gets a new one, as it would have;
  * - on a timeout or a cancel the whole sandbox is killed, as before; the next command starts another.
  */
 import * as fs from 'node:fs';
@@ -60,7 +61,30 @@ const IDLE_MS = 120_000;
  * listing of /proc: the shell runs in a process namespace nested inside the one /proc shows, so
  * the numbers there are not the ones `kill` takes.)
  */
-const SETUP = 'set -m';
+const SETUP = [
+  'set -m',
+  // The processes of the sandbox before any command (its process namespace: the runtime's own and
+  // this shell), listed with builtins only so that no process of the listing's is in it.
+  "__bp_base=' '; for __p in /proc/[0-9]*; do __bp_base=\"$__bp_base${__p#/proc/} \"; done",
+  // How many processes are there now that were not then, the dead but not yet reaped aside. Only in
+  // a process namespace of the sandbox's own (bubblewrap is its first process): elsewhere /proc lists
+  // the whole machine, and nothing is counted.
+  `__bp_strays() {
+  local n=0 p s init=
+  read -r -d '' init < /proc/1/cmdline 2>/dev/null
+  case "\${init##*/}" in bwrap) ;; *) echo 0; return;; esac
+  for p in /proc/[0-9]*; do
+    case "$__bp_base" in *" \${p#/proc/} "*) continue;; esac
+    read -r s < "$p/stat" 2>/dev/null || continue
+    case "\${s##*) }" in Z*) continue;; esac
+    n=$((n + 1))
+  done
+  echo "$n"
+}`,
+].join('\n');
+
+/** How long a command's killed processes get to be gone before what is left counts as a stray. */
+const STRAY_RECHECK_MS = 100;
 
 function quote(p: string): string {
   return `'${p.replace(/'/g, `'\\''`)}'`;
@@ -124,10 +148,11 @@ export class CommandShells {
       if (cmd.signal?.aborted) return { exitCode: null, output: '', timedOut: false };
       return { exitCode: null, output: `the sandboxed shell ended: ${(e as Error).message}`, timedOut: false };
     }
-    // Something is still there (a process the command left outside its group keeps writing, or a
-    // file the command made undeletable): the sandbox goes, with whatever runs in it, so the next
-    // command neither sees it nor shares a sandbox with it.
-    if (!folderIsEmpty(pooled.tmpDir)) this.#drop(pooled);
+    // A process the command left running outside its process group (a daemon with a session of its
+    // own: a test's database server, which in a sandbox of its own would have ended with it), or
+    // something left in the temp folder: the sandbox goes, with whatever runs in it, so the next
+    // command neither meets it (a port still taken) nor sees what it writes.
+    if (!folderIsEmpty(pooled.tmpDir) || (await this.#hasStrays(pooled))) this.#drop(pooled);
     else this.#giveBack(key, pooled);
     return { exitCode: result.exitCode, output: result.output, timedOut: false };
   }
@@ -152,6 +177,17 @@ export class CommandShells {
       throw new Error(`the sandboxed shell did not start: ${ready.output}`);
     }
     return pooled;
+  }
+
+  /** Whether a process outlived the command (asked twice: a process just killed may not be gone yet). */
+  async #hasStrays(pooled: Pooled): Promise<boolean> {
+    const count = async () => {
+      const r = await pooled.shell.exec('__bp_strays', { timeoutMs: 10_000 }).catch(() => null);
+      return r?.exitCode === 0 && /^\d+$/.test(r.output.trim()) ? Number(r.output.trim()) : Infinity;
+    };
+    if ((await count()) === 0) return false;
+    await new Promise((r) => setTimeout(r, STRAY_RECHECK_MS));
+    return (await count()) !== 0;
   }
 
   #take(key: string): Pooled | undefined {
