@@ -82,8 +82,8 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%
 const ms = (x: number) => `${Math.round(x)} ms`;
 
 /** " (median of 3: 9.6–13.0 s)" when the baseline ran more than once. */
-function rawRuns(runsMs: readonly number[] | undefined): string {
-  if (!runsMs || runsMs.length < 2) return '';
+function rawRuns(runsMs: readonly number[]): string {
+  if (runsMs.length < 2) return '';
   return ` (median of ${runsMs.length}: ${(Math.min(...runsMs) / 1000).toFixed(1)}–${s(Math.max(...runsMs))})`;
 }
 

@@ -57,9 +57,11 @@ const IDLE_MS = 120_000;
 
 /**
  * Run once when a pooled shell starts, before any command: job control, so that each command runs
- * as a job in a process group of its own, which is killed whole when the command ends. (Not a
- * listing of /proc: the shell runs in a process namespace nested inside the one /proc shows, so
- * the numbers there are not the ones `kill` takes.)
+ * as a job in a process group of its own, which is killed whole when the command ends (not by pids
+ * read from /proc: the shell runs in a process namespace nested inside the one /proc shows, so the
+ * numbers there are not the ones `kill` takes); and the count of processes a command left behind,
+ * which only compares /proc's entries with themselves (a nested namespace's processes are listed
+ * there too).
  */
 const SETUP = [
   'set -m',
