@@ -34,6 +34,19 @@ describe('run workspace: which workspace file is ours', () => {
     assert.deepEqual(ownRunWorkspace(files.workspaceFile, gitDirs('/home/u/proj/.git')), files);
   });
 
+  it('gives each linked worktree its own file, even two with the same folder name, and the main checkout the plain name', () => {
+    const common = '/home/u/proj/.git';
+    const main = runWorkspaceFiles(common, '/home/u/proj');
+    const a = runWorkspaceFiles(common, '/home/u/wt-a/proj');
+    const b = runWorkspaceFiles(common, '/home/u/wt-b/proj');
+    assert.match(a.workspaceFile, /^\/home\/u\/proj\/\.git\/build-pipeline\/proj-[0-9a-f]{8}\.code-workspace$/);
+    assert.match(b.workspaceFile, /^\/home\/u\/proj\/\.git\/build-pipeline\/proj-[0-9a-f]{8}\.code-workspace$/);
+    assert.equal(new Set([main.workspaceFile, a.workspaceFile, b.workspaceFile]).size, 3);
+    assert.equal(runWorkspaceFiles(common, '/home/u/wt-a/proj/').workspaceFile, a.workspaceFile, 'the same checkout, however written, keeps its file');
+    assert.equal(a.runsRoot, main.runsRoot, 'the runs folder is the repository\'s, shared');
+    for (const f of [a, b]) assert.deepEqual(ownRunWorkspace(f.workspaceFile, gitDirs(common)), f);
+  });
+
   it('leaves any other workspace alone', () => {
     for (const f of [undefined, '', 'relative/build-pipeline/x.code-workspace', '/home/u/proj/proj.code-workspace', '/home/u/build-pipeline/x.json', '/home/u/build-pipeline-x/x.code-workspace']) {
       assert.equal(ownRunWorkspace(f, () => true), undefined, String(f));

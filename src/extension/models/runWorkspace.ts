@@ -5,7 +5,7 @@
  * workspace gets back, and which extension host may take a parked start (exactly one, and only one
  * whose window opened that workspace).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -45,9 +45,19 @@ export interface WorkspaceFolderEntry {
   name?: string;
 }
 
+/**
+ * The run workspace of `repo`, a checkout of the repository whose git common dir is `gitCommonDir`.
+ * The main checkout's file is `<name>.code-workspace`; a linked worktree's also carries a short hash
+ * of its path (`<name>-<hash>.code-workspace`), because every checkout of a repository shares this
+ * folder and two of them may have the same folder name: one file for both would let one window's
+ * Start rewrite the other window's folders.
+ */
 export function runWorkspaceFiles(gitCommonDir: string, repo: string): RunWorkspaceFiles {
   const dir = path.join(gitCommonDir, RUN_WORKSPACE_DIR);
-  return { dir, workspaceFile: path.join(dir, `${path.basename(repo)}.code-workspace`), runsRoot: path.join(dir, 'runs') };
+  const resolvedRepo = path.resolve(repo);
+  const mainCheckout = path.basename(gitCommonDir) === '.git' && path.dirname(path.resolve(gitCommonDir)) === resolvedRepo;
+  const name = mainCheckout ? path.basename(resolvedRepo) : `${path.basename(resolvedRepo)}-${createHash('sha256').update(resolvedRepo).digest('hex').slice(0, 8)}`;
+  return { dir, workspaceFile: path.join(dir, `${name}.code-workspace`), runsRoot: path.join(dir, 'runs') };
 }
 
 /** The folders of a run workspace: the repository first (the folder VS Code never lets us replace), the runs second. */
