@@ -213,6 +213,28 @@ describe('merges built path by path, case by case against git’s own merge (rea
     assert.equal(sh(repo, 'rev-list', '--count', '--all'), commits, 'no commit made');
   });
 
+  it('a merged tree kept from before is made again when the repository no longer has it (deleted and made again at its path)', async () => {
+    write(yWt, 'src/y/index.js', 'y\n');
+    commitRaw(yWt, 'theirs: y');
+    // A change on each side, so the merged tree is a new one (not either side's, whose object must stay).
+    write(integration, 'src/ours.js', 'ours\n');
+    commitRaw(integration, 'ours: a file');
+    const gitDir = sh(integration, 'rev-parse', '--path-format=absolute', '--git-dir');
+    const before = sh(integration, 'rev-parse', 'HEAD');
+    const theirs = `refs/heads/${moduleBranch(RUN, 'y')}`;
+    const first = await mergeByPaths(integration, gitDir, before, theirs, 'first', []);
+    assert.equal(first.kind, 'commit');
+    const tree = (first as { tree: string }).tree;
+    // The kept tree's object gone, as in a repository made again with the same files: the key (trees) is the same.
+    fs.rmSync(path.join(repo, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+    assert.throws(() => sh(repo, 'cat-file', '-e', tree), 'the tree is gone');
+    const second = await mergeByPaths(integration, gitDir, before, theirs, 'second', []);
+    assert.equal(second.kind, 'commit');
+    assert.equal((second as { tree: string }).tree, tree, 'the same merge gives the same tree');
+    assert.equal(sh(repo, 'cat-file', '-t', tree), 'tree', 'written again');
+    assert.equal(sh(repo, 'rev-parse', `${(second as { commit: string }).commit}^{tree}`), tree);
+  });
+
   it('a lock left on its private index by a killed git does not stop later merges', async () => {
     write(yWt, 'src/y/index.js', 'y\n');
     commitRaw(yWt, 'theirs: y');

@@ -131,10 +131,27 @@ export async function mergeByPaths(
   // Per repository: a tree merged in one repository may be missing from another's objects, even
   // when the trees merged are the same.
   const key = `${repo}\0${oursTree} ${theirsTree} ${[...new Set(baseTrees)].sort().join(' ')}`;
-  const merged = await shared(treesMerged, key, () => mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirsId.length));
+  const mergeOnce = () => shared(treesMerged, key, () => mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirsId.length));
+  const commitOf = (tree: string) => git(root, ['commit-tree', tree, '-p', ours, '-p', theirsId, '-m', message], { config }).then((c) => c.trim());
+  const merged = await mergeOnce();
   if (merged.kind === 'porcelain') return merged;
-  const commit = (await git(root, ['commit-tree', merged.tree, '-p', ours, '-p', theirsId, '-m', message], { config })).trim();
-  return { kind: 'commit', commit, tree: merged.tree };
+  try {
+    return { kind: 'commit', commit: await commitOf(merged.tree), tree: merged.tree };
+  } catch (err) {
+    // A kept tree can be missing from the objects of a repository deleted and made again at the same
+    // path within this process (same trees, new objects): forget it and merge once more. A failure
+    // with a tree that is there is git's own, and is reported.
+    if (!(await isMissingObject(root, merged.tree))) throw err;
+    treesMerged.delete(key);
+    const again = await mergeOnce();
+    if (again.kind === 'porcelain') return again;
+    return { kind: 'commit', commit: await commitOf(again.tree), tree: again.tree };
+  }
+}
+
+/** Whether `id` names no object in the repository of `root`. */
+async function isMissingObject(root: string, id: string): Promise<boolean> {
+  return (await runGit(root, ['cat-file', '-e', id])).exitCode !== 0;
 }
 
 /** `git merge-base --all` of the first commit and (the merge of) the rest; null when git finds none. */
