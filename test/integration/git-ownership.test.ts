@@ -144,6 +144,40 @@ describe('engine-owned commits (real git)', () => {
     assert.ok(fs.existsSync(path.join(wt, 'node_modules/pad/index.js')), 'ignored files are not the engine\'s to delete');
   });
 
+  it('lists the ignored files that appeared beside a commit, and after a clean-up as the cleaned folder shows them', async () => {
+    write(wt, '.gitignore', '*.log\nnode_modules/\n');
+    sh(wt, 'add', '.gitignore');
+    sh(wt, 'commit', '-qm', 'engine: gitignore');
+    const head = sh(wt, 'rev-parse', 'HEAD');
+    const before = await ignoredEntries(wt);
+    // Nothing left out: the listing runs while the commit is made.
+    write(wt, 'src/core/index.js', 'module.exports = 2;\n');
+    write(wt, 'node_modules/pad/index.js', 'x');
+    const r1 = await commitOwnedChanges(wt, { branch, engineHead: head, allowed, message: 'm', author: AGENT }, before);
+    assert.deepEqual(r1.committed, ['src/core/index.js']);
+    assert.deepEqual(r1.newIgnored, ['node_modules/']);
+    // Left out: build/ held an untracked file and an ignored one; once the untracked one is cleaned
+    // away git lists the folder itself as ignored, and that is how it is reported.
+    write(wt, 'build/notes.txt', 'not the builder\'s\n');
+    write(wt, 'build/out.log', 'log\n');
+    const r2 = await commitOwnedChanges(wt, { branch, engineHead: r1.head, allowed, message: 'm', author: AGENT }, before);
+    assert.deepEqual(r2.leftOut, ['build/notes.txt']);
+    assert.ok(!fs.existsSync(path.join(wt, 'build/notes.txt')));
+    const now = await ignoredEntries(wt);
+    assert.ok(now.includes('build/'), `git lists the cleaned folder as ignored: ${now.join(', ')}`);
+    assert.deepEqual(r2.newIgnored, now.filter((p) => !before.includes(p)), 'as git lists them after the clean-up');
+    assert.ok(fs.existsSync(path.join(wt, 'build/out.log')), 'ignored files stay');
+  });
+
+  it('refuses an engine commit that is not in the repository, changing nothing', async () => {
+    write(wt, 'src/core/index.js', 'work\n');
+    const headBefore = sh(wt, 'rev-parse', 'HEAD');
+    await assert.rejects(commitOwnedChanges(wt, { branch, engineHead: 'f'.repeat(40), allowed, message: 'm', author: AGENT }), /is not a commit/);
+    await assert.rejects(commitOwnedChanges(wt, { branch, engineHead: '--all', allowed, message: 'm', author: AGENT }), /is not a commit/);
+    assert.equal(sh(wt, 'rev-parse', 'HEAD'), headBefore);
+    assert.equal(fs.readFileSync(path.join(wt, 'src/core/index.js'), 'utf8'), 'work\n');
+  });
+
   it('gives a module worktree the installed folders as a hard-linked tree of its own', async () => {
     const store = path.join(base, 'store');
     write(store, 'node_modules/a/index.js', 'a');

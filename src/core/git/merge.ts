@@ -160,13 +160,21 @@ export async function mergeAllNoFf(
   for (const m of merges) await assertValidEngineBranch(m.branch);
   if (await mergeHeadIn(facts.gitDir)) throw new GitError('mergeConflict', `a merge is already in progress in ${root}; commit or abort it first`);
   if (merges.length === 0) return { status: 'clean', commit: facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim() };
-  const dirty = await runGit(root, ['diff', '--quiet', 'HEAD', '--']);
+  // The dirty check and the branches' commits side by side (both only read); the dirty tree is reported first.
+  const [dirty, resolved] = await Promise.all([
+    runGit(root, ['diff', '--quiet', 'HEAD', '--']),
+    branchCommits(root, merges.map((m) => m.branch)).then(
+      (commits) => ({ commits }),
+      (error: unknown) => ({ error }),
+    ),
+  ]);
   if (dirty.exitCode !== 0) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
+  if ('error' in resolved) throw resolved.error;
+  const { commits } = resolved;
   const config = identityConfig(identity);
   // `head` is the branch's latest merge; `checkedOut` what the worktree holds (behind while merges built by path pile up).
   let head = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
   let checkedOut = head;
-  const commits = await branchCommits(root, merges.map((m) => m.branch));
   // Ours, for the merges built by path: the worktree's first commit and the branches merged since
   // have exactly its ancestors (besides these merge commits), whatever module is merging them.
   let ours: OursKnown = { lineage: [head] };

@@ -11,7 +11,7 @@
 import { quoteUntrusted } from '../contracts/names';
 import { commitPaths, uncommittedPaths, type GitIdentity } from './commits';
 import { GitError } from './errors';
-import { isMainWorktree, resolveCommit, topLevel } from './repo';
+import { FULL_ID, isMainWorktree, resolveCommit, topLevel } from './repo';
 import { ENGINE_BRANCH_PREFIX } from './branches';
 import { git, runGit, splitNul } from './run';
 
@@ -85,9 +85,16 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
     await git(root, ['symbolic-ref', 'HEAD', wantRef]);
   }
   // HEAD is on `options.branch` now, an engine branch, in a linked worktree: what assertEngineWorktree checks.
+  // The count of the agent's own commits is asked beside the check of the engine's commit when that
+  // is a full id (nothing else may reach rev-list's arguments unchecked).
+  const counting = (id: string) => runGit(root, ['rev-list', '--count', `${id}..HEAD`]);
+  const early = FULL_ID.test(options.engineHead) ? counting(options.engineHead) : undefined;
   const engineHead = await resolveCommit(root, options.engineHead);
-  if (engineHead === null) throw new GitError('unknown', `${quoteUntrusted(options.engineHead)} is not a commit`);
-  const ahead = await runGit(root, ['rev-list', '--count', `${engineHead}..HEAD`]);
+  if (engineHead === null) {
+    await early;
+    throw new GitError('unknown', `${quoteUntrusted(options.engineHead)} is not a commit`);
+  }
+  const ahead = await (early ?? counting(engineHead));
   const undoneCommits = ahead.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
   // HEAD, index and branch back to the engine's commit; the files stay. After this every change
   // of the agent is an uncommitted one, and `status` lists them all.
@@ -95,6 +102,12 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   const changed = (await uncommittedPaths(root)).sort();
   const committed = changed.filter((p) => options.allowed(p) && !isGeneratedPath(p));
   const leftOut = changed.filter((p) => !committed.includes(p));
+  // With nothing to clean up, the ignored files are listed while the commit is made (a commit never
+  // changes them); after a clean-up they are listed after it, since removing the untracked files of a
+  // folder changes how `ls-files --directory` lists its ignored ones.
+  const ignoredBeside = leftOut.length ? undefined : ignoredEntries(root);
+  // Listed now, so a commit failure cannot leave the listing's rejection unhandled.
+  ignoredBeside?.catch(() => undefined);
   const commit = committed.length ? await commitPaths(root, options.message, options.author, committed) : null;
   const head = commit ?? engineHead;
   // What is left is exactly what may not be committed: make the worktree equal the branch again
@@ -104,7 +117,7 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
     await git(root, ['clean', '--force', '-d', '--quiet']);
   }
   const before = new Set(ignoredBefore);
-  const newIgnored = (await ignoredEntries(root)).filter((p) => !before.has(p));
+  const newIgnored = (await (ignoredBeside ?? ignoredEntries(root))).filter((p) => !before.has(p));
   return { commit, head, undoneCommits, ...(switchedFrom ? { switchedFrom } : {}), committed, leftOut, newIgnored };
 }
 
