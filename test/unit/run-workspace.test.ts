@@ -47,6 +47,18 @@ describe('run workspace: which workspace file is ours', () => {
     for (const f of [a, b]) assert.deepEqual(ownRunWorkspace(f.workspaceFile, gitDirs(common)), f);
   });
 
+  it('knows the main checkout named through a symlink', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-rws-')));
+    try {
+      fs.mkdirSync(path.join(dir, 'proj', '.git'), { recursive: true });
+      fs.symlinkSync(path.join(dir, 'proj'), path.join(dir, 'alias'));
+      const files = runWorkspaceFiles(path.join(dir, 'proj', '.git'), path.join(dir, 'alias'));
+      assert.equal(path.basename(files.workspaceFile), 'alias.code-workspace', 'the name the window uses, no hash');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves any other workspace alone', () => {
     for (const f of [undefined, '', 'relative/build-pipeline/x.code-workspace', '/home/u/proj/proj.code-workspace', '/home/u/build-pipeline/x.json', '/home/u/build-pipeline-x/x.code-workspace']) {
       assert.equal(ownRunWorkspace(f, () => true), undefined, String(f));

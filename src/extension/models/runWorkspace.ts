@@ -55,7 +55,15 @@ export interface WorkspaceFolderEntry {
 export function runWorkspaceFiles(gitCommonDir: string, repo: string): RunWorkspaceFiles {
   const dir = path.join(gitCommonDir, RUN_WORKSPACE_DIR);
   const resolvedRepo = path.resolve(repo);
-  const mainCheckout = path.basename(gitCommonDir) === '.git' && path.dirname(path.resolve(gitCommonDir)) === resolvedRepo;
+  // Compared as real paths: git names the common dir without symlinks, the window may name the repository through one.
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const mainCheckout = path.basename(gitCommonDir) === '.git' && real(path.dirname(path.resolve(gitCommonDir))) === real(resolvedRepo);
   const name = mainCheckout ? path.basename(resolvedRepo) : `${path.basename(resolvedRepo)}-${createHash('sha256').update(resolvedRepo).digest('hex').slice(0, 8)}`;
   return { dir, workspaceFile: path.join(dir, `${name}.code-workspace`), runsRoot: path.join(dir, 'runs') };
 }
