@@ -17,6 +17,7 @@ import { runGit } from '../../src/core/git/run';
 import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from '../../src/core/git/userTree';
 import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
 import { createThrowawayTree, removeThrowawayTree } from '../../src/core/git/throwaway';
+import { addWorktreeForBranch } from '../../src/core/git/engineOps';
 
 const RUN = '20250101-120000-deadbeef';
 const BUILDER = { name: 'Builder Bot', email: 'builder@example.invalid' };
@@ -412,6 +413,35 @@ describe('git layer (real repositories)', () => {
       }
       await Promise.all(trees.map((t) => removeThrowawayTree(repo, t)));
       assert.equal((await listWorktrees(repo)).filter((w) => w.path.includes(`${path.sep}trees${path.sep}`)).length, 0);
+    });
+
+    it('re-attaches an existing branch to a new worktree; a failing checkout removes that worktree and keeps the branch, and a failed add removes nothing', async () => {
+      const branch = moduleBranch(RUN, 'again');
+      const made = await createWorktree(repo, path.join(runDir, 'again-1'), branch, 'main');
+      write(made.path, 'src/again.js', 'kept\n');
+      sh(made.path, 'add', '.');
+      sh(made.path, 'commit', '-qm', 'work');
+      const tip = sh(repo, 'rev-parse', branch).trim();
+      await removeWorktree(repo, made.path);
+      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
+      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      const target = path.join(runDir, 'again-2');
+      try {
+        await assert.rejects(addWorktreeForBranch(repo, target, branch), GitError);
+      } finally {
+        fs.rmSync(hook);
+      }
+      assert.ok(!(await listWorktrees(repo)).some((w) => w.branch === branch), 'the worktree this call made is gone');
+      assert.equal(sh(repo, 'rev-parse', branch).trim(), tip, 'the branch and its commits stay');
+      // A path that is already there is not this call's: the failed add leaves it as it was.
+      write(target, 'mine.txt', 'not git\'s\n');
+      await assert.rejects(addWorktreeForBranch(repo, target, branch), GitError);
+      assert.equal(fs.readFileSync(path.join(target, 'mine.txt'), 'utf8'), 'not git\'s\n');
+      fs.rmSync(target, { recursive: true });
+      await addWorktreeForBranch(repo, target, branch);
+      assert.equal(fs.readFileSync(path.join(target, 'src/again.js'), 'utf8'), 'kept\n');
+      assert.equal(sh(target, 'status', '--porcelain').trim(), '');
+      await removeWorktree(repo, target);
     });
 
     it("refuses an existing branch with 'branchExists' and leaves it alone", async () => {

@@ -5,12 +5,11 @@
  */
 import * as path from 'node:path';
 import { assertEngineWorktree, resolveCommit } from './repo';
-import { canCheckOutApart, checkOutRegistered } from './worktrees';
+import { addWorktreeApart } from './worktrees';
 import { git, splitNul } from './run';
 import { changesSince, resetHard } from './commits';
 import { GitError } from './errors';
 import { assertValidEngineBranch } from './branches';
-import { serializedPerRepo } from './run';
 
 export async function headCommit(worktree: string): Promise<string> {
   return (await git(worktree, ['rev-parse', 'HEAD'])).trim();
@@ -35,17 +34,17 @@ export async function addWorktreeForBranch(repoRoot: string, worktreePath: strin
   await assertValidEngineBranch(branch);
   const tip = await resolveCommit(repoRoot, `refs/heads/${branch}`);
   if (tip === null) throw new GitError('unknown', `branch ${branch} does not exist`);
-  const apart = await canCheckOutApart(repoRoot);
-  await serializedPerRepo(repoRoot, async () => {
-    await git(repoRoot, ['worktree', 'prune']);
-    await git(repoRoot, ['worktree', 'add', '--quiet', ...(apart ? ['--no-checkout'] : []), worktreePath, branch]);
+  await addWorktreeApart(repoRoot, worktreePath, tip, {
+    args: ['--quiet', worktreePath, branch],
+    inQueue: async () => {
+      await git(repoRoot, ['worktree', 'prune']);
+    },
+    // The branch holds the module's commits and stays; only a worktree this call made goes (a failed
+    // add made none, and whatever is at the path then is not this call's).
+    undo: async (_, failed) => {
+      if (failed === 'checkout') await git(repoRoot, ['worktree', 'remove', '--force', worktreePath]).catch(() => '');
+    },
   });
-  const unfilled = apart ? await checkOutRegistered(worktreePath, tip) : undefined;
-  if (unfilled) {
-    // The branch holds the module's commits and stays; only the worktree this call made goes.
-    await serializedPerRepo(repoRoot, () => git(repoRoot, ['worktree', 'remove', '--force', worktreePath]).catch(() => ''));
-    throw unfilled;
-  }
 }
 
 /**

@@ -9,35 +9,27 @@ import * as path from 'node:path';
 import { GitError } from './errors';
 import { openRepo, resolveCommit } from './repo';
 import { failure, git, runGit, serializedPerRepo } from './run';
-import { canCheckOutApart, checkOutRegistered, listWorktrees } from './worktrees';
+import { addWorktreeApart, listWorktrees } from './worktrees';
 
 export async function createThrowawayTree(repoRoot: string, treePath: string, commit: string): Promise<string> {
   const { root } = await openRepo(repoRoot);
   const target = path.resolve(treePath);
   const start = await resolveCommit(root, commit);
   if (start === null) throw new GitError('unknown', `${JSON.stringify(commit)} is not a commit`);
-  const checkOutApart = await canCheckOutApart(root);
   const cleanUp = async (): Promise<void> => {
     await fs.rm(target, { recursive: true, force: true });
     await runGit(root, ['worktree', 'prune']);
   };
-  // Registered in the per-repo queue, checked out outside it (worktrees.ts, canCheckOutApart).
-  await serializedPerRepo(root, async () => {
-    const exists = await fs.lstat(target).then(() => true, () => false);
-    if (exists) throw new GitError('worktreeExists', `${target} already exists; refusing to reuse it as a throwaway tree`);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const args = ['worktree', 'add', ...(checkOutApart ? ['--no-checkout'] : []), '--detach', target, start];
-    const run = await runGit(root, args);
-    if (run.exitCode !== 0) {
-      await cleanUp();
-      throw failure(args, run);
-    }
+  await addWorktreeApart(root, target, start, {
+    args: ['--detach', target, start],
+    inQueue: async () => {
+      const exists = await fs.lstat(target).then(() => true, () => false);
+      if (exists) throw new GitError('worktreeExists', `${target} already exists; refusing to reuse it as a throwaway tree`);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+    },
+    // The target did not exist before (checked in the queue), so everything there is this call's.
+    undo: cleanUp,
   });
-  const unfilled = checkOutApart ? await checkOutRegistered(target, start) : undefined;
-  if (unfilled) {
-    await serializedPerRepo(root, cleanUp);
-    throw unfilled;
-  }
   return fs.realpath(target);
 }
 

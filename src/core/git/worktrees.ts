@@ -87,28 +87,56 @@ export async function createWorktree(
   const target = path.resolve(worktreePath);
   const start = await resolveCommit(root, startPoint);
   if (start === null) throw new GitError('unknown', `start point ${JSON.stringify(startPoint)} is not a commit`);
-  const checkOutApart = await canCheckOutApart(root);
-  const createdDir = await serializedPerRepo(root, async () => {
-    if (await branchExists(root, newBranch)) throw new GitError('branchExists', `branch ${newBranch} already exists`);
-    // Anything already at the target path is not ours: the cleanup below must never delete it.
-    const created = await firstMissingAncestor(target);
-    const args = ['worktree', 'add', ...(checkOutApart ? ['--no-checkout'] : []), '-b', newBranch, target, start];
-    const run = await runGit(root, args);
-    if (run.exitCode !== 0) {
-      await undoPartialWorktree(root, target, created, newBranch);
-      throw failure(args, run);
-    }
-    return created;
+  await addWorktreeApart(root, target, start, {
+    args: ['-b', newBranch, target, start],
+    inQueue: async () => {
+      if (await branchExists(root, newBranch)) throw new GitError('branchExists', `branch ${newBranch} already exists`);
+      // Anything already at the target path is not ours: the cleanup below must never delete it.
+      return firstMissingAncestor(target);
+    },
+    // The branch was made by this call (checked in the queue), so the clean-up may delete it.
+    undo: (created) => undoPartialWorktree(root, target, created, newBranch),
+    background: options.background,
   });
-  // A checkout ahead of need runs at a lower priority; the registration above never does (it holds the queue).
-  const unfilled = checkOutApart ? await checkOutRegistered(target, start, options) : undefined;
-  if (unfilled) {
-    // The branch was made by this call (checked in the queue above), so the clean-up may delete it.
-    await serializedPerRepo(root, () => undoPartialWorktree(root, target, createdDir, newBranch));
-    throw unfilled;
-  }
   const realPath = await fs.realpath(target);
   return { path: realPath, branch: newBranch, head: start };
+}
+
+/** How one kind of worktree is added (addWorktreeApart). */
+export interface WorktreeAddition<T> {
+  /** `git worktree add` arguments after `add [--no-checkout]`. */
+  args: readonly string[];
+  /** Checks and preparations in the repository's queue, right before the add; what it returns goes to `undo`. */
+  inQueue: () => Promise<T>;
+  /** Run in the queue after a failed add or a failed checkout: removes what this call made, and only that. */
+  undo: (prepared: T, failed: 'add' | 'checkout') => Promise<void>;
+  /** The checkout at a lower CPU priority (a worktree made ahead of need). */
+  background?: boolean;
+}
+
+/**
+ * Every engine worktree is added this way: registered in the per-repository queue (`worktree add`,
+ * `--no-checkout` where the checkout can be done apart, canCheckOutApart), then checked out outside
+ * the queue at `commit`. Either step failing is undone in the queue before the error is thrown.
+ */
+export async function addWorktreeApart<T>(root: string, target: string, commit: string, addition: WorktreeAddition<T>): Promise<void> {
+  const apart = await canCheckOutApart(root);
+  const prepared = await serializedPerRepo(root, async () => {
+    const ready = await addition.inQueue();
+    const args = ['worktree', 'add', ...(apart ? ['--no-checkout'] : []), ...addition.args];
+    const run = await runGit(root, args);
+    if (run.exitCode !== 0) {
+      await addition.undo(ready, 'add');
+      throw failure(args, run);
+    }
+    return ready;
+  });
+  // A checkout ahead of need runs at a lower priority; the registration above never does (it holds the queue).
+  const unfilled = apart ? await checkOutRegistered(target, commit, { background: addition.background }) : undefined;
+  if (unfilled) {
+    await serializedPerRepo(root, () => addition.undo(prepared, 'checkout'));
+    throw unfilled;
+  }
 }
 
 const NULL_OID = '0'.repeat(40);
