@@ -18,6 +18,7 @@ import { assertUserTreeUnchanged, snapshotUserTree, type UserTreeSnapshot } from
 import { createWorktree, listWorktrees, removeWorktree } from '../../src/core/git/worktrees';
 import { createThrowawayTree, removeThrowawayTree } from '../../src/core/git/throwaway';
 import { addWorktreeForBranch } from '../../src/core/git/engineOps';
+import { commitOwnedChanges } from '../../src/core/git/ownership';
 
 const RUN = '20250101-120000-deadbeef';
 const BUILDER = { name: 'Builder Bot', email: 'builder@example.invalid' };
@@ -354,6 +355,24 @@ describe('git layer (real repositories)', () => {
   });
 
   describe('worktree creation failures', () => {
+    /**
+     * Every checkout of README.md fails while `during` runs: a required smudge filter that fails,
+     * set in the repository's config and info/attributes (shared by every worktree).
+     */
+    async function withFailingCheckout(during: () => Promise<unknown>): Promise<void> {
+      const attributes = path.join(repo, '.git', 'info', 'attributes');
+      fs.mkdirSync(path.dirname(attributes), { recursive: true });
+      fs.writeFileSync(attributes, 'README.md filter=broken\n');
+      sh(repo, 'config', 'filter.broken.smudge', 'false');
+      sh(repo, 'config', 'filter.broken.required', 'true');
+      try {
+        await during();
+      } finally {
+        fs.rmSync(attributes);
+        sh(repo, 'config', '--remove-section', 'filter.broken');
+      }
+    }
+
     it('leaves no branch behind when the path already exists as a file, and keeps the file', async () => {
       const blocker = path.join(runDir, 'blocker');
       fs.writeFileSync(blocker, 'not yours\n');
@@ -363,45 +382,18 @@ describe('git layer (real repositories)', () => {
       assert.equal(fs.readFileSync(blocker, 'utf8'), 'not yours\n');
     });
 
-    it('undoes branch, directory and registration when git fails after creating them (failing hook)', async () => {
-      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
-      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
-      const target = path.join(runDir, 'nested', 'hooked');
-      const branch = moduleBranch(RUN, 'hooked');
-      try {
-        await expectGitError(createWorktree(repo, target, branch, 'main'), 'unknown');
-      } finally {
-        fs.rmSync(hook);
-      }
+    it('undoes branch, directory and registration when git fails after creating them (a failing checkout)', async () => {
+      const target = path.join(runDir, 'nested', 'unfilled');
+      const branch = moduleBranch(RUN, 'unfilled');
+      await withFailingCheckout(() => expectGitError(createWorktree(repo, target, branch, 'main'), 'unknown'));
       assert.equal(await branchExists(repo, branch), false);
       assert.equal(fs.existsSync(path.join(runDir, 'nested')), false);
       assert.ok(!(await listWorktrees(repo)).some((w) => w.branch === branch));
     });
 
-    it('runs the post-checkout hook as `git worktree add` does: null old HEAD, the new commit, flag 1, in the new worktree', async () => {
-      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
-      const record = path.join(runDir, 'hook-calls.txt');
-      fs.writeFileSync(hook, `#!/bin/sh\necho "$1 $2 $3 $(pwd)" >> '${record}'\n`, { mode: 0o755 });
-      const target = path.join(runDir, 'hooked-ok');
-      try {
-        const created = await createWorktree(repo, target, moduleBranch(RUN, 'hooked-ok'), 'main');
-        assert.equal(fs.readFileSync(record, 'utf8'), `${'0'.repeat(40)} ${created.head} 1 ${created.path}\n`);
-        assert.equal(sh(created.path, 'status', '--porcelain').trim(), '', 'checked out in full before the hook ran');
-        await removeWorktree(repo, created.path);
-      } finally {
-        fs.rmSync(hook);
-      }
-    });
-
-    it('leaves nothing of a throwaway tree whose post-checkout hook fails, and checks out several side by side', async () => {
-      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
-      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    it('leaves nothing of a throwaway tree whose checkout fails, and checks out several side by side', async () => {
       const failing = path.join(runDir, 'trees', 'failing');
-      try {
-        await expectGitError(createThrowawayTree(repo, failing, 'main'), 'unknown');
-      } finally {
-        fs.rmSync(hook);
-      }
+      await withFailingCheckout(() => expectGitError(createThrowawayTree(repo, failing, 'main'), 'unknown'));
       assert.equal(fs.existsSync(failing), false);
       assert.ok(!(await listWorktrees(repo)).some((w) => w.path === failing));
       const head = sh(repo, 'rev-parse', 'main').trim();
@@ -415,7 +407,7 @@ describe('git layer (real repositories)', () => {
       assert.equal((await listWorktrees(repo)).filter((w) => w.path.includes(`${path.sep}trees${path.sep}`)).length, 0);
     });
 
-    it('re-attaches an existing branch to a new worktree; a failing checkout removes that worktree and keeps the branch, and a failed add removes nothing', async () => {
+    it('re-attaches an existing branch to a new worktree; a failed checkout removes that worktree and keeps the branch, and a failed add removes nothing', async () => {
       const branch = moduleBranch(RUN, 'again');
       const made = await createWorktree(repo, path.join(runDir, 'again-1'), branch, 'main');
       write(made.path, 'src/again.js', 'kept\n');
@@ -423,14 +415,8 @@ describe('git layer (real repositories)', () => {
       sh(made.path, 'commit', '-qm', 'work');
       const tip = sh(repo, 'rev-parse', branch).trim();
       await removeWorktree(repo, made.path);
-      const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
-      fs.writeFileSync(hook, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
       const target = path.join(runDir, 'again-2');
-      try {
-        await assert.rejects(addWorktreeForBranch(repo, target, branch), GitError);
-      } finally {
-        fs.rmSync(hook);
-      }
+      await withFailingCheckout(() => assert.rejects(addWorktreeForBranch(repo, target, branch), GitError));
       assert.ok(!(await listWorktrees(repo)).some((w) => w.branch === branch), 'the worktree this call made is gone');
       assert.equal(sh(repo, 'rev-parse', branch).trim(), tip, 'the branch and its commits stay');
       // A path that is already there is not this call's: the failed add leaves it as it was.
@@ -455,6 +441,48 @@ describe('git layer (real repositories)', () => {
     it('refuses branches outside orchestration/', async () => {
       await expectGitError(createWorktree(repo, path.join(runDir, 'x'), 'main2', 'main'), 'invalidName');
       await expectGitError(createWorktree(repo, path.join(runDir, 'x'), 'orchestration/a..b', 'main'), 'invalidName');
+    });
+  });
+
+  describe('hooks', () => {
+    it("runs no hook in an engine worktree: not the repository's, not one a relative core.hooksPath finds in the worktree", async () => {
+      const record = path.join(runDir, 'hooks-ran.txt');
+      const hookBody = `#!/bin/sh\necho "$0" >> '${record}'\n`;
+      const repoHooks = ['post-checkout', 'pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'pre-merge-commit', 'post-merge'];
+      for (const h of repoHooks) fs.writeFileSync(path.join(repo, '.git', 'hooks', h), hookBody, { mode: 0o755 });
+      try {
+        const wt = await createWorktree(repo, path.join(runDir, 'hooked'), moduleBranch(RUN, 'hooked'), 'main');
+        write(wt.path, 'src/hooked.js', 'x\n');
+        const owned = await commitOwnedChanges(wt.path, { branch: wt.branch, engineHead: wt.head, allowed: () => true, message: 'build(hooked)', author: { name: 'b', email: 'b@x.invalid' } });
+        assert.ok(owned.commit);
+        // A sibling branch from main: one merge base, so `git merge` itself makes this merge.
+        const other = await createWorktree(repo, path.join(runDir, 'other'), moduleBranch(RUN, 'other'), 'main');
+        write(other.path, 'src/other.js', 'y\n');
+        await commitAll(other.path, 'build(other)', { name: 'b', email: 'b@x.invalid' });
+        assert.equal((await mergeNoFf(wt.path, moduleBranch(RUN, 'other'), 'bring in other')).status, 'clean');
+        assert.equal(fs.existsSync(record), false, `hooks ran: ${fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : ''}`);
+
+        // husky's layout: a relative hooks path, the hook written in the worktree as an agent could.
+        sh(repo, 'config', 'core.hooksPath', '.husky/_');
+        write(wt.path, '.husky/_/pre-commit', hookBody);
+        fs.chmodSync(path.join(wt.path, '.husky/_/pre-commit'), 0o755);
+        write(wt.path, 'src/hooked.js', 'x2\n');
+        const head = sh(wt.path, 'rev-parse', 'HEAD').trim();
+        const again = await commitOwnedChanges(wt.path, { branch: wt.branch, engineHead: head, allowed: (p) => p.startsWith('src/'), message: 'build(hooked) 2', author: { name: 'b', email: 'b@x.invalid' } });
+        assert.ok(again.commit, 'committed without running the worktree\'s hook');
+        assert.equal(fs.existsSync(record), false, `hooks ran: ${fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : ''}`);
+        assert.ok(!fs.existsSync(path.join(wt.path, '.husky/_/pre-commit')), 'left out of the commit, and cleaned away after it');
+        // The same git, asked without the engine's settings, runs such a hook: the test can fail.
+        write(wt.path, '.husky/_/pre-commit', hookBody);
+        fs.chmodSync(path.join(wt.path, '.husky/_/pre-commit'), 0o755);
+        write(wt.path, 'src/hooked.js', 'x3\n');
+        sh(wt.path, 'add', 'src/hooked.js');
+        sh(wt.path, 'commit', '-qm', 'by hand');
+        assert.match(fs.readFileSync(record, 'utf8'), /\.husky\/_\/pre-commit/);
+      } finally {
+        for (const h of repoHooks) fs.rmSync(path.join(repo, '.git', 'hooks', h), { force: true });
+        sh(repo, 'config', '--unset', 'core.hooksPath');
+      }
     });
   });
 

@@ -34,7 +34,7 @@ export async function addWorktreeForBranch(repoRoot: string, worktreePath: strin
   await assertValidEngineBranch(branch);
   const tip = await resolveCommit(repoRoot, `refs/heads/${branch}`);
   if (tip === null) throw new GitError('unknown', `branch ${branch} does not exist`);
-  await addWorktreeApart(repoRoot, worktreePath, tip, {
+  await addWorktreeApart(repoRoot, worktreePath, {
     args: ['--quiet', worktreePath, branch],
     inQueue: async () => {
       await git(repoRoot, ['worktree', 'prune']);

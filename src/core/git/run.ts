@@ -32,6 +32,16 @@ const ENGINE_GIT_CONFIG = [
   'advice.detachedHead=false',
 ];
 
+/**
+ * No hook runs for the engine's git. An engine worktree holds code agents wrote, and a hook would run
+ * it outside the sandbox with the engine's environment: one a relative `core.hooksPath` (husky's
+ * `.husky/_`, a tracked `.githooks`) finds inside the worktree, where an agent may write it, and even
+ * the repository's own (a pre-commit running `npm test` or lint-staged reads the scripts and config
+ * the agent wrote). `userHooks` gives the repository's hooks back for the one step taken in the user's
+ * own checkout: the ship's fast-forward, after the user approved the change at the ship gate.
+ */
+const NO_HOOKS = 'core.hooksPath=/dev/null';
+
 /** Ambient variables that would change what git does, or leak to hooks something they must not see. */
 const DROPPED_ENV = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass', 'anthropic_api_key', 'anthropic_auth_token']);
 
@@ -56,6 +66,8 @@ export interface RunGitOptions {
   indexFile?: string;
   /** At a lower CPU priority (nice 10): work done ahead, that nothing waits for yet. */
   background?: boolean;
+  /** The repository's hooks run (see NO_HOOKS): only for a step in the user's own checkout. */
+  userHooks?: boolean;
 }
 
 /** Runs git in `cwd` and reports the exit code instead of throwing on failure. */
@@ -65,7 +77,7 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
     () => false,
   );
   if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
-  const config = [...ENGINE_GIT_CONFIG, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
+  const config = [...ENGINE_GIT_CONFIG, ...(options.userHooks ? [] : [NO_HOOKS]), ...(options.config ?? [])].flatMap((c) => ['-c', c]);
   try {
     const env = gitEnvironment();
     if (options.indexFile !== undefined) env.GIT_INDEX_FILE = options.indexFile;

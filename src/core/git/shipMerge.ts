@@ -96,7 +96,8 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
       // Checked again right before: the user may have started editing while the tests ran.
       const files = await dirtyFiles(checkedOut.path);
       if (files.length) return { status: 'dirtyTree', tree: checkedOut.path, files };
-      const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--quiet', commit]);
+      // The user's checkout, the user's hooks (post-merge, say), as for any fast-forward they make.
+      const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--quiet', commit], { userHooks: true });
       if (ff.exitCode !== 0) return { status: 'baseMoved' };
       return { status: 'merged', commit, previousHead: baseHead, baseMoved, tree: checkedOut.path };
     }

@@ -20,7 +20,7 @@ export async function createThrowawayTree(repoRoot: string, treePath: string, co
     await fs.rm(target, { recursive: true, force: true });
     await runGit(root, ['worktree', 'prune']);
   };
-  await addWorktreeApart(root, target, start, {
+  await addWorktreeApart(root, target, {
     args: ['--detach', target, start],
     inQueue: async () => {
       const exists = await fs.lstat(target).then(() => true, () => false);

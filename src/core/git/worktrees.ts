@@ -2,9 +2,9 @@
  * Engine worktrees: one per builder module plus the integration worktree (SPEC M6, M8).
  *
  * `createWorktree` is all-or-nothing from the caller's point of view. `git worktree add -b` is not:
- * git creates the branch before it checks the path, and a failing post-checkout hook leaves both
- * the branch and the registered worktree behind. So on failure everything this call created (and
- * only that) is removed again, and a retry starts from a clean slate.
+ * git creates the branch before it checks the path, and a checkout that fails (a smudge filter, a
+ * full disk) leaves both the branch and the registered worktree behind. So on failure everything
+ * this call created (and only that) is removed again, and a retry starts from a clean slate.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -87,7 +87,7 @@ export async function createWorktree(
   const target = path.resolve(worktreePath);
   const start = await resolveCommit(root, startPoint);
   if (start === null) throw new GitError('unknown', `start point ${JSON.stringify(startPoint)} is not a commit`);
-  await addWorktreeApart(root, target, start, {
+  await addWorktreeApart(root, target, {
     args: ['-b', newBranch, target, start],
     inQueue: async () => {
       if (await branchExists(root, newBranch)) throw new GitError('branchExists', `branch ${newBranch} already exists`);
@@ -104,7 +104,7 @@ export async function createWorktree(
 
 /** How one kind of worktree is added (addWorktreeApart). */
 export interface WorktreeAddition<T> {
-  /** `git worktree add` arguments after `add [--no-checkout]`. */
+  /** `git worktree add` arguments after `add --no-checkout`. */
   args: readonly string[];
   /** Checks and preparations in the repository's queue, right before the add; what it returns goes to `undo`. */
   inQueue: () => Promise<T>;
@@ -115,15 +115,18 @@ export interface WorktreeAddition<T> {
 }
 
 /**
- * Every engine worktree is added this way: registered in the per-repository queue (`worktree add`,
- * `--no-checkout` where the checkout can be done apart, canCheckOutApart), then checked out outside
- * the queue at `commit`. Either step failing is undone in the queue before the error is thrown.
+ * Every engine worktree is added this way: registered in the per-repository queue (`worktree add
+ * --no-checkout`: an admin folder, the branch; ~30 ms, and it must not run beside another add or a
+ * prune, since git reads every admin folder and a half-made one fails it), then checked out outside
+ * the queue (`reset --hard` in the new worktree: the slow part, a third of a second for the bench's
+ * 250 files; with six builders ready at once the last one waited two seconds when it was queued too).
+ * Either step failing is undone in the queue before the error is thrown. No hook runs (run.ts,
+ * NO_HOOKS), so the post-checkout hook `worktree add` would run is not run apart either.
  */
-export async function addWorktreeApart<T>(root: string, target: string, commit: string, addition: WorktreeAddition<T>): Promise<void> {
-  const apart = await canCheckOutApart(root);
+export async function addWorktreeApart<T>(root: string, target: string, addition: WorktreeAddition<T>): Promise<void> {
   const prepared = await serializedPerRepo(root, async () => {
     const ready = await addition.inQueue();
-    const args = ['worktree', 'add', ...(apart ? ['--no-checkout'] : []), ...addition.args];
+    const args = ['worktree', 'add', '--no-checkout', ...addition.args];
     const run = await runGit(root, args);
     if (run.exitCode !== 0) {
       await addition.undo(ready, 'add');
@@ -132,45 +135,12 @@ export async function addWorktreeApart<T>(root: string, target: string, commit: 
     return ready;
   });
   // A checkout ahead of need runs at a lower priority; the registration above never does (it holds the queue).
-  const unfilled = apart ? await checkOutRegistered(target, commit, { background: addition.background }) : undefined;
-  if (unfilled) {
+  const args = ['reset', '--hard', '--quiet', '--no-recurse-submodules'];
+  const checkout = await runGit(target, args, { background: addition.background });
+  if (checkout.exitCode !== 0) {
     await serializedPerRepo(root, () => addition.undo(prepared, 'checkout'));
-    throw unfilled;
+    throw failure(args, checkout);
   }
-}
-
-const NULL_OID = '0'.repeat(40);
-let checkOutApartKnown: Promise<boolean> | undefined;
-
-/**
- * Whether a new worktree can be registered in the queue and checked out outside it. Registering
- * (`worktree add --no-checkout`: an admin folder, the branch) takes git ~30 ms and must not run
- * beside another add or a prune (git reads every admin folder, and a half-made one fails it); the
- * checkout is the slow part (a third of a second for the bench's 250 files, with six builders
- * ready at once the last one waited two seconds in the queue) and touches only the new worktree.
- * Doing it apart needs `git hook run` (git 2.36) to run the post-checkout hook as `worktree add`
- * does; an older git gets the whole add in the queue, as before. That is the git binary's, not the
- * repository's, so it is asked once per process (from the first repository at hand).
- */
-export function canCheckOutApart(root: string): Promise<boolean> {
-  checkOutApartKnown ??= runGit(root, ['hook', 'run', '--ignore-missing', 'build-pipeline-probe']).then((r) => r.exitCode === 0, () => false);
-  return checkOutApartKnown;
-}
-
-/**
- * The rest of `git worktree add` for a worktree registered with `--no-checkout`, as git does it:
- * `reset --hard` of the new worktree, then the post-checkout hook with a null old HEAD and flag 1.
- * A failing hook fails the add, as it does for `worktree add`.
- */
-export async function checkOutRegistered(worktree: string, commit: string, options: { background?: boolean } = {}): Promise<GitError | undefined> {
-  for (const args of [
-    ['reset', '--hard', '--quiet', '--no-recurse-submodules'],
-    ['hook', 'run', '--ignore-missing', 'post-checkout', '--', NULL_OID, commit, '1'],
-  ]) {
-    const run = await runGit(worktree, args, options);
-    if (run.exitCode !== 0) return failure(args, run);
-  }
-  return undefined;
 }
 
 /**
