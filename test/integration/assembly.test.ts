@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
+import { FAST_CONFIG, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
 import { RunStateSchema, type RunState } from '../../src/core/contracts/schemas';
 import { syntheticDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
@@ -119,6 +119,30 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     assert.deepEqual(result.state.merges.map((m) => `${m.module}:${m.status}:${m.testScope}`), ['mod-01:MERGED:selected', 'mod-02:MERGED:selected', 'mod-03:MERGED:selected', 'mod-04:MERGED:full']);
     assert.deepEqual(fs.readdirSync(path.join(result.state.runDir, 'worktrees')).filter((d) => d.startsWith('assembly-test-')), []);
     assert.equal(repo.git('worktree', 'list').split('\n').filter((l) => l.includes('assembly-test-')).length, 0);
+  });
+
+  it('a run stopped while assembly had sent a module back to its builder resumes that fix cycle, with the failure, and finishes', async () => {
+    let cancel: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      description: syntheticDescription(4, 'wide'),
+      scenario: { scenario: 'sibling-stub', target: 'mod-03' },
+      config: { streamAssembly: false },
+      onStart: (c) => (cancel = c),
+      onEvent: (e) => {
+        if (e.type === 'log' && /mod-03; sending it back to its builder/.test(e.message)) cancel();
+      },
+    });
+    assert.equal(first.result.status, 'cancelled');
+    const stopped = first.result.state.modules.find((m) => m.name === 'mod-03')!;
+    assert.notEqual(stopped.status, 'passed');
+    assert.equal(first.result.state.stages.find((st) => st.id === 'build')!.status, 'done', 'the build stage had ended: a resume skips it');
+
+    const second = await resumePipeline(repo, first.result.state.runId, undefined, { scenario: 'sibling-stub', target: 'mod-03' }, { ...FAST_CONFIG, streamAssembly: false });
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    assert.ok(second.events.some((e) => e.type === 'log' && /mod-03 is \w+ \(the run stopped while it was back with its builder\); its fix cycle runs again/.test(e.message)));
+    const builder = second.events.find((e) => e.type === 'agent-started' && e.role === 'builder' && e.module === 'mod-03');
+    assert.ok(builder, 'mod-03 went back to its builder on resume');
+    assert.deepEqual(landedMerges(repo, second.result.state), ['mod-01', 'mod-02', 'mod-03', 'mod-04'].map((n) => `integrate: merge ${n} module`));
   });
 
   it('a run killed between a merge and its state write merges that module once on resume, testing it again', async () => {

@@ -7,6 +7,7 @@
  * commit left on the integration branch was tested green, and the final head passed the full suite.
  * Module code is never edited by the engine to make tests pass.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { abortMerge, commitMerge, headCommit, mergeNoFf, resetHard, resolveCommit, resolveTrivialConflicts } from '../git';
 import { writeFileAtomic } from '../run/runDir';
@@ -49,6 +50,11 @@ export async function assembleModules(ctx: PipelineContext, queue?: AssemblyQueu
     if (mod.status !== 'passed') {
       if (queue?.building) {
         await queue.changed(ctx.signal);
+        continue;
+      }
+      if (!queue && buildStageDone(ctx)) {
+        const stop = await developAgain(ctx, name);
+        if (stop) return stop;
         continue;
       }
       // Streaming, the build has ended without this module passing: the build's halt is the reason.
@@ -309,6 +315,29 @@ async function sendBack(ctx: PipelineContext, step: Extract<MergeStep, { kind: '
   const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
   const status = await developModule(ctx, spec, integrationFindings(name, step.command, outcome, step.tests.output));
   if (status !== 'passed') return halt(ctx, `${name} was sent back after breaking the integration tests and is now ${status}; details in ${report}`);
+  return undefined;
+}
+
+function buildStageDone(ctx: PipelineContext): boolean {
+  return ctx.store.state.stages.find((s) => s.id === 'build')?.status === 'done';
+}
+
+/**
+ * A resumed assembly meets a module that is not passed although the build stage is done (every
+ * module had passed QC): the run stopped while assembly had sent the module back to its builder, or
+ * while a re-check held it. Only the build stage reset such a module, and a resume skips that stage,
+ * so every resume stopped before it. Its fix cycle runs again, with the failure it was sent back for
+ * (sendBack's report) when there is one.
+ */
+async function developAgain(ctx: PipelineContext, name: string): Promise<StageResult | undefined> {
+  const was = ctx.store.module(name).status;
+  const report = path.join(ctx.store.paths.qc, `integration-${name}-qc.md`);
+  const failure = fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : undefined;
+  ctx.store.emit({ type: 'log', level: 'warn', message: `${name} is ${was} (the run stopped while it was back with its builder); its fix cycle runs again` });
+  const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
+  const status = await developModule(ctx, spec, failure ? integrationFindings(name, 'the integration tests', 'failed', failure) : undefined);
+  if (ctx.signal.aborted) return halt(ctx, String(ctx.signal.reason ?? 'run stopped'));
+  if (status !== 'passed') return halt(ctx, `${name} was built again on resume and is now ${status}${failure ? `; the failure it was sent back for is in ${report}` : ''}`);
   return undefined;
 }
 
