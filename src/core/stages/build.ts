@@ -15,6 +15,7 @@ import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { noPreparationRunning } from './preparations';
 import { checkOutDependentsAhead, discardWorktreesNotTaken } from './worktreesAhead';
+import { Developments, type Developed } from './developments';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
 import { ModuleSlot } from './moduleSlot';
@@ -88,12 +89,6 @@ function settle(ctx: PipelineContext, module: string, status: ModuleStatus, deta
   return status;
 }
 
-/** A module's outcome, and the removal of its worktree, which may still be running. */
-interface Developed {
-  status: ModuleStatus;
-  released: Promise<void>;
-}
-
 const NOTHING_TO_RELEASE: Promise<void> = Promise.resolve();
 
 async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<Developed> {
@@ -114,24 +109,15 @@ export async function developModule(ctx: PipelineContext, spec: ModuleSpec, find
 }
 
 function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
-  // Assembly streams from the build, so both may want the same module at once (a conflict round of
-  // the build while assembly has the module in a fix cycle): the second caller waits for the first.
-  const running = inDevelopment(ctx);
-  const existing = running.get(spec.name);
-  if (existing) return existing;
-  const work = developOnce(ctx, spec, findings);
-  // The module is free for the next caller once its worktree is released, not before.
-  void work.then((d) => d.released).finally(() => running.delete(spec.name));
-  running.set(spec.name, work);
-  return work;
+  return inDevelopment(ctx).develop(spec.name, findings !== undefined, () => developOnce(ctx, spec, findings));
 }
 
-const developing = new WeakMap<PipelineContext, Map<string, Promise<Developed>>>();
+const developing = new WeakMap<PipelineContext, Developments>();
 
-function inDevelopment(ctx: PipelineContext): Map<string, Promise<Developed>> {
-  let map = developing.get(ctx);
-  if (!map) developing.set(ctx, (map = new Map()));
-  return map;
+function inDevelopment(ctx: PipelineContext): Developments {
+  let developments = developing.get(ctx);
+  if (!developments) developing.set(ctx, (developments = new Developments()));
+  return developments;
 }
 
 async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
