@@ -34,6 +34,45 @@ export class Emitter<T> {
   }
 }
 
+/**
+ * An Emitter that keeps what is fired before anyone listens (up to `keep` events, the oldest dropped
+ * beyond) and hands it to the first listener when it subscribes. Events crossing a process boundary
+ * arrive in a burst with the message that returns the handle, and the caller subscribes only once its
+ * own continuation runs: without this the run's first events (its start, with the sandbox warning)
+ * were fired to nobody.
+ */
+export class BufferingEmitter<T> {
+  private readonly inner = new Emitter<T>();
+  private early: T[] | undefined = [];
+
+  constructor(private readonly keep = 1000) {}
+
+  readonly event: Event<T> = (listener) => {
+    const subscription = this.inner.event(listener);
+    const early = this.early;
+    this.early = undefined;
+    for (const e of early ?? []) {
+      try {
+        listener(e);
+      } catch {
+        // As in Emitter.fire: a broken subscriber never breaks the feed.
+      }
+    }
+    return subscription;
+  };
+
+  fire(e: T): void {
+    if (!this.early) return this.inner.fire(e);
+    this.early.push(e);
+    if (this.early.length > this.keep) this.early.shift();
+  }
+
+  dispose(): void {
+    this.early = undefined;
+    this.inner.dispose();
+  }
+}
+
 export type PipelineEvent =
   | { type: 'run-started'; runId: string; runDir: string; offline: boolean; description: string; shellsSandboxed?: boolean }
   | { type: 'run-ended'; runId: string; status: RunStatus; reason?: string }

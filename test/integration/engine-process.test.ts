@@ -51,6 +51,7 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     const started = events.filter((e) => e.type === 'stage-started').map((e) => (e as { stage: string }).stage);
     assert.ok(started.includes('build') && started.includes('assemble'), started.join(', '));
     assert.ok(events.some((e) => e.type === 'module-status' && e.status === 'merged'), 'module events arrive');
+    assert.equal(events[0]?.type, 'run-started', 'the first event too, sent with the start itself');
     assert.equal(resumed.state().status, 'succeeded');
     assert.ok(resumed.state().modules.every((m) => m.status === 'merged'), JSON.stringify(resumed.state().modules.map((m) => m.status)));
   });
@@ -159,6 +160,27 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     } finally {
       if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
       else process.env.MALLOC_ARENA_MAX = saved;
+      fs.rmSync(host, { force: true });
+    }
+  });
+
+  it('events sent in the same burst as the start reach the first subscriber, in order', async () => {
+    const host = path.join(repo.root, '..', `bp-burst-host-${process.pid}.js`);
+    fs.writeFileSync(
+      host,
+      "process.on('message', () => {\n" +
+        "  process.send({ kind: 'started', runId: 'r', runDir: '/r', state: {} });\n" +
+        "  for (const stage of ['one', 'two', 'three']) process.send({ kind: 'event', event: { type: 'stage-started', stage } });\n" +
+        "  process.send({ kind: 'done', result: { status: 'succeeded', state: {}, summary: {} } }, () => process.exit(0));\n" +
+        "});\n",
+    );
+    try {
+      const handle = await startInEngineProcess('build', { repoRoot: repo.root, description: 'x', offline: true, gate: async () => ({ decision: 'approve' }) }, host);
+      const seen: string[] = [];
+      handle.onEvent((e) => seen.push(e.type === 'stage-started' ? e.stage : e.type));
+      await handle.done;
+      assert.deepEqual(seen, ['one', 'two', 'three']);
+    } finally {
       fs.rmSync(host, { force: true });
     }
   });

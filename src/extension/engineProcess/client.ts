@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { GateHandler, ResumeRunOptions, RunHandle, RunResult, StartRunOptions } from '../../core/api';
 import type { RunState } from '../../core/contracts/schemas';
 import { ENGINE_NODE_FLAGS, missingEngineEnv } from '../../core/engineNodeFlags';
-import { Emitter, type PipelineEvent } from '../../core/events';
+import { BufferingEmitter, type PipelineEvent } from '../../core/events';
 import { errorFromData, type FromEngine, type ResumeData, type StartData, type ToEngine } from './protocol';
 
 const live = new Set<ChildProcess>();
@@ -107,7 +107,8 @@ function whenGone(child: ChildProcess, gone: (how: string) => void): void {
 
 function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise<RunHandle> {
   const child = forkEngine(hostScript);
-  const events = new Emitter<PipelineEvent>();
+  // Kept until the caller subscribes: the run's first events come in the same burst as `started`.
+  const events = new BufferingEmitter<PipelineEvent>();
   const waiting = new Map<number, AbortController>();
   let state: RunState | undefined;
   let handle: RunHandle | undefined;
