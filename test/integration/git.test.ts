@@ -341,9 +341,11 @@ describe('git layer (real repositories)', () => {
   });
 
   describe('priority', () => {
-    // The niceness git runs at, read by a shell git starts (an alias), after the engine had time to set it.
+    // The niceness git itself runs at, read by a shell git starts (an alias) from git's /proc entry
+    // after the engine had time to set it. (The shell's own could be the one it inherited: under load
+    // git may start it before the engine lowers git's priority.)
     const niceness = async (options: { background?: boolean }) =>
-      (await runGit(repo, ['-c', 'alias.niceness=!sleep 0.3; cut -d" " -f19 /proc/$$/stat', 'niceness'], options)).stdout.trim();
+      (await runGit(repo, ['-c', 'alias.niceness=!sleep 0.3; cut -d" " -f19 /proc/$PPID/stat', 'niceness'], options)).stdout.trim();
 
     it('runs git at a lower CPU priority for work done ahead, at the usual one otherwise', async function () {
       if (process.platform !== 'linux') this.skip();

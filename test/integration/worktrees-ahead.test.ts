@@ -22,12 +22,15 @@ describe('module worktrees checked out ahead', function () {
   const dependencyMerges = (branch: string) => repo.git('log', '--first-parent', '--merges', '--format=%s', branch).split('\n').filter(Boolean).reverse();
 
   it('checks out a module\'s worktree while its dependency builds, and merges the dependencies in once it is ready', async () => {
-    // When mod-01 (the root) reaches QC, its dependents' worktrees are there already, at the scaffold commit.
+    // When mod-01 (the root) has passed, before its dependents' preparations begin, their worktrees are
+    // there already, at the scaffold commit. (Asked when it passes rather than when it reaches QC: the
+    // checkouts ahead run one at a time at a lower priority, and a loaded machine may not have
+    // finished the second by then.)
     const seen: Record<string, string> = {};
     const { result } = await runPipeline(repo, {
       description: DIAMOND,
       onEvent: (e) => {
-        if (e.type === 'module-status' && e.module === 'mod-01' && e.status === 'qc') {
+        if (e.type === 'module-status' && e.module === 'mod-01' && e.status === 'passed' && Object.keys(seen).length === 0) {
           for (const w of registered().filter((p) => /[\\/]worktrees[\\/]mod-0[234]$/.test(p))) seen[path.basename(w)] = repo.git('-C', w, 'rev-parse', 'HEAD');
         }
       },
