@@ -169,6 +169,19 @@ describe('engine-owned commits (real git)', () => {
     assert.ok(fs.existsSync(path.join(wt, 'build/out.log')), 'ignored files stay');
   });
 
+  it('commits the rest when a file name is not UTF-8, and says that one was left out and why', async () => {
+    write(wt, 'src/core/index.js', 'module.exports = 3;\n');
+    // café.txt with a Latin-1 é: a name git cannot be given back once read as UTF-8.
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(wt, 'src/core/caf')), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name\n');
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): odd bytes', author: AGENT });
+    assert.deepEqual(r.committed, ['src/core/index.js']);
+    assert.equal(r.notUtf8.length, 1);
+    assert.deepEqual(r.leftOut, r.notUtf8);
+    assert.equal(sh(wt, 'show', '--name-only', '--format=', 'HEAD'), 'src/core/index.js');
+    assert.match(describeOwnership('builder-core-0', r), /not UTF-8/);
+    assert.equal(sh(wt, 'status', '--porcelain'), '', 'the worktree equals the branch again');
+  });
+
   it('refuses an engine commit that is not in the repository, changing nothing', async () => {
     write(wt, 'src/core/index.js', 'work\n');
     const headBefore = sh(wt, 'rev-parse', 'HEAD');

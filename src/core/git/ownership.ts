@@ -45,6 +45,11 @@ export interface OwnedCommitResult {
   committed: string[];
   /** Changed paths that were not committed and were discarded from the worktree. */
   leftOut: string[];
+  /**
+   * Of those, the names that are not UTF-8: git's output is read as UTF-8, so such a name reads as
+   * U+FFFD and cannot be handed back to git (`git add` of it fails, and failed the whole commit).
+   */
+  notUtf8: string[];
   /** Ignored entries (installed dependencies, caches) that appeared during the agent's run; never committed. */
   newIgnored: string[];
 }
@@ -100,7 +105,8 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   // of the agent is an uncommitted one, and `status` lists them all.
   await git(root, ['reset', '--quiet', '--mixed', engineHead]);
   const changed = (await uncommittedPaths(root)).sort();
-  const committed = changed.filter((p) => options.allowed(p) && !isGeneratedPath(p));
+  const notUtf8 = changed.filter((p) => p.includes('\uFFFD'));
+  const committed = changed.filter((p) => options.allowed(p) && !isGeneratedPath(p) && !notUtf8.includes(p));
   const leftOut = changed.filter((p) => !committed.includes(p));
   // With nothing to clean up, the ignored files are listed while the commit is made (a commit never
   // changes them); after a clean-up they are listed after it, since removing the untracked files of a
@@ -118,7 +124,7 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   }
   const before = new Set(ignoredBefore);
   const newIgnored = (await (ignoredBeside ?? ignoredEntries(root))).filter((p) => !before.has(p));
-  return { commit, head, undoneCommits, ...(switchedFrom ? { switchedFrom } : {}), committed, leftOut, newIgnored };
+  return { commit, head, undoneCommits, ...(switchedFrom ? { switchedFrom } : {}), committed, leftOut, notUtf8, newIgnored };
 }
 
 /** A bounded, readable list of paths for a prompt, an event or a report. */
@@ -132,7 +138,9 @@ export function describeOwnership(agent: string, r: OwnedCommitResult): string {
   const parts: string[] = [];
   if (r.switchedFrom) parts.push(`${agent} had switched the worktree to ${quoteUntrusted(r.switchedFrom)}; it was put back on its branch`);
   if (r.undoneCommits) parts.push(`${agent} made ${r.undoneCommits} commit(s) of its own; the engine undid them, kept the files and committed only what it may change`);
-  if (r.leftOut.length) parts.push(`left out of the commit and discarded (outside what ${agent} may change): ${summarizePaths(r.leftOut)}`);
+  const outside = r.leftOut.filter((p) => !r.notUtf8.includes(p));
+  if (outside.length) parts.push(`left out of the commit and discarded (outside what ${agent} may change): ${summarizePaths(outside)}`);
+  if (r.notUtf8.length) parts.push(`left out of the commit and discarded (file names that are not UTF-8; use UTF-8 names): ${summarizePaths(r.notUtf8)}`);
   if (r.newIgnored.length) parts.push(`ignored files it created were not committed: ${summarizePaths(r.newIgnored)}`);
   return parts.join('; ');
 }
