@@ -71,6 +71,22 @@ describe('module developments: who joins, who starts a builder of their own', ()
     assert.equal((await second).status, 'passed');
   });
 
+  it('is at rest once no development runs and its worktree is released', async () => {
+    const developments = new Developments();
+    await developments.idle('m'); // none: at once
+    const fix = controlled();
+    void developments.develop('m', true, fix.start);
+    let rested = false;
+    void developments.idle('m').then(() => (rested = true));
+    fix.end('passed');
+    await settle();
+    assert.equal(rested, false, 'ended, its worktree not yet released');
+    fix.release();
+    await settle();
+    assert.equal(rested, true);
+    assert.equal(developments.has('m'), false);
+  });
+
   it('keeps modules apart', async () => {
     const developments = new Developments();
     const x = controlled();

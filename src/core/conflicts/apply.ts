@@ -22,7 +22,7 @@ import { ENGINE_AUTHOR, type PipelineContext } from '../stages/context';
 import { prepareModuleWorktree } from '../stages/moduleWorktree';
 import { runQc } from '../stages/qc';
 import { findingsForBuilder, writeQcReport } from '../stages/qcReport';
-import { developModule } from '../stages/build';
+import { developModule, moduleAtRest } from '../stages/build';
 import { saveRecord, type ConflictRecord } from './resolution';
 
 export function resolutionText(r: ConflictRecord): string {
@@ -126,6 +126,9 @@ function brainNotice(record: ConflictRecord, module: string): string {
 }
 
 async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: string): Promise<void> {
+  // Assembly may have the module back with its builder (it streams from the build): its worktree is
+  // the builder's until that fix cycle ends. Then it is passed again and is re-checked below.
+  await moduleAtRest(ctx, module);
   const state = ctx.store.state.modules.find((m) => m.name === module);
   const spec = ctx.contracts().manifest.modules.find((m) => m.name === module);
   if (!state || !spec) return;

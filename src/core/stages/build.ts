@@ -108,6 +108,15 @@ export async function developModule(ctx: PipelineContext, spec: ModuleSpec, find
   return status;
 }
 
+/**
+ * Settles once the module is in no development (its worktree released): what touches a module's
+ * worktree from outside its development (a contract resolution bringing in the new contracts) waits
+ * for this, or it would merge and commit under a working builder.
+ */
+export function moduleAtRest(ctx: PipelineContext, name: string): Promise<void> {
+  return inDevelopment(ctx).idle(name);
+}
+
 function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
   return inDevelopment(ctx).develop(spec.name, findings !== undefined, () => developOnce(ctx, spec, findings));
 }

@@ -23,6 +23,14 @@ export class Developments {
     return this.running.has(module);
   }
 
+  /** Settles once no development of `module` runs and its worktree is released (at once when none does). */
+  async idle(module: string): Promise<void> {
+    for (let running = this.running.get(module); running; running = this.running.get(module)) {
+      await running.then((d) => d.released).catch(() => undefined);
+      if (this.running.get(module) === running) this.running.delete(module);
+    }
+  }
+
   /**
    * The development of `module`: a running one is joined, unless this caller brings findings; then,
    * and when none runs, `start` begins one. A module is free for a new development once its
