@@ -263,6 +263,9 @@ async function findFirstRedMerge(ctx: PipelineContext, wt: string, order: readon
     }
     ctx.store.emit({ type: 'module-status', module: later, status: 'passed', detail: rolledBack });
   }
+  // A module merged again after a re-check (a changed contract) comes after modules later in the
+  // order that had stayed merged: a reset to before the culprit took those merges too.
+  if (at < index) await forgetDroppedMerges(ctx, wt, order);
   if (culprit !== order[index]) ctx.store.emit({ type: 'log', level: 'warn', message: `the full suite was first red after merging ${culprit}; rolled back to before it` });
   return { kind: 'red', culprit, tests, command: full };
 }
