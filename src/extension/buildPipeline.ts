@@ -32,6 +32,7 @@ import { stageItem } from './views/stageItems';
 import { WorktreeFolders } from './worktreeFolders';
 import { PlanFeatures } from './plans/planFeatures';
 import { needsMultiRoot, refillRunWorkspace, runWorkspaceOfWindow, switchToMultiRoot, takeStartParkedFor, type RunWorkspaceFiles } from './workspacePrep';
+import { inert } from './models/inertText';
 
 const RESUMABLE = new Set<RunState['status']>(['running', 'awaiting-approval', 'halted', 'cancelled']);
 /** How long a window waits for its workspace folders to be known (they can come after activation). */
@@ -260,7 +261,7 @@ export class BuildPipeline extends Disposable {
     await this.launcher.start(repo, parked.description, access).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       this.log.error(`Start failed: ${message}`);
-      void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && this.log.show());
+      void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && this.log.show());
     });
     return true;
   }

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { IDisposable } from './lifecycle';
+import { inert } from './models/inertText';
 
 export const COMMAND_IDS = [
   'buildPipeline.start',
@@ -32,7 +33,7 @@ export function registerCommands(table: CommandTable, log: vscode.LogOutputChann
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         log.error(`${id} failed: ${message}`);
-        void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && log.show());
+        void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && log.show());
         return undefined;
       }
     }),

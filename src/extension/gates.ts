@@ -8,6 +8,7 @@ import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
 import { Emitter } from '../core/events';
 import { Disposable } from './lifecycle';
 import { gateCommandsText } from './models/gateCommands';
+import { inert } from './models/inertText';
 
 interface PendingGate {
   request: GateRequest;
@@ -92,7 +93,7 @@ export class GatePrompter extends Disposable {
     const actions =
       entry.request.gate === 'ship' ? [APPROVE, CHANGES, REJECT, REVIEW] : entry.request.openPath ? [APPROVE, CHANGES, REJECT, openLabel(entry.request)] : [APPROVE, CHANGES, REJECT];
     // A non-modal notification shows no `detail`, so the commands being approved go into the message itself.
-    const message = `${entry.request.title}.${gateCommandsText(entry.request)}`;
+    const message = `${inert(entry.request.title)}.${gateCommandsText(entry.request)}`;
     const choice = await vscode.window.showInformationMessage(message, { modal: false, detail: entry.request.summary }, ...actions);
     if (this.pending !== entry) return; // answered elsewhere meanwhile
     if (choice) await this.act(entry, choice === OPEN_CONFLICT ? OPEN : choice);
@@ -122,7 +123,7 @@ export class GatePrompter extends Disposable {
         return entry.resolve(reason.trim() ? { decision: 'reject', reason: reason.trim() } : { decision: 'reject' });
       }
       case REVIEW:
-        await this.reviewChanges(entry.request).catch((e: unknown) => void vscode.window.showErrorMessage(`Build Pipeline: ${e instanceof Error ? e.message : String(e)}`));
+        await this.reviewChanges(entry.request).catch((e: unknown) => void vscode.window.showErrorMessage(`Build Pipeline: ${inert(e instanceof Error ? e.message : String(e))}`));
         return this.renotify(entry);
       case OPEN:
         if (entry.request.openPath) {

@@ -11,6 +11,7 @@ import { costLabel, costSentence, titleCase } from './models/format';
 import { sandboxOverride, settingsToConfig } from './models/settingsToConfig';
 import { readWorkspaceMcp } from '../core/mcp/workspaceConfig';
 import type { ModelAccess } from './startFlow';
+import { inert } from './models/inertText';
 
 export class RunLauncher {
   constructor(
@@ -60,7 +61,7 @@ export class RunLauncher {
       if (err?.name !== 'PreflightError' || (err.reason !== 'apiKey' && err.reason !== 'model')) throw e;
       this.log.error(err.message);
       const action = err.reason === 'apiKey' ? 'Set API Key' : 'Open Settings';
-      const choice = await vscode.window.showErrorMessage(`Build Pipeline: ${err.message}`, action);
+      const choice = await vscode.window.showErrorMessage(`Build Pipeline: ${inert(err.message)}`, action);
       if (choice === 'Set API Key') await vscode.commands.executeCommand('buildPipeline.setApiKey');
       if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', err.setting?.vscode?.split(',')[0]?.trim() ?? 'buildPipeline');
       return undefined;
@@ -126,7 +127,7 @@ export class RunLauncher {
       (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         this.log.error(`Run ${handle.runId} failed: ${message}`);
-        void vscode.window.showErrorMessage(`Build Pipeline run failed: ${message}`, 'Show Log').then((c) => c && this.log.show());
+        void vscode.window.showErrorMessage(`Build Pipeline run failed: ${inert(message)}`, 'Show Log').then((c) => c && this.log.show());
       },
     );
   }
@@ -149,11 +150,11 @@ export class RunLauncher {
         void vscode.window.showInformationMessage(`Build Pipeline paused at a gate (run ${s.runId}). Use "Build Pipeline: Resume" to continue.`);
         return;
       case 'cancelled':
-        void vscode.window.showWarningMessage(`Build Pipeline run cancelled${s.reason ? `: ${s.reason}` : ''}. It can be resumed.`);
+        void vscode.window.showWarningMessage(`Build Pipeline run cancelled${s.reason ? `: ${inert(s.reason)}` : ''}. It can be resumed.`);
         return;
       default:
         void vscode.window
-          .showErrorMessage(`Build Pipeline ${result.status}${s.reason ? `: ${s.reason}` : ''}`, 'Show Log')
+          .showErrorMessage(`Build Pipeline ${result.status}${s.reason ? `: ${inert(s.reason)}` : ''}`, 'Show Log')
           .then((c) => c && this.log.show());
     }
   }

@@ -13,6 +13,7 @@ import { parseWebviewMessage, type HostToWebview } from '../models/webviewProtoc
 import { renderPage } from '../models/webviewPage';
 import { resolveInside } from '../models/linkTarget';
 import { Disposable } from '../lifecycle';
+import { inert } from '../models/inertText';
 
 export interface MarkdownPanelInput {
   kind: 'qc' | 'adr' | 'audit';
@@ -137,7 +138,7 @@ class MarkdownPanel extends Disposable {
     }
     const target = resolveInside(msg.path, this.input.linkRoots);
     if (!target) {
-      void vscode.window.showWarningMessage(`Build Pipeline: ${msg.path} is not a file inside this run's worktrees.`);
+      void vscode.window.showWarningMessage(`Build Pipeline: ${inert(msg.path)} is not a file inside this run's worktrees.`);
       return;
     }
     const line = Math.max(0, (msg.line ?? 1) - 1);

@@ -17,6 +17,7 @@ import { sandboxOverride, settingsToConfig } from '../models/settingsToConfig';
 import { askModelAccess } from '../startFlow';
 import { readPlansModel, readTaskModel, readTeamModel, type PlanGateNode, type PlanNode } from './plansModel';
 import { PlansTree, TasksTree, TeamTree } from './planViews';
+import { inert } from '../models/inertText';
 
 export const PLAN_COMMAND_IDS = ['buildPipeline.createPlan', 'buildPipeline.implementPlan', 'buildPipeline.decidePlanGate', 'buildPipeline.approvePlanGate', 'buildPipeline.rejectPlanGate'] as const;
 
@@ -66,7 +67,7 @@ export class PlanFeatures extends Disposable {
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             this.log.error(`${id} failed: ${message}`);
-            void vscode.window.showErrorMessage(`Build Pipeline: ${message}`, 'Show Log').then((c) => c && this.log.show());
+            void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && this.log.show());
             return undefined;
           }
         }),
@@ -121,7 +122,7 @@ export class PlanFeatures extends Disposable {
       signal.addEventListener('abort', () => answer('later'), { once: true });
       // The ship gate also takes Request changes (a builder makes them on the integration branch, then the gate asks again).
       const actions = req.gate === 'ship' ? ['Approve', 'Request Changes', 'Reject'] : ['Approve', 'Reject'];
-      void vscode.window.showWarningMessage(`Build Pipeline: ${req.title}`, { detail: req.summary, modal: false }, ...actions).then(async (choice) => {
+      void vscode.window.showWarningMessage(`Build Pipeline: ${inert(req.title)}`, { detail: req.summary, modal: false }, ...actions).then(async (choice) => {
         if (choice === 'Request Changes') {
           const feedback = await askShipFeedback();
           if (feedback) answer({ decision: 'changes', feedback });
@@ -185,7 +186,7 @@ export class PlanFeatures extends Disposable {
     this.plans.refresh();
     if (result.problems.length > 0) {
       this.log.warn(`plan ${result.dir}: ${result.problems.map((p) => `${p.file}: ${p.message}`).join('; ')}`);
-      void vscode.window.showWarningMessage(`Build Pipeline: the plan in ${result.dir} still has ${result.problems.length} problem(s); see the log.`, 'Show Log').then((c) => c && this.log.show());
+      void vscode.window.showWarningMessage(`Build Pipeline: the plan in ${inert(result.dir)} still has ${result.problems.length} problem(s); see the log.`, 'Show Log').then((c) => c && this.log.show());
     }
     await vscode.window.showTextDocument(vscode.Uri.file(`${result.dir}/plan.md`), { preview: false });
   }
