@@ -81,7 +81,15 @@ class MarkdownPanel extends Disposable {
       this.dispose();
     }));
     this._register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
-    this._register(this.panel.onDidChangeViewState(() => { if (!this.panel.visible) this.ready = false; }));
+    // Hidden, the page is dropped (retainContextWhenHidden is off) and rebuilt from `html` when shown
+    // again: content posted since then is not in it, so `html` is brought up to date on hiding.
+    this._register(
+      this.panel.onDidChangeViewState(() => {
+        if (this.panel.visible) return;
+        this.ready = false;
+        this.panel.webview.html = this.page();
+      }),
+    );
     this.panel.webview.html = this.page();
   }
 
