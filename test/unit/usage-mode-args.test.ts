@@ -4,7 +4,7 @@ import { parseArgs, UsageError } from '../../src/cli/args';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileTools, isWritable, ROLE_TOOLS } from '../../src/core/agents/tools';
+import { braceExpansionCount, fileTools, isWritable, MAX_GLOB_EXPANSION, ROLE_TOOLS } from '../../src/core/agents/tools';
 import { agentShellEnv } from '../../src/core/agents/env';
 import { redact } from '../../src/core/run/journal';
 
@@ -60,6 +60,13 @@ describe('agent environment and journal redaction', () => {
     for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GITHUB_TOKEN', 'MY_SECRET']) assert.equal(env[k], undefined, k);
     assert.equal(env.GIT_AUTHOR_NAME, 'builder-greeter');
   });
+  it('strips the other usual secret names too, and keeps the ordinary variables', () => {
+    const secrets = ['MYSQL_PWD', 'DB_PASS', 'SMTP_PASS', 'DATABASE_URL', 'SENTRY_DSN', 'SLACK_WEBHOOK_URL', 'JWT_SIGNING_KEY', 'ENCRYPTION_KEY', 'CI_JOB_JWT', 'DOCKER_AUTH_CONFIG', 'SSH_AUTH_SOCK', 'NPM_AUTH'];
+    const ordinary = ['PATH', 'HOME', 'PWD', 'OLDPWD', 'LANG', 'NODE_ENV', 'XAUTHORITY', 'KEYTIMEOUT', 'JAVA_HOME'];
+    const env = agentShellEnv('builder-x', Object.fromEntries([...secrets, ...ordinary].map((k) => [k, 'v'])));
+    for (const k of secrets) assert.equal(env[k], undefined, k);
+    for (const k of ordinary) assert.equal(env[k], 'v', k);
+  });
   it("keeps the user's shell start-up files out of agent shells (BASH_ENV, ENV)", () => {
     const env = agentShellEnv('qc-greeter', { PATH: '/bin', BASH_ENV: '/root/.bashrc', ENV: '/root/.shrc' });
     assert.equal(env.BASH_ENV, undefined);
@@ -95,6 +102,20 @@ describe('role tool sets', () => {
       await Promise.all(files.map((f) => write.run({ file_path: f, content: f })));
       for (const f of files) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), f);
     }
+  });
+
+  it('refuses a glob whose braces expand to too many patterns (they are expanded at once, on the event loop), and runs an ordinary one', async () => {
+    assert.equal(braceExpansionCount('src/**/*.{ts,tsx}'), 2);
+    assert.equal(braceExpansionCount('{a,{b,c}}/{x,y}'), 6);
+    assert.equal(braceExpansionCount('\\{a,b}'), 1, 'an escaped brace is literal');
+    assert.equal(braceExpansionCount('{a,b'), 1, 'an unclosed brace is literal');
+    assert.equal(braceExpansionCount('{a,b}'.repeat(15)), 2 ** 15);
+    fs.writeFileSync(path.join(dir, 'one.ts'), '');
+    const [glob] = fileTools(['glob'], { workdir: dir, readOnlyRoots: [], env: {}, bashTimeoutMs: 1000 }, observe);
+    const started = performance.now();
+    await assert.rejects(async () => glob!.run({ pattern: '{a,b}'.repeat(40) }), new RegExp(`expand to more than ${MAX_GLOB_EXPANSION} patterns`));
+    assert.ok(performance.now() - started < 1000, 'refused before any expansion');
+    assert.match(String(await glob!.run({ pattern: '*.{ts,js}' })), /one\.ts/);
   });
 
   it('caps a bash timeout the model asks for at the configured limit', async () => {

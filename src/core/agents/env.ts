@@ -1,9 +1,11 @@
 /**
  * The environment an agent's shell gets: the engine's own, minus anything that looks like a
- * credential (the Anthropic key above all), plus a git identity so the agent's commits carry the
+ * credential (the Anthropic key above all; database passwords and URLs, signing keys, webhooks, the
+ * SSH agent's socket), plus a git identity so the agent's commits carry the
  * agent as author.
  */
-const SECRET_NAME = /^ANTHROPIC_|API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|^AWS_|^GH_|^GITHUB_|^NPM_CONFIG__AUTH/i;
+const SECRET_NAME =
+  /^ANTHROPIC_|API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|_PWD$|_PASS$|CREDENTIAL|PRIVATE_KEY|_KEY$|JWT|_DSN$|WEBHOOK|_AUTH_|_AUTH$|^DATABASE_URL$|^SSH_AUTH_SOCK$|^AWS_|^GH_|^GITHUB_|^NPM_CONFIG__AUTH/i;
 /**
  * Start-up files a non-interactive shell would source (bash reads $BASH_ENV, sh reads $ENV): the
  * user's rc files are not the agent's, and inside the sandbox they fail noisily (pyenv's rehash

@@ -57,6 +57,7 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
       if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
       if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
       if (t.name === 'bash') tool = withBashTimeoutCap(policy.confineShell ? policy.confineShell(t) : t, policy.bashTimeoutMs);
+      if (t.name === 'glob') tool = withPatternLimit(t);
       return observed(tool, observe);
     });
 }
@@ -124,6 +125,62 @@ export function isWritable(rel: string, writable: readonly string[]): boolean {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The most patterns a glob's braces may expand to. Node's glob expands braces up front, all at once on
+ * the event loop: `{a,b}` fifteen times over (2^15 patterns) held the engine, every agent and every
+ * API stream with it, for five seconds, and each further pair doubles that.
+ */
+export const MAX_GLOB_EXPANSION = 256;
+
+/** How many patterns the braces of `pattern` expand to (a nested group counts its own alternatives, as the shell expands them). */
+export function braceExpansionCount(pattern: string): number {
+  let count = 1;
+  let i = 0;
+  const group = (): number => {
+    // At the character after '{': alternatives separated by top-level commas, up to the matching '}'.
+    let alternatives = 0;
+    let current = 1;
+    for (; i < pattern.length; i++) {
+      const c = pattern[i];
+      if (c === '\\') {
+        i++;
+      } else if (c === '{') {
+        i++;
+        current *= group();
+      } else if (c === ',') {
+        alternatives += current;
+        current = 1;
+      } else if (c === '}') {
+        return Math.max(1, alternatives + current);
+      }
+      if (alternatives + current > 1e9) return 1e9;
+    }
+    return 1; // unclosed: literal
+  };
+  for (; i < pattern.length; i++) {
+    if (pattern[i] === '\\') i++;
+    else if (pattern[i] === '{') {
+      i++;
+      count *= group();
+      if (count > 1e9) return 1e9;
+    }
+  }
+  return count;
+}
+
+function withPatternLimit(tool: BetaRunnableTool): BetaRunnableTool {
+  return {
+    ...tool,
+    run: (input: { pattern?: unknown }, context) => {
+      const pattern = typeof input?.pattern === 'string' ? input.pattern : '';
+      if (braceExpansionCount(pattern) > MAX_GLOB_EXPANSION) {
+        throw new ToolError(`glob: the braces in ${JSON.stringify(pattern.slice(0, 200))} expand to more than ${MAX_GLOB_EXPANSION} patterns; use fewer alternatives or several calls`);
+      }
+      return tool.run(input, context);
+    },
+  };
 }
 
 function withBashTimeoutCap(tool: BetaRunnableTool, capMs: number): BetaRunnableTool {

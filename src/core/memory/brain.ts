@@ -4,8 +4,7 @@
  * the cap is injected cut at the cap, and an agent that may write its brain is asked to condense it
  * and is not done until it has (see spawn.ts).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readAgentFile } from '../agents/agentFiles';
 
 export const BRAINS_REL = '.orchestration/brains';
 
@@ -21,15 +20,9 @@ export interface BrainRead {
 
 export function readBrain(worktree: string, role: string): BrainRead | undefined {
   const rel = brainRel(role);
-  try {
-    const file = path.join(worktree, rel);
-    // A brain that is a symlink or a folder is not read: it could point anywhere.
-    if (!fs.lstatSync(file).isFile()) return undefined;
-    const buf = fs.readFileSync(file);
-    return { rel, text: buf.toString('utf8'), bytes: buf.length };
-  } catch {
-    return undefined;
-  }
+  // A brain that is a symlink, a folder or reached through a symlinked folder is not read: it could point anywhere.
+  const text = readAgentFile(worktree, rel);
+  return text === undefined ? undefined : { rel, text, bytes: Buffer.byteLength(text) };
 }
 
 export function brainBytes(worktree: string, role: string): number {

@@ -18,6 +18,7 @@ import { moduleDir } from './moduleTestCommand';
 import { toolObserver } from './architect';
 import { sessionPairsRel, startPairId } from '../training/sessionPairs';
 import { agentAuthor, type PipelineContext } from './context';
+import { readAgentFile } from '../agents/agentFiles';
 
 export interface BuilderRun {
   outcome?: BuilderOutcome;
@@ -128,10 +129,10 @@ export async function runBuilder(
 function copyConflictReport(ctx: PipelineContext, wt: string, module: string, outcome: BuilderOutcome): string {
   const issue = outcome.conflict_issue ?? 'contract';
   const target = path.join(ctx.store.paths.conflicts, `${module}-${issue}.md`);
-  const written = path.join(wt, '.orchestration/conflicts', `${module}-${issue}.md`);
-  const body = fs.existsSync(written)
-    ? fs.readFileSync(written, 'utf8')
-    : `# Contract conflict: ${module}\n\n${outcome.summary}\n\n${outcome.conflict_details ?? ''}\n`;
+  // The builder's own report when it wrote one (a regular file inside its worktree: readAgentFile).
+  const body =
+    readAgentFile(wt, path.join('.orchestration/conflicts', `${module}-${issue}.md`)) ??
+    `# Contract conflict: ${module}\n\n${outcome.summary}\n\n${outcome.conflict_details ?? ''}\n`;
   fs.writeFileSync(target, body);
   return target;
 }

@@ -1,0 +1,46 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readAgentFile } from '../../src/core/agents/agentFiles';
+
+describe('reading a file an agent wrote, from outside the sandbox', () => {
+  let dir: string;
+  let wt: string;
+  let outside: string;
+  beforeEach(() => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-agent-files-')));
+    wt = path.join(dir, 'wt');
+    outside = path.join(dir, 'home');
+    fs.mkdirSync(path.join(wt, '.orchestration', 'conflicts'), { recursive: true });
+    fs.mkdirSync(path.join(outside, 'notes'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'notes', 'api-leak.md'), 'SECRET\n');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a regular file inside the worktree', () => {
+    fs.writeFileSync(path.join(wt, '.orchestration/conflicts/api-x.md'), '# report\n');
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/api-x.md'), '# report\n');
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/missing.md'), undefined);
+  });
+
+  it('refuses a symlinked file, a file reached through a symlinked folder, a folder and a FIFO (without blocking)', function () {
+    if (process.platform !== 'linux') this.skip();
+    fs.symlinkSync(path.join(outside, 'notes', 'api-leak.md'), path.join(wt, '.orchestration/conflicts/api-leak.md'));
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/api-leak.md'), undefined);
+    fs.rmSync(path.join(wt, '.orchestration/conflicts'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'notes'), path.join(wt, '.orchestration/conflicts'));
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/api-leak.md'), undefined, 'the folder on the way leads outside');
+    fs.rmSync(path.join(wt, '.orchestration/conflicts'));
+    fs.mkdirSync(path.join(wt, '.orchestration/conflicts/api-dir.md'), { recursive: true });
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/api-dir.md'), undefined);
+    execFileSync('mkfifo', [path.join(wt, '.orchestration/conflicts/api-fifo.md')]);
+    assert.equal(readAgentFile(wt, '.orchestration/conflicts/api-fifo.md'), undefined, 'a FIFO is refused, not waited on');
+  });
+
+  it('cuts what it reads at the cap', () => {
+    fs.writeFileSync(path.join(wt, 'big.md'), 'x'.repeat(10_000));
+    assert.equal(readAgentFile(wt, 'big.md', 100)?.length, 100);
+  });
+});
