@@ -100,24 +100,35 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
   const paths = runPaths(runsRoot, opts.runId);
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
-  const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
-  if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
-  const audit = store.state.mode === 'audit';
-  if (!audit && !fs.existsSync(paths.integrationWorktree)) {
-    throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
-  }
-  const offline = opts.offline ?? store.state.offline;
-  const resources = await openRunResources(config, { ...opts, offline }, { repoRoot: repo.root, runsRoot });
-  store.update((s) => {
-    s.status = 'running';
-    s.haltReason = undefined;
-    s.shellsSandboxed = resources.sandbox.enabled;
-  });
+  // Taken before anything is written: a second resume of a run another process drives rewrote its
+  // state (a fresh snapshot, the change lines removed) and only then found the lock held.
+  const releaseLock = acquireRunLock(paths.runDir);
+  let launched = false;
   try {
-    return await launch(store, config, { ...opts, offline }, resources, audit ? AUDIT_STAGES : STAGES);
-  } catch (e) {
-    await resources.close();
-    throw e;
+    const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
+    if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
+    const audit = store.state.mode === 'audit';
+    if (!audit && !fs.existsSync(paths.integrationWorktree)) {
+      throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
+    }
+    const offline = opts.offline ?? store.state.offline;
+    const resources = await openRunResources(config, { ...opts, offline }, { repoRoot: repo.root, runsRoot });
+    store.update((s) => {
+      s.status = 'running';
+      s.haltReason = undefined;
+      s.shellsSandboxed = resources.sandbox.enabled;
+    });
+    try {
+      const handle = await launch(store, config, { ...opts, offline }, resources, audit ? AUDIT_STAGES : STAGES, releaseLock);
+      launched = true;
+      return handle;
+    } catch (e) {
+      await resources.close();
+      throw e;
+    }
+  } finally {
+    // Launched, the run releases the lock when it stops.
+    if (!launched) releaseLock();
   }
 }
 
@@ -128,9 +139,11 @@ async function launch(
   opts: StartRunOptions | ResumeRunOptions,
   resources: RunResources,
   stages: readonly Stage[] = STAGES,
+  /** The run's lock when the caller took it already (a resume takes it before writing the state). */
+  heldLock?: () => void,
 ): Promise<RunHandle> {
   // Throws when another process holds the run; the caller closes the resources then.
-  const releaseLock = acquireRunLock(store.paths.runDir);
+  const releaseLock = heldLock ?? acquireRunLock(store.paths.runDir);
   const { model, sandbox } = resources;
   const controller = new AbortController();
   const offline = opts.offline ?? false;

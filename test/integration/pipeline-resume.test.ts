@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, scriptedModel, snapshotUserTree, type TestRepo } from './harness';
 import { resumeRun, startRun } from '../../src/core/engine';
 import { sampleDescription } from '../../src/scripted';
@@ -77,6 +78,29 @@ describe('one active run per repository', function () {
       const second = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, offlineModel: scriptedModel(), gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
       assert.equal((await second.done).status, 'awaiting-approval');
     } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('a resume of a run another process drives', function () {
+  this.timeout(120_000);
+  it('is refused before it writes anything: the run\'s state and change lines stay as the driving process left them', async () => {
+    const repo = makeRepo();
+    const driver = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const first = await runPipeline(repo, { gate: async () => ({ decision: 'later' }) });
+      assert.equal(first.result.status, 'awaiting-approval');
+      const runDir = first.result.state.runDir;
+      // Another process drives it now (its lock), and has written a change line since the last snapshot.
+      fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: driver.pid }));
+      const files = ['state.json', 'state.changes.jsonl'].map((f) => path.join(runDir, f));
+      const before = files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null));
+      await assert.rejects(resumePipeline(repo, first.result.state.runId), (e: Error) => e.name === 'RunLockedError');
+      assert.deepEqual(files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null)), before);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'lock'), 'utf8')).pid, driver.pid, 'the driver\'s lock is untouched');
+    } finally {
+      driver.kill('SIGKILL');
       repo.cleanup();
     }
   });

@@ -29,6 +29,38 @@ describe('run lock', () => {
     release();
   });
 
+  it('gives a stale lock (or none) to exactly one of several processes that try at once, and a release never removes another\'s lock', async function () {
+    this.timeout(60_000);
+    const lockModule = path.resolve(__dirname, '../../src/core/run/lock.js');
+    const contender = `const { acquireRunLock } = require(${JSON.stringify(lockModule)}); const [dir, at] = process.argv.slice(1); while (Date.now() < Number(at)) {} ` +
+      `try { acquireRunLock(dir); process.stdout.write('won'); } catch (e) { process.stdout.write(e.name); } setTimeout(() => {}, 400);`;
+    for (let round = 0; round < 8; round++) {
+      const runDir = fs.mkdtempSync(path.join(dir, 'r'));
+      if (round % 2 === 0) fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: 999_999_9 })); // a dead owner's
+      const at = Date.now() + 500;
+      const outputs = await Promise.all(
+        [1, 2, 3, 4].map(
+          () =>
+            new Promise<string>((resolve) => {
+              const child = spawn(process.execPath, ['-e', contender, runDir, String(at)], { stdio: ['ignore', 'pipe', 'inherit'] });
+              let out = '';
+              child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+              child.on('exit', () => resolve(out));
+            }),
+        ),
+      );
+      assert.equal(outputs.filter((o) => o === 'won').length, 1, `round ${round}: ${outputs.join(', ')}`);
+    }
+    // A release that is not the holder's leaves the lock alone.
+    const runDir = fs.mkdtempSync(path.join(dir, 'r'));
+    const release = acquireRunLock(runDir);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: child.pid }));
+    release();
+    assert.equal(runLockOwner(runDir), child.pid);
+    child.kill('SIGKILL');
+  });
+
   it('treats an unreadable lock file as stale', () => {
     fs.writeFileSync(path.join(dir, 'lock'), 'garbage');
     acquireRunLock(dir)();

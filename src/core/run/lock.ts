@@ -2,6 +2,7 @@
  * One process drives a run at a time. The lock is a file holding the owner's pid; a lock whose
  * process is gone (a crash, a killed CLI, a restarted extension host) is stale and taken over.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -21,26 +22,80 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the run's lock and returns its release function. */
+/**
+ * Takes the run's lock and returns its release function. Several processes may try at once (two
+ * resumes, a resume racing a window's restore), so every step is one that exactly one of them can win:
+ * the lock is written whole under a name of its own and linked into place (a link fails when a lock
+ * is there, and a lock is never seen half-written); a stale one is moved aside under a name of its
+ * own and compared with what was judged stale, so a lock another process has just taken is never
+ * removed (it is put back). The release removes the lock only while it is still this one.
+ */
 export function acquireRunLock(runDir: string): () => void {
   const file = path.join(runDir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const mine = JSON.stringify({ pid: process.pid, at: new Date().toISOString(), token: randomBytes(8).toString('hex') });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const ownName = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    fs.writeFileSync(ownName, mine, { flag: 'wx' });
     try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
+      fs.linkSync(ownName, file);
+      return releaseOf(file, mine);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let owner = 0;
-      try {
-        owner = Number(JSON.parse(fs.readFileSync(file, 'utf8')).pid) || 0;
-      } catch {
-        // unreadable lock: treat as stale
-      }
-      if (owner && owner !== process.pid && alive(owner)) throw new RunLockedError(owner, runDir);
-      fs.rmSync(file, { force: true });
+    } finally {
+      fs.rmSync(ownName, { force: true });
     }
+    const held = readText(file);
+    if (held === undefined) continue; // released meanwhile: try again
+    const owner = ownerOf(held);
+    if (owner && owner !== process.pid && alive(owner)) throw new RunLockedError(owner, runDir);
+    // Stale: moved aside, then checked to be the very lock judged stale.
+    const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+    try {
+      fs.renameSync(file, aside);
+    } catch {
+      continue; // another process moved it first
+    }
+    const moved = readText(aside);
+    if (moved !== held) {
+      // A lock another process took in between: back in place, and it holds the run.
+      try {
+        fs.linkSync(aside, file);
+      } catch {
+        // a third process linked its own meanwhile; theirs stands
+      }
+      fs.rmSync(aside, { force: true });
+      const other = ownerOf(moved ?? '');
+      if (other && other !== process.pid) throw new RunLockedError(other, runDir);
+      continue;
+    }
+    fs.rmSync(aside, { force: true });
   }
   throw new Error(`could not take the lock of ${runDir}`);
+}
+
+function releaseOf(file: string, mine: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (readText(file) === mine) fs.rmSync(file, { force: true });
+  };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerOf(text: string): number {
+  try {
+    return Number(JSON.parse(text).pid) || 0;
+  } catch {
+    return 0; // unreadable: stale (a lock is never half-written: it is linked into place whole)
+  }
 }
 
 export function runLockOwner(runDir: string): number | undefined {
