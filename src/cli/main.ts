@@ -13,6 +13,7 @@ import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
 import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
 import { PreflightError } from '../core/preflight';
+import { loadConfig } from '../core/config';
 import { cacheShareByRole, costBreakdown } from '../core/run/report';
 import { modeForStart } from './modeQuestion';
 import { formatProblems, validateContracts } from '../core/contracts/validator';
@@ -138,10 +139,15 @@ async function cmdResume(args: ParsedArgs): Promise<number> {
   requireAtMost(args.positionals, 1, 'resume');
   requireRunIdShape(runId);
   const repoRoot = requireRepoDir(cwdOf(args));
-  const previous = (await listRuns(repoRoot)).find((r) => r.runId === runId);
+  const previous = (await listRuns(repoRoot, loadConfig(repoRoot).runsDir)).find((r) => r.runId === runId);
   // A well-formed id that names no run is an error (1), not a usage mistake.
   if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${JSON.stringify(repoRoot)}\`)`);
-  const offline = args.flags.has('offline') || (previous?.offline ?? false) || !process.env.ANTHROPIC_API_KEY;
+  // A run on the real API is not quietly continued by the scripted model (its demo code would land on
+  // the run's branches and its made-up usage in the budget): without a key it is refused, unless asked.
+  if (!previous.offline && !args.flags.has('offline') && !process.env.ANTHROPIC_API_KEY) {
+    throw new Error(`run ${runId} runs on the Anthropic API and ANTHROPIC_API_KEY is not set; set it to resume the run (--offline would continue it with the scripted model, which writes demo code)`);
+  }
+  const offline = args.flags.has('offline') || previous.offline;
   const handle = await resumeRun({ repoRoot, runId, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });
   return follow(handle, repoRoot);
 }
@@ -183,7 +189,8 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
   requireAtMost(args.positionals, 1, 'status');
   const runId = args.positionals[0];
   if (runId) requireRunIdShape(runId);
-  const runs = await listRuns(requireRepoDir(cwdOf(args)));
+  const repoRoot = requireRepoDir(cwdOf(args));
+  const runs = await listRuns(repoRoot, loadConfig(repoRoot).runsDir);
   const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
   if (!run) {
     console.error(runId ? `no run ${runId}` : 'no runs in this repository');

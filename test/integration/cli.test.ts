@@ -201,6 +201,35 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.deepEqual(snapshotUserTree(repo), before);
   });
 
+  it('status and resume find runs in the configured runsDir; a run on the API is not resumed without a key', () => {
+    const runsRoot = fs.mkdtempSync(path.join(path.dirname(repo.root), 'bp-runs-elsewhere-'));
+    try {
+      fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ runsDir: runsRoot }));
+      const first = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline']);
+      assert.equal(first.code, 3, first.out + first.err);
+      const runId = /build-pipeline resume (\S+)/.exec(first.out)![1]!;
+      assert.ok(fs.existsSync(path.join(runsRoot, runId, 'state.json')), 'the run lives in the configured folder');
+      const status = cli(['status', '--json', '--cwd', repo.root]);
+      assert.equal(status.code, 0, status.out + status.err);
+      assert.equal(JSON.parse(status.out).runId, runId);
+      // As if it had run on the API: without a key it is refused, with exit 1, and nothing is written.
+      const stateFile = path.join(runsRoot, runId, 'state.json');
+      const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+      fs.writeFileSync(stateFile, JSON.stringify({ ...state, offline: false }, null, 2));
+      const before = fs.readFileSync(stateFile);
+      const refused = runCli(['resume', runId, '--cwd', repo.root, '--yes'], { env: { ANTHROPIC_API_KEY: '' } });
+      assert.equal(refused.code, 1, refused.out + refused.err);
+      assert.match(refused.err, new RegExp(`run ${runId} runs on the Anthropic API and ANTHROPIC_API_KEY is not set`));
+      assert.deepEqual(fs.readFileSync(stateFile), before);
+      fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+      const resumed = cli(['resume', runId, '--cwd', repo.root, '--yes']);
+      assert.equal(resumed.code, 3, resumed.out + resumed.err);
+      assert.match(resumed.out, /Awaiting approval \(ship\)/);
+    } finally {
+      fs.rmSync(runsRoot, { recursive: true, force: true });
+    }
+  });
+
   it('errors in the world exit 1 without the usage text: no such folder, no repository, no such run, a run already active', () => {
     const outside = fs.mkdtempSync(path.join(path.dirname(repo.root), 'bp-not-a-repo-'));
     try {
