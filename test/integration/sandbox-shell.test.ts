@@ -15,6 +15,7 @@ import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { openRunSandbox, type RunSandbox } from '../../src/core/sandbox/runSandbox';
 import { runCommand } from '../../src/core/shell';
 import { agentShellEnv } from '../../src/core/agents/env';
+import { fileTools, ROLE_TOOLS } from '../../src/core/agents/tools';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -91,6 +92,46 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.match(tmpDir, /bp-shell-/);
     await b.close?.();
     assert.ok(!fs.existsSync(tmpDir), 'the private temp folder outlived its shell');
+  });
+
+  it('file tools cannot be led outside the worktree by a folder the agent\'s own background job keeps swapping for a symlink', async function () {
+    this.timeout(120_000);
+    const home = path.join(root, 'home-outside');
+    fs.mkdirSync(path.join(home, 'd'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'd', 'secret.txt'), 'OUTSIDE\n');
+    const tools = fileTools(
+      ROLE_TOOLS.builder,
+      {
+        workdir: wt,
+        readOnlyRoots: [],
+        env: agentShellEnv('builder-mod'),
+        bashTimeoutMs: 20_000,
+        confineShell: (sdkBash) => sandbox.confineBash(sdkBash, { cwd: wt, writable: true, env: agentShellEnv('builder-mod'), timeoutMs: 20_000 }),
+      },
+      { call: () => undefined, result: () => undefined },
+    );
+    const tool = (name: string) => tools.find((t) => t.name === name)!;
+    try {
+      // The decoy in the worktree, and a job that keeps replacing its folder with a link to the outside one.
+      fs.mkdirSync(path.join(wt, 'race', 'd'), { recursive: true });
+      fs.writeFileSync(path.join(wt, 'race', 'd', 'secret.txt'), 'decoy\n');
+      const started = await bash(tool('bash'), `cd race && (while :; do mv d d.real 2>/dev/null; ln -s '${home}/d' d 2>/dev/null; rm -f d; mv d.real d 2>/dev/null; done) > /dev/null 2>&1 & echo started`);
+      assert.ok(started.ok, started.text);
+      let leaked = 0;
+      for (let i = 0; i < 300; i++) {
+        const out = await Promise.resolve(tool('read').run({ file_path: 'race/d/secret.txt' }, undefined)).then(String, (e: Error) => e.message);
+        if (out.includes('OUTSIDE')) leaked++;
+        await Promise.resolve(tool('write').run({ file_path: `race/d/w${i}.txt`, content: 'x' }, undefined)).catch(() => undefined);
+      }
+      const landedOutside = fs.readdirSync(path.join(home, 'd')).filter((f) => f.startsWith('w'));
+      assert.equal(leaked, 0, 'reads that returned the outside file');
+      assert.deepEqual(landedOutside, [], 'writes that landed outside the worktree');
+    } finally {
+      await bash(tool('bash'), 'kill %1 2>/dev/null; wait 2>/dev/null; true').catch(() => undefined);
+      await Promise.allSettled(tools.map((t) => t.close?.()));
+      fs.rmSync(path.join(wt, 'race'), { recursive: true, force: true });
+      git(wt, 'clean', '-fdq');
+    }
   });
 
   it('a read-only (QC) shell writes nowhere, not even in its worktree', async () => {

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { betaAgentToolset20260401, resolvePath, type AgentToolContext } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { BuilderOutcomeSchema, QcVerdictSchema, type BuilderOutcome, type QcVerdict } from '../contracts/schemas';
 import { validateModuleName } from '../contracts/names';
+import { isPausableShell, type PausableShell } from '../sandbox/bashTool';
 
 export type ToolName = 'bash' | 'read' | 'write' | 'edit' | 'glob' | 'grep';
 
@@ -50,16 +51,25 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
   const ctx: AgentToolContext = { workdir: policy.workdir, readOnlyRoots: policy.readOnlyRoots, env: policy.env };
   const wanted = new Set<string>(names);
   const writes = serialQueue();
-  return betaAgentToolset20260401(ctx)
-    .filter((t) => wanted.has(t.name))
-    .map((t) => {
-      let tool = t;
-      if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
-      if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
-      if (t.name === 'bash') tool = withBashTimeoutCap(policy.confineShell ? policy.confineShell(t) : t, policy.bashTimeoutMs);
-      if (t.name === 'glob') tool = withPatternLimit(t);
-      return observed(tool, observe);
-    });
+  const toolset = betaAgentToolset20260401(ctx).filter((t) => wanted.has(t.name));
+  const sdkBash = toolset.find((t) => t.name === 'bash');
+  const bash = sdkBash && policy.confineShell ? policy.confineShell(sdkBash) : sdkBash;
+  // The file tools check a path and then open it by name, from outside the sandbox: the agent's own
+  // processes are held still meanwhile, so none can swap a folder on the path for a symlink (freeze.ts).
+  const pause = isPausableShell(bash) ? bash.pauseWhile : undefined;
+  return toolset.map((t) => {
+    let tool = t;
+    if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
+    if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
+    if (t.name === 'bash') tool = withBashTimeoutCap(bash!, policy.bashTimeoutMs);
+    if (t.name === 'glob') tool = withPatternLimit(tool);
+    if (pause && t.name !== 'bash') tool = whilePaused(tool, pause);
+    return observed(tool, observe);
+  });
+}
+
+function whilePaused(tool: BetaRunnableTool, pause: PausableShell['pauseWhile']): BetaRunnableTool {
+  return { ...tool, run: (input, context) => pause(async () => tool.run(input, context)) };
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { WarmableTool } from '../agents/warmTools';
+import { freezer } from './freeze';
 import { SandboxedShell } from './shellSession';
 
 const REFUSAL = /Read-only file system|Permission denied|Operation not permitted|Connection refused|No such process|Network is unreachable|Could not resolve host|blocked-by-sandbox|403 Forbidden|Temporary failure in name resolution/i;
@@ -30,14 +31,17 @@ export function sandboxNote(output: string, describe: string, hidden: readonly s
  * (a `which`, a scan, the bubblewrap launch) then overlaps the agent's first model call instead of
  * holding up its first command. The agent loop calls it when the agent starts (runAgent).
  */
-export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool & WarmableTool {
+export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool & WarmableTool & PausableShell {
   // The shell being started or running; a failed start is forgotten, so the next command tries again.
   let shell: Promise<SandboxedShell> | undefined;
+  // The shell once it is running (a shell still starting has run nothing of the agent's yet).
+  let running: SandboxedShell | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   const starting = (): Promise<SandboxedShell> => {
     if (shell) return shell;
     const started = opts.start();
     shell = started;
+    started.then((s) => (running = s), () => undefined);
     started.catch(() => {
       if (shell === started) shell = undefined;
     });
@@ -98,6 +102,16 @@ export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBash
     warm: () => {
       void starting().catch(() => undefined);
     },
+    pauseWhile: freezer(() => running?.pid),
     close: drop,
   };
+}
+
+/** A shell whose processes can be held still while the engine works in its worktree (freeze.ts). */
+export interface PausableShell {
+  pauseWhile<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export function isPausableShell(tool: unknown): tool is PausableShell {
+  return typeof (tool as Partial<PausableShell> | null)?.pauseWhile === 'function';
 }

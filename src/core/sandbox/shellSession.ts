@@ -116,6 +116,11 @@ export class SandboxedShell {
     this.cleanup();
   }
 
+  /** The shell the engine started (outside the sandbox); everything in the sandbox descends from it. */
+  get pid(): number | undefined {
+    return this.#closed ? undefined : this.#proc.pid;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

@@ -1,0 +1,102 @@
+/**
+ * Holding an agent's sandboxed processes still while the engine works on its worktree from outside
+ * the sandbox. The file tools (read, write, edit, glob, grep) run in the engine: they check a path and
+ * then open it by name, and a process the agent left running in its shell (`while :; do ln -s ~ d;
+ * …; done &`) could swap a folder on that path for a symlink in between, so a read returned a file
+ * the sandbox hides and a write landed outside the worktree. With every process of the agent's shell
+ * stopped (SIGSTOP cannot be caught) nothing can change the worktree while the tool runs.
+ *
+ * Every process of the sandbox descends from the shell the engine started: the sandbox has its own
+ * pid namespace, so even a process that left its session is re-parented inside it. Linux only (it
+ * reads /proc); elsewhere nothing is stopped.
+ */
+import * as fs from 'node:fs';
+
+/** The processes below `root` (not `root` itself), read from /proc. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/**
+ * Stops `root` and every process below it, looking again until no new one appears (a process may
+ * fork between the look and the stop of its parent); returns what was stopped.
+ */
+export function stopTree(root: number): number[] {
+  const stopped = new Set<number>();
+  const stop = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGSTOP');
+      stopped.add(pid);
+    } catch {
+      // gone already
+    }
+  };
+  stop(root);
+  for (let pass = 0; pass < 10; pass++) {
+    const fresh = descendantsOf(root).filter((pid) => !stopped.has(pid));
+    if (fresh.length === 0) break;
+    fresh.forEach(stop);
+  }
+  return [...stopped];
+}
+
+export function continueAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/**
+ * Runs `work` with the tree under `root()` stopped. Nested and concurrent calls share one stop: the
+ * tree runs again once the last of them has ended.
+ */
+export function freezer(root: () => number | undefined): <T>(work: () => Promise<T>) => Promise<T> {
+  let holders = 0;
+  let stopped: number[] = [];
+  return async (work) => {
+    if (holders++ === 0) {
+      const pid = root();
+      stopped = pid === undefined || process.platform !== 'linux' ? [] : stopTree(pid);
+    }
+    try {
+      return await work();
+    } finally {
+      if (--holders === 0) {
+        continueAll(stopped);
+        stopped = [];
+      }
+    }
+  };
+}

@@ -1,0 +1,46 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { descendantsOf, freezer } from '../../src/core/sandbox/freeze';
+
+/** The state letter of a process (R, S, T for stopped, …), from /proc. */
+const stateOf = (pid: number) => {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+};
+
+describe('holding a shell\'s processes still while the engine works in its worktree', () => {
+  it('stops the whole tree for the work, shared by overlapping calls, and lets it run again after the last', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // A shell with a background job and a job of its own session (setsid), as an agent may leave.
+    const shell = spawn('/bin/sh', ['-c', 'sleep 30 & setsid sleep 30 & wait'], { stdio: 'ignore' });
+    try {
+      let tree: number[] = [];
+      for (let i = 0; i < 50 && tree.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        tree = descendantsOf(shell.pid!);
+      }
+      assert.equal(tree.length, 2, 'both jobs found below the shell');
+      const pause = freezer(() => shell.pid);
+      let release: () => void = () => undefined;
+      const long = pause(() => new Promise<void>((r) => (release = r)));
+      await pause(async () => {
+        for (const pid of [shell.pid!, ...tree]) assert.equal(stateOf(pid), 'T', `process ${pid} stopped`);
+      });
+      for (const pid of [shell.pid!, ...tree]) assert.equal(stateOf(pid), 'T', 'still stopped: the first call has not ended');
+      release();
+      await long;
+      for (const pid of [shell.pid!, ...tree]) assert.notEqual(stateOf(pid), 'T', `process ${pid} runs again`);
+      // No shell (not started, or gone): the work just runs.
+      assert.equal(await freezer(() => undefined)(async () => 7), 7);
+    } finally {
+      for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  });
+});
