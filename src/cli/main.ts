@@ -158,16 +158,22 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
     const line = render(e);
     if (line) console.log(line);
   });
-  const onSigint = () => {
-    console.log('\nCancelling: stopping every agent in flight…');
-    handle.cancel('cancelled by the user (SIGINT)');
+  // Ctrl-C and a SIGTERM (a service manager, `kill`, a CI timeout) stop the run the same way: every
+  // agent and command stopped, the run recorded as cancelled and resumable, exit 1. (A SIGTERM used to
+  // kill the process outright, leaving commands running, or, with the sandbox runtime's own handler,
+  // to be swallowed while the run went on.) A second Ctrl-C ends the process at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.log(`\nCancelling (${signal}): stopping every agent in flight…`);
+    handle.cancel(`cancelled by the user (${signal})`);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: RunResult;
   try {
     result = await handle.done;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
   console.log(summaryText(result.summary));
   if (result.status === 'succeeded' && result.state.mode === 'audit') {

@@ -160,6 +160,26 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false, 'no run directory');
   });
 
+  it('a SIGTERM mid-build cancels the run as Ctrl-C does: exit 1, recorded as cancelled, resumable', async () => {
+    const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 120_000;
+    while (!/(greeter|formatter): building/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, /(greeter|formatter): building/, "a builder started");
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
+    assert.equal(code, 1, out);
+    assert.match(out, /Cancelling \(SIGTERM\)/);
+    const runsDir = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+    const runId = fs.readdirSync(runsDir)[0]!;
+    assert.equal(readState(path.join(runsDir, runId, 'state.json')).status, 'cancelled');
+    const resumed = cli(['resume', runId, '--cwd', repo.root, '--yes']);
+    assert.equal(resumed.code, 3, resumed.out + resumed.err);
+  });
+
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {
     const before = snapshotUserTree(repo);
     const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { stdio: 'ignore' });
