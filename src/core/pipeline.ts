@@ -50,7 +50,7 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       continue;
     }
     // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
-    let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage);
+    let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage, feedbackInFlight(ctx, stage));
     for (;;) {
       if (result.status !== 'done') break;
       if (!stage.gateAfter) break;
@@ -185,6 +185,19 @@ async function runStage(ctx: PipelineContext, stage: Stage, feedback?: string, r
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'cancelled') };
     return { status: 'halted', reason: (e as Error).message };
   }
+}
+
+/**
+ * The feedback of a "changes" answer whose revision a stop cut short: the stage's gate was last
+ * answered with changes and the stage has not reached its gate again (a finished revision waits
+ * there). The resumed stage revises with it; it used to start over without it, and the gate then
+ * asked again as if the changes had been made.
+ */
+function feedbackInFlight(ctx: PipelineContext, stage: Stage): string | undefined {
+  const gate = stage.gateAfter?.id;
+  if (!gate) return undefined;
+  const last = [...ctx.store.state.gates].reverse().find((g) => g.gate === gate);
+  return last?.decision === 'changes' ? last.feedback : undefined;
 }
 
 async function askGate(ctx: PipelineContext, stage: Stage): Promise<GateAnswer> {

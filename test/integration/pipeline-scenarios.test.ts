@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { makeRepo, runPipeline, snapshotUserTree, read, scriptedGate, type TestRepo } from './harness';
+import { makeRepo, resumePipeline, runPipeline, snapshotUserTree, read, scriptedGate, type TestRepo } from './harness';
 import { readJournal } from '../../src/core/run/journal';
 import { syntheticDescription, type ReceivedRequest } from '../../src/scripted';
 import type { QcVerdict } from '../../src/core/contracts/schemas';
@@ -248,6 +248,25 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     assert.ok(journal.some((e) => e.type === 'tool-result' && e.tool === 'submit_verdict' && e.isError));
+  });
+
+  it('blueprint gate: a run stopped while the architect revised for requested changes revises with them on resume', async () => {
+    let cancel: () => void = () => undefined;
+    let architects = 0;
+    const first = await runPipeline(repo, {
+      gate: scriptedGate([{ decision: 'changes', feedback: 'Please name the style option "tone".' }]),
+      onStart: (c) => (cancel = c),
+      onEvent: (e) => {
+        if (e.type === 'agent-started' && e.role === 'architect' && ++architects === 2) cancel();
+      },
+    });
+    assert.equal(first.result.status, 'cancelled');
+    const gate = scriptedGate([{ decision: 'approve' }]);
+    const second = await resumePipeline(repo, first.result.state.runId, gate);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    const architecture = repo.git('show', `${second.result.state.integrationBranch}:.orchestration/contracts/architecture.md`);
+    assert.match(architecture, /## Revised at the blueprint gate\n- Please name the style option "tone"\./);
+    assert.equal(gate.requests.length, 1);
   });
 
   it('blueprint gate: request changes reruns the architect with the feedback; reject halts', async () => {

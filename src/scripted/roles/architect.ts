@@ -53,7 +53,18 @@ export function architectTurn(ctx: RoleContext): ScriptedReply {
 
   // Documents and interfaces first, decisions and locks second: the locks refer to the ADRs.
   const firstBatch = all.filter((rel) => !rel.startsWith('decisions/') && rel !== 'locks.json').map(path);
-  const content = (p: string) => set.files.get(p.slice(dir.length + 1)) ?? '';
+  // Changes asked at the blueprint gate show in the architecture document, so a test can see that the
+  // revision had them (the engine hands them over in <human-feedback>).
+  const feedback = taggedBlock(text, 'human-feedback');
+  const content = (p: string) => {
+    const rel = p.slice(dir.length + 1);
+    const body = set.files.get(rel) ?? '';
+    if (rel !== 'architecture.md' || !feedback) return body;
+    // Before the closing marker, which must stay the document's last line.
+    const lines = body.trimEnd().split('\n');
+    const marker = lines.pop() ?? '';
+    return `${lines.join('\n').trimEnd()}\n\n## Revised at the blueprint gate\n- ${excerpt(feedback.split('\n')[0] ?? '', 300)}\n\n${marker}\n`;
+  };
   const phase = pending.some((p) => firstBatch.includes(p)) ? pending.filter((p) => firstBatch.includes(p)) : pending;
   const batch = fitInReply(phase, content, ctx.maxTokens);
   const retried = batch.filter((p) => writeFailures(calls, p) > 0);
