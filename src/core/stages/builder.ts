@@ -40,6 +40,17 @@ export function builderWritablePaths(module: string, dir: string): string[] {
   ];
 }
 
+/**
+ * What the engine commits of a builder's changes: its writable paths, less the conflict reports of
+ * modules whose names begin with this one's (`api-gateway-x.md` matches `api-*.md`, and would have
+ * stood in for api-gateway's own report).
+ */
+export function builderMayCommit(module: string, dir: string, moduleNames: readonly string[]): (rel: string) => boolean {
+  const writable = builderWritablePaths(module, dir);
+  const longer = moduleNames.filter((n) => n !== module && n.startsWith(`${module}-`));
+  return (rel) => isWritable(rel, writable) && !longer.some((n) => rel.startsWith(`.orchestration/conflicts/${n}-`));
+}
+
 export async function runBuilder(
   ctx: PipelineContext,
   spec: ModuleSpec,
@@ -112,7 +123,7 @@ export async function runBuilder(
     {
       branch: state.branch,
       engineHead,
-      allowed: (p) => isWritable(p, writable),
+      allowed: builderMayCommit(name, dir, ctx.contracts().manifest.modules.map((m) => m.name)),
       message: cycle === 0 ? `build(${name}): implement per contract` : `build(${name}): fix cycle ${cycle}`,
       author: agentAuthor(`builder-${name}`),
     },
