@@ -44,11 +44,11 @@ export class Emitter<T> {
 export class BufferingEmitter<T> {
   private readonly inner = new Emitter<T>();
   private early: T[] | undefined = [];
+  private disposed = false;
 
   constructor(private readonly keep = 1000) {}
 
   readonly event: Event<T> = (listener) => {
-    const subscription = this.inner.event(listener);
     const early = this.early;
     this.early = undefined;
     for (const e of early ?? []) {
@@ -58,17 +58,22 @@ export class BufferingEmitter<T> {
         // As in Emitter.fire: a broken subscriber never breaks the feed.
       }
     }
-    return subscription;
+    return this.disposed ? { dispose: () => undefined } : this.inner.event(listener);
   };
 
   fire(e: T): void {
+    if (this.disposed) return;
     if (!this.early) return this.inner.fire(e);
     this.early.push(e);
     if (this.early.length > this.keep) this.early.shift();
   }
 
+  /**
+   * Nothing more is fired; listeners are let go. What was kept for a first listener still goes to it:
+   * a run can end within the very burst that started it, before anyone subscribed.
+   */
   dispose(): void {
-    this.early = undefined;
+    this.disposed = true;
     this.inner.dispose();
   }
 }

@@ -164,7 +164,7 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     }
   });
 
-  it('events sent in the same burst as the start reach the first subscriber, in order', async () => {
+  it('events sent in the same burst as the start reach the first subscriber, in order, even when the run ended in that burst', async () => {
     const host = path.join(repo.root, '..', `bp-burst-host-${process.pid}.js`);
     fs.writeFileSync(
       host,
@@ -176,9 +176,10 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     );
     try {
       const handle = await startInEngineProcess('build', { repoRoot: repo.root, description: 'x', offline: true, gate: async () => ({ decision: 'approve' }) }, host);
+      // Subscribed only once the run has ended (in the same burst): the events are still there.
+      await handle.done;
       const seen: string[] = [];
       handle.onEvent((e) => seen.push(e.type === 'stage-started' ? e.stage : e.type));
-      await handle.done;
       assert.deepEqual(seen, ['one', 'two', 'three']);
     } finally {
       fs.rmSync(host, { force: true });
