@@ -30,6 +30,7 @@ import {
   parkedStarts,
   refillCandidates,
   runWorkspaceFiles,
+  samePath,
   runWorkspaceFolders,
   runWorkspaceJson,
   takeParkedStart,
@@ -140,16 +141,4 @@ export async function refillRunWorkspace(ws: RunWorkspaceFiles, log: vscode.LogO
   }
   log.warn(`The run workspace opened without its folders; putting back ${refill.folders.map((f) => f.path).join(', ')} (from the ${refill.from})`);
   return vscode.workspace.updateWorkspaceFolders(0, 0, ...refill.folders.map((f) => ({ uri: vscode.Uri.file(f.path), name: f.name })));
-}
-
-function samePath(a: string | undefined, b: string): boolean {
-  if (!a) return false;
-  const real = (p: string) => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  return real(a) === real(b);
 }

@@ -99,10 +99,6 @@ function ownerOf(text: string): number {
 }
 
 export function runLockOwner(runDir: string): number | undefined {
-  try {
-    const pid = Number(JSON.parse(fs.readFileSync(path.join(runDir, 'lock'), 'utf8')).pid);
-    return pid && alive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  const pid = ownerOf(readText(path.join(runDir, 'lock')) ?? '');
+  return pid && alive(pid) ? pid : undefined;
 }

@@ -40,13 +40,7 @@ export class Developments {
     const existing = this.running.get(module);
     if (existing) {
       if (!withFindings) return existing;
-      return existing
-        .then((d) => d.released)
-        .catch(() => undefined)
-        .then(() => {
-          if (this.running.get(module) === existing) this.running.delete(module);
-          return this.develop(module, true, start);
-        });
+      return this.idle(module).then(() => this.develop(module, true, start));
     }
     const work = start();
     this.running.set(module, work);

@@ -56,6 +56,14 @@ export function runWorkspaceFiles(gitCommonDir: string, repo: string): RunWorksp
   const dir = path.join(gitCommonDir, RUN_WORKSPACE_DIR);
   const resolvedRepo = path.resolve(repo);
   // Compared as real paths: git names the common dir without symlinks, the window may name the repository through one.
+  const mainCheckout = path.basename(gitCommonDir) === '.git' && samePath(path.dirname(path.resolve(gitCommonDir)), resolvedRepo);
+  const name = mainCheckout ? path.basename(resolvedRepo) : `${path.basename(resolvedRepo)}-${createHash('sha256').update(resolvedRepo).digest('hex').slice(0, 8)}`;
+  return { dir, workspaceFile: path.join(dir, `${name}.code-workspace`), runsRoot: path.join(dir, 'runs') };
+}
+
+/** Whether two paths name the same folder, symlinks resolved (a path that does not exist is taken as written). */
+export function samePath(a: string | undefined, b: string): boolean {
+  if (!a) return false;
   const real = (p: string) => {
     try {
       return fs.realpathSync(p);
@@ -63,9 +71,7 @@ export function runWorkspaceFiles(gitCommonDir: string, repo: string): RunWorksp
       return path.resolve(p);
     }
   };
-  const mainCheckout = path.basename(gitCommonDir) === '.git' && real(path.dirname(path.resolve(gitCommonDir))) === real(resolvedRepo);
-  const name = mainCheckout ? path.basename(resolvedRepo) : `${path.basename(resolvedRepo)}-${createHash('sha256').update(resolvedRepo).digest('hex').slice(0, 8)}`;
-  return { dir, workspaceFile: path.join(dir, `${name}.code-workspace`), runsRoot: path.join(dir, 'runs') };
+  return real(a) === real(b);
 }
 
 /** The folders of a run workspace: the repository first (the folder VS Code never lets us replace), the runs second. */
