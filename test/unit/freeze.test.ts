@@ -14,6 +14,9 @@ describe('holding a shell\'s processes still while the engine works in its workt
     if (process.platform !== 'linux') this.skip();
     // A shell with a background job and a job of its own session (setsid), as an agent may leave.
     const shell = spawn('/bin/sh', ['-c', 'sleep 30 & setsid sleep 30 & wait'], { stdio: 'ignore' });
+    // Busy processes on every core, as on a loaded CI machine: a signalled process then waits for a
+    // core before it stops, which is the moment a check right after `kill` sees it still runnable.
+    const hogs = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     try {
       let tree: number[] = [];
       for (let i = 0; i < 50 && tree.length < 2; i++) {
@@ -34,6 +37,7 @@ describe('holding a shell\'s processes still while the engine works in its workt
       // No shell (not started, or gone): the work just runs.
       assert.equal(await freezer(() => undefined)(async () => 7), 7);
     } finally {
+      for (const hog of hogs) hog.kill('SIGKILL');
       for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
         try {
           process.kill(pid, 'SIGKILL');

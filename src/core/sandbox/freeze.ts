@@ -46,24 +46,55 @@ export function descendantsOf(root: number): number[] {
 }
 
 /**
- * Stops `root` and every process below it, looking again until no new one appears (a process may
- * fork between the look and the stop of its parent); returns what was stopped.
+ * Whether `pid` has stopped (or is gone). SIGSTOP is not synchronous: `kill` only marks it pending,
+ * and the process stops when it next runs in the kernel, which on a loaded machine can be a while
+ * after `kill` returned (CI saw a sleeping process still runnable, 'R', right after the signal).
  */
-export function stopTree(root: number): number[] {
+function atRest(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return true; // gone
+  }
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'T' || state === 't' || state === 'Z' || state === 'X';
+}
+
+/** Longest wait for the signalled processes to stop; a process in an uninterruptible wait stops only after it. */
+const STOP_WAIT_MS = 2000;
+
+async function waitStopped(pids: Iterable<number>): Promise<void> {
+  const deadline = Date.now() + STOP_WAIT_MS;
+  let waiting = [...pids].filter((pid) => !atRest(pid));
+  while (waiting.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1));
+    waiting = waiting.filter((pid) => !atRest(pid));
+  }
+}
+
+/**
+ * Stops `root` and every process below it, and waits until they have stopped; looks again until no
+ * new one appears (a process may fork between the look and its own stop); returns what was stopped.
+ */
+export async function stopTree(root: number): Promise<number[]> {
   const stopped = new Set<number>();
-  const stop = (pid: number) => {
-    try {
-      process.kill(pid, 'SIGSTOP');
-      stopped.add(pid);
-    } catch {
-      // gone already
+  const stop = (pids: number[]) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGSTOP');
+        stopped.add(pid);
+      } catch {
+        // gone already
+      }
     }
+    return waitStopped(pids);
   };
-  stop(root);
+  await stop([root]);
   for (let pass = 0; pass < 10; pass++) {
     const fresh = descendantsOf(root).filter((pid) => !stopped.has(pid));
     if (fresh.length === 0) break;
-    fresh.forEach(stop);
+    await stop(fresh);
   }
   return [...stopped];
 }
@@ -79,24 +110,25 @@ export function continueAll(pids: readonly number[]): void {
 }
 
 /**
- * Runs `work` with the tree under `root()` stopped. Nested and concurrent calls share one stop: the
- * tree runs again once the last of them has ended.
+ * Runs `work` with the tree under `root()` stopped. Nested and concurrent calls share one stop: each
+ * waits until the tree has stopped, and the tree runs again once the last of them has ended.
  */
 export function freezer(root: () => number | undefined): <T>(work: () => Promise<T>) => Promise<T> {
   let holders = 0;
-  let stopped: number[] = [];
+  let stopping: Promise<number[]> = Promise.resolve([]);
   return async (work) => {
     if (holders++ === 0) {
       const pid = root();
-      stopped = pid === undefined || process.platform !== 'linux' ? [] : stopTree(pid);
+      stopping = pid === undefined || process.platform !== 'linux' ? Promise.resolve([]) : stopTree(pid);
     }
+    const shared = stopping;
+    let pids: readonly number[] = [];
     try {
+      pids = await shared;
       return await work();
     } finally {
-      if (--holders === 0) {
-        continueAll(stopped);
-        stopped = [];
-      }
+      // Synchronous from the count to the SIGCONT: a caller arriving in between would start a new stop.
+      if (--holders === 0) continueAll(pids);
     }
   };
 }
