@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { purgeExpired } from '../../src/core/training/expiry';
 import type { PipelineEvent } from '../../src/core/events';
+import { integrationWorktreeOf } from '../../src/core/run/runDir';
 import { makeRepo, resumePipeline, runPipeline, type TestRepo } from './harness';
 
 const DAY = 86_400_000;
@@ -112,6 +113,35 @@ describe('Stage 7 curate (M11)', function () {
         const fallback = new RegExp(`\n## Final state \\(run ${result.state.runId}\\)\n\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: merged, QC PASS, 0 fix cycle\\(s\\), merged into ${branch.replace(/[/.]/g, '\\$&')}\\.\n$`);
         assert.match(brain, fallback, brain);
         assert.doesNotMatch(brain, /## Last Updated: end of run/, 'not rewritten by the agent');
+      }
+    });
+
+    it('a brains folder swapped for a link to outside before curate: nothing outside is read or written', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const outside = fs.mkdtempSync(path.join(repo.root, '..', 'bp-outside-brains-'));
+      const planted = path.join(outside, 'greeter-builder.md');
+      fs.writeFileSync(planted, 'not a brain: a file of the user\n');
+      let runDir = '';
+      try {
+        const { result } = await runPipeline(repo, {
+          // The agent fails, so the engine itself would append the final state to every brain it finds.
+          scenario: { replyFaults: [{ kind: 'refusal', role: 'training', task: 'curate-state' }] },
+          onEvent: (e: PipelineEvent) => {
+            if (e.type === 'run-started') runDir = e.runDir;
+            if (e.type === 'stage-started' && e.stage === 'curate') {
+              const brains = path.join(integrationWorktreeOf(runDir), '.orchestration', 'brains');
+              fs.rmSync(brains, { recursive: true });
+              fs.symlinkSync(outside, brains);
+            }
+          },
+        });
+        const curate = result.state.stages.find((s) => s.id === 'curate')!;
+        assert.equal(curate.status, 'done', result.state.haltReason ?? '');
+        assert.equal(fs.readFileSync(planted, 'utf8'), 'not a brain: a file of the user\n', 'the file outside is untouched');
+        const report = JSON.parse(fs.readFileSync(path.join(result.state.runDir, 'memory-report.json'), 'utf8'));
+        assert.deepEqual([report.regenerated.brainsRewritten, report.regenerated.brainsByEngine], [0, 0], 'no brain taken through the link');
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
       }
     });
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readAgentFile } from '../../src/core/agents/agentFiles';
+import { readAgentFile, writeAgentFile } from '../../src/core/agents/agentFiles';
 
 describe('reading a file an agent wrote, from outside the sandbox', () => {
   let dir: string;
@@ -42,5 +42,26 @@ describe('reading a file an agent wrote, from outside the sandbox', () => {
   it('cuts what it reads at the cap', () => {
     fs.writeFileSync(path.join(wt, 'big.md'), 'x'.repeat(10_000));
     assert.equal(readAgentFile(wt, 'big.md', 100)?.length, 100);
+  });
+
+  it('rewrites a regular file inside the worktree, and writes nothing through a link, into a folder or a FIFO, or where no file was', function () {
+    const brain = '.orchestration/conflicts/api-builder.md';
+    fs.writeFileSync(path.join(wt, brain), 'a much longer first version\n');
+    assert.equal(writeAgentFile(wt, brain, 'final\n'), true);
+    assert.equal(fs.readFileSync(path.join(wt, brain), 'utf8'), 'final\n', 'replaced whole, not overwritten in part');
+    assert.equal(writeAgentFile(wt, '.orchestration/conflicts/missing.md', 'x'), false);
+    assert.equal(fs.existsSync(path.join(wt, '.orchestration/conflicts/missing.md')), false, 'not created');
+    if (process.platform !== 'linux') return;
+    const leak = path.join(outside, 'notes', 'api-leak.md');
+    fs.symlinkSync(leak, path.join(wt, '.orchestration/conflicts/api-leak.md'));
+    assert.equal(writeAgentFile(wt, '.orchestration/conflicts/api-leak.md', 'PWNED'), false);
+    fs.rmSync(path.join(wt, '.orchestration/conflicts'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'notes'), path.join(wt, '.orchestration/conflicts'));
+    assert.equal(writeAgentFile(wt, '.orchestration/conflicts/api-leak.md', 'PWNED'), false, 'the folder on the way leads outside');
+    assert.equal(fs.readFileSync(leak, 'utf8'), 'SECRET\n', 'the file outside is untouched');
+    fs.rmSync(path.join(wt, '.orchestration/conflicts'));
+    fs.mkdirSync(path.join(wt, '.orchestration/conflicts'));
+    execFileSync('mkfifo', [path.join(wt, '.orchestration/conflicts/api-fifo.md')]);
+    assert.equal(writeAgentFile(wt, '.orchestration/conflicts/api-fifo.md', 'x'), false, 'a FIFO is refused, not waited on');
   });
 });

@@ -1,9 +1,9 @@
 /**
- * Reading a file an agent wrote, from the engine (outside the sandbox): a conflict report, a brain
- * file, session pairs. The agent controls what is at that path, so the file is opened without
- * following a final symlink and without blocking on a FIFO, checked to be a regular file, and the
- * opened file's real path (`/proc/self/fd/N`) must lie inside the worktree: a folder on the way
- * swapped for a symlink, before or while the engine opens it, cannot lead the read outside. A plain
+ * Reading (and rewriting) a file an agent wrote, from the engine (outside the sandbox): a conflict
+ * report, a brain file, session pairs. The agent controls what is at that path, so the file is opened
+ * without following a final symlink and without blocking on a FIFO, checked to be a regular file, and
+ * the opened file's real location must lie inside the worktree: a folder on the way swapped for a
+ * symlink, before or while the engine opens it, cannot lead the read or the write outside. A plain
  * `lstat` then `readFile` did follow a symlinked folder, and a file swapped between the two calls.
  */
 import * as fs from 'node:fs';
@@ -17,20 +17,41 @@ const MAX_BYTES = 4 * 1024 * 1024;
  * symlink, a folder, a FIFO or anything else, or when it resolves outside `root`.
  */
 export function readAgentFile(root: string, rel: string, maxBytes = MAX_BYTES): string | undefined {
+  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => {
+    const buffer = Buffer.alloc(Math.min(maxBytes, size));
+    const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  });
+}
+
+/**
+ * Replaces the text of the existing regular file `rel` inside `root`, under the same rules as
+ * `readAgentFile` (no final symlink, no FIFO, the opened file inside `root`); false when it is not
+ * such a file, and then nothing is written anywhere.
+ */
+export function writeAgentFile(root: string, rel: string, text: string): boolean {
+  return (
+    withAgentFile(root, rel, fs.constants.O_WRONLY, (fd) => {
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, text, 0, 'utf8');
+      return true;
+    }) ?? false
+  );
+}
+
+/** Opens `rel` under `root` for `mode` and runs `use` on it when it passes the checks above; undefined otherwise. */
+function withAgentFile<T>(root: string, rel: string, mode: number, use: (fd: number, size: number) => T): T | undefined {
+  const file = path.join(root, rel);
   let fd: number;
   try {
-    fd = fs.openSync(path.join(root, rel), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(file, mode | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) return undefined;
-    const realRoot = fs.realpathSync(root);
-    const opened = openedPath(fd);
-    if (opened === undefined || (opened !== realRoot && !opened.startsWith(realRoot + path.sep))) return undefined;
-    const buffer = Buffer.alloc(Math.min(maxBytes, fs.fstatSync(fd).size));
-    const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).toString('utf8');
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || !openedInside(fd, stat, file, fs.realpathSync(root))) return undefined;
+    return use(fd, stat.size);
   } catch {
     return undefined;
   } finally {
@@ -38,11 +59,23 @@ export function readAgentFile(root: string, rel: string, maxBytes = MAX_BYTES): 
   }
 }
 
-/** Where an open file really is: Linux names it in /proc; elsewhere undefined (and the read refused). */
-function openedPath(fd: number): string | undefined {
+/**
+ * Whether the open file lies inside `realRoot`. Linux names an open file in /proc. Elsewhere the
+ * path's real location is checked and must be the very file that was opened (same device and inode),
+ * so a swap after the open is caught as a different file.
+ */
+function openedInside(fd: number, opened: fs.Stats, file: string, realRoot: string): boolean {
+  const inside = (p: string) => p === realRoot || p.startsWith(realRoot + path.sep);
   try {
-    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+    return inside(fs.readlinkSync(`/proc/self/fd/${fd}`));
   } catch {
-    return undefined;
+    // no /proc: below
+  }
+  try {
+    const real = fs.realpathSync(file);
+    const now = fs.statSync(real);
+    return inside(real) && now.dev === opened.dev && now.ino === opened.ino;
+  } catch {
+    return false;
   }
 }

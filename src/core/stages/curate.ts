@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readAgentFile, writeAgentFile } from '../agents/agentFiles';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
@@ -75,14 +76,14 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
  */
 function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[]): void {
   for (const m of ctx.store.state.modules) {
-    const file = path.join(wt, BRAINS_REL, `${m.name}-builder.md`);
-    if (!leftToEngine.includes(`${BRAINS_REL}/${m.name}-builder.md`)) continue;
-    if (!fs.existsSync(file) || !fs.lstatSync(file).isFile()) continue;
+    const rel = `${BRAINS_REL}/${m.name}-builder.md`;
+    if (!leftToEngine.includes(rel)) continue;
+    // A builder's brain came from its branch: read and written only as a regular file inside the worktree.
+    const text = readAgentFile(wt, rel);
     const marker = `## Final state (run ${ctx.store.state.runId})`;
-    const text = fs.readFileSync(file, 'utf8');
-    if (text.includes(marker)) continue;
+    if (text === undefined || text.includes(marker)) continue;
     const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
-    fs.writeFileSync(file, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`);
+    writeAgentFile(wt, rel, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`);
   }
 }
 
@@ -192,8 +193,11 @@ function brainStats(wt: string): MemoryReport['l1'] {
   const byRole: Record<string, number> = {};
   let bytes = 0;
   try {
+    if (!fs.lstatSync(dir).isDirectory()) return { files: 0, bytes: 0, byRole }; // a link is not the brains folder
     for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.md'))) {
-      const size = fs.statSync(path.join(dir, n)).size;
+      const stat = fs.lstatSync(path.join(dir, n));
+      if (!stat.isFile()) continue;
+      const size = stat.size;
       byRole[n.replace(/\.md$/, '')] = size;
       bytes += size;
     }
@@ -205,7 +209,10 @@ function brainStats(wt: string): MemoryReport['l1'] {
 
 function dirBytes(dir: string): number {
   try {
-    return fs.readdirSync(dir).reduce((sum, n) => sum + (fs.statSync(path.join(dir, n)).isFile() ? fs.statSync(path.join(dir, n)).size : 0), 0);
+    return fs.readdirSync(dir).reduce((sum, n) => {
+      const stat = fs.lstatSync(path.join(dir, n));
+      return sum + (stat.isFile() ? stat.size : 0);
+    }, 0);
   } catch {
     return 0;
   }

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readAgentFile } from '../agents/agentFiles';
 import { agentShellEnv } from '../agents/env';
 import { AgentError } from '../agents/runAgent';
 import { fileTools } from '../agents/tools';
@@ -52,10 +53,15 @@ function nextPairId(dir: string): string {
 
 export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<CurateAgentResult> {
   const wt = ctx.store.paths.integrationWorktree;
-  const brains = ctx.store.state.modules
-    .map((m) => `${BRAINS_REL}/${m.name}-builder.md`)
-    .filter((rel) => fs.existsSync(path.join(wt, rel)) && fs.lstatSync(path.join(wt, rel)).isFile());
-  const before = new Map(brains.map((rel) => [rel, fs.readFileSync(path.join(wt, rel), 'utf8')]));
+  // The brains came from the builders' branches: only regular files inside the worktree are taken.
+  const before = new Map(
+    ctx.store.state.modules.flatMap((m) => {
+      const rel = `${BRAINS_REL}/${m.name}-builder.md`;
+      const text = readAgentFile(wt, rel);
+      return text === undefined ? [] : [[rel, text] as const];
+    }),
+  );
+  const brains = [...before.keys()];
   const agentId = `curate-${ctx.store.stage('curate').attempts}`;
   const observe = toolObserver(ctx, agentId);
   const tools = fileTools(
@@ -104,8 +110,8 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
   const brainsRewritten: string[] = [];
   const brainsByEngine: string[] = [];
   for (const rel of brains) {
-    const now = fs.readFileSync(path.join(wt, rel), 'utf8');
-    if (now !== before.get(rel) && /## Current State/.test(now)) brainsRewritten.push(rel);
+    const now = readAgentFile(wt, rel);
+    if (now !== undefined && now !== before.get(rel) && /## Current State/.test(now)) brainsRewritten.push(rel);
     else brainsByEngine.push(rel);
   }
   ctx.store.emit({
