@@ -61,6 +61,33 @@ describe('run lock', () => {
     child.kill('SIGKILL');
   });
 
+  it('takes over a lock whose pid now belongs to another process: another boot, or the same pid started later (Linux)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+      const lock = path.join(dir, 'lock');
+      // The very process: held.
+      fs.writeFileSync(lock, JSON.stringify({ pid: child.pid, boot, started }));
+      assert.equal(runLockOwner(dir), child.pid);
+      assert.throws(() => acquireRunLock(dir), (e) => e instanceof RunLockedError && e.pid === child.pid);
+      // Written before a reboot by a process that had this pid then: stale.
+      fs.writeFileSync(lock, JSON.stringify({ pid: child.pid, boot: '00000000-0000-4000-8000-000000000000', started }));
+      assert.equal(runLockOwner(dir), undefined);
+      acquireRunLock(dir)();
+      // Same boot, but the pid was reused by a process started later: stale.
+      fs.writeFileSync(lock, JSON.stringify({ pid: child.pid, boot, started: String(Number(started) - 1) }));
+      assert.equal(runLockOwner(dir), undefined);
+      const release = acquireRunLock(dir);
+      assert.equal(runLockOwner(dir), process.pid, 'this process holds it now, by its own boot and start');
+      release();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('treats an unreadable lock file as stale', () => {
     fs.writeFileSync(path.join(dir, 'lock'), 'garbage');
     acquireRunLock(dir)();

@@ -1,6 +1,9 @@
 /**
  * One process drives a run at a time. The lock is a file holding the owner's pid; a lock whose
- * process is gone (a crash, a killed CLI, a restarted extension host) is stale and taken over.
+ * process is gone (a crash, a killed CLI, a restarted extension host) is stale and taken over. A pid
+ * alone is not enough after a reboot or a long while: another process can have the same pid then,
+ * and the run would stay locked by a stranger. On Linux the lock also names the boot and the owner's
+ * start time, and a live pid with another boot or start time is a stale lock too.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -22,6 +25,33 @@ function alive(pid: number): boolean {
   }
 }
 
+/** This boot of the machine (Linux); undefined elsewhere. */
+function bootId(): string | undefined {
+  return readText('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
+}
+
+/** When `pid` started, in clock ticks since boot (Linux, field 22 of /proc/PID/stat); undefined elsewhere or when gone. */
+function startOf(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count after the last ')'.
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+interface LockOwner {
+  pid: number;
+  boot?: string;
+  started?: string;
+}
+
+/** Whether the lock's owner is running now: its pid lives and, where both are known, it is the same boot and the same process. */
+function holds(owner: LockOwner): boolean {
+  if (!alive(owner.pid)) return false;
+  const boot = bootId();
+  if (owner.boot && boot && owner.boot !== boot) return false;
+  const started = startOf(owner.pid);
+  return !(owner.started && started && owner.started !== started);
+}
+
 /**
  * Takes the run's lock and returns its release function. Several processes may try at once (two
  * resumes, a resume racing a window's restore), so every step is one that exactly one of them can win:
@@ -32,7 +62,7 @@ function alive(pid: number): boolean {
  */
 export function acquireRunLock(runDir: string): () => void {
   const file = path.join(runDir, 'lock');
-  const mine = JSON.stringify({ pid: process.pid, at: new Date().toISOString(), token: randomBytes(8).toString('hex') });
+  const mine = JSON.stringify({ pid: process.pid, boot: bootId(), started: startOf(process.pid), at: new Date().toISOString(), token: randomBytes(8).toString('hex') });
   for (let attempt = 0; attempt < 5; attempt++) {
     const ownName = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
     fs.writeFileSync(ownName, mine, { flag: 'wx' });
@@ -47,7 +77,7 @@ export function acquireRunLock(runDir: string): () => void {
     const held = readText(file);
     if (held === undefined) continue; // released meanwhile: try again
     const owner = ownerOf(held);
-    if (owner && owner !== process.pid && alive(owner)) throw new RunLockedError(owner, runDir);
+    if (owner && owner.pid !== process.pid && holds(owner)) throw new RunLockedError(owner.pid, runDir);
     // Stale: moved aside, then checked to be the very lock judged stale.
     const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
     try {
@@ -65,7 +95,7 @@ export function acquireRunLock(runDir: string): () => void {
       }
       fs.rmSync(aside, { force: true });
       const other = ownerOf(moved ?? '');
-      if (other && other !== process.pid) throw new RunLockedError(other, runDir);
+      if (other && other.pid !== process.pid) throw new RunLockedError(other.pid, runDir);
       continue;
     }
     fs.rmSync(aside, { force: true });
@@ -90,15 +120,18 @@ function readText(file: string): string | undefined {
   }
 }
 
-function ownerOf(text: string): number {
+function ownerOf(text: string): LockOwner | undefined {
   try {
-    return Number(JSON.parse(text).pid) || 0;
+    const lock = JSON.parse(text) as { pid?: unknown; boot?: unknown; started?: unknown };
+    const pid = Number(lock.pid);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    return { pid, boot: typeof lock.boot === 'string' ? lock.boot : undefined, started: typeof lock.started === 'string' ? lock.started : undefined };
   } catch {
-    return 0; // unreadable: stale (a lock is never half-written: it is linked into place whole)
+    return undefined; // unreadable: stale (a lock is never half-written: it is linked into place whole)
   }
 }
 
 export function runLockOwner(runDir: string): number | undefined {
-  const pid = ownerOf(readText(path.join(runDir, 'lock')) ?? '');
-  return pid && alive(pid) ? pid : undefined;
+  const owner = ownerOf(readText(path.join(runDir, 'lock')) ?? '');
+  return owner && holds(owner) ? owner.pid : undefined;
 }
