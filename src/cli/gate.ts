@@ -1,5 +1,5 @@
 /** Gates on the command line: --yes approves; a TTY gets a prompt; otherwise the run waits (exit 3). */
-import * as readline from 'node:readline/promises';
+import { runPrompt } from './runPrompt';
 import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
 
 /** The gate's command lines, verbatim, one per line (empty when the gate approves no commands). */
@@ -18,7 +18,7 @@ export function cliGate(yes: boolean): GateHandler {
       return { decision: 'approve' };
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const rl = runPrompt();
     try {
       console.log(`\n⏸ ${req.title}\n${req.summary}${req.openPath ? `\n(see ${req.openPath})` : ''}`);
       for (;;) {

@@ -24,6 +24,7 @@ import { pythonDescription, sampleDescription } from '../scripted';
 import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 import { reexecWithEngineFlags } from './engineFlags';
+import { cancelOnSignals } from './signals';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -158,22 +159,13 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
     const line = render(e);
     if (line) console.log(line);
   });
-  // Ctrl-C and a SIGTERM (a service manager, `kill`, a CI timeout) stop the run the same way: every
-  // agent and command stopped, the run recorded as cancelled and resumable, exit 1. (A SIGTERM used to
-  // kill the process outright, leaving commands running, or, with the sandbox runtime's own handler,
-  // to be swallowed while the run went on.) A second Ctrl-C ends the process at once.
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.log(`\nCancelling (${signal}): stopping every agent in flight…`);
-    handle.cancel(`cancelled by the user (${signal})`);
-  };
-  process.once('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Ctrl-C or SIGTERM: cancelled and resumable, exit 1.
+  const stopListening = cancelOnSignals((reason) => handle.cancel(reason));
   let result: RunResult;
   try {
     result = await handle.done;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopListening();
   }
   console.log(summaryText(result.summary));
   if (result.status === 'succeeded' && result.state.mode === 'audit') {

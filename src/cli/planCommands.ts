@@ -3,7 +3,6 @@
  * Kept apart from main.ts so the pipeline's commands and these grow independently.
  */
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
 import { strFlag, UsageError, type ParsedArgs } from './args';
 import { loadConfig } from '../core/config';
 import { openRepo } from '../core/git';
@@ -12,6 +11,8 @@ import { openModelSession } from '../core/plans/session';
 import { formatPlanProblems } from '../core/plans/schema';
 import { teamEventLine } from '../core/plans/eventText';
 import { startImplement } from '../core/teams/implement';
+import { runPrompt } from './runPrompt';
+import { cancelOnSignals } from './signals';
 import type { OfflineModelStarter } from '../core/api';
 import { startScriptedModel } from '../scripted';
 
@@ -40,8 +41,7 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
     const line = teamEventLine(e);
     if (line) console.log(line);
   });
-  const onSigint = () => session.cancel('cancelled by the user (SIGINT)');
-  process.once('SIGINT', onSigint);
+  const stopListening = cancelOnSignals((reason) => session.cancel(reason));
   try {
     const result = await createPlan(session, root, description);
     if (result.problems.length > 0) {
@@ -51,7 +51,7 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
     console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${JSON.stringify(path.relative(root, result.dir))} --cwd ${JSON.stringify(root)}`);
     return 0;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
     await session.close();
   }
 }
@@ -74,7 +74,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
         return 'approve';
       }
       if (!process.stdin.isTTY || !process.stdout.isTTY) return 'later';
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const rl = runPrompt();
       try {
         console.log(`\n⏸ ${req.title}\n${req.summary}`);
         if (req.gate === 'ship') {
@@ -97,13 +97,12 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     const line = teamEventLine(e);
     if (line) console.log(line);
   });
-  const onSigint = () => handle.cancel('cancelled by the user (SIGINT)');
-  process.once('SIGINT', onSigint);
+  const stopListening = cancelOnSignals((reason) => handle.cancel(reason));
   let result;
   try {
     result = await handle.done;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
   }
   const r = result.report;
   console.log(

@@ -234,7 +234,8 @@ async function launch(
     } catch (e) {
       store.update((s) => {
         s.status = controller.signal.aborted ? 'cancelled' : 'halted';
-        s.haltReason = (e as Error).message;
+        // Cancelled: what stopped it (a gate prompt's abort error only says "The operation was aborted").
+        s.haltReason = controller.signal.aborted && controller.signal.reason !== undefined ? String(controller.signal.reason) : (e as Error).message;
       });
     } finally {
       // A run that stops between stages still leaves its memory's search index complete on disk.

@@ -77,6 +77,25 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     assert.match(go.out, /^Shipped: .* merged into main as /m);
   });
 
+  it('SIGTERM during a team phase cancels the run as Ctrl-C does (it used to kill the process outright); implement again resumes it', async () => {
+    const dir = writePlan(path.join(repo.root, 'plans', 'team'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide')] }]);
+    const child = spawnCli(['implement', dir, '--cwd', repo.root, '--offline']);
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/▶ p01-builder-/.test(out) && child.exitCode === null && !child.killed) child.kill('SIGTERM');
+      });
+      child.on('exit', (code) => resolve(code));
+    });
+    assert.equal(await exited, 1, out);
+    assert.match(out, /Cancelling \(SIGTERM\)/);
+    assert.match(out, /^CANCELLED: cancelled by the user \(SIGTERM\)$/m);
+    const again = cli(['implement', dir, '--cwd', repo.root, '--offline']);
+    assert.equal(again.code, 3, again.out + again.err);
+    assert.match(again.out, /^Resuming /m);
+  });
+
   it('SIGKILL during a team phase, then implement again: the run resumes and finishes; no message is lost', async () => {
     const dir = writePlan(path.join(repo.root, 'plans', 'team'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
     const child = spawnCli(['implement', dir, '--cwd', repo.root, '--offline']);

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, spawnCli } from './cliProcess';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, cliEnv, runCli, spawnCli } from './cliProcess';
 import { makeRepo, snapshotUserTree, type TestRepo } from './harness';
 import { readState } from '../../src/core/run/store';
 
@@ -173,6 +174,31 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
     assert.equal(code, 1, out);
     assert.match(out, /Cancelling \(SIGTERM\)/);
+    const runsDir = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+    const runId = fs.readdirSync(runsDir)[0]!;
+    assert.equal(readState(path.join(runsDir, runId, 'state.json')).status, 'cancelled');
+    const resumed = cli(['resume', runId, '--cwd', repo.root, '--yes']);
+    assert.equal(resumed.code, 3, resumed.out + resumed.err);
+  });
+
+  it('Ctrl-C at the gate prompt on a terminal cancels the run like Ctrl-C anywhere else (it used to end halted)', async function () {
+    // A terminal from util-linux's `script` (in Debian's essential bsdutils): the prompt puts it in raw
+    // mode, so Ctrl-C arrives as a byte for readline, not as a signal to the process.
+    if (process.platform !== 'linux' || spawnSync('script', ['--version']).status !== 0) this.skip();
+    const command = [process.execPath, CLI, 'start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline'].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('[a]pprove') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, /\[a\]pprove, request \[c\]hanges/, 'the gate asks on the terminal');
+    child.stdin!.write('\x03');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
+    assert.equal(code, 1, out);
+    assert.match(out, /Cancelling \(SIGINT\)/);
+    assert.match(out, /: cancelled — cancelled by the user \(SIGINT\)/);
     const runsDir = path.join(repo.root, '.git', 'build-pipeline', 'runs');
     const runId = fs.readdirSync(runsDir)[0]!;
     assert.equal(readState(path.join(runsDir, runId, 'state.json')).status, 'cancelled');

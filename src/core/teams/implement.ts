@@ -178,7 +178,8 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
     } catch (e) {
       store.update((s) => {
         s.status = session.signal.aborted ? 'cancelled' : 'halted';
-        s.haltReason = (e as Error).message;
+        // Cancelled: what stopped it, not the agent it stopped ("p01-builder-1-1 cancelled").
+        s.haltReason = session.signal.aborted && session.signal.reason !== undefined ? String(session.signal.reason) : (e as Error).message;
       });
     } finally {
       await session.close();
