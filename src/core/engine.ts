@@ -16,6 +16,7 @@ import { RunStore } from './run/store';
 import { buildRunReport, writeRunReport } from './run/report';
 import { acquireRunLock } from './run/lock';
 import { assertNoActiveRun, createRunRecord } from './run/newRun';
+import { neverStarted, remakeIntegrationWorktree } from './run/unstartedRun';
 import { assertModelReachable, openRunResources, secretsOf, type RunResources } from './run/modelConnection';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
@@ -72,8 +73,9 @@ async function openForStart(opts: StartRunOptions) {
 async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Promise<RunHandle> {
   const { repo, config, runsRoot, resources } = await openForStart(opts);
   const stages = mode === 'audit' ? AUDIT_STAGES : STAGES;
+  let releaseLock: (() => void) | undefined;
   try {
-    const store = createRunRecord({
+    const record = createRunRecord({
       runsRoot,
       repo,
       description: opts.description,
@@ -85,10 +87,15 @@ async function startNewRun(opts: StartRunOptions, mode: 'build' | 'audit'): Prom
       integrationBranch: mode === 'audit' ? () => '' : integrationBranch,
       secrets: [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)],
     });
+    const store = record.store;
+    releaseLock = record.releaseLock;
     // The integration branch starts at the user's HEAD; its worktree is the engine's, never the user's.
     if (mode === 'build') await createWorktree(repo.root, store.paths.integrationWorktree, store.state.integrationBranch, repo.head);
-    return await launch(store, config, opts, resources, stages);
+    const handle = await launch(store, config, opts, resources, stages, releaseLock);
+    releaseLock = undefined; // the run's now: released when it stops
+    return handle;
   } catch (e) {
+    releaseLock?.();
     await resources.close();
     throw e;
   }
@@ -108,6 +115,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);
     if (store.state.status === 'succeeded') throw new Error(`run ${opts.runId} already succeeded; nothing to resume`);
     const audit = store.state.mode === 'audit';
+    if (!audit && neverStarted(store.state)) await remakeIntegrationWorktree(repo.root, store.state, paths.integrationWorktree);
     if (!audit && !fs.existsSync(paths.integrationWorktree)) {
       throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
     }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { makeRepo, type TestRepo } from './harness';
-import { CLI } from './cliProcess';
+import { CLI, cliEnv } from './cliProcess';
 const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 
 async function startModel(scenario?: string): Promise<{ url: string; child: ChildProcess }> {
@@ -97,6 +97,47 @@ describe('kill -9 and resume (CLI process, scripted model in its own process)', 
     model?.kill('SIGTERM');
     model = undefined;
     repo.cleanup();
+  });
+
+  it('killed while its integration worktree is being checked out, before any stage: resume makes the worktree again and runs (it used to refuse: "worktree is gone")', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // A checkout that hangs in a smudge filter: `sleep` with a fraction no other process has, to find it by.
+    const sleeper = `sleep 300.${process.pid}${Date.now() % 1000}`;
+    fs.writeFileSync(path.join(repo.root, '.git', 'info', 'attributes'), 'README.md filter=slow\n');
+    repo.git('config', 'filter.slow.smudge', sleeper);
+    repo.git('config', 'filter.slow.required', 'true');
+    const sleepers = () =>
+      fs.readdirSync('/proc').filter((pid) => {
+        try {
+          return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === sleeper;
+        } catch {
+          return false;
+        }
+      });
+    const runId = await killWhen(['start', DESCRIPTION, '--cwd', repo.root, '--offline', '--yes'], cliEnv(), repo, 'the hanging checkout', () => sleepers().length > 0);
+    // The engine is gone; the orphaned checkout fails when its filter dies, leaving a registered worktree half made.
+    for (const pid of sleepers()) process.kill(Number(pid), 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (fs.readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && (() => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('git\0checkout'); } catch { return false; } })()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    fs.rmSync(path.join(repo.root, '.git', 'info', 'attributes'));
+    repo.git('config', '--remove-section', 'filter.slow');
+    // Killed a moment earlier, before `git worktree add` made the folder, the run has none at all; a
+    // half-made one (as here) the old resume took as it was. Both must be made again: the first as is.
+    const integration = path.join(runsDir(repo), runId, 'worktrees', 'integration');
+    assert.ok(fs.existsSync(path.join(integration, '.git')), 'the half-made worktree');
+    fs.rmSync(integration, { recursive: true, force: true });
+    assert.deepEqual(state(repo, runId).stages.map((s) => s.status), state(repo, runId).stages.map(() => 'pending'), 'killed before any stage');
+
+    const r = resume(runId, cliEnv(), repo);
+    // Every stage ran; --yes meets the ship gate, which waits for the user's dirty checkout: exit 3.
+    assert.equal(r.code, 3, r.out);
+    const branch = state(repo, runId).integrationBranch;
+    const base = repo.git('rev-parse', 'main');
+    assert.equal(repo.git('diff', '--name-only', '--diff-filter=D', base, branch), '', 'nothing of the user\'s deleted on the integration branch');
+    assert.match(show(repo, branch, 'README.md'), /^# user project\n/);
+    assert.ok(show(repo, branch, 'src/greeter/index.js').length > 0, 'the modules were built');
   });
 
   it('killed inside Stage 1b, then inside Stage 7: each resume finishes the stage with no pair, manifest entry or brain section lost or doubled', async () => {

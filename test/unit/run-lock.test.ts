@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { acquireRunLock, RunLockedError, runLockOwner } from '../../src/core/run/lock';
+import { createRunRecord } from '../../src/core/run/newRun';
 
 describe('run lock', () => {
   let dir: string;
@@ -91,5 +92,30 @@ describe('run lock', () => {
   it('treats an unreadable lock file as stale', () => {
     fs.writeFileSync(path.join(dir, 'lock'), 'garbage');
     acquireRunLock(dir)();
+  });
+});
+
+describe('a new run record', () => {
+  it('comes locked by the process that created it (taken before its state is written), until that process lets go', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-record-'));
+    try {
+      const { store, releaseLock } = createRunRecord({
+        runsRoot: root,
+        repo: { root, branch: 'main', head: '0'.repeat(40) },
+        description: 'x',
+        mode: 'build',
+        offline: true,
+        shellsSandboxed: false,
+        stageIds: ['architect'],
+        integrationBranch: (id) => `orchestration/${id}/integration`,
+        secrets: [],
+      });
+      assert.ok(fs.existsSync(store.paths.state));
+      assert.equal(runLockOwner(store.paths.runDir), process.pid, 'held by the creating process');
+      releaseLock();
+      assert.equal(runLockOwner(store.paths.runDir), undefined);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@
 import type { RunState } from '../contracts/schemas';
 import * as fs from 'node:fs';
 import { runsRootFor } from './runs';
-import { RunLockedError, runLockOwner } from './lock';
+import { acquireRunLock, RunLockedError, runLockOwner } from './lock';
 import { createRunDir, isRunId, newRunId, runPaths } from './runDir';
 import { RunStore } from './store';
 import { emptyUsage } from '../usage';
@@ -40,10 +40,16 @@ export interface NewRun {
   secrets: string[];
 }
 
-export function createRunRecord(run: NewRun): RunStore {
+/**
+ * The new run's directory, its lock and its first state.json, in that order: the lock is taken before
+ * the state exists, so no other process sees (and resumes, or starts beside) a run between its
+ * creation and its start. The caller hands the lock to the run, or releases it when the start fails.
+ */
+export function createRunRecord(run: NewRun): { store: RunStore; releaseLock: () => void } {
   const runId = newRunId();
   const paths = runPaths(run.runsRoot, runId);
   createRunDir(paths);
+  const releaseLock = acquireRunLock(paths.runDir);
   const now = new Date().toISOString();
   const state: RunState = {
     version: 1,
@@ -70,7 +76,12 @@ export function createRunRecord(run: NewRun): RunStore {
     costUsd: 0,
     merges: [],
   };
-  const store = new RunStore(paths, state, run.secrets);
-  store.save();
-  return store;
+  try {
+    const store = new RunStore(paths, state, run.secrets);
+    store.save();
+    return { store, releaseLock };
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
 }
