@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import type { RunSandbox } from './sandbox/runSandbox';
+import { trackProcessGroup } from './processGroups';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -47,6 +48,7 @@ export async function runCommand(
   if (wrapped instanceof Error) return { exitCode: null, output: `the sandbox could not wrap the command: ${wrapped.message}`, timedOut: false, durationMs: Date.now() - started };
   return new Promise((resolve) => {
     const child = spawn('/bin/bash', ['-c', wrapped.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const untrack = trackProcessGroup(child.pid);
     // Right after the start: bash has barely begun, and whatever it starts inherits the priority.
     if (options.background && child.pid) lowerPriority(child.pid);
     let output = '';
@@ -71,12 +73,14 @@ export async function runCommand(
     const onAbort = () => killGroup();
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('close', (code) => {
+      untrack();
       wrapped.done();
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve({ exitCode: code, output, timedOut, durationMs: Date.now() - started });
     });
     child.on('error', (e) => {
+      untrack();
       wrapped.done();
       clearTimeout(timer);
       resolve({ exitCode: null, output: String(e.message), timedOut, durationMs: Date.now() - started });

@@ -206,6 +206,49 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(resumed.code, 3, resumed.out + resumed.err);
   });
 
+  it('a second signal while cancelling ends the process at once (exit 130) and no command of the run outlives it', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // A test of the user's that runs long, found by its fraction of a second: the engine runs it with
+    // the project's full suite, in a process group apart from the CLI.
+    const sleeper = `sleep 300.${process.pid}${Date.now() % 1000}`;
+    fs.writeFileSync(path.join(repo.root, 'slow.test.js'), `require('node:child_process').execSync(${JSON.stringify(sleeper)});\n`);
+    repo.git('add', 'slow.test.js');
+    repo.git('commit', '-q', '-m', 'user: a slow test');
+    const sleepers = () =>
+      fs.readdirSync('/proc').filter((pid) => {
+        try {
+          return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === sleeper;
+        } catch {
+          return false;
+        }
+      });
+    const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (sleepers().length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(sleepers().length > 0, `the slow test runs:\n${out}`);
+      // Two signals at once (a SIGTERM and a Ctrl-C): the second arrives while the first cancel is still
+      // under way, as when a user presses Ctrl-C again on a run that is slow to stop. (Two SIGINTs this
+      // close could merge into one: the kernel does not queue a pending signal twice.)
+      child.kill('SIGTERM');
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      assert.equal(code, 130, out);
+      // Which of the two is handled first is the kernel's choice.
+      assert.match(out, /Cancelling \(SIG(TERM|INT)\)/);
+      assert.match(out, /SIG(INT|TERM) again: ending now/);
+      const gone = Date.now() + 5_000;
+      while (sleepers().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(sleepers(), [], 'no command of the run outlives the CLI');
+    } finally {
+      for (const pid of sleepers()) process.kill(Number(pid), 'SIGKILL');
+    }
+  });
+
   it('survives being killed mid-build: resume continues without losing commits or redoing passed modules', async () => {
     const before = snapshotUserTree(repo);
     const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes'], { stdio: 'ignore' });

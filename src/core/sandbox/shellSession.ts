@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { SandboxLease } from './runtime';
 import { toRuntimeConfig, type ShellPolicy } from './policy';
+import { trackProcessGroup } from '../processGroups';
 
 const OUTPUT_LIMIT = 100 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -103,7 +104,9 @@ export class SandboxedShell {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    const untrack = trackProcessGroup(proc.pid);
     return new SandboxedShell(proc, () => {
+      untrack();
       wrapped.done();
       fs.rmSync(policy.tmpDir, { recursive: true, force: true });
     });
