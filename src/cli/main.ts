@@ -1,7 +1,8 @@
 /**
  * `build-pipeline`: the headless front end of the engine. Exit codes: 0 success; 1 halted,
  * cancelled or an error in the world (no such folder, repository or run; a run already active);
- * 2 only for a mistake in the command line itself; 3 awaiting approval.
+ * 2 only for a mistake in the command line itself; 3 awaiting approval; 130 a second Ctrl-C or
+ * SIGTERM while cancelling (ended at once).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,7 +40,7 @@ ${PLAN_USAGE}
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
 Exit codes: 0 success; 1 halted, cancelled or an error (no such folder or repository,
 no such run, a run already active); 2 usage error (unknown command or option, a missing or
-malformed argument); 3 awaiting approval.`;
+malformed argument); 3 awaiting approval; 130 a second Ctrl-C while cancelling.`;
 
 const FLAGS = {
   cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
