@@ -488,6 +488,27 @@ describe('git layer (real repositories)', () => {
     });
   });
 
+  describe('fsmonitor', () => {
+    it('runs no fsmonitor hook for the engine, not one a relative core.fsmonitor finds in the worktree', async () => {
+      const record = path.join(runDir, 'fsmonitor-ran.txt');
+      const wt = await createWorktree(repo, path.join(runDir, 'monitored'), moduleBranch(RUN, 'monitored'), 'main');
+      // Written in the worktree, as an agent could; the repository's config names it relative.
+      write(wt.path, 'fsm.sh', `#!/bin/sh\necho ran >> '${record}'\nexit 1\n`);
+      fs.chmodSync(path.join(wt.path, 'fsm.sh'), 0o755);
+      sh(repo, 'config', 'core.fsmonitor', './fsm.sh');
+      try {
+        write(wt.path, 'src/m.js', 'x\n');
+        await commitAll(wt.path, 'build(monitored)', { name: 'b', email: 'b@x.invalid' });
+        assert.equal(fs.existsSync(record), false, 'the engine ran the worktree\'s fsmonitor');
+        // The same git without the engine's settings runs it: the test can fail.
+        sh(wt.path, 'status', '--porcelain');
+        assert.ok(fs.existsSync(record));
+      } finally {
+        sh(repo, 'config', '--unset', 'core.fsmonitor');
+      }
+    });
+  });
+
   describe('removing worktrees', () => {
     it("keeps a dirty worktree unless forced, then removes it and keeps the branch", async () => {
       const branch = moduleBranch(RUN, 'scratch');

@@ -42,6 +42,13 @@ const ENGINE_GIT_CONFIG = [
  */
 const NO_HOOKS = 'core.hooksPath=/dev/null';
 
+/**
+ * The other program a repository's config can have git run on its own: an fsmonitor hook. A relative
+ * `core.fsmonitor` (`./fsmonitor.sh`) is found in the worktree, where an agent may have written it,
+ * and runs for every status, diff and commit. Off for the engine's git, as the hooks are.
+ */
+const NO_FSMONITOR = 'core.fsmonitor=false';
+
 /** Ambient variables that would change what git does, or leak to hooks something they must not see. */
 const DROPPED_ENV = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass', 'anthropic_api_key', 'anthropic_auth_token']);
 
@@ -77,7 +84,7 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
     () => false,
   );
   if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
-  const config = [...ENGINE_GIT_CONFIG, ...(options.userHooks ? [] : [NO_HOOKS]), ...(options.config ?? [])].flatMap((c) => ['-c', c]);
+  const config = [...ENGINE_GIT_CONFIG, ...(options.userHooks ? [] : [NO_HOOKS, NO_FSMONITOR]), ...(options.config ?? [])].flatMap((c) => ['-c', c]);
   try {
     const env = gitEnvironment();
     if (options.indexFile !== undefined) env.GIT_INDEX_FILE = options.indexFile;
