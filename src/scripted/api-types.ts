@@ -40,8 +40,10 @@ export interface MessagesRequest {
   system: unknown;
   tools: unknown[];
   messages: WireMessage[];
-  /** `{type: "enabled", budget_tokens}` turns extended thinking on. */
+  /** `{type: "enabled", budget_tokens}` (older models) or `{type: "adaptive"}` turns thinking on. */
   thinking?: unknown;
+  /** `{effort: "low" | "medium" | "high" | "xhigh" | "max"}`: how hard an adaptive model thinks. */
+  output_config?: unknown;
 }
 
 export interface WireMessage {

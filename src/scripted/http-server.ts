@@ -23,7 +23,7 @@ import { ScriptedStats } from './stats';
 import { DEFAULT_CONTEXT_WINDOW, DEFAULT_KNOWN_MODELS, modelCatalog } from './models';
 import { applyReplyFault, ReplyFaultPlanner } from './reply-faults';
 import { checkStrictRules, StrictRuleError } from './strict';
-import { thinkingBudget, ThinkingSigner } from './thinking';
+import { thinkingOn, ThinkingSigner } from './thinking';
 
 const HOST = '127.0.0.1';
 const DEFAULT_MIN_CACHE_TOKENS = 1024;
@@ -94,7 +94,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
       stats.replyFault(early);
       reply = applyReplyFault(early, reply);
     }
-    if (thinkingBudget(req.thinking) !== undefined) {
+    if (thinkingOn(req.thinking)) {
       reply = { ...reply, blocks: [signer.block(`Next step for this ${c.card.role} turn: ${reply.stopReason === 'tool_use' ? 'use the tools listed' : 'answer'}.`), ...reply.blocks] };
     }
     const usage = cache.account(req);

@@ -71,5 +71,6 @@ export function checkMessagesRequest(body: unknown, needsMaxTokens = true): Mess
     tools: (o['tools'] as unknown[] | undefined) ?? [],
     messages: o['messages'].map(checkMessage),
     ...(o['thinking'] !== undefined ? { thinking: o['thinking'] } : {}),
+    ...(o['output_config'] !== undefined ? { output_config: o['output_config'] } : {}),
   };
 }

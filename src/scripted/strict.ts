@@ -6,15 +6,16 @@
  * Rules: every `tool_use` is answered by `tool_result` blocks at the start of the next message;
  * a `tool_result` names a `tool_use` of the previous assistant message; `tool_use` ids are unique;
  * text blocks are non-empty; at most 4 blocks carry `cache_control`; tool names match the API's
- * pattern; the model exists; the prompt fits the model's context window; with thinking enabled,
- * the budget is valid, thinking blocks come back with their signatures intact, and an assistant turn
+ * pattern; the model exists; the prompt fits the model's context window; a model that thinks
+ * adaptively refuses a budget (and Opus 5.5 refuses thinking off), effort is one of the API's levels;
+ * with thinking on, the budget is valid, thinking blocks come back with their signatures intact, and an assistant turn
  * with tool calls that is being answered starts with its thinking block.
  */
 import type { ApiErrorType } from './api-errors';
 import type { MessagesRequest } from './api-types';
 import type { ModelCatalog } from './models';
 import { estimateTokens, promptSegments } from './prompt-cache';
-import { thinkingBudget, type ThinkingSigner } from './thinking';
+import { thinkingBudget, thinkingOn, type ThinkingSigner } from './thinking';
 
 export class StrictRuleError extends Error {
   constructor(
@@ -64,7 +65,25 @@ function checkTools(tools: unknown[]): void {
   });
 }
 
+/** Models that think adaptively only: a budget is refused (Opus 4.7 on, the 5.x models). */
+const ADAPTIVE_ONLY = /^claude-(?:opus-4-[7-9]|opus-[5-9]|sonnet-[5-9]|haiku-[5-9]|fable)/;
+/** Models whose thinking cannot be turned off (Opus 5.5, Fable 5.1). */
+const ALWAYS_THINKING = /^claude-(?:opus-5-5|fable)/;
+const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
+
 function checkThinkingConfig(req: MessagesRequest): void {
+  const type = req.thinking && typeof req.thinking === 'object' ? (req.thinking as Block)['type'] : undefined;
+  for (const refused of ['enabled', 'disabled'] as const) {
+    if (type === refused && (refused === 'enabled' ? ADAPTIVE_ONLY : ALWAYS_THINKING).test(req.model)) {
+      invalid(`"thinking.type.${refused}" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.`);
+    }
+  }
+  if (req.output_config !== undefined) {
+    const effort = req.output_config && typeof req.output_config === 'object' ? (req.output_config as Block)['effort'] : undefined;
+    if (effort !== undefined && effort !== null && !EFFORTS.includes(String(effort))) {
+      invalid(`output_config.effort: Input should be ${EFFORTS.map((e) => `'${e}'`).join(', ')}`);
+    }
+  }
   const budget = thinkingBudget(req.thinking);
   if (budget === undefined) return;
   if (budget < 1024) invalid('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
@@ -77,7 +96,7 @@ function checkText(text: unknown, where: string): void {
 }
 
 function checkMessages(req: MessagesRequest, signer: ThinkingSigner): void {
-  const thinkingOn = thinkingBudget(req.thinking) !== undefined;
+  const thinking = thinkingOn(req.thinking);
   if (Array.isArray(req.system)) (req.system as Block[]).forEach((b, j) => b?.['type'] === 'text' && checkText(b['text'], `system.${j}`));
   const seenIds = new Set<string>();
   req.messages.forEach((m, i) => {
@@ -99,7 +118,7 @@ function checkMessages(req: MessagesRequest, signer: ThinkingSigner): void {
     if (m.role === 'assistant') checkAnswered(req, i);
     if (m.role === 'user') checkResultsMatch(req, i);
   });
-  if (thinkingOn) checkThinkingLeads(req);
+  if (thinking) checkThinkingLeads(req);
 }
 
 /** The `tool_use` blocks of assistant message `i` are answered at the start of message `i + 1`. */

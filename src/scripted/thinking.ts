@@ -1,6 +1,6 @@
 /**
- * Extended thinking, the way the API does it: with `thinking: {type: "enabled"}` every reply starts
- * with a thinking block carrying a signature, and the API verifies the signatures of the thinking
+ * Thinking, the way the API does it: with `thinking: {type: "enabled"}` (a budget, older models) or
+ * `{type: "adaptive"}` every reply here starts with a thinking block carrying a signature, and the API verifies the signatures of the thinking
  * blocks sent back, so a client that edits, reorders or drops them is caught. The signature here is
  * an HMAC of the thinking text under a key that lives as long as the server.
  */
@@ -33,4 +33,10 @@ export function thinkingBudget(thinking: unknown): number | undefined {
   if (!thinking || typeof thinking !== 'object') return undefined;
   const t = thinking as Record<string, unknown>;
   return t['type'] === 'enabled' && typeof t['budget_tokens'] === 'number' ? t['budget_tokens'] : undefined;
+}
+
+/** Whether the request turns thinking on: a budget, or adaptive thinking. */
+export function thinkingOn(thinking: unknown): boolean {
+  if (thinkingBudget(thinking) !== undefined) return true;
+  return !!thinking && typeof thinking === 'object' && (thinking as Record<string, unknown>)['type'] === 'adaptive';
 }

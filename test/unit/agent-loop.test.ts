@@ -7,7 +7,9 @@ import * as assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { startScriptedModel, type ScriptedModelHandle, type ScriptedModelOptions } from '../../src/scripted';
-import { AgentError, runAgent, thinkingParam, type AgentRequest } from '../../src/core/agents/runAgent';
+import { AgentError, runAgent, type AgentRequest } from '../../src/core/agents/runAgent';
+import { thinkingFields } from '../../src/core/agents/thinking';
+import { DEFAULT_TIER_MODELS } from '../../src/core/config';
 import { capToolResult, clearOldToolResults, conversationTokens, estimateTokens } from '../../src/core/agents/contextBudget';
 import { withCacheBreakpoints } from '../../src/core/agents/history';
 import { retryAfterMs } from '../../src/core/agents/errors';
@@ -188,11 +190,22 @@ describe('agent loop: pure pieces', () => {
     assert.ok(conversationTokens(system, tools, cleared) < conversationTokens(system, tools, messages));
   });
 
-  it('clamps the thinking budget below max_tokens and turns it off when it cannot fit', () => {
-    assert.deepEqual(thinkingParam(8000, 32_000), { type: 'enabled', budget_tokens: 8000 });
-    assert.deepEqual(thinkingParam(8000, 4000), { type: 'enabled', budget_tokens: 2976 });
-    assert.equal(thinkingParam(0, 32_000), undefined);
-    assert.equal(thinkingParam(4000, 1500), undefined);
+  it('a model that takes a budget gets one, clamped below max_tokens, or none when it cannot fit', () => {
+    for (const model of ['claude-sonnet-4-5', 'claude-opus-4-1-20250805', 'claude-opus-4-6', 'claude-haiku-4-5', 'claude-3-7-sonnet-latest']) {
+      assert.deepEqual(thinkingFields(model, 8000, 32_000), { thinking: { type: 'enabled', budget_tokens: 8000 } }, model);
+    }
+    assert.deepEqual(thinkingFields('claude-sonnet-4-5', 8000, 4000), { thinking: { type: 'enabled', budget_tokens: 2976 } });
+    assert.deepEqual(thinkingFields('claude-sonnet-4-5', 0, 32_000), {});
+    assert.deepEqual(thinkingFields('claude-sonnet-4-5', 4000, 1500), {});
+  });
+
+  it('an adaptive model (the default tiers, Opus 4.7 on, and ids not known yet) gets effort, never a budget it would refuse', () => {
+    for (const model of [DEFAULT_TIER_MODELS.opus, DEFAULT_TIER_MODELS.sonnet, DEFAULT_TIER_MODELS.haiku, 'claude-opus-4-7', 'claude-sonnet-5', 'claude-opus-6']) {
+      assert.deepEqual(thinkingFields(model, 8000, 32_000), { thinking: { type: 'adaptive' }, output_config: { effort: 'high' } }, model);
+      assert.deepEqual(thinkingFields(model, 0, 32_000), {}, `${model}: the model's own default`);
+    }
+    assert.deepEqual(thinkingFields('claude-opus-5-5', 32_000, 64_000).output_config, { effort: 'xhigh' });
+    assert.deepEqual(thinkingFields('claude-opus-5-5', 8000, 1500).thinking, { type: 'adaptive' }, 'no budget to fit under max_tokens');
   });
 
   it('reads retry-after in seconds, milliseconds and as a date', () => {

@@ -108,18 +108,20 @@ describe('scripted model: strict mode (the Messages API request rules)', functio
   });
 
   describe('thinking', () => {
+    // A model that takes a budget (the default 5.5 models think adaptively and refuse one: below).
+    const BUDGET_MODEL = 'claude-sonnet-4-5';
     const thinking = { type: 'enabled', budget_tokens: 1024 };
 
     it('sends signed thinking blocks (JSON and streamed) and accepts them back unchanged', async () => {
       const c = await client();
-      const first = await c.beta.messages.create({ model: MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] });
+      const first = await c.beta.messages.create({ model: BUDGET_MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] });
       const block = first.content[0]!;
       assert.equal(block.type, 'thinking');
       assert.ok(block.type === 'thinking' && block.signature.length > 20);
-      const streamed = await c.beta.messages.stream({ model: MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      const streamed = await c.beta.messages.stream({ model: BUDGET_MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
       assert.deepEqual(streamed.content[0], block);
       const again = await c.beta.messages.create({
-        model: MODEL,
+        model: BUDGET_MODEL,
         max_tokens: 2000,
         thinking: { type: 'enabled', budget_tokens: 1024 },
         messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: first.content as never }, { role: 'user', content: 'and now?' }],
@@ -129,15 +131,35 @@ describe('scripted model: strict mode (the Messages API request rules)', functio
 
     it('refuses a thinking block whose text or signature was changed', async () => {
       const c = await client();
-      const first = await c.beta.messages.create({ model: MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] });
+      const first = await c.beta.messages.create({ model: BUDGET_MODEL, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'hi' }] });
       const edited = first.content.map((b) => (b.type === 'thinking' ? { ...b, thinking: b.thinking + ' (edited)' } : b));
-      await rejects(c, [{ role: 'user', content: 'hi' }, { role: 'assistant', content: edited as never }, { role: 'user', content: 'and?' }], /messages\.1\.content\.0: Invalid `signature` in `thinking` block/, { thinking });
+      await rejects(c, [{ role: 'user', content: 'hi' }, { role: 'assistant', content: edited as never }, { role: 'user', content: 'and?' }], /messages\.1\.content\.0: Invalid `signature` in `thinking` block/, { thinking, model: BUDGET_MODEL });
     });
 
     it('refuses an answered tool-use turn that does not start with its thinking block, and a budget not below max_tokens', async () => {
       const c = await client();
-      await rejects(c, [{ role: 'user', content: 'hi' }, call('toolu_1'), result('toolu_1')], /messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`/, { thinking });
-      await rejects(c, [{ role: 'user', content: 'hi' }], /`max_tokens` must be greater than `thinking.budget_tokens`/, { thinking: { type: 'enabled', budget_tokens: 4000 }, max_tokens: 4000 });
+      await rejects(c, [{ role: 'user', content: 'hi' }, call('toolu_1'), result('toolu_1')], /messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`/, { thinking, model: BUDGET_MODEL });
+      await rejects(c, [{ role: 'user', content: 'hi' }], /`max_tokens` must be greater than `thinking.budget_tokens`/, { thinking: { type: 'enabled', budget_tokens: 4000 }, max_tokens: 4000, model: BUDGET_MODEL });
+    });
+  
+    it('an adaptive model refuses a budget (Opus 5.5 also thinking off) with the API\'s words, and a wrong effort', async () => {
+      const c = await client();
+      // (The SDK's message holds the error JSON, its quotes escaped.)
+      const words = /thinking\.type\.enabled\\?" is not supported for this model\. Use \\?"thinking\.type\.adaptive\\?" and \\?"output_config\.effort/;
+      for (const model of ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-opus-4-7']) await rejects(c, [{ role: 'user', content: 'hi' }], words, { thinking, model });
+      await rejects(c, [{ role: 'user', content: 'hi' }], /thinking\.type\.disabled\\?" is not supported for this model/, { thinking: { type: 'disabled' }, model: 'claude-opus-5-5' });
+      await rejects(c, [{ role: 'user', content: 'hi' }], /output_config\.effort: Input should be 'low', 'medium', 'high', 'xhigh', 'max'/, { thinking: { type: 'adaptive' }, output_config: { effort: 'extreme' }, model: 'claude-opus-5-5' });
+    });
+
+    it('adaptive thinking with an effort: signed thinking blocks that must come back unchanged', async () => {
+      const c = await client();
+      const request = { model: 'claude-opus-5-5', max_tokens: 2000, thinking: { type: 'adaptive' as const }, output_config: { effort: 'high' as const } };
+      const first = await c.beta.messages.create({ ...request, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(first.content[0]?.type, 'thinking');
+      const again = await c.beta.messages.create({ ...request, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: first.content as never }, { role: 'user', content: 'and now?' }] });
+      assert.equal(again.type, 'message');
+      const edited = first.content.map((b) => (b.type === 'thinking' ? { ...b, signature: 'forged' } : b));
+      await rejects(c, [{ role: 'user', content: 'hi' }, { role: 'assistant', content: edited as never }, { role: 'user', content: 'and?' }], /Invalid `signature` in `thinking` block/, request);
     });
   });
 

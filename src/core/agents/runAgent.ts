@@ -18,6 +18,7 @@
  * never executed), tell the model its reply was cut and to write in smaller pieces, and give up after
  * `maxCutReplies` cuts in a row; `refusal` fails the agent by name.
  */
+import { thinkingFields } from './thinking';
 import type Anthropic from '@anthropic-ai/sdk';
 import { BETA_CLIENT_TOOL_UNION_KEYS, type BetaMessageParam, type BetaTextBlockParam, type BetaToolUnion } from '@anthropic-ai/sdk/resources/beta';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
@@ -47,7 +48,7 @@ export interface AgentRequest {
   tools: BetaRunnableTool[];
   maxTurns: number;
   maxTokens: number;
-  /** Extended thinking budget in tokens; 0 = off. Must be at least 1024 and below maxTokens (clamped). */
+  /** Thinking: 0 for the model's default; more asks for more (a budget, or effort on adaptive models: agents/thinking.ts). */
   thinkingBudget?: number;
   /** Context bounds; defaults suit a 200k-token window. */
   context?: Partial<ContextLimits>;
@@ -108,12 +109,6 @@ export async function runAgent(req: AgentRequest, rt: AgentRuntime): Promise<Age
   });
 }
 
-/** Thinking needs budget_tokens ≥ 1024 and below max_tokens; anything else is turned off or clamped. */
-export function thinkingParam(budget: number | undefined, maxTokens: number): { type: 'enabled'; budget_tokens: number } | undefined {
-  if (!budget || budget <= 0 || maxTokens < 2048) return undefined;
-  return { type: 'enabled', budget_tokens: Math.max(1024, Math.min(budget, maxTokens - 1024)) };
-}
-
 /** What the model is told after a cut reply; the advice names only tools it has. */
 function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: number, maxTokens: number, tools: readonly string[]): string {
   const what = reason === 'max_tokens' ? `your reply was cut off at the output limit (max_tokens ${maxTokens})` : 'your reply was cut off because the conversation filled the context window';
@@ -141,7 +136,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
   const system: BetaTextBlockParam[] = req.system.map((text) => ({ type: 'text', text, cache_control: { type: 'ephemeral' as const } }));
   // Only the API fields of each tool go out (the runnable tool also carries run/parse/close).
   const toolDefs = req.tools.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => (BETA_CLIENT_TOOL_UNION_KEYS as readonly string[]).includes(k))) as unknown as BetaToolUnion);
-  const thinking = thinkingParam(req.thinkingBudget, req.maxTokens);
+  const thinking = thinkingFields(req.model, req.thinkingBudget, req.maxTokens);
 
   /**
    * Clears old tool results when the next request would pass the share of the window (or always,
@@ -182,7 +177,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
               system,
               tools: toolDefs,
               messages: cached.messages,
-              ...(thinking ? { thinking } : {}),
+              ...thinking,
             },
             rt,
           );
