@@ -11,7 +11,8 @@ import { AgentError, runAgent, type AgentRequest } from '../../src/core/agents/r
 import { thinkingFields } from '../../src/core/agents/thinking';
 import { DEFAULT_TIER_MODELS } from '../../src/core/config';
 import { capToolResult, clearOldToolResults, conversationTokens, estimateTokens } from '../../src/core/agents/contextBudget';
-import { withCacheBreakpoints } from '../../src/core/agents/history';
+import { replyAsParam, withCacheBreakpoints } from '../../src/core/agents/history';
+import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta';
 import { retryAfterMs } from '../../src/core/agents/errors';
 import { TierLimiter } from '../../src/core/limiter';
 import type { PipelineEvent } from '../../src/core/events';
@@ -125,6 +126,19 @@ describe('agent loop', function () {
 });
 
 describe('agent loop: pure pieces', () => {
+  it('sends a reply back without its whitespace-only text blocks, which the API refuses (a bare "\\n\\n" before a tool call)', () => {
+    const reply = {
+      content: [
+        { type: 'text', text: '\n\n' },
+        { type: 'tool_use', id: 'toolu_1', name: 'read', input: {} },
+        { type: 'text', text: ' \t' },
+      ],
+    } as unknown as BetaMessage;
+    assert.deepEqual(replyAsParam(reply).content, [{ type: 'tool_use', id: 'toolu_1', name: 'read', input: {} }]);
+    const blank = { content: [{ type: 'text', text: '  ' }] } as unknown as BetaMessage;
+    assert.deepEqual(replyAsParam(blank).content, [{ type: 'text', text: '(no content)' }], 'never an empty assistant turn');
+  });
+
   it('puts cache breakpoints on the newest block and the previous end, never more than 4 with the system one, never on thinking', () => {
     const messages: BetaMessageParam[] = [
       { role: 'user', content: [{ type: 'text', text: 'task', cache_control: { type: 'ephemeral' } }] },

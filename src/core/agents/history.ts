@@ -15,11 +15,12 @@ export function blocksOf(content: BetaMessageParam['content']): Block[] {
 /**
  * The reply as the assistant message to send back. Blocks are kept as they came (thinking blocks
  * with their signatures above all: the API checks them), except what the API would refuse on the way
- * back: empty text blocks, and a thinking block cut off before its signature arrived.
+ * back: empty or whitespace-only text blocks, and a thinking block cut off before its signature arrived.
  */
 export function replyAsParam(message: BetaMessage): BetaMessageParam {
   const content = (message.content as unknown as Block[]).filter((b) => {
-    if (b.type === 'text') return b.text !== '';
+    // Whitespace only ("\n\n" before a tool call) is refused too: "must contain non-whitespace text".
+    if (b.type === 'text') return b.text.trim() !== '';
     if (b.type === 'thinking') return typeof b.signature === 'string' && b.signature !== '';
     return true;
   });

@@ -20,10 +20,10 @@ export async function runToolCalls(calls: BetaToolUseBlock[], tools: readonly Be
   );
 }
 
-/** The API refuses empty text blocks; a tool that printed nothing says so instead. */
+/** The API refuses empty (and whitespace-only) text blocks; a tool that printed nothing says so instead. */
 function emptyAsNote(content: BetaToolResultBlockParam['content']): BetaToolResultBlockParam['content'] {
-  if (content === '' || (Array.isArray(content) && content.length === 0)) return '(no output)';
-  if (Array.isArray(content)) return content.map((b) => (b.type === 'text' && b.text === '' ? { ...b, text: '(no output)' } : b));
+  if ((typeof content === 'string' && content.trim() === '') || (Array.isArray(content) && content.length === 0)) return '(no output)';
+  if (Array.isArray(content)) return content.map((b) => (b.type === 'text' && b.text.trim() === '' ? { ...b, text: '(no output)' } : b));
   return content;
 }
 
