@@ -49,9 +49,12 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       if (alongside.id === ctx.config.stopAfter) stopping = true;
       continue;
     }
-    // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work.
-    let result: StageResult = st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage, feedbackInFlight(ctx, stage));
+    // A stage stopped at its gate (window closed, no TTY) resumes at the gate, not by redoing its work,
+    // unless what its approval does had already happened (then the gate is not asked again).
+    const settled = st.status === 'waiting' ? await stage.settledBeforeGate?.(ctx) : undefined;
+    let result: StageResult = settled ?? (st.status === 'waiting' ? { status: 'done' } : await runStage(ctx, stage, feedbackInFlight(ctx, stage)));
     for (;;) {
+      if (settled) break;
       if (result.status !== 'done') break;
       if (!stage.gateAfter) break;
       const answer = await askGate(ctx, stage);

@@ -20,7 +20,7 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
     // --yes approves the ship gate too, but the user's checkout of main is dirty: nothing is merged, exit 3.
     assert.equal(r.code, 3, r.out + r.err);
-    assert.match(r.out, /not merged: main is checked out in .* uncommitted changes \(.*notes\.txt/);
+    assert.match(r.out, /not merged: main is checked out in .* uncommitted changes or files the merge would overwrite \(.*notes\.txt/);
     assert.match(r.out, /demo \(scripted model, offline\)/);
     assert.match(r.out, /stage build started/);
     assert.match(r.out, /greeter: QC PASS/);

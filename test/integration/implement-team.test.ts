@@ -94,7 +94,7 @@ describe('implement: a 3-phase plan end to end with a team of three (T3-T6, scri
   it('ship gate with a dirty checkout: approved, nothing merged, the files named; the run waits and is resumable', () => {
     const s = first.result.state;
     assert.equal(first.result.status, 'awaiting-approval');
-    assert.match(s.haltReason!, /^ship gate: not merged: main is checked out in .*, which has uncommitted changes \(notes\.txt\)\. Nothing was changed\./);
+    assert.match(s.haltReason!, /^ship gate: not merged: main is checked out in .*, which has uncommitted changes or files the merge would overwrite \(notes\.txt\)\. Nothing was changed\./);
     assert.deepEqual([s.ship?.decision, s.ship?.shipped], ['approved', undefined]);
     const gate = first.events.find((e) => e.type === 'gate' && e.gate === 'ship');
     assert.ok(gate && gate.type === 'gate');

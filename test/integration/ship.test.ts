@@ -173,6 +173,23 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });
 
+  it('killed after the approved merge landed and before it was recorded: resume records it and does not ask the gate again', async () => {
+    repo = makeCleanRepo();
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval');
+    const head = repo.git('rev-parse', 'main');
+    // What the approved merge leaves when the process dies right after it: main holds the --no-ff
+    // merge, the run's state does not know.
+    repo.git('merge', '--no-ff', '-q', '-m', 'Merge the run (landed, not recorded)', result.state.integrationBranch);
+    const merge = repo.git('rev-parse', 'main');
+    const gate = gates([{ decision: 'reject' }]);
+    const resumed = await resumePipeline(repo, result.state.runId, gate, {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.equal(gate.shipRequests.length, 0, 'the ship gate was not asked again (a reject would have said main was unchanged)');
+    assert.deepEqual({ ...resumed.result.state.shipped!, at: '' }, { branch: 'main', commit: merge, previousHead: head, at: '' });
+    assert.equal(repo.git('rev-parse', 'main'), merge, 'nothing merged twice');
+  });
+
   it('request changes naming modules sends each to its builder (fix cycle, QC, merged again with tests), then the shipping agent, then the gate', async () => {
     repo = makeCleanRepo();
     const requests: ReceivedRequest[] = [];

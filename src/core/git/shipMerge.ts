@@ -5,18 +5,20 @@
  *   of the base's current head, then the base moves to it by a fast-forward only (the old head stays
  *   an ancestor; a compare-and-swap refuses if the base moved meanwhile);
  * - if the base branch is checked out somewhere (the user's tree), that tree must be clean (no
- *   modified, staged or untracked-but-not-ignored file); otherwise nothing at all is done and the
- *   files are named; a clean tree is brought along with `merge --ff-only`, nothing else;
+ *   modified, staged or untracked-but-not-ignored file, and no ignored file the merge would
+ *   overwrite); otherwise nothing at all is done and the files are named; a clean tree is brought
+ *   along with `merge --ff-only --no-overwrite-ignore`, nothing else;
  * - if the base moved since the run started, the merge goes ahead only when it is conflict-free and
  *   the caller's tests pass on the merge result.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { assertValidEngineBranch, branchExists, deleteEngineBranch, isEngineBranch } from './branches';
 import { GitError } from './errors';
 import { abortMerge, mergeNoFf } from './merge';
 import { openRepo, resolveCommit } from './repo';
 import { git, runGit, splitNul } from './run';
-import { createWorktree, listWorktrees, removeWorktree } from './worktrees';
+import { createWorktree, listWorktrees, removeWorktree, type Worktree } from './worktrees';
 
 export interface ShipMergeInput {
   repoRoot: string;
@@ -37,7 +39,9 @@ export type ShipMergeOutcome =
   | { status: 'dirtyTree'; tree: string; files: string[] }
   | { status: 'conflict'; files: string[] }
   | { status: 'testsFailed'; output: string }
-  | { status: 'baseMoved' };
+  | { status: 'baseMoved' }
+  /** Nothing changed for another reason the user can clear (a rebase of the base under way, git's own refusal). */
+  | { status: 'notDelivered'; reason: string };
 
 async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
   return (await runGit(root, ['merge-base', '--is-ancestor', a, b])).exitCode === 0;
@@ -91,20 +95,7 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
       const tests = await input.testMergeResult(input.stagingWorktree);
       if (!tests.ok) return { status: 'testsFailed', output: tests.output };
     }
-    const commit = merged.commit;
-    if (checkedOut) {
-      // Checked again right before: the user may have started editing while the tests ran.
-      const files = await dirtyFiles(checkedOut.path);
-      if (files.length) return { status: 'dirtyTree', tree: checkedOut.path, files };
-      // The user's checkout, the user's hooks (post-merge, say), as for any fast-forward they make.
-      const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--quiet', commit], { userHooks: true });
-      if (ff.exitCode !== 0) return { status: 'baseMoved' };
-      return { status: 'merged', commit, previousHead: baseHead, baseMoved, tree: checkedOut.path };
-    }
-    // Not checked out anywhere: move the ref, but only from the head the merge was made on.
-    const cas = await runGit(root, ['update-ref', '-m', `build-pipeline: ship ${input.integrationBranch}`, baseRef, commit, baseHead]);
-    if (cas.exitCode !== 0) return { status: 'baseMoved' };
-    return { status: 'merged', commit, previousHead: baseHead, baseMoved };
+    return await deliver(root, input, { baseRef, baseHead, commit: merged.commit, baseMoved });
   } finally {
     await discardStaging(root, input);
   }
@@ -116,4 +107,83 @@ async function discardStaging(root: string, input: ShipMergeInput): Promise<void
     await removeWorktree(root, input.stagingWorktree, { force: true }).catch(() => undefined);
   }
   if (await branchExists(root, input.stagingBranch)) await deleteEngineBranch(root, input.stagingBranch);
+}
+
+interface Delivery {
+  baseRef: string;
+  /** The base's head the merge was made on. */
+  baseHead: string;
+  commit: string;
+  baseMoved: boolean;
+}
+
+/**
+ * Moves the base to the merge commit. Where the base is checked out is looked up again here, right
+ * before: while the merge was prepared and tested the user may have checked it out, switched away from
+ * it or started a rebase of it. Checked out, it is fast-forwarded in that tree (the user's hooks run,
+ * as for any fast-forward they make), and only while that tree is clean, on the base, at the head the
+ * merge was made on; the fast-forward never overwrites an ignored file either (git's default would:
+ * the integration branch may track a path the user's checkout ignores, an `.env` say). Not checked
+ * out, the ref moves by compare-and-swap from that head, unless a rebase of the base is under way.
+ */
+async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promise<ShipMergeOutcome> {
+  const worktrees = await listWorktrees(root);
+  const checkedOut = worktrees.find((w) => w.branch === input.baseBranch);
+  if (!checkedOut) {
+    const rebasing = await rebaseOf(worktrees, d.baseRef);
+    if (rebasing) return { status: 'notDelivered', reason: `a rebase of ${input.baseBranch} is under way in ${rebasing}; finish or abort it` };
+    const cas = await runGit(root, ['update-ref', '-m', `build-pipeline: ship ${input.integrationBranch}`, d.baseRef, d.commit, d.baseHead]);
+    if (cas.exitCode !== 0) return { status: 'baseMoved' };
+    return { status: 'merged', commit: d.commit, previousHead: d.baseHead, baseMoved: d.baseMoved };
+  }
+  const files = await dirtyFiles(checkedOut.path);
+  if (files.length) return { status: 'dirtyTree', tree: checkedOut.path, files };
+  const [symbolic, head] = await Promise.all([runGit(checkedOut.path, ['symbolic-ref', '-q', 'HEAD']), resolveCommit(checkedOut.path, 'HEAD')]);
+  if (symbolic.stdout.trim() !== d.baseRef || head !== d.baseHead) return { status: 'baseMoved' };
+  const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--no-overwrite-ignore', '--quiet', d.commit], { userHooks: true });
+  if (ff.exitCode === 0) return { status: 'merged', commit: d.commit, previousHead: d.baseHead, baseMoved: d.baseMoved, tree: checkedOut.path };
+  const inTheWay = overwrittenFiles(ff.stderr);
+  if (inTheWay.length) return { status: 'dirtyTree', tree: checkedOut.path, files: inTheWay };
+  if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
+  return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] ?? `exit ${ff.exitCode}`}` };
+}
+
+/** The files git names when a merge would overwrite untracked or ignored files (tab-indented lines after the message). */
+function overwrittenFiles(stderr: string): string[] {
+  const at = stderr.search(/would be overwritten by merge/);
+  if (at < 0) return [];
+  return stderr.slice(at).split('\n').slice(1).filter((l) => l.startsWith('\t')).map((l) => l.trim());
+}
+
+/** The worktree in which a rebase of `baseRef` is under way (listed as detached while it runs), if any. */
+async function rebaseOf(worktrees: readonly Worktree[], baseRef: string): Promise<string | undefined> {
+  for (const w of worktrees.filter((x) => x.branch === null && !x.prunable)) {
+    const gitDir = await runGit(w.path, ['rev-parse', '--path-format=absolute', '--git-dir']).catch(() => undefined);
+    if (!gitDir || gitDir.exitCode !== 0) continue;
+    for (const state of ['rebase-merge', 'rebase-apply']) {
+      const headName = await fs.readFile(path.join(gitDir.stdout.trim(), state, 'head-name'), 'utf8').catch(() => '');
+      if (headName.trim() === baseRef) return w.path;
+    }
+  }
+  return undefined;
+}
+
+/** How far back along the base's first parents a landed ship merge is looked for. */
+const LANDED_SEARCH_DEPTH = 1000;
+
+/**
+ * The merge commit on the base's first-parent line that brought in the integration branch's head, if
+ * one did: a ship whose merge landed and whose run stopped before recording it. The merge's first
+ * parent is the head the base had before it.
+ */
+export async function landedShipMerge(repoRoot: string, baseBranch: string, integrationBranch: string): Promise<{ commit: string; previousHead: string } | undefined> {
+  const { root } = await openRepo(repoRoot);
+  if (isEngineBranch(baseBranch) || (await runGit(root, ['check-ref-format', '--branch', baseBranch])).exitCode !== 0) return undefined;
+  const [head, base] = await Promise.all([resolveCommit(root, `refs/heads/${integrationBranch}`), resolveCommit(root, `refs/heads/${baseBranch}`)]);
+  if (!head || !base || head === base || !(await isAncestor(root, head, base))) return undefined;
+  const line = (await git(root, ['rev-list', '--first-parent', '--parents', `--max-count=${LANDED_SEARCH_DEPTH}`, base]))
+    .split('\n')
+    .map((l) => l.trim().split(' '))
+    .find((ids) => ids.length > 2 && ids.slice(2).includes(head));
+  return line ? { commit: line[0]!, previousHead: line[1]! } : undefined;
 }

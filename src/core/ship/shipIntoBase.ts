@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
-import { mergeIntoBase } from '../git';
+import { landedShipMerge, mergeIntoBase } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { runCommand } from '../shell';
@@ -149,7 +149,7 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
     }
     case 'dirtyTree':
       return refused(
-        `not merged: ${i.baseBranch} is checked out in ${outcome.tree}, which has uncommitted changes (${outcome.files.slice(0, 20).join(', ')}` +
+        `not merged: ${i.baseBranch} is checked out in ${outcome.tree}, which has uncommitted changes or files the merge would overwrite (${outcome.files.slice(0, 20).join(', ')}` +
           `${outcome.files.length > 20 ? `, … ${outcome.files.length - 20} more` : ''}). Nothing was changed. Commit or stash them, then resume to answer the ship gate again.`,
       );
     case 'conflict': {
@@ -162,5 +162,20 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
     }
     case 'baseMoved':
       return refused(`not merged: ${i.baseBranch} moved while the merge was being prepared; resume to try again`);
+    case 'notDelivered':
+      return refused(`not merged: ${outcome.reason}. Nothing was changed; resume to answer the ship gate again`);
   }
+}
+
+/**
+ * Before the ship gate is asked again on resume: the merge of an approved ship that landed before the
+ * run could record it (a kill in between). Recorded then, and the gate is not asked again (a "reject"
+ * there would have said the base was unchanged while it held the merge).
+ */
+export async function shippedUnrecorded(i: Pick<ShipIntoBaseInput, 'repoRoot' | 'baseBranch' | 'integrationBranch' | 'log'>): Promise<Shipped | undefined> {
+  if (i.baseBranch === '(detached)') return undefined;
+  const landed = await landedShipMerge(i.repoRoot, i.baseBranch, i.integrationBranch);
+  if (!landed) return undefined;
+  i.log('info', `shipped: ${i.integrationBranch} had been merged into ${i.baseBranch} as ${landed.commit.slice(0, 12)} before the run stopped; recorded now, and the ship gate is not asked again`);
+  return { branch: i.baseBranch, commit: landed.commit, previousHead: landed.previousHead, at: new Date().toISOString() };
 }

@@ -70,6 +70,11 @@ export interface Stage {
   runStreaming?(ctx: PipelineContext, upstreamEnded: Promise<void>): Promise<StageResult>;
   /** Runs once the gate is approved (the ship merge); may send the run back to the gate. */
   afterApproval?(ctx: PipelineContext): Promise<StageResult>;
+  /**
+   * Asked before a resumed run asks the stage's gate again: what the approval did already, if the run
+   * stopped after that took effect and before it was recorded (the ship merge landed, then a kill).
+   */
+  settledBeforeGate?(ctx: PipelineContext): Promise<StageResult | undefined>;
 }
 
 export const ENGINE_AUTHOR = { name: 'build-pipeline', email: 'engine@build-pipeline.invalid' };

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { commitAll, diffRange, headCommit } from '../git';
-import { shipGateText, shipInputFor, shipIntoBase } from '../ship/shipIntoBase';
+import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { addUsage } from '../usage';
 import { toolObserver } from './architect';
@@ -34,7 +34,17 @@ export const shipStage: Stage = {
   run: runShip,
   gateAfter: { id: 'ship', describe: describeShipGate },
   afterApproval: mergeApproved,
+  settledBeforeGate: shippedBeforeRecorded,
 };
+
+/** A ship merge that landed before the run could record it: recorded, and the gate is not asked again. */
+async function shippedBeforeRecorded(ctx: PipelineContext): Promise<StageResult | undefined> {
+  const s = ctx.store.state;
+  const shipped = s.shipped ?? (await shippedUnrecorded({ ...s, log: (level, message) => ctx.store.emit({ type: 'log', level, message }) }));
+  if (!shipped) return undefined;
+  if (!s.shipped) ctx.store.update((st) => (st.shipped = shipped));
+  return { status: 'done', detail: `shipped into ${shipped.branch} as ${shipped.commit.slice(0, 12)}` };
+}
 
 function shipSummaryFile(ctx: PipelineContext): string {
   return path.join(ctx.store.paths.runDir, 'ship.md');

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { diffRange, headCommit } from '../git';
-import { shipGateText, shipInputFor, shipIntoBase } from '../ship/shipIntoBase';
+import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import type { ModelSession } from '../plans/session';
 import { nn, type ImplementStore } from './state';
 
@@ -60,6 +60,12 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
   const s = store.state;
   for (;;) {
     if (s.ship?.shipped) return { status: 'succeeded' };
+    // Approved and merged, then stopped before the merge was recorded: recorded now, not asked again.
+    const landed = await shippedUnrecorded({ ...s, log: (level, message) => session.emit({ type: 'log', level, message }) });
+    if (landed) {
+      store.update((st) => (st.ship = { ...st.ship, decision: 'approved', reason: undefined, shipped: landed }));
+      return { status: 'succeeded' };
+    }
     // A change round interrupted by a crash is finished before the gate is asked again.
     if (s.ship?.decision === 'changes' && s.ship.reason) {
       const round = s.ship.changeRounds ?? 1;

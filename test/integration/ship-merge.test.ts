@@ -1,0 +1,107 @@
+/**
+ * The merge into the user's branch (git/shipMerge.ts) against what a user does while it is prepared:
+ * real git, the user's checkout and engine worktrees in a temp folder. The trial merge's tests are the
+ * moment the user acts (a base that moved since the start is tested, so the hook runs).
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { mergeIntoBase, type ShipMergeInput } from '../../src/core/git/shipMerge';
+
+const INTEGRATION = 'orchestration/20261203-100000-0000aaaa/integration';
+
+describe('shipping into the user\'s branch while the user works', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let repo: string;
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=u', '-c', 'user.email=u@x.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+
+  beforeEach(() => {
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-ship-merge-')));
+    repo = path.join(dir, 'repo');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'app.js'), 'app\n');
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'secret.json\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'user: app');
+    // The run's work: a new file, on its integration branch.
+    git(repo, 'branch', INTEGRATION);
+    const wt = path.join(dir, 'integration');
+    git(repo, 'worktree', 'add', '-q', wt, INTEGRATION);
+    fs.writeFileSync(path.join(wt, 'feature.js'), 'feature\n');
+    git(wt, 'add', '.');
+    git(wt, 'commit', '-q', '-m', 'build: feature');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const input = (during: () => void = () => undefined): ShipMergeInput => ({
+    repoRoot: repo,
+    baseBranch: 'main',
+    integrationBranch: INTEGRATION,
+    // Not the base's head: the base "moved", so the merge result is tested, and the user acts then.
+    baseCommitAtStart: '0'.repeat(40),
+    stagingWorktree: path.join(dir, 'ship'),
+    stagingBranch: 'orchestration/20261203-100000-0000aaaa/ship',
+    message: 'Merge the run',
+    testMergeResult: async () => {
+      during();
+      return { ok: true, output: '' };
+    },
+  });
+
+  it('never overwrites a file the user\'s checkout ignores, which the integration branch tracks: refused, naming it', async () => {
+    const wt = path.join(dir, 'integration');
+    fs.writeFileSync(path.join(wt, '.gitignore'), '');
+    fs.writeFileSync(path.join(wt, 'secret.json'), '{"key":"agent-placeholder"}\n');
+    git(wt, 'add', '.');
+    git(wt, 'commit', '-q', '-m', 'scaffold: config');
+    fs.writeFileSync(path.join(repo, 'secret.json'), '{"key":"USER-SECRET"}\n');
+    const before = git(repo, 'rev-parse', 'main');
+    const outcome = await mergeIntoBase(input());
+    assert.deepEqual(outcome, { status: 'dirtyTree', tree: repo, files: ['secret.json'] });
+    assert.equal(fs.readFileSync(path.join(repo, 'secret.json'), 'utf8'), '{"key":"USER-SECRET"}\n');
+    assert.equal(git(repo, 'rev-parse', 'main'), before, 'main did not move');
+  });
+
+  it('the user switches to another branch meanwhile: main gets the merge by ref, the branch the user is on is untouched', async () => {
+    const before = git(repo, 'rev-parse', 'main');
+    const outcome = await mergeIntoBase(input(() => git(repo, 'checkout', '-q', '-b', 'my-feature')));
+    assert.equal(outcome.status, 'merged');
+    assert.equal(git(repo, 'rev-parse', 'my-feature'), before, 'the user\'s branch did not take the merge');
+    assert.equal(git(repo, 'rev-parse', 'main'), outcome.status === 'merged' ? outcome.commit : '');
+    assert.equal(git(repo, 'rev-parse', 'main^1'), before);
+    assert.equal(git(repo, 'status', '--porcelain'), '', 'the user\'s checkout is as they left it');
+  });
+
+  it('the user checks main out meanwhile: the checkout is fast-forwarded with it, not left showing the merge reversed', async () => {
+    git(repo, 'checkout', '-q', '-b', 'elsewhere');
+    const outcome = await mergeIntoBase(input(() => git(repo, 'checkout', '-q', 'main')));
+    assert.equal(outcome.status, 'merged');
+    assert.equal(git(repo, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', 'main'));
+    assert.equal(git(repo, 'status', '--porcelain'), '', 'no staged reversal of the merge');
+    assert.ok(fs.existsSync(path.join(repo, 'feature.js')));
+  });
+
+  it('a rebase of main under way in another worktree: nothing is moved, and the reason is given', async () => {
+    git(repo, 'checkout', '-q', '-b', 'elsewhere');
+    const rebasing = path.join(dir, 'rebasing');
+    git(repo, 'worktree', 'add', '-q', rebasing, 'main');
+    fs.writeFileSync(path.join(rebasing, 'app.js'), 'app, mine\n');
+    git(rebasing, 'commit', '-q', '-am', 'user: mine');
+    // An interactive rebase stopped at its first commit ("edit"): the worktree is detached meanwhile.
+    execFileSync('git', ['-c', 'user.name=u', '-c', 'user.email=u@x.invalid', 'rebase', '-q', '-i', 'HEAD~1'], {
+      cwd: rebasing,
+      env: { ...process.env, GIT_SEQUENCE_EDITOR: "sed -i 's/^pick/edit/'" },
+    });
+    const before = git(repo, 'rev-parse', 'main');
+    const outcome = await mergeIntoBase(input());
+    assert.equal(outcome.status, 'notDelivered');
+    assert.match(outcome.status === 'notDelivered' ? outcome.reason : '', /a rebase of main is under way in .*rebasing/);
+    assert.equal(git(repo, 'rev-parse', 'main'), before);
+    git(rebasing, 'rebase', '--continue');
+  });
+});
