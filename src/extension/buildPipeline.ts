@@ -62,7 +62,10 @@ export class BuildPipeline extends Disposable {
   ) {
     super();
     this.keys = new ApiKeyStore(context.secrets);
-    this.folders = this._register(new WorktreeFolders(context.workspaceState, () => this.setting('openWorktreesAsFolders', true)));
+    // Never in a single-folder window: its first added folder makes it multi-root, which restarts the
+    // extension host and the run's engine process with it (a resume there, or a Start whose switch to
+    // the run workspace was refused). Start switches to the run workspace first; there folders are added.
+    this.folders = this._register(new WorktreeFolders(context.workspaceState, () => this.setting('openWorktreesAsFolders', true) && !needsMultiRoot(true)));
     const statusBar = this._register(new RunStatusBar());
     this.controller = this._register(new RunController(this.log, this.gates, statusBar, this.folders));
     this.launcher = new RunLauncher(engine, this.controller, this.gates, this.log, (runDir, repo) => this.showAuditReport(runDir, repo));
@@ -277,6 +280,9 @@ export class BuildPipeline extends Disposable {
     if (!target) return;
     const access = target.offline ? { offline: true } : await askModelAccess(this.keys, this.setting('offlineDemo', false));
     if (!access) return;
+    if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
+      this.log.info('Resuming in a single-folder window: builder worktrees are not shown as folders here (adding one would restart the extension host, and the run with it); Start opens the run workspace, where they are');
+    }
     await this.launcher.resume(repo, target.runId, access);
   }
 

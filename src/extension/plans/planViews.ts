@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../lifecycle';
 import { RefreshCoalescer } from '../models/refreshCoalescer';
 import { phaseLabel, teamPhaseLabel, taskDescription, type MateNode, type PhaseNode, type PlanGateNode, type PlanNode, type TaskNode, type TaskPhaseNode, type TeamPhaseNode } from './plansModel';
+import { mdText } from '../models/inertText';
 
 type PlansTreeNode = PlanGateNode | PlanNode | PhaseNode;
 type TeamTreeNode = TeamPhaseNode | MateNode;
@@ -59,7 +60,7 @@ export class PlansTree extends ReadingTree<PlansTreeNode> {
       item.id = `plan-gate:${node.gate}`;
       item.description = node.summary.split('\n')[0] ?? '';
       const hint = node.gate === 'ship' ? 'Approve to merge into the branch the run started from, Request Changes (click the row), or Reject.' : 'Approve to implement anyway, or reject.';
-      item.tooltip = new vscode.MarkdownString(`**${node.title}**\n\n${node.summary}\n\n${hint}`);
+      item.tooltip = new vscode.MarkdownString(`**${mdText(node.title)}**\n\n${mdText(node.summary)}\n\n${hint}`);
       item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
       item.contextValue = 'plan-gate';
       item.command = { command: 'buildPipeline.decidePlanGate', title: 'Decide', arguments: [node] };

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { LockLevel } from '../../core/contracts/schemas';
 import type { LocksTreeNode } from '../models/locksModel';
+import { mdText } from '../models/inertText';
 
 const GROUP_LABEL = { decisions: 'Decisions', interfaces: 'Interfaces', adrs: 'ADRs' } as const;
 const LEVEL_ICON: Record<LockLevel, [string, string?]> = {
@@ -29,12 +30,13 @@ export function lockItem(node: LocksTreeNode): vscode.TreeItem {
       const e = node.entry;
       item.tooltip = new vscode.MarkdownString(
         [
-          `**${node.key}** — ${node.level}${e.category ? ` (${e.category})` : ''}`,
-          e.assertion,
-          `Locked by ${e.locked_by} at ${e.locked_at}`,
-          e.affects.length ? `Affects: ${e.affects.join(', ')}` : '',
-          node.adr ? `ADR: ${node.adr.number}-${node.adr.topic}` : '',
-          last ? `Last change: ${last.at} by ${last.who.name} (${last.who.role}): ${last.reason}` : '',
+          // Everything but the level comes from the contracts or the audit trail, which agents write.
+          `**${mdText(node.key)}** — ${node.level}${e.category ? ` (${mdText(e.category)})` : ''}`,
+          mdText(e.assertion),
+          mdText(`Locked by ${e.locked_by} at ${e.locked_at}`),
+          e.affects.length ? mdText(`Affects: ${e.affects.join(', ')}`) : '',
+          node.adr ? mdText(`ADR: ${node.adr.number}-${node.adr.topic}`) : '',
+          last ? mdText(`Last change: ${last.at} by ${last.who.name} (${last.who.role}): ${last.reason}`) : '',
         ]
           .filter(Boolean)
           .join('\n\n'),

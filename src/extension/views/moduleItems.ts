@@ -4,6 +4,7 @@ import type { ModuleStatus } from '../../core/contracts/schemas';
 import { formatTokens, formatUsd } from '../models/format';
 import { totalTokens } from '../../core/usage';
 import type { ModuleNode } from '../models/modulesModel';
+import { mdText } from '../models/inertText';
 
 const STATUS_ICON: Record<ModuleStatus, [string, string?]> = {
   pending: ['circle-outline'],
@@ -36,7 +37,7 @@ export function moduleItem(node: ModuleNode): vscode.TreeItem {
     node.verdict ? `QC: ${node.verdict} after ${node.qcAttempts} attempt(s); ${node.fixCycles} fix cycle(s)` : '',
     node.merge ? `Merge: ${node.merge.result}, integration tests ${node.merge.tests}` : '',
     tokens > 0 ? `Tokens: ${formatTokens(tokens)} · ≈${formatUsd(node.costUsd)} (estimate)` : '',
-    node.detail ?? '',
+    node.detail ? mdText(node.detail) : '',
   ].filter(Boolean);
   item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
   item.contextValue = ['module', `module-${node.status}`, node.reportPath ? 'has-report' : '', node.branch ? 'has-branch' : '']

@@ -4,6 +4,7 @@ import type { StageStatus } from '../../core/contracts/schemas';
 import { formatDuration, formatTokens, formatUsd, titleCase } from '../models/format';
 import { totalTokens } from '../../core/usage';
 import type { StagesNode } from '../models/stagesModel';
+import { mdText } from '../models/inertText';
 
 const STATUS_ICON: Record<StageStatus, [string, string?]> = {
   pending: ['circle-outline'],
@@ -24,7 +25,7 @@ export function stageItem(node: StagesNode, now = Date.now()): vscode.TreeItem {
     item.id = `gate:${node.gate}`;
     item.iconPath = icon('bell-dot', 'charts.yellow');
     item.description = node.summary.split('\n')[0] ?? '';
-    item.tooltip = new vscode.MarkdownString(`**${titleCase(node.gate)} gate**\n\n${node.summary}\n\nApprove, request changes or reject.`);
+    item.tooltip = new vscode.MarkdownString(`**${titleCase(node.gate)} gate**\n\n${mdText(node.summary)}\n\nApprove, request changes or reject.`);
     item.contextValue = 'gate gate-waiting';
     item.command = { command: 'buildPipeline.approveGate', title: 'Decide', arguments: [node] };
     return item;
@@ -44,7 +45,7 @@ export function stageItem(node: StagesNode, now = Date.now()): vscode.TreeItem {
   item.tooltip = new vscode.MarkdownString(
     [
       `**${titleCase(node.id)}** — ${node.status}${node.gate ? ` (waiting at the ${node.gate} gate)` : ''}`,
-      node.detail ? `\n\n${node.detail}` : '',
+      node.detail ? `\n\n${mdText(node.detail)}` : '',
       `\n\nTokens: ${u.input} in, ${u.output} out, ${u.cacheRead} cache read, ${u.cacheWrite} cache write (${u.calls} calls)`,
       `\n\nCost: ≈${formatUsd(node.costUsd)} (estimate)`,
     ].join(''),

@@ -1,0 +1,46 @@
+// Resuming a run from a plain single-folder window (not the run workspace Start switches to first).
+// Adding a builder's worktree as a workspace folder there would turn the window multi-root, which
+// restarts the extension host, and the engine process with it: the run died at its first builder.
+// In such a window the worktrees are not added; the run goes on to its end.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { E2E, makeRepo, runDirs } from './fixtures';
+import { e2eSession } from './session';
+
+const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
+
+describe('e2e: resuming a run in a single-folder window', function () {
+  this.timeout(600_000);
+  const e2e = e2eSession('resume-in-folder', { repo: () => makeRepo() });
+
+  it('runs on through its builders to the end, without adding worktree folders (which would restart the host)', async () => {
+    const { wb, repo } = e2e;
+    // A run waiting at its blueprint gate, started from the CLI without a terminal (exit 3).
+    const env = { ...process.env };
+    delete env.ANTHROPIC_API_KEY;
+    delete env.ANTHROPIC_BASE_URL;
+    const cli = spawnSync(process.execPath, [path.join(E2E.root, 'dist', 'cli.js'), 'start', DESCRIPTION, '--cwd', repo.root, '--offline'], { encoding: 'utf8', env, timeout: 170_000 });
+    assert.equal(cli.status, 3, cli.stdout + cli.stderr);
+    const [runDir] = runDirs(repo.root);
+    const folderUrl = wb.page.url();
+
+    await wb.showBuildPipeline();
+    await wb.runCommand('Build Pipeline: Resume');
+    await wb.clickNotification(/Blueprint ready/, 'Approve', 120_000);
+    await wb.screenshot('approved');
+    const stateFile = path.join(runDir!, 'state.json');
+    const deadline = Date.now() + 300_000;
+    let state = { status: '', modules: [] as { name: string; status: string }[] };
+    while (Date.now() < deadline) {
+      state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as typeof state;
+      if (!['running', 'awaiting-approval'].includes(state.status) || (state.status === 'awaiting-approval' && state.modules.length > 0)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await wb.screenshot('ended');
+    assert.equal(state.status, 'succeeded', JSON.stringify(state.modules));
+    assert.deepEqual(state.modules.map((m) => `${m.name}:${m.status}`).sort(), ['formatter:merged', 'greeter:merged']);
+    assert.equal(wb.page.url(), folderUrl, 'still the same single-folder window');
+  });
+});
