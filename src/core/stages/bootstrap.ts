@@ -21,6 +21,7 @@ import { toolObserver } from './architect';
 import { CONTRACTS_REL, type LoadedContracts } from './contracts';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 import { runRoleAgent } from './roleAgent';
+import { readAgentFile } from '../agents/agentFiles';
 
 export const TRAINING_REL = '.orchestration/training';
 const OUTPUT = `${TRAINING_REL}/bootstrap.jsonl`;
@@ -106,11 +107,13 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       vars: { project_name: contracts.manifest.project, output_file: OUTPUT, start_pair_id: '00001', min_pairs: min, repair_section: repairSection },
     });
     ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'bootstrap')!.usage, run.usage));
-    const file = path.join(wt, OUTPUT);
-    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    const takenIds = pairIdsIn(path.dirname(file), [path.basename(file)]);
-    result = checkPairs(text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx), takenIds });
-    record(ctx, text, result);
+    const dir = path.join(wt, TRAINING_REL);
+    const output = joinedPairFiles(dir);
+    const takenIds = pairIdsIn(dir, output.files);
+    result = checkPairs(output.text, { nouns: projectNouns(ctx), subjects: projectSubjects(ctx), openConflicts: openConflictsOf(ctx), takenIds });
+    record(ctx, output.text, result);
+    // Their pairs are in bootstrap.jsonl now (the accepted ones).
+    for (const name of output.files.slice(1)) fs.rmSync(path.join(dir, name), { force: true });
     if (result.accepted.length >= min) break;
     const missing = missingByType(result.accepted, min);
     repairSection =
@@ -125,6 +128,32 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
     return { status: 'halted', reason: `bootstrap produced ${result!.accepted.length} acceptable training pairs after a repair round; at least ${min} are needed (training.minPairs). ${detail}` };
   }
   return { status: 'done', detail };
+}
+
+/** A continuation file of bootstrap.jsonl: `bootstrap-2.jsonl`, `bootstrap-3.jsonl`… */
+const CONTINUATION = /^bootstrap-(\d{1,4})\.jsonl$/;
+
+/**
+ * The agent's pairs: `bootstrap.jsonl`, then its continuation files in number order. One reply holds
+ * only so much (max_tokens), and `write` replaces a whole file, so the prompt lets the agent go on in
+ * `bootstrap-2.jsonl` and so on instead of rewriting an ever longer file; a longer reply was cut off
+ * and thrown away. Only regular files are read. `files` names every file read, first the main one.
+ */
+export function joinedPairFiles(dir: string): { text: string; files: string[] } {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => CONTINUATION.test(n));
+  } catch {
+    // no training folder yet
+  }
+  names.sort((a, b) => Number(CONTINUATION.exec(a)![1]) - Number(CONTINUATION.exec(b)![1]));
+  const files = [path.basename(OUTPUT), ...names];
+  const text = files
+    .map((name) => readAgentFile(dir, name) ?? '')
+    .filter((t) => t.trim() !== '')
+    .map((t) => (t.endsWith('\n') ? t : `${t}\n`))
+    .join('');
+  return { text, files };
 }
 
 /** Keeps only the accepted pairs in the file, the rejected ones (with their rule) in the run directory, and the manifest. */
