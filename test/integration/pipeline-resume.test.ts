@@ -115,6 +115,11 @@ describe('budget', function () {
   it('stops the run when the estimated cost reaches the budget, and a resume with a higher budget finishes it', async () => {
     const first = await runPipeline(repo, { config: { budgetUsd: 0.02 } });
     assert.equal(first.result.status, 'halted');
+    // The budget stops the run in the handler of the usage that reached it: that reply's tool calls
+    // must not run (no tool call after the last usage the run saw).
+    const lastUsage = first.events.map((e) => e.type).lastIndexOf('agent-usage');
+    assert.ok(lastUsage >= 0);
+    assert.deepEqual(first.events.slice(lastUsage).filter((e) => e.type === 'tool-call'), [], 'no tool ran after the budget stopped the run');
     assert.match(first.result.state.haltReason ?? '', /budget of \$0\.02 reached/);
     assert.ok(first.result.state.costUsd >= 0.02);
     const spent = first.result.state.costUsd;

@@ -196,6 +196,9 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
       const u = fromApiUsage(message.usage);
       addUsage(usage, u);
       rt.emit({ type: 'agent-usage', agentId: req.agentId, role: req.role, module: req.module, stage: req.stage, usage: u });
+      // That usage may have reached the run's budget, which cancels the run at once: the reply's tool
+      // calls (writes, edits) must not run after that.
+      if (rt.signal.aborted) throw new AgentError('cancelled', `${req.agentId} cancelled`);
       const reply = replyAsParam(message);
       const calls = toolUsesOf(reply);
 
