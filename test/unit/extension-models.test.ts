@@ -55,8 +55,8 @@ describe('extension tree models', () => {
     assert.ok(architect && architect.kind === 'stage');
     assert.equal(architect.status, 'running');
     assert.equal(architect.usage.input, 1_000_000);
-    assert.equal(architect.costUsd, 5, 'opus input priced per million tokens');
-    assert.equal(costs.totalUsd, 5);
+    assert.equal(architect.costUsd, 4, 'Opus 5.5 input priced per million tokens');
+    assert.equal(costs.totalUsd, 4);
 
     feed({ type: 'gate-waiting', gate: 'blueprint', summary: 'Blueprint ready: 2 modules, 2 ADRs, 1 locked decisions' }, 2000);
     assert.equal(changes.at(-1)?.kind, 'structure');
