@@ -20,6 +20,7 @@ import type { RunStatusBar } from './statusBar';
 import type { WorktreeFolders } from './worktreeFolders';
 import { timing } from './diagnostics/timingLog';
 import { startCpuProfile, stopCpuProfile } from './diagnostics/cpuProfile';
+import { lostRunEnd } from './models/lostRun';
 
 /** Events after which the contracts on disk may have changed. */
 const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'run-ended']);
@@ -92,7 +93,13 @@ export class RunController extends Disposable {
         return result;
       },
       (err: unknown) => {
-        this.detach(handle, undefined);
+        // The engine process is gone without ending the run: end it in the views as a halt.
+        if (this.handle === handle) {
+          const reason = `the engine process ended before the run did (${err instanceof Error ? err.message : String(err)}); resume the run to go on`;
+          const lost = lostRunEnd(handle.state(), reason);
+          for (const e of lost.events) this.onEvent(e);
+          this.detach(handle, lost.state);
+        }
         throw err;
       },
     );
