@@ -5,12 +5,12 @@
  */
 import * as vscode from 'vscode';
 import type { RunState } from '../../core/contracts/schemas';
-import { changedFiles, mergeBase, resolveRef } from '../git/gitCli';
+import { changedFiles, mergeBase, ownChangedPaths, resolveRef } from '../git/gitCli';
 import { gitUri } from './gitContentProvider';
 
 /** Opens the diff of `head` against `base`; says so instead when nothing changed. */
-async function showChanges(repo: string, base: string, head: string, title: string, nothingChanged: string): Promise<void> {
-  const files = await changedFiles(repo, base, head);
+async function showChanges(repo: string, base: string, head: string, title: string, nothingChanged: string, only?: Set<string>): Promise<void> {
+  const files = (await changedFiles(repo, base, head)).filter((f) => !only || only.has(f.path) || (f.oldPath !== undefined && only.has(f.oldPath)));
   if (files.length === 0) {
     void vscode.window.showInformationMessage(`Build Pipeline: ${nothingChanged}`);
     return;
@@ -58,5 +58,8 @@ export async function reviewModuleDiff(repo: string, state: RunState, module: st
   }
   const base = await moduleDiffBase(repo, state, module);
   if (!base) throw new Error(`cannot find where ${m.branch} started`);
-  await showChanges(repo, base, head, `${module}: ${m.branch} vs base (${base.slice(0, 8)})`, `${m.branch} changes no files against its base.`);
+  // Only what the module's own commits changed: after a refix its branch also holds the integration
+  // branch merged in, and every other module's files showed as this module's changes.
+  const own = await ownChangedPaths(repo, base, head);
+  await showChanges(repo, base, head, `${module}: ${m.branch} vs base (${base.slice(0, 8)})`, `${m.branch} changes no files against its base.`, own);
 }

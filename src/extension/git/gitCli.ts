@@ -71,6 +71,16 @@ export async function changedFiles(repo: string, base: string, head: string): Pr
   return files;
 }
 
+/**
+ * The paths the branch's own commits changed between `base` and `head`: its first-parent commits that
+ * are not merges. Merges of other branches into it (a refix merges the integration branch into the
+ * module's branch first) bring other modules' files, which are not its work.
+ */
+export async function ownChangedPaths(repo: string, base: string, head: string): Promise<Set<string>> {
+  const out = await git(repo, ['log', '--first-parent', '--no-merges', '--name-only', '-z', '--format=', `${base}..${head}`]);
+  return new Set(out.split('\0').map((p) => p.replace(/^\n+/, '')).filter((p) => p !== ''));
+}
+
 /** The repository's common git directory (shared by all its worktrees), absolute. */
 export async function gitCommonDir(repo: string): Promise<string> {
   const out = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
