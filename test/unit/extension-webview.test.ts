@@ -172,3 +172,14 @@ describe('model text in tree tooltips (markdown)', () => {
     assert.equal(text, hostile);
   });
 });
+
+describe('table alignment in report panels', () => {
+  it('comes through as a class of the panel stylesheet, since the page refuses style attributes', () => {
+    const html = renderMarkdown('| a | b |\n|:--|--:|\n| 1 | 2 |\n');
+    assert.equal(sanitizeHtml(html), html, 'a second pass keeps it');
+    assert.match(html, /<th class="align-left">a<\/th>/);
+    assert.match(html, /<td class="align-right">2<\/td>/);
+    assert.doesNotMatch(html, /style=/);
+    assert.match(fs.readFileSync(path.join(__dirname, '../../../media/panel.css'), 'utf8'), /\.align-right \{ text-align: right; \}/);
+  });
+});

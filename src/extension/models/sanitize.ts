@@ -10,7 +10,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ul: [], ol: ['start'], li: [], blockquote: [], pre: [], code: ['class'],
   em: [], strong: [], s: [], del: [],
   a: ['href', 'title', 'data-open-file', 'data-line'],
-  table: [], thead: [], tbody: [], tr: [], th: ['style'], td: ['style'],
+  table: [], thead: [], tbody: [], tr: [], th: ['style', 'class'], td: ['style', 'class'],
   span: ['class'],
 };
 
@@ -81,7 +81,10 @@ export function sanitizeHtml(html: string): string {
     for (const a of (m[3] ?? '').matchAll(ATTR)) {
       const name = a[1]?.toLowerCase() ?? '';
       const value = a[2] ?? '';
-      if (safeAttr(tag, name, value)) attrs.push(` ${name}="${escapeHtml(decodeEntities(value))}"`);
+      if (!safeAttr(tag, name, value)) continue;
+      // The page's CSP refuses style attributes: a table column's alignment becomes a class of panel.css.
+      if (name === 'style') attrs.push(` class="align-${/(left|right|center)$/.exec(value)![1]}"`);
+      else attrs.push(` ${name}="${escapeHtml(decodeEntities(value))}"`);
     }
     out.push(`<${tag}${attrs.join('')}>`);
     if (!VOID.has(tag)) open.push(tag);
