@@ -158,7 +158,8 @@ export class RunController extends Disposable {
     this.changed.fire();
     await Promise.all([
       vscode.commands.executeCommand('setContext', 'buildPipeline.runActive', !!this.handle),
-      vscode.commands.executeCommand('setContext', 'buildPipeline.gateWaiting', !!this.gates.waiting),
+      // Also a gate a stopped run left open (restored from disk): Approve Gate resumes the run, which asks it again.
+      vscode.commands.executeCommand('setContext', 'buildPipeline.gateWaiting', !!this.gates.waiting || (!this.handle && state?.status === 'awaiting-approval')),
       vscode.commands.executeCommand('setContext', 'buildPipeline.hasRun', !!state),
       vscode.commands.executeCommand('setContext', 'buildPipeline.demo', state?.offline ?? false),
     ]);

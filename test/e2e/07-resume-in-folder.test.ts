@@ -15,7 +15,7 @@ describe('e2e: resuming a run in a single-folder window', function () {
   this.timeout(600_000);
   const e2e = e2eSession('resume-in-folder', { repo: () => makeRepo() });
 
-  it('runs on through its builders to the end, without adding worktree folders (which would restart the host)', async () => {
+  it('resumed from its restored gate row, runs on through its builders to the end without adding worktree folders (which would restart the host)', async () => {
     const { wb, repo } = e2e;
     // A run waiting at its blueprint gate, started from the CLI without a terminal (exit 3).
     const env = { ...process.env };
@@ -26,8 +26,14 @@ describe('e2e: resuming a run in a single-folder window', function () {
     const [runDir] = runDirs(repo.root);
     const folderUrl = wb.page.url();
 
+    // The window, opened again, shows the run from disk with its open gate. The gate row resumes the
+    // run, which asks the gate again (the row used to be disabled: no gate was "waiting" in this window).
+    await wb.page.reload();
+    await wb.ready();
     await wb.showBuildPipeline();
-    await wb.runCommand('Build Pipeline: Resume');
+    const gateRow = await wb.waitForTreeRow('Stages', /Gate: Blueprint — waiting for you/, 60_000);
+    await wb.screenshot('restored-gate-row');
+    await gateRow.click();
     await wb.clickNotification(/Blueprint ready/, 'Approve', 120_000);
     await wb.screenshot('approved');
     const stateFile = path.join(runDir!, 'state.json');
