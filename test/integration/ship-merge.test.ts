@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mergeIntoBase, type ShipMergeInput } from '../../src/core/git/shipMerge';
+import { shipIntoBase } from '../../src/core/ship/shipIntoBase';
 
 const INTEGRATION = 'orchestration/20261203-100000-0000aaaa/integration';
 
@@ -103,5 +104,42 @@ describe('shipping into the user\'s branch while the user works', function () {
     assert.match(outcome.status === 'notDelivered' ? outcome.reason : '', /a rebase of main is under way in .*rebasing/);
     assert.equal(git(repo, 'rev-parse', 'main'), before);
     git(rebasing, 'rebase', '--continue');
+  });
+
+  it('a stale worktree entry of main (its folder deleted) is not taken for the user\'s checkout: main moves by ref', async () => {
+    git(repo, 'checkout', '-q', '-b', 'elsewhere');
+    const gone = path.join(dir, 'gone');
+    git(repo, 'worktree', 'add', '-q', gone, 'main');
+    fs.rmSync(gone, { recursive: true, force: true });
+    const outcome = await mergeIntoBase(input());
+    assert.equal(outcome.status, 'merged');
+    assert.equal(git(repo, 'rev-parse', 'main'), outcome.status === 'merged' ? outcome.commit : '');
+  });
+
+  it('shipped again on resume after the base moved on: the record names the merge and the head before it, not the base\'s newest commit', async () => {
+    const before = git(repo, 'rev-parse', 'main');
+    const ship = () =>
+      shipIntoBase({
+        repoRoot: repo,
+        runId: '20261203-100000-0000aaaa',
+        baseBranch: 'main',
+        baseCommit: before,
+        integrationBranch: INTEGRATION,
+        worktreesDir: dir,
+        reportsDir: dir,
+        title: 'the run',
+        testCommand: 'true',
+        runTests: async () => ({ ok: true, output: '' }),
+        log: () => undefined,
+      });
+    const first = await ship();
+    assert.equal(first.status, 'done');
+    const merge = git(repo, 'rev-parse', 'main');
+    fs.writeFileSync(path.join(repo, 'later.txt'), 'later\n');
+    git(repo, 'add', 'later.txt');
+    git(repo, 'commit', '-q', '-m', 'user: later');
+    const again = await ship();
+    assert.equal(again.status, 'done');
+    assert.deepEqual(again.status === 'done' ? [again.shipped.commit, again.shipped.previousHead] : [], [merge, before]);
   });
 });

@@ -76,7 +76,7 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
   // Resumed after the base already took the merge: nothing is merged twice.
   if (await isAncestor(root, integrationHead, baseHead)) return { status: 'alreadyMerged', commit: baseHead };
 
-  const checkedOut = (await listWorktrees(root)).find((w) => w.branch === input.baseBranch);
+  const checkedOut = (await listWorktrees(root)).find((w) => w.branch === input.baseBranch && !w.prunable);
   if (checkedOut) {
     const files = await dirtyFiles(checkedOut.path);
     if (files.length) return { status: 'dirtyTree', tree: checkedOut.path, files };
@@ -128,7 +128,7 @@ interface Delivery {
  */
 async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promise<ShipMergeOutcome> {
   const worktrees = await listWorktrees(root);
-  const checkedOut = worktrees.find((w) => w.branch === input.baseBranch);
+  const checkedOut = worktrees.find((w) => w.branch === input.baseBranch && !w.prunable);
   if (!checkedOut) {
     const rebasing = await rebaseOf(worktrees, d.baseRef);
     if (rebasing) return { status: 'notDelivered', reason: `a rebase of ${input.baseBranch} is under way in ${rebasing}; finish or abort it` };

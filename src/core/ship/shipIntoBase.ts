@@ -142,10 +142,13 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
   switch (outcome.status) {
     case 'merged':
     case 'alreadyMerged': {
-      const previousHead = outcome.status === 'merged' ? outcome.previousHead : i.baseCommit;
-      const shipped = { branch: i.baseBranch, commit: outcome.commit, previousHead, at: new Date().toISOString() };
-      i.log('info', `shipped: ${i.integrationBranch} merged into ${i.baseBranch} as ${outcome.commit.slice(0, 12)}`);
-      return { status: 'done', shipped, detail: `shipped into ${i.baseBranch} as ${outcome.commit.slice(0, 12)}` };
+      // Merged before (a resumed ship): the merge commit and the head before it, as found on the base.
+      const landed = outcome.status === 'alreadyMerged' ? await landedShipMerge(i.repoRoot, i.baseBranch, i.integrationBranch) : undefined;
+      const commit = landed?.commit ?? outcome.commit;
+      const previousHead = outcome.status === 'merged' ? outcome.previousHead : (landed?.previousHead ?? i.baseCommit);
+      const shipped = { branch: i.baseBranch, commit, previousHead, at: new Date().toISOString() };
+      i.log('info', `shipped: ${i.integrationBranch} merged into ${i.baseBranch} as ${commit.slice(0, 12)}`);
+      return { status: 'done', shipped, detail: `shipped into ${i.baseBranch} as ${commit.slice(0, 12)}` };
     }
     case 'dirtyTree':
       return refused(
