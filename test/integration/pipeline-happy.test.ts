@@ -3,17 +3,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { makeRepo, runPipeline, snapshotUserTree, read, type TestRepo, type RunOutcome } from './harness';
+import type { ReceivedRequest } from '../../src/scripted';
 
 describe('pipeline, happy path (sample project, scripted model, real SDK and git)', function () {
   this.timeout(180_000);
   let repo: TestRepo;
   let run: RunOutcome;
   let userBefore: ReturnType<typeof snapshotUserTree>;
+  const requests: ReceivedRequest[] = [];
 
   before(async () => {
     repo = makeRepo();
     userBefore = snapshotUserTree(repo);
-    run = await runPipeline(repo);
+    run = await runPipeline(repo, { scenario: { onRequest: (r) => requests.push(r) } });
   });
   after(() => repo?.cleanup());
 
@@ -36,6 +38,14 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
       ['ship', 'skipped'],
       ['curate', 'done'],
     ]);
+  });
+
+  it("QC is given the builder's summary of its work, marked as the builder's claims (seed: a QC-ready summary)", () => {
+    for (const module of ['greeter', 'formatter']) {
+      const qc = requests.map((r) => JSON.stringify(r.messages)).find((t) => /role: qc/.test(t) && t.includes(`module: ${module}`));
+      assert.ok(qc, `${module}'s QC request`);
+      assert.match(qc, /The builder's summary of its work \(its own claims: check them, do not take them as true\):\\n<builder-summary>\\n[^<]{10,}\\n<\/builder-summary>/);
+    }
   });
 
   it('leaves the user working tree, index, HEAD and branch byte-for-byte untouched', () => {

@@ -157,7 +157,7 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
 
       settle(ctx, name, 'qc');
       const attempt = state().qcAttempts + 1;
-      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'));
+      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary);
       // Kept only for a fix cycle that follows at once.
       if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
       addModuleUsage(ctx, name, qc.usage);

@@ -17,7 +17,16 @@ export interface QcRun {
   usage: Usage;
 }
 
-export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, attempt: number, ownershipNote: string, waveSlot: ModuleAgentSlot = ownSlot(ctx, spec.name, 'qc')): Promise<QcRun> {
+export async function runQc(
+  ctx: PipelineContext,
+  spec: ModuleSpec,
+  wt: string,
+  attempt: number,
+  ownershipNote: string,
+  waveSlot: ModuleAgentSlot = ownSlot(ctx, spec.name, 'qc'),
+  /** The builder's QC-ready summary from report_outcome (seed 000: what it built and how it is tested). */
+  builderSummary?: string,
+): Promise<QcRun> {
   const name = spec.name;
   const agentId = `qc-${name}-${attempt}`;
   const slot: ResultSlot<QcVerdict> = {};
@@ -44,10 +53,13 @@ export async function runQc(ctx: PipelineContext, spec: ModuleSpec, wt: string, 
     vars: {
       ...moduleVars(ctx, name),
       attempt,
-      scope_note: ownershipNote
+      scope_note: (ownershipNote
         ? `The engine committed the builder's work itself and reports: ${ownershipNote}. None of that is on the module branch. ` +
           'If the module only works with something that was left out (a dependency not in the manifest, a file outside the module), that is a MAJOR finding.'
-        : 'The engine committed the builder\'s work; nothing outside what the builder may change was left out.',
+        : 'The engine committed the builder\'s work; nothing outside what the builder may change was left out.') +
+        (builderSummary?.trim()
+          ? `\nThe builder's summary of its work (its own claims: check them, do not take them as true):\n<builder-summary>\n${builderSummary.trim().slice(0, 4000).replace(/<\/?builder-summary>/gi, '')}\n</builder-summary>`
+          : ''),
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_verdict. Call it now with your verdict and findings.',
