@@ -6,7 +6,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, AuthenticationError, NotFoundError, PermissionDeniedError } from '@anthropic-ai/sdk';
-import type { PipelineConfig } from './config';
+import { agentLimitsFor, ROLES, type PipelineConfig, type Role } from './config';
 import type { ModelTier } from './contracts/schemas';
 
 export type PreflightReason = 'apiKey' | 'model' | 'unreachable';
@@ -32,17 +32,47 @@ export interface PreflightResult {
   contextWindows: Record<string, number>;
 }
 
+/**
+ * Each role's reply size against what its model can write in one reply (the Models API's
+ * `max_tokens`): above it every request of that role is refused with a 400, found only when the role's
+ * first agent starts, after worktrees exist.
+ */
+function checkReplySizes(config: PipelineConfig, maxOutput: Record<string, number>): void {
+  for (const role of ROLES) {
+    for (const tier of tiersOf(config, role)) {
+      const model = config.tierModels[tier];
+      const most = maxOutput[model];
+      const { maxTokens } = agentLimitsFor(config, role, tier);
+      if (most === undefined || maxTokens <= most) continue;
+      throw new PreflightError(
+        'model',
+        `the ${role} role asks for replies of up to ${maxTokens} tokens (maxTokens), but ${model} writes at most ${most} in one reply; lower roleLimits.${role}.maxTokens (or tierLimits.${tier}.maxTokens, maxTokens) in .build-pipeline.json to ${most} or less`,
+        { config: `roleLimits.${role}.maxTokens`, vscode: 'buildPipeline.roleLimits' },
+      );
+    }
+  }
+}
+
+/** The tiers a role's agents may run on: its setting; for builders without one, any (modules.json picks per module). */
+function tiersOf(config: PipelineConfig, role: Role): ModelTier[] {
+  const key = role.replace(/-([a-z])/g, (_m: string, c: string) => c.toUpperCase()) as keyof PipelineConfig['roleTiers'];
+  const tier = config.roleTiers[key];
+  return tier ? [tier] : ['opus', 'sonnet', 'haiku'];
+}
+
 const API_KEY_SETTING = { config: 'ANTHROPIC_API_KEY', vscode: 'Build Pipeline: Set API Key' };
 
 export async function preflight(client: Anthropic, config: PipelineConfig, signal?: AbortSignal): Promise<PreflightResult> {
   const tiersOf = new Map<string, ModelTier[]>();
   for (const [tier, id] of Object.entries(config.tierModels) as [ModelTier, string][]) tiersOf.set(id, [...(tiersOf.get(id) ?? []), tier]);
   const contextWindows: Record<string, number> = {};
+  const maxOutput: Record<string, number> = {};
   for (const [id, tiers] of tiersOf) {
     const setting = { config: tiers.map((t) => `tierModels.${t}`).join(', '), vscode: tiers.map((t) => `buildPipeline.models.${t}`).join(', ') };
     try {
       const info = await client.models.retrieve(id, {}, { signal, maxRetries: 2 });
       if (typeof info.max_input_tokens === 'number' && info.max_input_tokens > 0) contextWindows[id] = info.max_input_tokens;
+      if (typeof info.max_tokens === 'number' && info.max_tokens > 0) maxOutput[id] = info.max_tokens;
     } catch (e) {
       if (e instanceof AuthenticationError) {
         throw new PreflightError('apiKey', `the Anthropic API refused the API key (401 ${e.message}); set a valid key in ANTHROPIC_API_KEY (VS Code: "Build Pipeline: Set API Key")`, API_KEY_SETTING, e);
@@ -61,5 +91,6 @@ export async function preflight(client: Anthropic, config: PipelineConfig, signa
       throw new PreflightError('unreachable', `could not check model "${id}" with the Models API: ${(e as Error).message}`, setting, e);
     }
   }
+  checkReplySizes(config, maxOutput);
   return { contextWindows };
 }

@@ -27,6 +27,8 @@ export interface ModelCatalog {
   info(id: string): Record<string, unknown>;
   list(): Record<string, unknown>;
   contextWindow: number;
+  /** The Models API's `max_tokens`: a request asking for more is refused. */
+  maxOutputTokens: number;
 }
 
 function displayName(id: string): string {
@@ -37,6 +39,9 @@ function displayName(id: string): string {
     .replace(/\b([a-z])/g, (c) => c.toUpperCase());
 }
 
+/** The most every catalogued model writes in one reply (the 5.x models' 128K). */
+export const MAX_OUTPUT_TOKENS = 128_000;
+
 export function modelCatalog(ids: readonly string[], contextWindow: number): ModelCatalog {
   const known = new Set(ids);
   const info = (id: string) => ({
@@ -45,10 +50,11 @@ export function modelCatalog(ids: readonly string[], contextWindow: number): Mod
     display_name: displayName(id),
     created_at: '2026-01-01T00:00:00Z',
     max_input_tokens: contextWindow,
-    max_tokens: 128_000,
+    max_tokens: MAX_OUTPUT_TOKENS,
   });
   return {
     contextWindow,
+    maxOutputTokens: MAX_OUTPUT_TOKENS,
     has: (id) => known.has(id),
     info,
     list: () => {

@@ -6,7 +6,7 @@
  * Rules: every `tool_use` is answered by `tool_result` blocks at the start of the next message;
  * a `tool_result` names a `tool_use` of the previous assistant message; `tool_use` ids are unique;
  * text blocks are non-empty; at most 4 blocks carry `cache_control`; tool names match the API's
- * pattern; the model exists; the prompt fits the model's context window; a model that thinks
+ * pattern; the model exists; max_tokens is at most the model's output limit; the prompt fits the model's context window; a model that thinks
  * adaptively refuses a budget (and Opus 5.5 refuses thinking off), effort is one of the API's levels;
  * with thinking on, the budget is valid, thinking blocks come back with their signatures intact, and an assistant turn
  * with tool calls that is being answered starts with its thinking block.
@@ -47,6 +47,9 @@ export interface StrictContext {
 
 export function checkStrictRules(req: MessagesRequest, ctx: StrictContext): void {
   if (!ctx.models.has(req.model)) throw new StrictRuleError('not_found_error', `model: ${req.model}`);
+  if (req.max_tokens > ctx.models.maxOutputTokens) {
+    invalid(`max_tokens: ${req.max_tokens} > ${ctx.models.maxOutputTokens}, which is the maximum allowed number of output tokens for ${req.model}`);
+  }
   checkTools(req.tools);
   checkThinkingConfig(req);
   checkMessages(req, ctx.signer);

@@ -141,6 +141,14 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
   });
 
+  it('a reply size above what the model can write (its max_tokens in the Models API) exits 2 before anything is created', () => {
+    fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ roleLimits: { architect: { maxTokens: 200_000 } } }));
+    const r = cli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /the architect role asks for replies of up to 200000 tokens \(maxTokens\), but claude-opus-5-5 writes at most 128000 in one reply; lower roleLimits\.architect\.maxTokens/);
+    assert.equal(fs.existsSync(path.join(repo.root, '.git', 'build-pipeline', 'runs')), false);
+  });
+
   it('plan, implement and audit check the configured models first too: exit 2 naming the setting, nothing written', () => {
     fs.writeFileSync(path.join(repo.root, '.build-pipeline.json'), JSON.stringify({ tierModels: { opus: 'claude-opus-nope' } }));
     for (const args of [

@@ -101,6 +101,16 @@ describe('scripted model: strict mode (the Messages API request rules)', functio
     await rejects(c, [{ role: 'user', content: 'x'.repeat(30_000) }], /prompt is too long: \d+ tokens > 5000 maximum/);
   });
 
+  it('refuses max_tokens above the model\'s output limit (the Models API\'s max_tokens)', async () => {
+    const c = await client();
+    // Streamed: the SDK itself refuses a non-streamed request this large.
+    await assert.rejects(c.beta.messages.stream({ model: MODEL, max_tokens: 200_000, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(), (e: unknown) => {
+      assert.ok(e instanceof BadRequestError, String(e));
+      assert.match(e.message, /max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for claude-sonnet-5-5/);
+      return true;
+    });
+  });
+
   it('strict: false lets a broken history through (what a lenient stand-in would do)', async () => {
     const c = await client({ strict: false });
     const reply = await c.beta.messages.create({ model: MODEL, max_tokens: 2000, tools: [TOOL], messages: [{ role: 'user', content: 'hi' }, call('toolu_1'), { role: 'user', content: 'go on' }] });
