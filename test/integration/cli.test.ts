@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, cliEnv, runCli, spawnCli } from './cliProcess';
+import { markedSleep } from '../support/markedSleep';
 import { makeRepo, snapshotUserTree, type TestRepo } from './harness';
 import { readState } from '../../src/core/run/store';
 
@@ -218,18 +219,11 @@ describe('CLI (dist/cli.js as a real process)', function () {
     if (process.platform !== 'linux') this.skip();
     // A test of the user's that runs long, found by its fraction of a second: the engine runs it with
     // the project's full suite, in a process group apart from the CLI.
-    const sleeper = `sleep 300.${process.pid}${Date.now() % 1000}`;
-    fs.writeFileSync(path.join(repo.root, 'slow.test.js'), `require('node:child_process').execSync(${JSON.stringify(sleeper)});\n`);
+    const sleeper = markedSleep();
+    const sleepers = sleeper.pids;
+    fs.writeFileSync(path.join(repo.root, 'slow.test.js'), `require('node:child_process').execSync(${JSON.stringify(sleeper.command)});\n`);
     repo.git('add', 'slow.test.js');
     repo.git('commit', '-q', '-m', 'user: a slow test');
-    const sleepers = () =>
-      fs.readdirSync('/proc').filter((pid) => {
-        try {
-          return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === sleeper;
-        } catch {
-          return false;
-        }
-      });
     const child = spawnCli(['start', 'Build a CLI tool with a greeter module and a formatter module.', '--cwd', repo.root, '--offline', '--yes']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -253,7 +247,7 @@ describe('CLI (dist/cli.js as a real process)', function () {
       while (sleepers().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(sleepers(), [], 'no command of the run outlives the CLI');
     } finally {
-      for (const pid of sleepers()) process.kill(Number(pid), 'SIGKILL');
+      for (const pid of sleepers()) process.kill(pid, 'SIGKILL');
     }
   });
 

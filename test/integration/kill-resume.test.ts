@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { makeRepo, type TestRepo } from './harness';
 import { CLI, cliEnv } from './cliProcess';
+import { markedSleep } from '../support/markedSleep';
 const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 
 async function startModel(scenario?: string): Promise<{ url: string; child: ChildProcess }> {
@@ -102,21 +103,14 @@ describe('kill -9 and resume (CLI process, scripted model in its own process)', 
   it('killed while its integration worktree is being checked out, before any stage: resume makes the worktree again and runs (it used to refuse: "worktree is gone")', async function () {
     if (process.platform !== 'linux') this.skip();
     // A checkout that hangs in a smudge filter: `sleep` with a fraction no other process has, to find it by.
-    const sleeper = `sleep 300.${process.pid}${Date.now() % 1000}`;
+    const sleeper = markedSleep();
+    const sleepers = sleeper.pids;
     fs.writeFileSync(path.join(repo.root, '.git', 'info', 'attributes'), 'README.md filter=slow\n');
-    repo.git('config', 'filter.slow.smudge', sleeper);
+    repo.git('config', 'filter.slow.smudge', sleeper.command);
     repo.git('config', 'filter.slow.required', 'true');
-    const sleepers = () =>
-      fs.readdirSync('/proc').filter((pid) => {
-        try {
-          return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === sleeper;
-        } catch {
-          return false;
-        }
-      });
     const runId = await killWhen(['start', DESCRIPTION, '--cwd', repo.root, '--offline', '--yes'], cliEnv(), repo, 'the hanging checkout', () => sleepers().length > 0);
     // The engine is gone; the orphaned checkout fails when its filter dies, leaving a registered worktree half made.
-    for (const pid of sleepers()) process.kill(Number(pid), 'SIGKILL');
+    for (const pid of sleepers()) process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 30_000;
     while (fs.readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && (() => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('git\0checkout'); } catch { return false; } })()) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));

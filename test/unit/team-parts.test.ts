@@ -6,7 +6,7 @@ import { TaskList, ClaimError } from '../../src/core/teams/taskList';
 import { Mailbox, formatMail } from '../../src/core/teams/mailbox';
 import { Roster } from '../../src/core/teams/roster';
 import { countFailures } from '../../src/core/teams/testGate';
-import { inspectFinding } from '../../src/core/teams/review';
+import { excerptFor, inspectFinding } from '../../src/core/teams/review';
 import { teamTools } from '../../src/core/teams/teamTools';
 import { teammatesToWake } from '../../src/core/teams/team';
 import { verdictOfFindings, worst } from '../../src/core/plans/audit';
@@ -163,5 +163,21 @@ describe('team: which idle teammates wake', () => {
 
   it('never wakes a teammate that is already running or not idle', () => {
     assert.deepEqual(teammatesToWake([mate('b1', { idle: false }), mate('b2', { running: true, holds: true })], 3), []);
+  });
+});
+
+describe('what the review judge sees of the cited file', () => {
+  const file = Array.from({ length: 120 }, (_, i) => `line ${i + 1}`);
+
+  it('around a cited line: ten lines either side, numbered', () => {
+    const { from, to, excerpt } = excerptFor(file, 50);
+    assert.deepEqual([from, to], [40, 60]);
+    assert.match(excerpt, /^40: line 40\n[\s\S]*\n60: line 60$/);
+  });
+
+  it('for line 0 (a finding about the whole file): the whole file when it fits, not just its first lines', () => {
+    const { from, to, excerpt } = excerptFor(file, 0);
+    assert.deepEqual([from, to], [1, 120]);
+    assert.match(excerpt, /\n120: line 120$/);
   });
 });

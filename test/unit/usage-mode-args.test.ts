@@ -112,9 +112,8 @@ describe('role tool sets', () => {
     assert.equal(braceExpansionCount('{a,b}'.repeat(15)), 2 ** 15);
     fs.writeFileSync(path.join(dir, 'one.ts'), '');
     const [glob] = fileTools(['glob'], { workdir: dir, readOnlyRoots: [], env: {}, bashTimeoutMs: 1000 }, observe);
-    const started = performance.now();
+    // 2^40 patterns: expanded, this would not end; refused, it ends at once (no timing asserted: the machine is shared).
     await assert.rejects(async () => glob!.run({ pattern: '{a,b}'.repeat(40) }), new RegExp(`expand to more than ${MAX_GLOB_EXPANSION} patterns`));
-    assert.ok(performance.now() - started < 1000, 'refused before any expansion');
     assert.match(String(await glob!.run({ pattern: '*.{ts,js}' })), /one\.ts/);
   });
 

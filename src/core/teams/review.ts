@@ -50,6 +50,9 @@ export type Judgement = z.infer<typeof JudgementSchema>;
 
 const DIFF_BYTES = 12_000;
 const EXCERPT_LINES = 10;
+/** What a whole-file finding (line 0) shows the judge: the file's start, this many lines and characters at most. */
+const WHOLE_FILE_LINES = 400;
+const WHOLE_FILE_CHARS = 16_000;
 
 export interface ReviewRequest {
   phase: number;
@@ -125,16 +128,27 @@ export function inspectFinding(roots: readonly string[], f: Finding): { lines: s
   return { lines };
 }
 
-export async function judgeFinding(session: ModelSession, roots: readonly string[], f: Finding, label: string): Promise<JudgedFinding> {
-  const inspected = inspectFinding(roots, f);
-  if (!('lines' in inspected)) return { judgement: inspected, by: 'engine' };
-  const from = Math.max(1, f.line - EXCERPT_LINES);
-  const to = Math.min(inspected.lines.length, (f.line || 1) + EXCERPT_LINES);
-  const excerpt = inspected.lines
+/**
+ * The numbered lines the judge sees: around the cited line; for line 0, a finding about the whole file
+ * (the reviewer prompt allows it), as much of the file as fits, not the 11 lines around line 1 it was
+ * shown before (and then judged any quote from further down "hallucinated").
+ */
+export function excerptFor(lines: readonly string[], line: number): { from: number; to: number; excerpt: string } {
+  const whole = line === 0;
+  const from = whole ? 1 : Math.max(1, line - EXCERPT_LINES);
+  const to = Math.min(lines.length, whole ? WHOLE_FILE_LINES : line + EXCERPT_LINES);
+  const excerpt = lines
     .slice(from - 1, to)
     .map((l, i) => `${from + i}: ${l}`)
     .join('\n')
-    .slice(0, 3000);
+    .slice(0, whole ? WHOLE_FILE_CHARS : 3000);
+  return { from, to, excerpt };
+}
+
+export async function judgeFinding(session: ModelSession, roots: readonly string[], f: Finding, label: string): Promise<JudgedFinding> {
+  const inspected = inspectFinding(roots, f);
+  if (!('lines' in inspected)) return { judgement: inspected, by: 'engine' };
+  const { from, to, excerpt } = excerptFor(inspected.lines, f.line);
   const slot: ResultSlot<Judgement> = {};
   const tool = resultTool(
     {
