@@ -173,6 +173,26 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });
 
+  it('the integration branch moved while the gate waited: not merged unseen; the checks run again and the gate is asked again', async () => {
+    repo = makeCleanRepo();
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval');
+    const head = repo.git('rev-parse', 'main');
+    // A commit on the integration branch after the gate showed its checks (by hand, while it waited).
+    const wt = path.join(result.state.runDir, 'worktrees', 'integration');
+    fs.writeFileSync(path.join(wt, 'HANDMADE.md'), 'added while the gate waited\n');
+    execFileSync('git', ['-c', 'user.name=u', '-c', 'user.email=u@x.invalid', 'add', 'HANDMADE.md'], { cwd: wt });
+    execFileSync('git', ['-c', 'user.name=u', '-c', 'user.email=u@x.invalid', 'commit', '-q', '-m', 'by hand'], { cwd: wt });
+    const moved = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim();
+    const first = await resumePipeline(repo, result.state.runId, gates([]), {}, FULL);
+    assert.equal(first.result.status, 'awaiting-approval');
+    assert.match(first.result.state.haltReason ?? '', new RegExp(`moved after the ship gate showed [0-9a-f]{12} \\(now ${moved.slice(0, 12)}\\); the checks ran again`));
+    assert.equal(repo.git('rev-parse', 'main'), head, 'main unchanged');
+    const second = await resumePipeline(repo, result.state.runId, gates([]), {}, FULL);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    assert.equal(repo.git('show', 'main:HANDMADE.md'), 'added while the gate waited', 'merged once seen and approved');
+  });
+
   it('killed after the approved merge landed and before it was recorded: resume records it and does not ask the gate again', async () => {
     repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });

@@ -234,6 +234,22 @@ function describeShipGate(ctx: PipelineContext): { title: string; summary: strin
 }
 
 /**
+ * The approval is for the commit the gate showed (its checks and summary are of that commit). If the
+ * integration branch moved while the gate waited (a commit made by hand, across a resume), the newer
+ * commit was never checked nor shown: the checks run again on it, the summary is written again, and
+ * the gate is asked again instead of merging. Returns why not merged, or undefined.
+ */
+async function recheckMovedHead(ctx: PipelineContext): Promise<string | undefined> {
+  const recorded = readShipChecks(ctx.store.paths.runDir);
+  const head = await headCommit(ctx.store.paths.integrationWorktree);
+  // A blocked gate (failing build) promised to check again and merge what builds: recheckBlockedBuild.
+  if (!recorded || recorded.commit === head || (recorded.build && !recorded.build.ok)) return undefined;
+  const checks = await runShipChecks(ctx);
+  await writeShipSummary(ctx, checks, recordedRefixes(ctx));
+  return `not merged: ${ctx.store.state.integrationBranch} moved after the ship gate showed ${recorded.commit.slice(0, 12)} (now ${checks.commit.slice(0, 12)}); the checks ran again on it (${shipSummaryFile(ctx)}): answer the ship gate again`;
+}
+
+/**
  * The gate was shown with a failing build, and the human approved anyway: maybe they fixed it since
  * (a commit on the integration branch, a tool installed). So the checks run again on what would be
  * merged, and the summary with them; the merge goes ahead only if the build now passes and the tests
@@ -266,6 +282,11 @@ function recordedRefixes(ctx: PipelineContext): ShipProgress['modules'] {
 async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   const s = ctx.store.state;
   if (s.shipped) return { status: 'done', detail: `shipped into ${s.shipped.branch} as ${s.shipped.commit.slice(0, 12)}` };
+  const moved = await recheckMovedHead(ctx);
+  if (moved) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: moved });
+    return { status: 'awaiting-approval', gate: 'ship', reason: moved };
+  }
   const blocked = await recheckBlockedBuild(ctx);
   if (blocked) {
     ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
