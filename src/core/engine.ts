@@ -161,6 +161,7 @@ async function launch(
     sandbox,
     cwd: store.paths.integrationWorktree,
     warn: (message) => store.emit({ type: 'log', level: 'warn', message }),
+    signal: controller.signal,
   });
   let contracts: LoadedContracts | undefined;
   const started = Date.now();

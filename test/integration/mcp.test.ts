@@ -104,3 +104,30 @@ describe('MCP servers that cannot start', function () {
     }
   });
 });
+
+describe('an MCP call in flight when the run is cancelled', function () {
+  this.timeout(60_000);
+  it('is cancelled with the run instead of holding the agent until the server answers', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-mcp-'));
+    const sandbox = await openRunSandbox({ enabled: true, allowedDomains: [] }, { repoRoot: root, runsRoot: root });
+    const run = new AbortController();
+    const mcp = openRunMcp(
+      { notes: { command: process.execPath, args: [SERVER], env: { NOTES_TOKEN: TOKEN } } },
+      { builder: { notes: ['slow'] } },
+      { sandbox, cwd: root, warn: () => undefined, signal: run.signal },
+    );
+    const observe = { call: () => undefined, result: () => undefined };
+    try {
+      const [slow] = await mcp.toolsFor('builder', observe);
+      assert.equal(slow?.name, 'mcp__notes__slow');
+      const call = slow!.run({}, undefined);
+      setTimeout(() => run.abort('cancelled by the user'), 300);
+      // Without the run's signal the call waited the 20 s out and came back with the answer.
+      await assert.rejects(Promise.resolve(call), /cancel|abort/i);
+    } finally {
+      await mcp.close();
+      await sandbox.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -17,6 +17,11 @@ export interface McpConnectionOptions {
   sandbox: RunSandbox;
   /** Where a stdio server starts. */
   cwd: string;
+  /**
+   * The run's cancel: a call in flight is cancelled with it (the client sends the server
+   * `notifications/cancelled`) instead of holding the agent, and the run's end, until the call returns.
+   */
+  signal?: AbortSignal;
 }
 
 function shellQuote(s: string): string {
@@ -47,7 +52,7 @@ export class McpConnection {
     if (this.#stopped) throw new ToolError(`MCP server "${this.name}" is not running (it stopped earlier in this run: ${this.#stopped}); its tools are unavailable`);
     const client = await this.connect();
     try {
-      const result = await client.callTool({ name: tool, arguments: args ?? {} });
+      const result = await client.callTool({ name: tool, arguments: args ?? {} }, undefined, this.opts.signal ? { signal: this.opts.signal } : undefined);
       // A task-style reply (`toolResult`) has no content blocks: hand its value over as text.
       if (!Array.isArray(result.content)) return { content: [{ type: 'text', text: JSON.stringify(result.toolResult ?? null) }] };
       return result as MCPCallToolResultLike;

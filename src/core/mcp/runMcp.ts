@@ -24,6 +24,8 @@ export interface RunMcpOptions {
   sandbox: RunSandbox;
   cwd: string;
   warn: (message: string) => void;
+  /** The run's cancel, for the calls in flight. */
+  signal?: AbortSignal;
 }
 
 export function openRunMcp(servers: McpServers, access: McpAccess, opts: RunMcpOptions): RunMcp {
@@ -34,7 +36,7 @@ export function openRunMcp(servers: McpServers, access: McpAccess, opts: RunMcpO
   const connection = (name: string) => {
     let c = connections.get(name);
     if (!c) {
-      c = new McpConnection(name, servers[name]!, { sandbox: opts.sandbox, cwd: opts.cwd });
+      c = new McpConnection(name, servers[name]!, { sandbox: opts.sandbox, cwd: opts.cwd, signal: opts.signal });
       connections.set(name, c);
     }
     return c;
