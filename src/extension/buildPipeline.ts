@@ -336,7 +336,7 @@ export class BuildPipeline extends Disposable {
   private async openAdr(node?: LocksTreeNode): Promise<void> {
     const state = this.requireRun();
     const adr =
-      node?.kind === 'adr' ? node.adr : node?.kind === 'lock' ? node.adr : await pick(this.controller.locks.adrs(), (a) => `${a.number} ${a.title}`, 'Open which ADR?');
+      node?.kind === 'adr' ? node.adr : node?.kind === 'lock' ? node.adr : await pick(this.controller.locks.adrs(), (a) => inert(`${a.number} ${a.title}`), 'Open which ADR?');
     if (!adr) return;
     const level = node?.kind === 'lock' ? node.level : undefined;
     this.panels.show({

@@ -82,9 +82,10 @@ export class GatePrompter extends Disposable {
         { label: `$(comment) ${CHANGES}…`, choice: CHANGES, detail: 'Rerun the stage with your feedback.' },
         { label: `$(close) ${REJECT}…`, choice: REJECT, detail: 'Stop the run here.' },
         ...(entry.request.gate === 'ship' ? [{ label: `$(diff-multiple) ${REVIEW}`, choice: REVIEW, detail: 'Every file the run changed, against the base branch.' }] : []),
-        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${openLabel(entry.request)}`, choice: OPEN, detail: entry.request.openPath }] : []),
+        ...(entry.request.openPath ? [{ label: `$(go-to-file) ${openLabel(entry.request)}`, choice: OPEN, detail: inert(entry.request.openPath) }] : []),
       ],
-      { title: entry.request.title, placeHolder: entry.request.summary.split('\n')[0] ?? '', ignoreFocusOut: true },
+      // The title and summary hold model text (module names, reasons): no `$(icon)` drawn from them.
+      { title: inert(entry.request.title), placeHolder: inert(entry.request.summary.split('\n')[0] ?? ''), ignoreFocusOut: true },
     );
     if (pick) await this.act(entry, pick.choice);
   }
