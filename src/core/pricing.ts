@@ -3,9 +3,10 @@
  * and the trees. USD per million tokens, per model family, from Anthropic's model pages (checked
  * 2026-12-03): input, output, 5-minute cache writes and cache reads. The shares differ by model (Opus
  * 5.5 reads its cache at 5% of input, older models at 10%), so each rate names all four. Haiku 5.5
- * costs five times as much for a prompt over 100,000 tokens; the lower band is used (usage reaches
- * this summed over calls). An unknown id is priced by the tier its name holds, at the current
- * model's rate: an estimate, shown with "≈".
+ * costs five times as much, every token of the request, when its prompt (input and cache) is over
+ * 100,000 tokens: applied when `usage` is one reply's, as the engine prices every reply (a sum over
+ * many replies is priced at the lower band). An unknown id is priced by the tier its name holds, at
+ * the current model's rate: an estimate, shown with "≈".
  */
 import type { Usage } from './contracts/schemas';
 
@@ -45,7 +46,11 @@ export function rateFor(model: string | undefined): Rate {
   return SONNET_5;
 }
 
+/** Haiku 5.5's long-prompt band: over this many prompt tokens in one request, five times the price. */
+const HAIKU_5_5_LONG_PROMPT = 100_000;
+
 export function estimateUsd(usage: Usage, model: string | undefined): number {
   const r = rateFor(model);
-  return (usage.input * r.input + usage.output * r.output + usage.cacheRead * r.cacheRead + usage.cacheWrite * r.cacheWrite) / 1_000_000;
+  const oneLongReply = r === HAIKU_5_5 && usage.calls <= 1 && usage.input + usage.cacheRead + usage.cacheWrite > HAIKU_5_5_LONG_PROMPT;
+  return ((usage.input * r.input + usage.output * r.output + usage.cacheRead * r.cacheRead + usage.cacheWrite * r.cacheWrite) / 1_000_000) * (oneLongReply ? 5 : 1);
 }

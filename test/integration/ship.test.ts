@@ -208,6 +208,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(gate.shipRequests.length, 0, 'the ship gate was not asked again (a reject would have said main was unchanged)');
     assert.deepEqual({ ...resumed.result.state.shipped!, at: '' }, { branch: 'main', commit: merge, previousHead: head, at: '' });
     assert.equal(repo.git('rev-parse', 'main'), merge, 'nothing merged twice');
+    assert.equal(resumed.result.state.waitingGate, undefined, 'no gate left waiting on the finished run');
   });
 
   it('request changes naming modules sends each to its builder (fix cycle, QC, merged again with tests), then the shipping agent, then the gate', async () => {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_TIER_MODELS } from '../../src/core/config';
 import { estimateUsd, rateFor } from '../../src/core/pricing';
 
-const million = (part: 'input' | 'output' | 'cacheRead' | 'cacheWrite') => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 1, [part]: 1_000_000 });
+// Summed over many replies, as the trees show it (one long Haiku 5.5 reply is priced higher: below).
+const million = (part: 'input' | 'output' | 'cacheRead' | 'cacheWrite') => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 100, [part]: 1_000_000 });
 
 describe('pricing: the dollar estimate behind the budget and the live cost', () => {
   it('prices the default tier models at their own rates (cache reads at 5% of input on Opus 5.5, not 10%)', () => {
@@ -20,5 +21,12 @@ describe('pricing: the dollar estimate behind the budget and the live cost', () 
     assert.deepEqual(rateFor('claude-opus-9'), rateFor(DEFAULT_TIER_MODELS.opus));
     assert.deepEqual(rateFor('some-new-haiku'), rateFor(DEFAULT_TIER_MODELS.haiku));
     assert.deepEqual(rateFor(undefined), rateFor(DEFAULT_TIER_MODELS.sonnet));
+  });
+
+  it('prices one Haiku 5.5 reply with a prompt over 100,000 tokens at five times the rate, every token of it', () => {
+    const reply = (input: number) => ({ input, output: 1000, cacheRead: 0, cacheWrite: 0, calls: 1 });
+    const usd = (u: ReturnType<typeof reply>) => estimateUsd(u, DEFAULT_TIER_MODELS.haiku);
+    assert.equal(Number(usd(reply(100_000)).toFixed(6)), Number(((100_000 * 0.1 + 1000 * 0.5) / 1e6).toFixed(6)));
+    assert.equal(Number(usd(reply(100_001)).toFixed(6)), Number((((100_001 * 0.1 + 1000 * 0.5) / 1e6) * 5).toFixed(6)));
   });
 });

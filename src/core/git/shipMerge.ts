@@ -31,6 +31,8 @@ export interface ShipMergeInput {
   stagingBranch: string;
   message: string;
   testMergeResult(worktree: string): Promise<{ ok: boolean; output: string }>;
+  /** The integration commit the gate showed (its checks ran on it): nothing else is merged. */
+  expectedHead?: string;
 }
 
 export type ShipMergeOutcome =
@@ -75,6 +77,9 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
   if (integrationHead === null) throw new GitError('unknown', `branch ${input.integrationBranch} does not exist`);
   // Resumed after the base already took the merge: nothing is merged twice.
   if (await isAncestor(root, integrationHead, baseHead)) return { status: 'alreadyMerged', commit: baseHead };
+  if (input.expectedHead && input.expectedHead !== integrationHead) {
+    return { status: 'notDelivered', reason: `${input.integrationBranch} moved after its ship checks (${input.expectedHead.slice(0, 12)}, now ${integrationHead.slice(0, 12)}); the checks run again at the next approval` };
+  }
 
   const checkedOut = (await listWorktrees(root)).find((w) => w.branch === input.baseBranch && !w.prunable);
   if (checkedOut) {
@@ -89,6 +94,10 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
     if (merged.status === 'conflict') {
       await abortMerge(input.stagingWorktree);
       return { status: 'conflict', files: merged.files.map((f) => f.path) };
+    }
+    // The branch is merged by name: what came in must be the commit resolved (and checked) above.
+    if ((await resolveCommit(input.stagingWorktree, `${merged.commit}^2`)) !== integrationHead) {
+      return { status: 'notDelivered', reason: `${input.integrationBranch} moved while the merge was being made; the checks run again at the next approval` };
     }
     const baseMoved = baseHead !== input.baseCommitAtStart;
     if (baseMoved) {
@@ -145,7 +154,7 @@ async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promis
   const inTheWay = overwrittenFiles(ff.stderr);
   if (inTheWay.length) return { status: 'dirtyTree', tree: checkedOut.path, files: inTheWay };
   if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
-  return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] ?? `exit ${ff.exitCode}`}` };
+  return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] || `exit ${ff.exitCode}`}` };
 }
 
 /** The files git names when a merge would overwrite untracked or ignored files (tab-indented lines after the message). */

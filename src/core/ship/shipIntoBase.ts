@@ -76,6 +76,8 @@ export interface ShipIntoBaseInput {
   /** Runs the tests on a merge result (only when the base moved since the run started). */
   runTests(worktree: string): Promise<{ ok: boolean; output: string }>;
   log(level: 'info' | 'warn', message: string): void;
+  /** The integration commit the gate showed: merged only while the branch is still there. */
+  expectedHead?: string;
 }
 
 /**
@@ -129,6 +131,7 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
     stagingBranch: `${i.integrationBranch.replace(/\/integration$/, '')}/ship`,
     message: `Merge ${i.integrationBranch}: ${i.title.split('\n')[0]!.slice(0, 60)} (build-pipeline run ${i.runId})`,
     testMergeResult: i.runTests,
+    expectedHead: i.expectedHead,
   });
   const report = (body: string) => {
     const file = path.join(i.reportsDir, 'ship-merge.md');

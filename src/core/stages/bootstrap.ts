@@ -117,8 +117,8 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
     if (result.accepted.length >= min) break;
     const missing = missingByType(result.accepted, min);
     repairSection =
-      `\n## Repair round\nThe engine accepted ${result.accepted.length} pairs; at least ${min} are needed. Add pairs of these types (how many more of each), ` +
-      `keeping the pairs already in the file and the rules:\n<missing-types>\n${Object.entries(missing).map(([t, n]) => `${t}: ${n}`).join('\n') || `any type: ${min - result.accepted.length}`}\n</missing-types>\n` +
+      `\n## Repair round\nThe engine accepted ${result.accepted.length} pairs (they are in ${OUTPUT}: leave that file as it is); at least ${min} are needed. ` +
+      `Write the new pairs into \`${TRAINING_REL}/bootstrap-2.jsonl\` (and \`bootstrap-3.jsonl\`… if they do not fit one reply), numbered after the existing ones, of these types (how many more of each), keeping the rules:\n<missing-types>\n${Object.entries(missing).map(([t, n]) => `${t}: ${n}`).join('\n') || `any type: ${min - result.accepted.length}`}\n</missing-types>\n` +
       (result.rejected.length ? `Rejected so far (line: rule, reason):\n${result.rejected.slice(0, 20).map((r) => `${r.line}: ${r.rule}, ${r.reason}`).join('\n')}\n` : '');
   }
   await commitAll(wt, `training: bootstrap pairs (${result!.accepted.length} accepted, ${result!.rejected.length} rejected)`, ENGINE_AUTHOR, [TRAINING_REL]);

@@ -58,7 +58,7 @@ export async function runQc(
           'If the module only works with something that was left out (a dependency not in the manifest, a file outside the module), that is a MAJOR finding.'
         : 'The engine committed the builder\'s work; nothing outside what the builder may change was left out.') +
         (builderSummary?.trim()
-          ? `\nThe builder's summary of its work (its own claims: check them, do not take them as true):\n<builder-summary>\n${builderSummary.trim().slice(0, 4000).replace(/<\/?builder-summary>/gi, '')}\n</builder-summary>`
+          ? `\nThe builder's summary of its work (its own claims: check them, do not take them as true):\n<builder-summary>\n${builderSummary.trim().slice(0, 4000).replace(/<\s*\/?\s*builder-summary[^>]*>/gi, '')}\n</builder-summary>`
           : ''),
     },
     isComplete: () => slot.value !== undefined,

@@ -42,7 +42,10 @@ async function shippedBeforeRecorded(ctx: PipelineContext): Promise<StageResult 
   const s = ctx.store.state;
   const shipped = s.shipped ?? (await shippedUnrecorded({ ...s, log: (level, message) => ctx.store.emit({ type: 'log', level, message }) }));
   if (!shipped) return undefined;
-  if (!s.shipped) ctx.store.update((st) => (st.shipped = shipped));
+  ctx.store.update((st) => {
+    st.shipped ??= shipped;
+    st.waitingGate = undefined; // the gate is not asked again: no gate row is left on the finished run
+  });
   return { status: 'done', detail: `shipped into ${shipped.branch} as ${shipped.commit.slice(0, 12)}` };
 }
 
@@ -292,8 +295,8 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
     return { status: 'awaiting-approval', gate: 'ship', reason: blocked };
   }
-  const outcome = await shipIntoBase(
-    shipInputFor({
+  const outcome = await shipIntoBase({
+    ...shipInputFor({
       state: s,
       worktreesDir: ctx.store.paths.worktrees,
       reportsDir: ctx.store.paths.conflicts,
@@ -302,7 +305,9 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
       runner: ctx,
       log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
     }),
-  );
+    // What the checks (and the gate's summary) are of: a commit landing while they ran is not merged unseen.
+    expectedHead: readShipChecks(ctx.store.paths.runDir)?.commit,
+  });
   if (outcome.status !== 'done') return outcome.status === 'halted' ? { status: 'halted', reason: outcome.reason } : { status: 'awaiting-approval', gate: 'ship', reason: outcome.reason };
   ctx.store.update((st) => (st.shipped = outcome.shipped));
   return { status: 'done', detail: outcome.detail };
