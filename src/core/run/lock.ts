@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { procStatFields } from '../procStat';
 
 export class RunLockedError extends Error {
   constructor(readonly pid: number, runDir: string) {
@@ -32,9 +33,7 @@ function bootId(): string | undefined {
 
 /** When `pid` started, in clock ticks since boot (Linux, field 22 of /proc/PID/stat); undefined elsewhere or when gone. */
 function startOf(pid: number): string | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count after the last ')'.
-  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return procStatFields(pid)?.[19];
 }
 
 interface LockOwner {

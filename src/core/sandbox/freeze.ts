@@ -11,6 +11,7 @@
  * reads /proc); elsewhere nothing is stopped.
  */
 import * as fs from 'node:fs';
+import { procStatFields } from '../procStat';
 
 /** The processes below `root` (not `root` itself), read from /proc. */
 export function descendantsOf(root: number): number[] {
@@ -23,16 +24,12 @@ export function descendantsOf(root: number): number[] {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // gone meanwhile
-    }
+    const fields = procStatFields(entry);
+    if (!fields) continue; // gone meanwhile
+    const ppid = Number(fields[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
   }
   const out: number[] = [];
   const queue = [root];
@@ -51,13 +48,9 @@ export function descendantsOf(root: number): number[] {
  * after `kill` returned (CI saw a sleeping process still runnable, 'R', right after the signal).
  */
 function atRest(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return true; // gone
-  }
-  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  const fields = procStatFields(pid);
+  if (!fields) return true; // gone
+  const state = fields[0]?.charAt(0);
   return state === 'T' || state === 't' || state === 'Z' || state === 'X';
 }
 

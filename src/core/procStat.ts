@@ -1,0 +1,22 @@
+/**
+ * Reading a process's /proc/PID/stat (Linux). The line is "pid (comm) state ppid pgrp …", and comm is
+ * the program's name as the process set it: it may hold spaces and parentheses, so the fields are
+ * counted after the last ')'. Several parts of the engine read it (the sandbox freezer for the parent
+ * and the state, the run lock for the start time); they all go through here so that rule lives once.
+ */
+import * as fs from 'node:fs';
+
+/**
+ * The fields after comm, from `state` on: index 0 is the state (field 3 in proc(5)), 1 the parent's
+ * pid (field 4), 19 the start time in clock ticks since boot (field 22). Undefined when the process
+ * is gone or there is no /proc.
+ */
+export function procStatFields(pid: number | string): string[] | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).trimEnd().split(' ');
+}
