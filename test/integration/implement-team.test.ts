@@ -372,6 +372,52 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.ok(repo.git('branch', '--list', rejected.result.state.integrationBranch));
   });
 
+  it('ship gate: a commit made by hand on the integration branch while the gate waits is not merged unseen; the resumed gate tests it and shows its verdict', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'moved'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const integrationTree = () => {
+      const list = repo.git('worktree', 'list', '--porcelain').split('\n\n');
+      const entry = list.find((e) => /\nbranch refs\/heads\/orchestration\/[^\n]*\/integration$/m.test(e))!;
+      return /^worktree (.*)$/m.exec(entry)![1]!;
+    };
+    const commitByHand = (file: string, content: string) => {
+      const wt = integrationTree();
+      fs.writeFileSync(path.join(wt, file), content);
+      execFileSync('git', ['-c', 'user.name=user', '-c', 'user.email=u@x.invalid', 'commit', '-qam', `user: ${file} by hand`], { cwd: wt });
+      return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim();
+    };
+    commitPlan(repo, dir);
+    const mainBefore = repo.git('rev-parse', 'main');
+    let goodMath = '';
+    // Asked, then a red commit lands before the answer: the approval was for the commit shown.
+    const first = await implement(repo, dir, {
+      gate: async (req) => {
+        if (req.gate !== 'ship') return 'approve';
+        assert.match(req.title, /tests pass/);
+        goodMath = fs.readFileSync(path.join(integrationTree(), 'src', 'math.js'), 'utf8');
+        commitByHand('src/math.js', "'use strict';\nmodule.exports = { add: () => 0, subtract: () => 0 };\n");
+        return 'approve';
+      },
+    });
+    assert.equal(first.result.status, 'awaiting-approval');
+    assert.match(first.result.state.haltReason!, /moved after its ship checks/);
+    assert.equal(repo.git('rev-parse', 'main'), mainBefore, 'the unseen commit was not merged');
+    // Resumed: the new head is tested before the gate is asked, and the gate says it fails.
+    let title = '';
+    const second = await implement(repo, dir, { gate: async (req) => (req.gate === 'ship' ? ((title = req.title), 'later') : 'approve') });
+    assert.equal(second.result.resumed, true);
+    assert.match(title, /tests FAIL \(\d+ failing on [0-9a-f]{12}\)/);
+    assert.ok(second.events.some((e) => e.type === 'test-gate' && e.phase === 'ship' && e.when === 'before' && !e.passed));
+    // Mended by hand: tested again (a new commit), shown passing, and that commit is what ships.
+    const mended = commitByHand('src/math.js', goodMath);
+    const third = await implement(repo, dir, { gate: async (req) => (req.gate === 'ship' ? ((title = req.title), 'approve') : 'approve') });
+    assert.equal(third.result.status, 'succeeded', third.result.state.haltReason ?? '');
+    assert.match(title, /tests pass/);
+    assert.equal(repo.git('rev-parse', `${third.result.state.ship!.shipped!.commit}^2`), mended);
+    // An unmoved head is not tested again: one ship test run per new commit.
+    assert.equal(third.events.filter((e) => e.type === 'test-gate' && e.phase === 'ship').length, 1);
+  });
+
   it('a 2-phase plan skips the flow audit', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'two'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }, { slug: 'docs', depends_on: [1], tasks: [{ id: 'T1', title: 'Document square', files: ['docs/square.md'] }] }]);

@@ -149,9 +149,10 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       await resetHard(ic.integrationWt, before);
       throw new PhaseFailed(`phase ${nn(phase.number)}: the suite is red after merging it; the merge was rolled back`);
     }
-    store.update(() => {
+    store.update((st) => {
       pr.mergedTests = { passed: true, failures: 0 };
       pr.mergeCommit = merged.commit;
+      st.integrationTested = { commit: merged.commit, passed: true, failures: 0 };
       pr.step = 'done';
       pr.status = 'done';
     });

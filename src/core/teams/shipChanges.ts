@@ -4,6 +4,7 @@
  * there, with fix tasks while it is red (bounded), and the gate is asked again. One team for all
  * rounds (`team/ship/`), so the builder keeps its conversation and no name is ever spawned twice.
  */
+import { headCommit } from '../git';
 import type { ImplementContext } from './phase';
 import { openTeamFiles, shipTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
@@ -36,6 +37,8 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
   for (let attempt = 0; ; attempt++) {
     const tests = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
     ic.session.emit({ type: 'test-gate', phase: 'ship', when: 'after', passed: tests.passed, failures: tests.failures });
+    const commit = await headCommit(ic.integrationWt);
+    ic.store.update((st) => (st.integrationTested = { commit, passed: tests.passed, failures: tests.failures }));
     if (tests.passed) return { testsPassed: true };
     if (attempt >= ic.options.maxTestFixes) return { testsPassed: false };
     const fix = `${id}-P${attempt + 1}`;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { diffRange, headCommit } from '../git';
 import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import type { ModelSession } from '../plans/session';
+import { runTestGate } from './testGate';
 import { nn, type ImplementStore } from './state';
 
 export interface PlanGateRequest {
@@ -36,10 +37,28 @@ export function gateDecision(a: PlanGateAnswer): string {
   return typeof a === 'string' ? a : a.decision;
 }
 
+/**
+ * The suite's verdict on `head`, the integration commit the gate is about to show. The run tested
+ * each phase's merge and the changes made at the gate; any other commit (one made by hand on the
+ * integration branch while the gate waited, or between a "later" and the resume) is tested now, so
+ * the gate never says "pass" of a commit no test ran on.
+ */
+async function verdictOn(sc: ShipStepContext, head: string): Promise<{ passed: boolean; failures: number }> {
+  const { store, session } = sc;
+  const known = store.state.integrationTested;
+  if (known?.commit === head) return known;
+  session.emit({ type: 'log', level: 'info', message: `ship: ${store.state.integrationBranch} is at ${head.slice(0, 12)}, a commit this run's tests did not run on; running the suite on it before the ship gate` });
+  const tests = await runTestGate(sc.testCommand, sc.integrationWt, session.config.testTimeoutMs, session.signal, session.sandbox);
+  session.emit({ type: 'test-gate', phase: 'ship', when: 'before', passed: tests.passed, failures: tests.failures });
+  store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
+  return tests;
+}
+
 /** The gate's text for this run: the pipeline's wording, with phases and their reviews as the facts. */
-export async function describeImplementShip(sc: ShipStepContext): Promise<{ title: string; summary: string }> {
+export async function describeImplementShip(sc: ShipStepContext, head: string): Promise<{ title: string; summary: string }> {
   const s = sc.store.state;
-  const changed = await diffRange(s.repoRoot, s.baseCommit, await headCommit(sc.integrationWt));
+  const verdict = await verdictOn(sc, head);
+  const changed = await diffRange(s.repoRoot, s.baseCommit, head);
   const items = s.phases.flatMap((p) => p.reviewItems);
   const count = (what: string) => items.filter((i) => i.processing === what).length;
   return shipGateText({
@@ -47,7 +66,7 @@ export async function describeImplementShip(sc: ShipStepContext): Promise<{ titl
     baseBranch: s.baseBranch,
     scope: `${s.phases.length} phase${s.phases.length === 1 ? '' : 's'}`,
     changed: String(changed.length),
-    tests: s.phases.every((p) => p.mergedTests?.passed) ? 'pass' : 'FAIL',
+    tests: verdict.passed ? 'pass' : `FAIL (${verdict.failures} failing on ${head.slice(0, 12)})`,
     facts: [
       `Phases: ${s.phases.map((p) => `${nn(p.number)} ${p.title} (${p.status}, review rounds ${p.reviewRounds})`).join('; ')}`,
       `Review items: ${count('fixed')} fixed, ${count('hallucinated')} hallucinated, ${count('cosmetic')} cosmetic, ${count('unresolved')} unresolved; test failures carried across phases: ${s.carriedFailures}`,
@@ -73,7 +92,9 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
       if (!testsPassed) return { status: 'halted', reason: `ship gate: the test suite is red after the changes asked at the gate (round ${round}); ${s.integrationBranch} is left as it is` };
       store.update((st) => (st.ship = { ...st.ship!, reason: undefined }));
     }
-    const text = await describeImplementShip(sc);
+    // The approval is for this commit: the gate's text and test verdict are of it, and nothing else is merged.
+    const shown = await headCommit(sc.integrationWt);
+    const text = await describeImplementShip(sc, shown);
     const answer = await sc.gate({ gate: 'ship', ...text }, session.signal);
     session.emit({ type: 'gate', gate: 'ship', decision: gateDecision(answer), detail: text.title });
     if (typeof answer === 'object') {
@@ -90,8 +111,8 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
       store.update((st) => (st.ship = { ...st.ship, decision: 'rejected', reason: undefined }));
       return { status: 'halted', reason: `ship gate: rejected; ${s.integrationBranch} is left for you and ${s.baseBranch} is unchanged` };
     }
-    const outcome = await shipIntoBase(
-      shipInputFor({
+    const outcome = await shipIntoBase({
+      ...shipInputFor({
         state: s,
         worktreesDir: sc.worktreesDir,
         reportsDir: path.join(s.runDir, 'reviews'),
@@ -100,7 +121,8 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
         runner: session,
         log: (level, message) => session.emit({ type: 'log', level, message }),
       }),
-    );
+      expectedHead: shown,
+    });
     if (outcome.status !== 'done') {
       store.update((st) => (st.ship = { ...st.ship, decision: 'approved', reason: outcome.reason }));
       return { status: outcome.status, reason: `ship gate: ${outcome.reason}` };

@@ -105,6 +105,12 @@ export const ImplementStateSchema = z.object({
     })
     .optional(),
   phases: z.array(PhaseRunSchema),
+  /**
+   * The integration commit the suite last ran on, and its verdict (after a phase's merge, after the
+   * changes asked at the ship gate). The ship gate shows this verdict only for this commit; any other
+   * head (a commit made by hand on the integration branch) is tested before the gate is asked.
+   */
+  integrationTested: z.object({ commit: z.string(), passed: z.boolean(), failures: z.number().int().min(0) }).optional(),
   carriedFailures: z.number().int().min(0),
   orchestrator: OrchestratorContextSchema,
   usage: UsageSchema,
