@@ -172,7 +172,8 @@ async function launch(
     if (e.type === 'agent-retry') retries++;
     if (e.type === 'agent-started') agentModels.set(e.agentId, e.model);
     if (e.type === 'agent-usage') {
-      // Saved with the next state update; stage and module totals are added by the stages themselves.
+      // Saved with the next state update. Every reply counts where it was spent, here and only here:
+      // the tokens and dollars of an agent that failed or was cancelled count for its module and stage too.
       addUsage(store.state.usage, e.usage);
       addUsage((store.state.agentUsage[e.agentId] ??= emptyUsage()), e.usage);
       addUsage(((store.state.roleUsage ??= {})[e.role] ??= emptyUsage()), e.usage);
@@ -182,9 +183,15 @@ async function launch(
       const agentCost = (store.state.agentCostUsd ??= {});
       agentCost[e.agentId] = (agentCost[e.agentId] ?? 0) + usd;
       const mod = e.module ? store.state.modules.find((m) => m.name === e.module) : undefined;
-      if (mod) mod.costUsd = (mod.costUsd ?? 0) + usd;
+      if (mod) {
+        addUsage(mod.usage, e.usage);
+        mod.costUsd = (mod.costUsd ?? 0) + usd;
+      }
       const stage = store.state.stages.find((st) => st.id === e.stage);
-      if (stage) stage.costUsd = (stage.costUsd ?? 0) + usd;
+      if (stage) {
+        addUsage(stage.usage, e.usage);
+        stage.costUsd = (stage.costUsd ?? 0) + usd;
+      }
       if (config.budgetUsd > 0 && store.state.costUsd >= config.budgetUsd && !controller.signal.aborted) {
         budgetReached =
           `budget of $${config.budgetUsd.toFixed(2)} reached ($${store.state.costUsd.toFixed(4)} spent, estimated); ` +

@@ -115,7 +115,11 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
         service_tier: 'standard',
       },
     };
-    if (fault === 'cut') return sendCutReply(res, requestId, message, req.stream);
+    if (fault === 'cut') {
+      // A cut stream reported its usage in message_start before it died (output 1, as the API's does).
+      if (req.stream) stats.served({ ...message.usage, output_tokens: 1 });
+      return sendCutReply(res, requestId, message, req.stream);
+    }
     stats.served(message.usage);
     if (req.stream) sendStreamReply(res, requestId, message);
     else sendJsonReply(res, requestId, message);

@@ -133,6 +133,7 @@ describe('contract conflicts (M13), end to end', function () {
     const builderTasks = tasksOf(requests, /role: builder\n[\s\S]*module: formatter\n/);
     assert.equal(builderTasks.length, 2, 'formatter was built, then rebuilt once');
     assert.doesNotMatch(builderTasks[0]!, /<qc-findings>/);
+    assert.match(builderTasks[1]!, /QC sent the module back: it failed its re-check against the contracts as changed by a conflict's resolution\./);
     const block = /<qc-findings>([\s\S]*?)<\/qc-findings>/.exec(builderTasks[1]!)?.[1] ?? '';
     for (const f of recheck) assert.ok(block.includes(JSON.stringify(f.text).slice(1, -1)), `finding not carried: ${f.text}`);
     assert.deepEqual(agentsStarted(result.state.runDir, 'qc-formatter'), ['qc-formatter-1', 'qc-formatter-2', 'qc-formatter-3']);

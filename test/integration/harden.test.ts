@@ -108,6 +108,9 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     // The second cycle's builder was told, on the wire, that its re-merge broke the integration tests.
     const second = requests.map(wire).find((t) => /role: builder/.test(t) && /Fix cycle 2/.test(t));
     assert.ok(second, 'a builder request for fix cycle 2');
+    const first = requests.map(wire).find((t) => /role: builder/.test(t) && /Fix cycle 1/.test(t));
+    assert.match(first ?? '', /## Fix cycle 1\\nThe audit of the assembled project \(harden\) sent the module back/);
+    assert.match(second, /## Fix cycle 2\\nYour fixed module was merged into the integration branch again, and that merge failed/);
     assert.match(second, /the integration tests \(`node --test`\) failed; the merge was rolled back/);
     assert.match(second, /exposes its public API to the rest of the project/);
     // What is on the integration branch is the corrected wiring test, and it is green there.

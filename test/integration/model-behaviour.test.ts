@@ -80,6 +80,31 @@ describe('a real model\'s behaviour, against the strict scripted model', functio
     assertNoRejection(stats);
   });
 
+  it('a builder that fails (a refusal) still has its tokens counted for its module and the build stage, not only the run', async () => {
+    const { result, stats } = await runWith(repo(), { replyFaults: [{ kind: 'refusal', role: 'builder', module: 'greeter', turn: 2 }] });
+    const s = result.state;
+    assert.equal(s.modules.find((m) => m.name === 'greeter')?.status, 'failed', JSON.stringify(s.modules.map((m) => [m.name, m.status])));
+    const builder = s.agentUsage['builder-greeter-0']!;
+    assert.equal(builder.calls, 3, 'two turns and the refused reply');
+    assert.deepEqual(s.modules.find((m) => m.name === 'greeter')!.usage, builder, 'the module holds its failed builder\'s tokens (no QC ran)');
+    // Every reply counts for exactly one stage: the stages add up to the run.
+    for (const key of ['calls', 'input', 'output', 'cacheRead', 'cacheWrite'] as const) {
+      assert.equal(s.stages.reduce((n, st) => n + st.usage[key], 0), s.usage[key], key);
+    }
+    assertNoRejection(stats);
+  });
+
+  it('a stream cut mid-reply and retried still counts the tokens it reported: the run\'s totals are every token the API reported', async () => {
+    const { result, stats, events } = await runWith(repo(), { faultSchedule: ['ok', 'ok', 'cut', 'ok', 'cut', 'cut', 'ok'] });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.equal(stats.faults.cut, 3);
+    assert.equal(events.filter((e) => e.type === 'agent-retry').length, 3);
+    const u = result.state.usage;
+    assert.deepEqual({ input: u.input, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite }, stats.tokens);
+    assert.equal(u.calls, stats.requests, 'every request that reported usage is a call');
+    assertNoRejection(stats);
+  });
+
   it('a builder that reads a 5 MB file gets a capped result with a note, and the run finishes', async () => {
     const notes: string[] = [];
     const onRequest = (req: { messages: Array<{ content: unknown }> }) => {

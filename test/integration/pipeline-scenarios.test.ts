@@ -69,6 +69,7 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     const major = verdict.findings.filter((f) => f.severity !== 'MINOR');
     assert.ok(major.length > 0, 'the failed QC had findings to send back');
     assertCarries(builderTask(requests, 'greeter', 1), major.map((f) => f.text));
+    assert.match(builderTask(requests, 'greeter', 1), /## Fix cycle 1\nQC sent the module back: it failed its review\./);
     // The first build had none to carry: the block is the fix cycle's, not boilerplate.
     assert.doesNotMatch(builderTask(requests, 'greeter', 0), /<qc-findings>/);
   });
@@ -238,6 +239,9 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     // The fix-cycle builder got the integration failure as its findings: the command, the rollback and the failing test's output.
     const task = builderTask(requests, 'greeter', 1);
     assertCarries(task, ['the merge was rolled back']);
+    // Told who sent it back: assembly, against the merged code (not QC, which had passed it).
+    assert.match(task, /## Fix cycle 1\nAssembly sent the module back: after it was merged into the integration branch the project's tests failed/);
+    assert.doesNotMatch(task, /QC sent the module back/);
     assert.match(/<qc-findings>([\s\S]*?)<\/qc-findings>/.exec(task)![1]!, /wiring/);
     const wiring = repo.git('show', `${result.state.integrationBranch}:src/greeter/wiring/wiring.test.js`);
     assert.match(wiring, /Object\.keys\(mod\)\.length > 0/);

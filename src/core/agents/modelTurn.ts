@@ -4,11 +4,13 @@
  * retry (a stream cut after the headers) or outlasted its retries (a long 429/529 period). The
  * budget is per turn and starts afresh with every turn, so a long builder is not worn down by
  * failures spread over its whole life; the server's `retry-after` sets the wait when it gives one.
- * A failed turn changes nothing: the history it was sent with is simply sent again.
+ * A failed turn changes nothing: the history it was sent with is simply sent again. A reply cut
+ * mid-stream had already reported its usage (the prompt's tokens, in message_start): that is handed to
+ * `onCutUsage`, so the run's totals and its budget count the retried attempt too.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIUserAbortError } from '@anthropic-ai/sdk';
-import type { BetaMessage, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import type { BetaMessage, BetaUsage, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/beta/messages/messages';
 import type { PipelineEvent } from '../events';
 import { AgentError, describeError, isPromptTooLong, isRetriable, retryDelay, sleep } from './errors';
 
@@ -23,13 +25,20 @@ export interface TurnRuntime {
 /** The API said the request is longer than the model's window; the caller can shrink it and try again. */
 export class PromptTooLongError extends Error {}
 
-export async function modelTurn(agentId: string, params: MessageCreateParamsNonStreaming, rt: TurnRuntime): Promise<{ message: BetaMessage; retries: number }> {
+export async function modelTurn(
+  agentId: string,
+  params: MessageCreateParamsNonStreaming,
+  rt: TurnRuntime,
+  onCutUsage?: (usage: BetaUsage) => void,
+): Promise<{ message: BetaMessage; retries: number }> {
   for (let attempt = 0; ; attempt++) {
+    // Streamed: long replies (an architect's files) would run into the SDK's limit for non-streaming requests.
+    const stream = rt.client.beta.messages.stream(params, { signal: rt.signal });
     try {
-      // Streamed: long replies (an architect's files) would run into the SDK's limit for non-streaming requests.
-      const stream = rt.client.beta.messages.stream(params, { signal: rt.signal });
       return { message: await stream.finalMessage(), retries: attempt };
     } catch (e) {
+      const cut = stream.currentMessage?.usage;
+      if (cut) onCutUsage?.(cut);
       if (rt.signal.aborted || e instanceof APIUserAbortError) throw new AgentError('cancelled', `${agentId} cancelled`, e);
       if (isPromptTooLong(e)) throw new PromptTooLongError(describeError(e));
       if (!isRetriable(e) || attempt >= rt.turnRetries) {

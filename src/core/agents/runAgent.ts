@@ -159,6 +159,13 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
     return best.cleared;
   };
 
+  /** Every reply's usage, a cut one's included, counts for the agent and (through the event) its module, stage and run. */
+  const countUsage = (api: Parameters<typeof fromApiUsage>[0]): void => {
+    const u = fromApiUsage(api);
+    addUsage(usage, u);
+    rt.emit({ type: 'agent-usage', agentId: req.agentId, role: req.role, module: req.module, stage: req.stage, usage: u });
+  };
+
   try {
     // A sandboxed shell starts while the first model call is in flight (closed in the finally below).
     warmTools(req.tools);
@@ -180,6 +187,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
               ...thinking,
             },
             rt,
+            countUsage,
           );
           cacheEnd = cached.end;
           break;
@@ -193,9 +201,7 @@ async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<A
       const { message } = sent;
       retries += sent.retries;
       turns++;
-      const u = fromApiUsage(message.usage);
-      addUsage(usage, u);
-      rt.emit({ type: 'agent-usage', agentId: req.agentId, role: req.role, module: req.module, stage: req.stage, usage: u });
+      countUsage(message.usage);
       // That usage may have reached the run's budget, which cancels the run at once: the reply's tool
       // calls (writes, edits) must not run after that.
       if (rt.signal.aborted) throw new AgentError('cancelled', `${req.agentId} cancelled`);

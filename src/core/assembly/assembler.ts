@@ -13,6 +13,7 @@ import { abortMerge, commitMerge, headCommit, mergeNoFf, resetHard, resolveCommi
 import { writeFileAtomic } from '../run/runDir';
 import { ENGINE_AUTHOR, type PipelineContext, type StageResult } from '../stages/context';
 import { developModule } from '../stages/build';
+import { SENT_BY } from '../stages/fixRequest';
 import { builderWritablePaths } from '../stages/builder';
 import { integrationTestCommand, moduleDir, moduleTestCommand } from '../stages/moduleTestCommand';
 import { projectCommands } from '../stack/commands';
@@ -316,7 +317,7 @@ async function sendBack(ctx: PipelineContext, step: Extract<MergeStep, { kind: '
   ctx.store.emit({ type: 'log', level: 'warn', message: `integration tests failed after merging ${name}; sending it back to its builder` });
   ctx.store.update((s) => s.modules.find((x) => x.name === name)!.fixCycles++);
   const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
-  const status = await developModule(ctx, spec, integrationFindings(name, step.command, outcome, step.tests.output));
+  const status = await developModule(ctx, spec, { from: SENT_BY.assembly, findings: integrationFindings(name, step.command, outcome, step.tests.output) });
   if (status !== 'passed') return halt(ctx, `${name} was sent back after breaking the integration tests and is now ${status}; details in ${report}`);
   return undefined;
 }
@@ -338,7 +339,7 @@ async function developAgain(ctx: PipelineContext, name: string): Promise<StageRe
   const failure = fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : undefined;
   ctx.store.emit({ type: 'log', level: 'warn', message: `${name} is ${was} (the run stopped while it was back with its builder); its fix cycle runs again` });
   const spec = ctx.contracts().manifest.modules.find((m) => m.name === name)!;
-  const status = await developModule(ctx, spec, failure ? integrationFindings(name, 'the integration tests', 'failed', failure) : undefined);
+  const status = await developModule(ctx, spec, failure ? { from: SENT_BY.assembly, findings: integrationFindings(name, 'the integration tests', 'failed', failure) } : undefined);
   if (ctx.signal.aborted) return halt(ctx, String(ctx.signal.reason ?? 'run stopped'));
   if (status !== 'passed') return halt(ctx, `${name} was built again on resume and is now ${status}${failure ? `; the failure it was sent back for is in ${report}` : ''}`);
   return undefined;

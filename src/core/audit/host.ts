@@ -11,7 +11,6 @@ import { AgentError, runAgent, type AgentResult, type AgentRuntime } from '../ag
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { limitsNote, toolNames, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { addUsage } from '../usage';
 
 export interface AuditHost {
   store: RunStore;
@@ -67,10 +66,6 @@ export async function runAuditAgent(host: AuditHost, spec: AuditAgentSpec): Prom
     },
     host.runtime(),
   );
-  host.store.update((s) => {
-    const stage = s.stages.find((x) => x.id === spec.stage);
-    if (stage) addUsage(stage.usage, result.usage);
-  });
   return result;
 }
 

@@ -23,6 +23,7 @@ import { prepareModuleWorktree } from '../stages/moduleWorktree';
 import { runQc } from '../stages/qc';
 import { findingsForBuilder, writeQcReport } from '../stages/qcReport';
 import { developModule, moduleAtRest } from '../stages/build';
+import { SENT_BY } from '../stages/fixRequest';
 import { saveRecord, type ConflictRecord } from './resolution';
 
 export function resolutionText(r: ConflictRecord): string {
@@ -175,6 +176,6 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
     return;
   }
   // Failed against the new contract: rebuilt now, with QC's findings, like any fix cycle.
-  const status = await developModule(ctx, spec, findingsForBuilder(verdict));
+  const status = await developModule(ctx, spec, { from: SENT_BY.recheck, findings: findingsForBuilder(verdict) });
   if (status !== 'passed') throw new Error(`${module} failed its re-check against ${record.adr} and was not repaired: ${status}`);
 }

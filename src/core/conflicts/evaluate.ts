@@ -7,7 +7,6 @@
 import * as path from 'node:path';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
-import type { Usage } from '../contracts/schemas';
 import { agentShellEnv } from '../agents/env';
 import { fileTools, resultTool, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { toolObserver } from '../stages/architect';
@@ -37,7 +36,7 @@ function submitResolutionTool(ctx: PipelineContext, slot: ResultSlot<Resolution>
   );
 }
 
-export async function evaluateConflict(ctx: PipelineContext, record: ConflictRecord): Promise<{ resolution?: Resolution; usage: Usage }> {
+export async function evaluateConflict(ctx: PipelineContext, record: ConflictRecord): Promise<Resolution | undefined> {
   const wt = ctx.store.paths.integrationWorktree;
   const n = record.feedback.length;
   const agentId = `master-${record.module}-${record.issue}-${n}`;
@@ -49,7 +48,7 @@ export async function evaluateConflict(ctx: PipelineContext, record: ConflictRec
   ];
   const contracts = ctx.contracts();
   const feedback = record.feedback.at(-1);
-  const result = await runRoleAgent(ctx, {
+  await runRoleAgent(ctx, {
     agentId,
     role: 'master',
     stage: 'build',
@@ -69,7 +68,7 @@ export async function evaluateConflict(ctx: PipelineContext, record: ConflictRec
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_resolution. Call it now.',
   });
-  return { resolution: slot.value, usage: result.usage };
+  return slot.value;
 }
 
 export function conflictsContractsDir(ctx: PipelineContext): string {

@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import type { GateAnswer } from '../api';
 import { askHuman } from '../gates/askHuman';
 import type { BuilderOutcome } from '../contracts/schemas';
-import { addUsage } from '../usage';
 import type { PipelineContext, StageResult } from '../stages/context';
 import { applyResolution, resolutionText } from './apply';
 import { evaluateConflict } from './evaluate';
@@ -57,8 +56,7 @@ export async function settleConflicts(ctx: PipelineContext): Promise<StageResult
       if (record.status === 'rejected') return { status: 'halted', reason: `contract conflict ${record.module}-${record.issue}: the resolution was rejected${record.decision?.reason ? ` (${record.decision.reason})` : ''}` };
       if (record.status === 'resolved' || record.status === 'consumed') break;
       if (record.status === 'open') {
-        const { resolution, usage } = await evaluateConflict(ctx, record);
-        ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'build')!.usage, usage));
+        const resolution = await evaluateConflict(ctx, record);
         if (!resolution) return { status: 'halted', reason: `contract conflict ${record.module}-${record.issue}: the master gave no resolution` };
         record.resolution = resolution;
         record.status = 'evaluated';

@@ -11,7 +11,6 @@ import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
 import { commitOwnedChanges, describeOwnership, headCommit, moduleBranch } from '../git';
-import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
 import { blueprintCommands, blueprintSummary } from '../stack/gateCommands';
 import { codebaseSummary } from '../stack/codebase';
@@ -74,7 +73,6 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   let history: BetaMessageParam[] | undefined;
   for (let round = 0; ; round++) {
     const result = await runRoleAgent(ctx, { agentId, role: 'architect', stage: 'architect', tier: ctx.config.roleTiers.architect, tools, vars, history });
-    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'architect')!.usage, result.usage));
     const validation = await validateContracts(path.join(wt, CONTRACTS_REL));
     if (validation.ok) break;
     const problems = formatProblems(validation.problems);

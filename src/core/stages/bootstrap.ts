@@ -12,7 +12,6 @@ import { agentShellEnv } from '../agents/env';
 import { fileTools } from '../agents/tools';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
-import { addUsage } from '../usage';
 import { pairIdsIn } from '../training/pairs';
 import { checkPairs, type QualityResult } from '../training/quality';
 import { countByType, fileEntry, missingByType } from '../training/taxonomy';
@@ -98,7 +97,7 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       observe,
     );
     const contracts = ctx.contracts();
-    const run = await runRoleAgent(ctx, {
+    await runRoleAgent(ctx, {
       agentId,
       role: 'training',
       stage: 'bootstrap',
@@ -106,7 +105,6 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       tools,
       vars: { project_name: contracts.manifest.project, output_file: OUTPUT, start_pair_id: '00001', min_pairs: min, repair_section: repairSection },
     });
-    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'bootstrap')!.usage, run.usage));
     const dir = path.join(wt, TRAINING_REL);
     const output = joinedPairFiles(dir);
     const takenIds = pairIdsIn(dir, output.files);

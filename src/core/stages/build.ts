@@ -10,7 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModuleSpec, ModuleStatus, QcVerdict } from '../contracts/schemas';
 import { AgentError } from '../agents/runAgent';
-import { addUsage } from '../usage';
 import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { noPreparationRunning } from './preparations';
@@ -20,6 +19,7 @@ import { runBuilder } from './builder';
 import { runQc } from './qc';
 import { ModuleSlot } from './moduleSlot';
 import { findingsForBuilder, writeQcReport } from './qcReport';
+import { SENT_BY, type FixRequest } from './fixRequest';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
 import { checkPairsOnQcPass } from '../training/onQcPass';
@@ -102,7 +102,7 @@ async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<Deve
  * `findings` starts a fix cycle right away: assembly uses that to send a module back after its merge
  * broke the integration tests. Returns once the module's worktree is released too.
  */
-export async function developModule(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<ModuleStatus> {
+export async function developModule(ctx: PipelineContext, spec: ModuleSpec, findings: FixRequest | undefined): Promise<ModuleStatus> {
   const { status, released } = await developTracked(ctx, spec, findings);
   await released;
   return status;
@@ -117,7 +117,7 @@ export function moduleAtRest(ctx: PipelineContext, name: string): Promise<void> 
   return inDevelopment(ctx).idle(name);
 }
 
-function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
+function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: FixRequest | undefined): Promise<Developed> {
   return inDevelopment(ctx).develop(spec.name, findings !== undefined, () => developOnce(ctx, spec, findings));
 }
 
@@ -129,14 +129,14 @@ function inDevelopment(ctx: PipelineContext): Developments {
   return developments;
 }
 
-async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined): Promise<Developed> {
+async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: FixRequest | undefined): Promise<Developed> {
   const prepared: { wt?: string } = {};
   const status = await developSteps(ctx, spec, findings, prepared);
   return { status, released: prepared.wt ? releaseWorktree(ctx, spec.name, prepared.wt) : NOTHING_TO_RELEASE };
 }
 
 /** The module's steps; the worktree, once there is one, goes into `prepared` for the release. */
-async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: string | undefined, prepared: { wt?: string }): Promise<ModuleStatus> {
+async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: FixRequest | undefined, prepared: { wt?: string }): Promise<ModuleStatus> {
   const name = spec.name;
   const state = () => ctx.store.module(name);
   const slot = new ModuleSlot(ctx, name);
@@ -148,7 +148,6 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name), await slot.forStep(cycle === 0 ? 'build' : 'fix'));
-      addModuleUsage(ctx, name, built.usage);
       if (built.outcome?.status === 'blocked') {
         openConflict(ctx, name, built.outcome, built.conflictReport);
         return settle(ctx, name, 'blocked', `contract conflict: ${built.outcome.summary} (${built.conflictReport ?? 'no report file'})`);
@@ -160,7 +159,6 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
       const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary);
       // Kept only for a fix cycle that follows at once.
       if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
-      addModuleUsage(ctx, name, qc.usage);
       if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
       const verdict: QcVerdict = qc.verdict;
       const reportPath = writeQcReport(ctx.store.paths.qc, name, verdict, attempt, built.outOfScope);
@@ -185,7 +183,7 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
       if (cycle >= ctx.config.fixCycles) {
         return settle(ctx, name, 'failed', `still FAIL-MAJOR after ${cycle} fix cycles`);
       }
-      findings = findingsForBuilder(verdict);
+      findings = { from: SENT_BY.qc, findings: findingsForBuilder(verdict) };
       ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.fixCycles = cycle + 1));
     }
   } catch (e) {
@@ -194,13 +192,6 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: st
   } finally {
     slot.release();
   }
-}
-
-function addModuleUsage(ctx: PipelineContext, module: string, usage: Parameters<typeof addUsage>[1]): void {
-  ctx.store.update((s) => {
-    addUsage(s.modules.find((x) => x.name === module)!.usage, usage);
-    addUsage(s.stages.find((x) => x.id === 'build')!.usage, usage);
-  });
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BuilderOutcome, ModuleSpec, Usage } from '../contracts/schemas';
+import type { BuilderOutcome, ModuleSpec } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
@@ -19,10 +19,10 @@ import { toolObserver } from './architect';
 import { sessionPairsRel, startPairId } from '../training/sessionPairs';
 import { agentAuthor, type PipelineContext } from './context';
 import { readAgentFile } from '../agents/agentFiles';
+import type { FixRequest } from './fixRequest';
 
 export interface BuilderRun {
   outcome?: BuilderOutcome;
-  usage: Usage;
   commit: string;
   /** Changes the engine left out of the commit (outside what the builder may change), for QC and the report. */
   outOfScope: string[];
@@ -56,7 +56,7 @@ export async function runBuilder(
   spec: ModuleSpec,
   wt: string,
   cycle: number,
-  findings: string | undefined,
+  findings: FixRequest | undefined,
   /** A resolved contract conflict this build resumes from (M13, src/core/conflicts). */
   resolution: string | undefined,
   /** The module's wave-limit slot, or the priority to take one of its own at (stages/moduleSlot.ts). */
@@ -86,7 +86,7 @@ export async function runBuilder(
     ...(await ctx.mcp.toolsFor('builder', observe)),
   ];
   const contracts = ctx.contracts();
-  const result = await runRoleAgent(ctx, {
+  await runRoleAgent(ctx, {
     worktree: wt,
     agentId,
     role: 'builder',
@@ -108,7 +108,7 @@ export async function runBuilder(
       lock_flags: lockFlagsFor(contracts.locks, name),
       fix_section:
         (findings
-          ? `\n## Fix cycle ${cycle}\nQC sent the module back. Fix every finding below, rerun the tests, and report again (the engine commits).\n<qc-findings>\n${findings}\n</qc-findings>`
+          ? `\n## Fix cycle ${cycle}\n${findings.from} Fix every finding below, rerun the tests, and report again (the engine commits).\n<qc-findings>\n${findings.findings}\n</qc-findings>`
           : '') +
         (resolution
           ? `\n## Your contract conflict was resolved\nResume the module from this decision; the contracts in your worktree are current, and your brain file has the notice.\n<conflict-resolution>\n${resolution}\n</conflict-resolution>`
@@ -133,7 +133,7 @@ export async function runBuilder(
   const ownershipNote = describeOwnership(agentId, owned);
   if (ownershipNote) ctx.store.emit({ type: 'containment', agentId, module: name, detail: ownershipNote });
   const conflictReport = slot.value?.status === 'blocked' ? copyConflictReport(ctx, wt, name, slot.value) : undefined;
-  return { outcome: slot.value, usage: result.usage, commit: owned.head, outOfScope: [...owned.leftOut, ...owned.newIgnored], ownershipNote, conflictReport };
+  return { outcome: slot.value, commit: owned.head, outOfScope: [...owned.leftOut, ...owned.newIgnored], ownershipNote, conflictReport };
 }
 
 /** The conflict report goes to the run's conflicts/ folder; the builder's own file if it wrote one. */

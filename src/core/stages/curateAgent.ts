@@ -14,7 +14,6 @@ import { agentShellEnv } from '../agents/env';
 import { AgentError } from '../agents/runAgent';
 import { fileTools } from '../agents/tools';
 import { writeFileAtomic } from '../run/runDir';
-import { addUsage } from '../usage';
 import { BRAINS_REL } from '../memory/brain';
 import { pairIdsIn } from '../training/pairs';
 import { checkPairs, type Rejection } from '../training/quality';
@@ -70,7 +69,7 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
     observe,
   );
   try {
-    const run = await runRoleAgent(ctx, {
+    await runRoleAgent(ctx, {
       agentId,
       role: 'training',
       template: 'training-curate',
@@ -85,7 +84,6 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
         final_state: finalStateBlock(ctx),
       },
     });
-    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'curate')!.usage, run.usage));
   } catch (e) {
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) throw e;
     // Curate closes every run: a failed agent must not fail a run whose code is done. What it wrote

@@ -3,7 +3,7 @@
  * edit) grades the module in its worktree and returns a structured verdict through submit_verdict.
  * Anything its shell changed in the worktree is thrown away afterwards, so QC cannot alter what it grades.
  */
-import type { ModuleSpec, QcVerdict, Usage } from '../contracts/schemas';
+import type { ModuleSpec, QcVerdict } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
 import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
@@ -14,7 +14,6 @@ import type { PipelineContext } from './context';
 
 export interface QcRun {
   verdict?: QcVerdict;
-  usage: Usage;
 }
 
 export async function runQc(
@@ -41,7 +40,7 @@ export async function runQc(
     ...(await ctx.mcp.toolsFor('qc', observe)),
   ];
   const before = await headCommit(wt);
-  const result = await runRoleAgent(ctx, {
+  await runRoleAgent(ctx, {
     worktree: wt,
     agentId,
     role: 'qc',
@@ -68,5 +67,5 @@ export async function runQc(
   if (changedBy.length) {
     ctx.store.emit({ type: 'containment', agentId, module: name, detail: `QC's shell changed files (discarded): ${changedBy.join(', ')}` });
   }
-  return { verdict: slot.value, usage: result.usage };
+  return { verdict: slot.value };
 }

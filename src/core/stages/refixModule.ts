@@ -15,6 +15,7 @@ import { abortMerge, headCommit, mergeNoFf, resetHard } from '../git';
 import { runCommand } from '../shell';
 import { moduleDirOf } from '../stack/commands';
 import { developModule } from './build';
+import { SENT_BY } from './fixRequest';
 import { integrationTestCommand } from './moduleTestCommand';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
@@ -38,13 +39,14 @@ export type RefixOutcome =
 /** How much of a failing test run the builder gets back: the end, where the failures are summed up. */
 const TEST_OUTPUT_TAIL = 3000;
 
-export async function refixModule(ctx: PipelineContext, name: string, findings: RefixFinding[], cause: string): Promise<RefixOutcome> {
+export async function refixModule(ctx: PipelineContext, name: string, findings: RefixFinding[], cause: 'harden' | 'ship'): Promise<RefixOutcome> {
   const manifest = ctx.contracts().manifest;
   const spec = manifest.modules.find((m) => m.name === name);
   if (!spec) return { status: 'open', reason: `${name} is not a module of this project`, cycles: 0 };
   const integration = ctx.store.state.integrationBranch;
   const iwt = ctx.store.paths.integrationWorktree;
   let input = findings;
+  let from: string = SENT_BY[cause];
   let cycles = 0;
   const restoreMerged = (why: string) => {
     // The integration branch still holds the module's last good merge: that is what ships.
@@ -83,7 +85,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       m.engineHead = upToDateHead;
     });
     cycles++;
-    const status = await developModule(ctx, spec, JSON.stringify(input, null, 2));
+    const status = await developModule(ctx, spec, { from, findings: JSON.stringify(input, null, 2) });
     if (ctx.signal.aborted) return { status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles };
     if (status !== 'passed') {
       const reason = `${name} was sent back and ended ${status}${ctx.store.module(name).detail ? ` (${ctx.store.module(name).detail})` : ''}`;
@@ -98,6 +100,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       await abortMerge(iwt);
       const files = merged.files.map((f) => f.path);
       recordMerge(ctx, name, undefined, 'conflict', 'not-run');
+      from = SENT_BY.remerge;
       input = [{ severity: 'MAJOR', file: files[0] ?? moduleDir, line: null, text: `Merging ${name} into the integration branch again conflicts in ${files.join(', ')}; the merge was abandoned. Keep your changes inside ${moduleDir}/ and do not touch files other modules or the engine own.` }];
       continue;
     }
@@ -106,6 +109,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       await resetHard(iwt, before);
       recordMerge(ctx, name, undefined, 'clean', 'fail');
       ctx.store.emit({ type: 'merge', module: name, result: 'clean', tests: 'fail' });
+      from = SENT_BY.remerge;
       input = [
         {
           severity: 'MAJOR',

@@ -21,7 +21,6 @@ import { ensureGitignore } from '../stack/gitignore';
 import { manifestDependencyProblems } from '../stack/manifestDependencies';
 import { roleShell } from '../sandbox/stageShell';
 import { networkRefusalHint } from '../sandbox/networkRefusal';
-import { addUsage } from '../usage';
 import { CONTRACTS_REL } from './contracts';
 import { scaffoldSlice } from '../contracts/slice';
 import { toolObserver } from './architect';
@@ -61,7 +60,7 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
     ];
     const engineHead = await headCommit(wt);
     const ignoredBefore = await ignoredEntries(wt);
-    const result = await runRoleAgent(ctx, {
+    await runRoleAgent(ctx, {
       agentId,
       role: 'scaffold',
       stage: 'scaffold',
@@ -79,7 +78,6 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
         feedback,
       },
     });
-    ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'scaffold')!.usage, result.usage));
 
     // The engine commits: never the contracts or anything under .orchestration/, never installed folders.
     const owned = await commitOwnedChanges(

@@ -16,7 +16,6 @@ import type { BuilderOutcome } from '../contracts/schemas';
 import { commitAll, diffRange, headCommit } from '../git';
 import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
-import { addUsage } from '../usage';
 import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
 import { agentAuthor, type PipelineContext, type Stage, type StageResult } from './context';
@@ -140,7 +139,6 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called report_outcome. Call it now with status "done" and a one-line summary of the release.',
   });
-  ctx.store.update((s) => addUsage(s.stages.find((x) => x.id === 'ship')!.usage, result.usage));
   if (!slot.value || slot.value.status !== 'done') return { status: 'halted', reason: `the shipping agent did not finish: ${slot.value?.summary ?? result.finalText.slice(0, 300)}` };
   await commitAll(wt, `ship: release notes, changelog and version (${slot.value.summary.slice(0, 72)})`, agentAuthor('shipper'), SHIP_WRITABLE);
 
