@@ -40,6 +40,10 @@ export async function runCoordinator(host: AuditHost, audit: AuditStore, domain:
       domain_goal: audit.state.plan?.domains.find((d) => d.name === domain)?.goal ?? domain,
       worker_ids: workers.map((w) => w.id).join(', '),
       worker_files: workers.map((w) => rel(workerFile(audit.dirs.workers, w.id))).join(', '),
+      // The engine's own classification, which the result tool holds the coordinator to: a worker can be
+      // unfinished for a reason its file does not show (it wrote DONE but never submitted its findings).
+      missing_workers: missing.join(', ') || 'none',
+      unfinished_workers: unfinished.join(', ') || 'none',
       synthesis_file: file,
     },
     isComplete: complete,

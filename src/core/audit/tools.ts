@@ -89,7 +89,7 @@ export function submitSynthesisTool(slot: ResultSlot<Synthesis>, expected: Expec
       name: 'submit_synthesis',
       description:
         'Submit your domain synthesis once: a short summary (at most a few sentences) for the top level, and the ids of the workers ' +
-        'whose file was missing and of those whose file did not end with the DONE line.',
+        'the engine classified as missing and as unfinished (listed in your task card).',
       inputSchema: SynthesisSchema,
       slot,
       check: (synthesis) => {
@@ -97,7 +97,7 @@ export function submitSynthesisTool(slot: ResultSlot<Synthesis>, expected: Expec
         if (!same(synthesis.missing, expected.missing) || !same(synthesis.unfinished, expected.unfinished)) {
           throw new ToolError(
             `submit_synthesis: the workers' files say missing = [${expected.missing.join(', ')}], unfinished = [${expected.unfinished.join(', ')}]; ` +
-              `you reported missing = [${synthesis.missing.join(', ')}], unfinished = [${synthesis.unfinished.join(', ')}]. Check the files and resubmit.`,
+              `you reported missing = [${synthesis.missing.join(', ')}], unfinished = [${synthesis.unfinished.join(', ')}]. Resubmit with the engine's lists (your task card has them).`,
           );
         }
       },
