@@ -32,7 +32,7 @@ import {
   runWorkspaceFiles,
   samePath,
   runWorkspaceFolders,
-  runWorkspaceJson,
+  runWorkspaceUpdate,
   takeParkedStart,
   type ParkedStart,
   type RunWorkspaceFiles,
@@ -62,7 +62,14 @@ const WINDOW_PROBE_MS = 5_000;
 export async function switchToMultiRoot(start: { repo: string; description: string; offline: boolean }): Promise<ParkedStart | undefined> {
   const files = runWorkspaceFiles(await gitCommonDir(start.repo), start.repo);
   fs.mkdirSync(files.runsRoot, { recursive: true });
-  fs.writeFileSync(files.workspaceFile, runWorkspaceJson(runWorkspaceFolders(start.repo, files.runsRoot)));
+  // A file from an earlier switch keeps what the user made of it (settings, folders they added).
+  const existing = readIfThere(files.workspaceFile);
+  const text = runWorkspaceUpdate(existing, runWorkspaceFolders(start.repo, files.runsRoot));
+  if (text !== undefined) {
+    // One it could not read as JSON (comments) is rewritten: the old text stays beside it.
+    if (existing !== undefined) fs.writeFileSync(`${files.workspaceFile}.bak`, existing);
+    fs.writeFileSync(files.workspaceFile, text);
+  }
   const parked = parkStart(files.dir, { ...start, workspaceFile: files.workspaceFile });
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(files.workspaceFile), { forceReuseWindow: true });
   await new Promise((r) => setTimeout(r, RESTART_GRACE_MS));
@@ -113,12 +120,7 @@ export function takeStartParkedFor(ws: RunWorkspaceFiles, repo: string): ParkedS
  * whose git directory holds this workspace file.
  */
 export async function foldersToRefill(ws: RunWorkspaceFiles): Promise<{ folders: WorkspaceFolderEntry[]; from: string } | undefined> {
-  let text: string | undefined;
-  try {
-    text = fs.readFileSync(ws.workspaceFile, 'utf8');
-  } catch {
-    text = undefined;
-  }
+  const text = readIfThere(ws.workspaceFile);
   const parked = parkedStarts(ws.dir).find((p) => samePath(p.workspaceFile, ws.workspaceFile));
   const found = refillCandidates(ws, text, parked?.repo, (p) => fs.existsSync(p));
   if (!found || found.from === 'file') return found;
@@ -141,4 +143,12 @@ export async function refillRunWorkspace(ws: RunWorkspaceFiles, log: vscode.LogO
   }
   log.warn(`The run workspace opened without its folders; putting back ${refill.folders.map((f) => f.path).join(', ')} (from the ${refill.from})`);
   return vscode.workspace.updateWorkspaceFolders(0, 0, ...refill.folders.map((f) => ({ uri: vscode.Uri.file(f.path), name: f.name })));
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // none yet, or unreadable: both are written afresh
+  }
 }

@@ -20,6 +20,7 @@ import {
   runWorkspaceFiles,
   runWorkspaceFolders,
   runWorkspaceJson,
+  runWorkspaceUpdate,
   takeParkedStart,
   type ParkedStart,
 } from '../../src/extension/models/runWorkspace';
@@ -68,6 +69,29 @@ describe('run workspace: which workspace file is ours', () => {
   it('leaves alone a workspace file in a folder named build-pipeline that is not in a git directory (a checkout of that name)', () => {
     assert.equal(ownRunWorkspace('/home/u/code/build-pipeline/dev.code-workspace', gitDirs('/home/u/code/build-pipeline/.git')), undefined);
     assert.ok(ownRunWorkspace('/srv/proj.git/build-pipeline/proj.code-workspace', gitDirs('/srv/proj.git')), 'a bare repository is a git directory');
+  });
+});
+
+describe('run workspace: the file written before a switch', () => {
+  const required = runWorkspaceFolders('/r', '/r/.git/build-pipeline/runs');
+
+  it('is written afresh when there is none, or it is not a JSON object', () => {
+    for (const existing of [undefined, '', '// comments\n{ "folders": [] ', '[]', 'null']) {
+      assert.equal(runWorkspaceUpdate(existing, required), runWorkspaceJson(required), JSON.stringify(existing));
+    }
+  });
+
+  it('is left alone when it lists every folder the run needs, whatever else the user put in it', () => {
+    const mine = JSON.stringify({ folders: [...required, { path: '/r/.git/build-pipeline/runs/x/worktrees/a', name: 'a' }], settings: { 'editor.tabSize': 8 }, extensions: { recommendations: ['x.y'] } });
+    assert.equal(runWorkspaceUpdate(mine, required), undefined);
+  });
+
+  it('gets the missing folders first and keeps its other folders, settings and keys', () => {
+    const mine = JSON.stringify({ folders: [{ path: '/elsewhere', name: 'notes' }, { path: '/r' }], settings: { 'editor.tabSize': 8 }, launch: { configurations: [] } });
+    const next = JSON.parse(runWorkspaceUpdate(mine, required)!) as { folders: { path: string }[]; settings: unknown; launch: unknown };
+    assert.deepEqual(next.folders.map((f) => f.path), ['/r', '/r/.git/build-pipeline/runs', '/elsewhere']);
+    assert.deepEqual(next.settings, { 'editor.tabSize': 8 });
+    assert.deepEqual(next.launch, { configurations: [] });
   });
 });
 

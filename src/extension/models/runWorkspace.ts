@@ -87,6 +87,28 @@ export function runWorkspaceJson(folders: readonly WorkspaceFolderEntry[]): stri
 }
 
 /**
+ * The run workspace file to write before a switch, given the one already there (`existing`), or
+ * undefined to leave it as it is. A file that lists every folder the run needs is the user's too by
+ * now (settings, folders they added): it is left alone. One that lacks some gets them, first, and
+ * keeps everything else it has; only a missing or unreadable file is written afresh.
+ */
+export function runWorkspaceUpdate(existing: string | undefined, required: readonly WorkspaceFolderEntry[]): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = existing === undefined ? undefined : JSON.parse(existing);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return runWorkspaceJson(required);
+  const listed = foldersInWorkspaceJson(existing);
+  const missing = required.filter((r) => !listed.some((f) => samePath(f.path, r.path)));
+  if (missing.length === 0) return undefined;
+  const others = Array.isArray((parsed as { folders?: unknown }).folders) ? ((parsed as { folders: unknown[] }).folders) : [];
+  const kept = others.filter((f) => !required.some((r) => samePath((f as { path?: string } | null)?.path, r.path)));
+  return JSON.stringify({ ...parsed, folders: [...required, ...kept] }, null, 2) + '\n';
+}
+
+/**
  * The files of the run workspace a window has open, when that workspace file is one this extension
  * writes (`<git dir>/build-pipeline/<name>.code-workspace`); undefined for any other workspace, so
  * nothing here ever acts on a workspace the user made. The folder above `build-pipeline` must be a

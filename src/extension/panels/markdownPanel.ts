@@ -59,6 +59,10 @@ class MarkdownPanel extends Disposable {
   private readonly panel: vscode.WebviewPanel;
   private ready = false;
   private input: MarkdownPanelInput;
+  /** What the page shows now (badges and body): a refresh that renders the same leaves the page alone. */
+  private shown = '';
+  /** The file's size and modification time when last rendered: an unchanged file is not read again. */
+  private stamp = '';
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -68,13 +72,14 @@ class MarkdownPanel extends Disposable {
     super();
     this.input = input;
     const media = vscode.Uri.joinPath(extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel(VIEW_TYPE[input.kind], input.title, vscode.ViewColumn.Active, {
+    // Registered first, so it is disposed last (after its listeners): disposing the panel object closes its tab.
+    this.panel = this._register(vscode.window.createWebviewPanel(VIEW_TYPE[input.kind], input.title, vscode.ViewColumn.Active, {
       enableScripts: true,
       enableCommandUris: false,
       enableForms: false,
       localResourceRoots: [media],
       retainContextWhenHidden: false,
-    });
+    }));
     this.panel.iconPath = vscode.Uri.joinPath(media, 'build-pipeline.svg');
     this._register(this.panel.onDidDispose(() => {
       onClosed();
@@ -99,11 +104,22 @@ class MarkdownPanel extends Disposable {
 
   update(input: MarkdownPanelInput): void {
     this.input = input;
+    this.stamp = ''; // the badges may differ (a new verdict) even if the file did not
     this.reload();
   }
 
+  /**
+   * Called on every change of the modules (each agent turn): the page is replaced only when what it
+   * would show changed, so a reader's selection and scroll position survive the turns between.
+   */
   reload(): void {
+    const stamp = fileStamp(this.input.file);
+    if (stamp && stamp === this.stamp) return;
+    this.stamp = stamp;
     const { badgesHtml, bodyHtml } = this.content();
+    const next = `${badgesHtml}\u0000${bodyHtml}`;
+    if (next === this.shown) return;
+    this.shown = next;
     if (this.ready) {
       const msg: HostToWebview = { type: 'content', badgesHtml, bodyHtml };
       void this.panel.webview.postMessage(msg);
@@ -125,7 +141,9 @@ class MarkdownPanel extends Disposable {
   private page(): string {
     const webview = this.panel.webview;
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    this.stamp = fileStamp(this.input.file);
     const { badgesHtml, bodyHtml } = this.content();
+    this.shown = `${badgesHtml}\u0000${bodyHtml}`;
     return renderPage({
       title: this.input.title,
       kind: this.input.kind,
@@ -155,5 +173,15 @@ class MarkdownPanel extends Disposable {
       viewColumn: vscode.ViewColumn.Beside,
       preview: true,
     });
+  }
+}
+
+/** Size and modification time of `file`, or '' when it cannot be read (then it is always rendered). */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
   }
 }
