@@ -7,7 +7,7 @@ import { resumeRun, startAudit } from '../../src/core/engine';
 import { readAuditState } from '../../src/core/audit/state';
 import { readJournal } from '../../src/core/run/journal';
 import type { PipelineEvent } from '../../src/core/events';
-import type { ScriptedModelOptions } from '../../src/scripted/types';
+import type { ReceivedRequest, ScriptedModelOptions } from '../../src/scripted/types';
 import { approveAll, FAST_CONFIG, makeRepo, read, scriptedModel, type TestRepo } from './harness';
 
 const REQUEST = 'Audit the code for security and performance problems';
@@ -62,7 +62,8 @@ describe('audit mode (scripted model, real SDK, real git)', function () {
 
   it('fans out, lists the failed and the unfinished worker as gaps, reports none of their findings, and changes nothing in the repository', async () => {
     const before = fingerprint(repo);
-    const { result } = await audit(repo, { scenario: 'audit-faults' });
+    const requests: ReceivedRequest[] = [];
+    const { result } = await audit(repo, { scenario: 'audit-faults', onRequest: (r) => requests.push(r) });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.equal(result.state.mode, 'audit');
     assert.deepEqual(fingerprint(repo), before, 'the user tree, index, refs and worktree list are byte-identical');
@@ -86,6 +87,10 @@ describe('audit mode (scripted model, real SDK, real git)', function () {
     const coordinator = state.coordinators.find((c) => c.domain === 'security')!;
     assert.deepEqual(coordinator.missing, ['security-2']);
     assert.deepEqual(coordinator.unfinished, ['security-3']);
+    // The coordinator is told the engine's classification; it cannot see "never submitted" in a file.
+    const cards = requests.map((r) => JSON.stringify(r.messages[0]?.content ?? '')).filter((t) => t.includes('role: audit-coordinator\\ndomain: security\\n'));
+    assert.ok(cards.length > 0, 'a request of the security coordinator');
+    assert.match(cards[0]!, /\\nmissing: security-2\\nunfinished: security-3\\n/);
 
     const report = read(path.join(runDir, 'audit-report.md'));
     assert.doesNotMatch(report, /\(security-2\)|\(security-3\)/);
