@@ -1,8 +1,9 @@
 /**
  * Reading a process's /proc/PID/stat (Linux). The line is "pid (comm) state ppid pgrp …", and comm is
  * the program's name as the process set it: it may hold spaces and parentheses, so the fields are
- * counted after the last ')'. Several parts of the engine read it (the sandbox freezer for the parent
- * and the state, the run lock for the start time); they all go through here so that rule lives once.
+ * counted after the last ')'. The engine's readers of it (the sandbox freezer for the parent and the
+ * state, the run lock for the start time) go through here so that rule lives once in TypeScript; the
+ * stray check inside a kept sandbox shell (commandShells.ts) applies the same rule in bash.
  */
 import * as fs from 'node:fs';
 

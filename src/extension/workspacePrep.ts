@@ -64,9 +64,9 @@ export async function switchToMultiRoot(start: { repo: string; description: stri
   fs.mkdirSync(files.runsRoot, { recursive: true });
   // A file from an earlier switch keeps what the user made of it (settings, folders they added).
   const existing = readIfThere(files.workspaceFile);
-  const text = runWorkspaceUpdate(existing, runWorkspaceFolders(start.repo, files.runsRoot));
+  const text = runWorkspaceUpdate(existing, runWorkspaceFolders(start.repo, files.runsRoot), files.workspaceFile);
   if (text !== undefined) {
-    // One it could not read as JSON (comments) is rewritten: the old text stays beside it.
+    // Whenever an existing file is changed (folders put back, or not JSON and written afresh), its old text stays beside it.
     if (existing !== undefined) fs.writeFileSync(`${files.workspaceFile}.bak`, existing);
     fs.writeFileSync(files.workspaceFile, text);
   }

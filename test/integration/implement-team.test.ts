@@ -401,6 +401,8 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     });
     assert.equal(first.result.status, 'awaiting-approval');
     assert.match(first.result.state.haltReason!, /moved after its ship checks/);
+    // The phase merge's own test run stood for the commit first shown: the suite was not run again for the gate.
+    assert.ok(!first.events.some((e) => e.type === 'test-gate' && e.phase === 'ship'), 'no ship test run before the first gate');
     assert.equal(repo.git('rev-parse', 'main'), mainBefore, 'the unseen commit was not merged');
     // Resumed: the new head is tested before the gate is asked, and the gate says it fails.
     let title = '';

@@ -73,25 +73,35 @@ describe('run workspace: which workspace file is ours', () => {
 });
 
 describe('run workspace: the file written before a switch', () => {
+  const file = '/r/.git/build-pipeline/r.code-workspace';
   const required = runWorkspaceFolders('/r', '/r/.git/build-pipeline/runs');
 
   it('is written afresh when there is none, or it is not a JSON object', () => {
     for (const existing of [undefined, '', '// comments\n{ "folders": [] ', '[]', 'null']) {
-      assert.equal(runWorkspaceUpdate(existing, required), runWorkspaceJson(required), JSON.stringify(existing));
+      assert.equal(runWorkspaceUpdate(existing, required, file), runWorkspaceJson(required), JSON.stringify(existing));
     }
   });
 
-  it('is left alone when it lists every folder the run needs, whatever else the user put in it', () => {
+  it('is left alone when it starts with the repository and lists the runs folder, whatever else the user put in it', () => {
     const mine = JSON.stringify({ folders: [...required, { path: '/r/.git/build-pipeline/runs/x/worktrees/a', name: 'a' }], settings: { 'editor.tabSize': 8 }, extensions: { recommendations: ['x.y'] } });
-    assert.equal(runWorkspaceUpdate(mine, required), undefined);
+    assert.equal(runWorkspaceUpdate(mine, required, file), undefined);
+    // VS Code writes the folders relative to the file: the same folders.
+    const relative = JSON.stringify({ folders: [{ path: '../..' }, { path: 'runs' }], settings: {} });
+    assert.equal(runWorkspaceUpdate(relative, required, file), undefined);
   });
 
   it('gets the missing folders first and keeps its other folders, settings and keys', () => {
     const mine = JSON.stringify({ folders: [{ path: '/elsewhere', name: 'notes' }, { path: '/r' }], settings: { 'editor.tabSize': 8 }, launch: { configurations: [] } });
-    const next = JSON.parse(runWorkspaceUpdate(mine, required)!) as { folders: { path: string }[]; settings: unknown; launch: unknown };
+    const next = JSON.parse(runWorkspaceUpdate(mine, required, file)!) as { folders: { path: string }[]; settings: unknown; launch: unknown };
     assert.deepEqual(next.folders.map((f) => f.path), ['/r', '/r/.git/build-pipeline/runs', '/elsewhere']);
     assert.deepEqual(next.settings, { 'editor.tabSize': 8 });
     assert.deepEqual(next.launch, { configurations: [] });
+  });
+
+  it('puts the repository back in first place (the extension takes the first folder for it), each folder once', () => {
+    const moved = JSON.stringify({ folders: [{ path: 'runs' }, { path: '../..' }, { path: '/elsewhere' }] });
+    const next = JSON.parse(runWorkspaceUpdate(moved, required, file)!) as { folders: { path: string }[] };
+    assert.deepEqual(next.folders.map((f) => f.path), ['/r', '/r/.git/build-pipeline/runs', '/elsewhere']);
   });
 });
 

@@ -60,7 +60,7 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
   return toolset.map((t) => {
     let tool = t;
     if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
-    if (t.name === 'write' || t.name === 'edit') tool = serialized(tool, writes);
+    if (t.name === 'write' || t.name === 'edit') tool = serialized(withoutGitFiles(tool, ctx), writes);
     if (t.name === 'bash') tool = withBashTimeoutCap(bash!, policy.bashTimeoutMs);
     if (t.name === 'glob') tool = withPatternLimit(tool);
     if (pause && t.name !== 'bash') tool = whilePaused(tool, pause);
@@ -91,6 +91,36 @@ function serialQueue(): SerialQueue {
 
 function serialized(tool: BetaRunnableTool, queue: SerialQueue): BetaRunnableTool {
   return { ...tool, run: (input, context) => queue(async () => tool.run(input, context)) };
+}
+
+/**
+ * No agent writes git's own files, whatever else it may change: a worktree's `.git` file names the
+ * git directory the engine's git commands use, outside the sandbox (commit, merge, reset). An agent
+ * that could point it at a git directory of its own making (with a config that defines a clean
+ * filter) would have the engine run its command at the next commit. The sandboxed shell is denied
+ * the same paths (sandbox/gitPaths.ts). Any path segment `.git` is refused, so a nested repository
+ * cannot be planted either; the check is on the resolved path, so a symlink to `.git` is refused too.
+ */
+function withoutGitFiles(tool: BetaRunnableTool, ctx: AgentToolContext): BetaRunnableTool {
+  return {
+    ...tool,
+    run: async (input: { file_path?: unknown }, context) => {
+      const requested = typeof input?.file_path === 'string' ? input.file_path : '';
+      // Both as written and resolved (symlinks followed): a link named `x` that points at `.git` counts.
+      const root = await resolvePath(ctx, '.');
+      const resolved = await resolvePath(ctx, requested).catch(() => undefined);
+      const named = [requested, resolved === undefined ? '' : path.relative(root, resolved)];
+      if (named.some(touchesGitFiles)) {
+        throw new ToolError(`${tool.name}: ${requested} is one of git's own files (a .git file or folder); agents never change those, the engine commits for you`);
+      }
+      return tool.run(input, context);
+    },
+  };
+}
+
+/** Whether a path (relative or absolute, either separator) has a segment `.git`, in any letter case (case-insensitive file systems). */
+export function touchesGitFiles(p: string): boolean {
+  return p.split(/[\\/]+/).some((segment) => segment.toLowerCase() === '.git');
 }
 
 function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable: string[], readOnlyRoots: string[]): BetaRunnableTool {

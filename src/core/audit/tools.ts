@@ -96,7 +96,7 @@ export function submitSynthesisTool(slot: ResultSlot<Synthesis>, expected: Expec
         // The engine checked the files itself: a synthesis that hides a gap (or invents one) is sent back.
         if (!same(synthesis.missing, expected.missing) || !same(synthesis.unfinished, expected.unfinished)) {
           throw new ToolError(
-            `submit_synthesis: the workers' files say missing = [${expected.missing.join(', ')}], unfinished = [${expected.unfinished.join(', ')}]; ` +
+            `submit_synthesis: the engine classified missing = [${expected.missing.join(', ')}], unfinished = [${expected.unfinished.join(', ')}]; ` +
               `you reported missing = [${synthesis.missing.join(', ')}], unfinished = [${synthesis.unfinished.join(', ')}]. Resubmit with the engine's lists (your task card has them).`,
           );
         }

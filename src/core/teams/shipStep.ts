@@ -49,8 +49,11 @@ async function verdictOn(sc: ShipStepContext, head: string): Promise<{ passed: b
   if (known?.commit === head) return known;
   session.emit({ type: 'log', level: 'info', message: `ship: ${store.state.integrationBranch} is at ${head.slice(0, 12)}, a commit this run's tests did not run on; running the suite on it before the ship gate` });
   const tests = await runTestGate(sc.testCommand, sc.integrationWt, session.config.testTimeoutMs, session.signal, session.sandbox);
+  // A run stopped under the suite says nothing about the commit: nothing is recorded, the resume tests it.
+  if (session.signal.aborted) throw new Error(`ship: ${String(session.signal.reason ?? 'run stopped')}`);
   session.emit({ type: 'test-gate', phase: 'ship', when: 'before', passed: tests.passed, failures: tests.failures });
-  store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
+  // Recorded only for the commit the suite ran on: one made while it ran is tested at the next gate.
+  if ((await headCommit(sc.integrationWt)) === head) store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
   return tests;
 }
 

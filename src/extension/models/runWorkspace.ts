@@ -87,12 +87,14 @@ export function runWorkspaceJson(folders: readonly WorkspaceFolderEntry[]): stri
 }
 
 /**
- * The run workspace file to write before a switch, given the one already there (`existing`), or
- * undefined to leave it as it is. A file that lists every folder the run needs is the user's too by
- * now (settings, folders they added): it is left alone. One that lacks some gets them, first, and
- * keeps everything else it has; only a missing or unreadable file is written afresh.
+ * The run workspace file to write before a switch, given the one already there (`existing`, at
+ * `workspaceFile`), or undefined to leave it as it is. A file that starts with the repository and
+ * lists the runs folder is the user's too by now (settings, folders they added): it is left alone.
+ * One that lacks them, or has another folder first (the extension takes the first folder for the
+ * repository), gets them first and keeps everything else; only a missing file, or one that is not a
+ * JSON object (VS Code's comments, trailing commas), is written afresh.
  */
-export function runWorkspaceUpdate(existing: string | undefined, required: readonly WorkspaceFolderEntry[]): string | undefined {
+export function runWorkspaceUpdate(existing: string | undefined, required: readonly WorkspaceFolderEntry[], workspaceFile: string): string | undefined {
   let parsed: unknown;
   try {
     parsed = existing === undefined ? undefined : JSON.parse(existing);
@@ -100,11 +102,17 @@ export function runWorkspaceUpdate(existing: string | undefined, required: reado
     parsed = undefined;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return runWorkspaceJson(required);
-  const listed = foldersInWorkspaceJson(existing);
-  const missing = required.filter((r) => !listed.some((f) => samePath(f.path, r.path)));
-  if (missing.length === 0) return undefined;
-  const others = Array.isArray((parsed as { folders?: unknown }).folders) ? ((parsed as { folders: unknown[] }).folders) : [];
-  const kept = others.filter((f) => !required.some((r) => samePath((f as { path?: string } | null)?.path, r.path)));
+  // VS Code writes folders relative to the workspace file; they are compared where they point.
+  const base = path.dirname(workspaceFile);
+  const pathOf = (f: unknown) => {
+    const p = (f as { path?: unknown } | null)?.path;
+    return typeof p === 'string' ? path.resolve(base, p) : undefined;
+  };
+  const folders = Array.isArray((parsed as { folders?: unknown }).folders) ? (parsed as { folders: unknown[] }).folders : [];
+  const listed = folders.map(pathOf);
+  const inPlace = samePath(listed[0], required[0]!.path) && required.every((r) => listed.some((p) => samePath(p, r.path)));
+  if (inPlace) return undefined;
+  const kept = folders.filter((f) => !required.some((r) => samePath(pathOf(f), r.path)));
   return JSON.stringify({ ...parsed, folders: [...required, ...kept] }, null, 2) + '\n';
 }
 
