@@ -420,6 +420,25 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.equal(third.events.filter((e) => e.type === 'test-gate' && e.phase === 'ship').length, 1);
   });
 
+  it("the repository's .env files are hidden from the test gates' sandbox, as in a build run", async () => {
+    repo = makeCalcRepo();
+    fs.writeFileSync(path.join(repo.root, '.env'), 'USER_SECRET=do-not-read\n');
+    fs.writeFileSync(path.join(repo.root, '.gitignore'), '.env\n');
+    // A test of the project that fails when it can read the user's .env (an absolute path, outside the worktree).
+    fs.writeFileSync(
+      path.join(repo.root, 'test', 'env.test.js'),
+      `'use strict';\nconst test = require('node:test');\nconst assert = require('node:assert/strict');\nconst fs = require('node:fs');\n` +
+        `test('the user .env is out of reach', () => assert.throws(() => fs.readFileSync(${JSON.stringify(path.join(repo.root, '.env'))}, 'utf8')));\n`,
+    );
+    repo.git('add', '.gitignore', 'test/env.test.js');
+    repo.git('commit', '-qm', 'user: env test');
+    const dir = writePlan(path.join(plans(), 'env'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const { result, events } = await implement(repo, dir);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const gates = events.filter((e) => e.type === 'test-gate');
+    assert.ok(gates.length > 0 && gates.every((e) => e.type === 'test-gate' && e.passed), JSON.stringify(gates));
+  });
+
   it('a 2-phase plan skips the flow audit', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'two'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }, { slug: 'docs', depends_on: [1], tasks: [{ id: 'T1', title: 'Document square', files: ['docs/square.md'] }] }]);

@@ -96,7 +96,18 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'src', 'a.js'), 'one\ntwo\n');
     const f = (file: string, line: number) => ({ severity: 'Medium' as const, file, line, text: 't' });
-    assert.deepEqual(inspectFinding([dir], f('src/gone.js', 1)), { judgement: 'hallucinated', reason: 'the cited file src/gone.js does not exist' });
+    assert.deepEqual(inspectFinding([dir], f('src/gone.js', 1)), { judgement: 'hallucinated', reason: 'the cited file src/gone.js does not exist (or is not a regular file inside the project)' });
+    // A builder's symlink to a file outside (a key, the engine's environment) is not followed: nothing of it reaches the judge.
+    const secret = path.join(os.tmpdir(), `bp-secret-${process.pid}.txt`);
+    fs.writeFileSync(secret, 'SECRET=1\n');
+    try {
+      fs.symlinkSync(secret, path.join(dir, 'src', 'env.txt'));
+      fs.symlinkSync(path.dirname(secret), path.join(dir, 'tmpdir'));
+      assert.equal((inspectFinding([dir], f('src/env.txt', 0)) as { judgement?: string }).judgement, 'hallucinated');
+      assert.equal((inspectFinding([dir], f(`tmpdir/${path.basename(secret)}`, 0)) as { judgement?: string }).judgement, 'hallucinated');
+    } finally {
+      fs.rmSync(secret, { force: true });
+    }
     assert.deepEqual(inspectFinding([dir], f('src/a.js', 9)), { judgement: 'hallucinated', reason: 'line 9 is past the end of src/a.js (3 lines)' });
     assert.match((inspectFinding([dir], f('../etc/passwd', 1)) as { reason: string }).reason, /not a file of the project.*'\.\.' segment/);
     assert.deepEqual(inspectFinding([dir], f('src/a.js', 2)), { lines: ['one', 'two', ''] });
@@ -106,7 +117,7 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
       fs.writeFileSync(path.join(planDir, 'plan.md'), '# Plan\n');
       assert.deepEqual(inspectFinding([dir, planDir], f('plan.md', 1)), { lines: ['# Plan', ''] });
       assert.deepEqual(inspectFinding([dir, planDir], f('src/a.js', 1)), { lines: ['one', 'two', ''] });
-      assert.deepEqual(inspectFinding([dir], f('plan.md', 1)), { judgement: 'hallucinated', reason: 'the cited file plan.md does not exist' });
+      assert.deepEqual(inspectFinding([dir], f('plan.md', 1)), { judgement: 'hallucinated', reason: 'the cited file plan.md does not exist (or is not a regular file inside the project)' });
     } finally {
       fs.rmSync(planDir, { recursive: true, force: true });
     }

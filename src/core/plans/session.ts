@@ -28,6 +28,8 @@ export interface SessionOptions {
   journalFile?: string;
   /** The user's repository: its `.env` files are hidden from sandboxed shells. */
   repoRoot?: string;
+  /** Where the repository's runs live (worktrees included): not searched for `.env` files. */
+  runsRoot?: string;
 }
 
 export interface ModelSession {
@@ -52,7 +54,7 @@ const MAX_FIELD = 4000;
 export async function openModelSession(opts: SessionOptions): Promise<ModelSession> {
   const { config } = opts;
   // The same sandbox, offline rules and preflight as a build run (src/core/run/modelConnection.ts).
-  const resources = await openRunResources(config, opts, { repoRoot: opts.repoRoot });
+  const resources = await openRunResources(config, opts, { repoRoot: opts.repoRoot, runsRoot: opts.runsRoot });
   const { sandbox, model } = resources;
   const client = model.client;
   const secrets = secretsOf(opts.apiKey);

@@ -156,6 +156,9 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
       baseURL: opts.baseURL,
       offlineModel: opts.offlineModel,
       journalFile: path.join(store.state.runDir, 'journal.jsonl'),
+      // The repository's .env files are hidden from teammates' shells and the test gates, as in a build run.
+      repoRoot: repo.root,
+      runsRoot,
     });
   } catch (e) {
     releaseLock();

@@ -6,13 +6,12 @@
  * hallucinated by inspection; otherwise a judge gets a fresh context of the finding and the cited
  * lines only (its size is the orchestrator's context figure).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
 import { runAgent } from '../agents/runAgent';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { fileTools, limitsNote, resultTool, toolNames, type ResultSlot, type ToolObserver } from '../agents/tools';
 import { agentShellEnv } from '../agents/env';
+import { readAgentFile } from '../agents/agentFiles';
 import { relativePathProblem } from '../contracts/names';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { diffRange, discardUncommitted, headCommit } from '../git';
@@ -118,12 +117,17 @@ export interface JudgedFinding {
  * What code alone can tell about a finding: a file that is not there, a line past the end. The
  * cited path is looked up in each root in turn (a plan review cites plan files and code files).
  */
+/** What of a cited file is read at most: enough for any source file, not a memory bomb. */
+const CITED_FILE_MAX_BYTES = 2 * 1024 * 1024;
+
 export function inspectFinding(roots: readonly string[], f: Finding): { lines: string[] } | Judgement {
   const problem = relativePathProblem(f.file);
   if (problem !== null) return { judgement: 'hallucinated', reason: `the cited path is not a file of the project (${problem})` };
-  const full = roots.map((r) => path.join(r, f.file)).find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-  if (!full) return { judgement: 'hallucinated', reason: `the cited file ${f.file} does not exist` };
-  const lines = fs.readFileSync(full, 'utf8').split('\n');
+  // The cited path is the reviewer's, and the files are the builders': read as an agent's file (no
+  // symlink followed, nothing outside the root, size capped), never a link to the engine's secrets.
+  const text = roots.map((r) => readAgentFile(r, f.file, CITED_FILE_MAX_BYTES)).find((t) => t !== undefined);
+  if (text === undefined) return { judgement: 'hallucinated', reason: `the cited file ${f.file} does not exist (or is not a regular file inside the project)` };
+  const lines = text.split('\n');
   if (f.line > lines.length) return { judgement: 'hallucinated', reason: `line ${f.line} is past the end of ${f.file} (${lines.length} lines)` };
   return { lines };
 }
