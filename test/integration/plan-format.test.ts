@@ -60,6 +60,12 @@ describe('plan folders: format, parser and validator (T1)', function () {
     const again = readPlan(planDir()).problems.map((p) => `${p.kind} ${p.message}`).join('\n');
     assert.match(again, /task task id T1 is used twice/);
     assert.match(again, /task task T1 depends on T9, which is not a task of this phase/);
+    // The ids of the engine's own fix tasks are not a plan's: F0 was taken for the pre-phase fix, a second P2 failed the phase.
+    fs.writeFileSync(path.join(planDir(), 'phase-01-one.md'), `---\n${JSON.stringify({ phase: 1, title: 'one', tasks: [{ id: 'F0', title: 'first' }, { id: 'P2', title: 'second' }, { id: 'P2X', title: 'third' }] })}\n---\n`);
+    const reserved = readPlan(planDir()).problems.map((p) => `${p.kind} ${p.message}`).join('\n');
+    assert.match(reserved, /tasks\.0\.id: task ids F0 and P1, P2, … are the engine's own fix tasks/);
+    assert.match(reserved, /tasks\.1\.id: task ids F0 and P1, P2, …/);
+    assert.doesNotMatch(reserved, /tasks\.2\.id/);
     fs.rmSync(path.join(planDir(), 'plan.md'));
     assert.deepEqual(readPlan(planDir()).problems, [{ kind: 'format', file: 'plan.md', message: 'is missing' }]);
   });

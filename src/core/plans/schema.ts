@@ -20,6 +20,12 @@ export const MAX_TASKS_PER_PHASE = 12;
 /** `phase-01-integrate-flow-audit-gate.md`: two digits, then a lowercase slug. No 01a, no 1. */
 export const PHASE_FILE_PATTERN = /^phase-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 export const TASK_ID_PATTERN = /^[A-Z][A-Z0-9]{0,7}$/;
+/**
+ * Ids the engine gives the fix tasks it adds to a phase (teams/phase.ts): F0 for a red suite before
+ * the phase, P1, P2… for a red suite after it. A plan task with one of them would be taken for that
+ * fix task (F0 skipped) or collide with it (the phase failed on a duplicate id).
+ */
+export const ENGINE_TASK_ID = /^(?:F0|P\d+)$/;
 
 const RelativePath = z.string().superRefine((p, ctx) => {
   const problem = relativePathProblem(p);
@@ -28,7 +34,10 @@ const RelativePath = z.string().superRefine((p, ctx) => {
 
 export const PlanTaskSchema = z
   .object({
-    id: z.string().regex(TASK_ID_PATTERN, 'task id must be 1-8 capital letters or digits, starting with a letter (e.g. T1)'),
+    id: z
+      .string()
+      .regex(TASK_ID_PATTERN, 'task id must be 1-8 capital letters or digits, starting with a letter (e.g. T1)')
+      .refine((id) => !ENGINE_TASK_ID.test(id), 'task ids F0 and P1, P2, … are the engine\'s own fix tasks; use T1, T2, …'),
     title: z.string().min(3).max(200),
     /** What the task must achieve, in a few sentences: the builder's brief. */
     details: z.string().max(4000).default(''),
