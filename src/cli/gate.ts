@@ -1,5 +1,6 @@
 /** Gates on the command line: --yes approves; a TTY gets a prompt; otherwise the run waits (exit 3). */
 import { runPrompt } from './runPrompt';
+import { forTerminal } from './terminalText';
 import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
 
 /** The gate's command lines, verbatim, one per line (empty when the gate approves no commands). */
@@ -14,13 +15,13 @@ export function cliGate(yes: boolean): GateHandler {
     // design, the exact command lines, is printed here so the log records them.
     if (yes) {
       const commands = commandLines(req);
-      if (commands) console.log(commands.replace(/^\n/, ''));
+      if (commands) console.log(forTerminal(commands.replace(/^\n/, '')));
       return { decision: 'approve' };
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) return { decision: 'later' };
     const rl = runPrompt();
     try {
-      console.log(`\n⏸ ${req.title}\n${req.summary}${req.openPath ? `\n(see ${req.openPath})` : ''}`);
+      console.log(forTerminal(`\n⏸ ${req.title}\n${req.summary}${req.openPath ? `\n(see ${req.openPath})` : ''}`));
       for (;;) {
         const a = (await rl.question('[a]pprove, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
         const answer = toAnswer(a);

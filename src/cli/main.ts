@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args';
 import { eventRenderer, summaryText } from './render';
+import { forTerminal } from './terminalText';
 import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
 import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
@@ -158,7 +159,7 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
   const render = eventRenderer();
   handle.onEvent((e) => {
     const line = render(e);
-    if (line) console.log(line);
+    if (line) console.log(forTerminal(line));
   });
   // Ctrl-C or SIGTERM: cancelled and resumable, exit 1.
   const stopListening = cancelOnSignals((reason) => handle.cancel(reason));
@@ -168,7 +169,7 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
   } finally {
     stopListening();
   }
-  console.log(summaryText(result.summary));
+  console.log(forTerminal(summaryText(result.summary)));
   if (result.status === 'succeeded' && result.state.mode === 'audit') {
     console.log(`Audit report: ${path.join(result.state.runDir, 'audit-report.md')}`);
     return 0;
@@ -216,9 +217,9 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
     console.log(JSON.stringify(out, null, 2));
     return 0;
   }
-  console.log(`Run ${run.runId} (${run.status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`);
-  for (const s of run.stages) console.log(`  stage ${s.id.padEnd(10)} ${s.status}${s.detail ? ` — ${s.detail.split('\n')[0]}` : ''}`);
-  console.log(summaryText(summarize(run, Date.parse(run.updatedAt) - Date.parse(run.createdAt), 0)));
+  console.log(forTerminal(`Run ${run.runId} (${run.status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`));
+  for (const s of run.stages) console.log(forTerminal(`  stage ${s.id.padEnd(10)} ${s.status}${s.detail ? ` — ${s.detail.split('\n')[0]}` : ''}`));
+  console.log(forTerminal(summaryText(summarize(run, Date.parse(run.updatedAt) - Date.parse(run.createdAt), 0))));
   return 0;
 }
 

@@ -12,6 +12,7 @@ import { formatPlanProblems } from '../core/plans/schema';
 import { teamEventLine } from '../core/plans/eventText';
 import { startImplement } from '../core/teams/implement';
 import { runPrompt } from './runPrompt';
+import { forTerminal } from './terminalText';
 import { cancelOnSignals } from './signals';
 import type { OfflineModelStarter } from '../core/api';
 import { startScriptedModel } from '../scripted';
@@ -39,13 +40,13 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
   const session = await openModelSession({ config: loadConfig(root), offline, offlineModel, repoRoot: root });
   session.onEvent((e) => {
     const line = teamEventLine(e);
-    if (line) console.log(line);
+    if (line) console.log(forTerminal(line));
   });
   const stopListening = cancelOnSignals((reason) => session.cancel(reason));
   try {
     const result = await createPlan(session, root, description);
     if (result.problems.length > 0) {
-      console.log(`The plan in ${result.dir} still has ${result.problems.length} problem(s):\n${formatPlanProblems(result.problems)}`);
+      console.log(forTerminal(`The plan in ${result.dir} still has ${result.problems.length} problem(s):\n${formatPlanProblems(result.problems)}`));
       return 1;
     }
     console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${JSON.stringify(path.relative(root, result.dir))} --cwd ${JSON.stringify(root)}`);
@@ -70,13 +71,13 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     offlineModel,
     gate: async (req, signal) => {
       if (yes) {
-        console.log(`⏸ ${req.title} — approved (--yes)`);
+        console.log(forTerminal(`⏸ ${req.title} — approved (--yes)`));
         return 'approve';
       }
       if (!process.stdin.isTTY || !process.stdout.isTTY) return 'later';
       const rl = runPrompt();
       try {
-        console.log(`\n⏸ ${req.title}\n${req.summary}`);
+        console.log(forTerminal(`\n⏸ ${req.title}\n${req.summary}`));
         if (req.gate === 'ship') {
           const a = (await rl.question('[a]pprove and merge, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
           if (a.startsWith('c')) {
@@ -95,7 +96,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
   console.log(`${handle.resumed ? 'Resuming' : 'Implementing'} ${planArg}: run ${handle.runId}\n  ${handle.runDir}`);
   handle.onEvent((e) => {
     const line = teamEventLine(e);
-    if (line) console.log(line);
+    if (line) console.log(forTerminal(line));
   });
   const stopListening = cancelOnSignals((reason) => handle.cancel(reason));
   let result;

@@ -1,0 +1,13 @@
+/**
+ * Text for the terminal that may hold a model's words (gate summaries, module details, findings,
+ * halt reasons, plan problems). A terminal acts on control characters: an escape sequence can move
+ * the cursor, recolour, clear or rewrite what was printed (an audit finding hidden right above the
+ * "[a]pprove" prompt), and a carriage return or a bidi override can make a line read as something it
+ * is not. Those characters are shown as visible escapes instead; newlines and tabs stay.
+ */
+// C0 controls except \t and \n, DEL and C1 controls, and the bidi marks, embeddings, overrides and isolates.
+const ACTING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function forTerminal(text: string): string {
+  return text.replace(ACTING, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
