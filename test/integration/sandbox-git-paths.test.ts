@@ -30,7 +30,14 @@ function expected(worktree: string): { allow: string[]; deny: string[] } {
     deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'));
   }
   deny.push(path.join(worktree, '.git'));
-  if (ref) allow.push(path.dirname(path.join(common, ref)), path.dirname(path.join(common, 'logs', ref)));
+  // Every other branch beside the worktree's own in its ref folder (and reflog folder) stays read-only.
+  const others = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== path.basename(ref)).map((n) => path.join(dir, n)) : []);
+  if (ref) {
+    const refDir = path.dirname(path.join(common, ref));
+    const logDir = path.dirname(path.join(common, 'logs', ref));
+    allow.push(refDir, logDir);
+    deny.push(...others(refDir), ...others(logDir));
+  }
   return { allow, deny };
 }
 
@@ -56,6 +63,12 @@ describe('sandbox: git write paths from the worktree files', () => {
     const detached = path.join(base, 'detached');
     sh(repo, 'worktree', 'add', '-q', '--detach', detached);
     assert.deepEqual(await gitWritePaths(detached), expected(detached));
+    // A sibling branch of the run: read-only to this worktree's shells.
+    sh(repo, 'branch', 'orchestration/20250101-120000-deadbeef/integration');
+    const paths = await gitWritePaths(wt);
+    assert.ok(paths.deny.includes(path.join(repo, '.git', 'refs', 'heads', 'orchestration', '20250101-120000-deadbeef', 'integration')), JSON.stringify(paths.deny));
+    assert.ok(!paths.deny.some((p) => p.endsWith('/core')), 'its own branch stays writable');
+    assert.deepEqual(paths, expected(wt));
   });
 
   it('asks git for the main worktree, and opens nothing of git outside a repository', async () => {

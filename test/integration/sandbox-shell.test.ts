@@ -135,6 +135,43 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     }
   });
 
+  it("a builder shell moves its own branch only: the run's other branches (the integration branch among them) are read-only to it", async () => {
+    const integration = path.join(root, 'runs', 'integration');
+    git(repo, 'worktree', 'add', '-q', '-b', 'orchestration/r1/integration', integration);
+    const before = git(repo, 'rev-parse', 'orchestration/r1/integration');
+    const b = shell(wt, true);
+    const moves = [
+      'git update-ref refs/heads/orchestration/r1/integration HEAD',
+      'git branch -f orchestration/r1/integration HEAD',
+      'git update-ref -d refs/heads/orchestration/r1/integration',
+      'git branch orchestration/r1/extra HEAD && git update-ref refs/heads/orchestration/r1/integration HEAD',
+    ];
+    for (const move of moves) {
+      const out = await bash(b, move);
+      assert.equal(out.ok, false, `${move}: ${out.text}`);
+      assert.equal(git(repo, 'rev-parse', 'orchestration/r1/integration'), before, move);
+    }
+    // Its own branch still takes its commits.
+    const own = await bash(b, 'echo more >> src/mod/x.txt 2>/dev/null || (mkdir -p src/mod && echo more > src/mod/x.txt); git add -A && git commit -qm "build(mod): more" && git log --format=%s -1');
+    assert.deepEqual(own, { ok: true, text: 'build(mod): more' });
+  });
+
+  it("the engine's commands (a test run: code a builder wrote) can move no branch, not even the one checked out", async () => {
+    const integration = path.join(root, 'runs', 'integration');
+    if (!fs.existsSync(integration)) git(repo, 'worktree', 'add', '-q', '-b', 'orchestration/r1/integration', integration);
+    const before = git(repo, 'rev-parse', 'orchestration/r1/integration');
+    const env = agentShellEnv('test-gate');
+    for (const line of ['git update-ref refs/heads/orchestration/r1/integration orchestration/r1/mod', 'git -c user.name=t -c user.email=t@x.invalid commit -q --allow-empty -m evil', 'git update-ref refs/heads/orchestration/r1/mod HEAD']) {
+      const r = await runCommand(line, integration, env, 20_000, undefined, sandbox);
+      assert.notEqual(r.exitCode, 0, `${line}: ${r.output}`);
+    }
+    assert.equal(git(repo, 'rev-parse', 'orchestration/r1/integration'), before);
+    // What tests do still works: write in the worktree, read git.
+    const ok = await runCommand('echo built > out.txt && git rev-parse --abbrev-ref HEAD', integration, env, 20_000, undefined, sandbox);
+    assert.equal(ok.exitCode, 0, ok.output);
+    assert.match(ok.output, /orchestration\/r1\/integration/);
+  });
+
   it('a read-only (QC) shell writes nowhere, not even in its worktree', async () => {
     const q = shell(wt, false);
     const r = await bash(q, 'echo x > qc-was-here.txt');

@@ -73,7 +73,24 @@ function writePathsFor(worktree: string, gitDir: string, common: string, ref: st
       // A bind needs the folder to exist; git would create it on the first commit otherwise.
       fs.mkdirSync(dir, { recursive: true });
       allow.push(dir);
+      // git writes a ref through a lock file renamed over it, so its folder must be writable; but that
+      // folder holds every branch of the run (`orchestration/<run>/…`), the integration branch that
+      // ships among them. The others are held read-only (a rename over or a removal of one fails), so
+      // a shell moves its own branch only.
+      deny.push(...siblingsOf(dir, path.basename(ref)));
     }
   }
   return { allow, deny };
+}
+
+/** The entries of `dir` other than the branch `own` (and its lock file): files and folders alike. */
+function siblingsOf(dir: string, own: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((name) => name !== own && name !== `${own}.lock`)
+      .map((name) => path.join(dir, name));
+  } catch {
+    return [];
+  }
 }

@@ -97,16 +97,22 @@ class ConfinedRun implements RunSandbox {
     private readonly denyRead: string[],
   ) {}
 
-  private async policy(spec: ShellSpec): Promise<ShellPolicy> {
-    return { ...(await this.policyWithoutTmp(spec)), tmpDir: newTmpDir() };
+  private async policy(spec: ShellSpec, agent: boolean): Promise<ShellPolicy> {
+    return { ...(await this.policyWithoutTmp(spec, agent)), tmpDir: newTmpDir() };
   }
 
-  private async policyWithoutTmp(spec: ShellSpec): Promise<Omit<ShellPolicy, 'tmpDir'>> {
+  /**
+   * `agent`: an agent's shell, which commits on its branch (git's metadata for that is writable). The
+   * engine's own commands (tests, installs, builds) never commit: they run the project's code, which a
+   * builder wrote, so they get the worktree and no git metadata at all (no ref of any branch to move).
+   */
+  private async policyWithoutTmp(spec: ShellSpec, agent: boolean): Promise<Omit<ShellPolicy, 'tmpDir'>> {
     const git = spec.writable ? await gitWritePaths(spec.cwd) : { allow: [], deny: [] };
     return {
       cwd: spec.cwd,
-      allowWrite: spec.writable ? [spec.cwd, ...git.allow] : [],
-      denyWrite: git.deny,
+      allowWrite: spec.writable ? [spec.cwd, ...(agent ? git.allow : [])] : [],
+      // An engine command writes nothing of git's, so only what lies inside the worktree (its `.git` pointer) needs closing.
+      denyWrite: agent ? git.deny : git.deny.filter((p) => p.startsWith(spec.cwd + path.sep)),
       denyRead: this.denyRead,
       allowedDomains: [...this.allowedDomains],
     };
@@ -120,7 +126,7 @@ class ConfinedRun implements RunSandbox {
 
   confineBash(sdkBash: BetaRunnableTool, spec: ShellSpec & { env: Record<string, string>; timeoutMs: number }): BetaRunnableTool {
     return sandboxedBashTool(sdkBash, {
-      start: async () => SandboxedShell.start(this.lease, await this.policy(spec), spec.env),
+      start: async () => SandboxedShell.start(this.lease, await this.policy(spec, true), spec.env),
       describe: this.describe(spec),
       hidden: this.denyRead,
       defaultTimeoutMs: spec.timeoutMs,
@@ -128,7 +134,7 @@ class ConfinedRun implements RunSandbox {
   }
 
   async wrapCommand(line: string, spec: ShellSpec): Promise<{ command: string; done: () => void }> {
-    const policy = await this.policy(spec);
+    const policy = await this.policy(spec, false);
     const wrapped = await wrapForSandbox(this.lease, `${sandboxTempExports(policy.tmpDir)}; ${line}`, policy);
     return {
       command: wrapped.command,
@@ -140,7 +146,7 @@ class ConfinedRun implements RunSandbox {
   }
 
   async runCommand(line: string, spec: EngineCommandSpec): Promise<CommandOutcome> {
-    const policy = await this.policyWithoutTmp(spec);
+    const policy = await this.policyWithoutTmp(spec, false);
     return this.commandShells.run(policy, spec.env, { line, timeoutMs: spec.timeoutMs, signal: spec.signal, outputLimit: spec.outputLimit, background: spec.background });
   }
 

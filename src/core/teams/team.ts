@@ -13,7 +13,8 @@ import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { runAgent } from '../agents/runAgent';
 import { fileTools, limitsNote, toolNames, type ToolName } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
+import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, currentBranch, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
+import { quoteUntrusted } from '../contracts/names';
 import { addUsage } from '../usage';
 import type { ModelSession } from '../plans/session';
 import { formatMail, type Mailbox } from './mailbox';
@@ -239,6 +240,11 @@ export async function runTeam(tc: TeamContext): Promise<void> {
           },
           finishWork: async (task) => {
             if (t.role !== 'builder') return {};
+            // The engine commits outside the sandbox, so on the teammate's own branch only: its shell may
+            // point the worktree's HEAD at another branch of the run (the integration branch) to have the
+            // engine commit there for it.
+            const on = await currentBranch(t.worktree);
+            if (on !== t.branch) throw new ToolError(`complete_task: your worktree is on ${on === null ? 'a detached HEAD' : quoteUntrusted(on)}, not on your branch ${t.branch}; switch back (git switch ${t.branch}) and complete the task again`);
             const commit = await commitAll(t.worktree, `${task.id}: ${task.title}`, { name: t.name, email: `${t.name}@agents.build-pipeline.invalid` });
             if (commit === null) throw new ToolError(`complete_task: nothing changed in your worktree; make the change for ${task.id} first`);
             return serialMerge(async () => {
