@@ -57,6 +57,17 @@ describe("agents' write and edit tools never change git's own files", function (
     assert.equal(execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim(), 'feature');
   });
 
+  it('counts only what lies below the agent\'s folder: a folder inside a .git (the run directory) takes writes by absolute path', async () => {
+    // Audit workers write their findings into the run directory, which lives under the repository's .git.
+    const runDir = path.join(dir, 'repo', '.git', 'build-pipeline', 'runs', 'r1');
+    fs.mkdirSync(runDir, { recursive: true });
+    const tools = fileTools(['write'], { workdir: runDir, readOnlyRoots: [], env: agentShellEnv('test'), bashTimeoutMs: 10_000 }, quiet);
+    await tools[0]!.run({ file_path: path.join(runDir, 'workers', 'security-1.md'), content: 'findings\n' } as never, undefined);
+    assert.equal(fs.readFileSync(path.join(runDir, 'workers', 'security-1.md'), 'utf8'), 'findings\n');
+    const out = await Promise.resolve(tools[0]!.run({ file_path: path.join(runDir, 'sub', '.git', 'config'), content: 'x' } as never, undefined)).then(String, (e: Error) => e.message);
+    assert.match(out, /one of git's own files/);
+  });
+
   it('names a .git segment in any position, separator or case, and nothing else', () => {
     for (const p of ['.git', '/w/.git', 'a/.git/config', 'a\\.git\\config', '.GIT', 'x/.Git/']) assert.ok(touchesGitFiles(p), p);
     for (const p of ['', '.github/workflows/ci.yml', '.gitignore', '.gitattributes', 'a.git', 'git/.gitkeep']) assert.ok(!touchesGitFiles(p), p);

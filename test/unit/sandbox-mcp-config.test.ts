@@ -15,7 +15,7 @@ import { credentialPaths, envFilesIn } from '../../src/core/sandbox/policy';
 import { sandboxNote } from '../../src/core/sandbox/bashTool';
 import { networkNote } from '../../src/core/sandbox/config';
 import { qualifiedToolName, serversFor, toolAllowed } from '../../src/core/mcp/access';
-import { mcpSecrets } from '../../src/core/mcp/config';
+import { mcpSecrets, serverOnlyEnv } from '../../src/core/mcp/config';
 
 describe('sandbox configuration', () => {
   it('is on by default with no network', () => {
@@ -91,6 +91,17 @@ describe('MCP configuration and access', () => {
     assert.equal(ConfigSchema.safeParse({ mcpServers: { 'bad name!': { command: 'x' } } }).success, false);
     assert.equal(ConfigSchema.safeParse({ mcpServers: { s: { url: 'file:///etc/passwd' } } }).success, false);
     assert.equal(ConfigSchema.safeParse({ mcpServers: { s: { args: [] } } }).success, false);
+  });
+
+  it("refuses a server env that acts on the engine's bash or the loader before the sandbox (BASH_ENV, LD_PRELOAD, PATH, …)", () => {
+    for (const name of ['BASH_ENV', 'ENV', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES', 'PATH', 'SHELLOPTS', 'BASH_FUNC_x%%', 'NODE_OPTIONS', 'bad name']) {
+      const parsed = ConfigSchema.safeParse({ mcpServers: { s: { command: 'node', env: { [name]: 'scripts/x.sh' } } } });
+      assert.equal(parsed.success, false, name);
+      if (!parsed.success && name !== 'bad name') assert.match(parsed.error.message, /outside the sandbox/, name);
+    }
+    assert.equal(ConfigSchema.safeParse({ mcpServers: { s: { command: 'node', env: { DB_URL: 'x', PATHS_FILE: 'y' } } } }).success, true);
+    // Dropped at the start too, for a config that did not go through the schema.
+    assert.deepEqual(serverOnlyEnv({ BASH_ENV: 'x.sh', LD_PRELOAD: '/tmp/e.so', DB_URL: 'x', 'A=B': 'c' }), { DB_URL: 'x' });
   });
 
   it('gives a role nothing unless listed; QC and audit only read-only tools; audit all read-only tools by default', () => {

@@ -106,10 +106,12 @@ function withoutGitFiles(tool: BetaRunnableTool, ctx: AgentToolContext): BetaRun
     ...tool,
     run: async (input: { file_path?: unknown }, context) => {
       const requested = typeof input?.file_path === 'string' ? input.file_path : '';
-      // Both as written and resolved (symlinks followed): a link named `x` that points at `.git` counts.
+      // Only the part below the agent's folder counts: that folder may itself lie under a `.git` (the
+      // run directory, where audit workers write their findings). Both as written and resolved (symlinks
+      // followed): a link named `x` that points at `.git` counts.
       const root = await resolvePath(ctx, '.');
       const resolved = await resolvePath(ctx, requested).catch(() => undefined);
-      const named = [requested, resolved === undefined ? '' : path.relative(root, resolved)];
+      const named = [path.relative(path.resolve(ctx.workdir), path.resolve(ctx.workdir, requested)), resolved === undefined ? '' : path.relative(root, resolved)];
       if (named.some(touchesGitFiles)) {
         throw new ToolError(`${tool.name}: ${requested} is one of git's own files (a .git file or folder); agents never change those, the engine commits for you`);
       }

@@ -9,12 +9,28 @@ import { z } from 'zod';
 /** Server and tool names become part of a tool name the API accepts (`^[a-zA-Z0-9_-]{1,128}$`). */
 export const McpNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and - only (at most 40)');
 
+/**
+ * Variables that act on the programs that start the server (the engine's bash, the sandbox runtime)
+ * before the sandbox is in place, rather than on the server: bash runs the file named by BASH_ENV,
+ * the dynamic loader loads LD_PRELOAD's library, and PATH picks the sandbox binary itself. A
+ * repository's configuration naming one of them would run its code outside the sandbox.
+ */
+const HOST_ACTING_ENV = /^(?:BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PS4|IFS|PATH|CDPATH|GLOBIGNORE|BASH_FUNC_.*|LD_.*|DYLD_.*|NODE_OPTIONS)$/;
+
 export const StdioServerSchema = z.object({
   type: z.literal('stdio').optional(),
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   /** Passed to the server only; every value is redacted from the journal. */
-  env: z.record(z.string(), z.string()).default({}),
+  env: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)')
+        .refine((name) => !HOST_ACTING_ENV.test(name), 'this variable would act on the programs that start the server, outside the sandbox (BASH_ENV, LD_*, PATH, …); it cannot be set for an MCP server'),
+      z.string(),
+    )
+    .default({}),
 });
 
 export const HttpServerSchema = z.object({
@@ -34,6 +50,11 @@ export type McpServers = z.infer<typeof McpServersSchema>;
 export const McpRoleAccessSchema = z.record(McpNameSchema, z.union([z.literal('*'), z.array(McpNameSchema.or(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)))]));
 export const McpAccessSchema = z.record(z.string().regex(/^[a-z][a-z-]{1,30}$/), McpRoleAccessSchema);
 export type McpAccess = z.infer<typeof McpAccessSchema>;
+
+/** A server's env without the names that would act outside the sandbox (see HOST_ACTING_ENV). */
+export function serverOnlyEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !HOST_ACTING_ENV.test(name)));
+}
 
 export function isStdio(server: McpServerConfig): server is z.infer<typeof StdioServerSchema> {
   return 'command' in server;

@@ -7,7 +7,7 @@
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { MCPCallToolResultLike } from '@anthropic-ai/sdk/helpers/beta/mcp';
 import type { RunSandbox } from '../sandbox/runSandbox';
-import { isStdio, type McpServerConfig } from './config';
+import { isStdio, serverOnlyEnv, type McpServerConfig } from './config';
 
 type McpClientModule = typeof import('@modelcontextprotocol/sdk/client/index.js', { with: { 'resolution-mode': 'import' } });
 type McpClient = InstanceType<McpClientModule['Client']>;
@@ -89,7 +89,9 @@ export class McpConnection {
       transport = new StdioClientTransport({
         command: '/bin/bash',
         args: ['-c', wrapped.command],
-        env: { ...getDefaultEnvironment(), ...this.config.env },
+        // Names that act on bash or the loader are refused by the config schema (mcp/config.ts); dropped here
+        // too, so a config that skipped the schema still cannot run code before the sandbox is in place.
+        env: { ...getDefaultEnvironment(), ...serverOnlyEnv(this.config.env) },
         cwd: this.opts.cwd,
         stderr: 'pipe',
       });
