@@ -15,6 +15,7 @@ import { provideDependencies } from '../../src/core/stack/dependencyStore';
 import { ensureGitignore } from '../../src/core/stack/gitignore';
 import { manifestDependencyProblems } from '../../src/core/stack/manifestDependencies';
 import { ModulesManifestSchema } from '../../src/core/contracts/schemas';
+import { scaffoldMayCommit } from '../../src/core/stages/scaffold';
 
 const RUN = '20250101-120000-deadbeef';
 const AGENT = { name: 'builder-core', email: 'builder-core@agents.build-pipeline.invalid' };
@@ -55,6 +56,27 @@ describe('engine-owned commits (real git)', () => {
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
   const allowed = (p: string) => p.startsWith('src/core/') || p === '.orchestration/brains/core-builder.md';
+
+  it('the scaffold cannot replace .orchestration (and with it every contract) by a symlink or a file', async () => {
+    for (const replacement of ['symlink', 'file'] as const) {
+      fs.rmSync(path.join(wt, '.orchestration'), { recursive: true, force: true });
+      if (replacement === 'symlink') {
+        write(wt, 'fake/contracts/modules.json', '{"forged":true}\n');
+        fs.symlinkSync('fake', path.join(wt, '.orchestration'));
+      } else {
+        write(wt, '.orchestration', 'not a folder\n');
+      }
+      write(wt, 'src/core/index.js', `module.exports = '${replacement}';\n`);
+      const head = sh(wt, 'rev-parse', 'HEAD');
+      await commitOwnedChanges(wt, { branch, engineHead: head, allowed: scaffoldMayCommit, message: 'scaffold', author: AGENT });
+      assert.equal(sh(wt, 'show', 'HEAD:.orchestration/contracts/modules.json'), '{}', replacement);
+      assert.equal(sh(wt, 'cat-file', '-t', 'HEAD:.orchestration'), 'tree', replacement);
+      assert.equal(sh(wt, 'show', 'HEAD:src/core/index.js'), `module.exports = '${replacement}';`);
+      sh(wt, 'checkout', '-q', '--', '.');
+      fs.rmSync(path.join(wt, '.orchestration'), { recursive: true, force: true });
+      sh(wt, 'checkout', '-q', 'HEAD', '--', '.orchestration');
+    }
+  });
 
   it('undoes the agent\'s own commits, keeps its files, commits only its paths and discards the rest', async () => {
     write(wt, 'src/core/index.js', 'module.exports = 2;\n');

@@ -85,7 +85,7 @@ async function runScaffold(ctx: PipelineContext): Promise<StageResult> {
       {
         branch: integrationBranch(ctx.store.state.runId),
         engineHead,
-        allowed: (p) => !p.startsWith('.orchestration/'),
+        allowed: scaffoldMayCommit,
         message: `scaffold: skeleton for ${contracts.manifest.modules.length} modules`,
         author: agentAuthor('scaffold'),
       },
@@ -125,7 +125,7 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
   await commitOwnedChanges(wt, {
     branch: integrationBranch(ctx.store.state.runId),
     engineHead,
-    allowed: (p) => !p.startsWith('.orchestration/'),
+    allowed: scaffoldMayCommit,
     message,
     author: ENGINE_AUTHOR,
   });
@@ -191,4 +191,13 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
     problems.push(`the test command \`${test}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }
   return problems;
+}
+
+/**
+ * What the engine commits of the scaffold's work: anything but `.orchestration` (the contracts, memory,
+ * training). The folder itself counts: replaced by a file or a symlink, it showed in git's status as
+ * the bare name `.orchestration`, and committing that took the deletion of every contract with it.
+ */
+export function scaffoldMayCommit(rel: string): boolean {
+  return rel !== '.orchestration' && !rel.startsWith('.orchestration/');
 }
