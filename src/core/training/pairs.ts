@@ -3,8 +3,8 @@
  * format, the 7 taxonomy types with their target shares, and the per-type expiry Stage 7 applies.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
+import { readAgentFile } from '../agents/agentFiles';
 
 export const TAXONOMY = [
   'factual_recall',
@@ -59,11 +59,9 @@ export function pairIdsIn(dir: string, except: readonly string[] = []): Set<stri
     return ids; // no training folder yet
   }
   for (const n of names) {
-    try {
-      for (const m of fs.readFileSync(path.join(dir, n), 'utf8').matchAll(/"pair_id"\s*:\s*"(qa-\d{5})"/g)) ids.add(m[1]!);
-    } catch {
-      // a folder or unreadable entry named *.jsonl holds no pairs
-    }
+    // Builders write this folder: read as an agent's file (a FIFO named *.jsonl would block the engine, a
+    // link would lead outside); a folder, a link or an unreadable entry holds no pairs.
+    for (const m of (readAgentFile(dir, n) ?? '').matchAll(/"pair_id"\s*:\s*"(qa-\d{5})"/g)) ids.add(m[1]!);
   }
   return ids;
 }

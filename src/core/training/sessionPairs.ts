@@ -35,11 +35,8 @@ function pendingManifest(runDir: string): string {
 export function startPairId(worktree: string, module: string, buildOrder: readonly string[]): string {
   const base = 10_000 + 100 * Math.max(0, buildOrder.indexOf(module));
   let highest = base - 1;
-  try {
-    for (const m of fs.readFileSync(path.join(worktree, sessionPairsRel(module)), 'utf8').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
-  } catch {
-    // no pairs yet
-  }
+  // The builder's own file: a FIFO or a link there must not block or lead the engine (none yet: no pairs).
+  for (const m of (readAgentFile(worktree, sessionPairsRel(module)) ?? '').matchAll(/"pair_id"\s*:\s*"qa-(\d{5})"/g)) highest = Math.max(highest, Number(m[1]));
   return String(Math.min(highest + 1, 99_999)).padStart(5, '0');
 }
 
