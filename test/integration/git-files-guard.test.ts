@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileTools, touchesGitFiles } from '../../src/core/agents/tools';
+import { commitAll, moduleBranch, createWorktree, uncommittedPaths } from '../../src/core/git';
+import { GitError } from '../../src/core/git/errors';
 import { agentShellEnv } from '../../src/core/agents/env';
 
 const quiet = { call: () => {}, result: () => {} };
@@ -71,5 +73,38 @@ describe("agents' write and edit tools never change git's own files", function (
   it('names a .git segment in any position, separator or case, and nothing else', () => {
     for (const p of ['.git', '/w/.git', 'a/.git/config', 'a\\.git\\config', '.GIT', 'x/.Git/']) assert.ok(touchesGitFiles(p), p);
     for (const p of ['', '.github/workflows/ci.yml', '.gitignore', '.gitattributes', 'a.git', 'git/.gitkeep']) assert.ok(!touchesGitFiles(p), p);
+  });
+
+  it('the engine never stages a worktree holding a nested repository, whose own config (a clean filter) git would run outside the sandbox', async () => {
+    const repo = path.join(dir, 'repo');
+    const engineWt = path.join(dir, 'engine-wt');
+    await createWorktree(repo, engineWt, moduleBranch('20250101-120000-deadbeef', 'core'), 'HEAD');
+    const marker = path.join(dir, 'PWNED');
+    const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=a', '-c', 'user.email=a@x.invalid', ...args], { cwd, encoding: 'utf8' });
+    // What an agent's shell can do in its worktree: a repository of its own, with a filter in its config.
+    const sub = path.join(engineWt, 'src', 'sub');
+    fs.mkdirSync(sub, { recursive: true });
+    sh(sub, 'init', '-q');
+    sh(sub, 'config', 'filter.x.clean', `sh -c "touch '${marker}'; cat"`);
+    fs.writeFileSync(path.join(sub, '.gitattributes'), '* filter=x\n');
+    fs.writeFileSync(path.join(sub, 'a.txt'), 'a\n');
+    sh(sub, 'add', '.');
+    sh(sub, 'commit', '-qm', 'sub');
+    fs.rmSync(marker, { force: true });
+    fs.appendFileSync(path.join(sub, 'a.txt'), 'b\n');
+    fs.writeFileSync(path.join(engineWt, 'src', 'code.js'), 'x\n');
+    const refused = (e: unknown) => GitError.is(e, 'nestedRepository') && /src\/sub/.test((e as Error).message);
+    // Not yet in the index, then added by the agent itself (a gitlink).
+    await assert.rejects(commitAll(engineWt, 'c', { name: 'e', email: 'e@x.invalid' }), refused);
+    sh(engineWt, 'add', 'src/sub');
+    await assert.rejects(commitAll(engineWt, 'c', { name: 'e', email: 'e@x.invalid' }), refused);
+    // The engine's status (every ownership check runs it) does not look inside it either.
+    await uncommittedPaths(engineWt);
+    assert.ok(!fs.existsSync(marker), 'the nested repository\'s filter never ran');
+    // A submodule that is not checked out (no .git in its folder, as in every engine worktree) is no obstacle.
+    fs.rmSync(path.join(sub, '.git'), { recursive: true, force: true });
+    fs.rmSync(path.join(sub, 'a.txt'));
+    fs.rmSync(path.join(sub, '.gitattributes'));
+    assert.match(String(await commitAll(engineWt, 'c', { name: 'e', email: 'e@x.invalid' }, ['src/code.js'])), /^[0-9a-f]{40}$/);
   });
 });

@@ -62,6 +62,7 @@ export async function commitAll(
     if (scope.length === 0) return null;
   }
   const pathArgs = paths === undefined ? [] : ['--', ...scope];
+  await assertNoNestedRepository(root);
   await git(root, ['--literal-pathspecs', 'add', '--all', ...pathArgs]);
   const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', ...pathArgs]);
   if (staged.exitCode === 0) return null;
@@ -78,6 +79,7 @@ export async function commitPaths(root: string, message: string, author: GitIden
   assertPaths(paths);
   const config = identityConfig(author);
   if (paths.length === 0) return null;
+  await assertNoNestedRepository(root);
   await git(root, ['--literal-pathspecs', 'add', '--all', '--', ...paths]);
   const args = ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, '--', ...paths];
   const run = await runGit(root, args, { config: [...config, 'core.abbrev=no'] });
@@ -85,6 +87,27 @@ export async function commitPaths(root: string, message: string, author: GitIden
   const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', '--', ...paths]);
   if (staged.exitCode === 0) return null;
   throw failure(args, run);
+}
+
+/**
+ * Refuses to stage in a worktree that holds another git repository: one already in the index (a
+ * gitlink, mode 160000) or one not yet added (git lists it as `dir/`). `git add` looks inside such a
+ * repository with that repository's own config, so a clean filter an agent put there would run as
+ * the engine, outside the sandbox; `diff.ignoreSubmodules` does not stop `add`. One git process:
+ * the index's entries with their modes, and the untracked paths.
+ */
+export async function assertNoNestedRepository(root: string): Promise<void> {
+  const entries = splitNul(await git(root, ['ls-files', '--stage', '--others', '--exclude-standard', '-z']));
+  // A submodule of the user's repository is a gitlink too, but never checked out in an engine worktree
+  // (no `.git` in its folder, so no config of its own): only a gitlink with a repository in it counts.
+  const gitlinks = entries.filter((e) => e.startsWith('160000 ')).map((e) => e.slice(e.indexOf('\t') + 1));
+  const inUse = await Promise.all(gitlinks.map((p) => fs.lstat(path.join(root, p, '.git')).then(() => true, () => false)));
+  const nested = [...gitlinks.filter((_, i) => inUse[i]), ...entries.filter((e) => !e.startsWith('160000 ') && e.endsWith('/')).map((e) => e.slice(0, -1))];
+  if (nested.length === 0) return;
+  throw new GitError(
+    'nestedRepository',
+    `${root} holds another git repository (${nested.slice(0, 5).map((p) => quoteUntrusted(p)).join(', ')}${nested.length > 5 ? ', …' : ''}); the engine does not commit a worktree with a nested repository or submodule in it. Remove its .git folder (keep the files) and try again.`,
+  );
 }
 
 /** Runs a `git commit` and names the commit it made from its summary line. */

@@ -15,6 +15,8 @@ export type GitErrorReason =
   | 'notEngineWorktree'
   /** The user's working tree, index or HEAD differ from an earlier snapshot. */
   | 'userTreeChanged'
+  /** A worktree holds another repository (a gitlink or an embedded `.git`): not committed. */
+  | 'nestedRepository'
   | 'unknown';
 
 export class GitError extends Error {

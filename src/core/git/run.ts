@@ -30,6 +30,14 @@ const ENGINE_GIT_CONFIG = [
   'tag.gpgSign=false',
   'merge.conflictStyle=diff3',
   'advice.detachedHead=false',
+  // A nested repository an agent made in its worktree is a submodule to git: status and diff would run
+  // git inside it, with its own config (a clean filter: a program of the agent's, outside the sandbox).
+  'diff.ignoreSubmodules=all',
+  'submodule.recurse=false',
+  'status.submoduleSummary=false',
+  // No housekeeping in the middle of a run (it packs the run's refs, and is the user's to schedule).
+  'gc.auto=0',
+  'maintenance.auto=false',
 ];
 
 /**
