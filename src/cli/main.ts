@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs, intFlag, strFlag, UsageError, type ParsedArgs } from './args';
 import { eventRenderer, summaryText } from './render';
-import { forTerminal } from './terminalText';
+import { forTerminal, jsonForTerminal } from './terminalText';
 import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
 import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
@@ -85,16 +85,16 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) return usage(e.message);
     // A refused key or an unavailable model is a setting to change: a usage error, reported before anything was created.
     if (PreflightError.is(e, 'apiKey') || PreflightError.is(e, 'model')) {
-      console.error(`build-pipeline: ${e.message}`);
+      console.error(forTerminal(`build-pipeline: ${e.message}`));
       return 2;
     }
-    console.error(`build-pipeline: ${(e as Error).message}`);
+    console.error(forTerminal(`build-pipeline: ${(e as Error).message}`));
     return 1;
   }
 }
 
 function usage(message: string): number {
-  console.error(`build-pipeline: ${message}\n\n${USAGE}`);
+  console.error(forTerminal(`build-pipeline: ${message}\n\n${USAGE}`));
   return 2;
 }
 
@@ -214,7 +214,7 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
       cost: costBreakdown(run),
       cacheShareByRole: cacheShareByRole(run),
     };
-    console.log(JSON.stringify(out, null, 2));
+    console.log(jsonForTerminal(out));
     return 0;
   }
   console.log(forTerminal(`Run ${run.runId} (${run.status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`));
@@ -231,7 +231,7 @@ async function cmdValidate(args: ParsedArgs): Promise<number> {
     console.log(`${dir}: valid (${result.manifest?.modules.length ?? 0} modules, ${result.adrs.length} ADRs)`);
     return 0;
   }
-  console.log(`${dir}: ${result.problems.length} problem(s)\n${formatProblems(result.problems)}`);
+  console.log(forTerminal(`${dir}: ${result.problems.length} problem(s)\n${formatProblems(result.problems)}`));
   return 1;
 }
 
@@ -285,7 +285,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      console.error(e);
+      console.error(forTerminal(e instanceof Error ? (e.stack ?? e.message) : String(e)));
       process.exit(1);
     },
   );

@@ -106,7 +106,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     stopListening();
   }
   const r = result.report;
-  console.log(
+  console.log(forTerminal(
     [
       `\n${r.status.toUpperCase()}${r.reason ? `: ${r.reason}` : ''}`,
       `first-attempt review pass rate: ${r.firstAttemptReviewPassRate === null ? 'n/a' : `${Math.round(r.firstAttemptReviewPassRate * 100)}%`}; carried test failures: ${r.carriedTestFailures}`,
@@ -114,14 +114,14 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
       `messages sent/delivered: ${r.messages.sent}/${r.messages.delivered}; teammates spawned/idle/dead: ${r.teammates.spawned}/${r.teammates.idle}/${r.teammates.dead}`,
       `report: ${path.join(handle.runDir, 'report.md')}`,
     ].join('\n'),
-  );
+  ));
   if (r.status === 'succeeded') {
     const shipped = r.ship?.shipped;
     console.log(shipped ? `Shipped: ${r.integrationBranch} merged into ${shipped.branch} as ${shipped.commit.slice(0, 12)} (previous head ${shipped.previousHead.slice(0, 12)})` : `Integration branch: ${r.integrationBranch}`);
     return 0;
   }
   if (r.status === 'awaiting-approval') {
-    console.log(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`);
+    console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`));
     return 3;
   }
   return 1;

@@ -27,11 +27,11 @@ function expected(worktree: string): { allow: string[]; deny: string[] } {
   const deny: string[] = [];
   if (gitDir !== common) {
     allow.push(gitDir);
-    deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'));
+    deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'), path.join(gitDir, 'HEAD'));
   }
   deny.push(path.join(worktree, '.git'));
   // Every other branch beside the worktree's own in its ref folder (and reflog folder) stays read-only.
-  const others = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== path.basename(ref)).map((n) => path.join(dir, n)) : []);
+  const others = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== path.basename(ref) && !n.endsWith('.lock')).map((n) => path.join(dir, n)) : []);
   if (ref) {
     const refDir = path.dirname(path.join(common, ref));
     const logDir = path.dirname(path.join(common, 'logs', ref));
@@ -68,6 +68,12 @@ describe('sandbox: git write paths from the worktree files', () => {
     const paths = await gitWritePaths(wt);
     assert.ok(paths.deny.includes(path.join(repo, '.git', 'refs', 'heads', 'orchestration', '20250101-120000-deadbeef', 'integration')), JSON.stringify(paths.deny));
     assert.ok(!paths.deny.some((p) => p.endsWith('/core')), 'its own branch stays writable');
+    // A lock the engine holds while a shell starts (a merge into the integration branch) is never held
+    // read-only: it would stay behind and refuse every later update of the branch.
+    const lock = path.join(repo, '.git', 'refs', 'heads', 'orchestration', '20250101-120000-deadbeef', 'integration.lock');
+    fs.writeFileSync(lock, '');
+    assert.ok(!(await gitWritePaths(wt)).deny.includes(lock));
+    fs.rmSync(lock);
     assert.deepEqual(paths, expected(wt));
   });
 

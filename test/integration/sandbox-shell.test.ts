@@ -151,6 +151,13 @@ describe('sandboxed shells (real sandbox runtime)', function () {
       assert.equal(out.ok, false, `${move}: ${out.text}`);
       assert.equal(git(repo, 'rev-parse', 'orchestration/r1/integration'), before, move);
     }
+    // Nor can it point its worktree at another branch (the engine commits on whatever HEAD names, and the
+    // next shell's rights follow it): HEAD is read-only to it.
+    for (const move of ['git checkout -q orchestration/r1/integration', 'git switch -q -c elsewhere', 'git symbolic-ref HEAD refs/heads/orchestration/r1/integration', 'git checkout -q --detach']) {
+      const out = await bash(b, move);
+      assert.equal(out.ok, false, `${move}: ${out.text}`);
+      assert.equal(git(wt, 'symbolic-ref', 'HEAD'), 'refs/heads/orchestration/r1/mod', move);
+    }
     // Its own branch still takes its commits.
     const own = await bash(b, 'echo more >> src/mod/x.txt 2>/dev/null || (mkdir -p src/mod && echo more > src/mod/x.txt); git add -A && git commit -qm "build(mod): more" && git log --format=%s -1');
     assert.deepEqual(own, { ok: true, text: 'build(mod): more' });

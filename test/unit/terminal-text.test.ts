@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { forTerminal } from '../../src/cli/terminalText';
+import { forTerminal, jsonForTerminal } from '../../src/cli/terminalText';
 
 describe('model text on the terminal (forTerminal)', () => {
   it('shows escape sequences, carriage returns, C1 controls and bidi overrides as visible escapes', () => {
@@ -12,5 +12,12 @@ describe('model text on the terminal (forTerminal)', () => {
   it('keeps newlines, tabs and ordinary text, accents and symbols included', () => {
     const plain = '⏸ Ship ready: merge orchestration/x/integration into main?\n\tTests: pass — café, 5 files ✔';
     assert.equal(forTerminal(plain), plain);
+  });
+
+  it('makes invisible characters visible too, and keeps --json output valid JSON', () => {
+    assert.equal(forTerminal('ap\u200bprove\ufeff'), 'ap\\u{200b}prove\\u{feff}');
+    const text = jsonForTerminal({ reason: 'red\u202e\u009b\u001b[2J' });
+    assert.doesNotMatch(text, /[\u001b\u009b\u202e]/);
+    assert.deepEqual(JSON.parse(text), { reason: 'red\u202e\u009b\u001b[2J' });
   });
 });

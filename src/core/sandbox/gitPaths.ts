@@ -61,8 +61,10 @@ function writePathsFor(worktree: string, gitDir: string, common: string, ref: st
   if (path.resolve(gitDir) !== path.resolve(common)) {
     allow.push(gitDir);
     // A worktree's own config (extensions.worktreeConfig) could set hooks just like the main one, and
-    // `commondir` / `gitdir` say where git finds the config: all three stay closed.
-    deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'));
+    // `commondir` / `gitdir` say where git finds the config: all three stay closed. So does `HEAD`: it
+    // names the branch whose ref this shell may move (below), and the one the engine commits on; an
+    // agent that pointed it at the integration branch would have both. Agents never switch branches.
+    deny.push(path.join(gitDir, 'config.worktree'), path.join(gitDir, 'commondir'), path.join(gitDir, 'gitdir'), path.join(gitDir, 'HEAD'));
   }
   // The `.git` file inside the worktree names its git dir: pointed elsewhere, the engine's next git
   // command in that worktree would read a config the agent wrote.
@@ -83,12 +85,17 @@ function writePathsFor(worktree: string, gitDir: string, common: string, ref: st
   return { allow, deny };
 }
 
-/** The entries of `dir` other than the branch `own` (and its lock file): files and folders alike. */
+/**
+ * The entries of `dir` other than the branch `own`: files and folders alike, but no lock file. A lock
+ * is there only while git updates a ref (the engine merging into the integration branch as the shell
+ * starts); held read-only, or made again as a placeholder for the sandbox, it would stay behind and
+ * refuse every later update of that branch.
+ */
 function siblingsOf(dir: string, own: string): string[] {
   try {
     return fs
       .readdirSync(dir)
-      .filter((name) => name !== own && name !== `${own}.lock`)
+      .filter((name) => name !== own && !name.endsWith('.lock'))
       .map((name) => path.join(dir, name));
   } catch {
     return [];
