@@ -8,7 +8,7 @@ import { headCommit } from '../git';
 import type { ImplementContext } from './phase';
 import { openTeamFiles, shipTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
-import { runTestGate } from './testGate';
+import { testIntegrationHead } from './shipStep';
 
 /** The phase number the ship team's branches and worktrees are named with (`phase-00-builder-1`). */
 const SHIP_TEAM_PHASE = 0;
@@ -35,13 +35,8 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
   }
   await runTeam(tc);
   for (let attempt = 0; ; attempt++) {
-    const tested = await headCommit(ic.integrationWt);
-    const tests = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
+    const tests = await testIntegrationHead(ic, await headCommit(ic.integrationWt));
     ic.session.emit({ type: 'test-gate', phase: 'ship', when: 'after', passed: tests.passed, failures: tests.failures });
-    // The verdict is the commit's only if nothing moved the branch while the suite ran (the gate tests any other head).
-    if (!ic.session.signal.aborted && (await headCommit(ic.integrationWt)) === tested) {
-      ic.store.update((st) => (st.integrationTested = { commit: tested, passed: tests.passed, failures: tests.failures }));
-    }
     if (tests.passed) return { testsPassed: true };
     if (attempt >= ic.options.maxTestFixes) return { testsPassed: false };
     const fix = `${id}-P${attempt + 1}`;

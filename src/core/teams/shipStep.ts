@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { diffRange, headCommit } from '../git';
 import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import type { ModelSession } from '../plans/session';
-import { runTestGate } from './testGate';
+import { runTestGate, type TestGateResult } from './testGate';
 import { nn, type ImplementStore } from './state';
 
 export interface PlanGateRequest {
@@ -38,6 +38,23 @@ export function gateDecision(a: PlanGateAnswer): string {
 }
 
 /**
+ * Runs the suite on the integration worktree, which holds `head`, and keeps the verdict for that
+ * commit (the gate shows it): not when the run was stopped under the suite (it says nothing then),
+ * nor when the branch moved while the suite ran (the verdict is no commit's; the gate tests the new
+ * head). Used before the gate and after the changes asked at it.
+ */
+export async function testIntegrationHead(
+  t: Pick<ShipStepContext, 'session' | 'store' | 'integrationWt' | 'testCommand'>,
+  head: string,
+): Promise<TestGateResult> {
+  const tests = await runTestGate(t.testCommand, t.integrationWt, t.session.config.testTimeoutMs, t.session.signal, t.session.sandbox);
+  if (!t.session.signal.aborted && (await headCommit(t.integrationWt)) === head) {
+    t.store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
+  }
+  return tests;
+}
+
+/**
  * The suite's verdict on `head`, the integration commit the gate is about to show. The run tested
  * each phase's merge and the changes made at the gate; any other commit (one made by hand on the
  * integration branch while the gate waited, or between a "later" and the resume) is tested now, so
@@ -48,12 +65,10 @@ async function verdictOn(sc: ShipStepContext, head: string): Promise<{ passed: b
   const known = store.state.integrationTested;
   if (known?.commit === head) return known;
   session.emit({ type: 'log', level: 'info', message: `ship: ${store.state.integrationBranch} is at ${head.slice(0, 12)}, a commit this run's tests did not run on; running the suite on it before the ship gate` });
-  const tests = await runTestGate(sc.testCommand, sc.integrationWt, session.config.testTimeoutMs, session.signal, session.sandbox);
-  // A run stopped under the suite says nothing about the commit: nothing is recorded, the resume tests it.
+  const tests = await testIntegrationHead(sc, head);
+  // A run stopped under the suite says nothing about the commit: nothing was recorded, the resume tests it.
   if (session.signal.aborted) throw new Error(`ship: ${String(session.signal.reason ?? 'run stopped')}`);
   session.emit({ type: 'test-gate', phase: 'ship', when: 'before', passed: tests.passed, failures: tests.failures });
-  // Recorded only for the commit the suite ran on: one made while it ran is tested at the next gate.
-  if ((await headCommit(sc.integrationWt)) === head) store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
   return tests;
 }
 
