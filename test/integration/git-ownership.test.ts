@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { moduleBranch } from '../../src/core/git/branches';
+import { integrationBranch, moduleBranch } from '../../src/core/git/branches';
+import { commitAll, resetHard } from '../../src/core/git/commits';
+import { mergeNoFf } from '../../src/core/git/merge';
 import { commitOwnedChanges, describeOwnership, ignoredEntries, isGeneratedPath } from '../../src/core/git/ownership';
 import { createWorktree } from '../../src/core/git/worktrees';
 import { provideDependencies } from '../../src/core/stack/dependencyStore';
@@ -112,6 +114,32 @@ describe('engine-owned commits (real git)', () => {
     assert.equal(sh(wt, 'rev-parse', '--abbrev-ref', 'HEAD'), branch);
     assert.deepEqual(r.committed, ['src/core/index.js']);
     assert.equal(sh(wt, 'show', `${branch}:src/core/index.js`), 'module.exports = 4;');
+  });
+
+  it('an agent that made its own branch a symbolic ref to the integration branch moves neither with the engine\'s commit, reset or merge', async () => {
+    const integration = integrationBranch(RUN);
+    sh(repo, 'branch', integration, 'main');
+    const integrationTip = sh(repo, 'rev-parse', integration);
+    const chain = () => fs.writeFileSync(path.join(repo, '.git/refs/heads', branch), `ref: refs/heads/${integration}\n`);
+    // What a shell can do with its own ref file: the engine's commit must land on the module branch.
+    write(wt, 'src/core/index.js', 'module.exports = 5;\n');
+    chain();
+    const r = await commitOwnedChanges(wt, { branch, engineHead, allowed, message: 'build(core): implement', author: AGENT });
+    assert.equal(sh(repo, 'rev-parse', integration), integrationTip, 'the integration branch did not move');
+    assert.equal(fs.readFileSync(path.join(repo, '.git/refs/heads', branch), 'utf8').trim(), r.commit, 'the module branch is a plain ref at the engine\'s commit');
+    assert.equal(sh(wt, 'show', `${branch}:src/core/index.js`), 'module.exports = 5;');
+    assert.equal(r.switchedFrom, undefined, 'HEAD itself never left the module branch');
+    // A reset (QC's discard, a fix cycle) puts the module branch where it was asked to, as a plain ref.
+    chain();
+    await resetHard(wt, engineHead);
+    assert.equal(sh(repo, 'rev-parse', integration), integrationTip);
+    assert.equal(sh(repo, 'rev-parse', branch), engineHead);
+    assert.equal(fs.readFileSync(path.join(wt, 'src/core/index.js'), 'utf8'), 'module.exports = 1;\n');
+    // Anything else the engine writes there is refused with the reason, before git runs.
+    chain();
+    await assert.rejects(mergeNoFf(wt, 'main', 'merge main'), /core" was made a symbolic ref to .*integration/);
+    await assert.rejects(commitAll(wt, 'm', AGENT), /was made a symbolic ref/);
+    assert.equal(sh(repo, 'rev-parse', integration), integrationTip);
   });
 
   it('without a commit of the agent: commits a deletion in its folder, unstages and discards what it staged outside', async () => {

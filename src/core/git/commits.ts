@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { quoteUntrusted, relativePathProblem } from '../contracts/names';
 import { GitError } from './errors';
-import { assertEngineWorktree, resolveCommit } from './repo';
+import { assertEngineWorktree, engineWorktreeFacts, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
 export interface GitIdentity {
@@ -192,9 +192,11 @@ export async function diffRange(repoRoot: string, base: string, head: string): P
  * installed dependencies survive a retry.
  */
 export async function resetHard(worktree: string, commit: string, options: { removeUntracked?: boolean } = {}): Promise<void> {
-  const root = await assertEngineWorktree(worktree);
-  const target = await resolveCommit(root, commit);
+  const target = await resolveCommit(worktree, commit);
   if (target === null) throw new GitError('unknown', `${quoteUntrusted(commit)} is not a commit`);
+  // A reset is where the branch goes to `target` anyway: a branch an agent made symbolic is put there
+  // as a plain ref first, instead of the reset moving the branch it named.
+  const { root } = await engineWorktreeFacts(worktree, { repairBranchTo: target });
   await git(root, ['reset', '--quiet', '--hard', target]);
   if (options.removeUntracked ?? true) await git(root, ['clean', '--force', '-d', '--quiet']);
 }

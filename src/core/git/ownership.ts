@@ -11,7 +11,7 @@
 import { quoteUntrusted } from '../contracts/names';
 import { commitPaths, uncommittedPaths, type GitIdentity } from './commits';
 import { GitError } from './errors';
-import { FULL_ID, isMainWorktree, resolveCommit, topLevel } from './repo';
+import { branchNamedByHead, FULL_ID, isMainWorktree, resolveCommit, topLevel } from './repo';
 import { ENGINE_BRANCH_PREFIX } from './branches';
 import { git, runGit, splitNul } from './run';
 
@@ -60,10 +60,10 @@ export async function ignoredEntries(worktree: string): Promise<string[]> {
 }
 
 /** Where HEAD points and which worktree `dir` is in, from one git process when it can be. */
-async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boolean; ref: string }> {
+async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boolean; ref: string; gitDir?: string }> {
   const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
   const [root, gitDir, commonDir, ref] = run.stdout.trim().split('\n');
-  if (run.exitCode === 0 && root && gitDir && commonDir && ref) return { root, isMain: gitDir === commonDir, ref: ref.startsWith('refs/') ? ref : '(detached HEAD)' };
+  if (run.exitCode === 0 && root && gitDir && commonDir && ref) return { root, gitDir, isMain: gitDir === commonDir, ref: ref.startsWith('refs/') ? ref : '(detached HEAD)' };
   // An unborn HEAD or an unexpected shape: one question at a time, with the precise errors.
   const top = await topLevel(dir);
   const current = await runGit(top, ['symbolic-ref', '-q', 'HEAD']);
@@ -84,7 +84,10 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   if (facts.isMain) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
   const wantRef = `refs/heads/${options.branch}`;
   let switchedFrom: string | undefined;
-  if (facts.ref !== wantRef) {
+  // HEAD ends elsewhere when the agent switched branches, or made its own branch a symbolic ref to
+  // another one (its branch's ref file is the one in `.git` its shell may write).
+  const astray = facts.ref !== wantRef;
+  if (astray && (facts.gitDir === undefined || (await branchNamedByHead(facts.gitDir)) !== wantRef)) {
     // Re-point HEAD without touching the files: the agent's work stays to be judged below.
     switchedFrom = facts.ref.replace(/^refs\/heads\//, '');
     await git(root, ['symbolic-ref', 'HEAD', wantRef]);
@@ -101,6 +104,10 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   }
   const ahead = await (early ?? counting(engineHead));
   const undoneCommits = ahead.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
+  // The reset below moves whatever HEAD ends at: a symbolic branch would carry it to the branch it
+  // names (the integration branch, say). The branch becomes a plain ref at the engine's commit first,
+  // which is where the reset puts it anyway.
+  if (astray) await git(root, ['update-ref', '--no-deref', wantRef, engineHead]);
   // HEAD, index and branch back to the engine's commit; the files stay. After this every change
   // of the agent is an uncommitted one, and `status` lists them all.
   await git(root, ['reset', '--quiet', '--mixed', engineHead]);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ENGINE_BRANCH_PREFIX } from './branches';
+import { quoteUntrusted } from '../contracts/names';
 import { GitError } from './errors';
 import { git, runGit } from './run';
 
@@ -101,21 +102,52 @@ export interface EngineWorktreeFacts {
  * `assertEngineWorktree`'s checks, and what the same git process tells besides: the worktree's git
  * dir and HEAD's commit, which callers such as a merge would otherwise ask for in processes of their own.
  */
-export async function engineWorktreeFacts(dir: string): Promise<EngineWorktreeFacts> {
+export async function engineWorktreeFacts(dir: string, options: { repairBranchTo?: string } = {}): Promise<EngineWorktreeFacts> {
   // Top level, git dir, common dir, HEAD's commit and the checked-out ref in one git process (this
   // check precedes every mutating git call, several times per module).
   const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', 'HEAD', '--symbolic-full-name', 'HEAD']);
   if (run.exitCode !== 0) return engineWorktreeStepByStep(dir);
-  const [root, gitDir, commonDir, head, ref] = run.stdout.trim().split('\n');
-  if (!root || !gitDir || !commonDir || !head || !FULL_ID.test(head) || !ref) return engineWorktreeStepByStep(dir);
+  const [root, gitDir, commonDir, head, resolvedRef] = run.stdout.trim().split('\n');
+  if (!root || !gitDir || !commonDir || !head || !FULL_ID.test(head) || !resolvedRef) return engineWorktreeStepByStep(dir);
   const realDir = await fs.realpath(dir).catch(() => dir);
   if (realDir !== root) throw new GitError('notEngineWorktree', `${dir} is not the root of a worktree (${root} is)`);
   if (gitDir === commonDir) throw new GitError('notEngineWorktree', `${root} is the repository's main worktree; the engine never changes it`);
+  // `--symbolic-full-name` follows a chain of symbolic refs to its end; HEAD's own file says which
+  // branch the worktree is on. They differ only when that branch was itself made a symbolic ref.
+  const named = (await branchNamedByHead(gitDir)) ?? resolvedRef;
+  const ref = named !== resolvedRef ? await unchain(root, named, resolvedRef, options.repairBranchTo) : resolvedRef;
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
   if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
     throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
   }
-  return { root, gitDir, head };
+  return { root, gitDir, head: ref === resolvedRef ? head : (options.repairBranchTo ?? head) };
+}
+
+/** The ref HEAD's file names (`ref: refs/heads/…`), read without following it; null when detached or unreadable. */
+export async function branchNamedByHead(gitDir: string): Promise<string | null> {
+  const text = await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '');
+  return /^ref: (refs\/\S+)\s*$/.exec(text)?.[1] ?? null;
+}
+
+/**
+ * The worktree's branch `named` is a symbolic ref to `target`. An agent's shell may write its own
+ * branch's ref file (git renames a lock file over it on every commit), and `ref: <the integration
+ * branch>` written there made the engine's next commit, merge or reset in that worktree move the
+ * integration branch instead. Nothing the engine does makes such a ref: with a commit to put the
+ * branch at (a reset's target), the branch becomes a plain ref at it again; otherwise nothing is done.
+ */
+const short = (ref: string) => ref.replace(/^refs\/heads\//, '');
+
+async function unchain(root: string, named: string, target: string, repairTo: string | undefined): Promise<string> {
+  const engineBranch = named.startsWith(`refs/heads/${ENGINE_BRANCH_PREFIX}`);
+  if (repairTo === undefined || !engineBranch || !FULL_ID.test(repairTo)) {
+    throw new GitError(
+      'notEngineWorktree',
+      `${root}'s branch ${quoteUntrusted(short(named))} was made a symbolic ref to ${quoteUntrusted(short(target))}, which the engine never does; it does not write through it`,
+    );
+  }
+  await git(root, ['update-ref', '--no-deref', '-m', 'build-pipeline: branch was a symbolic ref', named, repairTo]);
+  return named;
 }
 
 /** The same checks one git call at a time: an unborn branch, or git output not in the expected shape. */
