@@ -509,6 +509,33 @@ describe('git layer (real repositories)', () => {
     });
   });
 
+  describe('Git LFS', () => {
+    it('engine checkouts tell an LFS smudge filter to skip its download (a .lfsconfig in the worktree names the server)', async () => {
+      // A stand-in for git-lfs as the user's config installs it: the filter records the variable real
+      // git-lfs obeys (GIT_LFS_SKIP_SMUDGE: leave the pointer, fetch nothing) and passes content through.
+      const record = path.join(runDir, 'lfs-smudge.txt');
+      sh(repo, 'config', 'filter.lfs.smudge', `sh -c 'echo "\${GIT_LFS_SKIP_SMUDGE:-unset}" >> "${record}"; cat'`);
+      sh(repo, 'config', 'filter.lfs.clean', 'cat');
+      try {
+        const made = await createWorktree(repo, path.join(runDir, 'lfs-src'), moduleBranch(RUN, 'lfs-src'), 'main');
+        write(made.path, '.gitattributes', '*.bin filter=lfs\n');
+        write(made.path, 'asset.bin', 'version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n');
+        await commitAll(made.path, 'asset', { name: 'b', email: 'b@x.invalid' });
+        fs.rmSync(record, { force: true });
+        // A checkout of that commit elsewhere: the smudge filter runs, told to skip.
+        await createWorktree(repo, path.join(runDir, 'lfs-dst'), moduleBranch(RUN, 'lfs-dst'), moduleBranch(RUN, 'lfs-src'));
+        assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['1']);
+        // The same git without the engine's environment would download: the test can fail.
+        fs.rmSync(record);
+        sh(repo, 'worktree', 'add', '-q', '--detach', path.join(runDir, 'lfs-plain'), moduleBranch(RUN, 'lfs-src'));
+        assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['unset']);
+      } finally {
+        sh(repo, 'config', '--unset', 'filter.lfs.smudge');
+        sh(repo, 'config', '--unset', 'filter.lfs.clean');
+      }
+    });
+  });
+
   describe('removing worktrees', () => {
     it("keeps a dirty worktree unless forced, then removes it and keeps the branch", async () => {
       const branch = moduleBranch(RUN, 'scratch');

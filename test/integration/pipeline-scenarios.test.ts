@@ -152,10 +152,12 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
   // branches, so their clashing edits of a shared file meet for the first time at assembly.
   const siblings = syntheticDescription(3, 'wide');
 
-  it('a builder that commits on its own with a stray file: its commit is undone, only its module is committed, nothing stray lands (merge-conflict scenario)', async () => {
+  for (const sandboxed of [true, false]) {
+  it(`a builder that commits on its own with a stray file: ${sandboxed ? 'the sandbox refuses the commit' : 'unsandboxed, its commit is undone'}, only its module is committed, nothing stray lands (merge-conflict scenario)`, async () => {
     // Before the engine owned commits, every builder's own commit put src/registry.js on its branch and
     // the siblings' versions met as a merge conflict at assembly; now it never reaches a branch.
-    const { result, events } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'merge-conflict' } });
+    const config = sandboxed ? {} : { sandbox: { enabled: false, allowedDomains: [] } };
+    const { result, events } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'merge-conflict' }, config });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const integration = result.state.integrationBranch;
     assert.ok(!repo.git('ls-tree', '-r', '--name-only', integration).split('\n').includes('src/registry.js'), 'the stray file is not on the integration branch');
@@ -170,13 +172,17 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     }
     // Reported: in the journal (containment event), in QC's prompt (the scope note) and in the QC report.
     const notes = events.filter((e) => e.type === 'containment' && e.module === 'mod-03').map((e) => (e.type === 'containment' ? e.detail : ''));
-    assert.ok(notes.some((n) => /1 commit\(s\) of its own/.test(n) && /src\/registry\.js/.test(n)), notes.join('\n'));
+    const ownCommit = (n: string) => /1 commit\(s\) of its own/.test(n);
+    assert.ok(notes.some((n) => ownCommit(n) !== sandboxed && /src\/registry\.js/.test(n)), notes.join('\n'));
+    // The builder did try (the scripted one commits only once unless the first try failed for another reason).
+    assert.ok(events.some((e) => e.type === 'tool-call' && e.agentId.startsWith('builder-mod-03') && e.tool === 'bash' && / commit /.test(e.input)));
     const journal = readJournal(path.join(result.state.runDir, 'journal.jsonl'));
     assert.ok(journal.some((e) => e.type === 'containment' && /left out of the commit/.test(e.detail) && /src\/registry\.js/.test(e.detail)));
     const qcTask = journal.find((e) => e.type === 'agent-started' && e.agentId === 'qc-mod-03-1');
     assert.ok(qcTask, 'QC ran');
     assert.match(read(path.join(result.state.runDir, 'qc', 'mod-03-build-qc.md')), /Left out of the module's commit[\s\S]*src\/registry\.js/);
   });
+  }
 
   it('an edit every builder makes outside its module (trivial-conflict scenario) never reaches a branch, so assembly meets no conflict', async () => {
     const { result } = await runPipeline(repo, { description: siblings, scenario: { scenario: 'trivial-conflict' } });

@@ -65,15 +65,35 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     return t;
   }
 
-  it('a builder shell writes and commits in its worktree, keeps its state, and cannot touch .git/config, the .git pointer or anything outside', async () => {
+  it('a builder shell writes in its worktree, reads git, keeps its state, and cannot commit or touch .git/config, the .git pointer, objects or anything outside', async () => {
     const b = shell(wt, true);
     assert.deepEqual(await bash(b, 'mkdir -p src/mod && echo hi > src/mod/x.txt && cd src/mod && export MARK=kept'), { ok: true, text: '' });
     assert.equal((await bash(b, 'pwd; echo $MARK')).text, `${path.join(wt, 'src/mod')}\nkept`);
-    const commit = await bash(b, 'cd .. && cd .. && git add -A && git commit -qm "build(mod): x" && git log --format=%s -1');
-    assert.deepEqual(commit, { ok: true, text: 'build(mod): x' });
-    assert.equal(git(repo, 'log', '--format=%s', '-1', 'orchestration/r1/mod'), 'build(mod): x');
+    // git reads work (status refreshes the index in the worktree's own admin folder); the engine commits.
+    assert.deepEqual(await bash(b, 'cd .. && cd .. && git status --porcelain && git log --format=%s -1'), { ok: true, text: '?? src/\ninit' });
+    const tip = git(repo, 'rev-parse', 'orchestration/r1/mod');
+    const commit = await bash(b, 'git add -A && git commit -qm "build(mod): x"');
+    assert.equal(commit.ok, false, commit.text);
+    assert.match(commit.text, /insufficient permission|Read-only file system|unable to/i);
+    assert.equal(git(repo, 'rev-parse', 'orchestration/r1/mod'), tip, 'the branch did not move');
     const adminDir = git(wt, 'rev-parse', '--path-format=absolute', '--git-dir');
-    const targets = [path.join(repo, '.git', 'config'), path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(wt, '.git'), path.join(adminDir, 'commondir'), path.join(repo, 'a.txt'), path.join(root, 'elsewhere.txt')];
+    const anObject = path.join(repo, '.git', 'objects', tip.slice(0, 2), tip.slice(2));
+    const targets = [
+      path.join(repo, '.git', 'config'),
+      path.join(repo, '.git', 'hooks', 'pre-commit'),
+      path.join(wt, '.git'),
+      path.join(adminDir, 'commondir'),
+      path.join(adminDir, 'HEAD'),
+      // The store every branch is read from (the user's too), and the worktree's own branch.
+      path.join(repo, '.git', 'objects', 'new-object'),
+      path.join(repo, '.git', 'refs', 'heads', 'orchestration', 'r1', 'mod'),
+      path.join(repo, 'a.txt'),
+      path.join(root, 'elsewhere.txt'),
+    ];
+    assert.ok(fs.existsSync(anObject), 'the commit is a loose object');
+    const replaced = await bash(b, `rm -f '${anObject}'; printf forged > '${anObject}'`);
+    assert.equal(replaced.ok, false, replaced.text);
+    assert.ok(fs.existsSync(anObject) && fs.readFileSync(anObject).toString() !== 'forged', 'a loose object was replaced');
     for (const target of targets) {
       const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
       const r = await bash(b, `echo hacked >> '${target}'`);
@@ -135,32 +155,37 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     }
   });
 
-  it("a builder shell moves its own branch only: the run's other branches (the integration branch among them) are read-only to it", async () => {
+  it("a builder shell moves no branch: not the run's others (the integration branch among them), not its own, and cannot repoint HEAD", async () => {
     const integration = path.join(root, 'runs', 'integration');
     git(repo, 'worktree', 'add', '-q', '-b', 'orchestration/r1/integration', integration);
     const before = git(repo, 'rev-parse', 'orchestration/r1/integration');
+    const own = git(repo, 'rev-parse', 'orchestration/r1/mod');
     const b = shell(wt, true);
     const moves = [
       'git update-ref refs/heads/orchestration/r1/integration HEAD',
       'git branch -f orchestration/r1/integration HEAD',
       'git update-ref -d refs/heads/orchestration/r1/integration',
-      'git branch orchestration/r1/extra HEAD && git update-ref refs/heads/orchestration/r1/integration HEAD',
+      'git branch orchestration/r1/extra HEAD',
+      'git update-ref refs/heads/orchestration/r1/mod HEAD~0',
+      // Its own branch as a symbolic ref to the integration branch: the engine's next commit would follow it.
+      `printf 'ref: refs/heads/orchestration/r1/integration\\n' > '${path.join(repo, '.git', 'refs', 'heads', 'orchestration', 'r1', 'mod')}'`,
+      `touch '${path.join(repo, '.git', 'refs', 'heads', 'orchestration', 'r1', 'integration.lock')}'`,
     ];
     for (const move of moves) {
       const out = await bash(b, move);
       assert.equal(out.ok, false, `${move}: ${out.text}`);
       assert.equal(git(repo, 'rev-parse', 'orchestration/r1/integration'), before, move);
+      assert.equal(git(repo, 'rev-parse', 'orchestration/r1/mod'), own, move);
+      assert.equal(git(repo, 'symbolic-ref', '-q', 'HEAD'), 'refs/heads/main', move);
     }
-    // Nor can it point its worktree at another branch (the engine commits on whatever HEAD names, and the
-    // next shell's rights follow it): HEAD is read-only to it.
+    assert.ok(!fs.existsSync(path.join(repo, '.git', 'refs', 'heads', 'orchestration', 'r1', 'integration.lock')));
+    assert.equal(git(repo, 'branch', '--list', 'orchestration/r1/extra'), '');
+    // Nor can it point its worktree at another branch (the engine commits on whatever HEAD names): HEAD is read-only to it.
     for (const move of ['git checkout -q orchestration/r1/integration', 'git switch -q -c elsewhere', 'git symbolic-ref HEAD refs/heads/orchestration/r1/integration', 'git checkout -q --detach']) {
       const out = await bash(b, move);
       assert.equal(out.ok, false, `${move}: ${out.text}`);
       assert.equal(git(wt, 'symbolic-ref', 'HEAD'), 'refs/heads/orchestration/r1/mod', move);
     }
-    // Its own branch still takes its commits.
-    const own = await bash(b, 'echo more >> src/mod/x.txt 2>/dev/null || (mkdir -p src/mod && echo more > src/mod/x.txt); git add -A && git commit -qm "build(mod): more" && git log --format=%s -1');
-    assert.deepEqual(own, { ok: true, text: 'build(mod): more' });
   });
 
   it("the engine's commands (a test run: code a builder wrote) can move no branch, not even the one checked out", async () => {

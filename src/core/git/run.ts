@@ -60,7 +60,7 @@ const NO_FSMONITOR = 'core.fsmonitor=false';
 /** Ambient variables that would change what git does, or leak to hooks something they must not see. */
 const DROPPED_ENV = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass', 'anthropic_api_key', 'anthropic_auth_token']);
 
-function gitEnvironment(): NodeJS.ProcessEnv {
+function gitEnvironment(inUserCheckout: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     const lower = key.toLowerCase();
@@ -69,6 +69,12 @@ function gitEnvironment(): NodeJS.ProcessEnv {
   }
   env.LC_ALL = 'C';
   env.GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS = 'true';
+  // With Git LFS in the user's global config, a checkout in an engine worktree would download every
+  // pointer file's object from the server a `.lfsconfig` in that worktree names, and an agent can write
+  // that file: a request to a host of its choosing, made by the engine, past the sandbox's allow-list.
+  // LFS files stay pointers in engine worktrees (the clean filter still runs, so a commit stores
+  // pointers as before); the ship's step in the user's own checkout, after the gate, smudges as usual.
+  if (!inUserCheckout) env.GIT_LFS_SKIP_SMUDGE = '1';
   return env;
 }
 
@@ -94,7 +100,7 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
   if (!isDir) throw new GitError('notARepo', `cannot run git in ${cwd}: it is not a directory`);
   const config = [...ENGINE_GIT_CONFIG, ...(options.userHooks ? [] : [NO_HOOKS, NO_FSMONITOR]), ...(options.config ?? [])].flatMap((c) => ['-c', c]);
   try {
-    const env = gitEnvironment();
+    const env = gitEnvironment(options.userHooks === true);
     if (options.indexFile !== undefined) env.GIT_INDEX_FILE = options.indexFile;
     return await spawnGit(cwd, [...config, ...args], env, options.input, options.background);
   } catch (error) {

@@ -102,24 +102,27 @@ class ConfinedRun implements RunSandbox {
   }
 
   /**
-   * `agent`: an agent's shell, which commits on its branch (git's metadata for that is writable). The
-   * engine's own commands (tests, installs, builds) never commit: they run the project's code, which a
-   * builder wrote, so they get the worktree and no git metadata at all (no ref of any branch to move).
+   * `agent`: an agent's shell, whose worktree's own git admin folder (index, merge state) is writable
+   * so that git works in it as in any checkout, short of committing. The engine's own commands (tests,
+   * installs, builds) run the project's code, which a builder wrote, so they get the worktree and no
+   * git metadata at all.
    */
   private async policyWithoutTmp(spec: ShellSpec, agent: boolean): Promise<Omit<ShellPolicy, 'tmpDir'>> {
-    const git = spec.writable ? await gitWritePaths(spec.cwd) : { allow: [], deny: [] };
+    // The worktree's `.git` pointer lies inside it: closed for both, since it says where git finds the config.
+    const git = !spec.writable ? { allow: [], deny: [] } : agent ? await gitWritePaths(spec.cwd) : { allow: [], deny: [path.join(spec.cwd, '.git')] };
     return {
       cwd: spec.cwd,
-      allowWrite: spec.writable ? [spec.cwd, ...(agent ? git.allow : [])] : [],
-      // An engine command writes nothing of git's, so only what lies inside the worktree (its `.git` pointer) needs closing.
-      denyWrite: agent ? git.deny : git.deny.filter((p) => p.startsWith(spec.cwd + path.sep)),
+      allowWrite: spec.writable ? [spec.cwd, ...git.allow] : [],
+      denyWrite: git.deny,
       denyRead: this.denyRead,
       allowedDomains: [...this.allowedDomains],
     };
   }
 
   describe(spec: ShellSpec): string {
-    const writes = spec.writable ? `writes only inside ${spec.cwd} (and its git metadata) and $TMPDIR` : 'writes nowhere but $TMPDIR (this role is read-only)';
+    const writes = spec.writable
+      ? `writes only inside ${spec.cwd} and $TMPDIR (git reads work; git add and git commit do not: the engine commits your work)`
+      : 'writes nowhere but $TMPDIR (this role is read-only)';
     const net = this.allowedDomains.length ? `network only to ${this.allowedDomains.join(', ')}` : 'no network';
     return `this shell runs in a sandbox: ${writes}; ${net}; credential files (~/.ssh, ~/.aws, ~/.npmrc, .env, ...) are hidden; processes outside it cannot be seen or signalled.`;
   }

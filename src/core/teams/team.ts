@@ -240,9 +240,9 @@ export async function runTeam(tc: TeamContext): Promise<void> {
           },
           finishWork: async (task) => {
             if (t.role !== 'builder') return {};
-            // The engine commits outside the sandbox, so on the teammate's own branch only: its shell may
-            // write its own branch's ref file, a symbolic ref to another branch of the run (the
-            // integration branch) among what it could write there. currentBranch follows such a chain.
+            // The engine commits outside the sandbox, so on the teammate's own branch only. A shell run
+            // without the sandbox may have switched branches, or made its own branch a symbolic ref to
+            // another branch of the run (the integration branch); currentBranch follows such a chain.
             const on = await currentBranch(t.worktree);
             if (on !== t.branch) throw new ToolError(`complete_task: your worktree is on ${on === null ? 'a detached HEAD' : quoteUntrusted(on)}, not on your branch ${t.branch}; switch back (git switch ${t.branch}) and complete the task again`);
             const commit = await commitAll(t.worktree, `${task.id}: ${task.title}`, { name: t.name, email: `${t.name}@agents.build-pipeline.invalid` });

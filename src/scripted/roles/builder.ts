@@ -199,7 +199,10 @@ export function builderTurn(ctx: RoleContext): ScriptedReply {
     const commit = (identity: boolean) => `git add -A -- ${paths} && git ${identity ? IDENTITY + ' ' : ''}commit -q -m ${shellQuote(message)}`;
     if (!last) return act(c, undefined, [call('bash', { command: commit(false) })]);
     const output = last.result?.text ?? '';
-    if (last.result?.isError && !/nothing to commit/i.test(output)) {
+    // In the sandbox an agent's commit is refused (git's objects and refs are read-only to its shell): a
+    // model that reads that message leaves committing to the engine, as the prompt said.
+    const refused = /insufficient permission|Read-only file system|cannot lock ref|unable to create/i.test(output);
+    if (last.result?.isError && !refused && !/nothing to commit/i.test(output)) {
       const needsIdentity = /tell me who you are|user\.email|user\.name/i.test(output);
       if (needsIdentity && !commits.some((x) => String(x.input['command']).includes('user.email'))) {
         return act(c, 'git has no identity configured here; committing with an explicit builder identity.', [call('bash', { command: commit(true) })]);
