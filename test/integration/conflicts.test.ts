@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readJournal } from '../../src/core/run/journal';
@@ -41,6 +42,11 @@ describe('contract conflicts (M13), end to end', function () {
     assert.deepEqual(gate.requests.map((r) => r.gate), ['blueprint', 'conflict']);
     assert.match(gate.requests[1]!.title, /Contract conflict in greeter: the master recommends changing the contract/);
     assert.match(gate.requests[1]!.summary, /Affected modules: greeter, formatter/);
+    // The human sees what the change writes and the lock it is under, and the gate opens the proposal in full.
+    assert.match(gate.requests[1]!.summary, /Locks touched: interface greeter \[unlocked\]/);
+    assert.match(gate.requests[1]!.summary, /Change: interface greeter \[unlocked\]: \d+ lines replaced by \d+ \(interfaces\/greeter\.interface\.md; full text in the proposal\)/);
+    const proposal = fs.readFileSync(gate.requests[1]!.openPath!, 'utf8');
+    assert.match(proposal, /#### Now[\s\S]*#### Proposed[\s\S]*## Amendment \(conflict [\s\S]*## The builder's report/);
     // Only greeter paused: formatter passed before the master was asked.
     const statuses = events.flatMap((e) => (e.type === 'module-status' ? [`${e.module}:${e.status}`] : []));
     assert.ok(statuses.indexOf('formatter:passed') < statuses.indexOf('greeter:blocked') || statuses.indexOf('formatter:passed') >= 0);

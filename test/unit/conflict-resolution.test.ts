@@ -52,8 +52,12 @@ describe('contract-conflict resolutions (M13)', () => {
     assert.match(problems[5]!, /decision "404-gone" is not in locks.json/);
   });
 
-  it('rejects a hostile ADR topic at the schema', () => {
+  it('rejects a hostile ADR topic, and a title that would write the ADR\'s sections below its heading, at the schema', () => {
     assert.throws(() => resolution({ adr: { topic: '../../etc/passwd', title: 't', decision: 'd' } }));
+    for (const title of ['Fine\n## Status: Rejected', 'cr\rhere', 'ls\u2028here']) {
+      assert.throws(() => resolution({ adr: { topic: 'conflict-x', title, decision: 'd' } }), /one line/, JSON.stringify(title));
+    }
+    assert.equal(resolution({ adr: { topic: 'conflict-x', title: 'One line: fine', decision: 'd\n\nmore' } }).adr.title, 'One line: fine');
   });
 
   it('conflict records survive on disk; a torn record is skipped', () => {

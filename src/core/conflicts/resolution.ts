@@ -19,7 +19,8 @@ export const ResolutionSchema = z.object({
   builder_instructions: z.string().min(1).max(8000),
   adr: z.object({
     topic: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a lowercase slug').max(60),
-    title: z.string().min(1).max(200),
+    // One line: it becomes the ADR's heading, and a newline would let it write the sections below.
+    title: z.string().min(1).max(200).regex(/^[^\r\n\u2028\u2029]+$/, 'one line, no line breaks'),
     decision: z.string().min(1).max(8000),
   }),
 });

@@ -6,12 +6,16 @@
  * paused module resumes with the decision as input. Every state lives in the record on disk.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { GateAnswer } from '../api';
 import { askHuman } from '../gates/askHuman';
 import type { BuilderOutcome } from '../contracts/schemas';
 import type { PipelineContext, StageResult } from '../stages/context';
 import { applyResolution, resolutionText } from './apply';
 import { evaluateConflict } from './evaluate';
+import { conflictGateView, proposalPath } from './proposal';
+import { CONTRACTS_REL } from '../stages/contracts';
+import { writeFileAtomic } from '../run/runDir';
 import { listRecords, recordPath, saveRecord, type ConflictRecord } from './resolution';
 
 /** How often the human may send a recommendation back before the gate only offers approve/reject. */
@@ -96,15 +100,11 @@ export async function settleConflicts(ctx: PipelineContext): Promise<StageResult
 
 async function askConflictGate(ctx: PipelineContext, record: ConflictRecord): Promise<GateAnswer> {
   const res = record.resolution!;
-  const locks = ctx.contracts().locks;
-  const lockLine = (key: string) => `${key} [${locks.decisions[key]?.lock_level ?? locks.interfaces[key]?.lock_level ?? 'unlocked'}]`;
+  const view = conflictGateView(record, ctx.contracts().locks, path.join(ctx.store.paths.integrationWorktree, CONTRACTS_REL));
+  // The full proposal (new values beside the ones they replace) is what the gate opens; the builder's
+  // report is at its end.
+  const openPath = proposalPath(ctx.store.paths.conflicts, record);
+  writeFileAtomic(openPath, view.markdown);
   const title = `Contract conflict in ${record.module}: the master recommends ${res.recommendation === 'flex-contract' ? 'changing the contract' : 'that the builder adapts'}`;
-  const summary = [
-    res.rationale,
-    `Affected modules: ${res.affected_modules.join(', ') || 'none'}`,
-    `Affected locks: ${res.affected_locks.map(lockLine).join(', ') || 'none'}`,
-    ...res.contract_changes.map((c) => `Change: ${c.change.kind} ${c.change.key} (${c.reason})`),
-    'Approve accepts the recommendation; request changes sends it back to the master with your feedback; reject stops the run.',
-  ].join('\n');
-  return askHuman(ctx, { gate: 'conflict', title, summary, openPath: record.reportPath });
+  return askHuman(ctx, { gate: 'conflict', title, summary: view.summary, openPath });
 }

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { LockLevelSchema, LocksSchema, type LockEntry, type Locks } from '../contracts/schemas';
+import { LockLevelSchema, LocksSchema, type LockEntry, type LockLevel, type Locks } from '../contracts/schemas';
 import { ADR_FILE_PATTERN, DECISIONS_DIR, LOCKS_FILE, SHARED_TYPES_FILE, interfaceFileFor, validateContracts } from '../contracts/validator';
 import { validateModuleName, quoteUntrusted } from '../contracts/names';
 import { writeFileAtomic } from '../run/runDir';
@@ -132,16 +132,27 @@ export function readLocksFile(dir: string): Locks {
   return LocksSchema.parse(raw);
 }
 
-function interfaceRel(key: string): string {
+export function interfaceRel(key: string): string {
   return key === 'shared-types' ? SHARED_TYPES_FILE : interfaceFileFor(key);
 }
 
-function lockedItem(locks: Locks, change: ContractChange): LockedItem {
+const LEVEL_RANK: Record<LockLevel, number> = { unlocked: 0, locked: 1, critical: 2 };
+
+/** The stricter of two lock entries (either may be missing). */
+function stricter(a: LockEntry | undefined, b: LockEntry | undefined): LockEntry | undefined {
+  if (!a || !b) return a ?? b;
+  return LEVEL_RANK[b.lock_level] > LEVEL_RANK[a.lock_level] ? b : a;
+}
+
+/** The lock an item of the contracts is under (what `changeContract` checks, and the conflict gate shows). */
+export function lockedItem(locks: Locks, change: ContractChange): LockedItem {
   switch (change.kind) {
     case 'decision':
       return { kind: 'decision', key: change.key, entry: locks.decisions[change.key] };
     case 'interface':
-      return { kind: 'interface', key: change.key, entry: locks.interfaces[change.key] ?? locks.interfaces[interfaceRel(change.key)] };
+      // locks.json may key an interface by module name or by file; an entry under each must not let the
+      // weaker one decide.
+      return { kind: 'interface', key: change.key, entry: stricter(locks.interfaces[change.key], locks.interfaces[interfaceRel(change.key)]) };
     case 'adr':
       // A new ADR carries the lock of the decision it records, if that decision exists already.
       return { kind: 'adr', key: change.key, entry: locks.decisions[change.key] };
