@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate, type PlanGateAnswer } from '../../src/core/teams/implement';
 import type { TeamEvent } from '../../src/core/plans/events';
@@ -372,7 +373,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.ok(repo.git('branch', '--list', rejected.result.state.integrationBranch));
   });
 
-  it('ship gate: a commit made by hand on the integration branch while the gate waits is not merged unseen; the resumed gate tests it and shows its verdict', async () => {
+  it('ship gate: a commit put by hand on the integration branch (without a checkout) while the gate waits is not merged unseen; the resumed gate tests its files and shows its verdict', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'moved'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
     const integrationTree = () => {
@@ -386,6 +387,21 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
       execFileSync('git', ['-c', 'user.name=user', '-c', 'user.email=u@x.invalid', 'commit', '-qam', `user: ${file} by hand`], { cwd: wt });
       return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim();
     };
+    // A commit put on the integration branch without a checkout (plumbing and update-ref): the
+    // worktree's files stay the old ones, and only a test run on the commit's own files sees it.
+    const moveByHand = (file: string, content: string) => {
+      const wt = integrationTree();
+      const run = (args: string[], input?: string, env?: NodeJS.ProcessEnv) => execFileSync('git', args, { cwd: wt, encoding: 'utf8', input, env: { ...process.env, ...env } }).trim();
+      const index = path.join(os.tmpdir(), `bp-move-${process.pid}.index`);
+      const blob = run(['hash-object', '-w', '--stdin'], content);
+      run(['read-tree', 'HEAD'], undefined, { GIT_INDEX_FILE: index });
+      run(['update-index', '--cacheinfo', `100644,${blob},${file}`], undefined, { GIT_INDEX_FILE: index });
+      const tree = run(['write-tree'], undefined, { GIT_INDEX_FILE: index });
+      fs.rmSync(index, { force: true });
+      const commit = run(['-c', 'user.name=user', '-c', 'user.email=u@x.invalid', 'commit-tree', tree, '-p', 'HEAD', '-m', `user: ${file} moved by hand`]);
+      run(['update-ref', run(['symbolic-ref', 'HEAD']), commit]);
+      return commit;
+    };
     commitPlan(repo, dir);
     const mainBefore = repo.git('rev-parse', 'main');
     let goodMath = '';
@@ -395,7 +411,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
         if (req.gate !== 'ship') return 'approve';
         assert.match(req.title, /tests pass/);
         goodMath = fs.readFileSync(path.join(integrationTree(), 'src', 'math.js'), 'utf8');
-        commitByHand('src/math.js', "'use strict';\nmodule.exports = { add: () => 0, subtract: () => 0 };\n");
+        moveByHand('src/math.js', "'use strict';\nmodule.exports = { add: () => 0, subtract: () => 0 };\n");
         return 'approve';
       },
     });

@@ -67,6 +67,9 @@ export async function runShipChecks(ctx: PipelineContext): Promise<ShipChecks> {
     return { command: template, ok: true, timedOut: false, output: output.slice(-OUTPUT_TAIL) };
   };
   try {
+    // The checks run on the worktree's files: they must be the commit's, also when the branch was moved
+    // without a checkout (by hand, with update-ref or branch -f) and the old files are still there.
+    await resetHard(wt, commit, { removeUntracked: false });
     const build = commands.build !== undefined ? await run(commands.build) : undefined;
     const tests = await run(integrationTestCommand(ctx));
     const lint = commands.lint !== undefined ? await run(commands.lint) : undefined;

@@ -5,7 +5,7 @@
  * A refused merge changes nothing; the run waits at the gate and running `implement` again asks again.
  */
 import * as path from 'node:path';
-import { diffRange, headCommit } from '../git';
+import { diffRange, headCommit, resetHard } from '../git';
 import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import type { ModelSession } from '../plans/session';
 import { runTestGate, type TestGateResult } from './testGate';
@@ -47,6 +47,9 @@ export async function testIntegrationHead(
   t: Pick<ShipStepContext, 'session' | 'store' | 'integrationWt' | 'testCommand'>,
   head: string,
 ): Promise<TestGateResult> {
+  // The suite runs on the worktree's files: they must be `head`'s. A branch moved without a checkout
+  // (by hand, with update-ref or branch -f) leaves the old files there, and the verdict would be theirs.
+  await resetHard(t.integrationWt, head, { removeUntracked: false });
   const tests = await runTestGate(t.testCommand, t.integrationWt, t.session.config.testTimeoutMs, t.session.signal, t.session.sandbox);
   if (!t.session.signal.aborted && (await headCommit(t.integrationWt)) === head) {
     t.store.update((st) => (st.integrationTested = { commit: head, passed: tests.passed, failures: tests.failures }));
