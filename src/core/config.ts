@@ -195,6 +195,14 @@ export type ConfigOverrides = Omit<Partial<PipelineConfig>, 'tierModels' | 'role
   tierModels?: Partial<PipelineConfig['tierModels']>;
   roleTiers?: Partial<PipelineConfig['roleTiers']>;
   waveLimits?: Partial<PipelineConfig['waveLimits']>;
+  /**
+   * false: the `mcpServers` of the repository's `.build-pipeline.json` are left out (only the
+   * front end's own `mcpServers` count). VS Code passes it unless the user allowed the workspace's
+   * servers in a machine-scoped setting: an HTTP server is reached by the engine itself, outside the
+   * sandbox, so a cloned repository's file must not name one on its own. Default true (the CLI, where
+   * the file decides, as it decides `sandbox.enabled`).
+   */
+  repositoryMcpServers?: boolean;
 };
 
 export const CONFIG_FILE = '.build-pipeline.json';
@@ -241,8 +249,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Overrides win entry by entry, one level deep; an override left undefined keeps the file's value. */
 function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown {
   if (!isPlainObject(fromFile)) return fromFile; // the schema says what is wrong with it
+  const { repositoryMcpServers, ...settings } = overrides;
   const out: Record<string, unknown> = { ...fromFile };
-  for (const [key, value] of Object.entries(overrides)) {
+  if (repositoryMcpServers === false) delete out.mcpServers;
+  for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
     const base = out[key];
     out[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
@@ -253,4 +263,13 @@ function mergeOverrides(fromFile: unknown, overrides: ConfigOverrides): unknown 
     }
   }
   return out;
+}
+
+/** The MCP servers the repository's `.build-pipeline.json` names (none when it cannot be read), for a warning that they were left out. */
+export function repositoryMcpServerNames(repoRoot: string): string[] {
+  try {
+    return Object.keys(loadConfig(repoRoot).mcpServers).map((name) => JSON.stringify(name).slice(0, 62));
+  } catch {
+    return [];
+  }
 }

@@ -8,8 +8,7 @@ import type { EngineApi } from './engineBinding';
 import type { GatePrompter } from './gates';
 import type { RunController } from './runController';
 import { costLabel, costSentence, titleCase } from './models/format';
-import { sandboxOverride, settingsToConfig } from './models/settingsToConfig';
-import { readWorkspaceMcp } from '../core/mcp/workspaceConfig';
+import { runConfigFromSettings } from './models/settingsToConfig';
 import type { ModelAccess } from './startFlow';
 import { inert } from './models/inertText';
 
@@ -72,13 +71,7 @@ export class RunLauncher {
   private runOptions(repoRoot: string, access: ModelAccess): RunOptionsBase {
     // Scoped to the repository's folder, so folder settings count as set too.
     const settings = vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(repoRoot));
-    const config = { ...settingsToConfig(settings), sandbox: sandboxOverride(settings) };
-    // The workspace's MCP servers only when the user allowed it (a machine-scoped setting).
-    if (settings.get<boolean>('mcp.useWorkspaceServers') === true) {
-      const workspace = readWorkspaceMcp(repoRoot);
-      for (const why of workspace.skipped) this.log.warn(`MCP server from .vscode/mcp.json left out: ${why}`);
-      if (Object.keys(workspace.servers).length) config.mcpServers = workspace.servers;
-    }
+    const config = runConfigFromSettings(settings, repoRoot, (m) => this.log.warn(m));
     return {
       repoRoot,
       apiKey: access.apiKey,

@@ -13,7 +13,7 @@ import { LocksModel } from '../../src/extension/models/locksModel';
 import { appendAudit, historyOf } from '../../src/core/locks/audit';
 import { lockHistoryMarkdown } from '../../src/core/locks/history';
 import { ModulesModel } from '../../src/extension/models/modulesModel';
-import { ROLE_TIER_KEYS, settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
+import { ROLE_TIER_KEYS, runConfigFromSettings, settingsToConfig, type SettingInspection, type SettingsReader } from '../../src/extension/models/settingsToConfig';
 import { agentLimitsFor, CONFIG_FILE, ConfigSchema, defaultConfig, loadConfig, ROLES } from '../../src/core/config';
 import { projectRoot } from '../integration/harness';
 
@@ -196,6 +196,28 @@ describe('extension helpers', () => {
       assert.equal(loadConfig(dir, settingsToConfig(settingsReader({ planReview: true }))).planReview, true);
       fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ planReview: 'off' }));
       assert.throws(() => loadConfig(dir), /planReview: .*expected boolean/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("MCP servers a repository's .build-pipeline.json names reach a VS Code run only with the machine-scoped opt-in, and the log says so", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-settings-'));
+    try {
+      const servers = { tracker: { type: 'http', url: 'https://tracker.example/mcp', headers: {} }, docs: { command: 'docs-mcp', args: [], env: {} } };
+      fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify({ mcpServers: servers, planReview: false }));
+      fs.mkdirSync(path.join(dir, '.vscode'));
+      fs.writeFileSync(path.join(dir, '.vscode', 'mcp.json'), JSON.stringify({ servers: { local: { command: 'local-mcp' } } }));
+      const warnings: string[] = [];
+      const closed = loadConfig(dir, runConfigFromSettings(settingsReader({}), dir, (m) => warnings.push(m)));
+      assert.deepEqual(closed.mcpServers, {}, 'no server of the repository without the opt-in');
+      assert.equal(closed.planReview, false, "the file's other settings still count");
+      assert.deepEqual(warnings, ['MCP servers in .build-pipeline.json left out ("tracker", "docs"): allow the workspace\'s servers with the setting buildPipeline.mcp.useWorkspaceServers']);
+      assert.equal(closed.sandbox.enabled, true);
+      const open = loadConfig(dir, runConfigFromSettings(settingsReader({ 'mcp.useWorkspaceServers': true }), dir, (m) => warnings.push(m)));
+      assert.deepEqual(Object.keys(open.mcpServers).sort(), ['docs', 'local', 'tracker']);
+      // The CLI passes no such override: the file decides there, as it decides sandbox.enabled.
+      assert.deepEqual(Object.keys(loadConfig(dir).mcpServers).sort(), ['docs', 'tracker']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

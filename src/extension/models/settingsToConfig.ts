@@ -4,7 +4,8 @@
  * only when usable: a setting left at its default must not overwrite what the repository's
  * `.build-pipeline.json` says. The engine's schema supplies the remaining defaults and validates.
  */
-import { ConfigSchema, ROLES, type ConfigOverrides, type PipelineConfig } from '../../core/config';
+import { ConfigSchema, repositoryMcpServerNames, ROLES, type ConfigOverrides, type PipelineConfig } from '../../core/config';
+import { readWorkspaceMcp } from '../../core/mcp/workspaceConfig';
 import type { ModelTier } from '../../core/contracts/schemas';
 
 /** Where a setting's value came from, as `WorkspaceConfiguration.inspect()` reports it. */
@@ -143,4 +144,25 @@ export function sandboxOverride(s: SettingsReader): NonNullable<ConfigOverrides[
     enabled: s.get<boolean>('sandbox.enabled') !== false,
     allowedDomains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === 'string' && d.trim() !== '').map((d) => d.trim()) : [],
   };
+}
+
+/**
+ * The config a run started from VS Code (Start, Resume, Implement Plan) gets: the settings the user
+ * set, the machine's sandbox switch always, and the workspace's MCP servers (`.vscode/mcp.json`, and
+ * those `.build-pipeline.json` names) only when the user allowed them in a machine-scoped setting a
+ * repository cannot set: the engine reaches an HTTP server itself, outside the sandbox. `warn` hears
+ * what was left out.
+ */
+export function runConfigFromSettings(s: SettingsReader, repoRoot: string, warn: (message: string) => void): ExtensionRunConfig {
+  const config: ExtensionRunConfig = { ...settingsToConfig(s), sandbox: sandboxOverride(s) };
+  if (s.get<boolean>('mcp.useWorkspaceServers') === true) {
+    const workspace = readWorkspaceMcp(repoRoot);
+    for (const why of workspace.skipped) warn(`MCP server from .vscode/mcp.json left out: ${why}`);
+    if (Object.keys(workspace.servers).length) config.mcpServers = workspace.servers;
+    return config;
+  }
+  config.repositoryMcpServers = false;
+  const named = repositoryMcpServerNames(repoRoot);
+  if (named.length) warn(`MCP servers in .build-pipeline.json left out (${named.join(', ')}): allow the workspace's servers with the setting buildPipeline.mcp.useWorkspaceServers`);
+  return config;
 }

@@ -13,7 +13,7 @@ import type { ImplementHandle, PlanGateAnswer, PlanGateRequest } from '../../cor
 import type { ApiKeyStore } from '../apiKey';
 import { planEngine } from '../engineBinding';
 import { Disposable } from '../lifecycle';
-import { sandboxOverride, settingsToConfig } from '../models/settingsToConfig';
+import { runConfigFromSettings } from '../models/settingsToConfig';
 import { askModelAccess } from '../startFlow';
 import { readPlansModel, readTaskModel, readTeamModel, type PlanGateNode, type PlanNode } from './plansModel';
 import { PlansTree, TasksTree, TeamTree } from './planViews';
@@ -212,14 +212,14 @@ export class PlanFeatures extends Disposable {
     const access = await askModelAccess(this.keys, this.offlineSetting());
     if (!access) return;
     const engine = planEngine();
-    // The settings apply as they do to Start (runLauncher): set ones over the file, the sandbox switch always.
+    // The settings apply as they do to Start (runLauncher): set ones over the file, the sandbox switch always, MCP servers only if allowed.
     const settings = vscode.workspace.getConfiguration('buildPipeline', vscode.Uri.file(root));
     const handle = await engine.startImplement({
       repoRoot: root,
       planDir: dir,
       offline: access.offline,
       apiKey: access.apiKey,
-      config: { ...settingsToConfig(settings), sandbox: sandboxOverride(settings) },
+      config: runConfigFromSettings(settings, root, (m) => this.log.warn(m)),
       offlineModel: () => engine.startScriptedModel({}),
       gate: (req, signal) => this.askGate(req, signal),
     });
