@@ -203,7 +203,7 @@ async function launch(
 
   const ctx: PipelineContext = {
     store,
-    memory: openRunMemory(store.paths.runDir, store.paths.integrationWorktree),
+    memory: openRunMemory(store.paths.runDir, store.paths.integrationWorktree, store.scrub),
     clock: opts.clock,
     config,
     client,

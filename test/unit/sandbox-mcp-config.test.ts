@@ -87,7 +87,7 @@ describe('MCP configuration and access', () => {
       mcpAccess: { builder: { db: ['query'], docs: '*' } },
     });
     assert.deepEqual(cfg.mcpServers['db'], { command: 'npx', args: ['-y', 'db-mcp'], env: { DB_PASSWORD: 'hunter2-long' } });
-    assert.deepEqual(mcpSecrets(cfg.mcpServers).sort(), ['Bearer abcdefgh', 'hunter2-long']);
+    assert.deepEqual(mcpSecrets(cfg.mcpServers).sort(), ['Bearer abcdefgh', 'abcdefgh', 'hunter2-long']);
     assert.equal(ConfigSchema.safeParse({ mcpServers: { 'bad name!': { command: 'x' } } }).success, false);
     assert.equal(ConfigSchema.safeParse({ mcpServers: { s: { url: 'file:///etc/passwd' } } }).success, false);
     assert.equal(ConfigSchema.safeParse({ mcpServers: { s: { args: [] } } }).success, false);

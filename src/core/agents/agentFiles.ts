@@ -101,3 +101,19 @@ function openedInside(fd: number, opened: fs.Stats, file: string, realRoot: stri
     return false;
   }
 }
+
+/**
+ * Runs each of the agent's files `rels` inside `root` through `scrub` (run/scrub.ts) and rewrites the
+ * ones it changed, before the engine commits them: the brain file and training pairs ship with the
+ * code. A file that is missing or not a regular file is left alone (the commit's own rules decide).
+ */
+export function scrubAgentFiles(root: string, rels: readonly string[], scrub: (text: string) => string): string[] {
+  const changed: string[] = [];
+  for (const rel of rels) {
+    const text = readAgentFile(root, rel);
+    if (text === undefined) continue;
+    const clean = scrub(text);
+    if (clean !== text && writeAgentFile(root, rel, clean)) changed.push(rel);
+  }
+  return changed;
+}

@@ -5,6 +5,7 @@
  * listed, except audit workers, who get every server's read-only tools.
  */
 import { z } from 'zod';
+import { MIN_SECRET_LENGTH } from '../run/journal';
 
 /** Server and tool names become part of a tool name the API accepts (`^[a-zA-Z0-9_-]{1,128}$`). */
 export const McpNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and - only (at most 40)');
@@ -63,6 +64,10 @@ export function isStdio(server: McpServerConfig): server is z.infer<typeof Stdio
 /** Every value a server's config holds that must never reach a log. */
 export function mcpSecrets(servers: McpServers): string[] {
   const out: string[] = [];
-  for (const s of Object.values(servers)) out.push(...Object.values(isStdio(s) ? s.env : s.headers));
-  return out.filter((v) => v.length >= 4);
+  for (const s of Object.values(servers)) {
+    const values = Object.values(isStdio(s) ? s.env : s.headers);
+    // `Authorization: Bearer <token>`: the token is echoed on its own more often than the whole header.
+    out.push(...values, ...values.flatMap((v) => /^\S+ (\S+)$/.exec(v)?.slice(1) ?? []));
+  }
+  return [...new Set(out.filter((v) => v.length >= MIN_SECRET_LENGTH))];
 }

@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
 import { writeFileAtomic } from '../run/runDir';
+import { scrubJson, type Scrub } from '../run/scrub';
 import { ArchiveRecordSchema, SessionSummarySchema, type ArchiveRecord, type MemoryHit, type MemoryStats, type MemoryStore, type SessionSummary } from './types';
 
 interface IndexedDoc {
@@ -69,7 +70,14 @@ export class FileMemoryStore implements MemoryStore {
   private unsaved = false;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly root: string) {}
+  /**
+   * `scrub` is applied to every text before it is written: the store's files are committed into the
+   * repository (see run/scrub.ts).
+   */
+  constructor(
+    readonly root: string,
+    private readonly scrub: Scrub = (text) => text,
+  ) {}
 
   private get summariesDir(): string {
     return path.join(this.root, 'summaries');
@@ -146,7 +154,7 @@ export class FileMemoryStore implements MemoryStore {
 
   addSummary(summary: SessionSummary): Promise<void> {
     return this.serial(() => {
-      const s = SessionSummarySchema.parse(summary);
+      const s = SessionSummarySchema.parse(scrubJson(summary, this.scrub));
       const idx = this.loadIndex();
       fs.mkdirSync(this.summariesDir, { recursive: true });
       fs.appendFileSync(path.join(this.summariesDir, roleFileName(s.role)), JSON.stringify(s) + '\n');
@@ -164,7 +172,7 @@ export class FileMemoryStore implements MemoryStore {
 
   archive(record: ArchiveRecord): Promise<void> {
     return this.serial(() => {
-      const r = ArchiveRecordSchema.parse(record);
+      const r = ArchiveRecordSchema.parse(scrubJson(record, this.scrub));
       const idx = this.loadIndex();
       fs.mkdirSync(this.root, { recursive: true });
       fs.appendFileSync(this.archiveFile, JSON.stringify(r) + '\n');

@@ -11,6 +11,7 @@ import { commitAll } from '../git';
 import { publishTrainingManifest } from '../training/sessionPairs';
 import { FileMemoryStore } from './fileStore';
 import type { ArchiveRecord } from './types';
+import type { Scrub } from '../run/scrub';
 
 export const MEMORY_REL = '.orchestration/memory';
 
@@ -19,14 +20,14 @@ export function runMemoryRoot(runDir: string): string {
 }
 
 /** Opens the run's store, seeding it once from the repository's memory on the integration worktree. */
-export function openRunMemory(runDir: string, integrationWorktree: string): FileMemoryStore {
+export function openRunMemory(runDir: string, integrationWorktree: string, scrub?: Scrub): FileMemoryStore {
   const root = runMemoryRoot(runDir);
   const seed = path.join(integrationWorktree, MEMORY_REL);
   if (!fs.existsSync(root)) {
     if (fs.existsSync(seed) && fs.lstatSync(seed).isDirectory()) copyPlainFiles(seed, root);
     else fs.mkdirSync(root, { recursive: true });
   }
-  return new FileMemoryStore(root);
+  return new FileMemoryStore(root, scrub);
 }
 
 /** Copies the run's memory into the integration worktree and commits it there; returns the commit, if any. */

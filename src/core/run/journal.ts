@@ -9,9 +9,15 @@ const SECRET_PATTERNS = [/sk-ant-[A-Za-z0-9_-]{8,}/g, /\bsk-[A-Za-z0-9]{20,}/g];
 /** Journal lines are for people; a tool output of megabytes is cut to keep the journal readable. */
 const MAX_FIELD = 4000;
 
+/**
+ * Shorter values are not redacted: a 4-character token would also blank out every word that happens
+ * to match it, and no credential worth the name is that short.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 8) out = out.split(s).join('[redacted]');
+  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) out = out.split(s).join('[redacted]');
   for (const re of SECRET_PATTERNS) out = out.replace(re, '[redacted]');
   return out;
 }

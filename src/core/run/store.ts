@@ -6,6 +6,7 @@
 import { RunStateSchema, type ModuleState, type RunState, type StageState } from '../contracts/schemas';
 import { Emitter, type PipelineEvent } from '../events';
 import { Journal } from './journal';
+import { makeScrubber, type Scrub } from './scrub';
 import type { RunPaths } from './runDir';
 import { readStateWithChanges, StateLog, type StateWriteCounters } from './stateLog';
 
@@ -15,6 +16,9 @@ export class RunStore {
   private readonly journal: Journal;
   private readonly stateLog: StateLog;
 
+  /** For text from agents the engine commits into the repository (memory, brain files, training pairs). */
+  readonly scrub: Scrub;
+
   constructor(
     readonly paths: RunPaths,
     public state: RunState,
@@ -22,6 +26,7 @@ export class RunStore {
   ) {
     this.journal = new Journal(paths.journal, secrets);
     this.stateLog = new StateLog(paths.state);
+    this.scrub = makeScrubber(secrets, { runDir: paths.runDir, repoRoot: state.repoRoot });
   }
 
   /** Bytes written to the state files and the journal by this process (for the bench). */

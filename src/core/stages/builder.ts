@@ -18,7 +18,8 @@ import { moduleDir } from './moduleTestCommand';
 import { toolObserver } from './architect';
 import { sessionPairsRel, startPairId } from '../training/sessionPairs';
 import { agentAuthor, type PipelineContext } from './context';
-import { readAgentFile } from '../agents/agentFiles';
+import { readAgentFile, scrubAgentFiles } from '../agents/agentFiles';
+import { brainRel } from '../memory/brain';
 import type { FixRequest } from './fixRequest';
 
 export interface BuilderRun {
@@ -118,6 +119,10 @@ export async function runBuilder(
     nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
   });
 
+  // The brain file and the session pairs are the builder's own words, committed and shipped: no secret
+  // and no path of this machine in them.
+  const scrubbed = scrubAgentFiles(wt, [brainRel(`${name}-builder`), sessionPairsRel(name)], ctx.store.scrub);
+  if (scrubbed.length) ctx.store.emit({ type: 'containment', agentId, module: name, detail: `secrets or this machine's paths removed from ${scrubbed.join(', ')} before the commit` });
   const owned = await commitOwnedChanges(
     wt,
     {
