@@ -145,6 +145,34 @@ describe('Stage 7 curate (M11)', function () {
       }
     });
 
+    it('a training file swapped for a link to outside before curate: the file outside is neither read into the repository nor rewritten', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const outside = fs.mkdtempSync(path.join(repo.root, '..', 'bp-outside-training-'));
+      const planted = path.join(outside, 'user-file.jsonl');
+      let runDir = '';
+      let before = '';
+      try {
+        const { result } = await runPipeline(repo, {
+          onEvent: (e: PipelineEvent) => {
+            if (e.type === 'run-started') runDir = e.runDir;
+            if (e.type === 'stage-started' && e.stage === 'curate') {
+              // The bootstrap pairs (state pairs among them, which curate drops) moved outside, a link left in their place.
+              const file = path.join(integrationWorktreeOf(runDir), '.orchestration', 'training', 'bootstrap.jsonl');
+              before = fs.readFileSync(file, 'utf8');
+              fs.writeFileSync(planted, before);
+              fs.rmSync(file);
+              fs.symlinkSync(planted, file);
+            }
+          },
+        });
+        assert.equal(result.state.stages.find((s) => s.id === 'curate')!.status, 'done', result.state.haltReason ?? '');
+        assert.ok(before.includes('"state_status"'), 'the file held state pairs curate would drop');
+        assert.equal(fs.readFileSync(planted, 'utf8'), before, 'the file outside was not rewritten');
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
+      }
+    });
+
     it('with a clock 30 days on at curate, state pairs are purged and the others kept', async () => {
       // The clock stands still until curate starts, then jumps 30 days.
       let offset = 0;

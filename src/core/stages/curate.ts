@@ -87,19 +87,33 @@ function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngin
   }
 }
 
+/**
+ * The training folder's `.jsonl` files, as paths relative to the worktree. The files came from
+ * builders' branches (and the curate agent), so the folder must be a real one inside the worktree,
+ * and each file is then read and written only as an agent's file: a symlink committed at a pair
+ * file's path led the engine's rewrite of it outside the worktree.
+ */
+function trainingFiles(wt: string, keep: (name: string) => boolean = () => true): string[] {
+  const dir = path.join(wt, TRAINING_REL);
+  try {
+    if (!fs.lstatSync(dir).isDirectory()) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.jsonl') && keep(n))
+      .sort()
+      .map((n) => `${TRAINING_REL}/${n}`);
+  } catch {
+    return [];
+  }
+}
+
 /** State pairs outside state.jsonl describe the project as it was when they were written: they make way for the regenerated ones. */
 function dropStatePairs(wt: string): number {
-  const dir = path.join(wt, TRAINING_REL);
   let dropped = 0;
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl') && `${TRAINING_REL}/${n}` !== STATE_PAIRS_REL);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  for (const rel of trainingFiles(wt, (n) => `${TRAINING_REL}/${n}` !== STATE_PAIRS_REL)) {
+    const text = readAgentFile(wt, rel);
+    if (text === undefined) continue;
+    const lines = text.split('\n').filter((l) => l.trim());
     const keep = lines.filter((l) => {
       try {
         return TrainingPairSchema.shape.metadata.shape.taxonomy.safeParse((JSON.parse(l) as { metadata?: { taxonomy?: unknown } }).metadata?.taxonomy).data !== 'state_status';
@@ -108,32 +122,25 @@ function dropStatePairs(wt: string): number {
       }
     });
     if (keep.length === lines.length) continue;
-    dropped += lines.length - keep.length;
-    fs.writeFileSync(file, keep.map((l) => l + '\n').join(''));
+    if (writeAgentFile(wt, rel, keep.map((l) => l + '\n').join(''))) dropped += lines.length - keep.length;
   }
   return dropped;
 }
 
 function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
-  const dir = path.join(wt, TRAINING_REL);
   const purged: Record<ExpiryClass, number> = { state: 0, interface: 0, architecture: 0 };
   const byType = Object.fromEntries(TAXONOMY.map((t) => [t, 0])) as Record<Taxonomy, number>;
   const files: Record<string, number> = {};
   let pairs = 0;
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
-  } catch {
-    return { pairs, byType, purged, files };
-  }
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const text = fs.readFileSync(file, 'utf8');
-    const result = purgeExpired(text, at, fs.statSync(file).mtime.toISOString());
-    for (const k of Object.keys(purged) as ExpiryClass[]) purged[k] += result.purged[k];
+  for (const rel of trainingFiles(wt)) {
+    const name = path.basename(rel);
+    const text = readAgentFile(wt, rel);
+    if (text === undefined) continue;
+    const result = purgeExpired(text, at, fs.lstatSync(path.join(wt, rel)).mtime.toISOString());
     if (Object.values(result.purged).some((n) => n > 0)) {
-      fs.writeFileSync(file, [...result.kept.map((p) => JSON.stringify(p)), ...result.untouched].map((l) => l + '\n').join(''));
+      if (!writeAgentFile(wt, rel, [...result.kept.map((p) => JSON.stringify(p)), ...result.untouched].map((l) => l + '\n').join(''))) continue;
     }
+    for (const k of Object.keys(purged) as ExpiryClass[]) purged[k] += result.purged[k];
     files[name] = result.kept.length + result.untouched.length;
     for (const p of result.kept) byType[p.metadata.taxonomy]++;
     for (const l of result.untouched) {
@@ -155,22 +162,18 @@ function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
  * as they were recorded when the pairs were checked; the shares are over every file.
  */
 function refreshManifest(wt: string): void {
-  const dir = path.join(wt, TRAINING_REL);
-  const file = path.join(dir, 'manifest.json');
+  const rel = `${TRAINING_REL}/manifest.json`;
   let manifest: { files?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
   try {
-    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof manifest;
+    manifest = JSON.parse(readAgentFile(wt, rel) ?? '') as typeof manifest;
   } catch {
     return;
   }
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return;
   const all: TrainingPair[] = [];
   for (const name of Object.keys(manifest.files ?? {})) {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.join(dir, path.basename(name)), 'utf8');
-    } catch {
-      continue;
-    }
+    const text = readAgentFile(wt, `${TRAINING_REL}/${path.basename(name)}`);
+    if (text === undefined) continue;
     const pairs = text.split('\n').flatMap((l) => {
       try {
         const p = TrainingPairSchema.safeParse(JSON.parse(l));
@@ -185,7 +188,8 @@ function refreshManifest(wt: string): void {
   }
   manifest['shares'] = countByType(all);
   manifest['updated_at'] = new Date().toISOString();
-  writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
+  // Read through the same checks, so the folder is a real one inside the worktree: a rename there is.
+  writeFileAtomic(path.join(wt, rel), JSON.stringify(manifest, null, 2) + '\n');
 }
 
 function brainStats(wt: string): MemoryReport['l1'] {
