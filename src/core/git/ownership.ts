@@ -85,7 +85,7 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   const wantRef = `refs/heads/${options.branch}`;
   let switchedFrom: string | undefined;
   // HEAD ends elsewhere when the agent switched branches, or made its own branch a symbolic ref to
-  // another one (its branch's ref file is the one in `.git` its shell may write).
+  // another one (both only possible where its shell ran without the sandbox).
   const astray = facts.ref !== wantRef;
   if (astray && (facts.gitDir === undefined || (await branchNamedByHead(facts.gitDir)) !== wantRef)) {
     // Re-point HEAD without touching the files: the agent's work stays to be judged below.

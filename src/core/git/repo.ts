@@ -129,15 +129,15 @@ export async function branchNamedByHead(gitDir: string): Promise<string | null> 
   return /^ref: (refs\/\S+)\s*$/.exec(text)?.[1] ?? null;
 }
 
-/**
- * The worktree's branch `named` is a symbolic ref to `target`. An agent's shell may write its own
- * branch's ref file (git renames a lock file over it on every commit), and `ref: <the integration
- * branch>` written there made the engine's next commit, merge or reset in that worktree move the
- * integration branch instead. Nothing the engine does makes such a ref: with a commit to put the
- * branch at (a reset's target), the branch becomes a plain ref at it again; otherwise nothing is done.
- */
 const short = (ref: string) => ref.replace(/^refs\/heads\//, '');
 
+/**
+ * The worktree's branch `named` is a symbolic ref to `target`. An agent's shell run without the
+ * sandbox may write its own branch's ref file, and `ref: <the integration branch>` written there made
+ * the engine's next commit, merge or reset in that worktree move the integration branch instead.
+ * Nothing the engine does makes such a ref: with a commit to put the branch at (a reset's target),
+ * the branch becomes a plain ref at it again; otherwise the write stops here with the reason.
+ */
 async function unchain(root: string, named: string, target: string, repairTo: string | undefined): Promise<string> {
   const engineBranch = named.startsWith(`refs/heads/${ENGINE_BRANCH_PREFIX}`);
   if (repairTo === undefined || !engineBranch || !FULL_ID.test(repairTo)) {
