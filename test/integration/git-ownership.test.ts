@@ -142,6 +142,27 @@ describe('engine-owned commits (real git)', () => {
     assert.equal(sh(repo, 'rev-parse', integration), integrationTip);
   });
 
+  it("git's merge or cherry-pick state an agent left in the admin folder does not decide the engine's commit (parents, author)", async () => {
+    // Another branch's tip, with a file of its own that a forged merge would drop from the result.
+    sh(repo, 'checkout', '-q', '-b', 'other');
+    write(repo, 'other.txt', 'theirs\n');
+    sh(repo, 'add', 'other.txt');
+    sh(repo, 'commit', '-q', '-m', 'other');
+    const other = sh(repo, 'rev-parse', 'HEAD');
+    sh(repo, 'checkout', '-q', 'main');
+    const gitDir = sh(wt, 'rev-parse', '--path-format=absolute', '--git-dir');
+    for (const state of ['MERGE_HEAD', 'CHERRY_PICK_HEAD']) {
+      const before = sh(wt, 'rev-parse', 'HEAD');
+      fs.writeFileSync(path.join(gitDir, state), `${other}\n`);
+      write(wt, 'src/core/index.js', `module.exports = '${state}';\n`);
+      const commit = await commitAll(wt, `team task (${state})`, AGENT);
+      assert.ok(commit);
+      assert.equal(sh(wt, 'rev-list', '--parents', '-n', '1', commit!), `${commit} ${before}`, `${state}: one parent, the worktree's own head`);
+      assert.equal(sh(wt, 'log', '-1', '--format=%an', commit!), AGENT.name, `${state}: the engine's author`);
+      assert.ok(!fs.existsSync(path.join(gitDir, state)));
+    }
+  });
+
   it('without a commit of the agent: commits a deletion in its folder, unstages and discards what it staged outside', async () => {
     fs.rmSync(path.join(wt, 'src/core/index.js'));
     write(wt, 'package.json', '{"name":"x","version":"2.0.0"}\n');

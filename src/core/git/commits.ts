@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { quoteUntrusted, relativePathProblem } from '../contracts/names';
 import { GitError } from './errors';
-import { assertEngineWorktree, engineWorktreeFacts, resolveCommit } from './repo';
+import { engineWorktreeFacts, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
 export interface GitIdentity {
@@ -47,7 +47,8 @@ export async function commitAll(
   author: GitIdentity,
   paths?: readonly string[],
 ): Promise<string | null> {
-  const root = await assertEngineWorktree(worktree);
+  const { root, gitDir } = await engineWorktreeFacts(worktree);
+  await dropOperationState(gitDir);
   const config = identityConfig(author);
   if (paths !== undefined) {
     assertPaths(paths);
@@ -67,6 +68,19 @@ export async function commitAll(
   const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', ...pathArgs]);
   if (staged.exitCode === 0) return null;
   return commitNamed(root, ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, ...pathArgs], config);
+}
+
+/**
+ * The files by which git carries a merge, cherry-pick or revert in progress into the next commit: its
+ * parents (MERGE_HEAD), its author (CHERRY_PICK_HEAD), its message. The engine's own merges end in
+ * their own commit or abort (merge.ts), so before a plain engine commit any of these was left by an
+ * agent's shell, which may write the worktree's admin folder: a MERGE_HEAD naming another branch's
+ * tip made the engine's commit a merge that dropped that branch's files. They are removed.
+ */
+const OPERATION_STATE = ['MERGE_HEAD', 'MERGE_MODE', 'MERGE_MSG', 'AUTO_MERGE', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'SQUASH_MSG', 'sequencer'];
+
+async function dropOperationState(gitDir: string): Promise<void> {
+  await Promise.all(OPERATION_STATE.map((name) => fs.rm(path.join(gitDir, name), { recursive: true, force: true })));
 }
 
 /**

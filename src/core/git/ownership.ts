@@ -1,6 +1,7 @@
 /**
- * The engine owns commits (X4). An agent's shell can run `git commit`, `git add -A`, even
- * `git checkout -b`; none of that may decide what reaches a branch. After an agent ends, the engine:
+ * The engine owns commits (X4). In the sandbox an agent's shell cannot commit or switch branches;
+ * without it, it can run `git commit`, `git add -A`, even `git checkout -b`. None of that may decide
+ * what reaches a branch. After an agent ends, the engine:
  * 1. points HEAD back at the worktree's own branch, and moves that branch back to the engine's last
  *    commit with `reset --mixed` (the agent's commits are undone, its files stay in the tree);
  * 2. commits only the changed paths the agent may change, and never a path inside a dependency or

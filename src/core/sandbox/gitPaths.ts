@@ -1,6 +1,7 @@
 /**
  * The git paths outside a worktree that an agent's shell may write: the worktree's own admin folder
- * (its index, reflog of HEAD, merge state), nothing else of `.git`. Not the object store: every
+ * (its index and HEAD's reflog; merge or cherry-pick state it leaves there is dropped before an engine
+ * commit, see commits.ts), nothing else of `.git`. Not the object store: every
  * branch of the repository, the user's own among them, is read from it, and a loose object or pack
  * replaced there changes what an engine commit checks out without moving any ref (git trusts an
  * object's name on read). Not the refs: agents never commit (the engine does, outside the sandbox),

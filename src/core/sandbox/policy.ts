@@ -1,8 +1,8 @@
 /**
  * What one sandboxed shell may do, and its translation into the sandbox runtime's per-command
  * configuration. Reads are open (a build needs the toolchain) except where credentials live; writes
- * are closed except the agent's worktree, the git paths a commit in that worktree touches, and a
- * private temp folder; the network is closed except the user's allow-list.
+ * are closed except the agent's worktree, that worktree's own git admin folder (gitPaths.ts; no ref
+ * and no object), and a private temp folder; the network is closed except the user's allow-list.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -102,7 +102,7 @@ class ConfinedRun implements RunSandbox {
   }
 
   /**
-   * `agent`: an agent's shell, whose worktree's own git admin folder (index, merge state) is writable
+   * `agent`: an agent's shell, whose worktree's own git admin folder (its index, say) is writable
    * so that git works in it as in any checkout, short of committing. The engine's own commands (tests,
    * installs, builds) run the project's code, which a builder wrote, so they get the worktree and no
    * git metadata at all.
