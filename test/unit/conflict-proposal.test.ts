@@ -70,10 +70,25 @@ describe('conflict gate proposal (M13)', () => {
     assert.match(view.markdown, /#### Proposed\n\n```text\n# core\nnew line\n\n```/);
   });
 
+  it('reads the current contract text as an agent file: a link to a file outside the contracts is not followed', () => {
+    const outside = path.join(path.dirname(dir), `${path.basename(dir)}-outside.md`);
+    fs.writeFileSync(outside, 'NOT A CONTRACT: a file of the user\n');
+    fs.symlinkSync(outside, path.join(dir, 'interfaces', 'api.interface.md'));
+    try {
+      const view = conflictGateView(record([{ change: { kind: 'interface', key: 'api', text: '# api\n' }, reason: 'r' }]), locks, dir);
+      assert.ok(!view.markdown.includes('NOT A CONTRACT'), view.markdown);
+      assert.match(view.summary, /Change: interface api \[unlocked\]: replaces a file that is not a regular one \(not shown\)/);
+    } finally {
+      fs.rmSync(outside, { force: true });
+    }
+  });
+
   it('fences model text with a fence longer than any it holds, so it opens no heading or block of its own', () => {
     const view = conflictGateView(record([{ change: { kind: 'interface', key: 'core', text: 'x' }, reason: 'r' }]), locks, dir);
     assert.ok(view.markdown.includes("## The builder's report\n\n````text\nBLOCKED: api needs Postgres\n```\n# not a heading of the proposal\n```\n````"));
     assert.equal(fenced('a ````` b'), '``````text\na ````` b\n``````');
     assert.equal(fenced('plain'), '```text\nplain\n```');
+    // Many runs of backticks (a builder's report is model text): no argument-count overflow.
+    assert.ok(fenced('` '.repeat(300_000)).startsWith('```text\n'));
   });
 });

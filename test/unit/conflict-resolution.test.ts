@@ -35,7 +35,7 @@ describe('contract-conflict resolutions (M13)', () => {
     assert.deepEqual(resolutionProblems(flex, manifest, locks), []);
   });
 
-  it('names every inconsistency: unknown modules and locks, flex without changes, adapt with changes, ADRs as changes, unknown decisions', () => {
+  it('names every inconsistency: unknown modules and locks, flex without changes, adapt with changes, ADRs as changes, unknown decisions and interfaces', () => {
     const problems = [
       resolutionProblems(resolution({ affected_modules: ['ghost'] }), manifest, locks),
       resolutionProblems(resolution({ affected_locks: ['999-nothing'] }), manifest, locks),
@@ -43,6 +43,8 @@ describe('contract-conflict resolutions (M13)', () => {
       resolutionProblems(resolution({ contract_changes: [{ change: { kind: 'interface', key: 'api', text: 't' }, reason: 'r' }] }), manifest, locks),
       resolutionProblems(resolution({ recommendation: 'flex-contract', contract_changes: [{ change: { kind: 'adr', key: '009-x', text: 't' }, reason: 'r' }] }), manifest, locks),
       resolutionProblems(resolution({ recommendation: 'flex-contract', contract_changes: [{ change: { kind: 'decision', key: '404-gone', assertion: 'y' }, reason: 'r' }] }), manifest, locks),
+      resolutionProblems(resolution({ recommendation: 'flex-contract', contract_changes: [{ change: { kind: 'interface', key: '../../../etc/x', text: 't' }, reason: 'r' }] }), manifest, locks),
+      resolutionProblems(resolution({ recommendation: 'flex-contract', contract_changes: [{ change: { kind: 'interface', key: 'shared-types', text: 't' }, reason: 'r' }, { change: { kind: 'interface', key: 'core', text: 't' }, reason: 'r' }] }), manifest, locks),
     ].map((p) => p.join(' | '));
     assert.match(problems[0]!, /affected module "ghost" is not in modules.json/);
     assert.match(problems[1]!, /affected lock "999-nothing" is not in locks.json/);
@@ -50,6 +52,8 @@ describe('contract-conflict resolutions (M13)', () => {
     assert.match(problems[3]!, /adapt-builder changes no contract/);
     assert.match(problems[4]!, /ADRs are not contract_changes/);
     assert.match(problems[5]!, /decision "404-gone" is not in locks.json/);
+    assert.match(problems[6]!, /interface "..\/..\/..\/etc\/x" is not a module's/);
+    assert.equal(problems[7], '', 'shared-types and a module name are interfaces');
   });
 
   it('rejects a hostile ADR topic, and a title that would write the ADR\'s sections below its heading, at the schema', () => {

@@ -55,6 +55,11 @@ describe('scrubbing agent text the engine commits', () => {
       assert.deepEqual(scrubAgentFiles(root, ['b/brain.md', 'b/pairs.jsonl', 'b/link.md', 'b/none.md'], scrub), ['b/brain.md']);
       assert.equal(fs.readFileSync(path.join(root, 'b', 'brain.md'), 'utf8'), 'ran test.js\n');
       assert.equal(fs.readFileSync(path.join(root, 'outside.txt'), 'utf8'), `${home}\n`, 'a symlink is not followed');
+      // Larger than a plain agent-file read takes (4 MiB): rewritten whole, its end kept.
+      const big = `${'x'.repeat(5 * 1024 * 1024)}\nend at ${home}/notes\n`;
+      fs.writeFileSync(path.join(root, 'b', 'big.jsonl'), big);
+      assert.deepEqual(scrubAgentFiles(root, ['b/big.jsonl'], scrub), ['b/big.jsonl']);
+      assert.equal(fs.readFileSync(path.join(root, 'b', 'big.jsonl'), 'utf8'), `${'x'.repeat(5 * 1024 * 1024)}\nend at ~/notes\n`);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -24,6 +24,27 @@ export function readAgentFile(root: string, rel: string, maxBytes = MAX_BYTES): 
   });
 }
 
+/** What a whole read takes at most: a file the engine rewrites must be read whole, or its end is lost. */
+const MAX_WHOLE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `readAgentFile` for a file the engine will rewrite: the whole text, or undefined when the file is
+ * larger than `maxBytes` (a cut text written back would drop the file's end).
+ */
+export function readWholeAgentFile(root: string, rel: string, maxBytes = MAX_WHOLE_BYTES): string | undefined {
+  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => {
+    if (size > maxBytes) return undefined;
+    const buffer = Buffer.alloc(size);
+    let read = 0;
+    while (read < size) {
+      const n = fs.readSync(fd, buffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString('utf8');
+  });
+}
+
 /**
  * Replaces the text of the existing regular file `rel` inside `root`, under the same rules as
  * `readAgentFile` (no final symlink, no FIFO, the opened file inside `root`); false when it is not
@@ -110,7 +131,7 @@ function openedInside(fd: number, opened: fs.Stats, file: string, realRoot: stri
 export function scrubAgentFiles(root: string, rels: readonly string[], scrub: (text: string) => string): string[] {
   const changed: string[] = [];
   for (const rel of rels) {
-    const text = readAgentFile(root, rel);
+    const text = readWholeAgentFile(root, rel);
     if (text === undefined) continue;
     const clean = scrub(text);
     if (clean !== text && writeAgentFile(root, rel, clean)) changed.push(rel);

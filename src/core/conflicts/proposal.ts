@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LockLevel, Locks } from '../contracts/schemas';
 import { quoteUntrusted } from '../contracts/names';
+import { readAgentFile } from '../agents/agentFiles';
 import { interfaceRel, lockedItem, type ContractChange } from '../locks';
 import type { ConflictRecord } from './resolution';
 
@@ -35,8 +36,9 @@ export function touchedLocks(record: ConflictRecord, locks: Locks): TouchedLock[
     if (!seen.has(key)) seen.set(key, { key, level: item.entry?.lock_level ?? 'unlocked' });
   }
   for (const named of res.affected_locks) {
-    const entry = locks.decisions[named] ?? locks.interfaces[named];
     const kind = named in locks.decisions ? 'decision' : 'interface';
+    // Looked up as the lock check would (for an interface, the stricter of its two possible entries).
+    const entry = kind === 'decision' ? locks.decisions[named] : lockedItem(locks, { kind: 'interface', key: named, text: '-' }).entry;
     if (!seen.has(`${kind} ${named}`)) seen.set(`${kind} ${named}`, { key: `${kind} ${named}`, level: entry?.lock_level ?? 'unlocked' });
   }
   return [...seen.values()];
@@ -79,7 +81,7 @@ export function conflictGateView(record: ConflictRecord, locks: Locks, contracts
     '',
     "## The builder's report",
     '',
-    fenced(record.report),
+    fenced(bounded(record.report, 200_000)),
     '',
   ].join('\n');
   return { summary, markdown };
@@ -120,10 +122,14 @@ function describeChange(change: ContractChange, reason: string, locks: Locks, co
     };
   }
   const rel = change.kind === 'interface' ? interfaceRel(change.key) : path.join('decisions', `${change.key}.md`);
-  const current = readBounded(path.join(contractsDir, rel));
+  // As an agent's file: no link followed, nothing outside the contracts (the key is the master's).
+  const text = readAgentFile(contractsDir, rel);
+  const current = text === undefined ? undefined : bounded(text, 200_000);
   const lines = (text: string) => text.split('\n').length;
+  const unreadable = current === undefined && fs.lstatSync(path.join(contractsDir, rel), { throwIfNoEntry: false }) !== undefined;
+  const what = current !== undefined ? `${lines(current)} lines replaced by ${lines(change.text)}` : unreadable ? 'replaces a file that is not a regular one (not shown)' : 'a new file';
   return {
-    line: `${change.kind} ${change.key} [${level}]: ${current === undefined ? 'a new file' : `${lines(current)} lines replaced by ${lines(change.text)}`} (${rel}; full text in the proposal). Why: ${one(reason, 200)}`,
+    line: `${change.kind} ${change.key} [${level}]: ${what} (${rel}; full text in the proposal). Why: ${one(reason, 200)}`,
     heading: `${change.kind} \`${change.key}\` (lock: ${level}; ${rel})`,
     detail: [`Why: ${one(reason, 2000)}`, '', '#### Now', '', current === undefined ? '(no such file yet)' : fenced(current), '', '#### Proposed', '', fenced(change.text)],
   };
@@ -145,16 +151,13 @@ function cell(text: string | undefined): string {
  * link or closing fence in the text changes the document around it.
  */
 export function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  // A loop, not Math.max(...runs): a text of many backtick runs would overflow the call's arguments.
+  let longest = 2;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
   const fence = '`'.repeat(longest + 1);
   return `${fence}text\n${text}\n${fence}`;
 }
 
-function readBounded(file: string): string | undefined {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text.length > 200_000 ? `${text.slice(0, 200_000)}\n…` : text;
-  } catch {
-    return undefined;
-  }
+function bounded(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}\n… [${text.length - max} more characters]` : text;
 }

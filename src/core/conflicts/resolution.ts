@@ -37,6 +37,8 @@ export function resolutionProblems(r: Resolution, manifest: ModulesManifest, loc
   for (const c of r.contract_changes) {
     if (c.change.kind === 'adr') problems.push('ADRs are not contract_changes; the engine writes the resolution ADR from the adr field');
     if (c.change.kind === 'decision' && !(c.change.key in locks.decisions)) problems.push(`decision "${c.change.key.slice(0, 60)}" is not in locks.json`);
+    // Checked again when applied; here so that the gate never shows (or reads) an interface that is not one.
+    if (c.change.kind === 'interface' && c.change.key !== 'shared-types' && !modules.has(c.change.key)) problems.push(`interface "${c.change.key.slice(0, 60)}" is not a module's (nor shared-types)`);
   }
   return problems;
 }

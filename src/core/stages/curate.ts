@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readAgentFile, writeAgentFile } from '../agents/agentFiles';
+import { readAgentFile, readWholeAgentFile, writeAgentFile } from '../agents/agentFiles';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
@@ -79,7 +79,7 @@ function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngin
     const rel = `${BRAINS_REL}/${m.name}-builder.md`;
     if (!leftToEngine.includes(rel)) continue;
     // A builder's brain came from its branch: read and written only as a regular file inside the worktree.
-    const text = readAgentFile(wt, rel);
+    const text = readWholeAgentFile(wt, rel);
     const marker = `## Final state (run ${ctx.store.state.runId})`;
     if (text === undefined || text.includes(marker)) continue;
     const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
@@ -111,7 +111,7 @@ function trainingFiles(wt: string, keep: (name: string) => boolean = () => true)
 function dropStatePairs(wt: string): number {
   let dropped = 0;
   for (const rel of trainingFiles(wt, (n) => `${TRAINING_REL}/${n}` !== STATE_PAIRS_REL)) {
-    const text = readAgentFile(wt, rel);
+    const text = readWholeAgentFile(wt, rel);
     if (text === undefined) continue;
     const lines = text.split('\n').filter((l) => l.trim());
     const keep = lines.filter((l) => {
@@ -134,11 +134,16 @@ function purgeTraining(wt: string, at: Date): MemoryReport['l4'] {
   let pairs = 0;
   for (const rel of trainingFiles(wt)) {
     const name = path.basename(rel);
-    const text = readAgentFile(wt, rel);
+    const text = readWholeAgentFile(wt, rel);
     if (text === undefined) continue;
     const result = purgeExpired(text, at, fs.lstatSync(path.join(wt, rel)).mtime.toISOString());
     if (Object.values(result.purged).some((n) => n > 0)) {
-      if (!writeAgentFile(wt, rel, [...result.kept.map((p) => JSON.stringify(p)), ...result.untouched].map((l) => l + '\n').join(''))) continue;
+      if (!writeAgentFile(wt, rel, [...result.kept.map((p) => JSON.stringify(p)), ...result.untouched].map((l) => l + '\n').join(''))) {
+        // Not rewritten (swapped meanwhile): it stays as it was, every line of it counted.
+        files[name] = text.split('\n').filter((l) => l.trim()).length;
+        pairs += files[name]!;
+        continue;
+      }
     }
     for (const k of Object.keys(purged) as ExpiryClass[]) purged[k] += result.purged[k];
     files[name] = result.kept.length + result.untouched.length;

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../run/runDir';
 import { pairIdsIn } from './pairs';
 import { checkPairs, type Rejection } from './quality';
 import { fileEntry, type FileEntry } from './taxonomy';
-import { readAgentFile } from '../agents/agentFiles';
+import { readAgentFile, readWholeAgentFile } from '../agents/agentFiles';
 
 export const TRAINING_DIR_REL = '.orchestration/training';
 
@@ -64,7 +64,8 @@ export interface SessionCheckInput {
 export async function checkSessionPairs(input: SessionCheckInput): Promise<SessionCheck | undefined> {
   const rel = sessionPairsRel(input.module);
   const file = path.join(input.worktree, rel);
-  const text = readAgentFile(input.worktree, rel);
+  // Read whole: the kept pairs are written back over the file.
+  const text = readWholeAgentFile(input.worktree, rel);
   if (text === undefined) return undefined;
   // Ids are unique across the module's training files: the bootstrap's, the state pairs and the session pairs merged in with its dependencies.
   const takenIds = pairIdsIn(path.dirname(file), [path.basename(file)]);
