@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeScrubber, scrubJson } from '../../src/core/run/scrub';
 import { FileMemoryStore } from '../../src/core/memory/fileStore';
-import { scrubAgentFiles } from '../../src/core/agents/agentFiles';
+import { scrubAgentFiles, scrubAgentFolder } from '../../src/core/agents/agentFiles';
 
 const home = '/home/alice';
 const repoRoot = `${home}/proj`;
@@ -22,6 +22,10 @@ describe('scrubbing agent text the engine commits', () => {
     assert.equal(scrub(`the user's ${repoRoot}/README.md`), "the user's <repo>/README.md");
     assert.equal(scrub(`cache in ${home}/.npm and "${home}"`), 'cache in ~/.npm and "~"');
     assert.equal(scrub(`${home}x/other stays`), `${home}x/other stays`, 'only the home folder itself, not a longer name');
+    assert.equal(scrub(`PATH=${home}/bin:${home}:/usr/bin, in ${home}.`), 'PATH=~/bin:~:/usr/bin, in ~.');
+    assert.equal(scrub(`{"a":"${home}\\n","b":"\\"${repoRoot}\\""}`), '{"a":"~\\n","b":"\\"<repo>\\""}', 'raw JSON text: a backslash ends a path');
+    assert.equal(scrub(`${repoRoot}ects/x`), '~/projects/x', 'a longer folder beside the repository is not the repository');
+    assert.equal(scrub(`cd ${runDir}/worktrees/mod-a && npm test`), 'cd . && npm test');
     assert.equal(scrub('token tok-1234567890 and short'), 'token [redacted] and short', 'values under 8 characters are not secrets to redact');
     assert.equal(scrub('sk-ant-abcdefghijk leaked'), '[redacted] leaked');
     assert.deepEqual(scrubJson({ a: [`${repoRoot}/x`], n: 3, k: { [`${home}`]: 'tok-1234567890' } }, scrub), { a: ['<repo>/x'], n: 3, k: { [home]: '[redacted]' } });
@@ -59,6 +63,12 @@ describe('scrubbing agent text the engine commits', () => {
       const big = `${'x'.repeat(5 * 1024 * 1024)}\nend at ${home}/notes\n`;
       fs.writeFileSync(path.join(root, 'b', 'big.jsonl'), big);
       assert.deepEqual(scrubAgentFiles(root, ['b/big.jsonl'], scrub), ['b/big.jsonl']);
+      // A whole folder (bootstrap's and curate's commits): its regular files; a folder that is a link is not entered.
+      fs.writeFileSync(path.join(root, 'b', 'brain.md'), `again ${home}\n`);
+      assert.deepEqual(scrubAgentFolder(root, 'b', scrub), ['b/brain.md']);
+      fs.symlinkSync(path.join(root, 'b'), path.join(root, 'via-link'));
+      fs.writeFileSync(path.join(root, 'b', 'brain.md'), `again ${home}\n`);
+      assert.deepEqual(scrubAgentFolder(root, 'via-link', scrub), []);
       assert.equal(fs.readFileSync(path.join(root, 'b', 'big.jsonl'), 'utf8'), `${'x'.repeat(5 * 1024 * 1024)}\nend at ~/notes\n`);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

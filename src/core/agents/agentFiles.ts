@@ -138,3 +138,15 @@ export function scrubAgentFiles(root: string, rels: readonly string[], scrub: (t
   }
   return changed;
 }
+
+/** `scrubAgentFiles` for every regular file directly in the folder `relDir` (not followed when it is a link). */
+export function scrubAgentFolder(root: string, relDir: string, scrub: (text: string) => string): string[] {
+  let names: string[];
+  try {
+    if (!fs.lstatSync(path.join(root, relDir)).isDirectory()) return [];
+    names = fs.readdirSync(path.join(root, relDir)).sort();
+  } catch {
+    return [];
+  }
+  return scrubAgentFiles(root, names.map((n) => `${relDir}/${n}`), scrub);
+}

@@ -28,13 +28,17 @@ function escaped(text: string): string {
 export function makeScrubber(secrets: readonly string[], places: ScrubPlaces): Scrub {
   const home = places.home ?? os.homedir();
   const worktrees = path.join(places.runDir, 'worktrees');
+  // A path ends where no name character follows (`/home/al` must not eat `/home/alice`); a dot, a
+  // colon or a backslash (JSON text: `\n`, `\"`) may follow.
+  const whole = (p: string) => `${escaped(p)}(?![\\w-])`;
+  const worktree = `${escaped(worktrees)}/[\\w.-]+`;
   // Longest first: the run directory lies inside the repository's `.git`, which lies under the home.
   const rules: Array<[RegExp, string]> = [
-    [new RegExp(`${escaped(worktrees)}/[^/\\s"'\`]+/?`, 'g'), ''],
-    [new RegExp(escaped(places.runDir), 'g'), '<run dir>'],
-    [new RegExp(escaped(places.repoRoot), 'g'), '<repo>'],
-    // The home folder only as a whole path segment (a home of `/h` must not eat `/hello`).
-    ...(home && home !== path.sep ? [[new RegExp(`${escaped(home)}(?=/|$|[\\s"'\`)\\]])`, 'g'), '~'] as [RegExp, string]] : []),
+    [new RegExp(`${worktree}/`, 'g'), ''],
+    [new RegExp(`${worktree}(?![\\w-])`, 'g'), '.'],
+    [new RegExp(whole(places.runDir), 'g'), '<run dir>'],
+    [new RegExp(whole(places.repoRoot), 'g'), '<repo>'],
+    ...(home && home !== path.sep ? [[new RegExp(whole(home), 'g'), '~'] as [RegExp, string]] : []),
   ];
   return (text) => {
     let out = redact(text, secrets);

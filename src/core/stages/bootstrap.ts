@@ -20,7 +20,7 @@ import { toolObserver } from './architect';
 import { CONTRACTS_REL, type LoadedContracts } from './contracts';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 import { runRoleAgent } from './roleAgent';
-import { readAgentFile } from '../agents/agentFiles';
+import { readAgentFile, scrubAgentFolder } from '../agents/agentFiles';
 
 export const TRAINING_REL = '.orchestration/training';
 const OUTPUT = `${TRAINING_REL}/bootstrap.jsonl`;
@@ -119,6 +119,8 @@ async function runBootstrap(ctx: PipelineContext): Promise<StageResult> {
       `Write the new pairs into \`${TRAINING_REL}/bootstrap-2.jsonl\` (and \`bootstrap-3.jsonl\`… if they do not fit one reply), numbered after the existing ones, of these types (how many more of each), keeping the rules:\n<missing-types>\n${Object.entries(missing).map(([t, n]) => `${t}: ${n}`).join('\n') || `any type: ${min - result.accepted.length}`}\n</missing-types>\n` +
       (result.rejected.length ? `Rejected so far (line: rule, reason):\n${result.rejected.slice(0, 20).map((r) => `${r.line}: ${r.rule}, ${r.reason}`).join('\n')}\n` : '');
   }
+  // The pairs are the agent's words and ship with the code (run/scrub.ts).
+  scrubAgentFolder(wt, TRAINING_REL, ctx.store.scrub);
   await commitAll(wt, `training: bootstrap pairs (${result!.accepted.length} accepted, ${result!.rejected.length} rejected)`, ENGINE_AUTHOR, [TRAINING_REL]);
   const shares = countByType(result!.accepted);
   const detail = `${result!.accepted.length} pairs accepted, ${result!.rejected.length} rejected; ${Object.entries(shares).map(([t, c]) => `${t} ${c.share}%`).join(', ')}`;

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readAgentFile, readWholeAgentFile, writeAgentFile } from '../agents/agentFiles';
+import { readAgentFile, readWholeAgentFile, scrubAgentFolder, writeAgentFile } from '../agents/agentFiles';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
@@ -66,6 +66,8 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
   };
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.md'), memoryReportMarkdown(report));
+  // Brain files and pairs the training agent rewrote are its words, and ship with the code (run/scrub.ts).
+  for (const rel of [BRAINS_REL, TRAINING_REL]) scrubAgentFolder(wt, rel, ctx.store.scrub);
   await commitAll(wt, `curate: final brain state (${agent.brainsRewritten.length} rewritten by the training agent), ${agent.statePairs} state pairs regenerated, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
   return { status: 'done', detail: `memory: L1 ${l1.files} brains (${l1.bytes} B), L2 ${stats.l2}, L3 ${stats.l3}, L4 ${l4.pairs} pairs (purged ${l4.purged.state}/${l4.purged.interface}/${l4.purged.architecture}), ${report.bytes} B` };
 }
