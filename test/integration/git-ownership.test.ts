@@ -140,6 +140,11 @@ describe('engine-owned commits (real git)', () => {
     await assert.rejects(mergeNoFf(wt, 'main', 'merge main'), /core" was made a symbolic ref to .*integration/);
     await assert.rejects(commitAll(wt, 'm', AGENT), /was made a symbolic ref/);
     assert.equal(sh(repo, 'rev-parse', integration), integrationTip);
+    // Pointed at a branch that does not exist yet (git's quick answer fails then): refused all the same,
+    // and no such branch is made.
+    fs.writeFileSync(path.join(repo, '.git/refs/heads', branch), `ref: refs/heads/${integration}-new\n`);
+    await assert.rejects(commitAll(wt, 'm', AGENT), /was made a symbolic ref to .*integration-new/);
+    assert.equal(sh(repo, 'branch', '--list', `${integration}-new`), '');
   });
 
   it("git's merge or cherry-pick state an agent left in the admin folder does not decide the engine's commit (parents, author)", async () => {

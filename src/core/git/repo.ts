@@ -126,7 +126,8 @@ export async function engineWorktreeFacts(dir: string, options: { repairBranchTo
 /** The ref HEAD's file names (`ref: refs/heads/…`), read without following it; null when detached or unreadable. */
 export async function branchNamedByHead(gitDir: string): Promise<string | null> {
   const text = await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '');
-  return /^ref: (refs\/\S+)\s*$/.exec(text)?.[1] ?? null;
+  // git takes `ref:` with or without spaces after it.
+  return /^ref:\s*(refs\/\S+)\s*$/.exec(text)?.[1] ?? null;
 }
 
 const short = (ref: string) => ref.replace(/^refs\/heads\//, '');
@@ -163,6 +164,9 @@ async function engineWorktreeStepByStep(dir: string): Promise<EngineWorktreeFact
   if (branch === null || !branch.startsWith(ENGINE_BRANCH_PREFIX)) {
     throw new GitError('notEngineWorktree', `${root} has ${branch ?? 'a detached HEAD'} checked out, not an ${ENGINE_BRANCH_PREFIX} branch`);
   }
+  // currentBranch follows a chain too: a branch made a symbolic ref to one with no commit yet lands here.
+  const named = gitDir ? await branchNamedByHead(gitDir) : null;
+  if (named !== null && named !== `refs/heads/${branch}`) await unchain(root, named, `refs/heads/${branch}`, undefined);
   return { root, gitDir: gitDir ?? path.join(root, '.git'), head: await resolveCommit(root, 'HEAD') };
 }
 
