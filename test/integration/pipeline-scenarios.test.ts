@@ -141,8 +141,11 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     // Assembly streams from the build: formatter, before greeter in assembly_order, was merged once it passed.
     assert.equal(byName.formatter!.status, 'merged');
     assert.equal(byName.greeter!.status, 'blocked');
-    const conflicts = fs.readdirSync(path.join(result.state.runDir, 'conflicts')).filter((f) => f.endsWith('.md'));
+    const files = fs.readdirSync(path.join(result.state.runDir, 'conflicts'));
+    // The builder's report, and the master's proposal as the gate opened it.
+    const conflicts = files.filter((f) => f.endsWith('.md') && !f.endsWith('.proposal.md'));
     assert.equal(conflicts.length, 1);
+    assert.deepEqual(files.filter((f) => f.endsWith('.proposal.md')), [conflicts[0]!.replace(/\.md$/, '.proposal.md')]);
     assert.match(conflicts[0]!, /^greeter-[a-z0-9-]+\.md$/);
     assert.ok(read(path.join(result.state.runDir, 'conflicts', conflicts[0]!)).length > 20);
     assert.match(result.state.haltReason ?? '', /contract conflict greeter-[a-z0-9-]+: the resolution was rejected \(not now\)/);

@@ -87,9 +87,9 @@ export function conflictGateView(record: ConflictRecord, locks: Locks, contracts
   return { summary, markdown };
 }
 
-/** Where the proposal is written: beside the conflict's record in the run directory. */
+/** Where the proposal is written: beside the conflict's record in the run directory (a dot, which no issue slug has, keeps it apart from the builder's `<module>-<issue>.md`). */
 export function proposalPath(conflictsDir: string, record: ConflictRecord): string {
-  return path.join(conflictsDir, `${record.module}-${record.issue}-proposal.md`);
+  return path.join(conflictsDir, `${record.module}-${record.issue}.proposal.md`);
 }
 
 interface DescribedChange {
