@@ -17,11 +17,7 @@ const MAX_BYTES = 4 * 1024 * 1024;
  * symlink, a folder, a FIFO or anything else, or when it resolves outside `root`.
  */
 export function readAgentFile(root: string, rel: string, maxBytes = MAX_BYTES): string | undefined {
-  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => {
-    const buffer = Buffer.alloc(Math.min(maxBytes, size));
-    const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).toString('utf8');
-  });
+  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => readOpened(fd, Math.min(maxBytes, size)));
 }
 
 /** What a whole read takes at most: a file the engine rewrites must be read whole, or its end is lost. */
@@ -32,17 +28,19 @@ const MAX_WHOLE_BYTES = 64 * 1024 * 1024;
  * larger than `maxBytes` (a cut text written back would drop the file's end).
  */
 export function readWholeAgentFile(root: string, rel: string, maxBytes = MAX_WHOLE_BYTES): string | undefined {
-  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => {
-    if (size > maxBytes) return undefined;
-    const buffer = Buffer.alloc(size);
-    let read = 0;
-    while (read < size) {
-      const n = fs.readSync(fd, buffer, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read).toString('utf8');
-  });
+  return withAgentFile(root, rel, fs.constants.O_RDONLY, (fd, size) => (size > maxBytes ? undefined : readOpened(fd, size)));
+}
+
+/** The first `bytes` of an open file as text (fewer if it is shorter now), however many reads that takes. */
+function readOpened(fd: number, bytes: number): string {
+  const buffer = Buffer.alloc(bytes);
+  let read = 0;
+  while (read < bytes) {
+    const n = fs.readSync(fd, buffer, read, bytes - read, read);
+    if (n === 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read).toString('utf8');
 }
 
 /**
@@ -139,14 +137,24 @@ export function scrubAgentFiles(root: string, rels: readonly string[], scrub: (t
   return changed;
 }
 
-/** `scrubAgentFiles` for every regular file directly in the folder `relDir` (not followed when it is a link). */
-export function scrubAgentFolder(root: string, relDir: string, scrub: (text: string) => string): string[] {
-  let names: string[];
+/**
+ * The entries directly in the folder `relDir` under `root`, as paths relative to `root`, sorted; none
+ * when it is missing or not a real folder (a link to one is not followed). Each entry is still to be
+ * opened as an agent's file.
+ */
+export function agentFolderEntries(root: string, relDir: string): string[] {
   try {
     if (!fs.lstatSync(path.join(root, relDir)).isDirectory()) return [];
-    names = fs.readdirSync(path.join(root, relDir)).sort();
+    return fs
+      .readdirSync(path.join(root, relDir))
+      .sort()
+      .map((n) => `${relDir}/${n}`);
   } catch {
     return [];
   }
-  return scrubAgentFiles(root, names.map((n) => `${relDir}/${n}`), scrub);
+}
+
+/** `scrubAgentFiles` for every regular file directly in the folder `relDir` (not followed when it is a link). */
+export function scrubAgentFolder(root: string, relDir: string, scrub: (text: string) => string): string[] {
+  return scrubAgentFiles(root, agentFolderEntries(root, relDir), scrub);
 }

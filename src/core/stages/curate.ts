@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readAgentFile, readWholeAgentFile, scrubAgentFolder, writeAgentFile } from '../agents/agentFiles';
+import { agentFolderEntries, readAgentFile, readWholeAgentFile, scrubAgentFolder, writeAgentFile } from '../agents/agentFiles';
 import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { BRAINS_REL } from '../memory/brain';
@@ -96,17 +96,7 @@ function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngin
  * file's path led the engine's rewrite of it outside the worktree.
  */
 function trainingFiles(wt: string, keep: (name: string) => boolean = () => true): string[] {
-  const dir = path.join(wt, TRAINING_REL);
-  try {
-    if (!fs.lstatSync(dir).isDirectory()) return [];
-    return fs
-      .readdirSync(dir)
-      .filter((n) => n.endsWith('.jsonl') && keep(n))
-      .sort()
-      .map((n) => `${TRAINING_REL}/${n}`);
-  } catch {
-    return [];
-  }
+  return agentFolderEntries(wt, TRAINING_REL).filter((rel) => rel.endsWith('.jsonl') && keep(path.basename(rel)));
 }
 
 /** State pairs outside state.jsonl describe the project as it was when they were written: they make way for the regenerated ones. */
