@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import type { LockLevel, Locks } from '../contracts/schemas';
 import { quoteUntrusted } from '../contracts/names';
 import { readAgentFile } from '../agents/agentFiles';
-import { interfaceRel, lockedItem, type ContractChange } from '../locks';
+import { interfaceLock, interfaceRel, lockedItem, type ContractChange } from '../locks';
+import { oneLine } from '../contracts/slice';
+import { mdText } from '../audit/report';
 import type { ConflictRecord } from './resolution';
 
 export interface ConflictGateView {
@@ -38,7 +40,7 @@ export function touchedLocks(record: ConflictRecord, locks: Locks): TouchedLock[
   for (const named of res.affected_locks) {
     const kind = named in locks.decisions ? 'decision' : 'interface';
     // Looked up as the lock check would (for an interface, the stricter of its two possible entries).
-    const entry = kind === 'decision' ? locks.decisions[named] : lockedItem(locks, { kind: 'interface', key: named, text: '-' }).entry;
+    const entry = kind === 'decision' ? locks.decisions[named] : interfaceLock(locks, named);
     if (!seen.has(`${kind} ${named}`)) seen.set(`${kind} ${named}`, { key: `${kind} ${named}`, level: entry?.lock_level ?? 'unlocked' });
   }
   return [...seen.values()];
@@ -49,7 +51,7 @@ export function conflictGateView(record: ConflictRecord, locks: Locks, contracts
   const changes = res.contract_changes.map(({ change, reason }) => describeChange(change, reason, locks, contractsDir));
   const touched = touchedLocks(record, locks);
   const summary = [
-    one(res.rationale, 600),
+    oneLine(res.rationale, 600),
     `Affected modules: ${res.affected_modules.join(', ') || 'none'}`,
     `Locks touched: ${touched.map((t) => `${t.key} [${t.level}]`).join(', ') || 'none'}`,
     ...changes.map((c) => `Change: ${c.line}`),
@@ -75,7 +77,7 @@ export function conflictGateView(record: ConflictRecord, locks: Locks, contracts
     '',
     fenced(res.builder_instructions),
     '',
-    `## ADR to be written: ${one(res.adr.title, 200)}`,
+    `## ADR to be written: ${mdText(res.adr.title, 200)}`,
     '',
     fenced(res.adr.decision),
     '',
@@ -103,15 +105,15 @@ function describeChange(change: ContractChange, reason: string, locks: Locks, co
   if (change.kind === 'decision') {
     const now = locks.decisions[change.key];
     const parts: string[] = [];
-    if (change.assertion !== undefined) parts.push(`assertion ${quoteUntrusted(one(change.assertion, 160), 200)}${now ? ` (was ${quoteUntrusted(one(now.assertion, 160), 200)})` : ''}`);
+    if (change.assertion !== undefined) parts.push(`assertion ${quoteUntrusted(oneLine(change.assertion, 160), 200)}${now ? ` (was ${quoteUntrusted(oneLine(now.assertion, 160), 200)})` : ''}`);
     if (change.lock_level !== undefined && change.lock_level !== now?.lock_level) parts.push(`lock ${now?.lock_level ?? 'none'} → ${change.lock_level}`);
     if (change.affects !== undefined) parts.push(`affects ${change.affects.join(', ') || 'nothing'}${now ? ` (was ${now.affects.join(', ') || 'nothing'})` : ''}`);
     const heading = `${now ? 'decision' : 'new decision'} \`${change.key}\` (lock: ${level})`;
     return {
-      line: `${now ? 'decision' : 'new decision'} ${change.key} [${level}]: ${parts.join('; ') || 'no field'}. Why: ${one(reason, 200)}`,
+      line: `${now ? 'decision' : 'new decision'} ${change.key} [${level}]: ${parts.join('; ') || 'no field'}. Why: ${oneLine(reason, 200)}`,
       heading,
       detail: [
-        `Why: ${one(reason, 2000)}`,
+        `Why: ${mdText(reason, 2000)}`,
         '',
         '| | now | proposed |',
         '|---|---|---|',
@@ -129,21 +131,15 @@ function describeChange(change: ContractChange, reason: string, locks: Locks, co
   const unreadable = current === undefined && fs.lstatSync(path.join(contractsDir, rel), { throwIfNoEntry: false }) !== undefined;
   const what = current !== undefined ? `${lines(current)} lines replaced by ${lines(change.text)}` : unreadable ? 'replaces a file that is not a regular one (not shown)' : 'a new file';
   return {
-    line: `${change.kind} ${change.key} [${level}]: ${what} (${rel}; full text in the proposal). Why: ${one(reason, 200)}`,
+    line: `${change.kind} ${change.key} [${level}]: ${what} (${rel}; full text in the proposal). Why: ${oneLine(reason, 200)}`,
     heading: `${change.kind} \`${change.key}\` (lock: ${level}; ${rel})`,
-    detail: [`Why: ${one(reason, 2000)}`, '', '#### Now', '', current === undefined ? '(no such file yet)' : fenced(current), '', '#### Proposed', '', fenced(change.text)],
+    detail: [`Why: ${mdText(reason, 2000)}`, '', '#### Now', '', current === undefined ? '(no such file yet)' : fenced(current), '', '#### Proposed', '', fenced(change.text)],
   };
 }
 
-/** Text on one line, at most `max` characters. */
-function one(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/** A table cell: one line, pipes escaped. */
+/** A table cell: one line of inert markdown (its pipes escaped with the rest). */
 function cell(text: string | undefined): string {
-  return text === undefined || text === '' ? '—' : one(text, 400).replace(/\|/g, '\\|');
+  return text === undefined || text === '' ? '—' : mdText(text, 400);
 }
 
 /**

@@ -94,7 +94,8 @@ function fileBlock(rel: string, text: string | undefined, note = ''): string {
   return `### ${CONTRACTS_DIR}/${rel}${note}\n\`\`\`\`\n${text.trimEnd()}\n\`\`\`\``;
 }
 
-function oneLine(text: string, max: number): string {
+/** Text on one line (runs of whitespace made one space), at most `max` characters. */
+export function oneLine(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

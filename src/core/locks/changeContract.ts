@@ -144,15 +144,21 @@ function stricter(a: LockEntry | undefined, b: LockEntry | undefined): LockEntry
   return LEVEL_RANK[b.lock_level] > LEVEL_RANK[a.lock_level] ? b : a;
 }
 
+/**
+ * The lock entry of an interface (a module name or `shared-types`). locks.json may key it by module
+ * name or by file; an entry under each must not let the weaker one decide.
+ */
+export function interfaceLock(locks: Locks, key: string): LockEntry | undefined {
+  return stricter(locks.interfaces[key], locks.interfaces[interfaceRel(key)]);
+}
+
 /** The lock an item of the contracts is under (what `changeContract` checks, and the conflict gate shows). */
 export function lockedItem(locks: Locks, change: ContractChange): LockedItem {
   switch (change.kind) {
     case 'decision':
       return { kind: 'decision', key: change.key, entry: locks.decisions[change.key] };
     case 'interface':
-      // locks.json may key an interface by module name or by file; an entry under each must not let the
-      // weaker one decide.
-      return { kind: 'interface', key: change.key, entry: stricter(locks.interfaces[change.key], locks.interfaces[interfaceRel(change.key)]) };
+      return { kind: 'interface', key: change.key, entry: interfaceLock(locks, change.key) };
     case 'adr':
       // A new ADR carries the lock of the decision it records, if that decision exists already.
       return { kind: 'adr', key: change.key, entry: locks.decisions[change.key] };
