@@ -17,6 +17,8 @@ export const McpNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters,
  * repository's configuration naming one of them would run its code outside the sandbox.
  */
 const HOST_ACTING_ENV = /^(?:BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PS4|IFS|PATH|CDPATH|GLOBIGNORE|BASH_FUNC_.*|LD_.*|DYLD_.*|NODE_OPTIONS)$/;
+/** What an environment variable's name may be. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const StdioServerSchema = z.object({
   type: z.literal('stdio').optional(),
@@ -27,7 +29,7 @@ export const StdioServerSchema = z.object({
     .record(
       z
         .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)')
+        .regex(ENV_NAME, 'an environment variable name (letters, digits, _)')
         .refine((name) => !HOST_ACTING_ENV.test(name), 'this variable would act on the programs that start the server, outside the sandbox (BASH_ENV, LD_*, PATH, …); it cannot be set for an MCP server'),
       z.string(),
     )
@@ -54,7 +56,7 @@ export type McpAccess = z.infer<typeof McpAccessSchema>;
 
 /** A server's env without the names that would act outside the sandbox (see HOST_ACTING_ENV). */
 export function serverOnlyEnv(env: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !HOST_ACTING_ENV.test(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => ENV_NAME.test(name) && !HOST_ACTING_ENV.test(name)));
 }
 
 export function isStdio(server: McpServerConfig): server is z.infer<typeof StdioServerSchema> {
