@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { integrationBranch, moduleBranch } from '../../src/core/git/branches';
 import { commitAll } from '../../src/core/git/commits';
 import { abortMerge, mergeAllNoFf, mergeNoFf } from '../../src/core/git/merge';
-import { mergeByPaths, parseTreePairDiffs } from '../../src/core/git/pathMerge';
+import { mergeByPaths, mergeTreesAhead, parseTreePairDiffs } from '../../src/core/git/pathMerge';
 import { stats as gitStarts } from '../../src/core/git/spawner';
 import { createWorktree } from '../../src/core/git/worktrees';
 import { sh, write } from '../support/gitFixture';
@@ -165,6 +165,29 @@ describe('merges over criss-cross history (real git)', () => {
       for (const line of sh(wt, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
       assert.equal(sh(wt, 'status', '--porcelain'), '');
     }
+  });
+
+  it('merges whose trees were found ahead (as dependencies passed) only make their commits: git merge’s trees, nothing checked out early', async () => {
+    for (const root of ['x1', 'x2', 'x3']) await buildModule(root, []);
+    // y1 and y2 each merge the three roots: every merge but the first has one merge base (x1's head
+    // is not in x2's history; the scaffold is their one base), and z's merges of y2 have two.
+    await buildModule('y1', ['x1', 'x2', 'x3']);
+    await buildModule('y2', ['x1', 'x2', 'x3']);
+    const deps = ['y1', 'y2', 'x3'];
+    const gitDir = sh(integration, 'rev-parse', '--path-format=absolute', '--git-dir');
+    const headBefore = sh(integration, 'rev-parse', 'HEAD');
+    const commitsBefore = sh(repo, 'rev-list', '--count', '--all');
+    await mergeTreesAhead(integration, gitDir, scaffold, deps.map((d) => sh(repo, 'rev-parse', moduleBranch(RUN, d))));
+    assert.equal(sh(repo, 'rev-list', '--count', '--all'), commitsBefore, 'no commit made ahead');
+    assert.equal(sh(integration, 'rev-parse', 'HEAD'), headBefore, 'the worktree it ran in is untouched');
+    assert.equal(sh(integration, 'status', '--porcelain'), '');
+    const count = (c: string) => gitStarts[c]?.count ?? 0;
+    const treeWork = () => ['git merge-base', 'git diff-tree', 'git read-tree', 'git write-tree', 'git merge'].map(count);
+    const before = treeWork();
+    const z = await buildModule('z', deps);
+    assert.deepEqual(treeWork().map((n, i) => n - before[i]!), [0, 0, 0, 0, 0], 'every base and tree was known: only commits made');
+    for (const line of sh(z, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
+    assert.equal(sh(z, 'status', '--porcelain'), '');
   });
 
   it('never takes a merged tree from another repository with the same trees (its objects may be missing here)', async () => {

@@ -2,11 +2,13 @@
  * Merges over criss-cross history built path by path (src/core/git/pathMerge.ts), case by case
  * against git's own merge: file modes (exec bit, symlinks, gitlinks), deletions against changes,
  * add/add, binary files, a file that becomes a directory and back, odd path names (spaces, newlines,
- * unicode, leading dashes, bytes that are not UTF-8), an empty result, renames. Each case starts from
- * the same history: x1 and x2 from the scaffold, y merging both (theirs), the integration branch
- * merging both (ours), so y and the integration branch have two merge bases; then each side commits
- * the case's change. Where git's own merge (`git merge-tree --write-tree`) is clean, the engine's
- * merge must give the same tree; where git's conflicts, the engine's must report a conflict.
+ * unicode, leading dashes, bytes that are not UTF-8), an empty result, renames. Each case runs on two
+ * histories: x1 and x2 from the scaffold, then either y (theirs) and the integration branch (ours)
+ * each merging both (two merge bases), or y merging x2 and the integration branch x1 (one merge base,
+ * the scaffold); then each side commits the case's change. Where git's own merge (`git merge-tree
+ * --write-tree`) is clean, the engine's merge must give the same tree; where git's conflicts, the
+ * engine's must report a conflict. With one merge base a deletion on either side leaves the merge to
+ * git (it may follow a rename there).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -42,11 +44,18 @@ interface Case {
   theirs?: (wt: string) => void;
   /** Whether the merge is built path by path (else it is left to `git merge`). */
   byPaths: boolean;
+  /** A side deletes a path the merge base has: with one merge base the merge is then left to `git merge`. */
+  deletes?: true;
   /** Extra checks on the merged integration worktree. */
   after?: (wt: string) => void;
 }
 
-describe('merges built path by path, case by case against git’s own merge (real git)', () => {
+const HISTORIES = [
+  { name: 'two merge bases', oursMerges: ['x1', 'x2'], theirsMerge: ['x1', 'x2'], bases: 2 },
+  { name: 'one merge base', oursMerges: ['x1'], theirsMerge: ['x2'], bases: 1 },
+] as const;
+
+for (const history of HISTORIES) describe(`merges built path by path, case by case against git’s own merge, ${history.name} (real git)`, () => {
   let dir: string;
   let repo: string;
   let integration: string;
@@ -73,12 +82,12 @@ describe('merges built path by path, case by case against git’s own merge (rea
       commitRaw(wt, `build(${x})`);
     }
     yWt = (await createWorktree(repo, path.join(dir, 'y'), moduleBranch(RUN, 'y'), scaffold)).path;
-    for (const wt of [yWt, integration]) {
+    for (const [wt, merges] of [[yWt, history.theirsMerge], [integration, history.oursMerges]] as const) {
       // Messages of their own: the same merge made twice in one second would be one commit, not a criss-cross.
-      const merged = await mergeAllNoFf(wt, ['x1', 'x2'].map((x) => ({ branch: moduleBranch(RUN, x), message: `${wt === yWt ? 'y' : 'integration'}: merge ${x}` })));
+      const merged = await mergeAllNoFf(wt, merges.map((x) => ({ branch: moduleBranch(RUN, x), message: `${wt === yWt ? 'y' : 'integration'}: merge ${x}` })));
       assert.equal(merged.status, 'clean');
     }
-    assert.equal(sh(repo, 'merge-base', '--all', integrationBranch(RUN), moduleBranch(RUN, 'y')).split('\n').length, 2, 'two merge bases');
+    assert.equal(sh(repo, 'merge-base', '--all', integrationBranch(RUN), moduleBranch(RUN, 'y')).split('\n').length, history.bases, history.name);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -104,7 +113,8 @@ describe('merges built path by path, case by case against git’s own merge (rea
     const gitDir = sh(integration, 'rev-parse', '--path-format=absolute', '--git-dir');
     const before = sh(integration, 'rev-parse', 'HEAD');
     const probe = await mergeByPaths(integration, gitDir, before, `refs/heads/${moduleBranch(RUN, 'y')}`, 'probe', []);
-    assert.equal(probe.kind, c.byPaths ? 'commit' : 'porcelain', `${c.name}: ${probe.kind === 'porcelain' ? probe.why : 'built by path'}`);
+    const byPaths = c.byPaths && !(history.bases === 1 && c.deletes);
+    assert.equal(probe.kind, byPaths ? 'commit' : 'porcelain', `${c.name}: ${probe.kind === 'porcelain' ? probe.why : 'built by path'}`);
     const result = await mergeNoFf(integration, moduleBranch(RUN, 'y'), `integrate: ${c.name}`);
     if (expected === null) {
       assert.equal(result.status, 'conflict', `${c.name}: git's own merge conflicts`);
@@ -133,15 +143,15 @@ describe('merges built path by path, case by case against git’s own merge (rea
     // .gitmodules says `ignore = all` for vendor/lib: a diff that honours it does not see the new commit.
     { name: 'gitlink moved on theirs, ignored by .gitmodules', theirs: (wt) => stageGitlink(wt, 'vendor/lib', GITLINK_B), byPaths: true, after: (wt) => assert.equal(sh(wt, 'rev-parse', 'HEAD:vendor/lib'), GITLINK_B) },
     { name: 'gitlink moved on both sides', ours: (wt) => stageGitlink(wt, 'vendor/lib', GITLINK_B), theirs: (wt) => stageGitlink(wt, 'vendor/lib', '3'.repeat(40)), byPaths: false },
-    { name: 'deleted on theirs', theirs: (wt) => fs.rmSync(path.join(wt, 'README.md')), byPaths: true, after: (wt) => assert.ok(!fs.existsSync(path.join(wt, 'README.md'))) },
+    { name: 'deleted on theirs', deletes: true, theirs: (wt) => fs.rmSync(path.join(wt, 'README.md')), byPaths: true, after: (wt) => assert.ok(!fs.existsSync(path.join(wt, 'README.md'))) },
     { name: 'deleted on theirs, changed on ours', ours: (wt) => write(wt, 'README.md', 'changed\n'), theirs: (wt) => fs.rmSync(path.join(wt, 'README.md')), byPaths: false },
     { name: 'changed on theirs, deleted on ours', ours: (wt) => fs.rmSync(path.join(wt, 'README.md')), theirs: (wt) => write(wt, 'README.md', 'changed\n'), byPaths: false },
     { name: 'added on both sides alike', ours: (wt) => write(wt, 'src/both.js', 'same\n'), theirs: (wt) => write(wt, 'src/both.js', 'same\n'), byPaths: true },
     { name: 'added on both sides differently', ours: (wt) => write(wt, 'src/both.js', 'ours\n'), theirs: (wt) => write(wt, 'src/both.js', 'theirs\n'), byPaths: false },
     { name: 'binary file changed on theirs', theirs: (wt) => write(wt, 'assets/logo.bin', Buffer.from([0, 9, 9, 0])), byPaths: true },
     { name: 'binary file changed on both sides', ours: (wt) => write(wt, 'assets/logo.bin', Buffer.from([0, 8])), theirs: (wt) => write(wt, 'assets/logo.bin', Buffer.from([0, 9])), byPaths: false },
-    { name: 'a file becomes a directory on theirs', theirs: (wt) => (fs.rmSync(path.join(wt, 'README.md')), write(wt, 'README.md/index.md', 'moved in\n')), byPaths: true },
-    { name: 'a directory becomes a file on theirs', theirs: (wt) => (fs.rmSync(path.join(wt, 'src/shared'), { recursive: true }), write(wt, 'src/shared', 'flat\n')), byPaths: true },
+    { name: 'a file becomes a directory on theirs', deletes: true, theirs: (wt) => (fs.rmSync(path.join(wt, 'README.md')), write(wt, 'README.md/index.md', 'moved in\n')), byPaths: true },
+    { name: 'a directory becomes a file on theirs', deletes: true, theirs: (wt) => (fs.rmSync(path.join(wt, 'src/shared'), { recursive: true }), write(wt, 'src/shared', 'flat\n')), byPaths: true },
     // Each side adds one half of a file/directory clash: git's index refuses the tree, git merge reports it.
     { name: 'a file on theirs where ours added a directory', ours: (wt) => write(wt, 'src/clash/inner.js', 'ours\n'), theirs: (wt) => write(wt, 'src/clash', 'theirs\n'), byPaths: false },
     { name: 'a directory on theirs where ours added a file', ours: (wt) => write(wt, 'src/clash', 'ours\n'), theirs: (wt) => write(wt, 'src/clash/inner.js', 'theirs\n'), byPaths: false },
@@ -155,6 +165,7 @@ describe('merges built path by path, case by case against git’s own merge (rea
     },
     {
       name: 'odd path names changed on theirs, others on ours',
+      deletes: true,
       ours: (wt) => write(wt, 'src/odd ours/-x', 'ours\n'),
       theirs: (wt) => {
         write(wt, 'src/x1/-n', 'dash\n');
@@ -178,24 +189,32 @@ describe('merges built path by path, case by case against git’s own merge (rea
       },
       byPaths: false,
     },
-    // x1's and x2's files are each in one merge base only: deleted, they read as "as that base had
-    // them" on both sides, which is left to git merge (see the revert test in git-criss-cross).
-    { name: 'everything deleted on theirs: an empty tree', theirs: (wt) => (sh(wt, 'rm', '-r', '-q', '--cached', '.'), sh(wt, 'clean', '-fdq')), byPaths: false, after: (wt) => assert.equal(sh(wt, 'ls-files'), '') },
-    { name: 'everything the merge bases share deleted on theirs', theirs: (wt) => (sh(wt, 'rm', '-r', '-q', '--cached', 'README.md', 'src/shared', 'assets', 'link', '.gitmodules', 'vendor'), sh(wt, 'clean', '-fdq')), byPaths: true, after: (wt) => assert.deepEqual(sh(wt, 'ls-files').split('\n'), ['src/x1/index.js', 'src/x2/index.js']) },
-    { name: 'renamed on theirs', theirs: (wt) => fs.renameSync(path.join(wt, 'README.md'), path.join(wt, 'DOC.md')), byPaths: true },
+    // Two merge bases: x1's and x2's files are each in one merge base only: deleted, they read as "as
+    // that base had them" on both sides, which is left to git merge (see the revert test in
+    // git-criss-cross). One: ours' x1 was added since the base, and stays.
+    { name: 'everything deleted on theirs: an empty tree', theirs: (wt) => (sh(wt, 'rm', '-r', '-q', '--cached', '.'), sh(wt, 'clean', '-fdq')), byPaths: false, after: (wt) => assert.equal(sh(wt, 'ls-files'), history.bases === 2 ? '' : 'src/x1/index.js') },
+    { name: 'everything the merge bases share deleted on theirs', deletes: true, theirs: (wt) => (sh(wt, 'rm', '-r', '-q', '--cached', 'README.md', 'src/shared', 'assets', 'link', '.gitmodules', 'vendor'), sh(wt, 'clean', '-fdq')), byPaths: true, after: (wt) => assert.deepEqual(sh(wt, 'ls-files').split('\n'), ['src/x1/index.js', 'src/x2/index.js']) },
+    { name: 'renamed on theirs', deletes: true, theirs: (wt) => fs.renameSync(path.join(wt, 'README.md'), path.join(wt, 'DOC.md')), byPaths: true },
     // Both sides touch README.md (one renames it): left to git merge, which follows the rename.
     { name: 'renamed on theirs, changed on ours', ours: (wt) => write(wt, 'README.md', '# path merge\n\nmore\n'), theirs: (wt) => fs.renameSync(path.join(wt, 'README.md'), path.join(wt, 'DOC.md')), byPaths: false, after: (wt) => assert.match(fs.readFileSync(path.join(wt, 'DOC.md'), 'utf8'), /more/) },
   ];
 
   for (const c of cases) it(c.name, () => check(c));
 
-  it('does not follow a directory renamed on one side (README Limits): a file the other side added there stays where it was added, nothing is lost', async () => {
+  it(history.bases === 1
+    ? 'leaves a directory renamed on one side to git merge, which reports it as git does'
+    : 'does not follow a directory renamed on one side (README Limits): a file the other side added there stays where it was added, nothing is lost', async () => {
     fs.renameSync(path.join(yWt, 'src/shared'), path.join(yWt, 'src/common'));
     commitRaw(yWt, 'theirs: rename src/shared');
     write(integration, 'src/shared/extra.js', 'extra\n');
     commitRaw(integration, 'ours: add to src/shared');
     assert.equal(gitsOwnMergeTree(), null, 'git reports the directory rename (merge.directoryRenames=conflict)');
     const result = await mergeNoFf(integration, moduleBranch(RUN, 'y'), 'integrate: y');
+    if (history.bases === 1) {
+      assert.equal(result.status, 'conflict', 'with one merge base, a deletion leaves the merge to git');
+      await abortMerge(integration);
+      return;
+    }
     assert.equal(result.status, 'clean');
     assert.equal(fs.readFileSync(path.join(integration, 'src/shared/extra.js'), 'utf8'), 'extra\n');
     assert.equal(fs.readFileSync(path.join(integration, 'src/common/config.js'), 'utf8'), 'module.exports = { port: 8080 };\n');

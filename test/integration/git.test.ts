@@ -457,9 +457,11 @@ describe('git layer (real repositories)', () => {
         write(wt.path, 'src/hooked.js', 'x\n');
         const owned = await commitOwnedChanges(wt.path, { branch: wt.branch, engineHead: wt.head, allowed: () => true, message: 'build(hooked)', author: { name: 'b', email: 'b@x.invalid' } });
         assert.ok(owned.commit);
-        // A sibling branch from main: one merge base, so `git merge` itself makes this merge.
+        // A sibling branch from main (one merge base) that deletes a file: so `git merge` itself makes
+        // this merge (with one base and no deletion it would be built by path, with no hook to run).
         const other = await createWorktree(repo, path.join(runDir, 'other'), moduleBranch(RUN, 'other'), 'main');
         write(other.path, 'src/other.js', 'y\n');
+        fs.rmSync(path.join(other.path, 'README.md'));
         await commitAll(other.path, 'build(other)', { name: 'b', email: 'b@x.invalid' });
         assert.equal((await mergeNoFf(wt.path, moduleBranch(RUN, 'other'), 'bring in other')).status, 'clean');
         assert.equal(fs.existsSync(record), false, `hooks ran: ${fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : ''}`);

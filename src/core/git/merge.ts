@@ -4,10 +4,10 @@
  * the report, trivial hunks resolved by the rules in conflicts.ts, everything else aborted.
  * All of it runs only in engine worktrees.
  *
- * Where the two sides have several merge bases (criss-cross history, the usual case once modules
- * depend on several others), the merge commit is built path by path (pathMerge.ts) and the worktree
- * moved to it: the same commit `git merge --no-ff` makes (parents, message, author), without git's
- * recursive virtual merge bases. Everything else, and every path both sides changed, is `git merge`.
+ * Where no path changed on both sides, the merge commit is built path by path (pathMerge.ts) and the
+ * worktree moved to it: the same commit `git merge --no-ff` makes (parents, message, author), without
+ * git's recursive virtual merge bases over criss-cross history (the usual case once modules depend on
+ * several others) and without writing the worktree per merge. Everything else is `git merge`.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { assertValidEngineBranch } from './branches';
 import { ENGINE_IDENTITY, identityConfig, type GitIdentity } from './commits';
 import { parseConflictedText, resolveConflictedText, type ConflictHunk, type HunkResolution, type NonTrivialHunk } from './conflicts';
 import { GitError } from './errors';
-import { mergeByPaths, type OursKnown } from './pathMerge';
+import { mergeByPaths, prepareMergesByPaths, type OursKnown } from './pathMerge';
 import { assertEngineWorktree, engineWorktreeFacts, FULL_ID, mergeHeadIn, mergeInProgress, resolveCommit } from './repo';
 import { failure, git, runGit, splitNul } from './run';
 
@@ -160,17 +160,20 @@ export async function mergeAllNoFf(
   for (const m of merges) await assertValidEngineBranch(m.branch);
   if (await mergeHeadIn(facts.gitDir)) throw new GitError('mergeConflict', `a merge is already in progress in ${root}; commit or abort it first`);
   if (merges.length === 0) return { status: 'clean', commit: facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim() };
-  // The dirty check and the branches' commits side by side (both only read); the dirty tree is reported first.
-  const [dirty, resolved] = await Promise.all([
-    runGit(root, ['diff', '--quiet', 'HEAD', '--']),
-    branchCommits(root, merges.map((m) => m.branch)).then(
-      (commits) => ({ commits }),
-      (error: unknown) => ({ error }),
-    ),
-  ]);
-  if (dirty.exitCode !== 0) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
-  if ('error' in resolved) throw resolved.error;
-  const { commits } = resolved;
+  // The dirty check reads every file's stat, the slowest step here: it runs while the merges are
+  // built by path (they make objects only, no ref moves) and is waited for before the worktree is
+  // touched or a merge is reported. A dirty tree is reported before a missing branch.
+  const clean = runGit(root, ['diff', '--quiet', 'HEAD', '--']).then((run) => run.exitCode === 0);
+  const assertClean = async () => {
+    if (!(await clean)) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
+  };
+  let commits: string[];
+  try {
+    commits = await branchCommits(root, merges.map((m) => m.branch));
+  } catch (err) {
+    await assertClean();
+    throw err;
+  }
   const config = identityConfig(identity);
   // `head` is the branch's latest merge; `checkedOut` what the worktree holds (behind while merges built by path pile up).
   let head = facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim();
@@ -178,28 +181,38 @@ export async function mergeAllNoFf(
   // Ours, for the merges built by path: the worktree's first commit and the branches merged since
   // have exactly its ancestors (besides these merge commits), whatever module is merging them.
   let ours: OursKnown = { lineage: [head] };
-  for (const [i, m] of merges.entries()) {
-    const theirs = commits[i]!;
-    const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
-    if (byPaths.kind === 'upToDate') continue;
-    if (byPaths.kind === 'commit') {
-      head = byPaths.commit;
-      ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
-      continue;
+  // Every merge's bases and trees asked at once: they depend on the branches alone, not on the merge
+  // commits made one after another here.
+  prepareMergesByPaths(root, facts.gitDir, head, commits);
+  try {
+    for (const [i, m] of merges.entries()) {
+      const theirs = commits[i]!;
+      const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
+      if (byPaths.kind === 'upToDate') continue;
+      if (byPaths.kind === 'commit') {
+        head = byPaths.commit;
+        ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
+        continue;
+      }
+      await assertClean();
+      if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
+      const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
+      const run = await runGit(root, args, { config });
+      if (run.exitCode === 0) {
+        head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
+        // Merged (or already there): its tree is the worktree's now, not known here.
+        ours = { lineage: [...ours.lineage, theirs] };
+        continue;
+      }
+      if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
+      if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
+      throw failure(args, run);
     }
-    if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
-    const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
-    const run = await runGit(root, args, { config });
-    if (run.exitCode === 0) {
-      head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
-      // Merged (or already there): its tree is the worktree's now, not known here.
-      ours = { lineage: [...ours.lineage, theirs] };
-      continue;
-    }
-    if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
-    if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
-    throw failure(args, run);
+  } catch (err) {
+    await assertClean();
+    throw err;
   }
+  await assertClean();
   if (checkedOut !== head) await checkOutMerge(root, head);
   return { status: 'clean', commit: head };
 }

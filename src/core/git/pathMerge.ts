@@ -1,5 +1,6 @@
 /**
- * Merges decided path by path against every merge base, for the histories where `git merge` stalls.
+ * Merges decided path by path against every merge base, for the histories where `git merge` stalls
+ * and for the ones where its worktree work is the cost.
  *
  * A module branch merges its dependencies' branches and the integration branch merges every module
  * branch, so two commits the engine merges often have several merge bases (criss-cross history: in a
@@ -10,6 +11,13 @@
  * or absence) equals that path's entry in some merge base did not change it since, so the other
  * side's entry is taken. A path neither side left as some base had it, or that both did, is not
  * decided here: the caller runs `git merge` for it, so conflicts are found and reported as before.
+ *
+ * With one merge base git's merge is quick itself, but it writes the worktree and its index each time:
+ * the modules of a diamond's third layer each merged five dependencies that way (one merge base each,
+ * the root module's head), six modules side by side, over a second before their builders could start.
+ * Built here instead, the trees are found once for the whole layer and the worktree is written once.
+ * Only where neither side deleted a path since that base: then git's merge can see no rename (a rename
+ * is a deletion and an addition), and where no path changed on both sides its tree is exactly this one.
  *
  * The engine's ownership rules (a builder's commit holds only its module's paths, src/core/git/
  * ownership.ts) are why that fallback is rare: every file has one writer, so its versions form a
@@ -33,7 +41,7 @@ export type PathMerge =
   | { kind: 'commit'; commit: string; tree: string }
   /** Theirs is already in ours: `git merge` makes no commit ("Already up to date"), nor does this. */
   | { kind: 'upToDate' }
-  /** Left to `git merge`: one merge base (it is quick then), no history in common, or a path it must merge. */
+  /** Left to `git merge`: no history in common, a path it must merge, or one merge base and a deletion (a possible rename). */
   | { kind: 'porcelain'; why: string };
 
 interface DiffEntry {
@@ -97,8 +105,8 @@ export interface OursKnown {
 }
 
 /**
- * The merge of `theirsRef` into `ours` as a commit, when it has two or more merge bases and no path
- * needs a content merge, or theirs descends from ours; else says why `git merge` should do it.
+ * The merge of `theirsRef` into `ours` as a commit, when no path needs a content merge (and, with one
+ * merge base, no path was deleted), or theirs descends from ours; else says why `git merge` should do it.
  * Touches no worktree or ref. Callers pass commit ids (merge.ts resolves each branch once): a branch
  * name would be read more than once here, and a branch moving in between merged against older bases.
  */
@@ -111,10 +119,39 @@ export async function mergeByPaths(
   config: readonly string[],
   known?: OursKnown,
 ): Promise<PathMerge> {
+  const found = await treeOfMerge(root, gitDir, ours, theirsRef, known);
+  if (found.kind === 'upToDate' || found.kind === 'porcelain') return found;
+  const commitOf = (tree: string) => git(root, ['commit-tree', tree, '-p', ours, '-p', found.theirsId, '-m', message], { config }).then((c) => c.trim());
+  try {
+    return { kind: 'commit', commit: await commitOf(found.tree), tree: found.tree };
+  } catch (err) {
+    // A kept tree can be missing from the objects of a repository deleted and made again at the same
+    // path within this process (same trees, new objects): forget it and merge once more. A failure
+    // with a tree that is there is git's own, and is reported.
+    if (found.kind !== 'merged' || !(await isMissingObject(root, found.tree))) throw err;
+    treesMerged.delete(found.key);
+    const again = await treeOfMerge(root, gitDir, ours, theirsRef, known);
+    if (again.kind === 'upToDate' || again.kind === 'porcelain') return again;
+    return { kind: 'commit', commit: await commitOf(again.tree), tree: again.tree };
+  }
+}
+
+type TreeOfMerge =
+  | { kind: 'upToDate' }
+  | { kind: 'porcelain'; why: string }
+  /** Theirs descends from ours: the merge commit has theirs' tree. */
+  | { kind: 'descendant'; theirsId: string; tree: string }
+  /** Decided path by path; `key` is where the tree is kept (treesMerged). */
+  | { kind: 'merged'; theirsId: string; tree: string; key: string };
+
+/**
+ * The tree of the merge of `theirsRef` into `ours`, without a commit. `ours` null: a merge commit not
+ * made yet (mergeTreesAhead), described by `known` alone, that is no merge base of anything.
+ */
+async function treeOfMerge(root: string, gitDir: string, ours: string | null, theirsRef: string, known?: OursKnown): Promise<TreeOfMerge> {
   const repo = repositoryOf(gitDir);
-  const bases = known
-    ? await shared(basesFound, `${repo}\0${theirsRef}\0${[...known.lineage].sort().join(' ')}`, () => mergeBases(root, [theirsRef, ...known.lineage]))
-    : await mergeBases(root, [ours, theirsRef]);
+  if (ours === null && !known?.tree) throw new Error('a merge not made yet needs its lineage and tree');
+  const bases = known ? await basesOfLineage(root, repo, theirsRef, known.lineage) : await mergeBases(root, [ours!, theirsRef]);
   // No common history, or no such branch: `git merge` fails on it and the caller reports that.
   if (bases === null) return { kind: 'porcelain', why: 'no merge base' };
   const theirsId = FULL_ID.test(theirsRef) ? theirsRef : (await git(root, ['rev-parse', `${theirsRef}^{commit}`])).trim();
@@ -122,31 +159,68 @@ export async function mergeByPaths(
   // prints them). Asked first: theirs at ours' own commit would otherwise pass the descendant test
   // below and become a merge commit with no change, where `git merge` says "Already up to date".
   if (bases.length === 1 && bases[0] === theirsId) return { kind: 'upToDate' };
-  if (bases.length === 1 && bases[0] === ours) return mergeOfDescendant(root, repo, ours, theirsId, message, config);
-  if (bases.length < 2) return { kind: 'porcelain', why: 'one merge base' };
+  // `git merge --no-ff` of a commit that descends from ours (ours is the one merge base): nothing to
+  // merge, the merge commit has theirs' tree. It is the first dependency merged into a module's
+  // branch from the scaffold commit, and `git merge` rewrote the worktree's files for it.
+  if (bases.length === 1 && bases[0] === ours) return { kind: 'descendant', theirsId, tree: (await treesOf(root, repo, [theirsId]))[0]! };
 
   // One git process: ours' tree is asked with the others unless the caller knows it.
-  const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours, theirsId, ...bases]);
+  const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours!, theirsId, ...bases]);
   if (!oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
   // Per repository: a tree merged in one repository may be missing from another's objects, even
   // when the trees merged are the same.
   const key = `${repo}\0${oursTree} ${theirsTree} ${[...new Set(baseTrees)].sort().join(' ')}`;
-  const mergeOnce = () => shared(treesMerged, key, () => mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirsId.length));
-  const commitOf = (tree: string) => git(root, ['commit-tree', tree, '-p', ours, '-p', theirsId, '-m', message], { config }).then((c) => c.trim());
-  const merged = await mergeOnce();
+  const merged = await shared(treesMerged, key, () => mergeTrees(root, gitDir, oursTree, theirsTree, baseTrees, theirsId.length));
   if (merged.kind === 'porcelain') return merged;
-  try {
-    return { kind: 'commit', commit: await commitOf(merged.tree), tree: merged.tree };
-  } catch (err) {
-    // A kept tree can be missing from the objects of a repository deleted and made again at the same
-    // path within this process (same trees, new objects): forget it and merge once more. A failure
-    // with a tree that is there is git's own, and is reported.
-    if (!(await isMissingObject(root, merged.tree))) throw err;
-    treesMerged.delete(key);
-    const again = await mergeOnce();
-    if (again.kind === 'porcelain') return again;
-    return { kind: 'commit', commit: await commitOf(again.tree), tree: again.tree };
+  if (bases.length === 1 && merged.deletes) return { kind: 'porcelain', why: 'a path deleted since the one merge base (git may see a rename)' };
+  return { kind: 'merged', theirsId, tree: merged.tree, key };
+}
+
+/**
+ * The trees of a run of merges by path into a fresh worktree at `start` (mergeAllNoFf's), found
+ * ahead and kept, with no commit made and no worktree touched: the merges themselves then only make
+ * their commits. Stops at the first merge left to `git merge` (what follows depends on it).
+ */
+export async function mergeTreesAhead(root: string, gitDir: string, start: string, theirs: readonly string[]): Promise<void> {
+  prepareMergesByPaths(root, gitDir, start, theirs);
+  let ours: string | null = start;
+  let known: OursKnown = { lineage: [start] };
+  for (const t of theirs) {
+    const found = await treeOfMerge(root, gitDir, ours, t, known);
+    if (found.kind === 'porcelain') return;
+    if (found.kind === 'upToDate') continue;
+    ours = null;
+    known = { lineage: [...known.lineage, t], tree: found.tree };
   }
+}
+
+/**
+ * What a run of merges into one worktree (mergeAllNoFf) will ask, asked now and side by side: the
+ * merge bases of each step and the trees of its commits depend only on the branches merged before it
+ * (assumed merged, as they nearly always are), not on the merge commits made one after another. What
+ * the steps then ask is found or being found; a step that goes otherwise asks for itself.
+ */
+export function prepareMergesByPaths(root: string, gitDir: string, start: string, theirs: readonly string[]): void {
+  const repo = repositoryOf(gitDir);
+  const lineage = [start];
+  for (const t of theirs) {
+    const first = lineage.length === 1;
+    basesOfLineage(root, repo, t, [...lineage])
+      .then((bases) => {
+        // Up to date or a descendant of the start asks nothing more (or only theirs' tree).
+        if (!bases || (bases.length === 1 && bases[0] === t)) return;
+        if (first && bases.length === 1 && bases[0] === start) return treesOf(root, repo, [t]);
+        return treesOf(root, repo, first ? [start, t, ...bases] : [t, ...bases]);
+      })
+      // A failure is not kept: the step itself asks again and reports it.
+      .catch(() => undefined);
+    lineage.push(t);
+  }
+}
+
+/** The merge bases of `theirs` and the merge of `lineage`, kept per repository and lineage. */
+function basesOfLineage(root: string, repo: string, theirs: string, lineage: readonly string[]): Promise<string[] | null> {
+  return shared(basesFound, `${repo}\0${theirs}\0${[...lineage].sort().join(' ')}`, () => mergeBases(root, [theirs, ...lineage]));
 }
 
 /** Whether `id` names no object in the repository of `root`. */
@@ -170,17 +244,6 @@ async function treesOf(root: string, repo: string, commits: readonly string[]): 
   });
 }
 
-/**
- * `git merge --no-ff` of a commit that descends from ours (ours is the one merge base): nothing to
- * merge, the merge commit has theirs' tree. It is the first dependency merged into a module's branch
- * from the scaffold commit, and `git merge` rewrote the worktree's files for it.
- */
-async function mergeOfDescendant(root: string, repo: string, ours: string, theirs: string, message: string, config: readonly string[]): Promise<PathMerge> {
-  const [tree] = await treesOf(root, repo, [theirs]);
-  const commit = (await git(root, ['commit-tree', tree!, '-p', ours, '-p', theirs, '-m', message], { config })).trim();
-  return { kind: 'commit', commit, tree: tree! };
-}
-
 /** The repository a git dir belongs to: a linked worktree's is <common dir>/worktrees/<id>. */
 function repositoryOf(gitDir: string): string {
   const parent = path.dirname(gitDir);
@@ -195,7 +258,10 @@ function repositoryOf(gitDir: string): string {
  * the merge bases'), and merge bases on the commits. With these, each module after the first makes
  * each dependency's merge commit with one git process (commit-tree) instead of seven.
  */
-type TreeMerge = { kind: 'tree'; tree: string } | { kind: 'porcelain'; why: string };
+type TreeMerge =
+  /** `deletes`: a path some merge base has is gone on one side (with one base, git's merge may see a rename there). */
+  | { kind: 'tree'; tree: string; deletes: boolean }
+  | { kind: 'porcelain'; why: string };
 
 const treesMerged = new Map<string, Promise<TreeMerge>>();
 const basesFound = new Map<string, Promise<string[] | null>>();
@@ -248,7 +314,8 @@ async function mergeTrees(
   if (fileDirectoryClash(kept, taken)) return { kind: 'porcelain', why: 'a file and a directory of the same name' };
   const tree = taken.length === 0 ? oursTree : await treeWith(root, gitDir, oursTree, taken, idLength);
   if (tree === null) return { kind: 'porcelain', why: 'git refused the merged tree' };
-  return { kind: 'tree', tree };
+  const deletes = sinceBase.some((diff) => [...diff.values()].some(absent));
+  return { kind: 'tree', tree, deletes };
 }
 
 const absent = (e: DiffEntry) => /^0+$/.test(e.mode);
