@@ -14,6 +14,7 @@ import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { noPreparationRunning } from './preparations';
 import { checkOutDependentsAhead, discardWorktreesNotTaken } from './worktreesAhead';
+import { mergesAheadSettled, modulePassed } from './mergesAhead';
 import { Developments, type Developed } from './developments';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
@@ -65,7 +66,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
     { signal: ctx.signal },
   );
   await Promise.all(releases);
-  await discardWorktreesNotTaken(ctx);
+  await Promise.all([discardWorktreesNotTaken(ctx), mergesAheadSettled(ctx)]);
   const results = [...outcomes].map(([name, o]): readonly [string, ModuleStatus] =>
     o.kind === 'ran' ? [name, o.result] : [name, settle(ctx, name, 'cancelled', o.reason)],
   );
@@ -173,7 +174,10 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
 
       if (verdict.verdict === 'PASS') {
         await checkPairsOnQcPass(ctx, name, wt);
-        return settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+        settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
+        // Its dependents still waiting get their merges of it (and of what passed before) found now.
+        modulePassed(ctx, ctx.contracts().manifest.modules, name);
+        return 'passed';
       }
       if (verdict.verdict === 'FAIL-CRITICAL') {
         settle(ctx, name, 'failed', `FAIL-CRITICAL: ${verdict.summary.slice(0, 200)}`);
