@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { integrationBranch, moduleBranch } from '../../src/core/git/branches';
 import { commitAll } from '../../src/core/git/commits';
 import { abortMerge, mergeAllNoFf, mergeNoFf } from '../../src/core/git/merge';
-import { mergeByPaths, mergeTreesAhead, parseTreePairDiffs } from '../../src/core/git/pathMerge';
+import { mergeByPaths, mergeCommitsAhead, parseTreePairDiffs } from '../../src/core/git/pathMerge';
+import { ENGINE_IDENTITY, identityConfig } from '../../src/core/git/commits';
 import { stats as gitStarts } from '../../src/core/git/spawner';
 import { createWorktree } from '../../src/core/git/worktrees';
 import { sh, write } from '../support/gitFixture';
@@ -167,25 +168,30 @@ describe('merges over criss-cross history (real git)', () => {
     }
   });
 
-  it('merges whose trees were found ahead (as dependencies passed) only make their commits: git merge’s trees, nothing checked out early', async () => {
-    for (const root of ['x1', 'x2', 'x3']) await buildModule(root, []);
-    // y1 and y2 each merge the three roots: every merge but the first has one merge base (x1's head
-    // is not in x2's history; the scaffold is their one base), and z's merges of y2 have two.
+  it('merges made ahead (as dependencies passed) are taken by the module’s merges: git merge’s trees, nothing moved early', async () => {
+    for (const root of ['x1', 'x2', 'x3', 'x4']) await buildModule(root, []);
+    // y1 and y2 each merge three roots: every merge but the first has one merge base (the scaffold);
+    // z's merge of y2 has three (the roots' heads), its merge of x4 one.
     await buildModule('y1', ['x1', 'x2', 'x3']);
     await buildModule('y2', ['x1', 'x2', 'x3']);
-    const deps = ['y1', 'y2', 'x3'];
+    const deps = ['y1', 'y2', 'x4'];
     const gitDir = sh(integration, 'rev-parse', '--path-format=absolute', '--git-dir');
     const headBefore = sh(integration, 'rev-parse', 'HEAD');
     const commitsBefore = sh(repo, 'rev-list', '--count', '--all');
-    await mergeTreesAhead(integration, gitDir, scaffold, deps.map((d) => sh(repo, 'rev-parse', moduleBranch(RUN, d))));
-    assert.equal(sh(repo, 'rev-list', '--count', '--all'), commitsBefore, 'no commit made ahead');
+    const refsBefore = sh(repo, 'for-each-ref');
+    // The first two merges made ahead (x4 had not passed yet), with the messages buildModule uses.
+    const ahead = deps.slice(0, 2).map((d) => ({ theirs: sh(repo, 'rev-parse', moduleBranch(RUN, d)), message: `build(z): bring in dependency ${d}` }));
+    await mergeCommitsAhead(integration, gitDir, scaffold, ahead, identityConfig(ENGINE_IDENTITY));
+    assert.equal(sh(repo, 'for-each-ref'), refsBefore, 'no ref moved');
+    assert.equal(sh(repo, 'rev-list', '--count', '--all'), commitsBefore, 'nothing reachable added');
     assert.equal(sh(integration, 'rev-parse', 'HEAD'), headBefore, 'the worktree it ran in is untouched');
     assert.equal(sh(integration, 'status', '--porcelain'), '');
     const count = (c: string) => gitStarts[c]?.count ?? 0;
-    const treeWork = () => ['git merge-base', 'git diff-tree', 'git read-tree', 'git write-tree', 'git merge'].map(count);
-    const before = treeWork();
+    const work = () => ['git merge-base', 'git diff-tree', 'git write-tree', 'git commit-tree', 'git merge'].map(count);
+    const before = work();
     const z = await buildModule('z', deps);
-    assert.deepEqual(treeWork().map((n, i) => n - before[i]!), [0, 0, 0, 0, 0], 'every base and tree was known: only commits made');
+    // Only x4's merge is made now: its merge base, tree and commit.
+    assert.deepEqual(work().map((n, i) => n - before[i]!), [1, 1, 1, 1, 0], 'the two merges made ahead were taken');
     for (const line of sh(z, 'log', '--first-parent', '--merges', '--format=%H %s').split('\n')) assertSameAsGitsMerge(line.slice(0, 40), line.slice(41));
     assert.equal(sh(z, 'status', '--porcelain'), '');
   });

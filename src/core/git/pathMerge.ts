@@ -121,7 +121,15 @@ export async function mergeByPaths(
 ): Promise<PathMerge> {
   const found = await treeOfMerge(root, gitDir, ours, theirsRef, known);
   if (found.kind === 'upToDate' || found.kind === 'porcelain') return found;
-  const commitOf = (tree: string) => git(root, ['commit-tree', tree, '-p', ours, '-p', found.theirsId, '-m', message], { config }).then((c) => c.trim());
+  const repo = repositoryOf(gitDir);
+  const commitOf = (tree: string) => {
+    const make = () => commitTree(root, ours, found.theirsId, tree, message, config);
+    // Made ahead (mergeCommitsAhead) with these very parents, tree, message and identity: taken once.
+    const key = commitKey(repo, ours, found.theirsId, tree, message, config);
+    const ahead = commitsMade.get(key);
+    commitsMade.delete(key);
+    return ahead ? ahead.catch(make) : make();
+  };
   try {
     return { kind: 'commit', commit: await commitOf(found.tree), tree: found.tree };
   } catch (err) {
@@ -144,14 +152,10 @@ type TreeOfMerge =
   /** Decided path by path; `key` is where the tree is kept (treesMerged). */
   | { kind: 'merged'; theirsId: string; tree: string; key: string };
 
-/**
- * The tree of the merge of `theirsRef` into `ours`, without a commit. `ours` null: a merge commit not
- * made yet (mergeTreesAhead), described by `known` alone, that is no merge base of anything.
- */
-async function treeOfMerge(root: string, gitDir: string, ours: string | null, theirsRef: string, known?: OursKnown): Promise<TreeOfMerge> {
+/** The tree of the merge of `theirsRef` into `ours`, without a commit, or why `git merge` should make it. */
+async function treeOfMerge(root: string, gitDir: string, ours: string, theirsRef: string, known?: OursKnown): Promise<TreeOfMerge> {
   const repo = repositoryOf(gitDir);
-  if (ours === null && !known?.tree) throw new Error('a merge not made yet needs its lineage and tree');
-  const bases = known ? await basesOfLineage(root, repo, theirsRef, known.lineage) : await mergeBases(root, [ours!, theirsRef]);
+  const bases = known ? await basesOfLineage(root, repo, theirsRef, known.lineage) : await mergeBases(root, [ours, theirsRef]);
   // No common history, or no such branch: `git merge` fails on it and the caller reports that.
   if (bases === null) return { kind: 'porcelain', why: 'no merge base' };
   const theirsId = FULL_ID.test(theirsRef) ? theirsRef : (await git(root, ['rev-parse', `${theirsRef}^{commit}`])).trim();
@@ -165,7 +169,7 @@ async function treeOfMerge(root: string, gitDir: string, ours: string | null, th
   if (bases.length === 1 && bases[0] === ours) return { kind: 'descendant', theirsId, tree: (await treesOf(root, repo, [theirsId]))[0]! };
 
   // One git process: ours' tree is asked with the others unless the caller knows it.
-  const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours!, theirsId, ...bases]);
+  const [oursTree, theirsTree, ...baseTrees] = known?.tree ? [known.tree, ...(await treesOf(root, repo, [theirsId, ...bases]))] : await treesOf(root, repo, [ours, theirsId, ...bases]);
   if (!oursTree || !theirsTree || baseTrees.length !== bases.length) throw new Error(`rev-parse gave too few ids for the merge of ${theirsRef}`);
   // Per repository: a tree merged in one repository may be missing from another's objects, even
   // when the trees merged are the same.
@@ -177,21 +181,40 @@ async function treeOfMerge(root: string, gitDir: string, ours: string | null, th
 }
 
 /**
- * The trees of a run of merges by path into a fresh worktree at `start` (mergeAllNoFf's), found
- * ahead and kept, with no commit made and no worktree touched: the merges themselves then only make
- * their commits. Stops at the first merge left to `git merge` (what follows depends on it).
+ * The merge commits of a run of merges by path into a fresh worktree at `start` (mergeAllNoFf's),
+ * made ahead and kept, with no ref moved and no worktree touched: when mergeAllNoFf then makes the same
+ * merges (same parents, trees, messages and identity) it takes these commits and only checks the
+ * worktree out. Stops at the first merge left to `git merge` (what follows depends on it). Merges
+ * never made leave unreferenced objects, as an abandoned merge by path does.
  */
-export async function mergeTreesAhead(root: string, gitDir: string, start: string, theirs: readonly string[]): Promise<void> {
-  prepareMergesByPaths(root, gitDir, start, theirs);
-  let ours: string | null = start;
+export async function mergeCommitsAhead(
+  root: string,
+  gitDir: string,
+  start: string,
+  merges: ReadonlyArray<{ theirs: string; message: string }>,
+  config: readonly string[],
+): Promise<void> {
+  const repo = repositoryOf(gitDir);
+  prepareMergesByPaths(root, gitDir, start, merges.map((m) => m.theirs));
+  let ours = start;
   let known: OursKnown = { lineage: [start] };
-  for (const t of theirs) {
-    const found = await treeOfMerge(root, gitDir, ours, t, known);
+  for (const m of merges) {
+    const found = await treeOfMerge(root, gitDir, ours, m.theirs, known);
     if (found.kind === 'porcelain') return;
     if (found.kind === 'upToDate') continue;
-    ours = null;
-    known = { lineage: [...known.lineage, t], tree: found.tree };
+    const parent = ours;
+    ours = await shared(commitsMade, commitKey(repo, parent, found.theirsId, found.tree, m.message, config), () => commitTree(root, parent, found.theirsId, found.tree, m.message, config));
+    known = { lineage: [...known.lineage, m.theirs], tree: found.tree };
   }
+}
+
+/** `git commit-tree` of a merge: first parent ours, second theirs. */
+function commitTree(root: string, ours: string, theirs: string, tree: string, message: string, config: readonly string[]): Promise<string> {
+  return git(root, ['commit-tree', tree, '-p', ours, '-p', theirs, '-m', message], { config }).then((c) => c.trim());
+}
+
+function commitKey(repo: string, ours: string, theirs: string, tree: string, message: string, config: readonly string[]): string {
+  return [repo, ours, theirs, tree, message, ...config].join('\0');
 }
 
 /**
@@ -266,6 +289,8 @@ type TreeMerge =
 const treesMerged = new Map<string, Promise<TreeMerge>>();
 const basesFound = new Map<string, Promise<string[] | null>>();
 const commitTrees = new Map<string, Promise<string[]>>();
+/** Merge commits made ahead (mergeCommitsAhead), each taken once by the merge it was made for. */
+const commitsMade = new Map<string, Promise<string>>();
 /** Per map; a key is a path and a few ids, so each stays small. */
 const KEPT = 512;
 

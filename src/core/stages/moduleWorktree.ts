@@ -2,8 +2,8 @@
  * A module's worktree: branch `orchestration/<run>/<module>` from the scaffold commit, with the
  * branches of its direct dependencies merged in (they have passed QC by then), so the builder can
  * run its tests against the real code it depends on. The worktree itself is usually checked out
- * ahead, while a dependency builds (worktreesAhead.ts), and the merged trees found as the dependencies
- * pass (mergesAhead.ts); the merges are made here, once the module is ready.
+ * ahead, while a dependency builds (worktreesAhead.ts), and its merges made as the dependencies pass
+ * (mergesAhead.ts); here, once the module is ready, they are taken, the last one made, and checked out.
  * Resuming reuses the branch and its commits.
  */
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import { addWorktreeForBranch, branchExists, createWorktree, headCommit, mergeAl
 import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from './context';
 import { preparationStarted } from './preparations';
-import { dependencyMergeOrder } from './mergesAhead';
+import { dependencyMergeMessage, dependencyMergeOrder } from './mergesAhead';
 import { discardUnprepared, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
 import { ENGINE_AUTHOR } from './context';
 
@@ -58,8 +58,8 @@ async function prepare(ctx: PipelineContext, spec: ModuleSpec): Promise<string> 
   let head: string | undefined;
   if (fresh) {
     // One `--no-ff` merge per dependency, as before, with the worktree checked once for all of them.
-    // In the order they passed QC, so the merges' trees were found as they did (mergesAhead.ts).
-    const deps = dependencyMergeOrder(ctx, spec).map((dep) => ({ dep, branch: ctx.store.module(dep).branch, message: `build(${spec.name}): bring in dependency ${dep}` }));
+    // In the order they passed QC: the merges of all but the last were made as they passed (mergesAhead.ts).
+    const deps = dependencyMergeOrder(ctx, spec).map((dep) => ({ dep, branch: ctx.store.module(dep).branch, message: dependencyMergeMessage(spec.name, dep) }));
     const merged = await mergeAllNoFf(wt, deps, ENGINE_AUTHOR);
     if (merged.status === 'conflict') {
       await abortMerge(wt);
