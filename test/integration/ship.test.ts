@@ -173,6 +173,34 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });
 
+  it('the integration branch moved without a checkout while the gate waited: the checks run on the moved commit’s files', async () => {
+    repo = makeCleanRepo();
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval');
+    // A failing test put on the integration branch with plumbing and update-ref: the worktree's files
+    // stay the old (passing) ones, and only a run on the commit's own files sees it fail.
+    const wt = path.join(result.state.runDir, 'worktrees', 'integration');
+    const run = (args: string[], input?: string, env?: NodeJS.ProcessEnv) => execFileSync('git', args, { cwd: wt, encoding: 'utf8', input, env: { ...process.env, ...env } }).trim();
+    const index = path.join(result.state.runDir, 'moved-by-hand.index');
+    const blob = run(['hash-object', '-w', '--stdin'], "'use strict';\nrequire('node:test')('moved by hand', () => { throw new Error('moved by hand'); });\n");
+    run(['read-tree', 'HEAD'], undefined, { GIT_INDEX_FILE: index });
+    run(['update-index', '--add', '--cacheinfo', `100644,${blob},moved-by-hand.test.js`], undefined, { GIT_INDEX_FILE: index });
+    const tree = run(['write-tree'], undefined, { GIT_INDEX_FILE: index });
+    fs.rmSync(index, { force: true });
+    const moved = run(['-c', 'user.name=u', '-c', 'user.email=u@x.invalid', 'commit-tree', tree, '-p', 'HEAD', '-m', 'by hand, no checkout']);
+    run(['update-ref', run(['symbolic-ref', 'HEAD']), moved]);
+    assert.ok(!fs.existsSync(path.join(wt, 'moved-by-hand.test.js')), 'the worktree still holds the old files');
+    const head = repo.git('rev-parse', 'main');
+    const resumed = await resumePipeline(repo, result.state.runId, gates([]), {}, FULL);
+    assert.equal(resumed.result.status, 'awaiting-approval');
+    assert.match(resumed.result.state.haltReason ?? '', /moved after the ship gate showed/);
+    const checks = JSON.parse(read(path.join(result.state.runDir, 'ship-checks.json'))) as { commit: string; tests: { ok: boolean; output: string } };
+    assert.equal(checks.commit, moved);
+    assert.equal(checks.tests.ok, false, `the moved commit's failing test ran: ${checks.tests.output.slice(-400)}`);
+    assert.match(checks.tests.output, /moved by hand/);
+    assert.equal(repo.git('rev-parse', 'main'), head, 'main unchanged');
+  });
+
   it('the integration branch moved while the gate waited: not merged unseen; the checks run again and the gate is asked again', async () => {
     repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
