@@ -66,6 +66,8 @@ for (const history of HISTORIES) describe(`merges built path by path, case by ca
     repo = path.join(dir, 'repo');
     fs.mkdirSync(repo);
     sh(repo, 'init', '-q', '-b', 'main');
+    // The user's merge.log would add a shortlog to `git merge`'s message, never to a merge built by path.
+    sh(repo, 'config', 'merge.log', 'true');
     write(repo, 'README.md', '# path merge\n');
     write(repo, 'src/shared/config.js', 'module.exports = { port: 8080 };\n');
     write(repo, 'assets/logo.bin', Buffer.from([0, 1, 2, 3, 0, 255, 254, 0]));
@@ -124,6 +126,7 @@ for (const history of HISTORIES) describe(`merges built path by path, case by ca
     }
     assert.equal(result.status, 'clean', c.name);
     assert.equal(sh(integration, 'rev-parse', 'HEAD^{tree}'), expected, `${c.name}: the tree of git's own merge`);
+    assert.equal(sh(integration, 'log', '-1', '--format=%B', 'HEAD'), `integrate: ${c.name}`, `${c.name}: the engine's message alone, whichever way it was made`);
     assert.equal(sh(integration, 'status', '--porcelain', '--ignore-submodules=none'), '', `${c.name}: the worktree holds the merge`);
     c.after?.(integration);
   }

@@ -4,10 +4,12 @@
  * the report, trivial hunks resolved by the rules in conflicts.ts, everything else aborted.
  * All of it runs only in engine worktrees.
  *
- * Where no path changed on both sides, the merge commit is built path by path (pathMerge.ts) and the
- * worktree moved to it: the same commit `git merge --no-ff` makes (parents, message, author), without
- * git's recursive virtual merge bases over criss-cross history (the usual case once modules depend on
- * several others) and without writing the worktree per merge. Everything else is `git merge`.
+ * Where no path changed on both sides, the merge commit is usually built path by path (pathMerge.ts)
+ * and the worktree moved to it: the same commit `git merge --no-ff` makes (parents, message, author),
+ * without git's recursive virtual merge bases over criss-cross history (the usual case once modules
+ * depend on several others) and without writing the worktree per merge. The rest is `git merge`:
+ * paths changed on both sides, one merge base with a deletion (a possible rename), no merge base,
+ * file/directory clashes and path names that are not UTF-8 (see pathMerge.ts).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -110,8 +112,8 @@ export async function mergeNoFf(
   message: string,
   identity: GitIdentity = ENGINE_IDENTITY,
 ): Promise<MergeResult> {
-  // Four git processes in the usual case (it was seven): the worktree check (which gives the git dir
-  // and HEAD too), the dirty check, the merge, and the commit it made.
+  // The worktree check (which gives the git dir and HEAD too), the dirty check, the branch's commit,
+  // then the merge: built by path (pathMerge.ts) and checked out, or `git merge` and its commit.
   const facts = await engineWorktreeFacts(worktree);
   const root = facts.root;
   await assertValidEngineBranch(branch);
@@ -164,6 +166,8 @@ export async function mergeAllNoFf(
   // built by path (they make objects only, no ref moves) and is waited for before the worktree is
   // touched or a merge is reported. A dirty tree is reported before a missing branch.
   const clean = runGit(root, ['diff', '--quiet', 'HEAD', '--']).then((run) => run.exitCode === 0);
+  // Waited for on every way out but one (an unborn HEAD's failure below): never an unhandled rejection.
+  clean.catch(() => undefined);
   const assertClean = async () => {
     if (!(await clean)) throw new GitError('dirtyTree', `${root} has uncommitted changes; refusing to merge into it`);
   };
@@ -182,39 +186,43 @@ export async function mergeAllNoFf(
   // have exactly its ancestors (besides these merge commits), whatever module is merging them.
   let ours: OursKnown = { lineage: [head] };
   // Every merge's bases and trees asked at once: they depend on the branches alone, not on the merge
-  // commits made one after another here.
-  prepareMergesByPaths(root, facts.gitDir, head, commits);
+  // commits made one after another here. Waited for at the end, however it ends.
+  const asked = prepareMergesByPaths(root, facts.gitDir, head, commits);
   try {
-    for (const [i, m] of merges.entries()) {
-      const theirs = commits[i]!;
-      const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
-      if (byPaths.kind === 'upToDate') continue;
-      if (byPaths.kind === 'commit') {
-        head = byPaths.commit;
-        ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
-        continue;
+    try {
+      for (const [i, m] of merges.entries()) {
+        const theirs = commits[i]!;
+        const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
+        if (byPaths.kind === 'upToDate') continue;
+        if (byPaths.kind === 'commit') {
+          head = byPaths.commit;
+          ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
+          continue;
+        }
+        await assertClean();
+        if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
+        const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
+        const run = await runGit(root, args, { config });
+        if (run.exitCode === 0) {
+          head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
+          // Merged (or already there): its tree is the worktree's now, not known here.
+          ours = { lineage: [...ours.lineage, theirs] };
+          continue;
+        }
+        if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
+        if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
+        throw failure(args, run);
       }
+    } catch (err) {
       await assertClean();
-      if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
-      const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
-      const run = await runGit(root, args, { config });
-      if (run.exitCode === 0) {
-        head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
-        // Merged (or already there): its tree is the worktree's now, not known here.
-        ours = { lineage: [...ours.lineage, theirs] };
-        continue;
-      }
-      if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
-      if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
-      throw failure(args, run);
+      throw err;
     }
-  } catch (err) {
     await assertClean();
-    throw err;
+    if (checkedOut !== head) await checkOutMerge(root, head);
+    return { status: 'clean', commit: head };
+  } finally {
+    await asked;
   }
-  await assertClean();
-  if (checkedOut !== head) await checkOutMerge(root, head);
-  return { status: 'clean', commit: head };
 }
 
 /**

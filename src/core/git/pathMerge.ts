@@ -193,18 +193,25 @@ export async function mergeCommitsAhead(
   start: string,
   merges: ReadonlyArray<{ theirs: string; message: string }>,
   config: readonly string[],
+  /** Asked between merges: true stops (the run is stopping). */
+  stop: () => boolean = () => false,
 ): Promise<void> {
   const repo = repositoryOf(gitDir);
-  prepareMergesByPaths(root, gitDir, start, merges.map((m) => m.theirs));
-  let ours = start;
-  let known: OursKnown = { lineage: [start] };
-  for (const m of merges) {
-    const found = await treeOfMerge(root, gitDir, ours, m.theirs, known);
-    if (found.kind === 'porcelain') return;
-    if (found.kind === 'upToDate') continue;
-    const parent = ours;
-    ours = await shared(commitsMade, commitKey(repo, parent, found.theirsId, found.tree, m.message, config), () => commitTree(root, parent, found.theirsId, found.tree, m.message, config));
-    known = { lineage: [...known.lineage, m.theirs], tree: found.tree };
+  const asked = prepareMergesByPaths(root, gitDir, start, merges.map((m) => m.theirs));
+  try {
+    let ours = start;
+    let known: OursKnown = { lineage: [start] };
+    for (const m of merges) {
+      if (stop()) return;
+      const found = await treeOfMerge(root, gitDir, ours, m.theirs, known);
+      if (found.kind === 'porcelain') return;
+      if (found.kind === 'upToDate') continue;
+      const parent = ours;
+      ours = await shared(commitsMade, commitKey(repo, parent, found.theirsId, found.tree, m.message, config), () => commitTree(root, parent, found.theirsId, found.tree, m.message, config));
+      known = { lineage: [...known.lineage, m.theirs], tree: found.tree };
+    }
+  } finally {
+    await asked;
   }
 }
 
@@ -221,14 +228,16 @@ function commitKey(repo: string, ours: string, theirs: string, tree: string, mes
  * What a run of merges into one worktree (mergeAllNoFf) will ask, asked now and side by side: the
  * merge bases of each step and the trees of its commits depend only on the branches merged before it
  * (assumed merged, as they nearly always are), not on the merge commits made one after another. What
- * the steps then ask is found or being found; a step that goes otherwise asks for itself.
+ * the steps then ask is found or being found; a step that goes otherwise asks for itself. The promise
+ * never rejects.
  */
-export function prepareMergesByPaths(root: string, gitDir: string, start: string, theirs: readonly string[]): void {
+export function prepareMergesByPaths(root: string, gitDir: string, start: string, theirs: readonly string[]): Promise<void> {
   const repo = repositoryOf(gitDir);
   const lineage = [start];
+  const asking: Array<Promise<unknown>> = [];
   for (const t of theirs) {
     const first = lineage.length === 1;
-    basesOfLineage(root, repo, t, [...lineage])
+    const asked = basesOfLineage(root, repo, t, [...lineage])
       .then((bases) => {
         // Up to date or a descendant of the start asks nothing more (or only theirs' tree).
         if (!bases || (bases.length === 1 && bases[0] === t)) return;
@@ -237,8 +246,12 @@ export function prepareMergesByPaths(root: string, gitDir: string, start: string
       })
       // A failure is not kept: the step itself asks again and reports it.
       .catch(() => undefined);
+    asking.push(asked);
     lineage.push(t);
   }
+  // Settles when every question asked here has its answer: a caller that stopped early (a conflict,
+  // a merge left to git) waits for it, so no git process of its asking outlives it.
+  return Promise.all(asking).then(() => undefined);
 }
 
 /** The merge bases of `theirs` and the merge of `lineage`, kept per repository and lineage. */

@@ -29,6 +29,9 @@ const ENGINE_GIT_CONFIG = [
   'commit.gpgSign=false',
   'tag.gpgSign=false',
   'merge.conflictStyle=diff3',
+  // A merge's message is the engine's alone: with the user's merge.log, `git merge` appended a
+  // shortlog that a merge built by path (commit-tree) never has, so the message depended on the route.
+  'merge.log=false',
   'advice.detachedHead=false',
   // A nested repository an agent made in its worktree is a submodule to git: status and diff would run
   // git inside it, with its own config (a clean filter: a program of the agent's, outside the sandbox).

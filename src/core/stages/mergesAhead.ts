@@ -56,7 +56,8 @@ const hasPassed = (ctx: PipelineContext, module: string) => ['passed', 'merged']
 
 /**
  * `module` passed QC: for each dependent not started yet, its merges of the dependencies passed so far
- * are made now, in the background. Nothing is written but git objects.
+ * are made now, in the background. Nothing is written but git objects (and each merge's own index
+ * file in the integration worktree's git dir, removed after it).
  */
 export function modulePassed(ctx: PipelineContext, modules: readonly ModuleSpec[], module: string): void {
   const run = mergesOf(ctx);
@@ -81,7 +82,7 @@ async function makeMerges(ctx: PipelineContext, scaffold: string, module: string
     const { root, gitDir } = await mergesRunIn(ctx);
     const commits = await Promise.all(dependencies.map((dep) => commitAtPass(ctx, root, dep)));
     const merges = dependencies.map((dep, i) => ({ theirs: commits[i]!, message: dependencyMergeMessage(module, dep) }));
-    await mergeCommitsAhead(root, gitDir, scaffold, merges, identityConfig(ENGINE_AUTHOR));
+    await mergeCommitsAhead(root, gitDir, scaffold, merges, identityConfig(ENGINE_AUTHOR), () => ctx.signal.aborted);
   } catch {
     // Only a head start: the preparation makes every merge itself and reports what fails.
   }
@@ -110,7 +111,7 @@ function commitAtPass(ctx: PipelineContext, root: string, module: string): Promi
   return commit;
 }
 
-/** The end of a build round: no git process of this file is left running. */
+/** The end of a build round: no git process started for merges ahead is left running (a stopped run's stop between merges). */
 export async function mergesAheadSettled(ctx: PipelineContext): Promise<void> {
   await Promise.all([...mergesOf(ctx).making]);
 }
