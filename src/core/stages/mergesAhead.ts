@@ -1,5 +1,5 @@
 /**
- * Dependency merges found ahead. A module becomes ready when its last dependency passes QC, and its
+ * Dependency merges made ahead. A module becomes ready when its last dependency passes QC, and its
  * preparation (moduleWorktree.ts) then merges every dependency into its worktree, one `--no-ff`
  * merge each. In a diamond the six modules of a layer merge the same six dependencies at that very
  * moment, on two cores: most of a second before their builders could start, once per layer, on the
@@ -111,7 +111,10 @@ function commitAtPass(ctx: PipelineContext, root: string, module: string): Promi
   return commit;
 }
 
-/** The end of a build round: no git process started for merges ahead is left running (a stopped run's stop between merges). */
+/**
+ * The end of a build round: no git process started for merges ahead is left running (when the run
+ * stops, they stop between two merges).
+ */
 export async function mergesAheadSettled(ctx: PipelineContext): Promise<void> {
   await Promise.all([...mergesOf(ctx).making]);
 }
