@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { changeContract, LockError, readAudit, type Actor } from '../locks';
 import { ADR_FILE_PATTERN } from '../contracts/validator';
+import { passedQc } from '../contracts/schemas';
 import { brainRel } from '../memory/brain';
 import { supersededRecord } from '../memory/runMemory';
 import { commitAll, headCommit, mergeNoFf, abortMerge, removeWorktree } from '../git';
@@ -161,7 +162,7 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
 
   // The paused module resumes in the build stage. A passed module is graded again; so is one that
   // assembly (streaming from the build) has merged already: failing, it is rebuilt and merged again.
-  if (state.status !== 'passed' && state.status !== 'merged') return;
+  if (!passedQc(state.status)) return;
   const attempt = state.qcAttempts + 1;
   const qc = await runQc(ctx, spec, wt, attempt, '');
   if (!qc.verdict) throw new Error(`QC gave no verdict re-checking ${module} against ${record.adr}`);

@@ -160,6 +160,11 @@ export const ModuleStatusSchema = z.enum([
 ]);
 export type ModuleStatus = z.infer<typeof ModuleStatusSchema>;
 
+/** Passed QC: still waiting for its merge, or merged into the integration branch already. */
+export function passedQc(status: ModuleStatus): boolean {
+  return status === 'passed' || status === 'merged';
+}
+
 export const GateDecisionSchema = z.object({
   gate: z.string(),
   decision: z.enum(['approve', 'changes', 'reject']),

@@ -189,37 +189,36 @@ export async function mergeAllNoFf(
   // commits made one after another here. Waited for at the end, however it ends.
   const asked = prepareMergesByPaths(root, facts.gitDir, head, commits);
   try {
-    try {
-      for (const [i, m] of merges.entries()) {
-        const theirs = commits[i]!;
-        const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
-        if (byPaths.kind === 'upToDate') continue;
-        if (byPaths.kind === 'commit') {
-          head = byPaths.commit;
-          ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
-          continue;
-        }
-        await assertClean();
-        if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
-        const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
-        const run = await runGit(root, args, { config });
-        if (run.exitCode === 0) {
-          head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
-          // Merged (or already there): its tree is the worktree's now, not known here.
-          ours = { lineage: [...ours.lineage, theirs] };
-          continue;
-        }
-        if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
-        if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
-        throw failure(args, run);
+    for (const [i, m] of merges.entries()) {
+      const theirs = commits[i]!;
+      const byPaths = await mergeByPaths(root, facts.gitDir, head, theirs, m.message, config, ours);
+      if (byPaths.kind === 'upToDate') continue;
+      if (byPaths.kind === 'commit') {
+        head = byPaths.commit;
+        ours = { lineage: [...ours.lineage, theirs], tree: byPaths.tree };
+        continue;
       }
-    } catch (err) {
       await assertClean();
-      throw err;
+      if (checkedOut !== head) await checkOutMerge(root, (checkedOut = head));
+      const args = ['merge', '--no-ff', '--no-edit', '-m', m.message, theirs];
+      const run = await runGit(root, args, { config });
+      if (run.exitCode === 0) {
+        head = checkedOut = (await git(root, ['rev-parse', 'HEAD'])).trim();
+        // Merged (or already there): its tree is the worktree's now, not known here.
+        ours = { lineage: [...ours.lineage, theirs] };
+        continue;
+      }
+      if ((await unmergedPaths(root)).length > 0) return { status: 'conflict', branch: m.branch, files: await readConflicts(root) };
+      if (await mergeInProgress(root)) await runGit(root, ['merge', '--abort']);
+      throw failure(args, run);
     }
     await assertClean();
     if (checkedOut !== head) await checkOutMerge(root, head);
     return { status: 'clean', commit: head };
+  } catch (err) {
+    // A dirty tree is the reason reported, whatever else failed.
+    await assertClean();
+    throw err;
   } finally {
     await asked;
   }

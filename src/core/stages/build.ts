@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModuleSpec, ModuleStatus, QcVerdict } from '../contracts/schemas';
+import { passedQc, type ModuleSpec, type ModuleStatus, type QcVerdict } from '../contracts/schemas';
 import { AgentError } from '../agents/runAgent';
 import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
@@ -49,7 +49,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
   // A resumed run rebuilds what did not pass; passed modules keep their branches and are not redone.
   // A module assembly has sent back to its builder is left alone: buildModule joins that work.
   ctx.store.update((s) => {
-    for (const m of s.modules) if (!['passed', 'merged'].includes(m.status) && !inDevelopment(ctx).has(m.name)) m.status = 'pending';
+    for (const m of s.modules) if (!passedQc(m.status) && !inDevelopment(ctx).has(m.name)) m.status = 'pending';
   });
   const nodes = manifest.build_order.map((n) => ({ name: n, dependsOn: manifest.modules.find((m) => m.name === n)!.depends_on }));
   const byName = new Map(manifest.modules.map((m) => [m.name, m]));
@@ -61,7 +61,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
     async (node) => {
       const { status, released } = await buildModule(ctx, byName.get(node.name)!);
       releases.push(released);
-      return { result: status, ok: status === 'passed' || status === 'merged' };
+      return { result: status, ok: passedQc(status) };
     },
     { signal: ctx.signal },
   );
@@ -72,7 +72,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
   );
 
   if (ctx.signal.aborted) return { status: 'halted', reason: String(ctx.signal.reason ?? 'run stopped') };
-  const notPassed = results.filter(([, s]) => !['passed', 'merged'].includes(s));
+  const notPassed = results.filter(([, s]) => !passedQc(s));
   if (notPassed.length > 0) {
     const lines = notPassed.map(([n, s]) => `${n}: ${s}${ctx.store.module(n).detail ? ` (${ctx.store.module(n).detail})` : ''}`);
     return { status: 'halted', reason: `not every module passed QC:\n${lines.join('\n')}` };
@@ -94,7 +94,7 @@ const NOTHING_TO_RELEASE: Promise<void> = Promise.resolve();
 
 async function buildModule(ctx: PipelineContext, spec: ModuleSpec): Promise<Developed> {
   const status = ctx.store.module(spec.name).status;
-  if (status === 'passed' || status === 'merged') return { status, released: NOTHING_TO_RELEASE };
+  if (passedQc(status)) return { status, released: NOTHING_TO_RELEASE };
   return developTracked(ctx, spec, undefined);
 }
 

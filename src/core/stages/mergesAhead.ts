@@ -15,7 +15,7 @@
  * Every prefix of that order is known before the last dependency passes, whichever it is. The order
  * changes only the merge commits' order on the module branch, not what is merged.
  */
-import type { ModuleSpec } from '../contracts/schemas';
+import { passedQc, type ModuleSpec } from '../contracts/schemas';
 import { branchCommits, engineWorktreeFacts, identityConfig } from '../git';
 import { mergeCommitsAhead } from '../git/pathMerge';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
@@ -52,8 +52,6 @@ export function dependencyMergeOrder(ctx: PipelineContext, spec: ModuleSpec): st
   return [...spec.depends_on].sort((a, b) => (passed.get(a) ?? -1) - (passed.get(b) ?? -1));
 }
 
-const hasPassed = (ctx: PipelineContext, module: string) => ['passed', 'merged'].includes(ctx.store.module(module).status);
-
 /**
  * `module` passed QC: for each dependent not started yet, its merges of the dependencies passed so far
  * are made now, in the background. Nothing is written but git objects (and each merge's own index
@@ -69,7 +67,7 @@ export function modulePassed(ctx: PipelineContext, modules: readonly ModuleSpec[
     if (!spec.depends_on.includes(module)) continue;
     const state = ctx.store.module(spec.name);
     if (state.status !== 'pending' || state.baseCommit) continue;
-    const passed = dependencyMergeOrder(ctx, spec).filter((dep) => hasPassed(ctx, dep));
+    const passed = dependencyMergeOrder(ctx, spec).filter((dep) => passedQc(ctx.store.module(dep).status));
     // A module ready now is being prepared: its preparation makes its merges itself.
     if (passed.length === spec.depends_on.length) continue;
     const making = makeMerges(ctx, scaffold, spec.name, passed).finally(() => run.making.delete(making));
