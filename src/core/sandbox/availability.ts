@@ -2,9 +2,8 @@
  * Can the sandbox start here? Checked before a run starts: where it cannot (Windows, no bubblewrap),
  * the run does not start unless the user turned sandboxing off, and the message says what to install.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadSandboxRuntime } from './runtime';
+import { findOnPath, socatDyingWithParent } from './socatWithParent';
 
 export type SandboxAvailability = { ok: true } | { ok: false; reason: string };
 
@@ -12,20 +11,6 @@ export const INSTALL_HINT =
   'to install: Debian/Ubuntu: `sudo apt-get install bubblewrap socat`; Fedora: `sudo dnf install bubblewrap socat`; ' +
   'or turn sandboxing off (`"sandbox": {"enabled": false}` in .build-pipeline.json, or the setting buildPipeline.sandbox.enabled) ' +
   'to run with unsandboxed shells';
-
-/** `name` found as an executable file on `searchPath` (a PATH value). */
-export function onPath(name: string, searchPath: string | undefined): boolean {
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    try {
-      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
-      return true;
-    } catch {
-      // not here
-    }
-  }
-  return false;
-}
 
 export async function checkSandbox(opts: { platform?: NodeJS.Platform; searchPath?: string } = {}): Promise<SandboxAvailability> {
   const platform = opts.platform ?? process.platform;
@@ -35,7 +20,7 @@ export async function checkSandbox(opts: { platform?: NodeJS.Platform; searchPat
   }
   if (platform === 'linux') {
     // Our own look first: the runtime's message does not say how to install what is missing.
-    const missing = ['bwrap', 'socat'].filter((bin) => !onPath(bin, searchPath));
+    const missing = ['bwrap', 'socat'].filter((bin) => !findOnPath(bin, searchPath));
     if (missing.length) {
       const what = missing.map((m) => (m === 'bwrap' ? 'bubblewrap (bwrap)' : m)).join(' and ');
       return { ok: false, reason: `the shell sandbox needs ${what}, not installed here; ${INSTALL_HINT}` };
@@ -49,6 +34,8 @@ export async function checkSandbox(opts: { platform?: NodeJS.Platform; searchPat
   }
   const { SandboxManager } = srt;
   if (!SandboxManager.isSupportedPlatform()) return { ok: false, reason: `shell sandboxing is not supported on this platform (${platform})` };
+  // The runtime checks the socat it was last given: written again first if a temp cleaner took it.
+  socatDyingWithParent();
   const deps = SandboxManager.checkDependencies();
   if (deps.errors.length) return { ok: false, reason: `the shell sandbox cannot start: ${deps.errors.join('; ')}; ${INSTALL_HINT}` };
   return { ok: true };

@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { socatDyingWithParent } from './socatWithParent';
 
 export type SandboxRuntimeModule = typeof import('@anthropic-ai/sandbox-runtime', { with: { 'resolution-mode': 'import' } });
 
@@ -39,6 +40,11 @@ function keepHelperExecutable(): void {
   }
 }
 
+/** `socatPath` only when there is one: the runtime's schema rejects an explicit undefined path. */
+function withSocat(socatPath: string | undefined): { socatPath?: string } {
+  return socatPath ? { socatPath } : {};
+}
+
 let leases = 0;
 /** Initialising or resetting: the next change waits for it, so a reset never races an initialize. */
 let transition: Promise<void> = Promise.resolve();
@@ -56,6 +62,7 @@ export async function acquireSandboxRuntime(): Promise<SandboxLease> {
       srt.SandboxManager.initialize({
         network: { allowedDomains: [], deniedDomains: [] },
         filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
+        ...withSocat(socatDyingWithParent()),
       }),
     );
   }
