@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import type { RunSandbox } from './sandbox/runSandbox';
 import { trackProcessGroup } from './processGroups';
+import { BASH_WITHOUT_RC, withShellLevel } from './sandbox/shellSession';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -47,7 +48,7 @@ export async function runCommand(
   const wrapped = sandbox ? await sandbox.wrapCommand(command, { cwd, writable: true }).catch((e: Error) => e) : { command, done: () => undefined };
   if (wrapped instanceof Error) return { exitCode: null, output: `the sandbox could not wrap the command: ${wrapped.message}`, timedOut: false, durationMs: Date.now() - started };
   return new Promise((resolve) => {
-    const child = spawn('/bin/bash', ['-c', wrapped.command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/bash', [...BASH_WITHOUT_RC, '-c', wrapped.command], { cwd, env: withShellLevel(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const untrack = trackProcessGroup(child.pid);
     // Right after the start: bash has barely begun, and whatever it starts inherits the priority.
     if (options.background && child.pid) lowerPriority(child.pid);

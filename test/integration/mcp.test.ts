@@ -131,3 +131,31 @@ describe('an MCP call in flight when the run is cancelled', function () {
     }
   });
 });
+
+describe("an MCP server and the user's ~/.bashrc", function () {
+  this.timeout(60_000);
+  it('an rc file does not run before the server (outside the sandbox, printing into the protocol)', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-mcp-rc-')));
+    // The MCP client gives the server HOME from the engine's environment and no SHLVL; the pipe to
+    // the server's stdin is a socket: just what makes bash take itself for a remote shell's and read ~/.bashrc.
+    const marker = path.join(root, 'rc-ran');
+    fs.writeFileSync(path.join(root, '.bashrc'), `echo rc >> '${marker}'\necho "hello from the rc file"\n`);
+    const savedHome = process.env.HOME;
+    process.env.HOME = root;
+    const sandbox = await openRunSandbox({ enabled: true, allowedDomains: [] }, { repoRoot: root, runsRoot: root });
+    const warnings: string[] = [];
+    const mcp = openRunMcp({ notes: { command: process.execPath, args: [SERVER], env: { NOTES_TOKEN: TOKEN } } }, { builder: { notes: ['lookup'] } }, { sandbox, cwd: root, warn: (m) => warnings.push(m) });
+    try {
+      const tools = await mcp.toolsFor('builder', { call: () => undefined, result: () => undefined });
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(tools.map((t) => t.name), ['mcp__notes__lookup']);
+      assert.match(JSON.stringify(await tools[0]!.run({ topic: 'y' }, undefined)), /notes on y/);
+      assert.ok(!fs.existsSync(marker), 'the rc file ran');
+    } finally {
+      process.env.HOME = savedHome;
+      await mcp.close();
+      await sandbox.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

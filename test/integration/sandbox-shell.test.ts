@@ -223,6 +223,28 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.ok(!fs.existsSync(outside));
   });
 
+  it("the user's ~/.bashrc does not run before a shell, even where bash takes itself for a remote shell's (socket stdin, first shell level)", async () => {
+    // A VS Code started from the desktop has no SHLVL; node's pipes are sockets: bash then reads ~/.bashrc
+    // even with -c, outside the sandbox, before every shell. This one says so in a file and on stdout.
+    const home = path.join(root, 'rc-home');
+    fs.mkdirSync(home, { recursive: true });
+    const marker = path.join(root, 'rc-ran');
+    fs.writeFileSync(path.join(home, '.bashrc'), `echo rc >> '${marker}'\necho from-the-rc-file\n`);
+    const base: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    delete base.SHLVL;
+    const agentEnvTool = sandbox.confineBash(betaAgentToolset20260401({ workdir: wt }).find((t) => t.name === 'bash')!, {
+      cwd: wt,
+      writable: true,
+      env: agentShellEnv('builder-mod', base),
+      timeoutMs: 20_000,
+    });
+    tools.push(agentEnvTool);
+    assert.deepEqual(await bash(agentEnvTool, 'echo hello'), { ok: true, text: 'hello' });
+    const engine = await runCommand('echo engine', wt, agentShellEnv('engine', base), 20_000, undefined, sandbox);
+    assert.deepEqual([engine.exitCode, engine.output.trim()], [0, 'engine']);
+    assert.ok(!fs.existsSync(marker), `the rc file ran: ${fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : ''}`);
+  });
+
   it('the engine\'s commands in one worktree share a sandbox, each in a fresh subshell with an empty temp folder, and nothing they leave running outlives them', async () => {
     const env = agentShellEnv('engine');
     const first = await runCommand('cd / && export LEAK=1 && echo "$TMPDIR" && touch "$TMPDIR/left-behind" && (sleep 300 >/dev/null 2>&1 & echo $! > "$TMPDIR/pid") && cat "$TMPDIR/pid"', wt, env, 20_000, undefined, sandbox);

@@ -8,6 +8,7 @@ import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import type { MCPCallToolResultLike } from '@anthropic-ai/sdk/helpers/beta/mcp';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { isStdio, serverOnlyEnv, type McpServerConfig } from './config';
+import { BASH_WITHOUT_RC, withShellLevel } from '../sandbox/shellSession';
 
 type McpClientModule = typeof import('@modelcontextprotocol/sdk/client/index.js', { with: { 'resolution-mode': 'import' } });
 type McpClient = InstanceType<McpClientModule['Client']>;
@@ -88,10 +89,11 @@ export class McpConnection {
       // The MCP client's default environment (HOME, PATH, USER, ...) plus the server's own: never the engine's.
       transport = new StdioClientTransport({
         command: '/bin/bash',
-        args: ['-c', wrapped.command],
+        // No rc file: one that prints would corrupt the protocol on the server's stdout (shellSession.ts).
+        args: [...BASH_WITHOUT_RC, '-c', wrapped.command],
         // Names that act on bash or the loader are refused by the config schema (mcp/config.ts); dropped here
         // too, so a config that skipped the schema still cannot run code before the sandbox is in place.
-        env: { ...getDefaultEnvironment(), ...serverOnlyEnv(this.config.env) },
+        env: withShellLevel({ ...getDefaultEnvironment(), ...serverOnlyEnv(this.config.env) }),
         cwd: this.opts.cwd,
         stderr: 'pipe',
       });

@@ -40,6 +40,24 @@ export function sandboxTempExports(tmpDir: string): string {
   );
 }
 
+/**
+ * Bash reads ~/.bashrc even with `-c` when it guesses it was started by a remote-shell daemon: its
+ * stdin is a socket (node's pipes are) and SHLVL says it is the first shell (as in a VS Code started
+ * from the desktop, or a systemd service, where SHLVL is unset). The user's rc file then ran before
+ * every shell: outside the sandbox in the bash the engine starts, and inside it in the runtime's own
+ * `bash -c` (bash lowers SHLVL again when it execs its last command, so that one counted as first
+ * too). Slow (pyenv's, nvm's and conda's set-up take tenths of a second), noisy in every command's
+ * output, and one that waited on a stale pyenv lock held the shell for a minute, past its start
+ * timeout. So the engine's bash gets no rc file, and its environment a shell level of at least 1,
+ * which every bash below it raises past the guess.
+ */
+export const BASH_WITHOUT_RC = ['--noprofile', '--norc'] as const;
+
+export function withShellLevel<T extends Record<string, string | undefined>>(env: T): T & { SHLVL: string } {
+  const level = Number.parseInt(env.SHLVL ?? '', 10);
+  return { ...env, SHLVL: String(Number.isFinite(level) && level >= 1 ? level : 1) };
+}
+
 /** The process line that starts the shell. */
 function shellLine(tmpDir: string): string {
   return `${sandboxTempExports(tmpDir)}; exec /bin/bash --noprofile --norc`;
@@ -98,9 +116,9 @@ export class SandboxedShell {
 
   static async start(lease: SandboxLease, policy: ShellPolicy, env: Record<string, string>): Promise<SandboxedShell> {
     const wrapped = await wrapForSandbox(lease, shellLine(policy.tmpDir), policy);
-    const proc = spawn('/bin/bash', ['-c', wrapped.command], {
+    const proc = spawn('/bin/bash', [...BASH_WITHOUT_RC, '-c', wrapped.command], {
       cwd: policy.cwd,
-      env: { ...env, PS1: '', PS2: '', TERM: 'dumb' },
+      env: { ...withShellLevel(env), PS1: '', PS2: '', TERM: 'dumb' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
