@@ -48,26 +48,26 @@ export async function commitAll(
   paths?: readonly string[],
 ): Promise<string | null> {
   const { root, gitDir } = await engineWorktreeFacts(worktree);
-  await dropOperationState(gitDir);
   const config = identityConfig(author);
   if (paths !== undefined) {
     assertPaths(paths);
     if (paths.length === 0) return null;
   }
+  // One listing of the index and the untracked files serves both the nested-repository check and,
+  // with `paths`, which of them git knows: four git processes in all on the usual way through.
+  const [entries] = await Promise.all([indexAndUntracked(root), dropOperationState(gitDir)]);
   let scope: string[] = [];
   if (paths !== undefined) {
     // A path that neither exists nor is tracked would make `git add` fail; it simply has nothing to commit.
-    const tracked = new Set(splitNul(await git(root, ['--literal-pathspecs', 'ls-files', '-z', '--', ...paths])));
+    const tracked = entries.filter((e) => STAGE_ENTRY.test(e)).map((e) => e.slice(e.indexOf('\t') + 1));
     const existing = await Promise.all(paths.map((p) => fs.lstat(path.join(root, p)).then(() => true, () => false)));
-    scope = paths.filter((p, i) => existing[i] || [...tracked].some((t) => t === p || t.startsWith(`${p.replace(/\/$/, '')}/`)));
+    scope = paths.filter((p, i) => existing[i] || tracked.some((t) => t === p || t.startsWith(`${p.replace(/\/$/, '')}/`)));
     if (scope.length === 0) return null;
   }
   const pathArgs = paths === undefined ? [] : ['--', ...scope];
-  await assertNoNestedRepository(root);
+  await refuseNestedRepositories(root, entries);
   await git(root, ['--literal-pathspecs', 'add', '--all', ...pathArgs]);
-  const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', ...pathArgs]);
-  if (staged.exitCode === 0) return null;
-  return commitNamed(root, ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, ...pathArgs], config);
+  return commitStaged(root, message, config, pathArgs);
 }
 
 /**
@@ -95,10 +95,19 @@ export async function commitPaths(root: string, message: string, author: GitIden
   if (paths.length === 0) return null;
   await assertNoNestedRepository(root);
   await git(root, ['--literal-pathspecs', 'add', '--all', '--', ...paths]);
-  const args = ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, '--', ...paths];
+  return commitStaged(root, message, config, ['--', ...paths]);
+}
+
+/**
+ * Commits what is staged (under `pathArgs`, `-- <paths>`, when given): the commit is tried first and
+ * its id read from its summary line; only when it fails is the index asked whether there was anything
+ * to commit, so the usual way through takes one git process, and "nothing to commit" returns null.
+ */
+async function commitStaged(root: string, message: string, config: readonly string[], pathArgs: readonly string[]): Promise<string | null> {
+  const args = ['--literal-pathspecs', 'commit', '--no-edit', '-m', message, ...pathArgs];
   const run = await runGit(root, args, { config: [...config, 'core.abbrev=no'] });
   if (run.exitCode === 0) return commitIdFrom(root, run.stdout);
-  const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', '--', ...paths]);
+  const staged = await runGit(root, ['--literal-pathspecs', 'diff', '--cached', '--quiet', ...pathArgs]);
   if (staged.exitCode === 0) return null;
   throw failure(args, run);
 }
@@ -111,7 +120,18 @@ export async function commitPaths(root: string, message: string, author: GitIden
  * the index's entries with their modes, and the untracked paths.
  */
 export async function assertNoNestedRepository(root: string): Promise<void> {
-  const entries = splitNul(await git(root, ['ls-files', '--stage', '--others', '--exclude-standard', '-z']));
+  await refuseNestedRepositories(root, await indexAndUntracked(root));
+}
+
+/** An index entry of `ls-files --stage`: "<mode> <object> <stage>\t<path>"; untracked paths have no such head. */
+const STAGE_ENTRY = /^[0-7]{6} [0-9a-f]{40,64} [0-3]\t/;
+
+/** The index's entries with their modes, and the untracked paths (a nested repository as `dir/`). */
+async function indexAndUntracked(root: string): Promise<string[]> {
+  return splitNul(await git(root, ['ls-files', '--stage', '--others', '--exclude-standard', '-z']));
+}
+
+async function refuseNestedRepositories(root: string, entries: readonly string[]): Promise<void> {
   // A submodule of the user's repository is a gitlink too, but never checked out in an engine worktree
   // (no `.git` in its folder, so no config of its own): only a gitlink with a repository in it counts.
   const gitlinks = entries.filter((e) => e.startsWith('160000 ')).map((e) => e.slice(e.indexOf('\t') + 1));
@@ -122,12 +142,6 @@ export async function assertNoNestedRepository(root: string): Promise<void> {
     'nestedRepository',
     `${root} holds another git repository (${nested.slice(0, 5).map((p) => quoteUntrusted(p)).join(', ')}${nested.length > 5 ? ', …' : ''}); the engine does not commit a worktree with a nested repository or submodule in it. Remove its .git folder (keep the files) and try again.`,
   );
-}
-
-/** Runs a `git commit` and names the commit it made from its summary line. */
-async function commitNamed(root: string, args: readonly string[], config: readonly string[]): Promise<string> {
-  const stdout = await git(root, args, { config: [...config, 'core.abbrev=no'] });
-  return commitIdFrom(root, stdout);
 }
 
 /**
