@@ -61,10 +61,12 @@ export async function ignoredEntries(worktree: string): Promise<string[]> {
 }
 
 /** Where HEAD points and which worktree `dir` is in, from one git process when it can be. */
-async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boolean; ref: string; gitDir?: string }> {
-  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']);
-  const [root, gitDir, commonDir, ref] = run.stdout.trim().split('\n');
-  if (run.exitCode === 0 && root && gitDir && commonDir && ref) return { root, gitDir, isMain: gitDir === commonDir, ref: ref.startsWith('refs/') ? ref : '(detached HEAD)' };
+async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boolean; ref: string; gitDir?: string; head?: string }> {
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-dir', '--git-common-dir', 'HEAD', '--symbolic-full-name', 'HEAD']);
+  const [root, gitDir, commonDir, head, ref] = run.stdout.trim().split('\n');
+  if (run.exitCode === 0 && root && gitDir && commonDir && head && FULL_ID.test(head) && ref) {
+    return { root, gitDir, isMain: gitDir === commonDir, ref: ref.startsWith('refs/') ? ref : '(detached HEAD)', head };
+  }
   // An unborn HEAD or an unexpected shape: one question at a time, with the precise errors.
   const top = await topLevel(dir);
   const current = await runGit(top, ['symbolic-ref', '-q', 'HEAD']);
@@ -73,8 +75,9 @@ async function worktreeFacts(dir: string): Promise<{ root: string; isMain: boole
 
 /**
  * The engine's commit of an agent's work. About seven git processes (it was seventeen): where HEAD
- * is, how many commits the agent made, the reset, one `status` for every changed path, `add`,
- * `commit`, and the ignored entries; the discard of what was left out only when there is some.
+ * is (and how many commits the agent made, asked only when HEAD moved), the reset, one `status` for
+ * every changed path, the nested-repository check, `add`, `commit`, and the ignored entries; the
+ * discard of what was left out only when there is some.
  */
 export async function commitOwnedChanges(worktree: string, options: OwnedCommitOptions, ignoredBefore: readonly string[] = []): Promise<OwnedCommitResult> {
   if (!options.branch.startsWith(ENGINE_BRANCH_PREFIX)) throw new GitError('invalidName', `${quoteUntrusted(options.branch)} is not an engine branch`);
@@ -97,14 +100,16 @@ export async function commitOwnedChanges(worktree: string, options: OwnedCommitO
   // The count of the agent's own commits is asked beside the check of the engine's commit when that
   // is a full id (nothing else may reach rev-list's arguments unchecked).
   const counting = (id: string) => runGit(root, ['rev-list', '--count', `${id}..HEAD`]);
-  const early = FULL_ID.test(options.engineHead) ? counting(options.engineHead) : undefined;
-  const engineHead = await resolveCommit(root, options.engineHead);
+  // The usual case: HEAD is still at the engine's commit (the agent made none), nothing to ask.
+  const atEngineHead = !astray && facts.head !== undefined && facts.head === options.engineHead;
+  const early = !atEngineHead && FULL_ID.test(options.engineHead) ? counting(options.engineHead) : undefined;
+  const engineHead = atEngineHead ? options.engineHead : await resolveCommit(root, options.engineHead);
   if (engineHead === null) {
     await early;
     throw new GitError('unknown', `${quoteUntrusted(options.engineHead)} is not a commit`);
   }
-  const ahead = await (early ?? counting(engineHead));
-  const undoneCommits = ahead.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
+  const ahead = atEngineHead ? undefined : await (early ?? counting(engineHead));
+  const undoneCommits = ahead?.exitCode === 0 ? Number.parseInt(ahead.stdout.trim(), 10) || 0 : 0;
   // The reset below moves whatever HEAD ends at: a symbolic branch would carry it to the branch it
   // names (the integration branch, say). The branch becomes a plain ref at the engine's commit first,
   // which is where the reset puts it anyway.
