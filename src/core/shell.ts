@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import type { RunSandbox } from './sandbox/runSandbox';
-import { trackProcessGroup } from './processGroups';
+import { killProcessTree, trackProcessGroup } from './processGroups';
 import { BASH_WITHOUT_RC, withShellLevel } from './sandbox/shellSession';
 
 export interface CommandResult {
@@ -61,11 +61,7 @@ export async function runCommand(
     child.stderr.on('data', take);
     let timedOut = false;
     const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      if (child.pid) killProcessTree(child.pid);
     };
     const timer = setTimeout(() => {
       timedOut = true;

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { descendantsOf, freezer } from '../../src/core/sandbox/freeze';
+import { freezer } from '../../src/core/sandbox/freeze';
+import { descendantsOf } from '../../src/core/procStat';
 
 /** The state letter of a process (R, S, T for stopped, …), from /proc. */
 const stateOf = (pid: number) => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { killProcessGroups, trackProcessGroup } from '../../src/core/processGroups';
+import * as fs from 'node:fs';
+import { killProcessGroups, killProcessTree, trackProcessGroup } from '../../src/core/processGroups';
 
 const alive = (pid: number) => {
   try {
@@ -32,5 +33,30 @@ describe('process groups the engine starts apart from itself', () => {
     assert.equal(alive(ended.pid!), true, 'a forgotten group is left alone');
     assert.equal(killProcessGroups(), 0, 'nothing left to kill');
     process.kill(-ended.pid!, 'SIGKILL');
+  });
+
+  it('kills what runs below a group but left it for a session of its own, as the sandbox\'s init does', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(20_000);
+    // setsid forks when it leads a group already, so the sleeper is a child of the shell in a session (and group) of its own.
+    const shell = spawn('/bin/sh', ['-c', 'setsid sleep 30 & sleep 0.2; ps -o pid= --ppid $$ | head -1; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const apart = await new Promise<number>((r) => shell.stdout!.once('data', (d: Buffer) => r(Number(d.toString().trim().split(/\s+/)[0]))));
+    try {
+      assert.ok(alive(apart));
+      assert.notEqual(Number(fs.readFileSync(`/proc/${apart}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]), shell.pid, 'in a group of its own');
+      const exited = new Promise((r) => shell.once('exit', r));
+      assert.equal(killProcessTree(shell.pid!), true);
+      await exited;
+      const deadline = Date.now() + 5_000;
+      while (alive(apart) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(alive(apart), false, 'the process in a session of its own died too');
+      assert.equal(killProcessTree(shell.pid!), false, 'a group that is gone');
+    } finally {
+      try {
+        process.kill(apart, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
   });
 });

@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { SandboxLease } from './runtime';
 import { toRuntimeConfig, type ShellPolicy } from './policy';
-import { trackProcessGroup } from '../processGroups';
+import { killProcessTree, trackProcessGroup } from '../processGroups';
 
 const OUTPUT_LIMIT = 100 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -206,11 +206,8 @@ export class SandboxedShell {
     this.#proc.stdout.destroy();
     this.#proc.stderr.destroy();
     this.#proc.stdin.destroy();
-    try {
-      process.kill(-this.#proc.pid!, 'SIGKILL'); // the whole group: bwrap, the shell, its jobs
-    } catch {
-      this.#proc.kill('SIGKILL');
-    }
+    // The whole group (bwrap, the shell, its jobs) and the sandbox's init, which bwrap starts in a session of its own.
+    if (!killProcessTree(this.#proc.pid!)) this.#proc.kill('SIGKILL');
     this.#proc.unref();
     this.#end();
   }
