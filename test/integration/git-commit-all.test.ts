@@ -60,6 +60,14 @@ describe('commitAll', function () {
     assert.equal(git(wt, 'status', '--porcelain'), '');
   });
 
+  it("an untracked folder named like an index entry does not make its files count as tracked", async () => {
+    // ls-files lists it as "100644 <id> 0\tmem/n.md", which without -t reads as the index entry of mem/n.md.
+    const crafted = path.join(wt, `100644 ${'0'.repeat(40)} 0\tmem`);
+    fs.mkdirSync(crafted);
+    fs.writeFileSync(path.join(crafted, 'n.md'), 'n\n');
+    assert.equal(await commitAll(wt, 'x', ME, ['mem/n.md']), null);
+  });
+
   it('a commit git refuses with something staged is an error, not "nothing to commit"', async () => {
     fs.appendFileSync(path.join(wt, 'keep', 'a.txt'), 'more\n');
     // An empty message with --no-edit: git refuses ("Aborting commit due to empty commit message").

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { socatDyingWithParent, socatWrapperScript } from '../../src/core/sandbox/socatWithParent';
+import { SOCAT_WRAPPER_PREFIX, socatDyingWithParent, socatWrapperScript } from '../../src/core/sandbox/socatWithParent';
 
 describe('socat that ends with its parent', () => {
   let root: string;
@@ -24,24 +24,40 @@ describe('socat that ends with its parent', () => {
     tool('socat');
     const cacheDir = path.join(root, 'cache');
     const file = socatDyingWithParent({ platform: 'linux', searchPath: `relative:${bin}`, dir: cacheDir });
-    assert.equal(file, path.join(cacheDir, 'socat-with-parent'));
+    assert.equal(path.dirname(file!), cacheDir);
+    assert.match(path.basename(file!), new RegExp(`^${SOCAT_WRAPPER_PREFIX}[0-9a-f]{12}$`));
     assert.equal(fs.readFileSync(file!, 'utf8'), socatWrapperScript(path.join(bin, 'setpriv'), path.join(bin, 'socat')));
     const out = execFileSync(file!, ['UNIX-LISTEN:/tmp/a b.sock,fork', "it's"], { encoding: 'utf8' });
-    assert.equal(out, `--pdeathsig|KILL|--|${path.join(bin, 'socat')}|UNIX-LISTEN:/tmp/a b.sock,fork|it's|`);
+    assert.equal(out, `--pdeathsig|TERM|--|${path.join(bin, 'socat')}|UNIX-LISTEN:/tmp/a b.sock,fork|it's|`);
     const before = fs.statSync(file!).mtimeMs;
     assert.equal(socatDyingWithParent({ platform: 'linux', searchPath: bin, dir: cacheDir }), file);
     assert.equal(fs.statSync(file!).mtimeMs, before, 'an up-to-date wrapper is not written again');
-    assert.deepEqual(fs.readdirSync(cacheDir), ['socat-with-parent'], 'nothing left aside');
+    assert.deepEqual(fs.readdirSync(cacheDir), [path.basename(file!)], 'nothing left aside');
   });
 
-  it('a wrapper from another socat is rewritten', () => {
+  it('engines that found other programs get wrappers of their own (named by content), and a damaged one is written again', () => {
     tool('setpriv');
     tool('socat');
+    const otherBin = path.join(root, 'other');
+    fs.mkdirSync(otherBin);
+    fs.writeFileSync(path.join(otherBin, 'setpriv'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(otherBin, 'socat'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     const cacheDir = path.join(root, 'cache');
-    fs.mkdirSync(cacheDir, { mode: 0o700 });
-    fs.writeFileSync(path.join(cacheDir, 'socat-with-parent'), socatWrapperScript('/old/setpriv', '/old/socat'), { mode: 0o755 });
-    const file = socatDyingWithParent({ platform: 'linux', searchPath: bin, dir: cacheDir });
-    assert.match(fs.readFileSync(file!, 'utf8'), new RegExp(`'${path.join(bin, 'socat')}'`));
+    const mine = socatDyingWithParent({ platform: 'linux', searchPath: bin, dir: cacheDir })!;
+    const theirs = socatDyingWithParent({ platform: 'linux', searchPath: otherBin, dir: cacheDir })!;
+    assert.notEqual(mine, theirs);
+    assert.match(fs.readFileSync(mine, 'utf8'), new RegExp(`'${path.join(bin, 'socat')}'`));
+    assert.match(fs.readFileSync(theirs, 'utf8'), new RegExp(`'${path.join(otherBin, 'socat')}'`));
+    fs.writeFileSync(mine, 'half a scr');
+    assert.equal(socatDyingWithParent({ platform: 'linux', searchPath: bin, dir: cacheDir }), mine);
+    assert.equal(fs.readFileSync(mine, 'utf8'), socatWrapperScript(path.join(bin, 'setpriv'), path.join(bin, 'socat')));
+  });
+
+  it("plain socat where setpriv has no --pdeathsig (util-linux before 2.33): every bridge would fail to start", () => {
+    tool('setpriv', 'case "$1" in --pdeathsig) echo "setpriv: unrecognized option" >&2; exit 1;; esac; exit 0');
+    tool('socat');
+    assert.equal(socatDyingWithParent({ platform: 'linux', searchPath: bin, dir: path.join(root, 'c') }), undefined);
+    assert.ok(!fs.existsSync(path.join(root, 'c')));
   });
 
   it('plain socat where there is no setpriv, no socat, no writable cache, or not Linux', () => {

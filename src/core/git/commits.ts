@@ -59,7 +59,7 @@ export async function commitAll(
   let scope: string[] = [];
   if (paths !== undefined) {
     // A path that neither exists nor is tracked would make `git add` fail; it simply has nothing to commit.
-    const tracked = entries.filter((e) => STAGE_ENTRY.test(e)).map((e) => e.slice(e.indexOf('\t') + 1));
+    const tracked = entries.filter((e) => e.tracked).map((e) => e.path);
     const existing = await Promise.all(paths.map((p) => fs.lstat(path.join(root, p)).then(() => true, () => false)));
     scope = paths.filter((p, i) => existing[i] || tracked.some((t) => t === p || t.startsWith(`${p.replace(/\/$/, '')}/`)));
     if (scope.length === 0) return null;
@@ -123,20 +123,31 @@ export async function assertNoNestedRepository(root: string): Promise<void> {
   await refuseNestedRepositories(root, await indexAndUntracked(root));
 }
 
-/** An index entry of `ls-files --stage`: "<mode> <object> <stage>\t<path>"; untracked paths have no such head. */
-const STAGE_ENTRY = /^[0-7]{6} [0-9a-f]{40,64} [0-3]\t/;
-
-/** The index's entries with their modes, and the untracked paths (a nested repository as `dir/`). */
-async function indexAndUntracked(root: string): Promise<string[]> {
-  return splitNul(await git(root, ['ls-files', '--stage', '--others', '--exclude-standard', '-z']));
+interface ListedEntry {
+  /** In the index (with its mode), or untracked (a nested repository listed as `dir/`). */
+  tracked: boolean;
+  mode?: string;
+  path: string;
 }
 
-async function refuseNestedRepositories(root: string, entries: readonly string[]): Promise<void> {
+/**
+ * The index's entries with their modes, and the untracked paths. `-t` tags each line (`? ` for an
+ * untracked one), since an untracked name may itself read like an index entry ("100644 <id> 0\t…").
+ */
+async function indexAndUntracked(root: string): Promise<ListedEntry[]> {
+  return splitNul(await git(root, ['ls-files', '-t', '--stage', '--others', '--exclude-standard', '-z'])).map((line) => {
+    const rest = line.slice(2);
+    if (line.startsWith('? ')) return { tracked: false, path: rest };
+    return { tracked: true, mode: rest.slice(0, rest.indexOf(' ')), path: rest.slice(rest.indexOf('\t') + 1) };
+  });
+}
+
+async function refuseNestedRepositories(root: string, entries: readonly ListedEntry[]): Promise<void> {
   // A submodule of the user's repository is a gitlink too, but never checked out in an engine worktree
   // (no `.git` in its folder, so no config of its own): only a gitlink with a repository in it counts.
-  const gitlinks = entries.filter((e) => e.startsWith('160000 ')).map((e) => e.slice(e.indexOf('\t') + 1));
+  const gitlinks = entries.filter((e) => e.tracked && e.mode === '160000').map((e) => e.path);
   const inUse = await Promise.all(gitlinks.map((p) => fs.lstat(path.join(root, p, '.git')).then(() => true, () => false)));
-  const nested = [...gitlinks.filter((_, i) => inUse[i]), ...entries.filter((e) => !e.startsWith('160000 ') && e.endsWith('/')).map((e) => e.slice(0, -1))];
+  const nested = [...gitlinks.filter((_, i) => inUse[i]), ...entries.filter((e) => !e.tracked && e.path.endsWith('/')).map((e) => e.path.slice(0, -1))];
   if (nested.length === 0) return;
   throw new GitError(
     'nestedRepository',

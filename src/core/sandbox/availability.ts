@@ -3,7 +3,7 @@
  * the run does not start unless the user turned sandboxing off, and the message says what to install.
  */
 import { loadSandboxRuntime } from './runtime';
-import { findOnPath, socatDyingWithParent } from './socatWithParent';
+import { findOnPath, SOCAT_WRAPPER_PREFIX, socatDyingWithParent } from './socatWithParent';
 
 export type SandboxAvailability = { ok: true } | { ok: false; reason: string };
 
@@ -35,8 +35,11 @@ export async function checkSandbox(opts: { platform?: NodeJS.Platform; searchPat
   const { SandboxManager } = srt;
   if (!SandboxManager.isSupportedPlatform()) return { ok: false, reason: `shell sandboxing is not supported on this platform (${platform})` };
   // The runtime checks the socat it was last given: written again first if a temp cleaner took it.
-  socatDyingWithParent();
+  // Where it cannot be written now, the next run starts with plain socat (found on PATH above), so
+  // the runtime's complaint about the old wrapper is no reason to refuse the run.
+  const wrapper = socatDyingWithParent();
   const deps = SandboxManager.checkDependencies();
+  deps.errors = deps.errors.filter((e) => wrapper !== undefined || !e.includes(SOCAT_WRAPPER_PREFIX));
   if (deps.errors.length) return { ok: false, reason: `the shell sandbox cannot start: ${deps.errors.join('; ')}; ${INSTALL_HINT}` };
   return { ok: true };
 }

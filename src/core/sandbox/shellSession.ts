@@ -41,9 +41,10 @@ export function sandboxTempExports(tmpDir: string): string {
 }
 
 /**
- * Bash reads ~/.bashrc even with `-c` when it guesses it was started by a remote-shell daemon: its
- * stdin is a socket (node's pipes are) and SHLVL says it is the first shell (as in a VS Code started
- * from the desktop, or a systemd service, where SHLVL is unset). The user's rc file then ran before
+ * Bash reads ~/.bashrc even with `-c` when it guesses it was started by a remote-shell daemon: SHLVL
+ * says it is the first shell (as in a VS Code started from the desktop, or a systemd service, where
+ * SHLVL is unset) and its stdin is a socket (node's pipes are) or, in Debian's build, SSH_CLIENT is
+ * set (VS Code Remote-SSH). The user's rc file then ran before
  * every shell: outside the sandbox in the bash the engine starts, and inside it in the runtime's own
  * `bash -c` (bash lowers SHLVL again when it execs its last command, so that one counted as first
  * too). Slow (pyenv's, nvm's and conda's set-up take tenths of a second), noisy in every command's

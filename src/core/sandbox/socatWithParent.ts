@@ -4,15 +4,21 @@
  * An engine that is SIGKILLed (the OOM killer, `kill -9`, a crashed extension host) left them
  * running for good, each listening on a socket in /tmp. The runtime takes the path of the socat it
  * runs (`socatPath`); given this small wrapper, each bridge starts with a parent-death signal
- * (util-linux's `setpriv --pdeathsig`) and ends with the process that started it.
+ * (util-linux's `setpriv --pdeathsig`, SIGTERM, on which socat also removes its socket file) and
+ * ends with the process that started it.
  *
  * The runtime runs the same path inside the sandbox for its in-sandbox relays, where the signal is
  * just as right: a relay ends with the shell that started it. Where `setpriv` is missing the runtime
  * keeps its own `socat`, and the bridges behave as before.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+/** How the wrapper's file name starts (the rest is a hash of its text). */
+export const SOCAT_WRAPPER_PREFIX = 'socat-with-parent-';
 
 /** The first executable `name` on `searchPath`, as an absolute path. */
 export function findOnPath(name: string, searchPath: string | undefined): string | undefined {
@@ -32,15 +38,30 @@ export function findOnPath(name: string, searchPath: string | undefined): string
 /** The wrapper's text: both programs by absolute path, so it runs the same inside the sandbox (which binds the host's /usr read-only). */
 export function socatWrapperScript(setpriv: string, socat: string): string {
   const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
-  return `#!/bin/sh\n# socat that ends with the process that started it (Build Pipeline, see socatWithParent.ts)\nexec ${q(setpriv)} --pdeathsig KILL -- ${q(socat)} "$@"\n`;
+  return `#!/bin/sh\n# socat that ends with the process that started it (Build Pipeline, see socatWithParent.ts)\nexec ${q(setpriv)} --pdeathsig TERM -- ${q(socat)} "$@"\n`;
+}
+
+const pdeathsigKnown = new Map<string, boolean>();
+
+/** Whether this `setpriv` has `--pdeathsig` (util-linux 2.33 on; RHEL 8's 2.32 lacks it, and every bridge would fail to start). Asked once per program. */
+function hasPdeathsig(setpriv: string): boolean {
+  let known = pdeathsigKnown.get(setpriv);
+  if (known === undefined) {
+    const run = spawnSync(setpriv, ['--pdeathsig', 'TERM', '--', '/bin/true'], { stdio: 'ignore', timeout: 5_000 });
+    known = run.status === 0;
+    pdeathsigKnown.set(setpriv, known);
+  }
+  return known;
 }
 
 /**
  * The wrapper's path, written (once per content) into a folder of the user's own under the temp
- * folder; undefined where it cannot be: not Linux, no `setpriv` or `socat`, or no such folder.
+ * folder; undefined where it cannot be: not Linux, no `setpriv` (or one without `--pdeathsig`) or
+ * `socat`, or no such folder.
  *
- * The path depends on nothing but the user and the temp folder, so it is the same every time it is
- * asked for: the runtime keeps the path it was given, and checks it again before the next run
+ * The file is named by its content, so engines that found different programs (a CLI under another
+ * PATH than VS Code's) never overwrite each other's, and the name is the same every time it is asked
+ * for: the runtime keeps the path it was given, and checks it again before the next run
  * (availability.ts asks for the wrapper first, which writes it again if a temp cleaner removed it).
  */
 export function socatDyingWithParent(opts: { platform?: NodeJS.Platform; searchPath?: string; dir?: string } = {}): string | undefined {
@@ -48,10 +69,10 @@ export function socatDyingWithParent(opts: { platform?: NodeJS.Platform; searchP
   const searchPath = opts.searchPath ?? process.env.PATH;
   const setpriv = findOnPath('setpriv', searchPath);
   const socat = findOnPath('socat', searchPath);
-  if (!setpriv || !socat) return undefined;
+  if (!setpriv || !socat || !hasPdeathsig(setpriv)) return undefined;
   const dir = opts.dir ?? path.join(os.tmpdir(), `build-pipeline-${process.getuid?.() ?? 'user'}`);
-  const file = path.join(dir, 'socat-with-parent');
   const text = socatWrapperScript(setpriv, socat);
+  const file = path.join(dir, `${SOCAT_WRAPPER_PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 12)}`);
   try {
     if (!ownPrivateFolder(dir)) return undefined;
     if (readIfFile(file) === text && (fs.statSync(file).mode & 0o111) !== 0) return file;
