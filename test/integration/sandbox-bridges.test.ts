@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import * as readline from 'node:readline';
+import { procStatFields } from '../../src/core/procStat';
 import { checkSandbox } from '../../src/core/sandbox/availability';
 import { acquireSandboxRuntime, loadSandboxRuntime } from '../../src/core/sandbox/runtime';
 import { socatDyingWithParent } from '../../src/core/sandbox/socatWithParent';
@@ -17,12 +18,8 @@ const RUNTIME = path.join(__dirname, '..', '..', 'src', 'core', 'sandbox', 'runt
 
 /** Alive and not a zombie: a reparented child is reaped by whatever adopted it, which in a container may be slow. */
 function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = procStatFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 }
 
 describe('sandbox network bridges (real sandbox runtime)', function () {

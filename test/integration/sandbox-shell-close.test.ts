@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { procStatFields } from '../../src/core/procStat';
 import { acquireSandboxRuntime, type SandboxLease } from '../../src/core/sandbox/runtime';
 import { SandboxedShell } from '../../src/core/sandbox/shellSession';
 
@@ -18,8 +19,8 @@ function runningIn(dir: string): string[] {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (cwd.startsWith(dir) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 60)}`);
+      const state = procStatFields(pid)?.[0];
+      if (cwd.startsWith(dir) && state !== undefined && state !== 'Z') found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 60)}`);
     } catch {
       // gone meanwhile, or not ours to read
     }

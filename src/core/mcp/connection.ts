@@ -9,6 +9,7 @@ import type { MCPCallToolResultLike } from '@anthropic-ai/sdk/helpers/beta/mcp';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { isStdio, serverOnlyEnv, type McpServerConfig } from './config';
 import { BASH_WITHOUT_RC, withShellLevel } from '../sandbox/shellSession';
+import { shellQuote } from '../sandbox/shellQuote';
 
 type McpClientModule = typeof import('@modelcontextprotocol/sdk/client/index.js', { with: { 'resolution-mode': 'import' } });
 type McpClient = InstanceType<McpClientModule['Client']>;
@@ -25,8 +26,9 @@ export interface McpConnectionOptions {
   signal?: AbortSignal;
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** A plain word as it is (the command line stays readable in logs), anything else quoted. */
+function asWord(s: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : shellQuote(s);
 }
 
 export class McpConnection {
@@ -83,7 +85,7 @@ export class McpConnection {
     let transport;
     if (isStdio(this.config)) {
       const { StdioClientTransport, getDefaultEnvironment } = await import('@modelcontextprotocol/sdk/client/stdio.js');
-      const line = [this.config.command, ...this.config.args].map(shellQuote).join(' ');
+      const line = [this.config.command, ...this.config.args].map(asWord).join(' ');
       const wrapped = await this.opts.sandbox.wrapCommand(`exec ${line}`, { cwd: this.opts.cwd, writable: false });
       this.#done = wrapped.done;
       // The MCP client's default environment (HOME, PATH, USER, ...) plus the server's own: never the engine's.

@@ -29,6 +29,7 @@
  */
 import * as fs from 'node:fs';
 import { ShellTimeoutError, SandboxedShell, sandboxTempExports } from './shellSession';
+import { shellQuote } from './shellQuote';
 import type { ShellPolicy } from './policy';
 
 export interface CommandOutcome {
@@ -88,10 +89,6 @@ const SETUP = [
 /** How long a command's killed processes get to be gone before what is left counts as a stray. */
 const STRAY_RECHECK_MS = 100;
 
-function quote(p: string): string {
-  return `'${p.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * Empties the temp folder after each command, inside the sandbox, with the sandbox's rights only (not
  * the folder itself: it is bound into the sandbox by its inode). Not from the engine's side: a process
@@ -100,7 +97,7 @@ function quote(p: string): string {
  * listing, making the engine delete there. `find` does not follow symlinks.
  */
 function emptyFolderInside(dir: string): string {
-  return `find ${quote(dir)} -mindepth 1 -delete 2>/dev/null`;
+  return `find ${shellQuote(dir)} -mindepth 1 -delete 2>/dev/null`;
 }
 
 function folderIsEmpty(dir: string): boolean {
@@ -139,7 +136,7 @@ export class CommandShells {
     // The command goes in quoted, for `eval` inside the subshell: written into the line as code, a
     // command with `} )` in it would run the rest in the kept shell (variables, functions the next
     // command inherits), and one with an unclosed quote would hold that shell until its timeout.
-    const line = `( cd -- ${quote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && ${cmd.background ? `${LOWER_PRIORITY}; ` : ''}eval ${quote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; ${emptyFolderInside(pooled.tmpDir)}; (exit $__bp_rc)`;
+    const line = `( cd -- ${shellQuote(policy.cwd)} && ${sandboxTempExports(pooled.tmpDir)} && ${cmd.background ? `${LOWER_PRIORITY}; ` : ''}eval ${shellQuote(cmd.line)} ) & __bp_job=$!; wait "$__bp_job"; __bp_rc=$?; kill -KILL -- "-$__bp_job" 2>/dev/null; ${emptyFolderInside(pooled.tmpDir)}; (exit $__bp_rc)`;
     let result: { output: string; exitCode: number };
     try {
       result = await pooled.shell.exec(line, { timeoutMs: cmd.timeoutMs, signal: cmd.signal, outputLimit: cmd.outputLimit });

@@ -12,7 +12,6 @@
  */
 import { descendantsOf, procStatFields } from '../procStat';
 
-
 /**
  * Whether `pid` has stopped (or is gone). SIGSTOP is not synchronous: `kill` only marks it pending,
  * and the process stops when it next runs in the kernel, which on a loaded machine can be a while

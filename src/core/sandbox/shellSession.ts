@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import type { SandboxLease } from './runtime';
 import { toRuntimeConfig, type ShellPolicy } from './policy';
 import { killProcessTree, trackProcessGroup } from '../processGroups';
+import { shellQuote } from './shellQuote';
 
 const OUTPUT_LIMIT = 100 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -32,11 +33,10 @@ export class ShellTimeoutError extends Error {
  * a shared writable one would let one agent poison what the next one installs.
  */
 export function sandboxTempExports(tmpDir: string): string {
-  const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
-  const t = q(tmpDir);
+  const t = shellQuote(tmpDir);
   return (
     `export TMPDIR=${t} TMP=${t} TEMP=${t} ` +
-    `npm_config_cache=${q(`${tmpDir}/npm-cache`)} YARN_CACHE_FOLDER=${q(`${tmpDir}/yarn-cache`)} PIP_CACHE_DIR=${q(`${tmpDir}/pip-cache`)}`
+    `npm_config_cache=${shellQuote(`${tmpDir}/npm-cache`)} YARN_CACHE_FOLDER=${shellQuote(`${tmpDir}/yarn-cache`)} PIP_CACHE_DIR=${shellQuote(`${tmpDir}/pip-cache`)}`
   );
 }
 

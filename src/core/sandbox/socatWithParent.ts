@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { shellQuote } from './shellQuote';
 
 /** How the wrapper's file name starts (the rest is a hash of its text). */
 export const SOCAT_WRAPPER_PREFIX = 'socat-with-parent-';
@@ -37,8 +38,7 @@ export function findOnPath(name: string, searchPath: string | undefined): string
 
 /** The wrapper's text: both programs by absolute path, so it runs the same inside the sandbox (which binds the host's /usr read-only). */
 export function socatWrapperScript(setpriv: string, socat: string): string {
-  const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
-  return `#!/bin/sh\n# socat that ends with the process that started it (Build Pipeline, see socatWithParent.ts)\nexec ${q(setpriv)} --pdeathsig TERM -- ${q(socat)} "$@"\n`;
+  return `#!/bin/sh\n# socat that ends with the process that started it (Build Pipeline, see socatWithParent.ts)\nexec ${shellQuote(setpriv)} --pdeathsig TERM -- ${shellQuote(socat)} "$@"\n`;
 }
 
 const pdeathsigKnown = new Map<string, boolean>();
