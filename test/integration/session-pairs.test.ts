@@ -12,13 +12,13 @@ function show(repo: TestRepo, ref: string, file: string): string {
   return execFileSync('git', ['show', `${ref}:${file}`], { cwd: repo.root, encoding: 'utf8' });
 }
 
-describe("builders' session pairs checked when their module passes QC (M4)", function () {
+describe("builders' session pairs checked at the builder's hand-over, counted when their module passes QC (M4)", function () {
   this.timeout(240_000);
   let repo: TestRepo;
   beforeEach(() => (repo = makeRepo()));
   afterEach(() => repo.cleanup());
 
-  it('the careless pairs are rejected with their rule (journal, QC report, run dir); the good ones are kept, committed, merged and counted per file', async () => {
+  it('the careless pairs are rejected with their rule (journal, QC report, run dir); the good ones are kept in the builder\'s commit, merged and counted per file', async () => {
     const { result } = await runPipeline(repo);
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const integration = result.state.integrationBranch;
@@ -28,7 +28,7 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
     const firstIds: Record<string, string> = { formatter: 'qa-10000', greeter: 'qa-10100' };
     for (const module of ['formatter', 'greeter']) {
       const file = `${module}-session-pairs.jsonl`;
-      // On the module branch, as the engine committed it at the QC pass: the five good pairs.
+      // On the module branch, as the engine committed the builder's work: the five good pairs.
       const branch = `orchestration/${result.state.runId}/${module}`;
       const kept = show(repo, branch, `.orchestration/training/${file}`).trim().split('\n').map((l) => TrainingPairSchema.parse(JSON.parse(l)));
       assert.equal(kept.length, 5, `${module}: the five good pairs, not ${kept.map((p) => p.messages[1].content).join(' | ')}`);
@@ -52,9 +52,10 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
       assert.equal(manifest.files[file].rejected, 3);
       assert.deepEqual(manifest.files[file].rejectedByRule, { 'see-the-docs': 1, markdown: 1, 'leaks-answer': 1 });
       assert.equal(manifest.files[file].byType.factual_recall + manifest.files[file].byType.procedural, 4);
-      // The engine's rewrite is its own commit on the module branch, after the builder's.
+      // The rewrite went into the builder's commit: no engine commit after it moves the branch QC graded.
       const log = repo.git('log', '--format=%an|%s', branch).split('\n');
-      assert.match(log.find((l) => l.includes(`training(${module})`)) ?? '', /^build-pipeline\|training\(\w+\): keep the session pairs that pass the quality rules \(5 kept, 3 rejected\)/);
+      assert.match(log[0] ?? '', new RegExp(`^builder-${module}\\|build\\(${module}\\): (implement per contract|fix cycle \\d+)$`));
+      assert.equal(result.state.modules.find((m) => m.name === module)!.builtCommit, repo.git('rev-parse', branch), 'the branch QC graded is the one that passed');
     }
     // The bootstrap's entry is still there, counting its file (after curate removed its state pairs).
     assert.equal(manifest.files['bootstrap.jsonl'].accepted, show(repo, integration, '.orchestration/training/bootstrap.jsonl').trim().split('\n').length);
@@ -84,7 +85,7 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
       fs.writeFileSync(path.join(wt, sessionPairsRel('greeter')), own.join('\n') + '\n');
       execFileSync('git', ['add', '.'], { cwd: wt });
       execFileSync('git', ['-c', 'user.name=builder', '-c', 'user.email=b@x.invalid', 'commit', '-q', '-m', 'builder: pairs'], { cwd: wt });
-      const check = await checkSessionPairs({
+      const check = checkSessionPairs({
         worktree: wt,
         module: 'greeter',
         runDir,
@@ -92,7 +93,6 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
         subjects: ['greeter', 'formatter'],
         openConflicts: [],
         now: new Date('2026-12-02T00:00:00Z'),
-        author: { name: 'build-pipeline', email: 'engine@x.invalid' },
       });
       assert.ok(check);
       assert.deepEqual(check.rejected.map((r) => [r.line, r.rule, r.pairId]), [
@@ -102,7 +102,16 @@ describe("builders' session pairs checked when their module passes QC (M4)", fun
       assert.equal(check.entry.rejectedByRule['duplicate-id'], 2);
       const kept = fs.readFileSync(path.join(wt, sessionPairsRel('greeter')), 'utf8').trim().split('\n').map((l) => TrainingPairSchema.parse(JSON.parse(l)).metadata.pair_id);
       assert.deepEqual(kept, ['qa-10100', 'qa-10101']);
-      assert.ok(check.commit, 'the rewrite is committed');
+      assert.ok(check.rewritten, 'the file was rewritten, for the caller to commit');
+      assert.equal(check.entry.rejected, 2);
+      // A fix cycle's hand-over checks again: the pairs kept before stay, and the earlier rejections still count, by rule.
+      fs.appendFileSync(path.join(wt, sessionPairsRel('greeter')), line('qa-10101', 'Which module does greeter call to build its text?') + '\n');
+      const again = checkSessionPairs({ worktree: wt, module: 'greeter', runDir, nouns: ['greeter', 'formatter', 'greet'], subjects: ['greeter', 'formatter'], openConflicts: [], now: new Date('2026-12-03T00:00:00Z') });
+      assert.ok(again);
+      assert.deepEqual(again.rejected.map((r) => [r.line, r.rule]), [[3, 'duplicate-id']]);
+      assert.equal(again.accepted, 2);
+      assert.deepEqual(again.entry.rejectedByRule, { 'duplicate-id': 3 });
+      assert.equal(again.entry.rejected, 3);
     } finally {
       clean.cleanup();
       fs.rmSync(runDir, { recursive: true, force: true });

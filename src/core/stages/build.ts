@@ -23,7 +23,8 @@ import { findingsForBuilder, writeQcReport } from './qcReport';
 import { SENT_BY, type FixRequest } from './fixRequest';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
-import { checkPairsOnQcPass } from '../training/onQcPass';
+import { reportPairsOnQcPass } from '../training/builderPairs';
+import type { Rejection } from '../training/quality';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
 
@@ -146,9 +147,11 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
     prepared.wt = wt;
     // While this module builds, its dependents' worktrees are checked out, ready for their merges.
     checkOutDependentsAhead(ctx, ctx.contracts().manifest.modules, name);
+    const pairRejections: Rejection[] = [];
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name), await slot.forStep(cycle === 0 ? 'build' : 'fix'));
+      pairRejections.push(...(built.pairs?.rejected ?? []));
       if (built.outcome?.status === 'blocked') {
         openConflict(ctx, name, built.outcome, built.conflictReport);
         return settle(ctx, name, 'blocked', `contract conflict: ${built.outcome.summary} (${built.conflictReport ?? 'no report file'})`);
@@ -173,7 +176,7 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
       ctx.store.emit({ type: 'module-verdict', module: name, verdict, attempt, reportPath });
 
       if (verdict.verdict === 'PASS') {
-        await checkPairsOnQcPass(ctx, name, wt);
+        reportPairsOnQcPass(ctx, name, built.pairs, pairRejections);
         settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
         // Its dependents still waiting get their merges of it (and of what passed before) made now.
         // Only a head start: nothing it could throw may change this module's outcome.

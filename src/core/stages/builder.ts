@@ -16,7 +16,8 @@ import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
 import { CONTRACTS_REL, lockFlagsFor } from './contracts';
 import { moduleDir } from './moduleTestCommand';
 import { toolObserver } from './architect';
-import { sessionPairsRel, startPairId } from '../training/sessionPairs';
+import { sessionPairsRel, startPairId, type SessionCheck } from '../training/sessionPairs';
+import { checkPairsAtHandOver } from '../training/builderPairs';
 import { agentAuthor, type PipelineContext } from './context';
 import { readAgentFile, scrubAgentFiles } from '../agents/agentFiles';
 import { brainRel } from '../memory/brain';
@@ -30,6 +31,8 @@ export interface BuilderRun {
   /** What the engine did with the builder's own commits and stray files, in words ('' when nothing). */
   ownershipNote: string;
   conflictReport?: string;
+  /** The check of its session pairs at the hand-over (outcome "done" and a pairs file only). */
+  pairs?: SessionCheck;
 }
 
 export function builderWritablePaths(module: string, dir: string): string[] {
@@ -123,6 +126,8 @@ export async function runBuilder(
   // and no path of this machine in them.
   const scrubbed = scrubAgentFiles(wt, [brainRel(`${name}-builder`), sessionPairsRel(name)], ctx.store.scrub);
   if (scrubbed.length) ctx.store.emit({ type: 'containment', agentId, module: name, detail: `secrets or this machine's paths removed from ${scrubbed.join(', ')} before the commit` });
+  // Checked now, so the kept pairs go into this commit and the branch QC grades is the one that passes.
+  const pairs = slot.value?.status === 'done' ? checkPairsAtHandOver(ctx, name, wt) : undefined;
   const owned = await commitOwnedChanges(
     wt,
     {
@@ -138,7 +143,7 @@ export async function runBuilder(
   const ownershipNote = describeOwnership(agentId, owned);
   if (ownershipNote) ctx.store.emit({ type: 'containment', agentId, module: name, detail: ownershipNote });
   const conflictReport = slot.value?.status === 'blocked' ? copyConflictReport(ctx, wt, name, slot.value) : undefined;
-  return { outcome: slot.value, commit: owned.head, outOfScope: [...owned.leftOut, ...owned.newIgnored], ownershipNote, conflictReport };
+  return { outcome: slot.value, commit: owned.head, outOfScope: [...owned.leftOut, ...owned.newIgnored], ownershipNote, conflictReport, pairs };
 }
 
 /** The conflict report goes to the run's conflicts/ folder; the builder's own file if it wrote one. */

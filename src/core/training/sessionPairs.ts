@@ -1,15 +1,19 @@
 /**
- * Builders' per-module session pairs (M4, last bullet): when a module passes QC, the engine checks
- * `.orchestration/training/<module>-session-pairs.jsonl` in the module's worktree with the same quality
- * rules as Stage 1b. Only the accepted pairs stay in the file (an engine commit on the module branch,
- * stamped with the day they were accepted, so Stage 7 can expire them by type); the rejected ones are
- * reported with their rule in the journal, in the module's QC report and in the run directory
- * (`training/<module>-session-rejected.jsonl`); the file's counts go to `training/manifest.json`
- * (kept in the run directory until the memory is published onto the integration branch).
+ * Builders' per-module session pairs (M4, last bullet): when a builder hands its module over as done,
+ * the engine checks `.orchestration/training/<module>-session-pairs.jsonl` in the module's worktree with
+ * the same quality rules as Stage 1b, before it commits the builder's work. Only the accepted pairs stay
+ * in the file (so they go into the builder's own commit, stamped with the day they were accepted, so
+ * Stage 7 can expire them by type); the rejected ones go to the run directory at once
+ * (`training/<module>-session-rejected.jsonl`). When the module passes QC, the file's counts go to
+ * `training/manifest.json` (kept in the run directory until the memory is published onto the
+ * integration branch) and the rejections are reported in the journal and the module's QC report: a
+ * module that never passes adds nothing to the manifest.
+ *
+ * Why at the hand-over and not at the pass: an engine commit at the pass would move the module's branch
+ * after QC graded it, so its dependents could not be prepared from the graded head while QC runs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commitAll } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import { pairIdsIn } from './pairs';
 import { checkPairs, type Rejection } from './quality';
@@ -44,9 +48,10 @@ export interface SessionCheck {
   file: string;
   accepted: number;
   rejected: Rejection[];
+  /** The file's counts for the manifest: its accepted pairs, and every rejection on record for it. */
   entry: FileEntry;
-  /** The engine's commit on the module branch, when the file changed. */
-  commit: string | null;
+  /** Whether the file was rewritten (to be committed by the caller). */
+  rewritten: boolean;
 }
 
 export interface SessionCheckInput {
@@ -57,11 +62,13 @@ export interface SessionCheckInput {
   subjects: readonly string[];
   openConflicts: readonly { module: string; issue: string }[];
   now: Date;
-  author: { name: string; email: string };
 }
 
-/** Checks, rewrites and commits one module's session pairs; undefined when the builder wrote none. */
-export async function checkSessionPairs(input: SessionCheckInput): Promise<SessionCheck | undefined> {
+/**
+ * Checks one module's session pairs and rewrites the file with the accepted ones (left for the caller
+ * to commit); undefined when the builder wrote none.
+ */
+export function checkSessionPairs(input: SessionCheckInput): SessionCheck | undefined {
   const rel = sessionPairsRel(input.module);
   const file = path.join(input.worktree, rel);
   // Read whole: the kept pairs are written back over the file.
@@ -77,24 +84,35 @@ export async function checkSessionPairs(input: SessionCheckInput): Promise<Sessi
   fs.mkdirSync(path.dirname(rejectedFile), { recursive: true });
   // Appended: a later check sees only the pairs kept before plus the new ones, so earlier rejections stay on record here.
   if (result.rejected.length) fs.appendFileSync(rejectedFile, result.rejected.map((r) => JSON.stringify({ ...r, at: stamp, text: (lines[r.line - 1] ?? '').slice(0, 2000) }) + '\n').join(''));
-  const earlier = countLines(rejectedFile) - result.rejected.length;
   if (kept !== text) writeFileAtomic(file, kept);
-  const commit = kept !== text ? await commitAll(input.worktree, `training(${input.module}): keep the session pairs that pass the quality rules (${result.accepted.length} kept, ${result.rejected.length} rejected)`, input.author, [rel]) : null;
-  const entry = fileEntry(result.accepted, result.rejected);
-  entry.rejected += Math.max(0, earlier);
-  recordEntry(input.runDir, path.basename(rel), entry);
-  return { file: rel, accepted: result.accepted.length, rejected: result.rejected, entry, commit };
+  // Counted from the record, so the rejections of an earlier check (a fix cycle's first hand-over) count by rule too.
+  const entry = fileEntry(result.accepted, rejectionsOnRecord(rejectedFile));
+  return { file: rel, accepted: result.accepted.length, rejected: result.rejected, entry, rewritten: kept !== text };
 }
 
-function countLines(file: string): number {
+function rejectionsOnRecord(file: string): { rule: string }[] {
+  let text: string;
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    return 0;
+    return [];
   }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      try {
+        const rule = (JSON.parse(l) as { rule?: unknown }).rule;
+        return { rule: typeof rule === 'string' ? rule : 'unknown' };
+      } catch {
+        // A line torn by a kill still stands for one rejection.
+        return { rule: 'unknown' };
+      }
+    });
 }
 
-function recordEntry(runDir: string, name: string, entry: FileEntry): void {
+/** The file's counts, pending in the run directory until they are published (see publishTrainingManifest). */
+export function recordSessionEntry(runDir: string, name: string, entry: FileEntry): void {
   const file = pendingManifest(runDir);
   const pending = readJson(file);
   pending[name] = entry;

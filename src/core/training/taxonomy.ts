@@ -1,6 +1,5 @@
 /** Counting accepted pairs against the target shares, and the manifest (`training/manifest.json`). */
 import { TAXONOMY, TARGET_SHARES, type Taxonomy, type TrainingPair } from './pairs';
-import type { Rejection } from './quality';
 
 export interface TypeCount {
   count: number;
@@ -40,7 +39,7 @@ export interface FileEntry {
   rejectedByRule: Record<string, number>;
 }
 
-export function fileEntry(accepted: readonly TrainingPair[], rejected: readonly Rejection[]): FileEntry {
+export function fileEntry(accepted: readonly TrainingPair[], rejected: readonly { rule: string }[]): FileEntry {
   const byType = Object.fromEntries(TAXONOMY.map((t) => [t, accepted.filter((p) => p.metadata.taxonomy === t).length])) as Record<Taxonomy, number>;
   const rejectedByRule: Record<string, number> = {};
   for (const r of rejected) rejectedByRule[r.rule] = (rejectedByRule[r.rule] ?? 0) + 1;
