@@ -87,7 +87,8 @@ export type PipelineEvent =
   | { type: 'gate-decided'; decision: GateDecision }
   | { type: 'module-status'; module: string; status: ModuleStatus; detail?: string }
   | { type: 'module-verdict'; module: string; verdict: QcVerdict; attempt: number; reportPath: string }
-  | { type: 'worktree-added'; module: string; path: string; branch: string }
+  /** `preparedAhead`: the module's worktree and merges were made while its last dependency was in QC. */
+  | { type: 'worktree-added'; module: string; path: string; branch: string; preparedAhead?: true }
   | { type: 'worktree-removed'; module: string; path: string }
   | { type: 'merge'; module: string; result: 'clean' | 'auto-resolved' | 'conflict'; tests: 'pass' | 'fail' | 'not-run' }
   | { type: 'agent-started'; agentId: string; role: string; module?: string; model: string }

@@ -230,7 +230,7 @@ for (const history of HISTORIES) describe(`merges built path by path, case by ca
     sh(repo, 'branch', moduleBranch(RUN, 'same'), head);
     const commits = sh(repo, 'rev-list', '--count', '--all');
     assert.deepEqual(await mergeNoFf(integration, moduleBranch(RUN, 'same'), 'integrate: same'), { status: 'upToDate', commit: head });
-    assert.deepEqual(await mergeAllNoFf(integration, [{ branch: moduleBranch(RUN, 'same'), message: 'bring in same' }]), { status: 'clean', commit: head });
+    assert.deepEqual(await mergeAllNoFf(integration, [{ branch: moduleBranch(RUN, 'same'), message: 'bring in same' }]), { status: 'clean', commit: head, theirs: [head] });
     assert.equal(sh(integration, 'rev-parse', 'HEAD'), head);
     assert.equal(sh(repo, 'rev-list', '--count', '--all'), commits, 'no commit made');
   });

@@ -1,6 +1,8 @@
 // Worktrees checked out ahead (src/core/stages/worktreesAhead.ts): a module's worktree is checked
-// out while its dependency builds and gets the dependencies merged once it is ready; one made ahead
-// for a module that never starts is removed; one a stopped run left half-prepared is made again on resume.
+// out while its dependency builds and gets the dependencies merged while the last of them is in QC
+// (preparedAhead.ts), taken when that one passes; merged again when a dependency failed QC and was
+// fixed meanwhile; one made ahead for a module that never starts is removed; one a stopped run left
+// half-prepared is made again on resume.
 // The project: synthetic 4-module diamond (mod-01; mod-02 and mod-03 on it; mod-04 on both).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -21,33 +23,68 @@ describe('module worktrees checked out ahead', function () {
   /** The engine's merges on a module branch's own line, oldest first. */
   const dependencyMerges = (branch: string) => repo.git('log', '--first-parent', '--merges', '--format=%s', branch).split('\n').filter(Boolean).reverse();
 
-  it('checks out a module\'s worktree while its dependency builds, and merges the dependencies in once it is ready', async () => {
+  it('checks out a module\'s worktree while its dependency builds, and merges the dependencies in while the last of them is in QC', async () => {
     // When mod-01 (the root) has passed, before its dependents' preparations begin, their worktrees are
-    // there already, at the scaffold commit. (Asked when it passes rather than when it reaches QC: the
-    // checkouts ahead run one at a time at a lower priority, and a loaded machine may not have
-    // finished the second by then.)
-    const seen: Record<string, string> = {};
-    const passed: string[] = [];
+    // there already. (Asked when it passes rather than when it reaches QC: the checkouts ahead run one
+    // at a time at a lower priority, and a loaded machine may not have finished the second by then.)
+    const seen: string[] = [];
+    const handedOver: string[] = [];
+    const prepared: Record<string, boolean> = {};
     const { result } = await runPipeline(repo, {
       description: DIAMOND,
       onEvent: (e) => {
-        if (e.type === 'module-status' && e.status === 'passed') passed.push(e.module);
-        if (e.type === 'module-status' && e.module === 'mod-01' && e.status === 'passed' && Object.keys(seen).length === 0) {
-          for (const w of registered().filter((p) => /[\\/]worktrees[\\/]mod-0[234]$/.test(p))) seen[path.basename(w)] = repo.git('-C', w, 'rev-parse', 'HEAD');
+        if (e.type === 'module-status' && e.status === 'qc') handedOver.push(e.module);
+        if (e.type === 'worktree-added') prepared[e.module] = e.preparedAhead === true;
+        if (e.type === 'module-status' && e.module === 'mod-01' && e.status === 'passed' && seen.length === 0) {
+          seen.push(...registered().filter((p) => /[\\/]worktrees[\\/]mod-0[234]$/.test(p)).map((w) => path.basename(w)).sort());
         }
       },
     });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
-    const scaffoldCommit = result.state.scaffoldCommit!;
+    const module = (name: string) => result.state.modules.find((m) => m.name === name)!;
     // mod-02 and mod-03 depend on mod-01 alone; mod-04 waits for them and is not checked out yet.
-    assert.deepEqual(seen, { 'mod-02': scaffoldCommit, 'mod-03': scaffoldCommit });
-    // Its builder started from its dependencies: one merge each, in the order they passed QC.
-    const mod04 = result.state.modules.find((m) => m.name === 'mod-04')!;
-    const depsInPassOrder = passed.filter((m) => m === 'mod-02' || m === 'mod-03');
-    assert.equal(depsInPassOrder.length, 2, passed.join(', '));
-    assert.deepEqual(dependencyMerges(mod04.branch).slice(0, 2), depsInPassOrder.map((dep) => `build(mod-04): bring in dependency ${dep}`));
-    for (const dep of ['mod-02', 'mod-03']) repo.git('merge-base', '--is-ancestor', result.state.modules.find((m) => m.name === dep)!.builtCommit!, mod04.baseCommit!);
+    assert.deepEqual(seen, ['mod-02', 'mod-03']);
+    // Prepared while mod-01 was in QC, and taken: the scaffold commit with mod-01's graded commit merged in.
+    for (const name of ['mod-02', 'mod-03']) {
+      assert.equal(prepared[name], true, `${name} was prepared while mod-01 was in QC`);
+      assert.equal(repo.git('rev-list', '--parents', '-n', '1', module(name).baseCommit!), `${module(name).baseCommit} ${result.state.scaffoldCommit} ${module('mod-01').builtCommit}`);
+    }
+    assert.equal(prepared['mod-01'], false);
+    // Its builder started from its dependencies: one merge each, in the order they were handed over to
+    // QC, made while the last of them was in QC and taken when it passed.
+    const mod04 = module('mod-04');
+    const depsInHandOverOrder = handedOver.filter((m) => m === 'mod-02' || m === 'mod-03');
+    assert.equal(depsInHandOverOrder.length, 2, handedOver.join(', '));
+    assert.deepEqual(dependencyMerges(mod04.branch).slice(0, 2), depsInHandOverOrder.map((dep) => `build(mod-04): bring in dependency ${dep}`));
+    assert.equal(prepared['mod-04'], true, 'mod-04 was prepared while its last dependency was in QC');
+    for (const dep of ['mod-02', 'mod-03']) repo.git('merge-base', '--is-ancestor', module(dep).builtCommit!, mod04.baseCommit!);
     // Every module's worktree was removed after it passed, those made ahead included.
+    assert.ok(!registered().some((w) => w.includes(`${path.sep}worktrees${path.sep}mod-`)), registered().join('\n'));
+  });
+
+  it('a worktree prepared while a dependency was in QC is not taken when that dependency fails and is fixed: merged again with the fixed branch', async () => {
+    // mod-03's first build fails QC (FAIL-MAJOR) after mod-04 was prepared with it; its fix cycle passes.
+    const handedOver: string[] = [];
+    let prepared: boolean | undefined;
+    const { result } = await runPipeline(repo, {
+      description: DIAMOND,
+      scenario: { scenario: 'qc-major-then-pass', target: 'mod-03' },
+      onEvent: (e) => {
+        if (e.type === 'module-status' && e.status === 'qc') handedOver.push(e.module);
+        if (e.type === 'worktree-added' && e.module === 'mod-04') prepared = e.preparedAhead === true;
+      },
+    });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const module = (name: string) => result.state.modules.find((m) => m.name === name)!;
+    assert.equal(module('mod-03').fixCycles, 1);
+    assert.equal(prepared, false, 'what was prepared with the failed build was discarded');
+    // Based on the commit that passed, and merged in the order of the last hand-overs: mod-03's fix came last.
+    const mod04 = module('mod-04');
+    repo.git('merge-base', '--is-ancestor', module('mod-03').builtCommit!, mod04.baseCommit!);
+    assert.equal(handedOver.filter((m) => m === 'mod-03').length, 2, handedOver.join(', '));
+    assert.deepEqual(dependencyMerges(mod04.branch).slice(0, 2), ['build(mod-04): bring in dependency mod-02', 'build(mod-04): bring in dependency mod-03']);
+    // One branch for mod-04, and no worktree left of the discarded preparation.
+    assert.equal(branches().filter((b) => b === mod04.branch).length, 1);
     assert.ok(!registered().some((w) => w.includes(`${path.sep}worktrees${path.sep}mod-`)), registered().join('\n'));
   });
 

@@ -144,7 +144,10 @@ export async function mergeNoFf(
   throw failure(args, run);
 }
 
-export type MergeAllResult = { status: 'clean'; commit: string } | { status: 'conflict'; branch: string; files: ConflictFile[] };
+export type MergeAllResult =
+  /** `theirs`: the commit each branch was at when it was merged, in the order given. */
+  | { status: 'clean'; commit: string; theirs: string[] }
+  | { status: 'conflict'; branch: string; files: ConflictFile[] };
 
 /**
  * `mergeNoFf` for several branches in a row (a module's dependencies into its fresh worktree): the
@@ -161,7 +164,7 @@ export async function mergeAllNoFf(
   const root = facts.root;
   for (const m of merges) await assertValidEngineBranch(m.branch);
   if (await mergeHeadIn(facts.gitDir)) throw new GitError('mergeConflict', `a merge is already in progress in ${root}; commit or abort it first`);
-  if (merges.length === 0) return { status: 'clean', commit: facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim() };
+  if (merges.length === 0) return { status: 'clean', commit: facts.head ?? (await git(root, ['rev-parse', 'HEAD'])).trim(), theirs: [] };
   // The dirty check reads every file's stat, the slowest step here: it runs while the merges are
   // built by path (they make objects only, no ref moves) and is waited for before the worktree is
   // touched or a merge is reported. A dirty tree is reported before a missing branch.
@@ -214,7 +217,7 @@ export async function mergeAllNoFf(
     }
     await assertClean();
     if (checkedOut !== head) await checkOutMerge(root, head);
-    return { status: 'clean', commit: head };
+    return { status: 'clean', commit: head, theirs: commits };
   } catch (err) {
     // A dirty tree is the reason reported, whatever else failed.
     await assertClean();

@@ -14,7 +14,8 @@ import { removeWorktree } from '../git';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { noPreparationRunning } from './preparations';
 import { checkOutDependentsAhead, discardWorktreesNotTaken } from './worktreesAhead';
-import { mergesAheadSettled, modulePassed } from './mergesAhead';
+import { handOverVoided, mergesAheadSettled, moduleHandedOver } from './mergesAhead';
+import { discardPreparedNotTaken } from './preparedAhead';
 import { Developments, type Developed } from './developments';
 import { runBuilder } from './builder';
 import { runQc } from './qc';
@@ -67,7 +68,7 @@ async function buildRound(ctx: PipelineContext): Promise<StageResult> {
     { signal: ctx.signal },
   );
   await Promise.all(releases);
-  await Promise.all([discardWorktreesNotTaken(ctx), mergesAheadSettled(ctx)]);
+  await Promise.all([discardWorktreesNotTaken(ctx), mergesAheadSettled(ctx), discardPreparedNotTaken(ctx)]);
   const results = [...outcomes].map(([name, o]): readonly [string, ModuleStatus] =>
     o.kind === 'ran' ? [name, o.result] : [name, settle(ctx, name, 'cancelled', o.reason)],
   );
@@ -159,8 +160,13 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
       if (!built.outcome) return settle(ctx, name, 'failed', 'the builder ended without reporting an outcome');
 
       settle(ctx, name, 'qc');
+      aheadOfTheVerdict(ctx, name);
       const attempt = state().qcAttempts + 1;
-      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary);
+      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary).catch((e: unknown) => {
+        handOverVoided(ctx, name);
+        throw e;
+      });
+      if (qc.verdict?.verdict !== 'PASS') handOverVoided(ctx, name);
       // Kept only for a fix cycle that follows at once.
       if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
       if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
@@ -178,13 +184,6 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
       if (verdict.verdict === 'PASS') {
         reportPairsOnQcPass(ctx, name, built.pairs, pairRejections);
         settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
-        // Its dependents still waiting get their merges of it (and of what passed before) made now.
-        // Only a head start: nothing it could throw may change this module's outcome.
-        try {
-          modulePassed(ctx, ctx.contracts().manifest.modules, name);
-        } catch (e) {
-          ctx.store.emit({ type: 'log', level: 'warn', message: `merges ahead after ${name} passed: ${(e as Error).message}` });
-        }
         return 'passed';
       }
       if (verdict.verdict === 'FAIL-CRITICAL') {
@@ -210,6 +209,19 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
  * A passed module's worktree is removed (its branch keeps every commit); a failed or blocked one is
  * kept so the user can look at it. Either way the workspace folder goes away.
  */
+/**
+ * `name` is handed over to QC, its branch final if it passes: its dependents still waiting get their
+ * merges of it (and of what was handed over before) made now, or their whole preparation when it is
+ * the last (mergesAhead.ts). Only a head start: nothing it could throw may change this module's outcome.
+ */
+function aheadOfTheVerdict(ctx: PipelineContext, name: string): void {
+  try {
+    moduleHandedOver(ctx, ctx.contracts().manifest.modules, name);
+  } catch (e) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: `merges ahead after ${name} was handed over to QC: ${(e as Error).message}` });
+  }
+}
+
 async function releaseWorktree(ctx: PipelineContext, module: string, wt: string): Promise<void> {
   ctx.store.emit({ type: 'worktree-removed', module, path: wt });
   if (ctx.store.module(module).status !== 'passed') return;

@@ -3,29 +3,34 @@
  * preparation (moduleWorktree.ts) then merges every dependency into its worktree, one `--no-ff`
  * merge each. In a diamond the six modules of a layer merge the same six dependencies at that very
  * moment, on two cores: most of a second before their builders could start, once per layer, on the
- * critical path. But each dependency's branch is final the moment it passes (a fix cycle after that
- * gives it new commits, and new ids), and a merge depends only on the branches: so the module's merges
- * of the dependencies passed so far are made as they pass, while the others are still in QC, as commits
- * no ref points to yet (git/pathMerge.ts keeps them by parents, tree, message and identity, and finds
- * each merged tree once for all the siblings). When the module is ready, its preparation makes the
- * same merges, takes those commits, merges the last dependency and checks the worktree out once.
+ * critical path. But each dependency's branch is final the moment its builder hands it over to QC
+ * (the engine commits nothing on it after that; a FAIL and a fix cycle give it new commits, and new
+ * ids), and a merge depends only on the branches: so the module's merges of the dependencies handed
+ * over so far are made as they are handed over, while the others still build, as commits no ref
+ * points to yet (git/pathMerge.ts keeps them by parents, tree, message and identity, and finds each
+ * merged tree once for all the siblings). When the last dependency is handed over, the module's whole
+ * preparation is made ahead, in its worktree (preparedAhead.ts), while that dependency is in QC.
  *
- * For that the dependencies are merged in the order they passed: those that passed before this
- * process started (a resumed run) first, in the contract's order, then the others as they passed.
- * Every prefix of that order is known before the last dependency passes, whichever it is. The order
+ * For that the dependencies are merged in the order they were (last) handed over to QC: those that
+ * passed before this process started (a resumed run) first, in the contract's order, then the others
+ * in their hand-over order. Every prefix of that order is known before the last dependency passes,
+ * whichever it is; a dependency that fails QC goes to the end when it is handed over again. The order
  * changes only the merge commits' order on the module branch, not what is merged.
  */
 import { passedQc, type ModuleSpec } from '../contracts/schemas';
 import { branchCommits, engineWorktreeFacts, identityConfig } from '../git';
 import { mergeCommitsAhead } from '../git/pathMerge';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
+import { prepareAhead } from './preparedAhead';
 
 interface RunMerges {
-  /** When each module passed QC in this process (a count, not a time: ties cannot happen). */
-  passed: Map<string, number>;
+  /** When each module was last handed over to QC in this process (a count, not a time: ties cannot happen). */
+  handedOver: Map<string, number>;
   next: number;
-  /** Each module's branch commit, read once when it passed (for all its dependents). */
-  commitAtPass: Map<string, Promise<string>>;
+  /** Modules handed over whose QC has not failed them (yet): their branches are final if they pass. */
+  inQc: Set<string>;
+  /** Each module's branch commit, read once after its hand-over (for all its dependents). */
+  commitAtHandOver: Map<string, Promise<string>>;
   /** Where the merges ahead run: the integration worktree (read once per run). */
   where?: Promise<{ root: string; gitDir: string }>;
   /** The merges being made ahead now; the build round's end waits for them. */
@@ -36,7 +41,7 @@ const byRun = new WeakMap<object, RunMerges>();
 
 function mergesOf(ctx: PipelineContext): RunMerges {
   let run = byRun.get(ctx);
-  if (!run) byRun.set(ctx, (run = { passed: new Map(), next: 0, commitAtPass: new Map(), making: new Set() }));
+  if (!run) byRun.set(ctx, (run = { handedOver: new Map(), next: 0, inQc: new Set(), commitAtHandOver: new Map(), making: new Set() }));
   return run;
 }
 
@@ -45,40 +50,52 @@ export function dependencyMergeMessage(module: string, dependency: string): stri
   return `build(${module}): bring in dependency ${dependency}`;
 }
 
-/** A module's dependencies in the order their merges are made: as they passed QC (see the top). */
+/** A module's dependencies in the order their merges are made: as they were handed over to QC (see the top). */
 export function dependencyMergeOrder(ctx: PipelineContext, spec: ModuleSpec): string[] {
-  const passed = mergesOf(ctx).passed;
+  const handedOver = mergesOf(ctx).handedOver;
   // Array.prototype.sort is stable: equal keys (passed before this process) keep the contract's order.
-  return [...spec.depends_on].sort((a, b) => (passed.get(a) ?? -1) - (passed.get(b) ?? -1));
+  return [...spec.depends_on].sort((a, b) => (handedOver.get(a) ?? -1) - (handedOver.get(b) ?? -1));
 }
 
 /**
- * `module` passed QC: for each dependent not started yet, its merges of the dependencies passed so far
- * are made now, in the background. Nothing is written but git objects (and each merge's own index
- * file in the integration worktree's git dir, removed after it).
+ * `module`'s builder handed it over to QC (outcome done, its work committed). For each dependent not
+ * started yet: when every dependency is now passed or in QC, its whole preparation is made ahead
+ * (preparedAhead.ts); otherwise its merges of the dependencies passed or in QC are made, in the
+ * background. Nothing is written but git objects (and each merge's own index file in the integration
+ * worktree's git dir, removed after it), or the dependent's own worktree made ahead.
  */
-export function modulePassed(ctx: PipelineContext, modules: readonly ModuleSpec[], module: string): void {
+export function moduleHandedOver(ctx: PipelineContext, modules: readonly ModuleSpec[], module: string): void {
   const run = mergesOf(ctx);
-  run.passed.set(module, run.next++);
-  run.commitAtPass.delete(module);
+  run.handedOver.set(module, run.next++);
+  run.inQc.add(module);
+  run.commitAtHandOver.delete(module);
   const scaffold = ctx.store.state.scaffoldCommit;
   if (!scaffold || ctx.signal.aborted) return;
   for (const spec of modules) {
     if (!spec.depends_on.includes(module)) continue;
     const state = ctx.store.module(spec.name);
     if (state.status !== 'pending' || state.baseCommit) continue;
-    const passed = dependencyMergeOrder(ctx, spec).filter((dep) => passedQc(ctx.store.module(dep).status));
-    // A module ready now is being prepared: its preparation makes its merges itself.
-    if (passed.length === spec.depends_on.length) continue;
-    const making = makeMerges(ctx, scaffold, spec.name, passed).finally(() => run.making.delete(making));
+    const final = dependencyMergeOrder(ctx, spec).filter((dep) => run.inQc.has(dep) || passedQc(ctx.store.module(dep).status));
+    if (final.length === spec.depends_on.length) {
+      prepareAhead(ctx, spec.name, final.map((dep) => ({ dep, message: dependencyMergeMessage(spec.name, dep) })));
+      continue;
+    }
+    const making = makeMerges(ctx, scaffold, spec.name, final).finally(() => run.making.delete(making));
     run.making.add(making);
   }
+}
+
+/** QC graded `module` and it did not pass: its branch will change (or it failed), so nothing ahead may assume it. */
+export function handOverVoided(ctx: PipelineContext, module: string): void {
+  const run = mergesOf(ctx);
+  run.inQc.delete(module);
+  run.commitAtHandOver.delete(module);
 }
 
 async function makeMerges(ctx: PipelineContext, scaffold: string, module: string, dependencies: readonly string[]): Promise<void> {
   try {
     const { root, gitDir } = await mergesRunIn(ctx);
-    const commits = await Promise.all(dependencies.map((dep) => commitAtPass(ctx, root, dep)));
+    const commits = await Promise.all(dependencies.map((dep) => commitAtHandOver(ctx, root, dep)));
     const merges = dependencies.map((dep, i) => ({ theirs: commits[i]!, message: dependencyMergeMessage(module, dep) }));
     await mergeCommitsAhead(root, gitDir, scaffold, merges, identityConfig(ENGINE_AUTHOR), () => ctx.signal.aborted);
   } catch {
@@ -97,9 +114,9 @@ function mergesRunIn(ctx: PipelineContext): Promise<{ root: string; gitDir: stri
   return where;
 }
 
-/** A passed module's branch commit, read once after it passed; a failure is not kept. */
-function commitAtPass(ctx: PipelineContext, root: string, module: string): Promise<string> {
-  const kept = mergesOf(ctx).commitAtPass;
+/** A handed-over module's branch commit, read once after its hand-over; a failure is not kept. */
+function commitAtHandOver(ctx: PipelineContext, root: string, module: string): Promise<string> {
+  const kept = mergesOf(ctx).commitAtHandOver;
   let commit = kept.get(module);
   if (!commit) {
     const reading = branchCommits(root, [ctx.store.module(module).branch]).then(([c]) => c!);
