@@ -10,6 +10,12 @@
  *   than its builder waits for a slot of its own);
  * - QC → passed: the verdict recorded, training pairs checked.
  * Only first builds count (a fix cycle's steps are QC findings, not overhead).
+ *
+ * And the critical chain, split: from the stage's start to the last module's pass, through each
+ * module's dependency that passed last, the time its agents waited for the model, the time their
+ * tools ran (the tests, mostly), and the rest, the engine's own time (preparations, hand-overs,
+ * commits, each call's set-up). The engine's part is what compares with the raw-git baseline, which
+ * runs no model and no test.
  */
 import type { readJournal } from '../src/core/run/journal';
 
@@ -32,6 +38,22 @@ export interface BuildTimeline {
   idleMs: number;
   /** Module agents running on average during the build stage. */
   meanAgents: number;
+  chain: CriticalChain | null;
+}
+
+export interface CriticalChain {
+  /** Modules on it, the first one to the last to pass. */
+  modules: number;
+  /** Build stage's start to the last module's pass. */
+  windowMs: number;
+  /** Model calls of the chain's agents: from the agent's step before a call to the call's usage. */
+  modelMs: number;
+  /** Their tool calls (not overlapping a model call): tests, reads, writes. */
+  toolMs: number;
+  /** The rest. */
+  engineMs: number;
+  /** The last module's pass to the stage's end: its merge, and the full suite on the final head. */
+  tailMs: number;
 }
 
 interface ModuleTimes {
@@ -116,5 +138,58 @@ export function buildTimeline(journal: Journal, dependsOn: ReadonlyMap<string, r
     qcToPassed: figures(steps.qcToPassed),
     idleMs,
     meanAgents: stageEnd > stageStart ? area / (stageEnd - stageStart) : 0,
+    chain: criticalChain(journal, dependsOn, times, stageStart, stageEnd),
   };
+}
+
+type Interval = [number, number];
+
+function criticalChain(journal: Journal, dependsOn: ReadonlyMap<string, readonly string[]>, times: ReadonlyMap<string, ModuleTimes>, stageStart: number, stageEnd: number): CriticalChain | null {
+  const passedAt = (m: string) => times.get(m)?.passed;
+  const last = [...times.keys()].filter((m) => passedAt(m) !== undefined).sort((a, b) => passedAt(b)! - passedAt(a)!)[0];
+  if (!last) return null;
+  const chain = new Set<string>();
+  for (let m: string | undefined = last; m !== undefined && !chain.has(m); ) {
+    chain.add(m);
+    const deps: string[] = (dependsOn.get(m) ?? []).filter((d) => passedAt(d) !== undefined);
+    m = deps.sort((a, b) => passedAt(b)! - passedAt(a)!)[0];
+  }
+  const end = passedAt(last)!;
+  const at = (e: { at: string }) => Date.parse(e.at);
+  const model: Interval[] = [];
+  const tools: Interval[] = [];
+  const agentOfChain = new Set<string>();
+  const previous = new Map<string, number>();
+  const openTools = new Map<string, number[]>();
+  for (const e of journal) {
+    if (e.type === 'agent-started' && e.module && chain.has(e.module)) agentOfChain.add(e.agentId);
+    if (!('agentId' in e) || !agentOfChain.has(e.agentId)) continue;
+    const t = at(e);
+    if (e.type === 'agent-usage') model.push([previous.get(e.agentId) ?? t, t]);
+    else if (e.type === 'tool-call') openTools.set(e.agentId, [...(openTools.get(e.agentId) ?? []), t]);
+    else if (e.type === 'tool-result') {
+      const started = openTools.get(e.agentId)?.shift();
+      if (started !== undefined) tools.push([started, t]);
+    }
+    previous.set(e.agentId, t);
+  }
+  const window: Interval = [stageStart, end];
+  const modelMs = covered(model, window);
+  const toolMs = covered([...model, ...tools], window) - modelMs;
+  const windowMs = end - stageStart;
+  return { modules: chain.size, windowMs, modelMs, toolMs, engineMs: windowMs - modelMs - toolMs, tailMs: Math.max(0, stageEnd - end) };
+}
+
+/** The length of the union of `intervals` within `window`. */
+function covered(intervals: readonly Interval[], window: Interval): number {
+  const clipped = intervals.map(([a, b]): Interval => [Math.max(a, window[0]), Math.min(b, window[1])]).filter(([a, b]) => b > a);
+  clipped.sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let reach = -Infinity;
+  for (const [a, b] of clipped) {
+    if (b <= reach) continue;
+    total += b - Math.max(a, reach);
+    reach = b;
+  }
+  return total;
 }

@@ -119,7 +119,16 @@ function print(f: CaseFigures): void {
       `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
       `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
       `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}` +
-      (f.buildTimeline ? `\n${pad} build steps (mean / max): ${timelineLine(f.buildTimeline)}` : ''),
+      (f.buildTimeline ? `\n${pad} build steps (mean / max): ${timelineLine(f.buildTimeline)}` : '') +
+      (f.buildTimeline?.chain ? `\n${pad} ${chainLine(f.buildTimeline.chain, f.rawGitMs)}` : ''),
+  );
+}
+
+/** The critical chain split into model, agents' tools and the engine; the engine's part against raw git. */
+function chainLine(c: NonNullable<BuildTimeline['chain']>, rawGitMs: number): string {
+  return (
+    `critical chain (${c.modules} modules, ${s(c.windowMs)}): model calls ${s(c.modelMs)}, agents' tools (tests) ${s(c.toolMs)}, ` +
+    `engine ${s(c.engineMs)} = ${(c.engineMs / Math.max(1, rawGitMs)).toFixed(2)}× raw git; after the last pass ${s(c.tailMs)} (its merge, the full suite on the final head)`
   );
 }
 
