@@ -68,6 +68,16 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
   });
 }
 
+/**
+ * The tools, each run only once `ready` has settled: set-up the engine makes while the agent's first
+ * model call is under way (a rejection fails the call with its error, and the caller's own wait for
+ * it reports it too). No tool can run before a model call has asked for it, so work begun before the
+ * agent started is done before anything the agent does.
+ */
+export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnableTool[]): BetaRunnableTool[] {
+  return tools.map((tool) => ({ ...tool, run: async (input, context) => (await ready, tool.run(input, context)) }));
+}
+
 function whilePaused(tool: BetaRunnableTool, pause: PausableShell['pauseWhile']): BetaRunnableTool {
   return { ...tool, run: (input, context) => pause(async () => tool.run(input, context)) };
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import type { ModuleAgentSlot } from './moduleSlot';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
@@ -74,8 +74,11 @@ export async function runBuilder(
   const writable = builderWritablePaths(name, dir);
   const state = ctx.store.module(name);
   const engineHead = state.engineHead ?? state.baseCommit!;
-  const ignoredBefore = await ignoredEntries(wt);
-  const tools = [
+  // What git ignores before the builder starts, so the engine can tell what it added: asked while the
+  // first model call is made (every tool waits for it), not before it, on the module's critical path.
+  const ignoredBefore = ignoredEntries(wt);
+  ignoredBefore.catch(() => undefined);
+  const tools = afterwards(ignoredBefore, [
     ...fileTools(
       ROLE_TOOLS.builder,
       {
@@ -88,7 +91,7 @@ export async function runBuilder(
     ),
     reportOutcomeTool(slot, observe),
     ...(await ctx.mcp.toolsFor('builder', observe)),
-  ];
+  ]);
   const contracts = ctx.contracts();
   await runRoleAgent(ctx, {
     worktree: wt,
@@ -137,7 +140,7 @@ export async function runBuilder(
       message: cycle === 0 ? `build(${name}): implement per contract` : `build(${name}): fix cycle ${cycle}`,
       author: agentAuthor(`builder-${name}`),
     },
-    ignoredBefore,
+    await ignoredBefore,
   );
   ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.engineHead = owned.head));
   const ownershipNote = describeOwnership(agentId, owned);

@@ -5,7 +5,7 @@
  */
 import type { ModuleSpec, QcVerdict } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { ownSlot, type ModuleAgentSlot } from './moduleSlot';
 import { discardUncommitted, headCommit } from '../git';
@@ -30,7 +30,11 @@ export async function runQc(
   const agentId = `qc-${name}-${attempt}`;
   const slot: ResultSlot<QcVerdict> = {};
   const observe = toolObserver(ctx, agentId);
-  const tools = [
+  // Where the branch is before QC, to put back whatever its shell changes: asked while the first model
+  // call is made (every tool waits for it).
+  const before = headCommit(wt);
+  before.catch(() => undefined);
+  const tools = afterwards(before, [
     ...fileTools(
       ROLE_TOOLS.qc,
       { workdir: wt, readOnlyRoots: [wt], ...roleShell(ctx, wt, `qc-${name}`, 'read-only') },
@@ -38,8 +42,7 @@ export async function runQc(
     ),
     submitVerdictTool(slot, observe),
     ...(await ctx.mcp.toolsFor('qc', observe)),
-  ];
-  const before = await headCommit(wt);
+  ]);
   await runRoleAgent(ctx, {
     worktree: wt,
     agentId,
@@ -63,7 +66,7 @@ export async function runQc(
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_verdict. Call it now with your verdict and findings.',
   });
-  const changedBy = await discardUncommitted(wt, before);
+  const changedBy = await discardUncommitted(wt, await before);
   if (changedBy.length) {
     ctx.store.emit({ type: 'containment', agentId, module: name, detail: `QC's shell changed files (discarded): ${changedBy.join(', ')}` });
   }
