@@ -8,7 +8,7 @@
  *   slot (in a wide project most modules wait here);
  * - builder → QC: the engine's commit of the builder's work and QC's start (a QC on another tier
  *   than its builder waits for a slot of its own);
- * - QC → passed: the verdict recorded, training pairs checked.
+ * - QC → passed: the verdict recorded, the training pairs counted.
  * Only first builds count (a fix cycle's steps are QC findings, not overhead).
  *
  * And the critical chain, split: from the stage's start to the last module's pass, through each

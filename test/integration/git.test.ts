@@ -244,7 +244,9 @@ describe('git layer (real repositories)', () => {
         { branch: moduleBranch(RUN, 'api'), message: 'bring in api' },
         { branch: moduleBranch(RUN, 'db'), message: 'bring in db' },
       ]);
-      assert.deepEqual(merged, { status: 'clean', commit: sh(wt, 'rev-parse', 'HEAD').trim() });
+      // With the commit each branch was at when merged: a caller checks later that they have not moved.
+      const at = (b: string) => sh(repo, 'rev-parse', moduleBranch(RUN, b)).trim();
+      assert.deepEqual(merged, { status: 'clean', commit: sh(wt, 'rev-parse', 'HEAD').trim(), theirs: [at('api'), at('db')] });
       assert.deepEqual(sh(wt, 'log', '--merges', '--first-parent', '--format=%s').trim().split('\n'), ['bring in db', 'bring in api']);
       assert.equal(sh(wt, 'log', '-1', '--format=%an').trim(), 'Build Pipeline');
       await expectGitError(mergeAllNoFf(wt, [{ branch: moduleBranch(RUN, 'nowhere'), message: 'x' }]), 'unknown');

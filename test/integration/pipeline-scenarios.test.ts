@@ -168,10 +168,10 @@ describe('pipeline, unhappy paths (scripted scenarios)', function () {
     for (const m of result.state.modules) {
       const files = repo.git('diff', '--name-only', `${m.baseCommit}..${m.branch}`).split('\n');
       assert.ok(files.every((f) => f.startsWith(`src/${m.name}/`) || f.startsWith('.orchestration/brains/') || f.startsWith('.orchestration/training/')), `${m.name}: ${files.join(', ')}`);
-      // Every commit on the module branch is the engine's: the builder's work, and after its QC pass the
-      // session pairs that passed the quality rules (training(<module>)); the builder's own commit is gone.
+      // The one commit on the module branch is the engine's commit of the builder's work (its session
+      // pairs already cut to those that keep the quality rules); the builder's own commit is gone.
       const subjects = repo.git('log', '--no-merges', '--format=%s', `${m.baseCommit}..${m.branch}`).split('\n');
-      assert.deepEqual(subjects.filter((s) => !s.startsWith(`training(${m.name}): keep the session pairs`)), [`build(${m.name}): implement per contract`]);
+      assert.deepEqual(subjects, [`build(${m.name}): implement per contract`]);
     }
     // Reported: in the journal (containment event), in QC's prompt (the scope note) and in the QC report.
     const notes = events.filter((e) => e.type === 'containment' && e.module === 'mod-03').map((e) => (e.type === 'containment' ? e.detail : ''));

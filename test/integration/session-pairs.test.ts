@@ -102,7 +102,6 @@ describe("builders' session pairs checked at the builder's hand-over, counted wh
       assert.equal(check.entry.rejectedByRule['duplicate-id'], 2);
       const kept = fs.readFileSync(path.join(wt, sessionPairsRel('greeter')), 'utf8').trim().split('\n').map((l) => TrainingPairSchema.parse(JSON.parse(l)).metadata.pair_id);
       assert.deepEqual(kept, ['qa-10100', 'qa-10101']);
-      assert.ok(check.rewritten, 'the file was rewritten, for the caller to commit');
       assert.equal(check.entry.rejected, 2);
       // A fix cycle's hand-over checks again: the pairs kept before stay, and the earlier rejections still count, by rule.
       fs.appendFileSync(path.join(wt, sessionPairsRel('greeter')), line('qa-10101', 'Which module does greeter call to build its text?') + '\n');
@@ -112,6 +111,7 @@ describe("builders' session pairs checked at the builder's hand-over, counted wh
       assert.equal(again.accepted, 2);
       assert.deepEqual(again.entry.rejectedByRule, { 'duplicate-id': 3 });
       assert.equal(again.entry.rejected, 3);
+      assert.deepEqual(again.recorded.map((r) => [r.pairId, r.rule]), [['qa-10100', 'duplicate-id'], ['qa-00001', 'duplicate-id'], ['qa-10101', 'duplicate-id']]);
     } finally {
       clean.cleanup();
       fs.rmSync(runDir, { recursive: true, force: true });

@@ -35,7 +35,7 @@ export async function publishRunMemory(runDir: string, integrationWorktree: stri
   const target = path.join(integrationWorktree, MEMORY_REL);
   fs.rmSync(target, { recursive: true, force: true });
   copyPlainFiles(runMemoryRoot(runDir), target);
-  // The builders' session-pair counts (checked at each QC pass) join the training manifest here.
+  // The builders' session-pair counts (checked at each hand-over, counted at the QC pass) join the training manifest here.
   const manifest = publishTrainingManifest(runDir, integrationWorktree);
   return commitAll(integrationWorktree, `memory: ${what}`, author, [MEMORY_REL, ...(manifest ? [manifest] : [])]);
 }

@@ -28,9 +28,9 @@ const OUTPUT = `${TRAINING_REL}/bootstrap.jsonl`;
 export const bootstrapStage: Stage = { id: 'bootstrap', title: 'Bootstrap', run: runBootstrap };
 
 /**
- * The project's names for the quality rules, worked out once per loaded contracts: every QC pass
- * checks its module's session pairs against them, and reading every module's interface again on
- * each pass made the check grow with the number of modules. A reload of the contracts (a resolved
+ * The project's names for the quality rules, worked out once per loaded contracts: every builder's
+ * hand-over checks its module's session pairs against them, and reading every module's interface
+ * again on each check made it grow with the number of modules. A reload of the contracts (a resolved
  * conflict changes them) gives a new object, and with it new names.
  */
 const namesByContracts = new WeakMap<LoadedContracts, { subjects: readonly string[]; nouns: readonly string[] }>();

@@ -25,7 +25,6 @@ import { SENT_BY, type FixRequest } from './fixRequest';
 import { runDag } from '../scheduler';
 import type { PipelineContext, Stage, StageResult } from './context';
 import { reportPairsOnQcPass } from '../training/builderPairs';
-import type { Rejection } from '../training/quality';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
 
@@ -148,11 +147,9 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
     prepared.wt = wt;
     // While this module builds, its dependents' worktrees are checked out, ready for their merges.
     checkOutDependentsAhead(ctx, ctx.contracts().manifest.modules, name);
-    const pairRejections: Rejection[] = [];
     for (let cycle = state().fixCycles; ; cycle++) {
       settle(ctx, name, cycle === 0 ? 'building' : 'fixing', cycle === 0 ? undefined : `fix cycle ${cycle}`);
       const built = await runBuilder(ctx, spec, wt, cycle, findings, takeResolution(ctx, name), await slot.forStep(cycle === 0 ? 'build' : 'fix'));
-      pairRejections.push(...(built.pairs?.rejected ?? []));
       if (built.outcome?.status === 'blocked') {
         openConflict(ctx, name, built.outcome, built.conflictReport);
         return settle(ctx, name, 'blocked', `contract conflict: ${built.outcome.summary} (${built.conflictReport ?? 'no report file'})`);
@@ -162,11 +159,13 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
       settle(ctx, name, 'qc');
       aheadOfTheVerdict(ctx, name);
       const attempt = state().qcAttempts + 1;
-      const qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary).catch((e: unknown) => {
-        handOverVoided(ctx, name);
-        throw e;
-      });
-      if (qc.verdict?.verdict !== 'PASS') handOverVoided(ctx, name);
+      let qc: Awaited<ReturnType<typeof runQc>> | undefined;
+      try {
+        qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary);
+      } finally {
+        // Not passed (a FAIL, no verdict, an error): its branch may change, so nothing ahead may assume it.
+        if (qc?.verdict?.verdict !== 'PASS') handOverVoided(ctx, name);
+      }
       // Kept only for a fix cycle that follows at once.
       if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
       if (!qc.verdict) return settle(ctx, name, 'failed', 'QC ended without a verdict');
@@ -182,7 +181,7 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
       ctx.store.emit({ type: 'module-verdict', module: name, verdict, attempt, reportPath });
 
       if (verdict.verdict === 'PASS') {
-        reportPairsOnQcPass(ctx, name, built.pairs, pairRejections);
+        reportPairsOnQcPass(ctx, name, built.pairs);
         settle(ctx, name, 'passed', verdict.summary.slice(0, 200));
         return 'passed';
       }
@@ -206,10 +205,6 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
 }
 
 /**
- * A passed module's worktree is removed (its branch keeps every commit); a failed or blocked one is
- * kept so the user can look at it. Either way the workspace folder goes away.
- */
-/**
  * `name` is handed over to QC, its branch final if it passes: its dependents still waiting get their
  * merges of it (and of what was handed over before) made now, or their whole preparation when it is
  * the last (mergesAhead.ts). Only a head start: nothing it could throw may change this module's outcome.
@@ -222,6 +217,10 @@ function aheadOfTheVerdict(ctx: PipelineContext, name: string): void {
   }
 }
 
+/**
+ * A passed module's worktree is removed (its branch keeps every commit); a failed or blocked one is
+ * kept so the user can look at it. Either way the workspace folder goes away.
+ */
 async function releaseWorktree(ctx: PipelineContext, module: string, wt: string): Promise<void> {
   ctx.store.emit({ type: 'worktree-removed', module, path: wt });
   if (ctx.store.module(module).status !== 'passed') return;

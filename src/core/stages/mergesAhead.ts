@@ -3,13 +3,14 @@
  * preparation (moduleWorktree.ts) then merges every dependency into its worktree, one `--no-ff`
  * merge each. In a diamond the six modules of a layer merge the same six dependencies at that very
  * moment, on two cores: most of a second before their builders could start, once per layer, on the
- * critical path. But each dependency's branch is final the moment its builder hands it over to QC
- * (the engine commits nothing on it after that; a FAIL and a fix cycle give it new commits, and new
- * ids), and a merge depends only on the branches: so the module's merges of the dependencies handed
- * over so far are made as they are handed over, while the others still build, as commits no ref
- * points to yet (git/pathMerge.ts keeps them by parents, tree, message and identity, and finds each
- * merged tree once for all the siblings). When the last dependency is handed over, the module's whole
- * preparation is made ahead, in its worktree (preparedAhead.ts), while that dependency is in QC.
+ * critical path. But a dependency's branch is final the moment its builder hands it over to QC, if
+ * it passes (only a fix gives it new commits, and new ids: a FAIL and its fix cycle, or assembly
+ * sending it back), and a merge depends only on the branches: so the module's merges of the
+ * dependencies handed over so far are made as they are handed over, while the others still build,
+ * as commits no ref points to yet (git/pathMerge.ts keeps them by parents, tree, message and
+ * identity, and finds each merged tree once for all the siblings). When the last dependency is
+ * handed over, the module's whole preparation is made ahead, in its worktree (preparedAhead.ts), while
+ * that dependency is in QC; what is taken from there is checked against the branches first.
  *
  * For that the dependencies are merged in the order they were (last) handed over to QC: those that
  * passed before this process started (a resumed run) first, in the contract's order, then the others

@@ -40,7 +40,10 @@ async function prepare(ctx: PipelineContext, spec: ModuleSpec): Promise<string> 
   const order = dependencyMergeOrder(ctx, spec);
   // Prepared while the last dependency was in QC, with what passed: taken as it is.
   const ahead = await takePreparedAhead(ctx, spec.name, order);
-  if (ahead.kind === 'discard') await discardUnprepared(ctx, spec.name);
+  if (ahead.kind === 'discard') {
+    ctx.store.emit({ type: 'log', level: 'info', message: `${spec.name}: the worktree prepared while its last dependency was in QC is made again: ${ahead.why}` });
+    await discardUnprepared(ctx, spec.name);
+  }
   const head = ahead.kind === 'ready' ? ahead.head : await worktreeWithDependencies(ctx, spec, wt, scaffold, order);
   // Installed dependencies come from the integration worktree, where the scaffold ran `install`.
   const deps = await provideDependencies(ctx.store.paths.integrationWorktree, wt);

@@ -25,27 +25,29 @@ export function checkPairsAtHandOver(ctx: PipelineContext, module: string, workt
 }
 
 /**
- * `check` is the last hand-over's check; `rejected` every rejection of this development (a fix cycle's
- * hand-over checks only what was added since the first).
+ * `check` is the last hand-over's check; what it lists as rejected is everything on record for the
+ * module in this run, so the report agrees with the manifest after a fix cycle or a resume.
  */
-export function reportPairsOnQcPass(ctx: PipelineContext, module: string, check: SessionCheck | undefined, rejected: SessionCheck['rejected']): void {
+export function reportPairsOnQcPass(ctx: PipelineContext, module: string, check: SessionCheck | undefined): void {
   if (!check) {
     ctx.store.emit({ type: 'log', level: 'warn', message: `training pairs of ${module}: none written (${module}-session-pairs.jsonl is missing)` });
     return;
   }
   recordSessionEntry(ctx.store.paths.runDir, path.posix.basename(check.file), check.entry);
+  const rejected = check.recorded;
+  const name = (r: (typeof rejected)[number]) => r.pairId ?? `line ${r.line}`;
   const rules = [...new Set(rejected.map((r) => r.rule))];
   ctx.store.emit({
     type: 'log',
     level: rejected.length ? 'warn' : 'info',
-    message: `training pairs of ${module}: ${check.accepted} accepted, ${rejected.length} rejected${rejected.length ? ` (${rejected.map((r) => `${r.pairId ?? `line ${r.line}`}: ${r.rule}`).join(', ')})` : ''}`,
+    message: `training pairs of ${module}: ${check.accepted} accepted, ${rejected.length} rejected${rejected.length ? ` (${rejected.map((r) => `${name(r)}: ${r.rule}`).join(', ')})` : ''}`,
   });
   const report = qcReportPath(ctx.store.paths.qc, module);
   if (fs.existsSync(report)) {
     const section = [
       '## Training pairs',
       `${check.accepted} of the builder's session pairs kept in \`${check.file}\`; ${rejected.length} rejected by the quality rules${rules.length ? ` (${rules.join(', ')})` : ''}.`,
-      ...rejected.map((r) => `- ${r.pairId ?? `line ${r.line}`}: ${r.rule}: ${r.reason}`),
+      ...rejected.map((r) => `- ${name(r)}: ${r.rule}: ${r.reason}`),
       '',
     ].join('\n');
     fs.appendFileSync(report, `\n${section}`);

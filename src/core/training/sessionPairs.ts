@@ -50,8 +50,16 @@ export interface SessionCheck {
   rejected: Rejection[];
   /** The file's counts for the manifest: its accepted pairs, and every rejection on record for it. */
   entry: FileEntry;
-  /** Whether the file was rewritten (to be committed by the caller). */
-  rewritten: boolean;
+  /** Every rejection on record for the file in this run (earlier checks' too: a fix cycle, a resumed run). */
+  recorded: RecordedRejection[];
+}
+
+/** A rejection as the run's record keeps it (`training/<module>-session-rejected.jsonl`). */
+export interface RecordedRejection {
+  line: number;
+  pairId?: string;
+  rule: string;
+  reason: string;
 }
 
 export interface SessionCheckInput {
@@ -86,11 +94,11 @@ export function checkSessionPairs(input: SessionCheckInput): SessionCheck | unde
   if (result.rejected.length) fs.appendFileSync(rejectedFile, result.rejected.map((r) => JSON.stringify({ ...r, at: stamp, text: (lines[r.line - 1] ?? '').slice(0, 2000) }) + '\n').join(''));
   if (kept !== text) writeFileAtomic(file, kept);
   // Counted from the record, so the rejections of an earlier check (a fix cycle's first hand-over) count by rule too.
-  const entry = fileEntry(result.accepted, rejectionsOnRecord(rejectedFile));
-  return { file: rel, accepted: result.accepted.length, rejected: result.rejected, entry, rewritten: kept !== text };
+  const recorded = rejectionsOnRecord(rejectedFile);
+  return { file: rel, accepted: result.accepted.length, rejected: result.rejected, entry: fileEntry(result.accepted, recorded), recorded };
 }
 
-function rejectionsOnRecord(file: string): { rule: string }[] {
+function rejectionsOnRecord(file: string): RecordedRejection[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -100,13 +108,18 @@ function rejectionsOnRecord(file: string): { rule: string }[] {
   return text
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => {
+    .map((l): RecordedRejection => {
       try {
-        const rule = (JSON.parse(l) as { rule?: unknown }).rule;
-        return { rule: typeof rule === 'string' ? rule : 'unknown' };
+        const r = JSON.parse(l) as Partial<Record<keyof RecordedRejection, unknown>>;
+        return {
+          line: typeof r.line === 'number' ? r.line : 0,
+          ...(typeof r.pairId === 'string' ? { pairId: r.pairId } : {}),
+          rule: typeof r.rule === 'string' ? r.rule : 'unknown',
+          reason: typeof r.reason === 'string' ? r.reason : '',
+        };
       } catch {
         // A line torn by a kill still stands for one rejection.
-        return { rule: 'unknown' };
+        return { line: 0, rule: 'unknown', reason: 'its record is unreadable' };
       }
     });
 }
