@@ -26,6 +26,35 @@ describe('tools run after the set-up they wait for', () => {
     assert.deepEqual(log, ['set-up done', 'bash ran', 'write ran']);
   });
 
+  it('a warmable tool (a sandboxed shell) is started only once the set-up is done', async () => {
+    const log: string[] = [];
+    let finish!: () => void;
+    const setUp = new Promise<void>((resolve) => (finish = resolve)).then(() => log.push('set-up done'));
+    const shell = Object.assign(recordingTool('bash', log), { warm: () => log.push('shell started') });
+    const [gated] = afterwards(setUp, [shell]);
+    (gated as unknown as { warm: () => void }).warm();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(log, []);
+    finish();
+    await setUp;
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(log, ['set-up done', 'shell started']);
+  });
+
+  it('a warmable tool closed before the set-up is done is never started', async () => {
+    const log: string[] = [];
+    let finish!: () => void;
+    const setUp = new Promise<void>((resolve) => (finish = resolve));
+    const shell = Object.assign(recordingTool('bash', log), { warm: () => log.push('shell started'), close: () => void log.push('shell closed') });
+    const [gated] = afterwards(setUp, [shell]);
+    (gated as unknown as { warm: () => void }).warm();
+    await gated!.close?.();
+    finish();
+    await setUp;
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(log, ['shell closed']);
+  });
+
   it('a failed set-up fails every call with its error, and the tool does not run', async () => {
     const log: string[] = [];
     const setUp = Promise.reject(new Error('git ls-files failed'));

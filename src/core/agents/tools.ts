@@ -12,6 +12,7 @@ import { betaAgentToolset20260401, resolvePath, type AgentToolContext } from '@a
 import { BuilderOutcomeSchema, QcVerdictSchema, type BuilderOutcome, type QcVerdict } from '../contracts/schemas';
 import { validateModuleName } from '../contracts/names';
 import { isPausableShell, type PausableShell } from '../sandbox/bashTool';
+import { isWarmable } from './warmTools';
 
 export type ToolName = 'bash' | 'read' | 'write' | 'edit' | 'glob' | 'grep';
 
@@ -71,11 +72,22 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
 /**
  * The tools, each run only once `ready` has settled: set-up the engine makes while the agent's first
  * model call is under way (a rejection fails the call with its error, and the caller's own wait for
- * it reports it too). No tool can run before a model call has asked for it, so work begun before the
- * agent started is done before anything the agent does.
+ * it reports it too). A warmable tool (a sandboxed shell) is also started only then, so nothing of
+ * these tools touches the worktree before the set-up has looked at it.
  */
 export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnableTool[]): BetaRunnableTool[] {
-  return tools.map((tool) => ({ ...tool, run: async (input, context) => (await ready, tool.run(input, context)) }));
+  return tools.map((tool) => {
+    const gated: BetaRunnableTool = { ...tool, run: async (input, context) => (await ready, tool.run(input, context)) };
+    if (isWarmable(tool)) {
+      // Closed before the set-up was done (the agent's first call failed): its shell is not started then.
+      let closed = false;
+      Object.assign(gated, {
+        warm: () => void ready.then(() => closed || tool.warm(), () => undefined),
+        close: () => ((closed = true), tool.close?.()),
+      });
+    }
+    return gated;
+  });
 }
 
 function whilePaused(tool: BetaRunnableTool, pause: PausableShell['pauseWhile']): BetaRunnableTool {

@@ -20,6 +20,7 @@ import { projectCommands } from '../stack/commands';
 import { isAncestor, mergeThatBrought, pathsChangedByMerge } from './mergeHistory';
 import { runTests, type TestsOutcome } from './mergeTests';
 import { testInOwnTree } from './testTree';
+import { finalSuiteAheadSettled, finalSuiteTestedAhead, testFinalHeadAhead } from './finalSuiteAhead';
 import { selectTests, type TestSelection } from './testSelection';
 import { recordMerge, writeAssemblyReport, writeConflictReport } from './assemblyReport';
 import { withIntegrationTree } from './integrationLock';
@@ -39,6 +40,14 @@ export type MergeStep =
  * ended, assembly stops before it.
  */
 export async function assembleModules(ctx: PipelineContext, queue?: AssemblyQueue): Promise<StageResult> {
+  try {
+    return await assembleInOrder(ctx, queue);
+  } finally {
+    await finalSuiteAheadSettled(ctx);
+  }
+}
+
+async function assembleInOrder(ctx: PipelineContext, queue?: AssemblyQueue): Promise<StageResult> {
   const order = ctx.contracts().manifest.assembly_order;
   const wt = ctx.store.paths.integrationWorktree;
   await withIntegrationTree(wt, () => forgetDroppedMerges(ctx, wt, order));
@@ -50,6 +59,8 @@ export async function assembleModules(ctx: PipelineContext, queue?: AssemblyQueu
     const mod = ctx.store.module(name);
     if (mod.status !== 'passed') {
       if (queue?.building) {
+        // Everything before the last module is merged and it is in QC: its final head's suite starts now.
+        if (index === order.length - 1) testFinalHeadAhead(ctx, name);
         await queue.changed(ctx.signal);
         continue;
       }
@@ -106,7 +117,9 @@ async function speculate(ctx: PipelineContext, order: readonly string[], depth: 
     if (!ctx.signal.aborted && next >= 0 && inFlight.length < depth && ctx.store.module(order[next]!).status === 'passed') {
       const made = await mergeOnly(ctx, order, next);
       if (made.kind === 'made') {
-        inFlight.push({ index: next, made, tests: testInOwnTree(ctx, order[next]!, made.after, made.selection.runs) });
+        const name = order[next]!;
+        const tests = finalSuiteTestedAhead(ctx, name, made.after, made.selection.runs).then((ahead) => ahead ?? testInOwnTree(ctx, name, made.after, made.selection.runs));
+        inFlight.push({ index: next, made, tests });
         continue;
       }
       // A conflict ends the queue: what is in flight is still judged first (the merge was aborted).
@@ -151,7 +164,8 @@ async function dropAfter(ctx: PipelineContext, order: readonly string[], red: In
 async function mergeAndTest(ctx: PipelineContext, order: readonly string[], index: number): Promise<MergeStep> {
   const made = await mergeOnly(ctx, order, index);
   if (made.kind === 'conflict') return made;
-  const tests = await runTests(ctx, ctx.store.paths.integrationWorktree, made.selection.runs);
+  const name = order[index]!;
+  const tests = (await finalSuiteTestedAhead(ctx, name, made.after, made.selection.runs)) ?? (await runTests(ctx, ctx.store.paths.integrationWorktree, made.selection.runs));
   return judge(ctx, order, index, made, tests);
 }
 

@@ -82,7 +82,8 @@ export function writeAssemblyReport(ctx: PipelineContext): void {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Assembly test work: ${work?.testProcesses ?? 0} test processes, ${work?.fullSuiteRuns ?? 0} of them the full suite.`,
+    `Assembly test work: ${work?.testProcesses ?? 0} test processes, ${work?.fullSuiteRuns ?? 0} of them the full suite.` +
+      (work?.fullSuitesAhead ? ` Besides, ${work.fullSuitesAhead} full suite(s) run on the final head while its module was in QC (one that was used is counted above too).` : ''),
     '<!-- DONE -->',
     '',
   ].join('\n');

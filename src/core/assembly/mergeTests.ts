@@ -15,17 +15,25 @@ export interface TestsOutcome {
   /** 'exited with 1', 'timed out'. */
   outcome?: string;
   output: string;
+  /** Wall time of the runs that ran. */
+  durationMs: number;
 }
 
-export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[]): Promise<TestsOutcome> {
+/**
+ * `counted: false` leaves the runs out of assembly's test work (a run ahead: counted by its caller
+ * once it is used).
+ */
+export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[], options: { counted?: boolean } = {}): Promise<TestsOutcome> {
+  let durationMs = 0;
   for (const run of runs) {
     const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox, { background: standsAside(ctx, run) });
-    countTestProcess(ctx, run.kind === 'full', result.durationMs);
+    durationMs += result.durationMs;
+    if (options.counted !== false) countTestProcess(ctx, run.kind === 'full', result.durationMs);
     if (result.exitCode !== 0) {
-      return { ok: false, failed: run, outcome: result.timedOut ? 'timed out' : `exited with ${result.exitCode}`, output: result.output };
+      return { ok: false, failed: run, outcome: result.timedOut ? 'timed out' : `exited with ${result.exitCode}`, output: result.output, durationMs };
     }
   }
-  return { ok: true, output: '' };
+  return { ok: true, output: '', durationMs };
 }
 
 /**
@@ -39,7 +47,7 @@ export function standsAside(ctx: PipelineContext, run: TestRun): boolean {
   return run.kind !== 'full' && ctx.store.state.stages.some((s) => s.id === 'build' && s.status === 'running');
 }
 
-function countTestProcess(ctx: PipelineContext, full: boolean, ms: number): void {
+export function countTestProcess(ctx: PipelineContext, full: boolean, ms: number): void {
   ctx.store.update((s) => {
     s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };
     s.assembly.testProcesses++;

@@ -12,14 +12,14 @@ import type { PipelineContext } from '../stages/context';
 import { runTests, type TestsOutcome } from './mergeTests';
 import type { TestRun } from './testSelection';
 
-export async function testInOwnTree(ctx: PipelineContext, module: string, commit: string, runs: readonly TestRun[]): Promise<TestsOutcome> {
+export async function testInOwnTree(ctx: PipelineContext, module: string, commit: string, runs: readonly TestRun[], options: { counted?: boolean } = {}): Promise<TestsOutcome> {
   const tree = path.join(ctx.store.paths.worktrees, `assembly-test-${module}`);
   // A tree left by a run that was killed mid-test.
   if (fs.existsSync(tree)) await removeThrowawayTree(ctx.repoRoot, tree).catch(() => fs.rmSync(tree, { recursive: true, force: true }));
   const root = await createThrowawayTree(ctx.repoRoot, tree, commit);
   try {
     await provideDependencies(ctx.store.paths.integrationWorktree, root);
-    return await runTests(ctx, root, runs);
+    return await runTests(ctx, root, runs, options);
   } finally {
     await removeThrowawayTree(ctx.repoRoot, root).catch((e: Error) => ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove ${root}: ${e.message}` }));
   }

@@ -273,6 +273,11 @@ export const RunStateSchema = z.object({
       /** Wall time of those test processes, and of the full-suite ones among them (the bench's floor counts it). */
       testMs: z.number().nonnegative().optional(),
       fullSuiteMs: z.number().nonnegative().optional(),
+      /**
+       * Full suites run ahead on the final head while its module was in QC (finalSuiteAhead.ts); one
+       * that was used counts among the runs above as well, one that was not (another tree, red) only here.
+       */
+      fullSuitesAhead: z.number().int().nonnegative().optional(),
     })
     .optional(),
 });

@@ -27,6 +27,7 @@ import type { PipelineContext, Stage, StageResult } from './context';
 import { reportPairsOnQcPass } from '../training/builderPairs';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
+import { testFinalHeadAhead } from '../assembly/finalSuiteAhead';
 
 /** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
 const CONFLICT_ROUNDS = 3;
@@ -207,11 +208,14 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
 /**
  * `name` is handed over to QC, its branch final if it passes: its dependents still waiting get their
  * merges of it (and of what was handed over before) made now, or their whole preparation when it is
- * the last (mergesAhead.ts). Only a head start: nothing it could throw may change this module's outcome.
+ * the last (mergesAhead.ts); the last module of assembly_order gets the final head's full suite
+ * (assembly/finalSuiteAhead.ts). Only a head start: nothing it could throw may change this module's outcome.
  */
 function aheadOfTheVerdict(ctx: PipelineContext, name: string): void {
   try {
     moduleHandedOver(ctx, ctx.contracts().manifest.modules, name);
+    // The last module of assembly_order: the final head's full suite runs while it is in QC.
+    testFinalHeadAhead(ctx, name);
   } catch (e) {
     ctx.store.emit({ type: 'log', level: 'warn', message: `merges ahead after ${name} was handed over to QC: ${(e as Error).message}` });
   }
