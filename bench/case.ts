@@ -356,8 +356,11 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   // (each module's own and the project-level ones after its merge) run alongside the build. All as
   // CPU time, as above.
   const fullSuiteRuns = (assembly as { fullSuiteRuns?: number } | undefined)?.fullSuiteRuns ?? 1;
-  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * (fullSuiteRuns + shipSuiteRuns);
-  const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0);
+  // A final-head suite run ahead and used ran while its module was in QC, beside the build (assembly/finalSuiteAhead.ts).
+  const usedAhead = journal.filter((e) => e.type === 'log' && /^assembly: the merge of .* is the tree its full suite ran on while it was in QC/.test(e.message)).length;
+  const sequentialCpuMs = (install ? Number(install[1]) : 0) + fullSuiteCpuMs * (fullSuiteRuns - usedAhead + shipSuiteRuns);
+  const aheadCpuMs = fullSuiteCpuMs * usedAhead;
+  const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0) + aheadCpuMs;
   const floor = floorBound(work, sequentialMs, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
   const inWorkers = Object.values(gitStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
   // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).

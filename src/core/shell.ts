@@ -39,6 +39,8 @@ export async function runCommand(
   options: CommandOptions = {},
 ): Promise<CommandResult> {
   const started = Date.now();
+  // A stopped run starts nothing (a caller falling back to a command after its other work was stopped).
+  if (signal?.aborted) return { exitCode: null, output: 'not run: the run was stopped', timedOut: false, durationMs: 0 };
   if (sandbox?.runCommand) {
     // In a sandboxed shell kept for this worktree (sandbox/commandShells.ts): no sandbox start per command.
     const r = await sandbox.runCommand(command, { cwd, writable: true, env, timeoutMs, signal, outputLimit: MAX_OUTPUT, background: options.background }).catch((e: Error) => e);
@@ -69,6 +71,8 @@ export async function runCommand(
     }, timeoutMs);
     const onAbort = () => killGroup();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Stopped while the command was being wrapped: the listener came too late to hear it.
+    if (signal?.aborted) killGroup();
     child.on('close', (code) => {
       untrack();
       wrapped.done();

@@ -82,7 +82,17 @@ export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnable
       // Closed before the set-up was done (the agent's first call failed): its shell is not started then.
       let closed = false;
       Object.assign(gated, {
-        warm: () => void ready.then(() => closed || tool.warm(), () => undefined),
+        warm: () =>
+          void ready.then(
+            () => {
+              try {
+                if (!closed) tool.warm();
+              } catch {
+                // As warmTools: a failed start is reported by the tool's first call.
+              }
+            },
+            () => undefined,
+          ),
         close: () => ((closed = true), tool.close?.()),
       });
     }

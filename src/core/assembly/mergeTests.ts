@@ -19,14 +19,17 @@ export interface TestsOutcome {
   durationMs: number;
 }
 
-/**
- * `counted: false` leaves the runs out of assembly's test work (a run ahead: counted by its caller
- * once it is used).
- */
-export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[], options: { counted?: boolean } = {}): Promise<TestsOutcome> {
+/** `counted: false` leaves the runs out of assembly's test work; `signal` stops them besides the run's own. */
+export interface TestRunOptions {
+  counted?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A run ahead is counted by its caller once it is used (finalSuiteAhead.ts); it may be stopped alone. */
+export async function runTests(ctx: PipelineContext, worktree: string, runs: readonly TestRun[], options: TestRunOptions = {}): Promise<TestsOutcome> {
   let durationMs = 0;
   for (const run of runs) {
-    const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox, { background: standsAside(ctx, run) });
+    const result = await runCommand(run.command, worktree, agentShellEnv('engine'), ctx.config.testTimeoutMs, options.signal ?? ctx.signal, ctx.sandbox, { background: standsAside(ctx, run) });
     durationMs += result.durationMs;
     if (options.counted !== false) countTestProcess(ctx, run.kind === 'full', result.durationMs);
     if (result.exitCode !== 0) {

@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { createThrowawayTree, removeThrowawayTree } from '../git';
 import { provideDependencies } from '../stack/dependencyStore';
 import type { PipelineContext } from '../stages/context';
-import { runTests, type TestsOutcome } from './mergeTests';
+import { runTests, type TestRunOptions, type TestsOutcome } from './mergeTests';
 import type { TestRun } from './testSelection';
 
-export async function testInOwnTree(ctx: PipelineContext, module: string, commit: string, runs: readonly TestRun[], options: { counted?: boolean } = {}): Promise<TestsOutcome> {
+export async function testInOwnTree(ctx: PipelineContext, module: string, commit: string, runs: readonly TestRun[], options: TestRunOptions = {}): Promise<TestsOutcome> {
   const tree = path.join(ctx.store.paths.worktrees, `assembly-test-${module}`);
   // A tree left by a run that was killed mid-test.
   if (fs.existsSync(tree)) await removeThrowawayTree(ctx.repoRoot, tree).catch(() => fs.rmSync(tree, { recursive: true, force: true }));

@@ -27,7 +27,7 @@ import type { PipelineContext, Stage, StageResult } from './context';
 import { reportPairsOnQcPass } from '../training/builderPairs';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
-import { testFinalHeadAhead } from '../assembly/finalSuiteAhead';
+import { finalSuiteAheadVoided, testFinalHeadAhead } from '../assembly/finalSuiteAhead';
 
 /** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
 const CONFLICT_ROUNDS = 3;
@@ -165,7 +165,10 @@ async function developSteps(ctx: PipelineContext, spec: ModuleSpec, findings: Fi
         qc = await runQc(ctx, spec, wt, attempt, built.ownershipNote, await slot.forStep('qc'), built.outcome.summary);
       } finally {
         // Not passed (a FAIL, no verdict, an error): its branch may change, so nothing ahead may assume it.
-        if (qc?.verdict?.verdict !== 'PASS') handOverVoided(ctx, name);
+        if (qc?.verdict?.verdict !== 'PASS') {
+          handOverVoided(ctx, name);
+          finalSuiteAheadVoided(ctx, name);
+        }
       }
       // Kept only for a fix cycle that follows at once.
       if (qc.verdict?.verdict !== 'FAIL-MAJOR' || cycle >= ctx.config.fixCycles) slot.release();
