@@ -25,7 +25,7 @@
 import * as fs from 'node:fs';
 import { abortMerge, branchCommits, branchExists, createWorktree, mergeAllNoFf } from '../git';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
-import { discardUnprepared, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
+import { discardLeftAhead, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
 
 interface Merged {
   /** The commit the worktree started from (the scaffold's, or a contract resolution's after it). */
@@ -177,10 +177,7 @@ export async function discardPreparedNotTaken(ctx: PipelineContext): Promise<voi
       // Not begun yet: it never will.
       prepared.phase = 'taken';
       await prepared.done;
-      if (!prepared.holdsWorktree) return;
-      await discardUnprepared(ctx, module).catch((e: Error) =>
-        ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove the worktree prepared ahead for ${module}: ${e.message}` }),
-      );
+      if (prepared.holdsWorktree) await discardLeftAhead(ctx, module, 'prepared ahead');
     }),
   );
 }

@@ -140,12 +140,14 @@ export async function discardWorktreesNotTaken(ctx: PipelineContext): Promise<vo
     left.map(async ([module, ahead]) => {
       if (ahead.phase === 'queued') ahead.phase = 'taken';
       await ahead.done;
-      if (ahead.phase !== 'made') return;
-      await discardUnprepared(ctx, module).catch((e: Error) =>
-        ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove the worktree checked out ahead for ${module}: ${e.message}` }),
-      );
+      if (ahead.phase === 'made') await discardLeftAhead(ctx, module, 'checked out ahead');
     }),
   );
+}
+
+/** A worktree made ahead for a module that never started, removed at a round's end; a failure is said, not thrown. */
+export async function discardLeftAhead(ctx: PipelineContext, module: string, how: string): Promise<void> {
+  await discardUnprepared(ctx, module).catch((e: Error) => ctx.store.emit({ type: 'log', level: 'warn', message: `could not remove the worktree ${how} for ${module}: ${e.message}` }));
 }
 
 /**
