@@ -17,8 +17,9 @@ import { branchCommits, engineWorktreeFacts, identityConfig } from '../git';
 import { git } from '../git/run';
 import { mergeByPaths } from '../git/pathMerge';
 import { ENGINE_AUTHOR, type PipelineContext } from '../stages/context';
+import { perRun } from '../run/perRun';
 import { integrationTestCommand } from '../stages/moduleTestCommand';
-import { countTestProcess, type TestsOutcome } from './mergeTests';
+import { countSuiteAhead, countTestProcess, type TestsOutcome } from './mergeTests';
 import { testInOwnTree } from './testTree';
 import type { TestRun } from './testSelection';
 
@@ -46,13 +47,7 @@ interface RunAhead {
   unused: Set<Ahead>;
 }
 
-const byRun = new WeakMap<object, RunAhead>();
-
-function aheadOf(ctx: PipelineContext): RunAhead {
-  let run = byRun.get(ctx);
-  if (!run) byRun.set(ctx, (run = { current: new Map(), unused: new Set() }));
-  return run;
-}
+const aheadOf = perRun<RunAhead>(() => ({ current: new Map(), unused: new Set() }));
 
 /**
  * `module` is in QC: when assembly is running, `module` is the last of `assembly_order` and every
@@ -104,10 +99,7 @@ async function mergeAhead(ctx: PipelineContext, module: string, signal: AbortSig
   const tests = testInOwnTree(ctx, `${module}-ahead`, merged.commit, runs, { counted: false, signal })
     .then((t) => {
       if (signal.aborted) return undefined;
-      ctx.store.update((s) => {
-        s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };
-        s.assembly.fullSuitesAhead = (s.assembly.fullSuitesAhead ?? 0) + 1;
-      });
+      countSuiteAhead(ctx);
       return t;
     })
     .catch(() => undefined);

@@ -50,6 +50,14 @@ export function standsAside(ctx: PipelineContext, run: TestRun): boolean {
   return run.kind !== 'full' && ctx.store.state.stages.some((s) => s.id === 'build' && s.status === 'running');
 }
 
+/** A final-head suite run ahead that finished (finalSuiteAhead.ts), counted apart from the runs above. */
+export function countSuiteAhead(ctx: PipelineContext): void {
+  ctx.store.update((s) => {
+    s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };
+    s.assembly.fullSuitesAhead = (s.assembly.fullSuitesAhead ?? 0) + 1;
+  });
+}
+
 export function countTestProcess(ctx: PipelineContext, full: boolean, ms: number): void {
   ctx.store.update((s) => {
     s.assembly ??= { testProcesses: 0, fullSuiteRuns: 0 };

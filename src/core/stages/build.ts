@@ -27,6 +27,7 @@ import type { PipelineContext, Stage, StageResult } from './context';
 import { reportPairsOnQcPass } from '../training/builderPairs';
 import { hasOpenConflicts, openConflict, settleConflicts, takeResolution } from '../conflicts/resolve';
 import { withIntegrationTree } from '../assembly/integrationLock';
+import { perRun } from '../run/perRun';
 import { finalSuiteAheadVoided, testFinalHeadAhead } from '../assembly/finalSuiteAhead';
 
 /** Rounds of block → resolve → resume per build stage; a module blocking again after that stops the run. */
@@ -124,13 +125,7 @@ function developTracked(ctx: PipelineContext, spec: ModuleSpec, findings: FixReq
   return inDevelopment(ctx).develop(spec.name, findings !== undefined, () => developOnce(ctx, spec, findings));
 }
 
-const developing = new WeakMap<PipelineContext, Developments>();
-
-function inDevelopment(ctx: PipelineContext): Developments {
-  let developments = developing.get(ctx);
-  if (!developments) developing.set(ctx, (developments = new Developments()));
-  return developments;
-}
+const inDevelopment = perRun(() => new Developments());
 
 async function developOnce(ctx: PipelineContext, spec: ModuleSpec, findings: FixRequest | undefined): Promise<Developed> {
   const prepared: { wt?: string } = {};

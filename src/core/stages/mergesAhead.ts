@@ -23,6 +23,7 @@ import { branchCommits, engineWorktreeFacts, identityConfig } from '../git';
 import { mergeCommitsAhead } from '../git/pathMerge';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
 import { prepareAhead } from './preparedAhead';
+import { perRun } from '../run/perRun';
 
 interface RunMerges {
   /** When each module was last handed over to QC in this process (a count, not a time: ties cannot happen). */
@@ -38,13 +39,7 @@ interface RunMerges {
   making: Set<Promise<void>>;
 }
 
-const byRun = new WeakMap<object, RunMerges>();
-
-function mergesOf(ctx: PipelineContext): RunMerges {
-  let run = byRun.get(ctx);
-  if (!run) byRun.set(ctx, (run = { handedOver: new Map(), next: 0, inQc: new Set(), commitAtHandOver: new Map(), making: new Set() }));
-  return run;
-}
+const mergesOf = perRun<RunMerges>(() => ({ handedOver: new Map(), next: 0, inQc: new Set(), commitAtHandOver: new Map(), making: new Set() }));
 
 /** The message of the merge that brings `dependency` into `module`'s branch (made ahead and when ready alike). */
 export function dependencyMergeMessage(module: string, dependency: string): string {

@@ -5,19 +5,14 @@
  * worktree queue) delayed their worktrees, on the critical path, for a removal only the stage's end
  * needs.
  */
+import { perRun } from '../run/perRun';
 
 interface Preparations {
   running: number;
   idle: Array<() => void>;
 }
 
-const byRun = new WeakMap<object, Preparations>();
-
-function of(run: object): Preparations {
-  let p = byRun.get(run);
-  if (!p) byRun.set(run, (p = { running: 0, idle: [] }));
-  return p;
-}
+const of = perRun<Preparations>(() => ({ running: 0, idle: [] }));
 
 /** Marks a preparation as started; call the returned function once it has ended, however it ended. */
 export function preparationStarted(run: object): () => void {

@@ -25,7 +25,8 @@
 import * as fs from 'node:fs';
 import { abortMerge, branchCommits, branchExists, createWorktree, mergeAllNoFf } from '../git';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
-import { discardLeftAhead, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
+import { perRun } from '../run/perRun';
+import { discardLeftAhead, mostAtOnce, moduleWorktreePath, takeWorktreeMadeAhead } from './worktreesAhead';
 
 interface Merged {
   /** The commit the worktree started from (the scaffold's, or a contract resolution's after it). */
@@ -55,13 +56,7 @@ interface RunPrepared {
   line: Promise<unknown>;
 }
 
-const byRun = new WeakMap<object, RunPrepared>();
-
-function preparedOf(ctx: PipelineContext): RunPrepared {
-  let run = byRun.get(ctx);
-  if (!run) byRun.set(ctx, (run = { modules: new Map(), line: Promise.resolve() }));
-  return run;
-}
+const preparedOf = perRun<RunPrepared>(() => ({ modules: new Map(), line: Promise.resolve() }));
 
 /** One dependency merge: the dependency, and the merge commit's message. */
 export interface DependencyMerge {
@@ -81,8 +76,7 @@ export function prepareAhead(ctx: PipelineContext, module: string, merges: reado
     if (known.phase !== 'taken') known.stale = true;
     return;
   }
-  const most = Math.max(1, ...Object.values(ctx.config.waveLimits));
-  if ([...run.modules.values()].filter((p) => p.phase !== 'taken').length >= most) return;
+  if ([...run.modules.values()].filter((p) => p.phase !== 'taken').length >= mostAtOnce(ctx)) return;
   const prepared: Prepared = { phase: 'queued', done: Promise.resolve(undefined), holdsWorktree: false, stale: false };
   prepared.done = run.line.then(async () => {
     if (prepared.phase !== 'queued') return undefined;

@@ -21,6 +21,7 @@ import { assertSafeModuleName } from '../contracts/names';
 import type { ModuleSpec } from '../contracts/schemas';
 import { createWorktree, deleteEngineBranch, removeWorktree } from '../git';
 import type { PipelineContext } from './context';
+import { perRun } from '../run/perRun';
 
 /**
  * One checkout ahead at a time, at a lower CPU priority: the module that is building is on the
@@ -44,12 +45,11 @@ interface RunAhead {
   waiting: Array<() => void>;
 }
 
-const byRun = new WeakMap<object, RunAhead>();
+const aheadOf = perRun<RunAhead>(() => ({ modules: new Map(), running: 0, waiting: [] }));
 
-function aheadOf(ctx: PipelineContext): RunAhead {
-  let run = byRun.get(ctx);
-  if (!run) byRun.set(ctx, (run = { modules: new Map(), running: 0, waiting: [] }));
-  return run;
+/** As many modules as may start at once (the largest wave limit): more made ahead would only wait for a slot. */
+export function mostAtOnce(ctx: PipelineContext): number {
+  return Math.max(1, ...Object.values(ctx.config.waveLimits));
 }
 
 /** The module's worktree folder; a module name is the architect's output, so it is checked before it names a path. */
@@ -65,7 +65,7 @@ export function moduleWorktreePath(ctx: PipelineContext, module: string): string
  */
 export function checkOutDependentsAhead(ctx: PipelineContext, modules: readonly ModuleSpec[], started: string): void {
   const run = aheadOf(ctx);
-  const most = Math.max(1, ...Object.values(ctx.config.waveLimits));
+  const most = mostAtOnce(ctx);
   for (const spec of modules) {
     if (run.modules.size >= most) return;
     if (!spec.depends_on.includes(started) || run.modules.has(spec.name)) continue;
