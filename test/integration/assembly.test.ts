@@ -117,8 +117,8 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     // One merge per module landed, in order; every recorded merge is green; no test tree is left.
     assert.deepEqual(landedMerges(repo, result.state), ['mod-01', 'mod-02', 'mod-03', 'mod-04'].map((n) => `integrate: merge ${n} module`));
     assert.deepEqual(result.state.merges.map((m) => `${m.module}:${m.status}:${m.testScope}`), ['mod-01:MERGED:selected', 'mod-02:MERGED:selected', 'mod-03:MERGED:selected', 'mod-04:MERGED:full']);
-    assert.deepEqual(fs.readdirSync(path.join(result.state.runDir, 'worktrees')).filter((d) => d.startsWith('assembly-test-')), []);
-    assert.equal(repo.git('worktree', 'list').split('\n').filter((l) => l.includes('assembly-test-')).length, 0);
+    assert.deepEqual(fs.readdirSync(path.join(result.state.runDir, 'worktrees', '.assembly')), []);
+    assert.equal(repo.git('worktree', 'list').split('\n').filter((l) => l.includes('.assembly')).length, 0);
   });
 
   it('a run stopped while assembly had sent a module back to its builder resumes that fix cycle, with the failure, and finishes', async () => {
@@ -163,6 +163,11 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     formatter.mergeCommit = undefined;
     state.merges = [];
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    // And test trees a kill mid-test leaves: a detached worktree, and a folder cut short while it was made.
+    const testTrees = path.join(state.runDir, 'worktrees', '.assembly');
+    repo.git('worktree', 'add', '--quiet', '--detach', path.join(testTrees, 'greeter'), 'HEAD');
+    fs.mkdirSync(path.join(testTrees, 'formatter.final-suite', 'src'), { recursive: true });
+    fs.writeFileSync(path.join(testTrees, 'formatter.final-suite', 'src', 'left.js'), '// left by the killed run\n');
 
     const second = await resumePipeline(repo, state.runId);
     assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
@@ -171,5 +176,8 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     assert.equal(second.result.state.merges.find((m) => m.module === 'formatter')!.tests, 'pass');
     const journal = readJournal(path.join(second.result.state.runDir, 'journal.jsonl'));
     assert.equal(journal.filter((e) => e.type === 'merge' && e.module === 'formatter' && e.tests === 'pass').length, 2, 'tested before the kill and again after it');
+    assert.deepEqual(fs.readdirSync(testTrees), [], 'the test trees the kill left are gone');
+    assert.ok(!repo.git('worktree', 'list').includes('.assembly'), 'and git no longer lists them');
+    assert.ok(second.events.some((e) => e.type === 'log' && /removed 2 test tree\(s\) left by an earlier process/.test(e.message)));
   });
 });

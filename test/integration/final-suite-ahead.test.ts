@@ -38,7 +38,7 @@ describe('the final head\'s full suite, run while its module is in QC', function
     // Counted once, as the final head's full suite: mod-01 and mod-02 two selected runs each, then that one.
     assert.deepEqual([result.state.assembly?.testProcesses, result.state.assembly?.fullSuiteRuns, result.state.assembly?.fullSuitesAhead], [5, 1, 1]);
     // Its own tree is gone.
-    assert.ok(!repo.git('worktree', 'list', '--porcelain').includes('assembly-test-mod-03-ahead'));
+    assert.ok(!repo.git('worktree', 'list', '--porcelain').includes('mod-03.final-suite'));
   });
 
   it('a run on a build that fails QC is not used: the fixed build gets its own run, and that one stands for the merge', async () => {

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { moduleWorktreePath } from '../../src/core/stages/worktreesAhead';
+import { testTreePath } from '../../src/core/assembly/testTree';
 import type { PipelineContext } from '../../src/core/stages/context';
 
 describe('module worktree path', () => {
@@ -14,6 +15,17 @@ describe('module worktree path', () => {
   it('refuses names that would leave the folder or are not module names', () => {
     for (const name of ['../escape', 'a/b', '..', '', '/abs', 'x\ny', 'integration']) {
       assert.throws(() => moduleWorktreePath(ctx, name), Error, JSON.stringify(name));
+    }
+  });
+
+  it("never shares a path with assembly's test trees, whatever the modules are called", () => {
+    // Test trees are named by a module (its merge's tests) or a module plus a suffix (its final suite run ahead).
+    const names = ['greeter', 'assembly-test-greeter', 'greeter-ahead', 'greeter-final-suite', 'assembly'];
+    const worktrees = new Set(names.map((n) => moduleWorktreePath(ctx, n)));
+    const testTrees = names.flatMap((n) => [testTreePath(ctx, n), testTreePath(ctx, `${n}.final-suite`)]);
+    for (const tree of testTrees) {
+      assert.ok(!worktrees.has(tree), tree);
+      for (const wt of worktrees) assert.ok(!tree.startsWith(wt + path.sep) && !wt.startsWith(tree + path.sep), `${tree} / ${wt}`);
     }
   });
 });

@@ -19,7 +19,7 @@ import { integrationTestCommand, moduleDir, moduleTestCommand } from '../stages/
 import { projectCommands } from '../stack/commands';
 import { isAncestor, mergeThatBrought, pathsChangedByMerge } from './mergeHistory';
 import { runTests, type TestsOutcome } from './mergeTests';
-import { testInOwnTree } from './testTree';
+import { discardLeftTestTrees, testInOwnTree } from './testTree';
 import { finalSuiteAheadSettled, finalSuiteTestedAhead, testFinalHeadAhead } from './finalSuiteAhead';
 import { selectTests, type TestSelection } from './testSelection';
 import { recordMerge, writeAssemblyReport, writeConflictReport } from './assemblyReport';
@@ -51,6 +51,7 @@ async function assembleInOrder(ctx: PipelineContext, queue?: AssemblyQueue): Pro
   const order = ctx.contracts().manifest.assembly_order;
   const wt = ctx.store.paths.integrationWorktree;
   await withIntegrationTree(wt, () => forgetDroppedMerges(ctx, wt, order));
+  await discardLeftTestTrees(ctx);
   for (;;) {
     if (ctx.signal.aborted) return halt(ctx, String(ctx.signal.reason ?? 'run stopped'));
     const index = order.findIndex((n) => ctx.store.module(n).status !== 'merged');

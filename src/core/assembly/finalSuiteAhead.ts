@@ -96,7 +96,7 @@ async function mergeAhead(ctx: PipelineContext, module: string, signal: AbortSig
   if (merged.kind !== 'commit' || signal.aborted) return undefined;
   const runs: TestRun[] = [{ kind: 'full', command: integrationTestCommand(ctx) }];
   ctx.store.emit({ type: 'log', level: 'info', message: `assembly: the final head's full suite runs while ${module} is in QC (its merge made ahead, tree ${merged.tree.slice(0, 12)})` });
-  const tests = testInOwnTree(ctx, `${module}-ahead`, merged.commit, runs, { counted: false, signal })
+  const tests = testInOwnTree(ctx, `${module}.final-suite`, merged.commit, runs, { counted: false, signal })
     .then((t) => {
       if (signal.aborted) return undefined;
       countSuiteAhead(ctx);
