@@ -100,6 +100,17 @@ export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnable
   });
 }
 
+/**
+ * The set-up `afterwards` waits for, as a stop signal: aborted with the set-up's own error when it
+ * fails, so the agent is stopped at once instead of going on, paying for model calls, with tools that
+ * can only fail (runRoleAgent's `stopOn`).
+ */
+export function failedSetUp(ready: Promise<unknown>): AbortSignal {
+  const stop = new AbortController();
+  ready.catch((e: unknown) => stop.abort(e));
+  return stop.signal;
+}
+
 function whilePaused(tool: BetaRunnableTool, pause: PausableShell['pauseWhile']): BetaRunnableTool {
   return { ...tool, run: (input, context) => pause(async () => tool.run(input, context)) };
 }

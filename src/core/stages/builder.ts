@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, afterwards, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, failedSetUp, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import type { ModuleAgentSlot } from './moduleSlot';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
@@ -123,6 +123,7 @@ export async function runBuilder(
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
+    stopOn: failedSetUp(ignoredBefore),
   });
 
   // The brain file and the session pairs are the builder's own words, committed and shipped: no secret

@@ -5,7 +5,7 @@
  */
 import type { ModuleSpec, QcVerdict } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, afterwards, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, failedSetUp, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { ownSlot, type ModuleAgentSlot } from './moduleSlot';
 import { discardUncommitted, headCommit } from '../git';
@@ -65,6 +65,7 @@ export async function runQc(
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_verdict. Call it now with your verdict and findings.',
+    stopOn: failedSetUp(before),
   });
   const changedBy = await discardUncommitted(wt, await before);
   if (changedBy.length) {

@@ -41,6 +41,11 @@ export interface RoleAgentSpec {
   priority?: number;
   /** A wave-limit slot the caller already holds for this agent (stages/moduleSlot.ts). */
   heldSlot?: HeldSlot;
+  /**
+   * Stops the agent besides the run's own stop, which then fails with this signal's reason instead
+   * of "cancelled": the set-up its tools wait for failed (agents/tools.ts failedSetUp).
+   */
+  stopOn?: AbortSignal;
 }
 
 export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): Promise<AgentResult> {
@@ -70,29 +75,36 @@ export async function runRoleAgent(ctx: PipelineContext, spec: RoleAgentSpec): P
     ...(statesTimeout ? { bash_timeout_s: Math.round(ctx.config.bashTimeoutMs / 1000) } : {}),
     ...spec.vars,
   });
-  return runAgent(
-    {
-      agentId: spec.agentId,
-      role: spec.role,
-      module: spec.module,
-      stage: spec.stage,
-      tier: spec.tier,
-      model: ctx.modelFor(spec.tier),
-      // Two blocks, each with a cache breakpoint: the shared prefix is read from cache by every agent
-      // of the role, the slice by this agent's later turns.
-      system: prompt.slice !== undefined ? [prompt.system, prompt.slice] : [prompt.system],
-      task: prompt.task + memory.preamble,
-      history: spec.history,
-      tools,
-      ...limits,
-      context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
-      isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
-      nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
-      priority: spec.priority,
-      heldSlot: spec.heldSlot,
-    },
-    ctx.runtime(),
-  );
+  const rt = ctx.runtime();
+  const stopOn = spec.stopOn;
+  try {
+    return await runAgent(
+      {
+        agentId: spec.agentId,
+        role: spec.role,
+        module: spec.module,
+        stage: spec.stage,
+        tier: spec.tier,
+        model: ctx.modelFor(spec.tier),
+        // Two blocks, each with a cache breakpoint: the shared prefix is read from cache by every agent
+        // of the role, the slice by this agent's later turns.
+        system: prompt.slice !== undefined ? [prompt.system, prompt.slice] : [prompt.system],
+        task: prompt.task + memory.preamble,
+        history: spec.history,
+        tools,
+        ...limits,
+        context: { toolResultMaxChars: ctx.config.toolResultMaxChars, clearAtShare: ctx.config.contextClearAtShare },
+        isComplete: () => (spec.isComplete?.() ?? true) && memory.complete(),
+        nudge: [spec.nudge, memory.nudgeText].filter(Boolean).join(' '),
+        priority: spec.priority,
+        heldSlot: spec.heldSlot,
+      },
+      stopOn ? { ...rt, signal: AbortSignal.any([rt.signal, stopOn]) } : rt,
+    );
+  } catch (e) {
+    if (stopOn?.aborted && !rt.signal.aborted) throw stopOn.reason;
+    throw e;
+  }
 }
 
 /** The placeholders every module-level role (builder, QC) shares: the module's part of the contracts among them. */
