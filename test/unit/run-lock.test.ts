@@ -33,23 +33,27 @@ describe('run lock', () => {
   it('gives a stale lock (or none) to exactly one of several processes that try at once, and a release never removes another\'s lock', async function () {
     this.timeout(60_000);
     const lockModule = path.resolve(__dirname, '../../src/core/run/lock.js');
+    // Each contender holds on to what it won until every one has tried: a winner that exited early
+    // would leave a dead owner's lock, which a contender started late (a loaded machine) rightly takes.
     const contender = `const { acquireRunLock } = require(${JSON.stringify(lockModule)}); const [dir, at] = process.argv.slice(1); while (Date.now() < Number(at)) {} ` +
-      `try { acquireRunLock(dir); process.stdout.write('won'); } catch (e) { process.stdout.write(e.name); } setTimeout(() => {}, 400);`;
+      `try { acquireRunLock(dir); process.stdout.write('won'); } catch (e) { process.stdout.write(e.name); } process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
     for (let round = 0; round < 8; round++) {
       const runDir = fs.mkdtempSync(path.join(dir, 'r'));
       if (round % 2 === 0) fs.writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: 999_999_9 })); // a dead owner's
       const at = Date.now() + 500;
+      const children = [1, 2, 3, 4].map(() => spawn(process.execPath, ['-e', contender, runDir, String(at)], { stdio: ['pipe', 'pipe', 'inherit'] }));
       const outputs = await Promise.all(
-        [1, 2, 3, 4].map(
-          () =>
+        children.map(
+          (child) =>
             new Promise<string>((resolve) => {
-              const child = spawn(process.execPath, ['-e', contender, runDir, String(at)], { stdio: ['ignore', 'pipe', 'inherit'] });
               let out = '';
-              child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+              child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+              child.stdout!.on('data', () => /^(won|\w+Error)$/.test(out) && resolve(out));
               child.on('exit', () => resolve(out));
             }),
         ),
       );
+      await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.on('exit', resolve), child.stdin!.end())))));
       assert.equal(outputs.filter((o) => o === 'won').length, 1, `round ${round}: ${outputs.join(', ')}`);
     }
     // A release that is not the holder's leaves the lock alone.
