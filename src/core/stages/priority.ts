@@ -3,8 +3,12 @@
  * slots. Critical path first, the usual rule for scheduling a DAG on few workers: a module that a
  * longer chain of modules waits for goes before one that nothing waits for. At the same depth, a
  * module further along (QC, or a fix cycle) goes before one that has not started: it passes sooner,
- * which frees its dependents and lets assembly merge it while the rest still build. Arrival order
- * stays the rule among equals (src/core/limiter.ts).
+ * which frees its dependents and lets assembly merge it while the rest still build. Among modules
+ * equal in both, the one earlier in `assembly_order` goes first: assembly streams in that order, and
+ * a module that got its slot late held every merge after it back. (200 modules, wide: their
+ * worktrees were ready in no particular order, the slots went in that order, and the 14th module of
+ * the order started last: assembly merged 13 modules, then waited 220 s with 180 passed modules
+ * behind it.) Arrival order stays the rule among modules equal in all three (src/core/limiter.ts).
  */
 import type { ModulesManifest } from '../contracts/schemas';
 
@@ -36,6 +40,23 @@ export function dependentDepths(manifest: ModulesManifest): Map<string, number> 
   return depths;
 }
 
+const positionsByManifest = new WeakMap<ModulesManifest, Map<string, number>>();
+
+/**
+ * Below 0.5, higher the earlier the module is in `assembly_order` (0 for the last, and for a module
+ * not in it): added to the whole-number part, it orders equals and never outweighs depth or step.
+ */
+function assemblyPlace(manifest: ModulesManifest, module: string): number {
+  let positions = positionsByManifest.get(manifest);
+  if (!positions) {
+    positions = new Map(manifest.assembly_order.map((name, i) => [name, i]));
+    positionsByManifest.set(manifest, positions);
+  }
+  const at = positions.get(module);
+  const n = manifest.assembly_order.length;
+  return at === undefined ? 0 : (0.5 * (n - 1 - at)) / n;
+}
+
 export function modulePriority(manifest: ModulesManifest, module: string, step: ModuleStep): number {
-  return 2 * (dependentDepths(manifest).get(module) ?? 0) + (step === 'build' ? 0 : 1);
+  return 2 * (dependentDepths(manifest).get(module) ?? 0) + (step === 'build' ? 0 : 1) + assemblyPlace(manifest, module);
 }
