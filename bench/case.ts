@@ -104,12 +104,14 @@ function stageMs(state: RunState, id: string): number {
 
 type Journal = ReturnType<typeof readJournal>;
 
-/** Per agent: model calls and module, from the journal's usage lines. */
-function callsByAgent(journal: Journal): Map<string, { calls: number; module?: string; role: string; stage: string }> {
-  const out = new Map<string, { calls: number; module?: string; role: string; stage: string }>();
+/** Per agent: model calls and module, from the journal's usage lines, and the model it ran on. */
+function callsByAgent(journal: Journal): Map<string, { calls: number; module?: string; role: string; stage: string; model?: string }> {
+  const out = new Map<string, { calls: number; module?: string; role: string; stage: string; model?: string }>();
+  const models = new Map<string, string>();
   for (const e of journal) {
+    if (e.type === 'agent-started') models.set(e.agentId, e.model);
     if (e.type !== 'agent-usage') continue;
-    const a = out.get(e.agentId) ?? { calls: 0, module: e.module, role: e.role, stage: e.stage };
+    const a = out.get(e.agentId) ?? { calls: 0, module: e.module, role: e.role, stage: e.stage, model: models.get(e.agentId) };
     a.calls++;
     out.set(e.agentId, a);
   }
@@ -321,15 +323,24 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   // Three runs up to 64 modules (seconds each), one at 200 (minutes).
   const raw = await medianRawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })), modules <= 64 ? 3 : 1);
 
-  const modelCalls = new Map<string, number>();
-  const stageAgents: StageAgent[] = [];
-  for (const a of agents.values()) {
-    if (a.module) modelCalls.set(a.module, (modelCalls.get(a.module) ?? 0) + a.calls);
-    else stageAgents.push(a);
-  }
   // Audit workers run in waves of their tier's limit, coordinators all at once (src/core/audit/fanout.ts).
   // The bench runs with the defaults, as a user's first run does.
   const config = defaultConfig();
+  // A module's calls by the tier they ran on: its builder's on the module's tier, its QC's on QC's,
+  // each tier with slots of its own (the architect gives modules different tiers).
+  const tierOf = new Map(Object.entries(config.tierModels).map(([tier, model]) => [model, tier]));
+  const modelCalls = new Map<string, Record<string, number>>();
+  const stageAgents: StageAgent[] = [];
+  for (const a of agents.values()) {
+    if (!a.module) {
+      stageAgents.push(a);
+      continue;
+    }
+    const tier = (a.model && tierOf.get(a.model)) || 'unknown';
+    const calls = modelCalls.get(a.module) ?? {};
+    calls[tier] = (calls[tier] ?? 0) + a.calls;
+    modelCalls.set(a.module, calls);
+  }
   const sequentialMs = sequentialModelMs(stageAgents, LATENCY_MS, { 'audit-worker': config.waveLimits[config.roleTiers.auditWorker], 'audit-coordinator': Infinity });
   // Each module's tests measured once more, alone, for their CPU time; its agents ran them runsOf times.
   const integration = path.join(state.runDir, 'worktrees/integration');
@@ -346,10 +357,12 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const work: ModuleWork[] = contracts.modules.map((m) => ({
     name: m.name,
     dependsOn: m.depends_on,
-    modelMs: (modelCalls.get(m.name) ?? 0) * LATENCY_MS,
+    modelMs: Object.values(modelCalls.get(m.name) ?? {}).reduce((n, c) => n + c, 0) * LATENCY_MS,
+    modelMsByTier: Object.fromEntries(Object.entries(modelCalls.get(m.name) ?? {}).map(([tier, c]) => [tier, c * LATENCY_MS])),
     cpuMs: (testCpuMs.get(m.name) ?? 0) * (tests.runsOf.get(m.name) ?? 0) + (raw.perModuleMs[m.name] ?? 0),
   }));
-  const limit = config.waveLimits.sonnet;
+  // An agent on a model the config does not name ('unknown') is counted as if it had a single slot.
+  const limit = { ...config.waveLimits };
   const ideal = idealBound(work, sequentialMs, limit);
   // Besides the modules' own work: the install (before the build), the full suite on the final
   // head (after it) and the ship checks' full suite cannot overlap anything; assembly's other tests

@@ -3,7 +3,9 @@
  *
  * - ideal: only the model's time counts (every call takes the scripted latency; tests, git and the
  *   engine are free): sequential stages + max(critical path, T + work of the modules that cannot
- *   start before T / wave limit, for every T at which a module may first start).
+ *   start before T / wave limit, for every T at which a module may first start). With the work split
+ *   by tier, each tier's work shares its own limit and the busiest tier bounds: a module's builder
+ *   runs on the module's tier and its QC on QC's, and each tier has slots of its own.
  * - floor: what this machine could reach: each module's measured test and git time is added to its
  *   path, and that CPU work shares the machine's cores, so the bound is also Σ cpu / cores.
  */
@@ -14,6 +16,22 @@ export interface ModuleWork {
   modelMs: number;
   /** Measured test-process and git time of the module (0 for the ideal). */
   cpuMs: number;
+  /** `modelMs` split by the wave-limit tier each call ran on; with per-tier limits it is what they share. */
+  modelMsByTier?: Readonly<Record<string, number>>;
+}
+
+/** One limit for all model work, or one per tier (then every module gives `modelMsByTier`). */
+export type WaveLimits = number | Readonly<Record<string, number>>;
+
+/** How long `modules`' model work takes at the least with `limits` slots: the busiest tier's. */
+function slotTime(modules: readonly ModuleWork[], limits: WaveLimits): number {
+  if (typeof limits === 'number') return modules.reduce((n, m) => n + m.modelMs, 0) / Math.max(1, limits);
+  const byTier = new Map<string, number>();
+  for (const m of modules) {
+    if (!m.modelMsByTier) throw new Error(`${m.name}: per-tier wave limits need the module's model time by tier`);
+    for (const [tier, ms] of Object.entries(m.modelMsByTier)) byTier.set(tier, (byTier.get(tier) ?? 0) + ms);
+  }
+  return Math.max(0, ...[...byTier].map(([tier, ms]) => ms / Math.max(1, limits[tier] ?? 1)));
 }
 
 export interface Bound {
@@ -51,21 +69,18 @@ function earliestFinish(modules: readonly ModuleWork[], cost: (m: ModuleWork) =>
  * still need their calls, `limit` at a time, after T. (A wide project waits for its root module and
  * only then runs the rest side by side; the work over the limit from time 0 ignored that wait.)
  */
-function pathAndWorkBound(modules: readonly ModuleWork[], pathCost: (m: ModuleWork) => number, work: (m: ModuleWork) => number, limit: number): { cp: number; bound: number } {
+function pathAndWorkBound(modules: readonly ModuleWork[], pathCost: (m: ModuleWork) => number, limits: WaveLimits): { cp: number; bound: number } {
   const finish = earliestFinish(modules, pathCost);
   const cp = Math.max(0, ...finish.values());
   const startOf = (m: ModuleWork) => finish.get(m.name)! - pathCost(m);
   let bound = cp;
-  for (const t of new Set(modules.map(startOf))) {
-    const after = modules.filter((m) => startOf(m) >= t).reduce((n, m) => n + work(m), 0);
-    bound = Math.max(bound, t + after / Math.max(1, limit));
-  }
+  for (const t of new Set(modules.map(startOf))) bound = Math.max(bound, t + slotTime(modules.filter((m) => startOf(m) >= t), limits));
   return { cp, bound };
 }
 
 /** Model-only lower bound: `sequentialMs` (architect, scaffold… one agent at a time) + the build's bound. */
-export function idealBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number): Bound {
-  const { cp, bound } = pathAndWorkBound(modules, (m) => m.modelMs, (m) => m.modelMs, waveLimit);
+export function idealBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimits: WaveLimits): Bound {
+  const { cp, bound } = pathAndWorkBound(modules, (m) => m.modelMs, waveLimits);
   return { totalMs: sequentialMs + bound, buildMs: bound, criticalPathMs: cp };
 }
 
@@ -76,10 +91,10 @@ export function idealBound(modules: readonly ModuleWork[], sequentialMs: number,
  * final head after it); `sharedCpuMs` is CPU work that runs alongside the build on the same cores
  * (assembly's tests after each merge, streamed into the build).
  */
-export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimit: number, cores: number, sequentialCpuMs = 0, sharedCpuMs = 0): Bound {
-  const { cp, bound: withCpu } = pathAndWorkBound(modules, (m) => m.modelMs + m.cpuMs, (m) => m.modelMs, waveLimit);
+export function floorBound(modules: readonly ModuleWork[], sequentialMs: number, waveLimits: WaveLimits, cores: number, sequentialCpuMs = 0, sharedCpuMs = 0): Bound {
+  const { cp, bound: withCpu } = pathAndWorkBound(modules, (m) => m.modelMs + m.cpuMs, waveLimits);
   // Never below the ideal: CPU time only delays starts, it never removes model work.
-  const model = Math.max(withCpu, pathAndWorkBound(modules, (m) => m.modelMs, (m) => m.modelMs, waveLimit).bound);
+  const model = Math.max(withCpu, pathAndWorkBound(modules, (m) => m.modelMs, waveLimits).bound);
   const cpu = (modules.reduce((n, m) => n + m.cpuMs, 0) + sharedCpuMs) / Math.max(1, cores);
   const buildMs = Math.max(model, cpu);
   return { totalMs: sequentialMs + buildMs + sequentialCpuMs, buildMs, criticalPathMs: cp };

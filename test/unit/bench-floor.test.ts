@@ -25,6 +25,25 @@ describe('bench bounds: model-only ideal and the machine floor', () => {
     assert.ok(floorBound(wide, 0, 8, 2).buildMs >= 2875, 'the floor is never below the ideal');
   });
 
+  it('with limits per tier, each tier\'s work shares its own slots and the busiest tier bounds', () => {
+    // 16 leaves after a root: each leaf's builder (600 ms) on its own tier, half sonnet and half haiku,
+    // and its QC (400 ms) on sonnet. Sonnet has 4 slots, haiku 2.
+    const leaf = (i: number): ModuleWork => {
+      const builderTier = i % 2 === 0 ? 'sonnet' : 'haiku';
+      const byTier: Record<string, number> = { sonnet: 400 };
+      byTier[builderTier] = (byTier[builderTier] ?? 0) + 600;
+      return { name: `m${i}`, dependsOn: ['root'], modelMs: 1000, cpuMs: 0, modelMsByTier: byTier };
+    };
+    const tiered: ModuleWork[] = [{ name: 'root', dependsOn: [], modelMs: 1000, cpuMs: 0, modelMsByTier: { sonnet: 1000 } }, ...Array.from({ length: 16 }, (_, i) => leaf(i))];
+    const limits = { sonnet: 4, haiku: 2 };
+    // After the root: sonnet 8 × 600 + 16 × 400 = 11200 ms over 4 slots = 2800; haiku 8 × 600 = 4800 over 2 = 2400.
+    assert.equal(idealBound(tiered, 0, limits).buildMs, 1000 + 2800);
+    // One limit for everything would have been 16000 / 4 = 4000 after the root, above what the tiers allow together.
+    assert.equal(idealBound(tiered, 0, 4).buildMs, 1000 + 4000);
+    assert.ok(floorBound(tiered, 0, limits, 2).buildMs >= 3800, 'the floor is never below the ideal');
+    assert.throws(() => idealBound([{ name: 'x', dependsOn: [], modelMs: 1, cpuMs: 0 }], 0, limits), /by tier/);
+  });
+
   it('the floor adds each module\'s CPU work to its path and shares that work among the cores', () => {
     assert.deepEqual(floorBound(diamond, 500, 8, 2), { totalMs: 500 + 3900, buildMs: 3900, criticalPathMs: 3900 });
     // Wide and CPU-heavy: 16 independent modules with 1000 ms of CPU each on 2 cores → 8000 ms of CPU time.
