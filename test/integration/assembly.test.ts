@@ -168,6 +168,8 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     repo.git('worktree', 'add', '--quiet', '--detach', path.join(testTrees, 'greeter'), 'HEAD');
     fs.mkdirSync(path.join(testTrees, 'formatter.final-suite', 'src'), { recursive: true });
     fs.writeFileSync(path.join(testTrees, 'formatter.final-suite', 'src', 'left.js'), '// left by the killed run\n');
+    // Not a test tree: a branch someone checked out in there by hand is left where it is.
+    repo.git('worktree', 'add', '--quiet', '-b', 'someone/work', path.join(testTrees, 'by-hand'), 'HEAD');
 
     const second = await resumePipeline(repo, state.runId);
     assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
@@ -176,8 +178,9 @@ describe('assembly: test selection, streaming, rollback and resume', function ()
     assert.equal(second.result.state.merges.find((m) => m.module === 'formatter')!.tests, 'pass');
     const journal = readJournal(path.join(second.result.state.runDir, 'journal.jsonl'));
     assert.equal(journal.filter((e) => e.type === 'merge' && e.module === 'formatter' && e.tests === 'pass').length, 2, 'tested before the kill and again after it');
-    assert.deepEqual(fs.readdirSync(testTrees), [], 'the test trees the kill left are gone');
-    assert.ok(!repo.git('worktree', 'list').includes('.assembly'), 'and git no longer lists them');
+    assert.deepEqual(fs.readdirSync(testTrees), ['by-hand'], 'the test trees the kill left are gone, the checkout by hand is not');
+    assert.ok(!/\.assembly\/(greeter|formatter)/.test(repo.git('worktree', 'list')), 'and git no longer lists them');
+    assert.ok(second.events.some((e) => e.type === 'log' && e.level === 'warn' && /by-hand where it is: .*not a detached throwaway tree/.test(e.message)));
     assert.ok(second.events.some((e) => e.type === 'log' && /removed 2 test tree\(s\) left by an earlier process/.test(e.message)));
   });
 });

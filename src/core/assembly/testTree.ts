@@ -48,13 +48,14 @@ export async function testInOwnTree(ctx: PipelineContext, treeName: string, comm
  */
 export async function discardLeftTestTrees(ctx: PipelineContext): Promise<void> {
   const dir = assemblyTestTrees(ctx);
-  const left = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-  for (const name of left) {
-    await discardTestTree(ctx, path.join(dir, name)).catch((e: Error) =>
-      ctx.store.emit({ type: 'log', level: 'warn', message: `assembly: left ${path.join(dir, name)} where it is: ${e.message}` }),
+  let removed = 0;
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    await discardTestTree(ctx, path.join(dir, name)).then(
+      () => removed++,
+      (e: Error) => ctx.store.emit({ type: 'log', level: 'warn', message: `assembly: left ${path.join(dir, name)} where it is: ${e.message}` }),
     );
   }
-  if (left.length) ctx.store.emit({ type: 'log', level: 'info', message: `assembly: removed ${left.length} test tree(s) left by an earlier process of this run` });
+  if (removed) ctx.store.emit({ type: 'log', level: 'info', message: `assembly: removed ${removed} test tree(s) left by an earlier process of this run` });
 }
 
 /** Removes a test tree: git's record of it, then whatever is left on disk (a tree cut short while it was being made). */
