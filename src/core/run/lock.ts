@@ -55,14 +55,17 @@ function holds(owner: LockOwner): boolean {
  * Takes the run's lock and returns its release function. Several processes may try at once (two
  * resumes, a resume racing a window's restore), so every step is one that exactly one of them can win:
  * the lock is written whole under a name of its own and linked into place (a link fails when a lock
- * is there, and a lock is never seen half-written); a stale one is moved aside under a name of its
- * own and compared with what was judged stale, so a lock another process has just taken is never
- * removed (it is put back). The release removes the lock only while it is still this one.
+ * is there, and a lock is never seen half-written). A stale one is removed only by the process that
+ * holds the takeover mark (`lock.takeover`, created exclusively), and only while it is still the lock
+ * judged stale, so a lock another process has just taken is never removed. (Moving a stale lock aside
+ * and putting back a live one found there instead, as before, left the name free for a moment: a third
+ * process could link its own lock then, and two processes held the run. The race test saw it.) The
+ * release removes the lock only while it is still this one.
  */
 export function acquireRunLock(runDir: string): () => void {
   const file = path.join(runDir, 'lock');
   const mine = JSON.stringify({ pid: process.pid, boot: bootId(), started: startOf(process.pid), at: new Date().toISOString(), token: randomBytes(8).toString('hex') });
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     const ownName = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
     fs.writeFileSync(ownName, mine, { flag: 'wx' });
     try {
@@ -77,29 +80,39 @@ export function acquireRunLock(runDir: string): () => void {
     if (held === undefined) continue; // released meanwhile: try again
     const owner = ownerOf(held);
     if (owner && owner.pid !== process.pid && holds(owner)) throw new RunLockedError(owner.pid, runDir);
-    // Stale: moved aside, then checked to be the very lock judged stale.
-    const aside = `${file}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
-    try {
-      fs.renameSync(file, aside);
-    } catch {
-      continue; // another process moved it first
-    }
-    const moved = readText(aside);
-    if (moved !== held) {
-      // A lock another process took in between: back in place, and it holds the run.
-      try {
-        fs.linkSync(aside, file);
-      } catch {
-        // a third process linked its own meanwhile; theirs stands
-      }
-      fs.rmSync(aside, { force: true });
-      const other = ownerOf(moved ?? '');
-      if (other && other.pid !== process.pid) throw new RunLockedError(other.pid, runDir);
+    // Stale: removed by the takeover mark's holder while it is still that lock; then linked again above.
+    if (!takeOverMark(file)) {
+      sleepMs(2); // another process is taking it over (microseconds): look again
       continue;
     }
-    fs.rmSync(aside, { force: true });
+    try {
+      if (readText(file) === held) fs.rmSync(file, { force: true });
+    } finally {
+      fs.rmSync(`${file}.takeover`, { force: true });
+    }
   }
   throw new Error(`could not take the lock of ${runDir}`);
+}
+
+/**
+ * Takes the mark that lets one process at a time remove a stale lock. A mark is held for microseconds;
+ * one older than 10 s was left by a process that died holding it, and is removed for the next try.
+ */
+function takeOverMark(file: string): boolean {
+  const mark = `${file}.takeover`;
+  try {
+    fs.writeFileSync(mark, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const stat = fs.statSync(mark, { throwIfNoEntry: false });
+  if (stat && Date.now() - stat.mtimeMs > 10_000) fs.rmSync(mark, { force: true });
+  return false;
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function releaseOf(file: string, mine: string): () => void {
