@@ -14,12 +14,31 @@ import type { ModulesManifest } from '../contracts/schemas';
 
 export type ModuleStep = 'build' | 'fix' | 'qc';
 
-const depthsByManifest = new WeakMap<ModulesManifest, Map<string, number>>();
+/** What the priorities read of a manifest, worked out once per manifest. */
+interface ManifestRanks {
+  /** The longest chain of dependents of each module (dependentDepths). */
+  depths: Map<string, number>;
+  /** Each module's index in `assembly_order`. */
+  positions: Map<string, number>;
+}
+
+const ranksByManifest = new WeakMap<ModulesManifest, ManifestRanks>();
+
+function ranksOf(manifest: ModulesManifest): ManifestRanks {
+  let ranks = ranksByManifest.get(manifest);
+  if (!ranks) {
+    ranks = { depths: longestDependentChains(manifest), positions: new Map(manifest.assembly_order.map((name, i) => [name, i])) };
+    ranksByManifest.set(manifest, ranks);
+  }
+  return ranks;
+}
 
 /** For every module, the number of modules in the longest chain of modules that depend on it (0: none does). */
 export function dependentDepths(manifest: ModulesManifest): Map<string, number> {
-  const known = depthsByManifest.get(manifest);
-  if (known) return known;
+  return ranksOf(manifest).depths;
+}
+
+function longestDependentChains(manifest: ModulesManifest): Map<string, number> {
   const dependents = new Map<string, string[]>(manifest.modules.map((m) => [m.name, []]));
   for (const m of manifest.modules) for (const d of m.depends_on) dependents.get(d)?.push(m.name);
   const depths = new Map<string, number>();
@@ -36,27 +55,19 @@ export function dependentDepths(manifest: ModulesManifest): Map<string, number> 
     return depth;
   };
   for (const m of manifest.modules) depthOf(m.name, new Set());
-  depthsByManifest.set(manifest, depths);
   return depths;
 }
-
-const positionsByManifest = new WeakMap<ModulesManifest, Map<string, number>>();
 
 /**
  * Below 0.5, higher the earlier the module is in `assembly_order` (0 for the last, and for a module
  * not in it): added to the whole-number part, it orders equals and never outweighs depth or step.
  */
 function assemblyPlace(manifest: ModulesManifest, module: string): number {
-  let positions = positionsByManifest.get(manifest);
-  if (!positions) {
-    positions = new Map(manifest.assembly_order.map((name, i) => [name, i]));
-    positionsByManifest.set(manifest, positions);
-  }
-  const at = positions.get(module);
+  const at = ranksOf(manifest).positions.get(module);
   const n = manifest.assembly_order.length;
   return at === undefined ? 0 : (0.5 * (n - 1 - at)) / n;
 }
 
 export function modulePriority(manifest: ModulesManifest, module: string, step: ModuleStep): number {
-  return 2 * (dependentDepths(manifest).get(module) ?? 0) + (step === 'build' ? 0 : 1) + assemblyPlace(manifest, module);
+  return 2 * (ranksOf(manifest).depths.get(module) ?? 0) + (step === 'build' ? 0 : 1) + assemblyPlace(manifest, module);
 }
