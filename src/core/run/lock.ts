@@ -81,34 +81,36 @@ export function acquireRunLock(runDir: string): () => void {
     const owner = ownerOf(held);
     if (owner && owner.pid !== process.pid && holds(owner)) throw new RunLockedError(owner.pid, runDir);
     // Stale: removed by the takeover mark's holder while it is still that lock; then linked again above.
-    if (!takeOverMark(file)) {
+    const releaseMark = takeOverMark(file);
+    if (!releaseMark) {
       sleepMs(2); // another process is taking it over (microseconds): look again
       continue;
     }
     try {
       if (readText(file) === held) fs.rmSync(file, { force: true });
     } finally {
-      fs.rmSync(`${file}.takeover`, { force: true });
+      releaseMark();
     }
   }
   throw new Error(`could not take the lock of ${runDir}`);
 }
 
 /**
- * Takes the mark that lets one process at a time remove a stale lock. A mark is held for microseconds;
- * one older than 10 s was left by a process that died holding it, and is removed for the next try.
+ * Takes the mark that lets one process at a time remove a stale lock, and returns its release (null:
+ * another process holds it). A mark is held for microseconds; one older than 10 s was left by a
+ * process that died holding it, and is removed for the next try.
  */
-function takeOverMark(file: string): boolean {
+function takeOverMark(file: string): (() => void) | null {
   const mark = `${file}.takeover`;
   try {
     fs.writeFileSync(mark, String(process.pid), { flag: 'wx' });
-    return true;
+    return () => fs.rmSync(mark, { force: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   const stat = fs.statSync(mark, { throwIfNoEntry: false });
   if (stat && Date.now() - stat.mtimeMs > 10_000) fs.rmSync(mark, { force: true });
-  return false;
+  return null;
 }
 
 function sleepMs(ms: number): void {
