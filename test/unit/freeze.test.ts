@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { freezer } from '../../src/core/sandbox/freeze';
+import { ShellNotStoppedError, freezer } from '../../src/core/sandbox/freeze';
 import { descendantsOf } from '../../src/core/procStat';
 
 /** The state letter of a process (R, S, T for stopped, …), from /proc. */
@@ -39,6 +39,41 @@ describe('holding a shell\'s processes still while the engine works in its workt
       assert.equal(await freezer(() => undefined)(async () => 7), 7);
     } finally {
       for (const hog of hogs) hog.kill('SIGKILL');
+      for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  });
+
+  it('does not run the work when a process will not stop, and lets every stopped process run again', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const shell = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+    try {
+      let tree: number[] = [];
+      for (let i = 0; i < 50 && tree.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        tree = descendantsOf(shell.pid!);
+      }
+      assert.equal(tree.length, 2, 'both jobs found below the shell');
+      // One job reads as never stopping, as a process in an uninterruptible wait (a hung mount) would.
+      const stuck = tree[1]!;
+      const rests = (pid: number) => pid !== stuck && stateOf(pid) === 'T';
+      let ran = false;
+      await assert.rejects(
+        freezer(() => shell.pid, { waitMs: 100, atRest: rests })(async () => {
+          ran = true;
+        }),
+        (e: unknown) => e instanceof ShellNotStoppedError && e.running === 1 && /did not run/.test(e.message),
+      );
+      assert.equal(ran, false, 'the file tool did not run');
+      for (const pid of [shell.pid!, ...tree]) assert.notEqual(stateOf(pid), 'T', `process ${pid} runs again`);
+      // The next call, with the usual reading of /proc, stops the tree as before.
+      assert.equal(await freezer(() => shell.pid)(async () => [shell.pid!, ...tree].map(stateOf).join('')), 'TTT');
+    } finally {
       for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
         try {
           process.kill(pid, 'SIGKILL');

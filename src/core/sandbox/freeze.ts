@@ -27,20 +27,53 @@ function atRest(pid: number): boolean {
 /** Longest wait for the signalled processes to stop; a process in an uninterruptible wait stops only after it. */
 const STOP_WAIT_MS = 2000;
 
-async function waitStopped(pids: Iterable<number>): Promise<void> {
-  const deadline = Date.now() + STOP_WAIT_MS;
-  let waiting = [...pids].filter((pid) => !atRest(pid));
+/** Looks for processes started between a look and their parent's stop, at most this many times. */
+const STOP_PASSES = 10;
+
+/**
+ * The agent's shell could not be held still: a process did not stop in time (an uninterruptible
+ * wait: a hung network mount, a device), or new ones kept appearing. The file tool does not run: it
+ * would check a path and open it with a process of the agent free to swap it in between.
+ */
+export class ShellNotStoppedError extends Error {
+  constructor(readonly running: number) {
+    super(
+      `the file tool did not run: ${running} process(es) of your shell could not be held still while it worked ` +
+        '(a process in an uninterruptible wait, or one that keeps starting others). End the background processes ' +
+        'of your shell (for example `kill %1`, or `pkill -f <name>`) and try again.',
+    );
+    this.name = 'ShellNotStoppedError';
+  }
+}
+
+export interface StopOptions {
+  /** Longest wait for a signalled process to stop (STOP_WAIT_MS). */
+  waitMs?: number;
+  /** Whether a process has stopped or is gone (read from /proc; tests give their own). */
+  atRest?: (pid: number) => boolean;
+}
+
+/** The processes of `pids` still running when they have all stopped or the wait is over. */
+async function waitStopped(pids: Iterable<number>, waitMs: number, rests: (pid: number) => boolean): Promise<number[]> {
+  const deadline = Date.now() + waitMs;
+  let waiting = [...pids].filter((pid) => !rests(pid));
   while (waiting.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1));
-    waiting = waiting.filter((pid) => !atRest(pid));
+    waiting = waiting.filter((pid) => !rests(pid));
   }
+  return waiting;
 }
 
 /**
  * Stops `root` and every process below it, and waits until they have stopped; looks again until no
  * new one appears (a process may fork between the look and its own stop); returns what was stopped.
+ * When that cannot be done (a process still running after the wait, or new ones still appearing
+ * after STOP_PASSES looks), everything it stopped runs again and it throws ShellNotStoppedError:
+ * the caller must not go on as if the tree stood still.
  */
-export async function stopTree(root: number): Promise<number[]> {
+export async function stopTree(root: number, options: StopOptions = {}): Promise<number[]> {
+  const waitMs = options.waitMs ?? STOP_WAIT_MS;
+  const rests = options.atRest ?? atRest;
   const stopped = new Set<number>();
   const stop = (pids: number[]) => {
     for (const pid of pids) {
@@ -51,15 +84,20 @@ export async function stopTree(root: number): Promise<number[]> {
         // gone already
       }
     }
-    return waitStopped(pids);
+    return waitStopped(pids, waitMs, rests);
   };
-  await stop([root]);
-  for (let pass = 0; pass < 10; pass++) {
+  const giveUp = (running: number) => {
+    continueAll([...stopped]);
+    return new ShellNotStoppedError(running);
+  };
+  let running = await stop([root]);
+  for (let pass = 0; running.length === 0; pass++) {
     const fresh = descendantsOf(root).filter((pid) => !stopped.has(pid));
-    if (fresh.length === 0) break;
-    await stop(fresh);
+    if (fresh.length === 0) return [...stopped];
+    if (pass === STOP_PASSES) throw giveUp(fresh.length);
+    running = await stop(fresh);
   }
-  return [...stopped];
+  throw giveUp(running.length);
 }
 
 export function continueAll(pids: readonly number[]): void {
@@ -74,15 +112,16 @@ export function continueAll(pids: readonly number[]): void {
 
 /**
  * Runs `work` with the tree under `root()` stopped. Nested and concurrent calls share one stop: each
- * waits until the tree has stopped, and the tree runs again once the last of them has ended.
+ * waits until the tree has stopped, and the tree runs again once the last of them has ended. When the
+ * tree cannot be stopped, `work` does not run: the call rejects with ShellNotStoppedError.
  */
-export function freezer(root: () => number | undefined): <T>(work: () => Promise<T>) => Promise<T> {
+export function freezer(root: () => number | undefined, options: StopOptions = {}): <T>(work: () => Promise<T>) => Promise<T> {
   let holders = 0;
   let stopping: Promise<number[]> = Promise.resolve([]);
   return async (work) => {
     if (holders++ === 0) {
       const pid = root();
-      stopping = pid === undefined || process.platform !== 'linux' ? Promise.resolve([]) : stopTree(pid);
+      stopping = pid === undefined || process.platform !== 'linux' ? Promise.resolve([]) : stopTree(pid, options);
     }
     const shared = stopping;
     let pids: readonly number[] = [];
