@@ -30,8 +30,13 @@ interface IndexedDoc {
   at: string;
 }
 
-const INDEX_VERSION = 1;
-const SEARCH_OPTIONS = { fields: ['text', 'source'], storeFields: ['layer', 'source', 'text', 'at'] };
+/**
+ * 2: the index stores no fields. index.json is committed with the rest of the memory, so anyone who
+ * can change the repository can change it; a hit's text, source and date are read from the JSONL
+ * files (scrubbed and schema-checked when written), so a planted index can at most rank documents.
+ */
+const INDEX_VERSION = 2;
+const SEARCH_OPTIONS = { fields: ['text', 'source'] };
 
 /** Role names become file names: keep them to a safe alphabet. */
 export function roleFileName(role: string): string {
@@ -66,6 +71,8 @@ function summaryText(s: SessionSummary): string {
 
 export class FileMemoryStore implements MemoryStore {
   private index: MiniSearch<IndexedDoc> | undefined;
+  /** The documents the index was built from, by id, as the JSONL files hold them: what a hit shows. */
+  private docsById = new Map<string, IndexedDoc>();
   /** The index in memory holds documents index.json does not have yet. */
   private unsaved = false;
   private tail: Promise<unknown> = Promise.resolve();
@@ -122,6 +129,7 @@ export class FileMemoryStore implements MemoryStore {
   private loadIndex(): MiniSearch<IndexedDoc> {
     if (this.index) return this.index;
     const docs = this.docs();
+    this.docsById = new Map(docs.map((d) => [d.id, d]));
     try {
       const saved = JSON.parse(fs.readFileSync(this.indexFile, 'utf8')) as { version?: number; count?: number; index?: unknown };
       if (saved.version === INDEX_VERSION && saved.count === docs.length && saved.index) {
@@ -158,11 +166,15 @@ export class FileMemoryStore implements MemoryStore {
       const idx = this.loadIndex();
       fs.mkdirSync(this.summariesDir, { recursive: true });
       fs.appendFileSync(path.join(this.summariesDir, roleFileName(s.role)), JSON.stringify(s) + '\n');
-      const id = `L2:${s.id}`;
-      if (idx.has(id)) idx.discard(id);
-      idx.add({ id, layer: 'L2', source: `summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s), at: s.at });
+      this.addDoc(idx, { id: `L2:${s.id}`, layer: 'L2', source: `summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s), at: s.at });
       this.unsaved = true;
     });
+  }
+
+  private addDoc(idx: MiniSearch<IndexedDoc>, doc: IndexedDoc): void {
+    if (idx.has(doc.id)) idx.discard(doc.id);
+    idx.add(doc);
+    this.docsById.set(doc.id, doc);
   }
 
   async recentSummaries(role: string, limit: number): Promise<SessionSummary[]> {
@@ -176,9 +188,7 @@ export class FileMemoryStore implements MemoryStore {
       const idx = this.loadIndex();
       fs.mkdirSync(this.root, { recursive: true });
       fs.appendFileSync(this.archiveFile, JSON.stringify(r) + '\n');
-      const id = `L3:${r.id}`;
-      if (idx.has(id)) idx.discard(id);
-      idx.add({ id, layer: 'L3', source: r.source, text: r.text, at: r.at });
+      this.addDoc(idx, { id: `L3:${r.id}`, layer: 'L3', source: r.source, text: r.text, at: r.at });
       this.unsaved = true;
     });
   }
@@ -188,13 +198,15 @@ export class FileMemoryStore implements MemoryStore {
     const q = query.trim().slice(0, 500);
     if (!q) return [];
     const hits = this.loadIndex().search(q, { prefix: true, fuzzy: 0.2, combineWith: 'OR' });
-    return hits.slice(0, Math.max(1, Math.min(limit, 50))).map((h) => ({
-      layer: h['layer'] as 'L2' | 'L3',
-      source: String(h['source']),
-      snippet: snippet(String(h['text']), h.terms),
-      score: Math.round(h.score * 1000) / 1000,
-      at: String(h['at']),
-    }));
+    const found: MemoryHit[] = [];
+    for (const h of hits) {
+      // An id the files do not hold (a planted index) is no hit.
+      const doc = this.docsById.get(String(h.id));
+      if (!doc) continue;
+      found.push({ layer: doc.layer, source: doc.source, snippet: snippet(doc.text, h.terms), score: Math.round(h.score * 1000) / 1000, at: doc.at });
+      if (found.length === Math.max(1, Math.min(limit, 50))) break;
+    }
+    return found;
   }
 
   compress(keep: number): Promise<number> {
