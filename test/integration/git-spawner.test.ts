@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runGit } from '../../src/core/git/run';
-import { gitWorkerHeaps, spawnGit, stats } from '../../src/core/git/spawner';
+import { GIT_WORKER_POOL_SIZE, gitWorkerHeaps, spawnGit, stats } from '../../src/core/git/spawner';
 
 describe('git from worker threads', () => {
   let repo: string;
@@ -63,7 +63,7 @@ describe('git from worker threads', () => {
     if (typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics !== 'function') this.skip(); // Node 22.16+
     await runGit(repo, ['status', '--porcelain']);
     const heaps = await gitWorkerHeaps();
-    assert.equal(heaps.length, 2);
+    assert.equal(heaps.length, GIT_WORKER_POOL_SIZE);
     for (const h of heaps) assert.ok(h.usedMb > 0 && h.totalMb >= h.usedMb, JSON.stringify(h));
   });
 
