@@ -40,6 +40,10 @@ export const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 1000);
 
 export interface CaseFigures {
   name: string;
+  /** CPU time of the engine's process (all its threads; not the processes it started) over the run. */
+  engineCpuMs: number;
+  /** CPU time of the scripted model's own process over the run (null where /proc cannot tell). */
+  modelCpuMs: number | null;
   modules: number;
   wallMs: number;
   idealMs: number;
@@ -278,11 +282,13 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const sampler = memorySampler();
   const stopProfile = await startAllocationProfile();
   const started = Date.now();
+  const cpuBefore = process.cpuUsage();
+  let modelCpuMs: number | undefined;
   const handle = await startRun({
     repoRoot: repo,
     description: syntheticDescription(modules, shape),
     offline: true,
-    offlineModel: () => startScriptedModelProcess(LATENCY_MS),
+    offlineModel: () => startScriptedModelProcess(LATENCY_MS, (ms) => (modelCpuMs = ms)),
     gate: async () => ({ decision: 'approve' }),
     approver: 'bench',
   });
@@ -294,6 +300,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   });
   const result = await handle.done;
   const wallMs = Date.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   // The run's own processes only: the baselines measured below (raw git, each module's tests once
   // more) start their own, which once made up two thirds of the event-loop time this figure printed.
   const spawned = structuredClone(spawns.summary());
@@ -415,6 +422,8 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     gitWorkerSpawnMs: inWorkers.spawnMs,
     topCommands: topCommands.slice(0, 8),
     buildTimeline: buildTimeline(journal, new Map(contracts.modules.map((m) => [m.name, m.depends_on]))),
+    engineCpuMs: (cpu.user + cpu.system) / 1000,
+    modelCpuMs: modelCpuMs ?? null,
   };
 }
 

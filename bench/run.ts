@@ -116,6 +116,7 @@ function print(f: CaseFigures): void {
       (f.memory.composition ? `${pad} RSS by kind at its highest 5-s sample: ${compositionLine(f.memory.composition)}\n` : '') +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
+      `${pad} CPU over the run: the engine's process ${s(f.engineCpuMs)}, the scripted model's process ${f.modelCpuMs === null ? 'n/a' : s(f.modelCpuMs)} (CPU the real API would not take from this machine)\n` +
       `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitWorkerProcesses} git started from worker threads), ` +
       `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
       `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}` +
