@@ -99,11 +99,11 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 /**
  * One worker. Each is an isolate of its own, whose heap V8 sizes for speed whatever its few live
  * calls: 11 MB after a hundred git calls, 26 MB after two thousand. With two, at 200 modules (wide)
- * their heaps were 32 MB of the engine's peak RSS; with one, 17 MB, the peak 231 MB instead of
- * 242–264 MB, and wall and build stage no longer (356.4 s and 287.9 s against 350–363 s and
- * 283–290 s; 32 modules, diamond: build stage 1.07× its ideal). A second worker let two starts be
- * under way at once; the starts a worker waits on are 10–30 ms, and calls queue behind them there
- * rather than on the engine's event loop, which is what the workers are for.
+ * their heaps were 32 MB of the engine's peak RSS; with one, 17–29 MB, the peak 231–238 MB in three
+ * runs instead of 242–264 MB in four, and wall and build stage no longer (356–361 s and 288–289 s
+ * against 350–363 s and 283–290 s; 32 modules, diamond: build stage 1.07–1.08× its ideal). A second
+ * worker let two starts be under way at once; the starts a worker waits on are 10–30 ms, and calls
+ * queue behind them there rather than on the engine's event loop, which is what the workers are for.
  */
 export const GIT_WORKER_POOL_SIZE = 1;
 
