@@ -10,6 +10,29 @@ const stateOf = (pid: number) => {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 };
 
+/** The two jobs of `shell`, once both are found below it (the shell is killed if they are not). */
+async function twoJobsOf(shell: ReturnType<typeof spawn>): Promise<number[]> {
+  let tree: number[] = [];
+  for (let i = 0; i < 50 && tree.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    tree = descendantsOf(shell.pid!);
+  }
+  if (tree.length !== 2) killTree(shell.pid!);
+  assert.equal(tree.length, 2, 'both jobs found below the shell');
+  return tree;
+}
+
+/** Kills the shell and everything below it. */
+function killTree(root: number): void {
+  for (const pid of [root, ...descendantsOf(root)]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
 describe('holding a shell\'s processes still while the engine works in its worktree', () => {
   it('stops the whole tree for the work, shared by overlapping calls, and lets it run again after the last', async function () {
     if (process.platform !== 'linux') this.skip();
@@ -19,12 +42,7 @@ describe('holding a shell\'s processes still while the engine works in its workt
     // core before it stops, which is the moment a check right after `kill` sees it still runnable.
     const hogs = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     try {
-      let tree: number[] = [];
-      for (let i = 0; i < 50 && tree.length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        tree = descendantsOf(shell.pid!);
-      }
-      assert.equal(tree.length, 2, 'both jobs found below the shell');
+      const tree = await twoJobsOf(shell);
       const pause = freezer(() => shell.pid);
       let release: () => void = () => undefined;
       const long = pause(() => new Promise<void>((r) => (release = r)));
@@ -39,26 +57,15 @@ describe('holding a shell\'s processes still while the engine works in its workt
       assert.equal(await freezer(() => undefined)(async () => 7), 7);
     } finally {
       for (const hog of hogs) hog.kill('SIGKILL');
-      for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killTree(shell.pid!);
     }
   });
 
   it('does not run the work when a process will not stop, and lets every stopped process run again', async function () {
     if (process.platform !== 'linux') this.skip();
     const shell = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+    const tree = await twoJobsOf(shell);
     try {
-      let tree: number[] = [];
-      for (let i = 0; i < 50 && tree.length < 2; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        tree = descendantsOf(shell.pid!);
-      }
-      assert.equal(tree.length, 2, 'both jobs found below the shell');
       // One job reads as never stopping, as a process in an uninterruptible wait (a hung mount) would.
       const stuck = tree[1]!;
       const rests = (pid: number) => pid !== stuck && stateOf(pid) === 'T';
@@ -74,13 +81,7 @@ describe('holding a shell\'s processes still while the engine works in its workt
       // The next call, with the usual reading of /proc, stops the tree as before.
       assert.equal(await freezer(() => shell.pid)(async () => [shell.pid!, ...tree].map(stateOf).join('')), 'TTT');
     } finally {
-      for (const pid of [shell.pid!, ...descendantsOf(shell.pid!)]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killTree(shell.pid!);
     }
   });
 });
