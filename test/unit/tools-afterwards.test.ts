@@ -15,7 +15,7 @@ describe('tools run after the set-up they wait for', () => {
     const log: string[] = [];
     let finish!: () => void;
     const setUp = new Promise<void>((resolve) => (finish = resolve)).then(() => log.push('set-up done'));
-    const [bash, write] = afterwards(setUp, [recordingTool('bash', log), recordingTool('write', log)]);
+    const [bash, write] = afterwards(setUp, [recordingTool('bash', log), recordingTool('write', log)]).tools;
     assert.equal(bash!.name, 'bash');
     assert.equal((write as unknown as { description: string }).description, 'write');
     const calls = [bash!.run({} as never, undefined as never), write!.run({} as never, undefined as never)];
@@ -24,6 +24,7 @@ describe('tools run after the set-up they wait for', () => {
     finish();
     assert.deepEqual(await Promise.all(calls), ['bash done', 'write done']);
     assert.deepEqual(log, ['set-up done', 'bash ran', 'write ran']);
+    assert.equal(afterwards(setUp, []).stopOn.aborted, false, 'a set-up that succeeded stops nothing');
   });
 
   it('a warmable tool (a sandboxed shell) is started only once the set-up is done', async () => {
@@ -31,7 +32,7 @@ describe('tools run after the set-up they wait for', () => {
     let finish!: () => void;
     const setUp = new Promise<void>((resolve) => (finish = resolve)).then(() => log.push('set-up done'));
     const shell = Object.assign(recordingTool('bash', log), { warm: () => log.push('shell started') });
-    const [gated] = afterwards(setUp, [shell]);
+    const [gated] = afterwards(setUp, [shell]).tools;
     (gated as unknown as { warm: () => void }).warm();
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(log, []);
@@ -46,7 +47,7 @@ describe('tools run after the set-up they wait for', () => {
     let finish!: () => void;
     const setUp = new Promise<void>((resolve) => (finish = resolve));
     const shell = Object.assign(recordingTool('bash', log), { warm: () => log.push('shell started'), close: () => void log.push('shell closed') });
-    const [gated] = afterwards(setUp, [shell]);
+    const [gated] = afterwards(setUp, [shell]).tools;
     (gated as unknown as { warm: () => void }).warm();
     await gated!.close?.();
     finish();
@@ -59,8 +60,11 @@ describe('tools run after the set-up they wait for', () => {
     const log: string[] = [];
     const setUp = Promise.reject(new Error('git ls-files failed'));
     setUp.catch(() => undefined);
-    const [bash] = afterwards(setUp, [recordingTool('bash', log)]);
-    await assert.rejects(Promise.resolve(bash!.run({} as never, undefined as never)), /git ls-files failed/);
+    const { tools, stopOn } = afterwards(setUp, [recordingTool('bash', log)]);
+    await assert.rejects(Promise.resolve(tools[0]!.run({} as never, undefined as never)), /git ls-files failed/);
     assert.deepEqual(log, []);
+    // The agent's stop signal carries the same error (runRoleAgent ends the agent with it).
+    assert.equal(stopOn.aborted, true);
+    assert.match(String((stopOn.reason as Error).message), /git ls-files failed/);
   });
 });

@@ -69,14 +69,25 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
   });
 }
 
+/** Tools gated on a set-up (afterwards), and the signal that stops their agent when the set-up fails. */
+export interface ToolsAfterSetUp {
+  tools: BetaRunnableTool[];
+  /**
+   * Aborted with the set-up's own error when it fails, so the agent is stopped at once instead of
+   * going on, paying for model calls, with tools that can only fail (runRoleAgent's `stopOn`).
+   */
+  stopOn: AbortSignal;
+}
+
 /**
  * The tools, each run only once `ready` has settled: set-up the engine makes while the agent's first
  * model call is under way (a rejection fails the call with its error, and the caller's own wait for
  * it reports it too). A warmable tool (a sandboxed shell) is also started only then, so nothing of
- * these tools touches the worktree before the set-up has looked at it.
+ * these tools touches the worktree before the set-up has looked at it. The stop signal comes with
+ * them, so an agent's tools and its stop always wait for the same set-up.
  */
-export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnableTool[]): BetaRunnableTool[] {
-  return tools.map((tool) => {
+export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnableTool[]): ToolsAfterSetUp {
+  const gatedTools = tools.map((tool) => {
     const gated: BetaRunnableTool = { ...tool, run: async (input, context) => (await ready, tool.run(input, context)) };
     if (isWarmable(tool)) {
       // Closed before the set-up was done (the agent's first call failed): its shell is not started then.
@@ -98,17 +109,9 @@ export function afterwards(ready: Promise<unknown>, tools: readonly BetaRunnable
     }
     return gated;
   });
-}
-
-/**
- * The set-up `afterwards` waits for, as a stop signal: aborted with the set-up's own error when it
- * fails, so the agent is stopped at once instead of going on, paying for model calls, with tools that
- * can only fail (runRoleAgent's `stopOn`).
- */
-export function failedSetUp(ready: Promise<unknown>): AbortSignal {
   const stop = new AbortController();
   ready.catch((e: unknown) => stop.abort(e));
-  return stop.signal;
+  return { tools: gatedTools, stopOn: stop.signal };
 }
 
 function whilePaused(tool: BetaRunnableTool, pause: PausableShell['pauseWhile']): BetaRunnableTool {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuilderOutcome, ModuleSpec } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, afterwards, failedSetUp, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import type { ModuleAgentSlot } from './moduleSlot';
 import { commitOwnedChanges, describeOwnership, ignoredEntries } from '../git';
@@ -78,7 +78,7 @@ export async function runBuilder(
   // first model call is made (every tool waits for it), not before it, on the module's critical path.
   const ignoredBefore = ignoredEntries(wt);
   ignoredBefore.catch(() => undefined);
-  const tools = afterwards(ignoredBefore, [
+  const { tools, stopOn } = afterwards(ignoredBefore, [
     ...fileTools(
       ROLE_TOOLS.builder,
       {
@@ -123,7 +123,7 @@ export async function runBuilder(
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called report_outcome. Call it now with "done" or "blocked".',
-    stopOn: failedSetUp(ignoredBefore),
+    stopOn,
   });
 
   // The brain file and the session pairs are the builder's own words, committed and shipped: no secret

@@ -5,7 +5,7 @@
  */
 import type { ModuleSpec, QcVerdict } from '../contracts/schemas';
 import { roleShell } from '../sandbox/stageShell';
-import { ROLE_TOOLS, afterwards, failedSetUp, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
+import { ROLE_TOOLS, afterwards, fileTools, submitVerdictTool, type ResultSlot } from '../agents/tools';
 import { moduleVars, runRoleAgent } from './roleAgent';
 import { ownSlot, type ModuleAgentSlot } from './moduleSlot';
 import { discardUncommitted, headCommit } from '../git';
@@ -34,7 +34,7 @@ export async function runQc(
   // call is made (every tool waits for it).
   const before = headCommit(wt);
   before.catch(() => undefined);
-  const tools = afterwards(before, [
+  const { tools, stopOn } = afterwards(before, [
     ...fileTools(
       ROLE_TOOLS.qc,
       { workdir: wt, readOnlyRoots: [wt], ...roleShell(ctx, wt, `qc-${name}`, 'read-only') },
@@ -65,7 +65,7 @@ export async function runQc(
     },
     isComplete: () => slot.value !== undefined,
     nudge: 'You have not called submit_verdict. Call it now with your verdict and findings.',
-    stopOn: failedSetUp(before),
+    stopOn,
   });
   const changedBy = await discardUncommitted(wt, await before);
   if (changedBy.length) {

@@ -43,7 +43,7 @@ export interface RoleAgentSpec {
   heldSlot?: HeldSlot;
   /**
    * Stops the agent besides the run's own stop, which then fails with this signal's reason instead
-   * of "cancelled": the set-up its tools wait for failed (agents/tools.ts failedSetUp).
+   * of "cancelled": the set-up its tools wait for failed (agents/tools.ts afterwards).
    */
   stopOn?: AbortSignal;
 }
