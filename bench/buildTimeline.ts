@@ -52,6 +52,11 @@ export interface CriticalChain {
   toolMs: number;
   /** The rest. */
   engineMs: number;
+  /**
+   * Of the rest, the time from each chain module's worktree to its builder's start: the builder's
+   * wait for a wave-limit slot, where a layer is wider than the slots (a start itself takes a few ms).
+   */
+  builderWaitMs: number;
   /** The last module's pass to the stage's end: its merge, and the full suite on the final head. */
   tailMs: number;
 }
@@ -177,7 +182,12 @@ function criticalChain(journal: Journal, dependsOn: ReadonlyMap<string, readonly
   const modelMs = covered(model, window);
   const toolMs = covered([...model, ...tools], window) - modelMs;
   const windowMs = end - stageStart;
-  return { modules: chain.size, windowMs, modelMs, toolMs, engineMs: windowMs - modelMs - toolMs, tailMs: Math.max(0, stageEnd - end) };
+  let builderWaitMs = 0;
+  for (const m of chain) {
+    const t = times.get(m);
+    if (t?.worktree !== undefined && t.builderStart !== undefined) builderWaitMs += Math.max(0, t.builderStart - t.worktree);
+  }
+  return { modules: chain.size, windowMs, modelMs, toolMs, engineMs: windowMs - modelMs - toolMs, builderWaitMs, tailMs: Math.max(0, stageEnd - end) };
 }
 
 /** The length of the union of `intervals` within `window`. */

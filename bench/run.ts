@@ -129,7 +129,9 @@ function print(f: CaseFigures): void {
 function chainLine(c: NonNullable<BuildTimeline['chain']>, rawGitMs: number): string {
   return (
     `critical chain (${c.modules} modules, ${s(c.windowMs)}): model calls ${s(c.modelMs)}, agents' tools (tests) ${s(c.toolMs)}, ` +
-    `engine ${s(c.engineMs)} = ${(c.engineMs / Math.max(1, rawGitMs)).toFixed(2)}× raw git; after the last pass ${s(c.tailMs)} (its merge, the full suite on the final head)`
+    `engine ${s(c.engineMs)} = ${(c.engineMs / Math.max(1, rawGitMs)).toFixed(2)}× raw git ` +
+    `(of it, worktree → builder start ${s(c.builderWaitMs)}: waits for a wave-limit slot; the rest ${s(c.engineMs - c.builderWaitMs)} = ${((c.engineMs - c.builderWaitMs) / Math.max(1, rawGitMs)).toFixed(2)}× raw git); ` +
+    `after the last pass ${s(c.tailMs)} (its merge, the full suite on the final head)`
   );
 }
 

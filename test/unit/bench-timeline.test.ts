@@ -41,6 +41,11 @@ describe('bench: where the build stage’s time goes', () => {
     // No module agent: 0–0.6, 5–5.2, 8–10.4, 14–15, 17–17.5, 19–20.
     close(t.idleMs, 600 + 200 + 2400 + 1000 + 500 + 1000);
     close(t.meanAgents, (4.4 + 2.8 + 3.6 + 2 + 1.5) / 20);
+    // The chain is a then b (b passed last); of its engine time, worktree → builder start: 0.1 + 0.3 s.
+    assert.equal(t.chain!.modules, 2);
+    close(t.chain!.windowMs, 19_500);
+    close(t.chain!.builderWaitMs, 400);
+    assert.ok(t.chain!.builderWaitMs <= t.chain!.engineMs);
   });
 
   it('gives nothing for a journal without a build stage, and leaves out a module that never became ready', () => {
