@@ -4,10 +4,14 @@
  * bench's peak RSS is the product's. The engine's live heap is about 40 MB whatever the module count
  * (README, Benchmark); what RSS adds around it is V8 sizing the heap for speed on a machine with
  * much memory:
- * - a young generation of at most 8 MB semi-spaces instead of V8's default (up to 128 MB): 16 MB
+ * - a young generation of at most 4 MB semi-spaces instead of V8's default (up to 128 MB): 16 MB
  *   cut the 32-module peak RSS by 58 MB with the same wall time; 8 MB cut the 200-module diamond's
  *   from 252 to 231 MB (the young generation at the peak 41 → 23 MB), the build stage's time against
- *   the raw-git baseline unchanged (0.88× → 0.87×, one run each, same hour);
+ *   the raw-git baseline unchanged (0.88× → 0.87×, one run each, same hour); 4 MB cut the 200-module
+ *   wide case's young generation at the peak from 16–17 MB to 6 MB and its peak RSS to 224 MB (231–249
+ *   MB in four runs with 8), with the same wall time and build stage (357.5 s and 287.7 s against
+ *   350.9–360.8 s and 285.5–289.0 s); the 32-module diamond's build stage took 90.8 s against
+ *   90.2–90.7 s, its engine process 10.6 s of CPU against 10.4 s;
  * - the old generation allowed to grow to 1.5 times what survived the last full GC before the next
  *   one, instead of up to 4 times (V8's factor on a machine with much memory): at 64 modules the old
  *   generation had grown to 125 MB around a 41 MB live heap, and Buffers held only by garbage there
@@ -16,7 +20,7 @@
  *   It is not a limit: the heap still grows as far as the live set needs.
  * V8 refuses `--heap-growing-percent` in NODE_OPTIONS, so it only ever comes from a command line.
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 
 /** The flag's name (`--max-semi-space-size`) without its value. */
 export function flagName(flag: string): string {
