@@ -2,6 +2,15 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { killProcessGroups, killProcessTree, trackProcessGroup } from '../../src/core/processGroups';
+import { procStatFields } from '../../src/core/procStat';
+
+/**
+ * Whether any process, a zombie included, is still in process group `pgid` (Linux). A member killed
+ * with its group but re-parented (the shell's `ps` of the pipeline, say) stays in it until init reaps
+ * it, and a kill of the group succeeds until then.
+ */
+const groupHasMembers = (pgid: number) =>
+  fs.readdirSync('/proc').some((entry) => /^\d+$/.test(entry) && procStatFields(entry)?.[2] === String(pgid));
 
 const alive = (pid: number) => {
   try {
@@ -50,6 +59,8 @@ describe('process groups the engine starts apart from itself', () => {
       const deadline = Date.now() + 5_000;
       while (alive(apart) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.equal(alive(apart), false, 'the process in a session of its own died too');
+      while (groupHasMembers(shell.pid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(groupHasMembers(shell.pid!), false, 'every member of the killed group reaped');
       assert.equal(killProcessTree(shell.pid!), false, 'a group that is gone');
     } finally {
       try {
