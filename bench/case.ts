@@ -16,15 +16,15 @@ import { readJournal } from '../src/core/run/journal';
 import { cacheShare, cacheShareByRole } from '../src/core/run/report';
 import { ModulesManifestSchema, type RunState } from '../src/core/contracts/schemas';
 import { moduleTestCommandFor, projectCommands } from '../src/core/stack/commands';
-import { syntheticDescription } from '../src/scripted';
+import { syntheticDescription, syntheticPlan } from '../src/scripted';
 import type { SyntheticShape } from '../src/scripted/types';
 import { startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork, type StageAgent } from './floor';
-import { medianRawGitBaseline } from './rawGit';
+import { rawGitAround } from './rawGit';
 import { readShipChecks } from '../src/core/stages/shipChecks';
 import { buildTimeline, type BuildTimeline } from './buildTimeline';
 import { countSpawns, type SpawnTally } from './spawnLog';
-import { gitWorkerHeaps, stats as gitWorkerStarts } from '../src/core/git/spawner';
+import { gitHostMemory, stats as gitHostStarts } from '../src/core/git/spawner';
 import { rssBreakdown, type RssBreakdown } from './smaps';
 
 /** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
@@ -58,6 +58,9 @@ export interface CaseFigures {
   /** The raw-git baseline: the median of its runs (rawGitRunsMs). */
   rawGitMs: number;
   rawGitRunsMs: number[];
+  /** The baseline's runs just before the case and just after it (rawGitAround). */
+  rawGitBeforeMs: number[];
+  rawGitAfterMs: number[];
   /** Wall time beyond the model-only ideal: everything the engine, git and the tests added. */
   engineNonModelMs: number;
   engineRawRatio: number;
@@ -83,8 +86,8 @@ export interface CaseFigures {
   childProcesses: number;
   spawnSyncMs: number;
   /** Of those, git processes started from the git worker threads (their starts do not stop the event loop), and the time the starts took there. */
-  gitWorkerProcesses: number;
-  gitWorkerSpawnMs: number;
+  gitHostProcesses: number;
+  gitHostSpawnMs: number;
   /** The most frequent commands among them. */
   topCommands: Array<[string, SpawnTally]>;
   /** Where the build stage's time beyond model calls went (bench/buildTimeline.ts). */
@@ -164,10 +167,15 @@ export interface MemoryFigures {
   atPeak: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; youngGenMb: number; oldGenMb: number };
   /**
    * At the highest RSS among the samples taken every 5 s: what RSS is made of (smaps.ts: mapped
-   * files, glibc's main and per-thread malloc arenas, other anonymous memory) and the V8 heaps of the
-   * git worker threads, committed. Null where /proc cannot be read.
+   * files, glibc's main and per-thread malloc arenas, other anonymous memory). Null where /proc cannot be read.
    */
-  composition: (RssBreakdown & { gitWorkerHeapsMb: number; gitWorkers: number }) | null;
+  composition: RssBreakdown | null;
+  /**
+   * The git host process (src/core/git/spawner.ts), sampled with the engine: its highest RSS, the
+   * highest of its own memory (anonymous; the rest is the Node binary the engine maps too), and the
+   * highest sum of the engine's RSS and the host's own memory at one sample. Null if none ran.
+   */
+  gitHost: { peakRssMb: number; peakPrivateMb: number; peakWithEngineMb: number } | null;
   /** Highest sampled heap in use (live objects and garbage not yet collected). */
   peakHeapUsedMb: number;
   /** Highest heap in use just after a full (mark-compact) GC: the live set at its largest. */
@@ -193,8 +201,17 @@ function memorySampler(): { stop(): Omit<MemoryFigures, 'heapAfterRunMb'> } {
   let gens = generations();
   let peakHeapUsed = atPeak.heapUsed;
   let peakLive = 0;
+  let gitHost: MemoryFigures['gitHost'] = null;
   const timer = setInterval(() => {
     const m = process.memoryUsage();
+    const h = gitHostMemory();
+    if (h) {
+      gitHost = {
+        peakRssMb: Math.max(gitHost?.peakRssMb ?? 0, h.rssMb),
+        peakPrivateMb: Math.max(gitHost?.peakPrivateMb ?? 0, h.privateMb),
+        peakWithEngineMb: Math.max(gitHost?.peakWithEngineMb ?? 0, m.rss / MB + h.privateMb),
+      };
+    }
     if (m.rss > atPeak.rss) {
       atPeak = m;
       gens = generations();
@@ -213,11 +230,7 @@ function memorySampler(): { stop(): Omit<MemoryFigures, 'heapAfterRunMb'> } {
   let composition: MemoryFigures['composition'] = null;
   const composed = setInterval(() => {
     const b = rssBreakdown();
-    if (!b || (composition && b.rssMb <= composition.rssMb)) return;
-    void gitWorkerHeaps().then((heaps) => {
-      if (composition && b.rssMb <= composition.rssMb) return;
-      composition = { ...b, gitWorkerHeapsMb: heaps.reduce((n, h) => n + h.totalMb, 0), gitWorkers: heaps.length };
-    });
+    if (b && (!composition || b.rssMb > composition.rssMb)) composition = b;
   }, 5000);
   composed.unref();
   return {
@@ -231,6 +244,7 @@ function memorySampler(): { stop(): Omit<MemoryFigures, 'heapAfterRunMb'> } {
         peakHeapUsedMb: peakHeapUsed / MB,
         peakLiveHeapMb: peakLive / MB,
         composition,
+        gitHost,
       };
     },
   };
@@ -277,7 +291,9 @@ function heapAfterGc(): number | null {
   return process.memoryUsage().heapUsed / MB;
 }
 
-export async function runCase(modules: number, shape: SyntheticShape): Promise<CaseFigures> {
+/** The run itself, with what is measured while it runs (time, CPU, memory, child processes). */
+async function measuredRun(modules: number, shape: SyntheticShape) {
+  spawns.reset(); // the raw-git baseline's process, started just before
   const repo = tempRepo();
   const sampler = memorySampler();
   const stopProfile = await startAllocationProfile();
@@ -301,15 +317,23 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const result = await handle.done;
   const wallMs = Date.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  // The run's own processes only: the baselines measured below (raw git, each module's tests once
-  // more) start their own, which once made up two thirds of the event-loop time this figure printed.
+  // The run's own processes only: the baselines measured around and after it (raw git, each module's
+  // tests once more) start their own, which once made up two thirds of the event-loop time this figure printed.
   const spawned = structuredClone(spawns.summary());
-  const gitStarts = structuredClone(gitWorkerStarts);
+  const gitStarts = structuredClone(gitHostStarts);
   const memory: MemoryFigures = { ...sampler.stop(), heapAfterRunMb: heapAfterGc() };
   heapSnapshot(`${label}-run-ended`);
   await stopProfile();
   if (result.status !== 'succeeded') throw new Error(`bench run ${modules}/${shape} ended ${result.status}: ${result.state.haltReason}`);
-  const state = result.state;
+  return { repo, state: result.state, wallMs, cpu, spawned, gitStarts, memory, modelCpuMs };
+}
+
+export async function runCase(modules: number, shape: SyntheticShape): Promise<CaseFigures> {
+  const planned = syntheticPlan(modules, shape).modules.map((m) => ({ name: m.name, dependsOn: m.dependsOn }));
+  // Two baseline runs on each side of the case up to 64 modules (seconds each), one at 200 (minutes).
+  const { result: run, raw } = await rawGitAround(planned, modules <= 64 ? 2 : 1, () => measuredRun(modules, shape));
+  const { repo, state, wallMs, cpu, spawned, gitStarts, memory } = run;
+  const modelCpuMs = run.modelCpuMs;
   const journal = readJournal(path.join(state.runDir, 'journal.jsonl'));
   const contracts = JSON.parse(fs.readFileSync(path.join(state.runDir, 'worktrees/integration/.orchestration/contracts/modules.json'), 'utf8')) as {
     modules: Array<{ name: string; depends_on: string[] }>;
@@ -327,8 +351,11 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
 
   const journalBytes = fs.statSync(path.join(state.runDir, 'journal.jsonl')).size;
   const order = contracts.build_order.map((n) => contracts.modules.find((m) => m.name === n)!);
-  // Three runs up to 64 modules (seconds each), one at 200 (minutes).
-  const raw = await medianRawGitBaseline(order.map((m) => ({ name: m.name, dependsOn: m.depends_on })), modules <= 64 ? 3 : 1);
+  // The baseline ran the synthetic plan's DAG: it must be the one the architect's contracts built.
+  const built = JSON.stringify(order.map((m) => [m.name, [...m.depends_on].sort()]));
+  if (built !== JSON.stringify(planned.map((m) => [m.name, [...m.dependsOn].sort()]))) {
+    throw new Error(`bench run ${modules}/${shape}: the contracts' modules and build order differ from the synthetic plan the raw-git baseline ran`);
+  }
 
   // Audit workers run in waves of their tier's limit, coordinators all at once (src/core/audit/fanout.ts).
   // The bench runs with the defaults, as a user's first run does.
@@ -382,12 +409,12 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const aheadCpuMs = fullSuiteCpuMs * usedAhead;
   const sharedCpuMs = [...testCpuMs.values()].reduce((n, ms) => n + ms + projectTestCpuMs, 0) + aheadCpuMs;
   const floor = floorBound(work, sequentialMs, limit, os.cpus().length, sequentialCpuMs, sharedCpuMs);
-  const inWorkers = Object.values(gitStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
-  // One list by command: the main thread's starts, and git's from the workers (syncMs there is the worker's wait, not the event loop's).
+  const inHost = Object.values(gitStarts).reduce((n, t) => ({ count: n.count + t.count, spawnMs: n.spawnMs + t.spawnMs }), { count: 0, spawnMs: 0 });
+  // One list by command: the engine's own starts, and git's from the git host (which starts them; the engine's event loop does not wait on them).
   const byCommand: Record<string, SpawnTally> = { ...spawned.byCommand };
-  for (const [cmd, t] of Object.entries(gitStarts)) byCommand[`${cmd} (worker)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
+  for (const [cmd, t] of Object.entries(gitStarts)) byCommand[`${cmd} (git host)`] = { count: t.count, syncMs: 0, maxSyncMs: 0 };
   const topCommands = Object.entries(byCommand).sort((a, b) => b[1].count - a[1].count);
-  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitWorkers: gitStarts }, null, 2));
+  if (process.env.BENCH_SPAWN_LOG) fs.writeFileSync(process.env.BENCH_SPAWN_LOG, JSON.stringify({ ...spawned, gitHost: gitStarts }, null, 2));
   const buildMs = stageMs(state, 'build');
   return {
     name: `${modules} modules, ${shape}`,
@@ -402,6 +429,8 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     agentTestRuns: tests.runs,
     rawGitMs: raw.totalMs,
     rawGitRunsMs: raw.runsMs,
+    rawGitBeforeMs: raw.beforeMs,
+    rawGitAfterMs: raw.afterMs,
     engineNonModelMs: wallMs - ideal.totalMs,
     engineRawRatio: (wallMs - ideal.totalMs) / Math.max(1, raw.totalMs),
     buildNonModelMs: buildMs - ideal.buildMs,
@@ -416,10 +445,10 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     installMs: install ? Number(install[1]) : null,
     cacheShare: cacheShare(state.usage),
     cacheShareByRole: cacheShareByRole(state),
-    childProcesses: spawned.total.count + inWorkers.count,
+    childProcesses: spawned.total.count + inHost.count,
     spawnSyncMs: spawned.total.syncMs,
-    gitWorkerProcesses: inWorkers.count,
-    gitWorkerSpawnMs: inWorkers.spawnMs,
+    gitHostProcesses: inHost.count,
+    gitHostSpawnMs: inHost.spawnMs,
     topCommands: topCommands.slice(0, 8),
     buildTimeline: buildTimeline(journal, new Map(contracts.modules.map((m) => [m.name, m.depends_on]))),
     engineCpuMs: (cpu.user + cpu.system) / 1000,

@@ -6,7 +6,7 @@
  * The merges are the engine's own (mergeAllNoFf, mergeNoFf): over criss-cross history they are built
  * path by path, as in a run, where `git merge` would take minutes each at 200 modules.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,14 +66,88 @@ export async function rawGitBaseline(modules: ReadonlyArray<{ name: string; depe
 }
 
 /**
- * The baseline run `runs` times, one after another, and the median run taken: on this 2-core machine
- * one 32-module run took anywhere from 9.6 to 13.0 s within one quiet session, and the engine's ratio
- * to it moved with it (1.27× and 1.67× the build stage's non-model time in two runs of the same engine).
+ * The median of several runs. With an even count it is the mean of the middle two, per module as
+ * well, so that a baseline measured as often before a case as after it leans to neither side.
  */
-export async function medianRawGitBaseline(modules: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>, runs: number): Promise<RawGitResult> {
-  const results: RawGitResult[] = [];
-  for (let i = 0; i < Math.max(1, runs); i++) results.push(await rawGitBaseline(modules));
+export function medianRun(results: readonly RawGitResult[]): RawGitResult {
+  if (results.length === 0) throw new Error('raw git: no run to take the median of');
   const sorted = [...results].sort((a, b) => a.totalMs - b.totalMs);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { ...median, runsMs: results.map((r) => r.totalMs) };
+  const middle = sorted.length % 2 === 1 ? [sorted[(sorted.length - 1) / 2]!] : [sorted[sorted.length / 2 - 1]!, sorted[sorted.length / 2]!];
+  const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
+  const names = Object.keys(middle[0]!.perModuleMs);
+  return {
+    totalMs: mean(middle.map((r) => r.totalMs)),
+    runsMs: results.map((r) => r.totalMs),
+    perModuleMs: Object.fromEntries(names.map((n) => [n, mean(middle.map((r) => r.perModuleMs[n] ?? 0))])),
+  };
+}
+
+type Modules = ReadonlyArray<{ name: string; dependsOn: readonly string[] }>;
+
+/**
+ * `runs` baselines in a process of their own (`node out/bench/rawGit.js`, the modules on stdin), so
+ * that a baseline taken before a case leaves nothing in the case's process: no git worker, no heap,
+ * no child process in its counts.
+ */
+export function rawGitBaselineRuns(modules: Modules, runs: number): Promise<RawGitResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, String(runs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code === 0 && line) return resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RawGitResult[]);
+      const why = err.split('\n').find((l) => l.trim()) ?? 'no result and nothing on stderr';
+      reject(new Error(`raw-git baseline process exited ${code}: ${why}`));
+    });
+    child.stdin.end(JSON.stringify(modules));
+  });
+}
+
+export interface BracketedRawGit extends RawGitResult {
+  beforeMs: number[];
+  afterMs: number[];
+}
+
+/**
+ * The baseline measured on both sides of `work`: `runsEach` runs just before it and as many just
+ * after, the median over all of them. This VM's process starts speed up and slow down from minute to
+ * minute (one process's runs of the 32-module baseline went 3.55 → 8.20 s on an idle machine), so a
+ * baseline taken only after the case measured the machine of a few minutes later; the two sides
+ * printed apart show how far it moved while the case ran.
+ */
+export async function rawGitAround<T>(modules: Modules, runsEach: number, work: () => Promise<T>): Promise<{ result: T; raw: BracketedRawGit }> {
+  const before = await rawGitBaselineRuns(modules, runsEach);
+  const result = await work();
+  const after = await rawGitBaselineRuns(modules, runsEach);
+  const raw = medianRun([...before, ...after]);
+  return { result, raw: { ...raw, beforeMs: before.map((r) => r.totalMs), afterMs: after.map((r) => r.totalMs) } };
+}
+
+const RESULT_PREFIX = 'RAW-GIT ';
+
+if (require.main === module) {
+  let input = '';
+  process.stdin.on('data', (d: Buffer) => (input += d.toString()));
+  process.stdin.on('end', () => {
+    const modules = JSON.parse(input) as Modules;
+    const runs = Math.max(1, Number(process.argv[2]) || 1);
+    (async () => {
+      const results: RawGitResult[] = [];
+      for (let i = 0; i < runs; i++) results.push(await rawGitBaseline(modules));
+      return results;
+    })().then(
+      (results) => {
+        process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(results)}\n`);
+        process.exit(0);
+      },
+      (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  });
 }

@@ -43,7 +43,7 @@ export interface SpawnSummary {
  * start of node:child_process is counted (the engine's git calls, the sandbox runtime's `which`,
  * `rg` and `bwrap`, the test commands), whichever module imported it.
  */
-export function countSpawns(): { summary: () => SpawnSummary } {
+export function countSpawns(): { summary: () => SpawnSummary; reset: () => void } {
   const tallies = new Map<string, SpawnTally>();
   const record = (key: string, ms: number) => {
     const t = tallies.get(key) ?? { count: 0, syncMs: 0, maxSyncMs: 0 };
@@ -69,6 +69,7 @@ export function countSpawns(): { summary: () => SpawnSummary } {
   // The sandbox runtime is an ES module: its named imports of node:child_process follow this.
   syncBuiltinESMExports();
   return {
+    reset: () => tallies.clear(),
     summary: () => {
       const rows = [...tallies].sort((x, y) => y[1].count - x[1].count);
       const total = rows.reduce((n, [, t]) => ({ count: n.count + t.count, syncMs: n.syncMs + t.syncMs }), { count: 0, syncMs: 0 });

@@ -13,7 +13,7 @@
  * ```
  */
 export { startScriptedModel } from './http-server';
-export { pythonDescription, sampleDescription, syntheticDescription } from './projects/plan';
+export { pythonDescription, sampleDescription, syntheticDescription, syntheticPlan } from './projects/plan';
 export { HOSTILE_NAMES } from './projects/bad-contracts';
 export {
   SCENARIOS,

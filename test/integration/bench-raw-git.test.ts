@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { medianRawGitBaseline } from '../../bench/rawGit';
+import { medianRun, rawGitAround, rawGitBaselineRuns, type RawGitResult } from '../../bench/rawGit';
 
-// The bench's raw-git baseline on real git: a small diamond, run three times, the median run kept.
+// The bench's raw-git baseline on real git: a small diamond, run in a process of its own.
 const diamond = [
   { name: 'a', dependsOn: [] },
   { name: 'b', dependsOn: ['a'] },
@@ -9,20 +9,47 @@ const diamond = [
   { name: 'd', dependsOn: ['b', 'c'] },
 ];
 
+const run = (totalMs: number, a: number): RawGitResult => ({ totalMs, runsMs: [totalMs], perModuleMs: { a, b: totalMs - a } });
+
 describe('bench: raw-git baseline', () => {
-  it('runs the baseline as often as asked and reports the median run with every run beside it', async () => {
-    const raw = await medianRawGitBaseline(diamond, 3);
-    assert.equal(raw.runsMs.length, 3);
-    const sorted = [...raw.runsMs].sort((x, y) => x - y);
-    assert.equal(raw.totalMs, sorted[1], 'the median of the three runs');
-    assert.deepEqual(Object.keys(raw.perModuleMs).sort(), ['a', 'b', 'c', 'd']);
-    // The median run's per-module figures are its own: they add up to at most its total.
-    const perModule = Object.values(raw.perModuleMs).reduce((n, x) => n + x, 0);
-    assert.ok(perModule <= raw.totalMs, `${perModule} ms per module against a total of ${raw.totalMs} ms`);
+  it('runs the baseline in a process of its own as often as asked, each run timing every module', async () => {
+    const runs = await rawGitBaselineRuns(diamond, 2);
+    assert.equal(runs.length, 2);
+    for (const r of runs) {
+      assert.deepEqual(Object.keys(r.perModuleMs).sort(), ['a', 'b', 'c', 'd']);
+      // A run's per-module figures are its own: they add up to at most its total.
+      const perModule = Object.values(r.perModuleMs).reduce((n, x) => n + x, 0);
+      assert.ok(r.totalMs > 0 && perModule <= r.totalMs, `${perModule} ms per module against a total of ${r.totalMs} ms`);
+    }
   });
 
-  it('one run: its own total, listed once', async () => {
-    const raw = await medianRawGitBaseline(diamond.slice(0, 2), 1);
-    assert.deepEqual(raw.runsMs, [raw.totalMs]);
+  it('a DAG git cannot build ends the baseline process with an error, not a figure', async () => {
+    // A dependency that no module builds: its branch does not exist, so the merge into b fails.
+    await assert.rejects(rawGitBaselineRuns([{ name: 'b', dependsOn: ['missing'] }], 1), /raw-git baseline process exited 1: .*orchestration\/raw\/missing does not exist/);
+  });
+
+  it('measures on both sides of the work, keeps the sides apart and takes the median over all runs', async () => {
+    const order: string[] = [];
+    const { result, raw } = await rawGitAround(diamond.slice(0, 2), 1, async () => {
+      order.push('work');
+      return 42;
+    });
+    assert.equal(result, 42);
+    assert.deepEqual(order, ['work']);
+    assert.equal(raw.beforeMs.length, 1);
+    assert.equal(raw.afterMs.length, 1);
+    assert.deepEqual(raw.runsMs, [...raw.beforeMs, ...raw.afterMs]);
+    assert.equal(raw.totalMs, (raw.beforeMs[0]! + raw.afterMs[0]!) / 2, 'two runs: their mean');
+  });
+
+  it('the median: the middle run when odd, the mean of the middle two when even, per module too', () => {
+    const odd = medianRun([run(900, 100), run(300, 100), run(500, 200)]);
+    assert.equal(odd.totalMs, 500);
+    assert.deepEqual(odd.perModuleMs, { a: 200, b: 300 });
+    assert.deepEqual(odd.runsMs, [900, 300, 500], 'every run, in the order run');
+    const even = medianRun([run(1000, 100), run(400, 100), run(600, 300), run(100, 50)]);
+    assert.equal(even.totalMs, 500);
+    assert.deepEqual(even.perModuleMs, { a: 200, b: 300 });
+    assert.throws(() => medianRun([]), /no run/);
   });
 });

@@ -1,18 +1,18 @@
 /**
- * git started from worker threads (src/core/git/spawner.ts): concurrent calls each get their own
- * answer, a failing command its exit code and stderr, a missing git binary a clear error, and idle
- * workers never keep a process alive; the bench reads the workers' own V8 heaps.
+ * git started from the git host process (src/core/git/spawner.ts): concurrent calls each get their
+ * own answer, a failing command its exit code and stderr, a missing directory a clear error; the host
+ * gets none of the engine's secrets, a killed host fails its calls and is replaced, a host that cannot
+ * start leaves git to the engine's own process, and an idle host never keeps a process alive.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { runGit } from '../../src/core/git/run';
-import { GIT_WORKER_POOL_SIZE, gitWorkerHeaps, spawnGit, stats } from '../../src/core/git/spawner';
+import { gitHostMemory, spawnGit, stats } from '../../src/core/git/spawner';
 
-describe('git from worker threads', () => {
+describe('git from the git host process', () => {
   let repo: string;
   before(() => {
     repo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-spawner-')));
@@ -59,18 +59,61 @@ describe('git from worker threads', () => {
     assert.equal((await runGit(repo, ['rev-parse', '--is-inside-work-tree'], { input: big })).stdout.trim(), 'true');
   });
 
-  it("reports each running worker's V8 heap (an isolate of its own, outside the engine thread's)", async function () {
-    if (typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics !== 'function') this.skip(); // Node 22.16+
+  /** Runs `script` in a Node process of its own (with `env`) and returns what it printed. */
+  const inChild = (script: string, env: NodeJS.ProcessEnv = process.env) => {
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, env });
+    assert.equal(child.status, 0, child.stderr);
+    return child.stdout.trim();
+  };
+  const runJs = path.resolve(__dirname, '../../src/core/git/run.js');
+  const spawnerJs = path.resolve(__dirname, '../../src/core/git/spawner.js');
+
+  it('runs git from a process of its own that holds none of the engine’s environment; each call brings its own', () => {
+    const script = `
+      const { spawnGit, gitHostMemory } = require(${JSON.stringify(spawnerJs)});
+      const fs = require('node:fs');
+      spawnGit(${JSON.stringify(repo)}, ['var', 'GIT_AUTHOR_IDENT'], { PATH: process.env.PATH, GIT_AUTHOR_NAME: 'Call Env', GIT_AUTHOR_EMAIL: 'call@x.invalid' }).then((r) => {
+        const host = gitHostMemory();
+        const environ = fs.readFileSync('/proc/' + host.pid + '/environ', 'utf8');
+        console.log(JSON.stringify({ ident: r.stdout, hostPid: host.pid, self: process.pid, secret: environ.includes('sk-ant-test-secret'), rss: host.rssMb, own: host.privateMb }));
+      });`;
+    const out = JSON.parse(inChild(script, { ...process.env, ANTHROPIC_API_KEY: 'sk-ant-test-secret' })) as Record<string, unknown>;
+    assert.match(String(out.ident), /^Call Env <call@x\.invalid>/, 'the call’s own environment reached git');
+    assert.notEqual(out.hostPid, out.self, 'git came from another process');
+    assert.equal(out.secret, false, 'the host’s environment holds no key of the engine’s');
+    assert.ok(Number(out.rss) > 0 && Number(out.own) > 0 && Number(out.own) < Number(out.rss), JSON.stringify(out));
+  });
+
+  it('a host killed with calls under way fails them with a clear error, and the next call starts a new one', async () => {
     await runGit(repo, ['status', '--porcelain']);
-    const heaps = await gitWorkerHeaps();
-    assert.equal(heaps.length, GIT_WORKER_POOL_SIZE);
-    for (const h of heaps) assert.ok(h.usedMb > 0 && h.totalMb >= h.usedMb, JSON.stringify(h));
+    const first = gitHostMemory();
+    assert.ok(first, 'a host is running');
+    // A call that takes a while (git runs the alias through sh), the host killed while it runs.
+    const slow = spawnGit(repo, ['-c', 'alias.slow=!sleep 5', 'slow'], process.env);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(first.pid, 'SIGKILL');
+    await assert.rejects(slow, /the git host exited \(SIGKILL\)/);
+    const again = await runGit(repo, ['rev-parse', '--is-inside-work-tree']);
+    assert.equal(again.stdout.trim(), 'true');
+    const second = gitHostMemory();
+    assert.ok(second && second.pid !== first.pid, 'a new host runs the calls');
+  });
+
+  it('a host that cannot start leaves git to this process, the calls made meanwhile included', () => {
+    const script = `
+      process.execPath = '/nonexistent/node';
+      const { runGit } = require(${JSON.stringify(runJs)});
+      const { gitHostMemory } = require(${JSON.stringify(spawnerJs)});
+      Promise.all([runGit(${JSON.stringify(repo)}, ['rev-parse', '--is-inside-work-tree']), runGit(${JSON.stringify(repo)}, ['hash-object', 'f1.txt'])])
+        .then(async (rs) => { const later = await runGit(${JSON.stringify(repo)}, ['hash-object', 'f2.txt']); console.log(JSON.stringify([...rs, later].map((r) => r.stdout.trim()).concat(String(gitHostMemory())))); });`;
+    const out = JSON.parse(inChild(script)) as string[];
+    const hash = (f: string) => execFileSync('git', ['hash-object', f], { cwd: repo, encoding: 'utf8' }).trim();
+    assert.deepEqual(out, ['true', hash('f1.txt'), hash('f2.txt'), 'null']);
   });
 
   it('does not keep a process alive once its git calls are done', () => {
-    const runJs = path.resolve(__dirname, '../../src/core/git/run.js');
     const script = `require(${JSON.stringify(runJs)}).runGit(${JSON.stringify(repo)}, ['status', '--porcelain']).then((r) => console.log('exit', r.exitCode));`;
-    // The child must end by itself: a worker left referenced would keep it running until the timeout kills it.
+    // The child must end by itself: a host left referenced would keep it running until the timeout kills it.
     const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(child.signal, null, 'the process ended by itself');
     assert.equal(child.stdout.trim(), 'exit 0');

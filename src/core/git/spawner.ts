@@ -1,17 +1,24 @@
 /**
- * git processes started from worker threads instead of the engine's own thread. Starting a child
- * process holds the starting thread until the child has exec'd (libuv waits for it so that a failed
- * exec can be reported at once): 10–30 ms per process on a loaded 2-core machine, and in an
- * 8-module bench run about 15 s of 54 with the engine's event loop stopped, every model stream and
- * every other agent's tool call waiting meanwhile. From a worker, that wait stops only the worker.
+ * git processes started from a small helper process (the git host) instead of the engine's own.
  *
- * The workers run a few lines of plain JavaScript (no bundle entry of their own) and are unref'd
- * while idle, so they never keep a finished run or a test process alive. Where a worker cannot run,
- * git is spawned from this thread as before.
+ * Starting a child holds the starting thread until the child has exec'd, and on Linux libuv starts
+ * it with fork(), whose cost grows with the parent's memory: its page tables are copied. Measured on
+ * this 2-core VM (200 × `git --version`): 1.8 ms per start from a 52 MB Node process, 5.5 ms from
+ * 189 MB, 8.0 ms from 263 MB, nearly all of it system CPU. The engine holds 170–250 MB at 32–200
+ * modules and starts two thousand git processes per 32, so git's starts were most of its CPU; and the
+ * raw-git baseline, a plain script, ran twice as fast as the same git work from a process the
+ * engine's size. The host is a bare Node process (a few MB of its own besides the shared binary) that
+ * forks git for the engine and hands the output back over IPC, so the engine's event loop never
+ * waits on a start either (the reason git was first moved to worker threads).
+ *
+ * The host runs a few lines of plain JavaScript (no bundle entry of its own), gets no secret (each
+ * call's environment comes with the call), ends when the engine does, and is unref'd while idle, so
+ * it never keeps a finished run or a test process alive. Where it cannot start, git is spawned from
+ * this process as before.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { setPriority } from 'node:os';
-import { Worker } from 'node:worker_threads';
 
 export interface SpawnedGit {
   exitCode: number;
@@ -47,24 +54,16 @@ function lowerPriority(pid: number | undefined): void {
   }
 }
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const HOST_SOURCE = `
 const { spawn } = require('node:child_process');
 const { setPriority } = require('node:os');
-// As lowerPriority above (this source is not compiled: it cannot call that one).
+// As lowerPriority in spawner.ts (this source is not compiled: it cannot call that one).
 const lowerPriority = (pid) => { try { if (pid !== undefined) setPriority(pid, 10); } catch {} };
-parentPort.on('message', ({ id, cwd, args, env, input, background }) => {
+// The engine is gone (or closed the channel): nothing will read an answer.
+process.on('disconnect', () => process.exit(0));
+process.on('message', ({ id, cwd, args, env, input, background }) => {
   let done = false;
-  const reply = (m, transfer) => { if (!done) { done = true; parentPort.postMessage(m, transfer); } };
-  // The output as bytes of its own, handed over to the engine's thread instead of copied as a string:
-  // decoded in the worker, each large output lived on in the worker's heap until its next GC.
-  const bytes = (chunks) => {
-    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) { all.set(c, at); at += c.length; }
-    chunks.length = 0;
-    return all;
-  };
+  const reply = (m) => { if (!done && process.connected) { done = true; process.send(m); } };
   const started = performance.now();
   let child;
   try {
@@ -86,69 +85,96 @@ parentPort.on('message', ({ id, cwd, args, env, input, background }) => {
   child.stderr.on('data', (d) => err.push(d));
   child.once('error', (e) => reply({ id, spawnMs, error: e.message }));
   child.once('close', (code, signal) => {
-    const stdout = bytes(out);
-    const stderr = bytes(err);
-    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout, stderr }, [stdout.buffer, stderr.buffer]);
+    // Killed by a signal: not a success, and not any exit code git itself gives.
+    reply({ id, spawnMs, exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
   });
 });
+process.send({ ready: true });
 `;
 
-/** The young generation of each git worker's heap (V8's default follows the engine's --max-semi-space-size). */
-const WORKER_YOUNG_GENERATION_MB = 4;
+/**
+ * The host's own environment: what starting Node needs, nothing more. No key or token of the
+ * engine's reaches it; each git call brings the environment it runs with.
+ */
+function hostEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'SYSTEMROOT', 'TMPDIR', 'TEMP', 'TMP']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  // Inside VS Code the engine runs on Electron's binary, which is Node only when told so.
+  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+  // One malloc arena: the host's few threads never allocate at once enough to need more.
+  env.MALLOC_ARENA_MAX = '1';
+  return env;
+}
 
 /**
- * One worker. Each is an isolate of its own, whose heap V8 sizes for speed whatever its few live
- * calls: 11 MB after a hundred git calls, 26 MB after two thousand. With two, at 200 modules (wide)
- * their heaps were 32 MB of the engine's peak RSS; with one, 17–29 MB, the peak 231–238 MB in three
- * runs instead of 242–264 MB in four, and wall and build stage no longer (356–361 s and 288–289 s
- * against 350–363 s and 283–290 s; 32 modules, diamond: build stage 1.07–1.08× its ideal). A second
- * worker let two starts be under way at once; the starts a worker waits on are 10–30 ms, and calls
- * queue behind them there rather than on the engine's event loop, which is what the workers are for.
+ * A 1 MB young generation: the host's live data is a few calls' output, and its default semi-spaces
+ * let each call's garbage pile up. Measured over 2,000 `git ls-files` calls, five at a time: 55 MB of
+ * its own memory at the default, 29 MB with this. Only for Node itself: Electron's binary as Node is
+ * left with its defaults.
  */
-export const GIT_WORKER_POOL_SIZE = 1;
+const HOST_NODE_FLAGS = process.versions.electron ? [] : ['--max-semi-space-size=1'];
 
-class GitWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { command: string; resolve: (r: SpawnedGit) => void; reject: (e: Error) => void }>();
+/** A host that has not said it is ready by then is stopped, and git is started from the engine's process. */
+const HOST_READY_TIMEOUT_MS = 10_000;
+
+type Pending = { command: string; resolve: (r: SpawnedGit) => void; reject: (e: Error) => void };
+
+class GitHost {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, Pending>();
+  /** Calls made before the host said it was ready; run here instead if it never does. */
+  private readonly waiting: Array<{ request: Request; settle: Pending }> = [];
+  private ready = false;
   dead = false;
 
-  constructor(private readonly onDeath: () => void) {
-    // A small young generation: a worker's live data is a few pending calls, but its garbage (every
-    // call's message, environment and output) filled the semi-spaces the engine's flags give each
-    // isolate. At 200 modules the two workers' heaps reached 58 MB of the engine's RSS, with the run
-    // going faster (more calls in flight); scavenging a few MB more often costs next to nothing here.
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    this.worker.on('message', (m: Reply) => this.settle(m));
+  constructor(private readonly onUnavailable: (waiting: Array<{ request: Request; settle: Pending }>) => void) {
+    this.child = spawn(process.execPath, [...HOST_NODE_FLAGS, '-e', HOST_SOURCE], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      env: hostEnv(),
+      windowsHide: true,
+    });
+    this.child.on('message', (m: Reply | { ready: true }) => ('ready' in m ? this.start() : this.settle(m)));
     const die = (why: string) => {
+      if (this.dead) return;
       this.dead = true;
+      if (!this.ready) return this.onUnavailable(this.waiting.splice(0));
       for (const p of this.pending.values()) p.reject(new Error(why));
       this.pending.clear();
-      this.onDeath();
     };
-    this.worker.on('error', (e: Error) => die(`the git worker failed: ${e.message}`));
-    this.worker.on('exit', (code) => die(`the git worker exited (${code})`));
-    // After the listeners: adding a 'message' listener refs the worker's port again.
-    this.worker.unref();
+    this.child.once('error', (e) => die(`the git host failed: ${e.message}`));
+    this.child.once('exit', (code, signal) => die(`the git host exited (${signal ?? code})`));
+    setTimeout(() => {
+      if (!this.ready) this.child.kill('SIGKILL');
+    }, HOST_READY_TIMEOUT_MS).unref();
+    this.unref();
   }
 
-  get load(): number {
-    return this.pending.size;
-  }
-
-  /** V8's heap statistics of this worker's isolate (Node 22.16+), or null. */
-  async heap(): Promise<{ usedMb: number; totalMb: number } | null> {
-    const read = (this.worker as unknown as { getHeapStatistics?: () => Promise<{ used_heap_size: number; total_heap_size: number }> }).getHeapStatistics;
-    if (this.dead || typeof read !== 'function') return null;
-    const h = await read.call(this.worker).catch(() => null);
-    return h && { usedMb: h.used_heap_size / 2 ** 20, totalMb: h.total_heap_size / 2 ** 20 };
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   run(request: Request): Promise<SpawnedGit> {
     return new Promise((resolve, reject) => {
-      // Referenced while it has work: a pending git call keeps the process alive, an idle worker does not.
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(request.id, { command: subcommandOf(request.args), resolve, reject });
-      this.worker.postMessage(request);
+      const settle = { command: subcommandOf(request.args), resolve, reject };
+      // Referenced while it has work: a pending git call keeps the process alive, an idle host does not.
+      if (this.pending.size === 0 && this.waiting.length === 0) this.ref();
+      if (!this.ready) return void this.waiting.push({ request, settle });
+      this.send(request, settle);
+    });
+  }
+
+  private start(): void {
+    this.ready = true;
+    for (const { request, settle } of this.waiting.splice(0)) this.send(request, settle);
+  }
+
+  private send(request: Request, settle: Pending): void {
+    this.pending.set(request.id, settle);
+    this.child.send(request, (e) => {
+      if (!e || !this.pending.delete(request.id)) return;
+      settle.reject(new Error(`the git host could not be reached: ${e.message}`));
+      if (this.pending.size === 0) this.unref();
     });
   }
 
@@ -156,32 +182,50 @@ class GitWorker {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (this.pending.size === 0) this.worker.unref();
+    if (this.pending.size === 0) this.unref();
     const tally = (stats[p.command] ??= { count: 0, spawnMs: 0 });
     tally.count++;
     tally.spawnMs += m.spawnMs;
     if ('error' in m) p.reject(new Error(m.error));
     else p.resolve({ exitCode: m.exitCode, stdout: text(m.stdout), stderr: text(m.stderr) });
   }
+
+  private ref(): void {
+    this.child.ref();
+    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+  }
+
+  private unref(): void {
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
 }
 
-let pool: GitWorker[] | null = null;
-let workersUnavailable = false;
+let host: GitHost | null = null;
+let hostUnavailable = false;
 let nextId = 1;
 
 /**
- * git processes started by the workers, by subcommand, and the time their starts took there (time
- * the engine's event loop no longer spends): the bench prints them beside its own count.
+ * git processes started by the host, by subcommand, and the time their starts took there (time the
+ * engine's event loop no longer spends): the bench prints them beside its own count.
  */
 export const stats: Record<string, { count: number; spawnMs: number }> = {};
 
 /**
- * The V8 heaps of the git workers now running (each is an isolate of its own, outside the engine
- * thread's heap and process.memoryUsage()'s heapTotal): the bench prints them with its memory figures.
+ * The git host's memory from /proc (Linux), or null when none is running: the bench adds it to the
+ * engine's. `privateMb` is what it holds of its own (anonymous memory); the rest of its RSS is the
+ * Node binary and libraries, pages the engine's process maps too.
  */
-export async function gitWorkerHeaps(): Promise<Array<{ usedMb: number; totalMb: number }>> {
-  const heaps = await Promise.all((pool ?? []).map((w) => w.heap()));
-  return heaps.filter((h) => h !== null);
+export function gitHostMemory(): { pid: number; rssMb: number; privateMb: number } | null {
+  const pid = host && !host.dead ? host.pid : undefined;
+  if (pid === undefined) return null;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { pid, rssMb: kb('VmRSS') / 1024, privateMb: kb('RssAnon') / 1024 };
+  } catch {
+    return null;
+  }
 }
 
 /** `git <subcommand>`, past the `-c key=value` settings and a `-C dir` (the bench's process count names git calls the same way). */
@@ -193,23 +237,26 @@ export function subcommandOf(args: readonly string[]): string {
   return 'git';
 }
 
-function worker(): GitWorker | null {
-  if (workersUnavailable) return null;
+function gitHost(): GitHost | null {
+  if (hostUnavailable) return null;
+  if (host && !host.dead) return host;
   try {
-    pool ??= [];
-    pool = pool.filter((w) => !w.dead);
-    while (pool.length < GIT_WORKER_POOL_SIZE) pool.push(new GitWorker(() => undefined));
+    host = new GitHost((waiting) => {
+      // It never started: git from this process from now on, the calls it was given first included.
+      hostUnavailable = true;
+      for (const { request, settle } of waiting) spawnHere(request.cwd, request.args, request.env, request.input, request.background ?? false).then(settle.resolve, settle.reject);
+    });
+    return host;
   } catch {
-    workersUnavailable = true;
+    hostUnavailable = true;
     return null;
   }
-  return pool.reduce((a, b) => (b.load < a.load ? b : a));
 }
 
 /** Runs `git args` in `cwd` with `env`; rejects only when git could not be started at all. */
 export function spawnGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string, background = false): Promise<SpawnedGit> {
-  const w = worker();
-  if (w) return w.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}), ...(background ? { background } : {}) });
+  const h = gitHost();
+  if (h) return h.run({ id: nextId++, cwd, args: [...args], env, ...(input !== undefined ? { input } : {}), ...(background ? { background } : {}) });
   return spawnHere(cwd, args, env, input, background);
 }
 
