@@ -18,7 +18,7 @@ import { ModulesManifestSchema, type RunState } from '../src/core/contracts/sche
 import { moduleTestCommandFor, projectCommands } from '../src/core/stack/commands';
 import { syntheticDescription, syntheticPlan } from '../src/scripted';
 import type { SyntheticShape } from '../src/scripted/types';
-import { startScriptedModelProcess } from './scriptedProcess';
+import { cpuMsOfProcess, startScriptedModelProcess } from './scriptedProcess';
 import { floorBound, idealBound, perModule, sequentialModelMs, type ModuleWork, type StageAgent } from './floor';
 import { rawGitAround } from './rawGit';
 import { readShipChecks } from '../src/core/stages/shipChecks';
@@ -44,6 +44,8 @@ export interface CaseFigures {
   engineCpuMs: number;
   /** CPU time of the scripted model's own process over the run (null where /proc cannot tell). */
   modelCpuMs: number | null;
+  /** CPU time of the git host process (src/core/git/spawner.ts), which starts the engine's git processes; null if none ran. */
+  gitHostCpuMs: number | null;
   modules: number;
   wallMs: number;
   idealMs: number;
@@ -317,6 +319,8 @@ async function measuredRun(modules: number, shape: SyntheticShape) {
   const result = await handle.done;
   const wallMs = Date.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  // The git host starts with the run's first git call and serves this run alone (the raw-git baseline runs elsewhere).
+  const gitHostCpuMs = cpuMsOfProcess(gitHostMemory()?.pid);
   // The run's own processes only: the baselines measured around and after it (raw git, each module's
   // tests once more) start their own, which once made up two thirds of the event-loop time this figure printed.
   const spawned = structuredClone(spawns.summary());
@@ -325,7 +329,7 @@ async function measuredRun(modules: number, shape: SyntheticShape) {
   heapSnapshot(`${label}-run-ended`);
   await stopProfile();
   if (result.status !== 'succeeded') throw new Error(`bench run ${modules}/${shape} ended ${result.status}: ${result.state.haltReason}`);
-  return { repo, state: result.state, wallMs, cpu, spawned, gitStarts, memory, modelCpuMs };
+  return { repo, state: result.state, wallMs, cpu, gitHostCpuMs, spawned, gitStarts, memory, modelCpuMs };
 }
 
 export async function runCase(modules: number, shape: SyntheticShape): Promise<CaseFigures> {
@@ -453,6 +457,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     buildTimeline: buildTimeline(journal, new Map(contracts.modules.map((m) => [m.name, m.depends_on]))),
     engineCpuMs: (cpu.user + cpu.system) / 1000,
     modelCpuMs: modelCpuMs ?? null,
+    gitHostCpuMs: run.gitHostCpuMs ?? null,
   };
 }
 

@@ -127,6 +127,28 @@ export async function rawGitAround<T>(modules: Modules, runsEach: number, work: 
   return { result, raw: { ...raw, beforeMs: before.map((r) => r.totalMs), afterMs: after.map((r) => r.totalMs) } };
 }
 
+/**
+ * Before and after the case differing by more than this, and by more than half a second (the
+ * 8-module baseline takes well under a second: 0.6 against 0.7 s is noise), reads as the machine
+ * changing speed.
+ */
+const DRIFT_WARNING = 1.2;
+const DRIFT_MIN_MS = 500;
+
+/** The baseline's runs on each side of the case, for the bench's line, with a warning when the machine's speed moved between them. */
+export function rawGitSides(beforeMs: readonly number[], afterMs: readonly number[]): string {
+  const side = (runs: readonly number[]) => runs.map((ms) => (ms / 1000).toFixed(1)).join(', ');
+  const mean = (runs: readonly number[]) => runs.reduce((n, ms) => n + ms, 0) / Math.max(1, runs.length);
+  const before = mean(beforeMs);
+  const after = mean(afterMs);
+  const moved = Math.max(before, after) / Math.max(1, Math.min(before, after));
+  const drifted = moved > DRIFT_WARNING && Math.abs(after - before) > DRIFT_MIN_MS;
+  return (
+    ` (median of ${beforeMs.length + afterMs.length}: before the case ${side(beforeMs)} s, after it ${side(afterMs)} s` +
+    (drifted ? `; the machine's git speed moved ${moved.toFixed(2)}× during the case, so the ratios below carry that much doubt)` : ')')
+  );
+}
+
 const RESULT_PREFIX = 'RAW-GIT ';
 
 if (require.main === module) {

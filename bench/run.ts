@@ -17,6 +17,7 @@ import { dependencyLine, measureDependencyProvisioning } from './dependencies';
 import { LATENCY_MS, type CaseFigures } from './case';
 import type { BuildTimeline } from './buildTimeline';
 import { breakdownLine } from './smaps';
+import { rawGitSides } from './rawGit';
 
 const LARGE = process.argv.includes('--large') || process.env.BENCH_LARGE === '1';
 type BenchCase = { modules: number; shape: 'diamond' | 'wide' };
@@ -88,21 +89,6 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%
 const ms = (x: number) => `${Math.round(x)} ms`;
 
 /** " (median of 3: 9.6–13.0 s)" when the baseline ran more than once. */
-/** The baseline's runs on each side of the case, and a warning when the machine's speed moved between them. */
-function rawRuns(f: Pick<CaseFigures, 'rawGitBeforeMs' | 'rawGitAfterMs'>): string {
-  const side = (runs: readonly number[]) => runs.map((ms) => (ms / 1000).toFixed(1)).join(', ');
-  const mean = (runs: readonly number[]) => runs.reduce((n, ms) => n + ms, 0) / Math.max(1, runs.length);
-  const before = mean(f.rawGitBeforeMs);
-  const after = mean(f.rawGitAfterMs);
-  const moved = Math.max(before, after) / Math.max(1, Math.min(before, after));
-  return (
-    ` (median of ${f.rawGitBeforeMs.length + f.rawGitAfterMs.length}: before the case ${side(f.rawGitBeforeMs)} s, after it ${side(f.rawGitAfterMs)} s` +
-    (moved > RAW_GIT_DRIFT_WARNING ? `; the machine's git speed moved ${moved.toFixed(2)}× during the case, so the ratios below carry that much doubt)` : ')')
-  );
-}
-
-/** Before and after the case differing by more than this reads as the machine changing speed, not noise. */
-const RAW_GIT_DRIFT_WARNING = 1.2;
 
 /** The engine's steps on each module's path, and the build's time with no module agent running. */
 function timelineLine(t: BuildTimeline): string {
@@ -123,7 +109,7 @@ function print(f: CaseFigures): void {
       `floor (${os.cpus().length} cores) ${s(f.floorMs)}, ratio ${f.floorRatio.toFixed(2)}   calls ${f.calls}\n` +
       `${pad} build stage ${s(f.buildWallMs)} vs ideal ${s(f.buildIdealMs)} (ratio ${(f.buildWallMs / f.buildIdealMs).toFixed(2)})   ` +
       `assembly ${s(f.assembleWallMs)}, ${f.assemblyTestProcesses} test processes (${(f.assemblyTestProcesses / f.modules).toFixed(2)} per module); agents ran ${f.agentTestRuns} test commands\n` +
-      `${pad} raw git ${s(f.rawGitMs)}${rawRuns(f)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git, ` +
+      `${pad} raw git ${s(f.rawGitMs)}${rawGitSides(f.rawGitBeforeMs, f.rawGitAfterMs)}; engine non-model time ${s(f.engineNonModelMs)} = ${f.engineRawRatio.toFixed(1)}× raw git, ` +
       `of the build stage ${s(f.buildNonModelMs)} = ${f.buildRawRatio.toFixed(2)}× raw git   ` +
       `peak RSS ${f.peakRssMb.toFixed(0)} MB (engine process)${gitHostLine(f.memory.gitHost)}   install ${f.installMs ?? '-'} ms (once)\n` +
       `${pad} memory: peak RSS ${mb(f.memory.peakRssMb)}; at the highest sampled RSS (${mb(f.memory.atPeak.rssMb)}) heap used ${mb(f.memory.atPeak.heapUsedMb)} of ${mb(f.memory.atPeak.heapTotalMb)} ` +
@@ -133,7 +119,7 @@ function print(f: CaseFigures): void {
       (f.memory.composition ? `${pad} RSS by kind at its highest 5-s sample: ${compositionLine(f.memory.composition)}\n` : '') +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
-      `${pad} CPU over the run: the engine's process ${s(f.engineCpuMs)}, the scripted model's process ${f.modelCpuMs === null ? 'n/a' : s(f.modelCpuMs)} (CPU the real API would not take from this machine)\n` +
+      `${pad} CPU over the run: the engine's process ${s(f.engineCpuMs)}, its git host's ${f.gitHostCpuMs === null ? 'n/a' : s(f.gitHostCpuMs)}, the scripted model's process ${f.modelCpuMs === null ? 'n/a' : s(f.modelCpuMs)} (CPU the real API would not take from this machine)\n` +
       `${pad} child processes ${f.childProcesses} (${(f.childProcesses / f.modules).toFixed(1)} per module; ${f.gitHostProcesses} git started by the git host process), ` +
       `starts on the event loop held it ${s(f.spawnSyncMs)}; ` +
       `most: ${f.topCommands.map(([cmd, t]) => `${cmd} ${t.count}`).join(', ')}` +

@@ -9,7 +9,7 @@ import type { OfflineModel } from '../src/core/api';
 import { procStatFields } from '../src/core/procStat';
 
 /** CPU time (user + system) the process has used so far, from /proc (Linux; undefined elsewhere or when it is gone). */
-function cpuMsOfProcess(pid: number | undefined): number | undefined {
+export function cpuMsOfProcess(pid: number | undefined): number | undefined {
   const fields = pid === undefined ? undefined : procStatFields(pid);
   if (!fields) return undefined;
   // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 1/100 s (USER_HZ on Linux).

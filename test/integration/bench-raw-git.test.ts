@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { medianRun, rawGitAround, rawGitBaselineRuns, type RawGitResult } from '../../bench/rawGit';
+import { medianRun, rawGitAround, rawGitBaselineRuns, rawGitSides, type RawGitResult } from '../../bench/rawGit';
 
 // The bench's raw-git baseline on real git: a small diamond, run in a process of its own.
 const diamond = [
@@ -51,5 +51,13 @@ describe('bench: raw-git baseline', () => {
     assert.equal(even.totalMs, 500);
     assert.deepEqual(even.perModuleMs, { a: 200, b: 300 });
     assert.throws(() => medianRun([]), /no run/);
+  });
+
+  it('prints both sides, and warns only when they differ by more than 1.2× and half a second', () => {
+    assert.equal(rawGitSides([3200, 3100], [3500, 3700]), ' (median of 4: before the case 3.2, 3.1 s, after it 3.5, 3.7 s)');
+    assert.doesNotMatch(rawGitSides([600, 600], [700, 700]), /moved/, '1.17× and 0.1 s: noise');
+    assert.doesNotMatch(rawGitSides([600], [800]), /moved/, '1.33× but 0.2 s: noise on a baseline this short');
+    assert.match(rawGitSides([4000, 4200], [5600, 5400]), /the machine's git speed moved 1\.34× during the case/);
+    assert.match(rawGitSides([8000], [5000]), /moved 1\.60×/, 'faster after as well as slower');
   });
 });

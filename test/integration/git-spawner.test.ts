@@ -5,7 +5,7 @@
  * start leaves git to the engine's own process, and an idle host never keeps a process alive.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -97,6 +97,33 @@ describe('git from the git host process', () => {
     assert.equal(again.stdout.trim(), 'true');
     const second = gitHostMemory();
     assert.ok(second && second.pid !== first.pid, 'a new host runs the calls');
+  });
+
+  it('a host ends with the process it serves, even one killed outright', async () => {
+    // The child prints its host's pid once a git call is done and starts a long one (which would keep
+    // the host busy for 30 s), then is killed with SIGKILL: nothing of it runs after.
+    const script = `
+      const { runGit } = require(${JSON.stringify(runJs)});
+      const { gitHostMemory, spawnGit } = require(${JSON.stringify(spawnerJs)});
+      runGit(${JSON.stringify(repo)}, ['status', '--porcelain']).then(() => {
+        void spawnGit(${JSON.stringify(repo)}, ['-c', 'alias.slow=!sleep 30', 'slow'], process.env).catch(() => {});
+        setTimeout(() => console.log(gitHostMemory().pid), 200);
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const hostPid = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    // The host's state letter from /proc: 'gone' once it is reaped, 'Z' once it exited and awaits reaping.
+    const state = () => {
+      try {
+        return /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${hostPid}/status`, 'utf8'))?.[1] ?? 'gone';
+      } catch {
+        return 'gone';
+      }
+    };
+    assert.notEqual(state(), 'gone', 'the host runs while its process does');
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (!['gone', 'Z'].includes(state()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(['gone', 'Z'].includes(state()), `the host still runs (state ${state()}) after its process was killed`);
   });
 
   it('a host that cannot start leaves git to this process, the calls made meanwhile included', () => {
