@@ -86,8 +86,8 @@ type Modules = ReadonlyArray<{ name: string; dependsOn: readonly string[] }>;
 
 /**
  * `runs` baselines in a process of their own (`node out/bench/rawGit.js`, the modules on stdin), so
- * that a baseline taken before a case leaves nothing in the case's process: no git worker, no heap,
- * no child process in its counts.
+ * that a baseline taken before a case leaves nothing in the case's process (no git host, no heap, no
+ * child process in its counts), and runs as a plain script does, from a process of a script's size.
  */
 export function rawGitBaselineRuns(modules: Modules, runs: number): Promise<RawGitResult[]> {
   return new Promise((resolve, reject) => {

@@ -4,12 +4,13 @@
  * Starting a child holds the starting thread until the child has exec'd, and on Linux libuv starts
  * it with fork(), whose cost grows with the parent's memory: its page tables are copied. Measured on
  * this 2-core VM (200 × `git --version`): 1.8 ms per start from a 52 MB Node process, 5.5 ms from
- * 189 MB, 8.0 ms from 263 MB, nearly all of it system CPU. The engine holds 170–250 MB at 32–200
- * modules and starts two thousand git processes per 32, so git's starts were most of its CPU; and the
- * raw-git baseline, a plain script, ran twice as fast as the same git work from a process the
- * engine's size. The host is a bare Node process (a few MB of its own besides the shared binary) that
- * forks git for the engine and hands the output back over IPC, so the engine's event loop never
- * waits on a start either (the reason git was first moved to worker threads).
+ * 189 MB, 8.0 ms from 263 MB, nearly all of it system CPU. The engine held 150–250 MB at 8–200
+ * modules and starts about sixty git processes per module; the raw-git baseline, a plain script, ran
+ * about twice as fast as the same git work from a process the engine's size. The host is a bare Node
+ * process (8 MB of its own when idle, 16–27 MB at its busiest in the bench, besides the Node binary
+ * the engine maps too) that forks git for the engine and hands the output back over IPC, so the
+ * engine's event loop never waits on a start either (the reason git was first moved to a worker
+ * thread). In the 32-module bench the engine's CPU fell from 9.4 to 7.3 s, the host taking 1.9 s.
  *
  * The host runs a few lines of plain JavaScript (no bundle entry of its own), gets no secret (each
  * call's environment comes with the call), ends when the engine does, and is unref'd while idle, so
