@@ -606,6 +606,28 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.equal(wakes, validated, 'one wake per validated task');
   });
 
+  it('cancelled while a teammate is being woken: that wake stops before its first model turn, and the run ends cancelled', async () => {
+    repo = makeCalcRepo();
+    const dir = writeCalcPlan(repo);
+    let seen = 0;
+    let cancelledAt = -1;
+    const { result, events } = await implement(repo, dir, {}, (e, cancel) => {
+      seen++;
+      // The wake emits "working" before it reads the phase head and resets the worktree (awaits):
+      // the cancel lands while the teammate's own stop signal does not exist yet.
+      if (cancelledAt < 0 && e.type === 'teammate-state' && e.state === 'working') {
+        cancelledAt = seen;
+        cancel();
+      }
+    });
+    assert.ok(cancelledAt >= 0, 'a teammate was woken');
+    assert.equal(result.status, 'cancelled');
+    const after = events.slice(cancelledAt);
+    assert.deepEqual(after.filter((e) => e.type === 'tool-call' || e.type === 'agent-usage' || e.type === 'team-message').map((e) => e.type), [], 'no model turn, tool call or message after the cancel');
+    const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { status: string }[];
+    assert.deepEqual(tasks.filter((t) => t.status !== 'pending').map((t) => t.status), [], 'nothing was claimed');
+  });
+
   it('kill during a team phase and resume: conversations, claims and inboxes come back; messages arrive in order, once', async () => {
     repo = makeCalcRepo();
     const dir = writeCalcPlan(repo);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, scriptedModel, snapshotUserTree, type TestRepo } from './harness';
 import { resumeRun, startRun } from '../../src/core/engine';
+import type { GateHandler } from '../../src/core/api';
 import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
 
@@ -25,6 +26,29 @@ describe('pipeline gates, resume and cancellation', function () {
     assert.equal(gate.requests.length, 1);
     const journal = readJournal(path.join(second.result.state.runDir, 'journal.jsonl'));
     assert.equal(journal.filter((e) => e.type === 'agent-started' && e.role === 'architect').length, 1);
+  });
+
+  it('a gate asked after the run was cancelled is answered "later" at once: the run stops at that gate instead of hanging', async () => {
+    // Like every front end's handler: it answers when the run's abort fires while it waits, and no sooner.
+    let asked = 0;
+    const untilAbort: GateHandler = (_request, signal) => {
+      asked++;
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ decision: 'later' }), { once: true }));
+    };
+    let cancel: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      gate: untilAbort,
+      onStart: (c) => (cancel = c),
+      // The stop lands in the moment between the run saying it waits and the question reaching the front end.
+      onEvent: (e) => {
+        if (e.type === 'gate-waiting') cancel();
+      },
+    });
+    assert.equal(asked, 0, 'nobody was asked after the stop');
+    assert.equal(first.result.state.waitingGate, 'blueprint');
+    assert.notEqual(first.result.status, 'succeeded');
+    const second = await resumePipeline(repo, first.result.state.runId);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
   });
 
   it('cancel stops every agent, leaves no half-made worktree, and resume finishes without redoing passed modules', async () => {

@@ -7,11 +7,12 @@
  */
 import type { GateAnswer, GateRequest } from '../api';
 import type { PipelineContext } from '../stages/context';
+import { askUnlessCancelled } from './unlessCancelled';
 
 export async function askHuman(ctx: PipelineContext, request: Omit<GateRequest, 'runId'>): Promise<GateAnswer> {
   ctx.store.update((s) => (s.waitingGate = request.gate));
   ctx.store.emit({ type: 'gate-waiting', gate: request.gate, summary: request.title });
-  const answer = await ctx.gate({ ...request, runId: ctx.store.state.runId }, ctx.signal);
+  const answer = await askUnlessCancelled(ctx.gate, { ...request, runId: ctx.store.state.runId }, ctx.signal, { decision: 'later' });
   if (answer.decision !== 'later') {
     const decision = {
       gate: request.gate,

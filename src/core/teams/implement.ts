@@ -31,6 +31,7 @@ import { DEFAULT_TEAM_OPTIONS, runPhase, type ImplementContext, type TeamOptions
 import { writeImplementReport, type ImplementReport } from './report';
 import { shipStep, type PlanGate } from './shipStep';
 import { makeShipChanges } from './shipChanges';
+import { askUnlessCancelled } from '../gates/unlessCancelled';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
 
 export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
@@ -290,7 +291,7 @@ async function auditGate(session: ModelSession, store: ImplementStore, plan: Pla
     store.update((s) => (s.audit = { ...base, decision: 'blocked' }));
     return { status: 'halted', reason: `flow audit: Major Restructuring Needed — ${audit.reasons.join('; ')}` };
   }
-  const given = await gate({ gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal);
+  const given = await askUnlessCancelled(gate, { gate: 'flow-audit', title: `Flow audit: Significant Issues in ${path.basename(plan.dir)}`, summary: audit.reasons.map((r) => `- ${r}`).join('\n') }, session.signal, 'later');
   // Changes to the plan are the user's to make in the plan folder: asked for here, the run waits.
   const answer = typeof given === 'string' ? given : 'later';
   session.emit({ type: 'gate', gate: 'flow-audit', decision: answer, detail: audit.reasons.join('; ') });

@@ -10,6 +10,7 @@ import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../
 import type { ModelSession } from '../plans/session';
 import { runTestGate, type TestGateResult } from './testGate';
 import { nn, type ImplementStore } from './state';
+import { askUnlessCancelled } from '../gates/unlessCancelled';
 
 export interface PlanGateRequest {
   gate: 'flow-audit' | 'ship';
@@ -116,7 +117,7 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
     // The approval is for this commit: the gate's text and test verdict are of it, and nothing else is merged.
     const shown = await headCommit(sc.integrationWt);
     const text = await describeImplementShip(sc, shown);
-    const answer = await sc.gate({ gate: 'ship', ...text }, session.signal);
+    const answer = await askUnlessCancelled(sc.gate, { gate: 'ship', ...text }, session.signal, 'later');
     session.emit({ type: 'gate', gate: 'ship', decision: gateDecision(answer), detail: text.title });
     if (typeof answer === 'object') {
       const round = (s.ship?.changeRounds ?? 0) + 1;

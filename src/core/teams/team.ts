@@ -294,6 +294,9 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(tc.session.signal.reason);
     tc.session.signal.addEventListener('abort', onAbort, { once: true });
+    // Cancelled while this wake was being prepared (the awaits above): the listener came too late to
+    // hear it, and the wake would run whole turns after the stop.
+    if (tc.session.signal.aborted) onAbort();
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
