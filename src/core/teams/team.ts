@@ -291,16 +291,15 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     const saveTurn = (messages: readonly BetaMessageParam[]) => saveConversation(tc.teamDir, t.name, { ...conv, messages: [...messages], deliveredThrough: delivered.through });
 
     // No progress for stallMs (no model turn, no tool call) = dead; the watchdog stops this wake alone.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(tc.session.signal.reason);
-    tc.session.signal.addEventListener('abort', onAbort, { once: true });
-    // Cancelled while this wake was being prepared (the awaits above): the listener came too late to
-    // hear it, and the wake would run whole turns after the stop.
-    if (tc.session.signal.aborted) onAbort();
+    // AbortSignal.any, not a listener on the run's signal: a cancel that came while this wake was
+    // being prepared (the awaits above) has fired already, and a listener added now would never hear
+    // it; the wake would run whole turns after the stop.
+    const watchdog = new AbortController();
+    const signal = AbortSignal.any([tc.session.signal, watchdog.signal]);
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(`no progress for ${tc.stallMs} ms`), tc.stallMs);
+      timer = setTimeout(() => watchdog.abort(`no progress for ${tc.stallMs} ms`), tc.stallMs);
     };
     const watch = tc.session.onEvent((e) => {
       if ('agentId' in e && e.agentId === agentId) arm();
@@ -323,19 +322,18 @@ export async function runTeam(tc: TeamContext): Promise<void> {
           isComplete: () => tc.tasks.heldBy(t.name).length === 0,
           nudge: `You still hold ${tc.tasks.heldBy(t.name)[0]?.id ?? 'a task'}. Finish it and call complete_task.`,
         },
-        tc.session.runtime(controller.signal),
+        tc.session.runtime(signal),
       );
       addUsage(t.usage, result.usage);
       conv = { ...conv, messages: result.messages, deliveredThrough: delivered.through };
       saveConversation(tc.teamDir, t.name, conv);
     } catch (e) {
       // Stopped by the watchdog (not by a cancel of the run): say why it died, not merely "cancelled".
-      if (controller.signal.aborted && !tc.session.signal.aborted) throw new TeamError(String(controller.signal.reason));
+      if (watchdog.signal.aborted && !tc.session.signal.aborted) throw new TeamError(String(watchdog.signal.reason));
       throw e;
     } finally {
       clearTimeout(timer);
       watch.dispose();
-      tc.session.signal.removeEventListener('abort', onAbort);
     }
     // A validator's shell must not leave anything behind in what it checks.
     if (t.role === 'validator') await discardUncommitted(t.worktree, await phaseHead(tc));
