@@ -20,6 +20,15 @@ export interface CommandResult {
 
 const MAX_OUTPUT = 200_000;
 
+/**
+ * What a caller throws when the run was stopped under (or before) its command: the command was killed
+ * or never started, so its exit says nothing about the code. Nothing is recorded or acted on (a red
+ * suite, a failed check, a fix task); the run ends cancelled and the resume runs the command again.
+ */
+export function stoppedError(what: string, signal: AbortSignal | undefined): Error {
+  return new Error(`${what}: the run was stopped before it finished (${String(signal?.reason ?? 'cancelled')})`);
+}
+
 export interface CommandOptions {
   /**
    * Work nothing waits for right now (assembly's tests after a merge, while the build goes on): run

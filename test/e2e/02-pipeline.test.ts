@@ -192,8 +192,7 @@ describe('e2e: a full offline-demo run driven through the UI', function () {
 
   it("reviews a module's diff in the multi-file diff editor", async () => {
     const { wb } = e2e;
-    await wb.runCommand('Build Pipeline: Review Module Diff');
-    await wb.pickQuickItem('greeter');
+    await wb.runCommandAndPick('Build Pipeline: Review Module Diff', 'greeter');
     await wb.page.locator('.tab', { hasText: /greeter/ }).first().waitFor({ timeout: 30_000 });
     await wb.page.waitForTimeout(1500);
     await wb.screenshot('module-diff');

@@ -35,8 +35,7 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
     await wb.showBuildPipeline();
     for (const pane of ['Stages', 'Modules', 'Locks']) await wb.collapsePane(pane);
     await wb.waitForTreeRow('Plans', /More calc operations/);
-    await wb.runCommand('Build Pipeline: Implement Plan');
-    await wb.pickQuickItem('More calc operations');
+    await wb.runCommandAndPick('Build Pipeline: Implement Plan', 'More calc operations');
     await wb.waitForTreeRow('Plans', /Gate: Flow audit: Significant Issues/, 180_000);
     await wb.screenshot('plan-gate');
   });

@@ -52,6 +52,25 @@ export class Workbench {
     await row.click();
   }
 
+  /**
+   * Runs a command that asks with a quick pick, and picks `label`. A quick pick closes when it loses
+   * focus, and once in CI it closed under the fill (a webview opened by the test before may take focus
+   * as it finishes loading). Then the command runs again, up to three times, with a screenshot of each
+   * failed attempt, instead of failing on an input that is gone.
+   */
+  async runCommandAndPick(title: string, label: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.runCommand(title);
+      try {
+        await this.pickQuickItem(label, 10_000);
+        return;
+      } catch (e) {
+        await this.screenshot(`pick-${label}-attempt-${attempt}-failed`).catch(() => undefined);
+        if (attempt >= 3) throw e;
+      }
+    }
+  }
+
   async openPalette(): Promise<void> {
     await this.page.keyboard.press('Escape');
     await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 }, trial: true }).catch(() => undefined);
@@ -76,10 +95,10 @@ export class Workbench {
   }
 
   /** Filters the open quick pick by typing, then accepts the first match with Enter (clicks can land mid-animation). */
-  async pickQuickItem(label: string): Promise<void> {
+  async pickQuickItem(label: string, fillTimeoutMs = 30_000): Promise<void> {
     const input = this.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(label);
+    await input.fill(label, { timeout: fillTimeoutMs });
     await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 15_000 });
     await this.page.keyboard.press('Enter');
   }

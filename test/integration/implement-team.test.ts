@@ -628,6 +628,27 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(tasks.filter((t) => t.status !== 'pending').map((t) => t.status), [], 'nothing was claimed');
   });
 
+  it('stopped as a phase starts: the suite it killed is not recorded as red, no fix task is made, and the resume builds the phase', async () => {
+    repo = makeCalcRepo();
+    const dir = writeCalcPlan(repo);
+    const first = await implement(repo, dir, {}, (e, cancel) => {
+      // Before the phase's first test gate: the suite is stopped before (or while) it runs.
+      if (e.type === 'phase-status' && e.status === 'running') cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    const phase = first.result.state.phases[0]!;
+    assert.equal(phase.preflight, undefined, 'no verdict of a suite that did not run');
+    assert.equal(first.result.state.carriedFailures, 0);
+    const tasksFile = teamFile(first.result, 1, 'tasks.json');
+    const ids = fs.existsSync(tasksFile) ? (json(tasksFile).tasks as { id: string }[]).map((t) => t.id) : [];
+    assert.ok(!ids.includes('F0'), `no fix task for a green suite (tasks: ${ids.join(', ')})`);
+
+    const second = await implement(repo, dir);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    assert.deepEqual(second.result.state.phases[0]!.preflight, { passed: true, failures: 0 });
+    assert.ok(!(json(teamFile(second.result, 1, 'tasks.json')).tasks as { id: string }[]).some((t) => t.id === 'F0'));
+  });
+
   it('kill during a team phase and resume: conversations, claims and inboxes come back; messages arrive in order, once', async () => {
     repo = makeCalcRepo();
     const dir = writeCalcPlan(repo);

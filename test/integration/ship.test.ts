@@ -173,6 +173,25 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });
 
+  it('stopped in the moment of the approval: nothing is merged into main, and the resume ships once', async () => {
+    repo = makeCleanRepo();
+    let cancel: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      // The user presses Stop just as the approval reaches the engine.
+      gate: gates([() => (cancel(), { decision: 'approve' })]),
+      onStart: (c) => (cancel = c),
+      config: FULL,
+    });
+    const head = repo.git('rev-parse', 'main');
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.equal(repo.git('rev-list', '--count', `${first.result.state.baseCommit}..main`), '0', 'main did not move after the stop');
+    assert.equal(first.result.state.shipped, undefined);
+    const resumed = await resumePipeline(repo, first.result.state.runId, gates([]), {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.deepEqual(parents(repo, 'main')[0], head);
+    assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
+  });
+
   it('the integration branch moved without a checkout while the gate waited: the checks run on the moved commit’s files', async () => {
     repo = makeCleanRepo();
     const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });

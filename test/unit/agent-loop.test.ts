@@ -64,6 +64,27 @@ describe('agent loop', function () {
     assert.equal(limiter.running().sonnet, 0);
   });
 
+  it('in a held slot after the stop: refused before it says it started, warms a tool or calls the model', async () => {
+    model = await startScriptedModel({});
+    const client = new Anthropic({ apiKey: 'test', baseURL: model.url, maxRetries: 0 });
+    const limiter = new TierLimiter({ opus: 1, sonnet: 1, haiku: 1 });
+    const held = await limiter.hold('sonnet');
+    const stop = new AbortController();
+    stop.abort('test stop');
+    const events: PipelineEvent[] = [];
+    const warmed: string[] = [];
+    const shell = Object.assign(
+      { name: 'bash', description: 'a shell', input_schema: { type: 'object' as const, properties: {} }, run: async () => 'ran', parse: (x: unknown) => x },
+      { warm: () => warmed.push('warm'), close: () => undefined },
+    );
+    const req = { agentId: 'qc-1', role: 'qc', stage: 'build', tier: 'sonnet' as const, model: 'claude-sonnet-5-5', system: ['You are a test agent.'], task: 'Check.', tools: [shell], maxTurns: 10, maxTokens: 4000, heldSlot: held };
+    await assert.rejects(runAgent(req, { client, limiter, emit: (e) => events.push(e), signal: stop.signal, turnRetries: 0, retryBaseDelayMs: 1 }), (e: unknown) => AgentError.is(e, 'cancelled'));
+    assert.deepEqual(events.map((e) => e.type), [], 'no agent-started');
+    assert.deepEqual(warmed, []);
+    assert.equal(model.stats().requests, 0);
+    held.release();
+  });
+
   it('continues after a reply cut at max_tokens, telling the model to write in smaller pieces', async () => {
     const { p } = await run({ replyFaults: [{ kind: 'max_tokens' }] });
     const r = await p;

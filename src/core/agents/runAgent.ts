@@ -120,6 +120,9 @@ function cutNote(reason: 'max_tokens' | 'model_context_window_exceeded', calls: 
 }
 
 async function runAgentUnlimited(req: AgentRequest, rt: AgentRuntime): Promise<AgentResult> {
+  // The limiter refuses a stopped run's agents; one in a held slot (QC after its builder) asks no
+  // limiter, so it is refused here, before it says it started or starts its shell.
+  if (rt.signal.aborted) throw new AgentError('cancelled', `${req.agentId} cancelled`);
   if (req.system.length < 1 || req.system.length > MAX_SYSTEM_BLOCKS) throw new Error(`${req.agentId}: ${req.system.length} system blocks (1 to ${MAX_SYSTEM_BLOCKS})`);
   const limits: ContextLimits = { ...DEFAULT_CONTEXT_LIMITS, ...(rt.contextWindowOf?.(req.model) ? { windowTokens: rt.contextWindowOf(req.model)! } : {}), ...req.context };
   const maxCuts = req.maxCutReplies ?? 3;

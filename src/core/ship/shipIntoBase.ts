@@ -10,7 +10,7 @@ import { agentShellEnv } from '../agents/env';
 import { landedShipMerge, mergeIntoBase } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import type { RunSandbox } from '../sandbox/runSandbox';
-import { runCommand } from '../shell';
+import { runCommand, stoppedError } from '../shell';
 
 export interface ShipGateFacts {
   integrationBranch: string;
@@ -78,7 +78,14 @@ export interface ShipIntoBaseInput {
   log(level: 'info' | 'warn', message: string): void;
   /** The integration commit the gate showed: merged only while the branch is still there. */
   expectedHead?: string;
+  /**
+   * The run's stop. Stopped before the merge, nothing is merged (a Stop pressed just after Approve);
+   * stopped under the tests of a moved base, their kill is not "tests fail" and no report is written.
+   * A merge that landed is recorded whatever the signal says.
+   */
+  signal?: AbortSignal;
 }
+
 
 /**
  * What each kind of run hands the merge: its state (the pipeline's and an implement run's both hold
@@ -115,6 +122,7 @@ export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
       return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
     },
     log: run.log,
+    signal,
   };
 }
 
@@ -122,6 +130,7 @@ export type ShipIntoBaseResult = { status: 'done'; shipped: Shipped; detail: str
 
 export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseResult> {
   if (i.baseBranch === '(detached)') return { status: 'halted', reason: `the run started on a detached HEAD, so there is no branch to ship into; merge ${i.integrationBranch} yourself` };
+  if (i.signal?.aborted) throw stoppedError(`ship: the merge into ${i.baseBranch} (nothing merged)`, i.signal);
   const outcome = await mergeIntoBase({
     repoRoot: i.repoRoot,
     baseBranch: i.baseBranch,
@@ -163,6 +172,7 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
       return refused(`not merged: ${i.baseBranch} moved and the merge conflicts in ${outcome.files.join(', ')} (report: ${file}); resolve on the base branch, then resume`);
     }
     case 'testsFailed': {
+      if (i.signal?.aborted) throw stoppedError(`ship: the tests on the merge result (nothing merged into ${i.baseBranch})`, i.signal);
       const file = report(`# Ship merge: tests fail on the merge result\n\n${i.baseBranch} moved since the run started; the merge is clean but \`${i.testCommand}\` fails on it:\n\n\`\`\`\n${outcome.output.slice(-4000)}\n\`\`\`\n`);
       return refused(`not merged: ${i.baseBranch} moved and the tests fail on the merge result (report: ${file})`);
     }

@@ -105,6 +105,11 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       continue;
     }
     const tests = await runCommand(integrationTestCommand(ctx), iwt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+    if (ctx.signal.aborted) {
+      // Killed by the stop, the tests failed nothing: the untested merge goes, and no FAILED merge is recorded.
+      await resetHard(iwt, before);
+      return { status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles };
+    }
     if (tests.exitCode !== 0 || tests.timedOut) {
       await resetHard(iwt, before);
       recordMerge(ctx, name, undefined, 'clean', 'fail');

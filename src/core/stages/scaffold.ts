@@ -14,7 +14,7 @@ import { agentShellEnv } from '../agents/env';
 import { ROLE_TOOLS, fileTools } from '../agents/tools';
 import { modulePathOf, sharedPathOf } from '../contracts/schemas';
 import { commitOwnedChanges, describeOwnership, headCommit, ignoredEntries, integrationBranch } from '../git';
-import { runCommand } from '../shell';
+import { runCommand, stoppedError } from '../shell';
 import { hasExistingCode } from '../stack/baseline';
 import { projectCommands } from '../stack/commands';
 import { ensureGitignore } from '../stack/gitignore';
@@ -121,6 +121,8 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
   const added = ensureGitignore(wt, manifest.toolchain.runtime);
   if (added.length) ctx.store.emit({ type: 'log', level: 'info', message: `.gitignore: added ${added.join(' ')}` });
   const run = await runCommand(install, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  // A half-done install is neither committed nor reported as failed.
+  if (ctx.signal.aborted) throw stoppedError(`install \`${install}\``, ctx.signal);
   ctx.store.emit({ type: 'log', level: run.exitCode === 0 ? 'info' : 'warn', message: `install \`${install}\` exited ${run.exitCode} in ${run.durationMs} ms` });
   await commitOwnedChanges(wt, {
     branch: integrationBranch(ctx.store.state.runId),
@@ -143,6 +145,8 @@ async function baselineCheck(ctx: PipelineContext, wt: string): Promise<string |
   const { problems: installProblems, networkHint } = await installDependencies(ctx, wt, 'baseline: .gitignore and lockfiles of the existing project');
   if (networkHint) return `${installProblems[0]?.split('\n')[0] ?? 'the install failed'}. ${networkHint}`;
   const run = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  // Killed by the stop, the existing tests are not red: no baseline report saying so.
+  if (ctx.signal.aborted) throw stoppedError(`baseline tests \`${test}\``, ctx.signal);
   if (run.exitCode === 0) {
     // Green tests with a failed install: the existing code may simply have no manifest yet (a folder of
     // scripts); the scaffold writes one and installs again, and stops there if that install fails.

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { agentShellEnv } from '../agents/env';
 import { headCommit, resetHard } from '../git';
 import { writeFileAtomic } from '../run/runDir';
-import { runCommand } from '../shell';
+import { runCommand, stoppedError } from '../shell';
 import { moduleDirOf, projectCommands } from '../stack/commands';
 import { integrationTestCommand } from './moduleTestCommand';
 import type { PipelineContext } from './context';
@@ -74,6 +74,9 @@ export async function runShipChecks(ctx: PipelineContext): Promise<ShipChecks> {
     const tests = await run(integrationTestCommand(ctx));
     const lint = commands.lint !== undefined ? await run(commands.lint) : undefined;
     const checks: ShipChecks = { commit, ...(build ? { build } : {}), tests, ...(lint ? { lint } : {}) };
+    // Killed by the stop, a check did not fail: nothing is recorded (the gate would show a FAIL that is
+    // not one), and the resume runs the checks again.
+    if (ctx.signal.aborted) throw stoppedError('ship checks', ctx.signal);
     writeFileAtomic(checksFile(ctx.store.paths.runDir), JSON.stringify(checks, null, 2) + '\n');
     return checks;
   } finally {

@@ -19,6 +19,7 @@ import type { NewTask } from './taskList';
 import { openTeamFiles, phaseTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
 import { runTestGate } from './testGate';
+import { stoppedError } from '../shell';
 
 export interface TeamOptions {
   /** A teammate with no model turn or tool call for this long is dead (its claims are released). */
@@ -95,6 +96,8 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       for (const t of phase.header.tasks) addWork(tc, { id: t.id, kind: 'build', title: t.title, details: t.details, files: t.files, depends_on: t.depends_on });
     }
     const pre = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
+    // Killed by the stop, the suite is not red: no carried failure and no fix task; the resume runs it again.
+    if (pre.stopped) throw stoppedError(`phase ${nn(phase.number)}: the test suite before it`, ic.session.signal);
     ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'before', passed: pre.passed, failures: pre.failures });
     store.update((s) => {
       pr.preflight = { passed: pre.passed, failures: pre.failures };
@@ -124,6 +127,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
   if (pr.step === 'post-tests') {
     for (let attempt = 0; ; attempt++) {
       const post = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
+      if (post.stopped) throw stoppedError(`phase ${nn(phase.number)}: the test suite after it`, ic.session.signal);
       ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'after', passed: post.passed, failures: post.failures });
       store.update(() => (pr.postTests = { passed: post.passed, failures: post.failures }));
       if (post.passed) break;
@@ -144,9 +148,11 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       throw new PhaseFailed(`phase ${nn(phase.number)} does not merge cleanly into the integration branch (${merged.files.map((f) => f.path).join(', ')})`);
     }
     const after = await runTestGate(ic.testCommand, ic.integrationWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
-    ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'merged', passed: after.passed, failures: after.failures });
-    if (!after.passed) {
+    if (!after.stopped) ic.session.emit({ type: 'test-gate', phase: nn(phase.number), when: 'merged', passed: after.passed, failures: after.failures });
+    if (!after.passed || after.stopped) {
+      // Untested, the merge does not stay: stopped, it is made and tested again on resume.
       await resetHard(ic.integrationWt, before);
+      if (after.stopped) throw stoppedError(`phase ${nn(phase.number)}: the test suite on its merge`, ic.session.signal);
       throw new PhaseFailed(`phase ${nn(phase.number)}: the suite is red after merging it; the merge was rolled back`);
     }
     store.update((st) => {

@@ -9,6 +9,7 @@ import type { ImplementContext } from './phase';
 import { openTeamFiles, shipTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
 import { testIntegrationHead } from './shipStep';
+import { stoppedError } from '../shell';
 
 /** The phase number the ship team's branches and worktrees are named with (`phase-00-builder-1`). */
 const SHIP_TEAM_PHASE = 0;
@@ -36,6 +37,8 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
   await runTeam(tc);
   for (let attempt = 0; ; attempt++) {
     const tests = await testIntegrationHead(ic, await headCommit(ic.integrationWt));
+    // Stopped under the suite: not "red after the changes" (a halt), no fix task; the resume tests again.
+    if (tests.stopped) throw stoppedError('ship: the test suite after the changes asked at the gate', ic.session.signal);
     ic.session.emit({ type: 'test-gate', phase: 'ship', when: 'after', passed: tests.passed, failures: tests.failures });
     if (tests.passed) return { testsPassed: true };
     if (attempt >= ic.options.maxTestFixes) return { testsPassed: false };

@@ -378,7 +378,12 @@ export async function runTeam(tc: TeamContext): Promise<void> {
   };
 
   for (;;) {
-    if (tc.session.signal.aborted) throw new TeamError(`cancelled: ${String(tc.session.signal.reason ?? '')}`);
+    if (tc.session.signal.aborted) {
+      // The wake that settled first may have ended well while another is still merging its task:
+      // every turn settles before the run is declared stopped, as in the catch below.
+      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      throw new TeamError(`cancelled: ${String(tc.session.signal.reason ?? '')}`);
+    }
     deliverLeadMail();
     if (tc.tasks.allDone()) break;
     const failed = tc.tasks.tasks.filter((x) => x.status === 'failed');

@@ -12,7 +12,13 @@ export interface TestGateResult {
   failures: number;
   /** The tail of the output: what a fix task needs to see. */
   excerpt: string;
+  /**
+   * The run was stopped while (or before) the suite ran: the command was killed or never started, so
+   * the result says nothing about the code. Callers record nothing and make no fix task of it.
+   */
+  stopped: boolean;
 }
+
 
 /** Failing-test count from node:test, TAP, mocha, jest/vitest or pytest summaries; 1 when red but uncounted. */
 export function countFailures(output: string, exitCode: number | null): number {
@@ -33,5 +39,5 @@ export async function runTestGate(command: string, cwd: string, timeoutMs: numbe
   const failures = r.timedOut ? Math.max(1, countFailures(r.output, 1)) : countFailures(r.output, r.exitCode);
   const passed = r.exitCode === 0 && !r.timedOut && failures === 0;
   const tail = r.output.trim().split('\n').slice(-40).join('\n');
-  return { passed, failures: passed ? 0 : Math.max(1, failures), excerpt: (r.timedOut ? `(timed out after ${timeoutMs} ms)\n` : '') + tail.slice(-3000) };
+  return { passed, failures: passed ? 0 : Math.max(1, failures), excerpt: (r.timedOut ? `(timed out after ${timeoutMs} ms)\n` : '') + tail.slice(-3000), stopped: !!signal?.aborted };
 }
