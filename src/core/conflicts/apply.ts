@@ -132,6 +132,9 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
   // Assembly may have the module back with its builder (it streams from the build): its worktree is
   // the builder's until that fix cycle ends. Then it is passed again and is re-checked below.
   await moduleAtRest(ctx, module);
+  // That wait can last a whole fix cycle: stopped meanwhile, nothing is merged or written (the resume
+  // tells the module again; a notice appended now would then be there twice).
+  if (ctx.signal.aborted) throw new Error(`${record.adr}: stopped before ${module} was told (${String(ctx.signal.reason ?? 'cancelled')})`);
   const state = ctx.store.state.modules.find((m) => m.name === module);
   const spec = ctx.contracts().manifest.modules.find((m) => m.name === module);
   if (!state || !spec) return;

@@ -86,7 +86,6 @@ export interface ShipIntoBaseInput {
   signal?: AbortSignal;
 }
 
-
 /**
  * What each kind of run hands the merge: its state (the pipeline's and an implement run's both hold
  * these ids), where its engine worktrees and reports go, the suite to run on a moved base's merge

@@ -19,7 +19,6 @@ export interface TestGateResult {
   stopped: boolean;
 }
 
-
 /** Failing-test count from node:test, TAP, mocha, jest/vitest or pytest summaries; 1 when red but uncounted. */
 export function countFailures(output: string, exitCode: number | null): number {
   const patterns = [/^[#ℹ]\s*fail\s+(\d+)/m, /(\d+)\s+failing\b/, /Tests:\s+(\d+)\s+failed/, /(\d+)\s+failed\b/, /FAILED \(failures=(\d+)/];
