@@ -173,6 +173,25 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });
 
+  it('stopped as the ship checks start: no FAIL is recorded for checks that did not run, and the resume checks and ships', async () => {
+    repo = makeCleanRepo();
+    let cancel: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      gate: gates([]),
+      onStart: (c) => (cancel = c),
+      onEvent: (e) => {
+        if (e.type === 'log' && /^ship: running /.test(e.message)) cancel();
+      },
+      config: FULL,
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.ok(!fs.existsSync(path.join(first.result.state.runDir, 'ship-checks.json')), 'no ship-checks.json of killed checks');
+    const resumed = await resumePipeline(repo, first.result.state.runId, gates([]), {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    const checks = JSON.parse(read(path.join(first.result.state.runDir, 'ship-checks.json'))) as { tests: { ok: boolean } };
+    assert.equal(checks.tests.ok, true);
+  });
+
   it('stopped in the moment of the approval: nothing is merged into main, and the resume ships once', async () => {
     repo = makeCleanRepo();
     let cancel: () => void = () => undefined;
