@@ -60,6 +60,13 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
       const answer = await askGate(ctx, stage);
       if (answer.decision === 'approve') {
         if (stage.afterApproval) result = await runAfterApproval(ctx, stage);
+        if (result.status === 'halted' && ctx.signal.aborted) {
+          // Stopped after the approval, before what it does was done (the ship merge): the stage's work
+          // stands, so it waits at its gate again and the resume asks there, instead of a failed stage
+          // that the resume would do over (a second release preparation).
+          setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate: stopped after the approval, before it was carried out`);
+          return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
+        }
         break;
       }
       if (answer.decision === 'later') {

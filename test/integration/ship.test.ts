@@ -192,7 +192,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(checks.tests.ok, true);
   });
 
-  it('stopped in the moment of the approval: nothing is merged into main, and the resume ships once', async () => {
+  it('stopped in the moment of the approval: nothing is merged into main; the resume asks the ship gate again (the release is not prepared again) and ships once', async () => {
     repo = makeCleanRepo();
     let cancel: () => void = () => undefined;
     const first = await runPipeline(repo, {
@@ -205,8 +205,13 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
     assert.equal(repo.git('rev-list', '--count', `${first.result.state.baseCommit}..main`), '0', 'main did not move after the stop');
     assert.equal(first.result.state.shipped, undefined);
-    const resumed = await resumePipeline(repo, first.result.state.runId, gates([]), {}, FULL);
+    assert.equal(first.result.state.stages.find((s) => s.id === 'ship')!.status, 'waiting', 'the ship stage waits at its gate');
+    const gate = gates([]);
+    const resumed = await resumePipeline(repo, first.result.state.runId, gate, {}, FULL);
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.equal(gate.shipRequests.length, 1, 'the ship gate was asked again');
+    assert.ok(first.events.some((e) => e.type === 'agent-started' && e.role === 'shipper'), 'the first run prepared the release');
+    assert.ok(!resumed.events.some((e) => e.type === 'agent-started' && e.role === 'shipper'), 'the shipping agent did not run again: the release stands');
     assert.deepEqual(parents(repo, 'main')[0], head);
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
   });

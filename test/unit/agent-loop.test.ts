@@ -78,11 +78,14 @@ describe('agent loop', function () {
       { warm: () => warmed.push('warm'), close: () => undefined },
     );
     const req = { agentId: 'qc-1', role: 'qc', stage: 'build', tier: 'sonnet' as const, model: 'claude-sonnet-5-5', system: ['You are a test agent.'], task: 'Check.', tools: [shell], maxTurns: 10, maxTokens: 4000, heldSlot: held };
-    await assert.rejects(runAgent(req, { client, limiter, emit: (e) => events.push(e), signal: stop.signal, turnRetries: 0, retryBaseDelayMs: 1 }), (e: unknown) => AgentError.is(e, 'cancelled'));
+    try {
+      await assert.rejects(runAgent(req, { client, limiter, emit: (e) => events.push(e), signal: stop.signal, turnRetries: 0, retryBaseDelayMs: 1 }), (e: unknown) => AgentError.is(e, 'cancelled'));
+    } finally {
+      held.release();
+    }
     assert.deepEqual(events.map((e) => e.type), [], 'no agent-started');
     assert.deepEqual(warmed, []);
     assert.equal(model.stats().requests, 0);
-    held.release();
   });
 
   it('continues after a reply cut at max_tokens, telling the model to write in smaller pieces', async () => {

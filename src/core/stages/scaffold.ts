@@ -121,8 +121,6 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
   const added = ensureGitignore(wt, manifest.toolchain.runtime);
   if (added.length) ctx.store.emit({ type: 'log', level: 'info', message: `.gitignore: added ${added.join(' ')}` });
   const run = await runCommand(install, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
-  // A half-done install is neither committed nor reported as failed.
-  if (ctx.signal.aborted) throw stoppedError(`install \`${install}\``, ctx.signal);
   ctx.store.emit({ type: 'log', level: run.exitCode === 0 ? 'info' : 'warn', message: `install \`${install}\` exited ${run.exitCode} in ${run.durationMs} ms` });
   await commitOwnedChanges(wt, {
     branch: integrationBranch(ctx.store.state.runId),
@@ -131,6 +129,8 @@ async function installDependencies(ctx: PipelineContext, wt: string, message: st
     message,
     author: ENGINE_AUTHOR,
   });
+  // Committed as always (the worktree stays clean for what comes next), but a stopped install did not fail.
+  if (ctx.signal.aborted) throw stoppedError(`install \`${install}\``, ctx.signal);
   if (run.exitCode === 0) return { problems: [] };
   const outcome = run.timedOut ? 'timed out' : `exited with ${run.exitCode}`;
   const networkHint = networkRefusalHint(install, run.output, ctx.sandbox);
