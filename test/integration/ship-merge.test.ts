@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mergeIntoBase, type ShipMergeInput } from '../../src/core/git/shipMerge';
-import { shipIntoBase } from '../../src/core/ship/shipIntoBase';
+import { shipInputFor, shipIntoBase } from '../../src/core/ship/shipIntoBase';
+import { UNSANDBOXED } from '../../src/core/sandbox/runSandbox';
 
 const INTEGRATION = 'orchestration/20261203-100000-0000aaaa/integration';
 
@@ -141,5 +142,33 @@ describe('shipping into the user\'s branch while the user works', function () {
     const again = await ship();
     assert.equal(again.status, 'done');
     assert.deepEqual(again.status === 'done' ? [again.shipped.commit, again.shipped.previousHead] : [], [merge, before]);
+  });
+  it('stopped while the tests run on the merge result of a moved base: nothing is merged, no "tests fail" report, the staging worktree is gone', async () => {
+    const before = git(repo, 'rev-parse', 'main');
+    const stop = new AbortController();
+    // Whenever the stop lands (while the merge is made, or under the 10-s suite), the outcome is the same.
+    const timer = setTimeout(() => stop.abort('test stop'), 300);
+    try {
+      await assert.rejects(
+        shipIntoBase(
+          shipInputFor({
+            state: { repoRoot: repo, runId: '20261203-100000-0000aaaa', baseBranch: 'main', baseCommit: '0'.repeat(40), integrationBranch: INTEGRATION },
+            worktreesDir: dir,
+            reportsDir: dir,
+            title: 'the run',
+            testCommand: 'sleep 10',
+            runner: { config: { testTimeoutMs: 60_000 }, signal: stop.signal, sandbox: UNSANDBOXED },
+            log: () => undefined,
+          }),
+        ),
+        /the run was stopped before it finished/,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.equal(git(repo, 'rev-parse', 'main'), before, 'main unchanged');
+    assert.ok(!fs.existsSync(path.join(dir, 'ship-merge.md')), 'no report of failing tests');
+    assert.ok(!fs.existsSync(path.join(dir, 'ship')), 'the staging worktree was removed');
+    assert.equal(git(repo, 'branch', '--list', 'orchestration/20261203-100000-0000aaaa/ship'), '');
   });
 });

@@ -79,9 +79,9 @@ export interface ShipIntoBaseInput {
   /** The integration commit the gate showed: merged only while the branch is still there. */
   expectedHead?: string;
   /**
-   * The run's stop. Stopped before the merge, nothing is merged (a Stop pressed just after Approve);
-   * stopped under the tests of a moved base, their kill is not "tests fail" and no report is written.
-   * A merge that landed is recorded whatever the signal says.
+   * The run's stop: stopped before the merge, nothing is merged (a Stop pressed just after Approve).
+   * (`runTests` of shipInputFor throws when stopped under the tests of a moved base.) A merge that
+   * landed is recorded whatever the signal says.
    */
   signal?: AbortSignal;
 }
@@ -118,6 +118,9 @@ export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
     // The project's own (model-chosen) command: sandboxed like every other command of the run.
     runTests: async (wt) => {
       const r = await runCommand(run.testCommand, wt, agentShellEnv('engine'), config.testTimeoutMs, signal, sandbox);
+      // Stopped under the tests (even a suite that passed as it was stopped): nothing is delivered and
+      // no "tests fail" report is written; the throw leaves through the staging worktree's clean-up.
+      if (signal.aborted) throw stoppedError(`ship: the tests on the merge result (nothing merged into ${run.state.baseBranch})`, signal);
       return { ok: r.exitCode === 0 && !r.timedOut, output: r.output };
     },
     log: run.log,
@@ -171,7 +174,6 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
       return refused(`not merged: ${i.baseBranch} moved and the merge conflicts in ${outcome.files.join(', ')} (report: ${file}); resolve on the base branch, then resume`);
     }
     case 'testsFailed': {
-      if (i.signal?.aborted) throw stoppedError(`ship: the tests on the merge result (nothing merged into ${i.baseBranch})`, i.signal);
       const file = report(`# Ship merge: tests fail on the merge result\n\n${i.baseBranch} moved since the run started; the merge is clean but \`${i.testCommand}\` fails on it:\n\n\`\`\`\n${outcome.output.slice(-4000)}\n\`\`\`\n`);
       return refused(`not merged: ${i.baseBranch} moved and the tests fail on the merge result (report: ${file})`);
     }
