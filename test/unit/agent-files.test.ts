@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { appendAgentFile, readAgentFile, writeAgentFile } from '../../src/core/agents/agentFiles';
+import { appendAgentFile, appendAgentFileOnce, readAgentFile, writeAgentFile } from '../../src/core/agents/agentFiles';
 
 describe('reading a file an agent wrote, from outside the sandbox', () => {
   let dir: string;
@@ -18,6 +18,20 @@ describe('reading a file an agent wrote, from outside the sandbox', () => {
     fs.writeFileSync(path.join(outside, 'notes', 'api-leak.md'), 'SECRET\n');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('appends a notice once: a resumed step finds it there and appends nothing; a link is refused as by appendAgentFile', () => {
+    const brain = '.orchestration/brains/api-builder.md';
+    const notice = '\n## Contract notice: conflict api-1 (003-x)\nRe-read it.\n';
+    assert.equal(appendAgentFileOnce(wt, brain, '# api builder\n'), 'appended');
+    assert.equal(appendAgentFileOnce(wt, brain, notice), 'appended');
+    assert.equal(appendAgentFileOnce(wt, brain, notice), 'present');
+    assert.equal(fs.readFileSync(path.join(wt, brain), 'utf8'), `# api builder\n${notice}`);
+    const bashrc = path.join(outside, '.bashrc');
+    fs.writeFileSync(bashrc, '# rc\n');
+    fs.symlinkSync(bashrc, path.join(wt, '.orchestration/brains/db-builder.md'));
+    assert.equal(appendAgentFileOnce(wt, '.orchestration/brains/db-builder.md', notice), 'refused');
+    assert.equal(fs.readFileSync(bashrc, 'utf8'), '# rc\n');
+  });
 
   it('appends to a regular file (made with its folders when missing), and never through a link or into a FIFO', () => {
     assert.equal(appendAgentFile(wt, '.orchestration/brains/api-builder.md', 'one\n'), true);

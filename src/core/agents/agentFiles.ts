@@ -80,6 +80,15 @@ export function appendAgentFile(root: string, rel: string, text: string): boolea
   );
 }
 
+/**
+ * `appendAgentFile`, unless the file holds `text` already: a step resumed after a stop that came
+ * between its append and its record of it appends nothing twice. 'refused' as `appendAgentFile`'s false.
+ */
+export function appendAgentFileOnce(root: string, rel: string, text: string): 'appended' | 'present' | 'refused' {
+  if (readWholeAgentFile(root, rel)?.includes(text)) return 'present';
+  return appendAgentFile(root, rel, text) ? 'appended' : 'refused';
+}
+
 /** Opens `rel` under `root` for `mode` and runs `use` on it when it passes the checks above; undefined otherwise. */
 function withAgentFile<T>(root: string, rel: string, mode: number, use: (fd: number, size: number) => T): T | undefined {
   const file = path.join(root, rel);

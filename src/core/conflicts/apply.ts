@@ -23,7 +23,7 @@ import { ENGINE_AUTHOR, type PipelineContext } from '../stages/context';
 import { prepareModuleWorktree } from '../stages/moduleWorktree';
 import { runQc } from '../stages/qc';
 import { findingsForBuilder, writeQcReport } from '../stages/qcReport';
-import { appendAgentFile } from '../agents/agentFiles';
+import { appendAgentFileOnce } from '../agents/agentFiles';
 import { developModule, moduleAtRest } from '../stages/build';
 import { SENT_BY } from '../stages/fixRequest';
 import { saveRecord, type ConflictRecord } from './resolution';
@@ -147,8 +147,9 @@ async function tellModule(ctx: PipelineContext, record: ConflictRecord, module: 
     throw new Error(`could not bring the new contracts into ${module}: conflicts in ${merged.files.map((f) => f.path).join(', ')}`);
   }
   // The brain file is the builder's: written as an agent's file, so a symlink it left there (to a shell
-  // start-up file, say) is not followed. The builder also gets the resolution in its task.
-  if (appendAgentFile(wt, brainRel(`${module}-builder`), brainNotice(record, module))) {
+  // start-up file, say) is not followed. The builder also gets the resolution in its task. Once only:
+  // a resume after a stop during the re-check below finds the notice there (committed, or not yet).
+  if (appendAgentFileOnce(wt, brainRel(`${module}-builder`), brainNotice(record, module)) !== 'refused') {
     await commitAll(wt, `memory(${module}): contract notice for ${record.adr}`, ENGINE_AUTHOR, [brainRel(`${module}-builder`)]);
   } else {
     ctx.store.emit({ type: 'log', level: 'warn', message: `${module}: its brain file is not a regular file inside its worktree (a link?); the notice of ${record.adr} was not written there` });
