@@ -24,7 +24,7 @@ import { rawGitAround } from './rawGit';
 import { readShipChecks } from '../src/core/stages/shipChecks';
 import { buildTimeline, type BuildTimeline } from './buildTimeline';
 import { countSpawns, type SpawnTally } from './spawnLog';
-import { gitHostMemory, stats as gitHostStarts } from '../src/core/git/spawner';
+import { gitHostMemory, gitHostPid, stats as gitHostStarts } from '../src/core/git/spawner';
 import { rssBreakdown, type RssBreakdown } from './smaps';
 
 /** Every child process the engine starts in this case, counted from the start (engine modules call node:child_process at use). */
@@ -320,7 +320,7 @@ async function measuredRun(modules: number, shape: SyntheticShape) {
   const wallMs = Date.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   // The git host starts with the run's first git call and serves this run alone (the raw-git baseline runs elsewhere).
-  const gitHostCpuMs = cpuMsOfProcess(gitHostMemory()?.pid);
+  const gitHostCpuMs = cpuMsOfProcess(gitHostPid());
   // The run's own processes only: the baselines measured around and after it (raw git, each module's
   // tests once more) start their own, which once made up two thirds of the event-loop time this figure printed.
   const spawned = structuredClone(spawns.summary());
@@ -336,8 +336,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
   const planned = syntheticPlan(modules, shape).modules.map((m) => ({ name: m.name, dependsOn: m.dependsOn }));
   // Two baseline runs on each side of the case up to 64 modules (seconds each), one at 200 (minutes).
   const { result: run, raw } = await rawGitAround(planned, modules <= 64 ? 2 : 1, () => measuredRun(modules, shape));
-  const { repo, state, wallMs, cpu, spawned, gitStarts, memory } = run;
-  const modelCpuMs = run.modelCpuMs;
+  const { repo, state, wallMs, cpu, spawned, gitStarts, memory, modelCpuMs, gitHostCpuMs } = run;
   const journal = readJournal(path.join(state.runDir, 'journal.jsonl'));
   const contracts = JSON.parse(fs.readFileSync(path.join(state.runDir, 'worktrees/integration/.orchestration/contracts/modules.json'), 'utf8')) as {
     modules: Array<{ name: string; depends_on: string[] }>;
@@ -457,7 +456,7 @@ export async function runCase(modules: number, shape: SyntheticShape): Promise<C
     buildTimeline: buildTimeline(journal, new Map(contracts.modules.map((m) => [m.name, m.depends_on]))),
     engineCpuMs: (cpu.user + cpu.system) / 1000,
     modelCpuMs: modelCpuMs ?? null,
-    gitHostCpuMs: run.gitHostCpuMs ?? null,
+    gitHostCpuMs: gitHostCpuMs ?? null,
   };
 }
 

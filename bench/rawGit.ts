@@ -69,11 +69,12 @@ export async function rawGitBaseline(modules: ReadonlyArray<{ name: string; depe
  * The median of several runs. With an even count it is the mean of the middle two, per module as
  * well, so that a baseline measured as often before a case as after it leans to neither side.
  */
+const mean = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0) / Math.max(1, xs.length);
+
 export function medianRun(results: readonly RawGitResult[]): RawGitResult {
   if (results.length === 0) throw new Error('raw git: no run to take the median of');
   const sorted = [...results].sort((a, b) => a.totalMs - b.totalMs);
   const middle = sorted.length % 2 === 1 ? [sorted[(sorted.length - 1) / 2]!] : [sorted[sorted.length / 2 - 1]!, sorted[sorted.length / 2]!];
-  const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
   const names = Object.keys(middle[0]!.perModuleMs);
   return {
     totalMs: mean(middle.map((r) => r.totalMs)),
@@ -138,7 +139,6 @@ const DRIFT_MIN_MS = 500;
 /** The baseline's runs on each side of the case, for the bench's line, with a warning when the machine's speed moved between them. */
 export function rawGitSides(beforeMs: readonly number[], afterMs: readonly number[]): string {
   const side = (runs: readonly number[]) => runs.map((ms) => (ms / 1000).toFixed(1)).join(', ');
-  const mean = (runs: readonly number[]) => runs.reduce((n, ms) => n + ms, 0) / Math.max(1, runs.length);
   const before = mean(beforeMs);
   const after = mean(afterMs);
   const moved = Math.max(before, after) / Math.max(1, Math.min(before, after));

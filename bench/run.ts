@@ -72,10 +72,6 @@ function runCaseProcess(modules: number, shape: string): Promise<CaseFigures> {
   });
 }
 
-function compositionLine(c: NonNullable<CaseFigures['memory']['composition']>): string {
-  return breakdownLine(c);
-}
-
 /** The git host's memory beside the engine's: its own (anonymous) memory is what it adds; the rest is the shared Node binary. */
 function gitHostLine(h: CaseFigures['memory']['gitHost']): string {
   if (!h) return '';
@@ -88,7 +84,6 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%
 
 const ms = (x: number) => `${Math.round(x)} ms`;
 
-/** " (median of 3: 9.6–13.0 s)" when the baseline ran more than once. */
 
 /** The engine's steps on each module's path, and the build's time with no module agent running. */
 function timelineLine(t: BuildTimeline): string {
@@ -116,7 +111,7 @@ function print(f: CaseFigures): void {
       `(young generation ${mb(f.memory.atPeak.youngGenMb)}, old ${mb(f.memory.atPeak.oldGenMb)}), outside the heap ${mb(f.memory.atPeak.rssMb - f.memory.atPeak.heapTotalMb)} ` +
       `(external ${mb(f.memory.atPeak.externalMb)}, array buffers ${mb(f.memory.atPeak.arrayBuffersMb)}); peak heap used ${mb(f.memory.peakHeapUsedMb)}, ` +
       `live after a full GC at most ${mb(f.memory.peakLiveHeapMb)}; heap used after the run (after GC) ${f.memory.heapAfterRunMb === null ? 'n/a' : mb(f.memory.heapAfterRunMb)}\n` +
-      (f.memory.composition ? `${pad} RSS by kind at its highest 5-s sample: ${compositionLine(f.memory.composition)}\n` : '') +
+      (f.memory.composition ? `${pad} RSS by kind at its highest 5-s sample: ${breakdownLine(f.memory.composition)}\n` : '') +
       `${pad} written per module: state ${f.stateBytesPerModule === null ? 'n/a' : `${Math.round(f.stateBytesPerModule)} B`}, journal ${Math.round(f.journalBytesPerModule)} B   ` +
       `cache share of input ${pct(f.cacheShare)} (${Object.entries(f.cacheShareByRole).map(([role, share]) => `${role} ${pct(share)}`).join(', ')})\n` +
       `${pad} CPU over the run: the engine's process ${s(f.engineCpuMs)}, its git host's ${f.gitHostCpuMs === null ? 'n/a' : s(f.gitHostCpuMs)}, the scripted model's process ${f.modelCpuMs === null ? 'n/a' : s(f.modelCpuMs)} (CPU the real API would not take from this machine)\n` +

@@ -218,7 +218,7 @@ export const stats: Record<string, { count: number; spawnMs: number }> = {};
  * Node binary and libraries, pages the engine's process maps too.
  */
 export function gitHostMemory(): { pid: number; rssMb: number; privateMb: number } | null {
-  const pid = host && !host.dead ? host.pid : undefined;
+  const pid = gitHostPid();
   if (pid === undefined) return null;
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -227,6 +227,11 @@ export function gitHostMemory(): { pid: number; rssMb: number; privateMb: number
   } catch {
     return null;
   }
+}
+
+/** The running git host's process id, or undefined when none runs (the bench reads its CPU time). */
+export function gitHostPid(): number | undefined {
+  return host && !host.dead ? host.pid : undefined;
 }
 
 /** `git <subcommand>`, past the `-c key=value` settings and a `-C dir` (the bench's process count names git calls the same way). */

@@ -58,8 +58,10 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: why.slice(0, 300) });
   };
 
+  const stopped = (): RefixOutcome => ({ status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles });
+
   for (;;) {
-    if (ctx.signal.aborted) return { status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles };
+    if (ctx.signal.aborted) return stopped();
     const used = ctx.store.module(name).fixCycles;
     if (used >= ctx.config.fixCycles) {
       const reason = `${name} has no fix cycles left (${used} of ${ctx.config.fixCycles} used)`;
@@ -86,7 +88,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     });
     cycles++;
     const status = await developModule(ctx, spec, { from, findings: JSON.stringify(input, null, 2) });
-    if (ctx.signal.aborted) return { status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles };
+    if (ctx.signal.aborted) return stopped();
     if (status !== 'passed') {
       const reason = `${name} was sent back and ended ${status}${ctx.store.module(name).detail ? ` (${ctx.store.module(name).detail})` : ''}`;
       restoreMerged(`${cause}: left open, ${reason}`);
@@ -108,7 +110,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     if (ctx.signal.aborted) {
       // Killed by the stop, the tests failed nothing: the untested merge goes, and no FAILED merge is recorded.
       await resetHard(iwt, before);
-      return { status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles };
+      return stopped();
     }
     if (tests.exitCode !== 0 || tests.timedOut) {
       await resetHard(iwt, before);

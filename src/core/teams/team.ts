@@ -173,6 +173,8 @@ interface Running {
 export async function runTeam(tc: TeamContext): Promise<void> {
   await assembleTeam(tc);
   const running = new Map<string, Running>();
+  /** Every turn under way, ended well or not: nothing changes the task list after the caller goes on. */
+  const settleAll = () => Promise.allSettled([...running.values()].map((r) => r.promise));
   const idleWakes = new Map<string, number>();
   let mergeQueue: Promise<unknown> = Promise.resolve();
   const serialMerge = <T>(work: () => Promise<T>): Promise<T> => {
@@ -381,7 +383,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     if (tc.session.signal.aborted) {
       // The wake that settled first may have ended well while another is still merging its task:
       // every turn settles before the run is declared stopped, as in the catch below.
-      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      await settleAll();
       throw new TeamError(`cancelled: ${String(tc.session.signal.reason ?? '')}`);
     }
     deliverLeadMail();
@@ -412,12 +414,12 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     } catch (e) {
       // Cancelled: let every teammate's turn settle (a merge in flight finishes or fails) before
       // the run is declared stopped, so nothing changes the task list after the state is final.
-      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      await settleAll();
       throw e;
     }
   }
   // Everyone idle: nothing runs between phases.
-  await Promise.allSettled([...running.values()].map((r) => r.promise));
+  await settleAll();
 }
 
 /** A failed validation becomes a fix task for a builder, itself validated, a bounded number of times. */
