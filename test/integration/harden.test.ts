@@ -96,6 +96,35 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     assert.match(read(path.join(runDir, 'harden.md')), /Fix cycles caused by harden: 1 \(greeter\)/);
   });
 
+  it('stopped inside its fix cycle, the resume finishes that cycle instead of counting a second one', async () => {
+    // One fix cycle allowed: counted twice, the resumed round would find none left and leave the finding open.
+    const config = { ...THROUGH_HARDEN, fixCycles: 1 };
+    let cancelRun: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      scenario: { scenario: 'harden-findings' },
+      config,
+      onStart: (cancel) => (cancelRun = cancel),
+      onEvent: (e) => {
+        if (e.type === 'agent-started' && e.agentId === 'builder-greeter-1') cancelRun();
+      },
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    const stopped = first.result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(stopped.fixCycles, 1, 'the round was counted when it began');
+    assert.equal(stopped.refixUnfinished, true);
+
+    const resumed = await resumePipeline(repo, first.result.state.runId, undefined, { scenario: 'harden-findings' }, config);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    const greeter = resumed.result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.status, 'merged');
+    assert.equal(greeter.fixCycles, 1, 'one fix cycle across the stop');
+    assert.equal(greeter.refixUnfinished, undefined);
+    assert.deepEqual(resumed.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED', 'pass/MERGED'], 'merged again after the fix');
+    const summary = read(path.join(resumed.result.state.runDir, 'harden.md'));
+    assert.match(summary, /Fix cycles caused by harden: 1 \(greeter\)/);
+    assert.match(summary, /MAJOR findings left open \(the module could not be fixed\)\n\nNone\./);
+  });
+
   it('a re-merge that turns the integration tests red is rolled back and starts another fix cycle, merged green after it', async () => {
     const requests: ReceivedRequest[] = [];
     const { result } = await runPipeline(repo, { scenario: { scenario: 'harden-remerge-red', onRequest: (r) => requests.push(r) }, config: THROUGH_HARDEN });

@@ -58,13 +58,22 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: why.slice(0, 300) });
   };
 
-  const stopped = (): RefixOutcome => ({ status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles });
+  // A round stopped before its end is not a cycle spent: the resume runs it again (refixUnfinished).
+  let roundOpen = false;
+  const stopped = (): RefixOutcome => ({ status: 'stopped', reason: String(ctx.signal.reason ?? 'run stopped'), cycles: roundOpen ? cycles - 1 : cycles });
+  const roundEnded = () => {
+    roundOpen = false;
+    ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.refixUnfinished = undefined));
+  };
 
   for (;;) {
     if (ctx.signal.aborted) return stopped();
-    const used = ctx.store.module(name).fixCycles;
+    // A round the last run started and did not end was counted then; this one continues it.
+    const resumedRound = ctx.store.module(name).refixUnfinished === true;
+    const used = ctx.store.module(name).fixCycles - (resumedRound ? 1 : 0);
     if (used >= ctx.config.fixCycles) {
       const reason = `${name} has no fix cycles left (${used} of ${ctx.config.fixCycles} used)`;
+      roundEnded();
       restoreMerged(`${cause}: left open, ${reason}`);
       return { status: 'open', reason, cycles };
     }
@@ -75,6 +84,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     if (upToDate.status === 'conflict') {
       await abortMerge(wt);
       const reason = `${integration} does not merge into ${name}: conflicts in ${upToDate.files.map((f) => f.path).join(', ')}`;
+      roundEnded();
       restoreMerged(`${cause}: left open, ${reason}`);
       return { status: 'open', reason, cycles };
     }
@@ -83,14 +93,17 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     const upToDateHead = await headCommit(wt);
     ctx.store.update((s) => {
       const m = s.modules.find((x) => x.name === name)!;
-      m.fixCycles++;
+      m.fixCycles = used + 1;
+      m.refixUnfinished = true;
       m.engineHead = upToDateHead;
     });
     cycles++;
+    roundOpen = true;
     const status = await developModule(ctx, spec, { from, findings: JSON.stringify(input, null, 2) });
     if (ctx.signal.aborted) return stopped();
     if (status !== 'passed') {
       const reason = `${name} was sent back and ended ${status}${ctx.store.module(name).detail ? ` (${ctx.store.module(name).detail})` : ''}`;
+      roundEnded();
       restoreMerged(`${cause}: left open, ${reason}`);
       return { status: 'open', reason, cycles };
     }
@@ -102,6 +115,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       await abortMerge(iwt);
       const files = merged.files.map((f) => f.path);
       recordMerge(ctx, name, undefined, 'conflict', 'not-run');
+      roundEnded();
       from = SENT_BY.remerge;
       input = [{ severity: 'MAJOR', file: files[0] ?? moduleDir, line: null, text: `Merging ${name} into the integration branch again conflicts in ${files.join(', ')}; the merge was abandoned. Keep your changes inside ${moduleDir}/ and do not touch files other modules or the engine own.` }];
       continue;
@@ -115,6 +129,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     if (tests.exitCode !== 0 || tests.timedOut) {
       await resetHard(iwt, before);
       recordMerge(ctx, name, undefined, 'clean', 'fail');
+      roundEnded();
       ctx.store.emit({ type: 'merge', module: name, result: 'clean', tests: 'fail' });
       from = SENT_BY.remerge;
       input = [
@@ -133,7 +148,9 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       m.status = 'merged';
       m.mergeCommit = commit;
       m.detail = `merged again after ${cause}`;
+      m.refixUnfinished = undefined;
     });
+    roundOpen = false;
     recordMerge(ctx, name, commit, 'clean', 'pass');
     ctx.store.emit({ type: 'merge', module: name, result: 'clean', tests: 'pass' });
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: `merged again after ${cause}` });
