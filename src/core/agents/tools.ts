@@ -13,6 +13,7 @@ import { BuilderOutcomeSchema, QcVerdictSchema, type BuilderOutcome, type QcVerd
 import { validateModuleName } from '../contracts/names';
 import { isPausableShell, type PausableShell } from '../sandbox/bashTool';
 import { isWarmable } from './warmTools';
+import { withCommandAhead } from './commandAhead';
 
 export type ToolName = 'bash' | 'read' | 'write' | 'edit' | 'glob' | 'grep';
 
@@ -45,6 +46,8 @@ export interface FileToolPolicy {
   bashTimeoutMs: number;
   /** Sandbox hook (src/core/sandbox): gives the SDK's bash tool a body that runs in the run's sandbox. */
   confineShell?: (sdkBash: BetaRunnableTool) => BetaRunnableTool;
+  /** A command the agent is told to run first (QC's test command): started in its shell as the agent starts (commandAhead.ts). */
+  commandAhead?: string;
 }
 
 /** The SDK toolset, restricted to `names`, with write policy, bash timeout cap and observation. */
@@ -63,6 +66,7 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
     if ((t.name === 'write' || t.name === 'edit') && policy.writable) tool = withWritePolicy(t, ctx, policy.writable, policy.readOnlyRoots);
     if (t.name === 'write' || t.name === 'edit') tool = serialized(withoutGitFiles(tool, ctx), writes);
     if (t.name === 'bash') tool = withBashTimeoutCap(bash!, policy.bashTimeoutMs);
+    if (t.name === 'bash' && policy.commandAhead) tool = withCommandAhead(tool, policy.commandAhead, policy.bashTimeoutMs);
     if (t.name === 'glob') tool = withPatternLimit(tool);
     if (pause && t.name !== 'bash') tool = whilePaused(tool, pause);
     return observed(tool, observe);

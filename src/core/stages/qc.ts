@@ -11,6 +11,7 @@ import { ownSlot, type ModuleAgentSlot } from './moduleSlot';
 import { discardUncommitted, headCommit } from '../git';
 import { toolObserver } from './architect';
 import type { PipelineContext } from './context';
+import { moduleTestCommand } from './moduleTestCommand';
 
 export interface QcRun {
   verdict?: QcVerdict;
@@ -37,7 +38,8 @@ export async function runQc(
   const { tools, stopOn } = afterwards(before, [
     ...fileTools(
       ROLE_TOOLS.qc,
-      { workdir: wt, readOnlyRoots: [wt], ...roleShell(ctx, wt, `qc-${name}`, 'read-only') },
+      // Its test command starts as QC does and runs while the model reads the module.
+      { workdir: wt, readOnlyRoots: [wt], ...roleShell(ctx, wt, `qc-${name}`, 'read-only'), commandAhead: moduleTestCommand(ctx, name) },
       observe,
     ),
     submitVerdictTool(slot, observe),
