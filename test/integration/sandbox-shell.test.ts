@@ -214,6 +214,28 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.equal((await bash(q, 'cat a.txt')).text, 'a');
   });
 
+  it('a QC shell starts its test command as QC starts, and QC\'s first call with it gets that run', async () => {
+    // A pipe the command reads: the open for writing below returns only once a reader has it open,
+    // so the run was under way before the agent asked for it; a run at the call would hang here.
+    const fifo = path.join(root, 'tests-ahead.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const command = `cat ${fifo}`;
+    const env = agentShellEnv('qc-mod');
+    const [qcBash] = fileTools(
+      ['bash'],
+      { workdir: wt, readOnlyRoots: [wt], env, bashTimeoutMs: 20_000, confineShell: (sdkBash) => sandbox.confineBash(sdkBash, { cwd: wt, writable: false, env, timeoutMs: 20_000 }), commandAhead: command },
+      { call: () => undefined, result: () => undefined },
+    );
+    tools.push(qcBash!);
+    (qcBash as unknown as { warm(): void }).warm();
+    const writer = await fs.promises.open(fifo, 'w');
+    await writer.write('read by the run started ahead\n');
+    await writer.close();
+    assert.deepEqual(await bash(qcBash!, command), { ok: true, text: 'read by the run started ahead' });
+    // Still the read-only QC shell.
+    assert.match((await bash(qcBash!, 'echo x > qc-was-here.txt')).text, /Read-only file system/);
+  });
+
   it('the engine\'s own commands (tests, installs) run confined too', async () => {
     const outside = path.join(root, 'engine-outside.txt');
     const res = await runCommand(`echo in > inside.txt && echo out > '${outside}'`, wt, agentShellEnv('engine'), 20_000, undefined, sandbox);
