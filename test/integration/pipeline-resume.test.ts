@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, scriptedModel, snapshotUserTree, type TestRepo } from './harness';
 import { resumeRun, startRun } from '../../src/core/engine';
 import type { GateHandler } from '../../src/core/api';
@@ -47,6 +47,29 @@ describe('pipeline gates, resume and cancellation', function () {
     assert.equal(asked, 0, 'nobody was asked after the stop');
     assert.equal(first.result.state.waitingGate, 'blueprint');
     assert.equal(first.result.status, 'awaiting-approval', 'stopped at that gate, as a cancel while it waited would');
+    const second = await resumePipeline(repo, first.result.state.runId);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+  });
+
+  it('stopped while the skeleton\'s tests run, the scaffold is not judged on a killed run; the resume scaffolds and finishes', async () => {
+    // The skeleton's test run reads a pipe first: the open for writing returns once it does, so the
+    // stop lands while that run is under way (the scaffold's first use of the integration test command).
+    const fifo = path.join(repo.root, '..', `skeleton-tests-${process.pid}.fifo`);
+    execFileSync('mkfifo', [fifo]);
+    let cancel: () => void = () => undefined;
+    const running = runPipeline(repo, { onStart: (c) => (cancel = c), config: { ...FAST_CONFIG, integrationTestCommand: `cat ${fifo} > /dev/null && node --test` } });
+    const writer = await fs.promises.open(fifo, 'w');
+    cancel();
+    await writer.close();
+    const first = await running;
+    fs.rmSync(fifo, { force: true });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.notEqual(first.result.state.stages.find((s) => s.id === 'scaffold')!.status, 'done');
+    assert.deepEqual(
+      first.events.filter((e) => e.type === 'log' && /scaffold does not conform|fails on the skeleton/.test(e.message)),
+      [],
+      'no scaffold problem recorded for tests the stop killed',
+    );
     const second = await resumePipeline(repo, first.result.state.runId);
     assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
   });

@@ -191,6 +191,8 @@ async function conformanceProblems(ctx: PipelineContext, wt: string): Promise<st
   problems.push(...manifestDependencyProblems(wt, manifest));
   const test = projectCommands(ctx.config, manifest).integrationTest;
   const tests = await runCommand(test, wt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
+  // Killed by the stop, the skeleton's tests are not red: no scaffold round is spent on them.
+  if (ctx.signal.aborted) throw stoppedError(`the skeleton's tests \`${test}\``, ctx.signal);
   if (tests.exitCode !== 0) {
     problems.push(`the test command \`${test}\` fails on the skeleton (exit ${tests.exitCode}):\n${tests.output.slice(-2000)}`);
   }
