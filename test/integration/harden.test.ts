@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { readJournal } from '../../src/core/run/journal';
 import { readAuditState } from '../../src/core/audit/state';
 import type { GateRequest } from '../../src/core/api';
@@ -123,6 +124,44 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     const summary = read(path.join(resumed.result.state.runDir, 'harden.md'));
     assert.match(summary, /Fix cycles caused by harden: 1 \(greeter\)/);
     assert.match(summary, /MAJOR findings left open \(the module could not be fixed\)\n\nNone\./);
+  });
+
+  it('stopped while the re-merge\'s tests run, the merge is rolled back, no failed merge is recorded, and the resume merges it under the same cycle', async () => {
+    // From the moment the fix round's QC ends, the integration test command reads a pipe first: the
+    // open for writing below returns once the re-merge's tests are under way, and the stop lands then.
+    const fifo = path.join(repo.root, '..', `remerge-tests-${process.pid}.fifo`);
+    const armed = `${fifo}.armed`;
+    execFileSync('mkfifo', [fifo]);
+    const config = { ...THROUGH_HARDEN, fixCycles: 1, integrationTestCommand: `if [ -e ${armed} ]; then cat ${fifo} > /dev/null; fi; node --test` };
+    let cancel: () => void = () => undefined;
+    const running = runPipeline(repo, {
+      scenario: { scenario: 'harden-findings' },
+      config,
+      onStart: (c) => (cancel = c),
+      onEvent: (e) => {
+        if (e.type === 'agent-ended' && e.agentId === 'qc-greeter-2') fs.writeFileSync(armed, '');
+      },
+    });
+    try {
+      const writer = await fs.promises.open(fifo, 'w');
+      cancel();
+      await writer.close();
+      const first = await running;
+      assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+      assert.deepEqual(first.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED'], 'no FAILED merge for tests the stop killed');
+      const tip = repo.git('log', '-1', '--format=%s', first.result.state.integrationBranch);
+      assert.doesNotMatch(tip, /merge greeter again/, 'the untested re-merge was rolled back');
+      assert.equal(first.result.state.modules.find((m) => m.name === 'greeter')!.fixCycles, 1);
+    } finally {
+      fs.rmSync(fifo, { force: true });
+      fs.rmSync(armed, { force: true });
+    }
+    const runId = (await running).result.state.runId;
+    const resumed = await resumePipeline(repo, runId, undefined, { scenario: 'harden-findings' }, { ...config, integrationTestCommand: undefined });
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    const greeter = resumed.result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.fixCycles, 1, 'one fix cycle across the stop');
+    assert.deepEqual(resumed.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED', 'pass/MERGED']);
   });
 
   it('a re-merge that turns the integration tests red is rolled back and starts another fix cycle, merged green after it', async () => {
