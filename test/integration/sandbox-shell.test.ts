@@ -16,6 +16,8 @@ import { openRunSandbox, type RunSandbox } from '../../src/core/sandbox/runSandb
 import { runCommand } from '../../src/core/shell';
 import { agentShellEnv } from '../../src/core/agents/env';
 import { fileTools, ROLE_TOOLS } from '../../src/core/agents/tools';
+import { answerReader, makePipe } from './pipes';
+import { isPausableShell } from '../../src/core/sandbox/bashTool';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -212,13 +214,15 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     assert.match(r.text, /writes nowhere but \$TMPDIR/);
     assert.ok(!fs.existsSync(path.join(wt, 'qc-was-here.txt')));
     assert.equal((await bash(q, 'cat a.txt')).text, 'a');
+    // It cannot swap a folder on a file tool's path, so its processes (QC's test run) are never held still for one.
+    assert.equal(isPausableShell(q), false);
+    assert.equal(isPausableShell(shell(wt, true)), true, 'a shell that writes in its worktree is');
   });
 
   it('a QC shell starts its test command as QC starts, and QC\'s first call with it gets that run', async () => {
     // A pipe the command reads: the open for writing below returns only once a reader has it open,
     // so the run was under way before the agent asked for it; a run at the call would hang here.
-    const fifo = path.join(root, 'tests-ahead.fifo');
-    execFileSync('mkfifo', [fifo]);
+    const fifo = makePipe(path.join(root, 'tests-ahead.fifo'));
     const command = `cat ${fifo}`;
     const env = agentShellEnv('qc-mod');
     const [qcBash] = fileTools(
@@ -228,9 +232,7 @@ describe('sandboxed shells (real sandbox runtime)', function () {
     );
     tools.push(qcBash!);
     (qcBash as unknown as { warm(): void }).warm();
-    const writer = await fs.promises.open(fifo, 'w');
-    await writer.write('read by the run started ahead\n');
-    await writer.close();
+    await answerReader(fifo, undefined, 'read by the run started ahead\n');
     assert.deepEqual(await bash(qcBash!, command), { ok: true, text: 'read by the run started ahead' });
     // Still the read-only QC shell.
     assert.match((await bash(qcBash!, 'echo x > qc-was-here.txt')).text, /Read-only file system/);

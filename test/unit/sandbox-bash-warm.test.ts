@@ -28,7 +28,7 @@ class StandInShell {
 const sdkBash = { name: 'bash', type: 'custom', input_schema: { type: 'object' }, run: async () => 'unsandboxed' } as unknown as BetaRunnableTool;
 
 function tool(start: () => Promise<StandInShell>) {
-  return sandboxedBashTool(sdkBash, { start: start as unknown as () => Promise<SandboxedShell>, describe: 'sandbox line', hidden: [], defaultTimeoutMs: 1000 });
+  return sandboxedBashTool(sdkBash, { start: start as unknown as () => Promise<SandboxedShell>, describe: 'sandbox line', hidden: [], defaultTimeoutMs: 1000, writesWorkdir: true });
 }
 
 async function failureOf(p: Promise<unknown>): Promise<string> {

@@ -60,6 +60,7 @@ export function fileTools(names: readonly ToolName[], policy: FileToolPolicy, ob
   const bash = sdkBash && policy.confineShell ? policy.confineShell(sdkBash) : sdkBash;
   // The file tools check a path and then open it by name, from outside the sandbox: the agent's own
   // processes are held still meanwhile, so none can swap a folder on the path for a symlink (freeze.ts).
+  // Only a shell that may write in the worktree is pausable: a read-only one cannot make that swap.
   const pause = isPausableShell(bash) ? bash.pauseWhile : undefined;
   return toolset.map((t) => {
     let tool = t;

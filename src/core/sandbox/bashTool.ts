@@ -19,6 +19,13 @@ export interface SandboxedBashOptions {
   /** Read-denied paths: a failure naming one of them was the sandbox's doing (they read as missing). */
   hidden: readonly string[];
   defaultTimeoutMs: number;
+  /**
+   * The shell may write in the worktree the file tools work in. Only then can its processes swap a
+   * folder on a file tool's path for a symlink, so only then are they held still while one runs
+   * (pauseWhile). A read-only shell (QC's) is never paused: its test run, started as QC starts
+   * (agents/commandAhead.ts), goes on while QC reads.
+   */
+  writesWorkdir: boolean;
 }
 
 export function sandboxNote(output: string, describe: string, hidden: readonly string[] = []): string {
@@ -31,7 +38,7 @@ export function sandboxNote(output: string, describe: string, hidden: readonly s
  * (a `which`, a scan, the bubblewrap launch) then overlaps the agent's first model call instead of
  * holding up its first command. The agent loop calls it when the agent starts (runAgent).
  */
-export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool & WarmableTool & PausableShell {
+export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBashOptions): BetaRunnableTool & WarmableTool & Partial<PausableShell> {
   // The shell being started or running; a failed start is forgotten, so the next command tries again.
   let shell: Promise<SandboxedShell> | undefined;
   // The shell once it is running (a shell still starting has run nothing of the agent's yet).
@@ -102,7 +109,7 @@ export function sandboxedBashTool(sdkBash: BetaRunnableTool, opts: SandboxedBash
     warm: () => {
       void starting().catch(() => undefined);
     },
-    pauseWhile: freezer(() => running?.pid),
+    ...(opts.writesWorkdir ? { pauseWhile: freezer(() => running?.pid) } : {}),
     close: drop,
   };
 }

@@ -133,6 +133,7 @@ class ConfinedRun implements RunSandbox {
       describe: this.describe(spec),
       hidden: this.denyRead,
       defaultTimeoutMs: spec.timeoutMs,
+      writesWorkdir: spec.writable,
     });
   }
 
