@@ -90,6 +90,16 @@ describe('a command started ahead in the agent\'s shell', () => {
     assert.equal(await run(bash, 'echo "$(basename "$PWD") ${AHEAD:-unset}"'), `${path.basename(dir)} unset`);
   });
 
+  it('commands of one turn keep their order when the first is another command: the second runs after it, in its shell', async () => {
+    const bash = bashWith(`echo start >> ${starts}; sleep 5; echo done >> ${finished}`);
+    bash.warm();
+    await until(() => lines(starts).length === 1, 'the early start');
+    const [one, two] = await Promise.all([run(bash, `cd ${path.join(dir, 'sub')}; echo one`), run(bash, 'echo "two in $(basename "$PWD")"')]);
+    assert.equal(one, 'one');
+    assert.equal(two, 'two in sub', 'the second command ran after the first, in the shell the first left');
+    assert.deepEqual(lines(finished), []);
+  });
+
   it('closing the tools stops an early run nobody asked for', async () => {
     const bash = bashWith(`echo start >> ${starts}; sleep 2; echo done >> ${finished}`);
     bash.warm();
@@ -107,7 +117,7 @@ describe('a command started ahead in the agent\'s shell', () => {
     const stop = new AbortController();
     const call = run(bash, command, stop.signal);
     setTimeout(() => stop.abort(new Error('run cancelled')), 100);
-    await assert.rejects(call);
+    await assert.rejects(call, /run cancelled/, 'the call ends with the stop\'s own reason');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(lines(finished), []);
     // The shell after the stop is a fresh one that runs what it is asked.

@@ -8,7 +8,9 @@
  * variables) is what running it then would have given; only the start was earlier. Any other first
  * command stops the early run and goes to a fresh shell, so the agent never meets the effects of a
  * command it did not run. Nothing changes between the early start and the agent's call: QC is
- * read-only and the engine does not touch a module's worktree while its QC runs.
+ * read-only and the engine does not touch a module's worktree while its QC runs. One difference is
+ * kept on purpose: the early run has the shell's full time limit, so a shorter `timeout_ms` the agent
+ * asks for does not cut it short.
  */
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { isWarmable, type WarmableTool } from './warmTools';
@@ -26,11 +28,13 @@ export function withCommandAhead(bash: BetaRunnableTool, command: string, timeou
   const wanted = command.trim();
   const stop = new AbortController();
   let ahead: Promise<Settled> | undefined;
-  // The agent's first command decides; after it, the tool is the plain shell.
-  let decided = false;
+  // The agent's first command decides; after it, the tool is the plain shell. Commands that come
+  // while the first is still deciding (parallel calls of one turn) wait for it, so they run after it
+  // as the shell's own queue would have run them, not in a shell its restart then throws away.
+  let first: Promise<unknown> | undefined;
 
   const startAhead = () => {
-    if (ahead || decided || stop.signal.aborted) return;
+    if (ahead || first || stop.signal.aborted) return;
     ahead = Promise.resolve()
       .then(() => bash.run({ command, timeout_ms: timeoutMs } as never, { signal: stop.signal } as never))
       .then(
@@ -43,7 +47,7 @@ export function withCommandAhead(bash: BetaRunnableTool, command: string, timeou
     const early = ahead;
     const same = typeof input?.command === 'string' && input.command.trim() === wanted && input.restart !== true;
     if (early && same) {
-      const settled = await settledUnlessStopped(early, context?.signal, () => stop.abort());
+      const settled = await settledUnlessStopped(early, context?.signal, (reason) => stop.abort(reason));
       if (settled.ok) return settled.value;
       throw settled.error;
     }
@@ -62,9 +66,10 @@ export function withCommandAhead(bash: BetaRunnableTool, command: string, timeou
       startAhead();
     },
     run: (input, context) => {
-      if (decided) return bash.run(input, context);
-      decided = true;
-      return firstCall(input as BashInput, context);
+      if (first) return first.then(() => bash.run(input, context));
+      const call = firstCall(input as BashInput, context);
+      first = call.catch(() => undefined);
+      return call;
     },
     close: async () => {
       stop.abort();
@@ -78,13 +83,14 @@ export function withCommandAhead(bash: BetaRunnableTool, command: string, timeou
  * The early run's outcome; the agent's stop stops the run too (both shells end a command at once on
  * their signal), so the agent's call ends as a stopped command of its own would.
  */
-async function settledUnlessStopped(early: Promise<Settled>, signal: AbortSignal | null | undefined, stopEarly: () => void): Promise<Settled> {
+async function settledUnlessStopped(early: Promise<Settled>, signal: AbortSignal | null | undefined, stopEarly: (reason: unknown) => void): Promise<Settled> {
   if (!signal) return early;
-  signal.addEventListener('abort', stopEarly, { once: true });
-  if (signal.aborted) stopEarly();
+  const onAbort = () => stopEarly(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   try {
     return await early;
   } finally {
-    signal.removeEventListener('abort', stopEarly);
+    signal.removeEventListener('abort', onAbort);
   }
 }
