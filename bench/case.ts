@@ -127,18 +127,20 @@ function callsByAgent(journal: Journal): Map<string, { calls: number; module?: s
   return out;
 }
 
-/** Wall time of each module's test commands (an agent's bash call naming a test, to its result). */
 /**
- * The agents' test runs per module, from their bash calls: a call counts when `isTestRun` says its
- * command runs the module's tests. (A word match counted every command that mentioned `node --test`,
- * the builders' training-pair appends among them, so the floor added a third test run per module.)
+ * The agents' test runs per module and their wall time (the bash call to its result), from their bash
+ * calls: a call counts when `isTestRun` says its command runs the module's tests. (A word match
+ * counted every command that mentioned `node --test`, the builders' training-pair appends among
+ * them, so the floor added a third test run per module.) An agent's bash calls run one after another,
+ * so its results come in the order of its calls: each result closes the oldest open call, test or not.
  */
 function testMsByModule(
   journal: Journal,
   moduleOf: Map<string, string | undefined>,
   isTestRun: (module: string, command: string) => boolean,
 ): { perModule: Map<string, number>; runsOf: Map<string, number>; runs: number } {
-  const open = new Map<string, number[]>();
+  // Per agent, its bash calls not yet answered: when each started, and whether it runs tests.
+  const open = new Map<string, Array<{ at: number; test: boolean }>>();
   const perModule = new Map<string, number>();
   const runsOf = new Map<string, number>();
   let runs = 0;
@@ -147,13 +149,14 @@ function testMsByModule(
     const module = moduleOf.get(e.agentId);
     if (!module) continue;
     if (e.type === 'tool-call') {
-      if (!isTestRun(module, commandOf(e.input))) continue;
+      const test = isTestRun(module, commandOf(e.input));
+      open.set(e.agentId, [...(open.get(e.agentId) ?? []), { at: Date.parse(e.at), test }]);
+      if (!test) continue;
       runs++;
       runsOf.set(module, (runsOf.get(module) ?? 0) + 1);
-      open.set(e.agentId, [...(open.get(e.agentId) ?? []), Date.parse(e.at)]);
     } else {
-      const started = open.get(e.agentId)?.shift();
-      if (started !== undefined) perModule.set(module, (perModule.get(module) ?? 0) + Date.parse(e.at) - started);
+      const call = open.get(e.agentId)?.shift();
+      if (call?.test) perModule.set(module, (perModule.get(module) ?? 0) + Date.parse(e.at) - call.at);
     }
   }
   return { perModule, runsOf, runs };

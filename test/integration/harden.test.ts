@@ -3,12 +3,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { readJournal } from '../../src/core/run/journal';
 import { readAuditState } from '../../src/core/audit/state';
 import type { GateRequest } from '../../src/core/api';
 import type { ReceivedRequest } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
+import { answerReader, makePipe } from './pipes';
 
 /** Everything a request carried in its messages, as one string: what the agent was told on the wire. */
 function wire(req: ReceivedRequest): string {
@@ -112,7 +112,7 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
     const stopped = first.result.state.modules.find((m) => m.name === 'greeter')!;
     assert.equal(stopped.fixCycles, 1, 'the round was counted when it began');
-    assert.equal(stopped.refixUnfinished, true);
+    assert.equal(stopped.refixUnfinished, 'harden');
 
     const resumed = await resumePipeline(repo, first.result.state.runId, undefined, { scenario: 'harden-findings' }, config);
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
@@ -129,9 +129,8 @@ describe('Stage 5 harden (scripted model, real git)', function () {
   it('stopped while the re-merge\'s tests run, the merge is rolled back, no failed merge is recorded, and the resume merges it under the same cycle', async () => {
     // From the moment the fix round's QC ends, the integration test command reads a pipe first: the
     // open for writing below returns once the re-merge's tests are under way, and the stop lands then.
-    const fifo = path.join(repo.root, '..', `remerge-tests-${process.pid}.fifo`);
+    const fifo = makePipe(path.join(repo.root, '..', `${path.basename(repo.root)}-remerge-tests.fifo`));
     const armed = `${fifo}.armed`;
-    execFileSync('mkfifo', [fifo]);
     const config = { ...THROUGH_HARDEN, fixCycles: 1, integrationTestCommand: `if [ -e ${armed} ]; then cat ${fifo} > /dev/null; fi; node --test` };
     let cancel: () => void = () => undefined;
     const running = runPipeline(repo, {
@@ -143,9 +142,7 @@ describe('Stage 5 harden (scripted model, real git)', function () {
       },
     });
     try {
-      const writer = await fs.promises.open(fifo, 'w');
-      cancel();
-      await writer.close();
+      await answerReader(fifo, () => cancel());
       const first = await running;
       assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
       assert.deepEqual(first.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED'], 'no FAILED merge for tests the stop killed');

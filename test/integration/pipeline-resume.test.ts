@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, scriptedModel, snapshotUserTree, type TestRepo } from './harness';
 import { resumeRun, startRun } from '../../src/core/engine';
 import type { GateHandler } from '../../src/core/api';
 import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
+import { answerReader, makePipe } from './pipes';
 
 describe('pipeline gates, resume and cancellation', function () {
   this.timeout(180_000);
@@ -54,15 +55,15 @@ describe('pipeline gates, resume and cancellation', function () {
   it('stopped while the skeleton\'s tests run, the scaffold is not judged on a killed run; the resume scaffolds and finishes', async () => {
     // The skeleton's test run reads a pipe first: the open for writing returns once it does, so the
     // stop lands while that run is under way (the scaffold's first use of the integration test command).
-    const fifo = path.join(repo.root, '..', `skeleton-tests-${process.pid}.fifo`);
-    execFileSync('mkfifo', [fifo]);
+    const fifo = makePipe(path.join(repo.root, '..', `${path.basename(repo.root)}-skeleton-tests.fifo`));
     let cancel: () => void = () => undefined;
     const running = runPipeline(repo, { onStart: (c) => (cancel = c), config: { ...FAST_CONFIG, integrationTestCommand: `cat ${fifo} > /dev/null && node --test` } });
-    const writer = await fs.promises.open(fifo, 'w');
-    cancel();
-    await writer.close();
+    try {
+      await answerReader(fifo, () => cancel());
+    } finally {
+      fs.rmSync(fifo, { force: true });
+    }
     const first = await running;
-    fs.rmSync(fifo, { force: true });
     assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
     assert.notEqual(first.result.state.stages.find((s) => s.id === 'scaffold')!.status, 'done');
     assert.deepEqual(

@@ -196,11 +196,11 @@ export const ModuleStateSchema = z.object({
   verdict: VerdictSchema.optional(),
   fixCycles: z.number().int().nonnegative().default(0),
   /**
-   * A round of stages/refixModule.ts (harden's or the ship gate's findings) is counted in `fixCycles`
-   * and has not ended: the run stopped or was killed inside it. Its resume runs that round again
-   * without counting it twice.
+   * A round of stages/refixModule.ts for harden's or the ship gate's findings (which of the two) is
+   * counted in `fixCycles` and has not ended: the run stopped or was killed inside it. Its resume runs
+   * that round again without counting it twice.
    */
-  refixUnfinished: z.boolean().optional(),
+  refixUnfinished: z.enum(['harden', 'ship']).optional(),
   qcAttempts: z.number().int().nonnegative().default(0),
   firstQcVerdict: VerdictSchema.optional(),
   /** Where the module branch started: the scaffold commit plus merges of its dependencies. */

@@ -68,8 +68,9 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
 
   for (;;) {
     if (ctx.signal.aborted) return stopped();
-    // A round the last run started and did not end was counted then; this one continues it.
-    const resumedRound = ctx.store.module(name).refixUnfinished === true;
+    // A round the last run started for the same findings' source and did not end was counted then;
+    // this one continues it. (A flag left by the other source counts as nothing here.)
+    const resumedRound = ctx.store.module(name).refixUnfinished === cause;
     const used = ctx.store.module(name).fixCycles - (resumedRound ? 1 : 0);
     if (used >= ctx.config.fixCycles) {
       const reason = `${name} has no fix cycles left (${used} of ${ctx.config.fixCycles} used)`;
@@ -94,7 +95,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     ctx.store.update((s) => {
       const m = s.modules.find((x) => x.name === name)!;
       m.fixCycles = used + 1;
-      m.refixUnfinished = true;
+      m.refixUnfinished = cause;
       m.engineHead = upToDateHead;
     });
     cycles++;
