@@ -126,7 +126,7 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     assert.match(summary, /MAJOR findings left open \(the module could not be fixed\)\n\nNone\./);
   });
 
-  it('stopped while the re-merge\'s tests run, the merge is rolled back, no failed merge is recorded, and the resume merges it under the same cycle', async () => {
+  it('stopped while the re-merge\'s tests run, the merge is rolled back, no failed merge is recorded, and the resume merges it under the same cycle (also after a kill left the re-merge behind)', async () => {
     // From the moment the fix round's QC ends, the integration test command reads a pipe first: the
     // open for writing below returns once the re-merge's tests are under way, and the stop lands then.
     const fifo = makePipe(path.join(repo.root, '..', `${path.basename(repo.root)}-remerge-tests.fifo`));
@@ -153,12 +153,20 @@ describe('Stage 5 harden (scripted model, real git)', function () {
       fs.rmSync(fifo, { force: true });
       fs.rmSync(armed, { force: true });
     }
-    const runId = (await running).result.state.runId;
-    const resumed = await resumePipeline(repo, runId, undefined, { scenario: 'harden-findings' }, { ...config, integrationTestCommand: undefined });
+    const state = (await running).result.state;
+    // What a kill (not a stop) between the re-merge and its tests' result leaves: the re-merge on the
+    // integration branch, recorded nowhere. The resume must not build on it untested.
+    const integrationTree = path.join(state.runDir, 'worktrees', 'integration');
+    const branch = state.modules.find((m) => m.name === 'greeter')!.branch;
+    repo.git('-C', integrationTree, '-c', 'user.name=engine', '-c', 'user.email=engine@x.invalid', 'merge', '--no-ff', '-q', '-m', 'harden: merge greeter again after its fix cycle', branch);
+    const resumed = await resumePipeline(repo, state.runId, undefined, { scenario: 'harden-findings' }, { ...config, integrationTestCommand: undefined });
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
     const greeter = resumed.result.state.modules.find((m) => m.name === 'greeter')!;
     assert.equal(greeter.fixCycles, 1, 'one fix cycle across the stop');
     assert.deepEqual(resumed.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED', 'pass/MERGED']);
+    assert.ok(resumed.events.some((e) => e.type === 'log' && /found a re-merge of greeter whose tests never ended/.test(e.message)));
+    const remerges = repo.git('log', '--first-parent', '--format=%s', resumed.result.state.integrationBranch).split('\n').filter((l) => l === 'harden: merge greeter again after its fix cycle');
+    assert.equal(remerges.length, 1, 'the untested re-merge was rolled back and made once more, tested');
   });
 
   it('a re-merge that turns the integration tests red is rolled back and starts another fix cycle, merged green after it', async () => {

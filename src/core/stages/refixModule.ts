@@ -11,7 +11,8 @@
  * caller reports it for the human; the integration branch then still holds the last good merge.
  */
 import { agentShellEnv } from '../agents/env';
-import { abortMerge, headCommit, mergeNoFf, resetHard } from '../git';
+import { abortMerge, headCommit, mergeNoFf, resetHard, resolveCommit } from '../git';
+import { git } from '../git/run';
 import { runCommand } from '../shell';
 import { moduleDirOf } from '../stack/commands';
 import { developModule } from './build';
@@ -72,6 +73,9 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     // this one continues it. (A flag left by the other source counts as nothing here.)
     const resumedRound = ctx.store.module(name).refixUnfinished === cause;
     const used = ctx.store.module(name).fixCycles - (resumedRound ? 1 : 0);
+    // Killed after its re-merge and before the tests' result, the last run left that merge untested on
+    // the integration branch: it goes before anything merges the branch into the module again.
+    if (resumedRound) await forgetUntestedRemerge(ctx, name, remergeMessage(cause, name));
     if (used >= ctx.config.fixCycles) {
       const reason = `${name} has no fix cycles left (${used} of ${ctx.config.fixCycles} used)`;
       roundEnded();
@@ -111,7 +115,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
 
     const before = await headCommit(iwt);
     const moduleDir = moduleDirOf(manifest, name);
-    const merged = await mergeNoFf(iwt, ctx.store.module(name).branch, `${cause}: merge ${name} again after its fix cycle`, ENGINE_AUTHOR);
+    const merged = await mergeNoFf(iwt, ctx.store.module(name).branch, remergeMessage(cause, name), ENGINE_AUTHOR);
     if (merged.status === 'conflict') {
       await abortMerge(iwt);
       const files = merged.files.map((f) => f.path);
@@ -157,6 +161,27 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: `merged again after ${cause}` });
     return { status: 'merged', commit, cycles };
   }
+}
+
+function remergeMessage(cause: 'harden' | 'ship', name: string): string {
+  return `${cause}: merge ${name} again after its fix cycle`;
+}
+
+/**
+ * The integration branch's head when it is this round's own re-merge (its message, the module's
+ * branch tip as its second parent) and the state does not record it: the run was killed between that
+ * merge and its tests' result. Rolled back, so the round merges and tests it again; anything else at
+ * the head (another module's merge, a recorded one) is left alone.
+ */
+async function forgetUntestedRemerge(ctx: PipelineContext, name: string, message: string): Promise<void> {
+  const iwt = ctx.store.paths.integrationWorktree;
+  const module = ctx.store.module(name);
+  const [ids = '', subject = ''] = (await git(iwt, ['log', '-1', '--format=%H %P%n%s', 'HEAD'])).split('\n');
+  const [head, firstParent, secondParent, ...more] = ids.trim().split(' ');
+  if (!head || !firstParent || !secondParent || more.length || head === module.mergeCommit || subject.trim() !== message) return;
+  if (secondParent !== (await resolveCommit(iwt, `refs/heads/${module.branch}`))) return;
+  await resetHard(iwt, firstParent);
+  ctx.store.emit({ type: 'log', level: 'warn', message: `found a re-merge of ${name} whose tests never ended (the run was killed); rolled it back to merge and test it again` });
 }
 
 function recordMerge(ctx: PipelineContext, name: string, commit: string | undefined, merge: 'clean' | 'conflict', tests: 'pass' | 'fail' | 'not-run'): void {
