@@ -193,6 +193,35 @@ describe('Stage 5 harden (scripted model, real git)', function () {
     assert.match(read(path.join(result.state.runDir, 'harden.md')), /MAJOR findings left open \(the module could not be fixed\)\n\nNone\./);
   });
 
+  it('stopped in the round after a red re-merge, the resume gives that round\'s builder the re-merge\'s findings, not harden\'s', async () => {
+    let cancelRun: () => void = () => undefined;
+    const first = await runPipeline(repo, {
+      scenario: { scenario: 'harden-remerge-red' },
+      config: THROUGH_HARDEN,
+      onStart: (cancel) => (cancelRun = cancel),
+      onEvent: (e) => {
+        if (e.type === 'agent-started' && e.agentId === 'builder-greeter-2') cancelRun();
+      },
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    const stopped = first.result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(stopped.fixCycles, 2);
+    assert.equal(stopped.refixRemerge?.cause, 'harden');
+    assert.match(stopped.refixRemerge?.findings[0]?.text ?? '', /the integration tests .* failed; the merge was rolled back/);
+
+    const requests: ReceivedRequest[] = [];
+    const resumed = await resumePipeline(repo, first.result.state.runId, undefined, { scenario: 'harden-remerge-red', onRequest: (r) => requests.push(r) }, THROUGH_HARDEN);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    const builder = requests.map(wire).find((t) => /role: builder/.test(t) && /Fix cycle 2/.test(t));
+    assert.ok(builder, 'the resumed round\'s builder request');
+    assert.match(builder, /## Fix cycle 2\\nYour fixed module was merged into the integration branch again, and that merge failed/);
+    assert.match(builder, /the integration tests \(`node --test`\) failed; the merge was rolled back/);
+    const greeter = resumed.result.state.modules.find((m) => m.name === 'greeter')!;
+    assert.equal(greeter.fixCycles, 2, 'the resumed round was not counted again');
+    assert.equal(greeter.refixRemerge, undefined, 'forgotten once merged');
+    assert.deepEqual(resumed.result.state.merges.filter((m) => m.module === 'greeter').map((m) => `${m.tests}/${m.status}`), ['pass/MERGED', 'fail/FAILED', 'pass/MERGED']);
+  });
+
   it('a module out of fix cycles is reported (harden.md, the ship gate) and harden goes on; the finding stays open', async () => {
     const shipGate: GateRequest[] = [];
     const gate = async (req: GateRequest) => {

@@ -112,6 +112,10 @@ export const FindingSchema = z.object({
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
+/** A finding as the engine sends it back to a merged module's builder (stages/refixModule.ts): the JSON shape of `<qc-findings>`. */
+export const RefixFindingSchema = z.object({ severity: SeveritySchema, file: z.string(), line: z.number().int().nullable(), text: z.string() });
+export type RefixFinding = z.infer<typeof RefixFindingSchema>;
+
 export const VerdictSchema = z.enum(['PASS', 'FAIL-MAJOR', 'FAIL-CRITICAL']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -201,6 +205,17 @@ export const ModuleStateSchema = z.object({
    * that round again without counting it twice.
    */
   refixUnfinished: z.enum(['harden', 'ship']).optional(),
+  /**
+   * A re-merge of that refix source failed (it conflicted or turned the integration tests red) and the
+   * next round is to fix that: the findings its builder gets. Kept in the state so a round the stop or
+   * a kill cut short is resumed with them, not with the findings that began the first round.
+   */
+  refixRemerge: z
+    .object({
+      cause: z.enum(['harden', 'ship']),
+      findings: z.array(RefixFindingSchema),
+    })
+    .optional(),
   qcAttempts: z.number().int().nonnegative().default(0),
   firstQcVerdict: VerdictSchema.optional(),
   /** Where the module branch started: the scaffold commit plus merges of its dependencies. */

@@ -20,14 +20,9 @@ import { SENT_BY } from './fixRequest';
 import { integrationTestCommand } from './moduleTestCommand';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
+import type { RefixFinding } from '../contracts/schemas';
 
-/** One finding as a builder receives it in `<qc-findings>` (the JSON shape parseFindings and the prompts expect). */
-export interface RefixFinding {
-  severity: 'CRITICAL' | 'MAJOR' | 'MINOR';
-  file: string;
-  line: number | null;
-  text: string;
-}
+export type { RefixFinding };
 
 export type RefixOutcome =
   /** Merged again with green integration tests after `cycles` fix cycle(s). */
@@ -46,8 +41,10 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
   if (!spec) return { status: 'open', reason: `${name} is not a module of this project`, cycles: 0 };
   const integration = ctx.store.state.integrationBranch;
   const iwt = ctx.store.paths.integrationWorktree;
-  let input = findings;
-  let from: string = SENT_BY[cause];
+  // A failed re-merge the last run left for its next round to fix: that round works on its findings.
+  const remergeLeft = ctx.store.module(name).refixRemerge;
+  let input = remergeLeft?.cause === cause ? remergeLeft.findings : findings;
+  let from: string = remergeLeft?.cause === cause ? SENT_BY.remerge : SENT_BY[cause];
   let cycles = 0;
   const restoreMerged = (why: string) => {
     // The integration branch still holds the module's last good merge: that is what ships.
@@ -55,6 +52,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       const m = s.modules.find((x) => x.name === name)!;
       m.status = 'merged';
       m.detail = why.slice(0, 300);
+      m.refixRemerge = undefined;
     });
     ctx.store.emit({ type: 'module-status', module: name, status: 'merged', detail: why.slice(0, 300) });
   };
@@ -65,6 +63,12 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
   const roundEnded = () => {
     roundOpen = false;
     ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.refixUnfinished = undefined));
+  };
+  /** The re-merge failed: the next round fixes that, and the state keeps it for a resume of that round. */
+  const remergeFailed = (why: RefixFinding[]) => {
+    from = SENT_BY.remerge;
+    input = why;
+    ctx.store.update((s) => (s.modules.find((x) => x.name === name)!.refixRemerge = { cause, findings: why }));
   };
 
   for (;;) {
@@ -121,8 +125,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       const files = merged.files.map((f) => f.path);
       recordMerge(ctx, name, undefined, 'conflict', 'not-run');
       roundEnded();
-      from = SENT_BY.remerge;
-      input = [{ severity: 'MAJOR', file: files[0] ?? moduleDir, line: null, text: `Merging ${name} into the integration branch again conflicts in ${files.join(', ')}; the merge was abandoned. Keep your changes inside ${moduleDir}/ and do not touch files other modules or the engine own.` }];
+      remergeFailed([{ severity: 'MAJOR', file: files[0] ?? moduleDir, line: null, text: `Merging ${name} into the integration branch again conflicts in ${files.join(', ')}; the merge was abandoned. Keep your changes inside ${moduleDir}/ and do not touch files other modules or the engine own.` }]);
       continue;
     }
     const tests = await runCommand(integrationTestCommand(ctx), iwt, agentShellEnv('engine'), ctx.config.testTimeoutMs, ctx.signal, ctx.sandbox);
@@ -136,15 +139,14 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       recordMerge(ctx, name, undefined, 'clean', 'fail');
       roundEnded();
       ctx.store.emit({ type: 'merge', module: name, result: 'clean', tests: 'fail' });
-      from = SENT_BY.remerge;
-      input = [
+      remergeFailed([
         {
           severity: 'MAJOR',
           file: moduleDir,
           line: null,
           text: `After ${name} was merged into the integration branch again, the integration tests (\`${integrationTestCommand(ctx)}\`) ${tests.timedOut ? 'timed out' : 'failed'}; the merge was rolled back. End of their output:\n${tests.output.slice(-TEST_OUTPUT_TAIL)}`,
         },
-      ];
+      ]);
       continue;
     }
     const commit = await headCommit(iwt);
@@ -154,6 +156,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
       m.mergeCommit = commit;
       m.detail = `merged again after ${cause}`;
       m.refixUnfinished = undefined;
+      m.refixRemerge = undefined;
     });
     roundOpen = false;
     recordMerge(ctx, name, commit, 'clean', 'pass');
