@@ -27,6 +27,7 @@ import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 import { reexecWithEngineFlags } from './engineFlags';
 import { cancelOnSignals } from './signals';
+import { shellQuote } from '../core/sandbox/shellQuote';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -250,6 +251,11 @@ async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/** A path as the user can paste it into a shell: as it is when nothing in it needs quoting. */
+function shellWord(s: string): string {
+  return /^[\w./+@%:-]+$/.test(s) ? s : shellQuote(s);
+}
+
 /** `npm run demo`: the sample project (JavaScript, or Python with --python) in a fresh repository, offline, gates approved. */
 async function cmdDemo(args: ParsedArgs): Promise<number> {
   const python = args.flags.has('python');
@@ -275,7 +281,11 @@ async function cmdDemo(args: ParsedArgs): Promise<number> {
   const code = await follow(handle, dir);
   if (code === 0) {
     const tests = python ? 'python3 -m unittest discover -s wordstats -t .' : 'node --test';
-    console.log(`\nLook at the result:\n  cd ${dir} && git log --graph --oneline --all\n  git -C ${dir} checkout ${handle.state().integrationBranch} && ${tests}`);
+    // Shipped (the gate was approved with --yes): the repository's own checkout has the result. The
+    // tests run in that folder, so the line goes there first.
+    const state = handle.state();
+    const where = state.shipped ? `cd ${shellWord(dir)} &&` : `cd ${shellWord(dir)} && git checkout ${state.integrationBranch} &&`;
+    console.log(`\nLook at the result:\n  cd ${shellWord(dir)} && git log --graph --oneline --all\n  ${where} ${tests}`);
   }
   return code;
 }
