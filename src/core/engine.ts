@@ -15,7 +15,7 @@ import { runsRootFor } from './run/runs';
 import { RunStore } from './run/store';
 import { buildRunReport, writeRunReport } from './run/report';
 import { acquireRunLock } from './run/lock';
-import { assertNoActiveRun, createRunRecord } from './run/newRun';
+import { assertNoActiveRun, createRunRecord, lockAsOnlyActiveRun } from './run/newRun';
 import { neverStarted, remakeIntegrationWorktree } from './run/unstartedRun';
 import { assertModelReachable, openRunResources, secretsOf, type RunResources } from './run/modelConnection';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
@@ -109,7 +109,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
   if (!fs.existsSync(paths.state)) throw new Error(`no run ${opts.runId} in ${repo.root}`);
   // Taken before anything is written: a second resume of a run another process drives rewrote its
   // state (a fresh snapshot, the change lines removed) and only then found the lock held.
-  const releaseLock = acquireRunLock(paths.runDir);
+  const releaseLock = lockAsOnlyActiveRun(runsRoot, paths.runDir);
   let launched = false;
   try {
     const store = RunStore.load(paths, [...secretsOf(opts.apiKey), ...mcpSecrets(config.mcpServers)]);

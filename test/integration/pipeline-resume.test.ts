@@ -8,6 +8,7 @@ import type { GateHandler } from '../../src/core/api';
 import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
 import { answerReader, makePipe } from './pipes';
+import { createRunRecord } from '../../src/core/run/newRun';
 
 describe('pipeline gates, resume and cancellation', function () {
   this.timeout(180_000);
@@ -126,6 +127,70 @@ describe('one active run per repository', function () {
       const second = await startRun({ repoRoot: repo.root, description: sampleDescription, offline: true, offlineModel: scriptedModel(), gate: async () => ({ decision: 'later' }), config: FAST_CONFIG });
       assert.equal((await second.done).status, 'awaiting-approval');
     } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe('one active run per repository: resumes, and starts that passed the first check together', function () {
+  this.timeout(120_000);
+  it('refuses to resume a run while another run of the repository is being driven, and writes nothing to it', async () => {
+    const repo = makeRepo();
+    const driver = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const waiting = await runPipeline(repo, { gate: async () => ({ decision: 'later' }) });
+      assert.equal(waiting.result.status, 'awaiting-approval');
+      const other = await runPipeline(repo, { gate: async () => ({ decision: 'later' }) });
+      assert.equal(other.result.status, 'awaiting-approval');
+      // The second run is driven by another process now (its lock).
+      fs.writeFileSync(path.join(other.result.state.runDir, 'lock'), JSON.stringify({ pid: driver.pid }));
+      const runDir = waiting.result.state.runDir;
+      const files = ['state.json', 'state.changes.jsonl', 'journal.jsonl'].map((f) => path.join(runDir, f));
+      const before = files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null));
+      await assert.rejects(
+        resumePipeline(repo, waiting.result.state.runId),
+        (e: Error) => e.name === 'RunLockedError' && e.message.includes(`run ${other.result.state.runId} is already being driven by process ${driver.pid}`),
+      );
+      assert.deepEqual(files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null)), before);
+      assert.ok(!fs.existsSync(path.join(runDir, 'lock')), 'the refused resume left no lock behind');
+      // Once that run stopped, the resume goes ahead.
+      fs.rmSync(path.join(other.result.state.runDir, 'lock'));
+      const resumed = await resumePipeline(repo, waiting.result.state.runId);
+      assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    } finally {
+      driver.kill('SIGKILL');
+      repo.cleanup();
+    }
+  });
+
+  it('a start whose first check passed makes no run when another run became active before its own lock', async () => {
+    const repo = makeRepo();
+    const driver = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const other = await runPipeline(repo, { gate: async () => ({ decision: 'later' }) });
+      const runsRoot = path.dirname(other.result.state.runDir);
+      const runsBefore = fs.readdirSync(runsRoot).sort();
+      // What a start that passed its check sees when another start's run took its lock meanwhile:
+      // the record is made under the lock, and the check after it finds the other run.
+      fs.writeFileSync(path.join(other.result.state.runDir, 'lock'), JSON.stringify({ pid: driver.pid }));
+      assert.throws(
+        () =>
+          createRunRecord({
+            runsRoot,
+            repo: { root: repo.root, branch: 'main', head: repo.git('rev-parse', 'HEAD') },
+            description: 'x',
+            mode: 'build',
+            offline: true,
+            shellsSandboxed: true,
+            stageIds: ['architect'],
+            integrationBranch: (id) => `orchestration/${id}/integration`,
+            secrets: [],
+          }),
+        (e: Error) => e.name === 'RunLockedError' && e.message.includes(other.result.state.runId),
+      );
+      assert.deepEqual(fs.readdirSync(runsRoot).sort(), runsBefore, 'no run folder left behind');
+    } finally {
+      driver.kill('SIGKILL');
       repo.cleanup();
     }
   });

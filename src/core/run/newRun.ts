@@ -5,6 +5,7 @@
  */
 import type { RunState } from '../contracts/schemas';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { runsRootFor } from './runs';
 import { acquireRunLock, RunLockedError, runLockOwner } from './lock';
 import { createRunDir, isRunId, newRunId, runPaths } from './runDir';
@@ -18,12 +19,35 @@ import { emptyUsage } from '../usage';
  * kind of state file.
  */
 export async function assertNoActiveRun(repoRoot: string, runsDir: string | undefined): Promise<void> {
-  const root = await runsRootFor(repoRoot, runsDir);
-  if (!fs.existsSync(root)) return;
-  for (const id of fs.readdirSync(root).filter(isRunId).sort().reverse()) {
-    const runDir = runPaths(root, id).runDir;
+  assertNoOtherActiveRun(await runsRootFor(repoRoot, runsDir));
+}
+
+/** No run under `runsRoot` but `except` (the caller's own, whose lock it holds) is being driven. */
+export function assertNoOtherActiveRun(runsRoot: string, except?: string): void {
+  if (!fs.existsSync(runsRoot)) return;
+  for (const id of fs.readdirSync(runsRoot).filter(isRunId).sort().reverse()) {
+    if (id === except) continue;
+    const runDir = runPaths(runsRoot, id).runDir;
     const owner = runLockOwner(runDir);
     if (owner !== undefined) throw new RunLockedError(owner, runDir);
+  }
+}
+
+/**
+ * Takes the lock of the run in `runDir` (under `runsRoot`) and then makes sure it is the only run
+ * being driven: a resume has no earlier check, and two starts can both pass theirs (the model and
+ * sandbox checks between it and the lock take seconds). Each sees the other's lock here and at
+ * least one stops; in an exact tie both do, which the user fixes by starting again, where two runs
+ * would race for one repository. Returns the lock's release.
+ */
+export function lockAsOnlyActiveRun(runsRoot: string, runDir: string): () => void {
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    assertNoOtherActiveRun(runsRoot, path.basename(runDir));
+    return releaseLock;
+  } catch (e) {
+    releaseLock();
+    throw e;
   }
 }
 
@@ -49,7 +73,14 @@ export function createRunRecord(run: NewRun): { store: RunStore; releaseLock: ()
   const runId = newRunId();
   const paths = runPaths(run.runsRoot, runId);
   createRunDir(paths);
-  const releaseLock = acquireRunLock(paths.runDir);
+  let releaseLock: () => void;
+  try {
+    releaseLock = lockAsOnlyActiveRun(run.runsRoot, paths.runDir);
+  } catch (e) {
+    // Another run became active meanwhile: this one leaves nothing behind.
+    fs.rmSync(paths.runDir, { recursive: true, force: true });
+    throw e;
+  }
   const now = new Date().toISOString();
   const state: RunState = {
     version: 1,

@@ -13,10 +13,9 @@ import * as path from 'node:path';
 import { loadConfig, type ConfigOverrides, type PipelineConfig } from '../config';
 import { Emitter, type Event } from '../events';
 import { createWorktree, addWorktreeForBranch, integrationBranch, moduleBranch, openRepo } from '../git';
-import { acquireRunLock } from '../run/lock';
 import { createRunDir, isRunId, newRunId, runPaths } from '../run/runDir';
 import { runsRootFor } from '../run/runs';
-import { assertNoActiveRun } from '../run/newRun';
+import { assertNoActiveRun, lockAsOnlyActiveRun } from '../run/newRun';
 import { addUsage, emptyUsage } from '../usage';
 import type { OfflineModelStarter } from '../api';
 import { AUDIT_MIN_PHASES, runFlowAudit } from '../plans/audit';
@@ -147,7 +146,7 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
     store.save();
     snapshotPlan(plan, paths.runDir);
   }
-  const releaseLock = acquireRunLock(store.state.runDir);
+  const releaseLock = lockAsOnlyActiveRun(runsRoot, store.state.runDir);
   let session: ModelSession;
   try {
     session = await openModelSession({
