@@ -146,10 +146,11 @@ async function cmdResume(args: ParsedArgs): Promise<number> {
   const previous = (await listRuns(repoRoot, loadConfig(repoRoot).runsDir)).find((r) => r.runId === runId);
   // A well-formed id that names no run is an error (1), not a usage mistake.
   if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${JSON.stringify(repoRoot)}\`)`);
-  // A run on the real API is not quietly continued by the scripted model (its demo code would land on
-  // the run's branches and its made-up usage in the budget): without a key it is refused, unless asked.
+  // A run on the real API is not continued by the scripted model (its demo code would land on the run's
+  // branches and its made-up usage in the budget): without a key it is refused here, and with --offline
+  // by the engine.
   if (!previous.offline && !args.flags.has('offline') && !process.env.ANTHROPIC_API_KEY) {
-    throw new Error(`run ${runId} runs on the Anthropic API and ANTHROPIC_API_KEY is not set; set it to resume the run (--offline would continue it with the scripted model, which writes demo code)`);
+    throw new Error(`run ${runId} runs on the Anthropic API and ANTHROPIC_API_KEY is not set; set it to resume the run`);
   }
   const offline = args.flags.has('offline') || previous.offline;
   const handle = await resumeRun({ repoRoot, runId, offline, offlineModel, gate: cliGate(args.flags.has('yes')), approver: args.flags.has('yes') ? '--yes' : 'cli' });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunState } from '../core/contracts/schemas';
 import { ApiKeyStore } from './apiKey';
-import { registerCommands, type CommandTable } from './commands';
+import { registerCommands, showFailure, type CommandTable } from './commands';
 import { GIT_SCHEME, GitContentProvider } from './diff/gitContentProvider';
 import { reviewIntegrationDiff, reviewModuleDiff } from './diff/reviewDiff';
 import type { EngineApi } from './engineBinding';
@@ -23,7 +23,7 @@ import { adrBadges, auditBadges, qcBadges } from './models/reportBadges';
 import { MarkdownPanels } from './panels/markdownPanel';
 import { RunController } from './runController';
 import { RunLauncher } from './runLauncher';
-import { askAuditRequest, askDescription, askModelAccess, askMode } from './startFlow';
+import { askAuditRequest, askDescription, askApiAccess, askModelAccess, askMode } from './startFlow';
 import { RunStatusBar } from './statusBar';
 import { lockItem } from './views/lockItems';
 import { ModelTreeProvider } from './views/modelTreeProvider';
@@ -113,7 +113,8 @@ export class BuildPipeline extends Disposable {
       RESUME,
       'Not Now',
     );
-    if (choice === RESUME) await this.resume(unfinished);
+    // Not a command: a failure here (the run's lock, a gone worktree) would only reach the console.
+    if (choice === RESUME) await this.resume(unfinished).catch((e: unknown) => showFailure(this.log, 'Resume', e));
   }
 
   /**
@@ -261,11 +262,7 @@ export class BuildPipeline extends Disposable {
     if (!access) return true;
     this.log.info(`Starting the parked build run in ${repo}${access.offline ? ' with the offline demo model' : ''}`);
     // Not a command: nothing above would show a failure (restore() only logs to the console).
-    await this.launcher.start(repo, parked.description, access).catch((e: unknown) => {
-      const message = e instanceof Error ? e.message : String(e);
-      this.log.error(`Start failed: ${message}`);
-      void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && this.log.show());
-    });
+    await this.launcher.start(repo, parked.description, access).catch((e: unknown) => showFailure(this.log, 'Start', e));
     return true;
   }
 
@@ -278,7 +275,8 @@ export class BuildPipeline extends Disposable {
     if (!repo) return;
     const target = run ?? (await this.pickRun(repo));
     if (!target) return;
-    const access = target.offline ? { offline: true } : await askModelAccess(this.keys, this.setting('offlineDemo', false));
+    // A demo run goes on as a demo; a run made with the API goes on only with it.
+    const access = target.offline ? { offline: true } : await askApiAccess(this.keys);
     if (!access) return;
     if (needsMultiRoot(this.setting('openWorktreesAsFolders', true))) {
       this.log.info('Resuming in a single-folder window: builder worktrees are not shown as folders here (adding one would restart the extension host, and the run with it); Start opens the run workspace, where they are');
@@ -287,9 +285,12 @@ export class BuildPipeline extends Disposable {
   }
 
   private async pickRun(repo: string): Promise<RunState | undefined> {
-    const runs = (await this.engine.listRuns(repo)).filter((r) => RESUMABLE.has(r.status));
+    const listed = (await this.engine.listRuns(repo)).filter((r) => RESUMABLE.has(r.status));
+    // A run another process drives (the CLI, another window) would only meet its lock.
+    const runs = listed.filter((r) => !this.engine.isRunActive(r));
     if (runs.length === 0) {
-      void vscode.window.showInformationMessage('Build Pipeline: no unfinished run in this repository.');
+      const driven = listed.length > 0 ? ` (${listed.length === 1 ? `run ${listed[0]!.runId} is` : `${listed.length} runs are`} being driven by another process)` : '';
+      void vscode.window.showInformationMessage(`Build Pipeline: no unfinished run in this repository to resume${driven}.`);
       return undefined;
     }
     if (runs.length === 1) return runs[0];

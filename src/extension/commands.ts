@@ -31,11 +31,16 @@ export function registerCommands(table: CommandTable, log: vscode.LogOutputChann
       try {
         return await table[id](arg);
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        log.error(`${id} failed: ${message}`);
-        void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && log.show());
+        showFailure(log, id, e);
         return undefined;
       }
     }),
   );
+}
+
+/** A failure the user must see: logged with what failed, and shown with a way to the log. */
+export function showFailure(log: vscode.LogOutputChannel, what: string, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  log.error(`${what} failed: ${message}`);
+  void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && log.show());
 }

@@ -5,7 +5,8 @@
  */
 import type { ResumeRunOptions, RunHandle, StartRunOptions } from '../core/api';
 import type { RunState } from '../core/contracts/schemas';
-import { findUnfinishedRun, listRuns } from '../core/run/runs';
+import { findUnfinishedRun, isRunActive, listRuns } from '../core/run/runs';
+import { loadConfig } from '../core/config';
 import { checkInEngineProcess, resumeInEngineProcess, startInEngineProcess } from './engineProcess/client';
 
 type EngineModule = typeof import('./engineBundle');
@@ -32,8 +33,23 @@ export interface EngineApi {
   checkStart(opts: StartRunOptions): Promise<void>;
   startAudit(opts: StartRunOptions): Promise<RunHandle>;
   resumeRun(opts: ResumeRunOptions): Promise<RunHandle>;
+  /** The repository's runs, in the runs folder its .build-pipeline.json names (runsDir) or the default one. */
   listRuns(repoRoot: string): Promise<RunState[]>;
   findUnfinishedRun(repoRoot: string): Promise<RunState | undefined>;
+  /** Whether a process (the CLI, another window) drives the run now. */
+  isRunActive(run: RunState): boolean;
+}
+
+/**
+ * The runsDir of the repository's .build-pipeline.json. An unreadable file counts as none here: the
+ * views list the default folder, and a start or resume reports the file's error itself.
+ */
+function configuredRunsDir(repoRoot: string): string | undefined {
+  try {
+    return loadConfig(repoRoot).runsDir;
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadEngine(): EngineApi {
@@ -44,7 +60,8 @@ export function loadEngine(): EngineApi {
     checkStart: (opts) => checkInEngineProcess(opts),
     startAudit: (opts) => startInEngineProcess('audit', opts),
     resumeRun: (opts) => resumeInEngineProcess(opts),
-    listRuns,
-    findUnfinishedRun,
+    listRuns: (repoRoot) => listRuns(repoRoot, configuredRunsDir(repoRoot)),
+    findUnfinishedRun: (repoRoot) => findUnfinishedRun(repoRoot, configuredRunsDir(repoRoot)),
+    isRunActive,
   };
 }

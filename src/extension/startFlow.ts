@@ -36,7 +36,6 @@ export interface ModelAccess {
   apiKey?: string;
 }
 
-/** The stored key; without one (or with the offline setting on) the scripted model, after asking. */
 export async function askAuditRequest(): Promise<string | undefined> {
   const request = await vscode.window.showInputBox({
     title: 'Build Pipeline: Audit',
@@ -48,21 +47,36 @@ export async function askAuditRequest(): Promise<string | undefined> {
   return request?.trim() || undefined;
 }
 
+/** The stored key; without one (or with the offline setting on) the scripted model, after asking. */
 export async function askModelAccess(keys: ApiKeyStore, offlineSetting: boolean): Promise<ModelAccess | undefined> {
   if (offlineSetting) return { offline: true };
   const apiKey = await keys.get();
   if (apiKey) return { offline: false, apiKey };
   const DEMO = 'Run Offline Demo';
-  const SET = 'Set API Key';
   const choice = await vscode.window.showWarningMessage(
     'No Claude API key is stored. Set one, or run the offline demo (a built-in scripted model builds a small sample project).',
     DEMO,
-    SET,
+    SET_KEY,
   );
   if (choice === DEMO) return { offline: true };
-  if (choice === SET && (await keys.prompt())) {
-    const stored = await keys.get();
-    return stored ? { offline: false, apiKey: stored } : undefined;
-  }
-  return undefined;
+  return choice === SET_KEY ? keyFromPrompt(keys) : undefined;
+}
+
+/**
+ * For a run made with the API: the stored key, or one the user sets now; never the offline demo
+ * (whatever the offline setting says), whose scripted model would write demo code into the run.
+ */
+export async function askApiAccess(keys: ApiKeyStore): Promise<ModelAccess | undefined> {
+  const apiKey = await keys.get();
+  if (apiKey) return { offline: false, apiKey };
+  const choice = await vscode.window.showWarningMessage('This run was made with the Claude API, and no API key is stored. Set one to resume it.', SET_KEY);
+  return choice === SET_KEY ? keyFromPrompt(keys) : undefined;
+}
+
+const SET_KEY = 'Set API Key';
+
+async function keyFromPrompt(keys: ApiKeyStore): Promise<ModelAccess | undefined> {
+  if (!(await keys.prompt())) return undefined;
+  const stored = await keys.get();
+  return stored ? { offline: false, apiKey: stored } : undefined;
 }

@@ -313,6 +313,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
       assert.equal(refused.code, 1, refused.out + refused.err);
       assert.match(refused.err, new RegExp(`run ${runId} runs on the Anthropic API and ANTHROPIC_API_KEY is not set`));
       assert.deepEqual(fs.readFileSync(stateFile), before);
+      // Nor is it continued by the scripted model when asked to (--offline): it would write demo code into the run.
+      const offline = runCli(['resume', runId, '--cwd', repo.root, '--yes', '--offline'], { env: { ANTHROPIC_API_KEY: 'sk-ant-not-used' } });
+      assert.equal(offline.code, 1, offline.out + offline.err);
+      assert.match(offline.err, new RegExp(`run ${runId} was made with the Anthropic API; it can only be resumed with the API`));
+      assert.deepEqual(fs.readFileSync(stateFile), before);
+      assert.ok(!fs.existsSync(path.join(runsRoot, runId, 'lock')), 'no lock left behind');
       fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
       const resumed = cli(['resume', runId, '--cwd', repo.root, '--yes']);
       assert.equal(resumed.code, 3, resumed.out + resumed.err);

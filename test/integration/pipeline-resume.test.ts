@@ -9,6 +9,7 @@ import { sampleDescription } from '../../src/scripted';
 import { readJournal } from '../../src/core/run/journal';
 import { answerReader, makePipe } from './pipes';
 import { createRunRecord } from '../../src/core/run/newRun';
+import { findUnfinishedRun } from '../../src/core/run/runs';
 
 describe('pipeline gates, resume and cancellation', function () {
   this.timeout(180_000);
@@ -144,6 +145,8 @@ describe('one active run per repository: resumes, and starts that passed the fir
       assert.equal(other.result.status, 'awaiting-approval');
       // The second run is driven by another process now (its lock).
       fs.writeFileSync(path.join(other.result.state.runDir, 'lock'), JSON.stringify({ pid: driver.pid }));
+      // The run to offer for resume is the newest one nobody drives.
+      assert.equal((await findUnfinishedRun(repo.root))?.runId, waiting.result.state.runId);
       const runDir = waiting.result.state.runDir;
       const files = ['state.json', 'state.changes.jsonl', 'journal.jsonl'].map((f) => path.join(runDir, f));
       const before = files.map((f) => (fs.existsSync(f) ? fs.readFileSync(f) : null));

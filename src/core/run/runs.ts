@@ -32,7 +32,12 @@ export function isRunActive(run: RunState): boolean {
   return runLockOwner(run.runDir) !== undefined;
 }
 
+/**
+ * The newest run that ended before its end (or a process died driving it) and that no process is
+ * driving now: the one to offer for resume. A run the CLI or another window drives is not offered;
+ * its resume would only meet the lock.
+ */
 export async function findUnfinishedRun(repoRoot: string, configuredRunsDir?: string): Promise<RunState | undefined> {
-  return (await listRuns(repoRoot, configuredRunsDir)).find((r) => r.status === 'running' || r.status === 'awaiting-approval' || r.status === 'halted');
+  return (await listRuns(repoRoot, configuredRunsDir)).find((r) => (r.status === 'running' || r.status === 'awaiting-approval' || r.status === 'halted') && !isRunActive(r));
 }
 

@@ -1,0 +1,43 @@
+// A run made with the Claude API, found in the runs folder its repository's .build-pipeline.json
+// names, is offered for resume when the window opens, and resumes only with an API key: never with
+// the offline demo model (the suites' settings turn the demo on), which would write demo code into it.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { E2E, makeRepo } from './fixtures';
+import { e2eSession } from './session';
+
+const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
+
+describe('e2e: resuming a run made with the API, from a configured runs folder', function () {
+  this.timeout(300_000);
+  const runsRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bp-e2e-runs-')));
+  after(() => fs.rmSync(runsRoot, { recursive: true, force: true }));
+  const e2e = e2eSession('resume-api-run', { repo: () => makeRepo({ config: { stopAfter: 'assemble', runsDir: runsRoot } }) });
+
+  it('offers the run when the window opens, and asks for an API key instead of resuming it with the demo model', async () => {
+    const { wb, repo } = e2e;
+    // A run waiting at its blueprint gate, started from the CLI (exit 3), in the configured folder.
+    const env = { ...process.env };
+    delete env.ANTHROPIC_API_KEY;
+    delete env.ANTHROPIC_BASE_URL;
+    const cli = spawnSync(process.execPath, [path.join(E2E.root, 'dist', 'cli.js'), 'start', DESCRIPTION, '--cwd', repo.root, '--offline'], { encoding: 'utf8', env, timeout: 170_000 });
+    assert.equal(cli.status, 3, cli.stdout + cli.stderr);
+    const [runId] = fs.readdirSync(runsRoot);
+    const stateFile = path.join(runsRoot, runId!, 'state.json');
+    // As if it had been made with the API.
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(stateFile, JSON.stringify({ ...state, offline: false }, null, 2));
+    const before = fs.readFileSync(stateFile);
+
+    await wb.page.reload();
+    await wb.ready();
+    await wb.clickNotification(new RegExp(`run ${runId} .* did not finish`), 'Resume', 60_000);
+    await wb.toast(/This run was made with the Claude API, and no API key is stored/).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.screenshot('asks-for-a-key');
+    assert.deepEqual(fs.readFileSync(stateFile), before, 'the run was not resumed');
+    assert.ok(!fs.existsSync(path.join(runsRoot, runId!, 'lock')), 'no process drives it');
+  });
+});
