@@ -381,8 +381,9 @@ export function submitVerdictTool(slot: ResultSlot<QcVerdict>, observe: ToolObse
       description:
         'Submit your QC verdict once: PASS, FAIL-MAJOR or FAIL-CRITICAL, a short summary, whether tests ran and passed, ' +
         'and every finding with severity, file, line and text. MAJOR: what the builder can fix inside the module in a fix cycle ' +
-        '(failing tests, a contract mismatch, missing error handling). CRITICAL: only what no fix cycle can repair (a security hole, ' +
-        'data loss, a contract that cannot be met); it halts the whole run. The verdict may not be milder than its worst finding.',
+        '(failing tests, a contract mismatch, missing error handling; a contract that cannot be met as written is MAJOR too, with a ' +
+        'finding telling the builder to report a contract conflict). CRITICAL: only what must not wait for a fix cycle (a security ' +
+        'hole, data loss); it halts the whole run. The verdict may not be milder than its worst finding.',
       inputSchema: QcVerdictSchema,
       slot,
       check: (verdict) => {
