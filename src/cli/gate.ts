@@ -1,4 +1,5 @@
 /** Gates on the command line: --yes approves; a TTY gets a prompt; otherwise the run waits (exit 3). */
+import type { Interface } from 'node:readline/promises';
 import { runPrompt } from './runPrompt';
 import { forTerminal } from './terminalText';
 import type { GateAnswer, GateHandler, GateRequest } from '../core/api';
@@ -22,26 +23,29 @@ export function cliGate(yes: boolean): GateHandler {
     const rl = runPrompt();
     try {
       console.log(forTerminal(`\n⏸ ${req.title}\n${req.summary}${req.openPath ? `\n(see ${req.openPath})` : ''}`));
-      for (;;) {
-        const a = (await rl.question('[a]pprove, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
-        const answer = toAnswer(a);
-        if (answer === 'changes') {
-          const feedback = (await rl.question('What should change? ', { signal })).trim();
-          if (feedback) return { decision: 'changes', feedback };
-          continue;
-        }
-        if (answer) return answer;
-      }
+      return await askDecision(rl, '[a]pprove, request [c]hanges, [r]eject, decide [l]ater? ', ['approve', 'changes', 'reject', 'later'], signal);
     } finally {
       rl.close();
     }
   };
 }
 
-function toAnswer(a: string): GateAnswer | 'changes' | undefined {
-  if (a === 'a' || a === 'approve') return { decision: 'approve' };
-  if (a === 'c' || a === 'changes') return 'changes';
-  if (a === 'r' || a === 'reject') return { decision: 'reject' };
-  if (a === 'l' || a === 'later') return { decision: 'later' };
-  return undefined;
+type Decision = 'approve' | 'changes' | 'reject' | 'later';
+
+/**
+ * Asks until the answer is one of `choices` (its first letter or the whole word), and for changes
+ * until they are said: an empty line or a typo asks again, never decides (Enter used to mean "later"
+ * at the plan gates, which stopped the run with exit 3).
+ */
+export async function askDecision(rl: Interface, question: string, choices: readonly Decision[], signal: AbortSignal): Promise<GateAnswer> {
+  for (;;) {
+    const a = (await rl.question(question, { signal })).trim().toLowerCase();
+    const choice = choices.find((c) => a === c || a === c[0]);
+    if (choice === 'changes') {
+      const feedback = (await rl.question('What should change? ', { signal })).trim();
+      if (feedback) return { decision: 'changes', feedback };
+    } else if (choice) {
+      return { decision: choice };
+    }
+  }
 }

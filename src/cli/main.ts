@@ -13,7 +13,7 @@ import { eventRenderer, summaryText } from './render';
 import { forTerminal, jsonForTerminal } from './terminalText';
 import { requireAtMost, requireRepoDir, requireRunIdShape } from './repoDir';
 import { cliGate } from './gate';
-import { startRun, startAudit, resumeRun, listRuns, summarize } from '../core/engine';
+import { startRun, startAudit, resumeRun, listRuns, summarize, isRunActive } from '../core/engine';
 import { PreflightError } from '../core/preflight';
 import { loadConfig } from '../core/config';
 import { cacheShareByRole, costBreakdown } from '../core/run/report';
@@ -27,7 +27,8 @@ import { checkSandbox } from '../core/sandbox/availability';
 import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 import { reexecWithEngineFlags } from './engineFlags';
 import { cancelOnSignals } from './signals';
-import { shellQuote } from '../core/sandbox/shellQuote';
+import { countJournalEvents } from '../core/run/journal';
+import { shellWord } from './shellWord';
 
 const USAGE = `Usage:
   build-pipeline start "<description>" [--cwd DIR] [--yes] [--offline]
@@ -42,7 +43,8 @@ ${PLAN_USAGE}
 Without ANTHROPIC_API_KEY (or with --offline) the built-in scripted model plays every agent (demo).
 Exit codes: 0 success; 1 halted, cancelled or an error (no such folder or repository,
 no such run, a run already active); 2 usage error (unknown command or option, a missing or
-malformed argument); 3 awaiting approval; 130 a second Ctrl-C while cancelling.`;
+malformed argument) or a setting the API refuses (a model, the key); 3 awaiting approval;
+130 a second Ctrl-C while cancelling.`;
 
 const FLAGS = {
   cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
@@ -145,7 +147,7 @@ async function cmdResume(args: ParsedArgs): Promise<number> {
   const repoRoot = requireRepoDir(cwdOf(args));
   const previous = (await listRuns(repoRoot, loadConfig(repoRoot).runsDir)).find((r) => r.runId === runId);
   // A well-formed id that names no run is an error (1), not a usage mistake.
-  if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${JSON.stringify(repoRoot)}\`)`);
+  if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${shellWord(repoRoot)}\`)`);
   // A run on the real API is not continued by the scripted model (its demo code would land on the run's
   // branches and its made-up usage in the budget): without a key it is refused here, and with --offline
   // by the engine.
@@ -181,7 +183,7 @@ async function follow(handle: RunHandle, cwd: string): Promise<number> {
     return 0;
   }
   if (result.status === 'awaiting-approval') {
-    console.log(`\nAwaiting approval (${result.state.waitingGate ?? 'gate'}). Approve with:\n  build-pipeline resume ${result.state.runId} --cwd ${JSON.stringify(cwd)} --yes\nor run it on a terminal to answer interactively.`);
+    console.log(`\nAwaiting approval (${result.state.waitingGate ?? 'gate'}). Approve with:\n  build-pipeline resume ${result.state.runId} --cwd ${shellWord(cwd)} --yes\nor run it on a terminal to answer interactively.`);
     return 3;
   }
   return 1;
@@ -198,18 +200,28 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
     console.error(runId ? `no run ${runId}` : 'no runs in this repository');
     return 1;
   }
+  // "running" with no process driving it: the process died (a crash, a kill -9, a second Ctrl-C).
+  const active = isRunActive(run);
+  const interrupted = run.status === 'running' && !active;
   if (args.flags.has('json')) {
     const out = {
       runId: run.runId,
       runDir: run.runDir,
       mode: run.mode,
       status: run.status,
+      /** Whether a process drives the run now; false with status "running" means it was interrupted. */
+      active,
+      offline: run.offline,
+      shellsSandboxed: run.shellsSandboxed !== false,
+      createdAt: run.createdAt,
+      updatedAt: run.updatedAt,
       haltReason: run.haltReason,
       integrationBranch: run.integrationBranch,
       waitingGate: run.waitingGate,
       stages: run.stages.map((s) => ({ id: s.id, status: s.status, detail: s.detail, usage: s.usage })),
       modules: run.modules.map((m) => ({ name: m.name, status: m.status, branch: m.branch, verdict: m.verdict, fixCycles: m.fixCycles, usage: m.usage })),
       merges: run.merges,
+      shipped: run.shipped,
       usage: run.usage,
       agentUsage: run.agentUsage,
       costUsd: run.costUsd,
@@ -219,9 +231,11 @@ async function cmdStatus(args: ParsedArgs): Promise<number> {
     console.log(jsonForTerminal(out));
     return 0;
   }
-  console.log(forTerminal(`Run ${run.runId} (${run.status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`));
+  const status = interrupted ? `${run.status}, but no process drives it: interrupted; resume it with build-pipeline resume ${run.runId}` : run.status;
+  console.log(forTerminal(`Run ${run.runId} (${status})${run.haltReason ? `: ${run.haltReason}` : ''}\n  ${run.runDir}`));
   for (const s of run.stages) console.log(forTerminal(`  stage ${s.id.padEnd(10)} ${s.status}${s.detail ? ` — ${s.detail.split('\n')[0]}` : ''}`));
-  console.log(forTerminal(summaryText(summarize(run, Date.parse(run.updatedAt) - Date.parse(run.createdAt), 0))));
+  const retries = countJournalEvents(path.join(run.runDir, 'journal.jsonl'), 'agent-retry');
+  console.log(forTerminal(summaryText(summarize(run, Date.parse(run.updatedAt) - Date.parse(run.createdAt), retries))));
   return 0;
 }
 
@@ -250,11 +264,6 @@ async function cmdScriptedModel(args: ParsedArgs): Promise<number> {
   });
   await handle.close();
   return 0;
-}
-
-/** A path as the user can paste it into a shell: as it is when nothing in it needs quoting. */
-function shellWord(s: string): string {
-  return /^[\w./+@%:-]+$/.test(s) ? s : shellQuote(s);
 }
 
 /** `npm run demo`: the sample project (JavaScript, or Python with --python) in a fresh repository, offline, gates approved. */

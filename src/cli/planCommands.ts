@@ -14,6 +14,8 @@ import { startImplement } from '../core/teams/implement';
 import { runPrompt } from './runPrompt';
 import { forTerminal } from './terminalText';
 import { cancelOnSignals } from './signals';
+import { shellWord } from './shellWord';
+import { askDecision } from './gate';
 import type { OfflineModelStarter } from '../core/api';
 import { startScriptedModel } from '../scripted';
 
@@ -49,7 +51,7 @@ export async function cmdPlan(args: ParsedArgs): Promise<number> {
       console.log(forTerminal(`The plan in ${result.dir} still has ${result.problems.length} problem(s):\n${formatPlanProblems(result.problems)}`));
       return 1;
     }
-    console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${JSON.stringify(path.relative(root, result.dir))} --cwd ${JSON.stringify(root)}`);
+    console.log(`Plan written: ${result.dir} (${result.plan?.phases.length ?? 0} phases). Read and edit it, then:\n  build-pipeline implement ${shellWord(path.relative(root, result.dir))} --cwd ${shellWord(root)}`);
     return 0;
   } finally {
     stopListening();
@@ -78,16 +80,11 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
       const rl = runPrompt();
       try {
         console.log(forTerminal(`\n⏸ ${req.title}\n${req.summary}`));
-        if (req.gate === 'ship') {
-          const a = (await rl.question('[a]pprove and merge, request [c]hanges, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
-          if (a.startsWith('c')) {
-            const feedback = (await rl.question('What should change? ', { signal })).trim();
-            return feedback ? { decision: 'changes', feedback } : 'later';
-          }
-          return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
-        }
-        const a = (await rl.question('[a]pprove and implement, [r]eject, decide [l]ater? ', { signal })).trim().toLowerCase();
-        return a.startsWith('a') ? 'approve' : a.startsWith('r') ? 'reject' : 'later';
+        const answer =
+          req.gate === 'ship'
+            ? await askDecision(rl, '[a]pprove and merge, request [c]hanges, [r]eject, decide [l]ater? ', ['approve', 'changes', 'reject', 'later'], signal)
+            : await askDecision(rl, '[a]pprove and implement, [r]eject, decide [l]ater? ', ['approve', 'reject', 'later'], signal);
+        return answer.decision === 'changes' ? answer : answer.decision;
       } finally {
         rl.close();
       }
@@ -121,7 +118,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     return 0;
   }
   if (r.status === 'awaiting-approval') {
-    console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${JSON.stringify(planArg)} --cwd ${JSON.stringify(root)} --yes`));
+    console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)} --yes`));
     return 3;
   }
   return 1;

@@ -129,7 +129,8 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     store.update((s) => {
       s.status = 'running';
       s.haltReason = undefined;
-      s.shellsSandboxed = resources.sandbox.enabled;
+      // Once a session of the run ran unsandboxed, the run says so for good: its code was written then.
+      s.shellsSandboxed = s.shellsSandboxed !== false && resources.sandbox.enabled;
     });
     try {
       const handle = await launch(store, config, { ...opts, offline }, resources, audit ? AUDIT_STAGES : STAGES, releaseLock);
@@ -273,9 +274,14 @@ async function launch(
           `run files written: state ${written.snapshotBytes + written.changeBytes} bytes ` +
           `(${written.snapshots} snapshots, ${written.changeLines} change lines), journal ${written.journalBytes} bytes`,
       });
-      releaseLock();
+      // The report under the lock: a resume that takes the lock at once must not have it overwritten
+      // with this session's end after its own start.
+      try {
+        writeRunReport(store.state);
+      } finally {
+        releaseLock();
+      }
     }
-    writeRunReport(store.state);
     store.emit({ type: 'run-ended', runId: store.state.runId, status: store.state.status, reason: store.state.haltReason });
     return { status: store.state.status, state: store.state, summary: summarize(store.state, Date.now() - started, retries) };
   })();

@@ -102,6 +102,11 @@ describe('SIGKILL and resume in harden and ship (dist/cli.js as a real process)'
     const before = readAuditState(path.join(runDir, 'audit.json'));
     const finishedBefore = before.workers.filter((w) => w.status === 'done');
     const filesBefore = new Map(finishedBefore.map((w) => [w.id, read(path.join(runDir, 'workers', `${w.id}.md`))]));
+    // `status` tells a run whose process died from one that is being driven.
+    const statusOf = (...extra: string[]) => spawnSync(process.execPath, [CLI, 'status', path.basename(runDir), '--cwd', repo.root, ...extra], { env: cliEnv(), encoding: 'utf8' });
+    const json = JSON.parse(statusOf('--json').stdout) as { status: string; active: boolean; offline: boolean; shellsSandboxed: boolean };
+    assert.deepEqual([json.status, json.active, json.offline, json.shellsSandboxed], ['running', false, true, true]);
+    assert.match(statusOf().stdout, new RegExp(`\\(running, but no process drives it: interrupted; resume it with build-pipeline resume ${path.basename(runDir)}\\)`));
 
     const r = resume(repo, path.basename(runDir));
     assert.equal(r.code, 0, r.out);

@@ -13,7 +13,7 @@ import { readJournal } from '../../src/core/run/journal';
 import { startRun } from '../../src/core/engine';
 import { probeCommands } from '../../src/scripted/roles/sandbox-probes';
 import { summaryText, UNSANDBOXED_LINE } from '../../src/cli/render';
-import { approveAll, FAST_CONFIG, makeRepo, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
+import { approveAll, FAST_CONFIG, makeRepo, resumePipeline, runPipeline, scriptedGate, snapshotUserTree, type TestRepo } from './harness';
 
 function listTree(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
@@ -97,8 +97,12 @@ describe('shell sandbox (real sandbox runtime)', function () {
     assert.equal(result.state.modules.find((m) => m.name === 'greeter')?.status, 'merged');
   });
 
-  it('a run with sandboxing turned off says so in its state and summary', async () => {
-    const { result } = await runPipeline(repo, { config: { sandbox: { enabled: false, allowedDomains: [] } } });
+  it('a run with sandboxing turned off says so in its state and summary, also after a resume with the sandbox on', async () => {
+    // The architect ran without the sandbox (up to the blueprint gate), the rest with it: part of the run was unsandboxed.
+    const first = await runPipeline(repo, { config: { sandbox: { enabled: false, allowedDomains: [] } }, gate: async () => ({ decision: 'later' }) });
+    assert.equal(first.result.status, 'awaiting-approval', first.result.state.haltReason ?? '');
+    assert.equal(first.result.state.shellsSandboxed, false);
+    const { result } = await resumePipeline(repo, first.result.state.runId);
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.equal(result.state.shellsSandboxed, false);
     assert.equal(result.summary.shellsSandboxed, false);

@@ -242,7 +242,10 @@ export const RunStateSchema = z.object({
   description: z.string(),
   mode: z.enum(['build', 'audit']).default('build'),
   offline: z.boolean().default(false),
-  /** False when the user turned the shell sandbox off for this run (src/core/sandbox); views and the CLI say so. */
+  /**
+   * False when the user turned the shell sandbox off for this run, in any of its sessions (a resume
+   * with the sandbox on does not make it true again); views and the CLI say so (src/core/sandbox).
+   */
   shellsSandboxed: z.boolean().optional(),
   baseBranch: z.string(),
   baseCommit: z.string(),

@@ -44,6 +44,21 @@ function truncate(s: string): string {
   return s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}… [${s.length - MAX_FIELD} more characters]` : s;
 }
 
+/**
+ * How many events of `type` the journal holds, counted in its text: `status` needs one count, not every
+ * event parsed. The type is the line's own field; a model's text inside a line is JSON-escaped
+ * (`\"type\"`), so it cannot read as one.
+ */
+export function countJournalEvents(file: string, type: PipelineEvent['type']): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  return text.split(`,"type":${JSON.stringify(type)}`).length - 1;
+}
+
 export function readJournal(file: string): Array<PipelineEvent & { at: string }> {
   if (!fs.existsSync(file)) return [];
   const out: Array<PipelineEvent & { at: string }> = [];
