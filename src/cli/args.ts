@@ -28,6 +28,9 @@ export function parseArgs(argv: string[], spec: Record<string, 'bool' | 'value'>
         if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
         flags.set(name, v);
       }
+    } else if (/^-[A-Za-z]/.test(a)) {
+      // `-y` read as a word would start a run whose description ends in "-y", without --yes.
+      throw new UsageError(`unknown option ${a}: options are written out in full (--yes, --cwd DIR, …); a description that starts with "-" goes after --`);
     } else {
       positionals.push(a);
     }

@@ -50,10 +50,32 @@ const FLAGS = {
   cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
 } as const;
 
+/** Each command's options (the usage text's); `--help` goes with any. Another command's option is a usage error, not ignored. */
+const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAGS>> = {
+  start: ['cwd', 'yes', 'offline'],
+  audit: ['cwd', 'yes', 'offline'],
+  resume: ['cwd', 'yes', 'offline'],
+  status: ['cwd', 'json'],
+  validate: ['cwd'],
+  'scripted-model': ['port', 'latency-ms', 'scenario'],
+  demo: ['dir', 'python'],
+  plan: ['cwd', 'offline'],
+  implement: ['cwd', 'yes', 'offline'],
+};
+
+function checkCommandFlags(args: ParsedArgs): void {
+  const allowed = args.command ? COMMAND_FLAGS[args.command] : undefined;
+  if (!allowed) return; // an unknown command is reported as such
+  for (const name of args.flags.keys()) {
+    if (name !== 'help' && !allowed.includes(name as keyof typeof FLAGS)) throw new UsageError(`--${name} is not an option of ${args.command}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseArgs(argv, FLAGS);
+    checkCommandFlags(args);
   } catch (e) {
     return usage((e as Error).message);
   }

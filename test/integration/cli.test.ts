@@ -111,6 +111,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
     assert.equal(cli(['frobnicate']).code, 2);
     assert.equal(cli(['start', '--cwd', repo.root]).code, 2);
     assert.equal(cli(['start', 'x', '--bogus']).code, 2);
+    // Another command's option, or a short one, is not silently dropped or read as part of the description.
+    for (const args of [['start', 'Build a greeter module.', '--dir', repo.root], ['status', '--yes', '--cwd', repo.root], ['start', 'Build a greeter module.', '-y', '--cwd', repo.root]]) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, /is not an option of|unknown option -y/);
+    }
     // A RUN_ID of the wrong shape and an extra operand are mistakes in the command line itself.
     for (const args of [['resume', '../../etc', '--cwd', repo.root], ['status', 'nope', '--cwd', repo.root], ['resume', '20260101-120000-0123abcd', 'extra', '--cwd', repo.root], ['validate', 'extra']]) {
       const r = cli(args);

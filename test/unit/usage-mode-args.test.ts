@@ -35,6 +35,12 @@ describe('CLI argument parsing', () => {
     assert.throws(() => parseArgs(['start', '--cwd'], spec), UsageError);
     assert.throws(() => parseArgs(['start', '--yes=1'], spec), UsageError);
   });
+  it('refuses a short option instead of reading it as a word of the description; after -- it is one', () => {
+    assert.throws(() => parseArgs(['start', 'add auth', '-y'], spec), (e: Error) => e instanceof UsageError && /unknown option -y: options are written out in full/.test(e.message));
+    assert.deepEqual(parseArgs(['start', '--', '-y is a word here'], spec).positionals, ['-y is a word here']);
+    // A leading minus that is not an option letter (a number) stays a word.
+    assert.deepEqual(parseArgs(['start', 'lower', '-5'], spec).positionals, ['lower', '-5']);
+  });
 });
 
 describe('builder write policy', () => {
