@@ -95,7 +95,9 @@ export class RunController extends Disposable {
       (err: unknown) => {
         // The engine process is gone without ending the run: end it in the views as a halt.
         if (this.handle === handle) {
-          const reason = `the engine process ended before the run did (${err instanceof Error ? err.message : String(err)}); resume the run to go on`;
+          // The client's own message says the process ended and to resume; an error the engine reported is said as such.
+          const message = err instanceof Error ? err.message : String(err);
+          const reason = message.startsWith('the engine process ') ? message : `the engine stopped with an error (${message}); resume the run to go on`;
           const lost = lostRunEnd(handle.state(), reason);
           for (const e of lost.events) this.onEvent(e);
           this.detach(handle, lost.state);

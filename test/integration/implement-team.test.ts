@@ -221,6 +221,14 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const first = await implement(repo, dir, { gate: async () => 'later' });
     assert.equal(first.result.status, 'awaiting-approval');
     assert.match(first.result.state.haltReason!, /phase 01 is ordered before phase 02, which it depends on/);
+    // Had it been made with the API, the offline scripted model would not continue it; nothing is written.
+    const stateFile = path.join(first.result.state.runDir, 'plan-run.json');
+    const asMade = fs.readFileSync(stateFile, 'utf8');
+    fs.writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(asMade), offline: false }, null, 2));
+    const onApi = fs.readFileSync(stateFile);
+    await assert.rejects(implement(repo, dir), new RegExp(`run ${first.result.state.runId} of this plan was made with the Anthropic API; it can only be resumed with the API`));
+    assert.deepEqual(fs.readFileSync(stateFile), onApi);
+    fs.writeFileSync(stateFile, asMade);
     const second = await implement(repo, dir);
     assert.equal(second.result.resumed, true);
     assert.equal(second.result.state.runId, first.result.state.runId);

@@ -99,6 +99,11 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
   // One active run per repository, of any kind (a pipeline, an audit or another implement run).
   await assertNoActiveRun(repo.root, config.runsDir);
   const previous = await findResumable(runsRoot, planDir, plan.hash);
+  // As for a pipeline run (engine.ts resumeRun): a run made with the API is not continued by the
+  // offline scripted model, which would write its demo code into the user's phases.
+  if (previous && !previous.offline && opts.offline) {
+    throw new Error(`run ${previous.runId} of this plan was made with the Anthropic API; it can only be resumed with the API (an API key), not with the offline scripted model`);
+  }
 
   let store: ImplementStore;
   if (previous) {

@@ -105,7 +105,11 @@ export class StagesModel {
         return;
       case 'run-ended':
         this.runStatus = e.status;
-        if (e.status !== 'awaiting-approval') this.gateNode = undefined;
+        if (e.status !== 'awaiting-approval') {
+          // No gate waits once the run ended any other way: no stage row offers Approve for one.
+          this.gateNode = undefined;
+          for (const s of this.stages) s.gate = undefined;
+        }
         return this.changed.fire(structure);
       default:
         return;

@@ -18,6 +18,7 @@ import { askModelAccess } from '../startFlow';
 import { readPlansModel, readTaskModel, readTeamModel, type PlanGateNode, type PlanNode } from './plansModel';
 import { PlansTree, TasksTree, TeamTree } from './planViews';
 import { inert } from '../models/inertText';
+import { showFailure } from '../commands';
 
 export const PLAN_COMMAND_IDS = ['buildPipeline.createPlan', 'buildPipeline.implementPlan', 'buildPipeline.decidePlanGate', 'buildPipeline.approvePlanGate', 'buildPipeline.rejectPlanGate'] as const;
 
@@ -65,15 +66,17 @@ export class PlanFeatures extends Disposable {
           try {
             return await table[id](arg);
           } catch (e) {
-            const message = e instanceof Error ? e.message : String(e);
-            this.log.error(`${id} failed: ${message}`);
-            void vscode.window.showErrorMessage(`Build Pipeline: ${inert(message)}`, 'Show Log').then((c) => c && this.log.show());
+            showFailure(this.log, id, e);
             return undefined;
           }
         }),
       );
     }
-    void this.locate(false).then(() => this.showLatestRun());
+    // Not a command: a failure here (an invalid .build-pipeline.json) would otherwise leave the Plans
+    // views empty without a word.
+    void this.locate(false)
+      .then(() => this.showLatestRun())
+      .catch((e: unknown) => showFailure(this.log, 'Loading the plans', e));
   }
 
   private async locate(complain: boolean): Promise<string | undefined> {
@@ -157,7 +160,8 @@ export class PlanFeatures extends Disposable {
           { label: 'Reject', detail: 'End the run; nothing is implemented', answer: 'reject' },
           { label: 'Later', detail: 'Stop at this gate; Implement Plan resumes here', answer: 'later' },
         ];
-    const pick = await vscode.window.showQuickPick(items, { title: waiting.node.title, placeHolder: waiting.node.summary.split('\n')[0] });
+    // The title and summary hold the plan's (model-written) words: inert, so no $(icon) syntax hides text.
+    const pick = await vscode.window.showQuickPick(items, { title: inert(waiting.node.title), placeHolder: inert(waiting.node.summary.split('\n')[0] ?? '') });
     if (!pick) return;
     if (pick.answer !== 'changes') return waiting.answer(pick.answer);
     const feedback = await askShipFeedback();
@@ -205,7 +209,7 @@ export class PlanFeatures extends Disposable {
         void vscode.window.showInformationMessage('Build Pipeline: no plan in .orchestration/plans/ yet. Create one first.', 'Create Plan').then((c) => c && vscode.commands.executeCommand('buildPipeline.createPlan'));
         return;
       }
-      const pick = await vscode.window.showQuickPick(plans.map((p) => ({ label: p.title, description: `${p.phases.length} phase(s)${p.runStatus ? ` · ${p.runStatus}` : ''}`, dir: p.dir })), { title: 'Build Pipeline: Implement Plan' });
+      const pick = await vscode.window.showQuickPick(plans.map((p) => ({ label: inert(p.title), description: `${p.phases.length} phase(s)${p.runStatus ? ` · ${p.runStatus}` : ''}`, dir: p.dir })), { title: 'Build Pipeline: Implement Plan' });
       dir = pick?.dir;
     }
     if (!dir) return;
