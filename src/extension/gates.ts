@@ -127,14 +127,21 @@ export class GatePrompter extends Disposable {
         await this.reviewChanges(entry.request).catch((e: unknown) => void vscode.window.showErrorMessage(`Build Pipeline: ${inert(e instanceof Error ? e.message : String(e))}`));
         return this.renotify(entry);
       case OPEN:
+        // A file that cannot be shown (gone, binary) must not take the gate's notification with it.
         if (entry.request.openPath) {
-          await vscode.window.showTextDocument(vscode.Uri.file(entry.request.openPath), { preview: true });
+          await vscode.window
+            .showTextDocument(vscode.Uri.file(entry.request.openPath), { preview: true })
+            .then(undefined, (e: unknown) => void vscode.window.showWarningMessage(`Build Pipeline: could not open ${inert(entry.request.openPath ?? '')}: ${inert(e instanceof Error ? e.message : String(e))}`));
         }
         return this.renotify(entry);
     }
   }
 
-  /** A notification closes when any of its buttons is pressed; bring it back until the gate is answered. */
+  /**
+   * A notification closes when any of its buttons is pressed; bring it back until the gate is
+   * answered. (From the quick pick, while the first one is still on screen, VS Code shows the same
+   * notification once: it does not add an identical one.)
+   */
   private renotify(entry: PendingGate): void {
     if (this.pending === entry) void this.notify(entry);
   }

@@ -40,4 +40,23 @@ describe('e2e: resuming a run made with the API, from a configured runs folder',
     assert.deepEqual(fs.readFileSync(stateFile), before, 'the run was not resumed');
     assert.ok(!fs.existsSync(path.join(runsRoot, runId!, 'lock')), 'no process drives it');
   });
+
+  it('resumed as the demo run it is, its gate comes back after "Open Architecture" fails (the file is gone)', async () => {
+    const { wb } = e2e;
+    const [runId] = fs.readdirSync(runsRoot);
+    const stateFile = path.join(runsRoot, runId!, 'state.json');
+    fs.writeFileSync(stateFile, JSON.stringify({ ...(JSON.parse(fs.readFileSync(stateFile, 'utf8')) as object), offline: true }, null, 2));
+    await wb.runCommand('Build Pipeline: Resume');
+    await wb.toast(/Blueprint ready/).waitFor({ timeout: 60_000 });
+    // The gate's file, gone: opening it fails. The failure used to take the gate's notification with it.
+    const architecture = path.join(runsRoot, runId!, 'worktrees', 'integration', '.orchestration', 'contracts', 'architecture.md');
+    assert.ok(fs.existsSync(architecture), architecture);
+    fs.rmSync(architecture);
+    await wb.clickNotification(/Blueprint ready/, 'Open Architecture');
+    await wb.toast(/could not open .*architecture\.md/).waitFor({ timeout: 30_000 });
+    // Back as a notification (in the list: beside the warning and the run's progress it may not be toasted).
+    await wb.runCommand('Notifications: Show Notifications');
+    await wb.page.locator('.notifications-center .notification-list-item', { hasText: /Blueprint ready/ }).first().waitFor({ timeout: 30_000 });
+    await wb.screenshot('gate-back-after-a-failed-open');
+  });
 });
