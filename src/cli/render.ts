@@ -52,6 +52,8 @@ export function eventLine(e: PipelineEvent): string | undefined {
       return `  · ${e.module}: QC ${e.verdict.verdict} (attempt ${e.attempt}) → ${e.reportPath}`;
     case 'merge':
       return `  ⇢ merged ${e.module}: ${e.result}, tests ${e.tests}`;
+    case 'contracts-changed':
+      return `  ✎ contracts changed: ${e.reason}`;
     case 'agent-retry':
       return `  ↻ ${e.agentId}: retry ${e.attempt} in ${e.delayMs} ms (${e.reason})`;
     case 'containment':

@@ -91,6 +91,8 @@ export type PipelineEvent =
   | { type: 'worktree-added'; module: string; path: string; branch: string; preparedAhead?: true }
   | { type: 'worktree-removed'; module: string; path: string }
   | { type: 'merge'; module: string; result: 'clean' | 'auto-resolved' | 'conflict'; tests: 'pass' | 'fail' | 'not-run' }
+  /** The contracts on the integration branch changed mid-stage (a contract conflict's approved resolution): locks and ADRs views reload. */
+  | { type: 'contracts-changed'; reason: string }
   | { type: 'agent-started'; agentId: string; role: string; module?: string; model: string }
   | { type: 'agent-ended'; agentId: string; role: string; module?: string; ok: boolean; summary?: string }
   | { type: 'agent-usage'; agentId: string; role: string; module?: string; stage: string; usage: Usage }

@@ -23,7 +23,7 @@ import { startCpuProfile, stopCpuProfile } from './diagnostics/cpuProfile';
 import { lostRunEnd } from './models/lostRun';
 
 /** Events after which the contracts on disk may have changed. */
-const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'run-ended']);
+const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'contracts-changed', 'run-ended']);
 
 export class RunController extends Disposable {
   readonly stages = new StagesModel();

@@ -37,8 +37,22 @@ describe('contract conflicts (M13), end to end', function () {
 
   it('flex: the master changes the contract, the human approves, ADR + audit + brain notices, the passed module is re-checked, the paused one resumes', async () => {
     const gate = scriptedGate([{ decision: 'approve' }, { decision: 'approve' }]);
-    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate });
+    // What a view reloading on "contracts-changed" reads then: the new ADR is on disk already.
+    let adrAtChange: boolean | undefined;
+    const { result, events } = await runPipeline(repo, {
+      scenario: { scenario: 'contract-conflict', target: 'greeter' },
+      gate,
+      onEvent: (e) => {
+        if (e.type === 'contracts-changed' && adrAtChange === undefined) {
+          const dir = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+          const runDir = path.join(dir, fs.readdirSync(dir)[0]!);
+          adrAtChange = fs.existsSync(path.join(runDir, 'worktrees', 'integration', '.orchestration', 'contracts', 'decisions', `003-conflict-${ISSUE}.md`));
+        }
+      },
+    });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.equal(adrAtChange, true, 'contracts-changed came after the resolution was written');
+    assert.deepEqual(events.filter((e) => e.type === 'contracts-changed').map((e) => (e as { reason: string }).reason), [`conflict ${ISSUE} resolved (ADR 003-conflict-${ISSUE})`]);
     assert.deepEqual(gate.requests.map((r) => r.gate), ['blueprint', 'conflict']);
     assert.match(gate.requests[1]!.title, /Contract conflict in greeter: the master recommends changing the contract/);
     assert.match(gate.requests[1]!.summary, /Affected modules: greeter, formatter/);

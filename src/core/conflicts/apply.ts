@@ -102,6 +102,7 @@ export async function applyResolution(ctx: PipelineContext, record: ConflictReco
   if (commit) ctx.store.update((s) => (s.scaffoldCommit = commit)); // new module worktrees start from the new contracts
   await ctx.reloadContracts();
   ctx.store.emit({ type: 'log', level: 'info', message: `conflict ${record.module}-${record.issue}: ${res.recommendation} applied, ADR ${record.adr}` });
+  ctx.store.emit({ type: 'contracts-changed', reason: `conflict ${record.module}-${record.issue} resolved (ADR ${record.adr})` });
 
   const affected = [...new Set([record.module, ...res.affected_modules])];
   for (const module of affected) {

@@ -65,6 +65,8 @@ export function describeEvent(e: PipelineEvent): LogLine {
         level: e.result === 'conflict' || e.tests === 'fail' ? 'warn' : 'info',
         text: `Merged ${e.module}: ${e.result}, integration tests ${e.tests}`,
       };
+    case 'contracts-changed':
+      return { level: 'info', text: `Contracts changed: ${clip(e.reason)}` };
     case 'agent-started':
       return { level: 'info', text: `${who(e.role, e.module)} started on ${e.model}` };
     case 'agent-ended':
