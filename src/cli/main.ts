@@ -28,6 +28,8 @@ import { cmdImplement, cmdPlan, PLAN_USAGE } from './planCommands';
 import { reexecWithEngineFlags } from './engineFlags';
 import { cancelOnSignals } from './signals';
 import { countJournalEvents } from '../core/run/journal';
+import { runsRootFor } from '../core/run/runs';
+import { readState } from '../core/run/store';
 import { shellWord } from './shellWord';
 
 const USAGE = `Usage:
@@ -167,7 +169,11 @@ async function cmdResume(args: ParsedArgs): Promise<number> {
   requireAtMost(args.positionals, 1, 'resume');
   requireRunIdShape(runId);
   const repoRoot = requireRepoDir(cwdOf(args));
-  const previous = (await listRuns(repoRoot, loadConfig(repoRoot).runsDir)).find((r) => r.runId === runId);
+  const runsDir = loadConfig(repoRoot).runsDir;
+  const previous = (await listRuns(repoRoot, runsDir)).find((r) => r.runId === runId);
+  // A run whose state cannot be read is not listed: say why it cannot be read, not that it is not there.
+  const stateFile = path.join(await runsRootFor(repoRoot, runsDir), runId, 'state.json');
+  if (!previous && fs.existsSync(stateFile)) readState(stateFile);
   // A well-formed id that names no run is an error (1), not a usage mistake.
   if (!previous) throw new Error(`no run ${runId} in ${repoRoot} (see \`build-pipeline status --cwd ${shellWord(repoRoot)}\`)`);
   // A run on the real API is not continued by the scripted model (its demo code would land on the run's

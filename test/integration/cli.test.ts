@@ -363,5 +363,12 @@ describe('CLI (dist/cli.js as a real process)', function () {
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}${r.err}`);
       assert.match(r.err, new RegExp(`run ${runId} is already being driven by process ${process.pid}`));
     }
+    // A run whose state cannot be read: resume says why, not that there is no such run.
+    const damaged = '20260101-120000-0badc0de';
+    fs.mkdirSync(path.join(repo.root, '.git', 'build-pipeline', 'runs', damaged));
+    fs.writeFileSync(path.join(repo.root, '.git', 'build-pipeline', 'runs', damaged, 'state.json'), '{"runId": ');
+    const unreadable = cli(['resume', damaged, '--cwd', repo.root, '--yes']);
+    assert.equal(unreadable.code, 1, unreadable.out + unreadable.err);
+    assert.match(unreadable.err, /cannot read run state .*0badc0de\/state\.json/);
   });
 });
