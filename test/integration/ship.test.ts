@@ -242,6 +242,11 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(checks.tests.ok, false, `the moved commit's failing test ran: ${checks.tests.output.slice(-400)}`);
     assert.match(checks.tests.output, /moved by hand/);
     assert.equal(repo.git('rev-parse', 'main'), head, 'main unchanged');
+    // Approved at the gate asked again, the red suite is still not merged.
+    const approved = await resumePipeline(repo, result.state.runId, gates([]), {}, FULL);
+    assert.equal(approved.result.status, 'awaiting-approval');
+    assert.match(approved.result.state.haltReason ?? '', new RegExp(`not merged: the full test suite \\(.*\\) fails on ${moved.slice(0, 12)}`));
+    assert.equal(repo.git('rev-parse', 'main'), head, 'main still unchanged');
   });
 
   it('the integration branch moved while the gate waited: not merged unseen; the checks run again and the gate is asked again', async () => {

@@ -62,6 +62,7 @@ describe('validateModuleName', () => {
     ['a--b', /single dashes/],
     ['api-', /single dashes/],
     ['integration', /reserved/],
+    ['ship', /reserved/],
     ['con', /reserved/],
     ['lpt1', /reserved/],
   ];

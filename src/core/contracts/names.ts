@@ -12,10 +12,13 @@ import { MODULE_NAME_MAX, MODULE_NAME_PATTERN } from './schemas';
 /**
  * Names that pass the pattern but would still collide with something:
  * - `integration` would make the module branch equal the integration branch of the same run;
+ * - `ship` is the trial merge's branch and worktree at the ship gate (`orchestration/<run>/ship`,
+ *   ship/shipIntoBase.ts), which are removed after it: a module of that name would lose its branch;
  * - Windows device names cannot be folder names there, and a repository should stay portable.
  */
 const RESERVED_MODULE_NAMES: ReadonlySet<string> = new Set([
   'integration',
+  'ship',
   'con',
   'prn',
   'aux',

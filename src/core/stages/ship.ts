@@ -270,6 +270,13 @@ async function recheckBlockedBuild(ctx: PipelineContext): Promise<string | undef
   return undefined;
 }
 
+/** Why not merged when the release commit's recorded test run is red, or undefined. */
+function redTests(ctx: PipelineContext): string | undefined {
+  const checks = readShipChecks(ctx.store.paths.runDir);
+  if (!checks || checks.tests.ok) return undefined;
+  return `not merged: the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+}
+
 /** The modules a ship-gate round already sent to their builders (ship.json), for the summary. */
 function recordedRefixes(ctx: PipelineContext): ShipProgress['modules'] {
   try {
@@ -292,6 +299,13 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   if (blocked) {
     ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
     return { status: 'awaiting-approval', gate: 'ship', reason: blocked };
+  }
+  // Red tests halt the ship stage before its gate; a gate asked again after the integration branch
+  // moved (recheckMovedHead) can show them red, and an approval there must not merge them.
+  const red = redTests(ctx);
+  if (red) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: red });
+    return { status: 'awaiting-approval', gate: 'ship', reason: red };
   }
   const outcome = await shipIntoBase({
     ...shipInputFor({
