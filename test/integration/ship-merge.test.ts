@@ -55,6 +55,17 @@ describe('shipping into the user\'s branch while the user works', function () {
     },
   });
 
+  it('a stop that comes while the trial merge is made merges nothing into the base', async () => {
+    const before = git(repo, 'rev-parse', 'main');
+    const stop = new AbortController();
+    // The stop lands during the trial merge's tests (the base "moved"); they pass all the same.
+    const outcome = await mergeIntoBase({ ...input(() => stop.abort('cancelled by the user')), signal: stop.signal });
+    assert.deepEqual(outcome, { status: 'stopped' });
+    assert.equal(git(repo, 'rev-parse', 'main'), before, 'main did not move');
+    assert.ok(!fs.existsSync(path.join(dir, 'ship')), 'the trial merge\'s worktree is gone');
+    assert.equal(git(repo, 'branch', '--list', 'orchestration/20261203-100000-0000aaaa/ship'), '', 'and its branch');
+  });
+
   it('never overwrites a file the user\'s checkout ignores, which the integration branch tracks: refused, naming it', async () => {
     const wt = path.join(dir, 'integration');
     fs.writeFileSync(path.join(wt, '.gitignore'), '');

@@ -33,6 +33,12 @@ export interface ShipMergeInput {
   testMergeResult(worktree: string): Promise<{ ok: boolean; output: string }>;
   /** The integration commit the gate showed (its checks ran on it): nothing else is merged. */
   expectedHead?: string;
+  /**
+   * The run's stop: looked at once more right before the base branch moves. The trial merge before it
+   * (a worktree of the whole tree, the merge, maybe the tests) takes seconds, and a Stop pressed then
+   * must leave the user's branch as it was.
+   */
+  signal?: AbortSignal;
 }
 
 export type ShipMergeOutcome =
@@ -42,6 +48,8 @@ export type ShipMergeOutcome =
   | { status: 'conflict'; files: string[] }
   | { status: 'testsFailed'; output: string }
   | { status: 'baseMoved' }
+  /** The run was stopped before the base branch moved: nothing was merged. */
+  | { status: 'stopped' }
   /** Nothing changed for another reason the user can clear (a rebase of the base under way, git's own refusal). */
   | { status: 'notDelivered'; reason: string };
 
@@ -104,6 +112,7 @@ export async function mergeIntoBase(input: ShipMergeInput): Promise<ShipMergeOut
       const tests = await input.testMergeResult(input.stagingWorktree);
       if (!tests.ok) return { status: 'testsFailed', output: tests.output };
     }
+    if (input.signal?.aborted) return { status: 'stopped' };
     return await deliver(root, input, { baseRef, baseHead, commit: merged.commit, baseMoved });
   } finally {
     await discardStaging(root, input);

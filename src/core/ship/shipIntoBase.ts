@@ -143,6 +143,7 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
     message: `Merge ${i.integrationBranch}: ${i.title.split('\n')[0]!.slice(0, 60)} (build-pipeline run ${i.runId})`,
     testMergeResult: i.runTests,
     expectedHead: i.expectedHead,
+    ...(i.signal ? { signal: i.signal } : {}),
   });
   const report = (body: string) => {
     const file = path.join(i.reportsDir, 'ship-merge.md');
@@ -179,6 +180,8 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
     }
     case 'baseMoved':
       return refused(`not merged: ${i.baseBranch} moved while the merge was being prepared; resume to try again`);
+    case 'stopped':
+      throw stoppedError(`ship: the merge into ${i.baseBranch} (nothing merged)`, i.signal);
     case 'notDelivered':
       return refused(`not merged: ${outcome.reason}. Nothing was changed; resume to answer the ship gate again`);
   }
