@@ -3,13 +3,10 @@
 // restarts the extension host, and the engine process with it: the run died at its first builder.
 // In such a window the worktrees are not added; the run goes on to its end.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { E2E, makeRepo, runDirs } from './fixtures';
+import { makeRepo, runDirs, startAtBlueprintGate } from './fixtures';
 import { e2eSession } from './session';
-
-const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 
 describe('e2e: resuming a run in a single-folder window', function () {
   this.timeout(600_000);
@@ -18,11 +15,7 @@ describe('e2e: resuming a run in a single-folder window', function () {
   it('resumed from its restored gate row, runs on through its builders to the end without adding worktree folders (which would restart the host)', async () => {
     const { wb, repo } = e2e;
     // A run waiting at its blueprint gate, started from the CLI without a terminal (exit 3).
-    const env = { ...process.env };
-    delete env.ANTHROPIC_API_KEY;
-    delete env.ANTHROPIC_BASE_URL;
-    const cli = spawnSync(process.execPath, [path.join(E2E.root, 'dist', 'cli.js'), 'start', DESCRIPTION, '--cwd', repo.root, '--offline'], { encoding: 'utf8', env, timeout: 170_000 });
-    assert.equal(cli.status, 3, cli.stdout + cli.stderr);
+    startAtBlueprintGate(repo.root);
     const [runDir] = runDirs(repo.root);
     const folderUrl = wb.page.url();
 

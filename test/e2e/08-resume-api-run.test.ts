@@ -2,14 +2,11 @@
 // names, is offered for resume when the window opens, and resumes only with an API key: never with
 // the offline demo model (the suites' settings turn the demo on), which would write demo code into it.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { E2E, makeRepo } from './fixtures';
+import { makeRepo, startAtBlueprintGate } from './fixtures';
 import { e2eSession } from './session';
-
-const DESCRIPTION = 'Build a CLI tool with a greeter module and a formatter module.';
 
 describe('e2e: resuming a run made with the API, from a configured runs folder', function () {
   this.timeout(300_000);
@@ -20,11 +17,7 @@ describe('e2e: resuming a run made with the API, from a configured runs folder',
   it('offers the run when the window opens, and asks for an API key instead of resuming it with the demo model', async () => {
     const { wb, repo } = e2e;
     // A run waiting at its blueprint gate, started from the CLI (exit 3), in the configured folder.
-    const env = { ...process.env };
-    delete env.ANTHROPIC_API_KEY;
-    delete env.ANTHROPIC_BASE_URL;
-    const cli = spawnSync(process.execPath, [path.join(E2E.root, 'dist', 'cli.js'), 'start', DESCRIPTION, '--cwd', repo.root, '--offline'], { encoding: 'utf8', env, timeout: 170_000 });
-    assert.equal(cli.status, 3, cli.stdout + cli.stderr);
+    startAtBlueprintGate(repo.root);
     const [runId] = fs.readdirSync(runsRoot);
     const stateFile = path.join(runsRoot, runId!, 'state.json');
     // As if it had been made with the API.

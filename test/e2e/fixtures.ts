@@ -1,5 +1,6 @@
 /** Shared by the e2e suites: paths from run-e2e.sh, a throwaway git repository, the settings to start with. */
-import { execFileSync } from 'node:child_process';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -75,4 +76,17 @@ export function runDirs(repoRoot: string): string[] {
     .filter((n) => fs.existsSync(path.join(runs, n, 'state.json')) || fs.existsSync(path.join(runs, n, 'plan-run.json')))
     .sort()
     .map((n) => path.join(runs, n));
+}
+
+/**
+ * A build run of the sample project waiting at its blueprint gate, started with the CLI as a user
+ * without a terminal would (offline, no key in the environment): the CLI exits 3 at the gate.
+ */
+export function startAtBlueprintGate(repoRoot: string): void {
+  const env = { ...process.env };
+  delete env.ANTHROPIC_API_KEY;
+  delete env.ANTHROPIC_BASE_URL;
+  const description = 'Build a CLI tool with a greeter module and a formatter module.';
+  const cli = spawnSync(process.execPath, [path.join(E2E.root, 'dist', 'cli.js'), 'start', description, '--cwd', repoRoot, '--offline'], { encoding: 'utf8', env, timeout: 170_000 });
+  assert.equal(cli.status, 3, cli.stdout + cli.stderr);
 }
