@@ -225,7 +225,9 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     const wt = path.join(result.state.runDir, 'worktrees', 'integration');
     const run = (args: string[], input?: string, env?: NodeJS.ProcessEnv) => execFileSync('git', args, { cwd: wt, encoding: 'utf8', input, env: { ...process.env, ...env } }).trim();
     const index = path.join(result.state.runDir, 'moved-by-hand.index');
-    const blob = run(['hash-object', '-w', '--stdin'], "'use strict';\nrequire('node:test')('moved by hand', () => { throw new Error('moved by hand'); });\n");
+    // Red until a file outside the repository exists: what the human can fix without moving the branch.
+    const fixedOutside = path.join(path.dirname(repo.root), `${path.basename(repo.root)}-fixed-outside`);
+    const blob = run(['hash-object', '-w', '--stdin'], `'use strict';\nrequire('node:test')('moved by hand', () => { if (!require('node:fs').existsSync(${JSON.stringify(fixedOutside)})) throw new Error('moved by hand'); });\n`);
     run(['read-tree', 'HEAD'], undefined, { GIT_INDEX_FILE: index });
     run(['update-index', '--add', '--cacheinfo', `100644,${blob},moved-by-hand.test.js`], undefined, { GIT_INDEX_FILE: index });
     const tree = run(['write-tree'], undefined, { GIT_INDEX_FILE: index });
@@ -247,6 +249,15 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(approved.result.status, 'awaiting-approval');
     assert.match(approved.result.state.haltReason ?? '', new RegExp(`not merged: the full test suite \\(.*\\) fails on ${moved.slice(0, 12)}`));
     assert.equal(repo.git('rev-parse', 'main'), head, 'main still unchanged');
+    // Fixed outside the branch and approved again: the checks run again, pass, and the merge goes ahead.
+    fs.writeFileSync(fixedOutside, '');
+    try {
+      const merged = await resumePipeline(repo, result.state.runId, gates([]), {}, FULL);
+      assert.equal(merged.result.status, 'succeeded', merged.result.state.haltReason ?? '');
+      assert.equal(repo.git('rev-parse', 'main^2'), moved, 'the checked commit merged');
+    } finally {
+      fs.rmSync(fixedOutside, { force: true });
+    }
   });
 
   it('the integration branch moved while the gate waited: not merged unseen; the checks run again and the gate is asked again', async () => {

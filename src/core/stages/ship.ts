@@ -270,10 +270,21 @@ async function recheckBlockedBuild(ctx: PipelineContext): Promise<string | undef
   return undefined;
 }
 
-/** Why not merged when the release commit's recorded test run is red, or undefined. */
-function redTests(ctx: PipelineContext): string | undefined {
-  const checks = readShipChecks(ctx.store.paths.runDir);
-  if (!checks || checks.tests.ok) return undefined;
+/**
+ * Why not merged when the release commit's test run is red, or undefined. A red record is checked
+ * again first, as a blocked build is: the human may have fixed what failed outside the branch (a
+ * tool installed, a service started) and approved again.
+ */
+async function redTests(ctx: PipelineContext): Promise<string | undefined> {
+  const recorded = readShipChecks(ctx.store.paths.runDir);
+  if (!recorded || recorded.tests.ok) return undefined;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the tests failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
+  const checks = await runShipChecks(ctx);
+  await writeShipSummary(ctx, checks, recordedRefixes(ctx));
+  if (checks.build && !checks.build.ok) {
+    return `not merged: the build (\`${checks.build.command}\`) fails on the release commit (checked again at approval); fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate or reject (see ${shipSummaryFile(ctx)})`;
+  }
+  if (checks.tests.ok) return undefined;
   return `not merged: the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
 }
 
@@ -302,7 +313,7 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
   }
   // Red tests halt the ship stage before its gate; a gate asked again after the integration branch
   // moved (recheckMovedHead) can show them red, and an approval there must not merge them.
-  const red = redTests(ctx);
+  const red = await redTests(ctx);
   if (red) {
     ctx.store.emit({ type: 'log', level: 'warn', message: red });
     return { status: 'awaiting-approval', gate: 'ship', reason: red };
