@@ -243,7 +243,7 @@ function describeShipGate(ctx: PipelineContext): { title: string; summary: strin
 async function recheckMovedHead(ctx: PipelineContext): Promise<string | undefined> {
   const recorded = readShipChecks(ctx.store.paths.runDir);
   const head = await headCommit(ctx.store.paths.integrationWorktree);
-  // A blocked gate (failing build) promised to check again and merge what builds: recheckBlockedBuild.
+  // A blocked gate (failing build) promised to check again and merge what builds: recheckFailedChecks.
   if (!recorded || recorded.commit === head || (recorded.build && !recorded.build.ok)) return undefined;
   const checks = await runShipChecks(ctx);
   await writeShipSummary(ctx, checks, recordedRefixes(ctx));
@@ -251,41 +251,31 @@ async function recheckMovedHead(ctx: PipelineContext): Promise<string | undefine
 }
 
 /**
- * The gate was shown with a failing build, and the human approved anyway: maybe they fixed it since
- * (a commit on the integration branch, a tool installed). So the checks run again on what would be
- * merged, and the summary with them; the merge goes ahead only if the build now passes and the tests
- * are still green. Returns why not, or undefined.
+ * The gate was shown with a failing build or red tests, and the human approved anyway: maybe they
+ * fixed it since (a commit on the integration branch, a tool installed, a service started). Red tests
+ * halt the ship stage before its gate, but a gate asked again after the integration branch moved
+ * (recheckMovedHead) can show them. So the checks run again on what would be merged, and the summary
+ * with them; the merge goes ahead only if the build passes and the tests are green. Returns why not,
+ * or undefined.
  */
-async function recheckBlockedBuild(ctx: PipelineContext): Promise<string | undefined> {
+async function recheckFailedChecks(ctx: PipelineContext): Promise<string | undefined> {
   const recorded = readShipChecks(ctx.store.paths.runDir);
-  if (!recorded?.build || recorded.build.ok) return undefined;
-  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
+  const buildFailed = !!recorded?.build && !recorded.build.ok;
+  if (!recorded || (!buildFailed && recorded.tests.ok)) return undefined;
+  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the ${buildFailed ? 'build' : 'tests'} failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
   const checks = await runShipChecks(ctx);
   await writeShipSummary(ctx, checks, recordedRefixes(ctx));
   if (checks.build && !checks.build.ok) {
     return `not merged: the build (\`${checks.build.command}\`) fails on the release commit (checked again at approval); fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
   }
-  if (!checks.tests.ok) return `not merged: the build passes now, but the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it and approve again, or reject (see ${shipSummaryFile(ctx)})`;
-  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build passes on ${checks.commit.slice(0, 12)} now; merging` });
-  return undefined;
-}
-
-/**
- * Why not merged when the release commit's test run is red, or undefined. A red record is checked
- * again first, as a blocked build is: the human may have fixed what failed outside the branch (a
- * tool installed, a service started) and approved again.
- */
-async function redTests(ctx: PipelineContext): Promise<string | undefined> {
-  const recorded = readShipChecks(ctx.store.paths.runDir);
-  if (!recorded || recorded.tests.ok) return undefined;
-  ctx.store.emit({ type: 'log', level: 'info', message: `ship: the tests failed on ${recorded.commit.slice(0, 12)}; running the ship checks again before merging` });
-  const checks = await runShipChecks(ctx);
-  await writeShipSummary(ctx, checks, recordedRefixes(ctx));
-  if (checks.build && !checks.build.ok) {
-    return `not merged: the build (\`${checks.build.command}\`) fails on the release commit (checked again at approval); fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate or reject (see ${shipSummaryFile(ctx)})`;
+  if (!checks.tests.ok && buildFailed) {
+    return `not merged: the build passes now, but the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it and approve again, or reject (see ${shipSummaryFile(ctx)})`;
   }
-  if (checks.tests.ok) return undefined;
-  return `not merged: the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+  if (!checks.tests.ok) {
+    return `not merged: the full test suite (\`${checks.tests.command}\`) fails on ${checks.commit.slice(0, 12)}; fix it on ${ctx.store.state.integrationBranch} and approve again, request changes at the ship gate (naming the module at fault sends it to its builder) or reject (see ${shipSummaryFile(ctx)})`;
+  }
+  if (buildFailed) ctx.store.emit({ type: 'log', level: 'info', message: `ship: the build passes on ${checks.commit.slice(0, 12)} now; merging` });
+  return undefined;
 }
 
 /** The modules a ship-gate round already sent to their builders (ship.json), for the summary. */
@@ -306,17 +296,10 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
     ctx.store.emit({ type: 'log', level: 'warn', message: moved });
     return { status: 'awaiting-approval', gate: 'ship', reason: moved };
   }
-  const blocked = await recheckBlockedBuild(ctx);
-  if (blocked) {
-    ctx.store.emit({ type: 'log', level: 'warn', message: blocked });
-    return { status: 'awaiting-approval', gate: 'ship', reason: blocked };
-  }
-  // Red tests halt the ship stage before its gate; a gate asked again after the integration branch
-  // moved (recheckMovedHead) can show them red, and an approval there must not merge them.
-  const red = await redTests(ctx);
-  if (red) {
-    ctx.store.emit({ type: 'log', level: 'warn', message: red });
-    return { status: 'awaiting-approval', gate: 'ship', reason: red };
+  const failed = await recheckFailedChecks(ctx);
+  if (failed) {
+    ctx.store.emit({ type: 'log', level: 'warn', message: failed });
+    return { status: 'awaiting-approval', gate: 'ship', reason: failed };
   }
   const outcome = await shipIntoBase({
     ...shipInputFor({
