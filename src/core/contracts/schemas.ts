@@ -116,6 +116,10 @@ export type Finding = z.infer<typeof FindingSchema>;
 export const RefixFindingSchema = z.object({ severity: SeveritySchema, file: z.string(), line: z.number().int().nullable(), text: z.string() });
 export type RefixFinding = z.infer<typeof RefixFindingSchema>;
 
+/** Who sends a merged module back to its builder (stages/refixModule.ts): harden's findings or the ship gate's feedback. */
+export const RefixCauseSchema = z.enum(['harden', 'ship']);
+export type RefixCause = z.infer<typeof RefixCauseSchema>;
+
 export const VerdictSchema = z.enum(['PASS', 'FAIL-MAJOR', 'FAIL-CRITICAL']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -204,7 +208,7 @@ export const ModuleStateSchema = z.object({
    * counted in `fixCycles` and has not ended: the run stopped or was killed inside it. Its resume runs
    * that round again without counting it twice.
    */
-  refixUnfinished: z.enum(['harden', 'ship']).optional(),
+  refixUnfinished: RefixCauseSchema.optional(),
   /**
    * A re-merge of that refix source failed (it conflicted or turned the integration tests red) and the
    * next round is to fix that: the findings its builder gets. Kept in the state so a round the stop or
@@ -212,7 +216,7 @@ export const ModuleStateSchema = z.object({
    */
   refixRemerge: z
     .object({
-      cause: z.enum(['harden', 'ship']),
+      cause: RefixCauseSchema,
       findings: z.array(RefixFindingSchema),
     })
     .optional(),

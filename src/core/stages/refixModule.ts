@@ -20,7 +20,7 @@ import { SENT_BY } from './fixRequest';
 import { integrationTestCommand } from './moduleTestCommand';
 import { prepareModuleWorktree } from './moduleWorktree';
 import { ENGINE_AUTHOR, type PipelineContext } from './context';
-import type { RefixFinding } from '../contracts/schemas';
+import type { RefixCause, RefixFinding } from '../contracts/schemas';
 
 export type { RefixFinding };
 
@@ -35,7 +35,7 @@ export type RefixOutcome =
 /** How much of a failing test run the builder gets back: the end, where the failures are summed up. */
 const TEST_OUTPUT_TAIL = 3000;
 
-export async function refixModule(ctx: PipelineContext, name: string, findings: RefixFinding[], cause: 'harden' | 'ship'): Promise<RefixOutcome> {
+export async function refixModule(ctx: PipelineContext, name: string, findings: RefixFinding[], cause: RefixCause): Promise<RefixOutcome> {
   const manifest = ctx.contracts().manifest;
   const spec = manifest.modules.find((m) => m.name === name);
   if (!spec) return { status: 'open', reason: `${name} is not a module of this project`, cycles: 0 };
@@ -43,8 +43,9 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
   const iwt = ctx.store.paths.integrationWorktree;
   // A failed re-merge the last run left for its next round to fix: that round works on its findings.
   const remergeLeft = ctx.store.module(name).refixRemerge;
-  let input = remergeLeft?.cause === cause ? remergeLeft.findings : findings;
-  let from: string = remergeLeft?.cause === cause ? SENT_BY.remerge : SENT_BY[cause];
+  const remergeOfThisCause = remergeLeft?.cause === cause ? remergeLeft : undefined;
+  let input = remergeOfThisCause?.findings ?? findings;
+  let from: string = remergeOfThisCause ? SENT_BY.remerge : SENT_BY[cause];
   let cycles = 0;
   const restoreMerged = (why: string) => {
     // The integration branch still holds the module's last good merge: that is what ships.
@@ -166,7 +167,7 @@ export async function refixModule(ctx: PipelineContext, name: string, findings: 
   }
 }
 
-function remergeMessage(cause: 'harden' | 'ship', name: string): string {
+function remergeMessage(cause: RefixCause, name: string): string {
   return `${cause}: merge ${name} again after its fix cycle`;
 }
 
