@@ -17,7 +17,7 @@ import { buildRunReport, writeRunReport } from './run/report';
 import { acquireRunLock } from './run/lock';
 import { assertNoActiveRun, createRunRecord, lockAsOnlyActiveRun } from './run/newRun';
 import { neverStarted, remakeIntegrationWorktree } from './run/unstartedRun';
-import { assertModelReachable, openRunResources, secretsOf, type RunResources } from './run/modelConnection';
+import { assertModelReachable, assertResumableOffline, openRunResources, secretsOf, type RunResources } from './run/modelConnection';
 import { loadContracts, type LoadedContracts } from './stages/contracts';
 import type { PipelineContext } from './stages/context';
 import { createWorktree, integrationBranch, openRepo } from './git';
@@ -119,11 +119,7 @@ export async function resumeRun(opts: ResumeRunOptions): Promise<RunHandle> {
     if (!audit && !fs.existsSync(paths.integrationWorktree)) {
       throw new Error(`run ${opts.runId}: its integration worktree ${paths.integrationWorktree} is gone; it cannot be resumed`);
     }
-    // A run made with the API is not continued by the offline stand-in: it would write the scripted
-    // model's demo code into the user's run, and its cost line would mix real and made-up usage.
-    if (opts.offline && !store.state.offline) {
-      throw new Error(`run ${opts.runId} was made with the Anthropic API; it can only be resumed with the API (an API key), not with the offline scripted model`);
-    }
+    assertResumableOffline(`run ${opts.runId}`, store.state.offline, opts.offline);
     const offline = opts.offline ?? store.state.offline;
     const resources = await openRunResources(config, { ...opts, offline }, { repoRoot: repo.root, runsRoot });
     store.update((s) => {

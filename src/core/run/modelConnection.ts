@@ -42,6 +42,17 @@ export function assertModelReachable(opts: ModelOptions): void {
 }
 
 /** The API key of a run and of the environment: redacted from every journal line and log. */
+/**
+ * A run made with the API is not continued by the offline stand-in: it would write the scripted
+ * model's demo code into the user's run, and its cost line would mix real and made-up usage.
+ * `run` names it for the message (`run <id>`, `run <id> of this plan`).
+ */
+export function assertResumableOffline(run: string, madeOffline: boolean, offline: boolean | undefined): void {
+  if (offline && !madeOffline) {
+    throw new Error(`${run} was made with the Anthropic API; it can only be resumed with the API (an API key), not with the offline scripted model`);
+  }
+}
+
 export function secretsOf(apiKey?: string): string[] {
   return [apiKey, process.env.ANTHROPIC_API_KEY].filter((s): s is string => !!s);
 }

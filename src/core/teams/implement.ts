@@ -16,6 +16,7 @@ import { createWorktree, addWorktreeForBranch, integrationBranch, moduleBranch, 
 import { createRunDir, isRunId, newRunId, runPaths } from '../run/runDir';
 import { runsRootFor } from '../run/runs';
 import { assertNoActiveRun, lockAsOnlyActiveRun } from '../run/newRun';
+import { assertResumableOffline } from '../run/modelConnection';
 import { addUsage, emptyUsage } from '../usage';
 import type { OfflineModelStarter } from '../api';
 import { AUDIT_MIN_PHASES, runFlowAudit } from '../plans/audit';
@@ -99,11 +100,7 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
   // One active run per repository, of any kind (a pipeline, an audit or another implement run).
   await assertNoActiveRun(repo.root, config.runsDir);
   const previous = await findResumable(runsRoot, planDir, plan.hash);
-  // As for a pipeline run (engine.ts resumeRun): a run made with the API is not continued by the
-  // offline scripted model, which would write its demo code into the user's phases.
-  if (previous && !previous.offline && opts.offline) {
-    throw new Error(`run ${previous.runId} of this plan was made with the Anthropic API; it can only be resumed with the API (an API key), not with the offline scripted model`);
-  }
+  if (previous) assertResumableOffline(`run ${previous.runId} of this plan`, previous.offline, opts.offline);
 
   let store: ImplementStore;
   if (previous) {
