@@ -21,6 +21,7 @@ import type { WorktreeFolders } from './worktreeFolders';
 import { timing } from './diagnostics/timingLog';
 import { startCpuProfile, stopCpuProfile } from './diagnostics/cpuProfile';
 import { lostRunEnd } from './models/lostRun';
+import { EngineProcessGoneError } from './engineProcess/client';
 
 /** Events after which the contracts on disk may have changed. */
 const CONTRACT_EVENTS = new Set<PipelineEvent['type']>(['stage-ended', 'gate-waiting', 'gate-decided', 'contracts-changed', 'run-ended']);
@@ -97,7 +98,7 @@ export class RunController extends Disposable {
         if (this.handle === handle) {
           // The client's own message says the process ended and to resume; an error the engine reported is said as such.
           const message = err instanceof Error ? err.message : String(err);
-          const reason = message.startsWith('the engine process ') ? message : `the engine stopped with an error (${message}); resume the run to go on`;
+          const reason = err instanceof EngineProcessGoneError ? message : `the engine stopped with an error (${message}); resume the run to go on`;
           const lost = lostRunEnd(handle.state(), reason);
           for (const e of lost.events) this.onEvent(e);
           this.detach(handle, lost.state);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateAnswer, GateRequest } from '../../src/core/api';
 import type { PipelineEvent } from '../../src/core/events';
-import { checkInEngineProcess, disconnectEngines, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
+import { checkInEngineProcess, disconnectEngines, EngineProcessGoneError, resumeInEngineProcess, startInEngineProcess } from '../../src/extension/engineProcess/client';
 import { sampleDescription } from '../../src/scripted';
 import { FAST_CONFIG, makeRepo, projectRoot, type TestRepo } from './harness';
 import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../src/core/engineNodeFlags';
@@ -192,6 +192,8 @@ describe('engine process: a run in a process of its own, driven like the in-proc
     try {
       const handle = await startInEngineProcess('build', { repoRoot: repo.root, description: 'x', offline: true, gate: async () => ({ decision: 'approve' }) }, dying);
       await assert.rejects(handle.done, /engine process exited \(code 3\) before the run ended; resume/);
+      // Typed, so the window words it as the process's end, not as an error the engine reported.
+      await assert.rejects(handle.done, (e: unknown) => e instanceof EngineProcessGoneError);
     } finally {
       fs.rmSync(dying, { force: true });
     }

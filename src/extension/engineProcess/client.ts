@@ -16,6 +16,11 @@ import { errorFromData, type FromEngine, type ResumeData, type StartData, type T
 const live = new Set<ChildProcess>();
 
 /** The window is going away: every engine process answers its gate "later", or stops its run where it can be resumed (host.ts). */
+/** The engine process ended before the run did (killed, crashed): its message says so and how to go on. */
+export class EngineProcessGoneError extends Error {
+  override readonly name = 'EngineProcessGoneError';
+}
+
 export function disconnectEngines(): void {
   for (const child of live) if (child.connected) child.disconnect();
 }
@@ -179,7 +184,7 @@ function launch(first: ToEngine, gate: GateHandler, hostScript: string): Promise
     const lost = (why: string) => {
       if (finished) return;
       finish();
-      const error = new Error(`the engine process ${why} before the run ended; resume the run to continue it`);
+      const error = new EngineProcessGoneError(`the engine process ${why} before the run ended; resume the run to continue it`);
       if (handle) settleDone!.reject(error);
       else rejectStart(error);
     };
