@@ -167,7 +167,7 @@ export const ConfigSchema = z.object({
       l2Window: z.number().int().min(1).max(200).default(10),
     })
     .default({ brainCapBytes: 8192, summariesAtSpawn: 8, l2Window: 10 }),
-  /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result); curate still closes the run. */
+  /** End a build run successfully after this stage (e.g. "assemble": no ship, the integration branch is the result); curate still runs. */
   stopAfter: z.enum(['architect', 'bootstrap', 'scaffold', 'build', 'assemble', 'harden', 'ship']).optional(),
   /** Agents' shells and the engine's runs of model-chosen commands: confined by the sandbox runtime (see src/core/sandbox). */
   sandbox: SandboxConfigSchema.default({ enabled: true, allowedDomains: [] }),

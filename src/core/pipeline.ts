@@ -1,7 +1,9 @@
 /**
  * The stage list is data: each entry runs, may be followed by a human gate, and reports done,
- * halted or awaiting approval. Stages 1b (bootstrap), 5 (harden), 6 (ship) and 7 (curate) slot into
- * STAGES without touching the runner.
+ * halted or awaiting approval. Stages 1b (bootstrap), 5 (harden), 7 (curate) and 6 (ship) slot into
+ * STAGES without touching the runner. Curate runs before ship: the memory it brings to its final state
+ * is then part of what the ship gate shows and merges into the user's branch (after the merge, a
+ * commit on the integration branch never reaches the next run, which starts from the base branch).
  */
 import type { GateAnswer } from './api';
 import { architectStage } from './stages/architect';
@@ -14,11 +16,10 @@ import { hardenStage } from './stages/harden';
 import { shipStage } from './stages/ship';
 import type { PipelineContext, Stage, StageResult } from './stages/context';
 import { AgentError } from './agents/runAgent';
-import { publishRunMemory } from './memory/runMemory';
-import { ENGINE_AUTHOR } from './stages/context';
+import { publishStageMemory } from './stages/publishMemory';
 import { askHuman } from './gates/askHuman';
 
-export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, hardenStage, shipStage, curateStage];
+export const STAGES: readonly Stage[] = [architectStage, bootstrapStage, scaffoldStage, buildStage, assembleStage, hardenStage, curateStage, shipStage];
 
 export type PipelineOutcome =
   | { status: 'succeeded' }
@@ -26,14 +27,15 @@ export type PipelineOutcome =
   | { status: 'cancelled'; reason: string }
   | { status: 'awaiting-approval'; gate: string; reason?: string };
 
-export async function runStages(ctx: PipelineContext, stages: readonly Stage[] = STAGES): Promise<PipelineOutcome> {
+export async function runStages(ctx: PipelineContext, allStages: readonly Stage[] = STAGES): Promise<PipelineOutcome> {
+  const stages = inRecordedOrder(allStages, ctx.store.state.stages);
   // `stopAfter`: the run ends successfully after that stage; the stages after it are skipped, except
-  // the one that closes every run, shipped or not (Stage 7 curate brings memory to the final state).
+  // the one every run gets, shipped or not (Stage 7 curate brings memory to the final state).
   let stopping = false;
   for (let i = 0; i < stages.length; i++) {
     const stage = stages[i]!;
     const st = ctx.store.stage(stage.id);
-    if (stopping && !stage.closesRun) {
+    if (stopping && !stage.alwaysRuns) {
       skipStage(ctx, stage.id);
       continue;
     }
@@ -86,6 +88,20 @@ export async function runStages(ctx: PipelineContext, stages: readonly Stage[] =
     if (stage.id === ctx.config.stopAfter) stopping = true;
   }
   return { status: 'succeeded' };
+}
+
+/**
+ * A run keeps the stage order it was created with (its state lists the stages in that order). Runs
+ * stored before curate moved ahead of ship resume with curate after ship, as they began: moving it
+ * ahead at a waiting ship gate would commit on the integration branch under the gate and make it ask
+ * again. A stage the state does not list keeps its place after the listed ones.
+ */
+export function inRecordedOrder(stages: readonly Stage[], recorded: readonly { id: string }[]): Stage[] {
+  const at = (s: Stage) => {
+    const i = recorded.findIndex((r) => r.id === s.id);
+    return i < 0 ? recorded.length : i;
+  };
+  return stages.map((s, i) => ({ s, i })).sort((a, b) => at(a.s) - at(b.s) || a.i - b.i).map((x) => x.s);
 }
 
 /**
@@ -152,15 +168,9 @@ function backToPending(ctx: PipelineContext, id: string, detail: string): void {
   ctx.store.emit({ type: 'stage-ended', stage: id, status: 'pending', detail });
 }
 
-/** The run's memory goes onto the integration branch after each finished stage (src/core/memory/runMemory.ts). */
-async function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> {
-  try {
-    // The search index is saved here rather than after every summary (fileStore.ts).
-    await ctx.memory.flush();
-    await publishRunMemory(ctx.store.paths.runDir, ctx.store.paths.integrationWorktree, ENGINE_AUTHOR, `after ${stage.title}`);
-  } catch (e) {
-    ctx.store.emit({ type: 'log', level: 'warn', message: `memory could not be committed after ${stage.title}: ${(e as Error).message}` });
-  }
+/** The run's memory goes onto the integration branch after each finished stage (stages/publishMemory.ts). */
+function publishMemory(ctx: PipelineContext, stage: Stage): Promise<void> {
+  return publishStageMemory(ctx, `after ${stage.title}`);
 }
 
 /** `stopAfter` reached: a stage still pending after it is marked skipped (and never run). */

@@ -28,7 +28,7 @@ export interface E2eRepo {
 export interface RepoOptions {
   /**
    * `.build-pipeline.json`. Default: the UI suite drives stages 1-4 and checks the user's branch stays
-   * where it was, so the run ends after assembly (curate still closes it), without harden and the
+   * where it was, so the run ends after assembly (curate still runs), without harden and the
    * ship merge into main. `null`: no file, the whole pipeline including the ship gate.
    */
   config?: Record<string, unknown> | null;

@@ -39,10 +39,10 @@ describe('CLI (dist/cli.js as a real process)', function () {
     const json = JSON.parse(s.out);
     assert.match(json.runId, /^\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.ok(fs.existsSync(json.runDir));
-    // Every stage ran up to the ship gate, which waits for a clean checkout; curate closes the run later.
+    // Every stage ran up to the ship gate, which waits for a clean checkout; curate ran before it, so its memory ships.
     assert.deepEqual(
       json.stages.map((x: { id: string; status: string }) => `${x.id}:${x.status}`),
-      ['architect:done', 'bootstrap:done', 'scaffold:done', 'build:done', 'assemble:done', 'harden:done', 'ship:waiting', 'curate:pending'],
+      ['architect:done', 'bootstrap:done', 'scaffold:done', 'build:done', 'assemble:done', 'harden:done', 'curate:done', 'ship:waiting'],
     );
     assert.deepEqual(json.modules.map((m: { name: string; status: string }) => `${m.name}:${m.status}`), ['formatter:merged', 'greeter:merged']);
     assert.ok(json.usage.input + json.usage.cacheRead + json.usage.cacheWrite > 0);

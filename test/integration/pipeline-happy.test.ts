@@ -35,8 +35,8 @@ describe('pipeline, happy path (sample project, scripted model, real SDK and git
       ['build', 'done'],
       ['assemble', 'done'],
       ['harden', 'skipped'],
-      ['ship', 'skipped'],
       ['curate', 'done'],
+      ['ship', 'skipped'],
     ]);
   });
 

@@ -44,7 +44,7 @@ describe("builders' session pairs checked at the builder's hand-over, counted wh
       const report = fs.readFileSync(path.join(result.state.runDir, 'qc', `${module}-build-qc.md`), 'utf8');
       assert.match(report, /## Training pairs\n5 of the builder's session pairs kept in `\.orchestration\/training\/[a-z]+-session-pairs\.jsonl`; 3 rejected by the quality rules \(see-the-docs, markdown, leaks-answer\)\./);
       assert.match(report, /- qa-\d{5}: leaks-answer: the question already names every value the answer gives/);
-      // The manifest counts the file as it is on the integration branch: curate (which closes the run) replaced its state pair.
+      // The manifest counts the file as it is on the integration branch: curate (which every run gets) replaced its state pair.
       const merged = show(repo, integration, `.orchestration/training/${file}`).trim().split('\n');
       assert.equal(merged.length, 4);
       assert.equal(manifest.files[file].accepted, 4);

@@ -70,10 +70,12 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     const main = repo.git('rev-parse', 'main');
     const [first, second] = parents(repo, main);
     assert.equal(first, oldHead, 'the old head is the first parent');
-    // The shipped commit is the integration branch as it was at the gate; Stage 7 (curate) commits the
-    // run's final memory on the integration branch afterwards, so the branch may have moved on since.
-    repo.git('merge-base', '--is-ancestor', second!, result.state.integrationBranch);
-    assert.equal(repo.git('rev-list', '--count', `${second}..${result.state.integrationBranch}`, '--', ':!.orchestration'), '0', 'only memory was committed after the ship');
+    // The shipped commit is the integration branch as it was at the gate, and nothing came after it:
+    // Stage 7 (curate) ran before the gate, so the memory the next run starts from is on main.
+    assert.equal(second, repo.git('rev-parse', result.state.integrationBranch), 'nothing was committed after the ship');
+    assert.ok(repo.git('ls-tree', '--name-only', 'main', '.orchestration/training/').split('\n').includes('.orchestration/training/state.jsonl'), 'the state pairs curate regenerated are on main');
+    assert.match(repo.git('show', 'main:.orchestration/brains/greeter-builder.md'), new RegExp(`^## Last Updated: end of run|^## Final state \\(run ${result.state.runId}\\)`, 'm'), "the builder's brain is in its final state on main");
+    assert.ok(repo.git('ls-tree', '--name-only', 'main', '.orchestration/memory/summaries/').includes('shipper.jsonl'), "the shipping agent's own summary is on main");
     assert.equal(result.state.shipped?.commit, main);
     const report = JSON.parse(read(path.join(result.state.runDir, 'report.json')));
     assert.deepEqual(report.shipped, { branch: 'main', commit: main });
@@ -171,6 +173,28 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
     assert.deepEqual(parents(repo, 'main')[0], head);
     assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main, made once');
+  });
+
+  it('a run stored with curate after ship (as runs were made before) resumes in that order: the ship gate is asked once, then curate', async () => {
+    repo = makeCleanRepo();
+    const { result } = await runPipeline(repo, { gate: gates([{ decision: 'later' }]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval');
+    // What such a run left at its ship gate: curate listed last and still pending.
+    const stateFile = path.join(result.state.runDir, 'state.json');
+    const state = JSON.parse(read(stateFile)) as { stages: { id: string; status: string; attempts: number; detail?: string }[] };
+    const curate = state.stages.find((st) => st.id === 'curate')!;
+    state.stages = [...state.stages.filter((st) => st.id !== 'curate'), { ...curate, status: 'pending', attempts: 0, detail: undefined }];
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    const head = repo.git('rev-parse', 'main');
+
+    const gate = gates([]);
+    const resumed = await resumePipeline(repo, result.state.runId, gate, {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.equal(gate.shipRequests.length, 1, 'the gate was not asked again because curate committed under it');
+    assert.equal(repo.git('rev-list', '--first-parent', '--count', `${head}..main`), '1', 'one merge commit on main');
+    const started = resumed.events.filter((e) => e.type === 'stage-started').map((e) => (e as { stage: string }).stage);
+    assert.deepEqual(started, ['curate'], 'curate ran after the ship merge, as the run was made');
+    assert.deepEqual(resumed.result.state.stages.slice(-2).map((st) => `${st.id}:${st.status}`), ['ship:done', 'curate:done']);
   });
 
   it('stopped as the ship checks start: no FAIL is recorded for checks that did not run, and the resume checks and ships', async () => {

@@ -54,8 +54,8 @@ export interface Stage {
   id: string;
   title: string;
   run(ctx: PipelineContext, feedback?: string): Promise<StageResult>;
-  /** Runs at the end of every run that gets there, even after `stopAfter` skipped the stages before it (Stage 7 curate). */
-  closesRun?: boolean;
+  /** Runs in every run that gets there, even after `stopAfter` skipped the stages before it (Stage 7 curate). */
+  alwaysRuns?: boolean;
   /** A human gate after the stage: approve continues, changes reruns the stage with feedback. */
   gateAfter?: {
     id: GateId;

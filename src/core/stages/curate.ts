@@ -1,5 +1,6 @@
 /**
- * Stage 7, Curate (M11), at the end of the run: compresses L2 summaries beyond the window into L3,
+ * Stage 7, Curate (M11), after harden and before ship (so what it leaves ships with the code, and
+ * a run that stops early still gets it): compresses L2 summaries beyond the window into L3,
  * purges expired training pairs by type (state 14 d, interface 60 d, architecture 90 d, by the
  * injectable clock), removes the remaining state pairs (they describe the run as planned), has the
  * training agent rewrite every builder's brain file to the final state and regenerate the state
@@ -20,7 +21,7 @@ import { TRAINING_REL } from './bootstrap';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
 import { runCurateAgent, STATE_PAIRS_REL } from './curateAgent';
 
-export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate, closesRun: true };
+export const curateStage: Stage = { id: 'curate', title: 'Curate', run: runCurate, alwaysRuns: true };
 
 export interface MemoryReport {
   at: string;

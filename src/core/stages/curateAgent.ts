@@ -86,7 +86,7 @@ export async function runCurateAgent(ctx: PipelineContext, at: Date): Promise<Cu
     });
   } catch (e) {
     if (AgentError.is(e, 'cancelled') || ctx.signal.aborted) throw e;
-    // Curate closes every run: a failed agent must not fail a run whose code is done. What it wrote
+    // Curate runs in every run: a failed agent must not fail a run whose code is done. What it wrote
     // before failing is checked below like any output; every brain it left alone gets the engine's line.
     ctx.store.emit({ type: 'log', level: 'warn', message: `curate: the training agent ${agentId} failed (${(e as Error).message.slice(0, 300)}); the engine records the final state of the brain files it did not rewrite` });
   }

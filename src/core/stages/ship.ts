@@ -2,7 +2,8 @@
  * Stage 6, ship (SPEC M10) and the second gate (M3). A shipping agent writes the release notes of
  * what was built (README section, CHANGELOG entry, version bump) on the integration branch; the engine
  * commits, runs the full test suite once more and prepares the gate's summary (modules, verdicts,
- * harden findings, tests, diff against the base, cost). On approval the integration branch is merged
+ * harden findings, tests, diff against the base, cost). The run's memory, curated by Stage 7 just
+ * before, is committed with the release, so it ships too. On approval the integration branch is merged
  * into the branch the run started from (git/shipMerge.ts); a dirty tree, a conflict or red tests on a
  * moved base send the run back to the gate with the reason, having changed nothing.
  */
@@ -20,6 +21,7 @@ import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
 import { agentAuthor, type PipelineContext, type Stage, type StageResult } from './context';
 import { runRoleAgent } from './roleAgent';
+import { publishStageMemory } from './publishMemory';
 import { hardenCounts, hardenOpenIn } from './hardenSummary';
 import { modulesNamedIn, refixModule } from './refixModule';
 import { readShipChecks, runShipChecks, verdictOf, type CheckResult, type ShipChecks } from './shipChecks';
@@ -141,6 +143,9 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
   });
   if (!slot.value || slot.value.status !== 'done') return { status: 'halted', reason: `the shipping agent did not finish: ${slot.value?.summary ?? result.finalText.slice(0, 300)}` };
   await commitAll(wt, `ship: release notes, changelog and version (${slot.value.summary.slice(0, 72)})`, agentAuthor('shipper'), SHIP_WRITABLE);
+  // The memory as it is now (the shipper's summary included) is part of the release commit the checks
+  // run on and the gate merges; the publish after the stage comes after the merge, too late to ship.
+  await publishStageMemory(ctx, 'with the release');
 
   // Build, the whole suite once more and lint, on exactly what would be merged.
   const checks = await runShipChecks(ctx);
