@@ -189,7 +189,8 @@ function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable
       for (const ro of readOnlyRoots) {
         const roRel = path.relative(root, await resolvePath(ctx, ro).catch(() => ro)).split(path.sep).join('/');
         if (rel === roRel || rel.startsWith(`${roRel}/`)) {
-          throw new ToolError(`${tool.name}: ${requested} is inside read-only directory ${roRel}; contracts cannot be changed by this agent`);
+          const where = rel === roRel ? `is read-only (${roRel})` : `is inside read-only directory ${roRel}`;
+          throw new ToolError(`${tool.name}: ${requested} ${where}; contracts cannot be changed by this agent`);
         }
       }
       if (!isWritable(rel, writable)) {

@@ -1,8 +1,11 @@
 /**
  * Stage 1, the architect: writes the contracts in the integration branch's worktree; the engine
  * validates them and feeds every problem back for a bounded number of repair rounds, then commits
- * them on the integration branch. The user's own tree is never written.
+ * them on the integration branch. The user's own tree is never written. On a repository whose
+ * contracts exist, what earlier runs locked stays locked (locks/architectGuard.ts), and the audit
+ * trail is the engine's alone.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { roleShell } from '../sandbox/stageShell';
@@ -15,6 +18,8 @@ import { CONTRACTS_REL } from './contracts';
 import { blueprintCommands, blueprintSummary } from '../stack/gateCommands';
 import { codebaseSummary } from '../stack/codebase';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
+import { AUDIT_FILE, auditAllowedChanges, contractsAtStart, guardContractsAtStart, restoreFile, type GuardOutcome } from '../locks/architectGuard';
+import type { Actor } from '../locks/policy';
 
 export const architectStage: Stage = {
   id: 'architect',
@@ -50,12 +55,19 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   const attempt = ctx.store.stage('architect').attempts;
   const agentId = `architect-${attempt}`;
   const observe = toolObserver(ctx, agentId);
+  const contractsDir = path.join(wt, CONTRACTS_REL);
+  const auditFile = path.join(contractsDir, AUDIT_FILE);
+  // The audit trail as the stage found it: only the engine appends to it (the tools refuse it, and
+  // whatever the architect's shell did to it is undone before the contracts are committed).
+  const auditAtStart = fs.lstatSync(auditFile, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(auditFile) : undefined;
+  const atStart = await contractsAtStart(ctx.store.state.repoRoot, ctx.store.state.baseCommit, CONTRACTS_REL);
+  const actor: Actor = { role: 'architect', name: agentId };
   const tools = [
     ...fileTools(
       ROLE_TOOLS.architect,
       {
         workdir: wt,
-        readOnlyRoots: [],
+        readOnlyRoots: [`${CONTRACTS_REL}/${AUDIT_FILE}`],
         writable: [`${CONTRACTS_REL}/`],
         ...roleShell(ctx, wt, 'architect', 'writes-worktree'),
       },
@@ -71,11 +83,15 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   };
   const engineHead = await headCommit(wt);
   let history: BetaMessageParam[] | undefined;
+  let allowed: GuardOutcome['allowed'] = [];
   for (let round = 0; ; round++) {
     const result = await runRoleAgent(ctx, { agentId, role: 'architect', stage: 'architect', tier: ctx.config.roleTiers.architect, tools, vars, history });
-    const validation = await validateContracts(path.join(wt, CONTRACTS_REL));
+    const guard = atStart ? guardContractsAtStart(wt, CONTRACTS_REL, atStart, actor) : { restored: [], allowed: [] };
+    allowed = guard.allowed;
+    if (guard.restored.length) ctx.store.emit({ type: 'containment', agentId, detail: `changes to locked contracts undone:\n${guard.restored.join('\n')}` });
+    const validation = await validateContracts(contractsDir);
     if (validation.ok) break;
-    const problems = formatProblems(validation.problems);
+    const problems = [formatProblems(validation.problems), ...guard.restored.map((r) => `- ${r}`)].join('\n');
     ctx.store.emit({ type: 'log', level: 'warn', message: `contracts invalid after round ${round + 1}:\n${problems}` });
     if (round >= ctx.config.architectRepairRounds) {
       return { status: 'halted', reason: `the architect's contracts are still invalid after ${round + 1} rounds:\n${problems}` };
@@ -89,6 +105,9 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     ];
   }
 
+  restoreFile(wt, `${CONTRACTS_REL}/${AUDIT_FILE}`, auditAtStart);
+  const audited = auditAllowedChanges(contractsDir, allowed, actor, `revised by the architect in run ${ctx.store.state.runId}: ${firstLine(ctx.store.state.description).slice(0, 200)}`, new Date());
+  if (audited) ctx.store.emit({ type: 'log', level: 'info', message: `${agentId}: ${audited} change(s) to contract items of earlier runs recorded in ${AUDIT_FILE}` });
   // The engine commits the contracts, and only them: the architect's own commits are undone and
   // anything its shell left elsewhere is discarded.
   const owned = await commitOwnedChanges(wt, {
