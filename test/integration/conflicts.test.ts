@@ -125,11 +125,18 @@ describe('contract conflicts (M13), end to end', function () {
   });
 
   it('request changes at the conflict gate: the master reconsiders with the feedback, then the approval applies', async () => {
-    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'changes', feedback: 'name the formatter risk too' }, { decision: 'approve' }]);
+    // The feedback names a file by this machine's path; the master's resolution quotes it.
+    const gate = scriptedGate([{ decision: 'approve' }, { decision: 'changes', feedback: `name the formatter risk too, as in ${repo.root}/notes.txt` }, { decision: 'approve' }]);
     const { result } = await runPipeline(repo, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     assert.deepEqual(agentsStarted(result.state.runDir, 'master-'), ['master-greeter-name-length-units-0', 'master-greeter-name-length-units-1']);
-    assert.match(gate.requests[2]!.summary, /The human asked: name the formatter risk too/);
+    assert.match(gate.requests[2]!.summary, /The human asked: name the formatter risk too, as in <repo>\/notes\.txt/);
+    // The resolution's words go into the contracts, which ship with the code: scrubbed as memory is.
+    const integration = result.state.integrationBranch;
+    const adr = repo.git('ls-tree', '--name-only', integration, '.orchestration/contracts/decisions/').split('\n').find((f) => f.includes(ISSUE))!;
+    const text = show(repo, integration, adr) + show(repo, integration, '.orchestration/contracts/locks-audit.jsonl');
+    assert.match(text, /<repo>\/notes\.txt/);
+    assert.ok(!text.includes(repo.root), 'no path of this machine in the contracts');
   });
 
   it('flex that a passed module cannot meet: its re-check against the new contract FAILS, it is rebuilt with the findings on the wire, then passes', async () => {

@@ -17,6 +17,7 @@ import { conflictGateView, proposalPath } from './proposal';
 import { CONTRACTS_REL } from '../stages/contracts';
 import { writeFileAtomic } from '../run/runDir';
 import { listRecords, recordPath, saveRecord, type ConflictRecord } from './resolution';
+import { scrubJson } from '../run/scrub';
 
 /** How often the human may send a recommendation back before the gate only offers approve/reject. */
 const MAX_FEEDBACK_ROUNDS = 3;
@@ -62,7 +63,8 @@ export async function settleConflicts(ctx: PipelineContext): Promise<StageResult
       if (record.status === 'open') {
         const resolution = await evaluateConflict(ctx, record);
         if (!resolution) return { status: 'halted', reason: `contract conflict ${record.module}-${record.issue}: the master gave no resolution` };
-        record.resolution = resolution;
+        // Its words reach the contracts, the audit trail and brain notices, which ship with the code.
+        record.resolution = scrubJson(resolution, ctx.store.scrub);
         record.status = 'evaluated';
         saveRecord(ctx.store.paths.conflicts, record);
         continue;
