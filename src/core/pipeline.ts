@@ -62,12 +62,14 @@ export async function runStages(ctx: PipelineContext, allStages: readonly Stage[
       const answer = await askGate(ctx, stage);
       if (answer.decision === 'approve') {
         if (stage.afterApproval) result = await runAfterApproval(ctx, stage);
-        if (result.status === 'halted' && ctx.signal.aborted) {
-          // Stopped after the approval, before what it does was done (the ship merge): the stage's work
-          // stands, so it waits at its gate again and the resume asks there, instead of a failed stage
-          // that the resume would do over (a second release preparation).
-          setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate: stopped after the approval, before it was carried out`);
-          return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
+        if (result.status === 'halted') {
+          // Stopped or failed after the approval, before what it does was done (the ship merge: a stop,
+          // a git error): the stage's work stands, so it waits at its gate again and the resume asks
+          // there, instead of a failed stage that the resume would do over (a second release preparation).
+          const why = ctx.signal.aborted ? 'stopped after the approval, before it was carried out' : `the approval could not be carried out: ${result.reason}`;
+          setStage(ctx, stage.id, 'waiting', `awaiting approval at the ${stage.gateAfter.id} gate: ${why}`);
+          if (ctx.signal.aborted) return { status: 'cancelled', reason: String(ctx.signal.reason ?? result.reason) };
+          return { status: 'halted', reason: `${stage.title}: ${result.reason} (its work stands: resume asks the ${stage.gateAfter.id} gate again)` };
         }
         break;
       }

@@ -154,6 +154,29 @@ describe('shipping into the user\'s branch while the user works', function () {
     assert.equal(again.status, 'done');
     assert.deepEqual(again.status === 'done' ? [again.shipped.commit, again.shipped.previousHead] : [], [merge, before]);
   });
+  it("a moved base's merge result is tested with the integration worktree's installed dependencies", async () => {
+    // What `install` left in the integration worktree (ignored, never committed).
+    const installed = path.join(dir, 'integration', 'node_modules', 'shout');
+    fs.mkdirSync(installed, { recursive: true });
+    fs.writeFileSync(path.join(installed, 'index.js'), "module.exports = (s) => s.toUpperCase() + '!';\n");
+    const logs: string[] = [];
+    const outcome = await shipIntoBase(
+      shipInputFor({
+        state: { repoRoot: repo, runId: '20261203-100000-0000aaaa', baseBranch: 'main', baseCommit: '0'.repeat(40), integrationBranch: INTEGRATION },
+        worktreesDir: dir,
+        reportsDir: dir,
+        title: 'the run',
+        testCommand: `node -e "if (require('shout')('hi') !== 'HI!') process.exit(1)"`,
+        runner: { config: { testTimeoutMs: 60_000 }, signal: new AbortController().signal, sandbox: UNSANDBOXED },
+        log: (_level, message) => logs.push(message),
+        dependenciesFrom: path.join(dir, 'integration'),
+      }),
+    );
+    assert.equal(outcome.status, 'done', outcome.status === 'done' ? '' : outcome.reason);
+    assert.ok(logs.some((l) => /merge result's tree has the installed node_modules/.test(l)), logs.join('\n'));
+    assert.ok(!git(repo, 'ls-tree', '-r', '--name-only', 'main').split('\n').some((f) => f.startsWith('node_modules/')), 'the dependencies are not merged');
+  });
+
   it('stopped while the tests run on the merge result of a moved base: nothing is merged, no "tests fail" report, the staging worktree is gone', async () => {
     const before = git(repo, 'rev-parse', 'main');
     const stop = new AbortController();
@@ -170,6 +193,7 @@ describe('shipping into the user\'s branch while the user works', function () {
             testCommand: 'sleep 10',
             runner: { config: { testTimeoutMs: 60_000 }, signal: stop.signal, sandbox: UNSANDBOXED },
             log: () => undefined,
+            dependenciesFrom: path.join(dir, 'integration'),
           }),
         ),
         /the run was stopped before it finished/,

@@ -197,6 +197,68 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.deepEqual(resumed.result.state.stages.slice(-2).map((st) => `${st.id}:${st.status}`), ['ship:done', 'curate:done']);
   });
 
+  it('started on a detached HEAD: the ship stage says so before the shipping agent runs, and changes nothing', async () => {
+    repo = makeCleanRepo();
+    repo.git('checkout', '-q', '--detach');
+    const head = repo.git('rev-parse', 'HEAD');
+    const { result, events } = await runPipeline(repo, { gate: gates([]), config: FULL });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /detached HEAD, so there is no branch to ship into; orchestration\/.*\/integration holds the result/);
+    assert.equal(events.filter((e) => e.type === 'agent-started' && e.role === 'shipper').length, 0, 'no release was prepared');
+    assert.deepEqual(result.state.stages.map((st) => `${st.id}:${st.status}`).slice(-3), ['harden:done', 'curate:done', 'ship:failed']);
+    assert.equal(repo.git('rev-parse', 'HEAD'), head);
+    assert.equal(repo.git('rev-parse', 'main'), head);
+  });
+
+  it("main's ref lock held by another git as the checkout is fast-forwarded: the files git already wrote are put back, and the resume asks the gate again", async () => {
+    repo = makeCleanRepo();
+    const lock = path.join(repo.root, '.git', 'refs', 'heads', 'main.lock');
+    const lockMain = () => {
+      fs.writeFileSync(lock, '');
+      return { decision: 'approve' } as GateAnswer;
+    };
+    const head = repo.git('rev-parse', 'main');
+    const { result } = await runPipeline(repo, { gate: gates([lockMain]), config: FULL });
+    assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
+    assert.match(result.state.haltReason ?? '', /git refused the fast-forward in .*; the files it had already written were put back as they were/);
+    assert.equal(repo.git('rev-parse', 'main'), head, 'nothing merged');
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=all'), '', 'the checkout is as it was, not full of the merge as uncommitted changes');
+    fs.rmSync(lock);
+
+    const gate = gates([]);
+    const resumed = await resumePipeline(repo, result.state.runId, gate, {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.equal(gate.shipRequests.length, 1);
+    assert.equal(parents(repo, 'main')[0], head);
+  });
+
+  it('an error after the approval (the integration branch deleted) leaves the stage at its gate: the resume asks again and does not prepare the release again', async () => {
+    repo = makeCleanRepo();
+    let integration = '';
+    let integrationHead = '';
+    const deleteIntegration = (req: GateRequest) => {
+      integration = /merge (orchestration\/\S+\/integration) into/.exec(req.title)![1]!;
+      integrationHead = repo.git('rev-parse', integration);
+      repo.git('update-ref', '-d', `refs/heads/${integration}`);
+      return { decision: 'approve' } as GateAnswer;
+    };
+    const head = repo.git('rev-parse', 'main');
+    const { result } = await runPipeline(repo, { gate: gates([deleteIntegration]), config: FULL });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /^Ship: .*\(its work stands: resume asks the ship gate again\)$/);
+    const ship = result.state.stages.find((st) => st.id === 'ship')!;
+    assert.equal(ship.status, 'waiting', ship.detail ?? '');
+    assert.equal(repo.git('rev-parse', 'main'), head, 'nothing merged');
+    repo.git('update-ref', `refs/heads/${integration}`, integrationHead);
+
+    const gate = gates([]);
+    const resumed = await resumePipeline(repo, result.state.runId, gate, {}, FULL);
+    assert.equal(resumed.result.status, 'succeeded', resumed.result.state.haltReason ?? '');
+    assert.equal(gate.shipRequests.length, 1, 'the ship gate was asked again');
+    assert.equal(resumed.events.filter((e) => e.type === 'agent-started' && e.role === 'shipper').length, 0, 'the release was not prepared again');
+    assert.equal(parents(repo, 'main')[0], head);
+  });
+
   it('stopped as the ship checks start: no FAIL is recorded for checks that did not run, and the resume checks and ships', async () => {
     repo = makeCleanRepo();
     let cancel: () => void = () => undefined;

@@ -163,7 +163,23 @@ async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promis
   const inTheWay = overwrittenFiles(ff.stderr);
   if (inTheWay.length) return { status: 'dirtyTree', tree: checkedOut.path, files: inTheWay };
   if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
-  return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] || `exit ${ff.exitCode}`}` };
+  const putBack = await putBackCheckout(checkedOut.path, d.baseHead);
+  return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] || `exit ${ff.exitCode}`}${putBack ? '; the files it had already written were put back as they were' : ''}` };
+}
+
+/**
+ * A fast-forward writes the checkout's files and index before it moves the branch; when the move
+ * fails (another git process holds the branch's ref lock) git leaves the new files in a checkout
+ * whose HEAD is still the old commit, which then reads as the user's own uncommitted changes. The
+ * checkout was clean a moment before (deliver checked), so it is reset to that head. Returns whether
+ * anything had to be put back.
+ */
+async function putBackCheckout(tree: string, head: string): Promise<boolean> {
+  if ((await resolveCommit(tree, 'HEAD')) !== head || (await dirtyFiles(tree)).length === 0) return false;
+  // Not `reset --hard`: it writes HEAD's ref too, under the very lock that is held. This sets the
+  // index and the files to the head's tree and removes the files the fast-forward added.
+  await git(tree, ['read-tree', '--reset', '-u', head]);
+  return true;
 }
 
 /** The files git names when a merge would overwrite untracked or ignored files (tab-indented lines after the message). */

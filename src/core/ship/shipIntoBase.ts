@@ -11,6 +11,7 @@ import { landedShipMerge, mergeIntoBase } from '../git';
 import { writeFileAtomic } from '../run/runDir';
 import type { RunSandbox } from '../sandbox/runSandbox';
 import { runCommand, stoppedError } from '../shell';
+import { provideDependencies } from '../stack/dependencyStore';
 
 export interface ShipGateFacts {
   integrationBranch: string;
@@ -100,6 +101,12 @@ export interface ShipRun {
   testCommand: string;
   runner: { config: { testTimeoutMs: number }; signal: AbortSignal; sandbox: RunSandbox };
   log: ShipIntoBaseInput['log'];
+  /**
+   * The integration worktree, whose installed dependency folders (node_modules, .venv) the merge
+   * result's tree borrows before its tests, as assembly's test trees do: a fresh worktree has none,
+   * and a project with dependencies could never ship once its base moved.
+   */
+  dependenciesFrom: string;
 }
 
 export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
@@ -117,6 +124,8 @@ export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
     testCommand: run.testCommand,
     // The project's own (model-chosen) command: sandboxed like every other command of the run.
     runTests: async (wt) => {
+      const deps = await provideDependencies(run.dependenciesFrom, wt);
+      if (deps.dirs.length) run.log('info', `ship: the merge result's tree has the installed ${deps.dirs.join(', ')} (${deps.files} files linked)`);
       const r = await runCommand(run.testCommand, wt, agentShellEnv('engine'), config.testTimeoutMs, signal, sandbox);
       // Stopped under the tests (even a suite that passed as it was stopped): nothing is delivered and
       // no "tests fail" report is written; the throw leaves through the staging worktree's clean-up.
@@ -128,10 +137,17 @@ export function shipInputFor(run: ShipRun): ShipIntoBaseInput {
   };
 }
 
+/** Why a run cannot ship at all (it started on a detached HEAD), or undefined. */
+export function noBranchToShipInto(s: { baseBranch: string; integrationBranch: string }): string | undefined {
+  if (s.baseBranch !== '(detached)') return undefined;
+  return `the run started on a detached HEAD, so there is no branch to ship into; ${s.integrationBranch} holds the result: merge it yourself (or start the run from a branch)`;
+}
+
 export type ShipIntoBaseResult = { status: 'done'; shipped: Shipped; detail: string } | { status: 'awaiting-approval' | 'halted'; reason: string };
 
 export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseResult> {
-  if (i.baseBranch === '(detached)') return { status: 'halted', reason: `the run started on a detached HEAD, so there is no branch to ship into; merge ${i.integrationBranch} yourself` };
+  const noBranch = noBranchToShipInto(i);
+  if (noBranch) return { status: 'halted', reason: noBranch };
   if (i.signal?.aborted) throw stoppedError(`ship: the merge into ${i.baseBranch} (nothing merged)`, i.signal);
   const outcome = await mergeIntoBase({
     repoRoot: i.repoRoot,

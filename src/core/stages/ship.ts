@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { commitAll, diffRange, headCommit } from '../git';
-import { shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
+import { noBranchToShipInto, shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { toolObserver } from './architect';
 import { CONTRACTS_REL } from './contracts';
@@ -93,6 +93,9 @@ function loadShipProgress(ctx: PipelineContext, gateIndex: number): ShipProgress
 
 async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageResult> {
   if (ctx.store.state.shipped) return { status: 'done', detail: `already shipped into ${ctx.store.state.shipped.branch}` };
+  // Found before the shipping agent runs (it used to be found only at Approve, after a version bump).
+  const noBranch = noBranchToShipInto(ctx.store.state);
+  if (noBranch) return { status: 'halted', reason: noBranch };
   const wt = ctx.store.paths.integrationWorktree;
   const manifest = ctx.contracts().manifest;
   // `feedback` comes with a gate answer; a resumed run finds it in the recorded decisions instead.
@@ -315,6 +318,7 @@ async function mergeApproved(ctx: PipelineContext): Promise<StageResult> {
       testCommand: integrationTestCommand(ctx),
       runner: ctx,
       log: (level, message) => ctx.store.emit({ type: 'log', level, message }),
+      dependenciesFrom: ctx.store.paths.integrationWorktree,
     }),
     // What the checks (and the gate's summary) are of: a commit landing while they ran is not merged unseen.
     expectedHead: readShipChecks(ctx.store.paths.runDir)?.commit,

@@ -142,6 +142,7 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
         testCommand: sc.testCommand,
         runner: session,
         log: (level, message) => session.emit({ type: 'log', level, message }),
+        dependenciesFrom: sc.integrationWt,
       }),
       expectedHead: shown,
     });
