@@ -70,6 +70,11 @@ export const SCENARIOS = [
   'npm-install',
   // The target builder needs a package modules.json does not list: it reports blocked instead of installing it.
   'needs-dependency',
+  /**
+   * Ship: besides the version bump, the shipping agent adds an install script and a dependency to
+   * package.json, and its shell leaves a file outside the release files.
+   */
+  'shipper-overreach',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

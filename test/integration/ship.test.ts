@@ -87,6 +87,21 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     assert.ok(fs.existsSync(path.join(repo.root, 'src', 'greeter', 'index.js')));
   });
 
+  it("the shipping agent's changes beyond the release files are not shipped: an install script, a dependency, a file its shell left", async () => {
+    repo = makeCleanRepo();
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'shipper-overreach' }, gate: gates([]), config: FULL });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const pkg = JSON.parse(repo.git('show', 'main:package.json')) as { version: string; scripts?: Record<string, string>; dependencies?: Record<string, string> };
+    assert.equal(pkg.version, '0.2.0', 'the version bump is kept');
+    assert.equal(pkg.scripts?.['postinstall'], undefined);
+    assert.equal(pkg.dependencies?.['left-pad'], undefined);
+    for (const ref of ['main', result.state.integrationBranch]) assert.ok(!repo.git('ls-tree', '--name-only', ref).split('\n').includes('release-notes.tmp'), ref);
+    assert.ok(!fs.existsSync(path.join(repo.root, 'release-notes.tmp')));
+    const notes = events.filter((e) => e.type === 'containment' && e.agentId.startsWith('shipper-')).map((e) => (e as { detail: string }).detail).join('\n');
+    assert.match(notes, /package\.json: the shipping agent changed more than the version; the rest was undone \(its version change kept\)/);
+    assert.match(notes, /left out of the commit and discarded .*release-notes\.tmp/);
+  });
+
   it('on a dirty tree: stops at the gate naming the files, changes nothing, and ships after the tree is clean', async () => {
     repo = makeRepo();
     const before = fingerprint(repo);

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileTools, ROLE_TOOLS, type ToolObserver } from '../../src/core/agents/tools';
-import { AUDIT_FILE, restoreFile } from '../../src/core/locks/architectGuard';
+import { restoreFile } from '../../src/core/agents/agentFiles';
+import { AUDIT_FILE } from '../../src/core/locks/architectGuard';
 
 const quiet: ToolObserver = { call: () => undefined, result: () => undefined };
 

@@ -167,3 +167,22 @@ export function agentFolderEntries(root: string, relDir: string): string[] {
 export function scrubAgentFolder(root: string, relDir: string, scrub: (text: string) => string): string[] {
   return scrubAgentFiles(root, agentFolderEntries(root, relDir), scrub);
 }
+
+/**
+ * Writes `data` at `rel` under `root` as the engine's own file: every folder on the way is made a real
+ * folder (a link the agent's shell put there is removed, never followed) and the file is created new,
+ * so nothing outside `root` is written. Absent data removes the file.
+ */
+export function restoreFile(root: string, rel: string, data: string | Buffer | undefined): void {
+  let dir = root;
+  for (const part of rel.split('/').slice(0, -1)) {
+    dir = path.join(dir, part);
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) continue;
+    if (stat) fs.rmSync(dir, { force: true });
+    fs.mkdirSync(dir);
+  }
+  const file = path.join(root, rel);
+  fs.rmSync(file, { force: true, recursive: true });
+  if (data !== undefined) fs.writeFileSync(file, data, { flag: 'wx' });
+}

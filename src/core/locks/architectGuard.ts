@@ -8,12 +8,10 @@
  * it allows (an unlocked item, or one the architect itself locked) goes into the audit trail, as
  * every contract change does (M12). Items the run created are the architect's to shape.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { runGit } from '../git/run';
 import { LocksSchema, type LockEntry, type Locks } from '../contracts/schemas';
 import { ADR_FILE_PATTERN, DECISIONS_DIR, LOCKS_FILE, SHARED_TYPES_FILE } from '../contracts/validator';
-import { readWholeAgentFile } from '../agents/agentFiles';
+import { readWholeAgentFile, restoreFile } from '../agents/agentFiles';
 import { appendAudit, readAudit, AUDIT_FILE, type AuditEntry } from './audit';
 import { interfaceLock } from './changeContract';
 import { checkLock, itemLabel, type Actor, type ItemKind } from './policy';
@@ -71,25 +69,6 @@ export interface GuardOutcome {
 function sameEntry(a: LockEntry | undefined, b: LockEntry | undefined): boolean {
   const key = (e: LockEntry | undefined) => (e ? JSON.stringify([e.locked_by, e.lock_level, [...e.affects].sort(), e.assertion, e.category ?? null]) : 'none');
   return key(a) === key(b);
-}
-
-/**
- * Writes `data` at `rel` under `root` as the engine's own file: every folder on the way is made a real
- * folder (a link the agent's shell put there is removed, never followed) and the file is created new,
- * so nothing outside `root` is written. Absent data removes the file.
- */
-export function restoreFile(root: string, rel: string, data: string | Buffer | undefined): void {
-  let dir = root;
-  for (const part of rel.split('/').slice(0, -1)) {
-    dir = path.join(dir, part);
-    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) continue;
-    if (stat) fs.rmSync(dir, { force: true });
-    fs.mkdirSync(dir);
-  }
-  const file = path.join(root, rel);
-  fs.rmSync(file, { force: true, recursive: true });
-  if (data !== undefined) fs.writeFileSync(file, data, { flag: 'wx' });
 }
 
 const trimEnd = (t: string | undefined) => t?.trimEnd();

@@ -12,9 +12,10 @@ import { z } from 'zod';
 import { roleShell } from '../sandbox/stageShell';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileTools, reportOutcomeTool, type ResultSlot } from '../agents/tools';
+import { fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
-import { commitAll, diffRange, headCommit } from '../git';
+import { commitOwnedChanges, describeOwnership, diffRange, headCommit } from '../git';
+import { keepVersionChangesOnly, readManifests } from '../ship/releaseManifest';
 import { noBranchToShipInto, shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { toolObserver } from './architect';
@@ -118,6 +119,9 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
 
   const attempt = ctx.store.stage('ship').attempts;
   const agentId = `shipper-${attempt}`;
+  // What the engine commits of the agent's work is judged against these (see releaseManifest.ts).
+  const engineHead = await headCommit(wt);
+  const manifests = readManifests(wt);
   const observe = toolObserver(ctx, agentId);
   const slot: ResultSlot<BuilderOutcome> = {};
   const tools = [
@@ -145,7 +149,16 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
     nudge: 'You have not called report_outcome. Call it now with status "done" and a one-line summary of the release.',
   });
   if (!slot.value || slot.value.status !== 'done') return { status: 'halted', reason: `the shipping agent did not finish: ${slot.value?.summary ?? result.finalText.slice(0, 300)}` };
-  await commitAll(wt, `ship: release notes, changelog and version (${slot.value.summary.slice(0, 72)})`, agentAuthor('shipper'), SHIP_WRITABLE);
+  const undone = keepVersionChangesOnly(wt, manifests);
+  const owned = await commitOwnedChanges(wt, {
+    branch: ctx.store.state.integrationBranch,
+    engineHead,
+    allowed: (rel) => isWritable(rel, SHIP_WRITABLE),
+    message: `ship: release notes, changelog and version (${slot.value.summary.slice(0, 72)})`,
+    author: agentAuthor('shipper'),
+  });
+  const note = [...undone, describeOwnership(agentId, owned)].filter(Boolean).join('; ');
+  if (note) ctx.store.emit({ type: 'containment', agentId, detail: note });
   // The memory as it is now (the shipper's summary included) is part of the release commit the checks
   // run on and the gate merges; the publish after the stage comes after the merge, too late to ship.
   await publishStageMemory(ctx, 'with the release');
