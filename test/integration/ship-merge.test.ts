@@ -154,6 +154,35 @@ describe('shipping into the user\'s branch while the user works', function () {
     assert.equal(again.status, 'done');
     assert.deepEqual(again.status === 'done' ? [again.shipped.commit, again.shipped.previousHead] : [], [merge, before]);
   });
+  it("the user's hooks run for the fast-forward, except when the merge changes the hooks folder itself (a relative core.hooksPath)", async () => {
+    const log = path.join(dir, 'hooks.log');
+    const hook = (word: string) => `#!/bin/sh\necho ${word} >> '${log}'\n`;
+    fs.mkdirSync(path.join(repo, '.husky'));
+    fs.writeFileSync(path.join(repo, '.husky', 'post-merge'), hook('user-hook'), { mode: 0o755 });
+    git(repo, 'add', '.husky');
+    git(repo, 'commit', '-q', '-m', 'user: husky hook');
+    const wt = path.join(dir, 'integration');
+    git(wt, 'merge', '-q', 'main');
+    git(repo, 'config', 'core.hooksPath', '.husky');
+
+    // The run's work does not touch the hooks: the user's hook runs, as for any fast-forward they make.
+    const first = await mergeIntoBase(input());
+    assert.equal(first.status, 'merged');
+    assert.equal(first.status === 'merged' ? first.hooksSkipped : 'x', undefined);
+    assert.equal(fs.readFileSync(log, 'utf8'), 'user-hook\n');
+
+    // Now it rewrites the hook: the fast-forward lands without running hooks, and says so.
+    fs.writeFileSync(path.join(wt, '.husky', 'post-merge'), hook('agent-hook'), { mode: 0o755 });
+    fs.writeFileSync(path.join(wt, 'more.js'), 'more\n');
+    git(wt, '-c', 'core.hooksPath=/dev/null', 'add', '.');
+    git(wt, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'build: more');
+    const second = await mergeIntoBase(input());
+    assert.equal(second.status, 'merged');
+    assert.match(second.status === 'merged' ? (second.hooksSkipped ?? '') : '', /changes the repository's own hooks \(\.husky\)/);
+    assert.equal(fs.readFileSync(log, 'utf8'), 'user-hook\n', 'no hook ran for it');
+    assert.ok(fs.existsSync(path.join(repo, 'more.js')), 'the checkout was fast-forwarded');
+  });
+
   it("a moved base's merge result is tested with the integration worktree's installed dependencies", async () => {
     // What `install` left in the integration worktree (ignored, never committed).
     const installed = path.join(dir, 'integration', 'node_modules', 'shout');

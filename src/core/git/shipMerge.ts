@@ -42,7 +42,15 @@ export interface ShipMergeInput {
 }
 
 export type ShipMergeOutcome =
-  | { status: 'merged'; commit: string; previousHead: string; baseMoved: boolean; tree?: string }
+  | {
+      status: 'merged';
+      commit: string;
+      previousHead: string;
+      baseMoved: boolean;
+      tree?: string;
+      /** Why the user's hooks did not run for the fast-forward (it changed the hooks themselves). */
+      hooksSkipped?: string;
+    }
   | { status: 'alreadyMerged'; commit: string }
   | { status: 'dirtyTree'; tree: string; files: string[] }
   | { status: 'conflict'; files: string[] }
@@ -158,13 +166,32 @@ async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promis
   if (files.length) return { status: 'dirtyTree', tree: checkedOut.path, files };
   const [symbolic, head] = await Promise.all([runGit(checkedOut.path, ['symbolic-ref', '-q', 'HEAD']), resolveCommit(checkedOut.path, 'HEAD')]);
   if (symbolic.stdout.trim() !== d.baseRef || head !== d.baseHead) return { status: 'baseMoved' };
-  const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--no-overwrite-ignore', '--quiet', d.commit], { userHooks: true });
-  if (ff.exitCode === 0) return { status: 'merged', commit: d.commit, previousHead: d.baseHead, baseMoved: d.baseMoved, tree: checkedOut.path };
+  const hooksChanged = await hooksChangedBy(checkedOut.path, d.baseHead, d.commit);
+  const ff = await runGit(checkedOut.path, ['merge', '--ff-only', '--no-overwrite-ignore', '--quiet', d.commit], { userHooks: !hooksChanged });
+  if (ff.exitCode === 0) {
+    const hooksSkipped = hooksChanged ? `the merge changes the repository's own hooks (${hooksChanged}), so they did not run for it: code the agents wrote is not run outside the sandbox unreviewed` : undefined;
+    return { status: 'merged', commit: d.commit, previousHead: d.baseHead, baseMoved: d.baseMoved, tree: checkedOut.path, ...(hooksSkipped ? { hooksSkipped } : {}) };
+  }
   const inTheWay = overwrittenFiles(ff.stderr);
   if (inTheWay.length) return { status: 'dirtyTree', tree: checkedOut.path, files: inTheWay };
   if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
   const putBack = await putBackCheckout(checkedOut.path, d.baseHead);
   return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] || `exit ${ff.exitCode}`}${putBack ? '; the files it had already written were put back as they were' : ''}` };
+}
+
+/**
+ * The hooks folder, when it is inside the checkout (a relative `core.hooksPath`: husky's `.husky`)
+ * and the merge changes files in it: a hook the merge brings in or rewrites would run, unsandboxed,
+ * the moment the fast-forward lands. Returns that folder (repository-relative), or undefined.
+ */
+async function hooksChangedBy(tree: string, from: string, to: string): Promise<string | undefined> {
+  // The user's own setting is read (the engine's git calls set their own hooks path): nothing runs here.
+  const hooks = await runGit(tree, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], { userHooks: true });
+  if (hooks.exitCode !== 0) return undefined;
+  const rel = path.relative(tree, hooks.stdout.trim());
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const changed = await runGit(tree, ['diff', '--name-only', '--no-renames', from, to, '--', rel]);
+  return changed.exitCode === 0 && changed.stdout.trim() ? rel.split(path.sep).join('/') : undefined;
 }
 
 /**

@@ -179,6 +179,7 @@ export async function shipIntoBase(i: ShipIntoBaseInput): Promise<ShipIntoBaseRe
       const previousHead = outcome.status === 'merged' ? outcome.previousHead : (landed?.previousHead ?? i.baseCommit);
       const shipped = { branch: i.baseBranch, commit, previousHead, at: new Date().toISOString() };
       i.log('info', `shipped: ${i.integrationBranch} merged into ${i.baseBranch} as ${commit.slice(0, 12)}`);
+      if (outcome.status === 'merged' && outcome.hooksSkipped) i.log('warn', `ship: ${outcome.hooksSkipped}`);
       return { status: 'done', shipped, detail: `shipped into ${i.baseBranch} as ${commit.slice(0, 12)}` };
     }
     case 'dirtyTree':
