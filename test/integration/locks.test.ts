@@ -114,6 +114,20 @@ describe('trust locks (M12)', function () {
     assert.deepEqual(outcomes, ['invalid', 'refused', 'refused']);
   });
 
+  it('a new ADR written before a kill cut its audit entry: applied again it is audited once, not refused as a rewrite', async () => {
+    const text = '# ADR-003: Length in code points\n## Status: Accepted\n';
+    await changeContract(repo.dir, { kind: 'adr', key: '003-length-units', text }, master, 'conflict greeter-1: records the resolution');
+    // The kill: the ADR is on disk, its audit line is not.
+    const auditFile = path.join(repo.dir, 'locks-audit.jsonl');
+    fs.writeFileSync(auditFile, '');
+    await changeContract(repo.dir, { kind: 'adr', key: '003-length-units', text }, master, 'conflict greeter-1: records the resolution');
+    await changeContract(repo.dir, { kind: 'adr', key: '003-length-units', text: text + '\n' }, master, 'conflict greeter-1: records the resolution');
+    assert.deepEqual(readAudit(repo.dir).entries.map((e) => `${e.item} ${e.outcome}`), ['adr 003-length-units applied']);
+    // Other text under that name is still a rewrite, and a builder is still refused.
+    await assert.rejects(changeContract(repo.dir, { kind: 'adr', key: '003-length-units', text: '# ADR-003: other\n' }, master, 'rewrite'), /ADRs are not rewritten/);
+    await assert.rejects(changeContract(repo.dir, { kind: 'adr', key: '003-length-units', text }, builder, 'same'), /never modify contracts/);
+  });
+
   it('a torn or hand-edited audit line is skipped and counted, never fatal', async () => {
     await changeContract(repo.dir, { kind: 'decision', key: '001-module-system', assertion: 'Still CommonJS.' }, architect, 'wording');
     fs.appendFileSync(path.join(repo.dir, 'locks-audit.jsonl'), '{"at": "torn\n');

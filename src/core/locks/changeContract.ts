@@ -12,7 +12,7 @@ import { LockLevelSchema, LocksSchema, type LockEntry, type LockLevel, type Lock
 import { ADR_FILE_PATTERN, DECISIONS_DIR, LOCKS_FILE, SHARED_TYPES_FILE, interfaceFileFor, validateContracts } from '../contracts/validator';
 import { validateModuleName, quoteUntrusted } from '../contracts/names';
 import { writeFileAtomic } from '../run/runDir';
-import { appendAudit, type AuditEntry } from './audit';
+import { appendAudit, readAudit, type AuditEntry } from './audit';
 import { checkLock, itemLabel, type Actor, type LockedItem } from './policy';
 
 const Text = z.string().min(1).max(200_000);
@@ -101,8 +101,16 @@ async function apply(dir: string, input: ContractChange, actor: Actor, reason: s
       ...e,
     });
 
-  const shape = shapeProblem(dir, locks, change);
   const check = checkLock(actor, item);
+  const landed = check.allowed ? landedAdr(dir, change) : undefined;
+  if (landed !== undefined) {
+    // The same ADR is already there: written by this change before a kill cut its audit entry (a
+    // resumed conflict resolution applies it again). Not a rewrite, so not refused; audited once.
+    const already = readAudit(dir).entries.some((e) => e.outcome === 'applied' && e.item === label && typeof e.new === 'string' && e.new.trimEnd() === landed.trimEnd());
+    if (!already) audit({ outcome: 'applied', new: landed });
+    return { item: label, old: undefined, new: landed };
+  }
+  const shape = shapeProblem(dir, locks, change);
   if (!check.allowed || shape) {
     const why = check.allowed ? `${label}: ${shape}` : check.reason;
     audit({ outcome: 'refused', refusal: why, new: proposedValue(change) });
@@ -162,6 +170,18 @@ export function lockedItem(locks: Locks, change: ContractChange): LockedItem {
     case 'adr':
       // A new ADR carries the lock of the decision it records, if that decision exists already.
       return { kind: 'adr', key: change.key, entry: locks.decisions[change.key] };
+  }
+}
+
+/** For an ADR change whose file exists with exactly its text (line ends aside): that text. */
+function landedAdr(dir: string, change: ContractChange): string | undefined {
+  if (change.kind !== 'adr' || !ADR_FILE_PATTERN.test(`${change.key}.md`)) return undefined;
+  const file = path.join(dir, DECISIONS_DIR, `${change.key}.md`);
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.trimEnd() === change.text.trimEnd() ? change.text : undefined;
+  } catch {
+    return undefined;
   }
 }
 
