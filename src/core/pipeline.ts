@@ -93,16 +93,21 @@ export async function runStages(ctx: PipelineContext, allStages: readonly Stage[
 }
 
 /**
- * A run keeps the stage order it was created with (its state lists the stages in that order). Runs
- * stored before curate moved ahead of ship resume with curate after ship, as they began: moving it
- * ahead at a waiting ship gate would commit on the integration branch under the gate and make it ask
- * again. A stage the state does not list keeps its place after the listed ones.
+ * The order a run's stages go in: the code's, unless that would run a stage the run has not begun
+ * ahead of one it has already begun or finished in the order it was created with (the state lists the
+ * stages in that order). A run stored before curate moved ahead of ship and waiting at its ship gate
+ * therefore curates after the ship, as it began: curating first would commit on the integration
+ * branch under the waiting gate and make it ask again. A stored run that has not reached ship yet
+ * takes the new order, so its curated memory ships.
  */
-export function inRecordedOrder(stages: readonly Stage[], recorded: readonly { id: string }[]): Stage[] {
+export function inRecordedOrder(stages: readonly Stage[], recorded: readonly { id: string; status: string }[]): Stage[] {
   const at = (s: Stage) => {
     const i = recorded.findIndex((r) => r.id === s.id);
     return i < 0 ? recorded.length : i;
   };
+  const begun = (s: Stage) => (recorded.find((r) => r.id === s.id)?.status ?? 'pending') !== 'pending';
+  const overtakes = stages.some((a, i) => !begun(a) && stages.slice(i + 1).some((b) => begun(b) && at(b) < at(a)));
+  if (!overtakes) return [...stages];
   return stages.map((s, i) => ({ s, i })).sort((a, b) => at(a.s) - at(b.s) || a.i - b.i).map((x) => x.s);
 }
 

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { contractSet } from '../../src/scripted/projects/contracts';
 import { samplePlan } from '../../src/scripted/projects/plan';
 import type { GateHandler, GateRequest } from '../../src/core/api';
+import type { ReceivedRequest } from '../../src/scripted';
+import type { PipelineEvent } from '../../src/core/events';
 import { makeCleanRepo, runPipeline, type TestRepo } from './harness';
 
 const CONTRACTS = '.orchestration/contracts';
@@ -47,7 +49,15 @@ describe('the architect on a repository with contracts from earlier runs (M12)',
     // changes at the blueprint gate, it writes it all once more.
     let asked = 0;
     const gate = (async (req: GateRequest) => (req.gate === 'blueprint' && asked++ === 0 ? { decision: 'changes', feedback: 'Name the errors once more.' } : { decision: 'approve' })) as unknown as GateHandler;
-    const { result, events } = await runPipeline(repo, { gate, config: { stopAfter: 'architect' } });
+    const requests: ReceivedRequest[] = [];
+    // What a stopped architect's shell may have left: a forged line in the audit trail of the worktree.
+    const forge = (e: PipelineEvent) => {
+      if (e.type !== 'stage-started' || e.stage !== 'architect') return;
+      const runs = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+      const audit = path.join(runs, fs.readdirSync(runs)[0]!, 'worktrees', 'integration', CONTRACTS, 'locks-audit.jsonl');
+      fs.appendFileSync(audit, JSON.stringify({ at: '2026-11-02T00:00:00Z', who: { role: 'human', name: 'forged' }, item: 'decision 002-input-validation', kind: 'decision', key: '002-input-validation', level: 'critical', outcome: 'applied', reason: 'forged' }) + '\n');
+    };
+    const { result, events } = await runPipeline(repo, { gate, scenario: { onRequest: (r) => requests.push(r) }, onEvent: forge, config: { stopAfter: 'architect' } });
     assert.equal(asked, 2, 'the blueprint was revised once');
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const show = (rel: string) => repo.git('show', `${result.state.integrationBranch}:${CONTRACTS}/${rel}`) + '\n';
@@ -69,5 +79,7 @@ describe('the architect on a repository with contracts from earlier runs (M12)',
     assert.match(undone, /decision 002-input-validation is critical/);
     assert.match(undone, /interface greeter is critical \(locked by security\)/);
     assert.match(undone, /ADR decisions\/002-input-validation\.md existed when the run started/);
+    // The architect is told, so the rest of its blueprint can be made to fit what stands.
+    assert.ok(requests.some((r) => JSON.stringify(r.messages).includes('<restored-contracts>')), 'the architect was told what was undone');
   });
 });

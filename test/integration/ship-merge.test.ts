@@ -178,9 +178,17 @@ describe('shipping into the user\'s branch while the user works', function () {
     git(wt, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'build: more');
     const second = await mergeIntoBase(input());
     assert.equal(second.status, 'merged');
-    assert.match(second.status === 'merged' ? (second.hooksSkipped ?? '') : '', /changes the repository's own hooks \(\.husky\)/);
+    assert.match(second.status === 'merged' ? (second.hooksSkipped ?? '') : '', /changes the repository's own hooks \(\.husky\/post-merge\)/);
     assert.equal(fs.readFileSync(log, 'utf8'), 'user-hook\n', 'no hook ran for it');
     assert.ok(fs.existsSync(path.join(repo, 'more.js')), 'the checkout was fast-forwarded');
+
+    // A hook manager's file (lefthook's stubs run what lefthook.yml names) counts as the hooks too.
+    fs.writeFileSync(path.join(wt, 'lefthook.yml'), 'post-merge:\n  commands:\n    x:\n      run: echo agent\n');
+    git(wt, '-c', 'core.hooksPath=/dev/null', 'add', '.');
+    git(wt, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'build: lefthook');
+    const third = await mergeIntoBase(input());
+    assert.match(third.status === 'merged' ? (third.hooksSkipped ?? '') : '', /\(lefthook\.yml\)/);
+    assert.equal(fs.readFileSync(log, 'utf8'), 'user-hook\n', 'no hook ran for it');
   });
 
   it("a moved base's merge result is tested with the integration worktree's installed dependencies", async () => {

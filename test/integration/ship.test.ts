@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { GateAnswer, GateHandler, GateRequest } from '../../src/core/api';
 import type { ReceivedRequest } from '../../src/scripted';
+import type { PipelineEvent } from '../../src/core/events';
 import { readJournal } from '../../src/core/run/journal';
 import { FAST_CONFIG, makeCleanRepo, makeRepo, read, resumePipeline, runPipeline, type TestRepo } from './harness';
 import { fingerprint } from './audit.test';
@@ -89,11 +90,21 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
 
   it("the shipping agent's changes beyond the release files are not shipped: an install script, a dependency, a file its shell left", async () => {
     repo = makeCleanRepo();
-    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'shipper-overreach' }, gate: gates([]), config: FULL });
+    // And what a stopped shipping agent may have left uncommitted in the integration worktree: a
+    // build script in package.json. It is judged against the commit, not taken as the starting point.
+    const leftover = (e: PipelineEvent) => {
+      if (e.type !== 'stage-started' || e.stage !== 'ship') return;
+      const runs = path.join(repo.root, '.git', 'build-pipeline', 'runs');
+      const file = path.join(runs, fs.readdirSync(runs)[0]!, 'worktrees', 'integration', 'package.json');
+      const pkg = JSON.parse(read(file)) as { scripts?: Record<string, string> };
+      fs.writeFileSync(file, JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, prepare: 'node steal.js' } }, null, 2) + '\n');
+    };
+    const { result, events } = await runPipeline(repo, { scenario: { scenario: 'shipper-overreach' }, gate: gates([]), onEvent: leftover, config: FULL });
     assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
     const pkg = JSON.parse(repo.git('show', 'main:package.json')) as { version: string; scripts?: Record<string, string>; dependencies?: Record<string, string> };
     assert.equal(pkg.version, '0.2.0', 'the version bump is kept');
     assert.equal(pkg.scripts?.['postinstall'], undefined);
+    assert.equal(pkg.scripts?.['prepare'], undefined, "a stopped agent's leftover is not the baseline");
     assert.equal(pkg.dependencies?.['left-pad'], undefined);
     for (const ref of ['main', result.state.integrationBranch]) assert.ok(!repo.git('ls-tree', '--name-only', ref).split('\n').includes('release-notes.tmp'), ref);
     assert.ok(!fs.existsSync(path.join(repo.root, 'release-notes.tmp')));

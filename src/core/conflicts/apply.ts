@@ -27,6 +27,7 @@ import { appendAgentFileOnce } from '../agents/agentFiles';
 import { developModule, moduleAtRest } from '../stages/build';
 import { SENT_BY } from '../stages/fixRequest';
 import { saveRecord, type ConflictRecord } from './resolution';
+import { scrubJson } from '../run/scrub';
 
 export function resolutionText(r: ConflictRecord): string {
   const res = r.resolution!;
@@ -63,7 +64,9 @@ function adrText(r: ConflictRecord, number: string): string {
 }
 
 export async function applyResolution(ctx: PipelineContext, record: ConflictRecord): Promise<void> {
-  const res = record.resolution!;
+  // Scrubbed when the master submitted it (resolve.ts); again here for a record saved before that was so.
+  record.resolution = scrubJson(record.resolution!, ctx.store.scrub);
+  const res = record.resolution;
   const wt = ctx.store.paths.integrationWorktree;
   const dir = path.join(wt, CONTRACTS_REL);
   const conflictsDir = ctx.store.paths.conflicts;

@@ -28,6 +28,17 @@ const knownCommits = new Map<string, Set<string>>();
 /** A full commit or object id (SHA-1 or SHA-256). */
 export const FULL_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 
+/**
+ * The text of a repository-relative file as it is in `commit` (a full id), or undefined when the
+ * commit has no such file. What an agent may have changed in its worktree is judged against this,
+ * never against the worktree's own copy, which an earlier, stopped agent may have left changed.
+ */
+export async function fileAtCommit(cwd: string, commit: string, rel: string): Promise<string | undefined> {
+  if (!FULL_ID.test(commit)) throw new GitError('unknown', `${quoteUntrusted(commit)} is not a full commit id`);
+  const run = await runGit(cwd, ['show', `${commit}:${rel}`]);
+  return run.exitCode === 0 ? run.stdout : undefined;
+}
+
 /** The commit a revision names, or null when it names none (never treats it as an option). */
 export async function resolveCommit(cwd: string, revision: string): Promise<string | null> {
   if (revision.startsWith('-')) return null;

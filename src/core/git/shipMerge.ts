@@ -174,24 +174,51 @@ async function deliver(root: string, input: ShipMergeInput, d: Delivery): Promis
   }
   const inTheWay = overwrittenFiles(ff.stderr);
   if (inTheWay.length) return { status: 'dirtyTree', tree: checkedOut.path, files: inTheWay };
-  if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
   const putBack = await putBackCheckout(checkedOut.path, d.baseHead);
+  if ((await resolveCommit(root, d.baseRef)) !== d.baseHead) return { status: 'baseMoved' };
   return { status: 'notDelivered', reason: `git refused the fast-forward in ${checkedOut.path}: ${ff.stderr.trim().split('\n')[0] || `exit ${ff.exitCode}`}${putBack ? '; the files it had already written were put back as they were' : ''}` };
 }
 
 /**
- * The hooks folder, when it is inside the checkout (a relative `core.hooksPath`: husky's `.husky`)
- * and the merge changes files in it: a hook the merge brings in or rewrites would run, unsandboxed,
- * the moment the fast-forward lands. Returns that folder (repository-relative), or undefined.
+ * Files hook managers run commands from, wherever the hooks folder is: lefthook and pre-commit put
+ * stubs in `.git/hooks` that run what these name, and husky v9's `core.hooksPath=.husky/_` holds stubs
+ * that run `.husky/<hook>`. A release that changes one of them changes what a hook runs.
+ */
+export const HOOK_CONFIG_PATHS: readonly string[] = [
+  '.husky',
+  '.githooks',
+  'lefthook.yml',
+  'lefthook.yaml',
+  '.lefthook.yml',
+  '.lefthook.yaml',
+  'lefthook-local.yml',
+  '.pre-commit-config.yaml',
+  '.simple-git-hooks.json',
+  '.simple-git-hooks.js',
+  '.simple-git-hooks.cjs',
+  '.huskyrc',
+  '.huskyrc.json',
+  '.huskyrc.js',
+];
+
+/**
+ * What the merge changes of the user's hooks: the hooks folder when it is inside the checkout (a
+ * relative `core.hooksPath`; for husky v9's `.husky/_`, its parent) and the hook managers' files
+ * above. A hook the merge brings in or rewrites would run, unsandboxed, the moment the fast-forward
+ * lands. Returns the changed paths (repository-relative), or undefined.
  */
 async function hooksChangedBy(tree: string, from: string, to: string): Promise<string | undefined> {
   // The user's own setting is read (the engine's git calls set their own hooks path): nothing runs here.
   const hooks = await runGit(tree, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks'], { userHooks: true });
-  if (hooks.exitCode !== 0) return undefined;
-  const rel = path.relative(tree, hooks.stdout.trim());
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  const changed = await runGit(tree, ['diff', '--name-only', '--no-renames', from, to, '--', rel]);
-  return changed.exitCode === 0 && changed.stdout.trim() ? rel.split(path.sep).join('/') : undefined;
+  const watched = [...HOOK_CONFIG_PATHS];
+  const rel = hooks.exitCode === 0 ? path.relative(tree, hooks.stdout.trim()).split(path.sep).join('/') : '';
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel) && rel !== '.git' && !rel.startsWith('.git/')) {
+    watched.push(rel);
+    if (path.posix.basename(rel) === '_' && path.posix.dirname(rel) !== '.') watched.push(path.posix.dirname(rel));
+  }
+  const changed = await runGit(tree, ['--literal-pathspecs', 'diff', '--name-only', '--no-renames', from, to, '--', ...watched]);
+  const files = changed.exitCode === 0 ? changed.stdout.split('\n').filter(Boolean) : [];
+  return files.length ? files.slice(0, 5).join(', ') + (files.length > 5 ? `, … ${files.length - 5} more` : '') : undefined;
 }
 
 /**

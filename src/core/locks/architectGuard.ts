@@ -9,6 +9,7 @@
  * every contract change does (M12). Items the run created are the architect's to shape.
  */
 import { runGit } from '../git/run';
+import { fileAtCommit } from '../git/repo';
 import { LocksSchema, type LockEntry, type Locks } from '../contracts/schemas';
 import { ADR_FILE_PATTERN, DECISIONS_DIR, LOCKS_FILE, SHARED_TYPES_FILE } from '../contracts/validator';
 import { readWholeAgentFile, restoreFile } from '../agents/agentFiles';
@@ -31,10 +32,7 @@ const INTERFACE_FILE = /^interfaces\/([a-z0-9][a-z0-9-]*)\.interface\.md$/;
  * commit has no readable locks.json: nothing was decided yet, so there is nothing to protect.
  */
 export async function contractsAtStart(repoRoot: string, commit: string, contractsRel: string): Promise<ContractsAtStart | undefined> {
-  const show = async (rel: string) => {
-    const r = await runGit(repoRoot, ['show', `${commit}:${contractsRel}/${rel}`]);
-    return r.exitCode === 0 ? r.stdout : undefined;
-  };
+  const show = (rel: string) => fileAtCommit(repoRoot, commit, `${contractsRel}/${rel}`);
   const lockText = await show(LOCKS_FILE);
   if (lockText === undefined) return undefined;
   let locks: Locks;
@@ -132,18 +130,29 @@ export function guardContractsAtStart(root: string, contractsRel: string, start:
   return out;
 }
 
+/** An audit value without its time stamp (a lock's `locked_at` is rewritten with any edit), for comparing. */
+function sameChangeKey(item: string, value: unknown): string {
+  const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>), locked_at: undefined } : value;
+  return `${item}\0${JSON.stringify(v ?? null)}`;
+}
+
 /**
- * The allowed changes join the audit trail, once each: a revision round of the same run finds the
- * change it already recorded (same item, same new value) and does not record it again.
+ * The allowed changes join the audit trail, once each per run: a revision round of the same run
+ * (`scope`, the reason's run-specific start) finds the change it already recorded and does not record
+ * it again; a later run making the same change again records it, since it is a change again.
  */
-export function auditAllowedChanges(dir: string, allowed: GuardOutcome['allowed'], actor: Actor, reason: string, at: Date): number {
-  const seen = new Set(readAudit(dir).entries.filter((e) => e.outcome === 'applied').map((e) => `${e.item}\0${JSON.stringify(e.new ?? null)}`));
+export function auditAllowedChanges(dir: string, allowed: GuardOutcome['allowed'], actor: Actor, scope: string, why: string, at: Date): number {
+  const seen = new Set(
+    readAudit(dir)
+      .entries.filter((e) => e.outcome === 'applied' && e.reason.startsWith(scope))
+      .map((e) => sameChangeKey(e.item, e.new)),
+  );
   let written = 0;
   for (const a of allowed) {
-    const key = `${a.item}\0${JSON.stringify(a.new ?? null)}`;
+    const key = sameChangeKey(a.item, a.new);
     if (seen.has(key)) continue;
     seen.add(key);
-    appendAudit(dir, { at: at.toISOString(), who: { role: actor.role, name: actor.name }, outcome: 'applied', reason, ...a });
+    appendAudit(dir, { at: at.toISOString(), who: { role: actor.role, name: actor.name }, outcome: 'applied', reason: `${scope}: ${why}`, ...a });
     written++;
   }
   return written;

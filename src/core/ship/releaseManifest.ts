@@ -6,6 +6,7 @@
  * and keeps the version change alone; anything else it changed there is undone and reported.
  */
 import { readWholeAgentFile, restoreFile } from '../agents/agentFiles';
+import { fileAtCommit } from '../git/repo';
 
 export const VERSIONED_MANIFESTS = ['package.json', 'pyproject.toml'] as const;
 
@@ -14,9 +15,12 @@ const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
 
 export type ManifestTexts = ReadonlyMap<string, string | undefined>;
 
-/** The manifests as they are now, before the agent runs. */
-export function readManifests(root: string): ManifestTexts {
-  return new Map(VERSIONED_MANIFESTS.map((rel) => [rel, readWholeAgentFile(root, rel)]));
+/**
+ * The manifests as committed at `commit` (the engine's head before the agent): not the worktree's
+ * copies, which a shipping agent stopped before its changes were judged may have left changed.
+ */
+export async function committedManifests(root: string, commit: string): Promise<ManifestTexts> {
+  return new Map(await Promise.all(VERSIONED_MANIFESTS.map(async (rel) => [rel, await fileAtCommit(root, commit, rel)] as const)));
 }
 
 /**
@@ -76,23 +80,34 @@ function packageJsonWithVersionOf(old: string, now: string | undefined): string 
 }
 
 const TOML_VERSION = /^(\s*version\s*=\s*)(["'])([^"'\n]*)\2(\s*(#.*)?)$/;
+const TOML_TABLE = /^\s*\[([^\]]+)\]\s*(#.*)?$/;
+
+/** The index of the project's own `version = "…"` line: in `[project]` or `[tool.poetry]`, not a dependency's table. */
+function projectVersionLine(lines: readonly string[]): number {
+  let table = '';
+  for (let i = 0; i < lines.length; i++) {
+    const header = TOML_TABLE.exec(lines[i]!);
+    if (header) table = header[1]!.trim();
+    else if ((table === 'project' || table === 'tool.poetry') && TOML_VERSION.test(lines[i]!)) return i;
+  }
+  return -1;
+}
 
 /**
- * `old` with the first `version = "…"` line of `now`, or `now` itself when that line is all that
- * differs. A TOML parser is not needed for this: the rule is line by line, and only a line that is a
- * plain version assignment may change.
+ * `old` with the project's version line as `now` has it, or `now` itself when that line is all that
+ * differs. A TOML parser is not needed for this: the rule is line by line, and only the project's
+ * plain version assignment may change, to a value that is a version.
  */
 function pyprojectWithVersionOf(old: string, now: string | undefined): string {
   if (now === undefined) return old;
   const a = old.split('\n');
   const b = now.split('\n');
-  // The first version line is the project's; a later one may be a dependency's (a sub-table's `version`).
-  const oldAt = a.findIndex((l) => TOML_VERSION.test(l));
-  const onlyVersion = a.length === b.length && a.every((line, i) => line === b[i] || (i === oldAt && TOML_VERSION.test(b[i]!)));
-  if (onlyVersion) return now;
-  const newLine = b.find((l) => TOML_VERSION.test(l));
-  const newVersion = newLine ? TOML_VERSION.exec(newLine)![3]! : undefined;
+  const oldAt = projectVersionLine(a);
+  const newAt = projectVersionLine(b);
+  const newVersion = newAt < 0 ? undefined : TOML_VERSION.exec(b[newAt]!)![3]!;
   if (oldAt < 0 || newVersion === undefined || !VERSION.test(newVersion)) return old;
+  const onlyVersion = a.length === b.length && oldAt === newAt && a.every((line, i) => line === b[i] || i === oldAt);
+  if (onlyVersion) return now;
   const m = TOML_VERSION.exec(a[oldAt]!)!;
   a[oldAt] = `${m[1]}${m[2]}${newVersion}${m[2]}${m[4] ?? ''}`;
   return a.join('\n');

@@ -5,7 +5,6 @@
  * contracts exist, what earlier runs locked stays locked (locks/architectGuard.ts), and the audit
  * trail is the engine's alone.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { roleShell } from '../sandbox/stageShell';
@@ -13,7 +12,7 @@ import { networkNote } from '../sandbox/config';
 import { ROLE_TOOLS, fileTools, type ToolObserver } from '../agents/tools';
 import { formatProblems, validateContracts } from '../contracts/validator';
 import { runRoleAgent } from './roleAgent';
-import { commitOwnedChanges, describeOwnership, headCommit, moduleBranch } from '../git';
+import { commitOwnedChanges, describeOwnership, fileAtCommit, headCommit, moduleBranch } from '../git';
 import { CONTRACTS_REL } from './contracts';
 import { blueprintCommands, blueprintSummary } from '../stack/gateCommands';
 import { codebaseSummary } from '../stack/codebase';
@@ -57,10 +56,10 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   const agentId = `architect-${attempt}`;
   const observe = toolObserver(ctx, agentId);
   const contractsDir = path.join(wt, CONTRACTS_REL);
-  const auditFile = path.join(contractsDir, AUDIT_FILE);
-  // The audit trail as the stage found it: only the engine appends to it (the tools refuse it, and
-  // whatever the architect's shell did to it is undone before the contracts are committed).
-  const auditAtStart = fs.lstatSync(auditFile, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(auditFile) : undefined;
+  // The audit trail as committed: only the engine appends to it (the tools refuse it, and whatever an
+  // architect's shell did to it, in this attempt or a stopped one, is undone before the commit).
+  const engineHead = await headCommit(wt);
+  const auditAtStart = await fileAtCommit(wt, engineHead, `${CONTRACTS_REL}/${AUDIT_FILE}`);
   const atStart = await contractsAtStart(ctx.store.state.repoRoot, ctx.store.state.baseCommit, CONTRACTS_REL);
   const actor: Actor = { role: 'architect', name: agentId };
   const tools = [
@@ -82,7 +81,6 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     existing_codebase: await codebaseSummary(wt),
     feedback: feedback ? `\n<human-feedback>\n${feedback}\n</human-feedback>\nRevise the existing contracts accordingly.` : '',
   };
-  const engineHead = await headCommit(wt);
   let history: BetaMessageParam[] | undefined;
   let allowed: GuardOutcome['allowed'] = [];
   for (let round = 0; ; round++) {
@@ -91,10 +89,24 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
     allowed = guard.allowed;
     if (guard.restored.length) ctx.store.emit({ type: 'containment', agentId, detail: `changes to locked contracts undone:\n${guard.restored.join('\n')}` });
     const validation = await validateContracts(contractsDir);
-    if (validation.ok) break;
-    const problems = [formatProblems(validation.problems), ...guard.restored.map((r) => `- ${r}`)].join('\n');
+    const lastRound = round >= ctx.config.architectRepairRounds;
+    // Valid, and nothing of earlier runs undone (or no round left to tell the architect): done. An
+    // undone change is told, so the rest of the blueprint is made to fit what stands.
+    if (validation.ok && (guard.restored.length === 0 || lastRound)) break;
+    const restored = guard.restored.map((r) => `- ${r}`).join('\n');
+    if (validation.ok) {
+      history = [
+        ...result.messages,
+        {
+          role: 'user',
+          content: `The engine undid these changes to contract items earlier runs decided, because you may not make them. Make the rest of the blueprint consistent with those items as they stand (a new ADR may propose a change for the human to decide), then finish again.\n<restored-contracts>\n${restored}\n</restored-contracts>`,
+        },
+      ];
+      continue;
+    }
+    const problems = [formatProblems(validation.problems), restored].filter(Boolean).join('\n');
     ctx.store.emit({ type: 'log', level: 'warn', message: `contracts invalid after round ${round + 1}:\n${problems}` });
-    if (round >= ctx.config.architectRepairRounds) {
+    if (lastRound) {
       return { status: 'halted', reason: `the architect's contracts are still invalid after ${round + 1} rounds:\n${problems}` };
     }
     history = [
@@ -107,7 +119,7 @@ async function runArchitect(ctx: PipelineContext, feedback?: string): Promise<St
   }
 
   restoreFile(wt, `${CONTRACTS_REL}/${AUDIT_FILE}`, auditAtStart);
-  const audited = auditAllowedChanges(contractsDir, allowed, actor, `revised by the architect in run ${ctx.store.state.runId}: ${firstLine(ctx.store.state.description).slice(0, 200)}`, new Date());
+  const audited = auditAllowedChanges(contractsDir, allowed, actor, `revised by the architect in run ${ctx.store.state.runId}`, firstLine(ctx.store.state.description).slice(0, 200), new Date());
   if (audited) ctx.store.emit({ type: 'log', level: 'info', message: `${agentId}: ${audited} change(s) to contract items of earlier runs recorded in ${AUDIT_FILE}` });
   // The engine commits the contracts, and only them: the architect's own commits are undone and
   // anything its shell left elsewhere is discarded.

@@ -40,9 +40,22 @@ function finalStateBlock(ctx: PipelineContext): string {
     const merged = s.merges.find((x) => x.module === m.name && x.status === 'MERGED');
     return `- ${m.name}: status ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s), ${merged ? `merged into ${s.integrationBranch}` : 'not merged'}`;
   });
-  const ship = s.stages.find((x) => x.id === 'ship');
-  lines.push(`run: ${s.runId}, ${ship?.status === 'done' ? 'shipped' : 'not shipped'}${ctx.config.stopAfter ? ` (stopped after ${ctx.config.stopAfter})` : ''}`);
+  lines.push(`run: ${s.runId}, ${shipLine(ctx)}${ctx.config.stopAfter ? ` (stopped after ${ctx.config.stopAfter})` : ''}`);
   return lines.join('\n');
+}
+
+/**
+ * The run's shipping as curate can know it. Curate runs before the ship gate (its memory ships with
+ * the release), so on a run that goes on to ship this memory reaches the base branch only with the
+ * ship merge: "to ship" is what anyone reading it there finds true. A run stored with the old order
+ * curates after the ship stage ended.
+ */
+function shipLine(ctx: PipelineContext): string {
+  const s = ctx.store.state;
+  const ship = s.stages.find((x) => x.id === 'ship');
+  if (s.shipped || ship?.status === 'done') return `shipped into ${s.shipped?.branch ?? s.baseBranch}`;
+  if (!ship || ship.status === 'skipped' || (ctx.config.stopAfter && ctx.config.stopAfter !== 'ship')) return 'not shipped (the integration branch is the result)';
+  return `to ship into ${s.baseBranch} at the ship gate after this (this memory reaches ${s.baseBranch} only with that merge)`;
 }
 
 function nextPairId(dir: string): string {

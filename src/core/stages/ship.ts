@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileTools, isWritable, reportOutcomeTool, type ResultSlot } from '../agents/tools';
 import type { BuilderOutcome } from '../contracts/schemas';
 import { commitOwnedChanges, describeOwnership, diffRange, headCommit } from '../git';
-import { keepVersionChangesOnly, readManifests } from '../ship/releaseManifest';
+import { committedManifests, keepVersionChangesOnly } from '../ship/releaseManifest';
 import { noBranchToShipInto, shipGateText, shipInputFor, shipIntoBase, shippedUnrecorded } from '../ship/shipIntoBase';
 import { writeFileAtomic } from '../run/runDir';
 import { toolObserver } from './architect';
@@ -121,7 +121,7 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
   const agentId = `shipper-${attempt}`;
   // What the engine commits of the agent's work is judged against these (see releaseManifest.ts).
   const engineHead = await headCommit(wt);
-  const manifests = readManifests(wt);
+  const manifests = await committedManifests(wt, engineHead);
   const observe = toolObserver(ctx, agentId);
   const slot: ResultSlot<BuilderOutcome> = {};
   const tools = [
