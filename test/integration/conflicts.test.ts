@@ -6,7 +6,7 @@ import { readJournal } from '../../src/core/run/journal';
 import { FileMemoryStore } from '../../src/core/memory';
 import { listRecords } from '../../src/core/conflicts/resolution';
 import { AuditEntrySchema } from '../../src/core/locks/audit';
-import { makeRepo, resumePipeline, runPipeline, scriptedGate, type TestRepo } from './harness';
+import { makeCleanRepo, makeRepo, resumePipeline, runPipeline, scriptedGate, type TestRepo } from './harness';
 import type { ReceivedRequest } from '../../src/scripted';
 import type { QcVerdict } from '../../src/core/contracts/schemas';
 
@@ -122,6 +122,26 @@ describe('contract conflicts (M13), end to end', function () {
     assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
     assert.equal(agentsStarted(first.result.state.runDir, 'master-').length, 1, 'the master ran once');
     assert.equal(second.result.state.gates.filter((g) => g.gate === 'conflict').length, 1);
+  });
+
+  it('the same conflict in a later run, with an earlier run’s resolution in the shipped audit trail: the change is applied again, not taken as done', async () => {
+    const clean = makeCleanRepo();
+    try {
+      // What an earlier run that resolved this conflict and shipped left on main: its audit line.
+      const earlier = { at: '2026-11-01T00:00:00.000Z', who: { role: 'master', name: `master-greeter-${ISSUE.replace(/^greeter-/, '')}`, approvedBy: 'alice' }, item: 'interface greeter', kind: 'interface', key: 'greeter', level: 'unlocked', outcome: 'applied', new: 'the earlier text', reason: `conflict ${ISSUE}: the builder cannot honour it as written (${ISSUE.replace(/^greeter-/, '')})` };
+      fs.mkdirSync(path.join(clean.root, '.orchestration', 'contracts'), { recursive: true });
+      fs.writeFileSync(path.join(clean.root, '.orchestration', 'contracts', 'locks-audit.jsonl'), JSON.stringify(earlier) + '\n');
+      clean.git('add', '.orchestration');
+      clean.git('commit', '-q', '-m', 'an earlier run, shipped');
+      const { result } = await runPipeline(clean, { scenario: { scenario: 'contract-conflict', target: 'greeter' }, gate: scriptedGate([]) });
+      assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+      const integration = result.state.integrationBranch;
+      assert.match(show(clean, integration, '.orchestration/contracts/interfaces/greeter.interface.md'), /## Amendment \(conflict name-length-units\)/);
+      const applied = show(clean, integration, '.orchestration/contracts/locks-audit.jsonl').trim().split('\n').map((l) => AuditEntrySchema.parse(JSON.parse(l))).filter((a) => a.kind === 'interface' && a.key === 'greeter' && a.who.role === 'master');
+      assert.equal(applied.length, 2, 'the earlier run’s entry and this run’s');
+    } finally {
+      clean.cleanup();
+    }
   });
 
   it('request changes at the conflict gate: the master reconsiders with the feedback, then the approval applies', async () => {

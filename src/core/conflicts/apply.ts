@@ -75,8 +75,11 @@ export async function applyResolution(ctx: PipelineContext, record: ConflictReco
   const why = (reason: string) => `conflict ${record.module}-${record.issue}: ${reason}`;
 
   // A run killed after a change was audited but before the record said so must not apply it twice:
-  // the audit trail is what happened, so a change it already shows applied by this master is skipped.
-  const audited = readAudit(dir).entries.filter((e) => e.outcome === 'applied' && e.who.name === actor.name);
+  // the audit trail is what happened, so a change it already shows applied by this master since the
+  // approval is skipped. Since the approval: the trail also holds earlier runs' resolutions, and a
+  // later run's conflict of the same module and issue has the same master name and reasons.
+  const approvedAt = Date.parse(record.decision!.at);
+  const audited = readAudit(dir).entries.filter((e) => e.outcome === 'applied' && e.who.name === actor.name && !(Date.parse(e.at) < approvedAt));
   for (let i = record.appliedChanges; i < res.contract_changes.length; i++) {
     const c = res.contract_changes[i]!;
     if (audited.some((e) => e.kind === c.change.kind && e.key === c.change.key && e.reason === why(c.reason))) {
