@@ -97,6 +97,21 @@ describe('memory (M14): the embedded store', () => {
     assert.equal(await store.compress(2), 0);
   });
 
+  it('compress after a crash between the archive append and the L2 rewrite: the summaries are archived once', async () => {
+    const store = new FileMemoryStore(root);
+    for (let i = 1; i <= 4; i++) await store.addSummary(summary('qc', i, `QC session ${i} graded module m${i}.`));
+    const l2 = path.join(root, 'summaries', 'qc.jsonl');
+    const before = fs.readFileSync(l2, 'utf8');
+    assert.equal(await store.compress(2), 2);
+    // The crash: L2 as it was before its rewrite, the archive already appended.
+    fs.writeFileSync(l2, before);
+    const again = new FileMemoryStore(root);
+    assert.equal(await again.compress(2), 2);
+    const archive = fs.readFileSync(path.join(root, 'archive.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(archive.length, 2, 'no summary archived twice');
+    assert.deepEqual([(await again.stats()).l2, (await again.stats()).l3], [2, 2]);
+  });
+
   it('L1: an oversized brain is cut at the cap, the agent is asked to condense it and is not complete until it has', async () => {
     const wt = tmp();
     const brainDir = path.join(wt, '.orchestration/brains');

@@ -214,15 +214,18 @@ export class FileMemoryStore implements MemoryStore {
       if (!fs.existsSync(this.summariesDir)) return 0;
       let moved = 0;
       const archive: ArchiveRecord[] = [];
+      // A crash between the archive's append and L2's rewrite leaves the summaries in both: on the
+      // next compress they are already archived, and only their L2 copies go.
+      const archivedIds = new Set(this.archived().map((r) => r.id));
       for (const f of fs.readdirSync(this.summariesDir).filter((x) => x.endsWith('.jsonl')).sort()) {
         const file = path.join(this.summariesDir, f);
         const all = readJsonl(file, (v) => SessionSummarySchema.safeParse(v).data);
         const old = all.slice(0, Math.max(0, all.length - keep));
         if (old.length === 0) continue;
-        for (const s of old) archive.push({ id: `summary-${s.id}`, kind: 'summary', role: s.role, at: s.at, source: `archived summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s) });
-        // Archive first, then shorten L2: a crash in between leaves a duplicate, never a loss.
+        for (const s of old) if (!archivedIds.has(`summary-${s.id}`)) archive.push({ id: `summary-${s.id}`, kind: 'summary', role: s.role, at: s.at, source: `archived summary ${s.role} (${s.agentId}, ${s.at})`, text: summaryText(s) });
+        // Archive first, then shorten L2: a crash in between leaves them in both, never a loss.
         fs.mkdirSync(this.root, { recursive: true });
-        fs.appendFileSync(this.archiveFile, archive.splice(0).map((r) => JSON.stringify(r) + '\n').join(''));
+        if (archive.length) fs.appendFileSync(this.archiveFile, archive.splice(0).map((r) => JSON.stringify(r) + '\n').join(''));
         writeFileAtomic(file, all.slice(old.length).map((s) => JSON.stringify(s) + '\n').join(''));
         moved += old.length;
       }
