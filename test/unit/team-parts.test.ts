@@ -90,6 +90,11 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
     assert.equal(countFailures('FAILED (failures=3)', 1), 3);
     assert.equal(countFailures('Segmentation fault', 139), 1);
     assert.equal(countFailures('ℹ fail 0\n', 0), 0);
+    // A green suite whose test titles read like summaries is green.
+    assert.equal(countFailures('  ✔ locks after 3 failed logins\n  ✔ reports 2 failing checks\n\n  2 passing\n', 0), 0);
+    assert.equal(countFailures('test_locks_after_3_failed_logins PASSED\n=== 5 passed in 0.1s ===\n', 0), 0);
+    // Red: the summary's count, not a title's.
+    assert.equal(countFailures('  1) shows 7 failing checks\n\n  4 passing\n  1 failing\n', 1), 1);
   });
 
   it('review findings that cite a missing file, a line past the end or a path outside the project are hallucinated by inspection', () => {

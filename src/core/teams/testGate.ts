@@ -19,9 +19,14 @@ export interface TestGateResult {
   stopped: boolean;
 }
 
-/** Failing-test count from node:test, TAP, mocha, jest/vitest or pytest summaries; 1 when red but uncounted. */
+/**
+ * Failing-test count from node:test, TAP, mocha, jest/vitest or pytest summaries; 1 when red but
+ * uncounted. A suite that exits 0 is green unless its TAP or node:test summary line says otherwise:
+ * the other patterns also match test titles a runner prints ("locks after 3 failed logins").
+ */
 export function countFailures(output: string, exitCode: number | null): number {
-  const patterns = [/^[#ℹ]\s*fail\s+(\d+)/m, /(\d+)\s+failing\b/, /Tests:\s+(\d+)\s+failed/, /(\d+)\s+failed\b/, /FAILED \(failures=(\d+)/];
+  const summary = /^[#ℹ]\s*fail\s+(\d+)/m;
+  const patterns = exitCode === 0 ? [summary] : [summary, /^\s*(\d+)\s+failing\b/m, /Tests:\s+(\d+)\s+failed/, /(\d+)\s+failed\b/, /FAILED \(failures=(\d+)/];
   for (const re of patterns) {
     const m = re.exec(output);
     if (m) {
