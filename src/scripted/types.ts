@@ -75,6 +75,8 @@ export const SCENARIOS = [
    * package.json, and its shell leaves a file outside the release files.
    */
   'shipper-overreach',
+  /** Teams: the validator reports every validation of the target task (default T1) and its fixes red. */
+  'validator-rejects',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

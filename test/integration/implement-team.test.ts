@@ -547,6 +547,35 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual([result.report.teammates.spawned, result.report.teammates.dead], [3, 1]);
   });
 
+  it('a task that fails its validation for good halts the phase only after every teammate’s turn has settled', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'rejects'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square'), opTask('T4', 'negate'), opTask('T5', 'cube')] }]);
+    let done = false;
+    const late: string[] = [];
+    const { result } = await implement(repo, dir, {
+      // Model turns that take time, as real ones do: the builders are mid-task when the validation fails.
+      scripted: { scenario: 'validator-rejects', target: 'T1', latencyMs: 250, onRequest: (r) => done && late.push(JSON.stringify(r.messages).slice(0, 120)) },
+      team: { maxValidationFixes: 0 },
+    });
+    done = true;
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /task T1-V failed: validation still failing after 0 fix rounds/);
+    // Every teammate's turn ended before the halt: nobody is still working, no task is left claimed.
+    const atHalt = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string }[];
+    assert.deepEqual(atHalt.filter((t) => t.state === 'working').map((t) => t.name), []);
+    const claimed = (json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string }[]).filter((t) => t.status === 'claimed');
+    assert.deepEqual(claimed.map((t) => t.id), []);
+    // And nothing of the team runs on after the run said it halted: no model request, no task list or
+    // roster write, nobody dead.
+    const files = ['tasks.json', 'roster.json'].map((f) => teamFile(result, 1, f));
+    const written = files.map((f) => fs.readFileSync(f, 'utf8'));
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(late, [], 'no request after the halt');
+    assert.deepEqual(files.map((f) => fs.readFileSync(f, 'utf8')), written, 'the task list and the roster are as the halt left them');
+    const roster = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string; diedReason?: string }[];
+    assert.deepEqual(roster.filter((t) => t.state === 'dead').map((t) => `${t.name}: ${t.diedReason}`), [], 'no teammate died of the halt');
+  });
+
   it('a long conversation is compacted before the next wake: the task card and notes on finished tasks stay', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'compact'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide', ['T1'])] }]);

@@ -389,7 +389,13 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     deliverLeadMail();
     if (tc.tasks.allDone()) break;
     const failed = tc.tasks.tasks.filter((x) => x.status === 'failed');
-    if (failed.length > 0) throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}`);
+    if (failed.length > 0) {
+      // The phase halts, but teammates still mid-turn would go on calling the model, merging and
+      // writing the task list after the run is declared halted (and its lock released): every turn
+      // settles first, as for a stop.
+      await settleAll();
+      throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}`);
+    }
     for (const role of ['builder', 'validator'] as const) {
       const toWake = teammatesToWake(
         tc.roster.live(role).map((t) => ({ name: t.name, running: running.has(t.name), idle: t.state === 'idle', holds: tc.tasks.heldBy(t.name).length > 0 })),

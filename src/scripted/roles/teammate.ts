@@ -108,7 +108,9 @@ function validatorWork(ctx: RoleContext, calls: ToolCall[], task: HeldTask, test
   if (unread.length > 0 || !tested) {
     return act(c, `Checking ${task.id}.`, [...unread.map((f) => call('read', { file_path: f })), ...(tested ? [] : [call('bash', { command: testCommand, timeout_ms: 120_000 })])]);
   }
-  const ok = !!tested.result && !tested.result.isError;
+  const target = ctx.target ?? 'T1';
+  const rejected = ctx.scenario === 'validator-rejects' && (task.id === `${target}-V` || task.id.startsWith(`${target}-F`));
+  const ok = !rejected && !!tested.result && !tested.result.isError;
   // Which messages this validator has seen, in the order they reached it (evidence for the tests).
   const seen = [...c.userTexts.map((u) => u.text), ...c.calls.map((x) => x.result?.text ?? '')].join('\n').match(/^#\d+ from [a-z0-9-]+/gm) ?? [];
   return act(c, undefined, [call('complete_task', { id: task.id, ok, summary: `${ok ? 'Tests green' : 'Tests red'}; read ${task.files.join(', ') || 'nothing'}. Mail seen: ${seen.join('; ') || 'none'}.` })]);
