@@ -118,7 +118,9 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     return 0;
   }
   if (r.status === 'awaiting-approval') {
-    console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)} --yes`));
+    // --yes answers every gate of the run that follows, the ship gate's merge into the base included: say so.
+    const base = result.state.baseBranch;
+    console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)} --yes\n(--yes approves every gate still ahead as well, including the ship gate: the merge into ${base}.)`));
     return 3;
   }
   return 1;

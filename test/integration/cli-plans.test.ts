@@ -69,7 +69,7 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     const wait = cli(['implement', dir, '--cwd', repo.root, '--offline']);
     assert.equal(wait.code, 3, wait.out + wait.err);
     assert.match(wait.out, /flow audit: Significant Issues\n {2}phase-01-square\.md: phase 01 is ordered before phase 02/);
-    assert.match(wait.out, /approve with:\n {2}build-pipeline implement .* --yes/);
+    assert.match(wait.out, /approve with:\n {2}build-pipeline implement .* --yes\n\(--yes approves every gate still ahead as well, including the ship gate: the merge into main\.\)/);
     const go = cli(['implement', dir, '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(go.code, 0, go.out + go.err);
     assert.match(go.out, /^Resuming /m);
