@@ -576,6 +576,33 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(roster.filter((t) => t.state === 'dead').map((t) => `${t.name}: ${t.diedReason}`), [], 'no teammate died of the halt');
   });
 
+  it('killed under the tests of a phase merge that turn out red: the resume rolls back to the head before the merge, not to the merge', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'merge-kill'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply')] }]);
+    const first = await implement(repo, dir);
+    assert.equal(first.result.status, 'succeeded', first.result.state.haltReason ?? '');
+    // What a kill under the merged suite leaves, on a merge that would have been red: the merge (here
+    // a commit that adds a failing test) on the integration branch, the state still at the merge step
+    // with the head it recorded before merging.
+    const wt = path.join(first.result.state.runDir, 'worktrees', 'integration');
+    const beforeMerge = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim();
+    fs.mkdirSync(path.join(wt, 'test'), { recursive: true });
+    fs.writeFileSync(path.join(wt, 'test', 'zz-red.test.js'), "require('node:test')('red after the merge', () => { throw new Error('red'); });\n");
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x.invalid', 'add', '.'], { cwd: wt });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x.invalid', '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'the red merge'], { cwd: wt });
+    const stateFile = path.join(first.result.state.runDir, 'plan-run.json');
+    const state = json(stateFile);
+    Object.assign(state, { status: 'running', haltReason: undefined });
+    Object.assign(state.phases[0], { status: 'running', step: 'merge', mergeBase: beforeMerge });
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+
+    const second = await implement(repo, dir);
+    assert.equal(second.result.status, 'halted');
+    assert.match(second.result.state.haltReason ?? '', /the suite is red after merging it; the merge was rolled back/);
+    assert.equal(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim(), beforeMerge, 'rolled back to the head before the merge');
+    assert.ok(!fs.existsSync(path.join(wt, 'test', 'zz-red.test.js')));
+  });
+
   it('a long conversation is compacted before the next wake: the task card and notes on finished tasks stay', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'compact'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide', ['T1'])] }]);

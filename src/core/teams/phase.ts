@@ -141,7 +141,8 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
   }
 
   if (pr.step === 'merge') {
-    const before = await headCommit(ic.integrationWt);
+    const before = pr.mergeBase ?? (await headCommit(ic.integrationWt));
+    if (!pr.mergeBase) store.update(() => (pr.mergeBase = before));
     const merged = await mergeNoFf(ic.integrationWt, pr.branch, `phase ${nn(phase.number)}: ${phase.header.title}`);
     if (merged.status === 'conflict') {
       await abortMerge(ic.integrationWt);
@@ -152,6 +153,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
     if (!after.passed || after.stopped) {
       // Untested, the merge does not stay: stopped, it is made and tested again on resume.
       await resetHard(ic.integrationWt, before);
+      store.update(() => (pr.mergeBase = undefined));
       if (after.stopped) throw stoppedError(`phase ${nn(phase.number)}: the test suite on its merge`, ic.session.signal);
       throw new PhaseFailed(`phase ${nn(phase.number)}: the suite is red after merging it; the merge was rolled back`);
     }

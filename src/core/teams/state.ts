@@ -39,6 +39,12 @@ export const PhaseRunSchema = z.object({
   team: z.boolean(),
   baseCommit: z.string().optional(),
   mergeCommit: z.string().optional(),
+  /**
+   * The integration branch's head before the phase's merge, recorded before the merge is made: a
+   * process killed under the merge's tests finds the merge on resume, and a red suite rolls back to
+   * this, not to the merge itself.
+   */
+  mergeBase: z.string().optional(),
   preflight: TestRunSchema.optional(),
   postTests: TestRunSchema.optional(),
   mergedTests: TestRunSchema.optional(),
