@@ -498,6 +498,26 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.ok(result.report.orchestratorContext.calls === 2 && result.report.orchestratorContext.maxBytes <= 8 * 1024, JSON.stringify(result.report.orchestratorContext));
   });
 
+  it('review: killed while the round’s fix tasks run, the resume records them as fixed before the next round (no item lost)', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'review-kill'), [
+      { slug: 'multiply', tasks: [opTask('T1', 'multiply'), { id: 'T2', title: 'Document multiply', files: ['docs/multiply.md'] }] },
+    ]);
+    const first = await implement(repo, dir, { scripted: { scenario: 'review-findings' } }, (e, cancel) => {
+      if (e.type === 'task-status' && e.task === 'R1-1') cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.ok(!first.result.state.phases[0]!.reviewItems.some((i) => i.processing === 'fixed'), 'killed before the fix was recorded');
+    const { result } = await implement(repo, dir, { scripted: { scenario: 'review-findings' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const p = result.state.phases[0]!;
+    assert.deepEqual(
+      p.reviewItems.map((i) => [i.round, i.severity, i.file, i.processing, i.reason]).filter((x) => x[3] === 'fixed'),
+      [[1, 'Low', 'docs/multiply.md', 'fixed', 'fix task R1-1']],
+    );
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'reviews', 'phase-01-review.md'), 'utf8'), /\| 1 \| Low \| docs\/multiply\.md:1 \| .* \| fixed \(judge\) \| fix task R1-1 \|/);
+  });
+
   it('a High finding blocks until fixed: the phase does not pass its first review, the fix runs, the second review passes', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'high'), [{ slug: 'divide', tasks: [opTask('T1', 'divide')] }]);

@@ -25,6 +25,12 @@ export interface AcceptanceRounds {
   fix(findings: Finding[], round: number): Promise<string[]>;
   record(item: ReviewItem): void;
   writeReview(): void;
+  /**
+   * The findings of round `round` (the last one started) whose fixes were under way when the process
+   * stopped, with what fixes them, when the round's fixed items were never recorded. A round counts as
+   * done once started, so without this a resumed review went on to the next round and lost them.
+   */
+  fixesInFlight?(round: number): { finding: Finding; how: string }[];
 }
 
 export class ReviewBlocked extends Error {}
@@ -32,6 +38,10 @@ export class ReviewBlocked extends Error {}
 export const isBlocking = (f: Pick<Finding, 'severity'>): boolean => f.severity === 'Critical' || f.severity === 'High';
 
 export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
+  const started = a.roundsDone();
+  const inFlight = started > 0 ? (a.fixesInFlight?.(started) ?? []) : [];
+  for (const { finding, how } of inFlight) a.record({ round: started, ...finding, processing: 'fixed', reason: how, judgedBy: isBlocking(finding) ? 'rule' : 'judge' });
+  if (inFlight.length) a.writeReview();
   for (;;) {
     const round = a.roundsDone() + 1;
     const findings = await a.review(round);

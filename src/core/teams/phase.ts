@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../run/runDir';
 import { recordContext } from '../plans/context';
 import type { PlanPhase } from '../plans/schema';
 import type { ModelSession } from '../plans/session';
-import { judgeFinding, reviewFileText, runCodeReview } from './review';
+import { judgeFinding, reviewFileText, runCodeReview, type Finding } from './review';
 import { processReviewRounds, ReviewBlocked } from './acceptance';
 import { nn, type ImplementStore, type PhaseRun, type ReviewItem } from './state';
 import type { NewTask } from './taskList';
@@ -201,6 +201,15 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
       },
       record: (item) => record(ic, pr, item),
       writeReview: () => writeFileAtomic(reviewFile, reviewFileText(`Code review: phase ${nn(phase.number)} — ${phase.header.title}`, pr.reviewItems, pr.reviewRounds, pr.firstReviewPassed)),
+      fixesInFlight: (round) => {
+        if (pr.reviewItems.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'))) return [];
+        // The round's fix tasks carry their findings in the words `fix` above gave them.
+        return tc.tasks.tasks.flatMap((t) => {
+          if (!new RegExp(`^R${round}-\\d+$`).test(t.id)) return [];
+          const m = /^Review finding \((Critical|High|Medium|Low)\) ([^\n]+):(\d+): ([\s\S]+)$/.exec(t.details);
+          return m ? [{ finding: { severity: m[1] as Finding['severity'], file: m[2]!, line: Number(m[3]), text: m[4]! }, how: `fix task ${t.id}` }] : [];
+        });
+      },
     });
   } catch (e) {
     if (e instanceof ReviewBlocked) throw new PhaseFailed(e.message);
