@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileTools, ROLE_TOOLS, type ToolObserver } from '../../src/core/agents/tools';
 import { restoreFile } from '../../src/core/agents/agentFiles';
-import { AUDIT_FILE } from '../../src/core/locks/architectGuard';
+import { AUDIT_FILE } from '../../src/core/locks/audit';
 
 const quiet: ToolObserver = { call: () => undefined, result: () => undefined };
 

@@ -13,7 +13,7 @@ import { fileAtCommit } from '../git/repo';
 import { LocksSchema, type LockEntry, type Locks } from '../contracts/schemas';
 import { ADR_FILE_PATTERN, DECISIONS_DIR, LOCKS_FILE, SHARED_TYPES_FILE } from '../contracts/validator';
 import { readWholeAgentFile, restoreFile } from '../agents/agentFiles';
-import { appendAudit, readAudit, AUDIT_FILE, type AuditEntry } from './audit';
+import { appendAudit, readAudit, type AuditEntry } from './audit';
 import { interfaceLock } from './changeContract';
 import { checkLock, itemLabel, type Actor, type ItemKind } from './policy';
 
@@ -158,4 +158,3 @@ export function auditAllowedChanges(dir: string, allowed: GuardOutcome['allowed'
   return written;
 }
 
-export { AUDIT_FILE };

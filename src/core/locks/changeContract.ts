@@ -176,9 +176,8 @@ export function lockedItem(locks: Locks, change: ContractChange): LockedItem {
 /** For an ADR change whose file exists with exactly its text (line ends aside): that text. */
 function landedAdr(dir: string, change: ContractChange): string | undefined {
   if (change.kind !== 'adr' || !ADR_FILE_PATTERN.test(`${change.key}.md`)) return undefined;
-  const file = path.join(dir, DECISIONS_DIR, `${change.key}.md`);
   try {
-    const text = fs.readFileSync(file, 'utf8');
+    const text = fs.readFileSync(filesOf(dir, change)[0]!, 'utf8');
     return text.trimEnd() === change.text.trimEnd() ? change.text : undefined;
   } catch {
     return undefined;

@@ -17,7 +17,8 @@ import { CONTRACTS_REL } from './contracts';
 import { blueprintCommands, blueprintSummary } from '../stack/gateCommands';
 import { codebaseSummary } from '../stack/codebase';
 import { ENGINE_AUTHOR, type PipelineContext, type Stage, type StageResult } from './context';
-import { AUDIT_FILE, auditAllowedChanges, contractsAtStart, guardContractsAtStart, type GuardOutcome } from '../locks/architectGuard';
+import { auditAllowedChanges, contractsAtStart, guardContractsAtStart, type GuardOutcome } from '../locks/architectGuard';
+import { AUDIT_FILE } from '../locks/audit';
 import { restoreFile } from '../agents/agentFiles';
 import type { Actor } from '../locks/policy';
 

@@ -193,7 +193,7 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
       fix: async (toFix, round) => {
         const ids = toFix.map((f, i) => {
           const id = `R${round}-${i + 1}`;
-          addWork(tc, { id, kind: 'fix', title: `Fix review item (${f.severity}) in ${f.file}`, details: `Review finding (${f.severity}) ${f.file}:${f.line}: ${f.text}`, files: [f.file], depends_on: [] });
+          addWork(tc, { id, kind: 'fix', title: `Fix review item (${f.severity}) in ${f.file}`, details: reviewFixDetails(f), files: [f.file], depends_on: [] });
           return id;
         });
         await runTeam(tc);
@@ -203,11 +203,10 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
       writeReview: () => writeFileAtomic(reviewFile, reviewFileText(`Code review: phase ${nn(phase.number)} — ${phase.header.title}`, pr.reviewItems, pr.reviewRounds, pr.firstReviewPassed)),
       fixesInFlight: (round) => {
         if (pr.reviewItems.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'))) return [];
-        // The round's fix tasks carry their findings in the words `fix` above gave them.
+        // The round's fix tasks carry their findings, in the words `fix` above gave them.
         return tc.tasks.tasks.flatMap((t) => {
-          if (!new RegExp(`^R${round}-\\d+$`).test(t.id)) return [];
-          const m = /^Review finding \((Critical|High|Medium|Low)\) ([^\n]+):(\d+): ([\s\S]+)$/.exec(t.details);
-          return m ? [{ finding: { severity: m[1] as Finding['severity'], file: m[2]!, line: Number(m[3]), text: m[4]! }, how: `fix task ${t.id}` }] : [];
+          const finding = new RegExp(`^R${round}-\\d+$`).test(t.id) ? findingOfReviewFix(t.details) : undefined;
+          return finding ? [{ finding, how: `fix task ${t.id}` }] : [];
         });
       },
     });
@@ -215,6 +214,16 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
     if (e instanceof ReviewBlocked) throw new PhaseFailed(e.message);
     throw e;
   }
+}
+
+/** A review fix task's details: the finding it fixes, read back by `findingOfReviewFix` on resume. */
+function reviewFixDetails(f: Finding): string {
+  return `Review finding (${f.severity}) ${f.file}:${f.line}: ${f.text}`;
+}
+
+function findingOfReviewFix(details: string): Finding | undefined {
+  const m = /^Review finding \((Critical|High|Medium|Low)\) ([^\n]+):(\d+): ([\s\S]+)$/.exec(details);
+  return m ? { severity: m[1] as Finding['severity'], file: m[2]!, line: Number(m[3]), text: m[4]! } : undefined;
 }
 
 function record(ic: ImplementContext, pr: PhaseRun, item: ReviewItem): void {
