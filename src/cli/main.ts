@@ -49,7 +49,7 @@ malformed argument) or a setting the API refuses (a model, the key); 3 awaiting 
 130 a second Ctrl-C while cancelling.`;
 
 const FLAGS = {
-  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool',
+  cwd: 'value', yes: 'bool', offline: 'bool', json: 'bool', port: 'value', 'latency-ms': 'value', scenario: 'value', dir: 'value', help: 'bool', python: 'bool', fresh: 'bool',
 } as const;
 
 /** Each command's options (the usage text's); `--help` goes with any. Another command's option is a usage error, not ignored. */
@@ -62,7 +62,7 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAGS>> = {
   'scripted-model': ['port', 'latency-ms', 'scenario'],
   demo: ['dir', 'python'],
   plan: ['cwd', 'offline'],
-  implement: ['cwd', 'yes', 'offline'],
+  implement: ['cwd', 'yes', 'offline', 'fresh'],
 };
 
 function checkCommandFlags(args: ParsedArgs): void {

@@ -23,7 +23,7 @@ import { startScriptedModel } from '../scripted';
 const offlineModel: OfflineModelStarter = () => startScriptedModel({});
 
 export const PLAN_USAGE = `  build-pipeline plan "<description>" [--cwd DIR] [--offline]
-  build-pipeline implement PLAN_DIR [--cwd DIR] [--yes] [--offline]`;
+  build-pipeline implement PLAN_DIR [--cwd DIR] [--yes] [--offline] [--fresh]`;
 
 function cwdOf(args: ParsedArgs): string {
   return path.resolve(strFlag(args, 'cwd') ?? process.cwd());
@@ -70,6 +70,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     repoRoot: root,
     planDir: path.resolve(cwdOf(args), planArg),
     offline,
+    fresh: args.flags.has('fresh'),
     offlineModel,
     gate: async (req, signal) => {
       if (yes) {
@@ -91,6 +92,7 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     },
   });
   console.log(`${handle.resumed ? 'Resuming' : 'Implementing'} ${planArg}: run ${handle.runId}\n  ${handle.runDir}`);
+  if (handle.setAside) console.log(`(--fresh: run ${handle.setAside} of this plan is left as it was, with its branches; it is not resumed)`);
   handle.onEvent((e) => {
     const line = teamEventLine(e);
     if (line) console.log(forTerminal(line));

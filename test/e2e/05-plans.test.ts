@@ -89,4 +89,18 @@ describe('e2e: Implement Plan with a team, the plan gate on its tree row, the Te
     const merges = repo.git('log', '--merges', '--format=%s', integration[0]!);
     assert.equal(merges.split('\n').filter(Boolean).length >= 3, true, merges);
   });
+
+  it('Implement Plan on the halted run asks whether to resume it or start afresh; Start afresh makes a new run and leaves the halted one as it was', async () => {
+    const { wb, server, repo } = e2e;
+    const integrationBefore = repo.git('branch', '--list', 'orchestration/*/integration', '--format=%(refname:short)').trim();
+    await wb.runCommandAndPick('Build Pipeline: Implement Plan', 'More calc operations');
+    await wb.pickQuickItem('Start afresh');
+    // The new run stops at the same flow-audit gate; the log names the run set aside.
+    await wb.waitForTreeRow('Plans', /Gate: Flow audit: Significant Issues/, 180_000);
+    const halted = /^orchestration\/(\S+)\/integration$/.exec(integrationBefore)![1]!;
+    assert.match(server.extensionLog() ?? '', new RegExp(`Implementing \\S+: run (?!${halted})\\S+ \\(run ${halted} of this plan is left as it was\\)`));
+    assert.match(repo.git('branch', '--list', 'orchestration/*/integration', '--format=%(refname:short)'), new RegExp(integrationBefore.replace(/\//g, '\\/')));
+    await wb.clickRowAction('Plans', /Gate: Flow audit/, 'Reject Plan Gate');
+    await wb.toast(/Build Pipeline: plan halted: flow audit: Significant Issues, rejected/).waitFor({ timeout: 60_000 });
+  });
 });

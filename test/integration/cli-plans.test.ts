@@ -70,9 +70,15 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     assert.equal(wait.code, 3, wait.out + wait.err);
     assert.match(wait.out, /flow audit: Significant Issues\n {2}phase-01-square\.md: phase 01 is ordered before phase 02/);
     assert.match(wait.out, /approve with:\n {2}build-pipeline implement .* --yes\n\(--yes approves every gate still ahead as well, including the ship gate: the merge into main\.\)/);
+    // --fresh: a new run of the plan, the waiting one set aside (and said so); the next run resumes the new one.
+    const waiting = /: run (\S+)\n/.exec(wait.out)![1]!;
+    const fresh = cli(['implement', dir, '--cwd', repo.root, '--offline', '--fresh']);
+    assert.equal(fresh.code, 3, fresh.out + fresh.err);
+    assert.match(fresh.out, new RegExp(`^Implementing .*: run (?!${waiting})\\S+\n.*\n\\(--fresh: run ${waiting} of this plan is left as it was, with its branches; it is not resumed\\)$`, 'm'));
+    const freshId = /: run (\S+)\n/.exec(fresh.out)![1]!;
     const go = cli(['implement', dir, '--cwd', repo.root, '--offline', '--yes']);
     assert.equal(go.code, 0, go.out + go.err);
-    assert.match(go.out, /^Resuming /m);
+    assert.match(go.out, new RegExp(`^Resuming .*: run ${freshId}\n`, 'm'));
     assert.match(go.out, /Flow audit: Significant Issues in order — approved \(--yes\)/);
     assert.match(go.out, /^Shipped: .* merged into main as /m);
   });

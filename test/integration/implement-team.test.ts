@@ -275,6 +275,29 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(result.report.planReview, { rounds: 2, firstPassed: false, items: { fixed: 2, hallucinated: 1, cosmetic: 0, unresolved: 0 } });
   });
 
+  it('plan review: stopped while the planner revises, the resume revises again and records the round\'s items (none lost)', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'revise-kill'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const first = await implement(repo, dir, { scripted: { scenario: 'plan-review-findings' } }, (e, cancel) => {
+      if (e.type === 'agent-started' && e.agentId === 'plan-reviser-1') cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.deepEqual(first.result.state.planReview?.revising?.findings.map((f) => f.severity), ['High', 'Low']);
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'plan-review-findings' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const review = result.state.planReview!;
+    assert.deepEqual(review.items.map((i) => [i.round, i.severity, i.processing, i.reason.slice(0, 40)]), [
+      [1, 'Medium', 'hallucinated', 'the cited code never calls migrateAll();'],
+      [1, 'High', 'fixed', 'revised by the planner after round 1'],
+      [1, 'Low', 'fixed', 'revised by the planner after round 1'],
+    ]);
+    assert.equal(review.revising, undefined);
+    // The revision was made again before the next review, and the copy the phases implemented has it.
+    const started = events.filter((e) => e.type === 'agent-started').map((e) => (e.type === 'agent-started' ? e.agentId : ''));
+    assert.deepEqual(started.filter((id) => /^plan-(reviewer|reviser)/.test(id)), ['plan-reviser-1', 'plan-reviewer-2']);
+    assert.match(fs.readFileSync(path.join(result.state.runDir, 'plan', 'phase-01-square.md'), 'utf8'), /> Revised after review round 1 \(High\)/);
+  });
+
   it('planReview: false skips the plan review: no reviewer or planner runs, the copy is implemented as written, the report says skipped', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'unreviewed'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
@@ -379,6 +402,33 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.match(rejected.result.state.haltReason!, /^ship gate: rejected; orchestration\/.*\/integration is left for you and main is unchanged$/);
     assert.equal(repo.git('rev-parse', 'main'), mainBefore);
     assert.ok(repo.git('branch', '--list', rejected.result.state.integrationBranch));
+  });
+
+  it('ship gate: a change round that ends red halts; running again makes new fix tasks for it (not the spent ones) and the gate asks again', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'red-round'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const first = await implement(repo, dir, { gate: async () => 'later' });
+    assert.equal(first.result.status, 'awaiting-approval', first.result.state.haltReason ?? '');
+    // A red test on the integration branch that takes two fixes (each fix task mends one marker).
+    const wt = path.join(first.result.state.runDir, 'worktrees', 'integration');
+    const green = "test('zz', () => assert.equal(1, 1));";
+    fs.writeFileSync(
+      path.join(wt, 'test', 'zz.test.js'),
+      `const test = require('node:test');\nconst assert = require('node:assert');\ntest('zz', () => assert.equal(1, 2)); // BUG: should be test('zz', () => assert.equal(1, 3)); // BUG: should be ${green}\n`,
+    );
+    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x.invalid', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: wt, encoding: 'utf8' });
+    git('add', '.');
+    git('commit', '-q', '-m', 'user: a test that needs two fixes');
+    const answers: PlanGateAnswer[] = [{ decision: 'changes', feedback: 'Mention the MIT licence in the README' }];
+    const second = await implement(repo, dir, { team: { maxTestFixes: 1 }, gate: async () => answers.shift() ?? 'approve' });
+    assert.equal(second.result.status, 'halted');
+    assert.match(second.result.state.haltReason ?? '', /^ship gate: the test suite is red after the changes asked at the gate \(round 1\); .* running implement again makes new fix tasks for it$/);
+    const third = await implement(repo, dir, { team: { maxTestFixes: 1 } });
+    assert.equal(third.result.status, 'succeeded', third.result.state.haltReason ?? '');
+    const tasks = json(path.join(third.result.state.runDir, 'team', 'ship', 'tasks.json')).tasks as { id: string; status: string }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['S1', 'complete'], ['S1-P1', 'complete'], ['S1-P2', 'complete']]);
+    assert.equal(repo.git('show', 'main:test/zz.test.js').split('\n')[2], green);
+    assert.match(repo.git('show', 'main:README.md'), /Mention the MIT licence in the README/);
   });
 
   it('ship gate: a commit put by hand on the integration branch (without a checkout) while the gate waits is not merged unseen; the resumed gate tests its files and shows its verdict', async () => {
@@ -596,6 +646,52 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(roster.filter((t) => t.state === 'dead').map((t) => `${t.name}: ${t.diedReason}`), [], 'no teammate died of the halt');
   });
 
+  it('a halted run is another try when run again: a validation that failed for good is validated again with one more fix round; --fresh starts over instead', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'retry'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
+    const rejecting = { scripted: { scenario: 'validator-rejects' as const, target: 'T1' }, team: { maxValidationFixes: 0 } };
+    const first = await implement(repo, dir, rejecting);
+    assert.equal(first.result.status, 'halted');
+    assert.match(first.result.state.haltReason ?? '', /task T1-V failed: validation still failing after 0 fix rounds: .*Running implement again validates it again, with one more fix round/);
+    // Still rejected: the resume validated it again, then made the one fix round it granted, which failed too.
+    const second = await implement(repo, dir, rejecting);
+    assert.equal(second.result.state.runId, first.result.state.runId);
+    assert.equal(second.result.status, 'halted');
+    assert.match(second.result.state.haltReason ?? '', /task T1-F1-V failed: validation still failing after 1 fix round:/);
+    assert.ok(second.events.some((e) => e.type === 'task-status' && e.task === 'T1-V' && e.status === 'reopened'));
+    const tasks = () => json(teamFile(second.result, 1, 'tasks.json')).tasks as { id: string; status: string; extraFixes?: number; ok?: boolean }[];
+    assert.deepEqual(tasks().filter((t) => t.id.startsWith('T1')).map((t) => [t.id, t.status, t.ok]), [['T1', 'complete', undefined], ['T1-V', 'complete', false], ['T1-F1', 'complete', undefined], ['T1-F1-V', 'failed', false]]);
+    assert.equal(tasks().find((t) => t.id === 'T1')!.extraFixes, 1);
+    // --fresh: a new run of the plan; the halted one is left exactly as it was.
+    const stateFile = path.join(second.result.state.runDir, 'plan-run.json');
+    const halted = fs.readFileSync(stateFile, 'utf8');
+    const fresh = await implement(repo, dir, { fresh: true, gate: async () => 'later' });
+    assert.notEqual(fresh.result.state.runId, first.result.state.runId);
+    assert.equal(fresh.result.resumed, false);
+    assert.equal(fresh.result.status, 'awaiting-approval', fresh.result.state.haltReason ?? '');
+    assert.equal(fs.readFileSync(stateFile, 'utf8'), halted);
+    // Without --fresh, the newest unfinished run of the plan is the one resumed; this time the validator accepts.
+    const third = await implement(repo, dir);
+    assert.equal(third.result.state.runId, fresh.result.state.runId);
+    assert.equal(third.result.status, 'succeeded', third.result.state.haltReason ?? '');
+  });
+
+  it('a review that used up its rounds on a High: running again gives it one more fix round, and the phase passes', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'blocked'), [{ slug: 'divide', tasks: [opTask('T1', 'divide')] }]);
+    const first = await implement(repo, dir, { scripted: { scenario: 'review-high' }, team: { maxReviewRounds: 1 } });
+    assert.equal(first.result.status, 'halted');
+    assert.match(first.result.state.haltReason ?? '', /phase 01: Critical\/High review findings remain after 1 rounds .*running implement again gives it one more fix round/);
+    const second = await implement(repo, dir, { scripted: { scenario: 'review-high' }, team: { maxReviewRounds: 1 } });
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    const p = second.result.state.phases[0]!;
+    assert.equal(p.reviewRounds, 3);
+    assert.deepEqual(p.reviewItems.map((i) => [i.round, i.severity, i.processing, i.reason]), [
+      [1, 'High', 'unresolved', 'still reported after 1 review rounds'],
+      [2, 'High', 'fixed', 'fix task R2-1'],
+    ]);
+  });
+
   it('killed under the tests of a phase merge that turn out red: the resume rolls back to the head before the merge, not to the merge', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'merge-kill'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply')] }]);
@@ -647,6 +743,13 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(roster.map((t) => [t.name, t.state]), [['builder-1', 'dead'], ['builder-2', 'dead'], ['builder-3', 'dead']]);
     const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; releases: number }[];
     assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['T1', 'pending']]);
+    assert.match(result.state.haltReason!, /not spawning another\. Running implement again tries with new teammates$/);
+    // Running it again (the model answers in time now): the deaths of the last try do not count against
+    // this one; a new builder, never a reused name, does the task.
+    const second = await implement(repo, dir);
+    assert.equal(second.result.status, 'succeeded', second.result.state.haltReason ?? '');
+    const after = json(teamFile(second.result, 1, 'roster.json')).teammates as { name: string; state: string }[];
+    assert.deepEqual(after.map((t) => [t.name, t.state]), [['builder-1', 'dead'], ['builder-2', 'dead'], ['builder-3', 'dead'], ['builder-4', 'idle']]);
   });
 
   it('a teammate interrupted mid-turn resumes inside that turn: the work of the turn is not redone and its mail is delivered exactly once', async () => {

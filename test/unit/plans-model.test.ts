@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readPlansModel, readTaskModel, readTeamModel, taskDescription, teamPhaseLabel } from '../../src/extension/plans/plansModel';
+import { readPlansModel, readTaskModel, readTeamModel, runChoicesFor, taskDescription, teamPhaseLabel } from '../../src/extension/plans/plansModel';
 import { TaskList } from '../../src/core/teams/taskList';
 import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
 import { Roster } from '../../src/core/teams/roster';
@@ -54,6 +54,16 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
       { kind: 'team-phase', phase: 'ship', mates: [{ kind: 'mate', phase: 'ship', name: 'builder-1', role: 'builder', state: 'idle', task: undefined, tokens: 7 }] },
     ]);
     assert.deepEqual(readPlansModel(path.join(root, 'elsewhere'), runsRoot), []);
+    // A running run is resumed without a question; a halted one asks whether to resume it or start afresh.
+    assert.equal(runChoicesFor(p), undefined);
+    new ImplementStore(path.join(runDir, 'plan-run.json'), { ...state, status: 'halted', haltReason: 'task T1-V failed:\n  tests red' }).save();
+    const halted = readPlansModel(root, runsRoot)[0]!;
+    assert.deepEqual(runChoicesFor(halted), [
+      { label: `Resume run ${state.runId}`, description: 'another try at what halted it: task T1-V failed: tests red', fresh: false },
+      { label: 'Start afresh', description: `a new run of the plan; run ${state.runId} is left as it was, with its branches`, fresh: true },
+    ]);
+    for (const status of ['awaiting-approval', 'cancelled', 'succeeded'] as const) assert.equal(runChoicesFor({ ...halted, runStatus: status }), undefined, status);
+    assert.equal(runChoicesFor({}), undefined);
   });
 
   it('the Tasks tree: every team phase with its task list with claims, completions, dependencies and releases, in phase order', () => {

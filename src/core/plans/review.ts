@@ -163,6 +163,14 @@ export async function runPlanReview(pc: PlanReviewContext): Promise<void> {
     session.emit({ type: 'review-item', phase: 'plan', severity: item.severity, file: item.file, line: item.line, processing: item.processing, reason: item.reason });
   };
   fs.mkdirSync(path.dirname(pc.reviewFile), { recursive: true });
+  const how = (round: number) => `revised by the planner after round ${round}`;
+  // A revision a stopped process left unfinished is made again, from the plan as it left it, before
+  // the next review: its findings are then recorded as fixed (`fixesInFlight`), none lost.
+  const unfinished = state().revising;
+  const recordedRound = (round: number) => state().items.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'));
+  if (unfinished && unfinished.round === state().rounds && !recordedRound(unfinished.round)) {
+    await revisePlan(pc, unfinished.findings, unfinished.round, phaseFiles);
+  }
   await processReviewRounds({
     label: 'plan review',
     reviewFile: pc.reviewFile,
@@ -180,11 +188,20 @@ export async function runPlanReview(pc: PlanReviewContext): Promise<void> {
       return j;
     },
     fix: async (findings, round) => {
+      store.update(() => (state().revising = { round, findings }));
       await revisePlan(pc, findings, round, phaseFiles);
-      return findings.map(() => `revised by the planner after round ${round}`);
+      return findings.map(() => how(round));
+    },
+    fixesInFlight: (round) => {
+      const r = state().revising;
+      if (!r || r.round !== round || recordedRound(round)) return [];
+      return r.findings.map((finding) => ({ finding, how: how(round) }));
     },
     record,
     writeReview: () => writeFileAtomic(pc.reviewFile, reviewFileText(`Plan review: ${current().title}`, state().items, state().rounds, state().firstPassed)),
   });
-  store.update(() => (state().done = true));
+  store.update(() => {
+    state().done = true;
+    state().revising = undefined;
+  });
 }

@@ -42,6 +42,9 @@ export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
   const inFlight = started > 0 ? (a.fixesInFlight?.(started) ?? []) : [];
   for (const { finding, how } of inFlight) a.record({ round: started, ...finding, processing: 'fixed', reason: how, judgedBy: isBlocking(finding) ? 'rule' : 'judge' });
   if (inFlight.length) a.writeReview();
+  // A review that used up its rounds blocked the run; running it again is the user's request for
+  // another try: one more fix round (a review, the fixes, a review), not a review that can only block.
+  const maxRounds = started >= a.maxRounds ? started + 2 : a.maxRounds;
   for (;;) {
     const round = a.roundsDone() + 1;
     const findings = await a.review(round);
@@ -56,10 +59,10 @@ export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
     }
     a.writeReview();
     if (toFix.length === 0) return;
-    if (round >= a.maxRounds) {
+    if (round >= maxRounds) {
       for (const f of toFix) a.record({ round, ...f, processing: 'unresolved', reason: `still reported after ${round} review rounds`, judgedBy: 'rule' });
       a.writeReview();
-      if (toFix.some(isBlocking)) throw new ReviewBlocked(`${a.label}: Critical/High review findings remain after ${round} rounds (see ${a.reviewFile})`);
+      if (toFix.some(isBlocking)) throw new ReviewBlocked(`${a.label}: Critical/High review findings remain after ${round} rounds (see ${a.reviewFile}); running implement again gives it one more fix round`);
       return;
     }
     const how = await a.fix(toFix, round);

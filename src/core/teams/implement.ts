@@ -5,8 +5,10 @@
  * previous phase's result, merged `--no-ff` into `orchestration/<run>/integration` after review and
  * tests. The user's checkout is never touched: everything happens in engine worktrees.
  *
- * Running it again on a plan whose last run did not finish resumes that run (the same plan hash);
- * an edited plan starts a new run.
+ * Running it again on a plan whose last run did not finish resumes that run (the same plan hash),
+ * and a resume is also another try at what halted it (a failed validation, a blocked review, a team
+ * that kept dying, a red change round at the ship gate: see team.ts, acceptance.ts, shipChanges.ts);
+ * an edited plan, or `fresh`, starts a new run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,6 +48,11 @@ export interface ImplementOptions {
   offlineModel?: OfflineModelStarter;
   config?: ConfigOverrides;
   team?: Partial<TeamOptions>;
+  /**
+   * Start a new run of the plan even though an unfinished one exists (`implement --fresh`); that run
+   * is left as it was. Without it, the unfinished run is resumed.
+   */
+  fresh?: boolean;
 }
 
 export interface ImplementResult {
@@ -59,6 +66,8 @@ export interface ImplementHandle {
   runId: string;
   runDir: string;
   resumed: boolean;
+  /** With `fresh`: the unfinished run of this plan that was not resumed. */
+  setAside?: string;
   onEvent: Event<TeamEvent>;
   cancel(reason?: string): void;
   done: Promise<ImplementResult>;
@@ -99,7 +108,8 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
   const runsRoot = await runsRootFor(repo.root, config.runsDir);
   // One active run per repository, of any kind (a pipeline, an audit or another implement run).
   await assertNoActiveRun(repo.root, config.runsDir);
-  const previous = await findResumable(runsRoot, planDir, plan.hash);
+  const unfinished = await findResumable(runsRoot, planDir, plan.hash);
+  const previous = opts.fresh ? undefined : unfinished;
   if (previous) assertResumableOffline(`run ${previous.runId} of this plan`, previous.offline, opts.offline);
 
   let store: ImplementStore;
@@ -199,6 +209,7 @@ export async function startImplement(opts: ImplementOptions): Promise<ImplementH
     runId: store.state.runId,
     runDir: store.state.runDir,
     resumed: !!previous,
+    setAside: opts.fresh ? unfinished?.runId : undefined,
     onEvent: events.event,
     cancel: (reason = 'cancelled by the user') => session.cancel(reason),
     done,

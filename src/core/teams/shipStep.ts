@@ -111,7 +111,7 @@ export async function shipStep(sc: ShipStepContext): Promise<ShipOutcome> {
     if (s.ship?.decision === 'changes' && s.ship.reason) {
       const round = s.ship.changeRounds ?? 1;
       const { testsPassed } = await sc.makeChanges(s.ship.reason, round);
-      if (!testsPassed) return { status: 'halted', reason: `ship gate: the test suite is red after the changes asked at the gate (round ${round}); ${s.integrationBranch} is left as it is` };
+      if (!testsPassed) return { status: 'halted', reason: `ship gate: the test suite is red after the changes asked at the gate (round ${round}); ${s.integrationBranch} is left as it is, and running implement again makes new fix tasks for it` };
       store.update((st) => (st.ship = { ...st.ship!, reason: undefined }));
     }
     // The approval is for this commit: the gate's text and test verdict are of it, and nothing else is merged.

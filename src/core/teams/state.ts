@@ -97,6 +97,12 @@ export const ImplementStateSchema = z.object({
       done: z.boolean(),
       /** Not reviewed: `planReview` was off when the run reached it. */
       skipped: z.boolean().optional(),
+      /**
+       * The findings the planner was given to revise the plan with, recorded before it starts: a
+       * process stopped mid-revision revises again with them on resume and records them, instead of
+       * reviewing a half-revised plan and losing the round's items.
+       */
+      revising: z.object({ round: z.number().int().min(1), findings: z.array(ReviewItemSchema.pick({ severity: true, file: true, line: true, text: true })) }).optional(),
     })
     .optional(),
   /** The ship gate at the end (the pipeline's Stage 6 gate and merge into the base branch). */

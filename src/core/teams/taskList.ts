@@ -27,6 +27,11 @@ export const TeamTaskSchema = z.object({
   /** How often the task was released (its teammate died, or its merge conflicted). */
   releases: z.number().int().min(0).default(0),
   commit: z.string().optional(),
+  /**
+   * Builder tasks: fix rounds granted beyond the team's limit, one for each time a resume re-opened
+   * a validation of this task that had failed for good (see `reopen`).
+   */
+  extraFixes: z.number().int().min(0).optional(),
 });
 export type TeamTask = z.infer<typeof TeamTaskSchema>;
 export type NewTask = Omit<TeamTask, 'status' | 'releases'>;
@@ -128,6 +133,20 @@ export class TaskList {
     if (!t) return;
     t.status = 'failed';
     t.summary = summary;
+    this.save();
+  }
+
+  /**
+   * Puts a task that failed for good back on the list, and grants `grantTo` (the builder task it
+   * validates) one more fix round: running a halted run again is the user asking for another try.
+   */
+  reopen(id: string, grantTo: string | undefined): void {
+    const t = this.get(id);
+    if (!t || t.status !== 'failed') return;
+    t.status = 'pending';
+    t.claimedBy = undefined;
+    const granted = grantTo ? this.get(grantTo) : undefined;
+    if (granted) granted.extraFixes = (granted.extraFixes ?? 0) + 1;
     this.save();
   }
 

@@ -172,6 +172,11 @@ interface Running {
 
 export async function runTeam(tc: TeamContext): Promise<void> {
   await assembleTeam(tc);
+  reopenFailedValidations(tc);
+  // Replacements are bounded per call: deaths of an earlier call (or of the process before a resume)
+  // used up that call's budget, not this one's, or a resume would halt the same way forever.
+  const deadBefore = (role: Teammate['role']) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead').length;
+  const deathsAtStart = { builder: deadBefore('builder'), validator: deadBefore('validator') };
   const running = new Map<string, Running>();
   /** Every turn under way, ended well or not: nothing changes the task list after the caller goes on. */
   const settleAll = () => Promise.allSettled([...running.values()].map((r) => r.promise));
@@ -394,7 +399,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       // writing the task list after the run is declared halted (and its lock released): every turn
       // settles first, as for a stop.
       await settleAll();
-      throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}`);
+      throw new TeamError(`task ${failed[0]!.id} failed: ${failed[0]!.summary ?? ''}. Running implement again validates it again, with one more fix round`);
     }
     for (const role of ['builder', 'validator'] as const) {
       const toWake = teammatesToWake(
@@ -408,8 +413,11 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       const orphaned = (['builder', 'validator'] as const).filter((role) => open.some((x) => x.role === role) && tc.roster.live(role).length === 0);
       if (orphaned.length > 0) {
         // Replacements are bounded: a team whose members keep dying has a problem a new member will not fix.
-        const exhausted = orphaned.find((role) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead').length >= MAX_DEATHS_PER_ROLE);
-        if (exhausted) throw new TeamError(`${MAX_DEATHS_PER_ROLE} ${exhausted}s of phase ${nn(tc.phase)} died (${tc.roster.teammates.filter((m) => m.state === 'dead').map((m) => `${m.name}: ${m.diedReason ?? ''}`).join('; ')}); not spawning another`);
+        const exhausted = orphaned.find((role) => deadBefore(role) - deathsAtStart[role] >= MAX_DEATHS_PER_ROLE);
+        if (exhausted) {
+          const died = tc.roster.teammates.filter((m) => m.role === exhausted && m.state === 'dead').slice(deathsAtStart[exhausted]);
+          throw new TeamError(`${MAX_DEATHS_PER_ROLE} ${exhausted}s of phase ${nn(tc.phase)} died (${died.map((m) => `${m.name}: ${m.diedReason ?? ''}`).join('; ')}); not spawning another. Running implement again tries with new teammates`);
+        }
         for (const role of orphaned) await spawn(tc, tc.roster.nextName(role), role);
         continue;
       }
@@ -428,18 +436,36 @@ export async function runTeam(tc: TeamContext): Promise<void> {
   await settleAll();
 }
 
+/** The builder task a validation's fix rounds are counted on: T1 for T1-V, T1-F1-V, T1-F2-V, … */
+function fixRoot(validate: TeamTask): string | undefined {
+  return validate.validates?.replace(/-F\d+$/, '');
+}
+
 /** A failed validation becomes a fix task for a builder, itself validated, a bounded number of times. */
 function addValidationFix(tc: TeamContext, validate: TeamTask): void {
   const built = validate.validates ? tc.tasks.get(validate.validates) : undefined;
   if (!built) return;
-  const root = built.id.replace(/-F\d+$/, '');
+  const root = fixRoot(validate)!;
   const round = tc.tasks.tasks.filter((x) => x.id.startsWith(`${root}-F`) && x.role === 'builder').length + 1;
-  if (round > tc.maxValidationFixes) {
-    tc.tasks.fail(validate.id, `validation still failing after ${tc.maxValidationFixes} fix rounds: ${validate.summary ?? ''}`);
+  const allowed = tc.maxValidationFixes + (tc.tasks.get(root)?.extraFixes ?? 0);
+  if (round > allowed) {
+    tc.tasks.fail(validate.id, `validation still failing after ${round - 1} fix round${round === 2 ? '' : 's'}: ${validate.summary ?? ''}`);
     return;
   }
   const id = `${root}-F${round}`;
   tc.tasks.add({ id, role: 'builder', kind: 'fix', title: `Fix ${built.id} after validation`, details: `The validator found: ${validate.summary ?? ''}`, files: built.files, depends_on: [] });
   tc.tasks.add({ id: `${id}-V`, role: 'validator', kind: 'validate', title: `Validate ${id}`, details: built.details, files: built.files, depends_on: [id], validates: id });
   tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: id, status: 'added', detail: 'validation failed' });
+}
+
+/**
+ * A validation that failed for good halted the run; running it again is the user's request for
+ * another try (they may have fixed the code by hand meanwhile). The validation runs again on the
+ * phase as it is now and, if it still fails, the task gets one more fix round than before.
+ */
+function reopenFailedValidations(tc: TeamContext): void {
+  for (const t of tc.tasks.tasks.filter((x) => x.status === 'failed')) {
+    tc.tasks.reopen(t.id, fixRoot(t));
+    tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: t.id, status: 'reopened', detail: 'failed before; validated again, with one more fix round' });
+  }
 }

@@ -15,7 +15,7 @@ import { planEngine } from '../engineBinding';
 import { Disposable } from '../lifecycle';
 import { runConfigFromSettings } from '../models/settingsToConfig';
 import { askModelAccess } from '../startFlow';
-import { readPlansModel, readTaskModel, readTeamModel, type PlanGateNode, type PlanNode } from './plansModel';
+import { readPlansModel, readTaskModel, readTeamModel, runChoicesFor, type PlanGateNode, type PlanNode } from './plansModel';
 import { PlansTree, TasksTree, TeamTree } from './planViews';
 import { inert } from '../models/inertText';
 import { showFailure } from '../commands';
@@ -213,6 +213,9 @@ export class PlanFeatures extends Disposable {
       dir = pick?.dir;
     }
     if (!dir) return;
+    const choices = runChoicesFor(readPlansModel(root, this.runsRoot).find((p) => p.dir === dir) ?? {});
+    const choice = choices ? await vscode.window.showQuickPick(choices.map((c) => ({ ...c, label: inert(c.label), description: inert(c.description) })), { title: 'Build Pipeline: the last run of this plan halted' }) : undefined;
+    if (choices && !choice) return;
     const access = await askModelAccess(this.keys, this.offlineSetting());
     if (!access) return;
     const engine = planEngine();
@@ -223,13 +226,14 @@ export class PlanFeatures extends Disposable {
       planDir: dir,
       offline: access.offline,
       apiKey: access.apiKey,
+      fresh: choice?.fresh,
       config: runConfigFromSettings(settings, root, (m) => this.log.warn(m)),
       offlineModel: () => engine.startScriptedModel({}),
       gate: (req, signal) => this.askGate(req, signal),
     });
     this.active = handle;
     this.shownRunDir = handle.runDir;
-    this.log.info(`${handle.resumed ? 'Resuming' : 'Implementing'} ${dir}: run ${handle.runId}`);
+    this.log.info(`${handle.resumed ? 'Resuming' : 'Implementing'} ${dir}: run ${handle.runId}${handle.setAside ? ` (run ${handle.setAside} of this plan is left as it was)` : ''}`);
     const sub = handle.onEvent((e) => this.onEvent(teamEventLine(e)));
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Build Pipeline: implementing the plan…', cancellable: true }, async (_p, token) => {

@@ -33,6 +33,8 @@ export interface PlanNode {
   runId?: string;
   runDir?: string;
   runStatus?: string;
+  /** Why the latest run halted (or what it awaits). */
+  runReason?: string;
   phases: PhaseNode[];
 }
 
@@ -128,6 +130,7 @@ export function readPlansModel(repoRoot: string, runsRoot: string): PlanNode[] {
       runId: run?.runId,
       runDir: run?.runDir,
       runStatus: run?.status,
+      runReason: run?.haltReason,
       phases,
     });
   }
@@ -193,4 +196,24 @@ export function teamPhaseLabel(phase: string): string {
 
 export function phaseLabel(p: PhaseNode): string {
   return `${nn(p.number)} ${p.title}`;
+}
+
+export interface RunChoice {
+  label: string;
+  description: string;
+  fresh: boolean;
+}
+
+/**
+ * Implement Plan on a plan whose latest run halted: resume it (another try at what halted it, as the
+ * CLI's `implement` does) or start afresh (`--fresh`), the halted run left as it was. Nothing to ask
+ * for any other state: a waiting or stopped run is resumed, a finished or absent one starts anew.
+ */
+export function runChoicesFor(node: Pick<PlanNode, 'runId' | 'runStatus' | 'runReason'>): RunChoice[] | undefined {
+  if (node.runStatus !== 'halted' || !node.runId) return undefined;
+  const why = (node.runReason ?? '').replace(/\s+/g, ' ').slice(0, 160);
+  return [
+    { label: `Resume run ${node.runId}`, description: `another try at what halted it${why ? `: ${why}` : ''}`, fresh: false },
+    { label: 'Start afresh', description: `a new run of the plan; run ${node.runId} is left as it was, with its branches`, fresh: true },
+  ];
 }

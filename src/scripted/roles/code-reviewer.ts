@@ -3,7 +3,7 @@
  * Reviewer: reads the changed files, then submits findings. Default: none. Scenario
  * `review-findings` (phase 01, first round): a Medium that cites a call the code does not make
  * (hallucinated) and a Low asking for a usage example (valid). Scenario `review-high`: a High in
- * phase 01's first round.
+ * phase 01's source until a fix task has marked it reviewed (so every round before the fix).
  * Judge: a finding that quotes a call `name()` absent from the excerpt is hallucinated; one about
  * whitespace or formatting only is cosmetic; anything else is valid.
  */
@@ -35,7 +35,8 @@ export function codeReviewerTurn(ctx: RoleContext): ScriptedReply {
     if (source) findings.push({ severity: 'Medium', file: source, line: 4, text: `\`${op}\` calls \`toBigInt()\` on both operands, which throws for plain numbers; guard the call.` });
     if (doc) findings.push({ severity: 'Low', file: doc, line: 1, text: 'The page has no usage example; add one line showing a call.' });
   }
-  if (ctx.scenario === 'review-high' && phase === '01' && round === '1' && source) {
+  const fixed = (file: string) => c.calls.some((x) => x.name === 'read' && x.input['file_path'] === file && x.result?.text.includes('// Reviewed:'));
+  if (ctx.scenario === 'review-high' && phase === '01' && source && !fixed(source)) {
     findings.push({ severity: 'High', file: source, line: 3, text: `\`${op}\` accepts strings and returns NaN silently; reject non-numbers.` });
   }
   return act(c, undefined, [call('submit_review', { summary: findings.length ? `${findings.length} finding(s).` : 'No findings: the change does what the phase asks and is tested.', findings })]);
