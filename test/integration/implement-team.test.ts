@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { startImplement, type ImplementOptions, type ImplementResult, type PlanGate, type PlanGateAnswer } from '../../src/core/teams/implement';
 import type { TeamEvent } from '../../src/core/plans/events';
 import { calcPlanFiles } from '../../src/scripted/projects/calc-plan';
-import { calcPlanDescription } from '../../src/scripted/projects/calc-ops';
+import { calcPlanDescription, opSource, opTest } from '../../src/scripted/projects/calc-ops';
 import { makeCalcRepo, opTask, writePlan } from './plan-helpers';
 import { startScriptedModel } from '../../src/scripted';
 import type { ScriptedModelOptions } from '../../src/scripted/types';
@@ -615,6 +615,35 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const wt = path.join(result.state.runDir, 'worktrees', 'integration');
     for (const op of ['multiply', 'divide', 'square']) assert.ok(fs.existsSync(path.join(wt, `src/ops/${op}.js`)), op);
     assert.deepEqual([result.report.teammates.spawned, result.report.teammates.dead], [3, 1]);
+  });
+
+  it('stopped between the engine\'s commit of a task and its completion: the resumed teammate completes it with that commit', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'commit-kill'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply')] }]);
+    const first = await implement(repo, dir, {}, (e, cancel) => {
+      if (e.type === 'tool-result' && e.tool === 'claim_task' && !e.isError) cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    // What the stop left had it come inside complete_task: the work committed by the engine (the
+    // teammate's name, the task's subject) on the teammate's branch, the task still held.
+    const wt = path.join(first.result.state.runDir, 'worktrees', 'phase-01-builder-1');
+    fs.mkdirSync(path.join(wt, 'src', 'ops'), { recursive: true });
+    fs.writeFileSync(path.join(wt, 'src', 'ops', 'multiply.js'), opSource('multiply'));
+    fs.writeFileSync(path.join(wt, 'test', 'multiply.test.js'), opTest('multiply'));
+    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=builder-1', '-c', 'user.email=builder-1@agents.build-pipeline.invalid', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: wt, encoding: 'utf8' });
+    git('add', '.');
+    git('commit', '-q', '-m', 'T1: Implement multiply with its tests');
+    const committed = git('rev-parse', 'HEAD').trim();
+    const held = json(teamFile(first.result, 1, 'tasks.json')).tasks as { id: string; status: string; claimedBy?: string }[];
+    assert.deepEqual(held.map((t) => [t.id, t.status, t.claimedBy]), [['T1', 'claimed', 'builder-1']]);
+
+    const { result } = await implement(repo, dir);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; claimedBy: string; commit: string }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy, t.commit]), [['T1', 'complete', 'builder-1', committed]]);
+    const roster = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string; diedReason?: string }[];
+    assert.deepEqual(roster.map((t) => [t.name, t.state, t.diedReason]), [['builder-1', 'idle', undefined]], 'nobody died of a refused completion');
+    assert.equal(repo.git('merge-base', '--is-ancestor', committed, result.state.phases[0]!.branch), '');
   });
 
   it('a task that fails its validation for good halts the phase only after every teammate’s turn has settled', async () => {

@@ -15,6 +15,12 @@ export async function headCommit(worktree: string): Promise<string> {
   return (await git(worktree, ['rev-parse', 'HEAD'])).trim();
 }
 
+/** HEAD's commit with its author's name and subject line, in one git process. */
+export async function headCommitInfo(worktree: string): Promise<{ commit: string; author: string; subject: string }> {
+  const [commit = '', author = '', subject = ''] = (await git(worktree, ['log', '-1', '--format=%H%x00%an%x00%s', 'HEAD'])).trim().split('\0');
+  return { commit, author, subject };
+}
+
 export async function listTrackedFiles(worktree: string): Promise<string[]> {
   return splitNul(await git(worktree, ['ls-files', '-z']));
 }

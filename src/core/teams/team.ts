@@ -13,7 +13,7 @@ import type { BetaMessageParam } from '@anthropic-ai/sdk/resources/beta';
 import { runAgent } from '../agents/runAgent';
 import { fileTools, limitsNote, toolNames, type ToolName } from '../agents/tools';
 import { loadTemplate, renderPrompt } from '../prompts';
-import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, currentBranch, discardUncommitted, headCommit, mergeNoFf, moduleBranch, resetHard } from '../git';
+import { abortMerge, addWorktreeForBranch, commitAll, createWorktree, currentBranch, discardUncommitted, headCommit, headCommitInfo, mergeNoFf, moduleBranch, resetHard } from '../git';
 import { quoteUntrusted } from '../contracts/names';
 import { addUsage } from '../usage';
 import type { ModelSession } from '../plans/session';
@@ -252,7 +252,14 @@ export async function runTeam(tc: TeamContext): Promise<void> {
             // another branch of the run (the integration branch); currentBranch follows such a chain.
             const on = await currentBranch(t.worktree);
             if (on !== t.branch) throw new ToolError(`complete_task: your worktree is on ${on === null ? 'a detached HEAD' : quoteUntrusted(on)}, not on your branch ${t.branch}; switch back (git switch ${t.branch}) and complete the task again`);
-            const commit = await commitAll(t.worktree, `${task.id}: ${task.title}`, { name: t.name, email: `${t.name}@agents.build-pipeline.invalid` });
+            const message = `${task.id}: ${task.title}`;
+            let commit = await commitAll(t.worktree, message, { name: t.name, email: `${t.name}@agents.build-pipeline.invalid` });
+            if (commit === null) {
+              // A process stopped after this commit and before the task was completed leaves the
+              // task held and the work committed (its merge made or not): that commit is the work.
+              const head = await headCommitInfo(t.worktree);
+              if (head.subject === message && head.author === t.name) commit = head.commit;
+            }
             if (commit === null) throw new ToolError(`complete_task: nothing changed in your worktree; make the change for ${task.id} first`);
             return serialMerge(async () => {
               const merged = await mergeNoFf(tc.phaseWt, t.branch, `phase ${nn(tc.phase)}: ${task.id} ${task.title} (${t.name})`);
