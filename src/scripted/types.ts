@@ -77,6 +77,8 @@ export const SCENARIOS = [
   'shipper-overreach',
   /** Teams: the validator reports every validation of the target task (default T1) and its fixes red. */
   'validator-rejects',
+  /** Teams: a builder that has completed a task calls claim_task again in the same turn. */
+  'greedy-teammate',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

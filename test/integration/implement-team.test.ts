@@ -646,6 +646,20 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.equal(repo.git('merge-base', '--is-ancestor', committed, result.state.phases[0]!.branch), '');
   });
 
+  it('a builder that claims again in the turn it completed a task is refused (its worktree is from the wake); it gets the task at its next wake', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'greedy'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide', ['T1'])] }]);
+    const { result, events } = await implement(repo, dir, { scripted: { scenario: 'greedy-teammate' } });
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const refused = events.filter((e) => e.type === 'tool-result' && e.tool === 'claim_task' && e.isError).map((e) => (e.type === 'tool-result' ? e.output : ''));
+    assert.ok(refused.length >= 2, refused.join('\n'));
+    for (const r of refused) assert.match(r, /^claim_task: you completed T\d in this turn; end your turn now\. You are woken for your next task with the phase as merged so far\./);
+    const roster = json(teamFile(result, 1, 'roster.json')).teammates as { name: string; state: string }[];
+    assert.deepEqual(roster.map((t) => [t.name, t.state]), [['builder-1', 'idle']], 'nobody died holding a task claimed at the end of a turn');
+    const tasks = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; claimedBy: string }[];
+    assert.deepEqual(tasks.map((t) => [t.id, t.status, t.claimedBy]), [['T1', 'complete', 'builder-1'], ['T2', 'complete', 'builder-1']]);
+  });
+
   it('a task that fails its validation for good halts the phase only after every teammate’s turn has settled', async () => {
     repo = makeCalcRepo();
     const dir = writePlan(path.join(plans(), 'rejects'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square'), opTask('T4', 'negate'), opTask('T5', 'cube')] }]);

@@ -141,6 +141,18 @@ describe('team parts: task list, mailbox, roster, test counts, review inspection
     assert.match(journal[1]!.text, /^claim_task: T1 .*T0/);
   });
 
+  it('claim_task is refused while the teammate says it may not claim (it completed a task in this turn); nothing is claimed', async () => {
+    const tasks = TaskList.open(path.join(dir, 'tasks.json'));
+    tasks.add(task('T1', 'builder'));
+    let refusal: string | undefined = 'you completed T0 in this turn; end your turn now.';
+    const noop = { call: () => undefined, result: () => undefined };
+    const [claim] = teamTools({ name: 'builder-1', role: 'builder', tasks, finishWork: async () => ({}), afterComplete: () => undefined, send: () => 'sent', claimRefusal: () => refusal }, noop);
+    await assert.rejects(async () => claim!.run({ id: 'T1' }, undefined as never), (e: Error) => e.message === 'claim_task: you completed T0 in this turn; end your turn now.');
+    assert.equal(TaskList.open(path.join(dir, 'tasks.json')).get('T1')!.status, 'pending');
+    refusal = undefined;
+    assert.match(String(await claim!.run({ id: 'T1' }, undefined as never)), /^claimed T1:/);
+  });
+
   it('audit verdicts: order and stale references ask a person; cycles, missing phases and format block; the worse verdict wins', () => {
     const p = (kind: Parameters<typeof verdictOfFindings>[0][number]['kind']) => ({ kind, file: 'f', message: 'm' });
     assert.equal(verdictOfFindings([]), 'Ready');

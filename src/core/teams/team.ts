@@ -226,6 +226,7 @@ export async function runTeam(tc: TeamContext): Promise<void> {
     const agentId = `p${nn(tc.phase)}-${t.name}-${t.wakes}`;
     const observe = tc.session.observer(agentId);
     let progressed = false;
+    let completedInTurn: string | undefined;
     const team = tc.roster.teammates.filter((m) => m.name !== t.name).map((m) => `${m.name} (${m.role})`);
     const tools = [
       ...fileTools(
@@ -277,8 +278,13 @@ export async function runTeam(tc: TeamContext): Promise<void> {
               return { commit };
             });
           },
+          // The worktree was brought to the phase head when this wake began, not since: a task
+          // claimed after completing one would start without what others merged meanwhile (a
+          // dependency it waited for, even). The next task comes with the next wake.
+          claimRefusal: () => (completedInTurn ? `you completed ${completedInTurn} in this turn; end your turn now. You are woken for your next task with the phase as merged so far.` : undefined),
           afterComplete: (task) => {
             progressed = true;
+            completedInTurn = task.id;
             conv.notes.push(`${task.id} (${task.title}): ${tc.tasks.get(task.id)?.summary?.slice(0, 200) ?? ''}`);
             tc.session.emit({ type: 'task-status', phase: nn(tc.phase), task: task.id, status: 'complete', by: t.name });
             if (task.kind === 'validate' && tc.tasks.get(task.id)?.ok === false) addValidationFix(tc, task);

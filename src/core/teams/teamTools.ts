@@ -19,6 +19,8 @@ export interface TeamToolHandlers {
   finishWork(task: TeamTask, input: { summary: string; ok?: boolean }): Promise<{ commit?: string }>;
   afterComplete(task: TeamTask): void;
   send(to: string, text: string): string;
+  /** Why this teammate may not claim now (it completed a task in this turn), or undefined. */
+  claimRefusal?(): string | undefined;
 }
 
 /** How a task reads to the teammate who claims it (and to the scripted model, which parses it). */
@@ -45,6 +47,8 @@ export function teamTools(h: TeamToolHandlers, observe: ToolObserver): BetaRunna
     description: 'Claim a task from the shared task list. You hold one task at a time; a task is claimable once the tasks it depends on are complete.',
     inputSchema: ClaimInput,
     run: ({ id }) => {
+      const refusal = h.claimRefusal?.();
+      if (refusal) throw new ToolError(`claim_task: ${refusal}`);
       try {
         return describeTask(h.tasks.claim(id, h.name, h.role), h.tasks);
       } catch (e) {

@@ -126,7 +126,12 @@ export function teammateTurn(ctx: RoleContext): ScriptedReply {
   if (!wake) return finish('Waiting for work.');
   const calls = callsAfter(c, wake.messageIndex - 1).filter((x) => x.messageIndex > wake.messageIndex);
   const completed = calls.find((x) => x.name === 'complete_task');
-  if (completed?.result && !completed.result.isError) return finish(`Finished ${String(completed.input['id'])}.`);
+  if (completed?.result && !completed.result.isError) {
+    // Scenario greedy-teammate: a builder that goes on to claim the next task in the same turn.
+    const again = calls.find((x) => x.name === 'claim_task' && x.messageIndex > completed.messageIndex);
+    if (ctx.scenario === 'greedy-teammate' && role === 'builder' && !again) return act(c, 'Taking the next task.', [call('claim_task', {})]);
+    return finish(`Finished ${String(completed.input['id'])}.${again?.result?.isError ? ` The next claim was refused: ${again.result.text.slice(0, 160)}` : ''}`);
+  }
   if (completed?.result?.isError) return finish(`complete_task refused: ${completed.result.text.slice(0, 200)}`);
   const heldText = /held_task:\n([\s\S]*?)\n<\/wake>/.exec(wake.text)?.[1];
   const claims = calls.filter((x) => x.name === 'claim_task');
