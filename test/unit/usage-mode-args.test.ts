@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { braceExpansionCount, fileTools, isWritable, MAX_GLOB_EXPANSION, ROLE_TOOLS } from '../../src/core/agents/tools';
+import { SHIP_WRITABLE } from '../../src/core/stages/ship';
 import { agentShellEnv } from '../../src/core/agents/env';
 import { redact } from '../../src/core/run/journal';
 
@@ -54,6 +55,12 @@ describe('builder write policy', () => {
   it('refuses everything else, including look-alikes', () => {
     for (const p of ['src/formatter/index.js', 'src/greeter', 'src/greeterx/a.js', 'package.json', '../outside.txt', '', '.orchestration/contracts/modules.json', '.orchestration/conflicts/formatter-x.md', '.orchestration/conflicts/greeter-x/y.md', '/etc/passwd']) {
       assert.equal(isWritable(p, w), false, p);
+    }
+  });
+  it('the shipping agent: docs by their kind of file at any depth under docs/, never the code a docs build runs', () => {
+    for (const p of ['README.md', 'CHANGELOG.md', 'VERSION', 'docs/index.md', 'docs/guide/setup.rst', 'docs/a/b/c/notes.txt', 'docs/api.adoc']) assert.ok(isWritable(p, SHIP_WRITABLE), p);
+    for (const p of ['docs/conf.py', 'docs/source/conf.py', 'docs/docusaurus.config.js', 'docs/.vitepress/config.mts', 'docs/hooks/x.py', 'docsx/a.md', 'src/docs/a.md', 'docs', 'docs/', 'notes.md']) {
+      assert.equal(isWritable(p, SHIP_WRITABLE), false, p);
     }
   });
 });

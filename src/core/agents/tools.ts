@@ -203,15 +203,21 @@ function withWritePolicy(tool: BetaRunnableTool, ctx: AgentToolContext, writable
   };
 }
 
+// Whether `rel` is among `writable`: `dir/` is everything under dir; `dir/*.md` the names matching
+// in dir itself; `dir/**/*.md` the names matching in dir at any depth; anything else one file.
+// (Line comments: the any-depth pattern would end a block comment.)
 export function isWritable(rel: string, writable: readonly string[]): boolean {
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
   return writable.some((w) => {
     if (w.endsWith('/')) return rel.startsWith(w);
     if (w.includes('*')) {
       const [dir, pattern] = [w.slice(0, w.lastIndexOf('/') + 1), w.slice(w.lastIndexOf('/') + 1)];
-      if (!rel.startsWith(dir) || rel.slice(dir.length).includes('/')) return false;
+      const anyDepth = dir.endsWith('/**/');
+      const root = anyDepth ? dir.slice(0, -'**/'.length) : dir;
+      const rest = rel.slice(root.length);
+      if (!rel.startsWith(root) || (!anyDepth && rest.includes('/'))) return false;
       const re = new RegExp('^' + pattern.split('*').map(escapeRe).join('[^/]*') + '$');
-      return re.test(rel.slice(dir.length));
+      return re.test(path.posix.basename(rest));
     }
     return rel === w;
   });

@@ -52,6 +52,14 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
   const agent = await runCurateAgent(ctx, at);
   finalBrainState(ctx, wt, at, agent.brainsByEngine);
   const l4 = { ...purgeTraining(wt, at), purged: expired };
+  const report = await finishCuration(ctx, at, l4, compressed, { statePairs: agent.statePairs, superseded, rejected: agent.rejected.length, brainsRewritten: agent.brainsRewritten.length, brainsByEngine: agent.brainsByEngine.length });
+  await commitAll(wt, `curate: final brain state (${agent.brainsRewritten.length} rewritten by the training agent), ${agent.statePairs} state pairs regenerated, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
+  return { status: 'done', detail: `memory: L1 ${report.l1.files} brains (${report.l1.bytes} B), L2 ${report.l2.summaries}, L3 ${report.l3.records}, L4 ${l4.pairs} pairs (purged ${l4.purged.state}/${l4.purged.interface}/${l4.purged.architecture}), ${report.bytes} B` };
+}
+
+/** The manifest recounted, the memory report written, the agents' words scrubbed: curate's last steps. */
+async function finishCuration(ctx: PipelineContext, at: Date, l4: MemoryReport['l4'], compressed: number, regenerated: MemoryReport['regenerated']): Promise<MemoryReport> {
+  const wt = ctx.store.paths.integrationWorktree;
   refreshManifest(wt);
   const stats = await ctx.memory.stats();
   const l1 = brainStats(wt);
@@ -62,22 +70,51 @@ async function runCurate(ctx: PipelineContext): Promise<StageResult> {
     l3: { records: stats.l3 },
     l4,
     compressed,
-    regenerated: { statePairs: agent.statePairs, superseded, rejected: agent.rejected.length, brainsRewritten: agent.brainsRewritten.length, brainsByEngine: agent.brainsByEngine.length },
+    regenerated,
     bytes: l1.bytes + stats.bytes + dirBytes(path.join(wt, TRAINING_REL)),
   };
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileAtomic(path.join(ctx.store.paths.runDir, 'memory-report.md'), memoryReportMarkdown(report));
   // Brain files and pairs the training agent rewrote are its words, and ship with the code (run/scrub.ts).
   for (const rel of [BRAINS_REL, TRAINING_REL]) scrubAgentFolder(wt, rel, ctx.store.scrub);
-  await commitAll(wt, `curate: final brain state (${agent.brainsRewritten.length} rewritten by the training agent), ${agent.statePairs} state pairs regenerated, ${compressed} summaries archived, ${Object.values(l4.purged).reduce((a, b) => a + b, 0)} expired pairs purged`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
-  return { status: 'done', detail: `memory: L1 ${l1.files} brains (${l1.bytes} B), L2 ${stats.l2}, L3 ${stats.l3}, L4 ${l4.pairs} pairs (purged ${l4.purged.state}/${l4.purged.interface}/${l4.purged.architecture}), ${report.bytes} B` };
+  return report;
+}
+
+/**
+ * Curate again for modules the ship gate's Request changes sent back to their builders (curate has
+ * run by then): what those builders added is brought to the state curate leaves before it ships.
+ * Their state pairs make way for the regenerated ones, expired pairs go, the new summaries are
+ * compressed, the counts and the memory report follow, and each such builder's brain gets the
+ * engine's final-state entry (the training agent is not asked again). Idempotent, as curate is.
+ */
+export async function curateChangedModules(ctx: PipelineContext, modules: readonly string[]): Promise<void> {
+  const wt = ctx.store.paths.integrationWorktree;
+  const at = now(ctx);
+  const compressed = await ctx.memory.compress(ctx.config.memory.l2Window);
+  const superseded = dropStatePairs(wt);
+  const brains = finalBrainState(ctx, wt, at, modules.map((m) => `${BRAINS_REL}/${m}-builder.md`));
+  const l4 = purgeTraining(wt, at);
+  const before = readMemoryReport(ctx);
+  const sum = (a: Record<ExpiryClass, number>, b?: Record<ExpiryClass, number>) => ({ state: a.state + (b?.state ?? 0), interface: a.interface + (b?.interface ?? 0), architecture: a.architecture + (b?.architecture ?? 0) });
+  const regenerated = before?.regenerated ?? { statePairs: 0, superseded: 0, rejected: 0, brainsRewritten: 0, brainsByEngine: 0 };
+  await finishCuration(ctx, at, { ...l4, purged: sum(l4.purged, before?.l4.purged) }, compressed + (before?.compressed ?? 0), { ...regenerated, superseded: regenerated.superseded + superseded, brainsByEngine: regenerated.brainsByEngine + brains });
+  await commitAll(wt, `curate: the memory of ${modules.join(', ')} after the changes asked at the ship gate (${superseded} state pairs superseded, ${compressed} summaries archived)`, ENGINE_AUTHOR, [BRAINS_REL, TRAINING_REL]);
+}
+
+function readMemoryReport(ctx: PipelineContext): MemoryReport | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ctx.store.paths.runDir, 'memory-report.json'), 'utf8')) as MemoryReport;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * A brain file the agent did not bring to the final state gets the run's outcome for its module from
  * the engine, once per run, so the final state is recorded either way.
  */
-function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[]): void {
+function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[]): number {
+  let written = 0;
   for (const m of ctx.store.state.modules) {
     const rel = `${BRAINS_REL}/${m.name}-builder.md`;
     if (!leftToEngine.includes(rel)) continue;
@@ -86,8 +123,9 @@ function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngin
     const marker = `## Final state (run ${ctx.store.state.runId})`;
     if (text === undefined || text.includes(marker)) continue;
     const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
-    writeAgentFile(wt, rel, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`);
+    if (writeAgentFile(wt, rel, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`)) written++;
   }
+  return written;
 }
 
 /**

@@ -25,10 +25,16 @@ import { runRoleAgent } from './roleAgent';
 import { publishStageMemory } from './publishMemory';
 import { hardenCounts, hardenOpenIn } from './hardenSummary';
 import { modulesNamedIn, refixModule } from './refixModule';
+import { curateChangedModules } from './curate';
 import { readShipChecks, runShipChecks, verdictOf, type CheckResult, type ShipChecks } from './shipChecks';
 import { moduleDirOf } from '../stack/commands';
 
-export const SHIP_WRITABLE = ['README.md', 'CHANGELOG.md', 'package.json', 'pyproject.toml', 'VERSION', 'docs/'];
+/**
+ * What the shipping agent may change. Documentation under docs/ only by its kind of file: a docs
+ * folder also holds code that runs when the docs are built (a Sphinx conf.py, a docusaurus or
+ * mkdocs config, plugins), and nobody reviewed the shipper changing that.
+ */
+export const SHIP_WRITABLE = ['README.md', 'CHANGELOG.md', 'package.json', 'pyproject.toml', 'VERSION', 'docs/**/*.md', 'docs/**/*.rst', 'docs/**/*.txt', 'docs/**/*.adoc'];
 
 export const shipStage: Stage = {
   id: 'ship',
@@ -115,6 +121,10 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
       writeFileAtomic(shipProgressFile(ctx), JSON.stringify(progress, null, 2) + '\n');
     }
     refixed = progress.modules;
+    // Curate ran before this stage: what these builders added to the memory is curated now, so it
+    // ships in the state curate leaves (no stale state pairs, their brains in their final state).
+    const changed = refixed.filter((m) => m.outcome === 'merged').map((m) => m.module);
+    if (changed.length) await curateChangedModules(ctx, changed);
   }
 
   const attempt = ctx.store.stage('ship').attempts;
