@@ -125,5 +125,12 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
     console.log(forTerminal(`\nAwaiting a decision (${r.reason ?? 'gate'}). Answer it by running again on a terminal, or approve with:\n  build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)} --yes\n(--yes approves every gate still ahead as well, including the ship gate: the merge into ${base}.)`));
     return 3;
   }
+  // Halted or cancelled: the same command resumes it (for a halt, another try at what stopped it).
+  const again = `build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)}`;
+  console.log(
+    r.status === 'halted'
+      ? `\nRun it again to resume (another try at what halted it; mend the cause first if you can):\n  ${again}\nor start the plan over as a new run:\n  ${again} --fresh`
+      : `\nResume it with:\n  ${again}`,
+  );
   return 1;
 }

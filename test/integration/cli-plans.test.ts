@@ -56,6 +56,12 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     const bad = cli(['implement', dir, '--cwd', repo.root, '--offline']);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /cannot be implemented as written:\n- \[format\] phase-01-one\.md: does not start with a header/);
+    // A halt says how to go on: the same command (another try), or --fresh.
+    const cyclic = writePlan(path.join(repo.root, 'plans', 'cyclic'), [{ slug: 'a', depends_on: [3] }, { slug: 'b', depends_on: [1] }, { slug: 'c', depends_on: [2] }]);
+    const halted = cli(['implement', cyclic, '--cwd', repo.root, '--offline']);
+    assert.equal(halted.code, 1, halted.out + halted.err);
+    assert.match(halted.out, /^HALTED: flow audit: Major Restructuring Needed/m);
+    assert.match(halted.out, /\nRun it again to resume \(another try at what halted it; mend the cause first if you can\):\n {2}build-pipeline implement (\S+) --cwd (\S+)\nor start the plan over as a new run:\n {2}build-pipeline implement \1 --cwd \2 --fresh\n$/);
   });
 
   it('Significant Issues without a terminal or --yes waits (exit 3); --yes implements the same run', () => {
@@ -97,6 +103,7 @@ describe('CLI: plan and implement (dist/cli.js as a real process)', function () 
     assert.equal(await exited, 1, out);
     assert.match(out, /Cancelling \(SIGTERM\)/);
     assert.match(out, /^CANCELLED: cancelled by the user \(SIGTERM\)$/m);
+    assert.match(out, /\nResume it with:\n {2}build-pipeline implement \S+ --cwd \S+\n$/);
     const again = cli(['implement', dir, '--cwd', repo.root, '--offline']);
     assert.equal(again.code, 3, again.out + again.err);
     assert.match(again.out, /^Resuming /m);
