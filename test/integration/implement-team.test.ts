@@ -717,6 +717,42 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const third = await implement(repo, dir);
     assert.equal(third.result.state.runId, fresh.result.state.runId);
     assert.equal(third.result.status, 'succeeded', third.result.state.haltReason ?? '');
+    // The newest run of the plan decides: it succeeded, so the one it set aside is not taken up again.
+    const next = await startImplement({ repoRoot: repo.root, planDir: dir, offline: true, offlineModel: () => startScriptedModel({}), gate: approve });
+    next.cancel('test: only which run it picked matters');
+    await next.done;
+    assert.equal(next.resumed, false);
+    assert.ok(![first.result.state.runId, fresh.result.state.runId].includes(next.runId), next.runId);
+    assert.equal(fs.readFileSync(stateFile, 'utf8'), halted, 'the set-aside run is as it was');
+  });
+
+  it('a fix task\'s validation that failed for good after the tests of a phase is validated again on resume, before the suite can let the phase merge', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'post-fix'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
+    // Stopped as the code review starts; then what a halt in the step after it leaves: a fix task of
+    // the red suite done, its validation failed for good.
+    const first = await implement(repo, dir, {}, (e, cancel) => {
+      if (e.type === 'agent-started' && e.agentId.startsWith('p01-reviewer')) cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    const tasksFile = teamFile(first.result, 1, 'tasks.json');
+    const list = json(tasksFile);
+    list.tasks.push(
+      { id: 'P1', role: 'builder', kind: 'fix-tests', title: 'Make the test suite green again', details: 'red', files: [], depends_on: [], status: 'complete', claimedBy: 'builder-1', summary: 'fixed', releases: 0 },
+      { id: 'P1-V', role: 'validator', kind: 'validate', title: 'Validate P1', details: 'red', files: [], depends_on: ['P1'], validates: 'P1', status: 'failed', claimedBy: 'validator-1', summary: 'validation still failing after 2 fix rounds: red', ok: false, releases: 0 },
+    );
+    fs.writeFileSync(tasksFile, JSON.stringify(list, null, 2));
+    const stateFile = path.join(first.result.state.runDir, 'plan-run.json');
+    const state = json(stateFile);
+    Object.assign(state, { status: 'halted', haltReason: 'task P1-V failed' });
+    Object.assign(state.phases[0], { status: 'failed', step: 'post-tests' });
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+
+    const { result, events } = await implement(repo, dir);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    assert.ok(events.some((e) => e.type === 'task-status' && e.task === 'P1-V' && e.status === 'reopened'));
+    const after = json(teamFile(result, 1, 'tasks.json')).tasks as { id: string; status: string; ok?: boolean }[];
+    assert.deepEqual(after.filter((t) => t.id.startsWith('P1')).map((t) => [t.id, t.status, t.ok]), [['P1', 'complete', undefined], ['P1-V', 'complete', true]]);
   });
 
   it('a review that used up its rounds on a High: running again gives it one more fix round, and the phase passes', async () => {

@@ -450,7 +450,7 @@ describe('Stage 6 ship and the ship gate (scripted model, real git)', function (
     const pairFiles = repo.git('ls-tree', '--name-only', 'main', '.orchestration/training/').split('\n').filter((f) => f.endsWith('.jsonl') && !f.endsWith('/state.jsonl'));
     for (const f of pairFiles) assert.doesNotMatch(repo.git('show', `main:${f}`), /"taxonomy":"state_status"/, f);
     for (const name of ['greeter', 'formatter']) {
-      assert.match(repo.git('show', `main:.orchestration/brains/${name}-builder.md`), new RegExp(`^## Final state \\(run ${result.state.runId}\\)\n.*: merged, QC PASS, 1 fix cycle\\(s\\), merged into ${result.state.integrationBranch.replace(/\//g, '\\/')}\\.$`, 'm'), name);
+      assert.match(repo.git('show', `main:.orchestration/brains/${name}-builder.md`), new RegExp(`^## Final state \\(run ${result.state.runId}, after the changes asked at the ship gate, round 1\\)\n.*: merged, QC PASS, 1 fix cycle\\(s\\), merged into ${result.state.integrationBranch.replace(/\//g, '\\/')}\\.$`, 'm'), name);
     }
     const report = JSON.parse(fs.readFileSync(path.join(result.state.runDir, 'memory-report.json'), 'utf8')) as { l4: { files: Record<string, number> } };
     for (const f of pairFiles) assert.equal(report.l4.files[path.basename(f)], repo.git('show', `main:${f}`).split('\n').filter((l) => l.trim()).length, f);

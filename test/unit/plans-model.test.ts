@@ -7,6 +7,7 @@ import { TaskList } from '../../src/core/teams/taskList';
 import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
 import { Roster } from '../../src/core/teams/roster';
 import { writePlan } from '../integration/plan-helpers';
+import { readPlan } from '../../src/core/plans/parse';
 
 describe('VS Code Plans and Team trees: their model read from disk', () => {
   let root: string;
@@ -20,7 +21,7 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     const runDir = path.join(runsRoot, '20261202-010000-0123abcd');
     fs.mkdirSync(path.join(runDir, 'team', 'phase-01'), { recursive: true });
     const state: ImplementState = {
-      version: 1, kind: 'implement', runId: '20261202-010000-0123abcd', runDir, repoRoot: root, planDir, planHash: 'h', offline: true,
+      version: 1, kind: 'implement', runId: '20261202-010000-0123abcd', runDir, repoRoot: root, planDir, planHash: readPlan(planDir).plan!.hash, offline: true,
       baseBranch: 'main', baseCommit: 'c', integrationBranch: 'orchestration/20261202-010000-0123abcd/integration', status: 'running',
       createdAt: 'now', updatedAt: 'now', audit: { skipped: true, reasons: [], decision: 'not-needed' }, carriedFailures: 0,
       orchestrator: { calls: 0, maxBytes: 0, totalBytes: 0 }, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 },
@@ -64,6 +65,11 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     ]);
     for (const status of ['awaiting-approval', 'cancelled', 'succeeded'] as const) assert.equal(runChoicesFor({ ...halted, runStatus: status }), undefined, status);
     assert.equal(runChoicesFor({}), undefined);
+    // The plan edited since: a new run starts whatever is chosen, so nothing is asked.
+    fs.appendFileSync(path.join(planDir, 'plan.md'), '\n- one more metric\n');
+    const edited = readPlansModel(root, runsRoot)[0]!;
+    assert.deepEqual([edited.runStatus, edited.runOfThisVersion], ['halted', false]);
+    assert.equal(runChoicesFor(edited), undefined);
   });
 
   it('the Tasks tree: every team phase with its task list with claims, completions, dependencies and releases, in phase order', () => {

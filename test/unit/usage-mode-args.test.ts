@@ -58,8 +58,8 @@ describe('builder write policy', () => {
     }
   });
   it('the shipping agent: docs by their kind of file at any depth under docs/, never the code a docs build runs', () => {
-    for (const p of ['README.md', 'CHANGELOG.md', 'VERSION', 'docs/index.md', 'docs/guide/setup.rst', 'docs/a/b/c/notes.txt', 'docs/api.adoc']) assert.ok(isWritable(p, SHIP_WRITABLE), p);
-    for (const p of ['docs/conf.py', 'docs/source/conf.py', 'docs/docusaurus.config.js', 'docs/.vitepress/config.mts', 'docs/hooks/x.py', 'docsx/a.md', 'src/docs/a.md', 'docs', 'docs/', 'notes.md']) {
+    for (const p of ['README.md', 'CHANGELOG.md', 'VERSION', 'docs/index.md', 'docs/guide/setup.rst', 'docs/a/b/c/notes.md', 'docs/api.adoc']) assert.ok(isWritable(p, SHIP_WRITABLE), p);
+    for (const p of ['docs/conf.py', 'docs/source/conf.py', 'docs/docusaurus.config.js', 'docs/.vitepress/config.mts', 'docs/hooks/x.py', 'docs/requirements.txt', 'docs/CMakeLists.txt', 'docsx/a.md', 'src/docs/a.md', 'docs', 'docs/', 'notes.md']) {
       assert.equal(isWritable(p, SHIP_WRITABLE), false, p);
     }
   });

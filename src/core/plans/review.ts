@@ -18,7 +18,7 @@ import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { writeFileAtomic } from '../run/runDir';
-import { processReviewRounds } from '../teams/acceptance';
+import { blockedRounds, processReviewRounds } from '../teams/acceptance';
 import { judgeFinding, reviewFileText, submitReviewTool, type Finding, type ReviewSubmission } from '../teams/review';
 import type { ImplementStore, ReviewItem } from '../teams/state';
 import { BLOCKING_KINDS, checkPlanFlow, repoFilesAt } from './checks';
@@ -176,6 +176,7 @@ export async function runPlanReview(pc: PlanReviewContext): Promise<void> {
     reviewFile: pc.reviewFile,
     maxRounds: pc.maxRounds,
     roundsDone: () => state().rounds,
+    roundsBlocked: () => blockedRounds(state().items),
     startRound: (round, blocking) =>
       store.update(() => {
         state().rounds = round;

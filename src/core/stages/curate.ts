@@ -87,12 +87,12 @@ async function finishCuration(ctx: PipelineContext, at: Date, l4: MemoryReport['
  * compressed, the counts and the memory report follow, and each such builder's brain gets the
  * engine's final-state entry (the training agent is not asked again). Idempotent, as curate is.
  */
-export async function curateChangedModules(ctx: PipelineContext, modules: readonly string[]): Promise<void> {
+export async function curateChangedModules(ctx: PipelineContext, modules: readonly string[], round: number): Promise<void> {
   const wt = ctx.store.paths.integrationWorktree;
   const at = now(ctx);
   const compressed = await ctx.memory.compress(ctx.config.memory.l2Window);
   const superseded = dropStatePairs(wt);
-  const brains = finalBrainState(ctx, wt, at, modules.map((m) => `${BRAINS_REL}/${m}-builder.md`));
+  const brains = finalBrainState(ctx, wt, at, modules.map((m) => `${BRAINS_REL}/${m}-builder.md`), `after the changes asked at the ship gate, round ${round}`);
   const l4 = purgeTraining(wt, at);
   const before = readMemoryReport(ctx);
   const sum = (a: Record<ExpiryClass, number>, b?: Record<ExpiryClass, number>) => ({ state: a.state + (b?.state ?? 0), interface: a.interface + (b?.interface ?? 0), architecture: a.architecture + (b?.architecture ?? 0) });
@@ -113,14 +113,16 @@ function readMemoryReport(ctx: PipelineContext): MemoryReport | undefined {
  * A brain file the agent did not bring to the final state gets the run's outcome for its module from
  * the engine, once per run, so the final state is recorded either way.
  */
-function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[]): number {
+function finalBrainState(ctx: PipelineContext, wt: string, at: Date, leftToEngine: readonly string[], when?: string): number {
   let written = 0;
   for (const m of ctx.store.state.modules) {
     const rel = `${BRAINS_REL}/${m.name}-builder.md`;
     if (!leftToEngine.includes(rel)) continue;
     // A builder's brain came from its branch: read and written only as a regular file inside the worktree.
     const text = readWholeAgentFile(wt, rel);
-    const marker = `## Final state (run ${ctx.store.state.runId})`;
+    // Once per run, and once more per later change round (`when`): a brain that kept the first entry
+    // still gets the one that says where the module ended.
+    const marker = `## Final state (run ${ctx.store.state.runId}${when ? `, ${when}` : ''})`;
     if (text === undefined || text.includes(marker)) continue;
     const merged = ctx.store.state.merges.find((x) => x.module === m.name && x.status === 'MERGED');
     if (writeAgentFile(wt, rel, `${text.trimEnd()}\n\n${marker}\n${at.toISOString()}: ${m.status}, QC ${m.verdict ?? 'not graded'}, ${m.fixCycles} fix cycle(s)${merged ? `, merged into ${ctx.store.state.integrationBranch}` : ', not merged'}.\n`)) written++;

@@ -31,10 +31,10 @@ import { moduleDirOf } from '../stack/commands';
 
 /**
  * What the shipping agent may change. Documentation under docs/ only by its kind of file: a docs
- * folder also holds code that runs when the docs are built (a Sphinx conf.py, a docusaurus or
- * mkdocs config, plugins), and nobody reviewed the shipper changing that.
+ * folder also holds what a docs build runs or installs (a Sphinx conf.py, a docusaurus or mkdocs
+ * config, plugins, a requirements.txt, a CMakeLists.txt), and nobody reviewed the shipper changing that.
  */
-export const SHIP_WRITABLE = ['README.md', 'CHANGELOG.md', 'package.json', 'pyproject.toml', 'VERSION', 'docs/**/*.md', 'docs/**/*.rst', 'docs/**/*.txt', 'docs/**/*.adoc'];
+export const SHIP_WRITABLE = ['README.md', 'CHANGELOG.md', 'package.json', 'pyproject.toml', 'VERSION', 'docs/**/*.md', 'docs/**/*.rst', 'docs/**/*.adoc'];
 
 export const shipStage: Stage = {
   id: 'ship',
@@ -124,7 +124,8 @@ async function runShip(ctx: PipelineContext, feedback?: string): Promise<StageRe
     // Curate ran before this stage: what these builders added to the memory is curated now, so it
     // ships in the state curate leaves (no stale state pairs, their brains in their final state).
     const changed = refixed.filter((m) => m.outcome === 'merged').map((m) => m.module);
-    if (changed.length) await curateChangedModules(ctx, changed);
+    const round = ctx.store.state.gates.slice(0, pending.gateIndex + 1).filter((g) => g.gate === 'ship' && g.decision === 'changes').length;
+    if (changed.length) await curateChangedModules(ctx, changed, round);
   }
 
   const attempt = ctx.store.stage('ship').attempts;

@@ -17,6 +17,11 @@ export interface AcceptanceRounds {
   maxRounds: number;
   /** Rounds already done (a resumed review continues after them). */
   roundsDone(): number;
+  /**
+   * Rounds that ended with Critical/High items unresolved: each halted the run, and each later try
+   * gets one more fix round. Counted from the recorded items, so a stop never grants one.
+   */
+  roundsBlocked(): number;
   /** Records that `round` ran; `blocking` = its Critical/High count, for the first-attempt figure. */
   startRound(round: number, blocking: number): void;
   review(round: number): Promise<Finding[]>;
@@ -43,8 +48,9 @@ export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
   for (const { finding, how } of inFlight) a.record({ round: started, ...finding, processing: 'fixed', reason: how, judgedBy: isBlocking(finding) ? 'rule' : 'judge' });
   if (inFlight.length) a.writeReview();
   // A review that used up its rounds blocked the run; running it again is the user's request for
-  // another try: one more fix round (a review, the fixes, a review), not a review that can only block.
-  const maxRounds = started >= a.maxRounds ? started + 2 : a.maxRounds;
+  // another try: one more fix round (a review, the fixes, a review) per block, not a review that can
+  // only block again.
+  const maxRounds = a.maxRounds + 2 * a.roundsBlocked();
   for (;;) {
     const round = a.roundsDone() + 1;
     const findings = await a.review(round);
@@ -69,4 +75,9 @@ export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
     toFix.forEach((f, i) => a.record({ round, ...f, processing: 'fixed', reason: how[i] ?? 'fixed', judgedBy: isBlocking(f) ? 'rule' : 'judge' }));
     a.writeReview();
   }
+}
+
+/** For `roundsBlocked`: the rounds among `items` with a Critical or High left unresolved. */
+export function blockedRounds(items: readonly Pick<ReviewItem, 'round' | 'severity' | 'processing'>[]): number {
+  return new Set(items.filter((i) => i.processing === 'unresolved' && isBlocking(i)).map((i) => i.round)).size;
 }

@@ -73,7 +73,10 @@ export interface ImplementHandle {
   done: Promise<ImplementResult>;
 }
 
-/** An unfinished run of the same plan (same folder, same hash), to resume. */
+/**
+ * The newest run of the same plan (same folder, same hash) if it is unfinished, to resume. Only the
+ * newest: an older unfinished one was set aside by a `fresh` run, and stays so once that one is done.
+ */
 async function findResumable(runsRoot: string, planDir: string, hash: string): Promise<ImplementState | undefined> {
   if (!fs.existsSync(runsRoot)) return undefined;
   for (const id of fs.readdirSync(runsRoot).filter(isRunId).sort().reverse()) {
@@ -81,7 +84,7 @@ async function findResumable(runsRoot: string, planDir: string, hash: string): P
     if (!fs.existsSync(file)) continue;
     try {
       const s = readImplementState(file);
-      if (s.planDir === planDir && s.planHash === hash && s.status !== 'succeeded') return s;
+      if (s.planDir === planDir && s.planHash === hash) return s.status !== 'succeeded' ? s : undefined;
     } catch {
       // a damaged run is not resumed
     }

@@ -13,7 +13,7 @@ import { recordContext } from '../plans/context';
 import type { PlanPhase } from '../plans/schema';
 import type { ModelSession } from '../plans/session';
 import { judgeFinding, reviewFileText, runCodeReview, type Finding } from './review';
-import { processReviewRounds, ReviewBlocked } from './acceptance';
+import { blockedRounds, processReviewRounds, ReviewBlocked } from './acceptance';
 import { nn, type ImplementStore, type PhaseRun, type ReviewItem } from './state';
 import type { NewTask } from './taskList';
 import { openTeamFiles, phaseTeamDir } from './teamFiles';
@@ -125,6 +125,9 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
   }
 
   if (pr.step === 'post-tests') {
+    // A fix task (or its validation) a stop or a halt left open is finished first: a validation that
+    // failed for good is tried again (team.ts), not bypassed by a suite that happens to be green.
+    if (!tc.tasks.allDone()) await runTeam(tc);
     for (let attempt = 0; ; attempt++) {
       const post = await runTestGate(ic.testCommand, phaseWt, ic.session.config.testTimeoutMs, ic.session.signal, ic.session.sandbox);
       if (post.stopped) throw stoppedError(`phase ${nn(phase.number)}: the test suite after it`, ic.session.signal);
@@ -178,6 +181,7 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
       reviewFile,
       maxRounds: ic.options.maxReviewRounds,
       roundsDone: () => pr.reviewRounds,
+      roundsBlocked: () => blockedRounds(pr.reviewItems),
       startRound: (round, blocking) =>
         store.update(() => {
           pr.reviewRounds = round;

@@ -175,8 +175,8 @@ export async function runTeam(tc: TeamContext): Promise<void> {
   reopenFailedValidations(tc);
   // Replacements are bounded per call: deaths of an earlier call (or of the process before a resume)
   // used up that call's budget, not this one's, or a resume would halt the same way forever.
-  const deadBefore = (role: Teammate['role']) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead').length;
-  const deathsAtStart = { builder: deadBefore('builder'), validator: deadBefore('validator') };
+  const deadAtStart = new Set(tc.roster.teammates.filter((m) => m.state === 'dead').map((m) => m.name));
+  const diedInThisCall = (role: Teammate['role']) => tc.roster.teammates.filter((m) => m.role === role && m.state === 'dead' && !deadAtStart.has(m.name));
   const running = new Map<string, Running>();
   /** Every turn under way, ended well or not: nothing changes the task list after the caller goes on. */
   const settleAll = () => Promise.allSettled([...running.values()].map((r) => r.promise));
@@ -426,9 +426,9 @@ export async function runTeam(tc: TeamContext): Promise<void> {
       const orphaned = (['builder', 'validator'] as const).filter((role) => open.some((x) => x.role === role) && tc.roster.live(role).length === 0);
       if (orphaned.length > 0) {
         // Replacements are bounded: a team whose members keep dying has a problem a new member will not fix.
-        const exhausted = orphaned.find((role) => deadBefore(role) - deathsAtStart[role] >= MAX_DEATHS_PER_ROLE);
+        const exhausted = orphaned.find((role) => diedInThisCall(role).length >= MAX_DEATHS_PER_ROLE);
         if (exhausted) {
-          const died = tc.roster.teammates.filter((m) => m.role === exhausted && m.state === 'dead').slice(deathsAtStart[exhausted]);
+          const died = diedInThisCall(exhausted);
           throw new TeamError(`${MAX_DEATHS_PER_ROLE} ${exhausted}s of phase ${nn(tc.phase)} died (${died.map((m) => `${m.name}: ${m.diedReason ?? ''}`).join('; ')}); not spawning another. Running implement again tries with new teammates`);
         }
         for (const role of orphaned) await spawn(tc, tc.roster.nextName(role), role);

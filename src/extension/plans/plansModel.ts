@@ -35,6 +35,8 @@ export interface PlanNode {
   runStatus?: string;
   /** Why the latest run halted (or what it awaits). */
   runReason?: string;
+  /** The latest run is of the plan as it is now (same hash): only such a run is resumed. */
+  runOfThisVersion?: boolean;
   phases: PhaseNode[];
 }
 
@@ -131,6 +133,7 @@ export function readPlansModel(repoRoot: string, runsRoot: string): PlanNode[] {
       runDir: run?.runDir,
       runStatus: run?.status,
       runReason: run?.haltReason,
+      runOfThisVersion: !!run && !!plan && run.planHash === plan.hash,
       phases,
     });
   }
@@ -207,10 +210,12 @@ export interface RunChoice {
 /**
  * Implement Plan on a plan whose latest run halted: resume it (another try at what halted it, as the
  * CLI's `implement` does) or start afresh (`--fresh`), the halted run left as it was. Nothing to ask
- * for any other state: a waiting or stopped run is resumed, a finished or absent one starts anew.
+ * for any other state (a waiting or stopped run is resumed, a finished or absent one starts anew), nor
+ * when the plan was edited since (it starts a new run).
  */
-export function runChoicesFor(node: Pick<PlanNode, 'runId' | 'runStatus' | 'runReason'>): RunChoice[] | undefined {
-  if (node.runStatus !== 'halted' || !node.runId) return undefined;
+export function runChoicesFor(node: Pick<PlanNode, 'runId' | 'runStatus' | 'runReason' | 'runOfThisVersion'>): RunChoice[] | undefined {
+  // An edited plan starts a new run whatever is chosen: nothing to ask.
+  if (node.runStatus !== 'halted' || !node.runId || !node.runOfThisVersion) return undefined;
   const why = (node.runReason ?? '').replace(/\s+/g, ' ').slice(0, 160);
   return [
     { label: `Resume run ${node.runId}`, description: `another try at what halted it${why ? `: ${why}` : ''}`, fresh: false },
