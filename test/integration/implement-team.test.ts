@@ -521,6 +521,25 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(result.state.audit, { skipped: true, reasons: [], decision: 'not-needed' });
     assert.ok(!events.some((e) => e.type === 'agent-started' && e.role === 'plan-auditor'));
     assert.equal(result.report.orchestratorContext.calls, 0);
+    // The gates' command is said; a repository tested by `node --test` without dependencies gets no warning.
+    const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+    assert.ok(logs.includes('info: test gates: `node --test` (integrationTestCommand is unset)'), logs.join('\n'));
+    assert.deepEqual(logs.filter((l) => /^warn: (this repository looks tested|.* declares? dependencies)/.test(l)), []);
+  });
+
+  it('a repository tested some other way, with dependencies: both are said before any phase runs', async () => {
+    repo = makeCalcRepo();
+    fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'mocha --recursive\n  test' }, devDependencies: { mocha: '^11.0.0' } }, null, 2));
+    repo.git('commit', '-qam', 'user: mocha');
+    const dir = writePlan(path.join(plans(), 'warned'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const { result, events } = await implement(repo, dir, { gate: async () => 'later' });
+    assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
+    const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+    const warned = logs.filter((l) => l.startsWith('warn: '));
+    assert.ok(warned.includes('warn: this repository looks tested by its package.json test script (`mocha --recursive test`, run by `npm test`), but the test gates run `node --test`: set integrationTestCommand (.build-pipeline.json or the VS Code setting) to the command that runs its whole suite'), warned.join('\n'));
+    assert.ok(warned.includes('warn: package.json declares dependencies, which implement does not install: its worktrees are fresh checkouts, so tests that need them fail there'), warned.join('\n'));
+    const firstPhase = events.findIndex((e) => e.type === 'phase-status');
+    assert.ok(events.findIndex((e) => e.type === 'log' && e.level === 'warn') < firstPhase);
   });
 
   it('review: a hallucinated Medium is judged and recorded, not fixed; a valid Low is fixed; both in the review file', async () => {

@@ -35,6 +35,7 @@ import { shipStep, type PlanGate } from './shipStep';
 import { makeShipChanges } from './shipChanges';
 import { askUnlessCancelled } from '../gates/unlessCancelled';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
+import { declaredDependencyFiles, testedOtherwise } from '../stack/repoTesting';
 
 export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
 
@@ -230,6 +231,7 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
     if (store.state.phases.some((p) => p.status !== 'pending')) await addWorktreeForBranch(repoRoot, paths.integrationWorktree, store.state.integrationBranch);
     else await createWorktree(repoRoot, paths.integrationWorktree, store.state.integrationBranch, store.state.baseCommit);
   }
+  warnAboutTesting(session, paths.integrationWorktree, config);
   // T3: the plan itself is reviewed (and revised in the run's copy) before any phase runs.
   const planCopy = path.join(store.state.runDir, 'plan');
   if (!store.state.planReview?.done && !config.planReview) {
@@ -267,8 +269,7 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
     runDir: store.state.runDir,
     worktreesDir: paths.worktrees,
     integrationWt: paths.integrationWorktree,
-    // A phased plan has no modules.json toolchain; without an override its test gate keeps the old default.
-    testCommand: config.integrationTestCommand ?? 'node --test',
+    testCommand: planTestCommand(config),
     options,
   };
   for (const [index, phase] of order.entries()) {
@@ -283,6 +284,25 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
     }
   }
   return shipStep({ session, store, integrationWt: paths.integrationWorktree, worktreesDir: paths.worktrees, testCommand: ic.testCommand, gate, makeChanges: (feedback, round) => makeShipChanges(ic, feedback, round) });
+}
+
+/** A phased plan has no modules.json toolchain: its test gates run `integrationTestCommand`, else `node --test`. */
+function planTestCommand(config: PipelineConfig): string {
+  return config.integrationTestCommand ?? 'node --test';
+}
+
+/**
+ * Said before any phase is judged by the test gates: when the repository's files say it is tested
+ * some other way than the gates' command, and when it declares dependencies, which implement does
+ * not install (its worktrees are fresh checkouts without node_modules or a virtual environment).
+ */
+function warnAboutTesting(session: ModelSession, codeRoot: string, config: PipelineConfig): void {
+  const command = planTestCommand(config);
+  const other = config.integrationTestCommand === undefined ? testedOtherwise(codeRoot) : undefined;
+  session.emit({ type: 'log', level: 'info', message: `test gates: \`${command}\`${config.integrationTestCommand === undefined ? ' (integrationTestCommand is unset)' : ' (integrationTestCommand)'}` });
+  if (other) session.emit({ type: 'log', level: 'warn', message: `this repository looks tested by ${other}, but the test gates run \`${command}\`: set integrationTestCommand (.build-pipeline.json or the VS Code setting) to the command that runs its whole suite` });
+  const declared = declaredDependencyFiles(codeRoot);
+  if (declared.length) session.emit({ type: 'log', level: 'warn', message: `${declared.join(' and ')} declare${declared.length === 1 ? 's' : ''} dependencies, which implement does not install: its worktrees are fresh checkouts, so tests that need them fail there` });
 }
 
 /** T2: plans of 3+ phases need a flow audit; Major blocks, Significant asks a person, Ready goes on. */

@@ -1,0 +1,51 @@
+/**
+ * What a repository's own files say about how it is tested and what it needs installed, for a run
+ * that has no contracts toolchain to say so (a phased plan's `implement`). Read, never run: these are
+ * warnings for the person starting the run, so a suite that the gates' command does not run (or that
+ * cannot run without dependencies) is known before the phases are judged by it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** npm's placeholder for a package without tests. */
+const NPM_NO_TEST = /no test specified/;
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasEntries(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.keys(v).length > 0;
+}
+
+const exists = (root: string, rel: string) => fs.existsSync(path.join(root, rel));
+
+/** How the repository's files say it is tested, when that is not `node --test`; undefined when they say nothing else. */
+export function testedOtherwise(root: string): string | undefined {
+  const pkg = exists(root, 'package.json') ? readJson(path.join(root, 'package.json')) : undefined;
+  const script = (pkg?.['scripts'] as Record<string, unknown> | undefined)?.['test'];
+  if (typeof script === 'string' && script.trim() && !NPM_NO_TEST.test(script) && !/^node --test\b/.test(script.trim())) {
+    // Model-free, but the user's own text: quoted, one line, bounded.
+    return `its package.json test script (\`${script.replace(/\s+/g, ' ').trim().slice(0, 120)}\`, run by \`npm test\`)`;
+  }
+  if (pkg) return undefined;
+  if (['pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', 'pytest.ini', 'tox.ini'].some((f) => exists(root, f))) return 'Python (pytest or unittest)';
+  if (exists(root, 'go.mod')) return '`go test ./...`';
+  if (exists(root, 'Cargo.toml')) return '`cargo test`';
+  return undefined;
+}
+
+/** The dependency manifests whose packages a fresh checkout does not have installed. */
+export function declaredDependencyFiles(root: string): string[] {
+  const found: string[] = [];
+  const pkg = exists(root, 'package.json') ? readJson(path.join(root, 'package.json')) : undefined;
+  if (pkg && (hasEntries(pkg['dependencies']) || hasEntries(pkg['devDependencies']))) found.push('package.json');
+  if (exists(root, 'requirements.txt') && /^\s*[A-Za-z0-9]/m.test(fs.readFileSync(path.join(root, 'requirements.txt'), 'utf8'))) found.push('requirements.txt');
+  if (exists(root, 'pyproject.toml') && /^\s*dependencies\s*=\s*\[\s*["']/m.test(fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8'))) found.push('pyproject.toml');
+  return found;
+}
