@@ -106,6 +106,12 @@ export const ConfigSchema = z.object({
    * with the merged module's tests). Setting only `integrationTestCommand` drops the contracts' one.
    */
   projectTestCommand: z.string().trim().min(1).optional(),
+  /**
+   * Phased plans (`implement`): installs the repository's dependencies once, in the run's integration
+   * worktree, before any phase (every phase and teammate worktree then gets the installed folders).
+   * Unset: npm, pnpm or yarn by the lockfile when package.json declares dependencies, else nothing.
+   */
+  planInstallCommand: z.string().trim().min(1).optional(),
   testTimeoutMs: z.number().int().min(1000).default(300_000),
   /**
    * Assembly merges each module as soon as it passed QC and every module before it in

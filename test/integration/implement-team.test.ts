@@ -527,19 +527,62 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.deepEqual(logs.filter((l) => /^warn: (this repository looks tested|.* declares? dependencies)/.test(l)), []);
   });
 
-  it('a repository tested some other way, with dependencies: both are said before any phase runs', async () => {
+  it('a repository tested some other way, with dependencies no install command is known for: both are said before any phase runs', async () => {
     repo = makeCalcRepo();
-    fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'mocha --recursive\n  test' }, devDependencies: { mocha: '^11.0.0' } }, null, 2));
-    repo.git('commit', '-qam', 'user: mocha');
+    fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'mocha --recursive\n  test' } }, null, 2));
+    fs.writeFileSync(path.join(repo.root, 'requirements.txt'), 'requests==2.32.3\n');
+    repo.git('add', '.');
+    repo.git('commit', '-qm', 'user: mocha, and a Python helper');
     const dir = writePlan(path.join(plans(), 'warned'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
     const { result, events } = await implement(repo, dir, { gate: async () => 'later' });
     assert.equal(result.status, 'awaiting-approval', result.state.haltReason ?? '');
     const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
     const warned = logs.filter((l) => l.startsWith('warn: '));
     assert.ok(warned.includes('warn: this repository looks tested by its package.json test script (`mocha --recursive test`, run by `npm test`), but the test gates run `node --test`: set integrationTestCommand (.build-pipeline.json or the VS Code setting) to the command that runs its whole suite'), warned.join('\n'));
-    assert.ok(warned.includes('warn: package.json declares dependencies, which implement does not install: its worktrees are fresh checkouts, so tests that need them fail there'), warned.join('\n'));
+    assert.ok(warned.includes("warn: requirements.txt declares dependencies and no install command is known for them: set planInstallCommand (.build-pipeline.json or the VS Code setting), or the phases' fresh worktrees will not have them and tests that need them fail there"), warned.join('\n'));
     const firstPhase = events.findIndex((e) => e.type === 'phase-status');
     assert.ok(events.findIndex((e) => e.type === 'log' && e.level === 'warn') < firstPhase);
+  });
+
+  it('a repository with dependencies: installed once in the integration worktree and lent to the phase and its teammates; the tests that need them are green', async () => {
+    repo = makeCalcRepo();
+    // A dependency that installs offline (a folder in the repository), and a test that needs it.
+    fs.mkdirSync(path.join(repo.root, 'vendor', 'pad'), { recursive: true });
+    fs.writeFileSync(path.join(repo.root, 'vendor', 'pad', 'package.json'), JSON.stringify({ name: 'pad', version: '1.0.0', main: 'index.js' }));
+    fs.writeFileSync(path.join(repo.root, 'vendor', 'pad', 'index.js'), "module.exports = (s, n) => String(s).padStart(n, '0');\n");
+    fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', private: true, scripts: { test: 'node --test' }, dependencies: { pad: 'file:vendor/pad' } }, null, 2));
+    fs.writeFileSync(path.join(repo.root, 'test', 'pad.test.js'), "const test = require('node:test');\nconst assert = require('node:assert');\ntest('pad', () => assert.equal(require('pad')(7, 3), '007'));\n");
+    repo.git('add', '.');
+    repo.git('commit', '-qm', 'user: a dependency');
+    const dir = writePlan(path.join(plans(), 'deps'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
+    const { result, events } = await implement(repo, dir);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+    assert.ok(logs.some((l) => /^info: install `npm install --no-audit --no-fund` exited 0 in \d+ ms/.test(l)), logs.join('\n'));
+    assert.equal(result.state.dependencies?.command, 'npm install --no-audit --no-fund');
+    assert.ok(!logs.some((l) => /declares? dependencies/.test(l)), 'no warning: the dependencies were installed');
+    // Green before the phase (the suite needs `pad`), in the phase worktree and on its merge.
+    const gates = events.flatMap((e) => (e.type === 'test-gate' ? [`${e.when}:${e.passed}`] : []));
+    assert.deepEqual(gates, ['before:true', 'after:true', 'merged:true']);
+    // Every teammate's worktree had them too.
+    for (const mate of ['builder-1', 'builder-2', 'validator-1']) {
+      assert.ok(fs.existsSync(path.join(result.state.runDir, 'worktrees', `phase-01-${mate}`, 'node_modules', 'pad', 'index.js')), mate);
+    }
+    // What shipped: the .gitignore entry and the lockfile, never the installed folder or a changed manifest.
+    assert.match(repo.git('show', 'main:.gitignore'), /^node_modules\/$/m);
+    assert.ok(repo.git('ls-tree', '--name-only', 'main').split('\n').includes('package-lock.json'));
+    assert.equal(repo.git('ls-tree', '-r', '--name-only', 'main', 'node_modules'), '');
+    assert.deepEqual(JSON.parse(repo.git('show', 'main:package.json')).dependencies, { pad: 'file:vendor/pad' });
+  });
+
+  it('an install that fails halts the run before any phase, with the command, its output and what to do', async () => {
+    repo = makeCalcRepo();
+    const dir = writePlan(path.join(plans(), 'bad-install'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }]);
+    const { result, events } = await implement(repo, dir, { config: { retryBaseDelayMs: 5, testTimeoutMs: 60_000, planInstallCommand: "node -e \"console.error('E404 no such package'); process.exit(3)\"" } });
+    assert.equal(result.status, 'halted');
+    assert.match(result.state.haltReason ?? '', /^the install command `node -e .*` exited with 3 in the integration worktree; fix it, or set planInstallCommand \(\.build-pipeline\.json or the VS Code setting\), and run implement again\. Output \(end\):\n[\s\S]*E404 no such package/);
+    assert.equal(result.state.dependencies, undefined);
+    assert.ok(!events.some((e) => e.type === 'phase-status'), 'no phase started');
   });
 
   it('review: a hallucinated Medium is judged and recorded, not fixed; a valid Low is fixed; both in the review file', async () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { declaredDependencyFiles, testedOtherwise } from '../../src/core/stack/repoTesting';
+import { declaredDependencyFiles, nodeInstallCommand, testedOtherwise } from '../../src/core/stack/repoTesting';
 
 describe('what a repository says about its tests and dependencies (for implement, which has no toolchain)', () => {
   let root: string;
@@ -43,5 +43,21 @@ describe('what a repository says about its tests and dependencies (for implement
     write('requirements.txt', '# pinned\nrequests==2.32.3\n');
     write('pyproject.toml', '[project]\ndependencies = [\n  "httpx>=0.27",\n]\n');
     assert.deepEqual(declaredDependencyFiles(root), ['package.json', 'requirements.txt', 'pyproject.toml']);
+  });
+
+  it('the install command of a Node project: none without dependencies; by the lockfile with them', () => {
+    write('package.json', JSON.stringify({ scripts: { test: 'node --test' } }));
+    assert.equal(nodeInstallCommand(root), undefined);
+    write('package.json', JSON.stringify({ dependencies: { pad: 'file:vendor/pad' } }));
+    assert.equal(nodeInstallCommand(root), 'npm install --no-audit --no-fund');
+    write('package-lock.json', '{}');
+    assert.equal(nodeInstallCommand(root), 'npm ci --no-audit --no-fund');
+    write('yarn.lock', '');
+    assert.equal(nodeInstallCommand(root), 'yarn install --frozen-lockfile');
+    write('pnpm-lock.yaml', '');
+    assert.equal(nodeInstallCommand(root), 'pnpm install --frozen-lockfile');
+    fs.rmSync(path.join(root, 'package.json'));
+    write('requirements.txt', 'requests\n');
+    assert.equal(nodeInstallCommand(root), undefined, 'other stacks say theirs with planInstallCommand');
   });
 });

@@ -25,12 +25,17 @@ export function gitignoreEntries(runtime: string): string[] {
 
 const HEADER = '# Build Pipeline: installed dependencies and build output (never committed)';
 
-/** Appends the missing entries to `<root>/.gitignore`; returns the entries added (none: file untouched). */
+/** Appends the stack's missing entries to `<root>/.gitignore`; returns the entries added (none: file untouched). */
 export function ensureGitignore(root: string, runtime: string): string[] {
+  return ensureIgnored(root, gitignoreEntries(runtime));
+}
+
+/** Appends those of `entries` that `<root>/.gitignore` lacks; returns the entries added. */
+export function ensureIgnored(root: string, entries: readonly string[]): string[] {
   const file = path.join(root, '.gitignore');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const present = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
-  const missing = gitignoreEntries(runtime).filter((e) => !present.has(e) && !present.has(e.replace(/\/$/, '')) && !present.has(`/${e}`));
+  const missing = entries.filter((e) => !present.has(e) && !present.has(e.replace(/\/$/, '')) && !present.has(`/${e}`));
   if (missing.length === 0) return [];
   const prefix = existing === '' ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
   fs.writeFileSync(file, `${existing}${prefix}${HEADER}\n${missing.join('\n')}\n`);

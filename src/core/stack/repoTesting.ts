@@ -1,8 +1,8 @@
 /**
  * What a repository's own files say about how it is tested and what it needs installed, for a run
- * that has no contracts toolchain to say so (a phased plan's `implement`). Read, never run: these are
- * warnings for the person starting the run, so a suite that the gates' command does not run (or that
- * cannot run without dependencies) is known before the phases are judged by it.
+ * that has no contracts toolchain to say so (a phased plan's `implement`): read, never run. The test
+ * command is only named (a warning when the gates would run another); the install command for a
+ * Node project is chosen from its lockfile, since which package manager wrote it is not in doubt.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -49,3 +49,19 @@ export function declaredDependencyFiles(root: string): string[] {
   if (exists(root, 'pyproject.toml') && /^\s*dependencies\s*=\s*\[\s*["']/m.test(fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8'))) found.push('pyproject.toml');
   return found;
 }
+
+/**
+ * The install command a Node project's lockfile names, when package.json declares dependencies:
+ * `npm ci` (or pnpm's, yarn's frozen install) with a lockfile, `npm install` without. Other stacks
+ * have no single right answer (a venv and pip, poetry, uv…): `planInstallCommand` says it.
+ */
+export function nodeInstallCommand(root: string): string | undefined {
+  if (!declaredDependencyFiles(root).includes('package.json')) return undefined;
+  if (exists(root, 'pnpm-lock.yaml')) return 'pnpm install --frozen-lockfile';
+  if (exists(root, 'yarn.lock')) return 'yarn install --frozen-lockfile';
+  if (exists(root, 'package-lock.json') || exists(root, 'npm-shrinkwrap.json')) return 'npm ci --no-audit --no-fund';
+  return 'npm install --no-audit --no-fund';
+}
+
+/** The lockfiles an install may write or update: the only files an engine install commit keeps (with .gitignore). */
+export const LOCKFILES: readonly string[] = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'];

@@ -36,6 +36,7 @@ import { makeShipChanges } from './shipChanges';
 import { askUnlessCancelled } from '../gates/unlessCancelled';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
 import { declaredDependencyFiles, testedOtherwise } from '../stack/repoTesting';
+import { installPlanDependencies, planInstallCommand } from './dependencies';
 
 export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
 
@@ -232,6 +233,8 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
     else await createWorktree(repoRoot, paths.integrationWorktree, store.state.integrationBranch, store.state.baseCommit);
   }
   warnAboutTesting(session, paths.integrationWorktree, config);
+  const installFailed = await installPlanDependencies(session, store, paths.integrationWorktree);
+  if (installFailed) return { status: 'halted', reason: installFailed };
   // T3: the plan itself is reviewed (and revised in the run's copy) before any phase runs.
   const planCopy = path.join(store.state.runDir, 'plan');
   if (!store.state.planReview?.done && !config.planReview) {
@@ -293,8 +296,8 @@ function planTestCommand(config: PipelineConfig): string {
 
 /**
  * Said before any phase is judged by the test gates: when the repository's files say it is tested
- * some other way than the gates' command, and when it declares dependencies, which implement does
- * not install (its worktrees are fresh checkouts without node_modules or a virtual environment).
+ * some other way than the gates' command, and when it declares dependencies that no install command
+ * is known for (its worktrees would be fresh checkouts without node_modules or a virtual environment).
  */
 function warnAboutTesting(session: ModelSession, codeRoot: string, config: PipelineConfig): void {
   const command = planTestCommand(config);
@@ -302,7 +305,9 @@ function warnAboutTesting(session: ModelSession, codeRoot: string, config: Pipel
   session.emit({ type: 'log', level: 'info', message: `test gates: \`${command}\`${config.integrationTestCommand === undefined ? ' (integrationTestCommand is unset)' : ' (integrationTestCommand)'}` });
   if (other) session.emit({ type: 'log', level: 'warn', message: `this repository looks tested by ${other}, but the test gates run \`${command}\`: set integrationTestCommand (.build-pipeline.json or the VS Code setting) to the command that runs its whole suite` });
   const declared = declaredDependencyFiles(codeRoot);
-  if (declared.length) session.emit({ type: 'log', level: 'warn', message: `${declared.join(' and ')} declare${declared.length === 1 ? 's' : ''} dependencies, which implement does not install: its worktrees are fresh checkouts, so tests that need them fail there` });
+  if (declared.length && !planInstallCommand(session, codeRoot)) {
+    session.emit({ type: 'log', level: 'warn', message: `${declared.join(' and ')} declare${declared.length === 1 ? 's' : ''} dependencies and no install command is known for them: set planInstallCommand (.build-pipeline.json or the VS Code setting), or the phases' fresh worktrees will not have them and tests that need them fail there` });
+  }
 }
 
 /** T2: plans of 3+ phases need a flow audit; Major blocks, Significant asks a person, Ready goes on. */

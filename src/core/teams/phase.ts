@@ -20,6 +20,7 @@ import { openTeamFiles, phaseTeamDir } from './teamFiles';
 import { runTeam, type TeamContext } from './team';
 import { runTestGate } from './testGate';
 import { stoppedError } from '../shell';
+import { provideDependencies } from '../stack/dependencyStore';
 
 export interface TeamOptions {
   /** A teammate with no model turn or tool call for this long is dead (its claims are released). */
@@ -89,6 +90,8 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
   } else if (!fs.existsSync(phaseWt)) {
     await addWorktreeForBranch(ic.repoRoot, phaseWt, pr.branch);
   }
+  // The dependencies installed in the integration worktree (dependencies.ts), for the test gates here.
+  await provideDependencies(ic.integrationWt, phaseWt);
   const tc = teamContext(ic, phase, pr, phaseWt);
 
   if (pr.step === 'start') {

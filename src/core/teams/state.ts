@@ -116,6 +116,8 @@ export const ImplementStateSchema = z.object({
       shipped: z.object({ branch: z.string(), commit: z.string(), previousHead: z.string(), at: z.string() }).optional(),
     })
     .optional(),
+  /** The dependency install this run made in its integration worktree (teams/dependencies.ts). */
+  dependencies: z.object({ command: z.string(), at: z.string() }).optional(),
   phases: z.array(PhaseRunSchema),
   /**
    * The integration commit the suite last ran on, and its verdict (after a phase's merge, after the

@@ -24,6 +24,7 @@ import { teamTools, withMailDelivery } from './teamTools';
 import { nn } from './state';
 import { agentLimitsFor } from '../config';
 import { roleShell } from '../sandbox/stageShell';
+import { provideDependencies } from '../stack/dependencyStore';
 
 export interface TeamContext {
   session: ModelSession;
@@ -79,6 +80,8 @@ async function spawn(tc: TeamContext, name: string, role: Teammate['role']): Pro
   const worktree = path.join(tc.worktreesDir, `phase-${nn(tc.phase)}-${name}`);
   const head = await phaseHead(tc);
   await createWorktree(tc.repoRoot, worktree, branch, head);
+  // The phase's installed dependencies (lent from the integration worktree), for the teammate's tests.
+  await provideDependencies(tc.phaseWt, worktree);
   const mate = tc.roster.add({ name, role, worktree, branch, lastCommit: head });
   emitState(tc, mate, 'spawned');
   return mate;
@@ -93,7 +96,10 @@ export async function assembleTeam(tc: TeamContext): Promise<void> {
   }
   for (const t of tc.roster.teammates) {
     if (t.state === 'working') t.state = 'idle';
-    if (t.state !== 'dead' && !fs.existsSync(t.worktree)) await addWorktreeForBranch(tc.repoRoot, t.worktree, t.branch);
+    if (t.state !== 'dead' && !fs.existsSync(t.worktree)) {
+      await addWorktreeForBranch(tc.repoRoot, t.worktree, t.branch);
+      await provideDependencies(tc.phaseWt, t.worktree);
+    }
   }
   tc.roster.save();
 }

@@ -96,6 +96,7 @@ function objectTable<K extends string>(v: unknown, keys: readonly K[]): Partial<
 const SCALARS = {
   moduleTestCommand: text,
   integrationTestCommand: text,
+  planInstallCommand: text,
   maxTokens: positiveInt,
   maxAgentTurns: positiveInt,
   toolResultMaxChars: positiveInt,
