@@ -13,7 +13,7 @@ import { commitAll, resetHard } from '../../src/core/git/commits';
 import { mergeNoFf } from '../../src/core/git/merge';
 import { commitOwnedChanges, describeOwnership, ignoredEntries, isGeneratedPath } from '../../src/core/git/ownership';
 import { createWorktree } from '../../src/core/git/worktrees';
-import { provideDependencies } from '../../src/core/stack/dependencyStore';
+import { LENDING_MARK, LENT_MARK, provideDependencies } from '../../src/core/stack/dependencyStore';
 import { ensureGitignore } from '../../src/core/stack/gitignore';
 import { manifestDependencyProblems } from '../../src/core/stack/manifestDependencies';
 import { ModulesManifestSchema } from '../../src/core/contracts/schemas';
@@ -281,6 +281,30 @@ describe('engine-owned commits (real git)', () => {
     write(wt, 'node_modules/b/index.js', 'added in the worktree');
     assert.ok(!fs.existsSync(path.join(store, 'node_modules/b')), 'an install in the worktree does not reach the store');
     assert.deepEqual((await provideDependencies(store, wt)).dirs, [], 'a worktree that has them is left alone');
+    assert.ok(!fs.existsSync(path.join(wt, 'node_modules', LENDING_MARK)), 'a finished tree is not marked unfinished');
+    assert.equal(fs.readFileSync(path.join(wt, 'node_modules', LENT_MARK), 'utf8'), '');
+    // What a process killed while linking leaves: part of the tree, with the mark. It is made again.
+    const other = path.join(base, 'half');
+    write(other, `node_modules/${LENDING_MARK}`, '');
+    write(other, 'node_modules/a/index.js', 'a');
+    const again = await provideDependencies(store, other);
+    assert.deepEqual([again.dirs, again.files], [['node_modules'], 42]);
+    assert.ok(fs.existsSync(path.join(other, 'node_modules/a/lib/deep/3/f39.js')) && !fs.existsSync(path.join(other, 'node_modules', LENDING_MARK)));
+    // Lent at another generation (the store was installed again): made again, the worktree's own additions gone.
+    const next = await provideDependencies(store, wt, 'hardlink', 'g2');
+    assert.deepEqual(next.dirs, ['node_modules']);
+    assert.ok(!fs.existsSync(path.join(wt, 'node_modules/b')));
+    assert.equal(fs.readFileSync(path.join(wt, 'node_modules', LENT_MARK), 'utf8'), 'g2');
+    // Lent on from a lent tree (a phase's to a teammate's): its marks are its own, not linked.
+    const mate = path.join(base, 'mate');
+    await provideDependencies(wt, mate, 'hardlink', 'g3');
+    assert.equal(fs.readFileSync(path.join(wt, 'node_modules', LENT_MARK), 'utf8'), 'g2', 'the lender keeps its generation');
+    assert.equal(fs.readFileSync(path.join(mate, 'node_modules', LENT_MARK), 'utf8'), 'g3');
+    // A folder without either mark is not the engine's lending: never touched.
+    const own = path.join(base, 'own');
+    write(own, 'node_modules/mine/index.js', 'mine');
+    assert.deepEqual((await provideDependencies(store, own, 'hardlink', 'g2')).dirs, []);
+    assert.ok(fs.existsSync(path.join(own, 'node_modules/mine/index.js')));
   });
 
   it('appends only missing .gitignore entries and checks that the manifest declares the dependencies', () => {

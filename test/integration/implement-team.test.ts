@@ -552,6 +552,8 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     fs.writeFileSync(path.join(repo.root, 'vendor', 'pad', 'index.js'), "module.exports = (s, n) => String(s).padStart(n, '0');\n");
     fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', private: true, scripts: { test: 'node --test' }, dependencies: { pad: 'file:vendor/pad' } }, null, 2));
     fs.writeFileSync(path.join(repo.root, 'test', 'pad.test.js'), "const test = require('node:test');\nconst assert = require('node:assert');\ntest('pad', () => assert.equal(require('pad')(7, 3), '007'));\n");
+    // And a Python helper's requirements, which the lockfile's install does not cover.
+    fs.writeFileSync(path.join(repo.root, 'requirements.txt'), 'requests==2.32.3\n');
     repo.git('add', '.');
     repo.git('commit', '-qm', 'user: a dependency');
     const dir = writePlan(path.join(plans(), 'deps'), [{ slug: 'ops', tasks: [opTask('T1', 'multiply'), opTask('T2', 'divide'), opTask('T3', 'square')] }]);
@@ -560,7 +562,7 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
     assert.ok(logs.some((l) => /^info: install `npm install --no-audit --no-fund` exited 0 in \d+ ms/.test(l)), logs.join('\n'));
     assert.equal(result.state.dependencies?.command, 'npm install --no-audit --no-fund');
-    assert.ok(!logs.some((l) => /declares? dependencies/.test(l)), 'no warning: the dependencies were installed');
+    assert.deepEqual(logs.filter((l) => /declares? dependencies/.test(l)).map((l) => l.split(' declare')[0]), ['warn: requirements.txt'], 'package.json was installed; requirements.txt is said not to be');
     // Green before the phase (the suite needs `pad`), in the phase worktree and on its merge.
     const gates = events.flatMap((e) => (e.type === 'test-gate' ? [`${e.when}:${e.passed}`] : []));
     assert.deepEqual(gates, ['before:true', 'after:true', 'merged:true']);
@@ -573,6 +575,39 @@ describe('implement: gates, review acceptance, test gates, a dying teammate, kil
     assert.ok(repo.git('ls-tree', '--name-only', 'main').split('\n').includes('package-lock.json'));
     assert.equal(repo.git('ls-tree', '-r', '--name-only', 'main', 'node_modules'), '');
     assert.deepEqual(JSON.parse(repo.git('show', 'main:package.json')).dependencies, { pad: 'file:vendor/pad' });
+  });
+
+  it('dependencies a merged phase added are installed before the next phase, with the command the run installed with', async () => {
+    repo = makeCalcRepo();
+    const pkg = (name: string) => {
+      fs.mkdirSync(path.join(repo.root, 'vendor', name), { recursive: true });
+      fs.writeFileSync(path.join(repo.root, 'vendor', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js' }));
+      fs.writeFileSync(path.join(repo.root, 'vendor', name, 'index.js'), `module.exports = '${name}';\n`);
+    };
+    pkg('pad');
+    pkg('pad2');
+    fs.writeFileSync(path.join(repo.root, 'package.json'), JSON.stringify({ name: 'calc', version: '1.0.0', private: true, scripts: { test: 'node --test' }, dependencies: { pad: 'file:vendor/pad' } }, null, 2));
+    repo.git('add', '.');
+    repo.git('commit', '-qm', 'user: a dependency');
+    const dir = writePlan(path.join(plans(), 'deps-later'), [{ slug: 'square', tasks: [opTask('T1', 'square')] }, { slug: 'negate', depends_on: [1], tasks: [opTask('T1', 'negate')] }]);
+    const first = await implement(repo, dir, {}, (e, cancel) => {
+      if (e.type === 'phase-status' && e.phase === '01' && e.status === 'done') cancel();
+    });
+    assert.equal(first.result.status, 'cancelled', first.result.state.haltReason ?? '');
+    assert.equal(first.result.state.dependencies?.command, 'npm install --no-audit --no-fund');
+    // What a phase that adds a dependency merges (by hand here: the scripted teammates never do).
+    const wt = path.join(first.result.state.runDir, 'worktrees', 'integration');
+    const manifest = JSON.parse(fs.readFileSync(path.join(wt, 'package.json'), 'utf8'));
+    manifest.dependencies.pad2 = 'file:vendor/pad2';
+    fs.writeFileSync(path.join(wt, 'package.json'), JSON.stringify(manifest, null, 2));
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x.invalid', '-c', 'core.hooksPath=/dev/null', 'commit', '-qam', 'phase: a second dependency'], { cwd: wt });
+
+    const { result, events } = await implement(repo, dir);
+    assert.equal(result.status, 'succeeded', result.state.haltReason ?? '');
+    const installs = events.flatMap((e) => (e.type === 'log' && /^install `/.test(e.message) ? [e.message.split(' exited')[0]] : []));
+    // Not `npm ci`, though the run's own commit added a lockfile: the command it installed with.
+    assert.deepEqual(installs, ['install `npm install --no-audit --no-fund`']);
+    assert.ok(fs.existsSync(path.join(result.state.runDir, 'worktrees', 'phase-02', 'node_modules', 'pad2', 'index.js')), 'the next phase has the new dependency');
   });
 
   it('an install that fails halts the run before any phase, with the command, its output and what to do', async () => {

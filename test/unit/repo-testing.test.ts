@@ -54,6 +54,9 @@ describe('what a repository says about its tests and dependencies (for implement
     assert.equal(nodeInstallCommand(root), 'npm ci --no-audit --no-fund');
     write('yarn.lock', '');
     assert.equal(nodeInstallCommand(root), 'yarn install --frozen-lockfile');
+    write('.yarnrc.yml', 'nodeLinker: pnp\n');
+    assert.equal(nodeInstallCommand(root), undefined, "Yarn 2+ (Plug'n'Play): nothing to lend; planInstallCommand says how");
+    fs.rmSync(path.join(root, '.yarnrc.yml'));
     write('pnpm-lock.yaml', '');
     assert.equal(nodeInstallCommand(root), 'pnpm install --frozen-lockfile');
     fs.rmSync(path.join(root, 'package.json'));

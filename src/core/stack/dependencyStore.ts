@@ -51,6 +51,9 @@ export async function linkTree(from: string, to: string, strategy: Exclude<Provi
     await fs.mkdir(dst, { recursive: true });
     const counts = await Promise.all(
       (await fs.readdir(src, { withFileTypes: true })).map(async (entry) => {
+        // A lent tree lent on (a phase's to its teammates) keeps its own marks: never linked, or
+        // writing one would write the other through the shared file.
+        if (entry.name === LENDING_MARK || entry.name === LENT_MARK) return 0;
         const s = path.join(src, entry.name);
         const d = path.join(dst, entry.name);
         if (entry.isDirectory()) return folder(s, d);
@@ -68,20 +71,48 @@ export async function linkTree(from: string, to: string, strategy: Exclude<Provi
 }
 
 /**
- * Gives `worktree` the installed dependency folders of `storeRoot` (the integration worktree) that
- * it does not have yet. A resumed worktree that already has them is left alone.
+ * In a lent folder while it is being made: a process killed there leaves a folder that has it, which
+ * the next call makes again (a folder that merely exists may be half of one, and was taken as whole).
  */
-export async function provideDependencies(storeRoot: string, worktree: string, strategy: ProvideStrategy = 'hardlink'): Promise<ProvidedDependencies> {
+export const LENDING_MARK = '.build-pipeline-lending';
+/** In a lent folder once made, holding the `generation` it was lent at (see provideDependencies). */
+export const LENT_MARK = '.build-pipeline-lent';
+
+async function readText(file: string): Promise<string | undefined> {
+  return fs.readFile(file, 'utf8').catch(() => undefined);
+}
+
+/**
+ * Gives `worktree` the installed dependency folders of `storeRoot` (the integration worktree) that
+ * it does not have yet. A resumed worktree that already has them is left alone; one left half-made
+ * by a killed process is made again, and so is one lent at another `generation` (an implement run
+ * installs again when a phase changed a manifest). A folder without either mark is not the engine's
+ * lending and is never touched.
+ */
+export async function provideDependencies(storeRoot: string, worktree: string, strategy: ProvideStrategy = 'hardlink', generation = ''): Promise<ProvidedDependencies> {
   const started = Date.now();
   const dirs: string[] = [];
   let files = 0;
   for (const name of INSTALLED_DIRS) {
     const from = path.join(storeRoot, name);
     const to = path.join(worktree, name);
-    if (!(await exists(from)) || (await exists(to))) continue;
+    if (!(await exists(from))) continue;
     if (!(await fs.lstat(from)).isDirectory()) continue;
+    if (await exists(to)) {
+      const unfinished = await exists(path.join(to, LENDING_MARK));
+      const lentAt = await readText(path.join(to, LENT_MARK));
+      if (!unfinished && (lentAt === undefined || lentAt === generation)) continue;
+      await fs.rm(to, { recursive: true, force: true });
+    }
     if (strategy === 'symlink') await fs.symlink(from, to, 'dir');
-    else files += await linkTree(from, to, strategy);
+    else {
+      await fs.mkdir(to, { recursive: true });
+      await fs.writeFile(path.join(to, LENDING_MARK), '');
+      files += await linkTree(from, to, strategy);
+      // Written before the lending mark goes, so a kill between the two leaves a tree made again.
+      await fs.writeFile(path.join(to, LENT_MARK), generation);
+      await fs.rm(path.join(to, LENDING_MARK));
+    }
     dirs.push(name);
   }
   return { dirs, files, ms: Date.now() - started };

@@ -58,6 +58,8 @@ export function declaredDependencyFiles(root: string): string[] {
 export function nodeInstallCommand(root: string): string | undefined {
   if (!declaredDependencyFiles(root).includes('package.json')) return undefined;
   if (exists(root, 'pnpm-lock.yaml')) return 'pnpm install --frozen-lockfile';
+  // Yarn 2+ (a .yarnrc.yml) installs Plug'n'Play by default: no node_modules to lend to the worktrees.
+  if (exists(root, '.yarnrc.yml')) return undefined;
   if (exists(root, 'yarn.lock')) return 'yarn install --frozen-lockfile';
   if (exists(root, 'package-lock.json') || exists(root, 'npm-shrinkwrap.json')) return 'npm ci --no-audit --no-fund';
   return 'npm install --no-audit --no-fund';

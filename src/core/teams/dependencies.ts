@@ -5,6 +5,7 @@
  * where a suite that needs them could only fail. The command is `planInstallCommand`, else the one a
  * Node project's lockfile names (stack/repoTesting.ts); without either nothing is installed.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentShellEnv } from '../agents/env';
@@ -20,21 +21,38 @@ import type { ImplementStore } from './state';
 /** How much of a failed install's output the halt reason quotes: the end, where the error is. */
 const OUTPUT_TAIL = 3000;
 
-export function planInstallCommand(session: ModelSession, codeRoot: string): string | undefined {
-  return session.config.planInstallCommand ?? nodeInstallCommand(codeRoot);
+/**
+ * The setting, else the command this run installed with (its own lockfile commit must not turn an
+ * `npm install` into an `npm ci` on resume), else what the lockfile names.
+ */
+export function planInstallCommand(session: ModelSession, codeRoot: string, installedWith?: string): string | undefined {
+  return session.config.planInstallCommand ?? installedWith ?? nodeInstallCommand(codeRoot);
+}
+
+/** The files an install reads: when a merged phase changed one, the next phase gets a new install. */
+const MANIFESTS = ['package.json', ...LOCKFILES, 'requirements.txt', 'pyproject.toml', 'poetry.lock', 'uv.lock'];
+
+function manifestsHash(wt: string): string {
+  const hash = createHash('sha256');
+  for (const f of MANIFESTS) {
+    const file = path.join(wt, f);
+    hash.update(`${f}\0${fs.existsSync(file) ? fs.readFileSync(file) : '-'}\0`);
+  }
+  return hash.digest('hex');
 }
 
 /**
- * Runs the install in the integration worktree unless this run already did (and its folders are
- * still there). The .gitignore entries for the installed folders and the lockfile the install wrote
+ * Runs the install in the integration worktree unless this run already did for the manifests as they
+ * are (and its folders are still there): before the first phase, and again before a later phase when
+ * a merged one changed a manifest or a lockfile. The .gitignore entries for the installed folders and the lockfile the install wrote
  * are an engine commit on the integration branch; any other change it made (a rewritten
  * package.json) is discarded. Returns the halt reason when the install fails.
  */
 export async function installPlanDependencies(session: ModelSession, store: ImplementStore, wt: string): Promise<string | undefined> {
-  const command = planInstallCommand(session, wt);
-  if (!command) return undefined;
   const done = store.state.dependencies;
-  if (done?.command === command && INSTALLED_DIRS.some((d) => fs.existsSync(path.join(wt, d)))) return undefined;
+  const command = planInstallCommand(session, wt, done?.command);
+  if (!command) return undefined;
+  if (done?.command === command && done.manifests === manifestsHash(wt) && INSTALLED_DIRS.some((d) => fs.existsSync(path.join(wt, d)))) return undefined;
   const engineHead = await headCommit(wt);
   const run = await runCommand(command, wt, agentShellEnv('engine'), session.config.testTimeoutMs, session.signal, session.sandbox);
   session.emit({ type: 'log', level: run.exitCode === 0 ? 'info' : 'warn', message: `install \`${command}\` exited ${run.exitCode} in ${run.durationMs} ms (integration worktree; lent to every phase and teammate)` });
@@ -56,6 +74,6 @@ export async function installPlanDependencies(session: ModelSession, store: Impl
     const hint = networkRefusalHint(command, run.output, session.sandbox);
     return `the install command \`${command}\` ${outcome} in the integration worktree${hint ? `. ${hint}` : ''}; fix it, or set planInstallCommand (.build-pipeline.json or the VS Code setting), and run implement again. Output (end):\n${run.output.slice(-OUTPUT_TAIL)}`;
   }
-  store.update((s) => (s.dependencies = { command, at: new Date().toISOString() }));
+  store.update((s) => (s.dependencies = { command, at: new Date().toISOString(), manifests: manifestsHash(wt) }));
   return undefined;
 }

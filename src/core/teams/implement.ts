@@ -35,8 +35,8 @@ import { shipStep, type PlanGate } from './shipStep';
 import { makeShipChanges } from './shipChanges';
 import { askUnlessCancelled } from '../gates/unlessCancelled';
 import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
-import { declaredDependencyFiles, testedOtherwise } from '../stack/repoTesting';
-import { installPlanDependencies, planInstallCommand } from './dependencies';
+import { declaredDependencyFiles, nodeInstallCommand, testedOtherwise } from '../stack/repoTesting';
+import { installPlanDependencies } from './dependencies';
 
 export type { PlanGate, PlanGateAnswer, PlanGateRequest } from './shipStep';
 
@@ -277,6 +277,9 @@ async function drive(session: ModelSession, store: ImplementStore, planIn: Plan,
   };
   for (const [index, phase] of order.entries()) {
     if (store.phase(phase.number).status === 'done') continue;
+    // A phase before this one may have added a dependency: installed again before this phase's worktree gets them.
+    const reinstallFailed = await installPlanDependencies(session, store, paths.integrationWorktree);
+    if (reinstallFailed) return { status: 'halted', reason: reinstallFailed };
     try {
       await runPhase(ic, phase, index);
     } catch (e) {
@@ -304,9 +307,11 @@ function warnAboutTesting(session: ModelSession, codeRoot: string, config: Pipel
   const other = config.integrationTestCommand === undefined ? testedOtherwise(codeRoot) : undefined;
   session.emit({ type: 'log', level: 'info', message: `test gates: \`${command}\`${config.integrationTestCommand === undefined ? ' (integrationTestCommand is unset)' : ' (integrationTestCommand)'}` });
   if (other) session.emit({ type: 'log', level: 'warn', message: `this repository looks tested by ${other}, but the test gates run \`${command}\`: set integrationTestCommand (.build-pipeline.json or the VS Code setting) to the command that runs its whole suite` });
-  const declared = declaredDependencyFiles(codeRoot);
-  if (declared.length && !planInstallCommand(session, codeRoot)) {
-    session.emit({ type: 'log', level: 'warn', message: `${declared.join(' and ')} declare${declared.length === 1 ? 's' : ''} dependencies and no install command is known for them: set planInstallCommand (.build-pipeline.json or the VS Code setting), or the phases' fresh worktrees will not have them and tests that need them fail there` });
+  // The setting is trusted to cover every manifest; the lockfile's install covers package.json alone.
+  const covered = config.planInstallCommand !== undefined ? () => true : (f: string) => f === 'package.json' && nodeInstallCommand(codeRoot) !== undefined;
+  const uncovered = declaredDependencyFiles(codeRoot).filter((f) => !covered(f));
+  if (uncovered.length) {
+    session.emit({ type: 'log', level: 'warn', message: `${uncovered.join(' and ')} declare${uncovered.length === 1 ? 's' : ''} dependencies and no install command is known for them: set planInstallCommand (.build-pipeline.json or the VS Code setting), or the phases' fresh worktrees will not have them and tests that need them fail there` });
   }
 }
 

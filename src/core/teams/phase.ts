@@ -63,6 +63,7 @@ function teamContext(ic: ImplementContext, phase: PlanPhase, pr: PhaseRun, phase
     teamMode: pr.team,
     maxValidationFixes: ic.options.maxValidationFixes,
     compactBytes: ic.options.compactBytes,
+    dependencyGeneration: ic.store.state.dependencies?.manifests,
   };
 }
 
@@ -91,7 +92,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
     await addWorktreeForBranch(ic.repoRoot, phaseWt, pr.branch);
   }
   // The dependencies installed in the integration worktree (dependencies.ts), for the test gates here.
-  await provideDependencies(ic.integrationWt, phaseWt);
+  await provideDependencies(ic.integrationWt, phaseWt, 'hardlink', ic.store.state.dependencies?.manifests);
   const tc = teamContext(ic, phase, pr, phaseWt);
 
   if (pr.step === 'start') {

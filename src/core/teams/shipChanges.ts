@@ -29,6 +29,7 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
     teamMode: false,
     maxValidationFixes: ic.options.maxValidationFixes,
     compactBytes: ic.options.compactBytes,
+    dependencyGeneration: ic.store.state.dependencies?.manifests,
   };
   const id = `S${round}`;
   if (!tc.tasks.get(id)) {

@@ -117,7 +117,7 @@ export const ImplementStateSchema = z.object({
     })
     .optional(),
   /** The dependency install this run made in its integration worktree (teams/dependencies.ts). */
-  dependencies: z.object({ command: z.string(), at: z.string() }).optional(),
+  dependencies: z.object({ command: z.string(), at: z.string(), manifests: z.string().optional() }).optional(),
   phases: z.array(PhaseRunSchema),
   /**
    * The integration commit the suite last ran on, and its verdict (after a phase's merge, after the

@@ -47,6 +47,8 @@ export interface TeamContext {
   maxValidationFixes: number;
   /** Conversations longer than this are compacted before the next wake. */
   compactBytes: number;
+  /** The run's dependency install the worktrees' lent folders must be of (dependencies.ts). */
+  dependencyGeneration?: string;
 }
 
 export class TeamError extends Error {}
@@ -81,7 +83,7 @@ async function spawn(tc: TeamContext, name: string, role: Teammate['role']): Pro
   const head = await phaseHead(tc);
   await createWorktree(tc.repoRoot, worktree, branch, head);
   // The phase's installed dependencies (lent from the integration worktree), for the teammate's tests.
-  await provideDependencies(tc.phaseWt, worktree);
+  await provideDependencies(tc.phaseWt, worktree, 'hardlink', tc.dependencyGeneration);
   const mate = tc.roster.add({ name, role, worktree, branch, lastCommit: head });
   emitState(tc, mate, 'spawned');
   return mate;
@@ -96,10 +98,10 @@ export async function assembleTeam(tc: TeamContext): Promise<void> {
   }
   for (const t of tc.roster.teammates) {
     if (t.state === 'working') t.state = 'idle';
-    if (t.state !== 'dead' && !fs.existsSync(t.worktree)) {
-      await addWorktreeForBranch(tc.repoRoot, t.worktree, t.branch);
-      await provideDependencies(tc.phaseWt, t.worktree);
-    }
+    if (t.state === 'dead') continue;
+    if (!fs.existsSync(t.worktree)) await addWorktreeForBranch(tc.repoRoot, t.worktree, t.branch);
+    // Also finishes a tree a killed process left half-lent (it is left alone once whole).
+    await provideDependencies(tc.phaseWt, t.worktree, 'hardlink', tc.dependencyGeneration);
   }
   tc.roster.save();
 }
