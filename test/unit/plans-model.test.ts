@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readPlansModel, readTaskModel, readTeamModel, runChoicesFor, taskDescription, teamPhaseLabel } from '../../src/extension/plans/plansModel';
+import { latestRuns, readPlansModel, readTaskModel, readTeamModel, runChoicesFor, taskDescription, teamPhaseLabel } from '../../src/extension/plans/plansModel';
+import { findResumable } from '../../src/core/teams/implement';
 import { TaskList } from '../../src/core/teams/taskList';
 import { ImplementStore, type ImplementState } from '../../src/core/teams/state';
 import { Roster } from '../../src/core/teams/roster';
@@ -70,6 +71,31 @@ describe('VS Code Plans and Team trees: their model read from disk', () => {
     const edited = readPlansModel(root, runsRoot)[0]!;
     assert.deepEqual([edited.runStatus, edited.runOfThisVersion], ['halted', false]);
     assert.equal(runChoicesFor(edited), undefined);
+  });
+
+  it('the newest run of a plan is the one created last, not the one whose id sorts last (ids order by the second only)', async () => {
+    const planDir = writePlan(path.join(root, '.orchestration', 'plans', 'calc'), [{ slug: 'one' }]);
+    const hash = readPlan(planDir).plan!.hash;
+    const runsRoot = path.join(root, 'runs');
+    const save = (runId: string, createdAt: string, status: ImplementState['status']) => {
+      const runDir = path.join(runsRoot, runId);
+      fs.mkdirSync(runDir, { recursive: true });
+      const state: ImplementState = {
+        version: 1, kind: 'implement', runId, runDir, repoRoot: root, planDir, planHash: hash, offline: true, baseBranch: 'main', baseCommit: 'c',
+        integrationBranch: `orchestration/${runId}/integration`, status, createdAt, updatedAt: createdAt, carriedFailures: 0,
+        orchestrator: { calls: 0, maxBytes: 0, totalBytes: 0 }, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, calls: 0 }, phases: [],
+      };
+      new ImplementStore(path.join(runDir, 'plan-run.json'), state).save();
+    };
+    // Made within one second: the later run's random part sorts first.
+    save('20261205-122517-e5a86cbb', '2026-12-05T12:25:17.100Z', 'awaiting-approval');
+    save('20261205-122517-94cd6a88', '2026-12-05T12:25:17.900Z', 'awaiting-approval');
+    assert.equal((await findResumable(runsRoot, planDir, hash))?.runId, '20261205-122517-94cd6a88');
+    assert.equal(latestRuns(runsRoot).get(planDir)?.runId, '20261205-122517-94cd6a88');
+    // The newest finished: nothing is resumed, not the older one it set aside.
+    save('20261205-122518-00000000', '2026-12-05T12:25:18.000Z', 'succeeded');
+    assert.equal(await findResumable(runsRoot, planDir, hash), undefined);
+    assert.equal(await findResumable(runsRoot, planDir, 'another version'), undefined);
   });
 
   it('the Tasks tree: every team phase with its task list with claims, completions, dependencies and releases, in phase order', () => {

@@ -79,19 +79,23 @@ export interface ImplementHandle {
  * The newest run of the same plan (same folder, same hash) if it is unfinished, to resume. Only the
  * newest: an older unfinished one was set aside by a `fresh` run, and stays so once that one is done.
  */
-async function findResumable(runsRoot: string, planDir: string, hash: string): Promise<ImplementState | undefined> {
+export async function findResumable(runsRoot: string, planDir: string, hash: string): Promise<ImplementState | undefined> {
   if (!fs.existsSync(runsRoot)) return undefined;
-  for (const id of fs.readdirSync(runsRoot).filter(isRunId).sort().reverse()) {
+  const runs: ImplementState[] = [];
+  for (const id of fs.readdirSync(runsRoot).filter(isRunId)) {
     const file = path.join(runsRoot, id, STATE_FILE);
     if (!fs.existsSync(file)) continue;
     try {
       const s = readImplementState(file);
-      if (s.planDir === planDir && s.planHash === hash) return s.status !== 'succeeded' ? s : undefined;
+      if (s.planDir === planDir && s.planHash === hash) runs.push(s);
     } catch {
       // a damaged run is not resumed
     }
   }
-  return undefined;
+  // Newest by its creation time: run ids order by the second only (two runs made within one second,
+  // a --fresh right after a stop, order by their random part).
+  const newest = runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId))[0];
+  return newest && newest.status !== 'succeeded' ? newest : undefined;
 }
 
 function snapshotPlan(plan: Plan, runDir: string): void {

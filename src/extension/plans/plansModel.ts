@@ -95,7 +95,9 @@ export function latestRuns(runsRoot: string): Map<string, ImplementState> {
     if (!fs.existsSync(file)) continue;
     try {
       const s = readImplementState(file);
-      byPlan.set(s.planDir, s);
+      // By creation time, not id: ids order by the second only (the engine's findResumable does the same).
+      const known = byPlan.get(s.planDir);
+      if (!known || s.createdAt > known.createdAt || (s.createdAt === known.createdAt && s.runId > known.runId)) byPlan.set(s.planDir, s);
     } catch {
       // a damaged run is not shown
     }
