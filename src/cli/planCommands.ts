@@ -128,9 +128,11 @@ export async function cmdImplement(args: ParsedArgs): Promise<number> {
   // Halted or cancelled: the same command resumes it (for a halt, another try at what stopped it).
   const again = `build-pipeline implement ${shellWord(planArg)} --cwd ${shellWord(root)}`;
   console.log(
-    r.status === 'halted'
-      ? `\nRun it again to resume (another try at what halted it; mend the cause first if you can):\n  ${again}\nor start the plan over as a new run:\n  ${again} --fresh`
-      : `\nResume it with:\n  ${again}`,
+    forTerminal(
+      r.status === 'halted'
+        ? `\nRun it again to resume (another try at what halted it; mend the cause first if you can):\n  ${again}\nor start the plan over as a new run:\n  ${again} --fresh`
+        : `\nResume it with:\n  ${again}`,
+    ),
   );
   return 1;
 }

@@ -18,7 +18,7 @@ import { fileTools, toolNames, type ResultSlot } from '../agents/tools';
 import { agentLimitsFor } from '../config';
 import { loadTemplate, renderPrompt } from '../prompts';
 import { writeFileAtomic } from '../run/runDir';
-import { blockedRounds, processReviewRounds } from '../teams/acceptance';
+import { blockedRounds, processReviewRounds, roundRecorded } from '../teams/acceptance';
 import { judgeFinding, reviewFileText, submitReviewTool, type Finding, type ReviewSubmission } from '../teams/review';
 import type { ImplementStore, ReviewItem } from '../teams/state';
 import { BLOCKING_KINDS, checkPlanFlow, repoFilesAt } from './checks';
@@ -167,7 +167,7 @@ export async function runPlanReview(pc: PlanReviewContext): Promise<void> {
   // A revision a stopped process left unfinished is made again, from the plan as it left it, before
   // the next review: its findings are then recorded as fixed (`fixesInFlight`), none lost.
   const unfinished = state().revising;
-  const recordedRound = (round: number) => state().items.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'));
+  const recordedRound = (round: number) => roundRecorded(state().items, round);
   if (unfinished && unfinished.round === state().rounds && !recordedRound(unfinished.round)) {
     await revisePlan(pc, unfinished.findings, unfinished.round, phaseFiles);
   }

@@ -81,3 +81,8 @@ export async function processReviewRounds(a: AcceptanceRounds): Promise<void> {
 export function blockedRounds(items: readonly Pick<ReviewItem, 'round' | 'severity' | 'processing'>[]): number {
   return new Set(items.filter((i) => i.processing === 'unresolved' && isBlocking(i)).map((i) => i.round)).size;
 }
+
+/** Whether round `round`'s fixed or unresolved items are recorded (its fixes are then not in flight). */
+export function roundRecorded(items: readonly Pick<ReviewItem, 'round' | 'processing'>[], round: number): boolean {
+  return items.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'));
+}

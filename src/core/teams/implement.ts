@@ -34,7 +34,7 @@ import { writeImplementReport, type ImplementReport } from './report';
 import { shipStep, type PlanGate } from './shipStep';
 import { makeShipChanges } from './shipChanges';
 import { askUnlessCancelled } from '../gates/unlessCancelled';
-import { ImplementStore, readImplementState, STATE_FILE, type ImplementState } from './state';
+import { ImplementStore, newestFirst, readImplementState, STATE_FILE, type ImplementState } from './state';
 import { declaredDependencyFiles, nodeInstallCommand, testedOtherwise } from '../stack/repoTesting';
 import { installPlanDependencies } from './dependencies';
 
@@ -92,9 +92,7 @@ export async function findResumable(runsRoot: string, planDir: string, hash: str
       // a damaged run is not resumed
     }
   }
-  // Newest by its creation time: run ids order by the second only (two runs made within one second,
-  // a --fresh right after a stop, order by their random part).
-  const newest = runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId))[0];
+  const newest = runs.sort(newestFirst)[0];
   return newest && newest.status !== 'succeeded' ? newest : undefined;
 }
 

@@ -13,7 +13,7 @@ import { recordContext } from '../plans/context';
 import type { PlanPhase } from '../plans/schema';
 import type { ModelSession } from '../plans/session';
 import { judgeFinding, reviewFileText, runCodeReview, type Finding } from './review';
-import { blockedRounds, processReviewRounds, ReviewBlocked } from './acceptance';
+import { blockedRounds, processReviewRounds, ReviewBlocked, roundRecorded } from './acceptance';
 import { nn, type ImplementStore, type PhaseRun, type ReviewItem } from './state';
 import type { NewTask } from './taskList';
 import { openTeamFiles, phaseTeamDir } from './teamFiles';
@@ -139,9 +139,7 @@ export async function runPhase(ic: ImplementContext, phase: PlanPhase, index: nu
       store.update(() => (pr.postTests = { passed: post.passed, failures: post.failures }));
       if (post.passed) break;
       if (attempt >= ic.options.maxTestFixes) throw new PhaseFailed(`phase ${nn(phase.number)}: the suite is still red after ${attempt} fix task(s); the phase is not merged`);
-      // Numbered over the phase's life, so a resumed phase never reuses an id.
-      const n = tc.tasks.tasks.filter((t) => /^P\d+$/.test(t.id)).length + 1;
-      addWork(tc, { id: `P${n}`, kind: 'fix-tests', title: 'Make the test suite green again', details: post.excerpt, files: [], depends_on: [] });
+      addWork(tc, { id: tc.tasks.nextNumbered('P'), kind: 'fix-tests', title: 'Make the test suite green again', details: post.excerpt, files: [], depends_on: [] });
       await runTeam(tc);
     }
     store.update(() => (pr.step = 'merge'));
@@ -210,7 +208,7 @@ async function reviewRounds(ic: ImplementContext, tc: TeamContext, phase: PlanPh
       record: (item) => record(ic, pr, item),
       writeReview: () => writeFileAtomic(reviewFile, reviewFileText(`Code review: phase ${nn(phase.number)} — ${phase.header.title}`, pr.reviewItems, pr.reviewRounds, pr.firstReviewPassed)),
       fixesInFlight: (round) => {
-        if (pr.reviewItems.some((i) => i.round === round && (i.processing === 'fixed' || i.processing === 'unresolved'))) return [];
+        if (roundRecorded(pr.reviewItems, round)) return [];
         // The round's fix tasks carry their findings, in the words `fix` above gave them.
         return tc.tasks.tasks.flatMap((t) => {
           const finding = new RegExp(`^R${round}-\\d+$`).test(t.id) ? findingOfReviewFix(t.details) : undefined;

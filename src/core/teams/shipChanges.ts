@@ -45,8 +45,7 @@ export async function makeShipChanges(ic: ImplementContext, feedback: string, ro
     if (attempt >= ic.options.maxTestFixes) return { testsPassed: false };
     // Numbered over the round's life, as a phase's are: a resume of a round that ended red gets new
     // fix tasks (a fix task interrupted by a crash was finished by the runTeam above, not redone).
-    const fix = `${id}-P${tc.tasks.tasks.filter((t) => new RegExp(`^${id}-P\\d+$`).test(t.id)).length + 1}`;
-    tc.tasks.add({ id: fix, role: 'builder', kind: 'fix-tests', title: 'Make the test suite green again', details: tests.excerpt, files: [], depends_on: [] });
+    tc.tasks.add({ id: tc.tasks.nextNumbered(`${id}-P`), role: 'builder', kind: 'fix-tests', title: 'Make the test suite green again', details: tests.excerpt, files: [], depends_on: [] });
     await runTeam(tc);
   }
 }

@@ -173,4 +173,12 @@ export function readImplementState(file: string): ImplementState {
   return parsed.data;
 }
 
+/**
+ * Orders runs newest first: by creation time, then id. Not by id alone: run ids order by the second
+ * only, so two runs made within one second (a --fresh right after a stop) order by their random part.
+ */
+export function newestFirst(a: Pick<ImplementState, 'createdAt' | 'runId'>, b: Pick<ImplementState, 'createdAt' | 'runId'>): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId);
+}
+
 export const nn = (n: number): string => String(n).padStart(2, '0');

@@ -69,6 +69,15 @@ export class TaskList {
     return t;
   }
 
+  /**
+   * The next id of a numbered series (`P` → P1, P2…; `S1-P` → S1-P1…), counted over the list's
+   * life, so a resumed phase or round never reuses one.
+   */
+  nextNumbered(prefix: string): string {
+    const inSeries = (id: string) => id.startsWith(prefix) && /^\d+$/.test(id.slice(prefix.length));
+    return `${prefix}${this.tasks.filter((t) => inSeries(t.id)).length + 1}`;
+  }
+
   /** Makes `id` wait for `dependency` as well (a pre-flight fix runs before everything else). */
   addDependency(id: string, dependency: string): void {
     const t = this.get(id);

@@ -12,7 +12,7 @@ import { isRunId } from '../../core/run/runDir';
 import { Roster } from '../../core/teams/roster';
 import { TaskList } from '../../core/teams/taskList';
 import { teamDirsOf } from '../../core/teams/teamFiles';
-import { readImplementState, STATE_FILE, nn, type ImplementState } from '../../core/teams/state';
+import { newestFirst, readImplementState, STATE_FILE, nn, type ImplementState } from '../../core/teams/state';
 
 export interface PhaseNode {
   kind: 'phase';
@@ -95,9 +95,8 @@ export function latestRuns(runsRoot: string): Map<string, ImplementState> {
     if (!fs.existsSync(file)) continue;
     try {
       const s = readImplementState(file);
-      // By creation time, not id: ids order by the second only (the engine's findResumable does the same).
       const known = byPlan.get(s.planDir);
-      if (!known || s.createdAt > known.createdAt || (s.createdAt === known.createdAt && s.runId > known.runId)) byPlan.set(s.planDir, s);
+      if (!known || newestFirst(s, known) < 0) byPlan.set(s.planDir, s);
     } catch {
       // a damaged run is not shown
     }
